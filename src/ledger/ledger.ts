@@ -1,0 +1,156 @@
+// The ledger service: accounts, transfers through the committer, holds, queries and verification.
+import { createHash } from 'node:crypto';
+import { AnfuError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Store } from '../store/index.ts';
+import { Committer } from './committer.ts';
+import { toTransfer, type Verdict } from './decide.ts';
+import { postgresBatchApplier } from './postgres-batch.ts';
+import { sqliteBatchApplier } from './sqlite-batch.ts';
+import { accountColumns, accountFromRow, holdColumns, resolvedSeqOf, transferColumns, transferFromRow, workingHoldFromRow } from './rows.ts';
+import type { Account, AccountKind, Hold, Transfer, TransferOutcome, TransferRequest } from './types.ts';
+import { verifyLedger, type VerifyReport } from './verify.ts';
+import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+
+export interface LedgerOptions {
+  readonly store: Store;
+  readonly clock?: () => number;
+  readonly transferBatchMax?: number;
+  readonly batchesInFlightMax?: number;
+  readonly onBatch?: (size: number, durationMs: number) => void;
+}
+
+export interface OpenAccountInput {
+  readonly kind: AccountKind;
+  readonly currency: string;
+  readonly name: string;
+  readonly code?: string | undefined;
+  readonly ownerId?: string | undefined;
+}
+
+/** Bank settlement accounts mirror money held at a partner bank: they go negative as money is issued. */
+const negativeAllowed: ReadonlySet<AccountKind> = new Set(['bank_settlement']);
+
+export function requestHashOf(request: TransferRequest): string {
+  const fields =
+    request.kind === 'single' || request.kind === 'hold'
+      ? [request.kind, request.debitAccountId, request.creditAccountId, request.amount, request.currency, request.kind === 'hold' ? request.timeoutMs : '']
+      : [request.kind, request.holdSeq, request.kind === 'post' ? (request.amount ?? '') : ''];
+  fields.push(request.reference ?? '');
+  return createHash('sha256').update(fields.join('\u0000')).digest('base64url');
+}
+
+export function outcomeOf(verdict: Verdict): TransferOutcome {
+  switch (verdict.kind) {
+    case 'applied':
+      return { ok: true, transfer: toTransfer(verdict.transfer), replayed: false };
+    case 'replayed':
+      return { ok: true, transfer: toTransfer(verdict.transfer), replayed: true };
+    case 'refused':
+      return { ok: false, code: verdict.code, detail: verdict.detail };
+  }
+}
+
+export class Ledger {
+  readonly store: Store;
+  private readonly clock: () => number;
+  private readonly committer: Committer;
+
+  constructor(options: LedgerOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? Date.now;
+    const postgres = options.store.dialect === 'postgres';
+    this.committer = new Committer({
+      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store) : sqliteBatchApplier(options.store),
+      clock: this.clock,
+      transferBatchMax: options.transferBatchMax ?? (postgres ? 1000 : 4000),
+      batchesInFlightMax: options.batchesInFlightMax ?? (postgres ? 2 : 1),
+      ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+    });
+  }
+
+  async openAccount(input: OpenAccountInput): Promise<Account> {
+    const id = newId('acc', this.clock());
+    const allowNegative = negativeAllowed.has(input.kind) ? 1 : 0;
+    const row = await this.store.transaction(async (tx) => {
+      if (input.code !== undefined && (await tx.get('SELECT id FROM ledger_accounts WHERE code = ?', [input.code])) !== undefined) {
+        throw new AnfuError('account_exists', 'an account with this code already exists');
+      }
+      await tx.run(
+        'INSERT INTO ledger_accounts (id, code, kind, currency, name, owner_id, allow_negative, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, input.code ?? null, input.kind, input.currency, input.name, input.ownerId ?? null, allowNegative, this.clock()],
+      );
+      return tx.get(`SELECT ${accountColumns} FROM ledger_accounts WHERE id = ?`, [id]);
+    });
+    if (row === undefined) throw new Error('ledger invariant: account vanished after insert');
+    return accountFromRow(row);
+  }
+
+  async account(id: string): Promise<Account | undefined> {
+    const row = await this.store.get(`SELECT ${accountColumns} FROM ledger_accounts WHERE id = ?`, [id]);
+    return row === undefined ? undefined : accountFromRow(row);
+  }
+
+  async accountByCode(code: string): Promise<Account | undefined> {
+    const row = await this.store.get(`SELECT ${accountColumns} FROM ledger_accounts WHERE code = ?`, [code]);
+    return row === undefined ? undefined : accountFromRow(row);
+  }
+
+  async listAccounts(filter: { kind?: AccountKind | undefined; ownerId?: string | undefined; cursor?: string | undefined; limit: number }): Promise<Page<Account>> {
+    const after = filter.cursor === undefined ? '' : decodeCursor(filter.cursor);
+    const rows = await this.store.all(
+      `SELECT ${accountColumns} FROM ledger_accounts WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR kind = ?) AND (CAST(? AS TEXT) IS NULL OR owner_id = ?) ORDER BY id LIMIT ?`,
+      [after, filter.kind ?? null, filter.kind ?? null, filter.ownerId ?? null, filter.ownerId ?? null, filter.limit + 1],
+    );
+    const items = rows.slice(0, filter.limit).map(accountFromRow);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > filter.limit && last !== undefined ? encodeCursor(last.id) : null };
+  }
+
+  /** Submits any transfer request through the group committer; settles after the durable commit. */
+  async submit(request: TransferRequest): Promise<TransferOutcome> {
+    return outcomeOf(await this.committer.submit({ request, requestHash: requestHashOf(request) }));
+  }
+
+  async transfer(seq: bigint): Promise<Transfer | undefined> {
+    const row = await this.store.get(`SELECT ${transferColumns} FROM ledger_transfers WHERE seq = ?`, [seq]);
+    return row === undefined ? undefined : transferFromRow(row);
+  }
+
+  async hold(seq: bigint): Promise<Hold | undefined> {
+    const row = await this.store.get(`SELECT ${holdColumns} FROM ledger_holds WHERE seq = ?`, [seq]);
+    return row === undefined ? undefined : { ...workingHoldFromRow(row), resolvedSeq: resolvedSeqOf(row) };
+  }
+
+  /** The journal of one account, newest first. */
+  async journal(accountId: string, options: { cursor?: string | undefined; limit: number }): Promise<Page<Transfer>> {
+    const before = options.cursor === undefined ? BigInt(Number.MAX_SAFE_INTEGER) * 1024n : BigInt(decodeCursor(options.cursor, /^[0-9]{1,19}$/));
+    const limit = options.limit + 1;
+    const rows = await this.store.all(
+      `SELECT * FROM (
+         SELECT * FROM (SELECT ${transferColumns} FROM ledger_transfers WHERE debit_account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) d
+         UNION ALL
+         SELECT * FROM (SELECT ${transferColumns} FROM ledger_transfers WHERE credit_account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) c
+       ) j ORDER BY seq DESC LIMIT ?`,
+      [accountId, before, limit, accountId, before, limit, limit],
+    );
+    const items = rows.slice(0, options.limit).map(transferFromRow);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > options.limit && last !== undefined ? encodeCursor(String(last.seq)) : null };
+  }
+
+  /** Releases holds whose time has passed. Returns how many were expired. */
+  async expireHolds(limit = 1000): Promise<number> {
+    const rows = await this.store.all("SELECT seq FROM ledger_holds WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [this.clock(), limit]);
+    const outcomes = await Promise.all(rows.map((row) => this.submit({ kind: 'expire', key: `expire:${String(row.seq)}`, holdSeq: BigInt(row.seq as bigint) })));
+    return outcomes.filter((o) => o.ok && !o.replayed).length;
+  }
+
+  verify(): Promise<VerifyReport> {
+    return verifyLedger(this.store);
+  }
+
+  async close(): Promise<void> {
+    await this.committer.close();
+  }
+}

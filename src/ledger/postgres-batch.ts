@@ -1,0 +1,117 @@
+// Applies a batch on PostgreSQL: one transaction, a constant number of round trips whatever the
+// batch size. Account rows are locked in id order and holds in seq order, so concurrent batches
+// from several processes queue behind each other instead of deadlocking.
+import type pg from 'pg';
+import type { PostgresStore, Row } from '../store/index.ts';
+import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Submitted, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
+import { accountColumns, holdColumns, storedTransferFromRow, transferColumns, workingAccountFromRow, workingHoldFromRow } from './rows.ts';
+
+/** Errors after which the whole batch is simply tried again: deadlock, serialisation, a key raced by another process. */
+const retryable = new Set(['40P01', '40001', '23505']);
+const attemptsMax = 8;
+
+export function postgresBatchApplier(store: PostgresStore): (batch: readonly Submitted[], now: number) => Promise<Verdict[]> {
+  return async (batch, now) => {
+    for (let attempt = 1; ; attempt++) {
+      const client = await store.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const verdicts = await applyIn(client, batch, now);
+        await client.query('COMMIT');
+        return verdicts;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const code = (error as { code?: string }).code;
+        if (attempt >= attemptsMax || code === undefined || !retryable.has(code)) throw error;
+      } finally {
+        client.release();
+      }
+    }
+  };
+}
+
+async function load(client: pg.PoolClient, batch: readonly Submitted[]) {
+  const { accountIds, holdSeqs, keys } = keysOf(batch);
+  const holdSeqList = [...holdSeqs].map(String);
+  if (holdSeqList.length > 0) {
+    // Learn which accounts the holds name, so their rows are locked with the others, in order.
+    const peek = await client.query(`SELECT debit_account_id, credit_account_id FROM ledger_holds WHERE seq = ANY($1::bigint[])`, [holdSeqList]);
+    for (const row of peek.rows as Row[]) {
+      accountIds.add(String(row.debit_account_id));
+      accountIds.add(String(row.credit_account_id));
+    }
+  }
+  const accountRows = await client.query(
+    `SELECT ${accountColumns} FROM ledger_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+    [[...accountIds]],
+  );
+  const accounts = new Map<string, WorkingAccount>();
+  for (const row of accountRows.rows as Row[]) accounts.set(String(row.id), workingAccountFromRow(row));
+  const holds = new Map<bigint, WorkingHold>();
+  if (holdSeqList.length > 0) {
+    const holdRows = await client.query(`SELECT ${holdColumns} FROM ledger_holds WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR UPDATE`, [holdSeqList]);
+    for (const row of holdRows.rows as Row[]) {
+      const hold = workingHoldFromRow(row);
+      holds.set(hold.seq, hold);
+    }
+  }
+  const existingRows = await client.query(`SELECT ${transferColumns} FROM ledger_transfers WHERE idempotency_key = ANY($1::text[])`, [[...keys]]);
+  const existing = new Map<string, StoredTransfer>();
+  for (const row of existingRows.rows as Row[]) existing.set(String(row.idempotency_key), storedTransferFromRow(row));
+  return { accounts, holds, existing };
+}
+
+async function applyIn(client: pg.PoolClient, batch: readonly Submitted[], now: number): Promise<Verdict[]> {
+  const state = await load(client, batch);
+  const decision = decideBatch(batch, state, now);
+  if (decision.appended.length > 0) await appendTransfers(client, decision.appended);
+  const resolved = [...state.holds.values()].filter((h) => h.resolvedBy !== undefined);
+  const created = decision.appended.filter((t) => t.kind === 'hold');
+  if (created.length > 0) {
+    await client.query(
+      `INSERT INTO ledger_holds (seq, debit_account_id, credit_account_id, amount, currency, state, expires_at)
+       SELECT seq, d, c, amount, cur, 'pending', exp FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[]) AS u(seq, d, c, amount, cur, exp)`,
+      [created.map((t) => String(t.seq)), created.map((t) => t.debitAccountId), created.map((t) => t.creditAccountId),
+        created.map((t) => String(t.amount)), created.map((t) => t.currency), created.map((t) => (t.expiresAt === null ? null : String(t.expiresAt)))],
+    );
+  }
+  if (resolved.length > 0) {
+    const result = await client.query(
+      `UPDATE ledger_holds h SET state = u.state, resolved_seq = u.rseq FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(seq, state, rseq)
+       WHERE h.seq = u.seq AND h.state = 'pending'`,
+      [resolved.map((h) => String(h.seq)), resolved.map((h) => h.state), resolved.map((h) => String(h.resolvedBy?.seq))],
+    );
+    if (result.rowCount !== resolved.length) throw new Error('ledger invariant: a resolved hold was not pending');
+  }
+  const touched = [...decision.touchedAccounts].map((id) => state.accounts.get(id)).filter((a): a is WorkingAccount => a !== undefined);
+  if (touched.length > 0) {
+    await client.query(
+      `UPDATE ledger_accounts a SET debits_posted = u.dp, credits_posted = u.cp, debits_pending = u.dpe, credits_pending = u.cpe
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, dp, cp, dpe, cpe) WHERE a.id = u.id`,
+      [touched.map((a) => a.id), touched.map((a) => String(a.debitsPosted)), touched.map((a) => String(a.creditsPosted)),
+        touched.map((a) => String(a.debitsPending)), touched.map((a) => String(a.creditsPending))],
+    );
+  }
+  return decision.verdicts;
+}
+
+async function appendTransfers(client: pg.PoolClient, appended: NewTransfer[]): Promise<void> {
+  const result = await client.query(
+    `INSERT INTO ledger_transfers (idempotency_key, request_hash, kind, debit_account_id, credit_account_id, amount, currency, hold_seq, reference, created_at)
+     SELECT k, h, kind, d, c, amount, cur, hs, ref, at
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::bigint[])
+       WITH ORDINALITY AS u(k, h, kind, d, c, amount, cur, hs, ref, at, n)
+     ORDER BY n
+     RETURNING seq, idempotency_key`,
+    [appended.map((t) => t.key), appended.map((t) => t.requestHash), appended.map((t) => t.kind), appended.map((t) => t.debitAccountId),
+      appended.map((t) => t.creditAccountId), appended.map((t) => String(t.amount)), appended.map((t) => t.currency),
+      appended.map((t) => (t.holdSeq === null ? null : String(t.holdSeq))), appended.map((t) => t.reference), appended.map((t) => String(t.createdAt))],
+  );
+  const seqByKey = new Map<string, bigint>();
+  for (const row of result.rows as Row[]) seqByKey.set(String(row.idempotency_key), BigInt(row.seq as bigint));
+  for (const t of appended) {
+    const seq = seqByKey.get(t.key);
+    if (seq === undefined) throw new Error('ledger invariant: an appended transfer got no seq');
+    t.seq = seq;
+  }
+}

@@ -1,0 +1,28 @@
+// The store's door: open the configured database, run migrations, and the port's types.
+import { openPostgres } from './postgres.ts';
+import { openSqlite } from './sqlite.ts';
+import type { Store } from './port.ts';
+
+export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } from './port.ts';
+export { toBool, toBigInt, toNumber } from './port.ts';
+export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
+export { redactUrl } from './postgres.ts';
+
+export interface OpenStoreOptions {
+  /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */
+  readonly databaseUrl?: string | undefined;
+  readonly sqlitePath: string;
+  readonly schema?: string | undefined;
+  readonly poolSize?: number;
+}
+
+export function openStore(options: OpenStoreOptions): Store {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    return openPostgres({
+      url: options.databaseUrl,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    });
+  }
+  return openSqlite({ path: options.sqlitePath });
+}
