@@ -33,6 +33,7 @@ export const problems = {
   account_exists: { status: 409, title: 'An account with this code already exists' },
   currency_mismatch: { status: 422, title: 'The currencies of the accounts and amount differ' },
   same_account: { status: 422, title: 'Debit and credit accounts must differ' },
+  funding_source_invalid: { status: 422, title: 'Funding must come from a bank settlement account' },
   insufficient_funds: { status: 422, title: 'The debit account lacks the available balance' },
   account_closed: { status: 422, title: 'The account is closed' },
   idempotency_conflict: { status: 409, title: 'The idempotency key was used with a different request' },
@@ -41,6 +42,13 @@ export const problems = {
   hold_expired: { status: 409, title: 'The hold has expired' },
   post_exceeds_hold: { status: 422, title: 'The amount to post exceeds the amount held' },
   invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
+
+  // cryptography (src/crypto): never says which check failed, so an attacker learns nothing more
+  crypto_decrypt_failed: { status: 422, title: 'The ciphertext could not be authenticated or decrypted' },
+  crypto_malformed_key: { status: 400, title: 'The key is not a well-formed key of a supported kind' },
+  crypto_unknown_algorithm: { status: 400, title: 'Unknown algorithm, or one this crypto profile does not offer' },
+  crypto_key_mismatch: { status: 422, title: 'The key does not fit this operation or algorithm' },
+  crypto_unsupported_parameter: { status: 400, title: 'A parameter of the operation is outside what is supported' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

@@ -16,6 +16,7 @@ export interface ParseOptions {
   readonly allowNegative?: boolean;
 }
 
+// eslint-disable-next-line security/detect-unsafe-regex -- bounded repetitions, linear time
 const majorPattern = /^(-)?(0|[1-9][0-9]{0,20})(?:\.([0-9]{1,6}))?$/;
 const minorPattern = /^(-)?(0|[1-9][0-9]{0,20})$/;
 

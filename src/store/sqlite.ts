@@ -1,3 +1,4 @@
+/* eslint-disable security/detect-non-literal-fs-filename -- paths come from operator configuration, never from a request */
 // The embedded store: one better-sqlite3 connection in WAL mode with synchronous=FULL, so a
 // commit has reached the disk when it returns. Writers take the database lock with BEGIN IMMEDIATE,
 // so a balance read inside a transaction cannot change before that transaction writes it.

@@ -1,0 +1,139 @@
+// The `anfu` command: serve, migrate, demo, verify, tokens, config, bench.
+import { parseArgs } from 'node:util';
+import { loadConfig, settings, ConfigError, type Config } from './config.ts';
+import { migrate, openStore, type Store } from './store/index.ts';
+import { Ledger } from './ledger/index.ts';
+import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
+import { seedDemo } from './demo/seed.ts';
+import { serve } from './serve.ts';
+
+const usage = `anfu — secure electronic payment platform
+
+usage: anfu <command> [options]
+
+commands:
+  serve [--demo]            run the HTTPS API (migrations applied first; --demo seeds demo data once)
+  migrate                   apply database migrations and exit
+  demo                      seed the demo data (once) and print the account ids
+  verify                    prove the ledger: journal sums to balances, money conserved per currency
+  tokens create --name N --role R   issue an operator API token (printed once)
+  config                    print the configuration reference
+  bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
+
+options (each also an environment variable, see 'anfu config'):
+  --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
+`;
+
+const flagOptions = {
+  'data-dir': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'database-url': { type: 'string' },
+  'log-level': { type: 'string' },
+  demo: { type: 'boolean' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function configFrom(values: Record<string, unknown>): Config {
+  const flags: Record<string, string | undefined> = {};
+  const map: Record<string, string> = { 'data-dir': 'ANFU_DATA_DIR', host: 'ANFU_HOST', port: 'ANFU_PORT', 'database-url': 'ANFU_DATABASE_URL', 'log-level': 'ANFU_LOG_LEVEL' };
+  for (const [flag, env] of Object.entries(map)) if (typeof values[flag] === 'string') flags[env] = values[flag] as string;
+  return loadConfig(process.env, flags);
+}
+
+async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize });
+  try {
+    await migrate(store);
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function withLedger<T>(config: Config, work: (ledger: Ledger, store: Store) => Promise<T>): Promise<T> {
+  return withStore(config, async (store) => {
+    const ledger = new Ledger({ store, transferBatchMax: config.transferBatchMax });
+    try {
+      return await work(ledger, store);
+    } finally {
+      await ledger.close();
+    }
+  });
+}
+
+const commands: Record<string, (config: () => Config, args: string[], values: Record<string, unknown>) => Promise<number>> = {
+  async serve(config, _args, values) {
+    await serve(config(), { demo: values.demo === true });
+    return -1; // keeps running
+  },
+  async migrate(config) {
+    const report = await withStore(config(), (store) => migrate(store));
+    console.log(report.applied.length === 0 ? `schema is current (version ${report.current})` : `applied: ${report.applied.join(', ')}`);
+    return 0;
+  },
+  async demo(config) {
+    const demo = await withLedger(config(), (ledger) => seedDemo(ledger));
+    console.log(JSON.stringify(demo, null, 2));
+    return 0;
+  },
+  async verify(config) {
+    const report = await withLedger(config(), (ledger) => ledger.verify());
+    console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    return report.ok ? 0 : 1;
+  },
+  async tokens(config, args, values) {
+    if (args[0] !== 'create' || typeof values.name !== 'string' || !operatorRoles.includes(values.role as OperatorRole)) {
+      console.error(`usage: anfu tokens create --name NAME --role ${operatorRoles.join('|')}`);
+      return 2;
+    }
+    const issued = await withStore(config(), (store) => issueApiToken(store, { name: values.name as string, role: values.role as OperatorRole }, Date.now()));
+    console.log(`token ${issued.id} (shown once, store it safely):\n${issued.token}`);
+    return 0;
+  },
+  async config() {
+    for (const [name, fallback, meaning] of settings) console.log(`${name.padEnd(40)} ${fallback.padEnd(14)} ${meaning}`);
+    return 0;
+  },
+  async bench(_config, args) {
+    const name = args[0] ?? '';
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) {
+      console.error('usage: anfu bench <name> [options]');
+      return 2;
+    }
+    const module = (await import(`../bench/${name}.ts`)) as { run(args: string[]): Promise<unknown> };
+    const result = await module.run(args.slice(1));
+    console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), args.includes('--json') ? 0 : 2));
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const handler = command === undefined ? undefined : commands[command];
+  if (handler === undefined || command === 'help') {
+    console.log(usage);
+    return command === undefined || command === 'help' ? 0 : 2;
+  }
+  if (command === 'bench') return handler(() => loadConfig(), rest, {});
+  const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
+  if (values.help === true) {
+    console.log(usage);
+    return 0;
+  }
+  return handler(() => configFrom(values), positionals, values);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(`anfu: ${error.message}`);
+    else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`anfu: ${error.message}\n\n${usage}`);
+    else console.error(`anfu: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

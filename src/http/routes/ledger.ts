@@ -1,0 +1,175 @@
+// The operators' ledger API: accounts, funding from a bank settlement account, transfers, holds,
+// journals and verification. Thin: validate by schema, call the ledger, map its outcome.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { AnfuError } from '../../errors.ts';
+import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
+import { currencyCodes, parseMajor } from '../../money/index.ts';
+import type { AppContext } from '../app.ts';
+import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
+
+const AccountId = Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Account id' });
+const Seq = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'Journal sequence number' });
+const Amount = Type.String({ maxLength: 40, description: 'Decimal string in major units, e.g. "12.34"', examples: ['12.34'] });
+const Currency = Type.String({ enum: [...currencyCodes], description: 'ISO 4217 code' });
+const Reference = Type.Optional(Type.String({ minLength: 1, maxLength: 140 }));
+const Limit = Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: 'Page size, 1–200 (default 50)' }));
+const Cursor = Type.Optional(Type.String({ maxLength: 64 }));
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$', description: 'Client-chosen key; a retry with the same key and body returns the first result' }) });
+const security = [{ operatorToken: [] }];
+const errors = { 401: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any() };
+
+const TransferBody = Type.Object(
+  { debitAccountId: AccountId, creditAccountId: AccountId, amount: Amount, currency: Currency, reference: Reference },
+  { additionalProperties: false },
+);
+const HoldBody = Type.Object(
+  { ...TransferBody.properties, timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })) },
+  { additionalProperties: false },
+);
+const FundingBody = Type.Object(
+  { bankAccountId: AccountId, accountId: AccountId, amount: Amount, currency: Currency, reference: Reference },
+  { additionalProperties: false },
+);
+
+/** Idempotency keys are scoped to the caller, so two callers can never replay each other's results. */
+function scopedKey(request: FastifyRequest): string {
+  return `${request.principal?.id ?? 'anonymous'}:${(request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key']}`;
+}
+
+function limitOf(text: string | undefined): number {
+  return text === undefined ? 50 : Number(text);
+}
+
+export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
+  const { ledger, config, metrics } = context;
+  const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor }).minor;
+
+  async function submit(request: TransferRequest, reply: FastifyReply) {
+    const outcome: TransferOutcome = await ledger.submit(request);
+    metrics.ledgerTransfers.inc({ kind: request.kind, outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'applied') : outcome.code });
+    if (!outcome.ok) throw new AnfuError(outcome.code, outcome.detail);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    reply.status(outcome.replayed ? 200 : 201);
+    return transferView(outcome.transfer);
+  }
+
+  return async (app) => {
+    const route = { config: { auth: 'operator' as const } };
+    const tags = ['ledger'];
+
+    app.post('/accounts', {
+      ...route,
+      schema: {
+        tags, security, summary: 'Open a ledger account',
+        body: Type.Object({ kind: Type.String({ enum: [...accountKinds] }), currency: Currency, name: Type.String({ minLength: 1, maxLength: 100 }), code: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), ownerId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })) }, { additionalProperties: false }),
+        response: { 201: AccountView, ...errors },
+      },
+    }, async (request, reply) => {
+      const body = request.body as { kind: (typeof accountKinds)[number]; currency: string; name: string; code?: string; ownerId?: string };
+      const account = await ledger.openAccount(body);
+      return reply.status(201).send(accountView(account));
+    });
+
+    app.get('/accounts', {
+      ...route,
+      schema: { tags, security, summary: 'List accounts', querystring: Type.Object({ kind: Type.Optional(Type.String({ enum: [...accountKinds] })), ownerId: Type.Optional(Type.String({ maxLength: 64 })), cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: AccountPage, ...errors } },
+    }, async (request) => {
+      const query = request.query as { kind?: (typeof accountKinds)[number]; ownerId?: string; cursor?: string; limit?: string };
+      const page = await ledger.listAccounts({ kind: query.kind, ownerId: query.ownerId, cursor: query.cursor, limit: limitOf(query.limit) });
+      return { items: page.items.map(accountView), nextCursor: page.nextCursor };
+    });
+
+    app.get('/accounts/:accountId', {
+      ...route,
+      schema: { tags, security, summary: 'An account with its balances', params: Type.Object({ accountId: AccountId }), response: { 200: AccountView, ...errors } },
+    }, async (request) => {
+      const account = await ledger.account((request.params as { accountId: string }).accountId);
+      if (account === undefined) throw new AnfuError('account_not_found');
+      return accountView(account);
+    });
+
+    app.get('/accounts/:accountId/journal', {
+      ...route,
+      schema: { tags, security, summary: "An account's journal, newest first", params: Type.Object({ accountId: AccountId }), querystring: Type.Object({ cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: JournalPage, ...errors } },
+    }, async (request) => {
+      const { accountId } = request.params as { accountId: string };
+      const query = request.query as { cursor?: string; limit?: string };
+      if ((await ledger.account(accountId)) === undefined) throw new AnfuError('account_not_found');
+      const page = await ledger.journal(accountId, { cursor: query.cursor, limit: limitOf(query.limit) });
+      return { items: page.items.map(transferView), nextCursor: page.nextCursor };
+    });
+
+    app.post('/fundings', {
+      ...route,
+      schema: { tags, security, summary: 'Fund an account from a partner bank settlement account', headers: IdempotencyHeaders, body: FundingBody, response: { 200: TransferView, 201: TransferView, ...errors } },
+    }, async (request, reply) => {
+      const body = request.body as Static<typeof FundingBody>;
+      const amount = amountOf(body.amount, body.currency);
+      const bank = await ledger.account(body.bankAccountId);
+      if (bank === undefined) throw new AnfuError('account_not_found', 'bank settlement account not found');
+      if (bank.kind !== 'bank_settlement') throw new AnfuError('funding_source_invalid');
+      return submit({ kind: 'single', key: scopedKey(request), debitAccountId: bank.id, creditAccountId: body.accountId, amount, currency: body.currency, reference: body.reference }, reply);
+    });
+
+    app.post('/transfers', {
+      ...route,
+      schema: { tags, security, summary: 'Move money from one account to another', headers: IdempotencyHeaders, body: TransferBody, response: { 200: TransferView, 201: TransferView, ...errors } },
+    }, async (request, reply) => {
+      const body = request.body as Static<typeof TransferBody>;
+      return submit({ kind: 'single', key: scopedKey(request), ...body, amount: amountOf(body.amount, body.currency) }, reply);
+    });
+
+    app.get('/transfers/:transferId', {
+      ...route,
+      schema: { tags, security, summary: 'A journal entry', params: Type.Object({ transferId: Seq }), response: { 200: TransferView, ...errors } },
+    }, async (request) => {
+      const transfer = await ledger.transfer(BigInt((request.params as { transferId: string }).transferId));
+      if (transfer === undefined) throw new AnfuError('not_found', 'no such transfer');
+      return transferView(transfer);
+    });
+
+    app.post('/holds', {
+      ...route,
+      schema: { tags, security, summary: 'Reserve money (first phase of a two-phase transfer)', headers: IdempotencyHeaders, body: HoldBody, response: { 200: TransferView, 201: TransferView, ...errors } },
+    }, async (request, reply) => {
+      const { timeoutSeconds, ...body } = request.body as Static<typeof HoldBody>;
+      const timeoutMs = timeoutSeconds === undefined ? config.holdTimeoutMsDefault : timeoutSeconds * 1000;
+      if (timeoutMs > config.holdTimeoutMsMax) throw new AnfuError('validation_failed', `timeoutSeconds may be at most ${config.holdTimeoutMsMax / 1000}`);
+      return submit({ kind: 'hold', key: scopedKey(request), ...body, amount: amountOf(body.amount, body.currency), timeoutMs }, reply);
+    });
+
+    app.get('/holds/:holdId', {
+      ...route,
+      schema: { tags, security, summary: 'A hold and its state', params: Type.Object({ holdId: Seq }), response: { 200: HoldView, ...errors } },
+    }, async (request) => {
+      const hold = await ledger.hold(BigInt((request.params as { holdId: string }).holdId));
+      if (hold === undefined) throw new AnfuError('hold_not_found');
+      return holdView(hold);
+    });
+
+    app.post('/holds/:holdId/post', {
+      ...route,
+      schema: { tags, security, summary: 'Post a hold, in full or in part', headers: IdempotencyHeaders, params: Type.Object({ holdId: Seq }), body: Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false }), response: { 200: TransferView, 201: TransferView, ...errors } },
+    }, async (request, reply) => {
+      const holdSeq = BigInt((request.params as { holdId: string }).holdId);
+      const body = request.body as { amount?: string };
+      const hold = await ledger.hold(holdSeq);
+      if (hold === undefined) throw new AnfuError('hold_not_found');
+      return submit({ kind: 'post', key: scopedKey(request), holdSeq, amount: body.amount === undefined ? undefined : amountOf(body.amount, hold.currency) }, reply);
+    });
+
+    app.post('/holds/:holdId/void', {
+      ...route,
+      schema: { tags, security, summary: 'Release a hold', headers: IdempotencyHeaders, params: Type.Object({ holdId: Seq }), response: { 200: TransferView, 201: TransferView, ...errors } },
+    }, async (request, reply) => {
+      const holdSeq = BigInt((request.params as { holdId: string }).holdId);
+      return submit({ kind: 'void', key: scopedKey(request), holdSeq }, reply);
+    });
+
+    app.get('/ledger/verification', {
+      ...route,
+      schema: { tags, security, summary: 'Prove the journal sums to the balances and money is conserved per currency', response: { 200: VerifyView, ...errors } },
+    }, async () => verifyView(await ledger.verify()));
+  };
+}

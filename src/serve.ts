@@ -1,0 +1,77 @@
+// Starting the server: open and migrate the store, find TLS material (configured, or a development
+// certificate made on first start), create the first operator token if there is none, listen, and
+// shut down cleanly on SIGTERM/SIGINT with every queued transfer committed first.
+import { issueApiToken, countApiTokens } from './access/index.ts';
+import type { Config } from './config.ts';
+import { seedDemo } from './demo/seed.ts';
+import { buildApp } from './http/app.ts';
+import { createMetrics } from './http/metrics.ts';
+import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
+import { Ledger } from './ledger/index.ts';
+import { migrate, openStore } from './store/index.ts';
+
+const holdSweepIntervalMs = 5_000;
+
+async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
+  if (config.insecureHttp) return undefined;
+  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) return loadTlsFiles(config.tlsCertFile, config.tlsKeyFile);
+  if (config.environment === 'production') throw new Error('production needs ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE');
+  return developmentCertificate(config.dataDir);
+}
+
+export interface Running {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(config: Config, options: { demo: boolean; quiet?: boolean }): Promise<Running> {
+  const say = options.quiet === true ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize });
+  const migrations = await migrate(store);
+  const metrics = createMetrics();
+  const ledger = new Ledger({
+    store,
+    transferBatchMax: config.transferBatchMax,
+    onBatch: (size, ms) => {
+      metrics.ledgerBatchSize.observe(size);
+      metrics.ledgerBatchSeconds.observe(ms / 1000);
+    },
+  });
+  const tls = await tlsFor(config);
+  const app = await buildApp({ config, store, ledger, metrics, tls });
+  const firstToken = (await countApiTokens(store)) === 0 ? await issueApiToken(store, { name: 'first administrator', role: 'administrator' }, Date.now()) : undefined;
+  const demo = options.demo ? await seedDemo(ledger) : undefined;
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `${tls === undefined ? 'http' : 'https'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const sweep = setInterval(() => {
+    ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
+  }, holdSweepIntervalMs);
+  sweep.unref();
+
+  say(`Anfu is serving on ${url}  (store: ${store.description}; schema: ${migrations.applied.length > 0 ? `applied ${migrations.applied.join(', ')}` : 'current'})`);
+  if (tls !== undefined) say(`TLS certificate: ${tls.source}`);
+  say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
+  say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
+  if (firstToken !== undefined) say(`\nOperator API token created for the first administrator (shown once; store it safely):\n  ${firstToken.token}\nTry: curl -k -H "Authorization: Bearer ${firstToken.token}" ${url}/v1/accounts`);
+  if (demo !== undefined) say(`\nDemo data ${demo.seeded ? 'seeded' : 'already present'}: bank settlement ${demo.bank}; customer wallets ${demo.customers.join(', ')}; merchant ${demo.merchant}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweep);
+      await app.close();
+      await ledger.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      close().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+  return { url, close };
+}
