@@ -71,6 +71,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const https = options.tls === undefined ? null : tlsServerOptions(options.tls);
   const app = Fastify({ ...serverOptions, ...(https === null ? {} : { https }) }) as unknown as App;
   app.decorate('context', context);
+  // The API speaks JSON only; any other body is 415 rather than a string handed to a schema.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));

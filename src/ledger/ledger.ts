@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { currencyOf } from '../money/index.ts';
 import type { Store } from '../store/index.ts';
 import { Committer } from './committer.ts';
 import { toTransfer, type Verdict } from './decide.ts';
@@ -70,6 +71,7 @@ export class Ledger {
   }
 
   async openAccount(input: OpenAccountInput): Promise<Account> {
+    currencyOf(input.currency);
     const id = newId('acc', this.clock());
     const allowNegative = negativeAllowed.has(input.kind) ? 1 : 0;
     const row = await this.store.transaction(async (tx) => {

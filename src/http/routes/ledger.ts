@@ -11,7 +11,7 @@ import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyVi
 const AccountId = Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Account id' });
 const Seq = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'Journal sequence number' });
 const Amount = Type.String({ maxLength: 40, description: 'Decimal string in major units, e.g. "12.34"', examples: ['12.34'] });
-const Currency = Type.String({ enum: [...currencyCodes], description: 'ISO 4217 code' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: `ISO 4217 code: ${currencyCodes.join(', ')}` });
 const Reference = Type.Optional(Type.String({ minLength: 1, maxLength: 140 }));
 const Limit = Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: 'Page size, 1–200 (default 50)' }));
 const Cursor = Type.Optional(Type.String({ maxLength: 64 }));
