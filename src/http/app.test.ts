@@ -28,9 +28,9 @@ async function fixture(t: TestApp): Promise<Fixture> {
   return { t, bank, alice, bob, usd };
 }
 
-function post(t: TestApp, url: string, payload: unknown, key?: string, token: string | null = t.token) {
+function post(t: TestApp, url: string, payload: unknown, key?: string, caller: string | null = t.token) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (caller !== null) headers.authorization = `Bearer ${caller}`;
   if (key !== undefined) headers['idempotency-key'] = key;
   return t.app.inject({ method: 'POST', url, headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 }
