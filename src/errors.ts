@@ -23,6 +23,22 @@ export const problems = {
   unauthenticated: { status: 401, title: 'Missing or invalid credentials' },
   forbidden: { status: 403, title: 'Not allowed for this principal' },
 
+  // operator access (src/access): login, maker–checker, incidents
+  operator_login_failed: { status: 401, title: 'The name, password or one-time code is not valid' },
+  mfa_required: { status: 403, title: 'This action needs an interactive operator session (password and TOTP)' },
+  operator_exists: { status: 409, title: 'An operator with this name already exists' },
+  operator_not_found: { status: 404, title: 'No such operator' },
+  proposal_not_found: { status: 404, title: 'No such proposal' },
+  proposal_not_pending: { status: 409, title: 'The proposal was already decided' },
+  proposal_expired: { status: 409, title: 'The proposal expired before it was decided' },
+  proposal_self_approval: { status: 403, title: 'The proposer of an action cannot approve or reject it' },
+  proposal_self_target: { status: 403, title: 'An operator cannot propose a change to their own access' },
+  proposal_kind_unknown: { status: 422, title: 'No such kind of proposal' },
+  proposal_payload_invalid: { status: 422, title: 'The proposal payload is not valid for its kind' },
+  security_event_not_found: { status: 404, title: 'No such security event' },
+  incident_not_found: { status: 404, title: 'No such incident' },
+  incident_closed: { status: 409, title: 'The incident is closed' },
+
   // money
   invalid_amount: { status: 422, title: 'The amount is not a valid amount of money' },
   amount_too_large: { status: 422, title: 'The amount exceeds the configured maximum' },
@@ -43,12 +59,69 @@ export const problems = {
   post_exceeds_hold: { status: 422, title: 'The amount to post exceeds the amount held' },
   invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
 
+  // audit log (src/audit): proof requests outside the log
+  audit_entry_not_found: { status: 404, title: 'No audit entry with this seq' },
+  audit_tree_size_invalid: { status: 422, title: 'treeSize must lie between the entry and the size of the log' },
+  audit_consistency_range_invalid: { status: 422, title: 'A consistency proof needs 1 ≤ first ≤ second ≤ the size of the log' },
+  audit_proof_parameter_invalid: { status: 400, title: 'A proof parameter is not a positive decimal integer' },
+
   // cryptography (src/crypto): never says which check failed, so an attacker learns nothing more
   crypto_decrypt_failed: { status: 422, title: 'The ciphertext could not be authenticated or decrypted' },
   crypto_malformed_key: { status: 400, title: 'The key is not a well-formed key of a supported kind' },
   crypto_unknown_algorithm: { status: 400, title: 'Unknown algorithm, or one this crypto profile does not offer' },
   crypto_key_mismatch: { status: 422, title: 'The key does not fit this operation or algorithm' },
   crypto_unsupported_parameter: { status: 400, title: 'A parameter of the operation is outside what is supported' },
+
+  // keyring and envelope encryption (src/crypto/keyring.ts): never names key material or plaintext
+  keyring_kek_missing: { status: 500, title: 'No key-encryption key is configured' },
+  keyring_kek_weak: { status: 500, title: 'The key-encryption key is malformed or too weak' },
+  keyring_kek_mismatch: { status: 500, title: 'The key-encryption key does not match the stored data keys' },
+  keyring_unknown_purpose: { status: 400, title: 'Unknown data-key purpose' },
+  keyring_key_not_found: { status: 422, title: 'The ciphertext names a data-key version that does not exist' },
+  keyring_key_retired: { status: 422, title: 'The data-key version has been retired' },
+  keyring_key_in_use: { status: 409, title: 'The data-key version is still referenced and cannot be retired' },
+
+  // card data (src/crypto/token-vault.ts)
+  card_number_invalid: { status: 422, title: 'The card number is not a valid PAN' },
+  card_token_not_found: { status: 404, title: 'No such card token' },
+
+  // customer identity (src/identity): login failures never say whether the phone number exists
+  phone_number_invalid: { status: 422, title: 'The mobile phone number is not a valid mainland China number' },
+  id_number_invalid: { status: 422, title: 'The resident ID number fails the GB 11643 checks' },
+  name_invalid: { status: 422, title: 'The name is not a plausible legal name' },
+  customer_underage: { status: 422, title: 'The customer must be an adult to open a wallet' },
+  identity_not_verified: { status: 422, title: 'No identity verification source confirmed the identity' },
+  identity_already_registered: { status: 409, title: 'This person already holds a wallet of this class' },
+  phone_already_registered: { status: 409, title: 'This phone number already belongs to a wallet' },
+  verification_source_unknown: { status: 422, title: 'Unknown identity verification source' },
+  verification_failed: { status: 422, title: 'The verification source did not confirm the identity' },
+  password_rejected: { status: 422, title: 'The password does not meet the password policy' },
+  login_failed: { status: 401, title: 'The phone number or password is incorrect' },
+  login_throttled: { status: 429, title: 'Too many failed attempts; wait before trying again' },
+  login_denied: { status: 403, title: 'The login was refused by risk control' },
+  challenge_invalid: { status: 401, title: 'The login challenge is unknown, expired or already used' },
+  factor_not_acceptable: { status: 422, title: 'This factor is not acceptable for the challenge' },
+  code_invalid: { status: 401, title: 'The code is wrong, expired or already used' },
+  sms_throttled: { status: 429, title: 'A code was sent recently; wait before asking for another' },
+  totp_already_enrolled: { status: 409, title: 'An authenticator app is already enrolled' },
+  totp_not_enrolled: { status: 409, title: 'No authenticator app enrolment is pending' },
+  passkey_failed: { status: 401, title: 'The passkey response could not be verified' },
+  device_key_invalid: { status: 422, title: "The device public key is not a key of the deployment's profile" },
+  device_certificate_invalid: { status: 401, title: 'The device certificate or signature is not valid' },
+  device_revoked: { status: 401, title: 'The device has been revoked' },
+  step_up_required: { status: 403, title: 'A stronger authentication is required for this action' },
+  refresh_token_invalid: { status: 401, title: 'The refresh token is invalid, expired or was already used' },
+
+  // transport (src/http/client-certificate.ts)
+  client_certificate_required: { status: 401, title: 'A client certificate issued by the platform CA is required' },
+
+  // events and merchant webhooks (src/events)
+  webhook_url_refused: { status: 422, title: 'The webhook URL is not allowed (scheme, credentials or a private address)' },
+  webhook_endpoint_not_found: { status: 404, title: 'No such webhook endpoint' },
+  webhook_endpoint_limit: { status: 409, title: 'The merchant has the most webhook endpoints allowed' },
+  webhook_endpoint_disabled: { status: 409, title: 'The webhook endpoint is disabled' },
+  webhook_delivery_not_found: { status: 404, title: 'No such webhook delivery' },
+  webhook_delivery_not_dead: { status: 409, title: 'Only a dead-lettered delivery can be re-delivered' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;
