@@ -60,6 +60,9 @@ export class Committer {
     const batch = this.queue.splice(0, this.options.transferBatchMax);
     if (batch.length === 0) return;
     this.inFlight++;
+    // What is left in the queue may go in the next batch at once if a slot is free; otherwise it
+    // would wait for this batch to finish (or a new submit) and batchesInFlightMax would be moot.
+    this.schedule();
     const started = performance.now();
     try {
       await this.applyWithFallback(batch);

@@ -101,6 +101,13 @@ function refused(code: TransferFailure, detail: string): Verdict {
   return { kind: 'refused', code, detail };
 }
 
+/** The journal's column is a positive BIGINT. Refusing here keeps one bad request from failing the
+ * whole batch's transaction (which would send every neighbour down the one-by-one fallback). */
+const amountMax = 2n ** 63n - 1n;
+function validAmount(amount: bigint): boolean {
+  return amount > 0n && amount <= amountMax;
+}
+
 function decideOne(
   { request, requestHash }: Submitted,
   state: BatchState,
@@ -133,6 +140,7 @@ function decideMovement(
   state: BatchState,
   now: number,
 ): Verdict {
+  if (!validAmount(request.amount)) return refused('invalid_amount', 'the amount must be a positive 64-bit integer of minor units');
   if (request.debitAccountId === request.creditAccountId) return refused('same_account', 'debit and credit accounts are the same');
   const debit = state.accounts.get(request.debitAccountId);
   const credit = state.accounts.get(request.creditAccountId);
@@ -184,6 +192,7 @@ function decideResolution(
   if (request.kind === 'post' && lapsed) return refused('hold_expired', 'the hold has expired');
   if (request.kind === 'expire' && !lapsed) return refused('hold_not_pending', 'the hold has not lapsed yet');
   const amount = request.kind === 'post' ? (request.amount ?? hold.amount) : hold.amount;
+  if (!validAmount(amount)) return refused('invalid_amount', 'the amount must be a positive 64-bit integer of minor units');
   if (amount > hold.amount) return refused('post_exceeds_hold', 'the amount to post exceeds the amount held');
   const debit = state.accounts.get(hold.debitAccountId);
   const credit = state.accounts.get(hold.creditAccountId);

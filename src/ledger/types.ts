@@ -72,6 +72,7 @@ export interface Hold {
 
 /** Expected refusals of a transfer: values the caller must handle, each a registered problem code. */
 export type TransferFailure =
+  | 'invalid_amount'
   | 'account_not_found'
   | 'account_closed'
   | 'currency_mismatch'
