@@ -3,27 +3,58 @@
 import pino, { type LoggerOptions } from 'pino';
 import type { Config } from '../config.ts';
 
-/** Paths pino replaces with "[redacted]" wherever they appear in a logged object. */
+/**
+ * Keys whose values never reach a log line, at any depth: credentials, card data (PCI DSS: PAN,
+ * security code, expiry) and personal data (SPEC R8.1). Matched ignoring case, `_` and `-`.
+ */
+export const sensitiveLogKeys = [
+  'password', 'token', 'secret', 'kek', 'otp', 'oneTimeCode',
+  'pan', 'cardNumber', 'cvv', 'cvc', 'cvv2', 'cvc2', 'securityCode', 'expiry',
+  'name', 'idNumber', 'phone', 'mobile', 'realName', 'fullName', 'bankAccount', 'accountNumber',
+];
+
+/** Paths pino replaces with "[redacted]": credentials in headers, and the sensitive keys near the top. */
 export const redactedPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'req.headers["x-anfu-signature"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.pan',
-  '*.cvv',
-  '*.cvc',
-  '*.idNumber',
-  '*.phone',
-  '*.realName',
-  '*.fullName',
-  '*.bankAccount',
-  '*.otp',
-  '*.oneTimeCode',
+  ...sensitiveLogKeys.flatMap((key) => [key, `*.${key}`]),
 ];
+
+const keyOf = (key: string): string => key.replace(/[_-]/g, '').toLowerCase();
+const sensitiveKeys = new Set(sensitiveLogKeys.map(keyOf));
+const redactDepthMax = 8;
+
+/**
+ * Redacts sensitive keys at any depth of plain objects and arrays, which fixed paths cannot:
+ * `{ request: { body: { customer: { name } } } }`. Copies, never mutates; class instances (requests,
+ * errors) are left to their serializers.
+ */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > redactDepthMax) return value;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, depth + 1));
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = sensitiveKeys.has(keyOf(key)) ? '[redacted]' : redactDeep(item, depth + 1);
+  return copy;
+}
+
+/**
+ * Free text (messages, error messages and stacks, URLs) cannot be redacted by key, so runs of 11–19
+ * digits (a mobile number, bank account, PAN or resident ID) are masked in it, keeping only the length.
+ */
+export function scrubText(text: string): string {
+  return text.replace(/[0-9]{11,19}[Xx]?/g, (digits) => `[number:${digits.length}]`);
+}
+
+function scrubbedError(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(serialized)) if (typeof value === 'string') serialized[key] = scrubText(value);
+  return serialized;
+}
 
 export function loggerOptions(level: Config['logLevel'], stream?: NodeJS.WritableStream): LoggerOptions & { stream?: NodeJS.WritableStream } | boolean {
   if (level === 'silent' && stream === undefined) return false;
@@ -31,9 +62,15 @@ export function loggerOptions(level: Config['logLevel'], stream?: NodeJS.Writabl
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubText(req.url.split('?')[0] ?? '') }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      err: scrubbedError,
+    },
+    formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((arg: unknown) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
+      },
     },
   };
   if (stream !== undefined) options.stream = stream;

@@ -21,6 +21,8 @@ export interface TlsMaterial {
   readonly key: string;
   /** Where it came from, for the start-up message. */
   readonly source: string;
+  /** CA certificate(s) for merchant client certificates (mutual TLS); undefined = none requested. */
+  readonly clientCa?: string | undefined;
 }
 
 export function tlsServerOptions(material: TlsMaterial) {
@@ -31,6 +33,9 @@ export function tlsServerOptions(material: TlsMaterial) {
     ciphers: tls12Ciphers,
     honorCipherOrder: true,
     ecdhCurve: 'X25519:P-256:P-384',
+    // Mutual TLS is asked for, not required: public routes still work without a certificate, and
+    // merchant routes check `socket.authorized` themselves (src/http/client-certificate.ts).
+    ...(material.clientCa === undefined ? {} : { ca: material.clientCa, requestCert: true, rejectUnauthorized: false }),
   };
 }
 
