@@ -1,0 +1,23 @@
+// Reading the log page by page for operators: seq-ordered, cursor = the last seq seen.
+import type { Store } from '../store/index.ts';
+import { readCheckpoints, readEntries, type StoredCheckpoint, type StoredEntry } from './store.ts';
+
+export interface AuditEntryPage {
+  readonly items: readonly StoredEntry[];
+  /** Pass back as `after` for the next page; null at the end of the log. */
+  readonly nextCursor: string | null;
+}
+
+export async function listEntries(store: Store, options: { after?: bigint; limit: number }): Promise<AuditEntryPage> {
+  const items = await readEntries(store, options.after ?? 0n, options.limit + 1);
+  const page = items.slice(0, options.limit);
+  const last = page.at(-1);
+  return { items: page, nextCursor: items.length > options.limit && last !== undefined ? String(last.record.seq) : null };
+}
+
+export async function listCheckpoints(store: Store, options: { after?: bigint; limit: number }): Promise<{ items: readonly StoredCheckpoint[]; nextCursor: string | null }> {
+  const items = await readCheckpoints(store, options.after ?? 0n, options.limit + 1);
+  const page = items.slice(0, options.limit);
+  const last = page.at(-1);
+  return { items: page, nextCursor: items.length > options.limit && last !== undefined ? String(last.id) : null };
+}
