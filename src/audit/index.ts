@@ -14,3 +14,4 @@ export { verifyAuditExport } from './verify-export.ts';
 export type { AuditVerification, AuditProblem, CheckpointFailure } from './log-scanner.ts';
 export type { StoredCheckpoint, StoredEntry } from './store.ts';
 export { AuditIntegrityError } from './tree.ts';
+export { entriesByAction, type ActionEntry } from './entries-by-action.ts';

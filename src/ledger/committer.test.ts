@@ -13,7 +13,7 @@ describe('committer', () => {
     let inFlight = 0;
     let inFlightMax = 0;
     const batches: string[][] = [];
-    const committer = new Committer({
+    const committer = new Committer<Submitted, Verdict>({
       clock: () => 0,
       transferBatchMax: 3,
       batchesInFlightMax: 2,
@@ -33,7 +33,7 @@ describe('committer', () => {
   });
 
   it('a batch the database refuses is retried request by request: only the culprit fails', async () => {
-    const committer = new Committer({
+    const committer = new Committer<Submitted, Verdict>({
       clock: () => 0,
       transferBatchMax: 100,
       batchesInFlightMax: 1,

@@ -1,12 +1,12 @@
 // Group commit: transfer requests that arrive while a batch is being written wait in a queue and go
 // together in the next database transaction, so one fsync serves many transfers. Each request still
 // succeeds or fails on its own, and its promise settles only after the durable commit.
-import type { Submitted, Verdict } from './decide.ts';
+// Generic over what is submitted (for the ledger: a unit of one or more linked legs) and its verdict.
 
-export type BatchApplier = (batch: readonly Submitted[], now: number) => Promise<Verdict[]>;
+export type BatchApplier<Unit, Verdict> = (batch: readonly Unit[], now: number) => Promise<Verdict[]>;
 
-export interface CommitterOptions {
-  readonly apply: BatchApplier;
+export interface CommitterOptions<Unit, Verdict> {
+  readonly apply: BatchApplier<Unit, Verdict>;
   readonly clock: () => number;
   /** Most requests in one database transaction. */
   readonly transferBatchMax: number;
@@ -16,22 +16,22 @@ export interface CommitterOptions {
   readonly onBatch?: (size: number, durationMs: number) => void;
 }
 
-interface Waiting {
-  readonly submitted: Submitted;
+interface Waiting<Unit, Verdict> {
+  readonly submitted: Unit;
   resolve(verdict: Verdict): void;
   reject(error: unknown): void;
 }
 
-export class Committer {
-  private queue: Waiting[] = [];
+export class Committer<Unit, Verdict> {
+  private queue: Waiting<Unit, Verdict>[] = [];
   private inFlight = 0;
   private scheduled = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly options: CommitterOptions) {}
+  constructor(private readonly options: CommitterOptions<Unit, Verdict>) {}
 
-  submit(submitted: Submitted): Promise<Verdict> {
+  submit(submitted: Unit): Promise<Verdict> {
     if (this.closed) return Promise.reject(new Error('the ledger is closed'));
     return new Promise<Verdict>((resolve, reject) => {
       this.queue.push({ submitted, resolve, reject });
@@ -74,7 +74,7 @@ export class Committer {
     }
   }
 
-  private async applyWithFallback(batch: Waiting[]): Promise<void> {
+  private async applyWithFallback(batch: Waiting<Unit, Verdict>[]): Promise<void> {
     try {
       const verdicts = await this.options.apply(batch.map((w) => w.submitted), this.options.clock());
       batch.forEach((waiting, i) => {

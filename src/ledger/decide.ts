@@ -65,18 +65,21 @@ export interface BatchState {
 }
 
 export interface Decision {
-  readonly verdicts: Verdict[];
+  /** One list per unit, one verdict per leg. */
+  readonly verdicts: Verdict[][];
   readonly appended: NewTransfer[];
   readonly touchedAccounts: Set<string>;
-  readonly resolvedHolds: WorkingHold[];
 }
 
+/** What the committer takes as one: one transfer, or several linked legs that apply all or none. */
+export type Unit = readonly Submitted[];
+
 /** Everything a batch must load before deciding: accounts, holds and keys named by its requests. */
-export function keysOf(batch: readonly Submitted[]): { accountIds: Set<string>; holdSeqs: Set<bigint>; keys: Set<string> } {
+export function keysOf(batch: readonly Unit[]): { accountIds: Set<string>; holdSeqs: Set<bigint>; keys: Set<string> } {
   const accountIds = new Set<string>();
   const holdSeqs = new Set<bigint>();
   const keys = new Set<string>();
-  for (const { request } of batch) {
+  for (const { request } of batch.flat()) {
     keys.add(request.key);
     if (request.kind === 'single' || request.kind === 'hold') {
       accountIds.add(request.debitAccountId);
@@ -88,13 +91,49 @@ export function keysOf(batch: readonly Submitted[]): { accountIds: Set<string>; 
   return { accountIds, holdSeqs, keys };
 }
 
-export function decideBatch(batch: readonly Submitted[], state: BatchState, now: number): Decision {
-  const decision: Decision = { verdicts: [], appended: [], touchedAccounts: new Set(), resolvedHolds: [] };
+export function decideBatch(batch: readonly Unit[], state: BatchState, now: number): Decision {
+  const decision: Decision = { verdicts: [], appended: [], touchedAccounts: new Set() };
   const seenInBatch = new Map<string, NewTransfer>();
-  for (const submitted of batch) {
-    decision.verdicts.push(decideOne(submitted, state, now, decision, seenInBatch));
+  for (const unit of batch) {
+    const only = unit.length === 1 ? unit[0] : undefined;
+    decision.verdicts.push(only !== undefined ? [decideOne(only, state, now, decision, seenInBatch)] : decideLinked(unit, state, now, decision, seenInBatch));
   }
   return decision;
+}
+
+/**
+ * Linked legs (a payment and its fee, say) apply all or none: each is decided in order against the
+ * working copy; at the first refusal the copy is restored to what it was before the unit.
+ */
+function decideLinked(unit: Unit, state: BatchState, now: number, decision: Decision, seenInBatch: Map<string, NewTransfer>): Verdict[] {
+  const accounts = new Set<WorkingAccount>();
+  const holds = new Set<WorkingHold>();
+  for (const { request } of unit) {
+    const hold = request.kind === 'single' || request.kind === 'hold' ? undefined : state.holds.get(request.holdSeq);
+    if (hold !== undefined) holds.add(hold);
+    for (const id of hold !== undefined ? [hold.debitAccountId, hold.creditAccountId] : 'debitAccountId' in request ? [request.debitAccountId, request.creditAccountId] : []) {
+      const account = state.accounts.get(id);
+      if (account !== undefined) accounts.add(account);
+    }
+  }
+  const savedAccounts = [...accounts].map((a) => ({ a, counters: [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending] as const }));
+  const savedHolds = [...holds].map((h) => ({ h, state: h.state, resolvedBy: h.resolvedBy }));
+  const appendedBefore = decision.appended.length;
+  const verdicts: Verdict[] = [];
+  for (const leg of unit) {
+    const verdict = decideOne(leg, state, now, decision, seenInBatch);
+    verdicts.push(verdict);
+    if (verdict.kind !== 'refused') continue;
+    for (const { a, counters } of savedAccounts) [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending] = counters;
+    for (const saved of savedHolds) {
+      saved.h.state = saved.state;
+      saved.h.resolvedBy = saved.resolvedBy;
+    }
+    for (const undone of decision.appended.splice(appendedBefore)) seenInBatch.delete(undone.key);
+    const failed = verdicts.length - 1;
+    return unit.map((_, i) => (i === failed ? verdict : refused('linked_transfer_failed', `leg ${failed} of the linked transfers was refused`)));
+  }
+  return verdicts;
 }
 
 function refused(code: TransferFailure, detail: string): Verdict {

@@ -5,11 +5,11 @@ import { newId } from '../ids.ts';
 import { currencyOf } from '../money/index.ts';
 import type { Store } from '../store/index.ts';
 import { Committer } from './committer.ts';
-import { toTransfer, type Verdict } from './decide.ts';
+import { toTransfer, type Unit, type Verdict } from './decide.ts';
 import { postgresBatchApplier } from './postgres-batch.ts';
 import { sqliteBatchApplier } from './sqlite-batch.ts';
 import { accountColumns, accountFromRow, holdColumns, resolvedSeqOf, transferColumns, transferFromRow, workingHoldFromRow } from './rows.ts';
-import type { Account, AccountKind, Hold, Transfer, TransferOutcome, TransferRequest } from './types.ts';
+import type { Account, AccountKind, Hold, LinkedOutcome, Transfer, TransferOutcome, TransferRequest } from './types.ts';
 import { verifyLedger, type VerifyReport } from './verify.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
 
@@ -55,13 +55,13 @@ export function outcomeOf(verdict: Verdict): TransferOutcome {
 export class Ledger {
   readonly store: Store;
   private readonly clock: () => number;
-  private readonly committer: Committer;
+  private readonly committer: Committer<Unit, Verdict[]>;
 
   constructor(options: LedgerOptions) {
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
     const postgres = options.store.dialect === 'postgres';
-    this.committer = new Committer({
+    this.committer = new Committer<Unit, Verdict[]>({
       apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store) : sqliteBatchApplier(options.store),
       clock: this.clock,
       transferBatchMax: options.transferBatchMax ?? (postgres ? 1000 : 4000),
@@ -111,7 +111,25 @@ export class Ledger {
 
   /** Submits any transfer request through the group committer; settles after the durable commit. */
   async submit(request: TransferRequest): Promise<TransferOutcome> {
-    return outcomeOf(await this.committer.submit({ request, requestHash: requestHashOf(request) }));
+    const [verdict] = await this.committer.submit([{ request, requestHash: requestHashOf(request) }]);
+    if (verdict === undefined) throw new Error('ledger invariant: a transfer got no verdict');
+    return outcomeOf(verdict);
+  }
+
+  /**
+   * Submits transfers that must apply all together or not at all (a payment and its fee, a refund
+   * and the fee returned): one unit in one batch, one durable commit.
+   */
+  async submitLinked(requests: readonly TransferRequest[]): Promise<LinkedOutcome> {
+    if (requests.length === 0) throw new Error('submitLinked needs at least one transfer');
+    const verdicts = await this.committer.submit(requests.map((request) => ({ request, requestHash: requestHashOf(request) })));
+    const outcomes = verdicts.map(outcomeOf);
+    const index = outcomes.findIndex((o) => !o.ok && o.code !== 'linked_transfer_failed');
+    const failed = outcomes[index];
+    if (failed !== undefined && !failed.ok) return { ok: false, index, code: failed.code, detail: failed.detail };
+    const transfers = outcomes.map((o) => (o.ok ? o.transfer : undefined)).filter((t): t is Transfer => t !== undefined);
+    if (transfers.length !== requests.length) throw new Error('ledger invariant: a linked unit was neither applied nor refused whole');
+    return { ok: true, transfers, replayed: outcomes.every((o) => o.ok && o.replayed) };
   }
 
   async transfer(seq: bigint): Promise<Transfer | undefined> {

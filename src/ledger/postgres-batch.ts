@@ -3,14 +3,16 @@
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
 import type { PostgresStore, Row } from '../store/index.ts';
-import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Submitted, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
+import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
+import { appendAuditWithClient } from '../audit/index.ts';
+import { postingsEvent } from './journal-digest.ts';
 import { accountColumns, holdColumns, storedTransferFromRow, transferColumns, workingAccountFromRow, workingHoldFromRow } from './rows.ts';
 
 /** Errors after which the whole batch is simply tried again: deadlock, serialisation, a key raced by another process. */
 const retryable = new Set(['40P01', '40001', '23505']);
 const attemptsMax = 8;
 
-export function postgresBatchApplier(store: PostgresStore): (batch: readonly Submitted[], now: number) => Promise<Verdict[]> {
+export function postgresBatchApplier(store: PostgresStore): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
   return async (batch, now) => {
     for (let attempt = 1; ; attempt++) {
       const client = await store.pool.connect();
@@ -30,7 +32,7 @@ export function postgresBatchApplier(store: PostgresStore): (batch: readonly Sub
   };
 }
 
-async function load(client: pg.PoolClient, batch: readonly Submitted[]) {
+async function load(client: pg.PoolClient, batch: readonly Unit[]) {
   const { accountIds, holdSeqs, keys } = keysOf(batch);
   const holdSeqList = [...holdSeqs].map(String);
   if (holdSeqList.length > 0) {
@@ -61,7 +63,7 @@ async function load(client: pg.PoolClient, batch: readonly Submitted[]) {
   return { accounts, holds, existing };
 }
 
-async function applyIn(client: pg.PoolClient, batch: readonly Submitted[], now: number): Promise<Verdict[]> {
+async function applyIn(client: pg.PoolClient, batch: readonly Unit[], now: number): Promise<Verdict[][]> {
   const state = await load(client, batch);
   const decision = decideBatch(batch, state, now);
   if (decision.appended.length > 0) await appendTransfers(client, decision.appended);
@@ -92,6 +94,8 @@ async function applyIn(client: pg.PoolClient, batch: readonly Submitted[], now: 
         touched.map((a) => String(a.debitsPending)), touched.map((a) => String(a.creditsPending))],
     );
   }
+  // Last, so every transaction takes the audit head's lock after its own rows' locks.
+  if (decision.appended.length > 0) await appendAuditWithClient(client, [postingsEvent(decision.appended)], now);
   return decision.verdicts;
 }
 

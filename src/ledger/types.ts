@@ -73,6 +73,7 @@ export interface Hold {
 /** Expected refusals of a transfer: values the caller must handle, each a registered problem code. */
 export type TransferFailure =
   | 'invalid_amount'
+  | 'linked_transfer_failed'
   | 'account_not_found'
   | 'account_closed'
   | 'currency_mismatch'
@@ -87,3 +88,8 @@ export type TransferFailure =
 export type TransferOutcome =
   | { readonly ok: true; readonly transfer: Transfer; readonly replayed: boolean }
   | { readonly ok: false; readonly code: TransferFailure; readonly detail: string };
+
+/** The outcome of linked transfers: every leg applied (or replayed), or none, with the leg that was refused. */
+export type LinkedOutcome =
+  | { readonly ok: true; readonly transfers: Transfer[]; readonly replayed: boolean }
+  | { readonly ok: false; readonly index: number; readonly code: TransferFailure; readonly detail: string };

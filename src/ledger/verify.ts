@@ -1,7 +1,10 @@
 // Proves the ledger is whole: every account's materialised counters equal the sums of its journal,
 // every hold is resolved exactly once, and money is conserved per currency (all balances of a
 // currency sum to zero, since every transfer debits one account and credits another by the same amount).
+import { entriesByAction } from '../audit/index.ts';
 import { toBigInt, type Store } from '../store/index.ts';
+import { journalDigest, parseSeqRanges, postingsAction } from './journal-digest.ts';
+import { transferColumns, transferFromRow } from './rows.ts';
 
 export interface CurrencyTotal {
   readonly currency: string;
@@ -65,7 +68,9 @@ export async function verifyLedger(store: Store): Promise<VerifyReport> {
   }
   problems.push(...(await structuralProblems(store)));
   const count = await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM ledger_transfers');
-  return { ok: problems.length === 0, accounts: accounts.length, transfers: Number(toBigInt(count?.n ?? 0n)), currencies, problems };
+  const transfers = toBigInt(count?.n ?? 0n);
+  problems.push(...(await journalAuditProblems(store, transfers)));
+  return { ok: problems.length === 0, accounts: accounts.length, transfers: Number(transfers), currencies, problems };
 }
 
 /** Checks that need joins: currencies agree, holds resolve exactly once. Each query counts violations. */
@@ -84,5 +89,38 @@ async function structuralProblems(store: Store): Promise<string[]> {
     const n = toBigInt(row?.n ?? 0n);
     if (n !== 0n) problems.push(`${n} ${label}`);
   }
+  return problems;
+}
+
+/**
+ * Every journal row must be covered by exactly one `ledger.postings` audit entry whose digest still
+ * matches: a row edited, removed or slipped in beside the ledger shows up here (and the audit log's
+ * own verifier proves the entries themselves are intact).
+ */
+async function journalAuditProblems(store: Store, transfers: bigint): Promise<string[]> {
+  const problems: string[] = [];
+  let covered = 0n;
+  for (let after = 0n; ; ) {
+    const entries = await entriesByAction(store, postingsAction, { after, limit: 500 });
+    for (const entry of entries) {
+      after = entry.seq;
+      const details = JSON.parse(entry.details) as { seqs?: unknown; count?: unknown; digest?: unknown };
+      const ranges = typeof details.seqs === 'string' ? parseSeqRanges(details.seqs) : undefined;
+      if (ranges === undefined || typeof details.count !== 'number' || typeof details.digest !== 'string') {
+        problems.push(`audit entry ${entry.seq}: malformed ledger.postings details`);
+        continue;
+      }
+      const rows = [];
+      for (const [from, to] of ranges) {
+        const found = await store.all(`SELECT ${transferColumns} FROM ledger_transfers WHERE seq BETWEEN ? AND ? ORDER BY seq`, [from, to]);
+        rows.push(...found.map(transferFromRow));
+      }
+      covered += BigInt(details.count);
+      if (rows.length !== details.count) problems.push(`journal seqs ${details.seqs}: ${rows.length} rows where audit entry ${entry.seq} recorded ${details.count}`);
+      else if (journalDigest(rows) !== details.digest) problems.push(`journal seqs ${details.seqs}: rows differ from the digest in audit entry ${entry.seq}`);
+    }
+    if (entries.length < 500) break;
+  }
+  if (covered !== transfers) problems.push(`the journal holds ${transfers} rows but audit entries cover ${covered}`);
   return problems;
 }
