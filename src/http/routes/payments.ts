@@ -1,0 +1,93 @@
+// The customers' payments API: payee lookup, signed transfers and order payments, step-up of a
+// challenged payment, history and receipts. Thin: authenticate, validate, call one use case.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { AnfuError } from '../../errors.ts';
+import { lookUpPayee, transferToCustomer } from '../../flows/transfer-to-customer.ts';
+import { payOrder } from '../../flows/pay-order.ts';
+import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
+import { instructionOf, listPayments, orderByCode, paymentById, paymentIdentityOf, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
+import type { AppContext } from '../app.ts';
+import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
+
+const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
+const SignedBody = Type.Object({ instruction: Type.Object({}, { additionalProperties: true }), signature: Type.String({ maxLength: 400 }) }, { additionalProperties: false });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) });
+const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
+const tags = ['payments'];
+
+export function paymentsContextOf(context: AppContext): PaymentsContext {
+  const identity = paymentIdentityOf(context.store);
+  if (identity === undefined) throw new AnfuError('not_ready', 'customer identity is not wired to payments yet');
+  return { store: context.store, ledger: context.ledger, identity, settings: paymentSettingsOf(context.config), clock: context.clock };
+}
+
+export async function customerOf(ctx: PaymentsContext, request: FastifyRequest): Promise<CustomerPrincipal> {
+  const principal = await ctx.identity.authenticate(request.headers.authorization);
+  if (principal === undefined) throw new AnfuError('unauthenticated');
+  return principal;
+}
+
+export function paymentRoutes(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'] });
+    const started = (reply: { status(code: number): unknown }, result: { payment: Parameters<typeof paymentView>[0]; replayed: boolean }) => {
+      if (result.payment.failureCode === 'payment_denied') throw new AnfuError('payment_denied', undefined, { paymentId: result.payment.id });
+      reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
+      return paymentView(result.payment);
+    };
+
+    app.post('/payees/lookup', { schema: { tags, summary: 'Find a payee by mobile number or wallet id; shows the masked name for confirmation', body: Type.Object({ phone: Type.Optional(Type.String({ maxLength: 20 })), walletId: Type.Optional(Id('cus')) }, { additionalProperties: false }), response: { 200: Type.Object({ walletId: Type.String(), maskedName: Type.String() }), ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return lookUpPayee(ctx, await customerOf(ctx, request), request.body as { phone?: string; walletId?: string });
+    });
+
+    app.post('/payments/transfers', { schema: { tags, summary: 'Transfer to another customer with a signed instruction', headers: IdempotencyHeaders, body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
+      const ctx = paymentsContextOf(context);
+      return started(reply, await transferToCustomer(ctx, await customerOf(ctx, request), signed(request)));
+    });
+
+    app.get('/orders/by-code/:code', { schema: { tags, summary: 'An order by its payment code (what the QR code carries)', params: Type.Object({ code: Type.String({ pattern: '^AF[0-9A-F]{20}$' }) }), response: { 200: OrderView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      await customerOf(ctx, request);
+      const order = await orderByCode(ctx.store, (request.params as { code: string }).code, ctx.clock());
+      if (order === undefined) throw new AnfuError('order_not_found');
+      return orderView(order);
+    });
+
+    app.post('/orders/:orderId/payments', { schema: { tags, summary: "Pay a merchant's order from the wallet with a signed instruction", headers: IdempotencyHeaders, params: Type.Object({ orderId: Id('ord') }), body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
+      const ctx = paymentsContextOf(context);
+      return started(reply, await payOrder(ctx, await customerOf(ctx, request), (request.params as { orderId: string }).orderId, signed(request)));
+    });
+
+    app.post('/payments/:paymentId/step-up', { schema: { tags, summary: 'Resume a challenged payment with a step-up factor', params: Type.Object({ paymentId: Id('pay') }), body: Type.Object({ kind: Type.String({ enum: ['totp', 'sms'] }), code: Type.String({ pattern: '^[0-9]{6,8}$' }) }, { additionalProperties: false }), response: { 200: PaymentView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, request.body as { kind: 'totp' | 'sms'; code: string }));
+    });
+
+    app.get('/payments', { schema: { tags, summary: "The customer's payments, newest first", querystring: Type.Object({ state: Type.Optional(Type.String({ enum: [...paymentStates] })), kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })), cursor: Type.Optional(Id('pay')), limit: Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: 'Page size, 1–200 (default 50)' })) }, { additionalProperties: false }), response: { 200: PaymentPage, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      const principal = await customerOf(ctx, request);
+      const q = request.query as { state?: (typeof paymentStates)[number]; kind?: 'transfer'; cursor?: string; limit?: string };
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      const rows = await listPayments(ctx.store, { partyId: principal.customerId, state: q.state, kind: q.kind, before: q.cursor, limit });
+      return { items: rows.slice(0, limit).map((p) => paymentView(p)), nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null };
+    });
+
+    app.get('/payments/:paymentId', { schema: { tags, summary: 'A payment with every state transition', params: Type.Object({ paymentId: Id('pay') }), response: { 200: PaymentView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      const principal = await customerOf(ctx, request);
+      const payment = await paymentById(ctx.store, (request.params as { paymentId: string }).paymentId);
+      if (payment === undefined || (payment.payerId !== principal.customerId && payment.payeeId !== principal.customerId)) throw new AnfuError('payment_not_found');
+      return paymentView(payment, await transitionsOf(ctx.store, payment.id));
+    });
+
+    app.get('/payments/:paymentId/receipt', { schema: { tags, summary: 'The receipt: the payment and the signed instruction with its certificate chain', params: Type.Object({ paymentId: Id('pay') }), response: { 200: ReceiptView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      const principal = await customerOf(ctx, request);
+      const payment = await paymentById(ctx.store, (request.params as { paymentId: string }).paymentId);
+      if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
+      return receiptView(payment, await instructionOf(ctx.store, payment.id));
+    });
+  };
+}

@@ -1,0 +1,19 @@
+// The payments capability's only door: signed instructions, the payment state machine, limits,
+// fees, merchants, orders and refunds. Cross-capability processes that use it live in src/flows.
+export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, type PaymentState, type PaymentEvent, type TransitionResult } from './payment-states.ts';
+export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type AuthenticationStrength } from './payment-limits.ts';
+export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
+export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
+export { providePaymentIdentity, paymentIdentityOf, type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
+export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
+export { recordTransition, recordCreation, type TransitionActor } from './record-transition.ts';
+export { walletOf, merchantAccountOf, feeAccountOf, walletCode, merchantAccountCode, feeAccountCode } from './payment-accounts.ts';
+export {
+  insertPayment, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
+  hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
+} from './store.ts';
+export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
+export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSignature, signingKeyOf, type IssuedMerchantKey, type PreparedMerchantKey, type SignedMerchantRequest } from './merchant-api-keys.ts';
+export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
+export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
+export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';

@@ -1,0 +1,37 @@
+// Every payment state change goes through here: the pure transition function decides, then the row
+// changes conditionally, the transition is recorded and audited, all in the caller's transaction.
+import { appendAudit, type ActorType } from '../audit/index.ts';
+import { AnfuError } from '../errors.ts';
+import type { Tx } from '../store/index.ts';
+import { nextState, type PaymentEvent, type PaymentState } from './payment-states.ts';
+import { insertTransition, updatePaymentState, type Payment } from './store.ts';
+
+export interface TransitionActor {
+  readonly type: ActorType;
+  readonly id: string | null;
+  readonly device?: string | null;
+}
+
+export async function recordTransition(tx: Tx, payment: Pick<Payment, 'id' | 'kind' | 'amount' | 'currency'> & { state: PaymentState }, event: PaymentEvent, actor: TransitionActor, now: number, detail?: { failureCode?: string; reasons?: readonly string[] }): Promise<PaymentState> {
+  const result = nextState(payment.state, event);
+  if (!result.ok) throw new AnfuError(result.code, result.detail);
+  const changed = await updatePaymentState(tx, payment.id, payment.state, result.to, detail?.failureCode ?? null, now);
+  if (changed !== 1) throw new AnfuError('payment_state_invalid', 'the payment changed state concurrently');
+  const detailText = detail === undefined ? null : JSON.stringify(detail);
+  await insertTransition(tx, { paymentId: payment.id, from: payment.state, to: result.to, event, actorType: actor.type, actorId: actor.id, detail: detailText, at: now });
+  await appendAudit(tx, [{
+    actorType: actor.type, actorId: actor.id, device: actor.device ?? null, action: `payment.${event}`, target: payment.id,
+    outcome: result.to === 'failed' ? 'failure' : 'success',
+    details: { kind: payment.kind, from: payment.state, to: result.to, amount: payment.amount.toString(), currency: payment.currency, ...(detail ?? {}) },
+  }], now);
+  return result.to;
+}
+
+/** The first row of a payment's history (no from-state), audited like the rest. */
+export async function recordCreation(tx: Tx, payment: Payment, actor: TransitionActor, now: number): Promise<void> {
+  await insertTransition(tx, { paymentId: payment.id, from: null, to: 'created', event: 'create', actorType: actor.type, actorId: actor.id, detail: null, at: now });
+  await appendAudit(tx, [{
+    actorType: actor.type, actorId: actor.id, device: actor.device ?? null, action: 'payment.create', target: payment.id, outcome: 'success',
+    details: { kind: payment.kind, payee: payment.payeeId, amount: payment.amount.toString(), currency: payment.currency },
+  }], now);
+}

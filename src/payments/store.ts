@@ -1,0 +1,182 @@
+// Payments' SQL: payments and their transitions, instructions and nonces, limit usage counters,
+// orders, refunds and collect requests. Written once for both stores.
+import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../store/index.ts';
+import type { PaymentState } from './payment-states.ts';
+
+export type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment';
+
+export interface Payment {
+  readonly id: string;
+  readonly kind: PaymentKind;
+  readonly state: PaymentState;
+  readonly payerId: string;
+  readonly payeeId: string;
+  readonly merchantId: string | null;
+  readonly orderId: string | null;
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly fee: bigint;
+  readonly refundedAmount: bigint;
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly failureCode: string | null;
+  readonly riskReasons: readonly string[];
+  readonly limitDay: bigint;
+  readonly limitYear: bigint;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface PaymentTransition {
+  readonly seq: bigint;
+  readonly fromState: string | null;
+  readonly toState: string;
+  readonly event: string;
+  readonly actorType: string;
+  readonly actorId: string | null;
+  readonly detail: string | null;
+  readonly at: number;
+}
+
+const paymentColumns = 'id, kind, state, payer_id, payee_id, merchant_id, order_id, amount, currency, fee, refunded_amount, idempotency_key, request_hash, failure_code, risk_reasons, limit_day, limit_year, created_at, updated_at';
+
+export function paymentFromRow(row: Row): Payment {
+  return {
+    id: row.id as string,
+    kind: row.kind as PaymentKind,
+    state: row.state as PaymentState,
+    payerId: row.payer_id as string,
+    payeeId: row.payee_id as string,
+    merchantId: (row.merchant_id as string | null) ?? null,
+    orderId: (row.order_id as string | null) ?? null,
+    amount: toBigInt(row.amount),
+    currency: row.currency as string,
+    fee: toBigInt(row.fee),
+    refundedAmount: toBigInt(row.refunded_amount),
+    idempotencyKey: row.idempotency_key as string,
+    requestHash: row.request_hash as string,
+    failureCode: (row.failure_code as string | null) ?? null,
+    riskReasons: JSON.parse(row.risk_reasons as string) as string[],
+    limitDay: toBigInt(row.limit_day),
+    limitYear: toBigInt(row.limit_year),
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+}
+
+export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
+  await tx.run(
+    `INSERT INTO payments (${paymentColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [p.id, p.kind, p.state, p.payerId, p.payeeId, p.merchantId, p.orderId, p.amount, p.currency, p.fee, p.refundedAmount, p.idempotencyKey, p.requestHash, p.failureCode, JSON.stringify(p.riskReasons), p.limitDay, p.limitYear, p.createdAt, p.updatedAt],
+  );
+}
+
+export async function paymentById(q: Queryable, id: string): Promise<Payment | undefined> {
+  const row = await q.get(`SELECT ${paymentColumns} FROM payments WHERE id = ?`, [id]);
+  return row === undefined ? undefined : paymentFromRow(row);
+}
+
+export async function paymentByKey(q: Queryable, payerId: string, key: string): Promise<Payment | undefined> {
+  const row = await q.get(`SELECT ${paymentColumns} FROM payments WHERE payer_id = ? AND idempotency_key = ?`, [payerId, key]);
+  return row === undefined ? undefined : paymentFromRow(row);
+}
+
+/** Conditional state change: 0 rows means another process moved the payment first. */
+export async function updatePaymentState(tx: Tx, id: string, from: PaymentState, to: PaymentState, failureCode: string | null, now: number): Promise<number> {
+  return tx.run('UPDATE payments SET state = ?, failure_code = COALESCE(?, failure_code), updated_at = ? WHERE id = ? AND state = ?', [to, failureCode, now, id, from]);
+}
+
+export async function insertTransition(tx: Tx, t: { paymentId: string; from: string | null; to: string; event: string; actorType: string; actorId: string | null; detail: string | null; at: number }): Promise<void> {
+  await tx.run('INSERT INTO payment_transitions (payment_id, from_state, to_state, event, actor_type, actor_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [t.paymentId, t.from, t.to, t.event, t.actorType, t.actorId, t.detail, t.at]);
+}
+
+export async function transitionsOf(q: Queryable, paymentId: string): Promise<PaymentTransition[]> {
+  const rows = await q.all('SELECT seq, from_state, to_state, event, actor_type, actor_id, detail, at FROM payment_transitions WHERE payment_id = ? ORDER BY seq', [paymentId]);
+  return rows.map((r) => ({
+    seq: toBigInt(r.seq), fromState: (r.from_state as string | null) ?? null, toState: r.to_state as string, event: r.event as string,
+    actorType: r.actor_type as string, actorId: (r.actor_id as string | null) ?? null, detail: (r.detail as string | null) ?? null, at: toNumber(r.at),
+  }));
+}
+
+/** Records the nonce; false when the device already used it (the primary key refuses the replay). */
+export async function claimNonce(tx: Tx, deviceId: string, nonce: string, paymentId: string, now: number): Promise<boolean> {
+  return (await tx.run('INSERT INTO instruction_nonces (device_id, nonce, payment_id, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_id, nonce) DO NOTHING', [deviceId, nonce, paymentId, now])) === 1;
+}
+
+export interface StoredInstruction {
+  readonly paymentId: string;
+  readonly canonicalJson: string;
+  readonly signature: Buffer;
+  readonly profile: 'intl' | 'gm';
+  readonly deviceId: string;
+  readonly deviceCertificatePem: string;
+  readonly caCertificatePem: string;
+  readonly signedAt: number;
+  readonly receivedAt: number;
+}
+
+export async function insertInstruction(tx: Tx, i: StoredInstruction): Promise<void> {
+  await tx.run(
+    'INSERT INTO payment_instructions (payment_id, canonical_json, signature, profile, device_id, device_certificate_pem, ca_certificate_pem, signed_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [i.paymentId, i.canonicalJson, i.signature, i.profile, i.deviceId, i.deviceCertificatePem, i.caCertificatePem, i.signedAt, i.receivedAt],
+  );
+}
+
+export async function instructionOf(q: Queryable, paymentId: string): Promise<StoredInstruction | undefined> {
+  const r = await q.get('SELECT * FROM payment_instructions WHERE payment_id = ?', [paymentId]);
+  if (r === undefined) return undefined;
+  return {
+    paymentId: r.payment_id as string, canonicalJson: r.canonical_json as string, signature: Buffer.from(r.signature as Uint8Array), profile: r.profile as 'intl' | 'gm',
+    deviceId: r.device_id as string, deviceCertificatePem: r.device_certificate_pem as string, caCertificatePem: r.ca_certificate_pem as string,
+    signedAt: toNumber(r.signed_at), receivedAt: toNumber(r.received_at),
+  };
+}
+
+/** Locks a customer's usage counter row (an UPDATE, so PostgreSQL queues concurrent payers) and returns it. */
+export async function lockUsage(tx: Tx, customerId: string, period: string): Promise<bigint> {
+  await tx.run('INSERT INTO payment_limit_usage (customer_id, period, used) VALUES (?, ?, 0) ON CONFLICT (customer_id, period) DO NOTHING', [customerId, period]);
+  const row = await tx.get<{ used: unknown }>('UPDATE payment_limit_usage SET used = used WHERE customer_id = ? AND period = ? RETURNING used', [customerId, period]);
+  if (row === undefined) throw new Error('payments invariant: usage row missing after insert');
+  return toBigInt(row.used);
+}
+
+export async function addUsage(tx: Tx, customerId: string, period: string, delta: bigint): Promise<void> {
+  await tx.run('UPDATE payment_limit_usage SET used = used + ? WHERE customer_id = ? AND period = ?', [delta, customerId, period]);
+}
+
+export async function recentPaymentCount(q: Queryable, payerId: string, since: number): Promise<number> {
+  const row = await q.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM payments WHERE payer_id = ? AND created_at >= ?', [payerId, since]);
+  return row === undefined ? 0 : toNumber(row.n);
+}
+
+export async function hasPaidBefore(q: Queryable, payerId: string, payeeId: string): Promise<boolean> {
+  return (await q.get("SELECT id FROM payments WHERE payer_id = ? AND payee_id = ? AND state = 'succeeded' LIMIT 1", [payerId, payeeId])) !== undefined;
+}
+
+export interface PaymentFilter {
+  readonly payerId?: string | undefined;
+  readonly partyId?: string | undefined;
+  readonly merchantId?: string | undefined;
+  readonly state?: PaymentState | undefined;
+  readonly kind?: PaymentKind | undefined;
+  /** Payment id to continue after (newest first). */
+  readonly before?: string | undefined;
+  readonly limit: number;
+}
+
+export async function listPayments(q: Queryable, f: PaymentFilter): Promise<Payment[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (f.partyId !== undefined) { where.push('(payer_id = ? OR payee_id = ?)'); params.push(f.partyId, f.partyId); }
+  if (f.merchantId !== undefined) { where.push('merchant_id = ?'); params.push(f.merchantId); }
+  if (f.state !== undefined) { where.push('state = ?'); params.push(f.state); }
+  if (f.kind !== undefined) { where.push('kind = ?'); params.push(f.kind); }
+  if (f.before !== undefined) { where.push('id < ?'); params.push(f.before); }
+  const rows = await q.all(`SELECT ${paymentColumns} FROM payments${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [...params, f.limit + 1]);
+  return rows.map(paymentFromRow);
+}
+
+export async function paymentsInState(q: Queryable, state: PaymentState, updatedBefore: number, limit: number): Promise<Payment[]> {
+  const rows = await q.all(`SELECT ${paymentColumns} FROM payments WHERE state = ? AND updated_at <= ? ORDER BY updated_at LIMIT ?`, [state, updatedBefore, limit]);
+  return rows.map(paymentFromRow);
+}

@@ -1,0 +1,88 @@
+// Test support for payments: an in-memory identity (customers, devices with certificates from a
+// throw-away device CA, sessions by bearer token) and a helper that signs instructions like a device.
+import { randomBytes, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
+import { newId } from '../ids.ts';
+import type { AccountClass, AuthenticationStrength } from './payment-limits.ts';
+import type { CustomerPrincipal, PaymentCustomer, PaymentDevice, PaymentIdentity } from './payment-identity.ts';
+import { canonicalJsonOf, type Instruction } from './verify-instruction.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+export interface TestCustomer {
+  readonly customer: PaymentCustomer;
+  readonly device: PaymentDevice;
+  readonly privateKey: PrivateKey;
+  readonly principal: CustomerPrincipal;
+  readonly token: string;
+  readonly phone: string;
+}
+
+export interface TestIdentity extends PaymentIdentity {
+  readonly profile: 'intl' | 'gm';
+  addCustomer(options?: { accountClass?: AccountClass; strength?: AuthenticationStrength; certificateValidMs?: number; deviceAgeMs?: number; now?: number }): Promise<TestCustomer>;
+  stepUpCode: string;
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): Promise<TestIdentity> {
+  const profile = cryptoProfile(profileName);
+  const caKeys = (await webcrypto.subtle.generateKey(ecdsa, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01', name: 'CN=Test Device CA', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 10 * 365 * 86_400_000), signingAlgorithm: ecdsa, keys: caKeys,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+  });
+  const customers = new Map<string, PaymentCustomer>();
+  const devices = new Map<string, PaymentDevice>();
+  const sessions = new Map<string, CustomerPrincipal>();
+  const phones = new Map<string, string>();
+  const identity: TestIdentity = {
+    profile: profileName,
+    stepUpCode: '123456',
+    customer: async (id) => customers.get(id),
+    device: async (id) => devices.get(id),
+    deviceCaCertificatePem: async () => ca.toString('pem'),
+    customerIdByPhone: async (phone) => phones.get(phone),
+    maskedName: async (id) => (customers.has(id) ? '*三' : undefined),
+    authenticate: async (header) => (header?.startsWith('Bearer ') === true ? sessions.get(header.slice(7)) : undefined),
+    verifyStepUp: async (_id, factor) => factor.code === identity.stepUpCode,
+    async addCustomer(options = {}) {
+      const at = options.now ?? Date.now();
+      const customer: PaymentCustomer = { id: newId('cus', at), accountClass: options.accountClass ?? 'III', status: 'active', createdAt: at - 365 * 86_400_000 };
+      const keys = profile.generateSigningKeyPair();
+      const deviceId = newId('dev', at);
+      const certificate = await x509.X509CertificateGenerator.create({
+        serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'), subject: `CN=${deviceId}`, issuer: ca.subject,
+        notBefore: new Date(at - 86_400_000), notAfter: new Date(at + (options.certificateValidMs ?? 365 * 86_400_000)), signingAlgorithm: ecdsa,
+        publicKey: pemBody(profile.exportPublicKey(keys.publicKey)), signingKey: caKeys.privateKey,
+        extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+      });
+      const device: PaymentDevice = { id: deviceId, customerId: customer.id, status: 'active', certificatePem: certificate.toString('pem'), createdAt: at - (options.deviceAgeMs ?? 30 * 86_400_000) };
+      const principal: CustomerPrincipal = { customerId: customer.id, deviceId, strength: options.strength ?? 'certificate' };
+      const token = randomBytes(16).toString('hex');
+      const phone = `+86138${String(customers.size).padStart(8, '0')}`;
+      customers.set(customer.id, customer);
+      devices.set(deviceId, device);
+      sessions.set(token, principal);
+      phones.set(phone, customer.id);
+      return { customer, device, privateKey: keys.privateKey, principal, token, phone };
+    },
+  };
+  return identity;
+}
+
+/** An instruction as a device would build it, with a fresh nonce and the given clock. */
+export function instructionFor(who: TestCustomer, fields: { kind: Instruction['kind']; target: string; amount: string; currency?: string; memo?: string }, now: number = Date.now()): Instruction {
+  return { version: 1, kind: fields.kind, payer: who.customer.id, device: who.device.id, target: fields.target, amount: fields.amount, currency: fields.currency ?? 'CNY', nonce: randomBytes(16).toString('base64url'), timestamp: now, ...(fields.memo === undefined ? {} : { memo: fields.memo }) };
+}
+
+/** The device signature (base64) over the canonical JSON of `instruction`. */
+export function signInstruction(profileName: 'intl' | 'gm', who: Pick<TestCustomer, 'privateKey'>, instruction: object): string {
+  return cryptoProfile(profileName).sign(who.privateKey, Buffer.from(canonicalJsonOf(instruction), 'utf8')).toString('base64');
+}

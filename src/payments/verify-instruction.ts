@@ -1,0 +1,118 @@
+// Signed payment instructions (R8.2): the instruction object is canonicalised with RFC 8785 (JCS), so
+// the order of its fields does not matter; the device signature over those bytes is checked with the
+// public key of the device certificate, which must be issued by the platform device CA, valid now,
+// name the device, and belong to the payer. Timestamps outside the window are stale. The nonce is
+// checked later, in the payment's own transaction (instruction_nonces' primary key).
+import { X509Certificate } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import * as x509 from '@peculiar/x509';
+import { cryptoProfile } from '../crypto/index.ts';
+import type { PaymentDevice } from './payment-identity.ts';
+
+export const instructionKinds = ['transfer', 'order_payment', 'collect_payment'] as const;
+export type InstructionKind = (typeof instructionKinds)[number];
+
+export interface Instruction {
+  readonly version: 1;
+  readonly kind: InstructionKind;
+  readonly payer: string;
+  readonly device: string;
+  /** transfer: the payee's wallet (customer id); order_payment: the order id; collect_payment: the request id. */
+  readonly target: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly nonce: string;
+  /** Milliseconds since the epoch when the device signed. */
+  readonly timestamp: number;
+  readonly memo?: string;
+}
+
+export interface VerifiedInstruction {
+  readonly instruction: Instruction;
+  readonly canonicalJson: string;
+  readonly signature: Buffer;
+  readonly deviceCertificatePem: string;
+  readonly caCertificatePem: string;
+}
+
+export type InstructionRefusal = 'instruction_invalid' | 'instruction_stale' | 'signature_invalid' | 'device_revoked' | 'device_certificate_invalid' | 'certificate_expired';
+
+export type InstructionCheck = { readonly ok: true; readonly verified: VerifiedInstruction } | { readonly ok: false; readonly code: InstructionRefusal; readonly detail: string };
+
+const noncePattern = /^[A-Za-z0-9_-]{16,64}$/;
+const idPattern = /^[a-z]{2,8}_[0-9a-z]{26}$/;
+
+/** Shape check of the parsed body (the HTTP schema does the same; the domain does not trust it). */
+export function parseInstruction(value: unknown): Instruction | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const allowed = new Set(['version', 'kind', 'payer', 'device', 'target', 'amount', 'currency', 'nonce', 'timestamp', 'memo']);
+  if (Object.keys(v).some((key) => !allowed.has(key))) return undefined;
+  if (v.version !== 1 || !(instructionKinds as readonly unknown[]).includes(v.kind)) return undefined;
+  for (const key of ['payer', 'device', 'target'] as const) if (typeof v[key] !== 'string' || !idPattern.test(v[key])) return undefined;
+  if (typeof v.amount !== 'string' || v.amount.length > 40 || typeof v.currency !== 'string' || !/^[A-Z]{3}$/.test(v.currency)) return undefined;
+  if (typeof v.nonce !== 'string' || !noncePattern.test(v.nonce)) return undefined;
+  if (typeof v.timestamp !== 'number' || !Number.isSafeInteger(v.timestamp) || v.timestamp < 0) return undefined;
+  if (v.memo !== undefined && (typeof v.memo !== 'string' || v.memo.length > 140)) return undefined;
+  return v as unknown as Instruction;
+}
+
+export function canonicalJsonOf(instruction: object): string {
+  const text = canonicalize(instruction);
+  if (text === undefined) throw new Error('instruction cannot be canonicalised');
+  return text;
+}
+
+/** SubjectPublicKeyInfo of a certificate as PEM (works for SM2 keys, which Node's KeyObject may not take). */
+export function publicKeyPemOf(certificatePem: string): string {
+  const der = Buffer.from(new x509.X509Certificate(certificatePem).publicKey.rawData);
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
+}
+
+function certificateRefusal(devicePem: string, caPem: string, deviceId: string, now: number): InstructionCheck | undefined {
+  let certificate: X509Certificate;
+  let ca: X509Certificate;
+  try {
+    certificate = new X509Certificate(devicePem);
+    ca = new X509Certificate(caPem);
+  } catch {
+    return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate does not parse' };
+  }
+  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate is not issued by the platform device CA' };
+  if (!certificate.subject.split('\n').includes(`CN=${deviceId}`)) return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate names another device' };
+  if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) return { ok: false, code: 'certificate_expired', detail: 'the device certificate is outside its validity period' };
+  return undefined;
+}
+
+export interface InstructionContext {
+  readonly profile: 'intl' | 'gm';
+  readonly timestampWindowMs: number;
+  readonly now: number;
+  readonly device: PaymentDevice | undefined;
+  readonly caCertificatePem: string;
+}
+
+/** Verifies shape, device, certificate, freshness and signature; the nonce is the caller's (transactional) check. */
+export function verifyInstruction(body: unknown, signatureBase64: string, context: InstructionContext): InstructionCheck {
+  const instruction = parseInstruction(body);
+  if (instruction === undefined) return { ok: false, code: 'instruction_invalid', detail: 'the instruction does not have the documented shape' };
+  const { device, now } = context;
+  if (device === undefined || device.id !== instruction.device || device.customerId !== instruction.payer) return { ok: false, code: 'device_certificate_invalid', detail: 'no enrolled device of the payer has this id' };
+  if (device.status !== 'active') return { ok: false, code: 'device_revoked', detail: 'the device is revoked' };
+  if (device.certificatePem === null) return { ok: false, code: 'device_certificate_invalid', detail: 'the device holds no certificate' };
+  const refusal = certificateRefusal(device.certificatePem, context.caCertificatePem, device.id, now);
+  if (refusal !== undefined) return refusal;
+  if (Math.abs(now - instruction.timestamp) > context.timestampWindowMs) return { ok: false, code: 'instruction_stale', detail: `the timestamp is more than ${context.timestampWindowMs} ms from the server clock` };
+  const signature = /^[A-Za-z0-9+/]{16,400}={0,2}$/.test(signatureBase64) ? Buffer.from(signatureBase64, 'base64') : Buffer.alloc(0);
+  const canonicalJson = canonicalJsonOf(instruction);
+  const profile = cryptoProfile(context.profile);
+  let valid = false;
+  try {
+    valid = signature.length > 0 && profile.verify(profile.importPublicKey(publicKeyPemOf(device.certificatePem)), Buffer.from(canonicalJson, 'utf8'), signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, code: 'signature_invalid', detail: 'the signature does not verify over the canonical instruction' };
+  return { ok: true, verified: { instruction, canonicalJson, signature, deviceCertificatePem: device.certificatePem, caCertificatePem: context.caCertificatePem } };
+}
