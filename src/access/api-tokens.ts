@@ -12,6 +12,8 @@ export interface Principal {
   readonly id: string;
   readonly name: string;
   readonly role: OperatorRole;
+  /** Set when the principal logged in interactively; absent for API tokens (automation). */
+  readonly sessionId?: string;
 }
 
 const tokenPattern = /^anfu_op_[A-Za-z0-9_-]{43}$/;

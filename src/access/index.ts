@@ -1,2 +1,19 @@
-// Operator access: API tokens and roles.
+// Operator access: operators and roles, sessions with MFA, API tokens, least-privilege permissions,
+// maker–checker approvals, security events and incidents.
 export { issueApiToken, authenticateApiToken, revokeApiToken, countApiTokens, operatorRoles, type OperatorRole, type Principal, type IssuedToken } from './api-tokens.ts';
+export { permissions, roleHolds, isPermission, type Permission } from './permissions.ts';
+export { systemActor, type Actor } from './actor.ts';
+export { createOperator, createFirstAdministrator, operatorNamePattern, type CreatedOperator } from './create-operator.ts';
+export { logInOperator, type LoginOutcome } from './log-in-operator.ts';
+export { logOutOperator } from './sessions.ts';
+export { listOperatorViews, type OperatorView } from './list-operators.ts';
+export { createOperatorAccess, type OperatorAccess } from './operator-access.ts';
+export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, ProposalRegistry, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
+export type { ProposalRow as Proposal, ProposalState } from './store.ts';
+export { proposalById as findProposal, listProposals } from './store.ts';
+export { raiseSecurityEvent, reportAuditVerificationFailure, listSecurityEvents, securityEventTypes, severities, type SecurityEvent, type SecurityEventInput, type SecurityEventType, type Severity } from './security-events.ts';
+export {
+  openIncident, linkSecurityEvent, recordIncidentEntry, closeIncident, incidentDetail, listIncidents, incidentClassifications, incidentEntryKinds, playbooks,
+  type IncidentDetail, type IncidentOutcome, type IncidentClassification, type PostIncidentReview, type OpenIncidentInput,
+} from './incidents.ts';
+export { totpCodeAt } from './totp.ts';

@@ -1,0 +1,35 @@
+// Least privilege: every operator route names one permission, and this table says which roles
+// hold it. The auth hook checks it; a route with `auth` but no permission is refused to everyone
+// (and fails the route × role test). docs/SECURITY.md renders the same table.
+import type { OperatorRole } from './api-tokens.ts';
+
+export const permissions = {
+  'ledger.read': ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'],
+  'ledger.accounts.open': ['administrator', 'operations'],
+  'ledger.funding': ['administrator', 'operations'],
+  'ledger.transfer': ['administrator', 'operations'],
+  'ledger.verify': ['administrator', 'operations', 'auditor'],
+  'session.self': ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'],
+  'operators.read': ['administrator', 'auditor'],
+  'operators.create': ['administrator'],
+  'proposals.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  'proposals.create': ['administrator', 'operations', 'risk_analyst'],
+  'proposals.decide': ['administrator', 'operations', 'risk_analyst'],
+  'security.events.read': ['administrator', 'risk_analyst', 'auditor'],
+  'incidents.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  'incidents.manage': ['administrator', 'operations', 'risk_analyst'],
+  'audit.read': ['administrator', 'auditor'],
+  'audit.checkpoint': ['administrator', 'auditor'],
+  'webhooks.read': ['administrator', 'operations', 'customer_service', 'auditor'],
+  'webhooks.manage': ['administrator', 'operations'],
+} as const satisfies Record<string, readonly OperatorRole[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function isPermission(name: string): name is Permission {
+  return Object.hasOwn(permissions, name);
+}
+
+export function roleHolds(role: OperatorRole, permission: Permission): boolean {
+  return (permissions[permission] as readonly OperatorRole[]).includes(role);
+}

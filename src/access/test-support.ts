@@ -1,0 +1,71 @@
+// Test support for operator access: the real app on a real store with a clock the test moves,
+// operators created with known secrets, logins that compute the right TOTP code for the clock,
+// and a reader for the audit rows a test must find.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../config.ts';
+import { buildApp, type App } from '../http/app.ts';
+import { Ledger } from '../ledger/index.ts';
+import type { Store } from '../store/index.ts';
+import { withTestStore, type StoreKind } from '../store/testing.ts';
+import { createOperator, issueApiToken, systemActor, totpCodeAt, type CreatedOperator, type OperatorRole } from './index.ts';
+
+export interface AccessTestApp {
+  readonly app: App;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly config: Config;
+  /** The app's clock; move it with `advance`. */
+  now(): number;
+  advance(ms: number): void;
+  operator(role: OperatorRole, name?: string): Promise<CreatedOperator>;
+  login(operator: CreatedOperator, ip?: string): Promise<string>;
+  apiToken(role: OperatorRole): Promise<string>;
+  auditRows(action: string): Promise<{ actor_type: string; actor_id: string | null; target: string | null; outcome: string; details: Record<string, unknown>; ip: string | null }[]>;
+  close(): Promise<void>;
+}
+
+let serial = 0;
+
+export async function createAccessTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<AccessTestApp> {
+  const { store, release } = await withTestStore(kind);
+  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'silent', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-access-')), ...env });
+  // Start in the middle of a TOTP step so ±1-step tests are not at a boundary.
+  let now = Math.floor(Date.UTC(2030, 0, 1) / 30_000) * 30_000 + 10_000;
+  const clock = () => now;
+  const ledger = new Ledger({ store });
+  const app = await buildApp({ config, store, ledger, clock });
+  await app.ready();
+  return {
+    app, store, ledger, config,
+    now: clock,
+    advance(ms) {
+      now += ms;
+    },
+    async operator(role, name) {
+      const outcome = await createOperator(store, systemActor, { name: name ?? `op-${role.replace('_', '-')}-${++serial}`, role }, now);
+      if (!outcome.ok) throw new Error(`could not create operator: ${outcome.code}`);
+      return outcome.operator;
+    },
+    async login(operator, ip) {
+      // Each login uses the next TOTP step, as a person would wait for the next code.
+      now += 30_000;
+      const response = await app.inject({ method: 'POST', url: '/v1/operator-sessions', remoteAddress: ip ?? '127.0.0.1', payload: { name: operator.name, password: operator.password, totp: totpCodeAt(operator.totpSecret, now) } });
+      if (response.statusCode !== 201) throw new Error(`login failed: ${response.body}`);
+      return (response.json() as { token: string }).token;
+    },
+    apiToken: async (role) => (await issueApiToken(store, { name: `test ${role}`, role }, now)).token,
+    async auditRows(action) {
+      const rows = await store.all('SELECT actor_type, actor_id, target, outcome, details, ip FROM audit_entries WHERE action = ? ORDER BY seq', [action]);
+      return rows.map((r) => ({ actor_type: String(r.actor_type), actor_id: r.actor_id === null ? null : String(r.actor_id), target: r.target === null ? null : String(r.target), outcome: String(r.outcome), details: JSON.parse(String(r.details)) as Record<string, unknown>, ip: r.ip === null ? null : String(r.ip) }));
+    },
+    async close() {
+      await app.close();
+      await ledger.close();
+      await release();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
