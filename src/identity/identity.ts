@@ -1,0 +1,97 @@
+// The identity capability's wiring: everything its use cases need, built once at start-up from the
+// store and configuration (tests swap the SMS sender and the verification sources).
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { cryptoProfile, type CryptoProfile } from '../crypto/index.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import type { Store } from '../store/index.ts';
+import { accessTokenCodec, type AccessTokenCodec } from './access-token.ts';
+import { openDeviceCa, type DeviceCa } from './device-ca.ts';
+import { developmentVerifiers, type IdentityVerifier } from './identity-verification.ts';
+import type { Argon2Cost } from './password-hashing.ts';
+import { personalDataProtection, type PersonalDataProtection } from './personal-data.ts';
+import { fileSmsSender, type SmsSender } from './sms-sender.ts';
+
+export interface Identity {
+  readonly store: Store;
+  readonly config: Config;
+  readonly clock: () => number;
+  readonly profile: CryptoProfile;
+  readonly protection: PersonalDataProtection;
+  readonly sms: SmsSender;
+  readonly verifiers: readonly IdentityVerifier[];
+  readonly tokens: AccessTokenCodec;
+  readonly ca: DeviceCa;
+  readonly argon2: Argon2Cost;
+  /** Opens the keyring and loads the token key and device CA (once); `protection`, `tokens` and `ca` need it. */
+  ready(): Promise<void>;
+}
+
+export interface OpenIdentityOptions {
+  readonly store: Store;
+  readonly config: Config;
+  readonly clock?: () => number;
+  readonly keyring?: Keyring;
+  readonly sms?: SmsSender;
+  /** Identity verification sources; development ones unless given (production must give real ones). */
+  readonly verifiers?: readonly IdentityVerifier[];
+  /** Defer opening the keyring until `ready()` (the app does, so start-up touches no keys). */
+  readonly lazy?: boolean;
+}
+
+interface IdentityKeys {
+  readonly protection: PersonalDataProtection;
+  readonly tokens: AccessTokenCodec;
+  readonly ca: DeviceCa;
+}
+
+async function loadKeys(options: OpenIdentityOptions, profile: CryptoProfile, now: number): Promise<IdentityKeys> {
+  const protection = await personalDataProtection(options.store, options.config, options.keyring);
+  const tokenKey = await protection.secret('access-token-mac', async () => ({ secret: randomBytes(32).toString('base64') }));
+  const tokens = accessTokenCodec(profile, profile.importSecretKey(profile.macAlgorithm, Buffer.from(tokenKey.secret, 'base64')));
+  return { protection, tokens, ca: await openDeviceCa(protection, now) };
+}
+
+export async function openIdentity(options: OpenIdentityOptions): Promise<Identity> {
+  const { store, config } = options;
+  const clock = options.clock ?? Date.now;
+  const profile = cryptoProfile(config.cryptoProfile);
+  let keys: IdentityKeys | undefined;
+  let loading: Promise<void> | undefined;
+  const need = (): IdentityKeys => {
+    if (keys === undefined) throw new Error('identity invariant: used before ready()');
+    return keys;
+  };
+  const identity: Identity = {
+    store, config, clock, profile,
+    sms: options.sms ?? fileSmsSender(config.smsSinkFile, clock),
+    verifiers: options.verifiers ?? developmentVerifiers,
+    argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
+    get protection() {
+      return need().protection;
+    },
+    get tokens() {
+      return need().tokens;
+    },
+    get ca() {
+      return need().ca;
+    },
+    ready() {
+      loading ??= loadKeys(options, profile, clock()).then((loaded) => {
+        keys = loaded;
+      }, (error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      return loading;
+    },
+  };
+  if (options.lazy !== true) await identity.ready();
+  return identity;
+}
+
+/** Who is acting and from where, as the audit log and the risk rules see it. */
+export interface RequestMeta {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}

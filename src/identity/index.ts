@@ -1,0 +1,18 @@
+// Customer identity and authentication: the only door other folders use (R3, R6.2).
+export { openIdentity, type Identity, type OpenIdentityOptions, type RequestMeta } from './identity.ts';
+export { registerCustomer, type RegistrationInput, type Registered } from './register-customer.ts';
+export { requestSmsCode, type SentSmsCode } from './sms-codes.ts';
+export { logInCustomer, type LoginResult } from './log-in-customer.ts';
+export { completeLoginChallenge, sendChallengeSms, liveChallenge, deviceChallengeData, type ChallengeAnswer } from './complete-login-challenge.ts';
+export { authenticateCustomer, refreshSession, endSession, requireSecondFactor, type CustomerPrincipal, type IssuedSession, type FactorClass } from './sessions.ts';
+export { startTotpEnrolment, confirmTotpEnrolment, removeTotp } from './enrol-totp.ts';
+export { generateRecoveryCodes } from './recovery-codes.ts';
+export { passkeyRegistrationOptions, registerPasskey, passkeyAuthenticationOptions } from './passkeys.ts';
+export { issueDeviceCertificate, verifyDeviceSignature, type DeviceSignatureCheck, type IssuedDeviceCertificate } from './issue-device-certificate.ts';
+export { listDevices, listSessions, revokeCustomerDevice } from './manage-devices.ts';
+export { changePassword, resetPassword, type PasswordResetInput } from './change-password.ts';
+export { customerProfile, addVerificationSource, listNotices, type CustomerProfile } from './customer-profile.ts';
+export { recordNotice, noticeKinds, type NoticeKind } from './notices.ts';
+export { accountClasses, accountClassFor, developmentVerifiers, type AccountClass, type IdentityVerifier, type IdentityClaim, type VerificationResult } from './identity-verification.ts';
+export { fileSmsSender, type SmsSender, type SmsMessage } from './sms-sender.ts';
+export { authenticationStrength, dailyLimitMinorByStrength, type AuthenticationStrength } from './authentication-strength.ts';

@@ -1,0 +1,99 @@
+/* eslint-disable security/detect-non-literal-fs-filename -- test support reads the SMS sink named by the test's own configuration */
+// Test support for identity: the real app on a real store with a readable SMS sink and, optionally,
+// extra verification sources; helpers to register and sign in customers through the API.
+import { readFileSync, existsSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { buildApp } from '../http/app.ts';
+import { createTestApp, type TestApp } from '../http/testing.ts';
+import type { StoreKind } from '../store/testing.ts';
+import { openIdentity, type Identity } from './identity.ts';
+import type { IdentityVerifier } from './identity-verification.ts';
+import { checkCharacter } from './resident-id.ts';
+
+export const testEnv = { ANFU_ARGON2_MEMORY_KIB: '1024', ANFU_ARGON2_TIME_COST: '1', ANFU_SMS_RESEND_INTERVAL_MS: '0' };
+
+export interface IdentityTestApp extends TestApp {
+  readonly identity: Identity;
+  /** Moves the app's clock forward (it starts at noon, Beijing time, so the hour rule is quiet). */
+  advance(ms: number): void;
+  /** The newest SMS to `phone` (E.164) in the development sink. */
+  lastSms(phone: string): { text: string; purpose: string } | undefined;
+  smsCode(phone: string): string;
+}
+
+/** createTestApp rebuilt on the same store with a controllable clock and, optionally, other verification sources. */
+export async function createIdentityTestApp(kind: StoreKind, options: { env?: Record<string, string>; verifiers?: readonly IdentityVerifier[] } = {}): Promise<IdentityTestApp> {
+  const base = await createTestApp(kind, { ...testEnv, ...options.env });
+  const started = Date.now();
+  let skew = Date.UTC(2026, 0, 15, 4, 0, 0) - started;
+  const clock = () => Date.now() + skew;
+  const identity = await openIdentity({ store: base.store, config: base.config, clock, ...(options.verifiers === undefined ? {} : { verifiers: options.verifiers }) });
+  await base.app.close();
+  const app = await buildApp({ config: base.config, store: base.store, ledger: base.ledger, identity, clock, logStream: new Writable({ write(chunk: Buffer, _encoding, callback) { base.logs.push(chunk.toString('utf8')); callback(); } }) });
+  await app.ready();
+  const lastSms = (phone: string) => {
+    if (!existsSync(base.config.smsSinkFile)) return undefined;
+    const lines = readFileSync(base.config.smsSinkFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { to: string; text: string; purpose: string });
+    return lines.filter((l) => l.to === phone).at(-1);
+  };
+  return {
+    ...base,
+    app,
+    identity,
+    advance(ms) {
+      skew += ms;
+    },
+    lastSms,
+    smsCode(phone) {
+      const code = /\d{6}/.exec(lastSms(phone)?.text ?? '')?.[0];
+      if (code === undefined) throw new Error('no SMS code sent');
+      return code;
+    },
+    async close() {
+      await app.close();
+      await base.close();
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A valid resident ID number for someone born on `birth` (YYYYMMDD). */
+export function residentIdNumber(birth = '19900307', region = '110101'): string {
+  sequence = (sequence + 1) % 1000;
+  const first17 = `${region}${birth}${String(sequence).padStart(3, '0')}`;
+  return `${first17}${checkCharacter(first17)}`;
+}
+
+let phoneSequence = 0;
+export function phoneNumber(): string {
+  phoneSequence += 1;
+  return `+86139${String(process.pid % 10000).padStart(4, '0')}${String(phoneSequence % 10000).padStart(4, '0')}`;
+}
+
+export const browserDevice = { installId: 'install-a', platform: 'Linux x86_64', screen: '1920x1080', timezone: 'Asia/Shanghai' };
+
+export interface RegisteredCustomer {
+  readonly phone: string;
+  readonly idNumber: string;
+  readonly password: string;
+  readonly customerId: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly deviceId: string;
+}
+
+export async function registerThroughApi(t: IdentityTestApp, overrides: { phone?: string; idNumber?: string; device?: Record<string, string> } = {}): Promise<RegisteredCustomer> {
+  const phone = overrides.phone ?? phoneNumber();
+  const idNumber = overrides.idNumber ?? residentIdNumber();
+  const password = 'correct horse battery staple 安付';
+  const sent = await t.app.inject({ method: 'POST', url: '/v1/sms-codes', payload: { phone, purpose: 'registration' } });
+  if (sent.statusCode !== 202) throw new Error(`sms-codes ${sent.statusCode} ${sent.body}`);
+  const response = await t.app.inject({
+    method: 'POST', url: '/v1/customers',
+    payload: { phone, smsCodeId: sent.json().codeId, smsCode: t.smsCode(phone), name: '张三', idNumber, password, device: overrides.device ?? browserDevice },
+  });
+  if (response.statusCode !== 201) throw new Error(`register ${response.statusCode} ${response.body}`);
+  const body = response.json();
+  return { phone, idNumber, password, customerId: body.customerId, accessToken: body.session.accessToken, refreshToken: body.session.refreshToken, deviceId: body.session.deviceId };
+}
