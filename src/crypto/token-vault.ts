@@ -26,7 +26,7 @@ export interface CardToken {
 }
 
 /** The only reasons a PAN may leave the vault: the card paths that must send it to the card bank. */
-export const detokenisePurposes = ['card_authorisation', 'card_refund'] as const;
+export const detokenisePurposes = ['card_authorisation', 'card_refund', 'card_payout'] as const;
 export type DetokenisePurpose = (typeof detokenisePurposes)[number];
 
 export interface VaultAccess {

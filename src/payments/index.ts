@@ -4,10 +4,17 @@ export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, t
 export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type AuthenticationStrength } from './payment-limits.ts';
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
 export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
-export { providePaymentIdentity, paymentIdentityOf, type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
+export { providePaymentIdentity, provideDefaultPaymentIdentity, paymentIdentityOf, type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
 export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
 export { recordTransition, recordCreation, type TransitionActor } from './record-transition.ts';
-export { walletOf, merchantAccountOf, feeAccountOf, walletCode, merchantAccountCode, feeAccountCode } from './payment-accounts.ts';
+export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';
+export { provideCardFunding, cardFundingOf, type CardFunding, type CardLinkPort } from './card-funding.ts';
+export { addCard, type CardDetails } from './add-card.ts';
+export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
+export {
+  cardById, cardsOf, markCardVerified, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
+  type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
+} from './funding-store.ts';
 export {
   insertPayment, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
   hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
@@ -17,3 +24,4 @@ export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSign
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
+export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';

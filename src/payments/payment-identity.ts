@@ -48,6 +48,13 @@ export function providePaymentIdentity(store: Store, identity: PaymentIdentity):
   provided.set(store, identity);
 }
 
+let processDefault: PaymentIdentity | undefined;
+
+/** For a server started by `serve()` in this process (benchmarks), whose store the caller cannot reach. */
+export function provideDefaultPaymentIdentity(identity: PaymentIdentity | undefined): void {
+  processDefault = identity;
+}
+
 export function paymentIdentityOf(store: Store): PaymentIdentity | undefined {
-  return provided.get(store);
+  return provided.get(store) ?? processDefault;
 }

@@ -9,7 +9,7 @@ import * as x509 from '@peculiar/x509';
 import { cryptoProfile } from '../crypto/index.ts';
 import type { PaymentDevice } from './payment-identity.ts';
 
-export const instructionKinds = ['transfer', 'order_payment', 'collect_payment'] as const;
+export const instructionKinds = ['transfer', 'order_payment', 'collect_payment', 'top_up', 'withdrawal'] as const;
 export type InstructionKind = (typeof instructionKinds)[number];
 
 export interface Instruction {
@@ -17,7 +17,7 @@ export interface Instruction {
   readonly kind: InstructionKind;
   readonly payer: string;
   readonly device: string;
-  /** transfer: the payee's wallet (customer id); order_payment: the order id; collect_payment: the request id. */
+  /** transfer: the payee's wallet (customer id); order_payment: the order id; collect_payment: the request id; top_up and withdrawal: the card id. */
   readonly target: string;
   readonly amount: string;
   readonly currency: string;

@@ -8,6 +8,7 @@ import { payOrder } from '../../flows/pay-order.ts';
 import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
 import { instructionOf, listPayments, orderByCode, paymentById, paymentIdentityOf, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
 import type { AppContext } from '../app.ts';
+import { fundingRoutes } from './payment-funding.ts';
 import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
 
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
@@ -30,6 +31,7 @@ export async function customerOf(ctx: PaymentsContext, request: FastifyRequest):
 
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    await app.register(fundingRoutes(context));
     const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'] });
     const started = (reply: { status(code: number): unknown }, result: { payment: Parameters<typeof paymentView>[0]; replayed: boolean }) => {
       if (result.payment.failureCode === 'payment_denied') throw new AnfuError('payment_denied', undefined, { paymentId: result.payment.id });

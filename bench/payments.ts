@@ -1,0 +1,123 @@
+// Payments benchmark, end to end: the real HTTPS server (serve()) in this process, a separate load
+// process (bench/payments-load.ts, autocannon, keep-alive, 64 connections) sending signed
+// customer-to-customer transfers whose device signatures were all made before timing. Each request is
+// authenticated, signature-checked, replay-checked, limit-checked, risk-scored and posted double-entry
+// with audit entries, durable. Payers are many and each pays at most 19 times, below risk control's
+// velocity challenge, so every transfer takes the full path to `succeeded`.
+// Usage: anfu bench payments --store sqlite|postgres [--seconds 10] [--payers 1500] [--json]
+import { execFile, fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { Ledger } from '../src/ledger/index.ts';
+import { provideDefaultPaymentIdentity, walletOf } from '../src/payments/index.ts';
+import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../src/payments/testing.ts';
+import { serve } from '../src/serve.ts';
+import { migrate, openStore } from '../src/store/index.ts';
+
+const run$ = promisify(execFile);
+const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/test';
+const paymentsPerPayerMax = 19;
+
+function option(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try { return await work(client); } finally { await client.end(); }
+}
+
+async function freshPostgres(base: string, name: string): Promise<string> {
+  await withClient(base, async (c) => { await c.query(`DROP DATABASE IF EXISTS ${name}`); await c.query(`CREATE DATABASE ${name}`); });
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function pgbenchTps(base: string): Promise<number> {
+  await withClient(base, async (c) => { if ((await c.query("SELECT 1 FROM pg_database WHERE datname = 'anfu_pgbench'")).rowCount === 0) await c.query('CREATE DATABASE anfu_pgbench'); });
+  const target = new URL(base);
+  target.pathname = '/anfu_pgbench';
+  await run$('pgbench', ['-i', '-s', '10', '-q', target.toString()], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run$('pgbench', ['-c', '32', '-j', '2', '-T', '15', target.toString()], { maxBuffer: 16 * 1024 * 1024 });
+  const match = /tps = ([0-9.]+) \((?:without initial connection time|excluding connections establishing)\)/.exec(stdout);
+  return Number(match?.[1] ?? Number.NaN);
+}
+
+/** Customers with devices, funded wallets, and every transfer request signed in advance. */
+async function prepare(env: Record<string, string>, payers: number) {
+  const config = loadConfig(env);
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  await migrate(store);
+  const ledger = new Ledger({ store });
+  const identity = await createTestIdentity('intl');
+  const customers: TestCustomer[] = [];
+  for (let i = 0; i < payers; i += 1) customers.push(await identity.addCustomer());
+  const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bench bank', code: 'bank_settlement:BENCH:CNY' });
+  for (let i = 0; i < customers.length; i += 100) {
+    await Promise.all(customers.slice(i, i + 100).map(async (c) => {
+      const wallet = await walletOf(ledger, c.customer.id, 'CNY');
+      const funded = await ledger.submit({ kind: 'single', key: `bench-fund:${c.customer.id}`, debitAccountId: bank.id, creditAccountId: wallet.id, amount: 100_000n, currency: 'CNY' });
+      if (!funded.ok) throw new Error(funded.code);
+    }));
+  }
+  await ledger.close();
+  await store.close();
+  const requests: Array<{ path: string; headers: Record<string, string>; body: string }> = [];
+  for (let round = 0; round < paymentsPerPayerMax; round += 1) {
+    customers.forEach((payer, i) => {
+      const payee = customers[(i + 1) % customers.length] ?? payer;
+      const instruction = instructionFor(payer, { kind: 'transfer', target: payee.customer.id, amount: '0.01' });
+      requests.push({ path: '/v1/payments/transfers', headers: { authorization: `Bearer ${payer.token}`, 'idempotency-key': `bench-${round}-${i}`, 'content-type': 'application/json' }, body: JSON.stringify({ instruction, signature: signInstruction('intl', payer, instruction) }) });
+    });
+  }
+  return { identity, requests };
+}
+
+interface LoadResult { total: number; durationS: number; p50: number; p99: number; errors: number; non2xx: number; error?: string }
+
+function runLoad(url: string, requests: unknown[], connections: number, seconds: number): Promise<LoadResult> {
+  const child = fork(join(import.meta.dirname, 'payments-load.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
+  return new Promise((done, fail) => {
+    child.once('message', (message) => done(message as LoadResult));
+    child.once('error', fail);
+    child.send({ url, connections, seconds, requests });
+  });
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const storeKind = option(args, 'store') ?? 'sqlite';
+  if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store must be sqlite or postgres');
+  const seconds = Number(option(args, 'seconds') ?? 10);
+  const payers = Number(option(args, 'payers') ?? 1500);
+  const connections = 64;
+  const base = process.env.ANFU_BENCH_DATABASE_URL ?? defaultPostgresUrl;
+  const databaseUrl = storeKind === 'postgres' ? await freshPostgres(base, 'anfu_bench_payments') : undefined;
+  const env: Record<string, string> = {
+    ANFU_ENV: 'development', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-bench-payments-')), ANFU_PORT: '0', ANFU_LOG_LEVEL: 'warn',
+    ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32', ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
+  };
+  const { identity, requests } = await prepare(env, payers);
+  provideDefaultPaymentIdentity(identity);
+  const server = await serve(loadConfig(env), { demo: false, quiet: true });
+  let load: LoadResult;
+  try {
+    load = await runLoad(server.url, requests, connections, seconds);
+  } finally {
+    await server.close();
+    provideDefaultPaymentIdentity(undefined);
+  }
+  if (load.error !== undefined) throw new Error(load.error);
+  const result: Record<string, unknown> = {
+    store: storeKind, connections, payments_per_s: Math.round(load.total / load.durationS), p50_ms: load.p50, p99_ms: load.p99,
+    errors: load.errors + load.non2xx, requests: load.total, presigned: requests.length, seconds: load.durationS,
+  };
+  if (storeKind === 'postgres') result.pgbench_tps = await pgbenchTps(base);
+  return result;
+}

@@ -1,0 +1,39 @@
+// The server's wiring of payments' background work: the card link and token vault from the
+// configuration, and one timer that settles payments left `processing` by a crash, recovers
+// interrupted top-ups and owed reversals, and polls the bank for processing withdrawals.
+import { CardLink } from '../banks/index.ts';
+import type { Config } from '../config.ts';
+import { TokenVault } from '../crypto/token-vault.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { AnfuError } from '../errors.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { cardFundingOf, paymentIdentityOf, paymentSettingsOf, provideCardFunding, type CardFunding, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import type { Store } from '../store/index.ts';
+import { pollWithdrawals } from './withdraw-to-card.ts';
+import { recoverCardFunding } from './recover-card-funding.ts';
+import { settleStuckPayments } from './settle-payment.ts';
+
+export const paymentSweepIntervalMs = 5_000;
+/** Older than every card-link timeout and reversal retry, so a live request is never taken for a stuck one. */
+export const stuckAfterMs = 60_000;
+const sweepBatchMax = 100;
+
+/** Builds and provides the card link when ANFU_CARD_LINK_PORT is set; returns it for closing. */
+export function provideCardFundingFrom(config: Config, store: Store, keyring: Keyring): CardLink | undefined {
+  if (config.cardLinkPort === undefined) return undefined;
+  const link = new CardLink({ host: config.cardLinkHost, port: config.cardLinkPort, terminalId: config.cardLinkTerminalId, merchantId: config.cardLinkMerchantId, responseTimeoutMs: config.cardLinkResponseTimeoutMs });
+  provideCardFunding(store, { link, vault: new TokenVault(keyring), bank: config.cardLinkBank, terminalId: config.cardLinkTerminalId, merchantId: config.cardLinkMerchantId });
+  return link;
+}
+
+const identityNotWired: PaymentIdentity = new Proxy({} as PaymentIdentity, { get: () => () => Promise.reject(new AnfuError('not_ready', 'customer identity is not wired to payments yet')) });
+
+/** One pass of the sweep; each part runs even if another fails. */
+export async function sweepPayments(config: Config, store: Store, ledger: Ledger, onError: (error: unknown) => void): Promise<void> {
+  const ctx: PaymentsContext = { store, ledger, identity: paymentIdentityOf(store) ?? identityNotWired, settings: paymentSettingsOf(config), clock: Date.now };
+  const funding: CardFunding | undefined = cardFundingOf(store);
+  await settleStuckPayments(ctx, stuckAfterMs, sweepBatchMax).catch(onError);
+  if (funding === undefined) return;
+  await recoverCardFunding(ctx, funding, { olderThanMs: stuckAfterMs, limit: sweepBatchMax }).catch(onError);
+  await pollWithdrawals(ctx, funding, { olderThanMs: 0, limit: sweepBatchMax }).catch(onError);
+}

@@ -1,0 +1,84 @@
+// The common start of a top-up or a withdrawal: the signed instruction is verified like every
+// customer payment (device certificate, freshness, signature), then ONE transaction claims the nonce,
+// records the funding payment with its instruction and walks it created → risk_checked → processing
+// (or failed when risk control denies), each step audited. The bank is spoken to after commit.
+import { createHash } from 'node:crypto';
+import { AnfuError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { decidePayment } from '../risk/index.ts';
+import {
+  canonicalJsonOf, cardById, claimNonce, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
+  type CardFunding, type CustomerPrincipal, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
+} from '../payments/index.ts';
+import { amountOf, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
+
+export interface StartedFunding {
+  readonly funding: FundingPayment;
+  readonly card: PaymentCard;
+  readonly replayed: boolean;
+}
+
+function requestHashOf(instruction: unknown): string {
+  const text = typeof instruction === 'object' && instruction !== null ? canonicalJsonOf(instruction) : 'invalid';
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A retry under the same key answers the first funding payment and never reaches the bank again. */
+export async function fundingReplayOf(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<FundingPayment | undefined> {
+  const existing = await fundingByKey(ctx.store, principal.customerId, request.idempotencyKey);
+  if (existing === undefined) return undefined;
+  if (existing.requestHash !== requestHashOf(request.instruction)) throw new AnfuError('idempotency_conflict');
+  return existing;
+}
+
+async function cardFor(ctx: PaymentsContext, principal: CustomerPrincipal, cardId: string, kind: FundingKind): Promise<PaymentCard> {
+  const card = await cardById(ctx.store, cardId);
+  if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active') throw new AnfuError('card_not_found');
+  if (kind === 'withdrawal' && card.verifiedAt === null) throw new AnfuError('card_unverified');
+  return card;
+}
+
+export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
+  const replay = await fundingReplayOf(ctx, principal, request);
+  if (replay !== undefined) return { funding: replay, card: await cardFor(ctx, principal, replay.cardId, 'top_up'), replayed: true };
+  const verified = await verifiedInstruction(ctx, principal, request);
+  if (verified.instruction.kind !== kind) throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
+  const card = await cardFor(ctx, principal, verified.instruction.target, kind);
+  const amount = amountOf(ctx, verified);
+  const customer = await ctx.identity.customer(principal.customerId);
+  if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
+  const now = ctx.clock();
+  const device = await ctx.identity.device(principal.deviceId);
+  const risk = decidePayment({ amountMinor: amount, recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs), deviceAgeMs: device === undefined ? 0 : now - device.createdAt, newPayee: false }, ctx.settings.risk);
+  const row: FundingPayment = {
+    id: newId('fnd', now), kind, state: 'created', customerId: principal.customerId, cardId: card.id, amount, currency: verified.instruction.currency,
+    idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction), failureCode: null, bank: funding.bank,
+    exchange: { stan: funding.link.nextStan(), transmitted: null, localTime: null, authorisationCode: null, retrievalReference: null, responseCode: null },
+    reversalOwed: false, holdSeq: null, createdAt: now, updatedAt: now,
+  };
+  const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
+  try {
+    await ctx.store.transaction(async (tx) => {
+      if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, row.id, now))) throw new AnfuError('instruction_replayed');
+      await insertFunding(tx, row);
+      await insertFundingInstruction(tx, { fundingId: row.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device, deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: now });
+      await recordFundingCreation(tx, row, actor, now);
+      const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
+      // Step-up of funding payments is not built yet: a challenge proceeds with its reasons audited; a deny fails.
+      if (risk.decision === 'deny') await recordFundingTransition(tx, { ...row, state }, 'fail', { type: 'system', id: 'risk' }, now, { failureCode: 'payment_denied', reasons: risk.reasons });
+      else await recordFundingTransition(tx, { ...row, state }, 'process', actor, now);
+    });
+  } catch (error) {
+    // A concurrent retry under the same key won the insert: answer with its payment.
+    const replayed = await fundingReplayOf(ctx, principal, request).catch(() => undefined);
+    if (replayed !== undefined) return { funding: replayed, card, replayed: true };
+    throw error;
+  }
+  return { funding: await refetchFunding(ctx, row.id), card, replayed: false };
+}
+
+export async function refetchFunding(ctx: PaymentsContext, id: string): Promise<FundingPayment> {
+  const row = await fundingById(ctx.store, id);
+  if (row === undefined) throw new Error('payments invariant: funding payment vanished');
+  return row;
+}

@@ -1,0 +1,64 @@
+// Top-up from a bound bank card. After the funding payment commits as `processing`, the card is
+// authorised over ISO 8583 (0100) — never inside a database transaction. Approval: a ledger hold from
+// the partner bank's settlement account to the wallet, posted at once (a top-up's capture is the
+// approval itself: the issuer's 0100 hold is cleared in the bank's clearing run, and the platform has
+// nothing to wait for). Decline: failed with `card_declined` and the response code. No answer: the
+// card link has reversed (0400/0401); failed with `card_issuer_unavailable`, and an unconfirmed
+// reversal is remembered (`reversal_owed`) for `retryOwedReversals`. The STAN is fixed when the
+// payment is created and a retry under the same idempotency key never reaches the bank again.
+import { currencyOf } from '../money/index.ts';
+import {
+  bankSettlementOf, markCardVerified, recordExchange, recordFundingTransition, walletOf,
+  type CardFunding, type CustomerPrincipal, type FundingPayment, type PaymentCard, type PaymentsContext,
+} from '../payments/index.ts';
+import { failFunding, fundingActor, revealCard } from './card-exchange.ts';
+import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
+import type { SignedRequest } from './start-signed-payment.ts';
+
+/** A top-up's ledger hold is posted right after it is made; the timeout only bounds a crash in between. */
+const topUpHoldTimeoutMs = 3600_000;
+
+export async function topUpByCard(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedFunding> {
+  const started = await startFunding(ctx, funding, principal, request, 'top_up');
+  if (started.replayed || started.funding.state !== 'processing') return started;
+  return { ...started, funding: await authoriseTopUp(ctx, funding, started.funding, started.card) };
+}
+
+export async function authoriseTopUp(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment, card: PaymentCard): Promise<FundingPayment> {
+  const revealed = await revealCard(funding, card, 'card_authorisation', row.customerId);
+  if (revealed.expiry === undefined) return failFunding(ctx, row, { failureCode: 'card_declined', responseCode: '54', meaning: 'expired card' });
+  const result = await funding.link.authorise({ pan: revealed.pan, expiry: revealed.expiry, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan });
+  const now = ctx.clock();
+  switch (result.outcome) {
+    case 'approved':
+      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, authorisationCode: result.authorisationCode, retrievalReference: result.retrievalReference, responseCode: '00' }, now);
+      return captureTopUp(ctx, await refetchFunding(ctx, row.id));
+    case 'declined':
+      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, responseCode: result.responseCode }, now);
+      return failFunding(ctx, row, { failureCode: 'card_declined', responseCode: result.responseCode, meaning: result.meaning });
+    case 'timeout':
+      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, reversalOwed: result.reversal === 'unconfirmed' }, now);
+      return failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: `no answer in time; reversal ${result.reversal}` });
+    case 'unavailable':
+      return failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: 'the card link is down; nothing was sent' });
+  }
+}
+
+/** Approved at the issuer: hold bank settlement → wallet and post it (derived keys make a re-run safe). */
+export async function captureTopUp(ctx: PaymentsContext, row: FundingPayment): Promise<FundingPayment> {
+  const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
+  const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
+  const hold = await ctx.ledger.submit({ kind: 'hold', key: `${row.id}:hold`, debitAccountId: bank.id, creditAccountId: wallet.id, amount: row.amount, currency: row.currency, timeoutMs: topUpHoldTimeoutMs, reference: row.id });
+  // The settlement account may go negative and the wallet is credited: only a broken ledger refuses.
+  if (!hold.ok) throw new Error(`payments invariant: top-up hold of ${row.id} refused (${hold.code})`);
+  const post = await ctx.ledger.submit({ kind: 'post', key: `${row.id}:post`, holdSeq: hold.transfer.seq, reference: row.id });
+  if (!post.ok) throw new Error(`payments invariant: top-up post of ${row.id} refused (${post.code})`);
+  const now = ctx.clock();
+  await ctx.store.transaction(async (tx) => {
+    await recordExchange(tx, row.id, { holdSeq: hold.transfer.seq }, now);
+    await recordFundingTransition(tx, row, 'settle', fundingActor, now, { responseCode: '00' });
+    // An approval by the issuer proves the customer holds the card: withdrawals may go to it now.
+    await markCardVerified(tx, row.cardId, now);
+  });
+  return refetchFunding(ctx, row.id);
+}

@@ -1,0 +1,110 @@
+// Cards, top-ups, withdrawals and requests for money. Thin: authenticate, validate, call one use case,
+// map the outcome. A declined or unanswered card ends the payment `failed` and answers the problem
+// (card_declined with the response code, card_issuer_unavailable) with the payment id.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { AnfuError, type ProblemCode } from '../../errors.ts';
+import { topUpByCard } from '../../flows/top-up-by-card.ts';
+import { withdrawToCard } from '../../flows/withdraw-to-card.ts';
+import { payCollectRequest } from '../../flows/pay-collect-request.ts';
+import { parseMajor } from '../../money/index.ts';
+import {
+  addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
+  type CardFunding, type FundingPayment, type PaymentsContext,
+} from '../../payments/index.ts';
+import type { AppContext } from '../app.ts';
+import { customerOf, paymentsContextOf } from './payments.ts';
+import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
+import { PaymentView, paymentView } from './payment-views.ts';
+
+const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
+const SignedBody = Type.Object({ instruction: Type.Object({}, { additionalProperties: true }), signature: Type.String({ maxLength: 400 }) }, { additionalProperties: false });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) });
+const CardBody = Type.Object({
+  pan: Type.String({ pattern: '^[0-9 -]{12,23}$' }), expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }), expiryYear: Type.Integer({ minimum: 2000, maximum: 2099 }),
+  // Accepted so a client may send it, then dropped: the ISO 8583:1987 field set has no place for it.
+  cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
+}, { additionalProperties: false });
+const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
+const tags = ['payments'];
+
+function fundingOf(context: AppContext): CardFunding {
+  const funding = cardFundingOf(context.store);
+  if (funding === undefined) throw new AnfuError('card_issuer_unavailable', 'no card link is configured (ANFU_CARD_LINK_PORT)');
+  return funding;
+}
+
+/** A failed card payment answers its problem; others their view (201 done, 202 still processing, 200 a retry). */
+function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
+  const { funding } = result;
+  const code = funding.failureCode;
+  if (funding.state === 'failed' && code !== null) {
+    const known: ProblemCode = ['card_declined', 'card_issuer_unavailable', 'payout_failed', 'insufficient_funds', 'payment_denied'].includes(code) ? (code as ProblemCode) : 'payment_state_invalid';
+    throw new AnfuError(known, undefined, { paymentId: funding.id, ...(funding.exchange.responseCode === null ? {} : { responseCode: funding.exchange.responseCode }) });
+  }
+  reply.status(result.replayed ? 200 : funding.state === 'processing' ? 202 : 201);
+  return fundingView(funding);
+}
+
+export function fundingRoutes(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'] });
+    const both = (): [PaymentsContext, CardFunding] => [paymentsContextOf(context), fundingOf(context)];
+
+    app.post('/cards', { schema: { tags, summary: 'Bind a bank card (tokenised; a security code is accepted and discarded)', body: CardBody, response: { 200: CardView, 201: CardView, ...errors } } }, async (request, reply) => {
+      const [ctx, funding] = both();
+      const body = request.body as Static<typeof CardBody>;
+      const result = await addCard(ctx, funding, await customerOf(ctx, request), { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear });
+      reply.status(result.created ? 201 : 200);
+      return cardView(result.card);
+    });
+
+    app.get('/cards', { schema: { tags, summary: "The customer's bound cards (masked)", response: { 200: Type.Object({ items: Type.Array(CardView) }), ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return { items: (await cardsOf(ctx.store, (await customerOf(ctx, request)).customerId)).map(cardView) };
+    });
+
+    app.post('/top-ups', { schema: { tags, summary: 'Top up the wallet from a bound card (signed instruction of kind top_up naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
+      const [ctx, funding] = both();
+      return fundingReply(reply, await topUpByCard(ctx, funding, await customerOf(ctx, request), signed(request)));
+    });
+
+    app.post('/withdrawals', { schema: { tags, summary: 'Withdraw to a verified card (signed instruction of kind withdrawal naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
+      const [ctx, funding] = both();
+      return fundingReply(reply, await withdrawToCard(ctx, funding, await customerOf(ctx, request), signed(request)));
+    });
+
+    app.get('/funding/:id', { schema: { tags, summary: 'A top-up or withdrawal with every state transition', params: Type.Object({ id: Id('fnd') }), response: { 200: FundingView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      const principal = await customerOf(ctx, request);
+      const row = await fundingById(ctx.store, (request.params as { id: string }).id);
+      if (row === undefined || row.customerId !== principal.customerId) throw new AnfuError('payment_not_found');
+      return fundingView(row, await fundingTransitionsOf(ctx.store, row.id));
+    });
+
+    app.post('/collect-requests', { schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { 201: CollectView, ...errors } } }, async (request, reply) => {
+      const ctx = paymentsContextOf(context);
+      const body = request.body as { payerWalletId: string; amount: string; currency: string; note: string; expiresInSeconds: number };
+      const amount = parseMajor(body.amount, body.currency, { maxMinor: ctx.settings.amountMaxMinor }).minor;
+      reply.status(201);
+      return collectView(await requestMoney(ctx, await customerOf(ctx, request), { payerId: body.payerWalletId, amount, currency: body.currency, note: body.note, ttlMs: body.expiresInSeconds * 1000 }));
+    });
+
+    app.get('/collect-requests', { schema: { tags, summary: 'Requests for money made or received, newest first', response: { 200: Type.Object({ items: Type.Array(CollectView) }), ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return { items: (await collectRequestsOf(ctx.store, (await customerOf(ctx, request)).customerId, ctx.clock(), 100)).map(collectView) };
+    });
+
+    app.post('/collect-requests/:id/payments', { schema: { tags, summary: 'Approve a request for money with a signed instruction (kind collect_payment)', headers: IdempotencyHeaders, params: Type.Object({ id: Id('col') }), body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
+      const ctx = paymentsContextOf(context);
+      const result = await payCollectRequest(ctx, await customerOf(ctx, request), (request.params as { id: string }).id, signed(request));
+      reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
+      return paymentView(result.payment);
+    });
+
+    app.post('/collect-requests/:id/decline', { schema: { tags, summary: 'Decline a request for money', params: Type.Object({ id: Id('col') }), response: { 200: CollectView, ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return collectView(await declineCollectRequest(ctx, await customerOf(ctx, request), (request.params as { id: string }).id));
+    });
+  };
+}

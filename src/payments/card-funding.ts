@@ -1,0 +1,34 @@
+// What top-ups and withdrawals need besides the payments context: the card link to the partner bank
+// (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
+// per store by the server (or a test), like the identity port; without it card routes answer 503.
+import type { AuthorisationResult, AuthoriseRequest, CardRequest, PayoutRequest, PayoutResult, ReversalResult } from '../banks/index.ts';
+import type { TokenVault } from '../crypto/token-vault.ts';
+import type { Store } from '../store/index.ts';
+
+/** The slice of `CardLink` the flows use (a test may stand in for it). */
+export interface CardLinkPort {
+  nextStan(): string;
+  authorise(input: AuthoriseRequest): Promise<AuthorisationResult>;
+  reverse(original: CardRequest): Promise<ReversalResult>;
+  payout(input: PayoutRequest): Promise<PayoutResult>;
+  payoutStatus(reference: CardRequest): Promise<PayoutResult>;
+}
+
+export interface CardFunding {
+  readonly link: CardLinkPort;
+  readonly vault: TokenVault;
+  /** Partner bank code (ANFU_CARD_LINK_BANK): the settlement account is bank_settlement:<bank>:<currency>. */
+  readonly bank: string;
+  readonly terminalId: string;
+  readonly merchantId: string;
+}
+
+const provided = new WeakMap<Store, CardFunding>();
+
+export function provideCardFunding(store: Store, funding: CardFunding): void {
+  provided.set(store, funding);
+}
+
+export function cardFundingOf(store: Store): CardFunding | undefined {
+  return provided.get(store);
+}
