@@ -6,6 +6,11 @@ import { Ledger } from './ledger/index.ts';
 import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
 import { seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
+import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
+import { bankSimCommand } from './banks/index.ts';
+import { keysCommand } from './crypto/keys-command.ts';
+import { proveInstructionCommand } from './payments/prove-instruction-command.ts';
+import { operatorsCommand } from './access/operators-command.ts';
 
 const usage = `anfu — secure electronic payment platform
 
@@ -17,8 +22,15 @@ commands:
   demo                      seed the demo data (once) and print the account ids
   verify                    prove the ledger: journal sums to balances, money conserved per currency
   tokens create --name N --role R   issue an operator API token (printed once)
+  operators create-admin --name N [--force]   create an administrator (password + TOTP printed once)
+  keys list | rotate --purpose P | rewrap [--purpose P]   data keys: list, rotate, re-encrypt and retire
   config                    print the configuration reference
+  verify-audit --file F --public-key P   verify an exported audit log offline (no --file: the live database)
+  export-audit --out F [--public-key-out P]   export the audit log with checkpoints and public key
+  audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
+  bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
+  prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -33,7 +45,10 @@ const flagOptions = {
   demo: { type: 'boolean' },
   name: { type: 'string' },
   role: { type: 'string' },
+  force: { type: 'boolean' },
+  purpose: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...auditFlagOptions,
 } as const;
 
 function configFrom(values: Record<string, unknown>): Config {
@@ -93,10 +108,17 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     console.log(`token ${issued.id} (shown once, store it safely):\n${issued.token}`);
     return 0;
   },
+  keys: (config, args, values) => keysCommand(config(), args, values),
+  operators: (config, args, values) => operatorsCommand(config(), args, values),
   async config() {
     for (const [name, fallback, meaning] of settings) console.log(`${name.padEnd(40)} ${fallback.padEnd(14)} ${meaning}`);
     return 0;
   },
+  'bank-sim': (_config, args) => bankSimCommand(args),
+  'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
+  'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
+  'export-audit': (config, _args, values) => exportAuditCommand(config, values),
+  'audit-proof': (config, _args, values) => auditProofCommand(config, values),
   async bench(_config, args) {
     const name = args[0] ?? '';
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) {
@@ -117,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench') return handler(() => loadConfig(), rest, {});
+  if (command === 'bench' || command === 'bank-sim') return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

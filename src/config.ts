@@ -1,6 +1,27 @@
 // One typed configuration, read from the environment and command-line flags (flags win), validated
 // before anything starts. A bad value stops start-up with a message naming the setting.
 import { resolve } from 'node:path';
+import { inspect } from 'node:util';
+
+/** A secret setting: prints as [redacted] through JSON, util.inspect, template strings and loggers. */
+export class SecretValue {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
 
 export interface Config {
   readonly environment: 'development' | 'production' | 'test';
@@ -17,6 +38,12 @@ export interface Config {
   readonly insecureHttp: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly cryptoProfile: 'intl' | 'gm';
+  /** File holding the key-encryption key (base64 of 32 bytes, or the 32 raw bytes). */
+  readonly kekFile: string | undefined;
+  /** The key-encryption key itself (base64 of 32 bytes), for secret stores that inject environment variables. */
+  readonly kek: SecretValue | undefined;
+  /** CA certificate (PEM) that merchant client certificates must chain to, or 'platform' for the platform CA. */
+  readonly mtlsCaFile: string | undefined;
   /** Largest single amount accepted, in minor units. */
   readonly amountMaxMinor: bigint;
   readonly transferBatchMax: number;
@@ -25,6 +52,64 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: boolean;
+  /** Operator access (src/access): session lifetimes, lockout, maker–checker, security signals. */
+  readonly operatorSessionIdleMs: number;
+  readonly operatorSessionAbsoluteMs: number;
+  readonly operatorLoginFailuresMax: number;
+  readonly operatorLockoutMs: number;
+  readonly credentialStuffingAccountsMax: number;
+  readonly proposalTtlMs: number;
+  readonly apiErrorsMax: number;
+  readonly apiErrorWindowMs: number;
+  /** Where security alerts are POSTed; https, or http to a loopback address. */
+  readonly securityWebhookUrl: string | undefined;
+  /** How often the audit checkpointer signs the log's Merkle root, when the log has grown (docs/audit.md). */
+  readonly auditCheckpointIntervalMs: number;
+  /** Customer identity (src/identity): argon2id cost, token lifetimes, throttling, SMS, WebAuthn. */
+  readonly argon2MemoryKib: number;
+  readonly argon2TimeCost: number;
+  readonly argon2Parallelism: number;
+  readonly customerAccessTokenTtlMs: number;
+  readonly customerRefreshTokenTtlMs: number;
+  readonly customerLoginFailuresMax: number;
+  readonly customerLockoutMs: number;
+  readonly loginIpFailuresMax: number;
+  readonly smsCodeTtlMs: number;
+  readonly smsCodeAttemptsMax: number;
+  readonly smsResendIntervalMs: number;
+  /** The development SMS sink: messages are appended to this file as JSON lines (tests read it). */
+  readonly smsSinkFile: string;
+  readonly webauthnRpId: string;
+  /** Expected WebAuthn origin; undefined = https://<rp id>:<listening port>. */
+  readonly webauthnOrigin: string | undefined;
+  /** Merchant webhooks (src/events): retry back-off, attempts before dead-lettering, per-attempt timeout, parallel attempts. */
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryMaxMs: number;
+  readonly webhookAttemptsMax: number;
+  readonly webhookTimeoutMs: number;
+  readonly webhookConcurrencyMax: number;
+  /** In production, allow webhook URLs that resolve to loopback or private addresses (https is still required). */
+  readonly webhookAllowPrivateTargets: boolean;
+  /** Payments (src/payments): signed-instruction freshness, R6.2 limits (minor units), refunds, merchant requests. */
+  readonly instructionWindowMs: number;
+  readonly limitClassOneLifetimeMinor: bigint;
+  readonly limitClassTwoYearMinor: bigint;
+  readonly limitClassThreeYearMinor: bigint;
+  readonly limitDayCertificateMinor: bigint;
+  readonly limitDayTwoFactorsMinor: bigint;
+  readonly limitDayWeakMinor: bigint;
+  readonly refundApprovalMinor: bigint;
+  readonly merchantRequestWindowMs: number;
+  readonly merchantFeeBpsDefault: number;
+  readonly orderTtlMsMax: number;
+  /** The card link (src/banks, ISO 8583) for top-ups and withdrawals; card funding is off while the port is unset. */
+  readonly cardLinkHost: string;
+  readonly cardLinkPort: number | undefined;
+  readonly cardLinkTerminalId: string;
+  readonly cardLinkMerchantId: string;
+  /** The partner bank's code in `bank_settlement:<BANK>:<CURRENCY>`. */
+  readonly cardLinkBank: string;
+  readonly cardLinkResponseTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +155,16 @@ function flag(reader: Reader, name: string): boolean {
   return false;
 }
 
+function minorUnits(reader: Reader, name: string, fallback: bigint): bigint {
+  const text = reader.get(name);
+  if (text === undefined) return fallback;
+  if (!/^[0-9]{1,18}$/.test(text)) {
+    reader.problems.push(`${name} must be a non-negative integer of minor units below 10^18 (got '${text.slice(0, 40)}')`);
+    return fallback;
+  }
+  return BigInt(text);
+}
+
 function databaseUrlOf(reader: Reader): string | undefined {
   const url = reader.get('ANFU_DATABASE_URL');
   if (url === undefined || url === '') return undefined;
@@ -86,6 +181,21 @@ function databaseUrlOf(reader: Reader): string | undefined {
   return url;
 }
 
+function webhookUrlOf(reader: Reader): string | undefined {
+  const text = reader.get('ANFU_SECURITY_WEBHOOK_URL');
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.problems.push('ANFU_SECURITY_WEBHOOK_URL is not a valid URL');
+    return undefined;
+  }
+  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
+  return text;
+}
+
 /** Builds the configuration from environment variables, overridden by flags (`--port 9443` ≙ ANFU_PORT). */
 export function loadConfig(env: Source = process.env, flags: Source = {}): Config {
   const reader: Reader = { problems: [], get: (name) => flags[name] ?? env[name] };
@@ -98,6 +208,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) reader.problems.push('ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE go together');
   const insecureHttp = flag(reader, 'ANFU_INSECURE_HTTP');
   if (insecureHttp && environment === 'production') reader.problems.push('ANFU_INSECURE_HTTP is refused in production: serve HTTPS');
+  const kekFile = reader.get('ANFU_KEK_FILE');
+  const kekText = reader.get('ANFU_KEK');
+  if (kekFile !== undefined && kekText !== undefined) reader.problems.push('set ANFU_KEK_FILE or ANFU_KEK, not both');
   const amountMax = reader.get('ANFU_AMOUNT_MAX_MINOR') ?? '100000000000';
   if (!/^[1-9][0-9]{0,17}$/.test(amountMax)) reader.problems.push('ANFU_AMOUNT_MAX_MINOR must be a positive integer of minor units below 10^18');
   const config: Config = {
@@ -113,6 +226,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     insecureHttp,
     logLevel: oneOf(reader, 'ANFU_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     cryptoProfile: oneOf(reader, 'ANFU_CRYPTO_PROFILE', ['intl', 'gm'], 'intl'),
+    kekFile: kekFile === undefined ? undefined : resolve(kekFile),
+    kek: kekText === undefined ? undefined : new SecretValue(kekText),
+    mtlsCaFile: reader.get('ANFU_MTLS_CA_FILE'),
     amountMaxMinor: /^[1-9][0-9]{0,17}$/.test(amountMax) ? BigInt(amountMax) : 1n,
     transferBatchMax: integer(reader, 'ANFU_TRANSFER_BATCH_MAX', 2000, 1, 100_000),
     holdTimeoutMsDefault: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_DEFAULT', 7 * 24 * 3600 * 1000, 1000, 90 * 24 * 3600 * 1000),
@@ -120,8 +236,62 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     bodyLimitBytes: integer(reader, 'ANFU_BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: integer(reader, 'ANFU_RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
     trustProxy: flag(reader, 'ANFU_TRUST_PROXY'),
+    operatorSessionIdleMs: integer(reader, 'ANFU_OPERATOR_SESSION_IDLE_MS', 15 * 60_000, 60_000, 15 * 60_000),
+    operatorSessionAbsoluteMs: integer(reader, 'ANFU_OPERATOR_SESSION_ABSOLUTE_MS', 8 * 3600_000, 60_000, 24 * 3600_000),
+    operatorLoginFailuresMax: integer(reader, 'ANFU_OPERATOR_LOGIN_FAILURES_MAX', 10, 1, 10),
+    operatorLockoutMs: integer(reader, 'ANFU_OPERATOR_LOCKOUT_MS', 30 * 60_000, 30 * 60_000, 24 * 3600_000),
+    credentialStuffingAccountsMax: integer(reader, 'ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', 5, 2, 1000),
+    proposalTtlMs: integer(reader, 'ANFU_PROPOSAL_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    apiErrorsMax: integer(reader, 'ANFU_API_ERRORS_MAX', 500, 1, 10_000_000),
+    apiErrorWindowMs: integer(reader, 'ANFU_API_ERROR_WINDOW_MS', 60_000, 1000, 3600_000),
+    securityWebhookUrl: webhookUrlOf(reader),
+    auditCheckpointIntervalMs: integer(reader, 'ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 1000, 24 * 3600_000),
+    argon2MemoryKib: integer(reader, 'ANFU_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
+    argon2TimeCost: integer(reader, 'ANFU_ARGON2_TIME_COST', 2, 1, 100),
+    argon2Parallelism: integer(reader, 'ANFU_ARGON2_PARALLELISM', 1, 1, 64),
+    customerAccessTokenTtlMs: integer(reader, 'ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS', 5 * 60_000, 10_000, 60 * 60_000),
+    customerRefreshTokenTtlMs: integer(reader, 'ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS', 30 * 24 * 3600_000, 60_000, 90 * 24 * 3600_000),
+    customerLoginFailuresMax: integer(reader, 'ANFU_CUSTOMER_LOGIN_FAILURES_MAX', 10, 3, 100),
+    customerLockoutMs: integer(reader, 'ANFU_CUSTOMER_LOCKOUT_MS', 30 * 60_000, 60_000, 24 * 3600_000),
+    loginIpFailuresMax: integer(reader, 'ANFU_LOGIN_IP_FAILURES_MAX', 100, 5, 1_000_000),
+    smsCodeTtlMs: integer(reader, 'ANFU_SMS_CODE_TTL_MS', 5 * 60_000, 30_000, 15 * 60_000),
+    smsCodeAttemptsMax: integer(reader, 'ANFU_SMS_CODE_ATTEMPTS_MAX', 5, 1, 10),
+    smsResendIntervalMs: integer(reader, 'ANFU_SMS_RESEND_INTERVAL_MS', 60_000, 0, 3600_000),
+    smsSinkFile: resolve(reader.get('ANFU_SMS_SINK_FILE') ?? resolve(dataDir, 'sms-outbox.jsonl')),
+    webauthnRpId: reader.get('ANFU_WEBAUTHN_RP_ID') ?? 'localhost',
+    webauthnOrigin: reader.get('ANFU_WEBAUTHN_ORIGIN'),
+    webhookRetryBaseMs: integer(reader, 'ANFU_WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3600_000),
+    webhookRetryMaxMs: integer(reader, 'ANFU_WEBHOOK_RETRY_MAX_MS', 6 * 3600_000, 10, 7 * 24 * 3600_000),
+    webhookAttemptsMax: integer(reader, 'ANFU_WEBHOOK_ATTEMPTS_MAX', 12, 1, 100),
+    webhookTimeoutMs: integer(reader, 'ANFU_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookConcurrencyMax: integer(reader, 'ANFU_WEBHOOK_CONCURRENCY_MAX', 16, 1, 1000),
+    webhookAllowPrivateTargets: flag(reader, 'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
+    instructionWindowMs: integer(reader, 'ANFU_INSTRUCTION_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
+    limitClassOneLifetimeMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', 100_000n),
+    limitClassTwoYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_II_YEAR_MINOR', 10_000_000n),
+    limitClassThreeYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_III_YEAR_MINOR', 20_000_000n),
+    limitDayCertificateMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_CERTIFICATE_MINOR', 5_000_000n),
+    limitDayTwoFactorsMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_TWO_FACTORS_MINOR', 500_000n),
+    limitDayWeakMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_WEAK_MINOR', 100_000n),
+    refundApprovalMinor: minorUnits(reader, 'ANFU_REFUND_APPROVAL_MINOR', 1_000_000n),
+    merchantRequestWindowMs: integer(reader, 'ANFU_MERCHANT_REQUEST_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
+    merchantFeeBpsDefault: integer(reader, 'ANFU_MERCHANT_FEE_BPS_DEFAULT', 60, 0, 10_000),
+    orderTtlMsMax: integer(reader, 'ANFU_ORDER_TTL_MS_MAX', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    cardLinkHost: reader.get('ANFU_CARD_LINK_HOST') ?? '127.0.0.1',
+    cardLinkPort: reader.get('ANFU_CARD_LINK_PORT') === undefined ? undefined : integer(reader, 'ANFU_CARD_LINK_PORT', 8583, 1, 65_535),
+    cardLinkTerminalId: reader.get('ANFU_CARD_LINK_TERMINAL_ID') ?? 'ANFU0001',
+    cardLinkMerchantId: reader.get('ANFU_CARD_LINK_MERCHANT_ID') ?? 'ANFUTOPUP000001',
+    cardLinkBank: reader.get('ANFU_CARD_LINK_BANK') ?? 'SIMBANK',
+    cardLinkResponseTimeoutMs: integer(reader, 'ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', 3_000, 100, 60_000),
   };
+  if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId)) reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
+  if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId)) reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
+  if (!/^[A-Z0-9]{2,16}$/.test(config.cardLinkBank)) reader.problems.push('ANFU_CARD_LINK_BANK is 2 to 16 capital letters or digits');
+  if (config.webhookRetryBaseMs > config.webhookRetryMaxMs) reader.problems.push('ANFU_WEBHOOK_RETRY_BASE_MS exceeds ANFU_WEBHOOK_RETRY_MAX_MS');
   if (config.holdTimeoutMsDefault > config.holdTimeoutMsMax) reader.problems.push('ANFU_HOLD_TIMEOUT_MS_DEFAULT exceeds ANFU_HOLD_TIMEOUT_MS_MAX');
+  if (environment === 'production' && config.argon2MemoryKib < 19_456) reader.problems.push('ANFU_ARGON2_MEMORY_KIB below 19456 (OWASP minimum for argon2id) is refused in production');
+  if (!/^[a-z0-9.-]{1,253}$/.test(config.webauthnRpId)) reader.problems.push('ANFU_WEBAUTHN_RP_ID must be a host name');
+  if (config.webauthnOrigin !== undefined && !/^https:\/\/[a-z0-9.-]{1,253}(?::[0-9]{1,5}|)$/.test(config.webauthnOrigin)) reader.problems.push('ANFU_WEBAUTHN_ORIGIN must be an https origin such as https://pay.example.com');
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }
@@ -138,6 +308,9 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_INSECURE_HTTP', 'false', 'plain HTTP behind a TLS proxy (refused in production)'],
   ['ANFU_LOG_LEVEL', 'info', 'pino log level'],
   ['ANFU_CRYPTO_PROFILE', 'intl', 'intl (P-256, AES-GCM, SHA-256) or gm (SM2, SM4, SM3)'],
+  ['ANFU_KEK_FILE', '(unset)', 'file with the key-encryption key (base64 of 32 random bytes); unset in development = <data dir>/keys/kek'],
+  ['ANFU_KEK', '(unset)', 'the key-encryption key itself, base64 of 32 random bytes (instead of ANFU_KEK_FILE)'],
+  ['ANFU_MTLS_CA_FILE', '(unset)', "CA certificate for merchant mutual TLS, or 'platform' for the platform CA under <data dir>/ca"],
   ['ANFU_AMOUNT_MAX_MINOR', '100000000000', 'largest single amount in minor units (1,000,000,000.00 CNY)'],
   ['ANFU_TRANSFER_BATCH_MAX', '2000', 'most transfers in one group commit'],
   ['ANFU_HOLD_TIMEOUT_MS_DEFAULT', '604800000', 'how long a hold lasts unless the request says (7 days)'],
@@ -145,4 +318,51 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_BODY_LIMIT_BYTES', '65536', 'largest request body'],
   ['ANFU_RATE_LIMIT_PER_MINUTE', '60000', 'requests per minute per client address'],
   ['ANFU_TRUST_PROXY', 'false', 'take the client address from X-Forwarded-For'],
+  ['ANFU_OPERATOR_SESSION_IDLE_MS', '900000', 'an operator session ends after this long without use (15 min, PCI DSS 8.2.8)'],
+  ['ANFU_OPERATOR_SESSION_ABSOLUTE_MS', '28800000', 'an operator session ends this long after login, used or not (8 h)'],
+  ['ANFU_OPERATOR_LOGIN_FAILURES_MAX', '10', 'failed logins that lock an operator account (at most 10, PCI DSS 8.3.4)'],
+  ['ANFU_OPERATOR_LOCKOUT_MS', '1800000', 'how long a locked operator account stays locked (at least 30 min)'],
+  ['ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', '5', 'distinct accounts failing from one address in 10 min that raise a credential-stuffing event'],
+  ['ANFU_PROPOSAL_TTL_MS', '86400000', 'how long a maker–checker proposal waits for approval (24 h)'],
+  ['ANFU_API_ERRORS_MAX', '500', 'error responses within the window that raise an abnormal-error-rate event'],
+  ['ANFU_API_ERROR_WINDOW_MS', '60000', 'the sliding window of the API error-rate signal'],
+  ['ANFU_SECURITY_WEBHOOK_URL', '(unset)', 'security alerts are POSTed here as JSON (https; http only to loopback)'],
+  ['ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', '60000', 'how often the audit log\'s Merkle root is signed in a checkpoint, when the log has grown'],
+  ['ANFU_ARGON2_MEMORY_KIB', '19456', 'argon2id memory per customer password hash in KiB (production minimum 19456); hashes are upgraded at login when it changes'],
+  ['ANFU_ARGON2_TIME_COST', '2', 'argon2id passes'],
+  ['ANFU_ARGON2_PARALLELISM', '1', 'argon2id lanes'],
+  ['ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS', '300000', 'lifetime of a customer access token (5 min); refresh tokens rotate'],
+  ['ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS', '2592000000', 'a customer session ends this long after login unless refreshed (30 days)'],
+  ['ANFU_CUSTOMER_LOGIN_FAILURES_MAX', '10', 'failed logins on one phone number that lock it (delays double before that)'],
+  ['ANFU_CUSTOMER_LOCKOUT_MS', '1800000', 'how long a locked customer login stays locked (30 min)'],
+  ['ANFU_LOGIN_IP_FAILURES_MAX', '100', 'failed customer logins from one address that lock the address for ANFU_CUSTOMER_LOCKOUT_MS'],
+  ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
+  ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],
+  ['ANFU_SMS_RESEND_INTERVAL_MS', '60000', 'shortest interval between two SMS codes to one number for one purpose'],
+  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl', 'development SMS sender: messages are appended here (a real SMS gateway adapter replaces it)'],
+  ['ANFU_WEBAUTHN_RP_ID', 'localhost', 'WebAuthn relying-party id (the site domain passkeys are bound to)'],
+  ['ANFU_WEBAUTHN_ORIGIN', '(unset)', 'expected WebAuthn origin; unset = https://<rp id>:<listening port>'],
+  ['ANFU_WEBHOOK_RETRY_BASE_MS', '30000', 'merchant webhooks: delay ceiling before the 2nd attempt, doubled per attempt, half of it random (jitter)'],
+  ['ANFU_WEBHOOK_RETRY_MAX_MS', '21600000', 'merchant webhooks: longest delay between attempts (6 h)'],
+  ['ANFU_WEBHOOK_ATTEMPTS_MAX', '12', 'merchant webhooks: attempts before a delivery is dead-lettered'],
+  ['ANFU_WEBHOOK_TIMEOUT_MS', '10000', 'merchant webhooks: time allowed for one attempt (connect, response and body)'],
+  ['ANFU_WEBHOOK_CONCURRENCY_MAX', '16', 'merchant webhooks: attempts in flight per process (a quarter of them at most per endpoint)'],
+  ['ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS', 'false', 'production only: let webhook URLs reach loopback/private addresses (https is still required)'],
+  ['ANFU_INSTRUCTION_WINDOW_MS', '300000', 'payments: a signed instruction whose timestamp is further than this from the server clock is stale'],
+  ['ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', '100000', 'R6.2: class I balance payments since opening (1,000 CNY)'],
+  ['ANFU_LIMIT_CLASS_II_YEAR_MINOR', '10000000', 'R6.2: class II balance payments per year (100,000 CNY)'],
+  ['ANFU_LIMIT_CLASS_III_YEAR_MINOR', '20000000', 'R6.2: class III balance payments per year (200,000 CNY)'],
+  ['ANFU_LIMIT_DAY_CERTIFICATE_MINOR', '5000000', 'R6.2: per day with certificate/signature plus another factor (institution limit, 50,000 CNY)'],
+  ['ANFU_LIMIT_DAY_TWO_FACTORS_MINOR', '500000', 'R6.2: per day with two factors without a certificate (5,000 CNY)'],
+  ['ANFU_LIMIT_DAY_WEAK_MINOR', '100000', 'R6.2: per day with fewer than two factors (1,000 CNY)'],
+  ['ANFU_REFUND_APPROVAL_MINOR', '1000000', 'refunds above this need maker–checker approval (10,000 CNY)'],
+  ['ANFU_MERCHANT_REQUEST_WINDOW_MS', '300000', 'merchant API: signed request timestamps older or newer than this are refused'],
+  ['ANFU_MERCHANT_FEE_BPS_DEFAULT', '60', 'merchant fee rate in basis points unless onboarding sets one (0.60 %)'],
+  ['ANFU_ORDER_TTL_MS_MAX', '86400000', 'the longest a checkout order may stay payable'],
+  ['ANFU_CARD_LINK_HOST', '127.0.0.1', 'card link (ISO 8583) host of the card-issuing bank or `anfu bank-sim`'],
+  ['ANFU_CARD_LINK_PORT', '(unset)', 'card link port; unset = card top-ups and withdrawals answer 503 card_issuer_unavailable'],
+  ['ANFU_CARD_LINK_TERMINAL_ID', 'ANFU0001', 'ISO 8583 field 41 (terminal id); distinct per API process'],
+  ['ANFU_CARD_LINK_MERCHANT_ID', 'ANFUTOPUP000001', 'ISO 8583 field 42 (card acceptor id)'],
+  ['ANFU_CARD_LINK_BANK', 'SIMBANK', 'partner bank code: top-ups and withdrawals settle through ledger account bank_settlement:<BANK>:<currency>'],
+  ['ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', '3000', 'card link: an authorisation unanswered this long is reversed (0400)'],
 ];

@@ -148,6 +148,11 @@ export const problems = {
   refund_not_found: { status: 404, title: 'No such refund' },
   collect_request_not_found: { status: 404, title: 'No such request for money' },
   collect_request_not_pending: { status: 409, title: 'The request for money is no longer pending' },
+  card_not_found: { status: 404, title: 'No such card of this customer' },
+  card_unverified: { status: 422, title: 'Withdrawals go only to a card that has completed a top-up (verified by its issuer)' },
+  card_declined: { status: 422, title: 'The card issuer declined the authorisation (see responseCode and meaning)' },
+  card_issuer_unavailable: { status: 503, title: 'The card issuer did not answer; nothing was charged (any authorisation was reversed)' },
+  payout_failed: { status: 422, title: 'The bank refused the payout; the amount is back in the wallet' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

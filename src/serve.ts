@@ -1,22 +1,30 @@
 // Starting the server: open and migrate the store, find TLS material (configured, or a development
 // certificate made on first start), create the first operator token if there is none, listen, and
 // shut down cleanly on SIGTERM/SIGINT with every queued transfer committed first.
-import { issueApiToken, countApiTokens } from './access/index.ts';
+import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
+import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
 import { seedDemo } from './demo/seed.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
+import { clientCaFor } from './http/platform-ca.ts';
+import { loadKek } from './crypto/kek.ts';
 import { Ledger } from './ledger/index.ts';
+import { outboxDispatcherFor } from './events/index.ts';
+import { Keyring } from './crypto/keyring.ts';
+import { cryptoProfile } from './crypto/index.ts';
+import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 
 const holdSweepIntervalMs = 5_000;
 
 async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
   if (config.insecureHttp) return undefined;
-  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) return loadTlsFiles(config.tlsCertFile, config.tlsKeyFile);
+  const clientCa = await clientCaFor(config);
+  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) return { ...loadTlsFiles(config.tlsCertFile, config.tlsKeyFile), clientCa };
   if (config.environment === 'production') throw new Error('production needs ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE');
-  return developmentCertificate(config.dataDir);
+  return { ...(await developmentCertificate(config.dataDir)), clientCa };
 }
 
 export interface Running {
@@ -26,6 +34,8 @@ export interface Running {
 
 export async function serve(config: Config, options: { demo: boolean; quiet?: boolean }): Promise<Running> {
   const say = options.quiet === true ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  // The KEK is checked before anything opens: a missing or weak one stops start-up (outside development).
+  const kek = loadKek(config);
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize });
   const migrations = await migrate(store);
   const metrics = createMetrics();
@@ -50,9 +60,32 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
   }, holdSweepIntervalMs);
   sweep.unref();
+  // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
+  const outbox = outboxDispatcherFor(config, store, { onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
+  outbox.start();
+  // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
+  const cardLink = provideCardFundingFrom(config, store, await Keyring.open({ store, kek, profile: cryptoProfile(config.cryptoProfile) }));
+  const paymentSweep = setInterval(() => {
+    void sweepPayments(config, store, ledger, (error) => app.log.error({ err: error }, 'payment sweep failed'));
+  }, paymentSweepIntervalMs);
+  paymentSweep.unref();
+  // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
+  // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
+  let reportedSeq: bigint | undefined;
+  const checkpointer = startCheckpointer(store, fileAuditSigner(config.dataDir, config.cryptoProfile), {
+    intervalMs: config.auditCheckpointIntervalMs,
+    onError: (error) => {
+      app.log.error({ err: error }, 'audit checkpoint failed');
+      if (!(error instanceof AuditIntegrityError) || error.seq === reportedSeq) return;
+      reportedSeq = error.seq;
+      reportAuditVerificationFailure(store, { reason: error.message, entry: error.seq }, Date.now()).catch((e: unknown) => app.log.error({ err: e }, 'audit security event failed'));
+    },
+  });
 
   say(`Anfu is serving on ${url}  (store: ${store.description}; schema: ${migrations.applied.length > 0 ? `applied ${migrations.applied.join(', ')}` : 'current'})`);
   if (tls !== undefined) say(`TLS certificate: ${tls.source}`);
+  if (tls?.clientCa !== undefined) say(`Mutual TLS:      client certificates requested (CA ${config.mtlsCaFile ?? ''})`);
+  say(`Key-encryption key: ${kek.source} (id ${kek.id})`);
   say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
   say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
   if (firstToken !== undefined) say(`\nOperator API token created for the first administrator (shown once; store it safely):\n  ${firstToken.token}\nTry: curl -k -H "Authorization: Bearer ${firstToken.token}" ${url}/v1/accounts`);
@@ -62,6 +95,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweep);
+      clearInterval(paymentSweep);
+      cardLink?.close();
+      await outbox.stop();
+      await checkpointer.stop();
       await app.close();
       await ledger.close();
       await store.close();

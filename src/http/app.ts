@@ -8,14 +8,26 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
-import { authenticateApiToken, type Principal } from '../access/index.ts';
-import { AnfuError } from '../errors.ts';
+import { createOperatorAccess, type OperatorAccess, type Permission, type Principal } from '../access/index.ts';
+import { openIdentity, type CustomerPrincipal, type Identity } from '../identity/index.ts';
+import { authorizeCustomer } from './customer-auth.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
 import { loggerOptions } from './logging.ts';
 import { tlsServerOptions, type TlsMaterial } from './tls.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { customerSelfRoutes } from './routes/customer-self.ts';
+import { passkeyPageRoutes } from './routes/passkey-page.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { accessRoutes } from './routes/access.ts';
+import { securityRoutes } from './routes/security.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { paymentRoutes } from './routes/payments.ts';
+import { merchantRoutes } from './routes/merchants.ts';
+import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -23,15 +35,22 @@ export interface AppContext {
   readonly ledger: Ledger;
   readonly metrics: Metrics;
   readonly clock: () => number;
+  readonly access: OperatorAccess;
+  /** Customer identity and authentication (src/identity). */
+  readonly identity: Identity;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** Set on `auth: 'customer'` routes. */
+    customer: CustomerPrincipal | undefined;
   }
   interface FastifyContextConfig {
     /** Who may call the route; routes without it are public. */
-    auth?: 'operator';
+    auth?: 'operator' | 'customer';
+    /** What an operator route needs (src/access/permissions.ts); `auth` without it is refused to every role. */
+    permission?: Permission;
   }
 }
 
@@ -44,19 +63,19 @@ export interface BuildAppOptions {
   readonly clock?: () => number;
   /** Where log lines go (tests capture them); default stdout. */
   readonly logStream?: NodeJS.WritableStream;
+  /** Customer identity with its SMS sender and verification sources (tests pass their own). */
+  readonly identity?: Identity;
 }
 
 export type App = FastifyInstance & { context: AppContext };
 
-function bearerOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Bearer ([\x21-\x7e]{1,200})$/.exec(header);
-  return match?.[1];
-}
-
 export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config } = options;
-  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock: options.clock ?? Date.now };
+  const clock = options.clock ?? Date.now;
+  const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, clock });
+  const identity = options.identity ?? (await openIdentity({ store: options.store, config, clock, lazy: true }));
+  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, access, identity };
+  context.metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const serverOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logLevel, options.logStream),
     bodyLimit: config.bodyLimitBytes,
@@ -74,6 +93,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   // The API speaks JSON only; any other body is 415 rather than a string handed to a schema.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('customer', undefined);
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) => reply.status(404).type(problemContentType).send({ ...problemOf('not_found'), instance: request.url.split('?')[0] }));
@@ -89,21 +109,30 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   await registerOpenApi(app);
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.auth !== 'operator') return;
-    const token = bearerOf(request.headers.authorization);
-    const principal = token === undefined ? undefined : await authenticateApiToken(context.store, token);
-    if (principal === undefined) throw new AnfuError('unauthenticated', 'send an operator token as "Authorization: Bearer …"');
-    request.principal = principal;
-  });
+  trackRoutes(app);
+  app.addHook('onRequest', (request) => authorizeOperator(access, request));
+  app.addHook('onRequest', (request) => authorizeCustomer(identity, request));
+  app.addHook('onError', (request, _reply, error) => auditMalformedOperatorRequest(access, request, error));
+  app.addHook('onClose', async () => access.close());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     context.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    await access.recordResponse(reply.statusCode).catch((error: unknown) => request.log.error({ err: error }, 'error-rate signal failed'));
   });
 
   await app.register(healthRoutes(context));
   await app.register(ledgerRoutes(context), { prefix: '/v1' });
+  await app.register(identityRoutes(identity), { prefix: '/v1' });
+  await app.register(customerSelfRoutes(identity), { prefix: '/v1' });
+  await app.register(passkeyPageRoutes());
+  await app.register(webhookRoutes(context), { prefix: '/v1' });
+  await app.register(auditRoutes(context), { prefix: '/v1' });
+  await app.register(accessRoutes(context), { prefix: '/v1' });
+  await app.register(securityRoutes(context), { prefix: '/v1' });
+  await app.register(incidentRoutes(context), { prefix: '/v1' });
+  await app.register(paymentRoutes(context), { prefix: '/v1' });
+  await app.register(merchantRoutes(context), { prefix: '/v1' });
   return app;
 }
 
@@ -112,7 +141,7 @@ async function registerOpenApi(app: App): Promise<void> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Anfu (安付) API', version: '0.1.0', description: 'Secure electronic payment platform. Amounts travel as decimal strings in major units; errors are RFC 9457 problem+json with a stable `code`.' },
-      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer', description: 'Operator API token (anfu_op_…)' } } },
+      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer', description: 'Operator API token (anfu_op_…)' }, customerToken: { type: 'http', scheme: 'bearer', description: 'Customer access token (anfu_ca_…), short-lived, bound to the session and device' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -9,11 +9,29 @@ export interface Metrics {
   readonly ledgerBatchSize: Histogram;
   readonly ledgerBatchSeconds: Histogram;
   readonly ledgerTransfers: Counter<'kind' | 'outcome'>;
+  /** Security events by type and severity, read from the database at scrape time (so every process agrees). */
+  readonly securityEvents: Counter<'type' | 'severity'>;
+  countSecurityEventsFrom(source: SecurityEventCountSource): void;
 }
+
+export type SecurityEventCountSource = () => Promise<readonly { type: string; severity: string; count: number }[]>;
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'anfu_' });
+  let securityEventSource: SecurityEventCountSource | undefined;
+  const securityEvents = new Counter({
+    name: 'anfu_security_events_total',
+    help: 'Security events raised, by type and severity',
+    labelNames: ['type', 'severity'] as const,
+    registers: [registry],
+    async collect() {
+      if (securityEventSource === undefined) return;
+      const rows = await securityEventSource();
+      this.reset();
+      for (const row of rows) this.inc({ type: row.type, severity: row.severity }, row.count);
+    },
+  });
   return {
     registry,
     httpRequests: new Counter({ name: 'anfu_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
@@ -32,5 +50,9 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     ledgerTransfers: new Counter({ name: 'anfu_ledger_transfers_total', help: 'Transfer requests by kind and outcome code', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    securityEvents,
+    countSecurityEventsFrom: (source) => {
+      securityEventSource = source;
+    },
   };
 }

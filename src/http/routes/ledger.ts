@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
 import { currencyCodes, parseMajor } from '../../money/index.ts';
+import type { Permission } from '../../access/index.ts';
 import type { AppContext } from '../app.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 
@@ -55,11 +56,11 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
   }
 
   return async (app) => {
-    const route = { config: { auth: 'operator' as const } };
+    const route = (permission: Permission) => ({ config: { auth: 'operator' as const, permission } });
     const tags = ['ledger'];
 
     app.post('/accounts', {
-      ...route,
+      ...route('ledger.accounts.open'),
       schema: {
         tags, security, summary: 'Open a ledger account',
         body: Type.Object({ kind: Type.String({ enum: [...accountKinds] }), currency: Currency, name: Type.String({ minLength: 1, maxLength: 100 }), code: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), ownerId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })) }, { additionalProperties: false }),
@@ -72,7 +73,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/accounts', {
-      ...route,
+      ...route('ledger.read'),
       schema: { tags, security, summary: 'List accounts', querystring: Type.Object({ kind: Type.Optional(Type.String({ enum: [...accountKinds] })), ownerId: Type.Optional(Type.String({ maxLength: 64 })), cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: AccountPage, ...errors } },
     }, async (request) => {
       const query = request.query as { kind?: (typeof accountKinds)[number]; ownerId?: string; cursor?: string; limit?: string };
@@ -81,7 +82,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/accounts/:accountId', {
-      ...route,
+      ...route('ledger.read'),
       schema: { tags, security, summary: 'An account with its balances', params: Type.Object({ accountId: AccountId }), response: { 200: AccountView, ...errors } },
     }, async (request) => {
       const account = await ledger.account((request.params as { accountId: string }).accountId);
@@ -90,7 +91,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/accounts/:accountId/journal', {
-      ...route,
+      ...route('ledger.read'),
       schema: { tags, security, summary: "An account's journal, newest first", params: Type.Object({ accountId: AccountId }), querystring: Type.Object({ cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: JournalPage, ...errors } },
     }, async (request) => {
       const { accountId } = request.params as { accountId: string };
@@ -101,7 +102,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/fundings', {
-      ...route,
+      ...route('ledger.funding'),
       schema: { tags, security, summary: 'Fund an account from a partner bank settlement account', headers: IdempotencyHeaders, body: FundingBody, response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const body = request.body as Static<typeof FundingBody>;
@@ -113,7 +114,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/transfers', {
-      ...route,
+      ...route('ledger.transfer'),
       schema: { tags, security, summary: 'Move money from one account to another', headers: IdempotencyHeaders, body: TransferBody, response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const body = request.body as Static<typeof TransferBody>;
@@ -121,7 +122,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/transfers/:transferId', {
-      ...route,
+      ...route('ledger.read'),
       schema: { tags, security, summary: 'A journal entry', params: Type.Object({ transferId: Seq }), response: { 200: TransferView, ...errors } },
     }, async (request) => {
       const transfer = await ledger.transfer(BigInt((request.params as { transferId: string }).transferId));
@@ -130,7 +131,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/holds', {
-      ...route,
+      ...route('ledger.transfer'),
       schema: { tags, security, summary: 'Reserve money (first phase of a two-phase transfer)', headers: IdempotencyHeaders, body: HoldBody, response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const { timeoutSeconds, ...body } = request.body as Static<typeof HoldBody>;
@@ -140,7 +141,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/holds/:holdId', {
-      ...route,
+      ...route('ledger.read'),
       schema: { tags, security, summary: 'A hold and its state', params: Type.Object({ holdId: Seq }), response: { 200: HoldView, ...errors } },
     }, async (request) => {
       const hold = await ledger.hold(BigInt((request.params as { holdId: string }).holdId));
@@ -149,7 +150,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/holds/:holdId/post', {
-      ...route,
+      ...route('ledger.transfer'),
       schema: { tags, security, summary: 'Post a hold, in full or in part', headers: IdempotencyHeaders, params: Type.Object({ holdId: Seq }), body: Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false }), response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const holdSeq = BigInt((request.params as { holdId: string }).holdId);
@@ -160,7 +161,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/holds/:holdId/void', {
-      ...route,
+      ...route('ledger.transfer'),
       schema: { tags, security, summary: 'Release a hold', headers: IdempotencyHeaders, params: Type.Object({ holdId: Seq }), response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const holdSeq = BigInt((request.params as { holdId: string }).holdId);
@@ -168,7 +169,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.get('/ledger/verification', {
-      ...route,
+      ...route('ledger.verify'),
       schema: { tags, security, summary: 'Prove the journal sums to the balances and money is conserved per currency', response: { 200: VerifyView, ...errors } },
     }, async () => verifyView(await ledger.verify()));
   };

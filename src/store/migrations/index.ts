@@ -2,6 +2,13 @@
 // in a neutral dialect; `ddl()` maps the few type names that differ between SQLite and PostgreSQL.
 // Numbers are never reused or edited once released: a change is a new migration.
 import { ledger } from './001-ledger.ts';
+import { keyring } from './002-keyring.ts';
+import { audit } from './003-audit.ts';
+import { access } from './004-access.ts';
+import { identity } from './005-identity.ts';
+import { events } from './006-events.ts';
+import { payments } from './007-payments.ts';
+import { paymentsCards } from './008-payments-cards.ts';
 
 export interface Migration {
   readonly id: number;
@@ -10,4 +17,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [ledger];
+export const migrations: readonly Migration[] = [ledger, keyring, audit, access, identity, events, payments, paymentsCards];
