@@ -40,11 +40,15 @@ export function seqRanges(seqs: readonly bigint[]): string {
 }
 
 export function parseSeqRanges(text: string): Array<[bigint, bigint]> | undefined {
-  if (!/^[0-9]{1,19}-[0-9]{1,19}(,[0-9]{1,19}-[0-9]{1,19}){0,1000}$/.test(text)) return undefined;
-  return text.split(',').map((range) => {
-    const [from = '0', to = '0'] = range.split('-');
-    return [BigInt(from), BigInt(to)];
-  });
+  const parts = text.split(',');
+  if (parts.length > 1000) return undefined;
+  const ranges: Array<[bigint, bigint]> = [];
+  for (const part of parts) {
+    const [from, to, extra] = part.split('-');
+    if (extra !== undefined || from === undefined || to === undefined || !/^[0-9]{1,19}$/.test(from) || !/^[0-9]{1,19}$/.test(to)) return undefined;
+    ranges.push([BigInt(from), BigInt(to)]);
+  }
+  return ranges;
 }
 
 export function postingsEvent(rows: readonly JournalRow[]): AuditEvent {
