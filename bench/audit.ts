@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { migrate, openStore, type SqliteStore } from '../src/store/index.ts';
 import {
-  appendAudit, consistencyProof, createCheckpoint, ephemeralAuditSigner, exportAudit, inclusionProof, sqliteAuditAppender, verifyAuditExport, type AuditEvent,
+  appendAudit, consistencyProof, createCheckpoint, ephemeralAuditSigner, exportAudit, inclusionProof, sqliteAuditAppender, verifyAuditExportParallel, type AuditEvent,
 } from '../src/audit/index.ts';
 
 const event = (i: number): AuditEvent => ({
@@ -22,8 +22,8 @@ function option(args: readonly string[], name: string, fallback: number): number
 
 const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000);
 
-/** Median and 99th percentile in milliseconds of `runs` calls. */
-async function timings(runs: number, call: (i: number) => Promise<unknown>): Promise<{ medianMs: number; p99Ms: number }> {
+/** Median, 99th percentile and maximum in milliseconds of `runs` calls. */
+async function timings(runs: number, call: (i: number) => Promise<unknown>): Promise<{ medianMs: number; p99Ms: number; maxMs: number }> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -32,7 +32,7 @@ async function timings(runs: number, call: (i: number) => Promise<unknown>): Pro
   }
   samples.sort((a, b) => a - b);
   const at = (q: number) => Number((samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0).toFixed(4));
-  return { medianMs: at(0.5), p99Ms: at(0.99) };
+  return { medianMs: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
 }
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
@@ -56,20 +56,28 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     start = performance.now();
     const checkpoint = await createCheckpoint(store, signer, Date.now());
     const checkpointMs = performance.now() - start;
+    // Warm-up first (JIT, prepared statements): a server answers proofs all day; 200 cold ones are 10% of the sample.
+    await timings(200, (i) => inclusionProof(store, BigInt(1 + ((i * 104_729) % entries)), BigInt(entries)));
+    await timings(50, (i) => consistencyProof(store, BigInt(1 + ((i * 7919) % (entries - 1))), BigInt(entries)));
     const inclusion = await timings(2000, (i) => inclusionProof(store, BigInt(1 + ((i * 7919) % entries)), BigInt(entries)));
     const consistency = await timings(500, (i) => consistencyProof(store, BigInt(1 + ((i * 104_729) % (entries - 1))), BigInt(entries)));
     const file = join(dir, 'export.jsonl');
     start = performance.now();
     await exportAudit(store, file, { publicKeyPem: signer.publicKeyPem, now: Date.now() });
     const exportMs = performance.now() - start;
-    start = performance.now();
-    // CPU time too: on a shared machine wall time says more about the neighbours than about the code.
-    const cpuBefore = process.cpuUsage();
-    const verified = verifyAuditExport(file, { publicKeyPem: signer.publicKeyPem });
-    const verifyMs = performance.now() - start;
-    const cpu = process.cpuUsage(cpuBefore);
-    const verifyCpuMs = (cpu.user + cpu.system) / 1000;
-    if (!verified.ok) throw new Error(`benchmark export did not verify: ${JSON.stringify(verified.firstProblem)}`);
+    // Best of three, with CPU time (both threads): on a shared machine wall time says more about the
+    // neighbours than about the code.
+    const verifyRuns: { ms: number; cpuMs: number; entries: number }[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cpuBefore = process.cpuUsage();
+      start = performance.now();
+      const verified = await verifyAuditExportParallel(file, { publicKeyPem: signer.publicKeyPem });
+      const ms = performance.now() - start;
+      const cpu = process.cpuUsage(cpuBefore);
+      if (!verified.ok) throw new Error(`benchmark export did not verify: ${JSON.stringify(verified.firstProblem)}`);
+      verifyRuns.push({ ms, cpuMs: (cpu.user + cpu.system) / 1000, entries: verified.entries });
+    }
+    const best = verifyRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
     return {
       benchmark: 'audit', store: 'sqlite', entries, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version,
       appendPerSecond: { asyncPort100PerTransaction: asyncRate, sqliteHotPath2000PerTransaction: syncRate },
@@ -77,7 +85,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       inclusionProof: inclusion,
       consistencyProof: consistency,
       export: { ms: Math.round(exportMs), bytes: statSync(file).size },
-      verifyAudit: { ms: Math.round(verifyMs), entriesPerSecond: perSecond(verified.entries, verifyMs), cpuMs: Math.round(verifyCpuMs), entriesPerCpuSecond: perSecond(verified.entries, verifyCpuMs), target: 500_000 },
+      verifyAudit: {
+        ms: Math.round(best.ms), entriesPerSecond: perSecond(best.entries, best.ms), cpuMs: Math.round(best.cpuMs), entriesPerCpuSecond: perSecond(best.entries, best.cpuMs),
+        allRunsMs: verifyRuns.map((r) => Math.round(r.ms)), target: 500_000,
+      },
       loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     };
   } finally {

@@ -9,7 +9,7 @@ import { fileAuditSigner } from './audit-signer.ts';
 import { exportAudit } from './export-audit.ts';
 import { consistencyProof, inclusionProof, type ProofOutcome } from './proofs.ts';
 import { verifyAuditLog } from './verify-audit-log.ts';
-import { verifyAuditExport } from './verify-export.ts';
+import { verifyAuditExportParallel } from './verify-export.ts';
 
 /** Flags these commands add to the CLI's parser. */
 export const auditFlagOptions = {
@@ -50,7 +50,7 @@ export async function verifyAuditCommand(config: () => Config, values: Values): 
   const publicKeyPem = keyFile === undefined ? undefined : readFileSync(keyFile, 'utf8');
   if (file !== undefined) {
     const started = process.hrtime.bigint();
-    const result = verifyAuditExport(file, publicKeyPem === undefined ? {} : { publicKeyPem });
+    const result = await verifyAuditExportParallel(file, publicKeyPem === undefined ? {} : { publicKeyPem });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     print({ ...result, seconds: Number(seconds.toFixed(3)), entriesPerSecond: Math.round(result.entries / seconds) });
     if (publicKeyPem === undefined) console.error('anfu: no --public-key given: the key inside the export was used (integrity only, not authenticity)');

@@ -10,7 +10,7 @@ export { verifyInclusion, verifyConsistency, leafHashOfText, chainHash, nodeHash
 export { listEntries, listCheckpoints, type AuditEntryPage } from './list-entries.ts';
 export { verifyAuditLog } from './verify-audit-log.ts';
 export { exportAudit } from './export-audit.ts';
-export { verifyAuditExport } from './verify-export.ts';
+export { verifyAuditExport, verifyAuditExportParallel } from './verify-export.ts';
 export type { AuditVerification, AuditProblem, CheckpointFailure } from './log-scanner.ts';
 export type { StoredCheckpoint, StoredEntry } from './store.ts';
 export { AuditIntegrityError } from './tree.ts';
