@@ -6,7 +6,7 @@ import { findCurrency, type Currency } from '../money/index.ts';
 import { Issuer } from './bank-sim-issuer.ts';
 import { parseBankSimRules, BankSimRulesError, type BankSimRules } from './bank-sim-rules.ts';
 import { cardRequestMessage, processingCodes, reversalMessage, type CardRequest } from './card-messages.ts';
-import { CardNumber, maskPan, withCheckDigit } from './pan.ts';
+import { CardNumber, maskPan, withCheckDigit } from '../cards/index.ts';
 import type { Iso8583Message } from './iso8583-codec.ts';
 
 const cny = findCurrency('CNY') as Currency;

@@ -4,7 +4,7 @@
 import { findCurrency, findCurrencyByNumeric, type Currency } from '../money/index.ts';
 import { correlationKey, processingCodes, responseMessage } from './card-messages.ts';
 import { encodeMessage, type Iso8583Message } from './iso8583-codec.ts';
-import { luhnValid, maskPan, panLengthMax, panLengthMin } from './pan.ts';
+import { luhnValid, maskPan, panLengthMax, panLengthMin } from '../cards/index.ts';
 import { panMatches, type BankSimRules } from './bank-sim-rules.ts';
 import type { ResponseCode } from './response-codes.ts';
 

@@ -8,7 +8,7 @@ import { findCurrency, type Amount, type Currency } from '../money/index.ts';
 import { CardLink, type AuthorisationResult } from './card-link.ts';
 import type { LinkLog } from './link-connection.ts';
 import type { BankSimRules } from './bank-sim-rules.ts';
-import { maskPan, withCheckDigit } from './pan.ts';
+import { maskPan, withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from './testing/bank-sim-process.ts';
 
 const cny = findCurrency('CNY') as Currency;

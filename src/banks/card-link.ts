@@ -15,7 +15,7 @@ import {
   type CardRequest,
 } from './card-messages.ts';
 import { LinkConnection, silentLog, type LinkLog, type LinkOutcome } from './link-connection.ts';
-import { CardNumber, panLengthMax, panLengthMin } from './pan.ts';
+import { CardNumber, panLengthMax, panLengthMin } from '../cards/index.ts';
 import { isRetryable, responseMeaning } from './response-codes.ts';
 
 export interface CardLinkOptions {

@@ -4,7 +4,7 @@
 import type { Currency } from '../money/index.ts';
 import type { Iso8583Message } from './iso8583-codec.ts';
 import type { Fields } from './iso8583-fields.ts';
-import { maskPan, type CardNumber } from './pan.ts';
+import { maskPan, type CardNumber } from '../cards/index.ts';
 
 export const processingCodes = {
   /** Goods and services from the default account: the top-up authorisation. */

@@ -6,7 +6,7 @@ export {
 } from './card-link.ts';
 export type { CardRequest } from './card-messages.ts';
 export type { LinkLog } from './link-connection.ts';
-export { CardNumber, maskPan, luhnValid } from './pan.ts';
+export { CardNumber, maskPan, luhnValid } from '../cards/index.ts';
 export { responseCodes, responseMeaning, isRetryable, type ResponseCode } from './response-codes.ts';
 export { encodeMessage, decodeMessage, Iso8583Error, type Iso8583Message, type Iso8583ErrorCode, type DecodeResult } from './iso8583-codec.ts';
 export { frameMessage, FrameReader, frameBytesMax } from './framing.ts';

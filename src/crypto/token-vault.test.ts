@@ -11,7 +11,8 @@ import pino from 'pino';
 import { loggerOptions } from '../http/logging.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { testKeyring } from './testing.ts';
-import { luhnValid, TokenVault, type CardInput, type DetokenisePurpose } from './token-vault.ts';
+import { luhnValid } from '../cards/index.ts';
+import { TokenVault, type CardInput, type DetokenisePurpose } from './token-vault.ts';
 
 /** Appends the Luhn check digit. */
 export function withCheckDigit(body: string): string {

@@ -3,14 +3,13 @@
 // token; outside the vault only the token and the masked PAN (first 6 / last 4) exist. The security
 // code (CVV/CVC) is not part of the input type and is never read, so it cannot reach storage or logs.
 // Detokenisation is one narrow function that names its purpose and is recorded in vault_access.
+import { luhnValid, maskPan, panLengthMax as panDigitsMax, panLengthMin as panDigitsMin } from '../cards/index.ts';
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../store/index.ts';
 import { fieldContext } from './envelope.ts';
 import type { Keyring } from './keyring.ts';
 import { KeyringError } from './keyring-errors.ts';
 
-export const panDigitsMin = 12;
-export const panDigitsMax = 19;
 
 /** What a caller may hand the vault. Deliberately no field for the security code. */
 export interface CardInput {
@@ -50,30 +49,13 @@ export interface TokenVaultOptions {
   readonly onAccess?: VaultAccessSink;
 }
 
-export function luhnValid(digits: string): boolean {
-  let total = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    total += d;
-  }
-  return total % 10 === 0;
-}
-
 /** The PAN's digits if it is 12–19 digits (spaces and dashes allowed) with a valid Luhn check digit. */
 export function checkedPan(pan: unknown): string {
   const digits = typeof pan === 'string' ? pan.replace(/[\s-]/g, '') : '';
-  const pattern = new RegExp(`^[0-9]{${panDigitsMin},${panDigitsMax}}$`);
-  if (!pattern.test(digits) || !luhnValid(digits)) throw new KeyringError('card_number_invalid', `a card number is ${panDigitsMin}–${panDigitsMax} digits with a valid check digit`);
+  if (!/^[0-9]+$/.test(digits) || digits.length < panDigitsMin || digits.length > panDigitsMax || !luhnValid(digits)) throw new KeyringError('card_number_invalid', `a card number is ${panDigitsMin}–${panDigitsMax} digits with a valid check digit`);
   return digits;
 }
 
-export function maskPan(digits: string): string {
-  return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
-}
 
 function expiryText(input: CardInput): string | undefined {
   const { expiryMonth: month, expiryYear: year } = input;

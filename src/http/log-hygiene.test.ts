@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
-import { createPeopleTable, peopleProtection, testKeyring, writePerson } from '../crypto/testing.ts';
-import { luhnValid, TokenVault, type CardInput } from '../crypto/token-vault.ts';
+import { loadKek } from '../crypto/kek.ts';
+import { openPlatformKeyring, platformTokenVault } from '../crypto/platform-keyring.ts';
+import { createPeopleTable, peopleProtection, writePerson } from '../crypto/testing.ts';
+import { luhnValid } from '../cards/index.ts';
+import type { CardInput } from '../crypto/token-vault.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { buildApp } from './app.ts';
@@ -50,7 +53,8 @@ for (const kind of testStoreKinds()) {
       const ledger = new Ledger({ store, transferBatchMax: 100 });
       const captured = captureStream();
       const config = loadConfig({ ANFU_ENV: 'development', ANFU_LOG_LEVEL: 'trace', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-logs-')) });
-      const app = await buildApp({ config, store, ledger, logStream: captured.stream });
+      const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
+      const app = await buildApp({ config, store, ledger, keyring, logStream: captured.stream });
       try {
         const body = { customer: { realName: person.name, name: person.name, idNumber: person.idNumber, phone: person.phone, bankAccount: person.bankAccount }, card: { pan: person.pan, cvv: person.cvv } };
         const requests = [
@@ -63,11 +67,10 @@ for (const kind of testStoreKinds()) {
         ];
         for (const response of await Promise.all(requests)) assert.ok(response.statusCode >= 400 && response.statusCode < 500, String(response.statusCode));
 
-        const keyring = await testKeyring(store);
         const table = peopleProtection(keyring);
         await createPeopleTable(store);
         await writePerson(store, table, 'p1', { name: person.name, idNumber: person.idNumber, phone: person.phone, bankAccount: person.bankAccount, cardNumber: person.pan });
-        const vault = new TokenVault(keyring, { log: app.log });
+        const vault = platformTokenVault(keyring, { log: app.log });
         const card = await vault.tokenise({ pan: person.pan, cvv: person.cvv, expiryMonth: 1, expiryYear: 2031 } as CardInput);
         await vault.detokenise(card.token, { purpose: 'card_authorisation', actor: 'test' });
 

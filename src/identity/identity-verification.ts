@@ -2,6 +2,7 @@
 // class I needs at least one independent external source, class II three, class III five). Sources
 // are pluggable: a deployment adds its public-security bureau, telecom operator and bank-card
 // four-element checks; development ships a format verifier and a bank-card check that runs offline.
+import { luhnValid } from '../cards/index.ts';
 export const accountClasses = ['I', 'II', 'III'] as const;
 export type AccountClass = (typeof accountClasses)[number];
 
@@ -39,16 +40,6 @@ export const developmentFormatVerifier: IdentityVerifier = {
   stage: 'registration',
   verify: async () => ({ verified: true, reference: 'format-checked' }),
 };
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
 
 /** Development stand-in for a bank-card four-element check (name, ID, card, phone): checks the card number only. */
 export const developmentBankCardVerifier: IdentityVerifier = {
