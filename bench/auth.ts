@@ -3,13 +3,15 @@
 // the full per-request check with its session lookup), and device-signature verifications per second
 // under both crypto profiles. Usage: `npm run bench -- auth --json [--logins=200] [--tokens=200000]`,
 // or `node --import tsx bench/auth.ts`.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.ts';
 import { cryptoProfile } from '../src/crypto/index.ts';
+import { Kek } from '../src/crypto/kek.ts';
+import { openPlatformKeyring } from '../src/crypto/platform-keyring.ts';
 import { authenticateCustomer, logInCustomer, openIdentity, registerCustomer, requestSmsCode, type Identity, type SmsMessage } from '../src/identity/index.ts';
 import { hashPassword } from '../src/identity/password-hashing.ts';
 import { migrate, openStore } from '../src/store/index.ts';
@@ -75,7 +77,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   try {
     await migrate(store);
     const outbox: SmsMessage[] = [];
-    const identity = await openIdentity({ store, config, sms: { send: async (m) => void outbox.push(m) } });
+    const keyring = await openPlatformKeyring({ store, config, kek: new Kek(randomBytes(32), 'bench') });
+    const identity = await openIdentity({ store, config, keyring, sms: { send: async (m) => void outbox.push(m) } });
     const cost = identity.argon2;
     const hashStart = performance.now();
     for (let i = 0; i < 10; i++) await hashPassword(`password ${i}`, cost);

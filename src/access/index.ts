@@ -17,3 +17,4 @@ export {
   type IncidentDetail, type IncidentOutcome, type IncidentClassification, type PostIncidentReview, type OpenIncidentInput,
 } from './incidents.ts';
 export { totpCodeAt } from './totp.ts';
+export { totpSecretsWith, sealPlaintextTotpSecrets, type TotpSecrets } from './totp-secrets.ts';

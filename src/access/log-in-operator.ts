@@ -10,6 +10,7 @@ import { raiseSecurityEvent } from './security-events.ts';
 import { openSession } from './sessions.ts';
 import { acceptLogin, distinctSubjectsFrom, insertLoginFailure, operatorById, operatorByName, updateLoginFailure, type OperatorRow } from './store.ts';
 import { totpStepOf } from './totp.ts';
+import type { TotpSecrets } from './totp-secrets.ts';
 
 export interface LoginPolicy {
   readonly loginFailuresMax: number;
@@ -42,10 +43,11 @@ function dummyHashOnce(): Promise<string> {
 
 const subjectHashOf = (name: string) => createHash('sha256').update(`operator:${name}`).digest('hex');
 
-export async function logInOperator(store: Store, actor: Actor, input: { name: string; password: string; totp: string }, policy: LoginPolicy, now: number): Promise<LoginOutcome> {
+export async function logInOperator(store: Store, totpSecrets: TotpSecrets, actor: Actor, input: { name: string; password: string; totp: string }, policy: LoginPolicy, now: number): Promise<LoginOutcome> {
   const known = await operatorByName(store, input.name);
   const passwordOk = await verify(known?.passwordHash ?? (await dummyHashOnce()), input.password).catch(() => false);
-  const step = known === undefined ? undefined : totpStepOf(known.totpSecret, input.totp, now);
+  const secret = known === undefined ? undefined : await totpSecrets.open(known);
+  const step = secret === undefined ? undefined : totpStepOf(secret, input.totp, now);
   return store.transaction(async (tx) => {
     // Decide on the row as it is now, inside the transaction, so concurrent attempts count correctly.
     const operator = known === undefined ? undefined : await operatorById(tx, known.id);

@@ -19,7 +19,7 @@ for (const kind of testStoreKinds()) {
     let admin: CreatedOperator;
     before(async () => {
       t = await createAccessTestApp(kind);
-      const created = await createFirstAdministrator(t.store, 'first-admin', t.now());
+      const created = await createFirstAdministrator(t.store, t.app.context.access.totpSecrets, 'first-admin', t.now());
       assert.ok(created.ok);
       admin = created.operator;
     });
@@ -27,7 +27,7 @@ for (const kind of testStoreKinds()) {
 
     test('the first administrator is created once; its password is stored as argon2id only', async () => {
       assert.match(admin.otpauthUri, /^otpauth:\/\/totp\/Anfu:first-admin\?/);
-      const again = await createFirstAdministrator(t.store, 'second-admin', t.now());
+      const again = await createFirstAdministrator(t.store, t.app.context.access.totpSecrets, 'second-admin', t.now());
       assert.deepEqual(again, { ok: false, code: 'administrator_exists' });
       const row = await t.store.get('SELECT password_hash FROM operators WHERE id = ?', [admin.id]);
       assert.match(String(row?.password_hash), /^\$argon2id\$/);

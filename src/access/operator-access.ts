@@ -2,6 +2,7 @@
 // (sessions and API tokens), the maker–checker registry with its executors, the security-alert
 // outbox and the API error-rate signal. Built once from the configuration.
 import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { audit, type Actor, type AuditLine } from './actor.ts';
@@ -15,6 +16,7 @@ import { SecurityAlerts } from './security-alerts.ts';
 import { raiseSecurityEvent } from './security-events.ts';
 import { authenticateSession, sessionTokenPattern, type SessionPolicy } from './sessions.ts';
 import { securityEventCounts } from './store.ts';
+import { totpSecretsWith, type TotpSecrets } from './totp-secrets.ts';
 
 const stuffingWindowMs = 10 * 60_000;
 const alertSweepMs = 10_000;
@@ -26,6 +28,8 @@ export interface OperatorAccess {
   readonly alerts: SecurityAlerts;
   readonly loginPolicy: LoginPolicy;
   readonly sessionPolicy: SessionPolicy;
+  /** Operators' TOTP secrets, sealed with the app's keyring. */
+  readonly totpSecrets: TotpSecrets;
   authenticate(token: string): Promise<Principal | undefined>;
   /** Audits a refused attempt in its own transaction (the refusal itself changes nothing else). */
   auditRefusal(actor: Actor, line: AuditLine): Promise<void>;
@@ -35,7 +39,7 @@ export interface OperatorAccess {
   close(): void;
 }
 
-export function createOperatorAccess(options: { config: Config; store: Store; ledger: Ledger; clock: () => number; onError?: (error: unknown) => void }): OperatorAccess {
+export function createOperatorAccess(options: { config: Config; store: Store; ledger: Ledger; keyring: Keyring; clock: () => number; onError?: (error: unknown) => void }): OperatorAccess {
   const { config, store, ledger, clock } = options;
   const registry = new ProposalRegistry();
   registry.register(operatorRoleChange);
@@ -54,6 +58,7 @@ export function createOperatorAccess(options: { config: Config; store: Store; le
     alerts,
     loginPolicy: { loginFailuresMax: config.operatorLoginFailuresMax, lockoutMs: config.operatorLockoutMs, stuffingAccountsMax: config.credentialStuffingAccountsMax, stuffingWindowMs },
     sessionPolicy,
+    totpSecrets: totpSecretsWith(options.keyring),
     authenticate: (token) => (sessionTokenPattern.test(token) ? authenticateSession(store, token, sessionPolicy, clock()) : authenticateApiToken(store, token)),
     auditRefusal: (actor, line) => store.transaction((tx) => audit(tx, actor, [line], clock())),
     async recordResponse(status) {

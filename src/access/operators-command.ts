@@ -2,9 +2,12 @@
 // password and TOTP secret once. Refused while an active administrator exists unless --force
 // (whoever runs the CLI already holds the database; the creation is audited either way).
 import type { Config } from '../config.ts';
+import { loadKek } from '../crypto/kek.ts';
+import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { migrate, openStore } from '../store/index.ts';
 import { systemActor } from './actor.ts';
 import { createFirstAdministrator, createOperator, operatorNameRegex } from './create-operator.ts';
+import { totpSecretsWith } from './totp-secrets.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);
@@ -18,8 +21,10 @@ export async function operatorsCommand(config: Config, args: readonly string[], 
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 2 });
   try {
     await migrate(store);
+    // The TOTP secret is sealed with the deployment's keyring, as the server would.
+    const totpSecrets = totpSecretsWith(await openPlatformKeyring({ store, config, kek: loadKek(config), actor: 'cli' }));
     const now = Date.now();
-    const outcome = values.force === true ? await createOperator(store, systemActor, { name, role: 'administrator' }, now) : await createFirstAdministrator(store, name, now);
+    const outcome = values.force === true ? await createOperator(store, totpSecrets, systemActor, { name, role: 'administrator' }, now) : await createFirstAdministrator(store, totpSecrets, name, now);
     if (!outcome.ok) {
       complain(outcome.code === 'administrator_exists' ? 'an administrator exists already: add administrators by a role change another administrator approves, or pass --force' : `refused: ${outcome.code}`);
       return 1;

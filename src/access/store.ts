@@ -8,7 +8,10 @@ export interface OperatorRow {
   readonly name: string;
   readonly role: OperatorRole;
   readonly passwordHash: string;
-  readonly totpSecret: string;
+  /** The TOTP secret sealed under 'totp-secret' (src/access/totp-secrets.ts). */
+  readonly totpSecretSealed: Buffer | null;
+  /** A TOTP secret written in plain before sealing (sealed at the next start); null once sealed. */
+  readonly totpSecretPlain: string | null;
   readonly totpLastStep: number;
   readonly failedLogins: number;
   readonly lockedUntil: number | null;
@@ -22,13 +25,15 @@ const textOrNull = (value: unknown): string | null => (value === null || value =
 function operatorOf(row: Row): OperatorRow {
   return {
     id: String(row.id), name: String(row.name), role: String(row.role) as OperatorRole, passwordHash: String(row.password_hash),
-    totpSecret: String(row.totp_secret), totpLastStep: toNumber(row.totp_last_step), failedLogins: toNumber(row.failed_logins),
+    totpSecretSealed: row.totp_secret_sealed === null || row.totp_secret_sealed === undefined ? null : Buffer.from(row.totp_secret_sealed as Uint8Array),
+    totpSecretPlain: typeof row.totp_secret === 'string' && row.totp_secret !== '' ? row.totp_secret : null, totpLastStep: toNumber(row.totp_last_step), failedLogins: toNumber(row.failed_logins),
     lockedUntil: numberOrNull(row.locked_until), status: String(row.status) as OperatorRow['status'], createdAt: toNumber(row.created_at),
   };
 }
 
-export async function insertOperator(q: Queryable, o: Pick<OperatorRow, 'id' | 'name' | 'role' | 'passwordHash' | 'totpSecret' | 'createdAt'>): Promise<void> {
-  await q.run('INSERT INTO operators (id, name, role, password_hash, totp_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)', [o.id, o.name, o.role, o.passwordHash, o.totpSecret, o.createdAt]);
+/** The plain totp_secret column is kept empty: the secret lives only in totp_secret_sealed. */
+export async function insertOperator(q: Queryable, o: Pick<OperatorRow, 'id' | 'name' | 'role' | 'passwordHash' | 'createdAt'> & { totpSecretSealed: Buffer }): Promise<void> {
+  await q.run("INSERT INTO operators (id, name, role, password_hash, totp_secret, totp_secret_sealed, created_at) VALUES (?, ?, ?, ?, '', ?, ?)", [o.id, o.name, o.role, o.passwordHash, o.totpSecretSealed, o.createdAt]);
 }
 
 export async function operatorByName(q: Queryable, name: string): Promise<OperatorRow | undefined> {

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { buildApp, type App } from '../http/app.ts';
+import { testKekEnv } from '../http/testing.ts';
+import { loadKek } from '../crypto/kek.ts';
+import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { withTestStore, type StoreKind } from '../store/testing.ts';
@@ -30,12 +33,13 @@ let serial = 0;
 
 export async function createAccessTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<AccessTestApp> {
   const { store, release } = await withTestStore(kind);
-  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'silent', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-access-')), ...env });
+  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'silent', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-access-')), ...testKekEnv(env), ...env });
   // Start in the middle of a TOTP step so ±1-step tests are not at a boundary.
   let now = Math.floor(Date.UTC(2030, 0, 1) / 30_000) * 30_000 + 10_000;
   const clock = () => now;
   const ledger = new Ledger({ store });
-  const app = await buildApp({ config, store, ledger, clock });
+  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), clock });
+  const app = await buildApp({ config, store, ledger, keyring, clock });
   await app.ready();
   return {
     app, store, ledger, config,
@@ -44,7 +48,7 @@ export async function createAccessTestApp(kind: StoreKind, env: Record<string, s
       now += ms;
     },
     async operator(role, name) {
-      const outcome = await createOperator(store, systemActor, { name: name ?? `op-${role.replace('_', '-')}-${++serial}`, role }, now);
+      const outcome = await createOperator(store, app.context.access.totpSecrets, systemActor, { name: name ?? `op-${role.replace('_', '-')}-${++serial}`, role }, now);
       if (!outcome.ok) throw new Error(`could not create operator: ${outcome.code}`);
       return outcome.operator;
     },

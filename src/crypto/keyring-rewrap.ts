@@ -47,6 +47,39 @@ function versionBound(usage: KeyUsage & { purpose: KeyPurpose }, version: number
   return usage.kind === 'sealed' ? envelopeHeader(usage.purpose, version) : blindIndexPrefix(version);
 }
 
+/**
+ * A value written before its column was sealed: the 0x00 marker byte and the plaintext (webhook
+ * secrets were stored this way). Envelopes start with 0xA7, so `column < 0x01` finds these.
+ */
+export const plaintextMarker = 0x00;
+
+function isMarkedPlaintext(value: Uint8Array): boolean {
+  return value.length > 0 && value[0] === plaintextMarker;
+}
+
+/** Seals every marked-plaintext value in the registered sealed columns of `purposes`; run at start. */
+export async function sealMarkedPlaintext(keyring: Keyring, purposes: readonly KeyPurpose[]): Promise<number> {
+  const sealed = new Map<KeyPurpose, number>();
+  for (const usage of (await selectKeyUsages(keyring.store)).map(checkedUsage)) {
+    if (usage.kind !== 'sealed' || !purposes.includes(usage.purpose)) continue;
+    const rows = await keyring.store.all(`SELECT ${usage.idColumn} AS id, ${usage.column} AS value FROM ${usage.table} WHERE ${usage.column} < ?`, [Buffer.from([plaintextMarker + 1])]);
+    for (const row of rows) {
+      const value = Buffer.from(row.value as Uint8Array);
+      if (!isMarkedPlaintext(value)) continue;
+      const next = await keyring.seal(usage.purpose, value.subarray(1), fieldContext(usage.table, usage.column, String(row.id)));
+      // `AND column = old`: a row its writer changed meanwhile is already sealed.
+      const changed = await keyring.store.run(`UPDATE ${usage.table} SET ${usage.column} = ? WHERE ${usage.idColumn} = ? AND ${usage.column} = ?`, [next, String(row.id), value]);
+      sealed.set(usage.purpose, (sealed.get(usage.purpose) ?? 0) + changed);
+    }
+  }
+  for (const [purpose, count] of sealed) {
+    if (count === 0) continue;
+    const version = await keyring.activeVersion(purpose);
+    await keyring.store.transaction((tx) => keyring.recordEvent(tx, { operation: 'rewrapped', purpose, version, detail: `sealed ${count} plaintext values` }));
+  }
+  return [...sealed.values()].reduce((a, b) => a + b, 0);
+}
+
 async function olderRows(q: Queryable, usage: KeyUsage, bound: Buffer, afterId: string | undefined, limit: number): Promise<Row[]> {
   const source = usage.kind === 'blind-index' ? `, ${usage.sourceColumn} AS source` : '';
   const after = afterId === undefined ? '' : ` AND ${usage.idColumn} > ?`;
@@ -58,7 +91,9 @@ async function newValueOf(keyring: Keyring, usage: KeyUsage & { purpose: KeyPurp
   const id = String(row.id);
   if (usage.kind === 'sealed') {
     const context = fieldContext(usage.table, usage.column, id);
-    return keyring.seal(usage.purpose, await keyring.open(usage.purpose, row.value as Buffer, context), context);
+    const value = row.value as Buffer;
+    const plaintext = isMarkedPlaintext(value) ? Buffer.from(value.subarray(1)) : await keyring.open(usage.purpose, value, context);
+    return keyring.seal(usage.purpose, plaintext, context);
   }
   if (row.source === null || row.source === undefined || sourcePurpose === undefined || !isNormaliserName(usage.normaliser ?? '')) return undefined;
   const plaintext = await keyring.open(sourcePurpose, row.source as Buffer, fieldContext(usage.table, usage.sourceColumn ?? '', id));

@@ -23,6 +23,14 @@ export const keyPurposes = {
   'blind-index': 'mac',
   'card-fingerprint': 'mac',
   'audit-signing': 'sign',
+  /** Merchants' webhook signing secrets (webhook_endpoints.secret_sealed): sealed, the platform signs with them. */
+  'webhook-secret': 'seal',
+  /** Operators' TOTP secrets (operators.totp_secret_sealed): sealed, login must read them back. */
+  'totp-secret': 'seal',
+  /** The customer access-token MAC key (identity_keys.customer_token_sealed). */
+  'customer-token': 'seal',
+  /** The device CA's private key (identity_keys.device_ca_sealed). */
+  'device-ca': 'seal',
 } as const satisfies Record<string, KeyKind>;
 export type KeyPurpose = keyof typeof keyPurposes;
 

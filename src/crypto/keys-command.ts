@@ -3,9 +3,9 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
-import { cryptoProfile } from './index.ts';
 import { loadKek } from './kek.ts';
-import { Keyring, keyPurposes, requireKeyPurpose, type KeyPurpose } from './keyring.ts';
+import { keyPurposes, requireKeyPurpose, type Keyring, type KeyPurpose } from './keyring.ts';
+import { openPlatformKeyring } from './platform-keyring.ts';
 import { KeyringError } from './keyring-errors.ts';
 import { countReferences, retireUnused, rewrap } from './keyring-rewrap.ts';
 
@@ -55,7 +55,8 @@ async function withKeyring(config: Config, work: (keyring: Keyring) => Promise<v
   const store: Store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 4 });
   try {
     await migrate(store);
-    const keyring = await Keyring.open({ store, kek: loadKek(config), profile: cryptoProfile(config.cryptoProfile), actor: actor() });
+    // Every rotation, rewrap and retirement lands in the audit log as well as key_events.
+    const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), actor: actor() });
     await work(keyring);
   } finally {
     await store.close();

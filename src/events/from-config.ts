@@ -1,5 +1,6 @@
 // The events capability's settings, taken from the platform configuration.
 import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { Store } from '../store/index.ts';
 import { OutboxDispatcher, type OutboxDispatcherOptions, type OutboxHandler } from './outbox-dispatcher.ts';
 import type { TargetPolicy } from './target-policy.ts';
@@ -16,11 +17,12 @@ export function targetPolicyOf(config: Pick<EventsConfig, 'environment' | 'webho
 export function outboxDispatcherFor(
   config: EventsConfig,
   store: Store,
+  keyring: Keyring,
   extra: { handlers?: Readonly<Record<string, OutboxHandler>>; onError?: (error: unknown) => void } = {},
 ): OutboxDispatcher {
   const options: OutboxDispatcherOptions = {
     store,
-    sealer: webhookSecretSealer(),
+    sealer: webhookSecretSealer(keyring),
     retry: { baseMs: config.webhookRetryBaseMs, maxMs: config.webhookRetryMaxMs, attemptsMax: config.webhookAttemptsMax },
     timeoutMs: config.webhookTimeoutMs,
     concurrencyMax: config.webhookConcurrencyMax,

@@ -7,16 +7,18 @@ import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/
 import type { Store } from '../store/index.ts';
 import {
   createWebhookEndpoint, disableWebhookEndpoint, enqueueOutbox, listDeadLetters, listDeliveries, redeliverDeadLetter, systemAuditActor, webhookSecretSealer,
+  type WebhookSecretSealer,
 } from './index.ts';
+import { testKeyring } from '../crypto/testing.ts';
 import { claimDueMessages } from './store.ts';
 import { drain, manualClock, startReceiver, testDispatcher, type Receiver } from './testing.ts';
 
 const loopback = { httpsRequired: false, privateAddressesAllowed: true };
 let merchantSeq = 0;
 
-async function endpointFor(store: Store, receiver: Receiver, path: string, topics: string[] = ['*'], now = Date.now()) {
+async function endpointFor(store: Store, sealer: WebhookSecretSealer, receiver: Receiver, path: string, topics: string[] = ['*'], now = Date.now()) {
   const merchantId = `mch_${++merchantSeq}`;
-  const { endpoint, secret } = await createWebhookEndpoint({ store, sealer: webhookSecretSealer(), targets: loopback }, systemAuditActor, { merchantId, url: `${receiver.baseUrl}${path}`, topics }, now);
+  const { endpoint, secret } = await createWebhookEndpoint({ store, sealer, targets: loopback }, systemAuditActor, { merchantId, url: `${receiver.baseUrl}${path}`, topics }, now);
   receiver.route(path, 'ok', secret);
   return { endpoint, secret, merchantId };
 }
@@ -30,9 +32,11 @@ for (const kind of testStoreKinds()) {
     let database: TestDatabase;
     let store: Store;
     let receiver: Receiver;
+    let sealer: WebhookSecretSealer;
     before(async () => {
       database = await createTestDatabase(kind);
       store = database.open();
+      sealer = webhookSecretSealer(await testKeyring(store));
       receiver = await startReceiver();
     });
     after(async () => {
@@ -42,9 +46,9 @@ for (const kind of testStoreKinds()) {
     });
 
     test('a committed event reaches the endpoint once, signed, with the documented body and headers', async () => {
-      const { merchantId, endpoint } = await endpointFor(store, receiver, '/signed');
+      const { merchantId, endpoint } = await endpointFor(store, sealer, receiver, '/signed');
       const { eventId } = await enqueue(store, merchantId, 'ord_signed');
-      assert.equal(await drain(testDispatcher(store)), 1);
+      assert.equal(await drain(testDispatcher(store, { sealer })), 1);
       const got = receiver.received.filter((r) => r.path === '/signed');
       assert.equal(got.length, 1);
       const delivery = got[0]!;
@@ -65,21 +69,21 @@ for (const kind of testStoreKinds()) {
     });
 
     test('an event enqueued in a transaction that rolls back is never written nor delivered', async () => {
-      const { merchantId } = await endpointFor(store, receiver, '/rolled-back');
+      const { merchantId } = await endpointFor(store, sealer, receiver, '/rolled-back');
       await assert.rejects(store.transaction(async (tx) => {
         await enqueueOutbox(tx, { topic: 'order.paid', destination: { kind: 'merchant', merchantId }, payload: { orderId: 'ord_rb' }, subject: 'ord_rb' }, Date.now());
         throw new Error('the payment failed after the event was enqueued');
       }), /payment failed/);
-      await drain(testDispatcher(store));
+      await drain(testDispatcher(store, { sealer }));
       assert.equal(receiver.received.filter((r) => r.path === '/rolled-back').length, 0);
       assert.equal((await store.all("SELECT id FROM events WHERE subject = 'ord_rb'")).length, 0);
     });
 
     test('the same key enqueues one event; only subscribed, enabled endpoints get messages', async () => {
       const clock = Date.now();
-      const a = await endpointFor(store, receiver, '/topics-a', ['order.paid']);
-      const b = await createWebhookEndpoint({ store, sealer: webhookSecretSealer(), targets: loopback }, systemAuditActor, { merchantId: a.merchantId, url: `${receiver.baseUrl}/topics-b`, topics: ['refund.succeeded'] }, clock);
-      const c = await createWebhookEndpoint({ store, sealer: webhookSecretSealer(), targets: loopback }, systemAuditActor, { merchantId: a.merchantId, url: `${receiver.baseUrl}/topics-c`, topics: ['*'] }, clock);
+      const a = await endpointFor(store, sealer, receiver, '/topics-a', ['order.paid']);
+      const b = await createWebhookEndpoint({ store, sealer, targets: loopback }, systemAuditActor, { merchantId: a.merchantId, url: `${receiver.baseUrl}/topics-b`, topics: ['refund.succeeded'] }, clock);
+      const c = await createWebhookEndpoint({ store, sealer, targets: loopback }, systemAuditActor, { merchantId: a.merchantId, url: `${receiver.baseUrl}/topics-c`, topics: ['*'] }, clock);
       await disableWebhookEndpoint(store, systemAuditActor, c.endpoint.id, clock);
       const event = { topic: 'order.paid', destination: { kind: 'merchant', merchantId: a.merchantId }, payload: { n: 1 }, key: `order.paid:${a.merchantId}` } as const;
       const first = await store.transaction((tx) => enqueueOutbox(tx, event, clock));
@@ -89,16 +93,16 @@ for (const kind of testStoreKinds()) {
       assert.equal(second.eventId, first.eventId);
       assert.deepEqual(second.messageIds, []);
       assert.ok(b.endpoint.id);
-      await drain(testDispatcher(store));
+      await drain(testDispatcher(store, { sealer }));
     });
 
     test('an endpoint answering 500 is retried with growing delays, dead-lettered, and re-delivered by an operator', async () => {
       // Starts at the real time: the receiver checks each signature's timestamp against its own clock.
       const clock = manualClock(Date.now());
-      const { merchantId, secret } = await endpointFor(store, receiver, '/flaky', ['*'], clock.now);
+      const { merchantId, secret } = await endpointFor(store, sealer, receiver, '/flaky', ['*'], clock.now);
       receiver.route('/flaky', 'fail', secret);
       await enqueue(store, merchantId, 'ord_flaky', clock.now);
-      const dispatcher = testDispatcher(store, { clock: clock.read });
+      const dispatcher = testDispatcher(store, { sealer, clock: clock.read });
       const attemptTimes: number[] = [];
       for (let attempt = 1; attempt <= 4; attempt++) {
         attemptTimes.push(clock.now);
@@ -134,13 +138,13 @@ for (const kind of testStoreKinds()) {
     });
 
     test('a hanging endpoint times out without holding up delivery to another endpoint', async () => {
-      const hanging = await endpointFor(store, receiver, '/hang');
+      const hanging = await endpointFor(store, sealer, receiver, '/hang');
       receiver.route('/hang', 'hang', hanging.secret);
-      const healthy = await endpointFor(store, receiver, '/healthy');
+      const healthy = await endpointFor(store, sealer, receiver, '/healthy');
       for (let i = 0; i < 6; i++) await enqueue(store, hanging.merchantId, `ord_hang_${i}`);
       await enqueue(store, healthy.merchantId, 'ord_healthy');
       const timeoutMs = 1500;
-      const dispatcher = testDispatcher(store, { timeoutMs, concurrencyMax: 4 });
+      const dispatcher = testDispatcher(store, { sealer, timeoutMs, concurrencyMax: 4 });
       const started = Date.now();
       dispatcher.start();
       try {
@@ -157,16 +161,16 @@ for (const kind of testStoreKinds()) {
       // Leave nothing pending for the next tests: a disabled endpoint's messages are dead-lettered when due.
       await disableWebhookEndpoint(store, systemAuditActor, hanging.endpoint.id, Date.now());
       await store.run("UPDATE outbox_messages SET next_attempt_at = 0 WHERE endpoint_id = ? AND state = 'pending'", [hanging.endpoint.id]);
-      await drain(testDispatcher(store));
+      await drain(testDispatcher(store, { sealer }));
     });
 
     test('two dispatchers on two connections deliver each event exactly once', async () => {
-      const { merchantId } = await endpointFor(store, receiver, '/shared');
+      const { merchantId } = await endpointFor(store, sealer, receiver, '/shared');
       const count = 40;
       for (let i = 0; i < count; i++) await enqueue(store, merchantId, `ord_shared_${i}`);
       const other = database.open();
       try {
-        const pair = [testDispatcher(store, { concurrencyMax: 4, perEndpointConcurrencyMax: 4 }), testDispatcher(other, { concurrencyMax: 4, perEndpointConcurrencyMax: 4 })];
+        const pair = [testDispatcher(store, { sealer, concurrencyMax: 4, perEndpointConcurrencyMax: 4 }), testDispatcher(other, { sealer, concurrencyMax: 4, perEndpointConcurrencyMax: 4 })];
         await Promise.all(pair.map((d) => drain(d)));
         await Promise.all(pair.map((d) => drain(d)));
       } finally {
@@ -180,7 +184,7 @@ for (const kind of testStoreKinds()) {
     });
 
     test('concurrent claims from two connections never lease one message twice', async () => {
-      const { merchantId, endpoint } = await endpointFor(store, receiver, '/claims');
+      const { merchantId, endpoint } = await endpointFor(store, sealer, receiver, '/claims');
       const clock = Date.now();
       for (let i = 0; i < 60; i++) await enqueue(store, merchantId, `ord_claim_${i}`, clock);
       const other = database.open();
@@ -194,17 +198,17 @@ for (const kind of testStoreKinds()) {
         await other.close();
       }
       await store.run('UPDATE outbox_messages SET lease_token = NULL, lease_until = NULL WHERE endpoint_id = ?', [endpoint.id]);
-      await drain(testDispatcher(store));
+      await drain(testDispatcher(store, { sealer }));
     });
 
     test('a claim left by a crashed process is retried after its lease expires, with the same event id', async () => {
       const clock = manualClock(Date.now());
-      const { merchantId } = await endpointFor(store, receiver, '/crash', ['*'], clock.now);
+      const { merchantId } = await endpointFor(store, sealer, receiver, '/crash', ['*'], clock.now);
       const { eventId } = await enqueue(store, merchantId, 'ord_crash', clock.now);
       // The "crashed" process: claims and never records an outcome.
       const claimed = await claimDueMessages(store, { token: 'crashed-process', now: clock.now, leaseMs: 10_000, limit: 100, busyEndpointIds: [] });
       assert.ok(claimed.some((m) => m.eventId === eventId));
-      const survivor = testDispatcher(store, { clock: clock.read, leaseMs: 10_000 });
+      const survivor = testDispatcher(store, { sealer, clock: clock.read, leaseMs: 10_000 });
       await drain(survivor);
       assert.equal(receiver.received.filter((r) => r.path === '/crash').length, 0, 'leased work is not taken while the lease holds');
       clock.now += 10_001;
@@ -215,10 +219,10 @@ for (const kind of testStoreKinds()) {
 
     test('a disabled endpoint dead-letters its queued messages at once, and cannot be re-delivered to', async () => {
       const clock = Date.now();
-      const { merchantId, endpoint } = await endpointFor(store, receiver, '/disabled');
+      const { merchantId, endpoint } = await endpointFor(store, sealer, receiver, '/disabled');
       await enqueue(store, merchantId, 'ord_disabled', clock);
       await disableWebhookEndpoint(store, systemAuditActor, endpoint.id, clock);
-      await drain(testDispatcher(store));
+      await drain(testDispatcher(store, { sealer }));
       const [delivery] = await listDeliveries(store, { subject: 'ord_disabled' });
       assert.equal(delivery?.state, 'dead');
       assert.equal(delivery?.history[0]?.errorClass, 'endpoint_disabled');
@@ -230,7 +234,7 @@ for (const kind of testStoreKinds()) {
       const clock = manualClock(Date.now());
       const seen: string[] = [];
       let failuresLeft = 1;
-      const dispatcher = testDispatcher(store, {
+      const dispatcher = testDispatcher(store, { sealer,
         clock: clock.read, timeoutMs: 200,
         handlers: {
           sms: async ({ payload }) => {

@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { OutboxDispatcher, type OutboxDispatcherOptions } from './outbox-dispatcher.ts';
 import { verifyWebhookSignature, type SignatureVerification } from './webhook-signature.ts';
-import { webhookSecretSealer } from './webhook-secret-sealing.ts';
 import type { Store } from '../store/index.ts';
 
 export type Behaviour = 'ok' | 'fail' | 'hang';
@@ -73,10 +72,9 @@ export function manualClock(start = Date.UTC(2025, 0, 1)): ManualClock {
 }
 
 /** A dispatcher for tests: loopback allowed, small numbers, the given clock, jitter fixed at the middle. */
-export function testDispatcher(store: Store, options: Partial<OutboxDispatcherOptions> = {}): OutboxDispatcher {
+export function testDispatcher(store: Store, options: Partial<OutboxDispatcherOptions> & Pick<OutboxDispatcherOptions, 'sealer'>): OutboxDispatcher {
   return new OutboxDispatcher({
     store,
-    sealer: webhookSecretSealer(),
     retry: { baseMs: 1000, maxMs: 60_000, attemptsMax: 4 },
     timeoutMs: 2000,
     concurrencyMax: 8,

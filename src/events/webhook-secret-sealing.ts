@@ -1,25 +1,26 @@
 // How an endpoint's signing secret is kept at rest. The platform must sign with it, so it is sealed
-// (reversible), not hashed. TODO(keyring): when this was written the keyring was not yet exported
-// from src/crypto, so `webhookSecretSealer()` below stores the secret UNPROTECTED behind a marker
-// byte. Swap that one function for one built on `Keyring.seal/open` (a 'webhook-secret' seal
-// purpose, the endpoint id as context). Values written now start with 0x00 and envelope values with
-// 0xA7, so a one-off rewrap can find and convert the old ones.
+// (reversible), not hashed: under the keyring's 'webhook-secret' data key, with the table, column and
+// endpoint id authenticated, so a value copied to another row does not open. Values written before
+// the keyring was wired start with the 0x00 marker and hold the plaintext; they still open here until
+// the start-up conversion or `anfu keys rewrap` seals them (src/crypto/keyring-rewrap.ts).
+import { fieldContext } from '../crypto/envelope.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { plaintextMarker } from '../crypto/keyring-rewrap.ts';
 
 export interface WebhookSecretSealer {
-  /** `endpointId` is the context a real sealer authenticates, so a value copied to another row does not open. */
+  /** `endpointId` is the context the sealer authenticates, so a value copied to another row does not open. */
   seal(endpointId: string, secret: string): Promise<Buffer>;
   open(endpointId: string, sealed: Buffer): Promise<string>;
 }
 
-const unprotectedMarker = 0x00;
+const contextOf = (endpointId: string) => fieldContext('webhook_endpoints', 'secret_sealed', endpointId);
 
-/** THE function to swap for the keyring's sealer (see the note at the top of this file). */
-export function webhookSecretSealer(): WebhookSecretSealer {
+export function webhookSecretSealer(keyring: Keyring): WebhookSecretSealer {
   return {
-    seal: async (_endpointId, secret) => Buffer.concat([Buffer.from([unprotectedMarker]), Buffer.from(secret, 'utf8')]),
-    async open(_endpointId, sealed) {
-      if (sealed[0] !== unprotectedMarker) throw new Error('webhook secret is sealed in a format this build cannot open');
-      return sealed.subarray(1).toString('utf8');
+    seal: (endpointId, secret) => keyring.seal('webhook-secret', Buffer.from(secret, 'utf8'), contextOf(endpointId)),
+    async open(endpointId, sealed) {
+      if (sealed[0] === plaintextMarker) return sealed.subarray(1).toString('utf8');
+      return (await keyring.open('webhook-secret', sealed, contextOf(endpointId))).toString('utf8');
     },
   };
 }

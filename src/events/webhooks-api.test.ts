@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../http/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { enqueueOutbox, listNotifications, notify } from './index.ts';
+import { enqueueOutbox, listNotifications, notify, webhookSecretSealer } from './index.ts';
 import { drain, startReceiver, testDispatcher, type Receiver } from './testing.ts';
 
 for (const kind of testStoreKinds()) {
@@ -33,7 +33,7 @@ for (const kind of testStoreKinds()) {
       assert.ok(!listed.body.includes(endpoint.secret) && !listed.body.includes('secret'), 'the secret is never listed');
 
       const { eventId } = await t.store.transaction((tx) => enqueueOutbox(tx, { topic: 'order.paid', destination: { kind: 'merchant', merchantId: 'mch_api' }, payload: { orderId: 'ord_api' }, subject: 'ord_api' }, Date.now()));
-      const dispatcher = testDispatcher(t.store, { retry: { baseMs: 10, maxMs: 10, attemptsMax: 2 } });
+      const dispatcher = testDispatcher(t.store, { sealer: webhookSecretSealer(t.keyring), retry: { baseMs: 10, maxMs: 10, attemptsMax: 2 } });
       await drain(dispatcher);
       await new Promise((resolve) => setTimeout(resolve, 20));
       await drain(dispatcher);

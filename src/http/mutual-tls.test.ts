@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
+import { loadKek } from '../crypto/kek.ts';
+import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createTestDatabase } from '../store/testing.ts';
 import { buildApp } from './app.ts';
@@ -35,7 +37,8 @@ describe('merchant mutual TLS', () => {
     const store = database.open();
     const ledger = new Ledger({ store, transferBatchMax: 10 });
     const tls = { ...(await developmentCertificate(dataDir)), clientCa: await clientCaFor(config) };
-    const app = await buildApp({ config, store, ledger, tls });
+    const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
+    const app = await buildApp({ config, store, ledger, keyring, tls });
     app.get('/test/merchant-only', { preHandler: requireMerchantCertificate }, async (request) => ({ merchant: merchantCertificateOf(request)?.merchantId }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {

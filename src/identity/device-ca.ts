@@ -1,5 +1,5 @@
-// The platform CA that certifies customer device keys (R3.5). Its key pair is made once, sealed in
-// identity_secrets, and its self-signed certificate is what `openssl verify -CAfile` trusts. The CA
+// The platform CA that certifies customer device keys (R3.5). Its key pair is made once, its private
+// key sealed in identity_keys under the 'device-ca' purpose, and its self-signed certificate is what `openssl verify -CAfile` trusts. The CA
 // signs with ECDSA P-256 under both profiles (WebCrypto, through @peculiar/x509); under the gm
 // profile the certified device keys are SM2 and device signatures are SM2-SM3.
 import { randomBytes, webcrypto } from 'node:crypto';
@@ -41,7 +41,7 @@ async function makeCa(now: number): Promise<{ secret: string; publicText: string
 }
 
 export async function openDeviceCa(protection: PersonalDataProtection, now: number): Promise<DeviceCa> {
-  const existing = await protection.secret('device-ca', () => makeCa(now));
+  const existing = await protection.identityKey('device-ca', () => makeCa(now));
   if (existing.publicText === null) throw new Error('device CA certificate missing');
   const caCertificate = new x509.X509Certificate(existing.publicText);
   const signingKey = await webcrypto.subtle.importKey('pkcs8', Buffer.from(existing.secret, 'base64'), keyAlgorithm, false, ['sign']);

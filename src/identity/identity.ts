@@ -23,7 +23,7 @@ export interface Identity {
   readonly tokens: AccessTokenCodec;
   readonly ca: DeviceCa;
   readonly argon2: Argon2Cost;
-  /** Opens the keyring and loads the token key and device CA (once); `protection`, `tokens` and `ca` need it. */
+  /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
 
@@ -31,11 +31,12 @@ export interface OpenIdentityOptions {
   readonly store: Store;
   readonly config: Config;
   readonly clock?: () => number;
-  readonly keyring?: Keyring;
+  /** The app's one keyring: personal data and identity's keys are sealed with it. */
+  readonly keyring: Keyring;
   readonly sms?: SmsSender;
   /** Identity verification sources; development ones unless given (production must give real ones). */
   readonly verifiers?: readonly IdentityVerifier[];
-  /** Defer opening the keyring until `ready()` (the app does, so start-up touches no keys). */
+  /** Defer loading identity's keys until `ready()` (the app does, so start-up touches no keys). */
   readonly lazy?: boolean;
 }
 
@@ -46,8 +47,8 @@ interface IdentityKeys {
 }
 
 async function loadKeys(options: OpenIdentityOptions, profile: CryptoProfile, now: number): Promise<IdentityKeys> {
-  const protection = await personalDataProtection(options.store, options.config, options.keyring);
-  const tokenKey = await protection.secret('access-token-mac', async () => ({ secret: randomBytes(32).toString('base64') }));
+  const protection = await personalDataProtection(options.store, options.keyring);
+  const tokenKey = await protection.identityKey('customer-token', async () => ({ secret: randomBytes(32).toString('base64') }));
   const tokens = accessTokenCodec(profile, profile.importSecretKey(profile.macAlgorithm, Buffer.from(tokenKey.secret, 'base64')));
   return { protection, tokens, ca: await openDeviceCa(protection, now) };
 }

@@ -27,9 +27,9 @@ export async function createIdentityTestApp(kind: StoreKind, options: { env?: Re
   const started = Date.now();
   let skew = Date.UTC(2026, 0, 15, 4, 0, 0) - started;
   const clock = () => Date.now() + skew;
-  const identity = await openIdentity({ store: base.store, config: base.config, clock, ...(options.verifiers === undefined ? {} : { verifiers: options.verifiers }) });
+  const identity = await openIdentity({ store: base.store, config: base.config, keyring: base.keyring, clock, ...(options.verifiers === undefined ? {} : { verifiers: options.verifiers }) });
   await base.app.close();
-  const app = await buildApp({ config: base.config, store: base.store, ledger: base.ledger, identity, clock, logStream: new Writable({ write(chunk: Buffer, _encoding, callback) { base.logs.push(chunk.toString('utf8')); callback(); } }) });
+  const app = await buildApp({ config: base.config, store: base.store, ledger: base.ledger, keyring: base.keyring, identity, clock, logStream: new Writable({ write(chunk: Buffer, _encoding, callback) { base.logs.push(chunk.toString('utf8')); callback(); } }) });
   await app.ready();
   const lastSms = (phone: string) => {
     if (!existsSync(base.config.smsSinkFile)) return undefined;

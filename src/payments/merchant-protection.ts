@@ -1,12 +1,8 @@
 // Field protection of merchants' secrets through the keyring (src/crypto): the settlement bank
-// account (sealed, with a blind index) and each API key's request-signing key (sealed).
-import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.ts';
-import { cryptoProfile } from '../crypto/index.ts';
+// account (sealed, with a blind index) and each API key's request-signing key (sealed), always
+// through the app's one keyring (AppContext.keyring).
 import { ProtectedTable } from '../crypto/field-protection.ts';
-import { Kek, loadKek } from '../crypto/kek.ts';
-import { Keyring } from '../crypto/keyring.ts';
-import type { Store } from '../store/index.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 
 export interface MerchantProtection {
   readonly merchants: ProtectedTable<'settlementAccount'>;
@@ -20,20 +16,21 @@ export function merchantProtectionWith(keyring: Keyring): MerchantProtection {
   };
 }
 
-const opened = new WeakMap<Store, Promise<MerchantProtection>>();
+const opened = new WeakMap<Keyring, Promise<MerchantProtection>>();
 
-/** The deployment's keyring (in tests without a KEK an ephemeral one), opened once per store. */
-export function merchantProtectionFor(store: Store, config: Config): Promise<MerchantProtection> {
-  let protection = opened.get(store);
+/** The protection over the app's one keyring, its columns registered once per keyring. */
+export function merchantProtectionFor(keyring: Keyring): Promise<MerchantProtection> {
+  let protection = opened.get(keyring);
   if (protection === undefined) {
     protection = (async () => {
-      const kek = config.environment === 'test' && config.kek === undefined && config.kekFile === undefined ? new Kek(randomBytes(32), 'ephemeral test KEK') : loadKek(config);
-      const result = merchantProtectionWith(await Keyring.open({ store, kek, profile: cryptoProfile(config.cryptoProfile) }));
-      await result.merchants.register(store);
-      await result.apiKeys.register(store);
+      const result = merchantProtectionWith(keyring);
+      await result.merchants.register(keyring.store);
+      await result.apiKeys.register(keyring.store);
       return result;
     })();
-    opened.set(store, protection);
+    // A failed registration is not remembered: the next request tries again.
+    protection.catch(() => opened.delete(keyring));
+    opened.set(keyring, protection);
   }
   return protection;
 }

@@ -35,7 +35,7 @@ export function accessRoutes(context: AppContext): FastifyPluginAsync {
       config: { rateLimit: { max: 30, timeWindow: 60_000 } },
       schema: { tags, summary: 'Log in with name, password and TOTP code', body: LoginBody, response: { 201: SessionView, ...errors } },
     }, async (request, reply) => {
-      const outcome = await logInOperator(store, actorOf(request), request.body as Static<typeof LoginBody>, access.loginPolicy, clock());
+      const outcome = await logInOperator(store, access.totpSecrets, actorOf(request), request.body as Static<typeof LoginBody>, access.loginPolicy, clock());
       access.alerts.kick();
       if (!outcome.ok) throw new AnfuError('operator_login_failed');
       return reply.status(201).send({ token: outcome.token, sessionId: outcome.sessionId, idleTimeoutSeconds: access.sessionPolicy.idleMs / 1000, absoluteTimeoutSeconds: access.sessionPolicy.absoluteMs / 1000 });
@@ -62,7 +62,7 @@ export function accessRoutes(context: AppContext): FastifyPluginAsync {
         await access.auditRefusal(actorOf(request), { action: 'operator.create', target: null, outcome: 'denied', details: { reason: 'role_escalation', role: body.role } });
         throw new AnfuError('forbidden', 'administrators are made by a role change that another administrator approves');
       }
-      const outcome = await createOperator(store, actorOf(request), body, clock());
+      const outcome = await createOperator(store, access.totpSecrets, actorOf(request), body, clock());
       if (!outcome.ok) throw new AnfuError(outcome.code);
       return reply.status(201).send(outcome.operator);
     });

@@ -21,7 +21,7 @@ const rawBodies = new WeakMap<FastifyRequest, string>();
 
 export function merchantRoutes(context: AppContext): FastifyPluginAsync {
   const settings = paymentSettingsOf(context.config);
-  const protection = () => merchantProtectionFor(context.store, context.config);
+  const protection = () => merchantProtectionFor(context.keyring);
   async function merchantOf(request: FastifyRequest): Promise<string> {
     const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
     const merchantId = await authenticateMerchantRequest(context.store, await protection(), {

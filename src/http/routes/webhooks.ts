@@ -52,7 +52,7 @@ function auditActorOf(request: FastifyRequest): AuditActor {
 
 export function webhookRoutes(context: AppContext): FastifyPluginAsync {
   const { store, clock, config } = context;
-  const deps = { store, sealer: webhookSecretSealer(), targets: targetPolicyOf(config) };
+  const deps = { store, sealer: webhookSecretSealer(context.keyring), targets: targetPolicyOf(config) };
   const route = (permission: Permission) => ({ config: { auth: 'operator' as const, permission } });
   const endpointIdOf = (params: unknown) => (params as Static<typeof EndpointParams>).endpointId;
   return async (app) => {
