@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CardLink } from '../banks/index.ts';
-import { withCheckDigit } from '../banks/pan.ts';
+import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { loadConfig } from '../config.ts';
 import { testKeyring } from '../crypto/testing.ts';

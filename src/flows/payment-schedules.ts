@@ -3,11 +3,10 @@
 // interrupted top-ups and owed reversals, and polls the bank for processing withdrawals.
 import { CardLink } from '../banks/index.ts';
 import type { Config } from '../config.ts';
-import { TokenVault } from '../crypto/token-vault.ts';
+import { platformTokenVault } from '../crypto/platform-keyring.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { AnfuError } from '../errors.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { cardFundingOf, paymentIdentityOf, paymentSettingsOf, provideCardFunding, type CardFunding, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import { cardFundingOf, paymentSettingsOf, provideCardFunding, type CardFunding, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';
 import { pollWithdrawals } from './withdraw-to-card.ts';
 import { recoverCardFunding } from './recover-card-funding.ts';
@@ -22,15 +21,13 @@ const sweepBatchMax = 100;
 export function provideCardFundingFrom(config: Config, store: Store, keyring: Keyring): CardLink | undefined {
   if (config.cardLinkPort === undefined) return undefined;
   const link = new CardLink({ host: config.cardLinkHost, port: config.cardLinkPort, terminalId: config.cardLinkTerminalId, merchantId: config.cardLinkMerchantId, responseTimeoutMs: config.cardLinkResponseTimeoutMs });
-  provideCardFunding(store, { link, vault: new TokenVault(keyring), bank: config.cardLinkBank, terminalId: config.cardLinkTerminalId, merchantId: config.cardLinkMerchantId });
+  provideCardFunding(store, { link, vault: platformTokenVault(keyring), bank: config.cardLinkBank, terminalId: config.cardLinkTerminalId, merchantId: config.cardLinkMerchantId });
   return link;
 }
 
-const identityNotWired: PaymentIdentity = new Proxy({} as PaymentIdentity, { get: () => () => Promise.reject(new AnfuError('not_ready', 'customer identity is not wired to payments yet')) });
-
 /** One pass of the sweep; each part runs even if another fails. */
-export async function sweepPayments(config: Config, store: Store, ledger: Ledger, onError: (error: unknown) => void): Promise<void> {
-  const ctx: PaymentsContext = { store, ledger, identity: paymentIdentityOf(store) ?? identityNotWired, settings: paymentSettingsOf(config), clock: Date.now };
+export async function sweepPayments(config: Config, store: Store, ledger: Ledger, identity: PaymentIdentity, onError: (error: unknown) => void): Promise<void> {
+  const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
   const funding: CardFunding | undefined = cardFundingOf(store);
   await settleStuckPayments(ctx, stuckAfterMs, sweepBatchMax).catch(onError);
   if (funding === undefined) return;

@@ -6,15 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp } from '../http/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { merchantRequestSignature, providePaymentIdentity, signingKeyOf, walletOf } from '../payments/index.ts';
+import { merchantRequestSignature, signingKeyOf, walletOf } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction } from '../payments/testing.ts';
 
 for (const kind of testStoreKinds()) {
   test(`${kind}: order, payment, partial refund, transfer and receipt through the API`, async () => {
-    const t = await createTestApp(kind, { ANFU_KEK: randomBytes(32).toString('base64') });
+    const identity = await createTestIdentity('intl');
+    const t = await createTestApp(kind, { ANFU_KEK: randomBytes(32).toString('base64') }, { paymentIdentity: identity });
     try {
-      const identity = await createTestIdentity('intl');
-      providePaymentIdentity(t.store, identity);
       const alice = await identity.addCustomer();
       const friend = await identity.addCustomer();
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });

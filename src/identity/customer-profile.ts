@@ -5,6 +5,7 @@ import { newId } from '../ids.ts';
 import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { accountClassFor, accountClasses, type AccountClass } from './identity-verification.ts';
+import { maskLegalName } from './masked-name.ts';
 import { recordNotice, noticesOf } from './notices.ts';
 import { maskPhoneNumber } from './phone-number.ts';
 import type { CustomerPrincipal } from './sessions.ts';
@@ -19,11 +20,6 @@ export interface CustomerProfile {
   readonly factors: { readonly totp: boolean; readonly passkeys: number; readonly recoveryCodes: number };
 }
 
-function maskName(name: string): string {
-  const chars = [...name];
-  return chars.length <= 1 ? '*' : `${'*'.repeat(chars.length - 1)}${chars[chars.length - 1] ?? ''}`;
-}
-
 export async function customerProfile(identity: Identity, principal: CustomerPrincipal): Promise<CustomerProfile> {
   const customer = await customerById(identity.store, principal.customerId);
   if (customer === undefined) throw new AnfuError('unauthenticated');
@@ -31,7 +27,7 @@ export async function customerProfile(identity: Identity, principal: CustomerPri
   return {
     customerId: customer.id,
     phone: phone === undefined ? '' : maskPhoneNumber(phone),
-    name: name === undefined ? '' : maskName(name),
+    name: name === undefined ? '' : maskLegalName(name),
     accountClass: customer.accountClass,
     verificationSources: await verificationSources(identity.store, customer.id),
     factors: { totp: customer.totpState === 'active', passkeys: (await passkeysOf(identity.store, customer.id)).length, recoveryCodes: await unusedRecoveryCodes(identity.store, customer.id) },

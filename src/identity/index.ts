@@ -4,7 +4,7 @@ export { registerCustomer, type RegistrationInput, type Registered } from './reg
 export { requestSmsCode, type SentSmsCode } from './sms-codes.ts';
 export { logInCustomer, type LoginResult } from './log-in-customer.ts';
 export { completeLoginChallenge, sendChallengeSms, liveChallenge, deviceChallengeData, type ChallengeAnswer } from './complete-login-challenge.ts';
-export { authenticateCustomer, refreshSession, endSession, requireSecondFactor, type CustomerPrincipal, type IssuedSession, type FactorClass } from './sessions.ts';
+export { authenticateCustomer, authenticateBearer, refreshSession, endSession, requireSecondFactor, type CustomerPrincipal, type IssuedSession, type FactorClass } from './sessions.ts';
 export { startTotpEnrolment, confirmTotpEnrolment, removeTotp } from './enrol-totp.ts';
 export { generateRecoveryCodes } from './recovery-codes.ts';
 export { passkeyRegistrationOptions, registerPasskey, passkeyAuthenticationOptions } from './passkeys.ts';
@@ -16,3 +16,9 @@ export { recordNotice, noticeKinds, type NoticeKind } from './notices.ts';
 export { accountClasses, accountClassFor, developmentVerifiers, type AccountClass, type IdentityVerifier, type IdentityClaim, type VerificationResult } from './identity-verification.ts';
 export { fileSmsSender, type SmsSender, type SmsMessage } from './sms-sender.ts';
 export { authenticationStrength, dailyLimitMinorByStrength, type AuthenticationStrength } from './authentication-strength.ts';
+// What payments (and other capabilities) may look up: standing, device credentials, payee by phone, masked name, payment step-up.
+export { customerStanding, type CustomerStanding } from './customer-standing.ts';
+export { deviceCredentials, deviceCaCertificatePem, type DeviceCredentials } from './device-credentials.ts';
+export { findCustomerByPhone } from './find-customer-by-phone.ts';
+export { maskedNameOf, maskLegalName } from './masked-name.ts';
+export { verifyPaymentStepUp, type PaymentStepUp } from './verify-payment-step-up.ts';

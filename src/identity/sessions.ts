@@ -63,6 +63,14 @@ export async function authenticateCustomer(identity: Identity, token: string): P
   return { customerId: session.customerId, sessionId: session.id, deviceId: session.deviceId, factors: session.factors, deviceSigned: session.deviceSigned };
 }
 
+/** The principal of an `Authorization: Bearer <access token>` header, as `authenticateCustomer` checks it. */
+export async function authenticateBearer(identity: Identity, authorization: string | undefined): Promise<CustomerPrincipal | undefined> {
+  const token = authorization === undefined ? undefined : /^Bearer ([\x21-\x7e]{1,600})$/.exec(authorization)?.[1];
+  if (typeof token !== 'string') return undefined;
+  await identity.ready();
+  return authenticateCustomer(identity, token);
+}
+
 type RefreshOutcome = { ok: true; session: IssuedSession } | { ok: false; reused: boolean };
 
 /** Rotates a refresh token: the old one is spent, a new one issued; a spent one revokes the session. */

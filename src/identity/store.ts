@@ -13,11 +13,13 @@ export interface CustomerRow {
   readonly status: 'active' | 'disabled';
   readonly phoneIndex: Buffer;
   readonly idNumberIndex: Buffer;
+  /** When the wallet was opened (class I limits count from here). */
+  readonly createdAt: number;
   /** The raw row, for revealing sealed columns. */
   readonly row: Row;
 }
 
-const customerColumns = 'id, phone_sealed, phone_index, name_sealed, id_number_sealed, id_number_index, account_class, password_hash, totp_secret_sealed, totp_state, totp_last_step, status';
+const customerColumns = 'id, phone_sealed, phone_index, name_sealed, id_number_sealed, id_number_index, account_class, password_hash, totp_secret_sealed, totp_state, totp_last_step, status, created_at';
 
 function customerOf(row: Row | undefined): CustomerRow | undefined {
   if (row === undefined) return undefined;
@@ -30,6 +32,7 @@ function customerOf(row: Row | undefined): CustomerRow | undefined {
     status: row.status as CustomerRow['status'],
     phoneIndex: row.phone_index as Buffer,
     idNumberIndex: row.id_number_index as Buffer,
+    createdAt: toNumber(row.created_at),
     row,
   };
 }

@@ -1,8 +1,6 @@
-// What payments need from the identity capability, as one small port. Identity (src/identity) is
-// being built alongside; until its door offers these, the app provides an implementation through
-// `providePaymentIdentity` (tests use src/payments/testing.ts). Without one, customer routes answer
-// 503 not_ready rather than guessing.
-import type { Store } from '../store/index.ts';
+// What payments need from the identity capability, as one small port. The app answers it with the
+// real identity (src/flows/identity-for-payments.ts) and hands it to every use case in the
+// PaymentsContext; unit tests may pass the in-memory stand-in of src/payments/testing.ts instead.
 import type { AccountClass, AuthenticationStrength } from './payment-limits.ts';
 
 export interface PaymentCustomer {
@@ -40,21 +38,4 @@ export interface PaymentIdentity {
   authenticate(authorization: string | undefined): Promise<CustomerPrincipal | undefined>;
   /** Checks a step-up factor (TOTP or SMS code) presented to resume a challenged payment. */
   verifyStepUp(customerId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<boolean>;
-}
-
-const provided = new WeakMap<Store, PaymentIdentity>();
-
-export function providePaymentIdentity(store: Store, identity: PaymentIdentity): void {
-  provided.set(store, identity);
-}
-
-let processDefault: PaymentIdentity | undefined;
-
-/** For a server started by `serve()` in this process (benchmarks), whose store the caller cannot reach. */
-export function provideDefaultPaymentIdentity(identity: PaymentIdentity | undefined): void {
-  processDefault = identity;
-}
-
-export function paymentIdentityOf(store: Store): PaymentIdentity | undefined {
-  return provided.get(store) ?? processDefault;
 }
