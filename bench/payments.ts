@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger/index.ts';
-import { provideDefaultPaymentIdentity, walletOf } from '../src/payments/index.ts';
+import { walletOf } from '../src/payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../src/payments/testing.ts';
 import { serve } from '../src/serve.ts';
 import { migrate, openStore } from '../src/store/index.ts';
@@ -104,14 +104,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32', ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
   };
   const { identity, requests } = await prepare(env, payers);
-  provideDefaultPaymentIdentity(identity);
-  const server = await serve(loadConfig(env), { demo: false, quiet: true });
+  // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
+  const server = await serve(loadConfig(env), { demo: false, quiet: true, paymentIdentity: identity });
   let load: LoadResult;
   try {
     load = await runLoad(server.url, requests, connections, seconds);
   } finally {
     await server.close();
-    provideDefaultPaymentIdentity(undefined);
   }
   if (load.error !== undefined) throw new Error(load.error);
   const result: Record<string, unknown> = {

@@ -12,10 +12,12 @@ import { clientCaFor } from './http/platform-ca.ts';
 import { loadKek } from './crypto/kek.ts';
 import { Ledger } from './ledger/index.ts';
 import { outboxDispatcherFor } from './events/index.ts';
-import { Keyring } from './crypto/keyring.ts';
-import { cryptoProfile } from './crypto/index.ts';
+import { openPlatformKeyring } from './crypto/platform-keyring.ts';
+import { sealMarkedPlaintext } from './crypto/keyring-rewrap.ts';
+import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
+import type { PaymentIdentity } from './payments/index.ts';
 
 const holdSweepIntervalMs = 5_000;
 
@@ -32,12 +34,16 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function serve(config: Config, options: { demo: boolean; quiet?: boolean }): Promise<Running> {
+export async function serve(config: Config, options: { demo: boolean; quiet?: boolean; paymentIdentity?: PaymentIdentity }): Promise<Running> {
   const say = options.quiet === true ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
   // The KEK is checked before anything opens: a missing or weak one stops start-up (outside development).
   const kek = loadKek(config);
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize });
   const migrations = await migrate(store);
+  // The one keyring of this process: every capability seals and indexes through it; key events are audited.
+  const keyring = await openPlatformKeyring({ store, config, kek });
+  // Secrets written in plain before their columns were sealed are sealed now (idempotent).
+  const sealedAtStart = (await sealMarkedPlaintext(keyring, ['webhook-secret'])) + (await sealPlaintextTotpSecrets(store, keyring));
   const metrics = createMetrics();
   const ledger = new Ledger({
     store,
@@ -48,7 +54,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     },
   });
   const tls = await tlsFor(config);
-  const app = await buildApp({ config, store, ledger, metrics, tls });
+  const app = await buildApp({ config, store, ledger, keyring, metrics, tls, paymentIdentity: options.paymentIdentity });
   const firstToken = (await countApiTokens(store)) === 0 ? await issueApiToken(store, { name: 'first administrator', role: 'administrator' }, Date.now()) : undefined;
   const demo = options.demo ? await seedDemo(ledger) : undefined;
   await app.listen({ host: config.host, port: config.port });
@@ -61,12 +67,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
-  const outbox = outboxDispatcherFor(config, store, { onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
+  const outbox = outboxDispatcherFor(config, store, keyring, { onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
-  const cardLink = provideCardFundingFrom(config, store, await Keyring.open({ store, kek, profile: cryptoProfile(config.cryptoProfile) }));
+  const cardLink = provideCardFundingFrom(config, store, keyring);
   const paymentSweep = setInterval(() => {
-    void sweepPayments(config, store, ledger, (error) => app.log.error({ err: error }, 'payment sweep failed'));
+    void sweepPayments(config, store, ledger, app.context.paymentIdentity, (error) => app.log.error({ err: error }, 'payment sweep failed'));
   }, paymentSweepIntervalMs);
   paymentSweep.unref();
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
@@ -85,7 +91,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   say(`Anfu is serving on ${url}  (store: ${store.description}; schema: ${migrations.applied.length > 0 ? `applied ${migrations.applied.join(', ')}` : 'current'})`);
   if (tls !== undefined) say(`TLS certificate: ${tls.source}`);
   if (tls?.clientCa !== undefined) say(`Mutual TLS:      client certificates requested (CA ${config.mtlsCaFile ?? ''})`);
-  say(`Key-encryption key: ${kek.source} (id ${kek.id})`);
+  say(`Key-encryption key: ${kek.source} (id ${kek.id})${sealedAtStart > 0 ? `; sealed ${sealedAtStart} secrets stored in plain` : ''}`);
   say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
   say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
   if (firstToken !== undefined) say(`\nOperator API token created for the first administrator (shown once; store it safely):\n  ${firstToken.token}\nTry: curl -k -H "Authorization: Bearer ${firstToken.token}" ${url}/v1/accounts`);

@@ -1,19 +1,23 @@
 // The common path of every customer payment: verify the signed instruction, load what the deciders
 // need, decide risk (pure), then in ONE transaction claim the nonce, lock and check the limits
 // (pure decider over locked counters), create the payment with its instruction, and walk it through
-// created → risk_checked → processing | challenged | failed, each step audited. Money moves after
-// commit (settle-payment.ts), never inside a transaction.
+// created → risk_checked → processing | challenged | failed, each step audited. Transfers go through
+// the payments group commit (commit-payments.ts): creation, money and audit of many payments in one
+// transaction. Payments that claim an order or a request for money keep the per-payment transaction
+// and move money after commit (settle-payment.ts).
 import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyOf, formatMajor, parseMajor } from '../money/index.ts';
 import { decidePayment, type PaymentRiskDecision } from '../risk/index.ts';
+import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
-  canonicalJsonOf, claimNonce, parseInstruction, decideLimits, hasPaidBefore, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
-  recentPaymentCount, recordCreation, recordTransition, verifyInstruction,
-  type CustomerPrincipal, type Payment, type PaymentKind, type PaymentsContext, type TransitionActor, type VerifiedInstruction,
+  canonicalJsonOf, claimNonce, parseInstruction, decideLimits, payerHistory, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
+  recordCreation, recordTransition, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  type CustomerPrincipal, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
+import { commitPayment, type PreparedPayment } from './commit-payments.ts';
 import { settlePayment } from './settle-payment.ts';
 
 export interface SignedRequest {
@@ -71,11 +75,12 @@ export function amountOf(ctx: PaymentsContext, verified: VerifiedInstruction): b
 async function assessRisk(ctx: PaymentsContext, principal: CustomerPrincipal, amount: bigint, payeeId: string): Promise<PaymentRiskDecision> {
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
+  const history = await payerHistory(ctx.store, principal.customerId, payeeId, now - ctx.settings.velocityWindowMs);
   return decidePayment({
     amountMinor: amount,
-    recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs),
+    recentPaymentCount: history.recentPaymentCount,
     deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
-    newPayee: !(await hasPaidBefore(ctx.store, principal.customerId, payeeId)),
+    newPayee: !history.paidBefore,
   }, ctx.settings.risk);
 }
 
@@ -89,6 +94,58 @@ async function reserveLimits(ctx: PaymentsContext, tx: Tx, principal: CustomerPr
     throw new AnfuError('limit_exceeded', `the ${decision.limit} limit allows ${formatMajor(decision.remainingMinor, currency)} more`, { limit: decision.limit, remaining: formatMajor(decision.remainingMinor, currency), currency: payment.currency });
   }
   for (const period of periods) await addUsage(tx, payment.payerId, period, payment.amount);
+}
+
+function storedInstructionOf(ctx: PaymentsContext, verified: VerifiedInstruction, payment: Payment): StoredInstruction {
+  return {
+    paymentId: payment.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device,
+    deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: payment.createdAt,
+  };
+}
+
+/** Ledger account ids by code: an account's id never changes once opened, so each is looked up (or opened) once. */
+const accountIdsByLedger = new WeakMap<Ledger, Map<string, string>>();
+const cachedAccountIdsMax = 1_000_000;
+
+async function accountIdOf(ledger: Ledger, code: string, open: () => Promise<Account>): Promise<string> {
+  let ids = accountIdsByLedger.get(ledger);
+  if (ids === undefined || ids.size >= cachedAccountIdsMax) accountIdsByLedger.set(ledger, (ids = new Map()));
+  const cached = ids.get(code);
+  if (cached !== undefined) return cached;
+  const { id } = await open();
+  ids.set(code, id);
+  return id;
+}
+
+/** The money legs of a payment, keyed like settle-payment.ts so a stuck payment settles idempotently either way. */
+async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferRequest[]> {
+  const { ledger } = ctx;
+  const debit = await accountIdOf(ledger, walletCode(payment.payerId, payment.currency), () => walletOf(ledger, payment.payerId, payment.currency));
+  const credit = payment.kind === 'order_payment' && payment.merchantId !== null
+    ? await accountIdOf(ledger, merchantAccountCode(payment.merchantId, payment.currency), () => merchantAccountOf(ledger, payment.merchantId as string, payment.currency))
+    : await accountIdOf(ledger, walletCode(payment.payeeId, payment.currency), () => walletOf(ledger, payment.payeeId, payment.currency));
+  const legs: TransferRequest[] = [{ kind: 'single', key: `${payment.id}:principal`, debitAccountId: debit, creditAccountId: credit, amount: payment.amount, currency: payment.currency, reference: payment.id }];
+  if (payment.fee > 0n) {
+    const fees = await accountIdOf(ledger, feeAccountCode(payment.currency), () => feeAccountOf(ledger, payment.currency));
+    legs.push({ kind: 'single', key: `${payment.id}:fee`, debitAccountId: credit, creditAccountId: fees, amount: payment.fee, currency: payment.currency, reference: payment.id });
+  }
+  return legs;
+}
+
+/** The group-committed path (flows/commit-payments.ts): one transaction per batch for creation, money and audit. */
+async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepared: PreparedPayment, principal: CustomerPrincipal): Promise<StartedPayment> {
+  const outcome = await commitPayment({ store: ctx.store, ledger: ctx.ledger, settings: ctx.settings, clock: ctx.clock }, prepared);
+  switch (outcome.kind) {
+    case 'committed':
+      return { payment: outcome.payment, replayed: false };
+    case 'refused':
+      throw outcome.error;
+    case 'duplicate': {
+      const replay = await replayOf(ctx, principal, request);
+      if (replay === undefined) throw new Error('payments invariant: the idempotency key is taken but no payment holds it');
+      return replay;
+    }
+  }
 }
 
 /** Starts a payment from a verified instruction towards `target`; settles it at once unless challenged or denied. */
@@ -106,11 +163,12 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Custom
     failureCode: null, riskReasons: risk.reasons, limitDay: periods.day, limitYear: periods.year, createdAt: now, updatedAt: now,
   };
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
+  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
   try {
     await ctx.store.transaction(async (tx) => {
       if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, payment.id, now))) throw new AnfuError('instruction_replayed');
       await insertPayment(tx, payment);
-      await insertInstruction(tx, { paymentId: payment.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device, deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: now });
+      await insertInstruction(tx, storedInstructionOf(ctx, verified, payment));
       await recordCreation(tx, payment, actor, now);
       let state = await recordTransition(tx, payment, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
       if (risk.decision === 'deny') {

@@ -8,8 +8,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import { createOperatorAccess, type OperatorAccess, type Permission, type Principal } from '../access/index.ts';
 import { openIdentity, type CustomerPrincipal, type Identity } from '../identity/index.ts';
+import { identityForPayments } from '../flows/identity-for-payments.ts';
+import type { PaymentIdentity } from '../payments/index.ts';
 import { authorizeCustomer } from './customer-auth.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
@@ -35,9 +38,13 @@ export interface AppContext {
   readonly ledger: Ledger;
   readonly metrics: Metrics;
   readonly clock: () => number;
+  /** The app's one keyring (KEK-wrapped data keys; key events audited), shared by every capability. */
+  readonly keyring: Keyring;
   readonly access: OperatorAccess;
   /** Customer identity and authentication (src/identity). */
   readonly identity: Identity;
+  /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
+  readonly paymentIdentity: PaymentIdentity;
 }
 
 declare module 'fastify' {
@@ -58,6 +65,8 @@ export interface BuildAppOptions {
   readonly config: Config;
   readonly store: Store;
   readonly ledger: Ledger;
+  /** The keyring opened once for this app (serve: after loadKek + migrate; tests: createTestApp). */
+  readonly keyring: Keyring;
   readonly metrics?: Metrics;
   readonly tls?: TlsMaterial | undefined;
   readonly clock?: () => number;
@@ -65,6 +74,8 @@ export interface BuildAppOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Customer identity with its SMS sender and verification sources (tests pass their own). */
   readonly identity?: Identity;
+  /** Replaces payments' view of identity (the payments benchmark's pre-made customers); default: `identity`. */
+  readonly paymentIdentity?: PaymentIdentity | undefined;
 }
 
 export type App = FastifyInstance & { context: AppContext };
@@ -72,9 +83,10 @@ export type App = FastifyInstance & { context: AppContext };
 export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
-  const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, clock });
-  const identity = options.identity ?? (await openIdentity({ store: options.store, config, clock, lazy: true }));
-  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, access, identity };
+  const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, keyring: options.keyring, clock });
+  const identity = options.identity ?? (await openIdentity({ store: options.store, config, clock, keyring: options.keyring, lazy: true }));
+  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
+  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, keyring: options.keyring, access, identity, paymentIdentity };
   context.metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const serverOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logLevel, options.logStream),

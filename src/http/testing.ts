@@ -1,14 +1,19 @@
 // Test support: the real app on a real store (SQLite file or PostgreSQL schema), driven in-process
 // with app.inject(), with an operator token already issued and the log captured.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { issueApiToken, type OperatorRole } from '../access/index.ts';
 import { loadConfig, type Config } from '../config.ts';
+import { loadKek } from '../crypto/kek.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import { withTestStore, type StoreKind } from '../store/testing.ts';
 import type { Store } from '../store/index.ts';
+import type { PaymentIdentity } from '../payments/index.ts';
 import { buildApp, type App } from './app.ts';
 
 export interface TestApp {
@@ -16,6 +21,8 @@ export interface TestApp {
   readonly store: Store;
   readonly ledger: Ledger;
   readonly config: Config;
+  /** The app's one keyring; its KEK is the config's ANFU_KEK (random per app unless the test gives one). */
+  readonly keyring: Keyring;
   /** A bearer token for an operator of the given role (administrator by default). */
   readonly token: string;
   /** Every log line the app wrote. */
@@ -24,9 +31,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Payments' view of identity; default: the app's real identity. */
+  readonly paymentIdentity?: PaymentIdentity;
+}
+
+/** A random KEK per test app (in the config, so every reopen on the same store gets the same one), unless the test names its own. */
+export function testKekEnv(env: Record<string, string>): Record<string, string> {
+  return env.ANFU_KEK !== undefined || env.ANFU_KEK_FILE !== undefined ? {} : { ANFU_KEK: randomBytes(32).toString('base64') };
+}
+
+export async function createTestApp(kind: StoreKind, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const { store, release } = await withTestStore(kind);
-  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-app-')), ...env });
+  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-app-')), ...testKekEnv(env), ...env });
+  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
   const ledger = new Ledger({ store });
   const logs: string[] = [];
   const logStream = new Writable({
@@ -35,7 +53,7 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
       callback();
     },
   });
-  const app = await buildApp({ config, store, ledger, logStream });
+  const app = await buildApp({ config, store, ledger, keyring, logStream, paymentIdentity: options.paymentIdentity });
   await app.ready();
   const tokenFor = async (role: OperatorRole) => (await issueApiToken(store, { name: `test ${role}`, role }, Date.now())).token;
   const token = await tokenFor('administrator');
@@ -44,6 +62,7 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
     store,
     ledger,
     config,
+    keyring,
     token,
     logs,
     tokenFor,

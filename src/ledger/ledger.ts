@@ -6,8 +6,10 @@ import { currencyOf } from '../money/index.ts';
 import type { Store } from '../store/index.ts';
 import { Committer } from './committer.ts';
 import { toTransfer, type Unit, type Verdict } from './decide.ts';
-import { postgresBatchApplier } from './postgres-batch.ts';
-import { sqliteBatchApplier } from './sqlite-batch.ts';
+import type pg from 'pg';
+import type { AuditEvent } from '../audit/index.ts';
+import { applyBatchIn, postgresBatchApplier } from './postgres-batch.ts';
+import { sqliteBatchApplier, type SqliteBatchApplier } from './sqlite-batch.ts';
 import { accountColumns, accountFromRow, holdColumns, resolvedSeqOf, transferColumns, transferFromRow, workingHoldFromRow } from './rows.ts';
 import type { Account, AccountKind, Hold, LinkedOutcome, Transfer, TransferOutcome, TransferRequest } from './types.ts';
 import { verifyLedger, type VerifyReport } from './verify.ts';
@@ -52,17 +54,34 @@ export function outcomeOf(verdict: Verdict): TransferOutcome {
   }
 }
 
+/** Linked legs' verdicts as one outcome: all applied (or replayed), or the leg that was refused. */
+export function linkedOutcomeOf(verdicts: readonly Verdict[]): LinkedOutcome {
+  const outcomes = verdicts.map(outcomeOf);
+  const index = outcomes.findIndex((o) => !o.ok && o.code !== 'linked_transfer_failed');
+  const failed = outcomes[index];
+  if (failed !== undefined && !failed.ok) return { ok: false, index, code: failed.code, detail: failed.detail };
+  const transfers = outcomes.map((o) => (o.ok ? o.transfer : undefined)).filter((t): t is Transfer => t !== undefined);
+  if (transfers.length !== verdicts.length) throw new Error('ledger invariant: a linked unit was neither applied nor refused whole');
+  return { ok: true, transfers, replayed: outcomes.every((o) => o.ok && o.replayed) };
+}
+
+/** The transaction a caller holds when it applies transfers with its own rows (a combined group commit). */
+export type LedgerTransaction = { readonly dialect: 'sqlite' } | { readonly dialect: 'postgres'; readonly client: pg.PoolClient };
+
 export class Ledger {
   readonly store: Store;
   private readonly clock: () => number;
   private readonly committer: Committer<Unit, Verdict[]>;
+  private readonly sqlite: SqliteBatchApplier | undefined;
+  private readonly closing: Array<() => Promise<void>> = [];
 
   constructor(options: LedgerOptions) {
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
     const postgres = options.store.dialect === 'postgres';
+    this.sqlite = options.store.dialect === 'sqlite' ? sqliteBatchApplier(options.store) : undefined;
     this.committer = new Committer<Unit, Verdict[]>({
-      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store) : sqliteBatchApplier(options.store),
+      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store) : (this.sqlite as SqliteBatchApplier).commit,
       clock: this.clock,
       transferBatchMax: options.transferBatchMax ?? (postgres ? 1000 : 4000),
       batchesInFlightMax: options.batchesInFlightMax ?? (postgres ? 2 : 1),
@@ -122,14 +141,25 @@ export class Ledger {
    */
   async submitLinked(requests: readonly TransferRequest[]): Promise<LinkedOutcome> {
     if (requests.length === 0) throw new Error('submitLinked needs at least one transfer');
-    const verdicts = await this.committer.submit(requests.map((request) => ({ request, requestHash: requestHashOf(request) })));
-    const outcomes = verdicts.map(outcomeOf);
-    const index = outcomes.findIndex((o) => !o.ok && o.code !== 'linked_transfer_failed');
-    const failed = outcomes[index];
-    if (failed !== undefined && !failed.ok) return { ok: false, index, code: failed.code, detail: failed.detail };
-    const transfers = outcomes.map((o) => (o.ok ? o.transfer : undefined)).filter((t): t is Transfer => t !== undefined);
-    if (transfers.length !== requests.length) throw new Error('ledger invariant: a linked unit was neither applied nor refused whole');
-    return { ok: true, transfers, replayed: outcomes.every((o) => o.ok && o.replayed) };
+    return linkedOutcomeOf(await this.committer.submit(requests.map((request) => ({ request, requestHash: requestHashOf(request) }))));
+  }
+
+  /**
+   * Applies units of linked transfers inside the caller's open transaction, so the caller's own rows
+   * (a payment's state change, its audit entries) and the postings commit together with one fsync.
+   * Same decisions, locks (account rows in id order) and audit entry as a committer batch. On
+   * PostgreSQL the postings' audit entry goes to `auditSink` for the caller to append last (the audit
+   * head is the one row every transaction locks: held for the shortest time at the end).
+   */
+  async applyWithin(transaction: LedgerTransaction, units: readonly (readonly TransferRequest[])[], auditSink: AuditEvent[]): Promise<LinkedOutcome[]> {
+    if (units.length === 0) return [];
+    const batch: Unit[] = units.map((requests) => requests.map((request) => ({ request, requestHash: requestHashOf(request) })));
+    const now = this.clock();
+    let verdicts: Verdict[][];
+    if (transaction.dialect === 'postgres') verdicts = await applyBatchIn(transaction.client, batch, now, auditSink);
+    else if (this.sqlite !== undefined) verdicts = this.sqlite.within(batch, now);
+    else throw new Error('ledger invariant: a SQLite transaction given to a PostgreSQL ledger');
+    return verdicts.map(linkedOutcomeOf);
   }
 
   async transfer(seq: bigint): Promise<Transfer | undefined> {
@@ -170,7 +200,13 @@ export class Ledger {
     return verifyLedger(this.store);
   }
 
+  /** Work to drain before the ledger closes (a caller's own group commit that applies transfers within its transactions). */
+  whenClosing(work: () => Promise<void>): void {
+    this.closing.push(work);
+  }
+
   async close(): Promise<void> {
+    for (const work of this.closing.splice(0)) await work();
     await this.committer.close();
   }
 }

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { PostgresStore, Row } from '../store/index.ts';
 import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
-import { appendAuditWithClient } from '../audit/index.ts';
+import { appendAuditWithClient, type AuditEvent } from '../audit/index.ts';
 import { postingsEvent } from './journal-digest.ts';
 import { accountColumns, holdColumns, storedTransferFromRow, transferColumns, workingAccountFromRow, workingHoldFromRow } from './rows.ts';
 
@@ -18,7 +18,7 @@ export function postgresBatchApplier(store: PostgresStore): (batch: readonly Uni
       const client = await store.pool.connect();
       try {
         await client.query('BEGIN');
-        const verdicts = await applyIn(client, batch, now);
+        const verdicts = await applyBatchIn(client, batch, now);
         await client.query('COMMIT');
         return verdicts;
       } catch (error) {
@@ -63,7 +63,12 @@ async function load(client: pg.PoolClient, batch: readonly Unit[]) {
   return { accounts, holds, existing };
 }
 
-async function applyIn(client: pg.PoolClient, batch: readonly Unit[], now: number): Promise<Verdict[][]> {
+/** Applies a batch inside a transaction open on `client` (the committer's own, or a caller's combined one). */
+/**
+ * `auditSink`: the caller appends the postings' audit entry itself, last in its transaction, so the
+ * audit head is locked only at the very end of a combined transaction (flows/commit-payments.ts).
+ */
+export async function applyBatchIn(client: pg.PoolClient, batch: readonly Unit[], now: number, auditSink?: AuditEvent[]): Promise<Verdict[][]> {
   const state = await load(client, batch);
   const decision = decideBatch(batch, state, now);
   if (decision.appended.length > 0) await appendTransfers(client, decision.appended);
@@ -95,7 +100,10 @@ async function applyIn(client: pg.PoolClient, batch: readonly Unit[], now: numbe
     );
   }
   // Last, so every transaction takes the audit head's lock after its own rows' locks.
-  if (decision.appended.length > 0) await appendAuditWithClient(client, [postingsEvent(decision.appended)], now);
+  if (decision.appended.length > 0) {
+    if (auditSink === undefined) await appendAuditWithClient(client, [postingsEvent(decision.appended)], now);
+    else auditSink.push(postingsEvent(decision.appended));
+  }
   return decision.verdicts;
 }
 

@@ -67,11 +67,41 @@ function accountWriter(db: Database.Database) {
   };
 }
 
-export function sqliteBatchApplier(store: SqliteStore): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
-  const { db } = store;
-  const selectAccount = db.prepare(`SELECT ${accountColumns} FROM ledger_accounts WHERE id = ?`);
+/** Loads the holds and earlier transfers a batch names; the accounts it touches include the holds' accounts. */
+function holdAndTransferLoader(db: Database.Database) {
   const selectHold = db.prepare(`SELECT ${holdColumns} FROM ledger_holds WHERE seq = ?`);
   const selectByKey = db.prepare(`SELECT ${transferColumns} FROM ledger_transfers WHERE idempotency_key = ?`);
+  return (batch: readonly Unit[]) => {
+    const { accountIds, holdSeqs, keys } = keysOf(batch);
+    const holds = new Map<bigint, WorkingHold>();
+    for (const seq of holdSeqs) {
+      const row = selectHold.get(seq) as Row | undefined;
+      if (row === undefined) continue;
+      const hold = workingHoldFromRow(row);
+      holds.set(seq, hold);
+      accountIds.add(hold.debitAccountId);
+      accountIds.add(hold.creditAccountId);
+    }
+    const existing = new Map<string, StoredTransfer>();
+    for (const key of keys) {
+      const row = selectByKey.get(key) as Row | undefined;
+      if (row !== undefined) existing.set(key, storedTransferFromRow(row));
+    }
+    return { accountIds, holds, existing };
+  };
+}
+
+export interface SqliteBatchApplier {
+  /** The committer's batch: its own BEGIN IMMEDIATE transaction, one fsync. */
+  readonly commit: (batch: readonly Unit[], now: number) => Promise<Verdict[][]>;
+  /** Inside a transaction the caller holds on this connection (a savepoint within it); commits with the caller's. */
+  readonly within: (batch: readonly Unit[], now: number) => Verdict[][];
+}
+
+export function sqliteBatchApplier(store: SqliteStore): SqliteBatchApplier {
+  const { db } = store;
+  const selectAccount = db.prepare(`SELECT ${accountColumns} FROM ledger_accounts WHERE id = ?`);
+  const loadHoldsAndTransfers = holdAndTransferLoader(db);
   const resolveHold = db.prepare(`UPDATE ledger_holds SET state = ?, resolved_seq = ? WHERE seq = ? AND state = 'pending'`);
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
@@ -91,25 +121,11 @@ export function sqliteBatchApplier(store: SqliteStore): (batch: readonly Unit[],
 
   const applyLocked = db.transaction((batch: readonly Unit[], now: number) => {
     if (dataVersion.get() !== seen.dataVersion || totalChanges.get() !== seen.totalChanges || committed.size > cachedAccountsMax) committed.clear();
-    const { accountIds, holdSeqs, keys } = keysOf(batch);
-    const holds = new Map<bigint, WorkingHold>();
-    for (const seq of holdSeqs) {
-      const row = selectHold.get(seq) as Row | undefined;
-      if (row === undefined) continue;
-      const hold = workingHoldFromRow(row);
-      holds.set(seq, hold);
-      accountIds.add(hold.debitAccountId);
-      accountIds.add(hold.creditAccountId);
-    }
+    const { accountIds, holds, existing } = loadHoldsAndTransfers(batch);
     const accounts = new Map<string, WorkingAccount>();
     for (const id of accountIds) {
       const account = loadAccount(id);
       if (account !== undefined) accounts.set(id, account);
-    }
-    const existing = new Map<string, StoredTransfer>();
-    for (const key of keys) {
-      const row = selectByKey.get(key) as Row | undefined;
-      if (row !== undefined) existing.set(key, storedTransferFromRow(row));
     }
 
     const decision = decideBatch(batch, { accounts, holds, existing }, now);
@@ -125,7 +141,14 @@ export function sqliteBatchApplier(store: SqliteStore): (batch: readonly Unit[],
     return { verdicts: decision.verdicts, accounts };
   });
 
-  return (batch, now) =>
+  const within = (batch: readonly Unit[], now: number): Verdict[][] => {
+    if (!db.inTransaction) throw new Error('ledger invariant: within() needs the caller’s open transaction');
+    // The caller may still roll back: nothing from this batch may enter the committed-rows cache.
+    committed.clear();
+    return applyLocked(batch, now).verdicts;
+  };
+
+  const commit = (batch: readonly Unit[], now: number): Promise<Verdict[][]> =>
     store.exclusive(() => {
       try {
         const { verdicts, accounts } = applyLocked.immediate(batch, now);
@@ -138,4 +161,5 @@ export function sqliteBatchApplier(store: SqliteStore): (batch: readonly Unit[],
         throw error;
       }
     });
+  return { commit, within };
 }

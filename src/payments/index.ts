@@ -4,9 +4,9 @@ export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, t
 export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type AuthenticationStrength } from './payment-limits.ts';
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
 export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
-export { providePaymentIdentity, provideDefaultPaymentIdentity, paymentIdentityOf, type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
+export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
 export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
-export { recordTransition, recordCreation, type TransitionActor } from './record-transition.ts';
+export { recordTransition, recordCreation, transitionAuditEvent, creationAuditEvent, type TransitionActor } from './record-transition.ts';
 export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';
 export { provideCardFunding, cardFundingOf, type CardFunding, type CardLinkPort } from './card-funding.ts';
 export { addCard, type CardDetails } from './add-card.ts';
@@ -18,6 +18,7 @@ export {
 export {
   insertPayment, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
   hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
+  payerHistory, insertPaymentsIfNew, claimNonces, deleteUncommittedPayments, insertInstructions, lockUsageRows, writeUsageRows, usageKeyOf, insertTransitions, type TransitionRow, type UsageKey,
 } from './store.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
 export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSignature, signingKeyOf, type IssuedMerchantKey, type PreparedMerchantKey, type SignedMerchantRequest } from './merchant-api-keys.ts';

@@ -153,6 +153,16 @@ export async function hasPaidBefore(q: Queryable, payerId: string, payeeId: stri
   return (await q.get("SELECT id FROM payments WHERE payer_id = ? AND payee_id = ? AND state = 'succeeded' LIMIT 1", [payerId, payeeId])) !== undefined;
 }
 
+/** Both risk features from the payer's history in one round trip: payments since `since`, and whether the payer ever paid this payee. */
+export async function payerHistory(q: Queryable, payerId: string, payeeId: string, since: number): Promise<{ recentPaymentCount: number; paidBefore: boolean }> {
+  const row = await q.get<{ n: unknown; paid: unknown }>(
+    `SELECT (SELECT COUNT(*) FROM payments WHERE payer_id = ? AND created_at >= ?) AS n,
+            (SELECT COUNT(*) FROM (SELECT 1 FROM payments WHERE payer_id = ? AND payee_id = ? AND state = 'succeeded' LIMIT 1) AS p) AS paid`,
+    [payerId, since, payerId, payeeId],
+  );
+  return { recentPaymentCount: row === undefined ? 0 : toNumber(row.n), paidBefore: row !== undefined && toNumber(row.paid) > 0 };
+}
+
 export interface PaymentFilter {
   readonly payerId?: string | undefined;
   readonly partyId?: string | undefined;
@@ -179,4 +189,126 @@ export async function listPayments(q: Queryable, f: PaymentFilter): Promise<Paym
 export async function paymentsInState(q: Queryable, state: PaymentState, updatedBefore: number, limit: number): Promise<Payment[]> {
   const rows = await q.all(`SELECT ${paymentColumns} FROM payments WHERE state = ? AND updated_at <= ? ORDER BY updated_at LIMIT ?`, [state, updatedBefore, limit]);
   return rows.map(paymentFromRow);
+}
+
+// The batched write path (flows/commit-payments.ts) writes many payments in one transaction with a
+// constant number of statements per batch (multi-row VALUES, the same SQL on both stores), and one
+// failing statement would abort all of them on PostgreSQL: conflicts come back as values, not errors.
+
+const rowsPerStatement = 500;
+
+function chunksOf<T>(items: readonly T[], size = rowsPerStatement): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+const values = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
+
+/** Inserts payments whose (payer, idempotency key) is free; returns the ids inserted (the others lost to a concurrent request). */
+export async function insertPaymentsIfNew(tx: Tx, payments: readonly Payment[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (const chunk of chunksOf(payments)) {
+    const rows = await tx.all<{ id: unknown }>(
+      `INSERT INTO payments (${paymentColumns}) VALUES ${values(chunk.length, 19)} ON CONFLICT (payer_id, idempotency_key) DO NOTHING RETURNING id`,
+      chunk.flatMap((p) => [p.id, p.kind, p.state, p.payerId, p.payeeId, p.merchantId, p.orderId, p.amount, p.currency, p.fee, p.refundedAmount, p.idempotencyKey, p.requestHash, p.failureCode, JSON.stringify(p.riskReasons), p.limitDay, p.limitYear, p.createdAt, p.updatedAt]),
+    );
+    for (const row of rows) inserted.add(row.id as string);
+  }
+  return inserted;
+}
+
+/** Claims nonces; returns the payment ids whose nonce was free (the others are replays). */
+export async function claimNonces(tx: Tx, claims: ReadonlyArray<{ deviceId: string; nonce: string; paymentId: string; seenAt: number }>): Promise<Set<string>> {
+  const claimed = new Set<string>();
+  for (const chunk of chunksOf(claims)) {
+    const rows = await tx.all<{ payment_id: unknown }>(
+      `INSERT INTO instruction_nonces (device_id, nonce, payment_id, seen_at) VALUES ${values(chunk.length, 4)} ON CONFLICT (device_id, nonce) DO NOTHING RETURNING payment_id`,
+      chunk.flatMap((c) => [c.deviceId, c.nonce, c.paymentId, c.seenAt]),
+    );
+    for (const row of rows) claimed.add(row.payment_id as string);
+  }
+  return claimed;
+}
+
+/** Takes back payment rows (and any nonce they claimed) inserted earlier in the same transaction. */
+export async function deleteUncommittedPayments(tx: Tx, ids: readonly string[]): Promise<void> {
+  for (const chunk of chunksOf(ids)) {
+    const list = chunk.map(() => '?').join(', ');
+    await tx.run(`DELETE FROM instruction_nonces WHERE payment_id IN (${list})`, chunk);
+    await tx.run(`DELETE FROM payments WHERE id IN (${list})`, chunk);
+  }
+}
+
+export async function insertInstructions(tx: Tx, instructions: readonly StoredInstruction[]): Promise<void> {
+  for (const chunk of chunksOf(instructions, 200)) {
+    await tx.run(
+      `INSERT INTO payment_instructions (payment_id, canonical_json, signature, profile, device_id, device_certificate_pem, ca_certificate_pem, signed_at, received_at) VALUES ${values(chunk.length, 9)}`,
+      chunk.flatMap((i) => [i.paymentId, i.canonicalJson, i.signature, i.profile, i.deviceId, i.deviceCertificatePem, i.caCertificatePem, i.signedAt, i.receivedAt]),
+    );
+  }
+}
+
+export interface UsageKey {
+  readonly customerId: string;
+  readonly period: string;
+}
+
+/** The key of a usage counter in the maps below. */
+export const usageKeyOf = (customerId: string, period: string) => `${customerId}\u0000${period}`;
+
+/**
+ * Creates (at zero) and locks usage counters in one statement: an upsert whose no-op update takes the
+ * row lock on PostgreSQL, in (customer, period) order so concurrent batches cannot deadlock on them
+ * (SQLite's BEGIN IMMEDIATE already holds the whole database). Keys in the map are usageKeyOf's.
+ */
+export async function lockUsageRows(tx: Tx, keys: readonly UsageKey[]): Promise<Map<string, bigint>> {
+  const used = new Map<string, bigint>();
+  const sorted = [...keys].sort((a, b) => (usageKeyOf(a.customerId, a.period) < usageKeyOf(b.customerId, b.period) ? -1 : 1));
+  for (const chunk of chunksOf(sorted)) {
+    const rows = await tx.all<{ customer_id: unknown; period: unknown; used: unknown }>(
+      `INSERT INTO payment_limit_usage (customer_id, period, used) VALUES ${chunk.map(() => '(?, ?, 0)').join(', ')}
+       ON CONFLICT (customer_id, period) DO UPDATE SET used = payment_limit_usage.used RETURNING customer_id, period, used`,
+      chunk.flatMap((k) => [k.customerId, k.period]),
+    );
+    for (const row of rows) used.set(usageKeyOf(row.customer_id as string, row.period as string), toBigInt(row.used));
+  }
+  for (const k of keys) if (!used.has(usageKeyOf(k.customerId, k.period))) throw new Error('payments invariant: a usage row is missing after upsert');
+  return used;
+}
+
+/** Writes counters locked by lockUsageRows back with their new values (keys as there). */
+export async function writeUsageRows(tx: Tx, used: ReadonlyMap<string, bigint>): Promise<void> {
+  const rows = [...used].map(([key, value]) => [...key.split('\u0000'), value] as [string, string, bigint]);
+  for (const chunk of chunksOf(rows)) {
+    const changed = await tx.run(
+      `UPDATE payment_limit_usage SET used = CAST(v.column3 AS BIGINT) FROM (VALUES ${values(chunk.length, 3)}) AS v WHERE payment_limit_usage.customer_id = v.column1 AND payment_limit_usage.period = v.column2`,
+      chunk.flat(),
+    );
+    if (changed !== chunk.length) throw new Error('payments invariant: a usage row to update is missing');
+  }
+}
+
+export interface TransitionRow {
+  readonly paymentId: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly event: string;
+  readonly actorType: string;
+  readonly actorId: string | null;
+  readonly detail: string | null;
+  readonly at: number;
+}
+
+const transitionsPerInsert = 500;
+
+/** Appends transitions in order (seq follows the list), several hundred rows a statement. */
+export async function insertTransitions(tx: Tx, rows: readonly TransitionRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += transitionsPerInsert) {
+    const chunk = rows.slice(start, start + transitionsPerInsert);
+    await tx.run(
+      `INSERT INTO payment_transitions (payment_id, from_state, to_state, event, actor_type, actor_id, detail, at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((t) => [t.paymentId, t.from, t.to, t.event, t.actorType, t.actorId, t.detail, t.at]),
+    );
+  }
 }

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import * as x509 from '@peculiar/x509';
-import { cryptoProfile } from '../crypto/index.ts';
+import { cryptoProfile, type PublicKey } from '../crypto/index.ts';
 import type { PaymentDevice } from './payment-identity.ts';
 
 export const instructionKinds = ['transfer', 'order_payment', 'collect_payment', 'top_up', 'withdrawal'] as const;
@@ -70,19 +70,70 @@ export function publicKeyPemOf(certificatePem: string): string {
   return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
 
-function certificateRefusal(devicePem: string, caPem: string, deviceId: string, now: number): InstructionCheck | undefined {
+/** What a certificate check learns that does not depend on the clock: parsed once per certificate. */
+interface CheckedCertificate {
+  readonly devicePem: string;
+  readonly caPem: string;
+  readonly profile: 'intl' | 'gm';
+  /** Chain or subject refusal (not time-dependent), or undefined when the certificate is good. */
+  readonly refusal: InstructionCheck | undefined;
+  readonly validFromMs: number;
+  readonly validToMs: number;
+  readonly publicKey: PublicKey | undefined;
+}
+
+/**
+ * Parsing a certificate, checking its chain and importing its key cost more than the signature check
+ * itself, and a device sends many instructions with one certificate. Entries are keyed by device id
+ * and reused only for the very same certificate and CA text (a reissued or rotated one is parsed
+ * anew); revocation is the device's status, checked on every instruction; validity, on every use.
+ */
+const checkedCertificates = new Map<string, CheckedCertificate>();
+const checkedCertificatesMax = 100_000;
+
+/** The certificate's key as SPKI PEM: Node's own parse for P-256; @peculiar/x509 (slower, pure JS) for SM2, which Node's KeyObject may not take. */
+function spkiPemOf(profileName: 'intl' | 'gm', certificate: X509Certificate, devicePem: string): string {
+  return profileName === 'intl' ? (certificate.publicKey.export({ type: 'spki', format: 'pem' }) as string) : publicKeyPemOf(devicePem);
+}
+
+function publicKeyOf(profileName: 'intl' | 'gm', certificate: X509Certificate, devicePem: string): PublicKey | undefined {
+  try {
+    return cryptoProfile(profileName).importPublicKey(spkiPemOf(profileName, certificate, devicePem));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The platform device CA, parsed once per PEM text (it changes only when the CA is rotated). */
+let parsedCa: { readonly pem: string; readonly certificate: X509Certificate } | undefined;
+
+function caCertificateOf(caPem: string): X509Certificate {
+  if (parsedCa?.pem !== caPem) parsedCa = { pem: caPem, certificate: new X509Certificate(caPem) };
+  return parsedCa.certificate;
+}
+
+function checkCertificate(devicePem: string, caPem: string, deviceId: string, profileName: 'intl' | 'gm'): CheckedCertificate {
+  const base = { devicePem, caPem, profile: profileName, validFromMs: 0, validToMs: 0, publicKey: undefined };
   let certificate: X509Certificate;
   let ca: X509Certificate;
   try {
     certificate = new X509Certificate(devicePem);
-    ca = new X509Certificate(caPem);
+    ca = caCertificateOf(caPem);
   } catch {
-    return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate does not parse' };
+    return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate does not parse' } };
   }
-  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate is not issued by the platform device CA' };
-  if (!certificate.subject.split('\n').includes(`CN=${deviceId}`)) return { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate names another device' };
-  if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) return { ok: false, code: 'certificate_expired', detail: 'the device certificate is outside its validity period' };
-  return undefined;
+  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate is not issued by the platform device CA' } };
+  if (!certificate.subject.split('\n').includes(`CN=${deviceId}`)) return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate names another device' } };
+  return { ...base, refusal: undefined, validFromMs: Date.parse(certificate.validFrom), validToMs: Date.parse(certificate.validTo), publicKey: publicKeyOf(profileName, certificate, devicePem) };
+}
+
+function checkedCertificateOf(devicePem: string, caPem: string, deviceId: string, profileName: 'intl' | 'gm'): CheckedCertificate {
+  const cached = checkedCertificates.get(deviceId);
+  if (cached !== undefined && cached.devicePem === devicePem && cached.caPem === caPem && cached.profile === profileName) return cached;
+  const checked = checkCertificate(devicePem, caPem, deviceId, profileName);
+  if (checkedCertificates.size >= checkedCertificatesMax) checkedCertificates.clear();
+  checkedCertificates.set(deviceId, checked);
+  return checked;
 }
 
 export interface InstructionContext {
@@ -101,15 +152,15 @@ export function verifyInstruction(body: unknown, signatureBase64: string, contex
   if (device === undefined || device.id !== instruction.device || device.customerId !== instruction.payer) return { ok: false, code: 'device_certificate_invalid', detail: 'no enrolled device of the payer has this id' };
   if (device.status !== 'active') return { ok: false, code: 'device_revoked', detail: 'the device is revoked' };
   if (device.certificatePem === null) return { ok: false, code: 'device_certificate_invalid', detail: 'the device holds no certificate' };
-  const refusal = certificateRefusal(device.certificatePem, context.caCertificatePem, device.id, now);
-  if (refusal !== undefined) return refusal;
+  const certificate = checkedCertificateOf(device.certificatePem, context.caCertificatePem, device.id, context.profile);
+  if (certificate.refusal !== undefined) return certificate.refusal;
+  if (now < certificate.validFromMs || now > certificate.validToMs) return { ok: false, code: 'certificate_expired', detail: 'the device certificate is outside its validity period' };
   if (Math.abs(now - instruction.timestamp) > context.timestampWindowMs) return { ok: false, code: 'instruction_stale', detail: `the timestamp is more than ${context.timestampWindowMs} ms from the server clock` };
   const signature = /^[A-Za-z0-9+/]{16,400}={0,2}$/.test(signatureBase64) ? Buffer.from(signatureBase64, 'base64') : Buffer.alloc(0);
   const canonicalJson = canonicalJsonOf(instruction);
-  const profile = cryptoProfile(context.profile);
   let valid = false;
   try {
-    valid = signature.length > 0 && profile.verify(profile.importPublicKey(publicKeyPemOf(device.certificatePem)), Buffer.from(canonicalJson, 'utf8'), signature);
+    valid = signature.length > 0 && certificate.publicKey !== undefined && cryptoProfile(context.profile).verify(certificate.publicKey, Buffer.from(canonicalJson, 'utf8'), signature);
   } catch {
     valid = false;
   }

@@ -34,7 +34,8 @@ function translate(sql: string): string {
   return text;
 }
 
-function queryableOf(client: pg.Pool | pg.PoolClient): Tx {
+/** The port's queries over a pool or one checked-out client (a transaction a caller opened itself). */
+export function queryableOf(client: pg.Pool | pg.PoolClient): Tx {
   const query = (sql: string, params?: readonly Param[]) => client.query(translate(sql), params as unknown[] | undefined);
   return {
     async all<R extends Row>(sql: string, params?: readonly Param[]) {

@@ -6,7 +6,7 @@ import { AnfuError } from '../../errors.ts';
 import { lookUpPayee, transferToCustomer } from '../../flows/transfer-to-customer.ts';
 import { payOrder } from '../../flows/pay-order.ts';
 import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
-import { instructionOf, listPayments, orderByCode, paymentById, paymentIdentityOf, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
+import { instructionOf, listPayments, orderByCode, paymentById, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
 import type { AppContext } from '../app.ts';
 import { fundingRoutes } from './payment-funding.ts';
 import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
@@ -18,9 +18,7 @@ const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.An
 const tags = ['payments'];
 
 export function paymentsContextOf(context: AppContext): PaymentsContext {
-  const identity = paymentIdentityOf(context.store);
-  if (identity === undefined) throw new AnfuError('not_ready', 'customer identity is not wired to payments yet');
-  return { store: context.store, ledger: context.ledger, identity, settings: paymentSettingsOf(context.config), clock: context.clock };
+  return { store: context.store, ledger: context.ledger, identity: context.paymentIdentity, settings: paymentSettingsOf(context.config), clock: context.clock };
 }
 
 export async function customerOf(ctx: PaymentsContext, request: FastifyRequest): Promise<CustomerPrincipal> {

@@ -9,6 +9,9 @@ import { identity } from './005-identity.ts';
 import { events } from './006-events.ts';
 import { payments } from './007-payments.ts';
 import { paymentsCards } from './008-payments-cards.ts';
+import { keyringPurposes } from './009-keyring-purposes.ts';
+import { auditCheckpointSize } from './010-audit-checkpoint-size.ts';
+import { paymentsRiskIndexes } from './011-payments-risk-indexes.ts';
 
 export interface Migration {
   readonly id: number;
@@ -17,4 +20,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [ledger, keyring, audit, access, identity, events, payments, paymentsCards];
+export const migrations: readonly Migration[] = [ledger, keyring, audit, access, identity, events, payments, paymentsCards, keyringPurposes, auditCheckpointSize, paymentsRiskIndexes];
