@@ -66,7 +66,7 @@ interface Database {
 async function freshDatabase(options: Options): Promise<Database> {
   if (options.store === 'sqlite') {
     const dir = mkdtempSync(join(os.tmpdir(), 'anfu-bench-'));
-    const store = openStore({ sqlitePath: join(dir, 'anfu.db') });
+    const store = openStore({ sqlitePath: join(dir, 'anfu.db'), backgroundCheckpoint: true });
     await migrate(store);
     return { store, url: undefined, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }

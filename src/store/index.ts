@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   readonly sqlitePath: string;
   readonly schema?: string | undefined;
   readonly poolSize?: number;
+  /** SQLite only: checkpoint the WAL from a worker thread (long-running servers, benchmarks). */
+  readonly backgroundCheckpoint?: boolean;
 }
 
 export function openStore(options: OpenStoreOptions): Store {
@@ -24,5 +26,5 @@ export function openStore(options: OpenStoreOptions): Store {
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     });
   }
-  return openSqlite({ path: options.sqlitePath });
+  return openSqlite({ path: options.sqlitePath, backgroundCheckpoint: options.backgroundCheckpoint === true });
 }
