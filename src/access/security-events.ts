@@ -6,7 +6,7 @@ import type { Store, Tx } from '../store/index.ts';
 import { audit, systemActor } from './actor.ts';
 import { insertSecurityEvent, listSecurityEventRows, recentSecurityEvent, type SecurityEventRow, type Severity } from './store.ts';
 
-export const securityEventTypes = ['brute_force', 'credential_stuffing', 'replayed_request', 'forged_request', 'api_error_rate', 'audit_verification_failed'] as const;
+export const securityEventTypes = ['brute_force', 'credential_stuffing', 'replayed_request', 'forged_request', 'stale_request', 'api_error_rate', 'audit_verification_failed'] as const;
 export type SecurityEventType = (typeof securityEventTypes)[number];
 export const severities = ['low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
 export type { Severity, SecurityEventRow as SecurityEvent };
@@ -16,6 +16,7 @@ const defaultSeverity: Readonly<Record<SecurityEventType, Severity>> = {
   credential_stuffing: 'high',
   replayed_request: 'high',
   forged_request: 'high',
+  stale_request: 'medium',
   api_error_rate: 'medium',
   audit_verification_failed: 'critical',
 };

@@ -10,7 +10,7 @@ import {
   canonicalJsonOf, cardById, claimNonce, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
   type CardFunding, type CustomerPrincipal, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
-import { amountOf, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
+import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
 
 export interface StartedFunding {
   readonly funding: FundingPayment;
@@ -72,6 +72,7 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
     // A concurrent retry under the same key won the insert: answer with its payment.
     const replayed = await fundingReplayOf(ctx, principal, request).catch(() => undefined);
     if (replayed !== undefined) return { funding: replayed, card, replayed: true };
+    if (isRecordedRefusal(error)) return refuse(ctx, principal, request, error, row.id);
     throw error;
   }
   return { funding: await refetchFunding(ctx, row.id), card, replayed: false };

@@ -18,12 +18,15 @@ import {
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
 import { commitPayment, type PreparedPayment } from './commit-payments.ts';
+import { recordInstructionRefusal, type RequestOrigin } from './record-request-refusal.ts';
 import { settlePayment } from './settle-payment.ts';
 
 export interface SignedRequest {
   readonly instruction: unknown;
   readonly signature: string;
   readonly idempotencyKey: string;
+  /** Where the request came from (the HTTP edge): recorded with a refusal. */
+  readonly origin?: RequestOrigin;
 }
 
 export interface PaymentTarget {
@@ -47,16 +50,28 @@ function requestHashOf(instruction: unknown): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Verifies the instruction against the session's device; throws the refusal as a problem. */
+/** Audits the refusal (and raises its security event) in its own transaction, then throws it as the problem. */
+export async function refuse(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest, error: AnfuError, paymentId?: string): Promise<never> {
+  const limit = error.code === 'limit_exceeded' ? error.extra?.limit : undefined;
+  await recordInstructionRefusal(ctx, principal, request.origin, { code: error.code, paymentId, limit: typeof limit === 'string' ? limit : undefined });
+  throw error;
+}
+
+/** The refusals met inside a payment's transaction that are audited after it rolls back. */
+export function isRecordedRefusal(error: unknown): error is AnfuError {
+  return error instanceof AnfuError && (error.code === 'instruction_replayed' || error.code === 'limit_exceeded');
+}
+
+/** Verifies the instruction against the session's device; audits and throws the refusal as a problem. */
 export async function verifiedInstruction(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<VerifiedInstruction> {
   const parsed = parseInstruction(request.instruction);
-  if (parsed !== undefined && (parsed.payer !== principal.customerId || parsed.device !== principal.deviceId)) throw new AnfuError('instruction_mismatch', 'the instruction is not from this session’s customer and device');
+  if (parsed !== undefined && (parsed.payer !== principal.customerId || parsed.device !== principal.deviceId)) return refuse(ctx, principal, request, new AnfuError('instruction_mismatch', 'the instruction is not from this session’s customer and device'));
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
   const check = verifyInstruction(request.instruction, request.signature, {
     profile: ctx.settings.profile, timestampWindowMs: ctx.settings.instructionWindowMs, now, device, caCertificatePem: await ctx.identity.deviceCaCertificatePem(),
   });
-  if (!check.ok) throw new AnfuError(check.code, check.detail);
+  if (!check.ok) return refuse(ctx, principal, request, new AnfuError(check.code, check.detail));
   return check.verified;
 }
 
@@ -139,7 +154,7 @@ async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepar
     case 'committed':
       return { payment: outcome.payment, replayed: false };
     case 'refused':
-      throw outcome.error;
+      return refuse(ctx, principal, request, outcome.error, prepared.payment.id);
     case 'duplicate': {
       const replay = await replayOf(ctx, principal, request);
       if (replay === undefined) throw new Error('payments invariant: the idempotency key is taken but no payment holds it');
@@ -183,6 +198,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Custom
     // A concurrent retry with the same idempotency key won the insert: answer with its payment.
     const replay = await replayOf(ctx, principal, request).catch(() => undefined);
     if (replay !== undefined) return replay;
+    if (isRecordedRefusal(error)) return refuse(ctx, principal, request, error, payment.id);
     throw error;
   }
   const created = await paymentById(ctx.store, payment.id);

@@ -21,7 +21,7 @@ export {
   payerHistory, insertPaymentsIfNew, claimNonces, deleteUncommittedPayments, insertInstructions, lockUsageRows, writeUsageRows, usageKeyOf, insertTransitions, type TransitionRow, type UsageKey,
 } from './store.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
-export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSignature, signingKeyOf, type IssuedMerchantKey, type PreparedMerchantKey, type SignedMerchantRequest } from './merchant-api-keys.ts';
+export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSignature, signingKeyOf, type IssuedMerchantKey, type PreparedMerchantKey, type SignedMerchantRequest, type MerchantAuthentication, type MerchantRequestRefusal } from './merchant-api-keys.ts';
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';

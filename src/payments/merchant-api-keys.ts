@@ -54,19 +54,33 @@ export interface SignedMerchantRequest {
   readonly body: string;
 }
 
-/** The merchant id of a correctly signed, fresh, first-seen request; undefined otherwise (one answer for every failure). */
-export async function authenticateMerchantRequest(store: Store, protection: MerchantProtection, request: SignedMerchantRequest, windowMs: number, now: number): Promise<string | undefined> {
+/** Why a merchant request was refused: kept for the audit log and security events, never told to the caller. */
+export type MerchantRequestRefusal = 'headers_missing' | 'headers_malformed' | 'timestamp_stale' | 'key_unknown' | 'signature_invalid' | 'signature_replayed';
+
+export type MerchantAuthentication =
+  | { readonly ok: true; readonly merchantId: string }
+  /** `keyId` only when it is well-formed; `merchantId` only when the signature verified (a replay). */
+  | { readonly ok: false; readonly reason: MerchantRequestRefusal; readonly keyId: string | null; readonly merchantId: string | null };
+
+function refusal(reason: MerchantRequestRefusal, keyId: string | null = null, merchantId: string | null = null): MerchantAuthentication {
+  return { ok: false, reason, keyId, merchantId };
+}
+
+/** The merchant of a correctly signed, fresh, first-seen request, or why not (the caller answers every refusal alike). */
+export async function authenticateMerchantRequest(store: Store, protection: MerchantProtection, request: SignedMerchantRequest, windowMs: number, now: number): Promise<MerchantAuthentication> {
   const { keyId, timestamp, signature } = request;
-  if (keyId === undefined || timestamp === undefined || signature === undefined) return undefined;
-  if (!/^mk_[0-9a-z]{26}$/.test(keyId) || !/^[0-9]{10,16}$/.test(timestamp) || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
-  if (Math.abs(now - Number(timestamp)) > windowMs) return undefined;
+  if (keyId === undefined || timestamp === undefined || signature === undefined) return refusal('headers_missing');
+  if (!/^mk_[0-9a-z]{26}$/.test(keyId)) return refusal('headers_malformed');
+  if (!/^[0-9]{10,16}$/.test(timestamp) || !/^[0-9a-f]{64}$/.test(signature)) return refusal('headers_malformed', keyId);
+  if (Math.abs(now - Number(timestamp)) > windowMs) return refusal('timestamp_stale', keyId);
   const row = await store.get("SELECT k.id, k.merchant_id, k.signing_key_sealed FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.id = ? AND k.status = 'active' AND m.status = 'active'", [keyId]);
-  if (row === undefined) return undefined;
+  if (row === undefined) return refusal('key_unknown', keyId);
   const { signingKey } = await protection.apiKeys.reveal(keyId, row, ['signingKey']);
-  if (signingKey === undefined) return undefined;
+  if (signingKey === undefined) return refusal('key_unknown', keyId);
   const expected = Buffer.from(merchantRequestSignature(Buffer.from(signingKey, 'base64'), request.method, request.path, timestamp, request.body), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return undefined;
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return refusal('signature_invalid', keyId);
   await store.run('DELETE FROM merchant_request_nonces WHERE seen_at < ?', [now - 2 * windowMs]);
   const fresh = await store.run('INSERT INTO merchant_request_nonces (key_id, signature, seen_at) VALUES (?, ?, ?) ON CONFLICT (key_id, signature) DO NOTHING', [keyId, signature, now]);
-  return fresh === 1 ? (row.merchant_id as string) : undefined;
+  const merchantId = row.merchant_id as string;
+  return fresh === 1 ? { ok: true, merchantId } : refusal('signature_replayed', keyId, merchantId);
 }

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
+import { originOf, recordMerchantRequestRefusal } from '../../flows/record-request-refusal.ts';
 import { refundApprovalExecutor } from '../../flows/refund-approval.ts';
 import { refundsOf, requestRefund } from '../../flows/refund-payment.ts';
 import { parseMajor } from '../../money/index.ts';
@@ -24,11 +25,13 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
   const protection = () => merchantProtectionFor(context.keyring);
   async function merchantOf(request: FastifyRequest): Promise<string> {
     const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
-    const merchantId = await authenticateMerchantRequest(context.store, await protection(), {
+    const outcome = await authenticateMerchantRequest(context.store, await protection(), {
       keyId: header('anfu-key-id'), timestamp: header('anfu-timestamp'), signature: header('anfu-signature'), method: request.method, path: request.url, body: rawBodies.get(request) ?? '',
     }, settings.merchantRequestWindowMs, context.clock());
-    if (merchantId === undefined) throw new AnfuError('merchant_signature_invalid');
-    return merchantId;
+    if (outcome.ok) return outcome.merchantId;
+    // One answer for every refusal; the reason goes to the audit log and the security events only.
+    await recordMerchantRequestRefusal(context, originOf(request.ip, request.url), outcome);
+    throw new AnfuError('merchant_signature_invalid');
   }
 
   return async (app) => {

@@ -7,6 +7,7 @@ import { AnfuError, type ProblemCode } from '../../errors.ts';
 import { topUpByCard } from '../../flows/top-up-by-card.ts';
 import { withdrawToCard } from '../../flows/withdraw-to-card.ts';
 import { payCollectRequest } from '../../flows/pay-collect-request.ts';
+import { originOf } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
   addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
@@ -48,7 +49,7 @@ function fundingReply(reply: { status(code: number): unknown }, result: { fundin
 
 export function fundingRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
-    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'] });
+    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'], origin: originOf(request.ip, request.url) });
     const both = (): [PaymentsContext, CardFunding] => [paymentsContextOf(context), fundingOf(context)];
 
     app.post('/cards', { schema: { tags, summary: 'Bind a bank card (tokenised; a security code is accepted and discarded)', body: CardBody, response: { 200: CardView, 201: CardView, ...errors } } }, async (request, reply) => {

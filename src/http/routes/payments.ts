@@ -6,6 +6,7 @@ import { AnfuError } from '../../errors.ts';
 import { lookUpPayee, transferToCustomer } from '../../flows/transfer-to-customer.ts';
 import { payOrder } from '../../flows/pay-order.ts';
 import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
+import { originOf } from '../../flows/record-request-refusal.ts';
 import { instructionOf, listPayments, orderByCode, paymentById, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
 import type { AppContext } from '../app.ts';
 import { fundingRoutes } from './payment-funding.ts';
@@ -30,7 +31,7 @@ export async function customerOf(ctx: PaymentsContext, request: FastifyRequest):
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(fundingRoutes(context));
-    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'] });
+    const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'], origin: originOf(request.ip, request.url) });
     const started = (reply: { status(code: number): unknown }, result: { payment: Parameters<typeof paymentView>[0]; replayed: boolean }) => {
       if (result.payment.failureCode === 'payment_denied') throw new AnfuError('payment_denied', undefined, { paymentId: result.payment.id });
       reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
