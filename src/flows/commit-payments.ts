@@ -15,7 +15,7 @@ import {
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
 import type { PaymentRiskDecision } from '../risk/index.ts';
-import { queryableOf, type Store, type Tx } from '../store/index.ts';
+import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
 
 export interface PreparedPayment {
   /** The payment as created (state `created`), with every field decided before the batch. */
@@ -43,9 +43,6 @@ interface BatchWrites {
 
 const riskActor: TransitionActor = { type: 'system', id: 'risk' };
 const systemActor: TransitionActor = { type: 'system', id: 'payments' };
-/** Deadlock or serialisation failure between concurrent batches on PostgreSQL: the batch is tried again. */
-const retryable = new Set(['40P01', '40001']);
-const attemptsMax = 5;
 
 function periodsOf(payment: Payment): [string, string, string] {
   return ['life', `year:${payment.limitYear}`, `day:${payment.limitDay}`];
@@ -168,21 +165,8 @@ async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, batch
 
 async function inTransaction<T>(store: Store, work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>): Promise<T> {
   if (store.dialect === 'sqlite') return store.transaction((tx) => work(tx, { dialect: 'sqlite' }));
-  for (let attempt = 1; ; attempt++) {
-    const client = await store.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(queryableOf(client), { dialect: 'postgres', client });
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      const code = (error as { code?: string }).code;
-      if (attempt >= attemptsMax || code === undefined || !retryable.has(code)) throw error;
-    } finally {
-      client.release();
-    }
-  }
+  // A deadlock or serialisation failure between concurrent batches: the batch is tried again whole.
+  return retriedTransaction(store, (client) => work(queryableOf(client), { dialect: 'postgres', client }));
 }
 
 interface Deps {

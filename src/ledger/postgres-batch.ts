@@ -2,34 +2,18 @@
 // batch size. Account rows are locked in id order and holds in seq order, so concurrent batches
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
-import type { PostgresStore, Row } from '../store/index.ts';
+import { retriedTransaction, transientFailures, type PostgresStore, type Row } from '../store/index.ts';
 import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
 import { appendAuditWithClient, type AuditEvent } from '../audit/index.ts';
 import { postingsEvent } from './journal-digest.ts';
 import { accountColumns, holdColumns, storedTransferFromRow, transferColumns, workingAccountFromRow, workingHoldFromRow } from './rows.ts';
 
-/** Errors after which the whole batch is simply tried again: deadlock, serialisation, a key raced by another process. */
-const retryable = new Set(['40P01', '40001', '23505']);
+/** A batch is tried again whole after a deadlock, a serialisation failure, or a key raced by another process (23505). */
+const retryOn: ReadonlySet<string> = new Set([...transientFailures, '23505']);
 const attemptsMax = 8;
 
 export function postgresBatchApplier(store: PostgresStore): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
-  return async (batch, now) => {
-    for (let attempt = 1; ; attempt++) {
-      const client = await store.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const verdicts = await applyBatchIn(client, batch, now);
-        await client.query('COMMIT');
-        return verdicts;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        const code = (error as { code?: string }).code;
-        if (attempt >= attemptsMax || code === undefined || !retryable.has(code)) throw error;
-      } finally {
-        client.release();
-      }
-    }
-  };
+  return (batch, now) => retriedTransaction(store, (client) => applyBatchIn(client, batch, now), { retryOn, attemptsMax });
 }
 
 async function load(client: pg.PoolClient, batch: readonly Unit[]) {

@@ -6,7 +6,7 @@ import type { Store } from './port.ts';
 export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } from './port.ts';
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
-export { redactUrl, queryableOf } from './postgres.ts';
+export { redactUrl, queryableOf, retriedTransaction, transientFailures, type RetryOptions } from './postgres.ts';
 
 export interface OpenStoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */

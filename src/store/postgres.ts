@@ -96,3 +96,37 @@ export function openPostgres(options: PostgresOptions): PostgresStore {
     },
   };
 }
+
+/** SQLSTATEs after which a whole transaction is simply tried again: deadlock, serialisation failure. */
+export const transientFailures: ReadonlySet<string> = new Set(['40P01', '40001']);
+
+export interface RetryOptions {
+  /** SQLSTATEs that make the transaction run again from the start (default: transientFailures). */
+  readonly retryOn?: ReadonlySet<string>;
+  readonly attemptsMax?: number;
+}
+
+/**
+ * Runs `work` in one transaction on one pooled client; when it fails with a retryable SQLSTATE it is
+ * rolled back and run again whole, so callers (the ledger's and the payments' group commits) never
+ * see a deadlock that the fixed lock order made rare but cannot make impossible across processes.
+ */
+export async function retriedTransaction<T>(store: PostgresStore, work: (client: pg.PoolClient) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const retryOn = options.retryOn ?? transientFailures;
+  const attemptsMax = options.attemptsMax ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const client = await store.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (attempt >= attemptsMax || code === undefined || !retryOn.has(code)) throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
