@@ -4,7 +4,7 @@ import { loadConfig, settings, ConfigError, type Config } from './config.ts';
 import { migrate, openStore, type Store } from './store/index.ts';
 import { Ledger } from './ledger/index.ts';
 import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
-import { seedDemo } from './demo/seed.ts';
+import { describeDemo, seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
 import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
 import { bankSimCommand } from './banks/index.ts';
@@ -90,8 +90,13 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     return 0;
   },
   async demo(config) {
-    const demo = await withLedger(config(), (ledger) => seedDemo(ledger));
-    console.log(JSON.stringify(demo, null, 2));
+    // The demo registers real customers and a merchant, so it needs the whole app, not a listener.
+    const running = await serve({ ...config(), port: 0, host: '127.0.0.1' }, { demo: false, quiet: true });
+    try {
+      console.log(describeDemo(await seedDemo(running.context)));
+    } finally {
+      await running.close();
+    }
     return 0;
   },
   async verify(config) {

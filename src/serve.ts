@@ -4,8 +4,8 @@
 import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
 import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
-import { seedDemo } from './demo/seed.ts';
-import { buildApp } from './http/app.ts';
+import { describeDemo, seedDemo } from './demo/seed.ts';
+import { buildApp, type AppContext } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
 import { clientCaFor } from './http/platform-ca.ts';
@@ -31,6 +31,8 @@ async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
 
 export interface Running {
   readonly url: string;
+  /** The app's capabilities (the demo seed and tests use them without going through HTTP). */
+  readonly context: AppContext;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,8 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const tls = await tlsFor(config);
   const app = await buildApp({ config, store, ledger, keyring, metrics, tls, paymentIdentity: options.paymentIdentity });
   const firstToken = (await countApiTokens(store)) === 0 ? await issueApiToken(store, { name: 'first administrator', role: 'administrator' }, Date.now()) : undefined;
-  const demo = options.demo ? await seedDemo(ledger) : undefined;
+  await app.ready();
+  const demo = options.demo ? await seedDemo(app.context) : undefined;
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -95,7 +98,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
   say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
   if (firstToken !== undefined) say(`\nOperator API token created for the first administrator (shown once; store it safely):\n  ${firstToken.token}\nTry: curl -k -H "Authorization: Bearer ${firstToken.token}" ${url}/v1/accounts`);
-  if (demo !== undefined) say(`\nDemo data ${demo.seeded ? 'seeded' : 'already present'}: bank settlement ${demo.bank}; customer wallets ${demo.customers.join(', ')}; merchant ${demo.merchant}`);
+  if (demo !== undefined) say(describeDemo(demo));
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -116,5 +119,5 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       close().then(() => process.exit(0), () => process.exit(1));
     });
   }
-  return { url, close };
+  return { url, context: app.context, close };
 }

@@ -1,34 +1,109 @@
-// Demo data for a first look: one partner bank with its settlement account, two customers' wallets,
-// one merchant, and the platform's own revenue and fee accounts. Seeded once; a second run finds
-// the bank account by its code and does nothing.
-import type { Ledger } from '../ledger/index.ts';
+// Demo data for a first look, seeded once: a partner bank with its settlement account, the platform's
+// revenue and suspense accounts, two real customers (registered through identity's own use cases,
+// phone verified by the development SMS sink, wallets funded from the bank) and one merchant
+// onboarded with an API key. Passwords and the API key are generated here and shown once. Every step
+// looks for what an earlier run made first, so an interrupted seed is completed, never duplicated.
+/* eslint-disable security/detect-non-literal-fs-filename -- the SMS sink path comes from the configuration */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AppContext } from '../http/app.ts';
+import { findCustomerByPhone, registerCustomer, requestSmsCode } from '../identity/index.ts';
+import { checkCharacter } from '../identity/resident-id.ts';
+import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
+
+export interface DemoCustomer {
+  readonly customerId: string;
+  readonly walletId: string;
+  readonly phone: string;
+  /** Only when seeded by this call: shown once, never stored in plain. */
+  readonly password?: string;
+}
 
 export interface DemoAccounts {
   readonly seeded: boolean;
   readonly bank: string;
-  readonly customers: readonly string[];
-  readonly merchant: string;
+  readonly customers: readonly DemoCustomer[];
+  readonly merchant: { readonly merchantId: string; readonly apiKeyId?: string; readonly apiKey?: string } | undefined;
 }
 
 const bankCode = 'bank_settlement:DEMOBANK:CNY';
+const demoPeople = [
+  { phone: '+8613800000001', name: '李雷', idFirst17: '11010119900307123' },
+  { phone: '+8613800000002', name: '韩梅梅', idFirst17: '11010119920815234' },
+] as const;
+const meta = { ip: '127.0.0.1', userAgent: 'anfu demo seed' };
 
-export async function seedDemo(ledger: Ledger): Promise<DemoAccounts> {
-  const existing = await ledger.accountByCode(bankCode);
-  if (existing !== undefined) {
-    const ids = async (code: string) => (await ledger.accountByCode(code))?.id ?? '(missing)';
-    return { seeded: false, bank: existing.id, customers: [await ids('demo:customer:1'), await ids('demo:customer:2')], merchant: await ids('demo:merchant:1') };
+function latestSmsCode(sinkFile: string, phone: string): string {
+  const lines = readFileSync(sinkFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string });
+  const code = /\d{6}/.exec(lines.filter((line) => line.to === phone).at(-1)?.text ?? '')?.[0];
+  if (code === undefined) throw new Error('demo seed: no SMS code reached the development sink');
+  return code;
+}
+
+async function registerDemoCustomer(context: AppContext, person: (typeof demoPeople)[number]): Promise<DemoCustomer> {
+  const known = await findCustomerByPhone(context.identity, person.phone);
+  if (known !== undefined) return { customerId: known, walletId: (await walletOf(context.ledger, known, 'CNY')).id, phone: person.phone };
+  const password = `demo-${randomBytes(12).toString('base64url')}`;
+  const sent = await requestSmsCode(context.identity, { phone: person.phone, purpose: 'registration' }, meta);
+  const registered = await registerCustomer(
+    context.identity,
+    {
+      phone: person.phone,
+      smsCodeId: sent.codeId,
+      smsCode: latestSmsCode(context.config.smsSinkFile, person.phone),
+      name: person.name,
+      idNumber: person.idFirst17 + checkCharacter(person.idFirst17),
+      password,
+      device: { platform: 'demo', screen: '1920x1080', timezone: 'Asia/Shanghai' },
+    },
+    meta,
+  );
+  const wallet = await walletOf(context.ledger, registered.customerId, 'CNY');
+  return { customerId: registered.customerId, walletId: wallet.id, phone: person.phone, password };
+}
+
+async function ensureAccount(context: AppContext, input: Parameters<AppContext['ledger']['openAccount']>[0] & { code: string }): Promise<{ id: string; created: boolean }> {
+  const existing = await context.ledger.accountByCode(input.code);
+  return existing !== undefined ? { id: existing.id, created: false } : { id: (await context.ledger.openAccount(input)).id, created: true };
+}
+
+const demoMerchantName = 'Demo Tea House';
+
+async function ensureDemoMerchant(context: AppContext): Promise<DemoAccounts['merchant']> {
+  const existing = await context.store.get<{ id: string }>('SELECT id FROM merchants WHERE name = ? ORDER BY created_at LIMIT 1', [demoMerchantName]);
+  if (existing !== undefined) return { merchantId: String(existing.id) };
+  const onboarded = await onboardMerchant(
+    context.store,
+    merchantProtectionWith(context.keyring),
+    { name: demoMerchantName, businessRegistration: '91310000MA1K000000', contactEmail: 'ops@tea-house.example', settlementAccount: '6222020200112233445' },
+    'system:demo',
+    context.config.merchantFeeBpsDefault,
+    context.clock(),
+  );
+  return { merchantId: onboarded.merchant.id, apiKeyId: onboarded.apiKey.keyId, apiKey: onboarded.apiKey.apiKey };
+}
+
+export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
+  const bank = await ensureAccount(context, { kind: 'bank_settlement', currency: 'CNY', name: 'Demo Bank settlement (CNY)', code: bankCode, ownerId: 'bank_demo' });
+  await ensureAccount(context, { kind: 'platform_revenue', currency: 'CNY', name: 'Platform revenue (CNY)', code: 'platform:revenue:CNY' });
+  await ensureAccount(context, { kind: 'suspense', currency: 'CNY', name: 'Suspense (CNY)', code: 'platform:suspense:CNY' });
+  const customers: DemoCustomer[] = [];
+  for (const [n, person] of demoPeople.entries()) {
+    const customer = await registerDemoCustomer(context, person);
+    // The idempotency key makes funding happen once however often the seed runs.
+    const funded = await context.ledger.submit({ kind: 'single', key: `demo:fund:${n}`, debitAccountId: bank.id, creditAccountId: customer.walletId, amount: 100_000n * BigInt(n + 1), currency: 'CNY', reference: 'demo funding' });
+    if (!funded.ok) throw new Error(`demo funding failed: ${funded.code}`);
+    customers.push(customer);
   }
-  const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Demo Bank settlement (CNY)', code: bankCode, ownerId: 'bank_demo' });
-  await ledger.openAccount({ kind: 'platform_revenue', currency: 'CNY', name: 'Platform revenue (CNY)', code: 'platform:revenue:CNY' });
-  await ledger.openAccount({ kind: 'fees', currency: 'CNY', name: 'Fees collected (CNY)', code: 'platform:fees:CNY' });
-  await ledger.openAccount({ kind: 'suspense', currency: 'CNY', name: 'Suspense (CNY)', code: 'platform:suspense:CNY' });
-  const customers = [];
-  for (const n of [1, 2]) {
-    const wallet = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: `Demo customer ${n} wallet`, code: `demo:customer:${n}` });
-    const outcome = await ledger.submit({ kind: 'single', key: `demo:fund:${n}`, debitAccountId: bank.id, creditAccountId: wallet.id, amount: 100_000n * BigInt(n), currency: 'CNY', reference: 'demo funding' });
-    if (!outcome.ok) throw new Error(`demo funding failed: ${outcome.code}`);
-    customers.push(wallet.id);
-  }
-  const merchant = await ledger.openAccount({ kind: 'merchant', currency: 'CNY', name: 'Demo merchant', code: 'demo:merchant:1' });
-  return { seeded: true, bank: bank.id, customers, merchant: merchant.id };
+  const merchant = await ensureDemoMerchant(context);
+  const seeded = bank.created || customers.some((c) => c.password !== undefined) || merchant?.apiKey !== undefined;
+  return { seeded, bank: bank.id, customers, merchant };
+}
+
+/** What `npm start` prints about the demo data: the credentials only on the run that created them. */
+export function describeDemo(demo: DemoAccounts): string {
+  const lines = ['', demo.seeded ? 'Demo data seeded (passwords and API key shown once):' : 'Demo data already present (passwords and API key were shown when it was seeded):', `  bank settlement account ${demo.bank}`];
+  for (const c of demo.customers) lines.push(`  customer ${c.customerId}  phone ${c.phone}${c.password === undefined ? '' : `  password ${c.password}`}  wallet ${c.walletId}`);
+  if (demo.merchant !== undefined) lines.push(`  merchant ${demo.merchant.merchantId}${demo.merchant.apiKey === undefined ? '' : `  API key id ${demo.merchant.apiKeyId ?? ''}  API key ${demo.merchant.apiKey}`}`);
+  return lines.join('\n');
 }
