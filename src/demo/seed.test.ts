@@ -37,6 +37,10 @@ for (const kind of testStoreKinds()) {
       assert.match(describeDemo(demo), /password demo-/);
     });
 
+    test('production refuses demo data', async () => {
+      await assert.rejects(seedDemo({ ...t.app.context, config: { ...t.app.context.config, environment: 'production' } }), /refused in production/);
+    });
+
     test('a second run adds nothing and shows no secrets; the ledger verifies', async () => {
       const transfersBefore = (await t.ledger.verify()).transfers;
       const again = await seedDemo(t.app.context);

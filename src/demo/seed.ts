@@ -84,6 +84,8 @@ async function ensureDemoMerchant(context: AppContext): Promise<DemoAccounts['me
 }
 
 export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
+  // Known phone numbers and printed passwords have no place in a live deployment.
+  if (context.config.environment === 'production') throw new Error('demo data is refused in production (ANFU_ENV=production)');
   const bank = await ensureAccount(context, { kind: 'bank_settlement', currency: 'CNY', name: 'Demo Bank settlement (CNY)', code: bankCode, ownerId: 'bank_demo' });
   await ensureAccount(context, { kind: 'platform_revenue', currency: 'CNY', name: 'Platform revenue (CNY)', code: 'platform:revenue:CNY' });
   await ensureAccount(context, { kind: 'suspense', currency: 'CNY', name: 'Suspense (CNY)', code: 'platform:suspense:CNY' });
