@@ -85,7 +85,7 @@ export function sqliteAuditAppender(db: BetterSqlite3.Database): (events: readon
 
 /**
  * Appends inside a transaction the caller opened on `client` (the ledger's PostgreSQL batch):
- * three round trips whatever the batch size — lock the head, insert through unnest, move the head.
+ * two round trips whatever the batch size — lock the head, then insert through unnest and move the head in one statement.
  */
 export async function appendAuditWithClient(client: pg.PoolClient, events: readonly AuditEvent[], now: number): Promise<bigint[]> {
   if (events.length === 0) return [];
@@ -94,14 +94,17 @@ export async function appendAuditWithClient(client: pg.PoolClient, events: reado
   if (row === undefined) throw new Error('audit invariant: the audit_head row is missing (migrations not applied?)');
   const hashed = hashBatch(events, BigInt(row.seq), row.chain_hash, now);
   const column = <T>(pick: (h: HashedRecord) => T) => hashed.map(pick);
+  const last = hashed[hashed.length - 1] as HashedRecord;
+  // One statement inserts the entries and moves the head (a data-modifying CTE always runs).
   await client.query(
-    `INSERT INTO audit_entries (${columns})
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])`,
+    `WITH appended AS (
+       INSERT INTO audit_entries (${columns})
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])
+     )
+     UPDATE audit_head SET seq = $13, chain_hash = $14 WHERE id = 1`,
     [column((h) => String(h.record.seq)), column((h) => String(h.record.at)), column((h) => h.record.actorType), column((h) => h.record.actorId),
       column((h) => h.record.device), column((h) => h.record.ip), column((h) => h.record.action), column((h) => h.record.target),
-      column((h) => h.record.outcome), column((h) => h.record.details), column((h) => h.leaf), column((h) => h.chain)],
+      column((h) => h.record.outcome), column((h) => h.record.details), column((h) => h.leaf), column((h) => h.chain), String(last.record.seq), last.chain],
   );
-  const last = hashed[hashed.length - 1] as HashedRecord;
-  await client.query('UPDATE audit_head SET seq = $1, chain_hash = $2 WHERE id = 1', [String(last.record.seq), last.chain]);
   return hashed.map((h) => h.record.seq);
 }
