@@ -2,7 +2,7 @@
 // (sessions and API tokens), the maker–checker registry with its executors, the security-alert
 // outbox and the API error-rate signal. Built once from the configuration.
 import type { Config } from '../config.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import type { Keyring } from '../crypto/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { audit, type Actor, type AuditLine } from './actor.ts';

@@ -2,7 +2,7 @@
 // password and TOTP secret once. Refused while an active administrator exists unless --force
 // (whoever runs the CLI already holds the database; the creation is audited either way).
 import type { Config } from '../config.ts';
-import { loadKek } from '../crypto/kek.ts';
+import { loadKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { migrate, openStore } from '../store/index.ts';
 import { systemActor } from './actor.ts';

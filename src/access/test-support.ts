@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { buildApp, type App } from '../http/app.ts';
 import { testKekEnv } from '../http/testing.ts';
-import { loadKek } from '../crypto/kek.ts';
+import { loadKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';

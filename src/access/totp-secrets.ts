@@ -1,8 +1,7 @@
 // Operators' TOTP secrets at rest: login must compute codes from them, so they are sealed (not
 // hashed) under the keyring's 'totp-secret' data key, with the operator id authenticated. Rows from
 // before sealing hold the secret in the old TEXT column; `sealPlaintextTotpSecrets` moves them at start.
-import { fieldContext } from '../crypto/envelope.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import { fieldContext, type Keyring } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 import type { OperatorRow } from './store.ts';
 

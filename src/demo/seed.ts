@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AppContext } from '../http/app.ts';
-import { findCustomerByPhone, registerCustomer, requestSmsCode } from '../identity/index.ts';
-import { checkCharacter } from '../identity/resident-id.ts';
+import { findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter } from '../identity/index.ts';
 import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
 
 export interface DemoCustomer {
@@ -52,7 +51,7 @@ async function registerDemoCustomer(context: AppContext, person: (typeof demoPeo
       smsCodeId: sent.codeId,
       smsCode: latestSmsCode(context.config.smsSinkFile, person.phone),
       name: person.name,
-      idNumber: person.idFirst17 + checkCharacter(person.idFirst17),
+      idNumber: person.idFirst17 + residentIdCheckCharacter(person.idFirst17),
       password,
       device: { platform: 'demo', screen: '1920x1080', timezone: 'Asia/Shanghai' },
     },

@@ -1,6 +1,6 @@
 // The events capability's settings, taken from the platform configuration.
 import type { Config } from '../config.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import type { Keyring } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 import { OutboxDispatcher, type OutboxDispatcherOptions, type OutboxHandler } from './outbox-dispatcher.ts';
 import type { TargetPolicy } from './target-policy.ts';

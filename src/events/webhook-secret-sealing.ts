@@ -3,9 +3,7 @@
 // endpoint id authenticated, so a value copied to another row does not open. Values written before
 // the keyring was wired start with the 0x00 marker and hold the plaintext; they still open here until
 // the start-up conversion or `anfu keys rewrap` seals them (src/crypto/keyring-rewrap.ts).
-import { fieldContext } from '../crypto/envelope.ts';
-import type { Keyring } from '../crypto/keyring.ts';
-import { plaintextMarker } from '../crypto/keyring-rewrap.ts';
+import { fieldContext, plaintextMarker, type Keyring } from '../crypto/index.ts';
 
 export interface WebhookSecretSealer {
   /** `endpointId` is the context the sealer authenticates, so a value copied to another row does not open. */

@@ -2,7 +2,7 @@
 // the vault), an ISO 8583 request rebuilt from what was stored (for a reversal or a payout status
 // after a restart), and the failure step with its audit entry.
 import { CardNumber, type CardRequest } from '../banks/index.ts';
-import type { DetokenisePurpose } from '../crypto/token-vault.ts';
+import type { DetokenisePurpose } from '../crypto/index.ts';
 import { currencyOf } from '../money/index.ts';
 import { recordFundingTransition, type CardFunding, type FundingDetail, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor } from '../payments/index.ts';
 import { refetchFunding } from './start-funding.ts';

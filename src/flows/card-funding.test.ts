@@ -10,7 +10,7 @@ import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { loadConfig } from '../config.ts';
 import { testKeyring } from '../crypto/testing.ts';
-import { TokenVault } from '../crypto/token-vault.ts';
+import { TokenVault } from '../crypto/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import { addCard, bankSettlementOf, declineCollectRequest, fundingTransitionsOf, paymentSettingsOf, requestMoney, walletOf, type CardFunding, type PaymentsContext } from '../payments/index.ts';

@@ -4,7 +4,7 @@
 import { CardLink } from '../banks/index.ts';
 import type { Config } from '../config.ts';
 import { platformTokenVault } from '../crypto/platform-keyring.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import type { Keyring } from '../crypto/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { cardFundingOf, paymentSettingsOf, provideCardFunding, type CardFunding, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';

@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import type { Keyring } from '../crypto/index.ts';
 import { createOperatorAccess, type OperatorAccess, type Permission, type Principal } from '../access/index.ts';
 import { openIdentity, type CustomerPrincipal, type Identity } from '../identity/index.ts';
 import { identityForPayments } from '../flows/identity-for-payments.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
-import { loadKek } from '../crypto/kek.ts';
+import { loadKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createTestDatabase } from '../store/testing.ts';

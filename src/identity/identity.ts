@@ -2,8 +2,7 @@
 // store and configuration (tests swap the SMS sender and the verification sources).
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { cryptoProfile, type CryptoProfile } from '../crypto/index.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import { cryptoProfile, type CryptoProfile, type Keyring } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 import { accessTokenCodec, type AccessTokenCodec } from './access-token.ts';
 import { openDeviceCa, type DeviceCa } from './device-ca.ts';

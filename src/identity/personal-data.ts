@@ -3,9 +3,7 @@
 // identity's own keys in identity_keys, each under a purpose of its own: the access-token MAC key
 // ('customer-token') and the device CA's private key ('device-ca'). Keyring calls may create a key
 // version in their own transaction, so callers protect values *before* opening theirs.
-import type { Keyring } from '../crypto/keyring.ts';
-import { ProtectedTable } from '../crypto/field-protection.ts';
-import { normalise } from '../crypto/normalisers.ts';
+import { ProtectedTable, normalise, type Keyring } from '../crypto/index.ts';
 import type { Row, Store } from '../store/index.ts';
 
 export type CustomerField = 'phone' | 'name' | 'idNumber' | 'totpSecret';

@@ -2,7 +2,7 @@
 // (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
 // per store by the server (or a test), like the identity port; without it card routes answer 503.
 import type { AuthorisationResult, AuthoriseRequest, CardRequest, PayoutRequest, PayoutResult, ReversalResult } from '../banks/index.ts';
-import type { TokenVault } from '../crypto/token-vault.ts';
+import type { TokenVault } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** The slice of `CardLink` the flows use (a test may stand in for it). */

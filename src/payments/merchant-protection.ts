@@ -1,8 +1,7 @@
 // Field protection of merchants' secrets through the keyring (src/crypto): the settlement bank
 // account (sealed, with a blind index) and each API key's request-signing key (sealed), always
 // through the app's one keyring (AppContext.keyring).
-import { ProtectedTable } from '../crypto/field-protection.ts';
-import type { Keyring } from '../crypto/keyring.ts';
+import { ProtectedTable, type Keyring } from '../crypto/index.ts';
 
 export interface MerchantProtection {
   readonly merchants: ProtectedTable<'settlementAccount'>;
