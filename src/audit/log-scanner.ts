@@ -4,6 +4,7 @@
 // entry that was altered, removed or reordered and the first checkpoint that fails.
 import { checkpointNote } from './checkpoint.ts';
 import { chainGenesis, chainHash, MerkleAccumulator } from './merkle.ts';
+import type { StoredCheckpoint } from './store.ts';
 
 export type AuditProblemKind = 'altered' | 'removed' | 'reordered' | 'malformed';
 
@@ -36,16 +37,8 @@ export interface AuditVerification {
   readonly warnings: readonly string[];
 }
 
-export interface ScanCheckpoint {
-  readonly id: string;
-  readonly treeSize: number;
-  readonly rootHash: Buffer;
-  readonly chainHash: Buffer;
-  readonly createdAt: number;
-  readonly algorithm: string;
-  readonly keyId: string;
-  readonly signature: Buffer;
-}
+/** A checkpoint as the scanner sees it: the stored shape, its id as text (exports carry it as a string). */
+export type ScanCheckpoint = Omit<StoredCheckpoint, 'id'> & { readonly id: string };
 
 export interface TrustedKey {
   readonly keyId: string;
