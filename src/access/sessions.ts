@@ -25,6 +25,9 @@ export async function openSession(tx: Tx, operatorId: string, now: number): Prom
 }
 
 /** Pure: is a session still usable at `now`? */
+/** How stale a session's last-seen time may be before a request writes it again. */
+export const lastSeenResolutionMs = 30_000;
+
 export function sessionLive(session: { createdAt: number; lastSeenAt: number; endedAt: number | null }, policy: SessionPolicy, now: number): boolean {
   return session.endedAt === null && now - session.lastSeenAt <= policy.idleMs && now - session.createdAt <= policy.absoluteMs;
 }
@@ -36,7 +39,9 @@ export async function authenticateSession(store: Store, token: string, policy: S
   if (session === undefined || !sessionLive(session, policy, now)) return undefined;
   const operator = await operatorById(store, session.operatorId);
   if (operator === undefined || operator.status !== 'active') return undefined;
-  await touchSession(store, session.id, now);
+  // Idle time is measured to the minute's precision: one write per session every 30 s, not per request.
+  // The error only ever ends a session earlier, never later.
+  if (now - session.lastSeenAt >= lastSeenResolutionMs) await touchSession(store, session.id, now);
   return { kind: 'operator', id: operator.id, name: operator.name, role: operator.role, sessionId: session.id };
 }
 
