@@ -207,6 +207,48 @@ for (const kind of testStoreKinds()) {
     }
   });
 
+  test(`${kind}: property — order payments and refunds: money conserved, refunds never above what was paid, retries change nothing`, async () => {
+    const t = await setUp(kind);
+    try {
+      const payer = await t.identity.addCustomer();
+      await t.fund(payer, 10_000_000n);
+      const { merchant } = await onboardMerchant(t.store, t.protection, { name: 'Noodle Bar', businessRegistration: '91310000MA1K000001', contactEmail: 'ops@noodle.example', settlementAccount: '6222020200112233446', feeBps: 60 }, 'op_test', 60, Date.now());
+      const merchantBalance = async () => balanceOf(await merchantAccountOf(t.ledger, merchant.id, 'CNY'));
+      const feeBalance = async () => balanceOf(await feeAccountOf(t.ledger, 'CNY'));
+      let run = 0;
+      await fc.assert(fc.asyncProperty(
+        fc.bigInt({ min: 1n, max: 50_000n }),
+        fc.array(fc.record({ share: fc.integer({ min: 1, max: 120 }), retry: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+        async (amount, refunds) => {
+          run++;
+          const order = await createCheckoutOrder(t.store, { merchantId: merchant.id, merchantReference: `P-${run}`, amount, currency: 'CNY', description: 'Noodles', ttlMs: 60_000 }, Date.now());
+          const text = `${amount / 100n}.${String(amount % 100n).padStart(2, '0')}`;
+          const before = { payer: await t.balance(payer), merchant: await merchantBalance(), fees: await feeBalance() };
+          const paid = await payOrder(t.ctx, payer.principal, order.id, signed(t.identity, payer, { kind: 'order_payment', target: order.id, amount: text }));
+          assert.equal(paid.payment.state, 'succeeded');
+          // Refunds of random shares of the amount (some above what is left), issued concurrently, some retried.
+          const requests = refunds.map((r, i) => ({ amount: (amount * BigInt(r.share)) / 100n || 1n, reason: 'property', idempotencyKey: `prop-${run}-${i}`, retry: r.retry }));
+          const attempt = (r: (typeof requests)[number]) => requestRefund(t.ctx, merchant.id, paid.payment.id, r).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+          const outcomes = await Promise.all(requests.map(attempt));
+          for (const r of requests.filter((x) => x.retry)) {
+            const again = await attempt(r);
+            if (!(again instanceof Error)) assert.equal(again.replayed, true, 'a retried refund is a replay');
+          }
+          const refunded = outcomes.reduce<bigint>((sum, o) => (o instanceof Error || o.refund.state !== 'succeeded' ? sum : sum + o.refund.amount), 0n);
+          assert.ok(refunded <= amount, `refunded ${refunded} of ${amount}`);
+          const after = { payer: await t.balance(payer), merchant: await merchantBalance(), fees: await feeBalance() };
+          assert.equal(before.payer - after.payer, amount - refunded, 'the payer is out exactly the amount less refunds');
+          assert.equal(after.payer + after.merchant + after.fees, before.payer + before.merchant + before.fees, 'money is conserved');
+          assert.ok(after.merchant >= 0n);
+        },
+      ), { numRuns: 15 });
+      const report = await t.ledger.verify();
+      assert.deepEqual(report.problems, []);
+    } finally {
+      await t.close();
+    }
+  });
+
   test(`${kind}: property — random transfers conserve money, never go negative, retries change nothing`, async () => {
     const t = await setUp(kind);
     try {
