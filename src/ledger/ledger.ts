@@ -31,6 +31,9 @@ export interface OpenAccountInput {
   readonly ownerId?: string | undefined;
 }
 
+/** The largest journal sequence number a BIGINT can hold: the bound of a first journal page. */
+const seqMax = 2n ** 63n - 1n;
+
 /** Bank settlement accounts mirror money held at a partner bank: they go negative as money is issued. */
 const negativeAllowed: ReadonlySet<AccountKind> = new Set(['bank_settlement']);
 
@@ -174,7 +177,7 @@ export class Ledger {
 
   /** The journal of one account, newest first. */
   async journal(accountId: string, options: { cursor?: string | undefined; limit: number }): Promise<Page<Transfer>> {
-    const before = options.cursor === undefined ? BigInt(Number.MAX_SAFE_INTEGER) * 1024n : BigInt(decodeCursor(options.cursor, /^[0-9]{1,19}$/));
+    const before = options.cursor === undefined ? seqMax : BigInt(decodeCursor(options.cursor, /^[0-9]{1,19}$/));
     const limit = options.limit + 1;
     const rows = await this.store.all(
       `SELECT * FROM (
