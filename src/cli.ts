@@ -22,6 +22,8 @@ commands:
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
+  backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
+  restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -75,6 +77,8 @@ const commands: Record<string, Command> = {
   'export-audit': async (config, _args, values) => (await auditing()).exportAuditCommand(config, values),
   'audit-proof': async (config, _args, values) => (await auditing()).auditProofCommand(config, values),
   bench: async (_config, args) => (await import('./commands/bench.ts')).benchCommand(args),
+  backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
+  restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -84,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim') return handler(() => loadConfig(), rest, {});
+  const ownFlags = ['bench', 'bank-sim', 'backup', 'restore'];
+  if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);
