@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AnfuError } from '../errors.ts';
 import { authenticateBearer, type Identity, type RequestMeta } from '../identity/index.ts';
-import type { CustomerPrincipal as PayingCustomer, PaymentsContext } from '../payments/index.ts';
+import type { PayingCustomer, PaymentsContext } from '../payments/index.ts';
 
 const unauthenticated = () => new AnfuError('unauthenticated', 'send a customer access token as "Authorization: Bearer …"');
 
