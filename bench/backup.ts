@@ -24,12 +24,27 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; seconds
   return { value, seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000 };
 }
 
-async function load(ledger: Ledger, bank: string, wallets: readonly string[], from: number, count: number): Promise<void> {
+async function load(
+  ledger: Ledger,
+  bank: string,
+  wallets: readonly string[],
+  from: number,
+  count: number,
+): Promise<void> {
   const window = 2_000;
   for (let start = from; start < from + count; start += window) {
     const batch = [];
     for (let i = start; i < Math.min(start + window, from + count); i += 1) {
-      batch.push(ledger.submit({ kind: 'single', key: `bench-${i}`, debitAccountId: bank, creditAccountId: wallets[i % wallets.length] ?? '', amount: 1n + BigInt(i % 997), currency: 'CNY' }));
+      batch.push(
+        ledger.submit({
+          kind: 'single',
+          key: `bench-${i}`,
+          debitAccountId: bank,
+          creditAccountId: wallets[i % wallets.length] ?? '',
+          amount: 1n + BigInt(i % 997),
+          currency: 'CNY',
+        }),
+      );
     }
     for (const outcome of await Promise.all(batch)) if (!outcome.ok) throw new Error(outcome.code);
   }
@@ -43,9 +58,19 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const store = openStore({ sqlitePath, databaseUrl: undefined });
     await migrate(store);
     const ledger = new Ledger({ store });
-    const bank = (await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank', code: 'bank_settlement:B:CNY' })).id;
+    const bank = (
+      await ledger.openAccount({
+        kind: 'bank_settlement',
+        currency: 'CNY',
+        name: 'Bank',
+        code: 'bank_settlement:B:CNY',
+      })
+    ).id;
     const wallets: string[] = [];
-    for (let i = 0; i < 1_000; i += 1) wallets.push((await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: `W${i}`, ownerId: `cus_${i}` })).id);
+    for (let i = 0; i < 1_000; i += 1)
+      wallets.push(
+        (await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: `W${i}`, ownerId: `cus_${i}` })).id,
+      );
     const loading = await timed(() => load(ledger, bank, wallets, 0, transfers));
     await store.run('PRAGMA wal_checkpoint(TRUNCATE)');
     const databaseBytes = statSync(sqlitePath).size;
@@ -53,25 +78,40 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     rmSync(join(dir, 'plain-copy.db'));
 
     const ctx: BackupContext = {
-      sqlitePath, kek: new Kek(randomBytes(32), 'bench'), profile: cryptoProfile('intl'), targets: [directoryTarget('primary', join(dir, 'backups'))],
-      clock: Date.now, randomSuffix: () => randomBytes(3).toString('hex'),
+      sqlitePath,
+      kek: new Kek(randomBytes(32), 'bench'),
+      profile: cryptoProfile('intl'),
+      targets: [directoryTarget('primary', join(dir, 'backups'))],
+      clock: Date.now,
+      randomSuffix: () => randomBytes(3).toString('hex'),
     };
     const full = await timed(() => takeBackup(ctx, 'full'));
     await load(ledger, bank, wallets, transfers, Math.ceil(transfers / 100));
     const incremental = await timed(() => takeBackup(ctx, 'incremental'));
     await ledger.close();
     await store.close();
-    const restore = await timed(() => restoreBackup(ctx, { latest: true }, join(dir, 'restored.db'), ephemeralAuditSigner('intl').publicKeyPem));
-    if (!restore.value.ledger.ok || !restore.value.fingerprint.equal) throw new Error(`restore did not verify: ${restore.value.problems.join('; ')}`);
+    const restore = await timed(() =>
+      restoreBackup(ctx, { latest: true }, join(dir, 'restored.db'), ephemeralAuditSigner('intl').publicKeyPem),
+    );
+    if (!restore.value.ledger.ok || !restore.value.fingerprint.equal)
+      throw new Error(`restore did not verify: ${restore.value.problems.join('; ')}`);
     return {
-      transfers, load_s: loading.seconds, database_mb: Math.round(databaseBytes / 1e5) / 10,
-      full_s: full.seconds, full_archive_mb: Math.round(full.value.data.bytes / 1e5) / 10,
-      incremental_s: incremental.seconds, incremental_archive_mb: Math.round(incremental.value.data.bytes / 1e5) / 10,
-      incremental_pages: incremental.value.pagesWritten, pages: incremental.value.pageCount,
+      transfers,
+      load_s: loading.seconds,
+      database_mb: Math.round(databaseBytes / 1e5) / 10,
+      full_s: full.seconds,
+      full_archive_mb: Math.round(full.value.data.bytes / 1e5) / 10,
+      incremental_s: incremental.seconds,
+      incremental_archive_mb: Math.round(incremental.value.data.bytes / 1e5) / 10,
+      incremental_pages: incremental.value.pagesWritten,
+      pages: incremental.value.pageCount,
       incremental_vs_full: Math.round((incremental.seconds / full.seconds) * 100) / 100,
       restore_verify_s: restore.seconds,
-      ceiling: 'plain copy of the database file', ceiling_s: ceiling.seconds, full_vs_ceiling: Math.round((full.seconds / Math.max(ceiling.seconds, 0.001)) * 10) / 10,
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), load_average: loadavg().map((l) => Math.round(l * 100) / 100),
+      ceiling: 'plain copy of the database file',
+      ceiling_s: ceiling.seconds,
+      full_vs_ceiling: Math.round((full.seconds / Math.max(ceiling.seconds, 0.001)) * 10) / 10,
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      load_average: loadavg().map((l) => Math.round(l * 100) / 100),
       targets: { full_s_max: 60, incremental_vs_full_max: 0.1, restore_verify_s_max: 120 },
     };
   } finally {

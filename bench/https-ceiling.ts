@@ -32,11 +32,22 @@ export async function startCeiling(count: number): Promise<CeilingServer> {
   if (address === null || typeof address === 'string') throw new Error('no listening address');
   const requests = [];
   for (let i = 0; i < count; i += 1) {
-    const instruction = { kind: 'transfer', payer: `cus_${i}`, payee: `cus_${i + 1}`, amount: '0.01', currency: 'CNY', nonce: `n-${i}` };
+    const instruction = {
+      kind: 'transfer',
+      payer: `cus_${i}`,
+      payee: `cus_${i + 1}`,
+      amount: '0.01',
+      currency: 'CNY',
+      nonce: `n-${i}`,
+    };
     const signer = createSign('SHA256');
     signer.update(JSON.stringify(instruction));
     const signature = signer.sign(privateKey, 'base64url');
-    requests.push({ path: '/ceiling', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instruction, signature }) });
+    requests.push({
+      path: '/ceiling',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instruction, signature }),
+    });
   }
   return { url: `https://127.0.0.1:${address.port}`, requests, close: () => app.close() };
 }

@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- archive paths come from the backup target, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- archive paths come from the backup target */
 // The archive file: a magic line, then sealed chunks, each `u32 length || sealed(deflate(records))`.
 // Every chunk is sealed under the archive's own data key with the archive id, its index and a
 // final flag as associated data, so a chunk that was altered, moved, dropped or cut off is refused.
@@ -25,7 +25,12 @@ export interface ArchiveWriter {
   abort(): void;
 }
 
-export function openArchiveWriter(path: string, archiveId: string, profile: CryptoProfile, key: SecretKey): ArchiveWriter {
+export function openArchiveWriter(
+  path: string,
+  archiveId: string,
+  profile: CryptoProfile,
+  key: SecretKey,
+): ArchiveWriter {
   const fd = openSync(path, 'wx', 0o600);
   const fileHash = createHash(profile.hashAlgorithm);
   let pending: Buffer[] = [];
@@ -40,7 +45,11 @@ export function openArchiveWriter(path: string, archiveId: string, profile: Cryp
   };
   put(magic);
   const flush = (final: boolean) => {
-    const sealed = profile.seal(key, deflateRawSync(Buffer.concat(pending), { level: 1 }), chunkAad(archiveId, index, final));
+    const sealed = profile.seal(
+      key,
+      deflateRawSync(Buffer.concat(pending), { level: 1 }),
+      chunkAad(archiveId, index, final),
+    );
     const length = Buffer.alloc(4);
     length.writeUInt32BE(sealed.length);
     put(length);
@@ -70,7 +79,13 @@ export function openArchiveWriter(path: string, archiveId: string, profile: Cryp
 }
 
 /** Yields each chunk's plaintext in order; throws `backup_archive_corrupt` on any damage. */
-export function* readArchive(path: string, archiveId: string, profile: CryptoProfile, key: SecretKey, chunks: number): Generator<Buffer> {
+export function* readArchive(
+  path: string,
+  archiveId: string,
+  profile: CryptoProfile,
+  key: SecretKey,
+  chunks: number,
+): Generator<Buffer> {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(magic.length);
@@ -80,22 +95,31 @@ export function* readArchive(path: string, archiveId: string, profile: CryptoPro
     let position = magic.length;
     for (let index = 0; index < chunks; index += 1) {
       const length = Buffer.alloc(4);
-      if (readSync(fd, length, 0, 4, position) !== 4) throw new BackupError('backup_archive_corrupt', `${archiveId}: truncated at chunk ${index}`);
+      if (readSync(fd, length, 0, 4, position) !== 4)
+        throw new BackupError('backup_archive_corrupt', `${archiveId}: truncated at chunk ${index}`);
       const size = length.readUInt32BE();
-      if (size === 0 || size > sealedChunkBytesMax) throw new BackupError('backup_archive_corrupt', `${archiveId}: chunk ${index} has an impossible size`);
+      if (size === 0 || size > sealedChunkBytesMax)
+        throw new BackupError('backup_archive_corrupt', `${archiveId}: chunk ${index} has an impossible size`);
       const sealed = Buffer.alloc(size);
-      if (readSync(fd, sealed, 0, size, position + 4) !== size) throw new BackupError('backup_archive_corrupt', `${archiveId}: truncated at chunk ${index}`);
+      if (readSync(fd, sealed, 0, size, position + 4) !== size)
+        throw new BackupError('backup_archive_corrupt', `${archiveId}: truncated at chunk ${index}`);
       position += 4 + size;
       let plain: Buffer;
       try {
-        plain = inflateRawSync(profile.open(key, sealed, chunkAad(archiveId, index, index === chunks - 1)), { maxOutputLength: chunkBytesMax * 2 });
+        plain = inflateRawSync(profile.open(key, sealed, chunkAad(archiveId, index, index === chunks - 1)), {
+          maxOutputLength: chunkBytesMax * 2,
+        });
       } catch {
-        throw new BackupError('backup_archive_corrupt', `${archiveId}: chunk ${index} fails authentication (altered, reordered or cut)`);
+        throw new BackupError(
+          'backup_archive_corrupt',
+          `${archiveId}: chunk ${index} fails authentication (altered, reordered or cut)`,
+        );
       }
       yield plain;
     }
     const rest = Buffer.alloc(1);
-    if (readSync(fd, rest, 0, 1, position) !== 0) throw new BackupError('backup_archive_corrupt', `${archiveId}: bytes after the last chunk`);
+    if (readSync(fd, rest, 0, 1, position) !== 0)
+      throw new BackupError('backup_archive_corrupt', `${archiveId}: bytes after the last chunk`);
   } finally {
     closeSync(fd);
   }
@@ -107,7 +131,7 @@ export function fileHashOf(path: string, algorithm: HashAlgorithm): string {
   const fd = openSync(path, 'r');
   try {
     const buffer = Buffer.alloc(1 << 20);
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const read = readSync(fd, buffer, 0, buffer.length, position);
       if (read === 0) break;
       hash.update(buffer.subarray(0, read));

@@ -16,8 +16,17 @@ import { cryptoProfile, Kek, type ProfileName } from '../crypto/index.ts';
 import { Ledger } from '../ledger/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
 import {
-  BackupError, directoryTarget, ledgerFingerprint, loadCatalog, pruneBackups, restoreBackup, takeBackup,
-  type BackupContext, type BackupKind, type BackupManifest, type LedgerFingerprint,
+  BackupError,
+  directoryTarget,
+  ledgerFingerprint,
+  loadCatalog,
+  pruneBackups,
+  restoreBackup,
+  takeBackup,
+  type BackupContext,
+  type BackupKind,
+  type BackupManifest,
+  type LedgerFingerprint,
 } from './index.ts';
 
 interface Live {
@@ -35,9 +44,17 @@ async function openLive(profile: ProfileName): Promise<Live> {
   const store = openStore({ sqlitePath: join(dir, 'anfu.db'), databaseUrl: undefined });
   await migrate(store);
   const ledger = new Ledger({ store });
-  const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank', code: 'bank_settlement:T:CNY' });
+  const bank = await ledger.openAccount({
+    kind: 'bank_settlement',
+    currency: 'CNY',
+    name: 'Bank',
+    code: 'bank_settlement:T:CNY',
+  });
   const wallets: string[] = [];
-  for (let i = 0; i < 4; i += 1) wallets.push((await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: `W${i}`, ownerId: `cus_${i}` })).id);
+  for (let i = 0; i < 4; i += 1)
+    wallets.push(
+      (await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: `W${i}`, ownerId: `cus_${i}` })).id,
+    );
   return { dir, store, ledger, signer: ephemeralAuditSigner(profile), bank: bank.id, wallets, moved: 0 };
 }
 
@@ -45,11 +62,33 @@ async function openLive(profile: ProfileName): Promise<Live> {
 async function activity(live: Live, transfers: number): Promise<void> {
   for (let i = 0; i < transfers; i += 1) {
     const credit = live.wallets[(live.moved + i) % live.wallets.length] ?? '';
-    const outcome = await live.ledger.submit({ kind: 'single', key: `t-${live.moved + i}`, debitAccountId: live.bank, creditAccountId: credit, amount: BigInt(100 + i), currency: 'CNY' });
+    const outcome = await live.ledger.submit({
+      kind: 'single',
+      key: `t-${live.moved + i}`,
+      debitAccountId: live.bank,
+      creditAccountId: credit,
+      amount: BigInt(100 + i),
+      currency: 'CNY',
+    });
     assert.ok(outcome.ok);
   }
   live.moved += transfers;
-  await live.store.transaction((tx) => appendAudit(tx, [{ actorType: 'system', actorId: 'test', action: 'test.activity', target: null, outcome: 'success', details: { transfers } }], Date.now()));
+  await live.store.transaction((tx) =>
+    appendAudit(
+      tx,
+      [
+        {
+          actorType: 'system',
+          actorId: 'test',
+          action: 'test.activity',
+          target: null,
+          outcome: 'success',
+          details: { transfers },
+        },
+      ],
+      Date.now(),
+    ),
+  );
   await createCheckpoint(live.store, live.signer, Date.now());
 }
 
@@ -61,9 +100,12 @@ let clockMs = Date.parse('2026-12-01T00:00:00Z');
 function contextFor(live: Live, kek: Kek, profile: ProfileName, second = false): BackupContext {
   const primary = directoryTarget('primary', join(live.dir, 'backups'));
   return {
-    sqlitePath: join(live.dir, 'anfu.db'), kek, profile: cryptoProfile(profile),
+    sqlitePath: join(live.dir, 'anfu.db'),
+    kek,
+    profile: cryptoProfile(profile),
     targets: second ? [primary, directoryTarget('second', join(live.dir, 'backups-2'))] : [primary],
-    clock: () => (clockMs += 60_000), randomSuffix: () => randomBytes(3).toString('hex'),
+    clock: () => (clockMs += 60_000),
+    randomSuffix: () => randomBytes(3).toString('hex'),
   };
 }
 
@@ -108,17 +150,29 @@ for (const profile of ['intl', 'gm'] as const) {
       assert.equal(diff.parent?.id, full.id, 'a differential is relative to the last full');
       assert.equal(inc3.parent?.id, diff.id, 'an incremental is relative to the last backup of any kind');
       assert.equal(inc3.previous?.id, diff.id);
-      assert.ok(inc1.pagesWritten < full.pageCount / 2, `incremental wrote ${inc1.pagesWritten} of ${full.pageCount} pages`);
+      assert.ok(
+        inc1.pagesWritten < full.pageCount / 2,
+        `incremental wrote ${inc1.pagesWritten} of ${full.pageCount} pages`,
+      );
       assert.ok(diff.pagesWritten >= inc2.pagesWritten, 'a differential holds at least what the last incremental held');
     });
 
     it('restoring each backup gives exactly the state it was taken at, and it verifies', async () => {
       for (const { manifest, state } of taken) {
         const into = join(live.dir, `restored-${manifest.id}.db`);
-        const report = await restoreBackup(contextFor(live, kek, profile), { backupId: manifest.id }, into, live.signer.publicKeyPem);
+        const report = await restoreBackup(
+          contextFor(live, kek, profile),
+          { backupId: manifest.id },
+          into,
+          live.signer.publicKeyPem,
+        );
         assert.deepEqual(report.problems, [], manifest.id);
         assert.equal(report.ok, true);
-        assert.deepEqual(report.fingerprint.found, state, `${manifest.id} restores the balances, journal and audit head of its time`);
+        assert.deepEqual(
+          report.fingerprint.found,
+          state,
+          `${manifest.id} restores the balances, journal and audit head of its time`,
+        );
         assert.equal(report.ledger.ok, true);
         assert.equal(report.audit?.ok, true);
         assert.ok(existsSync(into));
@@ -129,27 +183,48 @@ for (const profile of ['intl', 'gm'] as const) {
       }
     });
 
-    it('point in time: the newest backup at or before the time; the future and before the first full are refused', async () => {
+    it('point in time: the newest backup at or before it; the future or before the first full refused', async () => {
       const second = taken[1]?.manifest;
       const third = taken[2]?.manifest;
       assert.ok(second && third);
       const ctx = contextFor(live, kek, profile);
-      const between = await restoreBackup(ctx, { at: second.createdAt + 1 }, join(live.dir, 'pitr.db'), live.signer.publicKeyPem);
+      const between = await restoreBackup(
+        ctx,
+        { at: second.createdAt + 1 },
+        join(live.dir, 'pitr.db'),
+        live.signer.publicKeyPem,
+      );
       assert.equal(between.backupId, second.id);
-      await assertRefused(restoreBackup(ctx, { at: Date.now() + 3_600_000 }, join(live.dir, 'future.db')), 'backup_not_found', 'future');
-      await assertRefused(restoreBackup(ctx, { at: (taken[0]?.manifest.createdAt ?? 0) - 1 }, join(live.dir, 'early.db')), 'backup_not_found', 'no backup');
+      await assertRefused(
+        restoreBackup(ctx, { at: Date.now() + 3_600_000 }, join(live.dir, 'future.db')),
+        'backup_not_found',
+        'future',
+      );
+      await assertRefused(
+        restoreBackup(ctx, { at: (taken[0]?.manifest.createdAt ?? 0) - 1 }, join(live.dir, 'early.db')),
+        'backup_not_found',
+        'no backup',
+      );
       assert.equal(existsSync(join(live.dir, 'future.db')), false);
     });
 
     it('a restore never writes over an existing file (the live database is untouched)', async () => {
       const before = readFileSync(join(live.dir, 'anfu.db'));
-      await assertRefused(restoreBackup(contextFor(live, kek, profile), { latest: true }, join(live.dir, 'anfu.db')), 'backup_target_unusable', 'exists');
+      await assertRefused(
+        restoreBackup(contextFor(live, kek, profile), { latest: true }, join(live.dir, 'anfu.db')),
+        'backup_target_unusable',
+        'exists',
+      );
       assert.ok(readFileSync(join(live.dir, 'anfu.db')).equals(before));
     });
 
     it('a manifest under another KEK, or altered, is refused and named', async () => {
       const otherKek = new Kek(randomBytes(32), 'other');
-      await assertRefused(restoreBackup(contextFor(live, otherKek, profile), { latest: true }, join(live.dir, 'other.db')), 'backup_manifest_invalid', 'not authenticated');
+      await assertRefused(
+        restoreBackup(contextFor(live, otherKek, profile), { latest: true }, join(live.dir, 'other.db')),
+        'backup_manifest_invalid',
+        'not authenticated',
+      );
       const dir = join(live.dir, 'altered');
       const copy = directoryTarget('copy', dir);
       const primary = directoryTarget('primary', join(live.dir, 'backups'));
@@ -157,8 +232,18 @@ for (const profile of ['intl', 'gm'] as const) {
       const full = taken[0]?.manifest;
       assert.ok(full);
       const manifestPath = join(dir, `${full.id}.manifest.json`);
-      writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(`"pageCount": ${full.pageCount}`, `"pageCount": ${full.pageCount + 1}`));
-      assert.throws(() => loadCatalog(copy, kek), (e: unknown) => e instanceof BackupError && e.code === 'backup_manifest_invalid' && (e.detail ?? '').includes(full.id));
+      writeFileSync(
+        manifestPath,
+        readFileSync(manifestPath, 'utf8').replace(
+          `"pageCount": ${full.pageCount}`,
+          `"pageCount": ${full.pageCount + 1}`,
+        ),
+      );
+      assert.throws(
+        () => loadCatalog(copy, kek),
+        (e: unknown) =>
+          e instanceof BackupError && e.code === 'backup_manifest_invalid' && (e.detail ?? '').includes(full.id),
+      );
     });
   });
 }
@@ -190,59 +275,93 @@ describe('damaged chains', () => {
       writeFileSync(path, bytes);
     };
     flip(join(live.dir, 'backups', `${middle}.data`));
-    const healed = await restoreBackup(contextFor(live, kek, 'intl', true), { latest: true }, join(live.dir, 'healed.db'), live.signer.publicKeyPem);
+    const healed = await restoreBackup(
+      contextFor(live, kek, 'intl', true),
+      { latest: true },
+      join(live.dir, 'healed.db'),
+      live.signer.publicKeyPem,
+    );
     assert.equal(healed.ok, true, 'the intact copy on the second target was used');
     flip(join(live.dir, 'backups-2', `${middle}.data`));
-    await assertRefused(restoreBackup(contextFor(live, kek, 'intl', true), { latest: true }, join(live.dir, 'broken.db')), 'backup_archive_corrupt', middle);
+    await assertRefused(
+      restoreBackup(contextFor(live, kek, 'intl', true), { latest: true }, join(live.dir, 'broken.db')),
+      'backup_archive_corrupt',
+      middle,
+    );
     assert.equal(existsSync(join(live.dir, 'broken.db')), false, 'nothing half-restored under the requested name');
   });
 
   it('a truncated archive is named', async () => {
     const first = ids[0] ?? '';
     for (const dir of ['backups', 'backups-2']) truncateSync(join(live.dir, dir, `${first}.data`), 100);
-    await assertRefused(restoreBackup(contextFor(live, kek, 'intl', true), { backupId: first }, join(live.dir, 'cut.db')), 'backup_archive_corrupt', first);
+    await assertRefused(
+      restoreBackup(contextFor(live, kek, 'intl', true), { backupId: first }, join(live.dir, 'cut.db')),
+      'backup_archive_corrupt',
+      first,
+    );
   });
 
   it('a backup missing from the middle of the chain is named', async () => {
     const middle = ids[1] ?? '';
     rmSync(join(live.dir, 'backups', `${middle}.manifest.json`));
-    await assertRefused(restoreBackup(contextFor(live, kek, 'intl'), { latest: true }, join(live.dir, 'gap.db')), 'backup_chain_broken', middle);
+    await assertRefused(
+      restoreBackup(contextFor(live, kek, 'intl'), { latest: true }, join(live.dir, 'gap.db')),
+      'backup_chain_broken',
+      middle,
+    );
   });
 
   it('an unusable target is refused with a clear error', () => {
     const file = join(live.dir, 'a-file');
     writeFileSync(file, 'x');
-    assert.throws(() => directoryTarget('bad', join(file, 'sub')), (e: unknown) => e instanceof BackupError && e.code === 'backup_target_unusable');
+    assert.throws(
+      () => directoryTarget('bad', join(file, 'sub')),
+      (e: unknown) => e instanceof BackupError && e.code === 'backup_target_unusable',
+    );
   });
 });
 
 describe('a backup killed half-way', () => {
-  it('leaves no archive that claims to be complete; the next backup cleans up and succeeds', { timeout: 60_000 }, async () => {
-    const live = await openLive('intl');
-    try {
-      await activity(live, 200);
-      const kekBytes = randomBytes(32);
-      const kek = new Kek(kekBytes, 'test');
-      const ctx = contextFor(live, kek, 'intl');
-      await takeBackup(ctx, 'full');
-      const worker = fork(join(import.meta.dirname, 'testing', 'killed-backup-worker.ts'), [], {
-        execArgv: ['--import', 'tsx'], env: { ...process.env, DIR: live.dir, KEK: kekBytes.toString('base64') }, stdio: 'ignore',
-      });
-      const [code, signal] = await once(worker, 'exit') as [number | null, string | null];
-      assert.equal(signal, 'SIGKILL', `the worker exited with ${String(code)} instead of being killed`);
-      const files = readdirSync(join(live.dir, 'backups'));
-      assert.ok(files.some((f) => f.endsWith('.partial')), 'the killed run left staged files');
-      assert.equal(loadCatalog(ctx.targets[0], kek).manifests.length, 1, 'no second backup claims to exist');
-      const next = await takeBackup(ctx, 'incremental');
-      assert.equal(readdirSync(join(live.dir, 'backups')).filter((f) => f.endsWith('.partial')).length, 0);
-      const report = await restoreBackup(ctx, { backupId: next.id }, join(live.dir, 'after-kill.db'), live.signer.publicKeyPem);
-      assert.equal(report.ok, true);
-    } finally {
-      await live.ledger.close();
-      await live.store.close();
-      rmSync(live.dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'leaves no archive that claims to be complete; the next backup cleans up and succeeds',
+    { timeout: 60_000 },
+    async () => {
+      const live = await openLive('intl');
+      try {
+        await activity(live, 200);
+        const kekBytes = randomBytes(32);
+        const kek = new Kek(kekBytes, 'test');
+        const ctx = contextFor(live, kek, 'intl');
+        await takeBackup(ctx, 'full');
+        const worker = fork(join(import.meta.dirname, 'testing', 'killed-backup-worker.ts'), [], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, DIR: live.dir, KEK: kekBytes.toString('base64') },
+          stdio: 'ignore',
+        });
+        const [code, signal] = (await once(worker, 'exit')) as [number | null, string | null];
+        assert.equal(signal, 'SIGKILL', `the worker exited with ${String(code)} instead of being killed`);
+        const files = readdirSync(join(live.dir, 'backups'));
+        assert.ok(
+          files.some((f) => f.endsWith('.partial')),
+          'the killed run left staged files',
+        );
+        assert.equal(loadCatalog(ctx.targets[0], kek).manifests.length, 1, 'no second backup claims to exist');
+        const next = await takeBackup(ctx, 'incremental');
+        assert.equal(readdirSync(join(live.dir, 'backups')).filter((f) => f.endsWith('.partial')).length, 0);
+        const report = await restoreBackup(
+          ctx,
+          { backupId: next.id },
+          join(live.dir, 'after-kill.db'),
+          live.signer.publicKeyPem,
+        );
+        assert.equal(report.ok, true);
+      } finally {
+        await live.ledger.close();
+        await live.store.close();
+        rmSync(live.dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('retention', () => {
@@ -258,7 +377,10 @@ describe('retention', () => {
       }
       const removed = pruneBackups(ctx.targets, kek, 2);
       assert.deepEqual(removed, made.slice(0, 2));
-      assert.deepEqual(loadCatalog(ctx.targets[0], kek).manifests.map((m) => m.id), made.slice(2));
+      assert.deepEqual(
+        loadCatalog(ctx.targets[0], kek).manifests.map((m) => m.id),
+        made.slice(2),
+      );
       const report = await restoreBackup(ctx, { latest: true }, join(live.dir, 'kept.db'), live.signer.publicKeyPem);
       assert.equal(report.ok, true, 'the kept chain still restores after pruning');
     } finally {

@@ -37,9 +37,16 @@ export function checkManifestChain(catalog: Catalog): void {
   catalog.manifests.forEach((manifest, i) => {
     const before = catalog.manifests[i - 1];
     if (before === undefined) return;
-    if (manifest.previous === null || manifest.previous.id !== before.id || manifest.previous.manifestHash !== manifestHash(before)) {
+    if (
+      manifest.previous === null ||
+      manifest.previous.id !== before.id ||
+      manifest.previous.manifestHash !== manifestHash(before)
+    ) {
       const expected = manifest.previous?.id ?? 'nothing';
-      throw new BackupError('backup_chain_broken', `${manifest.id} follows ${expected}, but the catalogue holds ${before.id} before it`);
+      throw new BackupError(
+        'backup_chain_broken',
+        `${manifest.id} follows ${expected}, but the catalogue holds ${before.id} before it`,
+      );
     }
   });
 }
@@ -50,13 +57,18 @@ export function restoreChain(catalog: Catalog, target: BackupManifest): BackupMa
   let current = target;
   while (current.parent !== null) {
     const parent = catalog.byId(current.parent.id);
-    if (parent === undefined) throw new BackupError('backup_chain_broken', `${current.id} needs ${current.parent.id}, which is missing`);
+    if (parent === undefined)
+      throw new BackupError('backup_chain_broken', `${current.id} needs ${current.parent.id}, which is missing`);
     if (manifestHash(parent) !== current.parent.manifestHash) {
-      throw new BackupError('backup_chain_broken', `${current.id} needs ${parent.id}, whose manifest is not the one it was made from`);
+      throw new BackupError(
+        'backup_chain_broken',
+        `${current.id} needs ${parent.id}, whose manifest is not the one it was made from`,
+      );
     }
     chain.unshift(parent);
     current = parent;
-    if (chain.length > 100_000) throw new BackupError('backup_chain_broken', 'the parent chain does not end in a full backup');
+    if (chain.length > 100_000)
+      throw new BackupError('backup_chain_broken', 'the parent chain does not end in a full backup');
   }
   return chain;
 }
@@ -65,6 +77,7 @@ export function restoreChain(catalog: Catalog, target: BackupManifest): BackupMa
 export function backupAt(catalog: Catalog, at: number, now: number): BackupManifest {
   if (at > now) throw new BackupError('backup_not_found', 'the requested time is in the future');
   const found = catalog.manifests.filter((m) => m.createdAt <= at).at(-1);
-  if (found === undefined) throw new BackupError('backup_not_found', 'no backup was made at or before the requested time');
+  if (found === undefined)
+    throw new BackupError('backup_not_found', 'no backup was made at or before the requested time');
   return found;
 }

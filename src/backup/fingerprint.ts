@@ -18,9 +18,17 @@ export async function ledgerFingerprint(db: Queryable): Promise<LedgerFingerprin
   const hash = createHash('sha256');
   let accounts = 0;
   for (let after = ''; ;) {
-    const rows = await db.all('SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts WHERE id > ? ORDER BY id LIMIT ?', [after, accountsPerPage]);
+    const rows = await db.all(
+      'SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts' +
+        ' WHERE id > ? ORDER BY id LIMIT ?',
+      [after, accountsPerPage],
+    );
     for (const r of rows) {
-      hash.update(`${String(r.id)}|${toBigInt(r.debits_posted)}|${toBigInt(r.credits_posted)}|${toBigInt(r.debits_pending)}|${toBigInt(r.credits_pending)}\n`);
+      hash.update(
+        [r.id, r.debits_posted, r.credits_posted, r.debits_pending, r.credits_pending]
+          .map((v, i) => (i === 0 ? String(v) : toBigInt(v).toString()))
+          .join('|') + '\n',
+      );
     }
     accounts += rows.length;
     const last = rows.at(-1);
@@ -40,6 +48,11 @@ export async function ledgerFingerprint(db: Queryable): Promise<LedgerFingerprin
 }
 
 export function sameFingerprint(a: LedgerFingerprint, b: LedgerFingerprint): boolean {
-  return a.accounts === b.accounts && a.balancesHash === b.balancesHash && a.lastJournalSeq === b.lastJournalSeq
-    && a.auditSeq === b.auditSeq && a.auditHead === b.auditHead;
+  return (
+    a.accounts === b.accounts &&
+    a.balancesHash === b.balancesHash &&
+    a.lastJournalSeq === b.lastJournalSeq &&
+    a.auditSeq === b.auditSeq &&
+    a.auditHead === b.auditHead
+  );
 }

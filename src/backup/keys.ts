@@ -6,11 +6,17 @@ import type { CryptoProfile, Kek, SecretKey } from '../crypto/index.ts';
 import { BackupError } from './errors.ts';
 
 function wrappingKey(profile: CryptoProfile, kek: Kek): SecretKey {
-  return profile.importSecretKey(profile.sealAlgorithm, kek.wrappingKeyBytes(profile.hashAlgorithm, `backup-dek ${profile.sealAlgorithm}`));
+  return profile.importSecretKey(
+    profile.sealAlgorithm,
+    kek.wrappingKeyBytes(profile.hashAlgorithm, `backup-dek ${profile.sealAlgorithm}`),
+  );
 }
 
 function manifestKey(profile: CryptoProfile, kek: Kek): SecretKey {
-  return profile.importSecretKey(profile.macAlgorithm, kek.wrappingKeyBytes(profile.hashAlgorithm, `backup-manifest ${profile.macAlgorithm}`));
+  return profile.importSecretKey(
+    profile.macAlgorithm,
+    kek.wrappingKeyBytes(profile.hashAlgorithm, `backup-manifest ${profile.macAlgorithm}`),
+  );
 }
 
 export interface WrappedArchiveKey {
@@ -19,18 +25,38 @@ export interface WrappedArchiveKey {
 }
 
 /** A fresh data key for one archive, and its KEK-wrapped form for the manifest. */
-export function newArchiveKey(profile: CryptoProfile, kek: Kek, archiveId: string): { key: SecretKey; wrapped: WrappedArchiveKey } {
+export function newArchiveKey(
+  profile: CryptoProfile,
+  kek: Kek,
+  archiveId: string,
+): { key: SecretKey; wrapped: WrappedArchiveKey } {
   const key = profile.generateSealKey();
-  const sealed = profile.seal(wrappingKey(profile, kek), profile.exportSecretKey(key), Buffer.from(`anfu-backup-dek:${archiveId}`));
+  const sealed = profile.seal(
+    wrappingKey(profile, kek),
+    profile.exportSecretKey(key),
+    Buffer.from(`anfu-backup-dek:${archiveId}`),
+  );
   return { key, wrapped: { kekId: kek.id, wrapped: sealed.toString('base64') } };
 }
 
-export function openArchiveKey(profile: CryptoProfile, kek: Kek, archiveId: string, wrapped: WrappedArchiveKey): SecretKey {
+export function openArchiveKey(
+  profile: CryptoProfile,
+  kek: Kek,
+  archiveId: string,
+  wrapped: WrappedArchiveKey,
+): SecretKey {
   if (wrapped.kekId !== kek.id) {
-    throw new BackupError('backup_manifest_invalid', `${archiveId}: wrapped under KEK ${wrapped.kekId}, this KEK is ${kek.id} (restore with the KEK of that time)`);
+    throw new BackupError(
+      'backup_manifest_invalid',
+      `${archiveId}: wrapped under KEK ${wrapped.kekId}, this KEK is ${kek.id} (restore with the KEK of that time)`,
+    );
   }
   try {
-    const bytes = profile.open(wrappingKey(profile, kek), Buffer.from(wrapped.wrapped, 'base64'), Buffer.from(`anfu-backup-dek:${archiveId}`));
+    const bytes = profile.open(
+      wrappingKey(profile, kek),
+      Buffer.from(wrapped.wrapped, 'base64'),
+      Buffer.from(`anfu-backup-dek:${archiveId}`),
+    );
     return profile.importSecretKey(profile.sealAlgorithm, bytes);
   } catch {
     throw new BackupError('backup_manifest_invalid', `${archiveId}: the archive key does not unwrap under this KEK`);

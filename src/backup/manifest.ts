@@ -58,13 +58,23 @@ export function signManifest(profile: CryptoProfile, kek: Kek, body: UnsignedMan
 
 /** The hash that the next manifest links to: over the whole manifest, MAC included. */
 export function manifestHash(manifest: BackupManifest): string {
-  return cryptoProfile(manifest.profile).hash(Buffer.from(canonicalize(manifest) ?? '', 'utf8')).toString('hex');
+  return cryptoProfile(manifest.profile)
+    .hash(Buffer.from(canonicalize(manifest) ?? '', 'utf8'))
+    .toString('hex');
 }
 
 function isFileEntry(value: unknown): value is FileEntry {
   const v = value as Partial<FileEntry> | null;
-  return typeof v === 'object' && v !== null && typeof v.name === 'string' && /^[A-Za-z0-9_.-]+$/.test(v.name)
-    && Number.isSafeInteger(v.bytes) && typeof v.hash === 'string' && Number.isSafeInteger(v.chunks) && (v.chunks ?? 0) >= 1;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    /^[A-Za-z0-9_.-]+$/.test(v.name) &&
+    Number.isSafeInteger(v.bytes) &&
+    typeof v.hash === 'string' &&
+    Number.isSafeInteger(v.chunks) &&
+    (v.chunks ?? 0) >= 1
+  );
 }
 
 function isLink(value: unknown): value is ManifestLink | null {
@@ -82,19 +92,37 @@ export function parseManifest(text: string, kek: Kek): BackupManifest {
     throw new BackupError('backup_manifest_invalid', 'the manifest is not JSON');
   }
   const m = value as Partial<BackupManifest>;
-  const shapeOk = typeof m === 'object' && m !== null && m.format === 'anfu-backup-manifest/1'
-    && typeof m.id === 'string' && /^bk_[0-9a-z_]+$/.test(m.id) && backupKinds.includes(m.kind as BackupKind)
-    && m.store === 'sqlite' && (m.profile === 'intl' || m.profile === 'gm') && Number.isSafeInteger(m.createdAt)
-    && isLink(m.parent) && isLink(m.previous) && Number.isSafeInteger(m.pageSize) && Number.isSafeInteger(m.pageCount)
-    && Number.isSafeInteger(m.pagesWritten) && isFileEntry(m.data) && isFileEntry(m.pageHashes)
-    && typeof m.key === 'object' && m.key !== null && typeof m.fingerprint === 'object' && typeof m.mac === 'string';
+  const shapeOk =
+    typeof m === 'object' &&
+    m !== null &&
+    m.format === 'anfu-backup-manifest/1' &&
+    typeof m.id === 'string' &&
+    /^bk_[0-9a-z_]+$/.test(m.id) &&
+    backupKinds.includes(m.kind as BackupKind) &&
+    m.store === 'sqlite' &&
+    (m.profile === 'intl' || m.profile === 'gm') &&
+    Number.isSafeInteger(m.createdAt) &&
+    isLink(m.parent) &&
+    isLink(m.previous) &&
+    Number.isSafeInteger(m.pageSize) &&
+    Number.isSafeInteger(m.pageCount) &&
+    Number.isSafeInteger(m.pagesWritten) &&
+    isFileEntry(m.data) &&
+    isFileEntry(m.pageHashes) &&
+    typeof m.key === 'object' &&
+    m.key !== null &&
+    typeof m.fingerprint === 'object' &&
+    typeof m.mac === 'string';
   if (!shapeOk) throw new BackupError('backup_manifest_invalid', 'the manifest does not have the expected fields');
   const manifest = m as BackupManifest;
   if ((manifest.kind === 'full') !== (manifest.parent === null)) {
     throw new BackupError('backup_manifest_invalid', `${manifest.id}: a full backup has no parent, any other has one`);
   }
   if (!manifestMacValid(cryptoProfile(manifest.profile), kek, canonicalBody(manifest), manifest.mac)) {
-    throw new BackupError('backup_manifest_invalid', `${manifest.id}: the manifest is not authenticated by this KEK (altered, or made under another key)`);
+    throw new BackupError(
+      'backup_manifest_invalid',
+      `${manifest.id}: the manifest is not authenticated by this KEK (altered, or made under another key)`,
+    );
   }
   return manifest;
 }

@@ -54,12 +54,28 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
     mkdirSync(path, { recursive: true, mode: 0o750 });
     chownSync(path, owner.uid, owner.gid);
     const n = i + 1;
-    return [`repo${n}-path=${path}`, `repo${n}-cipher-type=aes-256-cbc`, `repo${n}-cipher-pass=${cipherPassOf(kek)}`,
-      `repo${n}-retention-full=${setup.retentionFull}`].join('\n');
+    return [
+      `repo${n}-path=${path}`,
+      `repo${n}-cipher-type=aes-256-cbc`,
+      `repo${n}-cipher-pass=${cipherPassOf(kek)}`,
+      `repo${n}-retention-full=${setup.retentionFull}`,
+    ].join('\n');
   });
   const text = [
-    '[global]', ...repos, 'start-fast=y', 'compress-type=gz', 'compress-level=3', 'log-level-console=warn', 'log-level-file=off',
-    'archive-async=n', '', `[${setup.stanza}]`, `pg1-path=${setup.pgDataDir}`, `pg1-port=${setup.pgPort}`, `pg1-socket-path=${setup.pgSocketDir}`, '',
+    '[global]',
+    ...repos,
+    'start-fast=y',
+    'compress-type=gz',
+    'compress-level=3',
+    'log-level-console=warn',
+    'log-level-file=off',
+    'archive-async=n',
+    '',
+    `[${setup.stanza}]`,
+    `pg1-path=${setup.pgDataDir}`,
+    `pg1-port=${setup.pgPort}`,
+    `pg1-socket-path=${setup.pgSocketDir}`,
+    '',
   ].join('\n');
   const path = configPathOf(setup);
   writeFileSync(path, text, { mode: 0o600 });
@@ -67,7 +83,11 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
   chownSync(setup.configDir, owner.uid, owner.gid);
 }
 
-async function pgbackrest(setup: PgBackRestSetup, args: readonly string[], timeoutMs = 600_000): Promise<{ stdout: string; stderr: string }> {
+async function pgbackrest(
+  setup: PgBackRestSetup,
+  args: readonly string[],
+  timeoutMs = 600_000,
+): Promise<{ stdout: string; stderr: string }> {
   const command = ['pgbackrest', `--config=${configPathOf(setup)}`, `--stanza=${setup.stanza}`, ...args];
   const asUser = process.getuid?.() === 0 ? ['runuser', '-u', setup.osUser, '--', ...command] : command;
   try {
@@ -75,7 +95,8 @@ async function pgbackrest(setup: PgBackRestSetup, args: readonly string[], timeo
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string; code?: number | string };
     const said = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-    if (e.code === 'ENOENT') throw new BackupError('backup_target_unusable', 'pgbackrest is not installed (apt-get install pgbackrest)');
+    if (e.code === 'ENOENT')
+      throw new BackupError('backup_target_unusable', 'pgbackrest is not installed (apt-get install pgbackrest)');
     throw new BackupError('backup_target_unusable', `pgbackrest ${args.at(-1) ?? ''} failed: ${said}`);
   }
 }
@@ -99,15 +120,20 @@ export interface PgBackupInfo {
 
 /** Takes a backup in every repository (pgBackRest writes one repository per run). */
 export async function pgBackup(setup: PgBackRestSetup, kind: PgBackupKind): Promise<PgBackupInfo> {
-  for (let repo = 1; repo <= setup.repoPaths.length; repo += 1) await pgbackrest(setup, [`--repo=${repo}`, `--type=${kind}`, 'backup']);
+  for (let repo = 1; repo <= setup.repoPaths.length; repo += 1)
+    await pgbackrest(setup, [`--repo=${repo}`, `--type=${kind}`, 'backup']);
   const latest = (await pgBackupList(setup)).at(-1);
   if (latest === undefined) throw new BackupError('backup_not_found', 'pgbackrest reported no backup after taking one');
   return latest;
 }
 
 interface InfoBackup {
-  label: string; type: PgBackupKind; prior: string | null; database?: { repo?: { key?: number } };
-  timestamp: { start: number; stop: number }; info: { size: number; repository: { delta: number } };
+  label: string;
+  type: PgBackupKind;
+  prior: string | null;
+  database?: { repo?: { key?: number } };
+  timestamp: { start: number; stop: number };
+  info: { size: number; repository: { delta: number } };
 }
 
 /** The backups of the primary repository, oldest first. */
@@ -115,8 +141,13 @@ export async function pgBackupList(setup: PgBackRestSetup): Promise<PgBackupInfo
   const { stdout } = await pgbackrest(setup, ['--repo=1', '--output=json', 'info']);
   const stanzas = JSON.parse(stdout) as Array<{ backup?: InfoBackup[] }>;
   return (stanzas[0]?.backup ?? []).map((b) => ({
-    label: b.label, type: b.type, prior: b.prior, startedAt: b.timestamp.start * 1000, stoppedAt: b.timestamp.stop * 1000,
-    sizeBytes: b.info.size, repoSizeBytes: b.info.repository.delta,
+    label: b.label,
+    type: b.type,
+    prior: b.prior,
+    startedAt: b.timestamp.start * 1000,
+    stoppedAt: b.timestamp.stop * 1000,
+    sizeBytes: b.info.size,
+    repoSizeBytes: b.info.repository.delta,
   }));
 }
 
@@ -129,7 +160,8 @@ export async function pgVerify(setup: PgBackRestSetup): Promise<string[]> {
   for (let repo = 1; repo <= setup.repoPaths.length; repo += 1) {
     const { stdout, stderr } = await pgbackrest(setup, [`--repo=${repo}`, '--log-level-console=info', 'verify']);
     for (const line of `${stdout}\n${stderr}`.split('\n')) {
-      if (/invalid|missing|checksum|error|corrupt/i.test(line) && !/:\s*0\b|errors?=0|no error/i.test(line)) problems.push(`repo${repo}: ${line.trim()}`);
+      if (/invalid|missing|checksum|error|corrupt/i.test(line) && !/:\s*0\b|errors?=0|no error/i.test(line))
+        problems.push(`repo${repo}: ${line.trim()}`);
     }
   }
   return problems;
@@ -138,7 +170,12 @@ export async function pgVerify(setup: PgBackRestSetup): Promise<string[]> {
 export type PgRestorePoint = { readonly label: string } | { readonly at: number };
 
 /** Restores into a new, empty data directory (never the live one), to a backup or a point in time. */
-export async function pgRestore(setup: PgBackRestSetup, point: PgRestorePoint, intoDataDir: string, now: number): Promise<PgBackupInfo> {
+export async function pgRestore(
+  setup: PgBackRestSetup,
+  point: PgRestorePoint,
+  intoDataDir: string,
+  now: number,
+): Promise<PgBackupInfo> {
   const backups = await pgBackupList(setup);
   let chosen: PgBackupInfo | undefined;
   if ('label' in point) chosen = backups.find((b) => b.label === point.label);
@@ -146,13 +183,25 @@ export async function pgRestore(setup: PgBackRestSetup, point: PgRestorePoint, i
     if (point.at > now) throw new BackupError('backup_not_found', 'the requested time is in the future');
     chosen = backups.filter((b) => b.stoppedAt <= point.at).at(-1);
   }
-  if (chosen === undefined) throw new BackupError('backup_not_found', 'no backup ends at or before the requested point');
+  if (chosen === undefined)
+    throw new BackupError('backup_not_found', 'no backup ends at or before the requested point');
   mkdirSync(intoDataDir, { recursive: true, mode: 0o700 });
   const owner = ownerIds(setup.pgDataDir);
   chownSync(intoDataDir, owner.uid, owner.gid);
-  const target = 'label' in point
-    ? ['--type=immediate', `--set=${chosen.label}`]
-    : ['--type=time', `--target=${new Date(point.at).toISOString().replace('T', ' ').replace('Z', '+00')}`, `--set=${chosen.label}`];
-  await pgbackrest(setup, [`--pg1-path=${intoDataDir}`, '--target-action=promote', '--archive-mode=off', ...target, 'restore']);
+  const target =
+    'label' in point
+      ? ['--type=immediate', `--set=${chosen.label}`]
+      : [
+          '--type=time',
+          `--target=${new Date(point.at).toISOString().replace('T', ' ').replace('Z', '+00')}`,
+          `--set=${chosen.label}`,
+        ];
+  await pgbackrest(setup, [
+    `--pg1-path=${intoDataDir}`,
+    '--target-action=promote',
+    '--archive-mode=off',
+    ...target,
+    'restore',
+  ]);
   return chosen;
 }

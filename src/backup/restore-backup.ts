@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- the restore target path comes from the operator's command line */
+/* eslint-disable security/detect-non-literal-fs-filename -- the restore path is the operator's */
 // Rebuilds a database from a chain of backups into a NEW file (the live database is never touched),
 // then proves it: SQLite's integrity check, the journal sums to the balances and money is conserved,
 // the audit log verifies against its signed checkpoints, and the ledger fingerprint equals the one
@@ -25,7 +25,11 @@ export interface RestoreReport {
   readonly chain: readonly string[];
   readonly pagesApplied: number;
   readonly integrity: string;
-  readonly fingerprint: { readonly expected: LedgerFingerprint; readonly found: LedgerFingerprint; readonly equal: boolean };
+  readonly fingerprint: {
+    readonly expected: LedgerFingerprint;
+    readonly found: LedgerFingerprint;
+    readonly equal: boolean;
+  };
   readonly ledger: VerifyReport;
   readonly audit: AuditVerification | null;
   readonly problems: readonly string[];
@@ -51,7 +55,10 @@ function intactDataPath(ctx: BackupContext, manifest: BackupManifest): string {
     seen = true;
     if (fileHashOf(path, ctx.profile.hashAlgorithm) === manifest.data.hash) return path;
   }
-  throw new BackupError(seen ? 'backup_archive_corrupt' : 'backup_chain_broken', `${manifest.id}: archive ${seen ? 'altered (hash differs on every target)' : 'missing on every target'}`);
+  throw new BackupError(
+    seen ? 'backup_archive_corrupt' : 'backup_chain_broken',
+    `${manifest.id}: archive ${seen ? 'altered (hash differs on every target)' : 'missing on every target'}`,
+  );
 }
 
 /** Writes each backup's pages over the previous state, oldest first; returns the pages written. */
@@ -64,19 +71,29 @@ function applyChain(ctx: BackupContext, chain: readonly BackupManifest[], path: 
       const record = 4 + manifest.pageSize;
       let carry: Buffer = Buffer.alloc(0);
       let pages = 0;
-      for (const plain of readArchive(intactDataPath(ctx, manifest), manifest.id, ctx.profile, key, manifest.data.chunks)) {
+      for (const plain of readArchive(
+        intactDataPath(ctx, manifest),
+        manifest.id,
+        ctx.profile,
+        key,
+        manifest.data.chunks,
+      )) {
         const bytes: Buffer = carry.length === 0 ? plain : Buffer.concat([carry, plain]);
         let offset = 0;
         for (; offset + record <= bytes.length; offset += record) {
           const pageNumber = bytes.readUInt32BE(offset);
-          if (pageNumber < 1 || pageNumber > manifest.pageCount) throw new BackupError('backup_archive_corrupt', `${manifest.id}: page ${pageNumber} is out of range`);
+          if (pageNumber < 1 || pageNumber > manifest.pageCount)
+            throw new BackupError('backup_archive_corrupt', `${manifest.id}: page ${pageNumber} is out of range`);
           writeSync(fd, bytes, offset + 4, manifest.pageSize, (pageNumber - 1) * manifest.pageSize);
           pages += 1;
         }
         carry = bytes.subarray(offset);
       }
       if (carry.length !== 0 || pages !== manifest.pagesWritten) {
-        throw new BackupError('backup_archive_corrupt', `${manifest.id}: holds ${pages} whole pages, the manifest says ${manifest.pagesWritten}`);
+        throw new BackupError(
+          'backup_archive_corrupt',
+          `${manifest.id}: holds ${pages} whole pages, the manifest says ${manifest.pagesWritten}`,
+        );
       }
       ftruncateSync(fd, manifest.pageCount * manifest.pageSize);
       applied += pages;
@@ -109,8 +126,14 @@ async function verifyRestored(path: string, publicKeyPem: string | undefined) {
   }
 }
 
-export async function restoreBackup(ctx: BackupContext, point: RestorePoint, into: string, publicKeyPem?: string): Promise<RestoreReport> {
-  if (existsSync(into)) throw new BackupError('backup_target_unusable', `${into} exists: restore writes a new file, never over a database`);
+export async function restoreBackup(
+  ctx: BackupContext,
+  point: RestorePoint,
+  into: string,
+  publicKeyPem?: string,
+): Promise<RestoreReport> {
+  if (existsSync(into))
+    throw new BackupError('backup_target_unusable', `${into} exists: restore writes a new file, never over a database`);
   const { chain, target } = chosenBackup(ctx, point);
   const staging = `${into}.partial`;
   rmSync(staging, { force: true });
@@ -127,8 +150,15 @@ export async function restoreBackup(ctx: BackupContext, point: RestorePoint, int
     const ok = problems.length === 0;
     if (ok) renameSync(staging, into);
     return {
-      ok, backupId: target.id, chain: chain.map((m) => m.id), pagesApplied, integrity,
-      fingerprint: { expected: target.fingerprint, found, equal }, ledger: ledgerReport, audit, problems,
+      ok,
+      backupId: target.id,
+      chain: chain.map((m) => m.id),
+      pagesApplied,
+      integrity,
+      fingerprint: { expected: target.fingerprint, found, equal },
+      ledger: ledgerReport,
+      audit,
+      problems,
     };
   } finally {
     rmSync(staging, { force: true });

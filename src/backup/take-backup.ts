@@ -29,7 +29,10 @@ export interface BackupContext {
 }
 
 export function backupId(at: number, suffix: string): string {
-  const stamp = new Date(at).toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
+  const stamp = new Date(at)
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 17);
   return `bk_${stamp}_${suffix}`;
 }
 
@@ -40,7 +43,8 @@ export function loadPageHashes(ctx: BackupContext, manifest: BackupManifest): Bu
   const key = openArchiveKey(ctx.profile, ctx.kek, manifest.id, manifest.key);
   const parts = [...readArchive(path, `${manifest.id}.hashes`, ctx.profile, key, manifest.pageHashes.chunks)];
   const hashes = Buffer.concat(parts);
-  if (hashes.length !== manifest.pageCount * pageHashBytes) throw new BackupError('backup_archive_corrupt', `${manifest.id}: page hashes do not cover every page`);
+  if (hashes.length !== manifest.pageCount * pageHashBytes)
+    throw new BackupError('backup_archive_corrupt', `${manifest.id}: page hashes do not cover every page`);
   return hashes;
 }
 
@@ -48,15 +52,32 @@ function parentFor(ctx: BackupContext, kind: BackupKind): BackupManifest | null 
   const catalog = loadCatalog(ctx.targets[0], ctx.kek);
   checkManifestChain(catalog);
   if (kind === 'full') return null;
-  const parent = kind === 'incremental' ? catalog.manifests.at(-1) : catalog.manifests.filter((m) => m.kind === 'full').at(-1);
-  if (parent === undefined) throw new BackupError('backup_not_found', `no earlier ${kind === 'incremental' ? '' : 'full '}backup: take a full backup first`);
+  const parent =
+    kind === 'incremental' ? catalog.manifests.at(-1) : catalog.manifests.filter((m) => m.kind === 'full').at(-1);
+  if (parent === undefined)
+    throw new BackupError(
+      'backup_not_found',
+      `no earlier ${kind === 'incremental' ? '' : 'full '}backup: take a full backup first`,
+    );
   return parent;
 }
 
-interface Written { data: FileEntry; pageHashes: FileEntry; pageSize: number; pageCount: number; pagesWritten: number }
+interface Written {
+  data: FileEntry;
+  pageHashes: FileEntry;
+  pageSize: number;
+  pageCount: number;
+  pagesWritten: number;
+}
 
 /** Writes the data and page-hash archives from the snapshot, keeping pages that differ from the parent's. */
-function writeArchives(ctx: BackupContext, id: string, snapshotPath: string, parentHashes: Buffer | null, key: ReturnType<typeof newArchiveKey>['key']): Written {
+function writeArchives(
+  ctx: BackupContext,
+  id: string,
+  snapshotPath: string,
+  parentHashes: Buffer | null,
+  key: ReturnType<typeof newArchiveKey>['key'],
+): Written {
   const primary = ctx.targets[0];
   const names = { data: `${id}.data`, hashes: `${id}.hashes` };
   const pages = openPageFile(snapshotPath);
@@ -69,8 +90,10 @@ function writeArchives(ctx: BackupContext, id: string, snapshotPath: string, par
       const hash = pageHash(page);
       hashes.write(hash);
       const offset = (pageNumber - 1) * pageHashBytes;
-      const unchanged = parentHashes !== null && offset + pageHashBytes <= parentHashes.length
-        && parentHashes.subarray(offset, offset + pageHashBytes).equals(hash);
+      const unchanged =
+        parentHashes !== null &&
+        offset + pageHashBytes <= parentHashes.length &&
+        parentHashes.subarray(offset, offset + pageHashBytes).equals(hash);
       if (!unchanged) {
         header.writeUInt32BE(pageNumber);
         data.write(Buffer.concat([header, page]));
@@ -86,7 +109,9 @@ function writeArchives(ctx: BackupContext, id: string, snapshotPath: string, par
     return {
       data: { name: names.data, bytes: d.bytes, hash: d.hash, chunks: d.chunks },
       pageHashes: { name: names.hashes, bytes: h.bytes, hash: h.hash, chunks: h.chunks },
-      pageSize: pages.pageSize, pageCount: pages.pageCount, pagesWritten,
+      pageSize: pages.pageSize,
+      pageCount: pages.pageCount,
+      pagesWritten,
     };
   } catch (error) {
     data.abort();
@@ -116,14 +141,25 @@ export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<
     await snapshotDatabase(ctx.sqlitePath, snapshotPath);
     const snapshot = openStore({ sqlitePath: snapshotPath, databaseUrl: undefined });
     let fingerprint;
-    try { fingerprint = await ledgerFingerprint(snapshot); } finally { await snapshot.close(); }
+    try {
+      fingerprint = await ledgerFingerprint(snapshot);
+    } finally {
+      await snapshot.close();
+    }
     const { key, wrapped } = newArchiveKey(ctx.profile, ctx.kek, id);
     const written = writeArchives(ctx, id, snapshotPath, parentHashes, key);
     const manifest = signManifest(ctx.profile, ctx.kek, {
-      format: 'anfu-backup-manifest/1', id, kind, store: 'sqlite', profile: ctx.profile.name, createdAt,
+      format: 'anfu-backup-manifest/1',
+      id,
+      kind,
+      store: 'sqlite',
+      profile: ctx.profile.name,
+      createdAt,
       parent: parent === null ? null : { id: parent.id, manifestHash: manifestHash(parent) },
       previous: latest === null ? null : { id: latest.id, manifestHash: manifestHash(latest) },
-      ...written, key: wrapped, fingerprint,
+      ...written,
+      key: wrapped,
+      fingerprint,
     });
     const manifestFile = `${id}${manifestSuffix}`;
     writeStaged(primary, manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);

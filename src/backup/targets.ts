@@ -1,10 +1,21 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- target directories come from operator configuration; file names are checked */
+/* eslint-disable security/detect-non-literal-fs-filename -- target folders are configured; file names checked */
 // Where backups are kept. A target stores named files; a file becomes visible under its name only
 // when it is complete (written as `.partial`, fsynced, renamed), and a backup is complete only when
 // its manifest is, which is written last. A killed backup therefore leaves `.partial` files that no
 // listing counts and the next run removes. The directory target is the one built; the interface is
 // what a remote object store would implement.
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BackupError } from './errors.ts';
 
@@ -26,13 +37,18 @@ export interface BackupTarget {
 const fileName = /^[A-Za-z0-9_.-]{1,200}$/;
 
 function checkedName(file: string): string {
-  if (!fileName.test(file) || file.endsWith('.partial')) throw new Error(`bad backup file name ${JSON.stringify(file)}`);
+  if (!fileName.test(file) || file.endsWith('.partial'))
+    throw new Error(`bad backup file name ${JSON.stringify(file)}`);
   return file;
 }
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function directoryTarget(name: string, dir: string): BackupTarget {
@@ -42,7 +58,10 @@ export function directoryTarget(name: string, dir: string): BackupTarget {
     closeSync(openSync(probe, 'w', 0o600));
     rmSync(probe);
   } catch (error) {
-    throw new BackupError('backup_target_unusable', `${name} target ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'cannot write'}`);
+    throw new BackupError(
+      'backup_target_unusable',
+      `${name} target ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'cannot write'}`,
+    );
   }
   const target: BackupTarget = {
     name,
@@ -55,7 +74,8 @@ export function directoryTarget(name: string, dir: string): BackupTarget {
     },
     copyFrom(source, file) {
       const from = source.pathOf(file);
-      if (from === undefined) throw new BackupError('backup_chain_broken', `${file} is missing on target ${source.name}`);
+      if (from === undefined)
+        throw new BackupError('backup_chain_broken', `${file} is missing on target ${source.name}`);
       copyFileSync(from, target.stagingPath(file));
       target.commit(file);
     },
@@ -67,7 +87,10 @@ export function directoryTarget(name: string, dir: string): BackupTarget {
         return undefined;
       }
     },
-    list: () => readdirSync(dir).filter((f) => fileName.test(f) && !f.endsWith('.partial')).sort(),
+    list: () =>
+      readdirSync(dir)
+        .filter((f) => fileName.test(f) && !f.endsWith('.partial'))
+        .sort(),
     remove: (file) => rmSync(join(dir, checkedName(file)), { force: true }),
     removeStaged() {
       for (const f of readdirSync(dir)) if (f.endsWith('.partial')) rmSync(join(dir, f), { force: true });

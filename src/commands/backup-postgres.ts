@@ -6,8 +6,16 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { loadKek } from '../crypto/index.ts';
 import {
-  BackupError, archiveCommandOf, createStanza, pgBackup, pgBackupList, pgRestore, pgVerify, writePgBackRestConfig,
-  type PgBackRestSetup, type PgBackupKind,
+  BackupError,
+  archiveCommandOf,
+  createStanza,
+  pgBackup,
+  pgBackupList,
+  pgRestore,
+  pgVerify,
+  writePgBackRestConfig,
+  type PgBackRestSetup,
+  type PgBackupKind,
 } from '../backup/index.ts';
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -24,8 +32,11 @@ export function postgresSetup(config: Config, values: Targets): PgBackRestSetup 
     configDir: join(primary, 'config'),
     stanza: 'anfu',
     repoPaths: [join(primary, 'repo'), ...(values['second-dir'] === undefined ? [] : [values['second-dir']])],
-    pgDataDir: dataDir, pgPort: port, pgSocketDir: process.env.ANFU_PG_SOCKET_DIR ?? '/var/run/postgresql',
-    osUser: process.env.ANFU_PG_OS_USER ?? 'postgres', retentionFull: 2,
+    pgDataDir: dataDir,
+    pgPort: port,
+    pgSocketDir: process.env.ANFU_PG_SOCKET_DIR ?? '/var/run/postgresql',
+    osUser: process.env.ANFU_PG_OS_USER ?? 'postgres',
+    retentionFull: 2,
   };
 }
 

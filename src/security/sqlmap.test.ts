@@ -16,14 +16,29 @@ import { hasTool, skipUnless } from '../testing/required-tools.ts';
 
 const run = promisify(execFile);
 
-interface Target { readonly name: string; readonly path: string; readonly body?: string; readonly caller: 'anonymous' | 'customer' | 'operator' }
+interface Target {
+  readonly name: string;
+  readonly path: string;
+  readonly body?: string;
+  readonly caller: 'anonymous' | 'customer' | 'operator';
+}
 
 const targets: readonly Target[] = [
   { name: 'account by id (path)', path: '/v1/accounts/acc_1*', caller: 'operator' },
   { name: 'journal page (query)', path: '/v1/accounts/acc_1/journal?limit=10*&cursor=a*', caller: 'operator' },
   { name: 'audit entries (query)', path: '/v1/audit/entries?after=1*&limit=5*', caller: 'operator' },
-  { name: 'transfer (JSON body)', path: '/v1/transfers', body: '{"debitAccountId":"acc_1*","creditAccountId":"acc_2*","amount":"1.00","currency":"CNY"}', caller: 'operator' },
-  { name: 'customer login (JSON body)', path: '/v1/customer-sessions', body: '{"phone":"13800000000*","password":"x*"}', caller: 'anonymous' },
+  {
+    name: 'transfer (JSON body)',
+    path: '/v1/transfers',
+    body: '{"debitAccountId":"acc_1*","creditAccountId":"acc_2*","amount":"1.00","currency":"CNY"}',
+    caller: 'operator',
+  },
+  {
+    name: 'customer login (JSON body)',
+    path: '/v1/customer-sessions',
+    body: '{"phone":"13800000000*","password":"x*"}',
+    caller: 'anonymous',
+  },
   { name: 'payee lookup (query)', path: '/v1/payees/lookup?phone=13800000000*', caller: 'customer' },
   { name: 'payment by id (path)', path: '/v1/payments/pay_1*', caller: 'customer' },
   { name: 'payment history (query)', path: '/v1/payments?limit=5*&cursor=x*', caller: 'customer' },
@@ -44,7 +59,9 @@ for (const kind of testStoreKinds()) {
     const outputDir = mkdtempSync(join(tmpdir(), 'anfu-sqlmap-'));
 
     before(async () => {
-      t = await createIdentityTestApp(kind, { env: { ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_LOG_LEVEL: 'silent' } });
+      t = await createIdentityTestApp(kind, {
+        env: { ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_LOG_LEVEL: 'silent' },
+      });
       customerToken = (await registerThroughApi(t)).accessToken;
       base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     });
@@ -57,8 +74,18 @@ for (const kind of testStoreKinds()) {
       it(`${target.name} as ${target.caller}: nothing injectable, no 5xx`, { timeout: 300_000 }, async () => {
         const token = target.caller === 'operator' ? t.token : target.caller === 'customer' ? customerToken : undefined;
         const args = [
-          '-u', `${base}${target.path}`, '--batch', '--level=1', '--risk=1', '--technique=BEU', '--timeout=10', '--retries=0',
-          '--threads=2', '--disable-coloring', '--flush-session', `--output-dir=${outputDir}`,
+          '-u',
+          `${base}${target.path}`,
+          '--batch',
+          '--level=1',
+          '--risk=1',
+          '--technique=BEU',
+          '--timeout=10',
+          '--retries=0',
+          '--threads=2',
+          '--disable-coloring',
+          '--flush-session',
+          `--output-dir=${outputDir}`,
           ...(token === undefined ? [] : ['-H', `Authorization: Bearer ${token}`]),
           ...(target.body === undefined ? [] : ['--data', target.body, '-H', 'Content-Type: application/json']),
         ];

@@ -6,11 +6,18 @@ import { directoryTarget, takeBackup } from '../index.ts';
 
 const dir = process.env.DIR ?? '';
 const kek = new Kek(Buffer.from(process.env.KEK ?? '', 'base64'), 'test');
-await takeBackup({
-  sqlitePath: join(dir, 'anfu.db'), kek, profile: cryptoProfile('intl'), targets: [directoryTarget('primary', join(dir, 'backups'))],
-  clock: Date.now, randomSuffix: () => 'killed',
-  progress: (step, done, total) => {
-    if (step === 'pages' && done === total) process.kill(process.pid, 'SIGKILL');
+await takeBackup(
+  {
+    sqlitePath: join(dir, 'anfu.db'),
+    kek,
+    profile: cryptoProfile('intl'),
+    targets: [directoryTarget('primary', join(dir, 'backups'))],
+    clock: Date.now,
+    randomSuffix: () => 'killed',
+    progress: (step, done, total) => {
+      if (step === 'pages' && done === total) process.kill(process.pid, 'SIGKILL');
+    },
   },
-}, 'incremental');
+  'incremental',
+);
 process.exit(3);

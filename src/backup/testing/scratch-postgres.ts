@@ -42,21 +42,55 @@ export async function initScratchPostgres(port: number): Promise<ScratchPostgres
   const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
   chownSync(root, uid, gid);
   const dataDir = join(root, 'data');
-  await asPostgres(join(bin, 'initdb'), ['-D', dataDir, '--auth=trust', '--username=postgres', '-E', 'UTF8', '--no-instructions']);
-  appendFileSync(dataDir + '/postgresql.conf', [
-    '', `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${root}'`, 'shared_buffers = 32MB',
-    'max_connections = 40', 'fsync = on', 'wal_level = replica', 'max_wal_senders = 3', '',
-  ].join('\n'));
+  await asPostgres(join(bin, 'initdb'), [
+    '-D',
+    dataDir,
+    '--auth=trust',
+    '--username=postgres',
+    '-E',
+    'UTF8',
+    '--no-instructions',
+  ]);
+  appendFileSync(
+    dataDir + '/postgresql.conf',
+    [
+      '',
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${root}'`,
+      'shared_buffers = 32MB',
+      'max_connections = 40',
+      'fsync = on',
+      'wal_level = replica',
+      'max_wal_senders = 3',
+      '',
+    ].join('\n'),
+  );
   const pg: ScratchPostgres = {
-    root, dataDir, socketDir: root, port,
+    root,
+    dataDir,
+    socketDir: root,
+    port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     async start(dir = dataDir, p = port) {
-      await asPostgres(join(bin, 'pg_ctl'), ['-D', dir, '-o', `-p ${p} -k ${root}`, '-l', join(root, `log-${p}.txt`), '-w', '-t', '120', 'start']);
+      await asPostgres(join(bin, 'pg_ctl'), [
+        '-D',
+        dir,
+        '-o',
+        `-p ${p} -k ${root}`,
+        '-l',
+        join(root, `log-${p}.txt`),
+        '-w',
+        '-t',
+        '120',
+        'start',
+      ]);
     },
     async stop(dir = dataDir) {
       await asPostgres(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']).catch(() => '');
     },
-    psql: (sql, p = port) => asPostgres(join(bin, 'psql'), ['-h', root, '-p', String(p), '-U', 'postgres', '-d', 'postgres', '-XAtc', sql]),
+    psql: (sql, p = port) =>
+      asPostgres(join(bin, 'psql'), ['-h', root, '-p', String(p), '-U', 'postgres', '-d', 'postgres', '-XAtc', sql]),
     async remove() {
       rmSync(root, { recursive: true, force: true });
     },
