@@ -14,6 +14,7 @@ import { Ledger } from './ledger/index.ts';
 import { outboxDispatcherFor } from './events/index.ts';
 import { openPlatformKeyring } from './crypto/platform-keyring.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
+import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
@@ -66,6 +67,8 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
 
   const sweep = setInterval(() => {
     ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
+    // Ended rate windows (src/throttle); a small batch per tick keeps each delete short.
+    store.transaction((tx) => sweepCounters(tx, Date.now())).catch((error: unknown) => app.log.error({ err: error }, 'rate counter sweep failed'));
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.

@@ -2,7 +2,6 @@
 // headers), authentication, the error mapping, OpenAPI, and the route files of each capability.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../config.ts';
@@ -15,6 +14,7 @@ import { identityForPayments } from '../flows/identity-for-payments.ts';
 import type { PaymentIdentity } from '../payments/index.ts';
 import { authorizeCustomer } from './customer-auth.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
 import { loggerOptions } from './logging.ts';
 import { tlsServerOptions, type TlsMaterial } from './tls.ts';
@@ -114,11 +114,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     hsts: { maxAge: 63_072_000, includeSubDomains: true, preload: false },
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", 'https:'], imgSrc: ["'self'", 'data:'] } },
   });
-  await app.register(rateLimit, {
-    max: config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: () => Object.assign(new Error('rate limited'), { statusCode: 429 }),
-  });
+  await registerRateLimit(app, { config, store: options.store, identity, clock });
   await registerOpenApi(app);
 
   trackRoutes(app);

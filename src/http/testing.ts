@@ -42,7 +42,9 @@ export function testKekEnv(env: Record<string, string>): Record<string, string> 
 
 export async function createTestApp(kind: StoreKind, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const { store, release } = await withTestStore(kind);
-  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-app-')), ...testKekEnv(env), ...env });
+  // Request-rate limits are generous unless a test sets its own: tests send many requests from one address.
+  const limits = { ANFU_RATE_LIMIT_PER_MINUTE: '1000000', ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE: '1000000' };
+  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-app-')), ...limits, ...testKekEnv(env), ...env });
   const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
   const ledger = new Ledger({ store });
   const logs: string[] = [];
