@@ -47,6 +47,8 @@ async function customerOfToken(identity: Identity, request: FastifyRequest, now:
 export async function registerRateLimit(app: FastifyInstance, options: { config: Config; store: Store; identity: Identity; clock: () => number }): Promise<void> {
   const { config, store, identity, clock } = options;
   await app.register(rateLimit, {
+    // One app-wide onRequest hook (added below, before authentication), so refused and unknown requests count too.
+    global: false,
     timeWindow: windowMs,
     max: (_request, key) => (key.startsWith('customer:') ? config.customerRateLimitPerMinute : config.rateLimitPerMinute),
     keyGenerator: async (request) => {
@@ -57,4 +59,5 @@ export async function registerRateLimit(app: FastifyInstance, options: { config:
     ...(store.dialect === 'postgres' ? { store: databaseStore(store, clock) } : {}),
     errorResponseBuilder: () => Object.assign(new Error('rate limited'), { statusCode: 429 }),
   });
+  app.addHook('onRequest', app.rateLimit());
 }

@@ -19,7 +19,7 @@ async function customerOf(identity: Identity, principal: CustomerPrincipal): Pro
 }
 
 export async function startTotpEnrolment(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<TotpEnrolment> {
-  const customer = await requireFreshStepUp(identity, principal);
+  const customer = await requireFreshStepUp(identity, principal, meta, 'totp.add');
   const now = identity.clock();
   if (customer.totpState === 'active') throw new AnfuError('totp_already_enrolled', 'remove the enrolled authenticator first');
   const secret = newTotpSecret();
@@ -71,7 +71,7 @@ export async function confirmTotpEnrolment(identity: Identity, principal: Custom
 }
 
 export async function removeTotp(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<void> {
-  const customer = await requireFreshStepUp(identity, principal);
+  const customer = await requireFreshStepUp(identity, principal, meta, 'totp.remove');
   const now = identity.clock();
   if (customer.totpState === 'none') throw new AnfuError('totp_not_enrolled');
   await identity.store.transaction(async (tx) => {

@@ -26,14 +26,17 @@ export async function accountStrength(identity: Identity, customer: CustomerRow)
   return (await unusedRecoveryCodes(identity.store, customer.id)) > 0 ? 2 : 1;
 }
 
-/** Refuses a factor change unless the session proved, recently, a factor as strong as the account's strongest. */
-export async function requireFreshStepUp(identity: Identity, principal: CustomerPrincipal): Promise<CustomerRow> {
+/** Refuses (and audits) a factor change unless the session proved, recently, a factor as strong as the account's strongest. */
+export async function requireFreshStepUp(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta, change: string): Promise<CustomerRow> {
   const customer = await customerById(identity.store, principal.customerId);
   if (customer === undefined) throw new AnfuError('unauthenticated');
   const required = await accountStrength(identity, customer);
   const proven = await sessionStepUp(identity.store, principal.sessionId);
   const now = identity.clock();
   if (proven !== undefined && proven.strength >= required && now - proven.at <= identity.config.stepUpFreshMs) return customer;
+  const stale = proven !== undefined && now - proven.at > identity.config.stepUpFreshMs;
+  const details = { change, reason: 'step_up_required', required: required >= 2 ? 'strong' : 'sms', proven: proven === undefined || stale ? 'none' : proven.strength >= 2 ? 'strong' : proven.strength === 1 ? 'sms' : 'password' };
+  await identity.store.transaction((tx) => auditCustomer(tx, customer.id, { ...meta, deviceId: principal.deviceId }, [{ action: 'customer.factor_change', target: customer.id, outcome: 'denied', details }], now));
   const acceptable = required >= 2 ? ['totp', 'passkey', 'recovery_code'] : ['sms', 'totp', 'passkey', 'recovery_code'];
   throw new AnfuError('step_up_required', `prove a factor again (POST /v1/me/step-up) with one of: ${acceptable.join(', ')}`, { acceptableFactors: acceptable, requiredStrength: required >= 2 ? 'strong' : 'sms' });
 }

@@ -29,7 +29,7 @@ function deviceKeySpki(identity: Identity, publicKeyPem: string): Buffer | undef
 }
 
 export async function issueDeviceCertificate(identity: Identity, principal: CustomerPrincipal, publicKeyPem: string, meta: RequestMeta): Promise<IssuedDeviceCertificate> {
-  await requireFreshStepUp(identity, principal);
+  await requireFreshStepUp(identity, principal, meta, 'device_certificate.add');
   const now = identity.clock();
   const spki = deviceKeySpki(identity, publicKeyPem);
   if (spki === undefined) throw new AnfuError('device_key_invalid', `send an SPKI PEM public key for ${identity.profile.signatureAlgorithms[0] ?? 'the profile'}`);

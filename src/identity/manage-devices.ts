@@ -20,7 +20,7 @@ export async function revokeCustomerDevice(identity: Identity, principal: Custom
   // A certified device is a factor: revoking it is a factor change (a phone-level session cannot remove it).
   const target = await deviceById(identity.store, deviceId);
   const certified = target !== undefined && target.customerId === principal.customerId && target.certificatePem !== null;
-  if (certified) await requireFreshStepUp(identity, principal);
+  if (certified) await requireFreshStepUp(identity, principal, meta, 'device_certificate.remove');
   const now = identity.clock();
   const revoked = await identity.store.transaction(async (tx) => {
     const count = await revokeDevice(tx, deviceId, principal.customerId, now);

@@ -17,8 +17,8 @@ import { customerById, insertPasskey, insertWebauthnChallenge, passkeysOf, takeW
 export const webauthnChallengeTtlMs = 5 * 60_000;
 const rpName = 'Anfu 安付';
 
-export async function passkeyRegistrationOptions(identity: Identity, principal: CustomerPrincipal) {
-  await requireFreshStepUp(identity, principal);
+export async function passkeyRegistrationOptions(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta = { ip: null, userAgent: null }) {
+  await requireFreshStepUp(identity, principal, meta, 'passkey.add');
   const now = identity.clock();
   const existing = await passkeysOf(identity.store, principal.customerId);
   const options = await generateRegistrationOptions({
@@ -32,7 +32,7 @@ export async function passkeyRegistrationOptions(identity: Identity, principal: 
 }
 
 export async function registerPasskey(identity: Identity, principal: CustomerPrincipal, input: { response: RegistrationResponseJSON; label: string; origin: string }, meta: RequestMeta): Promise<{ passkeyId: string }> {
-  await requireFreshStepUp(identity, principal);
+  await requireFreshStepUp(identity, principal, meta, 'passkey.add');
   const now = identity.clock();
   const audit = { ...meta, deviceId: principal.deviceId };
   const outcome = await identity.store.transaction(async (tx) => {

@@ -26,7 +26,7 @@ export function recoveryCodeHash(identity: Pick<Identity, 'profile'>, customerId
 }
 
 export async function generateRecoveryCodes(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<string[]> {
-  await requireFreshStepUp(identity, principal);
+  await requireFreshStepUp(identity, principal, meta, 'recovery_codes.replace');
   const now = identity.clock();
   const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
   await identity.store.transaction(async (tx) => {

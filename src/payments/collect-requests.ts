@@ -47,7 +47,7 @@ export async function collectRequestsOf(q: Queryable, customerId: string, now: n
 
 /** Audits a refused request for money (in its own transaction) and throws the refusal. */
 async function refuseRequest(ctx: PaymentsContext, principal: CustomerPrincipal, code: 'note_invalid', details: Record<string, unknown>, now: number): Promise<never> {
-  await ctx.store.transaction((tx) => appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { reason: code, ...details } }], now));
+  await ctx.store.transaction((tx) => appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { code, ...details } }], now));
   throw new AnfuError(code);
 }
 

@@ -64,7 +64,7 @@ export function customerSelfRoutes(identity: Identity): FastifyPluginAsync {
       schema: { tags, security, summary: 'Generate ten single-use recovery codes (shown once; replaces earlier ones)', response: { 201: Type.Object({ codes: Type.Array(Type.String()) }), ...errors } },
     }, async (request, reply) => reply.status(201).send({ codes: await generateRecoveryCodes(identity, principalOf(request), requestMeta(request)) }));
 
-    app.post('/me/passkeys/options', { ...route, schema: { tags, security, summary: 'WebAuthn registration options for a new passkey', response: { 200: WebauthnJson, ...errors } } }, async (request) => passkeyRegistrationOptions(identity, principalOf(request)));
+    app.post('/me/passkeys/options', { ...route, schema: { tags, security, summary: 'WebAuthn registration options for a new passkey', response: { 200: WebauthnJson, ...errors } } }, async (request) => passkeyRegistrationOptions(identity, principalOf(request), requestMeta(request)));
 
     app.post('/me/passkeys', {
       ...route,
