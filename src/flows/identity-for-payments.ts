@@ -32,7 +32,7 @@ export function identityForPayments(identity: Identity): PaymentIdentity {
       const principal = await authenticateBearer(identity, authorization);
       return principal === undefined ? undefined : { customerId: principal.customerId, deviceId: principal.deviceId, strength: limitTierOf[authenticationStrength(principal)] };
     },
-    verifyStepUp: (input) => verifyPaymentStepUp(identity, input),
+    verifyStepUp: ({ ip, ...input }) => verifyPaymentStepUp(identity, { ...input, meta: { ip: ip ?? null, userAgent: null } }),
     sendStepUpCode: ({ customerId, deviceId, paymentId, summary }) => sendStepUpCode(identity, customerId, { purpose: 'payment', subjectId: paymentId, text: `【安付】支付验证码 {code}，用于${summary}，5分钟内有效。请勿告诉他人。` }, { ip: null, userAgent: null, deviceId }),
     stepUpPasskeyOptions: (customerId, paymentId) => stepUpPasskeyOptions(identity, customerId, { purpose: 'payment', subjectId: paymentId }),
     recentFactorChangeAt: (customerId) => recentFactorChangeAt(identity, customerId),

@@ -4,25 +4,56 @@
 // limits and its order or request for money.
 import { AnfuError } from '../errors.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
-import { paymentById, recordTransition, type CustomerPrincipal, type Payment, type PaymentStepUpFactor, type PaymentsContext } from '../payments/index.ts';
+import {
+  paymentById,
+  recordTransition,
+  type CustomerPrincipal,
+  type Payment,
+  type PaymentStepUpFactor,
+  type PaymentsContext,
+} from '../payments/index.ts';
 import { failPayment, settlePayment } from './settle-payment.ts';
 
-async function challengedPaymentOf(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string): Promise<Payment> {
+async function challengedPaymentOf(
+  ctx: PaymentsContext,
+  principal: CustomerPrincipal,
+  paymentId: string,
+): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
-  if (payment.state !== 'challenged') throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
+  if (payment.state !== 'challenged')
+    throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
   return payment;
 }
 
-export async function resumeChallengedPayment(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string, factor: PaymentStepUpFactor): Promise<Payment> {
+export async function resumeChallengedPayment(
+  ctx: PaymentsContext,
+  principal: CustomerPrincipal,
+  paymentId: string,
+  factor: PaymentStepUpFactor,
+  ip: string | null = null,
+): Promise<Payment> {
   const payment = await challengedPaymentOf(ctx, principal, paymentId);
-  const verdict = await ctx.identity.verifyStepUp({ customerId: principal.customerId, deviceId: principal.deviceId, paymentId, factor });
+  const verdict = await ctx.identity.verifyStepUp({
+    customerId: principal.customerId,
+    deviceId: principal.deviceId,
+    paymentId,
+    factor,
+    ip,
+  });
   if (verdict.outcome === 'exhausted') {
     const current = await paymentById(ctx.store, paymentId);
     if (current?.state === 'challenged') await failPayment(ctx, current, 'step_up_exhausted');
-    throw new AnfuError('step_up_exhausted', verdict.bound === 'day' ? 'too many wrong step-up answers today' : undefined, { paymentId });
+    throw new AnfuError(
+      'step_up_exhausted',
+      verdict.bound === 'day' ? 'too many wrong step-up answers today' : undefined,
+      { paymentId },
+    );
   }
-  if (verdict.outcome === 'failed') throw new AnfuError(factor.kind === 'passkey' ? 'passkey_failed' : 'code_invalid', undefined, { attemptsLeft: verdict.attemptsLeft });
+  if (verdict.outcome === 'failed')
+    throw new AnfuError(factor.kind === 'passkey' ? 'passkey_failed' : 'code_invalid', undefined, {
+      attemptsLeft: verdict.attemptsLeft,
+    });
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
@@ -35,14 +66,27 @@ export async function resumeChallengedPayment(ctx: PaymentsContext, principal: C
 }
 
 /** Sends the SMS code that authorises this one payment; the text names the amount. */
-export async function sendPaymentStepUpCode(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string): Promise<{ codeId: string; expiresAt: number }> {
+export async function sendPaymentStepUpCode(
+  ctx: PaymentsContext,
+  principal: CustomerPrincipal,
+  paymentId: string,
+): Promise<{ codeId: string; expiresAt: number }> {
   const payment = await challengedPaymentOf(ctx, principal, paymentId);
   const summary = `支付 ${formatMajor(payment.amount, currencyOf(payment.currency))} ${payment.currency}`;
-  return ctx.identity.sendStepUpCode({ customerId: principal.customerId, deviceId: principal.deviceId, paymentId, summary });
+  return ctx.identity.sendStepUpCode({
+    customerId: principal.customerId,
+    deviceId: principal.deviceId,
+    paymentId,
+    summary,
+  });
 }
 
 /** WebAuthn options whose challenge only this payment's step-up accepts. */
-export async function paymentStepUpPasskeyOptions(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string): Promise<unknown> {
+export async function paymentStepUpPasskeyOptions(
+  ctx: PaymentsContext,
+  principal: CustomerPrincipal,
+  paymentId: string,
+): Promise<unknown> {
   await challengedPaymentOf(ctx, principal, paymentId);
   return ctx.identity.stepUpPasskeyOptions(principal.customerId, paymentId);
 }

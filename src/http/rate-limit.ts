@@ -24,10 +24,15 @@ function databaseStore(store: Store, clock: () => number) {
   return class DatabaseRateLimitStore {
     incr(key: string, callback: (error: Error | null, result?: StoreResult) => void): void {
       const now = clock();
-      store.transaction(async (tx) => {
-        if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
-        return countHit(tx, `rate:${key}`, windowMs, now);
-      }).then((count) => callback(null, { current: count.hits, ttl: count.resetAt - now }), (error: unknown) => callback(error instanceof Error ? error : new Error('rate limit store failed')));
+      store
+        .transaction(async (tx) => {
+          if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
+          return countHit(tx, `rate:${key}`, windowMs, now);
+        })
+        .then(
+          (count) => callback(null, { current: count.hits, ttl: count.resetAt - now }),
+          (error: unknown) => callback(error instanceof Error ? error : new Error('rate limit store failed')),
+        );
     }
 
     child(): DatabaseRateLimitStore {
@@ -44,13 +49,17 @@ async function customerOfToken(identity: Identity, request: FastifyRequest, now:
   return identity.tokens.verify(token, now)?.customerId;
 }
 
-export async function registerRateLimit(app: FastifyInstance, options: { config: Config; store: Store; identity: Identity; clock: () => number }): Promise<void> {
+export async function registerRateLimit(
+  app: FastifyInstance,
+  options: { config: Config; store: Store; identity: Identity; clock: () => number },
+): Promise<void> {
   const { config, store, identity, clock } = options;
   await app.register(rateLimit, {
     // One app-wide onRequest hook (added below, before authentication), so refused and unknown requests count too.
     global: false,
     timeWindow: windowMs,
-    max: (_request, key) => (key.startsWith('customer:') ? config.customerRateLimitPerMinute : config.rateLimitPerMinute),
+    max: (_request, key) =>
+      key.startsWith('customer:') ? config.customerRateLimitPerMinute : config.rateLimitPerMinute,
     keyGenerator: async (request) => {
       const customerId = await customerOfToken(identity, request, clock());
       return customerId === undefined ? `ip:${request.ip}` : `customer:${customerId}`;

@@ -12,13 +12,25 @@ import { auditCustomer } from './customer-audit.ts';
 import { totpSecretOf } from './enrol-totp.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import type { CustomerPrincipal } from './sessions.ts';
-import { checkStepUpFactor, factorStrength, sendStepUpCode, stepUpPasskeyOptions, type StepUpFactor } from './step-up-factors.ts';
-import { certifiedDeviceCount, factorChangedAt, markFactorChange, recordSessionStepUp, sessionStepUp } from './step-up-store.ts';
+import {
+  checkStepUpFactor,
+  factorStrength,
+  sendStepUpCode,
+  stepUpPasskeyOptions,
+  type StepUpFactor,
+} from './step-up-factors.ts';
+import {
+  certifiedDeviceCount,
+  factorChangedAt,
+  markFactorChange,
+  recordSessionStepUp,
+  sessionStepUp,
+} from './step-up-store.ts';
 import { customerById, passkeysOf, unusedRecoveryCodes, type CustomerRow } from './store.ts';
 
 const dayMs = 24 * 3600_000;
 
-/** The strongest factor the account holds: 2 with an authenticator, passkey, certified device or recovery codes; 1 otherwise (the phone). */
+/** The strongest factor held: 2 with an authenticator, passkey, certified device or recovery codes; 1: the phone. */
 export async function accountStrength(identity: Identity, customer: CustomerRow): Promise<number> {
   if (customer.totpState === 'active') return 2;
   if ((await passkeysOf(identity.store, customer.id)).length > 0) return 2;
@@ -26,44 +38,98 @@ export async function accountStrength(identity: Identity, customer: CustomerRow)
   return (await unusedRecoveryCodes(identity.store, customer.id)) > 0 ? 2 : 1;
 }
 
-/** Refuses (and audits) a factor change unless the session proved, recently, a factor as strong as the account's strongest. */
-export async function requireFreshStepUp(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta, change: string): Promise<CustomerRow> {
+/** Refuses (and audits) a factor change unless the session recently proved a factor as strong as the account's. */
+export async function requireFreshStepUp(
+  identity: Identity,
+  principal: CustomerPrincipal,
+  meta: RequestMeta,
+  change: string,
+): Promise<CustomerRow> {
   const customer = await customerById(identity.store, principal.customerId);
   if (customer === undefined) throw new AnfuError('unauthenticated');
   const required = await accountStrength(identity, customer);
   const proven = await sessionStepUp(identity.store, principal.sessionId);
   const now = identity.clock();
-  if (proven !== undefined && proven.strength >= required && now - proven.at <= identity.config.stepUpFreshMs) return customer;
+  if (proven !== undefined && proven.strength >= required && now - proven.at <= identity.config.stepUpFreshMs)
+    return customer;
   const stale = proven !== undefined && now - proven.at > identity.config.stepUpFreshMs;
-  const details = { change, reason: 'step_up_required', required: required >= 2 ? 'strong' : 'sms', proven: proven === undefined || stale ? 'none' : proven.strength >= 2 ? 'strong' : proven.strength === 1 ? 'sms' : 'password' };
-  await identity.store.transaction((tx) => auditCustomer(tx, customer.id, { ...meta, deviceId: principal.deviceId }, [{ action: 'customer.factor_change', target: customer.id, outcome: 'denied', details }], now));
+  const details = {
+    change,
+    reason: 'step_up_required',
+    required: required >= 2 ? 'strong' : 'sms',
+    proven:
+      proven === undefined || stale
+        ? 'none'
+        : proven.strength >= 2
+          ? 'strong'
+          : proven.strength === 1
+            ? 'sms'
+            : 'password',
+  };
+  await identity.store.transaction((tx) =>
+    auditCustomer(
+      tx,
+      customer.id,
+      { ...meta, deviceId: principal.deviceId },
+      [{ action: 'customer.factor_change', target: customer.id, outcome: 'denied', details }],
+      now,
+    ),
+  );
   const acceptable = required >= 2 ? ['totp', 'passkey', 'recovery_code'] : ['sms', 'totp', 'passkey', 'recovery_code'];
-  throw new AnfuError('step_up_required', `prove a factor again (POST /v1/me/step-up) with one of: ${acceptable.join(', ')}`, { acceptableFactors: acceptable, requiredStrength: required >= 2 ? 'strong' : 'sms' });
+  throw new AnfuError(
+    'step_up_required',
+    `prove a factor again (POST /v1/me/step-up) with one of: ${acceptable.join(', ')}`,
+    { acceptableFactors: acceptable, requiredStrength: required >= 2 ? 'strong' : 'sms' },
+  );
 }
 
-/** In the change's transaction: stamps the cooling-off start; a factor just proven in this session raises its step-up. */
-export async function recordFactorChange(tx: Tx, principal: CustomerPrincipal, provenStrength: number | undefined, now: number): Promise<void> {
+/** In the change's transaction: stamps the cooling-off start; a factor just proven here raises the session step-up. */
+export async function recordFactorChange(
+  tx: Tx,
+  principal: CustomerPrincipal,
+  provenStrength: number | undefined,
+  now: number,
+): Promise<void> {
   await markFactorChange(tx, principal.customerId, now);
   if (provenStrength === undefined) return;
   const current = await sessionStepUp(tx, principal.sessionId);
-  if (current === undefined || current.strength < provenStrength) await recordSessionStepUp(tx, principal.sessionId, provenStrength, current?.at ?? now);
+  if (current === undefined || current.strength < provenStrength)
+    await recordSessionStepUp(tx, principal.sessionId, provenStrength, current?.at ?? now);
 }
 
 export async function recentFactorChangeAt(identity: Identity, customerId: string): Promise<number | undefined> {
   return factorChangedAt(identity.store, customerId);
 }
 
-export async function sendSessionStepUpCode(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<{ codeId: string; expiresAt: number }> {
-  const text = '【安付】安全验证码 {code}，用于修改账户验证方式，5分钟内有效。如非本人操作，请勿告诉任何人并立即联系客服。';
-  return sendStepUpCode(identity, principal.customerId, { purpose: 'factor_change', subjectId: principal.sessionId, text }, { ...meta, deviceId: principal.deviceId });
+export async function sendSessionStepUpCode(
+  identity: Identity,
+  principal: CustomerPrincipal,
+  meta: RequestMeta,
+): Promise<{ codeId: string; expiresAt: number }> {
+  const text =
+    '【安付】安全验证码 {code}，用于修改账户验证方式，5分钟内有效。如非本人操作，请勿告诉任何人并立即联系客服。';
+  return sendStepUpCode(
+    identity,
+    principal.customerId,
+    { purpose: 'factor_change', subjectId: principal.sessionId, text },
+    { ...meta, deviceId: principal.deviceId },
+  );
 }
 
 export async function sessionStepUpPasskeyOptions(identity: Identity, principal: CustomerPrincipal) {
-  return stepUpPasskeyOptions(identity, principal.customerId, { purpose: 'factor_change', subjectId: principal.sessionId });
+  return stepUpPasskeyOptions(identity, principal.customerId, {
+    purpose: 'factor_change',
+    subjectId: principal.sessionId,
+  });
 }
 
 /** POST /me/step-up: proves a factor again in this session. Wrong answers share the customer's daily step-up budget. */
-export async function stepUpSession(identity: Identity, principal: CustomerPrincipal, factor: StepUpFactor, meta: RequestMeta): Promise<{ strength: 'sms' | 'strong' }> {
+export async function stepUpSession(
+  identity: Identity,
+  principal: CustomerPrincipal,
+  factor: StepUpFactor,
+  meta: RequestMeta,
+): Promise<{ strength: 'sms' | 'strong' }> {
   const now = identity.clock();
   const customer = await customerById(identity.store, principal.customerId);
   if (customer === undefined) throw new AnfuError('unauthenticated');
@@ -72,12 +138,36 @@ export async function stepUpSession(identity: Identity, principal: CustomerPrinc
   const bucket = `step-up:customer:${customer.id}`;
   const audit = { ...meta, deviceId: principal.deviceId };
   const outcome = await identity.store.transaction(async (tx) => {
-    const line = (result: 'success' | 'failure' | 'denied', details: Record<string, unknown> = {}) => auditCustomer(tx, customer.id, audit, [{ action: 'customer.session.step_up', target: principal.sessionId, outcome: result, details: { factor: factor.kind, ...details } }], now);
+    const line = (result: 'success' | 'failure' | 'denied', details: Record<string, unknown> = {}) =>
+      auditCustomer(
+        tx,
+        customer.id,
+        audit,
+        [
+          {
+            action: 'customer.session.step_up',
+            target: principal.sessionId,
+            outcome: result,
+            details: { factor: factor.kind, ...details },
+          },
+        ],
+        now,
+      );
     if ((await hitsOf(tx, bucket, dayMs, now)).hits >= identity.config.stepUpFailuresPerDayMax) {
       await line('denied', { reason: 'attempts_exhausted' });
       return 'throttled' as const;
     }
-    if (!(await checkStepUpFactor(identity, tx, customer, { purpose: 'factor_change', subjectId: principal.sessionId }, factor, secret, now))) {
+    if (
+      !(await checkStepUpFactor(
+        identity,
+        tx,
+        customer,
+        { purpose: 'factor_change', subjectId: principal.sessionId },
+        factor,
+        secret,
+        now,
+      ))
+    ) {
       await countHit(tx, bucket, dayMs, now);
       await line('failure');
       return 'failed' as const;
@@ -87,7 +177,8 @@ export async function stepUpSession(identity: Identity, principal: CustomerPrinc
     await line('success');
     return strength;
   });
-  if (outcome === 'throttled') throw new AnfuError('login_throttled', 'too many wrong step-up answers today', { retryAfterSeconds: 3600 });
+  if (outcome === 'throttled')
+    throw new AnfuError('login_throttled', 'too many wrong step-up answers today', { retryAfterSeconds: 3600 });
   if (outcome === 'failed') throw new AnfuError(factor.kind === 'passkey' ? 'passkey_failed' : 'code_invalid');
   return { strength: outcome >= 2 ? 'strong' : 'sms' };
 }

@@ -11,7 +11,9 @@ test('a note is bounded in characters, not UTF-16 units', () => {
 });
 
 test('control, bidi and invisible format characters are refused', () => {
-  for (const bad of ['a\nb', 'a\u0000', 'a\u007f', 'a\u0085']) assert.deepEqual(checkNote(bad), { ok: false, reason: 'control_character' }, JSON.stringify(bad));
-  for (const bad of ['\u202egnp.exe', 'a\u2066b', 'a\u200bb', 'a\u200db', 'a\u00adb', 'a\u{e0041}']) assert.deepEqual(checkNote(bad), { ok: false, reason: 'format_character' }, JSON.stringify(bad));
+  for (const bad of ['a\nb', 'a\u0000', 'a\u007f', 'a\u0085'])
+    assert.deepEqual(checkNote(bad), { ok: false, reason: 'control_character' }, JSON.stringify(bad));
+  for (const bad of ['\u202egnp.exe', 'a\u2066b', 'a\u200bb', 'a\u200db', 'a\u00adb', 'a\u{e0041}'])
+    assert.deepEqual(checkNote(bad), { ok: false, reason: 'format_character' }, JSON.stringify(bad));
   assert.equal(checkNote('午饭 AA · 2 人').ok, true);
 });

@@ -3,7 +3,9 @@
 // direction-changing and invisible format characters that make one text read as another.
 export const noteCharactersMax = 60;
 
-export type NoteCheck = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: 'too_long' | 'control_character' | 'format_character' };
+export type NoteCheck =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reason: 'too_long' | 'control_character' | 'format_character' };
 
 export function checkNote(note: string): NoteCheck {
   const text = note.normalize('NFC');

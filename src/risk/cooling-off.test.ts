@@ -27,5 +27,8 @@ test('a known device whose number is locked for strangers is challenged, never d
   const base = { newDevice: false, newNetwork: false, newRegion: false, recentFailures: 0, attemptsLastHour: 0 };
   assert.equal(decideLogin(base, noon).decision, 'allow');
   const locked = decideLogin({ ...base, lockedForStrangers: true }, noon);
-  assert.deepEqual([locked.decision, locked.reasons, locked.factorStrength], ['challenge', ['locked_for_strangers'], 'any']);
+  assert.deepEqual(
+    [locked.decision, locked.reasons, locked.factorStrength],
+    ['challenge', ['locked_for_strangers'], 'any'],
+  );
 });

@@ -74,7 +74,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post('/payments/:paymentId/step-up', { schema: { tags, summary: 'Resume a challenged payment with a step-up factor (TOTP, an SMS code sent for it, or a passkey); 5 attempts', params: Type.Object({ paymentId: Id('pay') }), body: StepUpBody, response: { 200: PaymentView, ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
-      return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request))));
+      return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)), request.ip));
     });
 
     app.post('/payments/:paymentId/step-up/sms', { schema: { tags, summary: 'Send an SMS code that authorises this challenged payment only', params: Type.Object({ paymentId: Id('pay') }), response: { 202: Type.Object({ codeId: Type.String(), expiresAt: Type.String() }), ...errors } } }, async (request, reply) => {
