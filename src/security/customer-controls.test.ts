@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
 import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
-import { buildApp } from '../http/app.ts';
+import { composeApp } from '../wiring/app.ts';
 import { totpCode } from '../identity/totp.ts';
 import {
   browserDevice,
@@ -18,7 +18,7 @@ import {
   registerThroughApi,
   type IdentityTestApp,
   type RegisteredCustomer,
-} from '../identity/testing.ts';
+} from '../wiring/identity-test-app.ts';
 import { walletOf } from '../payments/index.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
@@ -601,7 +601,7 @@ for (const kind of testStoreKinds()) {
     // On PostgreSQL a second API process on the same database shares the counts.
     const second =
       kind === 'postgres'
-        ? await buildApp({
+        ? await composeApp({
             config: t.config,
             store: t.store,
             ledger: t.ledger,
