@@ -74,6 +74,15 @@ export interface Config {
   readonly customerLoginFailuresMax: number;
   readonly customerLockoutMs: number;
   readonly loginIpFailuresMax: number;
+  /** Customer-side controls (issue 9): step-up bounds, factor changes, throttles of public surfaces. */
+  readonly paymentStepUpFailuresMax: number;
+  readonly stepUpFailuresPerDayMax: number;
+  readonly stepUpFreshMs: number;
+  readonly factorChangeCoolingOffMs: number;
+  readonly factorChangeChallengeMinor: bigint;
+  readonly payeeLookupsPerHourMax: number;
+  readonly collectRequestsPerDayMax: number;
+  readonly customerRateLimitPerMinute: number;
   readonly smsCodeTtlMs: number;
   readonly smsCodeAttemptsMax: number;
   readonly smsResendIntervalMs: number;
@@ -234,7 +243,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     holdTimeoutMsDefault: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_DEFAULT', 7 * 24 * 3600 * 1000, 1000, 90 * 24 * 3600 * 1000),
     holdTimeoutMsMax: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_MAX', 30 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
     bodyLimitBytes: integer(reader, 'ANFU_BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    rateLimitPerMinute: integer(reader, 'ANFU_RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
+    rateLimitPerMinute: integer(reader, 'ANFU_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: flag(reader, 'ANFU_TRUST_PROXY'),
     operatorSessionIdleMs: integer(reader, 'ANFU_OPERATOR_SESSION_IDLE_MS', 15 * 60_000, 60_000, 15 * 60_000),
     operatorSessionAbsoluteMs: integer(reader, 'ANFU_OPERATOR_SESSION_ABSOLUTE_MS', 8 * 3600_000, 60_000, 24 * 3600_000),
@@ -254,6 +263,14 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     customerLoginFailuresMax: integer(reader, 'ANFU_CUSTOMER_LOGIN_FAILURES_MAX', 10, 3, 100),
     customerLockoutMs: integer(reader, 'ANFU_CUSTOMER_LOCKOUT_MS', 30 * 60_000, 60_000, 24 * 3600_000),
     loginIpFailuresMax: integer(reader, 'ANFU_LOGIN_IP_FAILURES_MAX', 100, 5, 1_000_000),
+    paymentStepUpFailuresMax: integer(reader, 'ANFU_PAYMENT_STEP_UP_ATTEMPTS_MAX', 5, 1, 10),
+    stepUpFailuresPerDayMax: integer(reader, 'ANFU_STEP_UP_FAILURES_PER_DAY_MAX', 10, 1, 100),
+    stepUpFreshMs: integer(reader, 'ANFU_STEP_UP_FRESH_MS', 10 * 60_000, 60_000, 60 * 60_000),
+    factorChangeCoolingOffMs: integer(reader, 'ANFU_FACTOR_CHANGE_COOLING_OFF_MS', 24 * 3600_000, 0, 30 * 24 * 3600_000),
+    factorChangeChallengeMinor: minorUnits(reader, 'ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', 100_000n),
+    payeeLookupsPerHourMax: integer(reader, 'ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', 20, 1, 10_000),
+    collectRequestsPerDayMax: integer(reader, 'ANFU_COLLECT_REQUESTS_PER_DAY_MAX', 20, 1, 10_000),
+    customerRateLimitPerMinute: integer(reader, 'ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     smsCodeTtlMs: integer(reader, 'ANFU_SMS_CODE_TTL_MS', 5 * 60_000, 30_000, 15 * 60_000),
     smsCodeAttemptsMax: integer(reader, 'ANFU_SMS_CODE_ATTEMPTS_MAX', 5, 1, 10),
     smsResendIntervalMs: integer(reader, 'ANFU_SMS_RESEND_INTERVAL_MS', 60_000, 0, 3600_000),
@@ -316,7 +333,7 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_HOLD_TIMEOUT_MS_DEFAULT', '604800000', 'how long a hold lasts unless the request says (7 days)'],
   ['ANFU_HOLD_TIMEOUT_MS_MAX', '2592000000', 'the longest hold a request may ask for (30 days)'],
   ['ANFU_BODY_LIMIT_BYTES', '65536', 'largest request body'],
-  ['ANFU_RATE_LIMIT_PER_MINUTE', '60000', 'requests per minute per client address'],
+  ['ANFU_RATE_LIMIT_PER_MINUTE', '600', 'requests per minute per client address, counted in the database on PostgreSQL (every process shares it)'],
   ['ANFU_TRUST_PROXY', 'false', 'take the client address from X-Forwarded-For'],
   ['ANFU_OPERATOR_SESSION_IDLE_MS', '900000', 'an operator session ends after this long without use (15 min, PCI DSS 8.2.8)'],
   ['ANFU_OPERATOR_SESSION_ABSOLUTE_MS', '28800000', 'an operator session ends this long after login, used or not (8 h)'],
@@ -336,6 +353,14 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_CUSTOMER_LOGIN_FAILURES_MAX', '10', 'failed logins on one phone number that lock it (delays double before that)'],
   ['ANFU_CUSTOMER_LOCKOUT_MS', '1800000', 'how long a locked customer login stays locked (30 min)'],
   ['ANFU_LOGIN_IP_FAILURES_MAX', '100', 'failed customer logins from one address that lock the address for ANFU_CUSTOMER_LOCKOUT_MS'],
+  ['ANFU_PAYMENT_STEP_UP_ATTEMPTS_MAX', '5', 'step-up attempts on one challenged payment; the last wrong one fails the payment'],
+  ['ANFU_STEP_UP_FAILURES_PER_DAY_MAX', '10', 'wrong payment step-up answers per customer per day before every step-up is refused'],
+  ['ANFU_STEP_UP_FRESH_MS', '600000', 'how long a proven factor counts as fresh for adding, replacing or removing a factor (10 min)'],
+  ['ANFU_FACTOR_CHANGE_COOLING_OFF_MS', '86400000', 'after a factor change, large payments and withdrawals are challenged this long (24 h)'],
+  ['ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', '100000', 'the amount from which payments and withdrawals are challenged during cooling-off (1,000 CNY)'],
+  ['ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', '20', 'payee lookups (by phone or wallet id) per customer per hour'],
+  ['ANFU_COLLECT_REQUESTS_PER_DAY_MAX', '20', 'requests for money a customer may send per day'],
+  ['ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE', '120', 'API requests per signed-in customer per minute (all their devices and addresses)'],
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],
   ['ANFU_SMS_RESEND_INTERVAL_MS', '60000', 'shortest interval between two SMS codes to one number for one purpose'],

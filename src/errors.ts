@@ -113,6 +113,11 @@ export const problems = {
   device_revoked: { status: 401, title: 'The device has been revoked' },
   step_up_required: { status: 403, title: 'A stronger authentication is required for this action' },
   refresh_token_invalid: { status: 401, title: 'The refresh token is invalid, expired or was already used' },
+  // customer-side controls (issue 9: step-up bounds, factor changes, public-surface throttles)
+  step_up_exhausted: { status: 403, title: 'Too many step-up attempts; the payment was cancelled' },
+  payee_lookup_throttled: { status: 429, title: 'Too many payee lookups; try again later' },
+  collect_request_throttled: { status: 429, title: 'Too many requests for money today; try again tomorrow' },
+  note_invalid: { status: 422, title: 'The note is too long or holds control or direction-changing characters' },
 
   // backups and restores (src/backup)
   backup_archive_corrupt: { status: 422, title: 'A backup archive is damaged: altered, reordered or cut off' },

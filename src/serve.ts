@@ -16,6 +16,7 @@ import { openPlatformKeyring } from './wiring/platform-keyring.ts';
 import { composeApp } from './wiring/app.ts';
 import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
+import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
@@ -68,6 +69,8 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
 
   const sweep = setInterval(() => {
     ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
+    // Ended rate windows (src/throttle); a small batch per tick keeps each delete short.
+    store.transaction((tx) => sweepCounters(tx, Date.now())).catch((error: unknown) => app.log.error({ err: error }, 'rate counter sweep failed'));
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.

@@ -1,14 +1,59 @@
 // A payment that risk control challenged waits in `challenged` until the payer passes a step-up
-// factor; then it is authorised, processed and settled like any other.
+// factor; then it is authorised, processed and settled like any other. Step-up attempts are bounded
+// (identity counts them): the attempt that exhausts them fails the payment, releasing its reserved
+// limits and its order or request for money.
 import { AnfuError } from '../errors.ts';
-import { paymentById, recordTransition, type PayingCustomer, type Payment, type PaymentsContext } from '../payments/index.ts';
-import { settlePayment } from './settle-payment.ts';
+import { formatMajor, currencyOf } from '../money/index.ts';
+import {
+  paymentById,
+  recordTransition,
+  type PayingCustomer,
+  type Payment,
+  type PaymentStepUpFactor,
+  type PaymentsContext,
+} from '../payments/index.ts';
+import { failPayment, settlePayment } from './settle-payment.ts';
 
-export async function resumeChallengedPayment(ctx: PaymentsContext, principal: PayingCustomer, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
+async function challengedPaymentOf(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  paymentId: string,
+): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
-  if (payment.state !== 'challenged') throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
-  if (!(await ctx.identity.verifyStepUp(principal.customerId, factor))) throw new AnfuError('code_invalid');
+  if (payment.state !== 'challenged')
+    throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
+  return payment;
+}
+
+export async function resumeChallengedPayment(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  paymentId: string,
+  factor: PaymentStepUpFactor,
+  ip: string | null = null,
+): Promise<Payment> {
+  const payment = await challengedPaymentOf(ctx, principal, paymentId);
+  const verdict = await ctx.identity.verifyStepUp({
+    customerId: principal.customerId,
+    deviceId: principal.deviceId,
+    paymentId,
+    factor,
+    ip,
+  });
+  if (verdict.outcome === 'exhausted') {
+    const current = await paymentById(ctx.store, paymentId);
+    if (current?.state === 'challenged') await failPayment(ctx, current, 'step_up_exhausted');
+    throw new AnfuError(
+      'step_up_exhausted',
+      verdict.bound === 'day' ? 'too many wrong step-up answers today' : undefined,
+      { paymentId },
+    );
+  }
+  if (verdict.outcome === 'failed')
+    throw new AnfuError(factor.kind === 'passkey' ? 'passkey_failed' : 'code_invalid', undefined, {
+      attemptsLeft: verdict.attemptsLeft,
+    });
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
@@ -18,4 +63,30 @@ export async function resumeChallengedPayment(ctx: PaymentsContext, principal: P
   const processing = await paymentById(ctx.store, paymentId);
   if (processing === undefined) throw new Error('payments invariant: payment vanished');
   return settlePayment(ctx, processing);
+}
+
+/** Sends the SMS code that authorises this one payment; the text names the amount. */
+export async function sendPaymentStepUpCode(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  paymentId: string,
+): Promise<{ codeId: string; expiresAt: number }> {
+  const payment = await challengedPaymentOf(ctx, principal, paymentId);
+  const summary = `支付 ${formatMajor(payment.amount, currencyOf(payment.currency))} ${payment.currency}`;
+  return ctx.identity.sendStepUpCode({
+    customerId: principal.customerId,
+    deviceId: principal.deviceId,
+    paymentId,
+    summary,
+  });
+}
+
+/** WebAuthn options whose challenge only this payment's step-up accepts. */
+export async function paymentStepUpPasskeyOptions(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  paymentId: string,
+): Promise<unknown> {
+  await challengedPaymentOf(ctx, principal, paymentId);
+  return ctx.identity.stepUpPasskeyOptions(principal.customerId, paymentId);
 }

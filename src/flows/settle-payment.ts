@@ -48,6 +48,11 @@ export async function releaseUsage(tx: Tx, payment: Payment): Promise<void> {
   for (const period of ['life', `year:${payment.limitYear}`, `day:${payment.limitDay}`]) await addUsage(tx, payment.payerId, period, -payment.amount);
 }
 
+/** Fails a payment that has not moved money (or whose money was compensated): limits and subject released. */
+export async function failPayment(ctx: PaymentsContext, payment: Payment, code: string): Promise<Payment> {
+  return finishFailed(ctx, payment, code);
+}
+
 async function finishFailed(ctx: PaymentsContext, payment: Payment, code: string): Promise<Payment> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {

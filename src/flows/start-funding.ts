@@ -49,7 +49,11 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
-  const risk = decidePayment({ amountMinor: amount, recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs), deviceAgeMs: device === undefined ? 0 : now - device.createdAt, newPayee: false }, ctx.settings.risk);
+  const factorChangedAt = kind === 'withdrawal' ? await ctx.identity.recentFactorChangeAt(principal.customerId) : undefined;
+  const risk = decidePayment({
+    amountMinor: amount, recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs), deviceAgeMs: device === undefined ? 0 : now - device.createdAt, newPayee: false,
+    sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
+  }, ctx.settings.risk);
   const row: FundingPayment = {
     id: newId('fnd', now), kind, state: 'created', customerId: principal.customerId, cardId: card.id, amount, currency: verified.instruction.currency,
     idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction), failureCode: null, bank: funding.bank,

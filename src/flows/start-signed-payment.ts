@@ -91,7 +91,9 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, amoun
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
   const history = await payerHistory(ctx.store, principal.customerId, payeeId, now - ctx.settings.velocityWindowMs);
+  const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
   return decidePayment({
+    sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
     amountMinor: amount,
     recentPaymentCount: history.recentPaymentCount,
     deviceAgeMs: device === undefined ? 0 : now - device.createdAt,

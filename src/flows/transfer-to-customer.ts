@@ -1,7 +1,9 @@
 // Customer-to-customer transfers: the payer first looks the payee up (by mobile number or wallet id)
 // and sees the masked name; the signed instruction then names the payee's wallet id.
+import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import type { PayingCustomer, PaymentsContext } from '../payments/index.ts';
+import { countHit } from '../throttle/index.ts';
 import { replayOf, startSignedPayment, verifiedInstruction, type SignedRequest, type StartedPayment } from './start-signed-payment.ts';
 
 export interface PayeeConfirmation {
@@ -9,10 +11,25 @@ export interface PayeeConfirmation {
   readonly maskedName: string;
 }
 
-export async function lookUpPayee(ctx: PaymentsContext, principal: PayingCustomer, by: { phone?: string | undefined; walletId?: string | undefined }): Promise<PayeeConfirmation> {
+/**
+ * A lookup tells whether a phone number holds a wallet and whose masked name it is: counted per
+ * customer per hour (shared by every process) and audited, so enumerating numbers is slow and seen.
+ */
+export async function lookUpPayee(ctx: PaymentsContext, principal: PayingCustomer, by: { phone?: string | undefined; walletId?: string | undefined }, ip: string | null = null): Promise<PayeeConfirmation> {
   const id = by.walletId ?? (by.phone === undefined ? undefined : await ctx.identity.customerIdByPhone(by.phone));
-  const customer = id === undefined ? undefined : await ctx.identity.customer(id);
-  if (customer === undefined || customer.status !== 'active') throw new AnfuError('payee_not_found');
+  const found = id === undefined ? undefined : await ctx.identity.customer(id);
+  const customer = found?.status === 'active' ? found : undefined;
+  const now = ctx.clock();
+  const verdict = await ctx.store.transaction(async (tx) => {
+    const count = await countHit(tx, `payee-lookup:${principal.customerId}`, 3600_000, now);
+    const allowed = count.hits <= ctx.settings.payeeLookupsPerHourMax;
+    const outcome = !allowed ? 'denied' : customer === undefined ? 'failure' : 'success';
+    const details = { by: by.walletId === undefined ? 'phone' : 'wallet_id', lookupsThisHour: count.hits, ...(allowed ? {} : { reason: 'throttled' }) };
+    await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'payee.lookup', target: allowed ? (customer?.id ?? null) : null, outcome, details }], now);
+    return { allowed, retryAfterSeconds: Math.ceil((count.resetAt - now) / 1000) };
+  });
+  if (!verdict.allowed) throw new AnfuError('payee_lookup_throttled', undefined, { retryAfterSeconds: verdict.retryAfterSeconds });
+  if (customer === undefined) throw new AnfuError('payee_not_found');
   if (customer.id === principal.customerId) throw new AnfuError('payee_is_payer');
   const maskedName = await ctx.identity.maskedName(customer.id);
   return { walletId: customer.id, maskedName: maskedName ?? '*' };

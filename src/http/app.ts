@@ -2,13 +2,13 @@
 // headers), authentication, the error mapping, OpenAPI, and the route files of each capability.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Permission, Principal } from '../access/index.ts';
 import type { CustomerPrincipal } from '../identity/index.ts';
 import type { AppContext } from './context.ts';
 import { authorizeCustomer } from './customer-auth.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
 import { loggerOptions } from './logging.ts';
 import { tlsServerOptions, type TlsMaterial } from './tls.ts';
@@ -77,11 +77,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     hsts: { maxAge: 63_072_000, includeSubDomains: true, preload: false },
     contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", 'https:'], imgSrc: ["'self'", 'data:'] } },
   });
-  await app.register(rateLimit, {
-    max: config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: () => Object.assign(new Error('rate limited'), { statusCode: 429 }),
-  });
+  await registerRateLimit(app, { config, store: context.store, identity, clock: context.clock });
   await registerOpenApi(app);
 
   trackRoutes(app);

@@ -7,7 +7,8 @@ import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { deliverNotices, recordNotice } from './notices.ts';
 import { maskPhoneNumber } from './phone-number.ts';
-import { requireSecondFactor, type CustomerPrincipal } from './sessions.ts';
+import { recordFactorChange, requireFreshStepUp } from './factor-changes.ts';
+import type { CustomerPrincipal } from './sessions.ts';
 import { customerById, updateCustomer, type CustomerRow } from './store.ts';
 import { checkTotp, newTotpSecret, totpEnrolment, type TotpEnrolment } from './totp.ts';
 
@@ -18,9 +19,8 @@ async function customerOf(identity: Identity, principal: CustomerPrincipal): Pro
 }
 
 export async function startTotpEnrolment(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<TotpEnrolment> {
-  requireSecondFactor(principal);
+  const customer = await requireFreshStepUp(identity, principal, meta, 'totp.add');
   const now = identity.clock();
-  const customer = await customerOf(identity, principal);
   if (customer.totpState === 'active') throw new AnfuError('totp_already_enrolled', 'remove the enrolled authenticator first');
   const secret = newTotpSecret();
   const sealed = await identity.protection.protectCustomer(customer.id, { totpSecret: secret });
@@ -61,6 +61,7 @@ export async function confirmTotpEnrolment(identity: Identity, principal: Custom
       return false;
     }
     await updateCustomer(tx, customer.id, { totp_state: 'active' }, now);
+    await recordFactorChange(tx, principal, 2, now);
     await auditCustomer(tx, customer.id, audit, [{ action: 'customer.totp.confirm', target: customer.id, outcome: 'success' }], now);
     await recordNotice(tx, customer.id, 'factor_added', { factor: 'totp' }, now);
     return true;
@@ -70,12 +71,12 @@ export async function confirmTotpEnrolment(identity: Identity, principal: Custom
 }
 
 export async function removeTotp(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<void> {
-  requireSecondFactor(principal);
+  const customer = await requireFreshStepUp(identity, principal, meta, 'totp.remove');
   const now = identity.clock();
-  const customer = await customerOf(identity, principal);
   if (customer.totpState === 'none') throw new AnfuError('totp_not_enrolled');
   await identity.store.transaction(async (tx) => {
     await updateCustomer(tx, customer.id, { totp_secret_sealed: null, totp_state: 'none', totp_last_step: 0 }, now);
+    await recordFactorChange(tx, principal, undefined, now);
     await auditCustomer(tx, customer.id, { ...meta, deviceId: principal.deviceId }, [{ action: 'customer.totp.remove', target: customer.id, outcome: 'success' }], now);
     await recordNotice(tx, customer.id, 'factor_removed', { factor: 'totp' }, now);
   });

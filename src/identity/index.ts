@@ -21,5 +21,7 @@ export { customerStanding, type CustomerStanding } from './customer-standing.ts'
 export { deviceCredentials, deviceCaCertificatePem, type DeviceCredentials } from './device-credentials.ts';
 export { findCustomerByPhone } from './find-customer-by-phone.ts';
 export { maskedNameOf, maskLegalName } from './masked-name.ts';
-export { verifyPaymentStepUp, type PaymentStepUp } from './verify-payment-step-up.ts';
+export { verifyPaymentStepUp, type PaymentStepUp, type PaymentStepUpVerdict } from './verify-payment-step-up.ts';
+export { sendStepUpCode, stepUpPasskeyOptions, type StepUpFactor } from './step-up-factors.ts';
+export { recentFactorChangeAt, stepUpSession, sendSessionStepUpCode, sessionStepUpPasskeyOptions } from './factor-changes.ts';
 export { checkCharacter as residentIdCheckCharacter } from './resident-id.ts';

@@ -7,7 +7,8 @@ import { AnfuError } from '../errors.ts';
 import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { deliverNotices, recordNotice } from './notices.ts';
-import { requireSecondFactor, type CustomerPrincipal } from './sessions.ts';
+import { recordFactorChange, requireFreshStepUp } from './factor-changes.ts';
+import type { CustomerPrincipal } from './sessions.ts';
 import { customerById, deviceById, setDeviceCertificate } from './store.ts';
 
 export interface IssuedDeviceCertificate {
@@ -28,7 +29,7 @@ function deviceKeySpki(identity: Identity, publicKeyPem: string): Buffer | undef
 }
 
 export async function issueDeviceCertificate(identity: Identity, principal: CustomerPrincipal, publicKeyPem: string, meta: RequestMeta): Promise<IssuedDeviceCertificate> {
-  requireSecondFactor(principal);
+  await requireFreshStepUp(identity, principal, meta, 'device_certificate.add');
   const now = identity.clock();
   const spki = deviceKeySpki(identity, publicKeyPem);
   if (spki === undefined) throw new AnfuError('device_key_invalid', `send an SPKI PEM public key for ${identity.profile.signatureAlgorithms[0] ?? 'the profile'}`);
@@ -37,6 +38,7 @@ export async function issueDeviceCertificate(identity: Identity, principal: Cust
     const count = await setDeviceCertificate(tx, principal.deviceId, { publicKeyPem: identity.profile.exportPublicKey(identity.profile.importPublicKey(publicKeyPem)), certificatePem: issued.certificatePem, serial: issued.serial });
     await auditCustomer(tx, principal.customerId, { ...meta, deviceId: principal.deviceId }, [{ action: 'customer.device.certify', target: principal.deviceId, outcome: count === 1 ? 'success' : 'failure', details: { serial: issued.serial } }], now);
     if (count === 1) await recordNotice(tx, principal.customerId, 'factor_added', { factor: 'device_certificate', deviceId: principal.deviceId }, now);
+    if (count === 1) await recordFactorChange(tx, principal, 2, now);
     return count;
   });
   if (changed !== 1) throw new AnfuError('device_revoked');

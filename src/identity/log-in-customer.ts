@@ -2,6 +2,11 @@
 // password, an unknown phone number and a disabled account is the same `login_failed`, after the same
 // argon2id work, and all three count toward the same throttles. A correct password then meets the
 // login risk rules: allow (a session with one factor), challenge (which factors may complete it), or deny.
+// Lockout is keyed so a stranger cannot lock the owner out: failures from devices the account does not
+// know share one lock per phone number (and one per address), while each known device has its own; a
+// known device keeps working while the number is locked for strangers, with a second factor asked.
+// Failures against many numbers from one address are credential stuffing: an event, and the address is
+// locked.
 import { raiseSecurityEvent } from '../access/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -14,6 +19,8 @@ import { recordNotice } from './notices.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password-hashing.ts';
 import { parsePhoneNumber } from './phone-number.ts';
 import { createSession, type IssuedSession } from './sessions.ts';
+import { distinctFailedSubjectsFrom, insertLoginFailureSource } from './step-up-store.ts';
+import type { Tx } from '../store/index.ts';
 import {
   clearThrottle, customerWhere, devicesOf, insertChallenge, insertDevice, insertLoginHistory, loginHistorySummary, passkeysOf, saveThrottleState, throttleStates, touchDevice,
   unusedRecoveryCodes, updateCustomer, type CustomerRow, type DeviceRow,
@@ -27,13 +34,31 @@ export type LoginResult =
   | { readonly kind: 'challenge'; readonly challengeId: string; readonly factors: readonly string[]; readonly reasons: readonly string[]; readonly expiresAt: number; readonly nonce: string };
 
 interface Subjects {
+  /** Unknown devices: the phone number's shared lock; a known device: its own. */
   readonly phone: string;
+  /** The client address, for unknown devices only (an owner's device is not locked out by a neighbour behind the same NAT). */
   readonly address: string | undefined;
+  /** The lock that strangers' failures build on this phone number (read to ask known devices for a second factor). */
+  readonly strangers: string;
+  readonly phoneIndexHex: string;
+}
+
+/** The minutes within which failures against distinct phone numbers from one address count as stuffing. */
+const stuffingWindowMs = 10 * 60_000;
+
+async function subjectsOf(identity: Identity, phone: string, customer: CustomerRow | undefined, device: DeviceAttributes, meta: RequestMeta): Promise<Subjects> {
+  const phoneIndexHex = (await identity.protection.phoneIndex(phone)).toString('hex');
+  const strangers = `phone:${phoneIndexHex}`;
+  const fingerprint = deviceFingerprint(identity.profile, device, meta.userAgent);
+  const known = customer === undefined ? undefined : (await devicesOf(identity.store, customer.id)).find((d) => d.status === 'active' && d.fingerprintHash.equals(fingerprint));
+  if (known !== undefined) return { phone: `${strangers}:device:${known.id}`, address: undefined, strangers, phoneIndexHex };
+  return { phone: strangers, address: meta.ip === null ? undefined : `ip:${meta.ip}`, strangers, phoneIndexHex };
 }
 
 async function refuseIfThrottled(identity: Identity, subjects: Subjects, meta: RequestMeta, now: number): Promise<Map<string, ThrottleState>> {
-  const states = await throttleStates(identity.store, [subjects.phone, ...(subjects.address === undefined ? [] : [subjects.address])]);
-  const waits = [...states.values()].map((state) => throttleDecision(state, now)).filter((d) => !d.allowed);
+  const states = await throttleStates(identity.store, [...new Set([subjects.phone, subjects.strangers, ...(subjects.address === undefined ? [] : [subjects.address])])]);
+  const binding = [subjects.phone, ...(subjects.address === undefined ? [] : [subjects.address])];
+  const waits = binding.map((subject) => throttleDecision(states.get(subject), now)).filter((d) => !d.allowed);
   if (waits.length === 0) return states;
   const retryAfterMs = Math.max(...waits.map((d) => (d.allowed ? 0 : d.retryAfterMs)));
   await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [{ action: 'customer.login', target: null, outcome: 'denied', details: { reason: 'throttled' } }], now));
@@ -52,11 +77,25 @@ async function recordFailure(identity: Identity, customer: CustomerRow | undefin
       addressLocked = address.locked;
     }
     if (customer !== undefined) await insertLoginHistory(tx, { customerId: customer.id, deviceId: null, ip: meta.ip, network: null, outcome: 'failure', at: now });
-    await auditCustomer(tx, customer?.id ?? null, meta, [{ action: 'customer.login', target: customer?.id ?? null, outcome: 'failure', details: { reason: 'bad_credentials', failures: phone.failures } }], now);
+    const knownDevice = subjects.phone !== subjects.strangers;
+    await auditCustomer(tx, customer?.id ?? null, meta, [{ action: 'customer.login', target: customer?.id ?? null, outcome: 'failure', details: { reason: 'bad_credentials', failures: phone.failures, knownDevice } }], now);
     if (phone.locked || addressLocked) {
-      await raiseSecurityEvent(tx, { type: 'brute_force', source: meta.ip, subject: customer?.id ?? 'unregistered-phone', details: { channel: 'customer_login', failures: phone.failures, addressLocked }, quietMs: config.customerLockoutMs }, now);
+      await raiseSecurityEvent(tx, { type: 'brute_force', source: meta.ip, subject: customer?.id ?? 'unregistered-phone', details: { channel: 'customer_login', failures: phone.failures, addressLocked, knownDevice }, quietMs: config.customerLockoutMs }, now);
     }
+    if (subjects.address !== undefined) await detectStuffing(identity, tx, subjects, meta, now);
   });
+}
+
+/** Like operator stuffing (src/access): failures against `credentialStuffingAccountsMax` numbers from one address. */
+async function detectStuffing(identity: Identity, tx: Tx, subjects: Subjects, meta: RequestMeta, now: number): Promise<void> {
+  const source = meta.ip ?? 'unknown';
+  await insertLoginFailureSource(tx, source, subjects.phoneIndexHex, now);
+  const accounts = await distinctFailedSubjectsFrom(tx, source, now - stuffingWindowMs);
+  if (accounts < identity.config.credentialStuffingAccountsMax || subjects.address === undefined) return;
+  const lockedUntil = now + identity.config.customerLockoutMs;
+  await saveThrottleState(tx, subjects.address, { failures: accounts, lastFailureAt: now, blockedUntil: lockedUntil });
+  const raised = await raiseSecurityEvent(tx, { type: 'credential_stuffing', source, details: { channel: 'customer_login', accounts, windowMs: stuffingWindowMs, addressLockedMs: identity.config.customerLockoutMs }, quietMs: stuffingWindowMs }, now);
+  if (raised !== undefined) await auditCustomer(tx, null, meta, [{ action: 'customer.login.source_lock', target: null, outcome: 'success', details: { reason: 'credential_stuffing', accounts } }], now);
 }
 
 /** The second factors this customer could complete a challenge with, under the risk decision. */
@@ -70,7 +109,7 @@ async function acceptableFactors(identity: Identity, customer: CustomerRow, devi
   return ['sms', ...strong, ...recovery];
 }
 
-async function assessLogin(identity: Identity, customer: CustomerRow, device: DeviceAttributes, meta: RequestMeta, now: number) {
+async function assessLogin(identity: Identity, customer: CustomerRow, device: DeviceAttributes, meta: RequestMeta, now: number, lockedForStrangers: boolean) {
   const fingerprint = deviceFingerprint(identity.profile, device, meta.userAgent);
   const known = (await devicesOf(identity.store, customer.id)).find((d) => d.status === 'active' && d.fingerprintHash.equals(fingerprint));
   const history = await loginHistorySummary(identity.store, customer.id, now);
@@ -80,8 +119,10 @@ async function assessLogin(identity: Identity, customer: CustomerRow, device: De
     newDevice: known === undefined,
     newNetwork: networks !== undefined && !seen.some(([network]) => network === networks.network),
     newRegion: networks !== undefined && !seen.some(([, region]) => region === networks.region),
-    recentFailures: history.failures24h,
-    attemptsLastHour: history.attemptsLastHour,
+    // Strangers' failures are answered by a second factor on a known device, not by refusing its owner.
+    recentFailures: lockedForStrangers ? 0 : history.failures24h,
+    attemptsLastHour: lockedForStrangers ? 0 : history.attemptsLastHour,
+    lockedForStrangers,
   }, now);
   return { fingerprint, known, networks, risk, factors: await acceptableFactors(identity, customer, known, risk) };
 }
@@ -126,15 +167,17 @@ export async function logInCustomer(identity: Identity, input: { phone: string; 
   const now = identity.clock();
   const phone = parsePhoneNumber(input.phone);
   if (phone === undefined) throw new AnfuError('phone_number_invalid');
-  const subjects: Subjects = { phone: `phone:${(await identity.protection.phoneIndex(phone)).toString('hex')}`, address: meta.ip === null ? undefined : `ip:${meta.ip}` };
-  const states = await refuseIfThrottled(identity, subjects, meta, now);
   const customer = await customerWhere(identity.store, await identity.protection.lookupCustomer('phone', phone));
+  const subjects = await subjectsOf(identity, phone, customer, input.device, meta);
+  const states = await refuseIfThrottled(identity, subjects, meta, now);
   const passwordOk = await verifyPassword(customer?.passwordHash ?? (await dummyHash(identity.argon2)), input.password.normalize('NFKC'));
   if (customer === undefined || !passwordOk || customer.status !== 'active') {
     await recordFailure(identity, customer, subjects, states, meta, now);
     throw new AnfuError('login_failed');
   }
-  const assessment = await assessLogin(identity, customer, input.device, meta, now);
+  const strangersLock = states.get(subjects.strangers);
+  const lockedForStrangers = subjects.phone !== subjects.strangers && strangersLock !== undefined && strangersLock.blockedUntil > now;
+  const assessment = await assessLogin(identity, customer, input.device, meta, now, lockedForStrangers);
   const rehash = needsRehash(customer.passwordHash, identity.argon2) ? await hashPassword(input.password.normalize('NFKC'), identity.argon2) : undefined;
   const result = await persistLogin(identity, customer, assessment, { rehash, phoneSubject: subjects.phone, device: input.device }, meta, now);
   if (result === undefined) throw new AnfuError('login_denied', 'sign-in from this device and place was refused; contact customer service if it was you');

@@ -10,14 +10,15 @@ import type { Tx } from '../store/index.ts';
 import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { deliverNotices, recordNotice } from './notices.ts';
-import { requireSecondFactor, type CustomerPrincipal } from './sessions.ts';
+import { recordFactorChange, requireFreshStepUp } from './factor-changes.ts';
+import type { CustomerPrincipal } from './sessions.ts';
 import { customerById, insertPasskey, insertWebauthnChallenge, passkeysOf, takeWebauthnChallenge, updatePasskeyCounter } from './store.ts';
 
 export const webauthnChallengeTtlMs = 5 * 60_000;
 const rpName = 'Anfu 安付';
 
-export async function passkeyRegistrationOptions(identity: Identity, principal: CustomerPrincipal) {
-  requireSecondFactor(principal);
+export async function passkeyRegistrationOptions(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta = { ip: null, userAgent: null }) {
+  await requireFreshStepUp(identity, principal, meta, 'passkey.add');
   const now = identity.clock();
   const existing = await passkeysOf(identity.store, principal.customerId);
   const options = await generateRegistrationOptions({
@@ -31,7 +32,7 @@ export async function passkeyRegistrationOptions(identity: Identity, principal: 
 }
 
 export async function registerPasskey(identity: Identity, principal: CustomerPrincipal, input: { response: RegistrationResponseJSON; label: string; origin: string }, meta: RequestMeta): Promise<{ passkeyId: string }> {
-  requireSecondFactor(principal);
+  await requireFreshStepUp(identity, principal, meta, 'passkey.add');
   const now = identity.clock();
   const audit = { ...meta, deviceId: principal.deviceId };
   const outcome = await identity.store.transaction(async (tx) => {
@@ -46,6 +47,7 @@ export async function registerPasskey(identity: Identity, principal: CustomerPri
     const { credential } = verification.registrationInfo;
     const passkeyId = newId('pky', now);
     await insertPasskey(tx, { id: passkeyId, customerId: principal.customerId, credentialId: credential.id, publicKey: Buffer.from(credential.publicKey), counter: credential.counter, transports: credential.transports ?? [], label: input.label, createdAt: now });
+    await recordFactorChange(tx, principal, 2, now);
     await auditCustomer(tx, principal.customerId, audit, [{ action: 'customer.passkey.register', target: passkeyId, outcome: 'success' }], now);
     await recordNotice(tx, principal.customerId, 'factor_added', { factor: 'passkey', passkeyId }, now);
     return passkeyId;

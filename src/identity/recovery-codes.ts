@@ -6,7 +6,8 @@ import type { Tx } from '../store/index.ts';
 import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { deliverNotices, recordNotice } from './notices.ts';
-import { requireSecondFactor, type CustomerPrincipal } from './sessions.ts';
+import { recordFactorChange, requireFreshStepUp } from './factor-changes.ts';
+import type { CustomerPrincipal } from './sessions.ts';
 import { customerById, replaceRecoveryCodes, useRecoveryCode } from './store.ts';
 
 export const recoveryCodeCount = 10;
@@ -25,11 +26,12 @@ export function recoveryCodeHash(identity: Pick<Identity, 'profile'>, customerId
 }
 
 export async function generateRecoveryCodes(identity: Identity, principal: CustomerPrincipal, meta: RequestMeta): Promise<string[]> {
-  requireSecondFactor(principal);
+  await requireFreshStepUp(identity, principal, meta, 'recovery_codes.replace');
   const now = identity.clock();
   const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
   await identity.store.transaction(async (tx) => {
     await replaceRecoveryCodes(tx, principal.customerId, codes.map((code) => recoveryCodeHash(identity, principal.customerId, code)), now);
+    await recordFactorChange(tx, principal, undefined, now);
     await auditCustomer(tx, principal.customerId, { ...meta, deviceId: principal.deviceId }, [{ action: 'customer.recovery_codes.generate', target: principal.customerId, outcome: 'success', details: { count: codes.length } }], now);
     await recordNotice(tx, principal.customerId, 'factor_added', { factor: 'recovery_codes' }, now);
   });

@@ -9,6 +9,8 @@ import type { Tx } from '../store/index.ts';
 import { auditCustomer } from './customer-audit.ts';
 import type { Identity, RequestMeta } from './identity.ts';
 import { recordNotice } from './notices.ts';
+import { strengthOf } from './step-up-factors.ts';
+import { recordSessionStepUp } from './step-up-store.ts';
 import { endSessions, extendSession, insertRefreshToken, insertSession, liveSession, refreshTokenByHash, sessionById, spendRefreshToken } from './store.ts';
 
 export const refreshTokenPrefix = 'anfu_cr_';
@@ -46,6 +48,8 @@ export async function createSession(identity: Identity, tx: Tx, input: { custome
   const sessionId = newId('ses', now);
   const factors = [...new Set(input.factors)];
   await insertSession(tx, { id: sessionId, customerId: input.customerId, deviceId: input.deviceId, factors, deviceSigned: input.deviceSigned, ip: input.ip, createdAt: now, expiresAt: now + identity.config.customerRefreshTokenTtlMs });
+  // The login's own factors count as a fresh step-up for a while (factor-changes.ts).
+  await recordSessionStepUp(tx, sessionId, Math.max(strengthOf(factors), input.deviceSigned ? 2 : 0), now);
   const refreshToken = newRefreshToken();
   await insertRefreshToken(tx, refreshHash(identity, refreshToken), sessionId, now);
   const accessTokenExpiresAt = now + identity.config.customerAccessTokenTtlMs;

@@ -5,6 +5,8 @@ import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../store/index.ts';
+import { countHit } from '../throttle/index.ts';
+import { checkNote } from './customer-note.ts';
 import type { PayingCustomer } from './payment-identity.ts';
 import type { PaymentsContext } from './payments-context.ts';
 
@@ -43,18 +45,33 @@ export async function collectRequestsOf(q: Queryable, customerId: string, now: n
   return rows.map((r) => collectFromRow(r, now));
 }
 
+/** Audits a refused request for money (in its own transaction) and throws the refusal. */
+async function refuseRequest(ctx: PaymentsContext, principal: PayingCustomer, code: 'note_invalid', details: Record<string, unknown>, now: number): Promise<never> {
+  await ctx.store.transaction((tx) => appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { code, ...details } }], now));
+  throw new AnfuError(code);
+}
+
 export async function requestMoney(ctx: PaymentsContext, principal: PayingCustomer, input: { payerId: string; amount: bigint; currency: string; note: string; ttlMs: number }): Promise<CollectRequest> {
   if (input.payerId === principal.customerId) throw new AnfuError('payee_is_payer');
   if (input.amount <= 0n || input.amount > ctx.settings.amountMaxMinor) throw new AnfuError('invalid_amount');
+  const now = ctx.clock();
+  const note = checkNote(input.note);
+  if (!note.ok) return refuseRequest(ctx, principal, 'note_invalid', { reason: note.reason }, now);
   const payer = await ctx.identity.customer(input.payerId);
   if (payer === undefined || payer.status !== 'active') throw new AnfuError('payee_not_found');
-  const now = ctx.clock();
   const id = newId('col', now);
   const expiresAt = now + Math.min(Math.max(input.ttlMs, 60_000), ctx.settings.orderTtlMsMax);
-  await ctx.store.transaction(async (tx) => {
+  const allowed = await ctx.store.transaction(async (tx) => {
+    const { hits } = await countHit(tx, `collect-request:${principal.customerId}`, 24 * 3600_000, now);
+    if (hits > ctx.settings.collectRequestsPerDayMax) {
+      await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { reason: 'throttled', payer: input.payerId, requestsToday: hits } }], now);
+      return false;
+    }
     await tx.run("INSERT INTO collect_requests (id, requester_id, payer_id, amount, currency, note, state, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)", [id, principal.customerId, input.payerId, input.amount, input.currency, input.note, expiresAt, now]);
     await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: id, outcome: 'success', details: { payer: input.payerId, amount: input.amount.toString(), currency: input.currency } }], now);
+    return true;
   });
+  if (!allowed) throw new AnfuError('collect_request_throttled');
   const created = await collectRequestById(ctx.store, id, now);
   if (created === undefined) throw new Error('payments invariant: request for money vanished');
   return created;

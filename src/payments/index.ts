@@ -4,7 +4,7 @@ export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, t
 export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type LimitTier } from './payment-limits.ts';
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
 export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
-export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type PayingCustomer } from './payment-identity.ts';
+export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type PayingCustomer, type PaymentStepUpFactor, type PaymentStepUpVerdict } from './payment-identity.ts';
 export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
 export { recordTransition, recordCreation, transitionAuditEvent, creationAuditEvent, type TransitionActor } from './record-transition.ts';
 export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';

@@ -18,8 +18,7 @@ export interface PaymentDevice {
   readonly createdAt: number;
 }
 
-/** The authenticated customer of a payments request: who, from which device, at which limit tier
- * (identity's own CustomerPrincipal is the session itself). */
+/** The authenticated customer of a request (identity's session). */
 export interface PayingCustomer {
   readonly customerId: string;
   readonly deviceId: string;
@@ -37,6 +36,22 @@ export interface PaymentIdentity {
   maskedName(customerId: string): Promise<string | undefined>;
   /** Checks a bearer credential of a customer session. */
   authenticate(authorization: string | undefined): Promise<PayingCustomer | undefined>;
-  /** Checks a step-up factor (TOTP or SMS code) presented to resume a challenged payment. */
-  verifyStepUp(customerId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<boolean>;
+  /** Checks a step-up factor presented to resume a challenged payment; attempts are bounded (identity counts them). */
+  verifyStepUp(input: { customerId: string; deviceId: string; paymentId: string; factor: PaymentStepUpFactor; ip?: string | null }): Promise<PaymentStepUpVerdict>;
+  /** Sends an SMS code bound to one payment; `summary` says what it authorises (amount and payee). */
+  sendStepUpCode(input: { customerId: string; deviceId: string; paymentId: string; summary: string }): Promise<{ codeId: string; expiresAt: number }>;
+  /** WebAuthn options for a passkey assertion bound to one payment. */
+  stepUpPasskeyOptions(customerId: string, paymentId: string): Promise<unknown>;
+  /** When the customer last added, replaced or removed a factor (risk challenges large payments for a while after). */
+  recentFactorChangeAt(customerId: string): Promise<number | undefined>;
 }
+
+export type PaymentStepUpFactor =
+  | { readonly kind: 'totp'; readonly code: string }
+  | { readonly kind: 'sms'; readonly codeId: string; readonly code: string }
+  | { readonly kind: 'passkey'; readonly response: never; readonly origin: string };
+
+export type PaymentStepUpVerdict =
+  | { readonly outcome: 'passed' }
+  | { readonly outcome: 'failed'; readonly attemptsLeft: number }
+  | { readonly outcome: 'exhausted'; readonly bound: 'payment' | 'day' };

@@ -19,6 +19,9 @@ export interface PaymentSettings {
   readonly orderTtlMsMax: number;
   /** Risk velocity window. */
   readonly velocityWindowMs: number;
+  /** Public-surface throttles per customer (issue 9): payee lookups per hour, requests for money per day. */
+  readonly payeeLookupsPerHourMax: number;
+  readonly collectRequestsPerDayMax: number;
 }
 
 export interface PaymentsContext {
@@ -42,11 +45,13 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
       dayTwoFactorsMinor: config.limitDayTwoFactorsMinor,
       dayWeakMinor: config.limitDayWeakMinor,
     },
-    risk: paymentRiskThresholds,
+    risk: { ...paymentRiskThresholds, factorChangeCoolingOffMs: config.factorChangeCoolingOffMs, factorChangeChallengeAmountMinor: config.factorChangeChallengeMinor },
     refundApprovalMinor: config.refundApprovalMinor,
     merchantRequestWindowMs: config.merchantRequestWindowMs,
     merchantFeeBpsDefault: config.merchantFeeBpsDefault,
     orderTtlMsMax: config.orderTtlMsMax,
     velocityWindowMs: 3600_000,
+    payeeLookupsPerHourMax: config.payeeLookupsPerHourMax,
+    collectRequestsPerDayMax: config.collectRequestsPerDayMax,
   };
 }

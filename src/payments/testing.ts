@@ -51,7 +51,10 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
     customerIdByPhone: async (phone) => phones.get(phone),
     maskedName: async (id) => (customers.has(id) ? '*三' : undefined),
     authenticate: async (header) => (header?.startsWith('Bearer ') === true ? sessions.get(header.slice(7)) : undefined),
-    verifyStepUp: async (_id, factor) => factor.code === identity.stepUpCode,
+    verifyStepUp: async ({ factor }) => ('code' in factor && factor.code === identity.stepUpCode ? { outcome: 'passed' } : { outcome: 'failed', attemptsLeft: 1 }),
+    sendStepUpCode: async () => ({ codeId: 'suc_test', expiresAt: Date.now() + 300_000 }),
+    stepUpPasskeyOptions: async () => ({}),
+    recentFactorChangeAt: async () => undefined,
     async addCustomer(options = {}) {
       const at = options.now ?? Date.now();
       const customer: PaymentCustomer = { id: newId('cus', at), accountClass: options.accountClass ?? 'III', status: 'active', createdAt: at - 365 * 86_400_000 };

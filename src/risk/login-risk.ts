@@ -13,9 +13,11 @@ export interface LoginFeatures {
   readonly recentFailures: number;
   /** Login attempts (any outcome) on the account in the last hour. */
   readonly attemptsLastHour: number;
+  /** Strangers' failures have locked the account's password for unknown devices; this known device still gets in with a second factor. */
+  readonly lockedForStrangers?: boolean;
 }
 
-export type LoginRiskReason = 'new_device' | 'new_network' | 'new_region' | 'unusual_hour' | 'recent_failures' | 'velocity';
+export type LoginRiskReason = 'new_device' | 'new_network' | 'new_region' | 'unusual_hour' | 'recent_failures' | 'velocity' | 'locked_for_strangers';
 
 export interface LoginRule {
   readonly reason: LoginRiskReason;
@@ -38,6 +40,7 @@ export const loginRules: readonly LoginRule[] = [
   { reason: 'unusual_hour', weight: 15, fires: (_, hour) => hour >= 1 && hour < 5 },
   { reason: 'recent_failures', weight: 20, fires: (f) => f.recentFailures >= 3 },
   { reason: 'velocity', weight: 50, fires: (f) => f.attemptsLastHour >= 20 },
+  { reason: 'locked_for_strangers', weight: 30, fires: (f) => f.lockedForStrangers === true },
 ];
 
 export const loginThresholds = { challenge: 30, strongFactor: 60, deny: 100 } as const;

@@ -10,6 +10,8 @@ export interface PaymentFeatures {
   readonly deviceAgeMs: number;
   /** The payer has never paid this payee (customer or merchant) successfully. */
   readonly newPayee: boolean;
+  /** Milliseconds since the payer last added, replaced or removed a factor; undefined = never. */
+  readonly sinceFactorChangeMs?: number | undefined;
 }
 
 export interface PaymentRiskThresholds {
@@ -20,6 +22,9 @@ export interface PaymentRiskThresholds {
   readonly newDeviceMs: number;
   /** A new payee with an amount at or above this is challenged. */
   readonly newPayeeChallengeAmountMinor: bigint;
+  /** After a factor change, amounts at or above `factorChangeChallengeAmountMinor` are challenged for this long. */
+  readonly factorChangeCoolingOffMs: number;
+  readonly factorChangeChallengeAmountMinor: bigint;
 }
 
 export const paymentRiskThresholds: PaymentRiskThresholds = {
@@ -29,13 +34,20 @@ export const paymentRiskThresholds: PaymentRiskThresholds = {
   velocityDenyCount: 100,
   newDeviceMs: 24 * 3600_000,
   newPayeeChallengeAmountMinor: 200_000n,
+  factorChangeCoolingOffMs: 24 * 3600_000,
+  factorChangeChallengeAmountMinor: 100_000n,
 };
 
-export type PaymentRiskReason = 'amount_high' | 'amount_extreme' | 'velocity_high' | 'velocity_extreme' | 'new_device' | 'new_payee_large_amount';
+export type PaymentRiskReason = 'amount_high' | 'amount_extreme' | 'velocity_high' | 'velocity_extreme' | 'new_device' | 'new_payee_large_amount' | 'recent_factor_change';
 
 export interface PaymentRiskDecision {
   readonly decision: 'allow' | 'challenge' | 'deny';
   readonly reasons: readonly PaymentRiskReason[];
+}
+
+/** A factor was added, replaced or removed recently: whoever changed it may not be the owner yet. */
+function inCoolingOff(features: PaymentFeatures, thresholds: PaymentRiskThresholds): boolean {
+  return features.sinceFactorChangeMs !== undefined && features.sinceFactorChangeMs < thresholds.factorChangeCoolingOffMs;
 }
 
 export function decidePayment(features: PaymentFeatures, thresholds: PaymentRiskThresholds = paymentRiskThresholds): PaymentRiskDecision {
@@ -47,6 +59,7 @@ export function decidePayment(features: PaymentFeatures, thresholds: PaymentRisk
   else if (features.recentPaymentCount >= thresholds.velocityChallengeCount) challenge.push('velocity_high');
   if (features.deviceAgeMs < thresholds.newDeviceMs) challenge.push('new_device');
   if (features.newPayee && features.amountMinor >= thresholds.newPayeeChallengeAmountMinor) challenge.push('new_payee_large_amount');
+  if (inCoolingOff(features, thresholds) && features.amountMinor >= thresholds.factorChangeChallengeAmountMinor) challenge.push('recent_factor_change');
   if (deny.length > 0) return { decision: 'deny', reasons: [...deny, ...challenge] };
   if (challenge.length > 0) return { decision: 'challenge', reasons: challenge };
   return { decision: 'allow', reasons: [] };

@@ -2,7 +2,8 @@
 // capability through its door: customers, devices with their certificates, the device CA, payee
 // lookup by phone, masked names, customer sessions and payment step-up. Built once per app.
 import {
-  authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, verifyPaymentStepUp,
+  authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, recentFactorChangeAt,
+  sendStepUpCode, stepUpPasskeyOptions, verifyPaymentStepUp,
   type AuthenticationStrength as SessionStrength, type Identity,
 } from '../identity/index.ts';
 import type { LimitTier, PaymentIdentity } from '../payments/index.ts';
@@ -31,6 +32,9 @@ export function identityForPayments(identity: Identity): PaymentIdentity {
       const principal = await authenticateBearer(identity, authorization);
       return principal === undefined ? undefined : { customerId: principal.customerId, deviceId: principal.deviceId, strength: limitTierOf[authenticationStrength(principal)] };
     },
-    verifyStepUp: (customerId, factor) => verifyPaymentStepUp(identity, { customerId, deviceId: null, paymentId: null, factor }),
+    verifyStepUp: ({ ip, ...input }) => verifyPaymentStepUp(identity, { ...input, meta: { ip: ip ?? null, userAgent: null } }),
+    sendStepUpCode: ({ customerId, deviceId, paymentId, summary }) => sendStepUpCode(identity, customerId, { purpose: 'payment', subjectId: paymentId, text: `【安付】支付验证码 {code}，用于${summary}，5分钟内有效。请勿告诉他人。` }, { ip: null, userAgent: null, deviceId }),
+    stepUpPasskeyOptions: (customerId, paymentId) => stepUpPasskeyOptions(identity, customerId, { purpose: 'payment', subjectId: paymentId }),
+    recentFactorChangeAt: (customerId) => recentFactorChangeAt(identity, customerId),
   };
 }

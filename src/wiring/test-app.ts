@@ -68,8 +68,10 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const { store, release } = await withTestStore(kind);
   const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix ?? 'anfu-app-'));
+  // Request-rate limits are generous unless a test sets its own: tests send many requests from one address.
+  const limits = { ANFU_RATE_LIMIT_PER_MINUTE: '1000000', ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE: '1000000' };
   const config = loadConfig({
-    ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: dataDir, ...testKekEnv(env), ...env,
+    ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: dataDir, ...limits, ...testKekEnv(env), ...env,
   });
   const clock = options.clock ?? Date.now;
   const keyringClock = options.clockedKeyring === true ? { clock } : {};

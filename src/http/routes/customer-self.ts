@@ -2,11 +2,12 @@
 // passkeys, device certificate, devices, sessions and security notices. Every route needs a customer
 // access token; the use cases ask for a second factor where the change is sensitive.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import {
   addVerificationSource, changePassword, confirmTotpEnrolment, customerProfile, endSession, generateRecoveryCodes, issueDeviceCertificate, listDevices, listNotices, listSessions,
-  passkeyRegistrationOptions, registerPasskey, removeTotp, revokeCustomerDevice, startTotpEnrolment, type CustomerPrincipal, type Identity,
+  passkeyRegistrationOptions, registerPasskey, removeTotp, revokeCustomerDevice, sendSessionStepUpCode, sessionStepUpPasskeyOptions, startTotpEnrolment, stepUpSession,
+  type CustomerPrincipal, type Identity, type StepUpFactor,
 } from '../../identity/index.ts';
 import { requestMeta } from '../customer-auth.ts';
 import { customerSecurity } from '../schemas.ts';
@@ -64,7 +65,7 @@ export function customerSelfRoutes(identity: Identity): FastifyPluginAsync {
       schema: { tags, security, summary: 'Generate ten single-use recovery codes (shown once; replaces earlier ones)', response: { 201: Type.Object({ codes: Type.Array(Type.String()) }), ...errors } },
     }, async (request, reply) => reply.status(201).send({ codes: await generateRecoveryCodes(identity, principalOf(request), requestMeta(request)) }));
 
-    app.post('/me/passkeys/options', { ...route, schema: { tags, security, summary: 'WebAuthn registration options for a new passkey', response: { 200: WebauthnJson, ...errors } } }, async (request) => passkeyRegistrationOptions(identity, principalOf(request)));
+    app.post('/me/passkeys/options', { ...route, schema: { tags, security, summary: 'WebAuthn registration options for a new passkey', response: { 200: WebauthnJson, ...errors } } }, async (request) => passkeyRegistrationOptions(identity, principalOf(request), requestMeta(request)));
 
     app.post('/me/passkeys', {
       ...route,
@@ -83,7 +84,38 @@ export function customerSelfRoutes(identity: Identity): FastifyPluginAsync {
     });
 
     registerDeviceAndSessionRoutes(app, identity);
+    registerStepUpRoutes(app, identity);
   };
+}
+
+const StepUpBody = Type.Object({
+  kind: Type.String({ enum: ['sms', 'totp', 'passkey', 'recovery_code'] }), code: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+  codeId: Type.Optional(Type.String({ pattern: '^suc_[0-9a-z]{26}$' })), response: Type.Optional(WebauthnJson),
+}, { additionalProperties: false });
+
+function stepUpFactorOf(identity: Identity, body: Static<typeof StepUpBody>, request: FastifyRequest): StepUpFactor {
+  const code = body.code ?? '';
+  switch (body.kind) {
+    case 'sms': return { kind: 'sms', codeId: body.codeId ?? '', code };
+    case 'totp': return { kind: 'totp', code };
+    case 'recovery_code': return { kind: 'recovery_code', code };
+    default: return { kind: 'passkey', response: body.response as never, origin: webauthnOrigin(identity, request) };
+  }
+}
+
+/** Step-up within a session: what adding, replacing or removing a factor needs when the login is no longer fresh. */
+function registerStepUpRoutes(app: Parameters<FastifyPluginAsync>[0], identity: Identity): void {
+  app.post('/me/step-up', {
+    ...route,
+    schema: { tags, security, summary: 'Prove a factor again in this session (needed to add, replace or remove a factor)', body: StepUpBody, response: { 200: Type.Object({ strength: Type.String() }), ...errors } },
+  }, async (request) => stepUpSession(identity, principalOf(request), stepUpFactorOf(identity, request.body as Static<typeof StepUpBody>, request), requestMeta(request)));
+
+  app.post('/me/step-up/sms', { ...route, schema: { tags, security, summary: 'Send an SMS code for a step-up in this session', response: { 202: Type.Object({ codeId: Type.String(), expiresAt: Type.String() }), ...errors } } }, async (request, reply) => {
+    const sent = await sendSessionStepUpCode(identity, principalOf(request), requestMeta(request));
+    return reply.status(202).send({ codeId: sent.codeId, expiresAt: iso(sent.expiresAt) });
+  });
+
+  app.post('/me/step-up/passkey-options', { ...route, schema: { tags, security, summary: 'WebAuthn options for a step-up in this session', response: { 200: WebauthnJson, ...errors } } }, async (request) => sessionStepUpPasskeyOptions(identity, principalOf(request)));
 }
 
 function registerDeviceAndSessionRoutes(app: Parameters<FastifyPluginAsync>[0], identity: Identity): void {

@@ -5,17 +5,28 @@ import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { lookUpPayee, transferToCustomer } from '../../flows/transfer-to-customer.ts';
 import { payOrder } from '../../flows/pay-order.ts';
-import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
+import { paymentStepUpPasskeyOptions, resumeChallengedPayment, sendPaymentStepUpCode } from '../../flows/resume-challenged-payment.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
-import { instructionOf, listPayments, orderByCode, paymentById, paymentStates, transitionsOf } from '../../payments/index.ts';
+import { instructionOf, listPayments, orderByCode, paymentById, paymentStates, transitionsOf, type PaymentStepUpFactor } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
 import { IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
+import { webauthnOrigin } from './identity.ts';
 import { fundingRoutes } from './payment-funding.ts';
 import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
 
 const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['payments'];
+const StepUpBody = Type.Object({
+  kind: Type.String({ enum: ['totp', 'sms', 'passkey'] }), code: Type.Optional(Type.String({ pattern: '^[0-9]{6,8}$' })), codeId: Type.Optional(Type.String({ pattern: '^suc_[0-9a-z]{26}$' })),
+  response: Type.Optional(Type.Object({}, { additionalProperties: true })),
+}, { additionalProperties: false });
+
+function stepUpFactorOf(body: Static<typeof StepUpBody>, origin: string): PaymentStepUpFactor {
+  if (body.kind === 'passkey') return { kind: 'passkey', response: (body.response ?? {}) as never, origin };
+  if (body.kind === 'sms') return { kind: 'sms', codeId: body.codeId ?? '', code: body.code ?? '' };
+  return { kind: 'totp', code: body.code ?? '' };
+}
 
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -29,7 +40,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post('/payees/lookup', { schema: { tags, summary: 'Find a payee by mobile number or wallet id; shows the masked name for confirmation', body: Type.Object({ phone: Type.Optional(Type.String({ maxLength: 20 })), walletId: Type.Optional(Id('cus')) }, { additionalProperties: false }), response: { 200: Type.Object({ walletId: Type.String(), maskedName: Type.String() }), ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
-      return lookUpPayee(ctx, await customerOf(ctx, request), request.body as { phone?: string; walletId?: string });
+      return lookUpPayee(ctx, await customerOf(ctx, request), request.body as { phone?: string; walletId?: string }, request.ip);
     });
 
     app.post('/payments/transfers', { schema: { tags, summary: 'Transfer to another customer with a signed instruction', headers: IdempotencyHeaders, body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
@@ -50,9 +61,20 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
       return started(reply, await payOrder(ctx, await customerOf(ctx, request), (request.params as { orderId: string }).orderId, signed(request)));
     });
 
-    app.post('/payments/:paymentId/step-up', { schema: { tags, summary: 'Resume a challenged payment with a step-up factor', params: Type.Object({ paymentId: Id('pay') }), body: Type.Object({ kind: Type.String({ enum: ['totp', 'sms'] }), code: Type.String({ pattern: '^[0-9]{6,8}$' }) }, { additionalProperties: false }), response: { 200: PaymentView, ...errors } } }, async (request) => {
+    app.post('/payments/:paymentId/step-up', { schema: { tags, summary: 'Resume a challenged payment with a step-up factor (TOTP, an SMS code sent for it, or a passkey); 5 attempts', params: Type.Object({ paymentId: Id('pay') }), body: StepUpBody, response: { 200: PaymentView, ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
-      return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, request.body as { kind: 'totp' | 'sms'; code: string }));
+      return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)), request.ip));
+    });
+
+    app.post('/payments/:paymentId/step-up/sms', { schema: { tags, summary: 'Send an SMS code that authorises this challenged payment only', params: Type.Object({ paymentId: Id('pay') }), response: { 202: Type.Object({ codeId: Type.String(), expiresAt: Type.String() }), ...errors } } }, async (request, reply) => {
+      const ctx = paymentsContextOf(context);
+      const sent = await sendPaymentStepUpCode(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId);
+      return reply.status(202).send({ codeId: sent.codeId, expiresAt: new Date(sent.expiresAt).toISOString() });
+    });
+
+    app.post('/payments/:paymentId/step-up/passkey-options', { schema: { tags, summary: 'WebAuthn options for answering this payment’s step-up with a passkey', params: Type.Object({ paymentId: Id('pay') }), response: { 200: Type.Object({}, { additionalProperties: true }), ...errors } } }, async (request) => {
+      const ctx = paymentsContextOf(context);
+      return paymentStepUpPasskeyOptions(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId);
     });
 
     app.get('/payments', { schema: { tags, summary: "The customer's payments, newest first", querystring: Type.Object({ state: Type.Optional(Type.String({ enum: [...paymentStates] })), kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })), cursor: Type.Optional(Id('pay')), limit: PageLimit(200) }, { additionalProperties: false }), response: { 200: PaymentPage, ...errors } } }, async (request) => {

@@ -1,0 +1,2 @@
+// Throttling's door: fixed-window counters shared across processes through the store.
+export { countHit, hitsOf, sweepCounters, windowStartOf, type WindowCount } from './counters.ts';
