@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig, settings, ConfigError, type Config } from './config.ts';
 import { migrate, openStore, type Store } from './store/index.ts';
 import { Ledger } from './ledger/index.ts';
-import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
 import { describeDemo, seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
 import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
@@ -11,6 +10,7 @@ import { bankSimCommand } from './banks/index.ts';
 import { keysCommand } from './crypto/keys-command.ts';
 import { proveInstructionCommand } from './payments/prove-instruction-command.ts';
 import { operatorsCommand } from './access/operators-command.ts';
+import { tokensCommand } from './access/tokens-command.ts';
 
 const usage = `anfu — secure electronic payment platform
 
@@ -21,8 +21,9 @@ commands:
   migrate                   apply database migrations and exit
   demo                      seed the demo data (once) and print the account ids
   verify                    prove the ledger: journal sums to balances, money conserved per currency
-  tokens create --name N --role R   issue an operator API token (printed once)
-  operators create-admin --name N [--force]   create an administrator (password + TOTP printed once)
+  tokens create --operator O --name N [--days D] | list [--all] | revoke ID|--all
+                            operator API tokens: issue (printed once, expires), list, revoke
+  operators create-admin --name N [--force]   bootstrap an administrator (one-time enrolment code printed)
   keys list | rotate --purpose P | rewrap [--purpose P]   data keys: list, rotate, re-encrypt and retire
   config                    print the configuration reference
   verify-audit --file F --public-key P   verify an exported audit log offline (no --file: the live database)
@@ -46,6 +47,9 @@ const flagOptions = {
   name: { type: 'string' },
   role: { type: 'string' },
   force: { type: 'boolean' },
+  operator: { type: 'string' },
+  days: { type: 'string' },
+  all: { type: 'boolean' },
   purpose: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...auditFlagOptions,
@@ -104,15 +108,7 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     return report.ok ? 0 : 1;
   },
-  async tokens(config, args, values) {
-    if (args[0] !== 'create' || typeof values.name !== 'string' || !operatorRoles.includes(values.role as OperatorRole)) {
-      console.error(`usage: anfu tokens create --name NAME --role ${operatorRoles.join('|')}`);
-      return 2;
-    }
-    const issued = await withStore(config(), (store) => issueApiToken(store, { name: values.name as string, role: values.role as OperatorRole }, Date.now()));
-    console.log(`token ${issued.id} (shown once, store it safely):\n${issued.token}`);
-    return 0;
-  },
+  tokens: (config, args, values) => tokensCommand(config(), args, values),
   keys: (config, args, values) => keysCommand(config(), args, values),
   operators: (config, args, values) => operatorsCommand(config(), args, values),
   async config() {

@@ -1,9 +1,16 @@
 // Operator access: operators and roles, sessions with MFA, API tokens, least-privilege permissions,
 // maker–checker approvals, security events and incidents.
-export { issueApiToken, authenticateApiToken, revokeApiToken, countApiTokens, operatorRoles, type OperatorRole, type Principal, type IssuedToken } from './api-tokens.ts';
+export {
+  issueApiToken, authenticateApiToken, revokeApiToken, listApiTokens, tokenLifetimeMs, tokenTtlDaysDefault, operatorRoles,
+  type OperatorRole, type Principal, type IssuedToken, type IssueTokenOutcome, type RevokeTokenOutcome, type ApiTokenRow,
+} from './api-tokens.ts';
 export { permissions, roleHolds, isPermission, type Permission } from './permissions.ts';
-export { systemActor, type Actor } from './actor.ts';
-export { createOperator, createFirstAdministrator, operatorNamePattern, type CreatedOperator } from './create-operator.ts';
+export { systemActor, credentialOf, type Actor } from './actor.ts';
+export {
+  createOperator, createFirstAdministrator, renewEnrolmentCode, operatorNamePattern, enrolmentCodePattern, bootstrapAdministratorsMax, type CreatedOperator, type EnrolmentPolicy,
+} from './create-operator.ts';
+export { enrolOperator, operatorPasswordLengthMin, totpSecretPattern, type EnrolmentInput, type EnrolmentOutcome } from './enrol-operator.ts';
+export { directMovementRefusal, isPlatformAccount } from './platform-accounts.ts';
 export { logInOperator, type LoginOutcome } from './log-in-operator.ts';
 export { logOutOperator } from './sessions.ts';
 export { listOperatorViews, type OperatorView } from './list-operators.ts';
@@ -16,5 +23,5 @@ export {
   openIncident, linkSecurityEvent, recordIncidentEntry, closeIncident, incidentDetail, listIncidents, incidentClassifications, incidentEntryKinds, playbooks,
   type IncidentDetail, type IncidentOutcome, type IncidentClassification, type PostIncidentReview, type OpenIncidentInput,
 } from './incidents.ts';
-export { totpCodeAt } from './totp.ts';
+export { totpCodeAt, newTotpSecret } from './totp.ts';
 export { totpSecretsWith, sealPlaintextTotpSecrets, type TotpSecrets } from './totp-secrets.ts';

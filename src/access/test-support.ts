@@ -12,7 +12,10 @@ import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { withTestStore, type StoreKind } from '../store/testing.ts';
-import { createOperator, issueApiToken, systemActor, totpCodeAt, type CreatedOperator, type OperatorRole } from './index.ts';
+import { totpCodeAt, type OperatorRole } from './index.ts';
+import { enrolledTestOperator, testOperatorToken, type TestOperator } from './test-operators.ts';
+
+export type { TestOperator };
 
 export interface AccessTestApp {
   readonly app: App;
@@ -22,14 +25,13 @@ export interface AccessTestApp {
   /** The app's clock; move it with `advance`. */
   now(): number;
   advance(ms: number): void;
-  operator(role: OperatorRole, name?: string): Promise<CreatedOperator>;
-  login(operator: CreatedOperator, ip?: string): Promise<string>;
+  /** An operator enrolled through the real enrolment path, with the password and TOTP secret it chose. */
+  operator(role: OperatorRole, name?: string): Promise<TestOperator>;
+  login(operator: TestOperator, ip?: string): Promise<string>;
   apiToken(role: OperatorRole): Promise<string>;
   auditRows(action: string): Promise<{ actor_type: string; actor_id: string | null; target: string | null; outcome: string; details: Record<string, unknown>; ip: string | null }[]>;
   close(): Promise<void>;
 }
-
-let serial = 0;
 
 export async function createAccessTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<AccessTestApp> {
   const { store, release } = await withTestStore(kind);
@@ -47,11 +49,7 @@ export async function createAccessTestApp(kind: StoreKind, env: Record<string, s
     advance(ms) {
       now += ms;
     },
-    async operator(role, name) {
-      const outcome = await createOperator(store, app.context.access.totpSecrets, systemActor, { name: name ?? `op-${role.replace('_', '-')}-${++serial}`, role }, now);
-      if (!outcome.ok) throw new Error(`could not create operator: ${outcome.code}`);
-      return outcome.operator;
-    },
+    operator: (role, name) => enrolledTestOperator({ store, totpSecrets: app.context.access.totpSecrets, policy: app.context.access.enrolmentPolicy }, role, now, name),
     async login(operator, ip) {
       // Each login uses the next TOTP step, as a person would wait for the next code.
       now += 30_000;
@@ -59,7 +57,10 @@ export async function createAccessTestApp(kind: StoreKind, env: Record<string, s
       if (response.statusCode !== 201) throw new Error(`login failed: ${response.body}`);
       return (response.json() as { token: string }).token;
     },
-    apiToken: async (role) => (await issueApiToken(store, { name: `test ${role}`, role }, now)).token,
+    async apiToken(role) {
+      const operator = await enrolledTestOperator({ store, totpSecrets: app.context.access.totpSecrets, policy: app.context.access.enrolmentPolicy }, role, now);
+      return testOperatorToken(store, operator.id, config.operatorTokenTtlDaysMax, now);
+    },
     async auditRows(action) {
       const rows = await store.all('SELECT actor_type, actor_id, target, outcome, details, ip FROM audit_entries WHERE action = ? ORDER BY seq', [action]);
       return rows.map((r) => ({ actor_type: String(r.actor_type), actor_id: r.actor_id === null ? null : String(r.actor_id), target: r.target === null ? null : String(r.target), outcome: String(r.outcome), details: JSON.parse(String(r.details)) as Record<string, unknown>, ip: r.ip === null ? null : String(r.ip) }));

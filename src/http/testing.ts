@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { issueApiToken, type OperatorRole } from '../access/index.ts';
+import type { OperatorRole } from '../access/index.ts';
+import { enrolledTestOperator, testOperatorToken } from '../access/test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
@@ -54,7 +55,12 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
   });
   const app = await buildApp({ config, store, ledger, keyring, logStream, paymentIdentity: options.paymentIdentity });
   await app.ready();
-  const tokenFor = async (role: OperatorRole) => (await issueApiToken(store, { name: `test ${role}`, role }, Date.now())).token;
+  // Each token belongs to an operator of that role, enrolled through the real enrolment path.
+  const tokenFor = async (role: OperatorRole) => {
+    const access = app.context.access;
+    const operator = await enrolledTestOperator({ store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy }, role, Date.now());
+    return testOperatorToken(store, operator.id, access.tokenDaysMax, Date.now());
+  };
   const token = await tokenFor('administrator');
   return {
     app,
