@@ -36,8 +36,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function serve(config: Config, options: { demo: boolean; quiet?: boolean; paymentIdentity?: PaymentIdentity }): Promise<Running> {
-  const say = options.quiet === true ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+export async function serve(config: Config, options: { demo: boolean; quiet?: boolean; paymentIdentity?: PaymentIdentity; say?: (line: string) => void }): Promise<Running> {
+  const say = options.quiet === true ? () => undefined : (options.say ?? ((line: string) => process.stdout.write(`${line}\n`)));
   // The KEK is checked before anything opens: a missing or weak one stops start-up (outside development).
   const kek = loadKek(config);
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true });

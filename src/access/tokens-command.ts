@@ -6,7 +6,7 @@ import { migrate, openStore } from '../store/index.ts';
 import type { Actor } from './actor.ts';
 import { issueApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts';
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const print = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);
 const cliActor: Actor = { type: 'system', principal: undefined, ip: null, device: 'anfu cli' };
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
@@ -15,7 +15,7 @@ const usage = `usage: anfu tokens create --operator NAME --name WHAT [--days N]
        anfu tokens list [--all]          (live tokens; --all also revoked and expired)
        anfu tokens revoke TOKEN_ID | --all`;
 
-export async function tokensCommand(config: Config, args: readonly string[], values: Record<string, unknown>): Promise<number> {
+export async function tokensCommand(config: Config, args: readonly string[], values: Record<string, unknown>, say: (line: string) => void = print): Promise<number> {
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 2 });
   try {
     await migrate(store);
