@@ -256,7 +256,7 @@ describe('issue 9: start-up mints nothing; the CLI lists and revokes tokens and 
       assert.equal(created.result, 0);
       assert.match(created.out, /anfu_op_[A-Za-z0-9_-]{43}/);
       const listed = await captured((say) => tokensCommand(config, ['list'], {}, say));
-      assert.match(listed.out, new RegExp(op.name));
+      assert.ok(listed.out.includes(op.name), 'the list names the operator');
       assert.doesNotMatch(listed.out, /anfu_op_/, 'the list shows no secret');
       const revoked = await captured((say) => tokensCommand(config, ['revoke'], { all: true }, say));
       assert.equal(revoked.result, 0);
