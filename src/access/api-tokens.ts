@@ -7,7 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../ids.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { audit, type Actor } from './actor.ts';
-import { apiTokenById, insertApiToken, listApiTokenRows, liveTokenByHash, markTokenRevoked, type ApiTokenRow } from './credentials-store.ts';
+import {
+  apiTokenById, insertApiToken, listApiTokenRows, liveTokenByHash, markTokenRevoked, type ApiTokenRow,
+} from './credentials-store.ts';
 import { operatorById, operatorByName, type OperatorRow } from './store.ts';
 
 export const operatorRoles = ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'] as const;
@@ -41,11 +43,15 @@ export interface IssuedToken {
   readonly expiresAt: number;
 }
 
-export type IssueTokenOutcome = { readonly ok: true; readonly issued: IssuedToken } | { readonly ok: false; readonly code: 'operator_not_found' | 'operator_not_active' | 'validation_failed' };
+export type IssueTokenRefusal = 'operator_not_found' | 'operator_not_active' | 'validation_failed';
+export type IssueTokenOutcome =
+  | { readonly ok: true; readonly issued: IssuedToken }
+  | { readonly ok: false; readonly code: IssueTokenRefusal };
 
 /** An operator may hold tokens once enrolled, active and granted their role. */
 export function operatorUsable(operator: OperatorRow | undefined): operator is OperatorRow {
-  return operator !== undefined && operator.status === 'active' && operator.enrolledAt !== null && operator.roleGrantedAt !== null;
+  if (operator === undefined || operator.status !== 'active') return false;
+  return operator.enrolledAt !== null && operator.roleGrantedAt !== null;
 }
 
 /** Pure: the lifetime a request gets, or undefined when it asks for more than the configured maximum. */
@@ -62,34 +68,46 @@ export async function issueApiToken(
   now: number,
 ): Promise<IssueTokenOutcome> {
   const lifetimeMs = tokenLifetimeMs(input.days, input.maxDays);
-  if (lifetimeMs === undefined || input.name.length < 1 || input.name.length > 100) return { ok: false, code: 'validation_failed' };
+  const nameOk = input.name.length >= 1 && input.name.length <= 100;
+  if (lifetimeMs === undefined || !nameOk) return { ok: false, code: 'validation_failed' };
   const id = newId('tok', now);
   const token = `anfu_op_${randomBytes(32).toString('base64url')}`;
   return store.transaction(async (tx) => {
-    const operator = 'id' in input.operator ? await operatorById(tx, input.operator.id) : await operatorByName(tx, input.operator.name);
-    const refusal = operator === undefined ? 'operator_not_found' : operatorUsable(operator) ? undefined : 'operator_not_active';
+    const operator = 'id' in input.operator
+      ? await operatorById(tx, input.operator.id)
+      : await operatorByName(tx, input.operator.name);
+    const usable = operatorUsable(operator);
+    const refusal = operator === undefined ? 'operator_not_found' : usable ? undefined : 'operator_not_active';
     if (refusal !== undefined || operator === undefined) {
-      await audit(tx, actor, [{ action: 'operator.token.issue', target: operator?.id ?? null, outcome: 'denied', details: { reason: refusal ?? 'operator_not_found' } }], now);
-      return { ok: false, code: refusal ?? 'operator_not_found' };
+      const reason = refusal ?? 'operator_not_found';
+      const target = operator?.id ?? null;
+      await audit(tx, actor, [{ action: 'operator.token.issue', target, outcome: 'denied', details: { reason } }], now);
+      return { ok: false, code: reason };
     }
     const expiresAt = now + lifetimeMs;
-    await insertApiToken(tx, { id, name: input.name, operatorId: operator.id, role: operator.role, tokenHash: hashOf(token), createdBy: actor.principal?.id ?? 'cli', now, expiresAt });
-    await audit(tx, actor, [{ action: 'operator.token.issue', target: id, outcome: 'success', details: { operator: operator.id, expiresAt: new Date(expiresAt).toISOString() } }], now);
+    const createdBy = actor.principal?.id ?? 'cli';
+    const owner = { operatorId: operator.id, role: operator.role };
+    await insertApiToken(tx, { id, name: input.name, ...owner, tokenHash: hashOf(token), createdBy, now, expiresAt });
+    const details = { operator: operator.id, expiresAt: new Date(expiresAt).toISOString() };
+    await audit(tx, actor, [{ action: 'operator.token.issue', target: id, outcome: 'success', details }], now);
     return { ok: true, issued: { id, token, operatorId: operator.id, expiresAt } };
   });
 }
 
-/** The principal a bearer token stands for, or undefined for a malformed, unknown, expired or revoked token. */
+/** The principal a bearer token stands for; undefined for a malformed, unknown, expired or revoked token. */
 export async function authenticateApiToken(q: Queryable, token: string, now: number): Promise<Principal | undefined> {
   if (!tokenPattern.test(token)) return undefined;
   const row = await liveTokenByHash(q, hashOf(token), now);
   if (row === undefined) return undefined;
   const operator = await operatorById(q, row.operatorId);
   if (!operatorUsable(operator)) return undefined;
-  return { kind: 'operator', id: operator.id, name: operator.name, role: operator.role, tokenId: row.id, createdBy: operator.createdBy };
+  const { id, name, role, createdBy } = operator;
+  return { kind: 'operator', id, name, role, tokenId: row.id, createdBy };
 }
 
-export type RevokeTokenOutcome = { readonly ok: true; readonly token: ApiTokenRow } | { readonly ok: false; readonly code: 'token_not_found' | 'forbidden' };
+export type RevokeTokenOutcome =
+  | { readonly ok: true; readonly token: ApiTokenRow }
+  | { readonly ok: false; readonly code: 'token_not_found' | 'forbidden' };
 
 /**
  * Revokes a token: an operator their own, an administrator anyone's (and the CLI any). Revoking
@@ -99,19 +117,29 @@ export async function revokeApiToken(store: Store, actor: Actor, id: string, now
   return store.transaction(async (tx) => {
     const token = await apiTokenById(tx, id);
     const principal = actor.principal;
-    const mayRevoke = principal === undefined ? actor.type === 'system' : principal.role === 'administrator' || principal.id === token?.operatorId;
+    // The CLI (a system actor) may revoke any token; over the API, the owner or an administrator.
+    const mayRevoke = principal === undefined
+      ? actor.type === 'system'
+      : principal.role === 'administrator' || principal.id === token?.operatorId;
     const refusal = token === undefined ? 'token_not_found' : mayRevoke ? undefined : 'forbidden';
     if (refusal !== undefined || token === undefined) {
-      await audit(tx, actor, [{ action: 'operator.token.revoke', target: token === undefined ? null : id, outcome: 'denied', details: { reason: refusal ?? 'token_not_found' } }], now);
-      return { ok: false, code: refusal ?? 'token_not_found' };
+      const reason = refusal ?? 'token_not_found';
+      const target = token === undefined ? null : id;
+      const line = { action: 'operator.token.revoke', target, outcome: 'denied' as const, details: { reason } };
+      await audit(tx, actor, [line], now);
+      return { ok: false, code: reason };
     }
     const revoked = await markTokenRevoked(tx, id, now);
-    await audit(tx, actor, [{ action: 'operator.token.revoke', target: id, outcome: 'success', details: { operator: token.operatorId, ...(revoked ? {} : { already: true }) } }], now);
+    const details = { operator: token.operatorId, ...(revoked ? {} : { already: true }) };
+    await audit(tx, actor, [{ action: 'operator.token.revoke', target: id, outcome: 'success', details }], now);
     return { ok: true, token: (await apiTokenById(tx, id)) ?? token };
   });
 }
 
-export async function listApiTokens(q: Queryable, filter: { operatorId?: string | undefined; liveAt?: number | undefined; limit: number }): Promise<ApiTokenRow[]> {
+export async function listApiTokens(
+  q: Queryable,
+  filter: { operatorId?: string | undefined; liveAt?: number | undefined; limit: number },
+): Promise<ApiTokenRow[]> {
   return listApiTokenRows(q, { operatorId: filter.operatorId, live: filter.liveAt, limit: filter.limit });
 }
 

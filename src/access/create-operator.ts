@@ -33,7 +33,10 @@ export interface EnrolmentPolicy {
   readonly proposalTtlMs: number;
 }
 
-export type CreateOperatorOutcome = { readonly ok: true; readonly operator: CreatedOperator } | { readonly ok: false; readonly code: 'operator_exists' | 'validation_failed' };
+type CreateRefusal = 'operator_exists' | 'validation_failed';
+export type CreateOperatorOutcome =
+  | { readonly ok: true; readonly operator: CreatedOperator }
+  | { readonly ok: false; readonly code: CreateRefusal };
 
 /** argon2id with the library's defaults (19 MiB, t=2, p=1: OWASP's recommended minimum). */
 export function hashPassword(password: string): Promise<string> {
@@ -42,12 +45,23 @@ export function hashPassword(password: string): Promise<string> {
 
 export const enrolmentCodeHashOf = (code: string) => createHash('sha256').update(code).digest('hex');
 const newEnrolmentCode = () => `anfu_en_${randomBytes(32).toString('base64url')}`;
+const iso = (ms: number) => new Date(ms).toISOString();
 
-async function proposeGrant(tx: Tx, actor: Actor, grant: { operatorId: string; role: OperatorRole; proposedBy: string }, policy: EnrolmentPolicy, now: number): Promise<string> {
+interface Grant {
+  readonly operatorId: string;
+  readonly role: OperatorRole;
+  readonly proposedBy: string;
+}
+
+async function proposeGrant(tx: Tx, actor: Actor, grant: Grant, policy: EnrolmentPolicy, now: number): Promise<string> {
   const id = newId('prp', now);
-  const payload = { operatorId: grant.operatorId, role: grant.role };
-  await insertProposal(tx, { id, kind: 'operator.role_grant', payload, proposedBy: grant.proposedBy, approverRoles: ['administrator'], reason: 'new operator', now, expiresAt: now + policy.proposalTtlMs });
-  await audit(tx, actor, [{ action: 'proposal.create', target: id, outcome: 'success', details: { kind: 'operator.role_grant' } }], now);
+  await insertProposal(tx, {
+    id, kind: 'operator.role_grant', payload: { operatorId: grant.operatorId, role: grant.role },
+    proposedBy: grant.proposedBy, approverRoles: ['administrator'], reason: 'new operator',
+    now, expiresAt: now + policy.proposalTtlMs,
+  });
+  const details = { kind: 'operator.role_grant' };
+  await audit(tx, actor, [{ action: 'proposal.create', target: id, outcome: 'success', details }], now);
   return id;
 }
 
@@ -55,22 +69,30 @@ async function proposeGrant(tx: Tx, actor: Actor, grant: { operatorId: string; r
  * Creates an operator awaiting enrolment. Made by an operator, the role waits for a second
  * administrator's approval; made by the CLI (no principal), it counts at once.
  */
-export async function createOperator(store: Store, actor: Actor, input: { name: string; role: OperatorRole }, policy: EnrolmentPolicy, now: number): Promise<CreateOperatorOutcome> {
+export async function createOperator(
+  store: Store, actor: Actor, input: { name: string; role: OperatorRole }, policy: EnrolmentPolicy, now: number,
+): Promise<CreateOperatorOutcome> {
   if (!operatorNameRegex.test(input.name)) return { ok: false, code: 'validation_failed' };
+  const { name, role } = input;
   const id = newId('opr', now);
   const enrolmentCode = newEnrolmentCode();
   const enrolmentExpiresAt = now + policy.enrolmentTtlMs;
   const creator = actor.principal?.id;
   return store.transaction(async (tx): Promise<CreateOperatorOutcome> => {
-    if ((await operatorByName(tx, input.name)) !== undefined) {
-      await audit(tx, actor, [{ action: 'operator.create', target: null, outcome: 'failure', details: { reason: 'operator_exists', role: input.role } }], now);
+    if ((await operatorByName(tx, name)) !== undefined) {
+      const details = { reason: 'operator_exists', role };
+      await audit(tx, actor, [{ action: 'operator.create', target: null, outcome: 'failure', details }], now);
       return { ok: false, code: 'operator_exists' };
     }
-    await insertOperator(tx, { id, name: input.name, role: input.role, createdAt: now, createdBy: creator ?? 'cli', enrolmentCodeHash: enrolmentCodeHashOf(enrolmentCode), enrolmentExpiresAt });
-    if (creator === undefined) await grantRole(tx, id, input.role, now);
-    await audit(tx, actor, [{ action: 'operator.create', target: id, outcome: 'success', details: { role: input.role, enrolmentExpiresAt: new Date(enrolmentExpiresAt).toISOString() } }], now);
-    const grantProposalId = creator === undefined ? undefined : await proposeGrant(tx, actor, { operatorId: id, role: input.role, proposedBy: creator }, policy, now);
-    return { ok: true, operator: { id, name: input.name, role: input.role, enrolmentCode, enrolmentExpiresAt, grantProposalId } };
+    const enrolment = { enrolmentCodeHash: enrolmentCodeHashOf(enrolmentCode), enrolmentExpiresAt };
+    await insertOperator(tx, { id, name, role, createdAt: now, createdBy: creator ?? 'cli', ...enrolment });
+    if (creator === undefined) await grantRole(tx, id, role, now);
+    const details = { role, enrolmentExpiresAt: iso(enrolmentExpiresAt) };
+    await audit(tx, actor, [{ action: 'operator.create', target: id, outcome: 'success', details }], now);
+    const grantProposalId = creator === undefined
+      ? undefined
+      : await proposeGrant(tx, actor, { operatorId: id, role, proposedBy: creator }, policy, now);
+    return { ok: true, operator: { id, name, role, enrolmentCode, enrolmentExpiresAt, grantProposalId } };
   });
 }
 
@@ -81,25 +103,37 @@ export const bootstrapAdministratorsMax = 2;
 export async function createFirstAdministrator(
   store: Store, name: string, policy: EnrolmentPolicy, now: number, actor: Actor = systemActor,
 ): Promise<CreateOperatorOutcome | { readonly ok: false; readonly code: 'administrator_exists' }> {
-  if ((await countAdministrators(store)) >= bootstrapAdministratorsMax) return { ok: false, code: 'administrator_exists' };
+  const administrators = await countAdministrators(store);
+  if (administrators >= bootstrapAdministratorsMax) return { ok: false, code: 'administrator_exists' };
   return createOperator(store, actor, { name, role: 'administrator' }, policy, now);
 }
 
-export type NewEnrolmentCodeOutcome = { readonly ok: true; readonly enrolmentCode: string; readonly enrolmentExpiresAt: number } | { readonly ok: false; readonly code: 'operator_not_found' | 'operator_enrolled' };
+export type NewEnrolmentCodeOutcome =
+  | { readonly ok: true; readonly enrolmentCode: string; readonly enrolmentExpiresAt: number }
+  | { readonly ok: false; readonly code: 'operator_not_found' | 'operator_enrolled' };
 
-/** A fresh code for an operator who has not enrolled yet (the old one was lost or expired); the old one stops working. */
-export async function renewEnrolmentCode(store: Store, actor: Actor, operatorId: string, policy: EnrolmentPolicy, now: number): Promise<NewEnrolmentCodeOutcome> {
+/** A fresh code for an operator who has not enrolled yet (lost or expired); the old one stops working. */
+export async function renewEnrolmentCode(
+  store: Store, actor: Actor, operatorId: string, policy: EnrolmentPolicy, now: number,
+): Promise<NewEnrolmentCodeOutcome> {
   const enrolmentCode = newEnrolmentCode();
   const enrolmentExpiresAt = now + policy.enrolmentTtlMs;
+  const action = 'operator.enrolment_code';
   return store.transaction(async (tx): Promise<NewEnrolmentCodeOutcome> => {
     const operator = await operatorById(tx, operatorId);
-    const refusal = operator === undefined ? 'operator_not_found' : operator.enrolledAt !== null ? 'operator_enrolled' : undefined;
-    if (refusal !== undefined || !(await replaceEnrolmentCode(tx, operatorId, enrolmentCodeHashOf(enrolmentCode), enrolmentExpiresAt))) {
+    const enrolled = operator !== undefined && operator.enrolledAt !== null;
+    const refusal = operator === undefined ? 'operator_not_found' : enrolled ? 'operator_enrolled' : undefined;
+    const codeHash = enrolmentCodeHashOf(enrolmentCode);
+    const replaced = refusal === undefined
+      && (await replaceEnrolmentCode(tx, operatorId, codeHash, enrolmentExpiresAt));
+    if (!replaced) {
       const code = refusal ?? 'operator_enrolled';
-      await audit(tx, actor, [{ action: 'operator.enrolment_code', target: operator === undefined ? null : operatorId, outcome: 'denied', details: { reason: code } }], now);
+      const target = operator === undefined ? null : operatorId;
+      await audit(tx, actor, [{ action, target, outcome: 'denied', details: { reason: code } }], now);
       return { ok: false, code };
     }
-    await audit(tx, actor, [{ action: 'operator.enrolment_code', target: operatorId, outcome: 'success', details: { enrolmentExpiresAt: new Date(enrolmentExpiresAt).toISOString() } }], now);
+    const details = { enrolmentExpiresAt: iso(enrolmentExpiresAt) };
+    await audit(tx, actor, [{ action, target: operatorId, outcome: 'success', details }], now);
     return { ok: true, enrolmentCode, enrolmentExpiresAt };
   });
 }

@@ -24,7 +24,10 @@ export interface EnrolmentInput {
 }
 
 export type EnrolmentRefusal = 'enrolment_code_invalid' | 'password_rejected' | 'enrolment_totp_invalid';
-export type EnrolmentOutcome = { readonly ok: true; readonly operatorId: string } | { readonly ok: false; readonly code: EnrolmentRefusal };
+export type EnrolmentOutcome =
+  | { readonly ok: true; readonly operatorId: string }
+  | { readonly ok: false; readonly code: EnrolmentRefusal };
+type EnrolmentDecision = { readonly refusal: EnrolmentRefusal; readonly reason: string } | { readonly step: number };
 
 function codeMatches(operator: OperatorRow | undefined, code: string, now: number): operator is OperatorRow {
   if (operator?.enrolmentCodeHash == null || operator.enrolledAt !== null) return false;
@@ -33,31 +36,52 @@ function codeMatches(operator: OperatorRow | undefined, code: string, now: numbe
 }
 
 /** Pure: the refusal of an enrolment, or the TOTP step its code proves. */
-export function decideEnrolment(operator: OperatorRow | undefined, input: EnrolmentInput, now: number): { refusal: EnrolmentRefusal; reason: string } | { step: number } {
-  if (!codeMatches(operator, input.code, now)) return { refusal: 'enrolment_code_invalid', reason: operator === undefined ? 'unknown_operator' : 'code_invalid_used_or_expired' };
+export function decideEnrolment(
+  operator: OperatorRow | undefined, input: EnrolmentInput, now: number,
+): EnrolmentDecision {
+  if (!codeMatches(operator, input.code, now)) {
+    const reason = operator === undefined ? 'unknown_operator' : 'code_invalid_used_or_expired';
+    return { refusal: 'enrolment_code_invalid', reason };
+  }
   const password = input.password;
-  if (password.length < operatorPasswordLengthMin || password.toLowerCase().includes(operator.name.toLowerCase())) return { refusal: 'password_rejected', reason: 'password_policy' };
+  const containsName = password.toLowerCase().includes(operator.name.toLowerCase());
+  if (password.length < operatorPasswordLengthMin || containsName) {
+    return { refusal: 'password_rejected', reason: 'password_policy' };
+  }
   const step = totpSecretPattern.test(input.totpSecret) ? totpStepOf(input.totpSecret, input.totp, now) : undefined;
   if (step === undefined) return { refusal: 'enrolment_totp_invalid', reason: 'totp_mismatch' };
   return { step };
 }
 
-export async function enrolOperator(store: Store, totpSecrets: TotpSecrets, actor: Actor, input: EnrolmentInput, now: number): Promise<EnrolmentOutcome> {
+export async function enrolOperator(
+  store: Store, totpSecrets: TotpSecrets, actor: Actor, input: EnrolmentInput, now: number,
+): Promise<EnrolmentOutcome> {
   const operator = await operatorByName(store, input.name);
   const decision = decideEnrolment(operator, input, now);
-  const refuse = async (code: EnrolmentRefusal, reason: string): Promise<EnrolmentOutcome> => {
-    await store.transaction((tx) => audit(tx, actor, [{ action: 'operator.enrol', target: operator?.id ?? null, outcome: 'denied', details: { reason } }], now));
-    return { ok: false, code };
-  };
-  if ('refusal' in decision || operator === undefined) return 'refusal' in decision ? refuse(decision.refusal, decision.reason) : refuse('enrolment_code_invalid', 'unknown_operator');
+  const action = 'operator.enrol';
+  if ('refusal' in decision || operator === undefined) {
+    const { refusal, reason } = 'refusal' in decision
+      ? decision
+      : { refusal: 'enrolment_code_invalid' as const, reason: 'unknown_operator' };
+    const target = operator?.id ?? null;
+    const line = { action, target, outcome: 'denied' as const, details: { reason } };
+    await store.transaction((tx) => audit(tx, actor, [line], now));
+    return { ok: false, code: refusal };
+  }
   // Hashed and sealed before the transaction: argon2 is slow and the keyring may read the store.
   const passwordHash = await hashPassword(input.password);
   const totpSecretSealed = await totpSecrets.seal(operator.id, input.totpSecret);
+  const codeHash = enrolmentCodeHashOf(input.code);
   const done = await store.transaction(async (tx) => {
     // The conditional update spends the code: a second redemption (or a race) finds nothing to update.
-    const completed = await completeEnrolment(tx, { operatorId: operator.id, codeHash: enrolmentCodeHashOf(input.code), passwordHash, totpSecretSealed, totpStep: decision.step, now });
-    const self = { ...actor, principal: { kind: 'operator' as const, id: operator.id, name: operator.name, role: operator.role } };
-    await audit(tx, completed ? self : actor, [{ action: 'operator.enrol', target: operator.id, outcome: completed ? 'success' : 'denied', details: completed ? {} : { reason: 'code_spent' } }], now);
+    const factors = { passwordHash, totpSecretSealed, totpStep: decision.step };
+    const completed = await completeEnrolment(tx, { operatorId: operator.id, codeHash, ...factors, now });
+    const { id, name, role } = operator;
+    const self: Actor = { ...actor, principal: { kind: 'operator', id, name, role } };
+    const line = completed
+      ? { action, target: id, outcome: 'success' as const }
+      : { action, target: id, outcome: 'denied' as const, details: { reason: 'code_spent' } };
+    await audit(tx, completed ? self : actor, [line], now);
     return completed;
   });
   return done ? { ok: true, operatorId: operator.id } : { ok: false, code: 'enrolment_code_invalid' };

@@ -7,7 +7,9 @@
 import type { Config } from '../config.ts';
 import { migrate, openStore } from '../store/index.ts';
 import type { Actor } from './actor.ts';
-import { createFirstAdministrator, createOperator, operatorNameRegex, renewEnrolmentCode, type EnrolmentPolicy } from './create-operator.ts';
+import {
+  createFirstAdministrator, createOperator, operatorNameRegex, renewEnrolmentCode, type EnrolmentPolicy,
+} from './create-operator.ts';
 import { operatorByName } from './store.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,20 +23,32 @@ function printCode(name: string, code: string, expiresAt: number): void {
   say('choosing their own password and TOTP secret (see docs/OPERATIONS.md, "Bootstrap").');
 }
 
-export async function operatorsCommand(config: Config, args: readonly string[], values: Record<string, unknown>): Promise<number> {
+const usage = 'usage: anfu operators create-admin --name NAME [--force] | enrolment-code --name NAME'
+  + '   (NAME: 3–64 of a-z 0-9 . _ -)';
+const tooMany = 'two administrators exist already: add administrators by a role change another administrator approves,'
+  + ' or pass --force';
+
+export async function operatorsCommand(
+  config: Config, args: readonly string[], values: Record<string, unknown>,
+): Promise<number> {
   const name = values.name;
-  if (!['create-admin', 'enrolment-code'].includes(args[0] ?? '') || typeof name !== 'string' || !operatorNameRegex.test(name)) {
-    complain('usage: anfu operators create-admin --name NAME [--force] | enrolment-code --name NAME   (NAME: 3–64 of a-z 0-9 . _ -)');
+  const verbOk = ['create-admin', 'enrolment-code'].includes(args[0] ?? '');
+  if (!verbOk || typeof name !== 'string' || !operatorNameRegex.test(name)) {
+    complain(usage);
     return 2;
   }
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 2 });
-  const policy: EnrolmentPolicy = { enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs };
+  const policy: EnrolmentPolicy = {
+    enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs,
+  };
   try {
     await migrate(store);
     const now = Date.now();
     if (args[0] === 'enrolment-code') {
       const operator = await operatorByName(store, name);
-      const renewed = operator === undefined ? { ok: false as const, code: 'operator_not_found' } : await renewEnrolmentCode(store, cliActor, operator.id, policy, now);
+      const renewed = operator === undefined
+        ? { ok: false as const, code: 'operator_not_found' }
+        : await renewEnrolmentCode(store, cliActor, operator.id, policy, now);
       if (!renewed.ok) {
         complain(`refused: ${renewed.code}`);
         return 1;
@@ -42,9 +56,11 @@ export async function operatorsCommand(config: Config, args: readonly string[], 
       printCode(name, renewed.enrolmentCode, renewed.enrolmentExpiresAt);
       return 0;
     }
-    const outcome = values.force === true ? await createOperator(store, cliActor, { name, role: 'administrator' }, policy, now) : await createFirstAdministrator(store, name, policy, now, cliActor);
+    const outcome = values.force === true
+      ? await createOperator(store, cliActor, { name, role: 'administrator' }, policy, now)
+      : await createFirstAdministrator(store, name, policy, now, cliActor);
     if (!outcome.ok) {
-      complain(outcome.code === 'administrator_exists' ? 'two administrators exist already: add administrators by a role change another administrator approves, or pass --force' : `refused: ${outcome.code}`);
+      complain(outcome.code === 'administrator_exists' ? tooMany : `refused: ${outcome.code}`);
       return 1;
     }
     say(`administrator ${outcome.operator.name} (${outcome.operator.id}) created.`);

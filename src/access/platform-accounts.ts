@@ -4,7 +4,9 @@
 // no single operator credential can move customer money.
 import type { AccountKind } from '../ledger/index.ts';
 
-const platformKinds: ReadonlySet<AccountKind> = new Set<AccountKind>(['bank_settlement', 'platform_revenue', 'fees', 'suspense']);
+const platformKinds: ReadonlySet<AccountKind> = new Set<AccountKind>([
+  'bank_settlement', 'platform_revenue', 'fees', 'suspense',
+]);
 
 export function isPlatformAccount(kind: AccountKind): boolean {
   return platformKinds.has(kind);

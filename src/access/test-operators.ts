@@ -30,12 +30,16 @@ export async function enrolledTestOperator(
   if (!created.ok) throw new Error(`could not create operator: ${created.code}`);
   const password = `pw-${randomBytes(12).toString('base64url')}`;
   const totpSecret = newTotpSecret();
-  const enrolled = await enrolOperator(deps.store, deps.totpSecrets, systemActor, { name, code: created.operator.enrolmentCode, password, totpSecret, totp: totpCodeAt(totpSecret, now) }, now);
+  const code = created.operator.enrolmentCode;
+  const enrolment = { name, code, password, totpSecret, totp: totpCodeAt(totpSecret, now) };
+  const enrolled = await enrolOperator(deps.store, deps.totpSecrets, systemActor, enrolment, now);
   if (!enrolled.ok) throw new Error(`could not enrol operator: ${enrolled.code}`);
   return { id: created.operator.id, name, role, password, totpSecret };
 }
 
-export async function testOperatorToken(store: Store, operatorId: string, maxDays: number, now: number): Promise<string> {
+export async function testOperatorToken(
+  store: Store, operatorId: string, maxDays: number, now: number,
+): Promise<string> {
   const issued = await issueApiToken(store, systemActor, { operator: { id: operatorId }, name: 'test', maxDays }, now);
   if (!issued.ok) throw new Error(`could not issue token: ${issued.code}`);
   return issued.issued.token;
