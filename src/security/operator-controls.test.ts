@@ -192,6 +192,8 @@ for (const kind of testStoreKinds()) {
       assert.equal((await t.auditRows('operator.enrol')).at(-1)?.details.reason, 'code_invalid_used_or_expired');
       const row = await t.store.get('SELECT password_hash, enrolled_at FROM operators WHERE name = ?', ['late-joiner']);
       assert.deepEqual([row?.password_hash, row?.enrolled_at], ['', null]);
+      const listed = (await call(t, 'GET', '/v1/operators', adminToken)).json() as { items: { name: string; enrolled: boolean; roleGranted: boolean }[] };
+      assert.deepEqual(listed.items.find((o) => o.name === 'late-joiner'), { ...listed.items.find((o) => o.name === 'late-joiner'), enrolled: false, roleGranted: false });
       assertProblem(await call(t, 'POST', '/v1/operators', adminToken, { name: 'sneaky-admin', role: 'administrator' }), 403, 'forbidden', 'an administrator by API');
       // Sessions last 8 hours at most: everyone logs in again for the next test.
       sessions = { adminA: await t.login(adminA, attacker), adminB: await t.login(adminB, attacker), ops: await t.login(ops, attacker) };

@@ -8,7 +8,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 const Json = Type.Record(Type.String(), Type.Unknown());
 
-export const OperatorView = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), status: Type.String(), locked: Type.Boolean(), createdAt: Timestamp });
+export const OperatorView = Type.Object({
+  id: Type.String(), name: Type.String(), role: Type.String(), status: Type.String(), locked: Type.Boolean(),
+  enrolled: Type.Boolean(), roleGranted: Type.Boolean(), createdAt: Timestamp,
+});
 // The creator gets an enrolment code to hand over, never the new operator's password or TOTP secret.
 export const CreatedOperatorView = Type.Object({
   id: Type.String(), name: Type.String(), role: Type.String(),
