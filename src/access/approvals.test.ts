@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { balanceOf } from '../ledger/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { bearer, createAccessTestApp, type AccessTestApp, type TestOperator as CreatedOperator } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp, type TestOperator as CreatedOperator } from '../wiring/access-test-app.ts';
 
 interface Cast {
   adminA: CreatedOperator;

@@ -7,17 +7,20 @@ export {
 export { permissions, roleHolds, isPermission, type Permission } from './permissions.ts';
 export { systemActor, credentialOf, type Actor } from './actor.ts';
 export {
-  createOperator, createFirstAdministrator, renewEnrolmentCode, operatorNamePattern, enrolmentCodePattern, bootstrapAdministratorsMax, type CreatedOperator, type EnrolmentPolicy,
+  createOperator, createFirstAdministrator, renewEnrolmentCode, operatorNamePattern, operatorNameRegex, enrolmentCodePattern, bootstrapAdministratorsMax, type CreatedOperator, type EnrolmentPolicy,
 } from './create-operator.ts';
+export { operatorRoleGrant } from './grant-operator-role.ts';
 export { enrolOperator, operatorPasswordLengthMin, totpSecretPattern, type EnrolmentInput, type EnrolmentOutcome } from './enrol-operator.ts';
 export { directMovementRefusal, isPlatformAccount } from './platform-accounts.ts';
 export { logInOperator, type LoginOutcome } from './log-in-operator.ts';
 export { logOutOperator } from './sessions.ts';
 export { listOperatorViews, type OperatorView } from './list-operators.ts';
 export { createOperatorAccess, type OperatorAccess } from './operator-access.ts';
+export { ledgerAdjustment } from './adjust-ledger.ts';
+export { operatorRoleChange } from './change-operator-role.ts';
 export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, ProposalRegistry, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
 export type { ProposalRow as Proposal, ProposalState } from './store.ts';
-export { proposalById as findProposal, listProposals } from './store.ts';
+export { proposalById as findProposal, listProposals, operatorByName as findOperatorByName } from './store.ts';
 export { raiseSecurityEvent, reportAuditVerificationFailure, listSecurityEvents, securityEventTypes, severities, type SecurityEvent, type SecurityEventInput, type SecurityEventType, type Severity } from './security-events.ts';
 export {
   openIncident, linkSecurityEvent, recordIncidentEntry, closeIncident, incidentDetail, listIncidents, incidentClassifications, incidentEntryKinds, playbooks,

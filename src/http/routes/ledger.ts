@@ -9,7 +9,7 @@ import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
 import { currencyCodes, parseMajor } from '../../money/index.ts';
 import { directMovementRefusal, type Permission } from '../../access/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 

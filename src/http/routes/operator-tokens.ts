@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { issueApiToken, listApiTokens, revokeApiToken, type Permission } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { ApiTokenView, IssuedTokenView, apiTokenView } from './access-views.ts';
 

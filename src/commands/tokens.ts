@@ -3,8 +3,7 @@
 // CLI). `revoke --all` revokes every live token and issues none in their place.
 import type { Config } from '../config.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
-import type { Actor } from './actor.ts';
-import { issueApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts';
+import { issueApiToken, listApiTokens, revokeApiToken, type Actor } from '../access/index.ts';
 
 type Say = (line: string) => void;
 const print: Say = (line) => process.stdout.write(`${line}\n`);

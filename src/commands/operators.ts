@@ -6,11 +6,10 @@
 // `anfu operators enrolment-code --name N` replaces the code of an operator who has not enrolled.
 import type { Config } from '../config.ts';
 import { migrate, openStore } from '../store/index.ts';
-import type { Actor } from './actor.ts';
 import {
-  createFirstAdministrator, createOperator, operatorNameRegex, renewEnrolmentCode, type EnrolmentPolicy,
-} from './create-operator.ts';
-import { operatorByName } from './store.ts';
+  createFirstAdministrator, createOperator, findOperatorByName, operatorNameRegex, renewEnrolmentCode,
+  type Actor, type EnrolmentPolicy,
+} from '../access/index.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,7 +44,7 @@ export async function operatorsCommand(
     await migrate(store);
     const now = Date.now();
     if (args[0] === 'enrolment-code') {
-      const operator = await operatorByName(store, name);
+      const operator = await findOperatorByName(store, name);
       const renewed = operator === undefined
         ? { ok: false as const, code: 'operator_not_found' }
         : await renewEnrolmentCode(store, cliActor, operator.id, policy, now);

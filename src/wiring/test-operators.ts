@@ -3,12 +3,10 @@
 // bootstrap path — and API tokens issued to them. No shortcut around the enrolment rules.
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
-import { systemActor } from './actor.ts';
-import { issueApiToken, type OperatorRole } from './api-tokens.ts';
-import { createOperator, type EnrolmentPolicy } from './create-operator.ts';
-import { enrolOperator } from './enrol-operator.ts';
-import { newTotpSecret, totpCodeAt } from './totp.ts';
-import type { TotpSecrets } from './totp-secrets.ts';
+import {
+  createOperator, enrolOperator, issueApiToken, newTotpSecret, systemActor, totpCodeAt,
+  type EnrolmentPolicy, type OperatorRole, type TotpSecrets,
+} from '../access/index.ts';
 
 export interface TestOperator {
   readonly id: string;
