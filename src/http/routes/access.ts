@@ -3,27 +3,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import {
-  approveProposal, createOperator, enrolOperator, enrolmentCodePattern, findProposal, listOperatorViews, listProposals, logInOperator, logOutOperator, operatorNamePattern,
-  operatorPasswordLengthMin, operatorRoles, proposeAction, rejectProposal, renewEnrolmentCode, totpSecretPattern,
+  approveProposal, createOperator, findProposal, listOperatorViews, listProposals, logInOperator, logOutOperator, operatorNamePattern,
+  operatorRoles, proposeAction, rejectProposal, 
   type Permission, type ProposalOutcome, type ProposalState,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
 import type { AppContext } from '../context.ts';
+import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
-import { CreatedOperatorView, EnrolmentCodeView, MeView, OperatorView, ProposalView, SessionView, createdOperatorView, proposalView } from './access-views.ts';
+import { CreatedOperatorView, MeView, OperatorView, ProposalView, SessionView, createdOperatorView, proposalView } from './access-views.ts';
 
-const security = [{ operatorToken: [] }];
-const errors = { 400: Type.Any(), 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any() };
-const ProposalId = Type.Object({ proposalId: Type.String({ pattern: '^prp_[0-9a-z]{26}$' }) });
+const security = operatorSecurity;
+const errors = problemResponses(400, 401, 403, 404, 409, 422);
+const ProposalId = Type.Object({ proposalId: Id('prp') });
 const LoginBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }), totp: Type.String({ minLength: 1, maxLength: 10 }) }, { additionalProperties: false });
-const OperatorId = Type.Object({ operatorId: Type.String({ pattern: '^opr_[0-9a-z]{26}$' }) });
-const EnrolmentBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 64 }),
-  code: Type.String({ pattern: enrolmentCodePattern.source, description: 'The single-use enrolment code the creator handed over' }),
-  password: Type.String({ minLength: operatorPasswordLengthMin, maxLength: 200, description: 'Chosen by the new operator' }),
-  totpSecret: Type.String({ pattern: totpSecretPattern.source, description: 'Base32 secret from the operator\'s own authenticator (at least 160 bits)' }),
-  totp: Type.String({ minLength: 1, maxLength: 10, description: 'A current code from that authenticator' }),
-}, { additionalProperties: false });
 const NewOperatorBody = Type.Object({ name: Type.String({ pattern: operatorNamePattern }), role: Type.String({ enum: [...operatorRoles] }) }, { additionalProperties: false });
 const ProposalBody = Type.Object({ kind: Type.String({ pattern: '^[a-z_]{1,32}\\.[a-z_]{1,32}$' }), payload: Type.Record(Type.String(), Type.Unknown()), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
 const proposalStates = ['pending', 'approved', 'rejected', 'expired', 'executed', 'failed'];
@@ -74,22 +67,6 @@ export function accessRoutes(context: AppContext): FastifyPluginAsync {
       const outcome = await createOperator(store, actorOf(request), body, access.enrolmentPolicy, clock());
       if (!outcome.ok) throw new AnfuError(outcome.code);
       return reply.status(201).send(createdOperatorView(outcome.operator));
-    });
-
-    app.post('/operators/:operatorId/enrolment-code', { ...route('operators.create'), schema: { tags, security, summary: 'A fresh enrolment code for an operator who has not enrolled (the old one stops working)', params: OperatorId, response: { 201: EnrolmentCodeView, ...errors } } }, async (request, reply) => {
-      const outcome = await renewEnrolmentCode(store, actorOf(request), (request.params as Static<typeof OperatorId>).operatorId, access.enrolmentPolicy, clock());
-      if (!outcome.ok) throw new AnfuError(outcome.code);
-      return reply.status(201).send({ enrolmentCode: outcome.enrolmentCode, enrolmentExpiresAt: new Date(outcome.enrolmentExpiresAt).toISOString() });
-    });
-
-    app.post('/operator-enrolments', {
-      // Public: the new operator has no credential yet, only the code. Rate-limited like the login.
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
-      schema: { tags, summary: 'Enrol: redeem the enrolment code and set your own password and TOTP secret', body: EnrolmentBody, response: { 204: Type.Null(), ...errors } },
-    }, async (request, reply) => {
-      const outcome = await enrolOperator(store, access.totpSecrets, actorOf(request), request.body as Static<typeof EnrolmentBody>, clock());
-      if (!outcome.ok) throw new AnfuError(outcome.code);
-      return reply.status(204).send();
     });
 
     app.post('/proposals', { ...route('proposals.create'), schema: { tags, security, summary: 'Propose a sensitive action (maker)', body: ProposalBody, response: { 201: ProposalView, ...errors } } }, async (request, reply) => {
