@@ -12,8 +12,10 @@ commands:
   migrate                   apply database migrations and exit
   demo                      seed the demo data (once) and print the account ids
   verify                    prove the ledger: journal sums to balances, money conserved per currency
-  tokens create --name N --role R   issue an operator API token (printed once)
-  operators create-admin --name N [--force]   create an administrator (password + TOTP printed once)
+  tokens create --operator O --name N [--days D] | list [--all] | revoke ID|--all
+                            operator API tokens: issue (printed once, expires), list, revoke
+  operators create-admin --name N [--force] | enrolment-code --name N
+                            bootstrap an administrator (a one-time enrolment code is printed)
   keys list | rotate --purpose P | rewrap [--purpose P]   data keys: list, rotate, re-encrypt and retire
   config                    print the configuration reference
   verify-audit --file F --public-key P   verify an exported audit log offline (no --file: the live database)
@@ -39,6 +41,9 @@ const flagOptions = {
   name: { type: 'string' },
   role: { type: 'string' },
   force: { type: 'boolean' },
+  operator: { type: 'string' },
+  days: { type: 'string' },
+  all: { type: 'boolean' },
   purpose: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...auditFlagOptions,
@@ -63,7 +68,7 @@ const commands: Record<string, Command> = {
   migrate: async (config) => (await onStore()).migrateCommand(config()),
   demo: async (config) => (await serving()).demoCommand(config()),
   verify: async (config) => (await onStore()).verifyCommand(config()),
-  tokens: async (config, args, values) => (await onStore()).tokensCommand(config, args, values),
+  tokens: async (config, args, values) => (await import('./commands/tokens.ts')).tokensCommand(config(), args, values),
   keys: async (config, args, values) => (await import('./commands/keys.ts')).keysCommand(config(), args, values),
   operators: async (config, args, values) => {
     return (await import('./commands/operators.ts')).operatorsCommand(config(), args, values);

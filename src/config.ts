@@ -59,6 +59,10 @@ export interface Config {
   readonly operatorLockoutMs: number;
   readonly credentialStuffingAccountsMax: number;
   readonly proposalTtlMs: number;
+  /** Longest lifetime of an operator API token; a token asks for at most this (default 90 days). */
+  readonly operatorTokenTtlDaysMax: number;
+  /** How long an operator enrolment code stays usable. */
+  readonly operatorEnrolmentTtlMs: number;
   readonly apiErrorsMax: number;
   readonly apiErrorWindowMs: number;
   /** Where security alerts are POSTed; https, or http to a loopback address. */
@@ -251,6 +255,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     operatorLockoutMs: integer(reader, 'ANFU_OPERATOR_LOCKOUT_MS', 30 * 60_000, 30 * 60_000, 24 * 3600_000),
     credentialStuffingAccountsMax: integer(reader, 'ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', 5, 2, 1000),
     proposalTtlMs: integer(reader, 'ANFU_PROPOSAL_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    operatorTokenTtlDaysMax: integer(reader, 'ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX', 90, 1, 365),
+    operatorEnrolmentTtlMs: integer(reader, 'ANFU_OPERATOR_ENROLMENT_TTL_MS', 72 * 3600_000, 10 * 60_000, 7 * 24 * 3600_000),
     apiErrorsMax: integer(reader, 'ANFU_API_ERRORS_MAX', 500, 1, 10_000_000),
     apiErrorWindowMs: integer(reader, 'ANFU_API_ERROR_WINDOW_MS', 60_000, 1000, 3600_000),
     securityWebhookUrl: webhookUrlOf(reader),
@@ -341,6 +347,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_OPERATOR_LOCKOUT_MS', '1800000', 'how long a locked operator account stays locked (at least 30 min)'],
   ['ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', '5', 'distinct accounts failing from one address in 10 min that raise a credential-stuffing event'],
   ['ANFU_PROPOSAL_TTL_MS', '86400000', 'how long a maker–checker proposal waits for approval (24 h)'],
+  ['ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX', '90', 'longest lifetime of an operator API token in days; a token lives 90 days or this, whichever is shorter'],
+  ['ANFU_OPERATOR_ENROLMENT_TTL_MS', '259200000', 'how long a new operator\'s single-use enrolment code stays usable (72 h)'],
   ['ANFU_API_ERRORS_MAX', '500', 'error responses within the window that raise an abnormal-error-rate event'],
   ['ANFU_API_ERROR_WINDOW_MS', '60000', 'the sliding window of the API error-rate signal'],
   ['ANFU_SECURITY_WEBHOOK_URL', '(unset)', 'security alerts are POSTed here as JSON (https; http only to loopback)'],

@@ -1,7 +1,8 @@
 // Starting the server: open and migrate the store, find TLS material (configured, or a development
-// certificate made on first start), create the first operator token if there is none, listen, and
-// shut down cleanly on SIGTERM/SIGINT with every queued transfer committed first.
-import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
+// certificate made on first start), listen, and shut down cleanly on SIGTERM/SIGINT with every queued
+// transfer committed first. Start-up mints no operator credential: operators are bootstrapped with
+// `anfu operators create-admin` (docs/OPERATIONS.md); only the development demo prints a demo token.
+import { reportAuditVerificationFailure } from './access/index.ts';
 import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
 import { describeDemo, seedDemo } from './commands/demo.ts';
@@ -38,8 +39,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function serve(config: Config, options: { demo: boolean; quiet?: boolean; paymentIdentity?: PaymentIdentity }): Promise<Running> {
-  const say = options.quiet === true ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+export async function serve(config: Config, options: { demo: boolean; quiet?: boolean; paymentIdentity?: PaymentIdentity; say?: (line: string) => void }): Promise<Running> {
+  const say = options.quiet === true ? () => undefined : (options.say ?? ((line: string) => process.stdout.write(`${line}\n`)));
   // The KEK is checked before anything opens: a missing or weak one stops start-up (outside development).
   const kek = loadKek(config);
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true });
@@ -59,7 +60,6 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   });
   const tls = await tlsFor(config);
   const app = await composeApp({ config, store, ledger, keyring, metrics, tls, paymentIdentity: options.paymentIdentity });
-  const firstToken = (await countApiTokens(store)) === 0 ? await issueApiToken(store, { name: 'first administrator', role: 'administrator' }, Date.now()) : undefined;
   await app.ready();
   const demo = options.demo ? await seedDemo(app.context) : undefined;
   await app.listen({ host: config.host, port: config.port });
@@ -101,7 +101,6 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   say(`Key-encryption key: ${kek.source} (id ${kek.id})${sealedAtStart > 0 ? `; sealed ${sealedAtStart} secrets stored in plain` : ''}`);
   say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
   say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
-  if (firstToken !== undefined) say(`\nOperator API token created for the first administrator (shown once; store it safely):\n  ${firstToken.token}\nTry: curl -k -H "Authorization: Bearer ${firstToken.token}" ${url}/v1/accounts`);
   if (demo !== undefined) say(describeDemo(demo));
 
   let closing: Promise<void> | undefined;

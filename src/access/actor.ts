@@ -22,7 +22,14 @@ export interface AuditLine {
   readonly details?: Record<string, unknown>;
 }
 
+/** The session or API token an operator acted through: every entry of an operator names it. */
+export function credentialOf(actor: Actor): string | undefined {
+  return actor.principal?.sessionId ?? actor.principal?.tokenId;
+}
+
 export function auditEventOf(actor: Actor, line: AuditLine): AuditEvent {
+  const credential = credentialOf(actor);
+  const details = credential === undefined ? line.details : { ...line.details, credential };
   return {
     actorType: actor.type,
     actorId: actor.principal?.id ?? null,
@@ -31,7 +38,7 @@ export function auditEventOf(actor: Actor, line: AuditLine): AuditEvent {
     outcome: line.outcome,
     ip: actor.ip,
     device: actor.device,
-    ...(line.details === undefined ? {} : { details: line.details }),
+    ...(details === undefined ? {} : { details }),
   };
 }
 

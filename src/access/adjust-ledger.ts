@@ -1,6 +1,8 @@
 // Maker–checker kind `ledger.adjustment`: a manual correction is an ordinary transfer between a
 // suspense account and another account, proposed by one operator and posted when another approves.
 // The proposal id is the idempotency key, so however often execution is retried it posts once.
+// This is the only way an operator moves money in or out of a customer's or merchant's account
+// (src/access/platform-accounts.ts): maker and checker both in interactive sessions.
 import type { Ledger } from '../ledger/index.ts';
 import { parseMajor } from '../money/index.ts';
 import type { ProposalExecutor } from './approvals.ts';
@@ -39,6 +41,8 @@ export function ledgerAdjustment(ledger: Ledger, amountMaxMinor: bigint): Propos
     kind: 'ledger.adjustment',
     proposerRoles: ['operations', 'administrator'],
     approverRoles: ['operations', 'administrator'],
+    // Money in a customer's or merchant's account moves by hand only with two people who passed MFA.
+    proposerNeedsSession: true,
     parse: (payload) => parseAdjustment(payload, amountMaxMinor),
     async check(_q, adjustment) {
       const [debit, credit] = await Promise.all([ledger.account(adjustment.debitAccountId), ledger.account(adjustment.creditAccountId)]);

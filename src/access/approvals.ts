@@ -7,11 +7,11 @@ import { newId } from '../ids.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
 import { audit, systemActor, type Actor } from './actor.ts';
 import type { OperatorRole, Principal } from './api-tokens.ts';
-import { approvedProposals, decideProposal, expiredPendingProposals, finishProposal, insertProposal, proposalById, recordProposalResult, type ProposalRow } from './store.ts';
+import { approvedProposals, decideProposal, operatorById, expiredPendingProposals, finishProposal, insertProposal, proposalById, recordProposalResult, type ProposalRow } from './store.ts';
 
 export type ProposalRefusal =
   | 'forbidden' | 'mfa_required' | 'proposal_not_found' | 'proposal_not_pending' | 'proposal_expired' | 'proposal_self_approval'
-  | 'proposal_kind_unknown' | 'proposal_payload_invalid' | 'proposal_self_target';
+  | 'proposal_kind_unknown' | 'proposal_payload_invalid' | 'proposal_self_target' | 'proposal_related_approval';
 
 export type ExecutionResult = { readonly ok: true; readonly result: Record<string, unknown> } | { readonly ok: false; readonly code: string; readonly detail?: string | undefined };
 
@@ -19,6 +19,8 @@ export interface ProposalExecutor<P = unknown> {
   readonly kind: string;
   readonly proposerRoles: readonly OperatorRole[];
   readonly approverRoles: readonly OperatorRole[];
+  /** The maker, too, must be in an interactive session (password + TOTP), not an API token. */
+  readonly proposerNeedsSession?: boolean;
   /** Validates and normalises the payload; undefined when it is not acceptable. */
   parse(payload: unknown): P | undefined;
   /** Rules that need the database (the target exists, nobody changes their own role …). */
@@ -59,6 +61,7 @@ function proposalRefusal(executor: ProposalExecutor | undefined, principal: Prin
   if (principal === undefined) return 'forbidden';
   if (executor === undefined) return 'proposal_kind_unknown';
   if (!executor.proposerRoles.includes(principal.role)) return 'forbidden';
+  if (executor.proposerNeedsSession === true && principal.sessionId === undefined) return 'mfa_required';
   if (parsed === undefined) return 'proposal_payload_invalid';
   return undefined;
 }
@@ -83,13 +86,18 @@ export async function proposeAction(ctx: ApprovalsContext, actor: Actor, input: 
   });
 }
 
-/** Pure: may this principal decide (approve or reject) this proposal now? */
-export function decisionRefusal(proposal: ProposalRow | undefined, principal: Principal | undefined, now: number): ProposalRefusal | 'expire' | undefined {
+/**
+ * Pure: may this principal decide (approve or reject) this proposal now? `proposerCreatedBy` is who
+ * created the maker: an operator and the one who created them (and so once held their enrolment
+ * code) count as one pair of eyes, never two.
+ */
+export function decisionRefusal(proposal: ProposalRow | undefined, principal: Principal | undefined, now: number, proposerCreatedBy?: string | null): ProposalRefusal | 'expire' | undefined {
   if (proposal === undefined) return 'proposal_not_found';
   if (proposal.state === 'pending' && proposal.expiresAt <= now) return 'expire';
   if (proposal.state !== 'pending') return 'proposal_not_pending';
   if (principal === undefined) return 'forbidden';
   if (principal.id === proposal.proposedBy) return 'proposal_self_approval';
+  if (principal.createdBy === proposal.proposedBy || (proposerCreatedBy != null && proposerCreatedBy === principal.id)) return 'proposal_related_approval';
   if (!proposal.approverRoles.includes(principal.role)) return 'forbidden';
   // The checker must be a person who passed MFA, not an API token (which anyone holding it can use).
   if (principal.sessionId === undefined) return 'mfa_required';
@@ -100,7 +108,8 @@ async function decide(ctx: ApprovalsContext, actor: Actor, id: string, to: 'appr
   const action = to === 'approved' ? 'proposal.approve' : 'proposal.reject';
   return ctx.store.transaction(async (tx) => {
     const proposal = await proposalById(tx, id);
-    const refusal = decisionRefusal(proposal, actor.principal, now);
+    const proposer = proposal === undefined ? undefined : await operatorById(tx, proposal.proposedBy);
+    const refusal = decisionRefusal(proposal, actor.principal, now, proposer?.createdBy);
     if (refusal === 'expire' && proposal !== undefined) {
       await decideProposal(tx, id, 'pending', 'expired', null, now);
       await audit(tx, actor, [{ action, target: id, outcome: 'denied', details: { reason: 'proposal_expired' } }, { action: 'proposal.expire', target: id, outcome: 'success' }], now);
@@ -123,15 +132,19 @@ async function decide(ctx: ApprovalsContext, actor: Actor, id: string, to: 'appr
 export async function approveProposal(ctx: ApprovalsContext, actor: Actor, id: string, clock: () => number): Promise<ProposalOutcome> {
   const decided = await decide(ctx, actor, id, 'approved', clock());
   if (!decided.ok) return decided;
-  return { ok: true, proposal: await executeApprovedProposal(ctx, id, clock) };
+  return { ok: true, proposal: await executeApprovedProposal(ctx, id, clock, actor) };
 }
 
 export async function rejectProposal(ctx: ApprovalsContext, actor: Actor, id: string, now: number): Promise<ProposalOutcome> {
   return decide(ctx, actor, id, 'rejected', now);
 }
 
-/** Runs an approved proposal's executor once; safe to call again after a crash (the effect is keyed by the proposal id). */
-export async function executeApprovedProposal(ctx: ApprovalsContext, id: string, clock: () => number): Promise<ProposalRow> {
+/**
+ * Runs an approved proposal's executor once; safe to call again after a crash (the effect is keyed by
+ * the proposal id). The execution entry names the checker (operator, session, address) when run by
+ * their approval, and both maker and checker always.
+ */
+export async function executeApprovedProposal(ctx: ApprovalsContext, id: string, clock: () => number, actor: Actor = systemActor): Promise<ProposalRow> {
   const proposal = await proposalById(ctx.store, id);
   if (proposal === undefined || proposal.state !== 'approved') return proposal as ProposalRow;
   const executor = ctx.registry.get(proposal.kind);
@@ -146,7 +159,8 @@ export async function executeApprovedProposal(ctx: ApprovalsContext, id: string,
     const second = first.ok && executor?.inside !== undefined && payload !== undefined ? await executor.inside(tx, payload, proposal, now) : first;
     const result = second.ok ? { ...(first.ok ? first.result : {}), ...second.result } : { code: second.code, ...(second.detail === undefined ? {} : { detail: second.detail }) };
     await recordProposalResult(tx, id, second.ok ? 'executed' : 'failed', result);
-    await audit(tx, systemActor, [{ action: 'proposal.execute', target: id, outcome: second.ok ? 'success' : 'failure', details: { kind: proposal.kind, ...result } }], now);
+    const details = { kind: proposal.kind, proposedBy: proposal.proposedBy, approvedBy: proposal.decidedBy, ...result };
+    await audit(tx, actor, [{ action: 'proposal.execute', target: id, outcome: second.ok ? 'success' : 'failure', details }], now);
   });
   return (await proposalById(ctx.store, id)) as ProposalRow;
 }

@@ -19,7 +19,7 @@ export interface LoginPolicy {
   readonly stuffingWindowMs: number;
 }
 
-export type LoginRefusal = 'unknown_operator' | 'disabled' | 'locked' | 'bad_password' | 'bad_totp' | 'totp_reused';
+export type LoginRefusal = 'unknown_operator' | 'disabled' | 'not_enrolled' | 'role_not_granted' | 'locked' | 'bad_password' | 'bad_totp' | 'totp_reused';
 export type LoginDecision = { readonly kind: 'accept'; readonly step: number } | { readonly kind: 'refuse'; readonly reason: LoginRefusal };
 export type LoginOutcome = { readonly ok: true; readonly token: string; readonly sessionId: string; readonly operatorId: string } | { readonly ok: false; readonly code: 'operator_login_failed' };
 
@@ -27,6 +27,9 @@ export type LoginOutcome = { readonly ok: true; readonly token: string; readonly
 export function decideLogin(operator: OperatorRow | undefined, passwordOk: boolean, totpStep: number | undefined, now: number): LoginDecision {
   if (operator === undefined) return { kind: 'refuse', reason: 'unknown_operator' };
   if (operator.status !== 'active') return { kind: 'refuse', reason: 'disabled' };
+  if (operator.enrolledAt === null) return { kind: 'refuse', reason: 'not_enrolled' };
+  // Enrolled but the role grant still waits for a second administrator: no session yet.
+  if (operator.roleGrantedAt === null) return { kind: 'refuse', reason: 'role_not_granted' };
   if (operator.lockedUntil !== null && operator.lockedUntil > now) return { kind: 'refuse', reason: 'locked' };
   if (!passwordOk) return { kind: 'refuse', reason: 'bad_password' };
   if (totpStep === undefined) return { kind: 'refuse', reason: 'bad_totp' };
@@ -54,7 +57,7 @@ export async function logInOperator(store: Store, totpSecrets: TotpSecrets, acto
     const decision = decideLogin(operator, passwordOk, step, now);
     if (decision.kind === 'accept' && operator !== undefined && (await acceptLogin(tx, operator.id, decision.step))) {
       const session = await openSession(tx, operator.id, now);
-      await audit(tx, { ...actor, principal: { kind: 'operator', id: operator.id, name: operator.name, role: operator.role } }, [{ action: 'operator.login', target: session.id, outcome: 'success' }], now);
+      await audit(tx, { ...actor, principal: { kind: 'operator', id: operator.id, name: operator.name, role: operator.role, sessionId: session.id } }, [{ action: 'operator.login', target: session.id, outcome: 'success' }], now);
       return { ok: true as const, token: session.token, sessionId: session.id, operatorId: operator.id };
     }
     const reason = decision.kind === 'refuse' ? decision.reason : 'totp_reused';
@@ -65,7 +68,7 @@ export async function logInOperator(store: Store, totpSecrets: TotpSecrets, acto
 
 async function recordFailure(tx: Tx, actor: Actor, failure: { operator: OperatorRow | undefined; reason: LoginRefusal; subjectHash: string }, policy: LoginPolicy, now: number): Promise<void> {
   const { operator, reason } = failure;
-  const counts = operator !== undefined && reason !== 'locked' && reason !== 'disabled';
+  const counts = operator !== undefined && !['locked', 'disabled', 'not_enrolled', 'role_not_granted'].includes(reason);
   const failedLogins = counts ? operator.failedLogins + 1 : (operator?.failedLogins ?? 0);
   const locks = counts && failedLogins >= policy.loginFailuresMax;
   if (counts) await updateLoginFailure(tx, operator.id, locks ? 0 : failedLogins, locks ? now + policy.lockoutMs : operator.lockedUntil);

@@ -7,6 +7,7 @@ import type { Store } from '../store/index.ts';
 import { audit, type Actor, type AuditLine } from './actor.ts';
 import { authenticateApiToken, type Principal } from './api-tokens.ts';
 import { ProposalRegistry, sweepProposals, type ApprovalsContext } from './approvals.ts';
+import type { EnrolmentPolicy } from './create-operator.ts';
 import { ErrorRateMonitor } from './error-rate.ts';
 import type { LoginPolicy } from './log-in-operator.ts';
 import { SecurityAlerts } from './security-alerts.ts';
@@ -25,10 +26,16 @@ export interface OperatorAccess {
   readonly alerts: SecurityAlerts;
   readonly loginPolicy: LoginPolicy;
   readonly sessionPolicy: SessionPolicy;
+  readonly enrolmentPolicy: EnrolmentPolicy;
+  /** The longest lifetime an API token may ask for, in days. */
+  readonly tokenDaysMax: number;
   /** Operators' TOTP secrets, sealed with the app's keyring. */
   readonly totpSecrets: TotpSecrets;
   authenticate(token: string): Promise<Principal | undefined>;
-  /** Audits a refused attempt in its own transaction (the refusal itself changes nothing else). */
+  /**
+   * Audits one line in its own transaction: a refused attempt (the refusal changes nothing else), or
+   * who made an effect that committed through the ledger's group commit.
+   */
   auditRefusal(actor: Actor, line: AuditLine): Promise<void>;
   /** Feeds the error-rate signal; raises an `api_error_rate` event when it trips. */
   recordResponse(status: number): Promise<void>;
@@ -54,8 +61,10 @@ export function createOperatorAccess(options: { config: Config; store: Store; ke
     alerts,
     loginPolicy: { loginFailuresMax: config.operatorLoginFailuresMax, lockoutMs: config.operatorLockoutMs, stuffingAccountsMax: config.credentialStuffingAccountsMax, stuffingWindowMs },
     sessionPolicy,
+    enrolmentPolicy: { enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs },
+    tokenDaysMax: config.operatorTokenTtlDaysMax,
     totpSecrets: totpSecretsWith(options.keyring),
-    authenticate: (token) => (sessionTokenPattern.test(token) ? authenticateSession(store, token, sessionPolicy, clock()) : authenticateApiToken(store, token)),
+    authenticate: (token) => (sessionTokenPattern.test(token) ? authenticateSession(store, token, sessionPolicy, clock()) : authenticateApiToken(store, token, clock())),
     auditRefusal: (actor, line) => store.transaction((tx) => audit(tx, actor, [line], clock())),
     async recordResponse(status) {
       const now = clock();

@@ -11,9 +11,9 @@ import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/acces
 
 // Customer and merchant routes under /v1 authenticate in their own capabilities; these paths are
 // the operators' alone, so a route here without operator auth is a mistake (except the login).
-const operatorPaths = /^\/v1\/(accounts|fundings|transfers|holds|ledger|operators|operator-sessions|proposals|security|incidents|audit|webhooks)(\/|$)/;
-const publicOperatorRoutes = new Set(['POST /v1/operator-sessions']);
-const sample: Record<string, string> = { accountId: 'acc_0000000000aaaaaaaaaaaaaaaa', transferId: '1', holdId: '1', proposalId: 'prp_0000000000aaaaaaaaaaaaaaaa', incidentId: 'inc_0000000000aaaaaaaaaaaaaaaa' };
+const operatorPaths = /^\/v1\/(accounts|fundings|transfers|holds|ledger|operators|operator-sessions|operator-enrolments|operator-tokens|proposals|security|incidents|audit|webhooks)(\/|$)/;
+const publicOperatorRoutes = new Set(['POST /v1/operator-sessions', 'POST /v1/operator-enrolments']);
+const sample: Record<string, string> = { accountId: 'acc_0000000000aaaaaaaaaaaaaaaa', transferId: '1', holdId: '1', proposalId: 'prp_0000000000aaaaaaaaaaaaaaaa', incidentId: 'inc_0000000000aaaaaaaaaaaaaaaa', operatorId: 'opr_0000000000aaaaaaaaaaaaaaaa', tokenId: 'tok_0000000000aaaaaaaaaaaaaaaa' };
 
 for (const kind of testStoreKinds()) {
   describe(`route × role permissions (${kind})`, () => {

@@ -12,6 +12,7 @@ export const permissions = {
   'session.self': ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'],
   'operators.read': ['administrator', 'auditor'],
   'operators.create': ['administrator'],
+  'tokens.read': ['administrator', 'auditor'],
   'proposals.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
   'proposals.create': ['administrator', 'operations', 'risk_analyst'],
   'proposals.decide': ['administrator', 'operations', 'risk_analyst'],

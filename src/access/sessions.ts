@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../ids.ts';
 import type { Store, Tx } from '../store/index.ts';
 import { audit, type Actor } from './actor.ts';
-import type { Principal } from './api-tokens.ts';
+import { operatorUsable, type Principal } from './api-tokens.ts';
 import { endSession, insertSession, operatorById, sessionByHash, touchSession } from './store.ts';
 
 export const sessionTokenPattern = /^anfu_os_[A-Za-z0-9_-]{43}$/;
@@ -38,11 +38,11 @@ export async function authenticateSession(store: Store, token: string, policy: S
   const session = await sessionByHash(store, hashOf(token));
   if (session === undefined || !sessionLive(session, policy, now)) return undefined;
   const operator = await operatorById(store, session.operatorId);
-  if (operator === undefined || operator.status !== 'active') return undefined;
+  if (!operatorUsable(operator)) return undefined;
   // Idle time is measured to the minute's precision: one write per session every 30 s, not per request.
   // The error only ever ends a session earlier, never later.
   if (now - session.lastSeenAt >= lastSeenResolutionMs) await touchSession(store, session.id, now);
-  return { kind: 'operator', id: operator.id, name: operator.name, role: operator.role, sessionId: session.id };
+  return { kind: 'operator', id: operator.id, name: operator.name, role: operator.role, sessionId: session.id, createdBy: operator.createdBy };
 }
 
 export async function logOutOperator(store: Store, actor: Actor, now: number): Promise<boolean> {

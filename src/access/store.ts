@@ -17,6 +17,15 @@ export interface OperatorRow {
   readonly lockedUntil: number | null;
   readonly status: 'active' | 'disabled';
   readonly createdAt: number;
+  /** When the operator set their own password and TOTP secret; null while the enrolment code is outstanding. */
+  readonly enrolledAt: number | null;
+  /** When another administrator's approval made the role count; null while the grant is a proposal. */
+  readonly roleGrantedAt: number | null;
+  /** The operator who created this one ('cli' for the command line): they may not check each other. */
+  readonly createdBy: string | null;
+  /** SHA-256 of the outstanding enrolment code; null once spent. */
+  readonly enrolmentCodeHash: string | null;
+  readonly enrolmentExpiresAt: number | null;
 }
 
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : toNumber(value));
@@ -28,12 +37,20 @@ function operatorOf(row: Row): OperatorRow {
     totpSecretSealed: row.totp_secret_sealed === null || row.totp_secret_sealed === undefined ? null : Buffer.from(row.totp_secret_sealed as Uint8Array),
     totpSecretPlain: typeof row.totp_secret === 'string' && row.totp_secret !== '' ? row.totp_secret : null, totpLastStep: toNumber(row.totp_last_step), failedLogins: toNumber(row.failed_logins),
     lockedUntil: numberOrNull(row.locked_until), status: String(row.status) as OperatorRow['status'], createdAt: toNumber(row.created_at),
+    enrolledAt: numberOrNull(row.enrolled_at), roleGrantedAt: numberOrNull(row.role_granted_at), createdBy: textOrNull(row.created_by),
+    enrolmentCodeHash: textOrNull(row.enrolment_code_hash), enrolmentExpiresAt: numberOrNull(row.enrolment_expires_at),
   };
 }
 
-/** The plain totp_secret column is kept empty: the secret lives only in totp_secret_sealed. */
-export async function insertOperator(q: Queryable, o: Pick<OperatorRow, 'id' | 'name' | 'role' | 'passwordHash' | 'createdAt'> & { totpSecretSealed: Buffer }): Promise<void> {
-  await q.run("INSERT INTO operators (id, name, role, password_hash, totp_secret, totp_secret_sealed, created_at) VALUES (?, ?, ?, ?, '', ?, ?)", [o.id, o.name, o.role, o.passwordHash, o.totpSecretSealed, o.createdAt]);
+/**
+ * A new operator has no password and no TOTP secret yet (empty columns match nothing at login), only
+ * the hash of their enrolment code. The plain totp_secret column stays empty for good.
+ */
+export async function insertOperator(q: Queryable, o: Pick<OperatorRow, 'id' | 'name' | 'role' | 'createdAt' | 'createdBy'> & { enrolmentCodeHash: string; enrolmentExpiresAt: number }): Promise<void> {
+  await q.run(
+    "INSERT INTO operators (id, name, role, password_hash, totp_secret, created_at, created_by, enrolment_code_hash, enrolment_expires_at) VALUES (?, ?, ?, '', '', ?, ?, ?, ?)",
+    [o.id, o.name, o.role, o.createdAt, o.createdBy, o.enrolmentCodeHash, o.enrolmentExpiresAt],
+  );
 }
 
 export async function operatorByName(q: Queryable, name: string): Promise<OperatorRow | undefined> {
@@ -51,7 +68,7 @@ export async function listOperators(q: Queryable): Promise<OperatorRow[]> {
 }
 
 export async function countAdministrators(q: Queryable): Promise<number> {
-  const row = await q.get("SELECT COUNT(*) AS n FROM operators WHERE role = 'administrator' AND status = 'active'");
+  const row = await q.get("SELECT COUNT(*) AS n FROM operators WHERE role = 'administrator' AND status = 'active' AND role_granted_at IS NOT NULL");
   return toNumber(row?.n ?? 0n);
 }
 

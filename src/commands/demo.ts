@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AppContext } from '../http/context.ts';
 import { findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter } from '../identity/index.ts';
 import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
+import { createOperator, enrolOperator, issueApiToken, newTotpSecret, systemActor, totpCodeAt } from '../access/index.ts';
 
 export interface DemoCustomer {
   readonly customerId: string;
@@ -23,6 +24,8 @@ export interface DemoAccounts {
   readonly bank: string;
   readonly customers: readonly DemoCustomer[];
   readonly merchant: { readonly merchantId: string; readonly apiKeyId?: string; readonly apiKey?: string } | undefined;
+  /** A demo administrator's API token, only when seeded by this call (development only: production refuses the seed). */
+  readonly operatorToken?: string;
 }
 
 const bankCode = 'bank_settlement:DEMOBANK:CNY';
@@ -82,6 +85,25 @@ async function ensureDemoMerchant(context: AppContext): Promise<DemoAccounts['me
   return { merchantId: onboarded.merchant.id, apiKeyId: onboarded.apiKey.keyId, apiKey: onboarded.apiKey.apiKey };
 }
 
+const demoAdministrator = 'demo-admin';
+
+/**
+ * A demo administrator with an API token, created once. It enrols itself with a password and TOTP
+ * secret nobody keeps (so it has no interactive session: it can read and propose, never approve).
+ */
+async function ensureDemoOperatorToken(context: AppContext): Promise<string | undefined> {
+  const { store, access, clock } = context;
+  const created = await createOperator(store, systemActor, { name: demoAdministrator, role: 'administrator' }, access.enrolmentPolicy, clock());
+  if (!created.ok) return undefined;
+  const totpSecret = newTotpSecret();
+  const enrolment = { name: demoAdministrator, code: created.operator.enrolmentCode, password: randomBytes(24).toString('base64url'), totpSecret, totp: totpCodeAt(totpSecret, clock()) };
+  const enrolled = await enrolOperator(store, access.totpSecrets, systemActor, enrolment, clock());
+  if (!enrolled.ok) throw new Error(`demo seed: operator enrolment failed: ${enrolled.code}`);
+  const issued = await issueApiToken(store, systemActor, { operator: { id: enrolled.operatorId }, name: 'demo (development only)', maxDays: access.tokenDaysMax }, clock());
+  if (!issued.ok) throw new Error(`demo seed: token refused: ${issued.code}`);
+  return issued.issued.token;
+}
+
 export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
   // Known phone numbers and printed passwords have no place in a live deployment.
   if (context.config.environment === 'production') throw new Error('demo data is refused in production (ANFU_ENV=production)');
@@ -97,8 +119,9 @@ export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
     customers.push(customer);
   }
   const merchant = await ensureDemoMerchant(context);
-  const seeded = bank.created || customers.some((c) => c.password !== undefined) || merchant?.apiKey !== undefined;
-  return { seeded, bank: bank.id, customers, merchant };
+  const operatorToken = await ensureDemoOperatorToken(context);
+  const seeded = bank.created || customers.some((c) => c.password !== undefined) || merchant?.apiKey !== undefined || operatorToken !== undefined;
+  return { seeded, bank: bank.id, customers, merchant, ...(operatorToken === undefined ? {} : { operatorToken }) };
 }
 
 /** What `npm start` prints about the demo data: the credentials only on the run that created them. */
@@ -106,5 +129,8 @@ export function describeDemo(demo: DemoAccounts): string {
   const lines = ['', demo.seeded ? 'Demo data seeded (passwords and API key shown once):' : 'Demo data already present (passwords and API key were shown when it was seeded):', `  bank settlement account ${demo.bank}`];
   for (const c of demo.customers) lines.push(`  customer ${c.customerId}  phone ${c.phone}${c.password === undefined ? '' : `  password ${c.password}`}  wallet ${c.walletId}`);
   if (demo.merchant !== undefined) lines.push(`  merchant ${demo.merchant.merchantId}${demo.merchant.apiKey === undefined ? '' : `  API key id ${demo.merchant.apiKeyId ?? ''}  API key ${demo.merchant.apiKey}`}`);
+  if (demo.operatorToken !== undefined) {
+    lines.push(`  DEVELOPMENT ONLY: operator API token of ${demoAdministrator} (administrator; reads and proposes, cannot approve):`, `    ${demo.operatorToken}`);
+  }
   return lines.join('\n');
 }

@@ -1,38 +1,69 @@
-// `anfu operators create-admin --name N [--force]`: creates an administrator and prints its
-// password and TOTP secret once. Refused while an active administrator exists unless --force
-// (whoever runs the CLI already holds the database; the creation is audited either way).
+// `anfu operators create-admin --name N [--force]`: bootstraps an administrator from the machine's
+// command line and prints a single-use enrolment code once; the administrator redeems it with
+// POST /v1/operator-enrolments and sets their own password and TOTP secret (nobody else sees them).
+// Allowed while fewer than two administrators exist (four eyes need two) unless --force; whoever
+// runs the CLI already holds the database, and the creation is audited either way.
+// `anfu operators enrolment-code --name N` replaces the code of an operator who has not enrolled.
 import type { Config } from '../config.ts';
-import { loadKek } from '../crypto/index.ts';
-import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { createFirstAdministrator, createOperator, operatorNameRegex, systemActor, totpSecretsWith } from '../access/index.ts';
+import {
+  createFirstAdministrator, createOperator, findOperatorByName, operatorNameRegex, renewEnrolmentCode,
+  type Actor, type EnrolmentPolicy,
+} from '../access/index.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);
+const cliActor: Actor = { type: 'system', principal: undefined, ip: null, device: 'anfu cli' };
 
-export async function operatorsCommand(config: Config, args: readonly string[], values: Record<string, unknown>): Promise<number> {
+function printCode(name: string, code: string, expiresAt: number): void {
+  say(`Enrolment code for ${name} (single use, expires ${new Date(expiresAt).toISOString()}; hand it over in person):`);
+  say(`  ${code}`);
+  say('The operator enrols with POST /v1/operator-enrolments {"name", "code", "password", "totpSecret", "totp"},');
+  say('choosing their own password and TOTP secret (see docs/OPERATIONS.md, "Bootstrap").');
+}
+
+const usage = 'usage: anfu operators create-admin --name NAME [--force] | enrolment-code --name NAME'
+  + '   (NAME: 3–64 of a-z 0-9 . _ -)';
+const tooMany = 'two administrators exist already: add administrators by a role change another administrator approves,'
+  + ' or pass --force';
+
+export async function operatorsCommand(
+  config: Config, args: readonly string[], values: Record<string, unknown>,
+): Promise<number> {
   const name = values.name;
-  if (args[0] !== 'create-admin' || typeof name !== 'string' || !operatorNameRegex.test(name)) {
-    complain('usage: anfu operators create-admin --name NAME [--force]   (NAME: 3–64 of a-z 0-9 . _ -)');
+  const verbOk = ['create-admin', 'enrolment-code'].includes(args[0] ?? '');
+  if (!verbOk || typeof name !== 'string' || !operatorNameRegex.test(name)) {
+    complain(usage);
     return 2;
   }
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 2 });
+  const policy: EnrolmentPolicy = {
+    enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs,
+  };
   try {
     await migrate(store);
-    // The TOTP secret is sealed with the deployment's keyring, as the server would.
-    const totpSecrets = totpSecretsWith(await openPlatformKeyring({ store, config, kek: loadKek(config), actor: 'cli' }));
     const now = Date.now();
-    const outcome = values.force === true ? await createOperator(store, totpSecrets, systemActor, { name, role: 'administrator' }, now) : await createFirstAdministrator(store, totpSecrets, name, now);
+    if (args[0] === 'enrolment-code') {
+      const operator = await findOperatorByName(store, name);
+      const renewed = operator === undefined
+        ? { ok: false as const, code: 'operator_not_found' }
+        : await renewEnrolmentCode(store, cliActor, operator.id, policy, now);
+      if (!renewed.ok) {
+        complain(`refused: ${renewed.code}`);
+        return 1;
+      }
+      printCode(name, renewed.enrolmentCode, renewed.enrolmentExpiresAt);
+      return 0;
+    }
+    const outcome = values.force === true
+      ? await createOperator(store, cliActor, { name, role: 'administrator' }, policy, now)
+      : await createFirstAdministrator(store, name, policy, now, cliActor);
     if (!outcome.ok) {
-      complain(outcome.code === 'administrator_exists' ? 'an administrator exists already: add administrators by a role change another administrator approves, or pass --force' : `refused: ${outcome.code}`);
+      complain(outcome.code === 'administrator_exists' ? tooMany : `refused: ${outcome.code}`);
       return 1;
     }
-    const { operator } = outcome;
-    say(`administrator ${operator.name} (${operator.id}) created. Shown once; store it safely:`);
-    say(`  password:    ${operator.password}`);
-    say(`  TOTP secret: ${operator.totpSecret}`);
-    say(`  otpauth URI: ${operator.otpauthUri}`);
-    say('Log in with POST /v1/operator-sessions {"name", "password", "totp"}.');
+    say(`administrator ${outcome.operator.name} (${outcome.operator.id}) created.`);
+    printCode(outcome.operator.name, outcome.operator.enrolmentCode, outcome.operator.enrolmentExpiresAt);
     return 0;
   } finally {
     await store.close();

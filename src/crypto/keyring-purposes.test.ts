@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createOperator, sealPlaintextTotpSecrets, systemActor } from '../access/index.ts';
+import { sealPlaintextTotpSecrets } from '../access/index.ts';
+import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import { entriesByAction } from '../audit/index.ts';
 import { enqueueOutbox, webhookSecretSealer } from '../events/index.ts';
 import { drain, startReceiver, testDispatcher, type Receiver } from '../events/testing.ts';
@@ -68,8 +69,8 @@ for (const kind of testStoreKinds()) {
 
     test('webhook and operator TOTP secrets are not in the raw database; each opens only through the keyring', async () => {
       const endpoint = await createEndpoint(t, receiver, '/raw', 'mch_raw');
-      const created = await createOperator(t.store, t.app.context.access.totpSecrets, systemActor, { name: 'raw-scan-op', role: 'auditor' }, Date.now());
-      assert.ok(created.ok);
+      const access = t.app.context.access;
+      const created = { operator: await enrolledTestOperator({ store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy }, 'auditor', Date.now(), 'raw-scan-op') };
       const raw = await rawDatabase(t.store);
       assert.ok(raw.includes('raw-scan-op') && raw.includes('mch_raw'), 'the scan sees plain columns (control)');
       assertAbsent(raw, endpoint.secret, 'the webhook secret');

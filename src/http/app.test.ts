@@ -20,9 +20,10 @@ async function fixture(t: TestApp): Promise<Fixture> {
     return (response.json() as { id: string }).id;
   };
   const bank = await open({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank', code: 'bank:TEST:CNY' });
-  const alice = await open({ kind: 'customer_wallet', currency: 'CNY', name: 'Alice wallet' });
-  const bob = await open({ kind: 'customer_wallet', currency: 'CNY', name: 'Bob wallet' });
-  const usd = await open({ kind: 'customer_wallet', currency: 'USD', name: 'USD wallet' });
+  // Operators move money directly only between the platform's own accounts (customer money needs an approved adjustment).
+  const alice = await open({ kind: 'suspense', currency: 'CNY', name: 'Suspense A' });
+  const bob = await open({ kind: 'platform_revenue', currency: 'CNY', name: 'Revenue B' });
+  const usd = await open({ kind: 'suspense', currency: 'USD', name: 'USD suspense' });
   const funded = await post(t, '/v1/fundings', { bankAccountId: bank, accountId: alice, amount: '100.00', currency: 'CNY' }, 'fund-alice-1');
   assert.equal(funded.statusCode, 201, funded.body);
   return { t, bank, alice, bob, usd };

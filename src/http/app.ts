@@ -20,6 +20,8 @@ import { passkeyPageRoutes } from './routes/passkey-page.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { accessRoutes } from './routes/access.ts';
+import { operatorTokenRoutes } from './routes/operator-tokens.ts';
+import { operatorEnrolmentRoutes } from './routes/operator-enrolment.ts';
 import { securityRoutes } from './routes/security.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -100,6 +102,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(webhookRoutes(context), { prefix: '/v1' });
   await app.register(auditRoutes(context), { prefix: '/v1' });
   await app.register(accessRoutes(context), { prefix: '/v1' });
+  await app.register(operatorTokenRoutes(context), { prefix: '/v1' });
+  await app.register(operatorEnrolmentRoutes(context), { prefix: '/v1' });
   await app.register(securityRoutes(context), { prefix: '/v1' });
   await app.register(incidentRoutes(context), { prefix: '/v1' });
   await app.register(paymentRoutes(context), { prefix: '/v1' });

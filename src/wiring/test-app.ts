@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { issueApiToken, type OperatorRole } from '../access/index.ts';
+import type { OperatorRole } from '../access/index.ts';
+import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
@@ -84,8 +85,11 @@ export async function createTestApp(
     ...(identity === undefined ? {} : { identity }),
   });
   await app.ready();
+  // Each token belongs to an operator of that role, enrolled through the real enrolment path.
   const tokenFor = async (role: OperatorRole) => {
-    return (await issueApiToken(store, { name: `test ${role}`, role }, clock())).token;
+    const access = app.context.access;
+    const operator = await enrolledTestOperator({ store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy }, role, clock());
+    return testOperatorToken(store, operator.id, access.tokenDaysMax, clock());
   };
   const token = await tokenFor('administrator');
   return {

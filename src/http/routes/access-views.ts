@@ -1,18 +1,36 @@
 // Response whitelists of the operator-access API: what an operator, proposal, security event or
 // incident looks like on the wire. Password hashes, TOTP secrets and token hashes have no field here.
 import { Type } from 'typebox';
-import type { IncidentDetail, Proposal, SecurityEvent } from '../../access/index.ts';
+import type { ApiTokenRow, CreatedOperator, IncidentDetail, Proposal, SecurityEvent } from '../../access/index.ts';
 
 const Timestamp = Type.String({ description: 'ISO 8601 time' });
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 const Json = Type.Record(Type.String(), Type.Unknown());
 
-export const OperatorView = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), status: Type.String(), locked: Type.Boolean(), createdAt: Timestamp });
+export const OperatorView = Type.Object({
+  id: Type.String(), name: Type.String(), role: Type.String(), status: Type.String(), locked: Type.Boolean(),
+  enrolled: Type.Boolean(), roleGranted: Type.Boolean(), createdAt: Timestamp,
+});
+// The creator gets an enrolment code to hand over, never the new operator's password or TOTP secret.
 export const CreatedOperatorView = Type.Object({
   id: Type.String(), name: Type.String(), role: Type.String(),
-  password: Type.String({ description: 'Shown once' }), totpSecret: Type.String({ description: 'Base32, shown once' }), otpauthUri: Type.String({ description: 'For an authenticator app, shown once' }),
+  enrolmentCode: Type.String({ description: 'Single use, shown once: hand it to the new operator, who sets their own password and TOTP' }),
+  enrolmentExpiresAt: Timestamp,
+  grantProposalId: Type.Union([Type.String(), Type.Null()], { description: 'The role counts once another administrator approves this proposal' }),
 });
+export function createdOperatorView(o: CreatedOperator) {
+  return { id: o.id, name: o.name, role: o.role, enrolmentCode: o.enrolmentCode, enrolmentExpiresAt: iso(o.enrolmentExpiresAt), grantProposalId: o.grantProposalId ?? null };
+}
+export const EnrolmentCodeView = Type.Object({ enrolmentCode: Type.String({ description: 'Single use, shown once' }), enrolmentExpiresAt: Timestamp });
+export const ApiTokenView = Type.Object({
+  id: Type.String(), name: Type.String(), operatorId: Type.String(), operatorName: Type.String(), createdBy: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp, expiresAt: Timestamp, revokedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export function apiTokenView(t: ApiTokenRow) {
+  return { ...t, createdAt: iso(t.createdAt), expiresAt: iso(t.expiresAt), revokedAt: isoOrNull(t.revokedAt) };
+}
+export const IssuedTokenView = Type.Object({ id: Type.String(), token: Type.String({ description: 'Bearer token, shown once' }), operatorId: Type.String(), expiresAt: Timestamp });
 export const MeView = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), via: Type.String({ enum: ['session', 'api_token'] }) });
 export const SessionView = Type.Object({ token: Type.String({ description: 'Bearer token, shown once' }), sessionId: Type.String(), idleTimeoutSeconds: Type.Integer(), absoluteTimeoutSeconds: Type.Integer() });
 

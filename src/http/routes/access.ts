@@ -3,14 +3,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import {
-  approveProposal, createOperator, findProposal, listOperatorViews, listProposals, logInOperator, logOutOperator, operatorNamePattern, operatorRoles, proposeAction, rejectProposal,
+  approveProposal, createOperator, findProposal, listOperatorViews, listProposals, logInOperator, logOutOperator, operatorNamePattern,
+  operatorRoles, proposeAction, rejectProposal, 
   type Permission, type ProposalOutcome, type ProposalState,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
 import type { AppContext } from '../context.ts';
 import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
-import { CreatedOperatorView, MeView, OperatorView, ProposalView, SessionView, proposalView } from './access-views.ts';
+import { CreatedOperatorView, MeView, OperatorView, ProposalView, SessionView, createdOperatorView, proposalView } from './access-views.ts';
 
 const security = operatorSecurity;
 const errors = problemResponses(400, 401, 403, 404, 409, 422);
@@ -63,9 +64,9 @@ export function accessRoutes(context: AppContext): FastifyPluginAsync {
         await access.auditRefusal(actorOf(request), { action: 'operator.create', target: null, outcome: 'denied', details: { reason: 'role_escalation', role: body.role } });
         throw new AnfuError('forbidden', 'administrators are made by a role change that another administrator approves');
       }
-      const outcome = await createOperator(store, access.totpSecrets, actorOf(request), body, clock());
+      const outcome = await createOperator(store, actorOf(request), body, access.enrolmentPolicy, clock());
       if (!outcome.ok) throw new AnfuError(outcome.code);
-      return reply.status(201).send(outcome.operator);
+      return reply.status(201).send(createdOperatorView(outcome.operator));
     });
 
     app.post('/proposals', { ...route('proposals.create'), schema: { tags, security, summary: 'Propose a sensitive action (maker)', body: ProposalBody, response: { 201: ProposalView, ...errors } } }, async (request, reply) => {

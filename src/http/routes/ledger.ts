@@ -1,13 +1,17 @@
 // The operators' ledger API: accounts, funding from a bank settlement account, transfers, holds,
-// journals and verification. Thin: validate by schema, call the ledger, map its outcome.
+// journals and verification. Thin: validate by schema, call the ledger, map its outcome. Operators
+// move money directly only between the platform's own accounts; a customer's or merchant's account
+// changes by hand only through an approved `ledger.adjustment`. Every movement is audited with the
+// operator, the session or token, and the client address.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
 import { parseMajor } from '../../money/index.ts';
-import type { Permission } from '../../access/index.ts';
+import { directMovementRefusal, type Permission } from '../../access/index.ts';
 import type { AppContext } from '../context.ts';
 import { Amount, Currency, Cursor, IdempotencyHeaders, Id, PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
+import { actorOf } from '../operator-auth.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 
 const AccountId = Id('acc', 'Account id');
@@ -40,12 +44,27 @@ function limitOf(text: string | undefined): number {
 }
 
 export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
-  const { ledger, config, metrics } = context;
+  const { ledger, config, metrics, access } = context;
   const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor }).minor;
 
-  async function submit(request: TransferRequest, reply: FastifyReply) {
+  /** Refuses (and audits) a direct movement that touches an account not the platform's own. */
+  async function onlyPlatformAccounts(http: FastifyRequest, accountIds: readonly string[]) {
+    const accounts = await Promise.all(accountIds.map((id) => ledger.account(id)));
+    const refusal = directMovementRefusal(accounts.flatMap((a) => (a === undefined ? [] : [a.kind])));
+    if (refusal === undefined) return;
+    const kinds = accounts.map((a) => a?.kind ?? null);
+    await access.auditRefusal(actorOf(http), { action: 'ledger.movement', target: accountIds.join(' '), outcome: 'denied', details: { reason: refusal, route: http.routeOptions.url ?? null, kinds } });
+    throw new AnfuError(refusal, "propose a ledger.adjustment: another operator approves it, both in sessions with password and TOTP");
+  }
+
+  async function submit(request: TransferRequest, reply: FastifyReply, http: FastifyRequest) {
     const outcome: TransferOutcome = await ledger.submit(request);
     metrics.ledgerTransfers.inc({ kind: request.kind, outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'applied') : outcome.code });
+    const line = outcome.ok
+      ? { outcome: 'success' as const, details: { kind: request.kind, seq: outcome.transfer.seq.toString(), amountMinor: outcome.transfer.amount.toString(), currency: outcome.transfer.currency, replayed: outcome.replayed } }
+      : { outcome: 'failure' as const, details: { kind: request.kind, reason: outcome.code } };
+    const target = outcome.ok ? `${outcome.transfer.debitAccountId} ${outcome.transfer.creditAccountId}` : null;
+    await access.auditRefusal(actorOf(http), { action: 'ledger.movement', target, ...line });
     if (!outcome.ok) throw new AnfuError(outcome.code, outcome.detail);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
     reply.status(outcome.replayed ? 200 : 201);
@@ -66,6 +85,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
     }, async (request, reply) => {
       const body = request.body as { kind: (typeof accountKinds)[number]; currency: string; name: string; code?: string; ownerId?: string };
       const account = await ledger.openAccount(body);
+      await access.auditRefusal(actorOf(request), { action: 'ledger.account.open', target: account.id, outcome: 'success', details: { kind: account.kind, currency: account.currency } });
       return reply.status(201).send(accountView(account));
     });
 
@@ -107,7 +127,8 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       const bank = await ledger.account(body.bankAccountId);
       if (bank === undefined) throw new AnfuError('account_not_found', 'bank settlement account not found');
       if (bank.kind !== 'bank_settlement') throw new AnfuError('funding_source_invalid');
-      return submit({ kind: 'single', key: scopedKey(request), debitAccountId: bank.id, creditAccountId: body.accountId, amount, currency: body.currency, reference: body.reference }, reply);
+      await onlyPlatformAccounts(request, [body.accountId]);
+      return submit({ kind: 'single', key: scopedKey(request), debitAccountId: bank.id, creditAccountId: body.accountId, amount, currency: body.currency, reference: body.reference }, reply, request);
     });
 
     app.post('/transfers', {
@@ -115,7 +136,9 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       schema: { tags, security, summary: 'Move money from one account to another', headers: IdempotencyHeaders, body: TransferBody, response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const body = request.body as Static<typeof TransferBody>;
-      return submit({ kind: 'single', key: scopedKey(request), ...body, amount: amountOf(body.amount, body.currency) }, reply);
+      const amount = amountOf(body.amount, body.currency);
+      await onlyPlatformAccounts(request, [body.debitAccountId, body.creditAccountId]);
+      return submit({ kind: 'single', key: scopedKey(request), ...body, amount }, reply, request);
     });
 
     app.get('/transfers/:transferId', {
@@ -134,7 +157,9 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       const { timeoutSeconds, ...body } = request.body as Static<typeof HoldBody>;
       const timeoutMs = timeoutSeconds === undefined ? config.holdTimeoutMsDefault : timeoutSeconds * 1000;
       if (timeoutMs > config.holdTimeoutMsMax) throw new AnfuError('validation_failed', `timeoutSeconds may be at most ${config.holdTimeoutMsMax / 1000}`);
-      return submit({ kind: 'hold', key: scopedKey(request), ...body, amount: amountOf(body.amount, body.currency), timeoutMs }, reply);
+      const amount = amountOf(body.amount, body.currency);
+      await onlyPlatformAccounts(request, [body.debitAccountId, body.creditAccountId]);
+      return submit({ kind: 'hold', key: scopedKey(request), ...body, amount, timeoutMs }, reply, request);
     });
 
     app.get('/holds/:holdId', {
@@ -154,7 +179,10 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       const body = request.body as { amount?: string };
       const hold = await ledger.hold(holdSeq);
       if (hold === undefined) throw new AnfuError('hold_not_found');
-      return submit({ kind: 'post', key: scopedKey(request), holdSeq, amount: body.amount === undefined ? undefined : amountOf(body.amount, hold.currency) }, reply);
+      const amount = body.amount === undefined ? undefined : amountOf(body.amount, hold.currency);
+      // A payment's hold on a wallet is the payment's to post or void, not an operator's.
+      await onlyPlatformAccounts(request, [hold.debitAccountId, hold.creditAccountId]);
+      return submit({ kind: 'post', key: scopedKey(request), holdSeq, amount }, reply, request);
     });
 
     app.post('/holds/:holdId/void', {
@@ -162,7 +190,9 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       schema: { tags, security, summary: 'Release a hold', headers: IdempotencyHeaders, params: Type.Object({ holdId: Seq }), response: { 200: TransferView, 201: TransferView, ...errors } },
     }, async (request, reply) => {
       const holdSeq = BigInt((request.params as { holdId: string }).holdId);
-      return submit({ kind: 'void', key: scopedKey(request), holdSeq }, reply);
+      const hold = await ledger.hold(holdSeq);
+      if (hold !== undefined) await onlyPlatformAccounts(request, [hold.debitAccountId, hold.creditAccountId]);
+      return submit({ kind: 'void', key: scopedKey(request), holdSeq }, reply, request);
     });
 
     app.get('/ledger/verification', {

@@ -12,6 +12,7 @@ import { paymentsCards } from './008-payments-cards.ts';
 import { keyringPurposes } from './009-keyring-purposes.ts';
 import { auditCheckpointSize } from './010-audit-checkpoint-size.ts';
 import { paymentsRiskIndexes } from './011-payments-risk-indexes.ts';
+import { operatorCredentials } from './100-operator-credentials.ts';
 import { customerControls } from './120-customer-controls.ts';
 
 export interface Migration {
@@ -21,4 +22,18 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [ledger, keyring, audit, access, identity, events, payments, paymentsCards, keyringPurposes, auditCheckpointSize, paymentsRiskIndexes, customerControls];
+export const migrations: readonly Migration[] = [
+  ledger,
+  keyring,
+  audit,
+  access,
+  identity,
+  events,
+  payments,
+  paymentsCards,
+  keyringPurposes,
+  auditCheckpointSize,
+  paymentsRiskIndexes,
+  operatorCredentials,
+  customerControls,
+];
