@@ -15,3 +15,5 @@ export type { AuditVerification, AuditProblem, CheckpointFailure } from './log-s
 export type { StoredCheckpoint, StoredEntry } from './store.ts';
 export { AuditIntegrityError } from './tree.ts';
 export { entriesByAction, type ActionEntry } from './entries-by-action.ts';
+export { untrustedText, untrustedHeader } from './untrusted-text.ts';
+export { openRefusalLog, RefusalWindows, type RefusalLog, type RepeatedRefusals } from './refusal-windows.ts';

@@ -1,6 +1,7 @@
 // The onRequest check for `config: { auth: 'customer' }` routes: a customer access token whose
 // session, device and customer are all live (src/identity). Anything else is 401 without saying why.
 import type { FastifyRequest } from 'fastify';
+import { untrustedHeader, untrustedText } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { authenticateCustomer, type Identity, type RequestMeta } from '../identity/index.ts';
 
@@ -20,6 +21,5 @@ export async function authorizeCustomer(identity: Identity, request: FastifyRequ
 
 /** Where the request came from, as identity audits it and its risk rules see it. */
 export function requestMeta(request: FastifyRequest): RequestMeta {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null };
+  return { ip: untrustedText(request.ip, 64), userAgent: untrustedHeader(request.headers['user-agent'], 256) };
 }

@@ -30,7 +30,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
     }, settings.merchantRequestWindowMs, context.clock());
     if (outcome.ok) return outcome.merchantId;
     // One answer for every refusal; the reason goes to the audit log and the security events only.
-    await recordMerchantRequestRefusal(context, originOf(request.ip, request.url), outcome);
+    await recordMerchantRequestRefusal({ ...context, refusals: context.access.refusals }, originOf(request.ip, request.url), outcome);
     throw new AnfuError('merchant_signature_invalid');
   }
 
