@@ -2,7 +2,7 @@
 // verifier from the stored columns alone (docs/audit.md, "Entry canonical bytes"). A JSON object
 // with a fixed key order, no whitespace and ECMAScript JSON.stringify escaping; `details` is the
 // stored JSON text verbatim (written canonically at append: keys sorted, bigints as strings).
-import { untrustedText } from './untrusted-text.ts';
+import { isDisplaySafe, untrustedText } from './untrusted-text.ts';
 
 export const actorTypes = ['customer', 'operator', 'merchant', 'system'] as const;
 export type ActorType = (typeof actorTypes)[number];
@@ -69,7 +69,8 @@ function nullableText(value: string | null | undefined, field: string, lengthMax
  */
 function requestText(value: string | null | undefined, lengthMax: number): string | null {
   if (value === undefined || value === null) return null;
-  return untrustedText(String(value), lengthMax);
+  const text = String(value);
+  return isDisplaySafe(text, lengthMax) ? text : untrustedText(text, lengthMax);
 }
 
 function canonicalValue(value: unknown, depth: number): unknown {

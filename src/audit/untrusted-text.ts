@@ -4,9 +4,9 @@
 // text on screen). Such characters are escaped as \u{…}, and the text is cut to a length bound.
 
 /** C0 and C1 controls, DEL, bidi marks and overrides, zero-width and line/paragraph separators, BOM. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const unsafeCharacter = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\\]/u;
 const loneSurrogate = /[\ud800-\udfff]/u;
+const unsafeForDisplay = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/u;
 
 /** The marker that ends a text cut to its bound. */
 export const cutMarker = '…';
@@ -31,6 +31,14 @@ export function untrustedText(value: string, lengthMax: number): string {
     out += safe;
   }
   return out;
+}
+
+/**
+ * Whether text is already fit for the audit log as it stands: within the bound and nothing a reader's
+ * screen would act on. Text `untrustedText` produced always is, so the log's last check leaves it alone.
+ */
+export function isDisplaySafe(value: string, lengthMax: number): boolean {
+  return value.length <= lengthMax && !unsafeForDisplay.test(value);
 }
 
 /** A header value (or undefined/array) as an audit `device` or log field: sanitised, or null when absent. */
