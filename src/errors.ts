@@ -44,6 +44,7 @@ export const problems = {
   invalid_amount: { status: 422, title: 'The amount is not a valid amount of money' },
   amount_too_large: { status: 422, title: 'The amount exceeds the configured maximum' },
   unknown_currency: { status: 422, title: 'Unknown or unsupported ISO 4217 currency' },
+  currency_not_enabled: { status: 422, title: 'The platform does not move money in this currency' },
 
   // ledger
   account_not_found: { status: 404, title: 'No such account' },

@@ -16,7 +16,8 @@ export interface Principal {
   readonly sessionId?: string;
 }
 
-const tokenPattern = /^anfu_op_[A-Za-z0-9_-]{43}$/;
+// 32 bytes in canonical base64url: the last of 43 characters carries 4 bits and two zero bits.
+const tokenPattern = /^anfu_op_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');

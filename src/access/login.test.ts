@@ -141,7 +141,7 @@ for (const kind of testStoreKinds()) {
       assert.equal(items.length, 1);
       assert.equal(items[0]?.source, '203.0.113.9');
       assert.equal(items[0]?.details.accounts, 5);
-      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(await t.apiToken('auditor')) })).body;
       assert.match(metrics, /anfu_security_events_total\{type="credential_stuffing",severity="high"\} 1/);
       assert.match(metrics, /anfu_security_events_total\{type="brute_force",severity="high"\} 1/);
     });

@@ -76,7 +76,7 @@ for (const kind of testStoreKinds()) {
       const rows = await t.store.all("SELECT details FROM security_events WHERE type = 'api_error_rate'");
       assert.equal(rows.length, 1);
       assert.equal(JSON.parse(String(rows[0]?.details)).errors, 20);
-      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(await t.apiToken('auditor')) })).body;
       assert.match(metrics, /anfu_security_events_total\{type="api_error_rate",severity="medium"\} 1/);
       assert.match(metrics, /anfu_security_events_total\{type="replayed_request",severity="high"\} 1/);
     });

@@ -11,6 +11,7 @@ export type { AsymmetricKeyKind, PrivateKey, PublicKey, SecretKey } from './key-
 export type { CryptoErrorCode } from './errors.ts';
 export { CryptoError } from './errors.ts';
 export { sealTags } from './symmetric.ts';
+export { decodeCanonicalBase64url } from './base64url.ts';
 
 export const profileNames: readonly ProfileName[] = ['intl', 'gm'];
 

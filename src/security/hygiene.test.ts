@@ -5,6 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../access/test-support.ts';
+import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createIdentityTestApp, registerThroughApi, type IdentityTestApp } from '../identity/testing.ts';
+import { walletOf } from '../payments/index.ts';
+import { createTestIdentity, instructionFor, signInstruction, type TestIdentity } from '../payments/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
 
 const me = (t: AccessTestApp, headers: Record<string, string>) => t.app.inject({ url: '/v1/operators/me', headers });
@@ -100,4 +104,114 @@ async function rowCount(t: AccessTestApp, action: string): Promise<number> {
 async function sessionCount(t: AccessTestApp): Promise<number> {
   const row = await t.store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM operator_sessions');
   return Number(row?.n ?? 0);
+}
+
+const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Spellings Node's lenient decoder reads as the same bytes: padding, spare low bits, stray characters. */
+function malleated(token: string): string[] {
+  const last = token.at(-1) ?? 'A';
+  const sibling = base64urlAlphabet[base64urlAlphabet.indexOf(last) ^ 1] ?? 'A';
+  return [`${token}=`, `${token}==`, `${token.slice(0, -1)}${sibling}`, `${token.slice(0, -5)}~${token.slice(-5)}`, `${token.slice(0, -5)}!${token.slice(-5)}`];
+}
+
+for (const kind of testStoreKinds()) {
+  describe(`smaller holes (${kind})`, () => {
+    test('an altered customer access token is refused; the real one still works and the session lives on', async () => {
+      const t: IdentityTestApp = await createIdentityTestApp(kind);
+      try {
+        const customer = await registerThroughApi(t);
+        const meWith = (token: string) => t.app.inject({ url: '/v1/me', headers: bearer(token) });
+        for (const altered of malleated(customer.accessToken)) {
+          const refused = await meWith(altered);
+          assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthenticated'], altered.slice(-8));
+        }
+        assert.equal((await meWith(customer.accessToken)).statusCode, 200);
+        const live = await t.store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM customer_sessions WHERE customer_id = ? AND ended_at IS NULL', [customer.customerId]);
+        assert.equal(Number(live?.n), 1);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('an altered operator token is refused and the refusal audited', async () => {
+      const t = await createAccessTestApp(kind);
+      try {
+        const token = await t.apiToken('auditor');
+        const before = await rowCount(t, 'operator.authenticate');
+        for (const altered of malleated(token)) assert.equal((await me(t, bearer(altered))).statusCode, 401, altered.slice(-8));
+        assert.equal((await me(t, bearer(token))).statusCode, 200);
+        const rows = (await t.auditRows('operator.authenticate')).slice(before);
+        assert.deepEqual(rows.map((r) => [r.outcome, r.details.reason]), [['denied', 'invalid_token']], 'the first in full, the rest counted');
+      } finally {
+        await t.close();
+      }
+    });
+
+    describe('a currency the platform has not enabled', () => {
+      let t: TestApp;
+      let identity: TestIdentity;
+      before(async () => {
+        identity = await createTestIdentity('intl');
+        t = await createTestApp(kind, {}, { paymentIdentity: identity });
+      });
+      after(() => t.close());
+
+      test('a customer transfer in USD is refused before any account is opened, and audited', async () => {
+        const [alice, friend] = [await identity.addCustomer(), await identity.addCustomer()];
+        const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
+        const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
+        assert.ok((await t.ledger.submit({ kind: 'single', key: 'fund-alice-usd-test', debitAccountId: bank.id, creditAccountId: wallet.id, amount: 50_000n, currency: 'CNY' })).ok);
+        const before = await ledgerState(t);
+        const instruction = instructionFor(alice, { kind: 'transfer', target: friend.customer.id, amount: '20.00', currency: 'USD' });
+        const sent = await t.app.inject({ method: 'POST', url: '/v1/payments/transfers', headers: { ...bearer(alice.token), 'idempotency-key': 'usd-transfer-0001' }, payload: { instruction, signature: signInstruction('intl', alice, instruction) } });
+        assert.deepEqual([sent.statusCode, sent.json().code, sent.json().currencies], [422, 'currency_not_enabled', ['CNY']]);
+        assert.deepEqual(await ledgerState(t), before, 'no account opened, no money moved');
+        assert.equal(Number((await t.store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM payments'))?.n), 0);
+        const audited = await t.store.get<{ details: string; outcome: string }>("SELECT details, outcome FROM audit_entries WHERE action = 'payment.instruction_refused' ORDER BY seq DESC LIMIT 1");
+        assert.deepEqual([audited?.outcome, JSON.parse(String(audited?.details)).code], ['denied', 'currency_not_enabled']);
+      });
+
+      test('operators cannot open, fund or move money in it either', async () => {
+        const before = await ledgerState(t);
+        const bank = (await t.ledger.listAccounts({ kind: 'bank_settlement', limit: 1 })).items[0]?.id ?? '';
+        const post = (url: string, payload: object, key?: string) => t.app.inject({ method: 'POST', url, headers: { ...bearer(t.token), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload });
+        for (const response of [
+          await post('/v1/accounts', { kind: 'customer_wallet', currency: 'USD', name: 'USD wallet' }),
+          await post('/v1/fundings', { bankAccountId: bank, accountId: bank, amount: '1.00', currency: 'EUR' }, 'eur-funding-0001'),
+          await post('/v1/transfers', { debitAccountId: bank, creditAccountId: bank, amount: '1.00', currency: 'USD' }, 'usd-transfer-0002'),
+        ]) assert.deepEqual([response.statusCode, response.json().code], [422, 'currency_not_enabled'], response.body);
+        assert.deepEqual(await ledgerState(t), before);
+      });
+
+      test('/metrics needs an operator token with metrics.read; the refusal is audited', async () => {
+        const before = await t.store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'");
+        const anonymous = await t.app.inject({ url: '/metrics', remoteAddress: '198.51.100.7' });
+        assert.deepEqual([anonymous.statusCode, anonymous.json().code], [401, 'unauthenticated']);
+        assert.doesNotMatch(anonymous.body, /anfu_/);
+        const after = await t.store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'");
+        assert.equal(Number(after?.n), Number(before?.n) + 1);
+        const forbidden = await t.app.inject({ url: '/metrics', headers: bearer(await t.tokenFor('customer_service')) });
+        assert.deepEqual([forbidden.statusCode, forbidden.json().code], [403, 'forbidden']);
+        const scraped = await t.app.inject({ url: '/metrics', headers: bearer(await t.tokenFor('auditor')) });
+        assert.equal(scraped.statusCode, 200);
+        assert.match(scraped.body, /anfu_http_requests_total/);
+      });
+
+      test('request logs name the client address, never its headers or credentials', async () => {
+        await t.app.inject({ url: '/v1/accounts', remoteAddress: '203.0.113.44', headers: { ...bearer(t.token), 'user-agent': 'probe\u202e/1' } });
+        const lines = t.logs.join('').split('\n').filter((line) => line.includes('203.0.113.44'));
+        assert.ok(lines.some((line) => (JSON.parse(line) as { req?: { remoteAddress?: string } }).req?.remoteAddress === '203.0.113.44'), 'the request log has the address');
+        for (const line of lines) {
+          assert.ok(!line.includes(t.token) && !line.includes('probe'), line);
+        }
+      });
+    });
+  });
+}
+
+async function ledgerState(t: TestApp): Promise<string> {
+  const accounts = await t.store.all('SELECT id, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id');
+  const transfers = await t.store.get('SELECT COUNT(*) AS n FROM ledger_transfers');
+  return JSON.stringify({ accounts, transfers }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }

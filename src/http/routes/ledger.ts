@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
-import { currencyCodes, parseMajor } from '../../money/index.ts';
+import { currencyCodes, parseMajor, requireEnabledCurrency } from '../../money/index.ts';
 import type { Permission } from '../../access/index.ts';
 import type { AppContext } from '../app.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
@@ -44,7 +44,7 @@ function limitOf(text: string | undefined): number {
 
 export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
   const { ledger, config, metrics } = context;
-  const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor }).minor;
+  const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor, currencies: config.currencies }).minor;
 
   async function submit(request: TransferRequest, reply: FastifyReply) {
     const outcome: TransferOutcome = await ledger.submit(request);
@@ -68,6 +68,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       },
     }, async (request, reply) => {
       const body = request.body as { kind: (typeof accountKinds)[number]; currency: string; name: string; code?: string; ownerId?: string };
+      requireEnabledCurrency(body.currency, config.currencies);
       const account = await ledger.openAccount(body);
       return reply.status(201).send(accountView(account));
     });

@@ -59,7 +59,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
       const body = request.body as Static<typeof OrderBody>;
       const ttlMs = body.expiresInSeconds * 1000;
       if (ttlMs > settings.orderTtlMsMax) throw new AnfuError('validation_failed', `expiresInSeconds may be at most ${settings.orderTtlMsMax / 1000}`);
-      const amount = parseMajor(body.amount, body.currency, { maxMinor: settings.amountMaxMinor }).minor;
+      const amount = parseMajor(body.amount, body.currency, { maxMinor: settings.amountMaxMinor, currencies: settings.currencies }).minor;
       const order = await createCheckoutOrder(context.store, { merchantId, merchantReference: body.merchantReference, amount, currency: body.currency, description: body.description, ttlMs }, context.clock());
       return reply.status(201).send(orderView(order, await orderQrSvg(order)));
     });
