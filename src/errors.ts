@@ -79,6 +79,7 @@ export const problems = {
   keyring_kek_missing: { status: 500, title: 'No key-encryption key is configured' },
   keyring_kek_weak: { status: 500, title: 'The key-encryption key is malformed or too weak' },
   keyring_kek_mismatch: { status: 500, title: 'The key-encryption key does not match the stored data keys' },
+  keyring_kek_rotation_done: { status: 500, title: 'No data key is wrapped by the previous key-encryption key any more' },
   keyring_unknown_purpose: { status: 400, title: 'Unknown data-key purpose' },
   keyring_key_not_found: { status: 422, title: 'The ciphertext names a data-key version that does not exist' },
   keyring_key_retired: { status: 422, title: 'The data-key version has been retired' },

@@ -2,14 +2,14 @@
 // certificate made on first start), create the first operator token if there is none, listen, and
 // shut down cleanly on SIGTERM/SIGINT with every queued transfer committed first.
 import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
-import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
+import { AuditIntegrityError, keyringAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
 import { describeDemo, seedDemo } from './demo/seed.ts';
 import { buildApp, type AppContext } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
 import { clientCaFor } from './http/platform-ca.ts';
-import { loadKek, sealMarkedPlaintext } from './crypto/index.ts';
+import { loadKek, loadPreviousKek, sealMarkedPlaintext } from './crypto/index.ts';
 import { Ledger } from './ledger/index.ts';
 import { outboxDispatcherFor } from './events/index.ts';
 import { openPlatformKeyring } from './crypto/platform-keyring.ts';
@@ -42,9 +42,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true });
   const migrations = await migrate(store);
   // The one keyring of this process: every capability seals and indexes through it; key events are audited.
-  const keyring = await openPlatformKeyring({ store, config, kek });
+  // During a KEK rotation (docs/OPERATIONS.md) the previous KEK is named too, for the keys it still wraps.
+  const keyring = await openPlatformKeyring({ store, config, kek, previousKek: loadPreviousKek(config) });
   // Secrets written in plain before their columns were sealed are sealed now (idempotent).
   const sealedAtStart = (await sealMarkedPlaintext(keyring, ['webhook-secret'])) + (await sealPlaintextTotpSecrets(store, keyring));
+  // The audit signing key is sealed in the keyring too; a plain PEM from an earlier version is adopted and deleted.
+  const auditSigner = await keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
   const metrics = createMetrics();
   const ledger = new Ledger({
     store,
@@ -80,7 +83,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
-  const checkpointer = startCheckpointer(store, fileAuditSigner(config.dataDir, config.cryptoProfile), {
+  const checkpointer = startCheckpointer(store, auditSigner, {
     intervalMs: config.auditCheckpointIntervalMs,
     onError: (error) => {
       app.log.error({ err: error }, 'audit checkpoint failed');

@@ -2,7 +2,7 @@
 // password and TOTP secret once. Refused while an active administrator exists unless --force
 // (whoever runs the CLI already holds the database; the creation is audited either way).
 import type { Config } from '../config.ts';
-import { loadKek } from '../crypto/index.ts';
+import { loadKek, loadPreviousKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
 import { migrate, openStore } from '../store/index.ts';
 import { systemActor } from './actor.ts';
@@ -22,7 +22,7 @@ export async function operatorsCommand(config: Config, args: readonly string[], 
   try {
     await migrate(store);
     // The TOTP secret is sealed with the deployment's keyring, as the server would.
-    const totpSecrets = totpSecretsWith(await openPlatformKeyring({ store, config, kek: loadKek(config), actor: 'cli' }));
+    const totpSecrets = totpSecretsWith(await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: 'cli' }));
     const now = Date.now();
     const outcome = values.force === true ? await createOperator(store, totpSecrets, systemActor, { name, role: 'administrator' }, now) : await createFirstAdministrator(store, totpSecrets, name, now);
     if (!outcome.ok) {

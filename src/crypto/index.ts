@@ -26,7 +26,7 @@ export function cryptoProfile(name: string): CryptoProfile {
 // indexes, and the card token vault. The platform keyring (wired to the audit log) is opened by the
 // server and the CLI from ./platform-keyring.ts, which the door leaves out so crypto never imports audit.
 export { Keyring, keyPurposes, type KeyPurpose, type KeyringOptions } from './keyring.ts';
-export { Kek, loadKek } from './kek.ts';
+export { Kek, loadKek, loadPreviousKek } from './kek.ts';
 export { fieldContext } from './envelope.ts';
 export { plaintextMarker, sealMarkedPlaintext, rewrap } from './keyring-rewrap.ts';
 export { ProtectedTable, personalFieldNormalisers, type ProtectedFieldSpec, type ProtectedTableSpec } from './field-protection.ts';

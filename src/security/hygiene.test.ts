@@ -3,13 +3,22 @@
 // the platform does not run, a public metrics page, the audit signing key in clear, KEK rotation.
 // Each asserts the refusal, what the audit log holds, and that nothing else changed.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { auditKeyPath, checkpointNote, checkpointVerifier, fileAuditSigner } from '../audit/index.ts';
+import { loadConfig } from '../config.ts';
+import { Kek } from '../crypto/index.ts';
+import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
+import { keysCommand } from '../crypto/keys-command.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../access/test-support.ts';
 import { createTestApp, type TestApp } from '../http/testing.ts';
 import { createIdentityTestApp, registerThroughApi, type IdentityTestApp } from '../identity/testing.ts';
 import { walletOf } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestIdentity } from '../payments/testing.ts';
-import { testStoreKinds } from '../store/testing.ts';
+import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 
 const me = (t: AccessTestApp, headers: Record<string, string>) => t.app.inject({ url: '/v1/operators/me', headers });
 /** Nothing a reader's terminal or a log parser would act on: C0/C1 controls, DEL, bidi and zero-width marks. */
@@ -214,4 +223,79 @@ async function ledgerState(t: TestApp): Promise<string> {
   const accounts = await t.store.all('SELECT id, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id');
   const transfers = await t.store.get('SELECT COUNT(*) AS n FROM ledger_transfers');
   return JSON.stringify({ accounts, transfers }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
+for (const kind of testStoreKinds()) {
+  describe(`keys at rest (${kind})`, () => {
+    test('a plain audit signing key beside the database is sealed under the KEK at start, and the file deleted', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-audit-key-'));
+      const plain = fileAuditSigner(dataDir, 'intl'); // what an earlier version left on disk
+      const pem = readFileSync(auditKeyPath(dataDir), 'utf8');
+      const t = await createTestApp(kind, { ANFU_DATA_DIR: dataDir });
+      try {
+        const signed = await t.app.inject({ method: 'POST', url: '/v1/audit/checkpoints', headers: bearer(t.token) });
+        assert.equal(signed.statusCode, 201, signed.body);
+        const checkpoint = signed.json() as { keyId: string; algorithm: string; signature: string; treeSize: number; rootHash: string; chainHash: string; time: string };
+        assert.equal(checkpoint.keyId, checkpointVerifier(plain.publicKeyPem).keyId, 'checkpoints are still signed by the same key');
+        const note = checkpointNote({ treeSize: checkpoint.treeSize, rootHash: Buffer.from(checkpoint.rootHash, 'hex'), chainHash: Buffer.from(checkpoint.chainHash, 'hex'), createdAt: Date.parse(checkpoint.time) });
+        assert.ok(checkpointVerifier(plain.publicKeyPem).verify(checkpoint.algorithm, note, Buffer.from(checkpoint.signature, 'base64')));
+        assert.equal(existsSync(auditKeyPath(dataDir)), false, 'the plain PEM is gone');
+        const row = await t.store.get<{ kek_id: string; wrapped_key: Uint8Array }>("SELECT kek_id, wrapped_key FROM key_versions WHERE purpose = 'audit-signing' AND state = 'active'");
+        assert.equal(row?.kek_id, t.keyring.kekId);
+        const body = pem.replace(/-----[A-Z ]+-----|\s/g, '');
+        assert.ok(!Buffer.from(row?.wrapped_key ?? []).toString('latin1').includes(body.slice(0, 40)), 'the key is stored wrapped, not in clear');
+        const created = await t.store.get<{ details: string }>("SELECT details FROM audit_entries WHERE action = 'keys.create' AND target = 'audit-signing#v1'");
+        assert.match(String(created?.details), /adopted from a plain key file/);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('KEK rotation re-wraps every data key; the old KEK is accepted only while the rotation runs', async () => {
+      const database = await createTestDatabase(kind);
+      const store = database.open();
+      const [old, next] = [strongKek('old'), strongKek('new')];
+      const [oldKek, newKek] = [old.kek, next.kek];
+      const config = { cryptoProfile: 'intl' as const };
+      try {
+        const before = await openPlatformKeyring({ store, config, kek: oldKek });
+        const sealed = await before.seal('pii', Buffer.from('张三'), Buffer.from('ctx'));
+        await before.sign('audit-signing', Buffer.from('checkpoint'));
+        await before.blindIndex('blind-index', Buffer.from('13912345678'));
+        const keys = (await before.versions()).length;
+        assert.ok(keys >= 3);
+        await assert.rejects(openPlatformKeyring({ store, config, kek: newKek }), { code: 'keyring_kek_mismatch' }, 'a new KEK alone cannot open the old keys');
+
+        const during = await openPlatformKeyring({ store, config, kek: newKek, previousKek: oldKek });
+        assert.equal((await during.open('pii', sealed, Buffer.from('ctx'))).toString(), '张三', 'servers keep working during the rotation');
+        if (kind === 'sqlite') {
+          const cli = loadConfig({ ANFU_ENV: 'test', ANFU_DATA_DIR: dirname(database.sqlitePath), ANFU_KEK: next.text, ANFU_KEK_PREVIOUS: old.text });
+          assert.equal(await keysCommand(cli, ['rotate-kek']), 0);
+          assert.equal(await keysCommand(cli, ['rotate-kek']), 1, 'run again after completion: the previous KEK is refused');
+        } else {
+          // Two runs at once (a resumed run racing a stuck one) re-wrap each key exactly once.
+          const runs = await Promise.all([during.rewrapUnderCurrentKek(), during.rewrapUnderCurrentKek()]);
+          assert.equal(runs[0] + runs[1], keys);
+        }
+        assert.equal(await during.keysUnderPreviousKek(), 0);
+        const rows = await store.all<{ kek_id: string }>('SELECT kek_id FROM key_versions');
+        assert.deepEqual([...new Set(rows.map((r) => r.kek_id))], [newKek.id]);
+        assert.equal(Number((await store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'keys.rewrap'"))?.n), keys);
+
+        const after = await openPlatformKeyring({ store, config, kek: newKek });
+        assert.equal((await after.open('pii', sealed, Buffer.from('ctx'))).toString(), '张三');
+        await assert.rejects(openPlatformKeyring({ store, config, kek: oldKek }), { code: 'keyring_kek_mismatch' });
+        await assert.rejects(openPlatformKeyring({ store, config, kek: newKek, previousKek: oldKek }), { code: 'keyring_kek_rotation_done' });
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
+  });
+}
+
+/** A KEK and its base64 text (for the CLI's environment). */
+function strongKek(source: string): { kek: Kek; text: string } {
+  const bytes = randomBytes(32);
+  return { kek: new Kek(bytes, source), text: bytes.toString('base64') };
 }

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AnfuError } from '../../errors.ts';
-import { consistencyProof, createCheckpoint, fileAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
+import { consistencyProof, createCheckpoint, keyringAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
 import type { AppContext } from '../app.ts';
 
 const Number_ = Type.String({ maxLength: 20, description: 'Positive decimal integer' });
@@ -45,8 +45,14 @@ function proved<T>(outcome: ProofOutcome<T>): T {
 
 export function auditRoutes(context: AppContext): FastifyPluginAsync {
   const { store, config, clock } = context;
-  let signer: AuditSigner | undefined;
-  const auditSigner = () => (signer ??= fileAuditSigner(config.dataDir, config.cryptoProfile));
+  let signer: Promise<AuditSigner> | undefined;
+  const auditSigner = () => {
+    signer ??= keyringAuditSigner(context.keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
+    signer.catch(() => {
+      signer = undefined;
+    });
+    return signer;
+  };
   const read = { config: { auth: 'operator' as const, permission: 'audit.read' as const } };
   const limitOf = (text: string | undefined) => (text === undefined ? 50 : Number(text));
   const Limit = Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|[1-4][0-9][0-9]|500)$', description: 'Page size, 1–500 (default 50)' }));
@@ -77,7 +83,7 @@ export function auditRoutes(context: AppContext): FastifyPluginAsync {
       schema: { tags, security, summary: 'Sign a checkpoint over the log as it stands now', response: { 201: CheckpointView, ...errors } },
     }, async (request, reply) => {
       const actor = { actorType: 'operator' as const, actorId: request.principal?.id ?? null, ip: request.ip };
-      const checkpoint = await createCheckpoint(store, auditSigner(), clock(), actor);
+      const checkpoint = await createCheckpoint(store, await auditSigner(), clock(), actor);
       return reply.status(201).send(checkpointView(checkpoint));
     });
 
