@@ -113,7 +113,8 @@ export function openRefusalLog(options: { store: Store; clock: () => number; lim
     },
     async close() {
       clearInterval(sweep);
-      await flush(true);
+      // Shutdown must not fail on it: a store already closed loses these counts, reported to onError.
+      await flush(true).catch((error: unknown) => options.onError?.(error));
     },
   };
 }
