@@ -59,6 +59,20 @@ for (const kind of testStoreKinds()) {
       });
     }
 
+    test('a forged X-Forwarded-For behind a trusted proxy is escaped and cut, not a failed write', async () => {
+      const proxied = await createAccessTestApp(kind, { ANFU_TRUST_PROXY: 'true' });
+      try {
+        const forwarded = `10.0.0.1\t\u202e${'9'.repeat(8192)}`;
+        const refused = await me(proxied, { 'x-forwarded-for': forwarded });
+        assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthenticated']);
+        const row = await proxied.store.get<{ ip: string }>("SELECT ip FROM audit_entries WHERE action = 'operator.authenticate' ORDER BY seq DESC LIMIT 1");
+        assert.ok(row !== undefined && row.ip.length <= 64 && !unsafe.test(row.ip), JSON.stringify(row));
+        assert.ok(row.ip.startsWith('10.0.0.1\\u{9}\\u{202e}'));
+      } finally {
+        await proxied.close();
+      }
+    });
+
     test('escapes are readable and unambiguous: a TAB is \\u{9}, a backslash is doubled', async () => {
       t.advance(t.config.auditRefusalWindowMs);
       await me(t, { 'user-agent': 'a\tb\\c' });
