@@ -110,6 +110,18 @@ for (const kind of testStoreKinds()) {
       assert.equal(await sessionCount(t), 0);
     });
 
+    test('a flood of unsigned merchant requests is counted the same way', async () => {
+      const windowMs = t.config.auditRefusalWindowMs;
+      t.advance(windowMs - (t.now() % windowMs));
+      const before = await rowCount(t, 'merchant.request_refused');
+      const unsigned = () => t.app.inject({ url: `/v1/merchant/orders/ord_${'a'.repeat(26)}` });
+      for (let i = 0; i < 30; i += 1) assert.deepEqual([(await unsigned()).statusCode], [401]);
+      t.advance(windowMs);
+      await unsigned();
+      const rows = (await t.auditRows('merchant.request_refused')).slice(before);
+      assert.deepEqual(rows.map((r) => [r.details.reason, r.details.repeated ?? 0]), [['headers_missing', 0], ['headers_missing', 29], ['headers_missing', 0]]);
+    });
+
     test('refusals from another address are their own first, not hidden in someone else\'s count', async () => {
       t.advance(t.config.auditRefusalWindowMs);
       const before = await rowCount(t, 'operator.authenticate');
