@@ -13,7 +13,7 @@ import {
   addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
   type CardFunding, type FundingPayment, type PaymentsContext,
 } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { customerOf, paymentsContextOf } from './payments.ts';
 import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
 import { PaymentView, paymentView } from './payment-views.ts';
