@@ -44,16 +44,21 @@ function proved<T>(outcome: ProofOutcome<T>): T {
   return outcome.proof;
 }
 
-export function auditRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, config, clock } = context;
+/** The sealed audit signer, opened on first use; a failed open is retried on the next call. */
+function cachedSigner(context: AppContext): () => Promise<AuditSigner> {
   let signer: Promise<AuditSigner> | undefined;
-  const auditSigner = () => {
-    signer ??= keyringAuditSigner(context.keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
+  return () => {
+    signer ??= keyringAuditSigner(context.keyring, { dataDir: context.config.dataDir, profile: context.config.cryptoProfile });
     signer.catch(() => {
       signer = undefined;
     });
     return signer;
   };
+}
+
+export function auditRoutes(context: AppContext): FastifyPluginAsync {
+  const { store, clock } = context;
+  const auditSigner = cachedSigner(context);
   const read = { config: { auth: 'operator' as const, permission: 'audit.read' as const } };
   const limitOf = (text: string | undefined) => (text === undefined ? 50 : Number(text));
   const Limit = PageLimit(500);
