@@ -2,6 +2,7 @@
 // before anything starts. A bad value stops start-up with a message naming the setting.
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
+import { currencyCodes } from './money/index.ts';
 
 /** A secret setting: prints as [redacted] through JSON, util.inspect, template strings and loggers. */
 export class SecretValue {
@@ -42,10 +43,15 @@ export interface Config {
   readonly kekFile: string | undefined;
   /** The key-encryption key itself (base64 of 32 bytes), for secret stores that inject environment variables. */
   readonly kek: SecretValue | undefined;
+  /** The KEK being replaced, set only while `anfu keys rotate-kek` moves data keys to the new one. */
+  readonly kekPreviousFile: string | undefined;
+  readonly kekPrevious: SecretValue | undefined;
   /** CA certificate (PEM) that merchant client certificates must chain to, or 'platform' for the platform CA. */
   readonly mtlsCaFile: string | undefined;
   /** Largest single amount accepted, in minor units. */
   readonly amountMaxMinor: bigint;
+  /** Currencies money may move in (ISO 4217 codes the money table knows); anything else is refused up front. */
+  readonly currencies: readonly string[];
   readonly transferBatchMax: number;
   readonly holdTimeoutMsDefault: number;
   readonly holdTimeoutMsMax: number;
@@ -69,6 +75,8 @@ export interface Config {
   readonly securityWebhookUrl: string | undefined;
   /** How often the audit checkpointer signs the log's Merkle root, when the log has grown (docs/audit.md). */
   readonly auditCheckpointIntervalMs: number;
+  /** Repeated refusals from one source are counted, not audited one by one, within windows of this length. */
+  readonly auditRefusalWindowMs: number;
   /** Customer identity (src/identity): argon2id cost, token lifetimes, throttling, SMS, WebAuthn. */
   readonly argon2MemoryKib: number;
   readonly argon2TimeCost: number;
@@ -224,6 +232,11 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
   const kekFile = reader.get('ANFU_KEK_FILE');
   const kekText = reader.get('ANFU_KEK');
   if (kekFile !== undefined && kekText !== undefined) reader.problems.push('set ANFU_KEK_FILE or ANFU_KEK, not both');
+  const kekPreviousFile = reader.get('ANFU_KEK_PREVIOUS_FILE');
+  const kekPreviousText = reader.get('ANFU_KEK_PREVIOUS');
+  if (kekPreviousFile !== undefined && kekPreviousText !== undefined) reader.problems.push('set ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS, not both');
+  const currencies = (reader.get('ANFU_CURRENCIES') ?? 'CNY').split(',').map((code) => code.trim());
+  if (currencies.some((code) => !currencyCodes.includes(code))) reader.problems.push(`ANFU_CURRENCIES lists codes from ${currencyCodes.join(', ')}, comma-separated`);
   const amountMax = reader.get('ANFU_AMOUNT_MAX_MINOR') ?? '100000000000';
   if (!/^[1-9][0-9]{0,17}$/.test(amountMax)) reader.problems.push('ANFU_AMOUNT_MAX_MINOR must be a positive integer of minor units below 10^18');
   const config: Config = {
@@ -241,8 +254,11 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cryptoProfile: oneOf(reader, 'ANFU_CRYPTO_PROFILE', ['intl', 'gm'], 'intl'),
     kekFile: kekFile === undefined ? undefined : resolve(kekFile),
     kek: kekText === undefined ? undefined : new SecretValue(kekText),
+    kekPreviousFile: kekPreviousFile === undefined ? undefined : resolve(kekPreviousFile),
+    kekPrevious: kekPreviousText === undefined ? undefined : new SecretValue(kekPreviousText),
     mtlsCaFile: reader.get('ANFU_MTLS_CA_FILE'),
     amountMaxMinor: /^[1-9][0-9]{0,17}$/.test(amountMax) ? BigInt(amountMax) : 1n,
+    currencies,
     transferBatchMax: integer(reader, 'ANFU_TRANSFER_BATCH_MAX', 2000, 1, 100_000),
     holdTimeoutMsDefault: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_DEFAULT', 7 * 24 * 3600 * 1000, 1000, 90 * 24 * 3600 * 1000),
     holdTimeoutMsMax: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_MAX', 30 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
@@ -261,6 +277,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     apiErrorWindowMs: integer(reader, 'ANFU_API_ERROR_WINDOW_MS', 60_000, 1000, 3600_000),
     securityWebhookUrl: webhookUrlOf(reader),
     auditCheckpointIntervalMs: integer(reader, 'ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 1000, 24 * 3600_000),
+    auditRefusalWindowMs: integer(reader, 'ANFU_AUDIT_REFUSAL_WINDOW_MS', 60_000, 1000, 3600_000),
     argon2MemoryKib: integer(reader, 'ANFU_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
     argon2TimeCost: integer(reader, 'ANFU_ARGON2_TIME_COST', 2, 1, 100),
     argon2Parallelism: integer(reader, 'ANFU_ARGON2_PARALLELISM', 1, 1, 64),
@@ -332,6 +349,9 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_LOG_LEVEL', 'info', 'pino log level'],
   ['ANFU_CRYPTO_PROFILE', 'intl', 'intl (P-256, AES-GCM, SHA-256) or gm (SM2, SM4, SM3)'],
   ['ANFU_KEK_FILE', '(unset)', 'file with the key-encryption key (base64 of 32 random bytes); unset in development = <data dir>/keys/kek'],
+  ['ANFU_KEK_PREVIOUS_FILE', '(unset)', 'only during a KEK rotation: the old KEK, still accepted until `anfu keys rotate-kek` has moved every data key'],
+  ['ANFU_KEK_PREVIOUS', '(unset)', 'the old KEK itself (base64), instead of ANFU_KEK_PREVIOUS_FILE'],
+  ['ANFU_CURRENCIES', 'CNY', 'currencies money may move in, comma-separated; others are refused with currency_not_enabled'],
   ['ANFU_KEK', '(unset)', 'the key-encryption key itself, base64 of 32 random bytes (instead of ANFU_KEK_FILE)'],
   ['ANFU_MTLS_CA_FILE', '(unset)', "CA certificate for merchant mutual TLS, or 'platform' for the platform CA under <data dir>/ca"],
   ['ANFU_AMOUNT_MAX_MINOR', '100000000000', 'largest single amount in minor units (1,000,000,000.00 CNY)'],
@@ -353,6 +373,7 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_API_ERROR_WINDOW_MS', '60000', 'the sliding window of the API error-rate signal'],
   ['ANFU_SECURITY_WEBHOOK_URL', '(unset)', 'security alerts are POSTed here as JSON (https; http only to loopback)'],
   ['ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', '60000', 'how often the audit log\'s Merkle root is signed in a checkpoint, when the log has grown'],
+  ['ANFU_AUDIT_REFUSAL_WINDOW_MS', '60000', 'refusals of one kind from one address: the first per window is audited, the rest counted in one entry'],
   ['ANFU_ARGON2_MEMORY_KIB', '19456', 'argon2id memory per customer password hash in KiB (production minimum 19456); hashes are upgraded at login when it changes'],
   ['ANFU_ARGON2_TIME_COST', '2', 'argon2id passes'],
   ['ANFU_ARGON2_PARALLELISM', '1', 'argon2id lanes'],

@@ -51,6 +51,7 @@ export const problems = {
   invalid_amount: { status: 422, title: 'The amount is not a valid amount of money' },
   amount_too_large: { status: 422, title: 'The amount exceeds the configured maximum' },
   unknown_currency: { status: 422, title: 'Unknown or unsupported ISO 4217 currency' },
+  currency_not_enabled: { status: 422, title: 'The platform does not move money in this currency' },
 
   // ledger
   account_not_found: { status: 404, title: 'No such account' },
@@ -85,6 +86,7 @@ export const problems = {
   keyring_kek_missing: { status: 500, title: 'No key-encryption key is configured' },
   keyring_kek_weak: { status: 500, title: 'The key-encryption key is malformed or too weak' },
   keyring_kek_mismatch: { status: 500, title: 'The key-encryption key does not match the stored data keys' },
+  keyring_kek_rotation_done: { status: 500, title: 'No data key is wrapped by the previous key-encryption key any more' },
   keyring_unknown_purpose: { status: 400, title: 'Unknown data-key purpose' },
   keyring_key_not_found: { status: 422, title: 'The ciphertext names a data-key version that does not exist' },
   keyring_key_retired: { status: 422, title: 'The data-key version has been retired' },

@@ -3,14 +3,14 @@
 // transfer committed first. Start-up mints no operator credential: operators are bootstrapped with
 // `anfu operators create-admin` (docs/OPERATIONS.md); only the development demo prints a demo token.
 import { reportAuditVerificationFailure } from './access/index.ts';
-import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
+import { AuditIntegrityError, keyringAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
 import { describeDemo, seedDemo } from './commands/demo.ts';
 import type { AppContext } from './http/context.ts';
 import { createMetrics } from './http/metrics.ts';
 import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
 import { clientCaFor } from './http/platform-ca.ts';
-import { loadKek, sealMarkedPlaintext } from './crypto/index.ts';
+import { loadKek, loadPreviousKek, sealMarkedPlaintext } from './crypto/index.ts';
 import { Ledger } from './ledger/index.ts';
 import { outboxDispatcherFor } from './events/index.ts';
 import { openPlatformKeyring } from './wiring/platform-keyring.ts';
@@ -46,9 +46,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true });
   const migrations = await migrate(store);
   // The one keyring of this process: every capability seals and indexes through it; key events are audited.
-  const keyring = await openPlatformKeyring({ store, config, kek });
+  // During a KEK rotation (docs/OPERATIONS.md) the previous KEK is named too, for the keys it still wraps.
+  const keyring = await openPlatformKeyring({ store, config, kek, previousKek: loadPreviousKek(config) });
   // Secrets written in plain before their columns were sealed are sealed now (idempotent).
   const sealedAtStart = (await sealMarkedPlaintext(keyring, ['webhook-secret'])) + (await sealPlaintextTotpSecrets(store, keyring));
+  // The audit signing key is sealed in the keyring too; a plain PEM from an earlier version is adopted and deleted.
+  const auditSigner = await keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
   const metrics = createMetrics();
   const ledger = new Ledger({
     store,
@@ -85,7 +88,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
-  const checkpointer = startCheckpointer(store, fileAuditSigner(config.dataDir, config.cryptoProfile), {
+  const checkpointer = startCheckpointer(store, auditSigner, {
     intervalMs: config.auditCheckpointIntervalMs,
     onError: (error) => {
       app.log.error({ err: error }, 'audit checkpoint failed');

@@ -31,7 +31,8 @@ export interface Principal {
 
 export const tokenTtlDaysDefault = 90;
 const dayMs = 24 * 3600_000;
-const tokenPattern = /^anfu_op_[A-Za-z0-9_-]{43}$/;
+// 32 bytes in canonical base64url: the last of 43 characters carries 4 bits and two zero bits.
+const tokenPattern = /^anfu_op_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 

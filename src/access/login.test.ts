@@ -102,13 +102,18 @@ for (const kind of testStoreKinds()) {
 
     test('a forged or malformed bearer token is refused and the attempt audited (the token is not)', async () => {
       const forged = `anfu_os_${'A'.repeat(43)}`;
+      t.advance(t.config.auditRefusalWindowMs);
       for (const token of [forged, 'anfu_op_short', 'not-a-token']) {
         const response = await me(t, token);
         assert.equal(response.statusCode, 401);
         assert.equal(response.json().code, 'unauthenticated');
       }
+      // The first of the window in full, the repeats as one count when the window closes.
+      t.advance(t.config.auditRefusalWindowMs);
+      assert.equal((await me(t, forged)).statusCode, 401);
       const rows = (await t.auditRows('operator.authenticate')).slice(-3);
-      assert.deepEqual(rows.map((r) => [r.outcome, r.details.reason, r.target]), Array(3).fill(['denied', 'invalid_token', 'GET /v1/operators/me']));
+      const full = ['denied', 'invalid_token', 'GET /v1/operators/me', undefined];
+      assert.deepEqual(rows.map((r) => [r.outcome, r.details.reason, r.target, r.details.repeated]), [full, ['denied', 'invalid_token', null, 2], full]);
       const all = await t.store.all('SELECT details FROM audit_entries');
       assert.ok(!all.some((r) => String(r.details).includes(forged)));
     });
@@ -147,7 +152,7 @@ for (const kind of testStoreKinds()) {
       assert.equal(items.length, 1);
       assert.equal(items[0]?.source, '203.0.113.9');
       assert.equal(items[0]?.details.accounts, 5);
-      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(await t.apiToken('auditor')) })).body;
       assert.match(metrics, /anfu_security_events_total\{type="credential_stuffing",severity="high"\} 1/);
       assert.match(metrics, /anfu_security_events_total\{type="brute_force",severity="high"\} 1/);
     });

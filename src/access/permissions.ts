@@ -23,6 +23,8 @@ export const permissions = {
   'audit.checkpoint': ['administrator', 'auditor'],
   'webhooks.read': ['administrator', 'operations', 'customer_service', 'auditor'],
   'webhooks.manage': ['administrator', 'operations'],
+  /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
+  'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof permissions;

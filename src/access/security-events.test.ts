@@ -73,10 +73,17 @@ for (const kind of testStoreKinds()) {
 
     test('a storm of API errors raises one abnormal-error-rate event', async () => {
       for (let i = 0; i < 25; i++) await t.app.inject({ url: '/v1/operators/me', headers: bearer('anfu_op_nonsense') });
-      const rows = await t.store.all("SELECT details FROM security_events WHERE type = 'api_error_rate'");
+      // The signal is fed from onResponse, after the answer went out; repeated refusals are only counted
+      // (no audit write slows them), so the tripping request's event may still be committing: wait for it.
+      const raised = async () => t.store.all("SELECT details FROM security_events WHERE type = 'api_error_rate'");
+      let rows = await raised();
+      for (let attempt = 0; attempt < 100 && rows.length === 0; attempt++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        rows = await raised();
+      }
       assert.equal(rows.length, 1);
       assert.equal(JSON.parse(String(rows[0]?.details)).errors, 20);
-      const metrics = (await t.app.inject({ url: '/metrics' })).body;
+      const metrics = (await t.app.inject({ url: '/metrics', headers: bearer(await t.apiToken('auditor')) })).body;
       assert.match(metrics, /anfu_security_events_total\{type="api_error_rate",severity="medium"\} 1/);
       assert.match(metrics, /anfu_security_events_total\{type="replayed_request",severity="high"\} 1/);
     });

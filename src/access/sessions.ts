@@ -8,7 +8,8 @@ import { audit, type Actor } from './actor.ts';
 import { operatorUsable, type Principal } from './api-tokens.ts';
 import { endSession, insertSession, operatorById, sessionByHash, touchSession } from './store.ts';
 
-export const sessionTokenPattern = /^anfu_os_[A-Za-z0-9_-]{43}$/;
+// 32 bytes in canonical base64url: the last of 43 characters carries 4 bits and two zero bits.
+export const sessionTokenPattern = /^anfu_os_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 export interface SessionPolicy {
   readonly idleMs: number;

@@ -1,6 +1,6 @@
 /* eslint-disable security/detect-non-literal-fs-filename -- the key path comes from operator configuration (the data dir) */
-// The platform's audit signing key and checkpoint signature checks. Until the keyring holds it, the
-// key is a PKCS#8 PEM file under the data dir, created on first use with mode 0600.
+// The audit signer interface and checkpoint signature checks. The platform's key lives sealed in the
+// keyring (keyring-signer.ts); the plain PEM file under the data dir is only read to adopt it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ export interface AuditSigner {
   readonly keyId: string;
   /** SPKI PEM: what verifiers need, published with every export. */
   readonly publicKeyPem: string;
-  sign(data: Uint8Array): Buffer;
+  sign(data: Uint8Array): Buffer | Promise<Buffer>;
 }
 
 const algorithmOf: Record<ProfileName, SignatureAlgorithm> = { intl: 'ecdsa-p256-sha256', gm: 'sm2-sm3' };
@@ -32,7 +32,10 @@ export function auditKeyPath(dataDir: string): string {
   return join(dataDir, 'keys', 'audit-signing.pem');
 }
 
-/** Loads the audit key from `<dataDir>/keys/audit-signing.pem`, creating it for the profile on first use. */
+/**
+ * Loads the audit key from `<dataDir>/keys/audit-signing.pem`, creating it on first use. Only tests of
+ * the adoption path use it now: the platform signs with the sealed key (keyringAuditSigner).
+ */
 export function fileAuditSigner(dataDir: string, profileName: ProfileName): AuditSigner {
   const profile = cryptoProfile(profileName);
   const path = auditKeyPath(dataDir);

@@ -2,6 +2,7 @@
 // verifier from the stored columns alone (docs/audit.md, "Entry canonical bytes"). A JSON object
 // with a fixed key order, no whitespace and ECMAScript JSON.stringify escaping; `details` is the
 // stored JSON text verbatim (written canonically at append: keys sorted, bigints as strings).
+import { isDisplaySafe, untrustedText } from './untrusted-text.ts';
 
 export const actorTypes = ['customer', 'operator', 'merchant', 'system'] as const;
 export type ActorType = (typeof actorTypes)[number];
@@ -62,6 +63,16 @@ function nullableText(value: string | null | undefined, field: string, lengthMax
   return value;
 }
 
+/**
+ * The client address and device come from the request: whatever a client sent there is escaped and
+ * cut (untrusted-text.ts) rather than refused, so no header can make an audit write fail.
+ */
+function requestText(value: string | null | undefined, lengthMax: number): string | null {
+  if (value === undefined || value === null) return null;
+  const text = String(value);
+  return isDisplaySafe(text, lengthMax) ? text : untrustedText(text, lengthMax);
+}
+
 function canonicalValue(value: unknown, depth: number): unknown {
   if (depth > auditLimits.detailsDepthMax) throw new Error('audit event: details nested too deeply');
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
@@ -106,8 +117,8 @@ export function recordOf(event: AuditEvent, seq: bigint, at: number): AuditRecor
     at,
     actorType: event.actorType,
     actorId: nullableText(event.actorId, 'actorId', auditLimits.actorIdLengthMax),
-    device: nullableText(event.device, 'device', auditLimits.deviceLengthMax),
-    ip: nullableText(event.ip, 'ip', auditLimits.ipLengthMax),
+    device: requestText(event.device, auditLimits.deviceLengthMax),
+    ip: requestText(event.ip, auditLimits.ipLengthMax),
     action: event.action,
     target: nullableText(event.target, 'target', auditLimits.targetLengthMax),
     outcome: event.outcome,

@@ -39,7 +39,7 @@ export async function createCheckpoint(store: Store, signer: AuditSigner, now: n
     const [root] = await rangeHashes(tx, [[0, head.size]], await readNodesSize(tx));
     if (root === undefined) throw new Error('audit invariant: no root');
     const fields: CheckpointFields = { treeSize: head.size, rootHash: root, chainHash: head.chain ?? chainGenesis, createdAt: now };
-    const checkpoint = { ...fields, algorithm: signer.algorithm, keyId: signer.keyId, signature: signer.sign(checkpointNote(fields)) };
+    const checkpoint = { ...fields, algorithm: signer.algorithm, keyId: signer.keyId, signature: await signer.sign(checkpointNote(fields)) };
     const id = await insertCheckpoint(tx, checkpoint);
     if (actor !== undefined) {
       await appendAudit(tx, [{ ...actor, action: 'audit.checkpoint', target: `checkpoint:${id}`, outcome: 'success', details: { treeSize: head.size, keyId: signer.keyId } }], now);

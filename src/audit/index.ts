@@ -5,6 +5,7 @@ export { actorTypes, outcomes, auditLimits, canonicalEntry } from './canonical-e
 export { appendAudit, sqliteAuditAppender, appendAuditWithClient } from './append-audit.ts';
 export { createCheckpoint, startCheckpointer, checkpointNote, type Checkpointer, type CheckpointActor } from './checkpoint.ts';
 export { fileAuditSigner, ephemeralAuditSigner, auditKeyPath, checkpointVerifier, type AuditSigner } from './audit-signer.ts';
+export { keyringAuditSigner, adoptPlainAuditKey, AuditKeyConflictError } from './keyring-signer.ts';
 export { inclusionProof, consistencyProof, type InclusionProof, type ConsistencyProof, type ProofOutcome, type ProofFailureCode } from './proofs.ts';
 export { verifyInclusion, verifyConsistency, leafHashOfText, chainHash, nodeHash } from './merkle.ts';
 export { listEntries, listCheckpoints, type AuditEntryPage } from './list-entries.ts';
@@ -15,3 +16,5 @@ export type { AuditVerification, AuditProblem, CheckpointFailure } from './log-s
 export type { StoredCheckpoint, StoredEntry } from './store.ts';
 export { AuditIntegrityError } from './tree.ts';
 export { entriesByAction, type ActionEntry } from './entries-by-action.ts';
+export { untrustedText, untrustedHeader } from './untrusted-text.ts';
+export { openRefusalLog, RefusalWindows, type RefusalLog, type RepeatedRefusals } from './refusal-windows.ts';

@@ -3,9 +3,11 @@
 // and audit-proof. Each returns the process exit code; output is JSON on stdout.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { loadKek, loadPreviousKek } from '../crypto/index.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
 import {
-  appendAudit, consistencyProof, exportAudit, fileAuditSigner, inclusionProof, verifyAuditExportParallel, verifyAuditLog, type ProofOutcome,
+  appendAudit, consistencyProof, exportAudit, inclusionProof, keyringAuditSigner, verifyAuditExportParallel, verifyAuditLog, type AuditSigner, type ProofOutcome,
 } from '../audit/index.ts';
 
 type Values = Record<string, unknown>;
@@ -28,6 +30,12 @@ async function withStore<T>(config: Config, work: (store: Store) => Promise<T>):
   }
 }
 
+/** The platform's audit signer, from the keyring (the KEK is needed, as for the server). */
+async function platformSigner(config: Config, store: Store): Promise<AuditSigner> {
+  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: 'cli' });
+  return keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
+}
+
 /** `anfu verify-audit --file export.jsonl --public-key audit.pub.pem` (offline), or without --file: the live database. */
 export async function verifyAuditCommand(config: () => Config, values: Values): Promise<number> {
   const file = text(values, 'file');
@@ -42,7 +50,7 @@ export async function verifyAuditCommand(config: () => Config, values: Values): 
     return result.ok ? 0 : 1;
   }
   const c = config();
-  const result = await withStore(c, (store) => verifyAuditLog(store, { publicKeyPem: publicKeyPem ?? fileAuditSigner(c.dataDir, c.cryptoProfile).publicKeyPem }));
+  const result = await withStore(c, async (store) => verifyAuditLog(store, { publicKeyPem: publicKeyPem ?? (await platformSigner(c, store)).publicKeyPem }));
   print(result);
   return result.ok ? 0 : 1;
 }
@@ -55,10 +63,10 @@ export async function exportAuditCommand(config: () => Config, values: Values): 
     return 2;
   }
   const c = config();
-  const signer = fileAuditSigner(c.dataDir, c.cryptoProfile);
-  const report = await withStore(c, async (store) => {
+  const { signer, report } = await withStore(c, async (store) => {
+    const signer = await platformSigner(c, store);
     await store.transaction((tx) => appendAudit(tx, [{ actorType: 'system', actorId: 'cli', action: 'audit.export', target: null, outcome: 'success', details: { keyId: signer.keyId } }], Date.now()));
-    return exportAudit(store, out, { publicKeyPem: signer.publicKeyPem, now: Date.now() });
+    return { signer, report: await exportAudit(store, out, { publicKeyPem: signer.publicKeyPem, now: Date.now() }) };
   });
   const keyOut = text(values, 'public-key-out');
   if (keyOut !== undefined) writeFileSync(keyOut, signer.publicKeyPem);

@@ -2,12 +2,13 @@
 // `anfu backup full|incremental|differential|list|test|prune` and `anfu restore`. Every backup,
 // restore test and restore is recorded in the audit log of the live database.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { appendAudit, fileAuditSigner } from '../audit/index.ts';
+import { appendAudit, keyringAuditSigner } from '../audit/index.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { cryptoProfile, loadKek } from '../crypto/index.ts';
+import { cryptoProfile, loadKek, loadPreviousKek } from '../crypto/index.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { openStore } from '../store/index.ts';
 import { postgresBackup, postgresRestore } from './backup-postgres.ts';
 import {
@@ -128,10 +129,17 @@ function printRestore(report: RestoreReport): void {
   );
 }
 
-function publicKeyOf(config: Config, values: Values): string {
-  return values['public-key'] !== undefined
-    ? readFileSync(values['public-key'], 'utf8')
-    : fileAuditSigner(config.dataDir, config.cryptoProfile).publicKeyPem;
+/** The --public-key file, or the public half of the audit signing key sealed in the live database's keyring. */
+async function publicKeyOf(config: Config, values: Values): Promise<string> {
+  if (values['public-key'] !== undefined) return readFileSync(values['public-key'], 'utf8');
+  if (!existsSync(config.sqlitePath)) throw new BackupError('backup_not_found', `no live database at ${config.sqlitePath} to read the audit public key from: pass --public-key`);
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  try {
+    const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: 'cli' });
+    return (await keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile })).publicKeyPem;
+  } finally {
+    await store.close();
+  }
 }
 
 async function backupSubcommand(config: Config, action: string, values: Values): Promise<number> {
@@ -175,7 +183,7 @@ async function backupSubcommand(config: Config, action: string, values: Values):
     return 0;
   }
   if (action === 'test') {
-    const report = await testRestore(ctx, publicKeyOf(config, values));
+    const report = await testRestore(ctx, await publicKeyOf(config, values));
     await audited(config, 'backup.test', report.ok, {
       backupId: report.backupId,
       chain: report.chain.length,
@@ -212,7 +220,7 @@ export async function backupCommand(command: 'backup' | 'restore', args: string[
       contextOf(config, values),
       restorePoint(values.to),
       values.into,
-      publicKeyOf(config, values),
+      await publicKeyOf(config, values),
     );
     await audited(config, 'backup.restore', report.ok, {
       backupId: report.backupId,

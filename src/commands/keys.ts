@@ -1,14 +1,15 @@
-// `anfu keys list | rotate --purpose P | rewrap [--purpose P]`: key management from the command line,
-// run beside the serving processes (no downtime). Prints purposes, versions and counts, never keys.
+// `anfu keys list | rotate --purpose P | rewrap [--purpose P] | rotate-kek`: key management from the
+// command line, run beside the serving processes (no downtime). Prints purposes, versions and counts, never keys.
 import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
-import { countReferences, KeyringError, keyPurposes, loadKek, requireKeyPurpose, retireUnused, rewrap, type Keyring, type KeyPurpose } from '../crypto/index.ts';
+import { countReferences, KeyringError, keyPurposes, loadKek, loadPreviousKek, requireKeyPurpose, retireUnused, rewrap, type Keyring, type KeyPurpose } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 
 const usage = `usage: anfu keys list
        anfu keys rotate --purpose <${Object.keys(keyPurposes).join('|')}>
-       anfu keys rewrap [--purpose P]   re-encrypt stored data to the newest versions, then retire unused old ones`;
+       anfu keys rewrap [--purpose P]   re-encrypt stored data to the newest versions, then retire unused old ones
+       anfu keys rotate-kek             re-wrap every data key under ANFU_KEK(_FILE), from ANFU_KEK_PREVIOUS(_FILE)`;
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -48,12 +49,20 @@ async function rewrapAndRetire(keyring: Keyring, purpose: KeyPurpose | undefined
   }
 }
 
+/** Resumable: each data key moves in its own transaction; running it again finishes what a crash left. */
+async function rotateKek(keyring: Keyring): Promise<void> {
+  const rewrapped = await keyring.rewrapUnderCurrentKek();
+  const remaining = await keyring.keysUnderPreviousKek();
+  say(`KEK ${keyring.kekId}: re-wrapped ${rewrapped} data keys; ${remaining} still under the previous KEK.`);
+  if (remaining === 0) say('Rotation complete: remove ANFU_KEK_PREVIOUS(_FILE) from every process and restart them, then destroy the old KEK.');
+}
+
 async function withKeyring(config: Config, work: (keyring: Keyring) => Promise<void>): Promise<void> {
   const store: Store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 4 });
   try {
     await migrate(store);
     // Every rotation, rewrap and retirement lands in the audit log as well as key_events.
-    const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), actor: actor() });
+    const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: actor() });
     await work(keyring);
   } finally {
     await store.close();
@@ -69,6 +78,7 @@ export async function keysCommand(config: Config, args: readonly string[], value
     if (subcommand === 'list') await withKeyring(config, list);
     else if (subcommand === 'rotate' && purpose !== undefined) await withKeyring(config, (keyring) => rotate(keyring, purpose));
     else if (subcommand === 'rewrap') await withKeyring(config, (keyring) => rewrapAndRetire(keyring, purpose));
+    else if (subcommand === 'rotate-kek') await withKeyring(config, rotateKek);
     else {
       process.stderr.write(`${usage}\n`);
       return 2;

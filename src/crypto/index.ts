@@ -11,6 +11,7 @@ export type { AsymmetricKeyKind, PrivateKey, PublicKey, SecretKey } from './key-
 export type { CryptoErrorCode } from './errors.ts';
 export { CryptoError } from './errors.ts';
 export { sealTags } from './symmetric.ts';
+export { decodeCanonicalBase64url } from './base64url.ts';
 
 export const profileNames: readonly ProfileName[] = ['intl', 'gm'];
 
@@ -28,7 +29,7 @@ export { Keyring, keyPurposes, requireKeyPurpose, type KeyPurpose, type KeyringO
 export { KeyringError } from './keyring-errors.ts';
 export type { KeyEvent } from './keyring-store.ts';
 export { countReferences, retireUnused } from './keyring-rewrap.ts';
-export { Kek, loadKek } from './kek.ts';
+export { Kek, loadKek, loadPreviousKek } from './kek.ts';
 export { fieldContext } from './envelope.ts';
 export { plaintextMarker, sealMarkedPlaintext, rewrap } from './keyring-rewrap.ts';
 export { ProtectedTable, personalFieldNormalisers, type ProtectedFieldSpec, type ProtectedTableSpec } from './field-protection.ts';

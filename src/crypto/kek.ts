@@ -92,6 +92,20 @@ function developmentKek(dataDir: string): Kek {
   return new Kek(readKekFile(path, 'development'), `${path} (development)`);
 }
 
+/**
+ * The KEK being replaced, named only while a KEK rotation runs (ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS):
+ * data keys still wrapped by it open with it until `anfu keys rotate-kek` has re-wrapped them all.
+ */
+export function loadPreviousKek(config: Pick<Config, 'environment' | 'kekPreviousFile' | 'kekPrevious'>): Kek | undefined {
+  if (config.kekPrevious !== undefined) {
+    const bytes = decodeKekText(config.kekPrevious.reveal());
+    if (bytes === undefined) throw new KeyringError('keyring_kek_weak', 'ANFU_KEK_PREVIOUS must be base64 of 32 bytes');
+    return new Kek(bytes, 'ANFU_KEK_PREVIOUS');
+  }
+  if (config.kekPreviousFile !== undefined) return new Kek(readKekFile(config.kekPreviousFile, config.environment), config.kekPreviousFile);
+  return undefined;
+}
+
 /** The KEK the configuration names. Throws a KeyringError (never echoing the key) if it is missing or weak. */
 export function loadKek(config: Pick<Config, 'environment' | 'dataDir' | 'kekFile' | 'kek'>): Kek {
   if (config.kek !== undefined) {

@@ -6,6 +6,7 @@ export type KeyringErrorCode =
   | 'keyring_kek_missing'
   | 'keyring_kek_weak'
   | 'keyring_kek_mismatch'
+  | 'keyring_kek_rotation_done'
   | 'keyring_unknown_purpose'
   | 'keyring_key_not_found'
   | 'keyring_key_retired'

@@ -103,6 +103,14 @@ export async function retireKeyVersion(tx: Tx, purpose: string, version: number,
   return tx.run(`UPDATE key_versions SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE purpose = ? AND version = ? AND state = 'decrypt_only'`, [at, purpose, version]);
 }
 
+/** Replaces a data key's wrapping (KEK rotation); 0 when another process re-wrapped it first. */
+export async function rewrapKeyVersion(tx: Tx, row: { purpose: string; version: number; fromKekId: string; toKekId: string; wrappedKey: Buffer }): Promise<number> {
+  return tx.run(
+    `UPDATE key_versions SET wrapped_key = ?, kek_id = ? WHERE purpose = ? AND version = ? AND kek_id = ? AND state <> 'retired'`,
+    [row.wrappedKey, row.toKekId, row.purpose, row.version, row.fromKekId],
+  );
+}
+
 /** KEK fingerprints that wrap a live data key; more than the configured one means a wrong KEK. */
 export async function selectLiveKekIds(q: Queryable): Promise<string[]> {
   const rows = await q.all<{ kek_id: string }>(`SELECT DISTINCT kek_id FROM key_versions WHERE state <> 'retired'`);

@@ -11,7 +11,7 @@ import type { Kek } from './kek.ts';
 import { KeyringError } from './keyring-errors.ts';
 import { blindIndexValue, envelopeHeader, isPurposeName, parseEnvelope } from './envelope.ts';
 import {
-  insertKeyEvent, insertKeyVersion, retireKeyVersion, selectActiveKeyVersion, selectKeyVersion, selectKeyVersions, selectLiveKekIds,
+  insertKeyEvent, insertKeyVersion, retireKeyVersion, rewrapKeyVersion, selectActiveKeyVersion, selectKeyVersion, selectKeyVersions, selectLiveKekIds,
   selectMaxKeyVersion, supersedeActiveKeyVersion, type KeyEvent, type KeyEventSink, type KeyKind, type KeyVersionRow,
 } from './keyring-store.ts';
 import type { Store, Tx } from '../store/index.ts';
@@ -70,6 +70,8 @@ interface LoadedKey {
 export interface KeyringOptions {
   readonly store: Store;
   readonly kek: Kek;
+  /** Only during a KEK rotation: the KEK being replaced, accepted for data keys it still wraps. */
+  readonly previousKek?: Kek | undefined;
   /** The profile new data-key versions use; older versions keep the algorithm they were made with. */
   readonly profile: CryptoProfile;
   readonly clock?: () => number;
@@ -83,6 +85,12 @@ export interface KeyringOptions {
 
 const activeVersionTtlMsDefault = 5_000;
 
+interface KeyMaterial {
+  readonly algorithm: string;
+  readonly bytes: Buffer;
+  readonly publicKey: string | undefined;
+}
+
 function wrapAad(purpose: string, version: number, kind: KeyKind, algorithm: string): Buffer {
   // Binds a wrapped key to its row: swapping wrapped keys between purposes or versions fails to unwrap.
   return Buffer.from(`anfu dek v1|${purpose}|${version}|${kind}|${algorithm}`, 'utf8');
@@ -91,6 +99,7 @@ function wrapAad(purpose: string, version: number, kind: KeyKind, algorithm: str
 export class Keyring {
   readonly store: Store;
   readonly #kek: Kek;
+  readonly #previousKek: Kek | undefined;
   readonly #profile: CryptoProfile;
   readonly #clock: () => number;
   readonly #actor: string;
@@ -102,6 +111,7 @@ export class Keyring {
   private constructor(options: KeyringOptions) {
     this.store = options.store;
     this.#kek = options.kek;
+    this.#previousKek = options.previousKek;
     this.#profile = options.profile;
     this.#clock = options.clock ?? Date.now;
     this.#actor = options.actor ?? 'system';
@@ -109,11 +119,50 @@ export class Keyring {
     this.#ttlMs = options.activeVersionTtlMs ?? activeVersionTtlMsDefault;
   }
 
-  /** Opens the keyring; refuses a KEK other than the one that wrapped the stored data keys. */
+  /**
+   * Opens the keyring; refuses a KEK other than the one that wrapped the stored data keys. A previous
+   * KEK is accepted only while it still wraps one: once a rotation is done, naming it is refused.
+   */
   static async open(options: KeyringOptions): Promise<Keyring> {
-    const others = (await selectLiveKekIds(options.store)).filter((id) => id !== options.kek.id);
+    const live = await selectLiveKekIds(options.store);
+    const previous = options.previousKek;
+    const others = live.filter((id) => id !== options.kek.id && id !== previous?.id);
     if (others.length > 0) throw new KeyringError('keyring_kek_mismatch', `stored data keys are wrapped by KEK ${others.join(', ')}, configured is ${options.kek.id}`);
+    if (previous !== undefined && (previous.id === options.kek.id || !live.includes(previous.id))) {
+      throw new KeyringError('keyring_kek_rotation_done', `no data key is wrapped by the previous KEK ${previous.id}: remove ANFU_KEK_PREVIOUS_FILE / ANFU_KEK_PREVIOUS`);
+    }
     return new Keyring(options);
+  }
+
+  /**
+   * KEK rotation: re-wraps every live data key still under the previous KEK with the current one. Each
+   * key changes in its own transaction with its key event (compare-and-set on the old KEK id), so an
+   * interrupted run is resumed by running it again, and servers keep working throughout. Returns how
+   * many keys this run re-wrapped.
+   */
+  async rewrapUnderCurrentKek(): Promise<number> {
+    const previous = this.#previousKek;
+    if (previous === undefined) throw new KeyringError('keyring_kek_missing', 'name the KEK being replaced in ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS');
+    let rewrapped = 0;
+    for (const row of await selectKeyVersions(this.store)) {
+      if (row.state === 'retired' || row.kekId !== previous.id || row.wrappedKey === undefined) continue;
+      const bytes = unwrapWith(previous, row);
+      const wrappedKey = this.#wrap(bytes, row.purpose, row.version, row.kind, row.algorithm);
+      bytes.fill(0);
+      rewrapped += await this.store.transaction(async (tx) => {
+        const changed = await rewrapKeyVersion(tx, { purpose: row.purpose, version: row.version, fromKekId: previous.id, toKekId: this.#kek.id, wrappedKey });
+        if (changed === 1) await this.recordEvent(tx, { operation: 'rewrapped', purpose: row.purpose, version: row.version, detail: `KEK ${previous.id} -> ${this.#kek.id}` });
+        return changed;
+      });
+    }
+    return rewrapped;
+  }
+
+  /** How many live data keys the previous KEK still wraps (0: the rotation is complete). */
+  async keysUnderPreviousKek(): Promise<number> {
+    const previous = this.#previousKek;
+    if (previous === undefined) return 0;
+    return (await selectKeyVersions(this.store)).filter((row) => row.state !== 'retired' && row.kekId === previous.id).length;
   }
 
   get kekId(): string {
@@ -191,6 +240,29 @@ export class Keyring {
     return row;
   }
 
+  /**
+   * Takes an existing signing key under the KEK (a key that used to live in a plain file) as the
+   * purpose's first version. `adopted` when it became that version, `present` when the purpose
+   * already holds this very key (another process adopted it first), `conflict` when it holds another.
+   */
+  async adoptSigningKey(purpose: KeyPurpose, privateKeyPem: string, algorithm: string, detail: string): Promise<'adopted' | 'present' | 'conflict'> {
+    requireKind(purpose, 'sign');
+    const profile = profileFor(algorithm);
+    const publicKey = profile.exportPublicKey(profile.publicKeyOf(profile.importPrivateKey(privateKeyPem)));
+    const material = { algorithm, bytes: Buffer.from(privateKeyPem, 'utf8'), publicKey };
+    const outcome = await this.store.transaction(async (tx) => {
+      const live = (await selectKeyVersions(tx, purpose)).filter((row) => row.state !== 'retired');
+      if (live.length > 0) return live.some((row) => row.publicKey === publicKey) ? 'present' as const : 'conflict' as const;
+      const version = (await selectMaxKeyVersion(tx, purpose)) + 1;
+      if ((await this.#insertVersion(tx, purpose, 'sign', version, this.#clock(), material)) !== 1) return 'conflict' as const;
+      await this.recordEvent(tx, { operation: 'created', purpose, version, detail });
+      return 'adopted' as const;
+    });
+    material.bytes.fill(0);
+    this.#active.delete(purpose);
+    return outcome;
+  }
+
   /** Destroys a superseded version's key material (the caller has proven nothing references it). */
   async retireVersion(tx: Tx, purpose: KeyPurpose, version: number, detail: string): Promise<boolean> {
     if ((await retireKeyVersion(tx, purpose, version, this.#clock())) !== 1) return false;
@@ -209,16 +281,20 @@ export class Keyring {
     return this.#clock();
   }
 
-  async #insertVersion(tx: Tx, purpose: string, kind: KeyKind, version: number, at: number): Promise<number> {
-    const material = this.#newKeyMaterial(kind);
-    const wrapKey = this.#profile.importSecretKey(this.#profile.sealAlgorithm, this.#kek.wrappingKeyBytes(this.#profile.hashAlgorithm, this.#profile.sealAlgorithm));
-    const wrappedKey = this.#profile.seal(wrapKey, material.bytes, wrapAad(purpose, version, kind, material.algorithm));
+  async #insertVersion(tx: Tx, purpose: string, kind: KeyKind, version: number, at: number, given?: KeyMaterial): Promise<number> {
+    const material = given ?? this.#newKeyMaterial(kind);
+    const wrappedKey = this.#wrap(material.bytes, purpose, version, kind, material.algorithm);
     return insertKeyVersion(tx, {
       purpose, version, kind, algorithm: material.algorithm, kekId: this.#kek.id, wrappedKey, publicKey: material.publicKey, createdAt: at,
     });
   }
 
-  #newKeyMaterial(kind: KeyKind): { algorithm: string; bytes: Buffer; publicKey: string | undefined } {
+  #wrap(bytes: Buffer, purpose: string, version: number, kind: KeyKind, algorithm: string): Buffer {
+    const wrapKey = this.#profile.importSecretKey(this.#profile.sealAlgorithm, this.#kek.wrappingKeyBytes(this.#profile.hashAlgorithm, this.#profile.sealAlgorithm));
+    return this.#profile.seal(wrapKey, bytes, wrapAad(purpose, version, kind, algorithm));
+  }
+
+  #newKeyMaterial(kind: KeyKind): KeyMaterial {
     const profile = this.#profile;
     if (kind === 'seal') return { algorithm: profile.sealAlgorithm, bytes: profile.exportSecretKey(profile.generateSealKey()), publicKey: undefined };
     if (kind === 'mac') return { algorithm: profile.macAlgorithm, bytes: profile.exportSecretKey(profile.generateMacKey()), publicKey: undefined };
@@ -274,12 +350,10 @@ export class Keyring {
     const row = await selectKeyVersion(this.store, purpose, version);
     if (row === undefined) throw new KeyringError('keyring_key_not_found', `${purpose} v${version}`);
     if (row.wrappedKey === undefined) throw new KeyringError('keyring_key_retired', `${purpose} v${version}`);
-    if (row.kekId !== this.#kek.id) throw new KeyringError('keyring_kek_mismatch', `${purpose} v${version} is wrapped by KEK ${row.kekId}`);
-    const wrapProfileName = profileOfWrapTag[row.wrappedKey[0] ?? -1];
-    if (wrapProfileName === undefined) throw new CryptoError('crypto_decrypt_failed');
-    const wrapProfile = profiles[wrapProfileName];
-    const wrapKey = wrapProfile.importSecretKey(wrapProfile.sealAlgorithm, this.#kek.wrappingKeyBytes(wrapProfile.hashAlgorithm, wrapProfile.sealAlgorithm));
-    const bytes = wrapProfile.open(wrapKey, row.wrappedKey, wrapAad(purpose, version, row.kind, row.algorithm));
+    // During a KEK rotation a key may still be wrapped by the previous KEK; any other is refused.
+    const kek = [this.#kek, this.#previousKek].find((candidate) => candidate?.id === row.kekId);
+    if (kek === undefined) throw new KeyringError('keyring_kek_mismatch', `${purpose} v${version} is wrapped by KEK ${row.kekId}`);
+    const bytes = unwrapWith(kek, row);
     const profile = profileFor(row.algorithm);
     if (row.kind === 'sign') {
       const privateKey = profile.importPrivateKey(bytes.toString('utf8'));
@@ -290,6 +364,15 @@ export class Keyring {
     bytes.fill(0);
     return { purpose, version, profile, secret };
   }
+}
+
+/** The data key bytes of a row, unwrapped with `kek` (the wrap algorithm is read from the wrapped key's tag). */
+function unwrapWith(kek: Kek, row: KeyVersionRow): Buffer {
+  const wrapProfileName = profileOfWrapTag[row.wrappedKey?.[0] ?? -1];
+  if (row.wrappedKey === undefined || wrapProfileName === undefined) throw new CryptoError('crypto_decrypt_failed');
+  const wrapProfile = profiles[wrapProfileName];
+  const wrapKey = wrapProfile.importSecretKey(wrapProfile.sealAlgorithm, kek.wrappingKeyBytes(wrapProfile.hashAlgorithm, wrapProfile.sealAlgorithm));
+  return wrapProfile.open(wrapKey, row.wrappedKey, wrapAad(row.purpose, row.version, row.kind, row.algorithm));
 }
 
 function requireKind(purpose: string, kind: KeyKind): void {

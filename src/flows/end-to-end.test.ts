@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { fileAuditSigner, verifyAuditLog } from '../audit/index.ts';
+import { keyringAuditSigner, verifyAuditLog } from '../audit/index.ts';
 import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
@@ -257,6 +257,6 @@ async function checkAudit(t: IdentityTestApp, o: Outcome): Promise<void> {
   for (const [action, target] of [['top_up.create', o.topUpId], ['payment.create', o.paymentId], ['payment.challenge', o.paymentId], ['payment.step_up_passed', o.paymentId], ['payment.settle', o.paymentId], ['refund.request', o.refundId], ['refund.execute', o.refundId], ['payment.create', o.transferId], ['payment.settle', o.transferId], ['withdrawal.create', o.withdrawalId]] as const) {
     assert.ok(did(action, target), `${action} ${target}`);
   }
-  const verified = await verifyAuditLog(t.store, { publicKeyPem: fileAuditSigner(t.config.dataDir, t.config.cryptoProfile).publicKeyPem });
+  const verified = await verifyAuditLog(t.store, { publicKeyPem: (await keyringAuditSigner(t.keyring, { dataDir: t.config.dataDir, profile: t.config.cryptoProfile })).publicKeyPem });
   assert.equal(verified.ok, true, JSON.stringify(verified));
 }

@@ -4,9 +4,9 @@
 // subject so a flood of attempts yields one alert per window. The refused payment's own transaction
 // did not commit, so this is its own short transaction, after it. Only refusals pay for it.
 import { raiseSecurityEvent, type SecurityEventType, type Severity } from '../access/index.ts';
-import { appendAudit, type AuditEvent } from '../audit/index.ts';
+import { appendAudit, untrustedText, type AuditEvent, type RefusalLog } from '../audit/index.ts';
 import type { PayingCustomer, MerchantRequestRefusal } from '../payments/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 
 /** Where a request came from, as the HTTP edge saw it. */
 export interface RequestOrigin {
@@ -49,12 +49,12 @@ const merchantEvents: Readonly<Record<MerchantRequestRefusal, EventClass | undef
 };
 
 export function originOf(ip: string | null | undefined, url: string): RequestOrigin {
-  return { ip: ip ?? null, url };
+  return { ip: ip === undefined || ip === null ? null : untrustedText(ip, 64), url };
 }
 
 /** The path without its query, shortened to fit the audit target. */
 function pathOf(origin: RequestOrigin): string {
-  return (origin.url.split('?')[0] ?? '').slice(0, targetLengthMax);
+  return untrustedText(origin.url.split('?')[0] ?? '', targetLengthMax);
 }
 
 async function record(store: Store, entry: AuditEvent, event: EventClass | undefined, quiet: { source: string | null; subject: string | null; details: Record<string, unknown> }, now: number): Promise<void> {
@@ -85,9 +85,23 @@ export async function recordInstructionRefusal(deps: { readonly store: Store; re
   await record(deps.store, entry, event, { source: origin?.ip ?? null, subject: principal.deviceId, details: { channel: 'payment_instruction', code: refusal.code } }, deps.clock());
 }
 
-/** Audits a refused merchant request (the merchant only when its signature verified) and raises its security event. */
-export async function recordMerchantRequestRefusal(deps: { readonly store: Store; readonly clock: () => number }, origin: RequestOrigin, refusal: { reason: MerchantRequestRefusal; keyId: string | null; merchantId: string | null }): Promise<void> {
+/**
+ * Audits a refused merchant request (the merchant only when its signature verified) and raises its
+ * security event. With `refusals`, repeats from one address are counted per window instead (the
+ * key id is left out of the kind: a flood of made-up key ids is still one count).
+ */
+export async function recordMerchantRequestRefusal(
+  deps: { readonly store: Store; readonly clock: () => number; readonly refusals?: RefusalLog },
+  origin: RequestOrigin,
+  refusal: { reason: MerchantRequestRefusal; keyId: string | null; merchantId: string | null },
+): Promise<void> {
   const details = { code: 'merchant_signature_invalid', reason: refusal.reason, keyId: refusal.keyId };
   const entry: AuditEvent = { actorType: 'merchant', actorId: refusal.merchantId, ip: origin.ip, action: 'merchant.request_refused', target: pathOf(origin), outcome: 'denied', details };
-  await record(deps.store, entry, merchantEvents[refusal.reason], { source: origin.ip, subject: refusal.keyId, details: { channel: 'merchant_request', reason: refusal.reason } }, deps.clock());
+  const event = merchantEvents[refusal.reason];
+  const quiet = { source: origin.ip, subject: refusal.keyId, details: { channel: 'merchant_request', reason: refusal.reason } };
+  if (deps.refusals === undefined) return record(deps.store, entry, event, quiet, deps.clock());
+  const raise = event === undefined ? undefined : async (tx: Tx) => {
+    await raiseSecurityEvent(tx, { type: event.type, severity: event.severity, ...quiet, quietMs: refusalEventQuietMs }, deps.clock());
+  };
+  await deps.refusals.record(entry, `merchant|${refusal.merchantId ?? '-'}|${refusal.reason}`, raise);
 }

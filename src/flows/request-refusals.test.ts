@@ -47,7 +47,7 @@ for (const kind of testStoreKinds()) {
       return (response.json() as { items: EventItem[] }).items.filter((e) => e.subject === subject);
     };
     const metricCount = async (type: string, severity: string): Promise<number> => {
-      const body = (await t.app.inject({ url: '/metrics' })).body;
+      const body = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${analyst}` } })).body;
       const prefix = `anfu_security_events_total{type="${type}",severity="${severity}"} `;
       const line = body.split('\n').find((l) => l.startsWith(prefix));
       return line === undefined ? 0 : Number(line.slice(prefix.length));

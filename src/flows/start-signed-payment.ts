@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { currencyOf, formatMajor, parseMajor } from '../money/index.ts';
+import { currencyOf, currencyRefusal, formatMajor, parseMajor } from '../money/index.ts';
 import { decidePayment, type PaymentRiskDecision } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
@@ -72,6 +72,9 @@ export async function verifiedInstruction(ctx: PaymentsContext, principal: Payin
     profile: ctx.settings.profile, timestampWindowMs: ctx.settings.instructionWindowMs, now, device, caCertificatePem: await ctx.identity.deviceCaCertificatePem(),
   });
   if (!check.ok) return refuse(ctx, principal, request, new AnfuError(check.code, check.detail));
+  // Before any account is looked up or opened: a currency the platform does not run is refused (and audited).
+  const currency = currencyRefusal(check.verified.instruction.currency, ctx.settings.currencies);
+  if (currency !== undefined) return refuse(ctx, principal, request, currency);
   return check.verified;
 }
 
@@ -84,7 +87,7 @@ export async function replayOf(ctx: PaymentsContext, principal: PayingCustomer, 
 }
 
 export function amountOf(ctx: PaymentsContext, verified: VerifiedInstruction): bigint {
-  return parseMajor(verified.instruction.amount, verified.instruction.currency, { maxMinor: ctx.settings.amountMaxMinor }).minor;
+  return parseMajor(verified.instruction.amount, verified.instruction.currency, { maxMinor: ctx.settings.amountMaxMinor, currencies: ctx.settings.currencies }).minor;
 }
 
 async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, amount: bigint, payeeId: string): Promise<PaymentRiskDecision> {

@@ -46,7 +46,8 @@ for (const kind of testStoreKinds()) {
   describe(`operator ledger API on ${kind}`, () => {
     let f: Fixture;
     before(async () => {
-      f = await fixture(await createTestApp(kind));
+      // USD is enabled here so a transfer between a CNY and a USD account can be refused as a mismatch.
+      f = await fixture(await createTestApp(kind, { ANFU_CURRENCIES: 'CNY,USD' }));
     });
     after(() => f.t.close());
 
@@ -131,7 +132,7 @@ for (const kind of testStoreKinds()) {
     test('health, readiness, metrics and OpenAPI are served', async () => {
       assert.equal((await f.t.app.inject({ url: '/health' })).json().status, 'ok');
       assert.equal((await f.t.app.inject({ url: '/ready' })).json().store, kind);
-      const metrics = await f.t.app.inject({ url: '/metrics' });
+      const metrics = await f.t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${await f.t.tokenFor('auditor')}` } });
       assert.match(metrics.body, /anfu_ledger_transfers_total\{kind="single",outcome="applied"\}/);
       const openapi = (await f.t.app.inject({ url: '/docs/json' })).json() as { paths: Record<string, unknown> };
       for (const path of ['/v1/transfers', '/v1/holds/{holdId}/post', '/v1/accounts/{accountId}/journal']) assert.ok(path in openapi.paths, path);

@@ -4,6 +4,7 @@
 // through payments' identity port (answered by the same function, src/wiring/identity-for-payments.ts,
 // or by the payments benchmark's stand-in). Anything else is 401 without saying why.
 import type { FastifyRequest } from 'fastify';
+import { untrustedHeader, untrustedText } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { authenticateBearer, type Identity, type RequestMeta } from '../identity/index.ts';
 import type { PayingCustomer, PaymentsContext } from '../payments/index.ts';
@@ -26,6 +27,5 @@ export async function customerOf(ctx: PaymentsContext, request: FastifyRequest):
 
 /** Where the request came from, as identity audits it and its risk rules see it. */
 export function requestMeta(request: FastifyRequest): RequestMeta {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null };
+  return { ip: untrustedText(request.ip, 64), userAgent: untrustedHeader(request.headers['user-agent'], 256) };
 }

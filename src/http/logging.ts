@@ -1,6 +1,8 @@
 // Structured logs with redaction: credentials and personal data never reach a log line. Request
-// logging keeps method, route and status; bodies and auth headers are never logged.
+// logging keeps method, path, client address and status; bodies, query strings and headers are never
+// logged, and what the client sent is escaped and cut by the audit log's sanitiser first.
 import pino, { type LoggerOptions } from 'pino';
+import { untrustedText } from '../audit/index.ts';
 import type { Config } from '../config.ts';
 
 /**
@@ -56,13 +58,24 @@ function scrubbedError(error: Error): Record<string, unknown> {
   return serialized;
 }
 
+/** What a request log line says about the request: never the query string, a header or the body. */
+export function requestLogFields(req: { method: string; url: string; id: string; ip?: string }): Record<string, string | null> {
+  return {
+    id: req.id,
+    method: req.method,
+    url: untrustedText(scrubText(req.url.split('?')[0] ?? ''), 512),
+    // The client address (the proxy's, or the forwarded one when ANFU_TRUST_PROXY is on): who to block or trace.
+    remoteAddress: typeof req.ip === 'string' ? untrustedText(req.ip, 64) : null,
+  };
+}
+
 export function loggerOptions(level: Config['logLevel'], stream?: NodeJS.WritableStream): LoggerOptions & { stream?: NodeJS.WritableStream } | boolean {
   if (level === 'silent' && stream === undefined) return false;
   const options: LoggerOptions & { stream?: NodeJS.WritableStream } = {
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubText(req.url.split('?')[0] ?? '') }),
+      req: requestLogFields,
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       err: scrubbedError,
     },

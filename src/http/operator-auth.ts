@@ -3,6 +3,7 @@
 // forged tokens and malformed requests on operator routes.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { roleHolds, type Actor, type OperatorAccess } from '../access/index.ts';
+import { untrustedHeader, untrustedText } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -11,9 +12,12 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** Longest client address kept (an IPv6 address with a zone fits; anything longer is not an address). */
+export const clientAddressLengthMax = 64;
+
 export function actorOf(request: FastifyRequest): Actor {
-  const agent = request.headers['user-agent'];
-  return { type: 'operator', principal: request.principal, ip: request.ip, device: typeof agent === 'string' ? agent.slice(0, 200) : null };
+  // Both are the client's words: escaped and cut before they reach the audit log (TAB, CR/LF, bidi, 8 KB …).
+  return { type: 'operator', principal: request.principal, ip: untrustedText(request.ip, clientAddressLengthMax), device: untrustedHeader(request.headers['user-agent'], 200) };
 }
 
 const routeOf = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;

@@ -14,6 +14,8 @@ export interface ParseOptions {
   /** Zero is allowed only when asked for (a transfer of nothing is a mistake). */
   readonly allowZero?: boolean;
   readonly allowNegative?: boolean;
+  /** The currencies the platform has enabled (ANFU_CURRENCIES); a known code outside them is `currency_not_enabled`. */
+  readonly currencies?: readonly string[];
 }
 
 // eslint-disable-next-line security/detect-unsafe-regex -- bounded repetitions, linear time
@@ -27,9 +29,21 @@ export function currencyOf(code: unknown): Currency {
   return currency;
 }
 
+/** The refusal of a currency the platform has not enabled, or undefined when it is enabled. */
+export function currencyRefusal(code: string, enabled: readonly string[]): AnfuError | undefined {
+  return enabled.includes(code) ? undefined : new AnfuError('currency_not_enabled', `money moves in ${enabled.join(', ')} only`, { currencies: [...enabled] });
+}
+
+/** Refuses a currency the platform has not enabled, before anything is looked up or written. */
+export function requireEnabledCurrency(code: string, enabled: readonly string[]): void {
+  const refusal = currencyRefusal(code, enabled);
+  if (refusal !== undefined) throw refusal;
+}
+
 /** Parse a decimal string in major units ("12.34") into minor units. */
 export function parseMajor(text: unknown, currencyCode: unknown, options: ParseOptions): Amount {
   const currency = currencyOf(currencyCode);
+  if (options.currencies !== undefined) requireEnabledCurrency(currency.code, options.currencies);
   if (typeof text !== 'string') throw new AnfuError('invalid_amount', 'amounts travel as strings');
   const match = majorPattern.exec(text);
   if (match === null) throw new AnfuError('invalid_amount', 'expected a plain decimal such as "12.34"');

@@ -11,6 +11,8 @@ export interface PaymentSettings {
   readonly profile: 'intl' | 'gm';
   readonly instructionWindowMs: number;
   readonly amountMaxMinor: bigint;
+  /** Currencies money may move in (ANFU_CURRENCIES). */
+  readonly currencies: readonly string[];
   readonly limits: LimitPolicy;
   readonly risk: PaymentRiskThresholds;
   readonly refundApprovalMinor: bigint;
@@ -37,6 +39,7 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
     profile: config.cryptoProfile,
     instructionWindowMs: config.instructionWindowMs,
     amountMaxMinor: config.amountMaxMinor,
+    currencies: config.currencies,
     limits: {
       classOneLifetimeMinor: config.limitClassOneLifetimeMinor,
       classTwoYearMinor: config.limitClassTwoYearMinor,

@@ -46,6 +46,8 @@ export interface PlatformKeyringOptions {
   readonly store: Store;
   readonly config: Pick<Config, 'cryptoProfile'>;
   readonly kek: Kek;
+  /** Only during a KEK rotation: the KEK being replaced (loadPreviousKek). */
+  readonly previousKek?: Kek | undefined;
   readonly clock?: () => number;
   /** Who acts for key events ('system' in the server, 'cli:<user>' from the command line). */
   readonly actor?: string;
@@ -57,6 +59,7 @@ export function openPlatformKeyring(options: PlatformKeyringOptions): Promise<Ke
   return Keyring.open({
     store: options.store,
     kek: options.kek,
+    previousKek: options.previousKek,
     profile: cryptoProfile(options.config.cryptoProfile),
     actor: options.actor ?? 'system',
     onKeyEvent: auditKeyEvent,

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AnfuError } from '../../errors.ts';
-import { consistencyProof, createCheckpoint, fileAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
+import { consistencyProof, createCheckpoint, keyringAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
 import type { AppContext } from '../context.ts';
 import { PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
 
@@ -44,10 +44,21 @@ function proved<T>(outcome: ProofOutcome<T>): T {
   return outcome.proof;
 }
 
+/** The sealed audit signer, opened on first use; a failed open is retried on the next call. */
+function cachedSigner(context: AppContext): () => Promise<AuditSigner> {
+  let signer: Promise<AuditSigner> | undefined;
+  return () => {
+    signer ??= keyringAuditSigner(context.keyring, { dataDir: context.config.dataDir, profile: context.config.cryptoProfile });
+    signer.catch(() => {
+      signer = undefined;
+    });
+    return signer;
+  };
+}
+
 export function auditRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, config, clock } = context;
-  let signer: AuditSigner | undefined;
-  const auditSigner = () => (signer ??= fileAuditSigner(config.dataDir, config.cryptoProfile));
+  const { store, clock } = context;
+  const auditSigner = cachedSigner(context);
   const read = { config: { auth: 'operator' as const, permission: 'audit.read' as const } };
   const limitOf = (text: string | undefined) => (text === undefined ? 50 : Number(text));
   const Limit = PageLimit(500);
@@ -78,7 +89,7 @@ export function auditRoutes(context: AppContext): FastifyPluginAsync {
       schema: { tags, security, summary: 'Sign a checkpoint over the log as it stands now', response: { 201: CheckpointView, ...errors } },
     }, async (request, reply) => {
       const actor = { actorType: 'operator' as const, actorId: request.principal?.id ?? null, ip: request.ip };
-      const checkpoint = await createCheckpoint(store, auditSigner(), clock(), actor);
+      const checkpoint = await createCheckpoint(store, await auditSigner(), clock(), actor);
       return reply.status(201).send(checkpointView(checkpoint));
     });
 

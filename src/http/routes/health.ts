@@ -1,4 +1,5 @@
-// Liveness, readiness and metrics. Public: they reveal nothing but whether the service is up.
+// Liveness and readiness, public: they reveal nothing but whether the service is up. Metrics need an
+// operator credential holding `metrics.read` (a Prometheus scraper sends an auditor's API token).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { pendingMigrations } from '../../store/index.ts';
@@ -19,7 +20,10 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    app.get('/metrics', {
+      config: { auth: 'operator', permission: 'metrics.read' },
+      schema: { tags: ['health'], security: [{ operatorToken: [] }], summary: 'Prometheus metrics (operator token with metrics.read)', hide: false },
+    }, async (_request, reply) => {
       reply.type(context.metrics.registry.contentType);
       return context.metrics.registry.metrics();
     });

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
-import { parseMajor } from '../../money/index.ts';
+import { parseMajor, requireEnabledCurrency } from '../../money/index.ts';
 import { directMovementRefusal, type Permission } from '../../access/index.ts';
 import type { AppContext } from '../context.ts';
 import { Amount, Currency, Cursor, IdempotencyHeaders, Id, PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
@@ -45,7 +45,7 @@ function limitOf(text: string | undefined): number {
 
 export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
   const { ledger, config, metrics, access } = context;
-  const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor }).minor;
+  const amountOf = (text: string, currency: string) => parseMajor(text, currency, { maxMinor: config.amountMaxMinor, currencies: config.currencies }).minor;
 
   /** Refuses (and audits) a direct movement that touches an account not the platform's own. */
   async function onlyPlatformAccounts(http: FastifyRequest, accountIds: readonly string[]) {
@@ -84,6 +84,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
       },
     }, async (request, reply) => {
       const body = request.body as { kind: (typeof accountKinds)[number]; currency: string; name: string; code?: string; ownerId?: string };
+      requireEnabledCurrency(body.currency, config.currencies);
       const account = await ledger.openAccount(body);
       await access.auditRefusal(actorOf(request), { action: 'ledger.account.open', target: account.id, outcome: 'success', details: { kind: account.kind, currency: account.currency } });
       return reply.status(201).send(accountView(account));

@@ -28,7 +28,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
     }, settings.merchantRequestWindowMs, context.clock());
     if (outcome.ok) return outcome.merchantId;
     // One answer for every refusal; the reason goes to the audit log and the security events only.
-    await recordMerchantRequestRefusal(context, originOf(request.ip, request.url), outcome);
+    await recordMerchantRequestRefusal({ ...context, refusals: context.access.refusals }, originOf(request.ip, request.url), outcome);
     throw new AnfuError('merchant_signature_invalid');
   }
 
@@ -54,7 +54,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
       const body = request.body as Static<typeof OrderBody>;
       const ttlMs = body.expiresInSeconds * 1000;
       if (ttlMs > settings.orderTtlMsMax) throw new AnfuError('validation_failed', `expiresInSeconds may be at most ${settings.orderTtlMsMax / 1000}`);
-      const amount = parseMajor(body.amount, body.currency, { maxMinor: settings.amountMaxMinor }).minor;
+      const amount = parseMajor(body.amount, body.currency, { maxMinor: settings.amountMaxMinor, currencies: settings.currencies }).minor;
       const order = await createCheckoutOrder(context.store, { merchantId, merchantReference: body.merchantReference, amount, currency: body.currency, description: body.description, ttlMs }, context.clock());
       return reply.status(201).send(orderView(order, await orderQrSvg(order)));
     });

@@ -90,7 +90,7 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
     app.post('/collect-requests', { schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { 201: CollectView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const body = request.body as { payerWalletId: string; amount: string; currency: string; note: string; expiresInSeconds: number };
-      const amount = parseMajor(body.amount, body.currency, { maxMinor: ctx.settings.amountMaxMinor }).minor;
+      const amount = parseMajor(body.amount, body.currency, { maxMinor: ctx.settings.amountMaxMinor, currencies: ctx.settings.currencies }).minor;
       reply.status(201);
       return collectView(await requestMoney(ctx, await customerOf(ctx, request), { payerId: body.payerWalletId, amount, currency: body.currency, note: body.note, ttlMs: body.expiresInSeconds * 1000 }));
     });
