@@ -8,6 +8,7 @@ import { describeDemo, seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
 import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
 import { bankSimCommand } from './banks/index.ts';
+import { providerSimCommand } from './providers/index.ts';
 import { keysCommand } from './crypto/keys-command.ts';
 import { proveInstructionCommand } from './payments/prove-instruction-command.ts';
 import { operatorsCommand } from './access/operators-command.ts';
@@ -30,6 +31,7 @@ commands:
   audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
+  provider-sim [--port N] --key ID=SECRET [--rules FILE]   run the SMS gateway + identity provider simulator (HTTP on 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
 
 options (each also an environment variable, see 'anfu config'):
@@ -120,6 +122,7 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     return 0;
   },
   'bank-sim': (_config, args) => bankSimCommand(args),
+  'provider-sim': (_config, args) => providerSimCommand(args),
   'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
   'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
   'export-audit': (config, _args, values) => exportAuditCommand(config, values),
@@ -144,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim') return handler(() => loadConfig(), rest, {});
+  if (command === 'bench' || command === 'bank-sim' || command === 'provider-sim') return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

@@ -110,6 +110,16 @@ export interface Config {
   /** The partner bank's code in `bank_settlement:<BANK>:<CURRENCY>`. */
   readonly cardLinkBank: string;
   readonly cardLinkResponseTimeoutMs: number;
+  /** Providers (src/providers, docs/providers.md): SMS gateway and identity verification; unset = development stand-ins. */
+  readonly smsGatewayUrl: string | undefined;
+  readonly smsGatewayKeyId: string | undefined;
+  readonly smsGatewaySecret: SecretValue | undefined;
+  /** Anfu's delivery-receipt route as the gateway reaches it (https://…/v1/providers/sms/receipts). */
+  readonly smsReceiptUrl: string | undefined;
+  readonly identityProviderUrl: string | undefined;
+  readonly identityProviderKeyId: string | undefined;
+  readonly identityProviderSecret: SecretValue | undefined;
+  readonly providerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -194,6 +204,53 @@ function webhookUrlOf(reader: Reader): string | undefined {
   const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
   return text;
+}
+
+type ProviderSettings = Pick<Config, 'smsGatewayUrl' | 'smsGatewayKeyId' | 'smsGatewaySecret' | 'smsReceiptUrl' | 'identityProviderUrl' | 'identityProviderKeyId' | 'identityProviderSecret' | 'providerTimeoutMs'>;
+
+/** A provider URL; production wants https to a host that is not loopback (where `anfu provider-sim` listens). */
+function providerUrlOf(reader: Reader, name: string, production: boolean): string | undefined {
+  const text = reader.get(name);
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.problems.push(`${name} is not a valid URL`);
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') reader.problems.push(`${name} must be an http(s) URL`);
+  if (url.username !== '' || url.password !== '') reader.problems.push(`${name} must not carry credentials (use the _KEY_ID and _SECRET settings)`);
+  const loopback = /^(127\.|localhost$|\[::1\]$|\[::ffff:127\.)/i.test(url.hostname) || url.hostname === '0.0.0.0';
+  if (production && loopback) reader.problems.push(`${name} points to a loopback address: the provider simulator is refused in production; configure the real provider`);
+  else if (production && url.protocol !== 'https:') reader.problems.push(`${name} must be https in production`);
+  return text;
+}
+
+/** One provider: URL, key id and secret go together; production requires all three. */
+function providerOf(reader: Reader, prefix: string, production: boolean, what: string): { url: string | undefined; keyId: string | undefined; secret: SecretValue | undefined } {
+  const url = providerUrlOf(reader, `${prefix}_URL`, production);
+  const keyId = reader.get(`${prefix}_KEY_ID`);
+  const secret = reader.get(`${prefix}_SECRET`);
+  if (url === undefined && reader.get(`${prefix}_URL`) === undefined && production) {
+    reader.problems.push(`production needs ${what}: set ${prefix}_URL (https), ${prefix}_KEY_ID and ${prefix}_SECRET (docs/providers.md); development stand-ins are refused`);
+  }
+  if (url !== undefined && (keyId === undefined || secret === undefined)) reader.problems.push(`${prefix}_URL needs ${prefix}_KEY_ID and ${prefix}_SECRET`);
+  if (keyId !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(keyId)) reader.problems.push(`${prefix}_KEY_ID is 1 to 64 characters [A-Za-z0-9_.-]`);
+  if (secret !== undefined && secret.length < (production ? 32 : 16)) reader.problems.push(`${prefix}_SECRET must be at least ${production ? 32 : 16} characters`);
+  return { url, keyId, secret: secret === undefined ? undefined : new SecretValue(secret) };
+}
+
+function providerSettingsOf(reader: Reader, production: boolean): ProviderSettings {
+  const sms = providerOf(reader, 'ANFU_SMS_GATEWAY', production, 'an SMS gateway');
+  const identity = providerOf(reader, 'ANFU_IDENTITY_PROVIDER', production, 'an identity-verification provider');
+  const receiptUrl = providerUrlOf(reader, 'ANFU_SMS_RECEIPT_URL', false);
+  if (production && receiptUrl !== undefined && !receiptUrl.startsWith('https:')) reader.problems.push('ANFU_SMS_RECEIPT_URL must be https in production');
+  return {
+    smsGatewayUrl: sms.url, smsGatewayKeyId: sms.keyId, smsGatewaySecret: sms.secret, smsReceiptUrl: receiptUrl,
+    identityProviderUrl: identity.url, identityProviderKeyId: identity.keyId, identityProviderSecret: identity.secret,
+    providerTimeoutMs: integer(reader, 'ANFU_PROVIDER_TIMEOUT_MS', 5_000, 100, 60_000),
+  };
 }
 
 /** Builds the configuration from environment variables, overridden by flags (`--port 9443` ≙ ANFU_PORT). */
@@ -283,6 +340,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cardLinkMerchantId: reader.get('ANFU_CARD_LINK_MERCHANT_ID') ?? 'ANFUTOPUP000001',
     cardLinkBank: reader.get('ANFU_CARD_LINK_BANK') ?? 'SIMBANK',
     cardLinkResponseTimeoutMs: integer(reader, 'ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', 3_000, 100, 60_000),
+    ...providerSettingsOf(reader, environment === 'production'),
   };
   if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId)) reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
   if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId)) reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
@@ -365,4 +423,10 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_CARD_LINK_MERCHANT_ID', 'ANFUTOPUP000001', 'ISO 8583 field 42 (card acceptor id)'],
   ['ANFU_CARD_LINK_BANK', 'SIMBANK', 'partner bank code: top-ups and withdrawals settle through ledger account bank_settlement:<BANK>:<currency>'],
   ['ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', '3000', 'card link: an authorisation unanswered this long is reversed (0400)'],
+  ['ANFU_SMS_GATEWAY_URL', '(unset)', 'SMS gateway (docs/providers.md); unset = development sink (hashed numbers); required, https, in production'],
+  ['ANFU_SMS_GATEWAY_KEY_ID / ANFU_SMS_GATEWAY_SECRET', '(unset)', 'the SMS gateway key: requests and delivery receipts are signed with HMAC-SHA256 under it'],
+  ['ANFU_SMS_RECEIPT_URL', '(unset)', "Anfu's receipt route as the gateway reaches it (…/v1/providers/sms/receipts); unset = no receipts asked for"],
+  ['ANFU_IDENTITY_PROVIDER_URL', '(unset)', 'identity verification (two elements; bank card four elements); unset = development stand-ins; required, https, in production'],
+  ['ANFU_IDENTITY_PROVIDER_KEY_ID / ANFU_IDENTITY_PROVIDER_SECRET', '(unset)', 'the identity provider key (HMAC-SHA256 request signing)'],
+  ['ANFU_PROVIDER_TIMEOUT_MS', '5000', 'time allowed for one provider request (connect, answer, body)'],
 ];

@@ -69,7 +69,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
-  const outbox = outboxDispatcherFor(config, store, keyring, { onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
+  const outbox = outboxDispatcherFor(config, store, keyring, { handlers: app.context.providers.outboxHandlers, onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);

@@ -13,6 +13,7 @@ import { createOperatorAccess, type OperatorAccess, type Permission, type Princi
 import { openIdentity, type CustomerPrincipal, type Identity } from '../identity/index.ts';
 import { identityForPayments } from '../flows/identity-for-payments.ts';
 import type { PaymentIdentity } from '../payments/index.ts';
+import { providersFor, type Providers } from '../providers/index.ts';
 import { authorizeCustomer } from './customer-auth.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
@@ -30,6 +31,7 @@ import { securityRoutes } from './routes/security.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 export interface AppContext {
@@ -45,6 +47,8 @@ export interface AppContext {
   readonly identity: Identity;
   /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
   readonly paymentIdentity: PaymentIdentity;
+  /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
+  readonly providers: Providers;
 }
 
 declare module 'fastify' {
@@ -76,6 +80,8 @@ export interface BuildAppOptions {
   readonly identity?: Identity;
   /** Replaces payments' view of identity (the payments benchmark's pre-made customers); default: `identity`. */
   readonly paymentIdentity?: PaymentIdentity | undefined;
+  /** Replaces the providers the configuration sets up (tests). */
+  readonly providers?: Providers;
 }
 
 export type App = FastifyInstance & { context: AppContext };
@@ -84,9 +90,14 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
   const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, keyring: options.keyring, clock });
-  const identity = options.identity ?? (await openIdentity({ store: options.store, config, clock, keyring: options.keyring, lazy: true }));
+  // Real providers when configured; otherwise identity keeps its development stand-ins (refused in production by config).
+  const providers = options.providers ?? providersFor({ config, store: options.store, keyring: options.keyring, clock });
+  const identity = options.identity ?? (await openIdentity({
+    store: options.store, config, clock, keyring: options.keyring, lazy: true,
+    ...(providers.sms === undefined ? {} : { sms: providers.sms }), ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
+  }));
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
-  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, keyring: options.keyring, access, identity, paymentIdentity };
+  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, keyring: options.keyring, access, identity, paymentIdentity, providers };
   context.metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const serverOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logLevel, options.logStream),
@@ -145,6 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await app.register(incidentRoutes(context), { prefix: '/v1' });
   await app.register(paymentRoutes(context), { prefix: '/v1' });
   await app.register(merchantRoutes(context), { prefix: '/v1' });
+  await app.register(providerRoutes(context), { prefix: '/v1' });
   return app;
 }
 

@@ -1,13 +1,12 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- test support reads the SMS sink named by the test's own configuration */
 // Test support for identity: the real app on a real store with a readable SMS sink and, optionally,
 // extra verification sources; helpers to register and sign in customers through the API.
-import { readFileSync, existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { buildApp } from '../http/app.ts';
 import { createTestApp, type TestApp } from '../http/testing.ts';
 import type { StoreKind } from '../store/testing.ts';
 import { openIdentity, type Identity } from './identity.ts';
 import type { IdentityVerifier } from './identity-verification.ts';
+import type { DevelopmentSmsSink } from './sms-sender.ts';
 import { checkCharacter } from './resident-id.ts';
 
 export const testEnv = { ANFU_ARGON2_MEMORY_KIB: '1024', ANFU_ARGON2_TIME_COST: '1', ANFU_SMS_RESEND_INTERVAL_MS: '0' };
@@ -31,11 +30,8 @@ export async function createIdentityTestApp(kind: StoreKind, options: { env?: Re
   await base.app.close();
   const app = await buildApp({ config: base.config, store: base.store, ledger: base.ledger, keyring: base.keyring, identity, clock, logStream: new Writable({ write(chunk: Buffer, _encoding, callback) { base.logs.push(chunk.toString('utf8')); callback(); } }) });
   await app.ready();
-  const lastSms = (phone: string) => {
-    if (!existsSync(base.config.smsSinkFile)) return undefined;
-    const lines = readFileSync(base.config.smsSinkFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { to: string; text: string; purpose: string });
-    return lines.filter((l) => l.to === phone).at(-1);
-  };
+  // The development sink matches numbers by a keyed hash only it can compute (no number in clear).
+  const lastSms = (phone: string) => (identity.sms as Partial<DevelopmentSmsSink>).latest?.(phone);
   return {
     ...base,
     app,
