@@ -13,8 +13,8 @@ export const identityAttemptsMax = 2;
 export type IdentityCheckOutcome =
   | { readonly result: 'match'; readonly reference: string }
   | { readonly result: 'mismatch' | 'no_record'; readonly reference: string }
-  | { readonly result: 'unavailable'; readonly code: string }
-  | { readonly result: 'rejected'; readonly code: string };
+  | { readonly result: 'unavailable'; readonly reason: string }
+  | { readonly result: 'rejected'; readonly reason: string };
 
 export interface IdentityProviderClient {
   checkTwoElements(input: { name: string; idNumber: string }, signal?: AbortSignal): Promise<IdentityCheckOutcome>;
@@ -24,16 +24,16 @@ export interface IdentityProviderClient {
 const referencePattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function outcomeOf(answer: ProviderAnswer): IdentityCheckOutcome | 'retry' {
-  if (answer.kind === 'no_answer') return answer.reason === 'simulator_refused' ? { result: 'unavailable', code: answer.reason } : 'retry';
+  if (answer.kind === 'no_answer') return answer.reason === 'simulator_refused' ? { result: 'unavailable', reason: answer.reason } : 'retry';
   const { status, body } = answer;
   const code = typeof body.error === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(body.error) ? body.error : `http_${status}`;
   if (status === 429 || status >= 500) return 'retry';
-  if (status !== 200) return { result: 'rejected', code };
+  if (status !== 200) return { result: 'rejected', reason: code };
   const reference = typeof body.reference === 'string' && referencePattern.test(body.reference) ? body.reference : undefined;
-  if (reference === undefined) return { result: 'unavailable', code: 'bad_response' };
+  if (reference === undefined) return { result: 'unavailable', reason: 'bad_response' };
   if (body.result === 'match') return { result: 'match', reference };
   if (body.result === 'mismatch' || body.result === 'no_record') return { result: body.result, reference };
-  return { result: 'unavailable', code: 'bad_response' };
+  return { result: 'unavailable', reason: 'bad_response' };
 }
 
 async function check(endpoint: ProviderEndpoint, path: string, fields: Record<string, string>, signal?: AbortSignal): Promise<IdentityCheckOutcome> {
@@ -47,7 +47,7 @@ async function check(endpoint: ProviderEndpoint, path: string, fields: Record<st
     last = answer.kind === 'answered' ? `http_${answer.status}` : answer.reason;
     if (signal?.aborted === true) break;
   }
-  return { result: 'unavailable', code: last };
+  return { result: 'unavailable', reason: last };
 }
 
 export function identityProviderClient(endpoint: ProviderEndpoint): IdentityProviderClient {

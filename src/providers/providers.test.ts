@@ -59,9 +59,9 @@ describe('provider clients against anfu provider-sim', () => {
     assert.equal((await client.checkTwoElements({ name: '张三', idNumber })).result, 'match');
     assert.equal((await client.checkTwoElements({ name: '测试不符', idNumber })).result, 'mismatch');
     assert.equal((await client.checkTwoElements({ name: '测试无档', idNumber })).result, 'no_record');
-    assert.deepEqual(await client.checkTwoElements({ name: '测试故障', idNumber }), { result: 'unavailable', code: 'http_503' });
+    assert.deepEqual(await client.checkTwoElements({ name: '测试故障', idNumber }), { result: 'unavailable', reason: 'http_503' });
     const impatient = identityProviderClient(endpoint({ timeoutMs: 300 }));
-    assert.deepEqual(await impatient.checkTwoElements({ name: '测试超时', idNumber }), { result: 'unavailable', code: 'timeout' });
+    assert.deepEqual(await impatient.checkTwoElements({ name: '测试超时', idNumber }), { result: 'unavailable', reason: 'timeout' });
   });
 
   test('bank-card four elements follow the rules file (card suffix), and only well-formed requests are checked', async () => {
@@ -70,16 +70,16 @@ describe('provider clients against anfu provider-sim', () => {
     const claim = { name: '张三', idNumber: residentIdNumber(), phone: '+8613900000001' };
     assert.equal((await client.checkBankCard({ ...claim, cardNumber: '6222020000000004' })).result, 'mismatch');
     assert.equal((await client.checkBankCard({ ...claim, cardNumber: '6222020000000012' })).result, 'match');
-    assert.deepEqual(await client.checkBankCard({ ...claim, cardNumber: '12' }), { result: 'rejected', code: 'invalid_request' });
+    assert.deepEqual(await client.checkBankCard({ ...claim, cardNumber: '12' }), { result: 'rejected', reason: 'invalid_request' });
     await sim.putRules({});
   });
 
   test('the simulator verifies our signature: a wrong secret or unknown key is refused and counted', async () => {
     const before = (await sim.state()).signatureFailures;
     const forged = endpoint({ key: { keyId, secret: 'not the shared secret at all' } });
-    assert.deepEqual(await identityProviderClient(forged).checkTwoElements({ name: '张三', idNumber: residentIdNumber() }), { result: 'rejected', code: 'signature_invalid' });
+    assert.deepEqual(await identityProviderClient(forged).checkTwoElements({ name: '张三', idNumber: residentIdNumber() }), { result: 'rejected', reason: 'signature_invalid' });
     const sms = await smsGatewayClient(endpoint({ key: { keyId: 'unknown', secret } })).submit({ clientReference: 'ref-forged-1', to: '+8613900000002', text: 'x', purpose: 'test' });
-    assert.deepEqual(sms, { outcome: 'retry', code: 'signature_invalid' });
+    assert.deepEqual(sms, { outcome: 'retry', reason: 'signature_invalid' });
     assert.equal((await sim.state()).signatureFailures, before + 2);
     assert.equal(await sim.lastSms('+8613900000002'), undefined, 'a refused request sends nothing');
   });
@@ -96,8 +96,8 @@ describe('provider clients against anfu provider-sim', () => {
 
   test('with ANFU_ENV=production the clients refuse an answer that comes from the simulator', async () => {
     const production = endpoint({ production: true });
-    assert.deepEqual(await identityProviderClient(production).checkTwoElements({ name: '张三', idNumber: residentIdNumber() }), { result: 'unavailable', code: 'simulator_refused' });
-    assert.deepEqual(await smsGatewayClient(production).submit({ clientReference: 'ref-prod-1', to: '+8613900000004', text: 'x', purpose: 'test' }), { outcome: 'retry', code: 'simulator_refused' });
+    assert.deepEqual(await identityProviderClient(production).checkTwoElements({ name: '张三', idNumber: residentIdNumber() }), { result: 'unavailable', reason: 'simulator_refused' });
+    assert.deepEqual(await smsGatewayClient(production).submit({ clientReference: 'ref-prod-1', to: '+8613900000004', text: 'x', purpose: 'test' }), { outcome: 'retry', reason: 'simulator_refused' });
   });
 });
 

@@ -19,9 +19,9 @@ export interface SmsSubmission {
 export type SmsSubmitOutcome =
   | { readonly outcome: 'accepted'; readonly messageId: string }
   /** The gateway will never take this message (invalid or blocked number, malformed request). */
-  | { readonly outcome: 'rejected'; readonly code: string }
+  | { readonly outcome: 'rejected'; readonly reason: string }
   /** Worth another attempt later: unavailable, rate limited, timeout, signature refused (clock skew, key rollover). */
-  | { readonly outcome: 'retry'; readonly code: string };
+  | { readonly outcome: 'retry'; readonly reason: string };
 
 export interface SmsGatewayClient {
   submit(message: SmsSubmission, signal?: AbortSignal): Promise<SmsSubmitOutcome>;
@@ -39,14 +39,14 @@ export function smsGatewayClient(endpoint: ProviderEndpoint): SmsGatewayClient {
     async submit(message, signal) {
       const payload = { clientReference: message.clientReference, to: message.to, text: message.text, purpose: message.purpose, ...(message.callbackUrl === undefined ? {} : { callbackUrl: message.callbackUrl }) };
       const answer = await postSigned(endpoint, smsSubmitPath, payload, signal);
-      if (answer.kind === 'no_answer') return { outcome: 'retry', code: answer.reason };
+      if (answer.kind === 'no_answer') return { outcome: 'retry', reason: answer.reason };
       const { status, body } = answer;
       if (status === 200 || status === 202) {
-        if (typeof body.messageId !== 'string' || !messageIdPattern.test(body.messageId)) return { outcome: 'retry', code: 'bad_response' };
+        if (typeof body.messageId !== 'string' || !messageIdPattern.test(body.messageId)) return { outcome: 'retry', reason: 'bad_response' };
         return { outcome: 'accepted', messageId: body.messageId };
       }
-      if (status === 400 || status === 422) return { outcome: 'rejected', code: codeOf(body, 'rejected') };
-      return { outcome: 'retry', code: codeOf(body, `http_${status}`) };
+      if (status === 400 || status === 422) return { outcome: 'rejected', reason: codeOf(body, 'rejected') };
+      return { outcome: 'retry', reason: codeOf(body, `http_${status}`) };
     },
   };
 }

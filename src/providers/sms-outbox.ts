@@ -46,8 +46,8 @@ export function outboxSmsSender(deps: SmsOutboxDeps): SmsSender {
 
 /** Thrown for a failed attempt the outbox should repeat; the message names the gateway's code only. */
 export class SmsGatewayRetry extends Error {
-  constructor(readonly code: string) {
-    super(`SMS gateway attempt failed: ${code}`);
+  constructor(readonly reason: string) {
+    super(`SMS gateway attempt failed: ${reason}`);
     this.name = 'SmsGatewayRetry';
   }
 }
@@ -86,10 +86,10 @@ export function smsGatewayHandler(deps: SmsHandlerDeps): OutboxHandler {
         await markSmsSubmitted(deps.store, smsId, outcome.messageId, deps.clock());
         return;
       case 'rejected':
-        await finishSmsMessage(deps.store, smsId, { state: 'rejected', errorCode: outcome.code, now: deps.clock() });
+        await finishSmsMessage(deps.store, smsId, { state: 'rejected', errorCode: outcome.reason, now: deps.clock() });
         return;
       case 'retry':
-        throw new SmsGatewayRetry(outcome.code);
+        throw new SmsGatewayRetry(outcome.reason);
     }
   };
 }
