@@ -77,7 +77,7 @@ export interface Config {
   readonly smsCodeTtlMs: number;
   readonly smsCodeAttemptsMax: number;
   readonly smsResendIntervalMs: number;
-  /** The development SMS sink: messages are appended to this file as JSON lines (tests read it). */
+  /** The development SMS sink (no gateway configured): JSON lines, numbers masked and keyed-hashed. */
   readonly smsSinkFile: string;
   readonly webauthnRpId: string;
   /** Expected WebAuthn origin; undefined = https://<rp id>:<listening port>. */
@@ -397,7 +397,7 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],
   ['ANFU_SMS_RESEND_INTERVAL_MS', '60000', 'shortest interval between two SMS codes to one number for one purpose'],
-  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl', 'development SMS sender: messages are appended here (a real SMS gateway adapter replaces it)'],
+  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl', 'development SMS sink (no ANFU_SMS_GATEWAY_URL): messages appended here, numbers masked and keyed-hashed, never in clear'],
   ['ANFU_WEBAUTHN_RP_ID', 'localhost', 'WebAuthn relying-party id (the site domain passkeys are bound to)'],
   ['ANFU_WEBAUTHN_ORIGIN', '(unset)', 'expected WebAuthn origin; unset = https://<rp id>:<listening port>'],
   ['ANFU_WEBHOOK_RETRY_BASE_MS', '30000', 'merchant webhooks: delay ceiling before the 2nd attempt, doubled per attempt, half of it random (jitter)'],

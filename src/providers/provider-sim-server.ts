@@ -3,11 +3,12 @@
 // delivery receipts sent back (signed), and a test-only read side under /_sim/. Phone numbers and
 // identities are held in memory only and never logged.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { postSigned, simulatorHeader } from './provider-http.ts';
-import { NonceMemory, verifySignedRequest, type SigningKey } from './request-signing.ts';
+import { simulatorHeader } from './provider-http.ts';
+import { NonceMemory, signRequest, verifySignedRequest, type SigningKey } from './request-signing.ts';
 import { identityOutcomeFor, parseProviderSimRules, type IdentityOutcome, type ProviderSimRules } from './provider-sim-rules.ts';
 import { bankCardPath, twoElementPath } from './identity-provider-client.ts';
 import { smsSubmitPath } from './sms-gateway-client.ts';
@@ -122,16 +123,16 @@ class Simulator {
       return;
     }
     // The simulator only ever talks to this machine.
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || !['http:', 'https:'].includes(url.protocol)) return;
     const failed = this.rules.smsUndeliverableSuffixes.some((suffix) => message.to.endsWith(suffix));
     const receipt = { messageId: message.messageId, clientReference: message.clientReference, status: failed ? 'failed' : 'delivered', ...(failed ? { errorCode: 'undeliverable' } : {}), at: new Date().toISOString() };
     for (let attempt = 1; attempt <= receiptAttemptsMax; attempt += 1) {
-      const answer = await postSigned({ baseUrl: callbackUrl, key, timeoutMs: 5_000, production: false }, '', receipt);
-      if (answer.kind === 'answered' && answer.status < 300) {
+      const status = await postReceipt(url, key, JSON.stringify(receipt));
+      if (status !== undefined && status < 300) {
         this.state.receiptsSent += 1;
         return;
       }
-      if (answer.kind === 'answered' && answer.status < 500) break;
+      if (status !== undefined && status < 500) break;
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
     this.state.receiptsFailed += 1;
@@ -161,6 +162,24 @@ class Simulator {
     if (message === undefined) return { status: 404, body: { error: 'not_found', message: 'no message to this number' } };
     return { status: 200, body: { messageId: message.messageId, clientReference: message.clientReference, purpose: message.purpose, text: message.text, code: /\b([0-9]{6})\b/.exec(message.text)?.[1] ?? null, receivedAt: message.receivedAt } };
   }
+}
+
+/**
+ * One signed receipt POST; the status, or undefined without an answer. Loopback only, so the
+ * development server's self-signed certificate is accepted (the receipt itself is signed).
+ */
+function postReceipt(url: URL, key: SigningKey, body: string): Promise<number | undefined> {
+  const headers = { 'content-type': 'application/json', ...signRequest(key, { method: 'POST', path: `${url.pathname}${url.search}`, body }, Math.floor(Date.now() / 1000), randomBytes(18).toString('base64url')) };
+  return new Promise((resolve) => {
+    const options = { method: 'POST', headers, timeout: 5_000, rejectUnauthorized: false };
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+    request.end(body);
+  });
 }
 
 function send(response: ServerResponse, answer: Answer): void {
