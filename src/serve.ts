@@ -17,6 +17,7 @@ import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
+import { smsSweepIntervalMs, sweepStaleSmsMessages } from './providers/index.ts';
 
 const holdSweepIntervalMs = 5_000;
 
@@ -77,6 +78,11 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     void sweepPayments(config, store, ledger, app.context.paymentIdentity, (error) => app.log.error({ err: error }, 'payment sweep failed'));
   }, paymentSweepIntervalMs);
   paymentSweep.unref();
+  // SMS the outbox gave up on are ended after their deadline, which erases their sealed number and text.
+  const smsSweep = setInterval(() => {
+    sweepStaleSmsMessages(store, Date.now()).catch((error: unknown) => app.log.error({ err: error }, 'SMS sweep failed'));
+  }, smsSweepIntervalMs);
+  smsSweep.unref();
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
@@ -104,6 +110,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     closing ??= (async () => {
       clearInterval(sweep);
       clearInterval(paymentSweep);
+      clearInterval(smsSweep);
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

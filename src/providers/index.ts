@@ -11,7 +11,9 @@ export { postSigned, simulatorHeader, signedPathOf, type ProviderEndpoint, type 
 export { smsGatewayClient, smsSubmitPath, type SmsGatewayClient, type SmsSubmission, type SmsSubmitOutcome } from './sms-gateway-client.ts';
 export { identityProviderClient, twoElementPath, bankCardPath, type IdentityProviderClient, type IdentityCheckOutcome } from './identity-provider-client.ts';
 export { providerVerifiers, twoElementSource, bankCardSource } from './provider-verifiers.ts';
-export { outboxSmsSender, smsGatewayHandler, smsGatewayHandlerName, maskedPhone, smsMessageTtlMs, SmsGatewayRetry } from './sms-outbox.ts';
+export {
+  outboxSmsSender, smsGatewayHandler, smsGatewayHandlerName, maskedPhone, smsMessageTtlMs, SmsGatewayRetry, sweepStaleSmsMessages, smsSweepIntervalMs,
+} from './sms-outbox.ts';
 export { verifySmsReceiptSignature, recordSmsReceipt, smsReceiptPath, type SmsReceipt, type SmsReceiptDeps } from './sms-receipts.ts';
 export { smsMessageById, smsMessageStates, type SmsMessageState } from './store.ts';
 export { providerSimCommand, providerSimUsage } from './provider-sim-command.ts';

@@ -19,6 +19,7 @@ import { identityProviderClient } from './identity-provider-client.ts';
 import type { ProviderEndpoint } from './provider-http.ts';
 import { signRequest } from './request-signing.ts';
 import { smsGatewayClient } from './sms-gateway-client.ts';
+import { smsMessageTtlMs, sweepStaleSmsMessages } from './sms-outbox.ts';
 import { smsMessageById } from './store.ts';
 import { startProviderSimProcess, type ProviderSimProcess } from './testing/provider-sim-process.ts';
 
@@ -249,6 +250,23 @@ for (const kind of testStoreKinds()) {
       assert.equal(replay.json().code, 'provider_signature_invalid');
       await deliver();
       assert.equal(await sim.lastSms(phone), undefined, 'a message already ended is not sent');
+    });
+
+    test('a message the outbox never delivered is ended at its deadline by the sweep, and its content erased', async () => {
+      const phone = phoneNumber();
+      await sim.putRules({ smsFailNext: 1000 });
+      const codeId = await requestCode(phone);
+      const [smsId] = await smsRow(codeId);
+      assert.ok(smsId !== undefined);
+      await deliver();
+      assert.equal(await sweepStaleSmsMessages(t.store, Date.now() + smsMessageTtlMs - 1000), 0, 'not before its deadline');
+      assert.equal((await smsMessageById(t.store, smsId))?.state, 'queued');
+      assert.ok((await sweepStaleSmsMessages(t.store, Date.now() + smsMessageTtlMs + 1000)) >= 1);
+      const row = await t.store.get<{ state: string; sealed: unknown }>('SELECT state, message_sealed AS sealed FROM sms_messages WHERE id = ?', [smsId]);
+      assert.deepEqual({ state: row?.state, sealed: row?.sealed }, { state: 'expired', sealed: null });
+      await deliver(3_600_000);
+      assert.equal(await sim.lastSms(phone), undefined, 'an ended message is never sent');
+      await sim.putRules({});
     });
 
     test('a number the gateway refuses ends the message as rejected, without retries', async () => {

@@ -8,7 +8,7 @@ import type { SmsSender } from '../identity/index.ts';
 import { newId } from '../ids.ts';
 import type { Store } from '../store/index.ts';
 import type { SmsGatewayClient } from './sms-gateway-client.ts';
-import { finishSmsMessage, insertSmsMessage, markSmsSubmitted, smsMessageById } from './store.ts';
+import { expireQueuedSmsMessages, finishSmsMessage, insertSmsMessage, markSmsSubmitted, smsMessageById } from './store.ts';
 
 export const smsGatewayHandlerName = 'sms.gateway';
 export const smsTopic = 'sms.message';
@@ -92,4 +92,15 @@ export function smsGatewayHandler(deps: SmsHandlerDeps): OutboxHandler {
         throw new SmsGatewayRetry(outcome.reason);
     }
   };
+}
+
+/** How often the server sweeps messages the outbox gave up on. */
+export const smsSweepIntervalMs = 60_000;
+
+/**
+ * The deadline of a queued message: past `smsMessageTtlMs` it will never be sent (the handler ends it
+ * when it runs; this ends those the outbox dead-lettered or never ran), so its sealed content goes.
+ */
+export function sweepStaleSmsMessages(store: Store, now: number): Promise<number> {
+  return expireQueuedSmsMessages(store, now - smsMessageTtlMs, now);
 }

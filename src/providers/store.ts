@@ -64,3 +64,11 @@ export async function smsMessageStates(db: Queryable, ids: readonly string[]): P
   const rows = await db.all(`SELECT id, state FROM sms_messages WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`, [...ids]);
   return rows.map((row) => ({ id: row.id as string, state: row.state as SmsMessageState }));
 }
+
+/** Ends every message still queued since before `before` (dead-lettered or never attempted): erases its content. */
+export async function expireQueuedSmsMessages(db: Queryable, before: number, now: number): Promise<number> {
+  return db.run(
+    "UPDATE sms_messages SET state = 'expired', error_code = 'stale', final_at = ?, message_sealed = NULL WHERE state = 'queued' AND created_at < ?",
+    [now, before],
+  );
+}
