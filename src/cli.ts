@@ -6,6 +6,7 @@ import { Ledger } from './ledger/index.ts';
 import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
 import { describeDemo, seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
+import { backupCommand } from './backup/backup-command.ts';
 import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
 import { bankSimCommand } from './banks/index.ts';
 import { providerSimCommand } from './providers/index.ts';
@@ -33,6 +34,8 @@ commands:
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   provider-sim [--port N] --key ID=SECRET [--rules FILE]   run the SMS gateway + identity provider simulator (HTTP on 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
+  backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (anfu backup --help)
+  restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -123,6 +126,8 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
   },
   'bank-sim': (_config, args) => bankSimCommand(args),
   'provider-sim': (_config, args) => providerSimCommand(args),
+  backup: (_config, args) => backupCommand('backup', args),
+  restore: (_config, args) => backupCommand('restore', args),
   'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
   'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
   'export-audit': (config, _args, values) => exportAuditCommand(config, values),
@@ -147,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim' || command === 'provider-sim') return handler(() => loadConfig(), rest, {});
+  if (command === 'bench' || command === 'bank-sim' || command === 'provider-sim' || command === 'backup' || command === 'restore') return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);
