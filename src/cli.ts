@@ -32,7 +32,7 @@ commands:
   audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
-  provider-sim [--port N] --key ID=SECRET [--rules FILE]   run the SMS gateway + identity provider simulator (HTTP on 127.0.0.1)
+  provider-sim [--port N] --key ID=SECRET …   run the SMS gateway + identity provider simulator (HTTP, 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (anfu backup --help)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
@@ -152,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim' || command === 'provider-sim' || command === 'backup' || command === 'restore') return handler(() => loadConfig(), rest, {});
+  const ownArguments = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore'];
+  if (ownArguments.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

@@ -70,7 +70,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
-  const outbox = outboxDispatcherFor(config, store, keyring, { handlers: app.context.providers.outboxHandlers, onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
+  const outbox = outboxDispatcherFor(config, store, keyring, {
+    handlers: app.context.providers.outboxHandlers,
+    onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed'),
+  });
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
@@ -80,7 +83,8 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   paymentSweep.unref();
   // SMS the outbox gave up on are ended after their deadline, which erases their sealed number and text.
   const smsSweep = setInterval(() => {
-    sweepStaleSmsMessages(store, Date.now()).catch((error: unknown) => app.log.error({ err: error }, 'SMS sweep failed'));
+    const failed = (error: unknown) => app.log.error({ err: error }, 'SMS sweep failed');
+    sweepStaleSmsMessages(store, Date.now()).catch(failed);
   }, smsSweepIntervalMs);
   smsSweep.unref();
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make

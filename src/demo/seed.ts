@@ -5,7 +5,9 @@
 // looks for what an earlier run made first, so an interrupted seed is completed, never duplicated.
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../http/app.ts';
-import { findCustomerByPhone, registerCustomer, type DevelopmentSmsSink, requestSmsCode, residentIdCheckCharacter } from '../identity/index.ts';
+import {
+  findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter, type DevelopmentSmsSink,
+} from '../identity/index.ts';
 import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
 
 export interface DemoCustomer {
@@ -32,7 +34,9 @@ const meta = { ip: '127.0.0.1', userAgent: 'anfu demo seed' };
 
 function latestSmsCode(sms: unknown, phone: string): string {
   const sink = sms as Partial<DevelopmentSmsSink>;
-  if (sink.latest === undefined) throw new Error('demo seed: customers are registered through the development SMS sink; seed without ANFU_SMS_GATEWAY_URL');
+  if (sink.latest === undefined) {
+    throw new Error('demo seed: customers register through the development SMS sink; seed without ANFU_SMS_GATEWAY_URL');
+  }
   const code = /\d{6}/.exec(sink.latest(phone)?.text ?? '')?.[0];
   if (code === undefined) throw new Error('demo seed: no SMS code reached the development sink');
   return code;

@@ -90,14 +90,19 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? Date.now;
   const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, keyring: options.keyring, clock });
-  // Real providers when configured; otherwise identity keeps its development stand-ins (refused in production by config).
-  const providers = options.providers ?? providersFor({ config, store: options.store, keyring: options.keyring, clock });
+  // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
+  const { store, keyring } = options;
+  const providers = options.providers ?? providersFor({ config, store, keyring, clock });
   const identity = options.identity ?? (await openIdentity({
     store: options.store, config, clock, keyring: options.keyring, lazy: true,
-    ...(providers.sms === undefined ? {} : { sms: providers.sms }), ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
+    ...(providers.sms === undefined ? {} : { sms: providers.sms }),
+    ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
-  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, keyring: options.keyring, access, identity, paymentIdentity, providers };
+  const context: AppContext = {
+    config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock,
+    keyring: options.keyring, access, identity, paymentIdentity, providers,
+  };
   context.metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const serverOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logLevel, options.logStream),

@@ -65,8 +65,10 @@ async function verifyIdentity(identity: Identity, claim: IdentityClaim): Promise
   return checks;
 }
 
-/** A source that contradicts the claim refuses it outright; otherwise too few sources is "not verified" or "try later". */
-function identityRefusal(checks: IdentityChecks): 'identity_mismatch' | 'identity_verification_unavailable' | 'identity_not_verified' | undefined {
+type IdentityRefusal = 'identity_mismatch' | 'identity_verification_unavailable' | 'identity_not_verified';
+
+/** A source contradicting the claim refuses it outright; otherwise too few sources: "not verified" or "try later". */
+function identityRefusal(checks: IdentityChecks): IdentityRefusal | undefined {
   if (checks.refusals.includes('mismatch')) return 'identity_mismatch';
   if (accountClassFor(checks.verified.length) !== undefined) return undefined;
   return checks.refusals.includes('unavailable') ? 'identity_verification_unavailable' : 'identity_not_verified';
@@ -88,7 +90,8 @@ export async function registerCustomer(identity: Identity, input: RegistrationIn
   const refusal = identityRefusal(checks);
   if (refusal !== undefined || accountClass === undefined) {
     const reason = refusal ?? 'identity_not_verified';
-    await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [{ action: 'customer.register', target: null, outcome: 'denied', details: { reason } }], now));
+    const denied = { action: 'customer.register', target: null, outcome: 'denied' as const, details: { reason } };
+    await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [denied], now));
     throw new AnfuError(reason);
   }
   const customerId = newId('cus', now);

@@ -39,18 +39,32 @@ function masked(phone: string): string {
   return phone.length <= 10 ? '****' : `${phone.slice(0, 6)}****${phone.slice(-4)}`;
 }
 
-export function fileSmsSender(path: string, clock: () => number = Date.now, key: Buffer = randomBytes(32)): DevelopmentSmsSink {
+export function fileSmsSender(
+  path: string,
+  clock: () => number = Date.now,
+  key: Buffer = randomBytes(32),
+): DevelopmentSmsSink {
   const hashOf = (phone: string) => createHmac('sha256', key).update(phone, 'utf8').digest('base64url');
   return {
     async send(message) {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      const line: SinkLine = { at: clock(), to: masked(message.to), toHash: hashOf(message.to), purpose: message.purpose, text: message.text };
+      const line: SinkLine = {
+        at: clock(),
+        to: masked(message.to),
+        toHash: hashOf(message.to),
+        purpose: message.purpose,
+        text: message.text,
+      };
       appendFileSync(path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
     },
     latest(phone) {
       if (!existsSync(path)) return undefined;
       const wanted = hashOf(phone);
-      const lines = readFileSync(path, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Partial<SinkLine>);
+      const lines = readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Partial<SinkLine>);
       const found = lines.filter((l) => l.toHash === wanted).at(-1);
       return found === undefined ? undefined : { text: String(found.text), purpose: String(found.purpose) };
     },

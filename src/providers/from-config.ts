@@ -26,23 +26,50 @@ export interface Providers {
   readonly receipts: SmsReceiptDeps;
 }
 
-type ProviderConfig = Pick<Config, 'environment' | 'smsGatewayUrl' | 'smsGatewayKeyId' | 'smsGatewaySecret' | 'smsReceiptUrl' | 'identityProviderUrl' | 'identityProviderKeyId' | 'identityProviderSecret' | 'providerTimeoutMs'>;
+type ProviderConfig = Pick<
+  Config,
+  | 'environment'
+  | 'smsGatewayUrl'
+  | 'smsGatewayKeyId'
+  | 'smsGatewaySecret'
+  | 'smsReceiptUrl'
+  | 'identityProviderUrl'
+  | 'identityProviderKeyId'
+  | 'identityProviderSecret'
+  | 'providerTimeoutMs'
+>;
 
 function keyOf(keyId: string | undefined, secret: { reveal(): string } | undefined): SigningKey | undefined {
   return keyId === undefined || secret === undefined ? undefined : { keyId, secret: secret.reveal() };
 }
 
-export function providersFor(input: { config: ProviderConfig; store: Store; keyring: Keyring; clock: () => number }): Providers {
+export function providersFor(input: {
+  config: ProviderConfig;
+  store: Store;
+  keyring: Keyring;
+  clock: () => number;
+}): Providers {
   const { config, store, keyring, clock } = input;
   const production = config.environment === 'production';
   const endpoint = (baseUrl: string | undefined, key: SigningKey | undefined): ProviderEndpoint | undefined =>
-    baseUrl === undefined || key === undefined ? undefined : { baseUrl, key, timeoutMs: config.providerTimeoutMs, production, clock };
+    baseUrl === undefined || key === undefined
+      ? undefined
+      : { baseUrl, key, timeoutMs: config.providerTimeoutMs, production, clock };
   const smsKey = keyOf(config.smsGatewayKeyId, config.smsGatewaySecret);
   const smsEndpoint = endpoint(config.smsGatewayUrl, smsKey);
-  const identityEndpoint = endpoint(config.identityProviderUrl, keyOf(config.identityProviderKeyId, config.identityProviderSecret));
+  const identityEndpoint = endpoint(
+    config.identityProviderUrl,
+    keyOf(config.identityProviderKeyId, config.identityProviderSecret),
+  );
   const handlers: Record<string, OutboxHandler> = {};
   if (smsEndpoint !== undefined) {
-    handlers[smsGatewayHandlerName] = smsGatewayHandler({ store, keyring, clock, client: smsGatewayClient(smsEndpoint), callbackUrl: config.smsReceiptUrl });
+    handlers[smsGatewayHandlerName] = smsGatewayHandler({
+      store,
+      keyring,
+      clock,
+      client: smsGatewayClient(smsEndpoint),
+      callbackUrl: config.smsReceiptUrl,
+    });
   }
   return {
     sms: smsEndpoint === undefined ? undefined : outboxSmsSender({ store, keyring, clock }),

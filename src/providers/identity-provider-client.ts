@@ -18,25 +18,36 @@ export type IdentityCheckOutcome =
 
 export interface IdentityProviderClient {
   checkTwoElements(input: { name: string; idNumber: string }, signal?: AbortSignal): Promise<IdentityCheckOutcome>;
-  checkBankCard(input: { cardNumber: string; name: string; idNumber: string; phone: string }, signal?: AbortSignal): Promise<IdentityCheckOutcome>;
+  checkBankCard(
+    input: { cardNumber: string; name: string; idNumber: string; phone: string },
+    signal?: AbortSignal,
+  ): Promise<IdentityCheckOutcome>;
 }
 
 const referencePattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 function outcomeOf(answer: ProviderAnswer): IdentityCheckOutcome | 'retry' {
-  if (answer.kind === 'no_answer') return answer.reason === 'simulator_refused' ? { result: 'unavailable', reason: answer.reason } : 'retry';
+  if (answer.kind === 'no_answer')
+    return answer.reason === 'simulator_refused' ? { result: 'unavailable', reason: answer.reason } : 'retry';
   const { status, body } = answer;
-  const code = typeof body.error === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(body.error) ? body.error : `http_${status}`;
+  const code =
+    typeof body.error === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(body.error) ? body.error : `http_${status}`;
   if (status === 429 || status >= 500) return 'retry';
   if (status !== 200) return { result: 'rejected', reason: code };
-  const reference = typeof body.reference === 'string' && referencePattern.test(body.reference) ? body.reference : undefined;
+  const reference =
+    typeof body.reference === 'string' && referencePattern.test(body.reference) ? body.reference : undefined;
   if (reference === undefined) return { result: 'unavailable', reason: 'bad_response' };
   if (body.result === 'match') return { result: 'match', reference };
   if (body.result === 'mismatch' || body.result === 'no_record') return { result: body.result, reference };
   return { result: 'unavailable', reason: 'bad_response' };
 }
 
-async function check(endpoint: ProviderEndpoint, path: string, fields: Record<string, string>, signal?: AbortSignal): Promise<IdentityCheckOutcome> {
+async function check(
+  endpoint: ProviderEndpoint,
+  path: string,
+  fields: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<IdentityCheckOutcome> {
   // One request id for both attempts: the provider answers a repeat from its record (and bills once).
   const requestId = randomUUID();
   let last = 'no_answer';
@@ -52,7 +63,14 @@ async function check(endpoint: ProviderEndpoint, path: string, fields: Record<st
 
 export function identityProviderClient(endpoint: ProviderEndpoint): IdentityProviderClient {
   return {
-    checkTwoElements: (input, signal) => check(endpoint, twoElementPath, { name: input.name, idNumber: input.idNumber }, signal),
-    checkBankCard: (input, signal) => check(endpoint, bankCardPath, { cardNumber: input.cardNumber, name: input.name, idNumber: input.idNumber, phone: input.phone }, signal),
+    checkTwoElements: (input, signal) =>
+      check(endpoint, twoElementPath, { name: input.name, idNumber: input.idNumber }, signal),
+    checkBankCard: (input, signal) =>
+      check(
+        endpoint,
+        bankCardPath,
+        { cardNumber: input.cardNumber, name: input.name, idNumber: input.idNumber, phone: input.phone },
+        signal,
+      ),
   };
 }

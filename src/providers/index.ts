@@ -4,16 +4,55 @@
 // which speaks both contracts for development and tests. Contracts: docs/providers.md.
 export { providersFor, type Providers } from './from-config.ts';
 export {
-  signRequest, verifySignedRequest, stringToSign, NonceMemory, signatureHeaders, signatureScheme, signatureWindowSecondsDefault,
-  type SigningKey, type SignatureCheck, type SignedRequestParts,
+  signRequest,
+  verifySignedRequest,
+  stringToSign,
+  NonceMemory,
+  signatureHeaders,
+  signatureScheme,
+  signatureWindowSecondsDefault,
+  type SigningKey,
+  type SignatureCheck,
+  type SignedRequestParts,
 } from './request-signing.ts';
-export { postSigned, simulatorHeader, signedPathOf, type ProviderEndpoint, type ProviderAnswer } from './provider-http.ts';
-export { smsGatewayClient, smsSubmitPath, type SmsGatewayClient, type SmsSubmission, type SmsSubmitOutcome } from './sms-gateway-client.ts';
-export { identityProviderClient, twoElementPath, bankCardPath, type IdentityProviderClient, type IdentityCheckOutcome } from './identity-provider-client.ts';
+export {
+  postSigned,
+  simulatorHeader,
+  signedPathOf,
+  type ProviderEndpoint,
+  type ProviderAnswer,
+} from './provider-http.ts';
+export {
+  smsGatewayClient,
+  smsSubmitPath,
+  type SmsGatewayClient,
+  type SmsSubmission,
+  type SmsSubmitOutcome,
+} from './sms-gateway-client.ts';
+export {
+  identityProviderClient,
+  twoElementPath,
+  bankCardPath,
+  type IdentityProviderClient,
+  type IdentityCheckOutcome,
+} from './identity-provider-client.ts';
 export { providerVerifiers, twoElementSource, bankCardSource } from './provider-verifiers.ts';
 export {
-  outboxSmsSender, smsGatewayHandler, smsGatewayHandlerName, maskedPhone, smsMessageTtlMs, SmsGatewayRetry, sweepStaleSmsMessages, smsSweepIntervalMs,
+  outboxSmsSender,
+  smsGatewayHandler,
+  smsGatewayHandlerName,
+  maskedPhone,
+  smsMessageTtlMs,
+  SmsGatewayRetry,
+  sweepStaleSmsMessages,
+  smsSweepIntervalMs,
 } from './sms-outbox.ts';
-export { verifySmsReceiptSignature, recordSmsReceipt, smsReceiptPath, type SmsReceipt, type SmsReceiptDeps } from './sms-receipts.ts';
+export {
+  verifySmsReceiptSignature,
+  recordSmsReceipt,
+  smsReceiptPath,
+  type SmsReceipt,
+  type SmsReceiptDeps,
+} from './sms-receipts.ts';
 export { smsMessageById, smsMessageStates, type SmsMessageState } from './store.ts';
 export { providerSimCommand, providerSimUsage } from './provider-sim-command.ts';

@@ -19,7 +19,12 @@ export interface ProviderEndpoint {
 }
 
 export type ProviderAnswer =
-  | { readonly kind: 'answered'; readonly status: number; readonly body: Record<string, unknown>; readonly retryAfterSeconds: number | undefined }
+  | {
+      readonly kind: 'answered';
+      readonly status: number;
+      readonly body: Record<string, unknown>;
+      readonly retryAfterSeconds: number | undefined;
+    }
   | { readonly kind: 'no_answer'; readonly reason: 'timeout' | 'network' | 'bad_response' | 'simulator_refused' };
 
 function urlOf(endpoint: ProviderEndpoint, path: string): string {
@@ -38,24 +43,42 @@ async function readBody(response: Response): Promise<Record<string, unknown> | u
   if (text.length === 0) return {};
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function postSigned(endpoint: ProviderEndpoint, path: string, payload: object, signal?: AbortSignal): Promise<ProviderAnswer> {
+export async function postSigned(
+  endpoint: ProviderEndpoint,
+  path: string,
+  payload: object,
+  signal?: AbortSignal,
+): Promise<ProviderAnswer> {
   const body = JSON.stringify(payload);
   const now = (endpoint.clock ?? Date.now)();
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json',
-    ...signRequest(endpoint.key, { method: 'POST', path: signedPathOf(urlOf(endpoint, path)), body }, Math.floor(now / 1000), randomBytes(18).toString('base64url')),
+    ...signRequest(
+      endpoint.key,
+      { method: 'POST', path: signedPathOf(urlOf(endpoint, path)), body },
+      Math.floor(now / 1000),
+      randomBytes(18).toString('base64url'),
+    ),
   };
   const deadline = AbortSignal.timeout(endpoint.timeoutMs);
   const combined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
   try {
-    const response = await fetch(urlOf(endpoint, path), { method: 'POST', headers, body, signal: combined, redirect: 'error' });
+    const response = await fetch(urlOf(endpoint, path), {
+      method: 'POST',
+      headers,
+      body,
+      signal: combined,
+      redirect: 'error',
+    });
     if (endpoint.production && response.headers.get(simulatorHeader) !== null) {
       await response.body?.cancel();
       return { kind: 'no_answer', reason: 'simulator_refused' };
@@ -63,7 +86,12 @@ export async function postSigned(endpoint: ProviderEndpoint, path: string, paylo
     const parsed = await readBody(response);
     if (parsed === undefined) return { kind: 'no_answer', reason: 'bad_response' };
     const retryAfter = response.headers.get('retry-after');
-    return { kind: 'answered', status: response.status, body: parsed, retryAfterSeconds: retryAfter !== null && /^[0-9]{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined };
+    return {
+      kind: 'answered',
+      status: response.status,
+      body: parsed,
+      retryAfterSeconds: retryAfter !== null && /^[0-9]{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined,
+    };
   } catch {
     return { kind: 'no_answer', reason: combined.aborted ? 'timeout' : 'network' };
   }

@@ -34,7 +34,8 @@ function keysFrom(entries: readonly string[]): Map<string, string> {
     const at = entry.indexOf('=');
     const id = entry.slice(0, at);
     const secret = entry.slice(at + 1);
-    if (at <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(id) || secret.length < 16) throw new RangeError('--key wants ID=SECRET with a secret of at least 16 characters');
+    if (at <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(id) || secret.length < 16)
+      throw new RangeError('--key wants ID=SECRET with a secret of at least 16 characters');
     keys.set(id, secret);
   }
   if (keys.size === 0) throw new RangeError('at least one --key ID=SECRET (or ANFU_PROVIDER_SIM_KEYS) is required');
@@ -56,14 +57,18 @@ function rulesFrom(file: string | undefined): ProviderSimRules {
 
 function portFrom(value: string | undefined): number {
   if (value === undefined || value === '') return 8600;
-  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65535) throw new RangeError('--port must be a port number 0..65535');
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65535)
+    throw new RangeError('--port must be a port number 0..65535');
   return Number(value);
 }
 
 /** Runs until SIGTERM or SIGINT; resolves with the exit code. */
 export async function providerSimCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (env.ANFU_ENV === 'production' || (env.ANFU_ENV === undefined && env.NODE_ENV === 'production')) {
-    process.stderr.write('anfu provider-sim: refused with ANFU_ENV=production — the simulator is for development and tests only; configure the real providers (docs/providers.md)\n');
+    process.stderr.write(
+      'anfu provider-sim: refused with ANFU_ENV=production — the simulator is for development and tests only; ' +
+        'configure the real providers (docs/providers.md)\n',
+    );
     return 2;
   }
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>>['values'];
@@ -82,10 +87,13 @@ export async function providerSimCommand(args: string[], env: NodeJS.ProcessEnv 
     rules = rulesFrom(rulesFile());
     port = portFrom(parsed.port ?? env.ANFU_PROVIDER_SIM_PORT);
     const level = parsed['log-level'] ?? 'info';
-    if (!['info', 'warn', 'error', 'silent'].includes(level)) throw new RangeError('--log-level must be info, warn, error or silent');
+    if (!['info', 'warn', 'error', 'silent'].includes(level))
+      throw new RangeError('--log-level must be info, warn, error or silent');
     log = pino({ level, base: { service: 'provider-sim' } }, pino.destination({ fd: 1, sync: true }));
   } catch (error) {
-    process.stderr.write(`anfu provider-sim: ${error instanceof Error ? error.message : String(error)}\n\n${providerSimUsage}`);
+    process.stderr.write(
+      `anfu provider-sim: ${error instanceof Error ? error.message : String(error)}\n\n${providerSimUsage}`,
+    );
     return 2;
   }
   const server = await startProviderSim({ port, keys, rules, log });
@@ -95,7 +103,10 @@ export async function providerSimCommand(args: string[], env: NodeJS.ProcessEnv 
       server.configure(rulesFrom(rulesFile()));
       log.info('rules reloaded');
     } catch (error) {
-      log.error({ error: error instanceof Error ? error.message : String(error) }, 'rules not reloaded, the previous rules stay');
+      log.error(
+        { error: error instanceof Error ? error.message : String(error) },
+        'rules not reloaded, the previous rules stay',
+      );
     }
   });
   return new Promise((resolve) => {

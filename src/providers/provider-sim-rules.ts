@@ -35,37 +35,57 @@ export const testIdentityNames: ReadonlyMap<string, IdentityOutcome> = new Map([
 ]);
 
 export const defaultProviderSimRules: ProviderSimRules = {
-  identities: [], unknownIdentities: 'match', smsFailNext: 0, smsFailStatus: 503, smsRejectSuffixes: [], smsUndeliverableSuffixes: [], receiptDelayMs: 0, timeoutHoldMs: 60_000,
+  identities: [],
+  unknownIdentities: 'match',
+  smsFailNext: 0,
+  smsFailStatus: 503,
+  smsRejectSuffixes: [],
+  smsUndeliverableSuffixes: [],
+  receiptDelayMs: 0,
+  timeoutHoldMs: 60_000,
 };
 
 function strings(value: unknown, name: string, pattern: RegExp): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && pattern.test(v))) throw new RangeError(`${name} must be a list of strings matching ${pattern}`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && pattern.test(v)))
+    throw new RangeError(`${name} must be a list of strings matching ${pattern}`);
   return value as string[];
 }
 
 function count(value: unknown, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${name} must be an integer from 0 to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${name} must be an integer from 0 to ${max}`);
   return value;
 }
 
 function identityRule(value: unknown): IdentityRule {
   if (typeof value !== 'object' || value === null) throw new RangeError('each identities entry is an object');
   const { idNumber, name, cardSuffix, outcome } = value as Record<string, unknown>;
-  if (!identityOutcomes.includes(outcome as IdentityOutcome)) throw new RangeError(`identities[].outcome must be one of ${identityOutcomes.join(', ')}`);
-  if (idNumber === undefined && name === undefined && cardSuffix === undefined) throw new RangeError('an identities entry names idNumber, name or cardSuffix');
-  for (const [field, v] of Object.entries({ idNumber, name, cardSuffix })) if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 64)) throw new RangeError(`identities[].${field} must be a short string`);
-  return { ...(idNumber === undefined ? {} : { idNumber: idNumber as string }), ...(name === undefined ? {} : { name: name as string }), ...(cardSuffix === undefined ? {} : { cardSuffix: cardSuffix as string }), outcome: outcome as IdentityOutcome };
+  if (!identityOutcomes.includes(outcome as IdentityOutcome))
+    throw new RangeError(`identities[].outcome must be one of ${identityOutcomes.join(', ')}`);
+  if (idNumber === undefined && name === undefined && cardSuffix === undefined)
+    throw new RangeError('an identities entry names idNumber, name or cardSuffix');
+  for (const [field, v] of Object.entries({ idNumber, name, cardSuffix }))
+    if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 64))
+      throw new RangeError(`identities[].${field} must be a short string`);
+  return {
+    ...(idNumber === undefined ? {} : { idNumber: idNumber as string }),
+    ...(name === undefined ? {} : { name: name as string }),
+    ...(cardSuffix === undefined ? {} : { cardSuffix: cardSuffix as string }),
+    outcome: outcome as IdentityOutcome,
+  };
 }
 
 export function parseProviderSimRules(document: Record<string, unknown>): ProviderSimRules {
   const identities = document.identities === undefined ? [] : document.identities;
   if (!Array.isArray(identities)) throw new RangeError('identities must be a list');
   const unknown = document.unknownIdentities ?? 'match';
-  if (unknown !== 'match' && unknown !== 'no_record') throw new RangeError('unknownIdentities must be match or no_record');
+  if (unknown !== 'match' && unknown !== 'no_record')
+    throw new RangeError('unknownIdentities must be match or no_record');
   const failStatus = document.smsFailStatus ?? 503;
-  if (failStatus !== 429 && failStatus !== 500 && failStatus !== 503) throw new RangeError('smsFailStatus must be 429, 500 or 503');
+  if (failStatus !== 429 && failStatus !== 500 && failStatus !== 503)
+    throw new RangeError('smsFailStatus must be 429, 500 or 503');
   return {
     identities: identities.map(identityRule),
     unknownIdentities: unknown,
@@ -79,11 +99,18 @@ export function parseProviderSimRules(document: Record<string, unknown>): Provid
 }
 
 /** Pure: the outcome for a check, rules first (in order), then the test names, then the default. */
-export function identityOutcomeFor(rules: ProviderSimRules, claim: { name: string; idNumber: string; cardNumber?: string }): IdentityOutcome {
+export function identityOutcomeFor(
+  rules: ProviderSimRules,
+  claim: { name: string; idNumber: string; cardNumber?: string },
+): IdentityOutcome {
   for (const rule of rules.identities) {
     if (rule.idNumber !== undefined && rule.idNumber !== claim.idNumber) continue;
     if (rule.name !== undefined && rule.name !== claim.name) continue;
-    if (rule.cardSuffix !== undefined && (claim.cardNumber === undefined || !claim.cardNumber.endsWith(rule.cardSuffix))) continue;
+    if (
+      rule.cardSuffix !== undefined &&
+      (claim.cardNumber === undefined || !claim.cardNumber.endsWith(rule.cardSuffix))
+    )
+      continue;
     return rule.outcome;
   }
   return testIdentityNames.get(claim.name) ?? rules.unknownIdentities;

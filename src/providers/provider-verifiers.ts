@@ -32,8 +32,11 @@ export function providerVerifiers(client: IdentityProviderClient): readonly Iden
       stage: 'upgrade',
       async verify(claim) {
         const cardNumber = claim.evidence?.cardNumber?.replace(/[\s-]/g, '');
-        if (cardNumber === undefined || !/^[0-9]{12,19}$/.test(cardNumber)) return { verified: false, reason: 'evidence_missing' };
-        return resultOf(await client.checkBankCard({ cardNumber, name: claim.name, idNumber: claim.idNumber, phone: claim.phone }));
+        if (cardNumber === undefined || !/^[0-9]{12,19}$/.test(cardNumber))
+          return { verified: false, reason: 'evidence_missing' };
+        return resultOf(
+          await client.checkBankCard({ cardNumber, name: claim.name, idNumber: claim.idNumber, phone: claim.phone }),
+        );
       },
     },
   ];

@@ -40,7 +40,12 @@ function mac(secret: string, text: string): Buffer {
 }
 
 /** The four headers of a signed request (`nowSeconds`: Unix seconds; `nonce`: 16–64 URL-safe characters). */
-export function signRequest(key: SigningKey, parts: SignedRequestParts, nowSeconds: number, nonce: string): Record<string, string> {
+export function signRequest(
+  key: SigningKey,
+  parts: SignedRequestParts,
+  nowSeconds: number,
+  nonce: string,
+): Record<string, string> {
   if (!keyIdPattern.test(key.keyId)) throw new Error('provider key id must be 1–64 characters [A-Za-z0-9_.-]');
   if (!noncePattern.test(nonce)) throw new Error('provider nonce must be 16–64 characters [A-Za-z0-9_-]');
   return {
@@ -53,7 +58,10 @@ export function signRequest(key: SigningKey, parts: SignedRequestParts, nowSecon
 
 export type SignatureCheck =
   | { readonly ok: true; readonly keyId: string; readonly nonce: string; readonly timestamp: number }
-  | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'unknown_key' | 'stale' | 'replayed' | 'mismatch' };
+  | {
+      readonly ok: false;
+      readonly reason: 'missing' | 'malformed' | 'unknown_key' | 'stale' | 'replayed' | 'mismatch';
+    };
 
 export interface SignatureCheckOptions {
   readonly keys: (keyId: string) => string | undefined;
@@ -71,19 +79,30 @@ function single(headers: HeaderBag, name: string): string | undefined {
 }
 
 /** Checks a signed request: all four headers, a known key, fresh timestamp, unseen nonce, equal MAC. */
-export function verifySignedRequest(headers: HeaderBag, parts: SignedRequestParts, options: SignatureCheckOptions): SignatureCheck {
+export function verifySignedRequest(
+  headers: HeaderBag,
+  parts: SignedRequestParts,
+  options: SignatureCheckOptions,
+): SignatureCheck {
   const keyId = single(headers, signatureHeaders.keyId);
   const timestampText = single(headers, signatureHeaders.timestamp);
   const nonce = single(headers, signatureHeaders.nonce);
   const signature = single(headers, signatureHeaders.signature);
-  if (keyId === undefined || timestampText === undefined || nonce === undefined || signature === undefined) return { ok: false, reason: 'missing' };
-  if (!keyIdPattern.test(keyId) || !/^[0-9]{1,12}$/.test(timestampText) || !noncePattern.test(nonce) || !/^[A-Za-z0-9+/]{43}=$/.test(signature)) {
+  if (keyId === undefined || timestampText === undefined || nonce === undefined || signature === undefined)
+    return { ok: false, reason: 'missing' };
+  if (
+    !keyIdPattern.test(keyId) ||
+    !/^[0-9]{1,12}$/.test(timestampText) ||
+    !noncePattern.test(nonce) ||
+    !/^[A-Za-z0-9+/]{43}=$/.test(signature)
+  ) {
     return { ok: false, reason: 'malformed' };
   }
   const shared = options.keys(keyId);
   if (shared === undefined) return { ok: false, reason: 'unknown_key' };
   const timestamp = Number(timestampText);
-  if (Math.abs(options.nowSeconds - timestamp) > (options.windowSeconds ?? signatureWindowSecondsDefault)) return { ok: false, reason: 'stale' };
+  if (Math.abs(options.nowSeconds - timestamp) > (options.windowSeconds ?? signatureWindowSecondsDefault))
+    return { ok: false, reason: 'stale' };
   const expected = mac(shared, stringToSign(parts, timestamp, nonce));
   if (!timingSafeEqual(expected, Buffer.from(signature, 'base64'))) return { ok: false, reason: 'mismatch' };
   // Only a request with a valid MAC may spend a nonce; otherwise anyone could burn a sender's nonces.

@@ -37,12 +37,19 @@ function codeOf(body: Record<string, unknown>, fallback: string): string {
 export function smsGatewayClient(endpoint: ProviderEndpoint): SmsGatewayClient {
   return {
     async submit(message, signal) {
-      const payload = { clientReference: message.clientReference, to: message.to, text: message.text, purpose: message.purpose, ...(message.callbackUrl === undefined ? {} : { callbackUrl: message.callbackUrl }) };
+      const payload = {
+        clientReference: message.clientReference,
+        to: message.to,
+        text: message.text,
+        purpose: message.purpose,
+        ...(message.callbackUrl === undefined ? {} : { callbackUrl: message.callbackUrl }),
+      };
       const answer = await postSigned(endpoint, smsSubmitPath, payload, signal);
       if (answer.kind === 'no_answer') return { outcome: 'retry', reason: answer.reason };
       const { status, body } = answer;
       if (status === 200 || status === 202) {
-        if (typeof body.messageId !== 'string' || !messageIdPattern.test(body.messageId)) return { outcome: 'retry', reason: 'bad_response' };
+        if (typeof body.messageId !== 'string' || !messageIdPattern.test(body.messageId))
+          return { outcome: 'retry', reason: 'bad_response' };
         return { outcome: 'accepted', messageId: body.messageId };
       }
       if (status === 400 || status === 422) return { outcome: 'rejected', reason: codeOf(body, 'rejected') };

@@ -8,14 +8,24 @@ import type { SmsSender } from '../identity/index.ts';
 import { newId } from '../ids.ts';
 import type { Store } from '../store/index.ts';
 import type { SmsGatewayClient } from './sms-gateway-client.ts';
-import { expireQueuedSmsMessages, finishSmsMessage, insertSmsMessage, markSmsSubmitted, smsMessageById } from './store.ts';
+import {
+  expireQueuedSmsMessages,
+  finishSmsMessage,
+  insertSmsMessage,
+  markSmsSubmitted,
+  smsMessageById,
+} from './store.ts';
 
 export const smsGatewayHandlerName = 'sms.gateway';
 export const smsTopic = 'sms.message';
 /** A message still waiting this long after it was written is not sent any more (its code has long expired). */
 export const smsMessageTtlMs = 30 * 60_000;
 
-const spec = { table: 'sms_messages', idColumn: 'id', fields: { message: { column: 'message_sealed', normaliser: 'exact' } } } as const;
+const spec = {
+  table: 'sms_messages',
+  idColumn: 'id',
+  fields: { message: { column: 'message_sealed', normaliser: 'exact' } },
+} as const;
 
 /** +86139****5678: enough for an operator to tell messages apart, not enough to call anyone. */
 export function maskedPhone(phone: string): string {
@@ -34,11 +44,21 @@ export function outboxSmsSender(deps: SmsOutboxDeps): SmsSender {
     async send(message) {
       const now = deps.clock();
       const id = newId('smm', now);
-      const sealed = (await table.protect(id, { message: JSON.stringify({ to: message.to, text: message.text }) })).message_sealed;
+      const sealed = (await table.protect(id, { message: JSON.stringify({ to: message.to, text: message.text }) }))
+        .message_sealed;
       if (sealed === undefined) throw new Error('sms invariant: sealing produced no column');
       await deps.store.transaction(async (tx) => {
         await insertSmsMessage(tx, { id, purpose: message.purpose, sealed, maskedTo: maskedPhone(message.to), now });
-        await enqueueOutbox(tx, { topic: smsTopic, destination: { kind: 'handler', handler: smsGatewayHandlerName }, payload: { smsId: id }, key: `sms:${id}` }, now);
+        await enqueueOutbox(
+          tx,
+          {
+            topic: smsTopic,
+            destination: { kind: 'handler', handler: smsGatewayHandlerName },
+            payload: { smsId: id },
+            key: `sms:${id}`,
+          },
+          now,
+        );
       });
     },
   };
@@ -61,7 +81,11 @@ export interface SmsHandlerDeps {
   readonly callbackUrl?: string | undefined;
 }
 
-async function openMessage(table: ProtectedTable<'message'>, id: string, row: Parameters<ProtectedTable<'message'>['reveal']>[1]): Promise<{ to: string; text: string }> {
+async function openMessage(
+  table: ProtectedTable<'message'>,
+  id: string,
+  row: Parameters<ProtectedTable<'message'>['reveal']>[1],
+): Promise<{ to: string; text: string }> {
   const text = (await table.reveal(id, row, ['message'])).message;
   if (text === undefined) throw new Error('sms invariant: a queued message has no sealed content');
   return JSON.parse(text) as { to: string; text: string };
@@ -80,7 +104,10 @@ export function smsGatewayHandler(deps: SmsHandlerDeps): OutboxHandler {
       return;
     }
     const { to, text } = await openMessage(table, smsId, message.row);
-    const outcome = await deps.client.submit({ clientReference: smsId, to, text, purpose: message.purpose, callbackUrl: deps.callbackUrl }, signal);
+    const outcome = await deps.client.submit(
+      { clientReference: smsId, to, text, purpose: message.purpose, callbackUrl: deps.callbackUrl },
+      signal,
+    );
     switch (outcome.outcome) {
       case 'accepted':
         await markSmsSubmitted(deps.store, smsId, outcome.messageId, deps.clock());

@@ -7,13 +7,16 @@ import { AnfuError } from '../../errors.ts';
 import { recordSmsReceipt, verifySmsReceiptSignature } from '../../providers/index.ts';
 import type { AppContext } from '../app.ts';
 
-const ReceiptBody = Type.Object({
-  messageId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
-  clientReference: Type.String({ pattern: '^smm_[0-9a-z]{26}$' }),
-  status: Type.Union([Type.Literal('delivered'), Type.Literal('failed')]),
-  errorCode: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })),
-  at: Type.Optional(Type.String({ maxLength: 40 })),
-}, { additionalProperties: false });
+const ReceiptBody = Type.Object(
+  {
+    messageId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
+    clientReference: Type.String({ pattern: '^smm_[0-9a-z]{26}$' }),
+    status: Type.Union([Type.Literal('delivered'), Type.Literal('failed')]),
+    errorCode: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })),
+    at: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
 const errors = { 400: Type.Any(), 401: Type.Any(), 404: Type.Any() };
 const rawBodies = new WeakMap<FastifyRequest, string>();
 
@@ -30,14 +33,29 @@ export function providerRoutes(context: AppContext): FastifyPluginAsync {
         done(new AnfuError('malformed_json'), undefined);
       }
     });
-    app.post('/providers/sms/receipts', {
-      schema: { tags: ['providers'], summary: "The SMS gateway's delivery receipt (signed by the gateway; docs/providers.md)", body: ReceiptBody, response: { 204: Type.Null(), ...errors } },
-      preValidation: async (request) => {
-        await verifySmsReceiptSignature(deps, { headers: request.headers, method: request.method, path: request.url, rawBody: rawBodies.get(request) ?? '', ip: request.ip });
+    app.post(
+      '/providers/sms/receipts',
+      {
+        schema: {
+          tags: ['providers'],
+          summary: "The SMS gateway's delivery receipt (signed by the gateway; docs/providers.md)",
+          body: ReceiptBody,
+          response: { 204: Type.Null(), ...errors },
+        },
+        preValidation: async (request) => {
+          await verifySmsReceiptSignature(deps, {
+            headers: request.headers,
+            method: request.method,
+            path: request.url,
+            rawBody: rawBodies.get(request) ?? '',
+            ip: request.ip,
+          });
+        },
       },
-    }, async (request, reply) => {
-      await recordSmsReceipt(deps, request.body as Static<typeof ReceiptBody>, request.ip);
-      return reply.status(204).send();
-    });
+      async (request, reply) => {
+        await recordSmsReceipt(deps, request.body as Static<typeof ReceiptBody>, request.ip);
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -18,22 +18,40 @@ export interface ProviderSimProcess {
   state(): Promise<ProviderSimState & { smsFailNext: number }>;
   putRules(rules: Record<string, unknown>): Promise<void>;
   /** The newest SMS the simulator took for `to`, with the code it carries. */
-  lastSms(to: string): Promise<{ messageId: string; clientReference: string; text: string; code: string | null; purpose: string } | undefined>;
+  lastSms(
+    to: string,
+  ): Promise<
+    { messageId: string; clientReference: string; text: string; code: string | null; purpose: string } | undefined
+  >;
   stop(): Promise<number | null>;
 }
 
-export async function startProviderSimProcess(keys: ReadonlyArray<readonly [string, string]>, rules: Record<string, unknown> = {}): Promise<ProviderSimProcess> {
+export async function startProviderSimProcess(
+  keys: ReadonlyArray<readonly [string, string]>,
+  rules: Record<string, unknown> = {},
+): Promise<ProviderSimProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'anfu-provider-sim-'));
   const rulesFile = join(dir, 'rules.json');
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fresh temporary directory of our own
   writeFileSync(rulesFile, JSON.stringify(rules));
-  const env = { ...process.env, ANFU_ENV: 'test', ANFU_PROVIDER_SIM_KEYS: keys.map(([id, secret]) => `${id}=${secret}`).join(',') };
-  const child = spawn(process.execPath, ['bin/anfu.js', 'provider-sim', '--port', '0', '--rules', rulesFile], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    ...process.env,
+    ANFU_ENV: 'test',
+    ANFU_PROVIDER_SIM_KEYS: keys.map(([id, secret]) => `${id}=${secret}`).join(','),
+  };
+  const child = spawn(process.execPath, ['bin/anfu.js', 'provider-sim', '--port', '0', '--rules', rulesFile], {
+    cwd: repositoryRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`provider-sim did not start within ${providerSimStartTimeoutMs} ms:\n${output}`)), providerSimStartTimeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`provider-sim did not start within ${providerSimStartTimeoutMs} ms:\n${output}`)),
+      providerSimStartTimeoutMs,
+    );
     const look = (): void => {
       const line = output.split('\n').find((l) => l.includes('"listening"'));
       if (line === undefined) return;
@@ -54,16 +72,30 @@ export async function startProviderSimProcess(keys: ReadonlyArray<readonly [stri
     child,
     output: () => output,
     async state() {
-      return (await (await fetch(`${url}/_sim/state`, { signal: AbortSignal.timeout(5_000) })).json()) as ProviderSimState & { smsFailNext: number };
+      return (await (
+        await fetch(`${url}/_sim/state`, { signal: AbortSignal.timeout(5_000) })
+      ).json()) as ProviderSimState & { smsFailNext: number };
     },
     async putRules(next) {
-      const response = await fetch(`${url}/_sim/rules`, { method: 'PUT', body: JSON.stringify(next), signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${url}/_sim/rules`, {
+        method: 'PUT',
+        body: JSON.stringify(next),
+        signal: AbortSignal.timeout(5_000),
+      });
       if (response.status !== 200) throw new Error(`rules refused: ${await response.text()}`);
     },
     async lastSms(to) {
-      const response = await fetch(`${url}/_sim/sms/last?to=${encodeURIComponent(to)}`, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${url}/_sim/sms/last?to=${encodeURIComponent(to)}`, {
+        signal: AbortSignal.timeout(5_000),
+      });
       if (response.status === 404) return undefined;
-      return (await response.json()) as { messageId: string; clientReference: string; text: string; code: string | null; purpose: string };
+      return (await response.json()) as {
+        messageId: string;
+        clientReference: string;
+        text: string;
+        code: string | null;
+        purpose: string;
+      };
     },
     stop() {
       return new Promise((done) => {

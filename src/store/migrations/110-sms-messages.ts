@@ -24,6 +24,7 @@ CREATE TABLE sms_messages (
 --;
 CREATE UNIQUE INDEX sms_messages_provider_id ON sms_messages (provider_message_id)
 --;
-INSERT INTO key_usages (table_name, column_name, id_column, purpose, kind, source_column, normaliser) VALUES ('sms_messages', 'message_sealed', 'id', 'pii', 'sealed', NULL, NULL)
+INSERT INTO key_usages (table_name, column_name, id_column, purpose, kind, source_column, normaliser)
+VALUES ('sms_messages', 'message_sealed', 'id', 'pii', 'sealed', NULL, NULL)
 `,
 };
