@@ -1,7 +1,8 @@
 // The providers capability's only door: adapters for the outside services identity depends on —
 // the SMS gateway (signed requests, retries through the outbox, delivery receipts) and the
 // identity-verification provider (two elements; bank card four elements) — and `anfu provider-sim`,
-// which speaks both contracts for development and tests. Contracts: docs/providers.md.
+// which speaks both contracts for development and tests (its command: src/commands/provider-sim.ts).
+// Contracts: docs/providers.md.
 export { providersFor, type Providers } from './from-config.ts';
 export {
   signRequest,
@@ -55,4 +56,7 @@ export {
   type SmsReceiptDeps,
 } from './sms-receipts.ts';
 export { smsMessageById, smsMessageStates, type SmsMessageState } from './store.ts';
-export { providerSimCommand, providerSimUsage } from './provider-sim-command.ts';
+export { startProviderSim, type ProviderSim, type ProviderSimState } from './provider-sim-server.ts';
+export {
+  parseProviderSimRules, defaultProviderSimRules, identityOutcomeFor, testIdentityNames, type ProviderSimRules, type IdentityOutcome,
+} from './provider-sim-rules.ts';

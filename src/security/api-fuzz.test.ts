@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { problems } from '../errors.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 
 type JsonSchema = {
   type?: string | string[];
@@ -127,6 +127,14 @@ for (const kind of testStoreKinds()) {
         }
       }
       assert.ok(sent > 500, `only ${sent} requests were sent`);
+    });
+
+    it('found by the fuzzer: an anonymous caller meets 401 before the card link is looked up (was 503)', async () => {
+      for (const url of ['/v1/cards', '/v1/top-ups', '/v1/withdrawals']) {
+        const response = await t.app.inject({ method: 'POST', url, headers: { 'idempotency-key': 'fuzz-found-0001' }, payload: { instruction: {}, signature: 'x' } });
+        assert.ok([400, 401].includes(response.statusCode), `${url} → ${response.statusCode} ${response.body}`);
+        assert.notEqual((response.json() as { code?: string }).code, 'card_issuer_unavailable');
+      }
     });
   });
 }

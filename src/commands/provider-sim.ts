@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import { defaultProviderSimRules, parseProviderSimRules, type ProviderSimRules } from './provider-sim-rules.ts';
-import { startProviderSim } from './provider-sim-server.ts';
+import { defaultProviderSimRules, parseProviderSimRules, startProviderSim, type ProviderSimRules } from '../providers/index.ts';
 
 export const providerSimUsage = `usage: anfu provider-sim [options]
 

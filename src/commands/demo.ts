@@ -4,7 +4,7 @@
 // onboarded with an API key. Passwords and the API key are generated here and shown once. Every step
 // looks for what an earlier run made first, so an interrupted seed is completed, never duplicated.
 import { randomBytes } from 'node:crypto';
-import type { AppContext } from '../http/app.ts';
+import type { AppContext } from '../http/context.ts';
 import {
   findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter, type DevelopmentSmsSink,
 } from '../identity/index.ts';

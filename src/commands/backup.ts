@@ -9,14 +9,10 @@ import { appendAudit, fileAuditSigner } from '../audit/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { cryptoProfile, loadKek } from '../crypto/index.ts';
 import { openStore } from '../store/index.ts';
-import { BackupError } from './errors.ts';
-import { backupKinds, type BackupKind } from './manifest.ts';
-import { loadCatalog } from './catalog.ts';
-import { pruneBackups } from './prune-backups.ts';
-import { restoreBackup, type RestorePoint, type RestoreReport } from './restore-backup.ts';
-import { takeBackup, type BackupContext } from './take-backup.ts';
-import { directoryTarget, type BackupTarget } from './targets.ts';
-import { testRestore } from './test-restore.ts';
+import {
+  BackupError, backupKinds, directoryTarget, loadCatalog, pruneBackups, restoreBackup, takeBackup, testRestore,
+  type BackupContext, type BackupKind, type BackupTarget, type RestorePoint, type RestoreReport,
+} from '../backup/index.ts';
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
 
