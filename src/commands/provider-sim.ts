@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import { defaultProviderSimRules, parseProviderSimRules, startProviderSim, type ProviderSimRules } from '../providers/index.ts';
+import {
+  defaultProviderSimRules, parseProviderSimRules, startProviderSim, type ProviderSimRules,
+} from '../providers/index.ts';
 
 export const providerSimUsage = `usage: anfu provider-sim [options]
 

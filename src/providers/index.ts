@@ -58,5 +58,6 @@ export {
 export { smsMessageById, smsMessageStates, type SmsMessageState } from './store.ts';
 export { startProviderSim, type ProviderSim, type ProviderSimState } from './provider-sim-server.ts';
 export {
-  parseProviderSimRules, defaultProviderSimRules, identityOutcomeFor, testIdentityNames, type ProviderSimRules, type IdentityOutcome,
+  parseProviderSimRules, defaultProviderSimRules, identityOutcomeFor, testIdentityNames,
+  type ProviderSimRules, type IdentityOutcome,
 } from './provider-sim-rules.ts';
