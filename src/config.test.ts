@@ -45,3 +45,36 @@ test('a database password never appears in a configuration error', () => {
   const problems = problemsOf({ ANFU_DATABASE_URL: 'postgres://user:hunter2secret@db/x', ANFU_PORT: 'x' });
   assert.ok(!problems.join(' ').includes('hunter2secret'));
 });
+
+test('production refuses to start without an SMS gateway and an identity provider, naming what to set', () => {
+  const problems = problemsOf({ ANFU_ENV: 'production' });
+  assert.ok(problems.some((p) => p.startsWith('production needs an SMS gateway: set ANFU_SMS_GATEWAY_URL (https), ANFU_SMS_GATEWAY_KEY_ID and ANFU_SMS_GATEWAY_SECRET')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('production needs an identity-verification provider: set ANFU_IDENTITY_PROVIDER_URL (https)')), problems.join('\n'));
+});
+
+test('production refuses the provider simulator (loopback), plain http, a URL without its key, and a short secret', () => {
+  const secret = 'x'.repeat(32);
+  const real = {
+    ANFU_ENV: 'production', ANFU_SMS_GATEWAY_URL: 'https://sms.example.com', ANFU_SMS_GATEWAY_KEY_ID: 'anfu', ANFU_SMS_GATEWAY_SECRET: secret,
+    ANFU_IDENTITY_PROVIDER_URL: 'https://id.example.com', ANFU_IDENTITY_PROVIDER_KEY_ID: 'anfu', ANFU_IDENTITY_PROVIDER_SECRET: secret,
+  };
+  const providerProblems = (env: Record<string, string>) => problemsOf(env).filter((p) => /SMS_GATEWAY|IDENTITY_PROVIDER|SMS_RECEIPT/.test(p));
+  assert.deepEqual(providerProblems(real), []);
+  for (const url of ['http://127.0.0.1:8600', 'https://localhost:8600', 'https://[::1]:8600', 'https://127.1.2.3']) {
+    assert.ok(providerProblems({ ...real, ANFU_SMS_GATEWAY_URL: url }).some((p) => p.includes('provider simulator is refused in production')), url);
+  }
+  assert.ok(providerProblems({ ...real, ANFU_IDENTITY_PROVIDER_URL: 'http://id.example.com' }).some((p) => p.includes('must be https in production')));
+  assert.ok(providerProblems({ ...real, ANFU_IDENTITY_PROVIDER_SECRET: '' }).length > 0);
+  const { ANFU_SMS_GATEWAY_KEY_ID: _keyId, ...withoutKey } = real;
+  assert.ok(providerProblems(withoutKey).some((p) => p.includes('ANFU_SMS_GATEWAY_URL needs ANFU_SMS_GATEWAY_KEY_ID')));
+  assert.ok(providerProblems({ ...real, ANFU_SMS_GATEWAY_SECRET: 'x'.repeat(31) }).some((p) => p.includes('at least 32 characters')));
+  assert.ok(providerProblems({ ...real, ANFU_SMS_RECEIPT_URL: 'http://pay.example.com/v1/providers/sms/receipts' }).some((p) => p.includes('ANFU_SMS_RECEIPT_URL')));
+});
+
+test('development may use the simulator over plain http on loopback; the provider secret never prints', () => {
+  const config = loadConfig({ ANFU_SMS_GATEWAY_URL: 'http://127.0.0.1:8600', ANFU_SMS_GATEWAY_KEY_ID: 'dev', ANFU_SMS_GATEWAY_SECRET: 'development secret 1234' });
+  assert.equal(config.smsGatewayUrl, 'http://127.0.0.1:8600');
+  assert.ok(!JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('development secret 1234'));
+  assert.ok(!String(config.smsGatewaySecret).includes('development secret 1234'));
+  assert.equal(loadConfig({}).smsGatewayUrl, undefined, 'unset: the development sink');
+});

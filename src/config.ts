@@ -98,7 +98,7 @@ export interface Config {
   readonly smsCodeTtlMs: number;
   readonly smsCodeAttemptsMax: number;
   readonly smsResendIntervalMs: number;
-  /** The development SMS sink: messages are appended to this file as JSON lines (tests read it). */
+  /** The development SMS sink (no gateway configured): JSON lines, numbers masked and keyed-hashed. */
   readonly smsSinkFile: string;
   readonly webauthnRpId: string;
   /** Expected WebAuthn origin; undefined = https://<rp id>:<listening port>. */
@@ -131,6 +131,16 @@ export interface Config {
   /** The partner bank's code in `bank_settlement:<BANK>:<CURRENCY>`. */
   readonly cardLinkBank: string;
   readonly cardLinkResponseTimeoutMs: number;
+  /** Providers (src/providers, docs/providers.md): SMS gateway, identity verification; unset = development ones. */
+  readonly smsGatewayUrl: string | undefined;
+  readonly smsGatewayKeyId: string | undefined;
+  readonly smsGatewaySecret: SecretValue | undefined;
+  /** Anfu's delivery-receipt route as the gateway reaches it (https://…/v1/providers/sms/receipts). */
+  readonly smsReceiptUrl: string | undefined;
+  readonly identityProviderUrl: string | undefined;
+  readonly identityProviderKeyId: string | undefined;
+  readonly identityProviderSecret: SecretValue | undefined;
+  readonly providerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -215,6 +225,74 @@ function webhookUrlOf(reader: Reader): string | undefined {
   const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
   return text;
+}
+
+type ProviderSettings = Pick<Config,
+  | 'smsGatewayUrl' | 'smsGatewayKeyId' | 'smsGatewaySecret' | 'smsReceiptUrl'
+  | 'identityProviderUrl' | 'identityProviderKeyId' | 'identityProviderSecret' | 'providerTimeoutMs'>;
+
+/** A provider URL; production wants https to a host that is not loopback (where `anfu provider-sim` listens). */
+function providerUrlOf(reader: Reader, name: string, production: boolean): string | undefined {
+  const text = reader.get(name);
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.problems.push(`${name} is not a valid URL`);
+    return undefined;
+  }
+  const problem = (text: string) => reader.problems.push(`${name} ${text}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') problem('must be an http(s) URL');
+  if (url.username !== '' || url.password !== '') problem('must not carry credentials (use _KEY_ID and _SECRET)');
+  const loopback = /^(127\.|localhost$|\[::1\]$|\[::ffff:127\.)/i.test(url.hostname) || url.hostname === '0.0.0.0';
+  if (production && loopback) {
+    problem('points to a loopback address: the provider simulator is refused in production; configure the provider');
+  } else if (production && url.protocol !== 'https:') problem('must be https in production');
+  return text;
+}
+
+interface ProviderAccess {
+  readonly url: string | undefined;
+  readonly keyId: string | undefined;
+  readonly secret: SecretValue | undefined;
+}
+
+/** One provider: URL, key id and secret go together; production requires all three. */
+function providerOf(reader: Reader, prefix: string, production: boolean, what: string): ProviderAccess {
+  const url = providerUrlOf(reader, `${prefix}_URL`, production);
+  const keyId = reader.get(`${prefix}_KEY_ID`);
+  const secret = reader.get(`${prefix}_SECRET`);
+  const problem = (text: string) => reader.problems.push(text);
+  if (url === undefined && reader.get(`${prefix}_URL`) === undefined && production) {
+    problem(`production needs ${what}: set ${prefix}_URL (https), ${prefix}_KEY_ID and ${prefix}_SECRET `
+      + '(docs/providers.md); development stand-ins are refused');
+  }
+  if (url !== undefined && (keyId === undefined || secret === undefined)) {
+    problem(`${prefix}_URL needs ${prefix}_KEY_ID and ${prefix}_SECRET`);
+  }
+  if (keyId !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(keyId)) {
+    problem(`${prefix}_KEY_ID is 1 to 64 characters [A-Za-z0-9_.-]`);
+  }
+  const secretMin = production ? 32 : 16;
+  if (secret !== undefined && secret.length < secretMin) {
+    problem(`${prefix}_SECRET must be at least ${secretMin} characters`);
+  }
+  return { url, keyId, secret: secret === undefined ? undefined : new SecretValue(secret) };
+}
+
+function providerSettingsOf(reader: Reader, production: boolean): ProviderSettings {
+  const sms = providerOf(reader, 'ANFU_SMS_GATEWAY', production, 'an SMS gateway');
+  const identity = providerOf(reader, 'ANFU_IDENTITY_PROVIDER', production, 'an identity-verification provider');
+  const receiptUrl = providerUrlOf(reader, 'ANFU_SMS_RECEIPT_URL', false);
+  if (production && receiptUrl !== undefined && !receiptUrl.startsWith('https:')) {
+    reader.problems.push('ANFU_SMS_RECEIPT_URL must be https in production');
+  }
+  return {
+    smsGatewayUrl: sms.url, smsGatewayKeyId: sms.keyId, smsGatewaySecret: sms.secret, smsReceiptUrl: receiptUrl,
+    identityProviderUrl: identity.url, identityProviderKeyId: identity.keyId, identityProviderSecret: identity.secret,
+    providerTimeoutMs: integer(reader, 'ANFU_PROVIDER_TIMEOUT_MS', 5_000, 100, 60_000),
+  };
 }
 
 /** Builds the configuration from environment variables, overridden by flags (`--port 9443` ≙ ANFU_PORT). */
@@ -323,6 +401,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cardLinkMerchantId: reader.get('ANFU_CARD_LINK_MERCHANT_ID') ?? 'ANFUTOPUP000001',
     cardLinkBank: reader.get('ANFU_CARD_LINK_BANK') ?? 'SIMBANK',
     cardLinkResponseTimeoutMs: integer(reader, 'ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', 3_000, 100, 60_000),
+    ...providerSettingsOf(reader, environment === 'production'),
   };
   if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId)) reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
   if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId)) reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
@@ -393,7 +472,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],
   ['ANFU_SMS_RESEND_INTERVAL_MS', '60000', 'shortest interval between two SMS codes to one number for one purpose'],
-  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl', 'development SMS sender: messages are appended here (a real SMS gateway adapter replaces it)'],
+  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl',
+    'development SMS sink (no ANFU_SMS_GATEWAY_URL): messages appended here; numbers masked and keyed-hashed'],
   ['ANFU_WEBAUTHN_RP_ID', 'localhost', 'WebAuthn relying-party id (the site domain passkeys are bound to)'],
   ['ANFU_WEBAUTHN_ORIGIN', '(unset)', 'expected WebAuthn origin; unset = https://<rp id>:<listening port>'],
   ['ANFU_WEBHOOK_RETRY_BASE_MS', '30000', 'merchant webhooks: delay ceiling before the 2nd attempt, doubled per attempt, half of it random (jitter)'],
@@ -419,4 +499,15 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_CARD_LINK_MERCHANT_ID', 'ANFUTOPUP000001', 'ISO 8583 field 42 (card acceptor id)'],
   ['ANFU_CARD_LINK_BANK', 'SIMBANK', 'partner bank code: top-ups and withdrawals settle through ledger account bank_settlement:<BANK>:<currency>'],
   ['ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', '3000', 'card link: an authorisation unanswered this long is reversed (0400)'],
+  ['ANFU_SMS_GATEWAY_URL', '(unset)',
+    'SMS gateway (docs/providers.md); unset = development sink (hashed numbers); required, https, in production'],
+  ['ANFU_SMS_GATEWAY_KEY_ID / ANFU_SMS_GATEWAY_SECRET', '(unset)',
+    'the SMS gateway key: requests and delivery receipts are signed with HMAC-SHA256 under it'],
+  ['ANFU_SMS_RECEIPT_URL', '(unset)',
+    "Anfu's receipt route as the gateway reaches it (…/v1/providers/sms/receipts); unset = no receipts asked for"],
+  ['ANFU_IDENTITY_PROVIDER_URL', '(unset)',
+    'identity verification (two elements; bank card four elements); unset = development stand-ins; required in production'],
+  ['ANFU_IDENTITY_PROVIDER_KEY_ID / ANFU_IDENTITY_PROVIDER_SECRET', '(unset)',
+    'the identity provider key (HMAC-SHA256 request signing)'],
+  ['ANFU_PROVIDER_TIMEOUT_MS', '5000', 'time allowed for one provider request (connect, answer, body)'],
 ];

@@ -21,6 +21,7 @@ import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
+import { smsSweepIntervalMs, sweepStaleSmsMessages } from './providers/index.ts';
 
 const holdSweepIntervalMs = 5_000;
 
@@ -77,7 +78,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
-  const outbox = outboxDispatcherFor(config, store, keyring, { onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed') });
+  const outbox = outboxDispatcherFor(config, store, keyring, {
+    handlers: app.context.providers.outboxHandlers,
+    onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed'),
+  });
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
@@ -85,6 +89,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     void sweepPayments(config, store, ledger, app.context.paymentIdentity, (error) => app.log.error({ err: error }, 'payment sweep failed'));
   }, paymentSweepIntervalMs);
   paymentSweep.unref();
+  // SMS the outbox gave up on are ended after their deadline, which erases their sealed number and text.
+  const smsSweep = setInterval(() => {
+    const failed = (error: unknown) => app.log.error({ err: error }, 'SMS sweep failed');
+    sweepStaleSmsMessages(store, Date.now()).catch(failed);
+  }, smsSweepIntervalMs);
+  smsSweep.unref();
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
@@ -111,6 +121,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     closing ??= (async () => {
       clearInterval(sweep);
       clearInterval(paymentSweep);
+      clearInterval(smsSweep);
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

@@ -3,11 +3,11 @@
 // phone verified by the development SMS sink, wallets funded from the bank) and one merchant
 // onboarded with an API key. Passwords and the API key are generated here and shown once. Every step
 // looks for what an earlier run made first, so an interrupted seed is completed, never duplicated.
-/* eslint-disable security/detect-non-literal-fs-filename -- the SMS sink path comes from the configuration */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AppContext } from '../http/context.ts';
-import { findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter } from '../identity/index.ts';
+import {
+  findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter, type DevelopmentSmsSink,
+} from '../identity/index.ts';
 import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
 import { createOperator, enrolOperator, issueApiToken, newTotpSecret, systemActor, totpCodeAt } from '../access/index.ts';
 
@@ -35,9 +35,12 @@ const demoPeople = [
 ] as const;
 const meta = { ip: '127.0.0.1', userAgent: 'anfu demo seed' };
 
-function latestSmsCode(sinkFile: string, phone: string): string {
-  const lines = readFileSync(sinkFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string });
-  const code = /\d{6}/.exec(lines.filter((line) => line.to === phone).at(-1)?.text ?? '')?.[0];
+function latestSmsCode(sms: unknown, phone: string): string {
+  const sink = sms as Partial<DevelopmentSmsSink>;
+  if (sink.latest === undefined) {
+    throw new Error('demo seed: customers register through the development SMS sink; seed without ANFU_SMS_GATEWAY_URL');
+  }
+  const code = /\d{6}/.exec(sink.latest(phone)?.text ?? '')?.[0];
   if (code === undefined) throw new Error('demo seed: no SMS code reached the development sink');
   return code;
 }
@@ -52,7 +55,7 @@ async function registerDemoCustomer(context: AppContext, person: (typeof demoPeo
     {
       phone: person.phone,
       smsCodeId: sent.codeId,
-      smsCode: latestSmsCode(context.config.smsSinkFile, person.phone),
+      smsCode: latestSmsCode(context.identity.sms, person.phone),
       name: person.name,
       idNumber: person.idFirst17 + residentIdCheckCharacter(person.idFirst17),
       password,

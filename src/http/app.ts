@@ -26,6 +26,7 @@ import { securityRoutes } from './routes/security.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -108,6 +109,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(incidentRoutes(context), { prefix: '/v1' });
   await app.register(paymentRoutes(context), { prefix: '/v1' });
   await app.register(merchantRoutes(context), { prefix: '/v1' });
+  await app.register(providerRoutes(context), { prefix: '/v1' });
   return app;
 }
 

@@ -6,6 +6,7 @@ import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import type { Providers } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -22,6 +23,8 @@ export interface AppContext {
   readonly identity: Identity;
   /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
   readonly paymentIdentity: PaymentIdentity;
+  /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
+  readonly providers: Providers;
 }
 
 /** What every payments use case is given, from the app's context. */

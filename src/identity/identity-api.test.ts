@@ -45,7 +45,7 @@ async function auditActions(t: IdentityTestApp, action: string): Promise<Array<{
 for (const kind of testStoreKinds()) {
   describe(`wallet class by verification sources (${kind})`, () => {
     const source = (name: string, stage: 'registration' | 'upgrade', verified = true): IdentityVerifier => ({
-      source: name, stage, verify: async (claim) => (verified && claim.evidence?.refuse === undefined ? { verified: true, reference: `${name}-ok` } : { verified: false, reason: 'mismatch' }),
+      source: name, stage, verify: async (claim) => (verified && claim.evidence?.refuse === undefined ? { verified: true, reference: `${name}-ok` } : { verified: false, reason: verified ? 'mismatch' : 'unavailable' }),
     });
     let t: IdentityTestApp;
     before(async () => {

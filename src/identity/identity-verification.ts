@@ -14,7 +14,13 @@ export interface IdentityClaim {
   readonly evidence?: Readonly<Record<string, string>>;
 }
 
-export type VerificationResult = { readonly verified: true; readonly reference: string } | { readonly verified: false; readonly reason: 'mismatch' | 'unavailable' | 'evidence_missing' };
+/**
+ * `mismatch`: the source contradicts the claim (registration is refused); `no_record`: the source has
+ * no record of the identity; `unavailable`: the source did not answer in time (try again later).
+ */
+export type VerificationResult =
+  | { readonly verified: true; readonly reference: string }
+  | { readonly verified: false; readonly reason: 'mismatch' | 'no_record' | 'unavailable' | 'evidence_missing' };
 
 export interface IdentityVerifier {
   /** Stable name recorded with the verification, e.g. 'public-security-bureau'. */
@@ -34,7 +40,10 @@ export function accountClassFor(verifiedSources: number): AccountClass | undefin
   return undefined;
 }
 
-/** Development only: the format checks already ran, so this confirms nothing more than the format. */
+/**
+ * Development only (production refuses to start without an identity provider): the format checks
+ * already ran, so this confirms nothing more than the format.
+ */
 export const developmentFormatVerifier: IdentityVerifier = {
   source: 'development-format',
   stage: 'registration',

@@ -14,7 +14,7 @@ export { changePassword, resetPassword, type PasswordResetInput } from './change
 export { customerProfile, addVerificationSource, listNotices, type CustomerProfile } from './customer-profile.ts';
 export { recordNotice, noticeKinds, type NoticeKind } from './notices.ts';
 export { accountClasses, accountClassFor, developmentVerifiers, type AccountClass, type IdentityVerifier, type IdentityClaim, type VerificationResult } from './identity-verification.ts';
-export { fileSmsSender, type SmsSender, type SmsMessage } from './sms-sender.ts';
+export { fileSmsSender, type SmsSender, type SmsMessage, type DevelopmentSmsSink } from './sms-sender.ts';
 export { authenticationStrength, dailyLimitMinorByStrength, type AuthenticationStrength } from './authentication-strength.ts';
 // What payments (and other capabilities) may look up: standing, device credentials, payee by phone, masked name, payment step-up.
 export { customerStanding, type CustomerStanding } from './customer-standing.ts';

@@ -5,13 +5,14 @@
 import { skipUnless } from '../testing/required-tools.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../config.ts';
 import { serve } from '../serve.ts';
 import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
+import type { DevelopmentSmsSink } from './sms-sender.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 
@@ -24,9 +25,8 @@ async function api(page: Page, path: string, options: { token?: string; body?: u
   return page.evaluate(([p, o]) => (globalThis as unknown as { anfuPasskey: { api(path: string, options: unknown): Promise<ApiReply> } }).anfuPasskey.api(p, o), [path, options] as const);
 }
 
-function smsCodeFrom(sinkFile: string, phone: string): string {
-  const lines = readFileSync(sinkFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string });
-  const code = /\d{6}/.exec(lines.filter((l) => l.to === phone).at(-1)?.text ?? '')?.[0];
+function smsCodeFrom(sms: unknown, phone: string): string {
+  const code = /\d{6}/.exec((sms as DevelopmentSmsSink).latest(phone)?.text ?? '')?.[0];
   if (code === undefined) throw new Error('no code');
   return code;
 }
@@ -55,7 +55,7 @@ test('passkey registration and step-up in Chromium with a virtual authenticator'
     assert.equal(sent.status, 202);
     const password = 'a passphrase for the browser test';
     const device = { installId: 'browser-1' };
-    const registered = await api(page, '/customers', { body: { phone, smsCodeId: sent.body.codeId, smsCode: smsCodeFrom(config.smsSinkFile, phone), name: '赵六', idNumber: residentIdNumber(), password, device } });
+    const registered = await api(page, '/customers', { body: { phone, smsCodeId: sent.body.codeId, smsCode: smsCodeFrom(server.context.identity.sms, phone), name: '赵六', idNumber: residentIdNumber(), password, device } });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
     const token = (registered.body.session as { accessToken: string }).accessToken;
 

@@ -49,14 +49,29 @@ export function validateRegistration(input: RegistrationInput, now: number): { p
   return { phone, name, idNumber: id.number, password: verdict.password };
 }
 
+interface IdentityChecks {
+  readonly verified: Array<{ source: string; reference: string }>;
+  readonly refusals: Array<'mismatch' | 'no_record' | 'unavailable' | 'evidence_missing'>;
+}
+
 /** Runs the registration-stage sources (network calls: outside any transaction). */
-async function verifyIdentity(identity: Identity, claim: IdentityClaim): Promise<Array<{ source: string; reference: string }>> {
-  const verified: Array<{ source: string; reference: string }> = [];
+async function verifyIdentity(identity: Identity, claim: IdentityClaim): Promise<IdentityChecks> {
+  const checks: IdentityChecks = { verified: [], refusals: [] };
   for (const verifier of identity.verifiers.filter((v) => v.stage === 'registration')) {
     const result = await verifier.verify(claim);
-    if (result.verified) verified.push({ source: verifier.source, reference: result.reference });
+    if (result.verified) checks.verified.push({ source: verifier.source, reference: result.reference });
+    else checks.refusals.push(result.reason);
   }
-  return verified;
+  return checks;
+}
+
+type IdentityRefusal = 'identity_mismatch' | 'identity_verification_unavailable' | 'identity_not_verified';
+
+/** A source contradicting the claim refuses it outright; otherwise too few sources: "not verified" or "try later". */
+function identityRefusal(checks: IdentityChecks): IdentityRefusal | undefined {
+  if (checks.refusals.includes('mismatch')) return 'identity_mismatch';
+  if (accountClassFor(checks.verified.length) !== undefined) return undefined;
+  return checks.refusals.includes('unavailable') ? 'identity_verification_unavailable' : 'identity_not_verified';
 }
 
 export async function registerCustomer(identity: Identity, input: RegistrationInput, meta: RequestMeta): Promise<Registered> {
@@ -69,11 +84,15 @@ export async function registerCustomer(identity: Identity, input: RegistrationIn
     return check;
   });
   if (!sms.ok) throw new AnfuError('code_invalid');
-  const sources = await verifyIdentity(identity, { name: valid.name, idNumber: valid.idNumber, phone: valid.phone });
+  const checks = await verifyIdentity(identity, { name: valid.name, idNumber: valid.idNumber, phone: valid.phone });
+  const sources = checks.verified;
   const accountClass = accountClassFor(sources.length);
-  if (accountClass === undefined) {
-    await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [{ action: 'customer.register', target: null, outcome: 'denied', details: { reason: 'identity_not_verified' } }], now));
-    throw new AnfuError('identity_not_verified');
+  const refusal = identityRefusal(checks);
+  if (refusal !== undefined || accountClass === undefined) {
+    const reason = refusal ?? 'identity_not_verified';
+    const denied = { action: 'customer.register', target: null, outcome: 'denied' as const, details: { reason } };
+    await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [denied], now));
+    throw new AnfuError(reason);
   }
   const customerId = newId('cus', now);
   const sealed = await identity.protection.protectCustomer(customerId, { phone: valid.phone, name: valid.name, idNumber: valid.idNumber });

@@ -11,6 +11,7 @@ import type { TlsMaterial } from '../http/tls.ts';
 import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
+import { providersFor, type Providers } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -30,6 +31,8 @@ export interface ComposeAppOptions {
   readonly identity?: Identity;
   /** Replaces payments' view of identity (the payments benchmark's pre-made customers); default: `identity`. */
   readonly paymentIdentity?: PaymentIdentity | undefined;
+  /** Replaces the providers the configuration sets up (tests). */
+  readonly providers?: Providers;
 }
 
 /** Every capability an app instance uses, built once. */
@@ -37,13 +40,19 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const { config, store, ledger, keyring } = options;
   const clock = options.clock ?? Date.now;
   const access = createOperatorAccess({ config, store, keyring, clock });
-  const identity = options.identity ?? (await openIdentity({ store, config, clock, keyring, lazy: true }));
+  // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
+  const providers = options.providers ?? providersFor({ config, store, keyring, clock });
+  const identity = options.identity ?? (await openIdentity({
+    store, config, clock, keyring, lazy: true,
+    ...(providers.sms === undefined ? {} : { sms: providers.sms }),
+    ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
+  }));
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
   const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity };
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -1,8 +1,8 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- test support reads the SMS sink named by the test's own configuration */
 // Test support for identity: the real app on a real store with a readable SMS sink and, optionally,
 // extra verification sources; helpers to register and sign in customers through the API.
-import { readFileSync, existsSync } from 'node:fs';
-import { openIdentity, residentIdCheckCharacter as checkCharacter, type Identity, type IdentityVerifier } from '../identity/index.ts';
+import {
+  openIdentity, residentIdCheckCharacter as checkCharacter, type DevelopmentSmsSink, type Identity, type IdentityVerifier,
+} from '../identity/index.ts';
 import type { StoreKind } from '../store/testing.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
 
@@ -29,11 +29,9 @@ export async function createIdentityTestApp(kind: StoreKind, options: { env?: Re
   });
   const { app } = base;
   if (identity === undefined) throw new Error('the test app did not build its identity');
-  const lastSms = (phone: string) => {
-    if (!existsSync(base.config.smsSinkFile)) return undefined;
-    const lines = readFileSync(base.config.smsSinkFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { to: string; text: string; purpose: string });
-    return lines.filter((l) => l.to === phone).at(-1);
-  };
+  const built = identity;
+  // The development sink matches numbers by a keyed hash only it can compute (no number in clear).
+  const lastSms = (phone: string) => (built.sms as Partial<DevelopmentSmsSink>).latest?.(phone);
   return {
     ...base,
     app,

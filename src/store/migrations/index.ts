@@ -13,6 +13,7 @@ import { keyringPurposes } from './009-keyring-purposes.ts';
 import { auditCheckpointSize } from './010-audit-checkpoint-size.ts';
 import { paymentsRiskIndexes } from './011-payments-risk-indexes.ts';
 import { operatorCredentials } from './100-operator-credentials.ts';
+import { smsMessages } from './110-sms-messages.ts';
 import { customerControls } from './120-customer-controls.ts';
 
 export interface Migration {
@@ -35,5 +36,6 @@ export const migrations: readonly Migration[] = [
   auditCheckpointSize,
   paymentsRiskIndexes,
   operatorCredentials,
+  smsMessages,
   customerControls,
 ];
