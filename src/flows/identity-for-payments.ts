@@ -2,7 +2,7 @@
 // capability through its door: customers, devices with their certificates, the device CA, payee
 // lookup by phone, masked names, customer sessions and payment step-up. Built once per app.
 import {
-  authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, verifyPaymentStepUp,
+  authenticateBearer, authenticationStrength, cardholderOf, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, verifyPaymentStepUp,
   type AuthenticationStrength as SessionStrength, type Identity,
 } from '../identity/index.ts';
 import type { AuthenticationStrength, PaymentIdentity } from '../payments/index.ts';
@@ -31,6 +31,7 @@ export function identityForPayments(identity: Identity): PaymentIdentity {
       const principal = await authenticateBearer(identity, authorization);
       return principal === undefined ? undefined : { customerId: principal.customerId, deviceId: principal.deviceId, strength: limitTierOf[authenticationStrength(principal)] };
     },
+    cardholder: (customerId) => cardholderOf(identity, customerId),
     verifyStepUp: (customerId, factor) => verifyPaymentStepUp(identity, { customerId, deviceId: null, paymentId: null, factor }),
   };
 }

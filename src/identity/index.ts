@@ -22,4 +22,5 @@ export { deviceCredentials, deviceCaCertificatePem, type DeviceCredentials } fro
 export { findCustomerByPhone } from './find-customer-by-phone.ts';
 export { maskedNameOf, maskLegalName } from './masked-name.ts';
 export { verifyPaymentStepUp, type PaymentStepUp } from './verify-payment-step-up.ts';
+export { cardholderOf } from './cardholder-of.ts';
 export { checkCharacter as residentIdCheckCharacter } from './resident-id.ts';

@@ -36,6 +36,8 @@ export interface PaymentIdentity {
   maskedName(customerId: string): Promise<string | undefined>;
   /** Checks a bearer credential of a customer session. */
   authenticate(authorization: string | undefined): Promise<CustomerPrincipal | undefined>;
+  /** The legal name and resident ID number the card issuer matches when a card is bound; sent to the issuer only. */
+  cardholder(customerId: string): Promise<{ readonly name: string; readonly idNumber: string } | undefined>;
   /** Checks a step-up factor (TOTP or SMS code) presented to resume a challenged payment. */
   verifyStepUp(customerId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<boolean>;
 }

@@ -6,6 +6,14 @@ import type { Store } from '../store/index.ts';
 import { paymentRiskThresholds, type PaymentRiskThresholds } from '../risk/index.ts';
 import type { PaymentIdentity } from './payment-identity.ts';
 import type { LimitPolicy } from './payment-limits.ts';
+import type { FundingLimitPolicy } from './funding-limits.ts';
+
+/** Bounds of card binding (docs/banks.md "Account verification"). */
+export interface CardBindingSettings {
+  readonly attemptsPerDayMax: number;
+  readonly ttlMs: number;
+  readonly otpAttemptsMax: number;
+}
 
 export interface PaymentSettings {
   readonly profile: 'intl' | 'gm';
@@ -19,6 +27,10 @@ export interface PaymentSettings {
   readonly orderTtlMsMax: number;
   /** Risk velocity window. */
   readonly velocityWindowMs: number;
+  readonly funding: FundingLimitPolicy;
+  /** A challenged top-up or withdrawal not stepped up within this fails (its limit usage given back). */
+  readonly fundingChallengeTtlMs: number;
+  readonly cardBinding: CardBindingSettings;
 }
 
 export interface PaymentsContext {
@@ -48,5 +60,13 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
     merchantFeeBpsDefault: config.merchantFeeBpsDefault,
     orderTtlMsMax: config.orderTtlMsMax,
     velocityWindowMs: 3600_000,
+    funding: {
+      topUpTransactionMaxMinor: config.topUpTransactionMaxMinor,
+      topUpDayMaxMinor: config.topUpDayMaxMinor,
+      withdrawalTransactionMaxMinor: config.withdrawalTransactionMaxMinor,
+      withdrawalDayMaxMinor: config.withdrawalDayMaxMinor,
+    },
+    fundingChallengeTtlMs: config.fundingChallengeTtlMs,
+    cardBinding: { attemptsPerDayMax: config.cardBindAttemptsPerDayMax, ttlMs: config.cardBindingTtlMs, otpAttemptsMax: config.cardBindOtpAttemptsMax },
   };
 }

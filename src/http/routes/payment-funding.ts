@@ -10,22 +10,18 @@ import { payCollectRequest } from '../../flows/pay-collect-request.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
-  addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
+  cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
   type CardFunding, type FundingPayment, type PaymentsContext,
 } from '../../payments/index.ts';
 import type { AppContext } from '../app.ts';
 import { customerOf, paymentsContextOf } from './payments.ts';
 import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
+import { cardBindingRoutes } from './card-binding.ts';
 import { PaymentView, paymentView } from './payment-views.ts';
 
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
 const SignedBody = Type.Object({ instruction: Type.Object({}, { additionalProperties: true }), signature: Type.String({ maxLength: 400 }) }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) });
-const CardBody = Type.Object({
-  pan: Type.String({ pattern: '^[0-9 -]{12,23}$' }), expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }), expiryYear: Type.Integer({ minimum: 2000, maximum: 2099 }),
-  // Accepted so a client may send it, then dropped: the ISO 8583:1987 field set has no place for it.
-  cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
-}, { additionalProperties: false });
 const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
 const tags = ['payments'];
 
@@ -36,14 +32,14 @@ function fundingOf(context: AppContext): CardFunding {
 }
 
 /** A failed card payment answers its problem; others their view (201 done, 202 still processing, 200 a retry). */
-function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
+export function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
   const { funding } = result;
   const code = funding.failureCode;
   if (funding.state === 'failed' && code !== null) {
     const known: ProblemCode = ['card_declined', 'card_issuer_unavailable', 'payout_failed', 'insufficient_funds', 'payment_denied'].includes(code) ? (code as ProblemCode) : 'payment_state_invalid';
     throw new AnfuError(known, undefined, { paymentId: funding.id, ...(funding.exchange.responseCode === null ? {} : { responseCode: funding.exchange.responseCode }) });
   }
-  reply.status(result.replayed ? 200 : funding.state === 'processing' ? 202 : 201);
+  reply.status(result.replayed ? 200 : funding.state === 'processing' || funding.state === 'challenged' ? 202 : 201);
   return fundingView(funding);
 }
 
@@ -52,13 +48,7 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
     const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'], origin: originOf(request.ip, request.url) });
     const both = (): [PaymentsContext, CardFunding] => [paymentsContextOf(context), fundingOf(context)];
 
-    app.post('/cards', { schema: { tags, summary: 'Bind a bank card (tokenised; a security code is accepted and discarded)', body: CardBody, response: { 200: CardView, 201: CardView, ...errors } } }, async (request, reply) => {
-      const [ctx, funding] = both();
-      const body = request.body as Static<typeof CardBody>;
-      const result = await addCard(ctx, funding, await customerOf(ctx, request), { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear });
-      reply.status(result.created ? 201 : 200);
-      return cardView(result.card);
-    });
+    await app.register(cardBindingRoutes(context));
 
     app.get('/cards', { schema: { tags, summary: "The customer's bound cards (masked)", response: { 200: Type.Object({ items: Type.Array(CardView) }), ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
