@@ -47,7 +47,8 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
   if (replay !== undefined) return { funding: replay, card: await cardFor(ctx, principal, replay.cardId, 'top_up'), replayed: true };
   const verified = await verifiedInstruction(ctx, principal, request);
   if (verified.instruction.kind !== kind) throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
-  const card = await cardFor(ctx, principal, verified.instruction.target, kind);
+  // An unknown or unverified card is refused and audited like any refused instruction.
+  const card = await cardFor(ctx, principal, verified.instruction.target, kind).catch((error: unknown) => (error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error)));
   const amount = amountOf(ctx, verified);
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
