@@ -49,7 +49,7 @@ export function decodeElements(text: string): VerificationElements | undefined {
     if (!/^[0-9]{3}$/.test(text.slice(at + 2, at + 5)) || value.length !== length) return undefined;
     at += 5 + length;
     if (name === tags.cvv2) found.cvv2 = value;
-    else if (name === tags.holderName && /^(?:[0-9A-F]{2})*$/.test(value)) found.holderName = Buffer.from(value, 'hex').toString('utf8');
+    else if (name === tags.holderName && value.length % 2 === 0 && /^[0-9A-F]*$/.test(value)) found.holderName = Buffer.from(value, 'hex').toString('utf8');
     else if (name === tags.holderIdNumber && value.startsWith(residentIdType)) found.holderIdNumber = value.slice(2);
     else if (name === tags.oneTimeCode) found.oneTimeCode = value;
     else return undefined;

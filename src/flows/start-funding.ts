@@ -34,7 +34,7 @@ export async function fundingReplayOf(ctx: PaymentsContext, principal: CustomerP
   return existing;
 }
 
-async function cardFor(ctx: PaymentsContext, principal: CustomerPrincipal, cardId: string, kind: FundingKind): Promise<PaymentCard> {
+async function cardFor(ctx: PaymentsContext, principal: CustomerPrincipal, cardId: string): Promise<PaymentCard> {
   const card = await cardById(ctx.store, cardId);
   if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active') throw new AnfuError('card_not_found');
   // Verified only by the issuer at binding (account verification + one-time code), never by a top-up.
@@ -44,11 +44,16 @@ async function cardFor(ctx: PaymentsContext, principal: CustomerPrincipal, cardI
 
 export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
   const replay = await fundingReplayOf(ctx, principal, request);
-  if (replay !== undefined) return { funding: replay, card: await cardFor(ctx, principal, replay.cardId, 'top_up'), replayed: true };
+  if (replay !== undefined) {
+    // A retry answers what was decided then, whatever became of the card since.
+    const card = await cardById(ctx.store, replay.cardId);
+    if (card === undefined) throw new Error('payments invariant: a funding payment names a card that does not exist');
+    return { funding: replay, card, replayed: true };
+  }
   const verified = await verifiedInstruction(ctx, principal, request);
   if (verified.instruction.kind !== kind) throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
   // An unknown or unverified card is refused and audited like any refused instruction.
-  const card = await cardFor(ctx, principal, verified.instruction.target, kind).catch((error: unknown) => (error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error)));
+  const card = await cardFor(ctx, principal, verified.instruction.target).catch((error: unknown) => (error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error)));
   const amount = amountOf(ctx, verified);
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
