@@ -11,75 +11,92 @@ import {
   cardBindingById, cardsOf, countOtpAttempt, settleCardBinding, upsertVerifiedCard, verifiedCardHolderOf,
   type CardBinding, type CardFunding, type CustomerPrincipal, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
+import type { Tx } from '../store/index.ts';
 import { cny } from './bind-card.ts';
 
-async function closeBinding(ctx: PaymentsContext, principal: CustomerPrincipal, binding: CardBinding, code: ProblemCode, ip: string | null, extra: Record<string, unknown> = {}): Promise<never> {
-  const now = ctx.clock();
-  await ctx.store.transaction(async (tx) => {
-    await settleCardBinding(tx, binding.id, 'refused', code, now);
-    await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'card.bind.confirm', target: binding.id, outcome: 'denied', details: { reason: code, ...extra } }], now);
+/** Who confirms, from where: what every audit entry of this step names. */
+interface Confirming {
+  readonly ctx: PaymentsContext;
+  readonly principal: CustomerPrincipal;
+  readonly ip: string | null;
+}
+
+async function auditRefusal(c: Confirming, tx: Tx, bindingId: string, code: ProblemCode, extra: Record<string, unknown>): Promise<void> {
+  const { principal, ip } = c;
+  await appendAudit(tx, [{
+    actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip,
+    action: 'card.bind.confirm', target: bindingId, outcome: 'denied', details: { reason: code, ...extra },
+  }], c.ctx.clock());
+}
+
+/** Audits a refusal that leaves the binding waiting, and throws it. */
+async function refuse(c: Confirming, bindingId: string, code: ProblemCode, extra: Record<string, unknown> = {}): Promise<never> {
+  await c.ctx.store.transaction((tx) => auditRefusal(c, tx, bindingId, code, extra));
+  throw new AnfuError(code, undefined, { bindingId, ...extra });
+}
+
+/** Closes the binding as refused (it cannot be confirmed any more), audits, and throws. */
+async function close(c: Confirming, binding: CardBinding, code: ProblemCode, extra: Record<string, unknown> = {}): Promise<never> {
+  await c.ctx.store.transaction(async (tx) => {
+    await settleCardBinding(tx, binding.id, 'refused', code, c.ctx.clock());
+    await auditRefusal(c, tx, binding.id, code, extra);
   });
   throw new AnfuError(code, undefined, { bindingId: binding.id });
 }
 
-async function auditRefusal(ctx: PaymentsContext, principal: CustomerPrincipal, bindingId: string, code: ProblemCode, ip: string | null, extra: Record<string, unknown> = {}): Promise<void> {
-  const now = ctx.clock();
-  await ctx.store.transaction(async (tx) => {
-    await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'card.bind.confirm', target: bindingId, outcome: 'denied', details: { reason: code, ...extra } }], now);
-  });
-}
-
 /** The binding, if it is this customer's and still waits for its code; refusals are audited. */
-async function waitingBinding(ctx: PaymentsContext, principal: CustomerPrincipal, bindingId: string, ip: string | null): Promise<CardBinding> {
-  const binding = await cardBindingById(ctx.store, bindingId);
-  if (binding === undefined || binding.customerId !== principal.customerId || binding.state !== 'code_sent' || binding.cardToken === null || binding.retrievalReference === null) {
-    await auditRefusal(ctx, principal, bindingId, 'card_binding_not_found', ip);
-    throw new AnfuError('card_binding_not_found');
-  }
-  if (binding.expiresAt <= ctx.clock()) return closeBinding(ctx, principal, binding, 'card_binding_not_found', ip, { expired: true });
-  if (binding.otpAttempts >= ctx.settings.cardBinding.otpAttemptsMax) return closeBinding(ctx, principal, binding, 'card_otp_attempts_exhausted', ip);
+async function waitingBinding(c: Confirming, bindingId: string): Promise<CardBinding> {
+  const binding = await cardBindingById(c.ctx.store, bindingId);
+  const waiting = binding !== undefined && binding.customerId === c.principal.customerId && binding.state === 'code_sent';
+  if (!waiting || binding.cardToken === null || binding.retrievalReference === null) return refuse(c, bindingId, 'card_binding_not_found');
+  if (binding.expiresAt <= c.ctx.clock()) return close(c, binding, 'card_binding_not_found', { expired: true });
+  if (binding.otpAttempts >= c.ctx.settings.cardBinding.otpAttemptsMax) return close(c, binding, 'card_otp_attempts_exhausted');
   return binding;
 }
 
-async function wrongCode(ctx: PaymentsContext, principal: CustomerPrincipal, binding: CardBinding, ip: string | null): Promise<never> {
-  const attempts = (await countOtpAttempt(ctx.store, binding.id, ctx.clock())) ?? ctx.settings.cardBinding.otpAttemptsMax;
-  const remaining = Math.max(0, ctx.settings.cardBinding.otpAttemptsMax - attempts);
-  if (remaining === 0) return closeBinding(ctx, principal, binding, 'card_otp_attempts_exhausted', ip);
-  await auditRefusal(ctx, principal, binding.id, 'card_otp_invalid', ip, { attemptsRemaining: remaining });
-  throw new AnfuError('card_otp_invalid', undefined, { bindingId: binding.id, attemptsRemaining: remaining });
+async function wrongCode(c: Confirming, binding: CardBinding): Promise<never> {
+  const max = c.ctx.settings.cardBinding.otpAttemptsMax;
+  const attempts = (await countOtpAttempt(c.ctx.store, binding.id, c.ctx.clock())) ?? max;
+  const remaining = Math.max(0, max - attempts);
+  if (remaining === 0) return close(c, binding, 'card_otp_attempts_exhausted');
+  return refuse(c, binding.id, 'card_otp_invalid', { attemptsRemaining: remaining });
 }
 
-export async function confirmCardBinding(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, input: { bindingId: string; code: string; ip: string | null }): Promise<PaymentCard> {
-  const binding = await waitingBinding(ctx, principal, input.bindingId, input.ip);
+export async function confirmCardBinding(
+  ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, input: { bindingId: string; code: string; ip: string | null },
+): Promise<PaymentCard> {
+  const c: Confirming = { ctx, principal, ip: input.ip };
+  const binding = await waitingBinding(c, input.bindingId);
   const token = binding.cardToken as string;
   const { pan, expiry } = await funding.vault.detokenise(token, { purpose: 'card_authorisation', actor: principal.customerId });
   // The vault keeps MM/YYYY; field 14 is YYMM.
   const match = expiry === undefined ? null : /^([0-9]{2})\/[0-9]{2}([0-9]{2})$/.exec(expiry);
-  if (match === null) return closeBinding(ctx, principal, binding, 'card_declined', input.ip, { responseCode: '54' });
-  const result = await funding.link.confirmOneTimeCode({ pan, expiry: `${match[2] ?? ''}${match[1] ?? ''}`, retrievalReference: binding.retrievalReference as string, code: input.code, currency: cny() });
-  if (result.outcome === 'unavailable') {
-    // Nothing decided: the binding keeps waiting and the customer may send the code again.
-    await auditRefusal(ctx, principal, binding.id, 'card_issuer_unavailable', input.ip);
-    throw new AnfuError('card_issuer_unavailable', undefined, { bindingId: binding.id });
-  }
+  if (match === null) return close(c, binding, 'card_declined', { responseCode: '54' });
+  const result = await funding.link.confirmOneTimeCode({
+    pan, expiry: `${match[2] ?? ''}${match[1] ?? ''}`, retrievalReference: binding.retrievalReference as string, code: input.code, currency: cny(),
+  });
+  // Nothing decided: the binding keeps waiting and the customer may send the code again.
+  if (result.outcome === 'unavailable') return refuse(c, binding.id, 'card_issuer_unavailable');
   if (result.outcome === 'declined') {
-    if (result.responseCode === '55') return wrongCode(ctx, principal, binding, input.ip);
-    const code: ProblemCode = result.responseCode === '75' ? 'card_otp_attempts_exhausted' : result.responseCode === '25' ? 'card_binding_not_found' : 'card_declined';
-    return closeBinding(ctx, principal, binding, code, input.ip, { responseCode: result.responseCode });
+    if (result.responseCode === '55') return wrongCode(c, binding);
+    const closing: Readonly<Record<string, ProblemCode>> = { '75': 'card_otp_attempts_exhausted', '25': 'card_binding_not_found' };
+    return close(c, binding, closing[result.responseCode] ?? 'card_declined', { responseCode: result.responseCode });
   }
-  return bindVerified(ctx, principal, binding, token, input.ip);
+  return bindVerified(c, binding, token);
 }
 
-async function bindVerified(ctx: PaymentsContext, principal: CustomerPrincipal, binding: CardBinding, token: string, ip: string | null): Promise<PaymentCard> {
+async function bindVerified(c: Confirming, binding: CardBinding, token: string): Promise<PaymentCard> {
+  const { ctx, principal, ip } = c;
   const now = ctx.clock();
+  const card = { id: newId('card', now), customerId: principal.customerId, cardToken: token, maskedPan: binding.maskedPan ?? '', bank: binding.bank };
   const bound = await ctx.store.transaction(async (tx) => {
     const holder = await verifiedCardHolderOf(tx, token);
     if (holder !== undefined && holder !== principal.customerId) return false;
     if ((await settleCardBinding(tx, binding.id, 'verified', null, now)) !== 1) throw new AnfuError('card_binding_not_found');
-    await upsertVerifiedCard(tx, { id: newId('card', now), customerId: principal.customerId, cardToken: token, maskedPan: binding.maskedPan ?? '', bank: binding.bank }, now);
+    await upsertVerifiedCard(tx, card, now);
     await appendAudit(tx, [{
-      actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'card.add', target: binding.id, outcome: 'success',
-      details: { bank: binding.bank, maskedPan: binding.maskedPan, verifiedBy: 'issuer' },
+      actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'card.add', target: binding.id,
+      outcome: 'success', details: { bank: binding.bank, maskedPan: binding.maskedPan, verifiedBy: 'issuer' },
     }], now);
     return true;
   }).catch((error: unknown) => {
@@ -88,8 +105,8 @@ async function bindVerified(ctx: PaymentsContext, principal: CustomerPrincipal, 
     if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
     throw error;
   });
-  if (!bound) return closeBinding(ctx, principal, binding, 'card_bound_elsewhere', ip);
-  const card = (await cardsOf(ctx.store, principal.customerId)).find((c) => c.cardToken === token);
-  if (card === undefined) throw new Error('payments invariant: the bound card vanished');
-  return card;
+  if (!bound) return close(c, binding, 'card_bound_elsewhere');
+  const stored = (await cardsOf(ctx.store, principal.customerId)).find((x) => x.cardToken === token);
+  if (stored === undefined) throw new Error('payments invariant: the bound card vanished');
+  return stored;
 }
