@@ -11,11 +11,11 @@ import type { InjectOptions } from 'fastify';
 import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
-import { provideCardFundingFrom } from '../flows/payment-schedules.ts';
+import { provideCardFundingFrom } from '../wiring/card-funding.ts';
 import { totpCode } from '../identity/totp.ts';
 import {
   browserDevice, createIdentityTestApp, registerThroughApi, residentIdNumber, type IdentityTestApp, type RegisteredCustomer,
-} from '../identity/testing.ts';
+} from '../wiring/identity-test-app.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
 

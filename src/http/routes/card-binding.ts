@@ -7,7 +7,7 @@ import { bindCard } from '../../flows/bind-card.ts';
 import { confirmCardBinding } from '../../flows/confirm-card-binding.ts';
 import { resumeChallengedFunding } from '../../flows/resume-challenged-funding.ts';
 import { cardFundingOf, type CardBinding, type CardFunding } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { customerOf, paymentsContextOf } from './payments.ts';
 import { CardView, FundingView, cardView } from './funding-views.ts';
 import { fundingReply } from './payment-funding.ts';
@@ -42,7 +42,9 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
       const body = request.body as Static<typeof CardBody>;
       const details = { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear, cvv2: body.cvv };
       const stepUp = body.stepUp as { kind: 'totp' | 'sms'; code: string } | undefined;
-      const result = await bindCard(ctx, fundingOf(context), await customerOf(ctx, request), { details, stepUp, ip: request.ip });
+      // Authenticated before the card link is looked up: an anonymous caller gets 401, never 503.
+      const customer = await customerOf(ctx, request);
+      const result = await bindCard(ctx, fundingOf(context), customer, { details, stepUp, ip: request.ip });
       if (result.kind === 'already_bound') return cardView(result.card);
       reply.status(202);
       return bindingView(result.binding);
@@ -51,7 +53,8 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     app.post('/card-bindings/:id/confirmation', { schema: { tags, summary: "Complete a card binding with the issuer's one-time code", params: Type.Object({ id: Id('cbd') }), body: Type.Object({ code: Type.String({ pattern: '^[0-9]{4,8}$' }) }, { additionalProperties: false }), response: { 201: CardView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const input = { bindingId: (request.params as { id: string }).id, code: (request.body as { code: string }).code, ip: request.ip };
-      const card = await confirmCardBinding(ctx, fundingOf(context), await customerOf(ctx, request), input);
+      const customer = await customerOf(ctx, request);
+      const card = await confirmCardBinding(ctx, fundingOf(context), customer, input);
       reply.status(201);
       return cardView(card);
     });
@@ -59,7 +62,8 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     app.post('/funding/:id/step-up', { schema: { tags, summary: 'Resume a challenged top-up or withdrawal with a step-up factor', params: Type.Object({ id: Id('fnd') }), body: StepUp, response: { 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const factor = request.body as { kind: 'totp' | 'sms'; code: string };
-      const resumed = await resumeChallengedFunding(ctx, fundingOf(context), await customerOf(ctx, request), (request.params as { id: string }).id, factor);
+      const customer = await customerOf(ctx, request);
+      const resumed = await resumeChallengedFunding(ctx, fundingOf(context), customer, (request.params as { id: string }).id, factor);
       return fundingReply(reply, { funding: resumed, replayed: false });
     });
   };
