@@ -141,6 +141,16 @@ export interface Config {
   readonly identityProviderKeyId: string | undefined;
   readonly identityProviderSecret: SecretValue | undefined;
   readonly providerTimeoutMs: number;
+  /** Funding limits (docs/payments.md "Funding limits"), besides R6.2 for withdrawals. */
+  readonly topUpTransactionMaxMinor: bigint;
+  readonly topUpDayMaxMinor: bigint;
+  readonly withdrawalTransactionMaxMinor: bigint;
+  readonly withdrawalDayMaxMinor: bigint;
+  readonly fundingChallengeTtlMs: number;
+  /** Card binding (docs/banks.md "Account verification"). */
+  readonly cardBindAttemptsPerDayMax: number;
+  readonly cardBindingTtlMs: number;
+  readonly cardBindOtpAttemptsMax: number;
 }
 
 export class ConfigError extends Error {
@@ -402,6 +412,14 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cardLinkBank: reader.get('ANFU_CARD_LINK_BANK') ?? 'SIMBANK',
     cardLinkResponseTimeoutMs: integer(reader, 'ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', 3_000, 100, 60_000),
     ...providerSettingsOf(reader, environment === 'production'),
+    topUpTransactionMaxMinor: minorUnits(reader, 'ANFU_TOP_UP_TRANSACTION_MAX_MINOR', 5_000_000n),
+    topUpDayMaxMinor: minorUnits(reader, 'ANFU_TOP_UP_DAY_MAX_MINOR', 20_000_000n),
+    withdrawalTransactionMaxMinor: minorUnits(reader, 'ANFU_WITHDRAWAL_TRANSACTION_MAX_MINOR', 5_000_000n),
+    withdrawalDayMaxMinor: minorUnits(reader, 'ANFU_WITHDRAWAL_DAY_MAX_MINOR', 20_000_000n),
+    fundingChallengeTtlMs: integer(reader, 'ANFU_FUNDING_CHALLENGE_TTL_MS', 15 * 60_000, 60_000, 24 * 3600_000),
+    cardBindAttemptsPerDayMax: integer(reader, 'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', 5, 1, 100),
+    cardBindingTtlMs: integer(reader, 'ANFU_CARD_BINDING_TTL_MS', 5 * 60_000, 60_000, 30 * 60_000),
+    cardBindOtpAttemptsMax: integer(reader, 'ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', 3, 1, 10),
   };
   if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId)) reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
   if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId)) reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
@@ -510,4 +528,12 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_IDENTITY_PROVIDER_KEY_ID / ANFU_IDENTITY_PROVIDER_SECRET', '(unset)',
     'the identity provider key (HMAC-SHA256 request signing)'],
   ['ANFU_PROVIDER_TIMEOUT_MS', '5000', 'time allowed for one provider request (connect, answer, body)'],
+  ['ANFU_TOP_UP_TRANSACTION_MAX_MINOR', '5000000', 'largest single top-up by card (50,000 CNY)'],
+  ['ANFU_TOP_UP_DAY_MAX_MINOR', '20000000', 'top-ups by card per customer per day, Beijing time (200,000 CNY)'],
+  ['ANFU_WITHDRAWAL_TRANSACTION_MAX_MINOR', '5000000', 'largest single withdrawal to a card (50,000 CNY); R6.2 limits apply as well'],
+  ['ANFU_WITHDRAWAL_DAY_MAX_MINOR', '20000000', 'withdrawals per customer per day, Beijing time (200,000 CNY); R6.2 limits apply as well'],
+  ['ANFU_FUNDING_CHALLENGE_TTL_MS', '900000', 'a top-up or withdrawal challenged by risk control fails unless stepped up within this'],
+  ['ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', '5', 'card bindings a customer may start in 24 hours, whatever their outcome'],
+  ['ANFU_CARD_BINDING_TTL_MS', '300000', 'how long a card binding waits for the issuer\'s one-time code'],
+  ['ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', '3', 'wrong one-time codes a card binding allows before it is closed'],
 ];

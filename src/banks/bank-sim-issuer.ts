@@ -6,6 +6,7 @@ import { correlationKey, processingCodes, responseMessage } from './card-message
 import { encodeMessage, type Iso8583Message } from './iso8583-codec.ts';
 import { luhnValid, maskPan, panLengthMax, panLengthMin } from '../cards/index.ts';
 import { panMatches, type BankSimRules } from './bank-sim-rules.ts';
+import { AccountVerifier, isAccountVerification, type SentCode } from './bank-sim-verification.ts';
 import type { ResponseCode } from './response-codes.ts';
 
 interface SimCard {
@@ -33,6 +34,8 @@ export interface IssuerSnapshot {
   readonly approvals: number;
   readonly reversalsApplied: number;
   readonly duplicates: number;
+  /** One-time codes "sent" to cardholders' phones for account verification (the newest 100). */
+  readonly otpsSent: readonly SentCode[];
 }
 
 export const outcomesMax = 100_000;
@@ -54,9 +57,12 @@ export class Issuer {
   #duplicates = 0;
   #rrnSequence = 0;
   readonly #authorisationCode: () => string;
+  readonly #verifier: AccountVerifier;
 
-  constructor(rules: BankSimRules, authorisationCode: () => string) {
+  /** `oneTimeCode` draws the six digits an account verification sends to the cardholder. */
+  constructor(rules: BankSimRules, authorisationCode: () => string, oneTimeCode: () => string = () => '000000') {
     this.#authorisationCode = authorisationCode;
+    this.#verifier = new AccountVerifier(oneTimeCode);
     this.configure(rules);
   }
 
@@ -100,6 +106,7 @@ export class Issuer {
     const outcome: Outcome = { fingerprint, firstSeenMs: nowMs, response: responseMessage(request, '96', {}), effect: undefined };
     this.#remember(key, outcome);
     if (kind === '0400') outcome.response = this.#reverse(request);
+    else if (isAccountVerification(request)) outcome.response = this.#verifier.handle(request, this.#rules, nowMs, () => this.#nextRrn(nowMs));
     else this.#decide(request, outcome, nowMs);
     return outcome.response;
   }
@@ -229,6 +236,6 @@ export class Issuer {
 
   snapshot(): IssuerSnapshot {
     const cards = [...this.#cards.entries()].map(([pan, card]) => ({ panMasked: maskPan(pan), balanceMinor: card.balanceMinor.toString(), heldMinor: card.heldMinor.toString() }));
-    return { cards, received: { ...this.#received }, approvals: this.#approvals, reversalsApplied: this.#reversalsApplied, duplicates: this.#duplicates };
+    return { cards, received: { ...this.#received }, approvals: this.#approvals, reversalsApplied: this.#reversalsApplied, duplicates: this.#duplicates, otpsSent: [...this.#verifier.sent] };
   }
 }

@@ -23,7 +23,16 @@ export const bankSimRulesSchema = Type.Object(
       expiry: Type.Optional(Type.String({ pattern: '^[0-9]{2}(0[1-9]|1[0-2])$' })),
       /** Largest single transaction, minor units (61 above it). */
       limitMinor: Type.Optional(digits(12)),
+      /** The cardholder on file, for account verification: legal name, resident ID, CVV2, phone for one-time codes. */
+      holderName: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+      holderIdNumber: Type.Optional(Type.String({ pattern: '^[0-9]{17}[0-9X]$' })),
+      cvv2: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
+      phone: Type.Optional(Type.String({ pattern: '^\\+[0-9]{6,15}$' })),
     }, { additionalProperties: false }), { maxItems: 10_000 })),
+    /** Wrong one-time codes an account verification allows before it answers 75 (default 3). */
+    otpAttemptsMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    /** How long a one-time code stays valid (default 300000). */
+    otpTtlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
     /** A Luhn-valid PAN not listed: approve with unlimited funds, or decline 14. */
     unknownCards: Type.Optional(Type.Union([Type.Literal('approve'), Type.Literal('decline')])),
     declines: Type.Optional(Type.Array(Type.Object({ ...match, code: Type.Enum(declineCodes) }, { additionalProperties: false }), { maxItems: 1000 })),

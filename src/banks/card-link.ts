@@ -17,6 +17,8 @@ import {
 import { LinkConnection, silentLog, type LinkLog, type LinkOutcome } from './link-connection.ts';
 import { CardNumber, panLengthMax, panLengthMin } from '../cards/index.ts';
 import { isRetryable, responseMeaning } from './response-codes.ts';
+import { accountVerificationCode, decodeResults, withVerification, type VerificationResults } from './account-verification.ts';
+import type { Currency } from '../money/index.ts';
 
 export interface CardLinkOptions {
   readonly host?: string;
@@ -84,6 +86,28 @@ export type PayoutResult =
   | { readonly outcome: 'failed'; readonly responseCode: string; readonly meaning: string; readonly retryable: boolean; readonly reference: CardRequest }
   /** In progress at the bank (09) or no answer: ask again with `payoutStatus(reference)`. */
   | { readonly outcome: 'processing'; readonly reference: CardRequest }
+  | { readonly outcome: 'unavailable'; readonly reason: string };
+
+/** Account verification at binding (docs/banks.md): the card, its CVV2 and the cardholder checked by the issuer. */
+export interface AccountVerificationRequest {
+  readonly pan: string;
+  readonly expiry: string;
+  readonly cvv2: string;
+  readonly holderName: string;
+  readonly holderIdNumber: string;
+  readonly currency: Currency;
+}
+
+export type AccountVerificationResult =
+  /** Everything matched; the issuer sent a one-time code to the cardholder's phone. `reference` names this verification. */
+  | { readonly outcome: 'code_sent'; readonly retrievalReference: string }
+  | { readonly outcome: 'declined'; readonly responseCode: string; readonly meaning: string; readonly retryable: boolean; readonly results: VerificationResults }
+  /** Not sent, or no answer: a zero-amount request holds nothing, so nothing is reversed. */
+  | { readonly outcome: 'unavailable'; readonly reason: string };
+
+export type OneTimeCodeResult =
+  | { readonly outcome: 'verified' }
+  | { readonly outcome: 'declined'; readonly responseCode: string; readonly meaning: string; readonly retryable: boolean }
   | { readonly outcome: 'unavailable'; readonly reason: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -192,6 +216,33 @@ export class CardLink {
     const sent = await this.#connection.request(echoMessage(this.nextStan(), transmissionDateTime(this.#clock())), this.#options.responseTimeoutMs);
     if (sent.kind === 'answered') return sent.response.fields[39] === '00' ? 'ok' : 'no_answer';
     return sent.kind;
+  }
+
+  /** 0100, processing code 33, zero amount: CVV2, name and ID in field 48; per-element results come back in field 44. */
+  async verifyAccount(input: AccountVerificationRequest): Promise<AccountVerificationResult> {
+    if (!/^[0-9]{2}(0[1-9]|1[0-2])$/.test(input.expiry)) throw new AnfuError('validation_failed', 'the card expiry is YYMM');
+    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, undefined);
+    const elements = { cvv2: input.cvv2, holderName: input.holderName, holderIdNumber: input.holderIdNumber };
+    const sent = await this.#connection.request(withVerification(cardRequestMessage(request), elements), this.#options.responseTimeoutMs);
+    if (sent.kind !== 'answered') return { outcome: 'unavailable', reason: sent.reason };
+    const code = sent.response.fields[39] ?? '96';
+    this.#log.info({ stan: request.stan, panMasked: request.pan.masked, responseCode: code }, 'account verification answer');
+    const reference = sent.response.fields[37];
+    if (code === '00' && reference !== undefined) return { outcome: 'code_sent', retrievalReference: reference };
+    return { outcome: 'declined', responseCode: code, meaning: responseMeaning(code), retryable: isRetryable(code), results: decodeResults(sent.response.fields[44]) };
+  }
+
+  /** Forwards the customer's one-time code for the verification `retrievalReference` named (field 37). */
+  async confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency }): Promise<OneTimeCodeResult> {
+    if (!/^[0-9]{4,8}$/.test(input.code)) throw new AnfuError('validation_failed', 'a one-time code is 4 to 8 digits');
+    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, undefined);
+    const message = withVerification(cardRequestMessage(request), { oneTimeCode: input.code }, input.retrievalReference);
+    const sent = await this.#connection.request(message, this.#options.responseTimeoutMs);
+    if (sent.kind !== 'answered') return { outcome: 'unavailable', reason: sent.reason };
+    const code = sent.response.fields[39] ?? '96';
+    this.#log.info({ stan: request.stan, panMasked: request.pan.masked, responseCode: code }, 'one-time code answer');
+    if (code === '00') return { outcome: 'verified' };
+    return { outcome: 'declined', responseCode: code, meaning: responseMeaning(code), retryable: isRetryable(code) };
   }
 
   /** Closes the connection; requests still waiting end as unanswered. Drain before closing. */

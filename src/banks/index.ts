@@ -3,7 +3,9 @@
 export {
   CardLink, cardLinkDefaults,
   type AuthorisationResult, type AuthoriseRequest, type CardLinkOptions, type PayoutRequest, type PayoutResult, type ReversalResult,
+  type AccountVerificationRequest, type AccountVerificationResult, type OneTimeCodeResult,
 } from './card-link.ts';
+export type { VerificationResults } from './account-verification.ts';
 export type { CardRequest } from './card-messages.ts';
 export type { LinkLog } from './link-connection.ts';
 export { CardNumber, maskPan, luhnValid } from '../cards/index.ts';

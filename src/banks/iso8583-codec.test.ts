@@ -56,6 +56,8 @@ const valueOf: Record<FieldNumber, fc.Arbitrary<string>> = {
   3: digits(6), 4: digits(12), 7: monthDayTime, 11: digits(6), 12: time,
   14: fc.tuple(digits(2), fc.integer({ min: 1, max: 12 })).map(([y, m]) => y + pad2(m)),
   22: digits(3), 37: an(12), 38: an(6), 39: an(2), 41: ans(8), 42: ans(15), 49: digits(3), 70: digits(3),
+  // LLVAR and LLLVAR (a three-digit length prefix above 99).
+  44: fc.integer({ min: 0, max: 25 }).chain((n) => an(n)), 48: fc.integer({ min: 0, max: 999 }).chain((n) => ans(n)),
   90: fc.tuple(digits(10), monthDayTime, digits(22)).map(([a, b, c]) => a + b + c),
 };
 

@@ -2,7 +2,7 @@
 // 64 is present), then the fields in bit order. Decoding never throws: a peer's malformed bytes are
 // an expected outcome at this edge, returned as a typed error; encoding throws a typed error, since
 // only the platform's own (already validated) values reach it.
-import { fieldNumbers, fieldProblem, fieldSpecs, type FieldNumber, type Fields } from './iso8583-fields.ts';
+import { fieldNumbers, fieldProblem, fieldSpecs, lengthPrefixDigits, type FieldNumber, type Fields } from './iso8583-fields.ts';
 
 export interface Iso8583Message {
   readonly mti: string;
@@ -62,7 +62,8 @@ export function encodeMessage(message: Iso8583Message): Buffer {
     const value = message.fields[n] as string;
     const error = checkValue(n, value);
     if (error !== undefined) throw error;
-    out += fieldSpecs.get(n)?.variable === true ? String(value.length).padStart(2, '0') + value : value;
+    const spec = fieldSpecs.get(n);
+    out += spec?.variable === true ? String(value.length).padStart(lengthPrefixDigits(spec), '0') + value : value;
   }
   return Buffer.from(out, 'ascii');
 }
@@ -96,12 +97,13 @@ function readField(text: string, n: number, offset: number): { value: string; of
   let length = spec.length;
   let at = offset;
   if (spec.variable) {
-    const prefix = text.slice(at, at + 2);
-    if (prefix.length < 2) return new Iso8583Error('message_truncated', n);
-    if (!/^[0-9]{2}$/.test(prefix)) return new Iso8583Error('field_bad_character', n);
+    const digits = lengthPrefixDigits(spec);
+    const prefix = text.slice(at, at + digits);
+    if (prefix.length < digits) return new Iso8583Error('message_truncated', n);
+    if (!/^[0-9]+$/.test(prefix)) return new Iso8583Error('field_bad_character', n);
     length = Number(prefix);
     if (length > spec.length) return new Iso8583Error('field_too_long', n);
-    at += 2;
+    at += digits;
   }
   const value = text.slice(at, at + length);
   if (value.length < length) return new Iso8583Error('message_truncated', n);

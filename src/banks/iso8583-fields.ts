@@ -8,14 +8,14 @@ export interface FieldSpec {
   readonly number: FieldNumber;
   readonly name: string;
   readonly kind: FieldKind;
-  /** Exact length for fixed fields, maximum for LLVAR. */
+  /** Exact length for fixed fields, maximum for LLVAR / LLLVAR (a maximum above 99 takes a three-digit prefix). */
   readonly length: number;
   readonly variable: boolean;
   /** Extra shape rule (a date that is a date), beyond the kind and length. */
   readonly shape?: (value: string) => boolean;
 }
 
-export const fieldNumbers = [2, 3, 4, 7, 11, 12, 14, 22, 37, 38, 39, 41, 42, 49, 70, 90] as const;
+export const fieldNumbers = [2, 3, 4, 7, 11, 12, 14, 22, 37, 38, 39, 41, 42, 44, 48, 49, 70, 90] as const;
 export type FieldNumber = (typeof fieldNumbers)[number];
 export type Fields = { readonly [K in FieldNumber]?: string };
 
@@ -37,6 +37,10 @@ const specs: readonly FieldSpec[] = [
   { number: 39, name: 'response code', kind: 'an', length: 2, variable: false },
   { number: 41, name: 'card acceptor terminal identification', kind: 'ans', length: 8, variable: false },
   { number: 42, name: 'card acceptor identification code', kind: 'ans', length: 15, variable: false },
+  // Account verification (docs/banks.md): the issuer's result per element checked, and the tagged
+  // elements the platform sends for it (CVV2, cardholder name and ID, the issuer's one-time code).
+  { number: 44, name: 'additional response data', kind: 'an', length: 25, variable: true },
+  { number: 48, name: 'additional data, private', kind: 'ans', length: 999, variable: true },
   { number: 49, name: 'currency code, transaction', kind: 'n', length: 3, variable: false },
   { number: 70, name: 'network management information code', kind: 'n', length: 3, variable: false },
   // Original data elements: MTI 4 + STAN 6 + transmission date/time 10 + acquirer 11 + forwarder 11.
@@ -50,6 +54,11 @@ const kindPatterns: Record<FieldKind, RegExp> = {
   an: /^[A-Za-z0-9 ]*$/,
   ans: /^[\x20-\x7e]*$/,
 };
+
+/** Digits of a variable field's length prefix: LLVAR up to 99, LLLVAR above. */
+export function lengthPrefixDigits(spec: FieldSpec): number {
+  return spec.length > 99 ? 3 : 2;
+}
 
 /** Why a value does not fit its field, or undefined when it does. */
 export function fieldProblem(spec: FieldSpec, value: string): 'too_long' | 'wrong_length' | 'bad_character' | 'bad_shape' | undefined {

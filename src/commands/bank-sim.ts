@@ -100,7 +100,7 @@ export async function bankSimCommand(args: string[]): Promise<number> {
     process.stderr.write(`anfu bank-sim: ${error instanceof Error ? error.message : String(error)}\n\n${bankSimUsage}`);
     return 2;
   }
-  const issuer = new Issuer(rules, authorisationCode);
+  const issuer = new Issuer(rules, authorisationCode, () => String(randomInt(0, 1_000_000)).padStart(6, '0'));
   const port = portFrom(values.port ?? env.ANFU_BANK_SIM_PORT, '--port') ?? 8583;
   const controlPort = portFrom(values['control-port'] ?? env.ANFU_BANK_SIM_CONTROL_PORT, '--control-port');
   const server = await startBankSim({ port, controlPort, issuer, log });

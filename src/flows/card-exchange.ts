@@ -6,6 +6,7 @@ import type { DetokenisePurpose } from '../crypto/index.ts';
 import { currencyOf } from '../money/index.ts';
 import { recordFundingTransition, type CardFunding, type FundingDetail, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor } from '../payments/index.ts';
 import { refetchFunding } from './start-funding.ts';
+import { releaseFundingLimits } from './reserve-funding-limits.ts';
 
 export const fundingActor: TransitionActor = { type: 'system', id: 'card-link' };
 /** ISO 8583 processing codes (docs/banks.md): purchase for the top-up authorisation, credit to account for the payout. */
@@ -37,6 +38,8 @@ export async function failFunding(ctx: PaymentsContext, row: FundingPayment, det
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
     await recordFundingTransition(tx, row, 'fail', fundingActor, now, detail);
+    // No money moved: the limit usage the funding reserved is given back with its failure.
+    await releaseFundingLimits(tx, row);
   });
   return refetchFunding(ctx, row.id);
 }

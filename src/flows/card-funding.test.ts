@@ -13,8 +13,8 @@ import { testKeyring } from '../crypto/testing.ts';
 import { TokenVault } from '../crypto/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
-import { addCard, bankSettlementOf, declineCollectRequest, fundingTransitionsOf, paymentSettingsOf, requestMoney, walletOf, type CardFunding, type PaymentsContext } from '../payments/index.ts';
-import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
+import { bankSettlementOf, declineCollectRequest, fundingTransitionsOf, paymentSettingsOf, requestMoney, walletOf, type CardFunding, type PaymentsContext } from '../payments/index.ts';
+import { createTestIdentity, instructionFor, signInstruction, verifiedTestCard, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { payCollectRequest } from './pay-collect-request.ts';
 import { topUpByCard } from './top-up-by-card.ts';
@@ -49,8 +49,9 @@ async function setUp(kind: 'sqlite' | 'postgres', sim: BankSimProcess) {
   const link = new CardLink({ port: sim.port, terminalId: `T${kind.slice(0, 3)}0001`, merchantId: 'ANFUTOPUP000001', responseTimeoutMs: 300, reversalRetryDelayMs: 10 });
   const funding: CardFunding = { link, vault: new TokenVault(await testKeyring(store)), bank: 'SIMBANK', terminalId: `T${kind.slice(0, 3)}0001`, merchantId: 'ANFUTOPUP000001' };
   const balance = async (who: TestCustomer) => balanceOf(await walletOf(ledger, who.customer.id, 'CNY'));
+  const bind = (who: TestCustomer, pan: string) => verifiedTestCard(store, funding.vault, who.customer.id, { pan, expiryMonth: 12, expiryYear: 2030, bank: 'SIMBANK' });
   const close = async () => { link.close(); await ledger.close(); await store.close(); await database.drop(); };
-  return { store, ledger, identity, ctx, funding, balance, close };
+  return { store, ledger, identity, ctx, funding, balance, bind, close };
 }
 
 for (const kind of testStoreKinds()) {
@@ -60,12 +61,10 @@ for (const kind of testStoreKinds()) {
     try {
       const alice = await s.identity.addCustomer();
       const bob = await s.identity.addCustomer();
-      assert.equal(await refusal(addCard(s.ctx, s.funding, alice.principal, { pan: '6222020000000000019', expiryMonth: 12, expiryYear: 2030 })), goodPan.endsWith('19') ? 'no refusal' : 'card_number_invalid');
-      const { card } = await addCard(s.ctx, s.funding, alice.principal, { pan: goodPan, expiryMonth: 12, expiryYear: 2030 });
+      const card = await s.bind(alice, goodPan);
       assert.equal(card.maskedPan.includes(goodPan.slice(6, 12)), false, 'only first 6 / last 4 are kept');
 
       await t.test('approval credits the wallet from bank settlement; a retry does not authorise twice', async () => {
-        assert.equal(await refusal(withdrawToCard(s.ctx, s.funding, alice.principal, signed(s.identity, alice, { kind: 'withdrawal', target: card.id, amount: '1.00' }))), 'card_unverified');
         const request = signed(s.identity, alice, { kind: 'top_up', target: card.id, amount: '500.00' });
         const first = await topUpByCard(s.ctx, s.funding, alice.principal, request);
         assert.equal(first.funding.state, 'succeeded');
@@ -80,10 +79,10 @@ for (const kind of testStoreKinds()) {
       });
 
       await t.test('a decline fails with the response code; a timeout is reversed and fails', async () => {
-        const { card: poor } = await addCard(s.ctx, s.funding, alice.principal, { pan: declinedPan, expiryMonth: 12, expiryYear: 2030 });
+        const poor = await s.bind(alice, declinedPan);
         const declined = await topUpByCard(s.ctx, s.funding, alice.principal, signed(s.identity, alice, { kind: 'top_up', target: poor.id, amount: '10.00' }));
         assert.deepEqual([declined.funding.state, declined.funding.failureCode, declined.funding.exchange.responseCode], ['failed', 'card_declined', '51']);
-        const { card: slow } = await addCard(s.ctx, s.funding, alice.principal, { pan: slowPan, expiryMonth: 12, expiryYear: 2030 });
+        const slow = await s.bind(alice, slowPan);
         const timedOut = await topUpByCard(s.ctx, s.funding, alice.principal, signed(s.identity, alice, { kind: 'top_up', target: slow.id, amount: '10.00' }));
         assert.deepEqual([timedOut.funding.state, timedOut.funding.failureCode, timedOut.funding.reversalOwed], ['failed', 'card_issuer_unavailable', false]);
         assert.ok(((await sim.state()) as unknown as { reversalsApplied: number }).reversalsApplied >= 1, JSON.stringify(await sim.state()));

@@ -26,6 +26,7 @@ import { provideCardFundingFrom } from '../wiring/card-funding.ts';
 const profileName = 'intl';
 const pan = withCheckDigit('622202000000004242');
 const cvv = '737';
+const bankPhone = '+8613900004242';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 let keys = 0;
 const idempotencyKey = (label: string) => `e2e-${label}-${keys++}-${randomBytes(4).toString('hex')}`;
@@ -153,7 +154,9 @@ for (const kind of testStoreKinds()) {
       const b = await registerThroughApi(t);
       await inject(t, { method: 'POST', url: '/v1/customer-sessions', payload: { phone: b.phone, password: b.password, device: browserDevice } }, 201);
       const merchant = await onboardMerchant(t, receiver.url);
-      const story = await runStory(t, a, b, merchant);
+      // The issuer knows A as the holder of the card (name and ID from registration, its CVV2, a phone on file).
+      await sim.putRules({ unknownCards: 'approve', cards: [{ pan, balanceMinor: '100000000', expiry: '3012', holderName: '张三', holderIdNumber: a.idNumber, cvv2: cvv, phone: bankPhone }] });
+      const story = await runStory(t, sim, a, b, merchant);
       await checkOutcome(t, kind, { a, b, merchant, receiver: receiver.received, ...story, simOutput: sim.output() });
     } finally {
       await close();
@@ -163,11 +166,28 @@ for (const kind of testStoreKinds()) {
   });
 }
 
-async function runStory(t: IdentityTestApp, a: Customer, b: RegisteredCustomer, merchant: Merchant) {
-  const card = await inject(t, { method: 'POST', url: '/v1/cards', headers: bearer(a.token), payload: { pan, expiryMonth: 12, expiryYear: 2030, cvv } }, 201);
-  const cardId = String(card.id);
-  const topUp = await inject(t, { method: 'POST', url: '/v1/top-ups', headers: { ...bearer(a.token), 'idempotency-key': idempotencyKey('top-up') }, payload: signed(t, a, { kind: 'top_up', target: cardId, amount: '500.00' }) }, 201);
-  assert.equal(topUp.state, 'succeeded');
+/** Binding: a TOTP step-up, the issuer checks card, CVV2 and cardholder and texts a code to its phone on file, A types it. */
+async function bindCard(t: IdentityTestApp, sim: BankSimProcess, a: Customer): Promise<string> {
+  t.advance(30_000);
+  const stepUp = { kind: 'totp', code: totpCode(a.totpSecret, t.identity.clock()) };
+  const binding = await inject(t, { method: 'POST', url: '/v1/cards', headers: bearer(a.token), payload: { pan, expiryMonth: 12, expiryYear: 2030, cvv, stepUp } }, 202);
+  const code = (await sim.state()).otpsSent.filter((o) => o.phone === bankPhone).at(-1)?.code ?? '';
+  const card = await inject(t, { method: 'POST', url: `/v1/card-bindings/${String(binding.id)}/confirmation`, headers: bearer(a.token), payload: { code } }, 201);
+  assert.equal(card.verified, true);
+  return String(card.id);
+}
+
+/** A challenged top-up or withdrawal (the device is new) resumes with a fresh TOTP code. */
+async function fundingStepUp(t: IdentityTestApp, who: Customer, fundingId: string) {
+  t.advance(30_000);
+  return inject(t, { method: 'POST', url: `/v1/funding/${fundingId}/step-up`, headers: bearer(who.token), payload: { kind: 'totp', code: totpCode(who.totpSecret, t.identity.clock()) } }, 201);
+}
+
+async function runStory(t: IdentityTestApp, sim: BankSimProcess, a: Customer, b: RegisteredCustomer, merchant: Merchant) {
+  const cardId = await bindCard(t, sim, a);
+  const topUp = await inject(t, { method: 'POST', url: '/v1/top-ups', headers: { ...bearer(a.token), 'idempotency-key': idempotencyKey('top-up') }, payload: signed(t, a, { kind: 'top_up', target: cardId, amount: '500.00' }) }, 202);
+  assert.equal(topUp.state, 'challenged');
+  assert.equal((await fundingStepUp(t, a, String(topUp.id))).state, 'succeeded');
 
   const created = await merchant.request('POST', '/v1/merchant/orders', { merchantReference: 'T-1', amount: '100.00', currency: 'CNY', description: 'Tea', expiresInSeconds: 600 });
   assert.equal(created.statusCode, 201, created.body);
@@ -188,8 +208,8 @@ async function runStory(t: IdentityTestApp, a: Customer, b: RegisteredCustomer, 
   const transfer = await inject(t, { method: 'POST', url: '/v1/payments/transfers', headers: { ...bearer(a.token), 'idempotency-key': idempotencyKey('transfer') }, payload: signed(t, a, { kind: 'transfer', target: String(payee.walletId), amount: '20.00' }) }, 202);
   assert.equal((await stepUp(t, a, String(transfer.id))).state, 'succeeded');
 
-  const withdrawal = await inject(t, { method: 'POST', url: '/v1/withdrawals', headers: { ...bearer(a.token), 'idempotency-key': idempotencyKey('withdrawal') }, payload: signed(t, a, { kind: 'withdrawal', target: cardId, amount: '100.00' }) }, 201);
-  assert.equal(withdrawal.state, 'succeeded');
+  const withdrawal = await inject(t, { method: 'POST', url: '/v1/withdrawals', headers: { ...bearer(a.token), 'idempotency-key': idempotencyKey('withdrawal') }, payload: signed(t, a, { kind: 'withdrawal', target: cardId, amount: '100.00' }) }, 202);
+  assert.equal((await fundingStepUp(t, a, String(withdrawal.id))).state, 'succeeded');
   return { orderId: order.id, paymentId: String(paid.id), refundId: String((refund.json() as { id: string }).id), transferId: String(transfer.id), topUpId: String(topUp.id), withdrawalId: String(withdrawal.id) };
 }
 

@@ -1,7 +1,9 @@
 // The common start of a top-up or a withdrawal: the signed instruction is verified like every
 // customer payment (device certificate, freshness, signature), then ONE transaction claims the nonce,
-// records the funding payment with its instruction and walks it created → risk_checked → processing
-// (or failed when risk control denies), each step audited. The bank is spoken to after commit.
+// records the funding payment with its instruction, checks and reserves its limits (funding limits,
+// and R6.2 for withdrawals) and walks it created → risk_checked → processing, challenged (a step-up
+// resumes it: resume-challenged-funding.ts) or failed when risk control denies, each step audited.
+// Only a card its issuer verified at binding moves money. The bank is spoken to after commit.
 import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -11,6 +13,7 @@ import {
   type CardFunding, type PayingCustomer, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
 import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
+import { reserveFundingLimits } from './reserve-funding-limits.ts';
 
 export interface StartedFunding {
   readonly funding: FundingPayment;
@@ -31,19 +34,26 @@ export async function fundingReplayOf(ctx: PaymentsContext, principal: PayingCus
   return existing;
 }
 
-async function cardFor(ctx: PaymentsContext, principal: PayingCustomer, cardId: string, kind: FundingKind): Promise<PaymentCard> {
+async function cardFor(ctx: PaymentsContext, principal: PayingCustomer, cardId: string): Promise<PaymentCard> {
   const card = await cardById(ctx.store, cardId);
   if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active') throw new AnfuError('card_not_found');
-  if (kind === 'withdrawal' && card.verifiedAt === null) throw new AnfuError('card_unverified');
+  // Verified only by the issuer at binding (account verification + one-time code), never by a top-up.
+  if (card.verifiedAt === null) throw new AnfuError('card_unverified');
   return card;
 }
 
 export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
   const replay = await fundingReplayOf(ctx, principal, request);
-  if (replay !== undefined) return { funding: replay, card: await cardFor(ctx, principal, replay.cardId, 'top_up'), replayed: true };
+  if (replay !== undefined) {
+    // A retry answers what was decided then, whatever became of the card since.
+    const card = await cardById(ctx.store, replay.cardId);
+    if (card === undefined) throw new Error('payments invariant: a funding payment names a card that does not exist');
+    return { funding: replay, card, replayed: true };
+  }
   const verified = await verifiedInstruction(ctx, principal, request);
   if (verified.instruction.kind !== kind) throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
-  const card = await cardFor(ctx, principal, verified.instruction.target, kind);
+  // An unknown or unverified card is refused and audited like any refused instruction.
+  const card = await cardFor(ctx, principal, verified.instruction.target).catch((error: unknown) => (error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error)));
   const amount = amountOf(ctx, verified);
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
@@ -68,8 +78,13 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
       await insertFundingInstruction(tx, { fundingId: row.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device, deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: now });
       await recordFundingCreation(tx, row, actor, now);
       const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
-      // Step-up of funding payments is not built yet: a challenge proceeds with its reasons audited; a deny fails.
-      if (risk.decision === 'deny') await recordFundingTransition(tx, { ...row, state }, 'fail', { type: 'system', id: 'risk' }, now, { failureCode: 'payment_denied', reasons: risk.reasons });
+      if (risk.decision === 'deny') {
+        await recordFundingTransition(tx, { ...row, state }, 'fail', { type: 'system', id: 'risk' }, now, { failureCode: 'payment_denied', reasons: risk.reasons });
+        return;
+      }
+      await reserveFundingLimits(ctx, tx, row, { accountClass: customer.accountClass, strength: principal.strength });
+      // A challenge waits for a step-up with one of the customer's factors, like a payment's.
+      if (risk.decision === 'challenge') await recordFundingTransition(tx, { ...row, state }, 'challenge', actor, now, { reasons: risk.reasons });
       else await recordFundingTransition(tx, { ...row, state }, 'process', actor, now);
     });
   } catch (error) {

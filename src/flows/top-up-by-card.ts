@@ -8,7 +8,7 @@
 // payment is created and a retry under the same idempotency key never reaches the bank again.
 import { currencyOf } from '../money/index.ts';
 import {
-  bankSettlementOf, markCardVerified, recordExchange, recordFundingTransition, walletOf,
+  bankSettlementOf, recordExchange, recordFundingTransition, walletOf,
   type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding, fundingActor, revealCard } from './card-exchange.ts';
@@ -56,9 +56,8 @@ export async function captureTopUp(ctx: PaymentsContext, row: FundingPayment): P
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
     await recordExchange(tx, row.id, { holdSeq: hold.transfer.seq }, now);
+    // An approval proves nothing about who holds the card: only binding verifies it (flows/bind-card.ts).
     await recordFundingTransition(tx, row, 'settle', fundingActor, now, { responseCode: '00' });
-    // An approval by the issuer proves the customer holds the card: withdrawals may go to it now.
-    await markCardVerified(tx, row.cardId, now);
   });
   return refetchFunding(ctx, row.id);
 }

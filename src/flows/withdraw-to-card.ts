@@ -7,7 +7,7 @@
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf, cardById, fundingInState, recordExchange, recordFundingTransition, walletOf,
-  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentsContext,
+  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
 import { failFunding, fundingActor, revealCard, storedCardRequest } from './card-exchange.ts';
@@ -20,15 +20,19 @@ export const withdrawalHoldTimeoutMs = 7 * 24 * 3600_000;
 export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
   if (started.replayed || started.funding.state !== 'processing') return started;
-  const row = started.funding;
+  return { ...started, funding: await payOutWithdrawal(ctx, funding, started.funding, started.card) };
+}
+
+/** A withdrawal in `processing` (at once, or after its step-up): hold the amount, then pay it out. */
+export async function payOutWithdrawal(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment, card: PaymentCard): Promise<FundingPayment> {
   const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
   const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
   const hold = await ctx.ledger.submit({ kind: 'hold', key: `${row.id}:hold`, debitAccountId: wallet.id, creditAccountId: bank.id, amount: row.amount, currency: row.currency, timeoutMs: withdrawalHoldTimeoutMs, reference: row.id });
-  if (!hold.ok) return { ...started, funding: await failFunding(ctx, row, { failureCode: hold.code }) };
+  if (!hold.ok) return failFunding(ctx, row, { failureCode: hold.code });
   await recordExchange(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
-  const revealed = await revealCard(funding, started.card, 'card_payout', row.customerId);
+  const revealed = await revealCard(funding, card, 'card_payout', row.customerId);
   const result = await funding.link.payout({ accountPan: revealed.pan, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan });
-  return { ...started, funding: await applyPayoutResult(ctx, await refetchFunding(ctx, row.id), result, false) };
+  return applyPayoutResult(ctx, await refetchFunding(ctx, row.id), result, false);
 }
 
 /** Records the bank's answer and moves the money accordingly; `polling` keeps an unreachable bank from failing a sent payout. */

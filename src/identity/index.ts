@@ -24,4 +24,5 @@ export { maskedNameOf, maskLegalName } from './masked-name.ts';
 export { verifyPaymentStepUp, type PaymentStepUp, type PaymentStepUpVerdict } from './verify-payment-step-up.ts';
 export { sendStepUpCode, stepUpPasskeyOptions, type StepUpFactor } from './step-up-factors.ts';
 export { recentFactorChangeAt, stepUpSession, sendSessionStepUpCode, sessionStepUpPasskeyOptions } from './factor-changes.ts';
+export { cardholderOf } from './cardholder-of.ts';
 export { checkCharacter as residentIdCheckCharacter } from './resident-id.ts';

@@ -1,7 +1,10 @@
 // What top-ups and withdrawals need besides the payments context: the card link to the partner bank
 // (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
 // per store by the server (or a test), like the identity port; without it card routes answer 503.
-import type { AuthorisationResult, AuthoriseRequest, CardRequest, PayoutRequest, PayoutResult, ReversalResult } from '../banks/index.ts';
+import type {
+  AccountVerificationRequest, AccountVerificationResult, AuthorisationResult, AuthoriseRequest, CardRequest, OneTimeCodeResult, PayoutRequest, PayoutResult, ReversalResult,
+} from '../banks/index.ts';
+import type { Currency } from '../money/index.ts';
 import type { TokenVault } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 
@@ -12,6 +15,9 @@ export interface CardLinkPort {
   reverse(original: CardRequest): Promise<ReversalResult>;
   payout(input: PayoutRequest): Promise<PayoutResult>;
   payoutStatus(reference: CardRequest): Promise<PayoutResult>;
+  /** Card binding: the issuer checks card, CVV2 and cardholder, then sends its one-time code. */
+  verifyAccount(input: AccountVerificationRequest): Promise<AccountVerificationResult>;
+  confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency }): Promise<OneTimeCodeResult>;
 }
 
 export interface CardFunding {

@@ -70,10 +70,6 @@ export async function cardsOf(q: Queryable, customerId: string): Promise<Payment
   return (await q.all("SELECT * FROM payment_cards WHERE customer_id = ? AND status = 'active' ORDER BY id", [customerId])).map(cardFromRow);
 }
 
-export async function markCardVerified(q: Queryable, id: string, now: number): Promise<void> {
-  await q.run('UPDATE payment_cards SET verified_at = ? WHERE id = ? AND verified_at IS NULL', [now, id]);
-}
-
 const fundingColumns = 'id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, failure_code, response_code, bank, bank_stan, bank_transmitted, bank_local_time, authorisation_code, retrieval_reference, reversal_owed, hold_seq, created_at, updated_at';
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 

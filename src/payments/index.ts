@@ -9,10 +9,16 @@ export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from '.
 export { recordTransition, recordCreation, transitionAuditEvent, creationAuditEvent, type TransitionActor } from './record-transition.ts';
 export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';
 export { provideCardFunding, cardFundingOf, type CardFunding, type CardLinkPort } from './card-funding.ts';
-export { addCard, type CardDetails } from './add-card.ts';
+export { checkedCardDetails, expiryField, type CardDetails } from './card-details.ts';
+export { decideFundingLimits, fundingPeriodsOf, type FundingLimitPolicy, type FundingLimitDecision, type FundingLimitName } from './funding-limits.ts';
+export {
+  insertCardBinding, cardBindingById, cardBindingsSince, settleCardBinding, countOtpAttempt, verifiedCardHolderOf, upsertVerifiedCard,
+  markUsageReserved, clearUsageReserved, type CardBinding, type CardBindingState,
+} from './card-binding-store.ts';
+export { type CardBindingSettings } from './payments-context.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
-  cardById, cardsOf, markCardVerified, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
+  cardById, cardsOf, insertCard, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
   type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
 } from './funding-store.ts';
 export {

@@ -44,6 +44,8 @@ export interface PaymentIdentity {
   stepUpPasskeyOptions(customerId: string, paymentId: string): Promise<unknown>;
   /** When the customer last added, replaced or removed a factor (risk challenges large payments for a while after). */
   recentFactorChangeAt(customerId: string): Promise<number | undefined>;
+  /** The legal name and resident ID number the card issuer matches when a card is bound; sent to the issuer only. */
+  cardholder(customerId: string): Promise<{ readonly name: string; readonly idNumber: string } | undefined>;
 }
 
 export type PaymentStepUpFactor =

@@ -6,6 +6,14 @@ import type { Store } from '../store/index.ts';
 import { paymentRiskThresholds, type PaymentRiskThresholds } from '../risk/index.ts';
 import type { PaymentIdentity } from './payment-identity.ts';
 import type { LimitPolicy } from './payment-limits.ts';
+import type { FundingLimitPolicy } from './funding-limits.ts';
+
+/** Bounds of card binding (docs/banks.md "Account verification"). */
+export interface CardBindingSettings {
+  readonly attemptsPerDayMax: number;
+  readonly ttlMs: number;
+  readonly otpAttemptsMax: number;
+}
 
 export interface PaymentSettings {
   readonly profile: 'intl' | 'gm';
@@ -24,6 +32,10 @@ export interface PaymentSettings {
   /** Public-surface throttles per customer (issue 9): payee lookups per hour, requests for money per day. */
   readonly payeeLookupsPerHourMax: number;
   readonly collectRequestsPerDayMax: number;
+  readonly funding: FundingLimitPolicy;
+  /** A challenged top-up or withdrawal not stepped up within this fails (its limit usage given back). */
+  readonly fundingChallengeTtlMs: number;
+  readonly cardBinding: CardBindingSettings;
 }
 
 export interface PaymentsContext {
@@ -56,5 +68,13 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
     velocityWindowMs: 3600_000,
     payeeLookupsPerHourMax: config.payeeLookupsPerHourMax,
     collectRequestsPerDayMax: config.collectRequestsPerDayMax,
+    funding: {
+      topUpTransactionMaxMinor: config.topUpTransactionMaxMinor,
+      topUpDayMaxMinor: config.topUpDayMaxMinor,
+      withdrawalTransactionMaxMinor: config.withdrawalTransactionMaxMinor,
+      withdrawalDayMaxMinor: config.withdrawalDayMaxMinor,
+    },
+    fundingChallengeTtlMs: config.fundingChallengeTtlMs,
+    cardBinding: { attemptsPerDayMax: config.cardBindAttemptsPerDayMax, ttlMs: config.cardBindingTtlMs, otpAttemptsMax: config.cardBindOtpAttemptsMax },
   };
 }

@@ -7,6 +7,9 @@ import { newId } from '../ids.ts';
 import type { AccountClass, LimitTier } from './payment-limits.ts';
 import type { PayingCustomer, PaymentCustomer, PaymentDevice, PaymentIdentity } from './payment-identity.ts';
 import { canonicalJsonOf, type Instruction } from './verify-instruction.ts';
+import type { TokenVault } from '../crypto/index.ts';
+import type { Store } from '../store/index.ts';
+import { cardByToken, insertCard, type PaymentCard } from './funding-store.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -24,6 +27,13 @@ export interface TestIdentity extends PaymentIdentity {
   readonly profile: 'intl' | 'gm';
   addCustomer(options?: { accountClass?: AccountClass; strength?: LimitTier; certificateValidMs?: number; deviceAgeMs?: number; now?: number }): Promise<TestCustomer>;
   stepUpCode: string;
+}
+
+/** The resident ID number the test identity reports for a customer: 17 digits from its id, then a check position. */
+export function testCardholderIdNumber(customerId: string): string {
+  let digits = '';
+  for (const char of customerId) digits += String(char.charCodeAt(0) % 10);
+  return `110101${digits.slice(-11).padStart(11, '0')}0`;
 }
 
 function pemBody(pem: string): Buffer {
@@ -55,6 +65,8 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
     sendStepUpCode: async () => ({ codeId: 'suc_test', expiresAt: Date.now() + 300_000 }),
     stepUpPasskeyOptions: async () => ({}),
     recentFactorChangeAt: async () => undefined,
+    // Every test customer is 张三 with a resident ID derived from the customer id (docs: bank-sim rules list the same).
+    cardholder: async (id) => (customers.has(id) ? { name: '张三', idNumber: testCardholderIdNumber(id) } : undefined),
     async addCustomer(options = {}) {
       const at = options.now ?? Date.now();
       const customer: PaymentCustomer = { id: newId('cus', at), accountClass: options.accountClass ?? 'III', status: 'active', createdAt: at - 365 * 86_400_000 };
@@ -88,4 +100,17 @@ export function instructionFor(who: TestCustomer, fields: { kind: Instruction['k
 /** The device signature (base64) over the canonical JSON of `instruction`. */
 export function signInstruction(profileName: 'intl' | 'gm', who: Pick<TestCustomer, 'privateKey'>, instruction: object): string {
   return cryptoProfile(profileName).sign(who.privateKey, Buffer.from(canonicalJsonOf(instruction), 'utf8')).toString('base64');
+}
+
+/**
+ * A card already bound and verified by its issuer, written straight to the store: for tests of
+ * top-ups and withdrawals that are not about binding (flows/bind-card.ts is tested on its own).
+ */
+export async function verifiedTestCard(store: Store, vault: TokenVault, customerId: string, card: { pan: string; expiryMonth: number; expiryYear: number; bank: string }): Promise<PaymentCard> {
+  const { token, maskedPan } = await vault.tokenise({ pan: card.pan, expiryMonth: card.expiryMonth, expiryYear: card.expiryYear });
+  const now = Date.now();
+  await insertCard(store, { id: newId('card', now), customerId, cardToken: token, maskedPan, bank: card.bank, status: 'active', verifiedAt: now, createdAt: now });
+  const stored = await cardByToken(store, customerId, token);
+  if (stored === undefined) throw new Error('test card vanished');
+  return stored;
 }

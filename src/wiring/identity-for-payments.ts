@@ -2,7 +2,7 @@
 // capability through its door: customers, devices with their certificates, the device CA, payee
 // lookup by phone, masked names, customer sessions and payment step-up. Built once per app.
 import {
-  authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, recentFactorChangeAt,
+  authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, recentFactorChangeAt, cardholderOf,
   sendStepUpCode, stepUpPasskeyOptions, verifyPaymentStepUp,
   type AuthenticationStrength as SessionStrength, type Identity,
 } from '../identity/index.ts';
@@ -36,5 +36,6 @@ export function identityForPayments(identity: Identity): PaymentIdentity {
     sendStepUpCode: ({ customerId, deviceId, paymentId, summary }) => sendStepUpCode(identity, customerId, { purpose: 'payment', subjectId: paymentId, text: `【安付】支付验证码 {code}，用于${summary}，5分钟内有效。请勿告诉他人。` }, { ip: null, userAgent: null, deviceId }),
     stepUpPasskeyOptions: (customerId, paymentId) => stepUpPasskeyOptions(identity, customerId, { purpose: 'payment', subjectId: paymentId }),
     recentFactorChangeAt: (customerId) => recentFactorChangeAt(identity, customerId),
+    cardholder: (customerId) => cardholderOf(identity, customerId),
   };
 }

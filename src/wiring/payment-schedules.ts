@@ -10,6 +10,7 @@ import type { Store } from '../store/index.ts';
 import { pollWithdrawals } from '../flows/withdraw-to-card.ts';
 import { recoverCardFunding } from '../flows/recover-card-funding.ts';
 import { settleStuckPayments } from '../flows/settle-payment.ts';
+import { expireChallengedFunding } from '../flows/resume-challenged-funding.ts';
 
 export const paymentSweepIntervalMs = 5_000;
 /** Older than every card-link timeout and reversal retry, so a live request is never taken for a stuck one. */
@@ -27,6 +28,7 @@ export async function sweepPayments(
   const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
   const funding: CardFunding | undefined = cardFundingOf(store);
   await settleStuckPayments(ctx, stuckAfterMs, sweepBatchMax).catch(onError);
+  await expireChallengedFunding(ctx, { limit: sweepBatchMax }).catch(onError);
   if (funding === undefined) return;
   await recoverCardFunding(ctx, funding, { olderThanMs: stuckAfterMs, limit: sweepBatchMax }).catch(onError);
   await pollWithdrawals(ctx, funding, { olderThanMs: 0, limit: sweepBatchMax }).catch(onError);

@@ -10,20 +10,16 @@ import { payCollectRequest } from '../../flows/pay-collect-request.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
-  addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
+  cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
   type CardFunding, type FundingPayment, type PaymentsContext,
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
 import { IdempotencyHeaders, Id, SignedBody, problemResponses } from '../schemas.ts';
 import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
+import { cardBindingRoutes } from './card-binding.ts';
 import { PaymentView, paymentView } from './payment-views.ts';
 
-const CardBody = Type.Object({
-  pan: Type.String({ pattern: '^[0-9 -]{12,23}$' }), expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }), expiryYear: Type.Integer({ minimum: 2000, maximum: 2099 }),
-  // Accepted so a client may send it, then dropped: the ISO 8583:1987 field set has no place for it.
-  cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
-}, { additionalProperties: false });
 const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['payments'];
 
@@ -34,14 +30,14 @@ function fundingOf(context: AppContext): CardFunding {
 }
 
 /** A failed card payment answers its problem; others their view (201 done, 202 still processing, 200 a retry). */
-function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
+export function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
   const { funding } = result;
   const code = funding.failureCode;
   if (funding.state === 'failed' && code !== null) {
     const known: ProblemCode = ['card_declined', 'card_issuer_unavailable', 'payout_failed', 'insufficient_funds', 'payment_denied'].includes(code) ? (code as ProblemCode) : 'payment_state_invalid';
     throw new AnfuError(known, undefined, { paymentId: funding.id, ...(funding.exchange.responseCode === null ? {} : { responseCode: funding.exchange.responseCode }) });
   }
-  reply.status(result.replayed ? 200 : funding.state === 'processing' ? 202 : 201);
+  reply.status(result.replayed ? 200 : funding.state === 'processing' || funding.state === 'challenged' ? 202 : 201);
   return fundingView(funding);
 }
 
@@ -56,13 +52,7 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
       return [ctx, fundingOf(context), customer];
     };
 
-    app.post('/cards', { schema: { tags, summary: 'Bind a bank card (tokenised; a security code is accepted and discarded)', body: CardBody, response: { 200: CardView, 201: CardView, ...errors } } }, async (request, reply) => {
-      const [ctx, funding, customer] = await both(request);
-      const body = request.body as Static<typeof CardBody>;
-      const result = await addCard(ctx, funding, customer, { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear });
-      reply.status(result.created ? 201 : 200);
-      return cardView(result.card);
-    });
+    await app.register(cardBindingRoutes(context));
 
     app.get('/cards', { schema: { tags, summary: "The customer's bound cards (masked)", response: { 200: Type.Object({ items: Type.Array(CardView) }), ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);

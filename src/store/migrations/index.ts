@@ -15,6 +15,7 @@ import { paymentsRiskIndexes } from './011-payments-risk-indexes.ts';
 import { operatorCredentials } from './100-operator-credentials.ts';
 import { smsMessages } from './110-sms-messages.ts';
 import { customerControls } from './120-customer-controls.ts';
+import { cardBinding } from './140-card-binding.ts';
 
 export interface Migration {
   readonly id: number;
@@ -38,4 +39,5 @@ export const migrations: readonly Migration[] = [
   operatorCredentials,
   smsMessages,
   customerControls,
+  cardBinding,
 ];
