@@ -11,6 +11,7 @@ import { bankSimCommand } from './banks/index.ts';
 import { keysCommand } from './crypto/keys-command.ts';
 import { proveInstructionCommand } from './payments/prove-instruction-command.ts';
 import { operatorsCommand } from './access/operators-command.ts';
+import { clusterCommand } from './cluster/index.ts';
 
 const usage = `anfu — secure electronic payment platform
 
@@ -30,6 +31,7 @@ commands:
   audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
+  cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
 
 options (each also an environment variable, see 'anfu config'):
@@ -120,6 +122,7 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     return 0;
   },
   'bank-sim': (_config, args) => bankSimCommand(args),
+  cluster: (_config, args) => clusterCommand(args),
   'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
   'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
   'export-audit': (config, _args, values) => exportAuditCommand(config, values),
@@ -144,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim') return handler(() => loadConfig(), rest, {});
+  if (command === 'bench' || command === 'bank-sim' || command === 'cluster') return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

@@ -15,7 +15,7 @@ import { outboxDispatcherFor } from './events/index.ts';
 import { openPlatformKeyring } from './crypto/platform-keyring.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
-import { migrate, openStore } from './store/index.ts';
+import { migrate, openStore, startDurabilityMonitor, type DurabilityMonitor, type Store } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 
 const holdSweepIntervalMs = 5_000;
@@ -26,6 +26,22 @@ async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) return { ...loadTlsFiles(config.tlsCertFile, config.tlsKeyFile), clientCa };
   if (config.environment === 'production') throw new Error('production needs ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE');
   return { ...(await developmentCertificate(config.dataDir)), clientCa };
+}
+
+/**
+ * On PostgreSQL, a once-a-second look at whether the write address can make writes durable; the
+ * ledger refuses batches while it cannot, and each change is logged with its reason.
+ */
+function durabilityMonitorFor(config: Config, store: Store): DurabilityMonitor | undefined {
+  if (store.dialect !== 'postgres') return undefined;
+  return startDurabilityMonitor(store, {
+    requireSyncStandby: config.databaseRequireSyncStandby,
+    intervalMs: 1_000,
+    onChange: (refusal) => {
+      const line = refusal === undefined ? 'database: writes can be made durable again' : `database: refusing writes: ${refusal}`;
+      process.stderr.write(`${JSON.stringify({ level: refusal === undefined ? 30 : 40, time: Date.now(), msg: line })}\n`);
+    },
+  });
 }
 
 export interface Running {
@@ -46,9 +62,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // Secrets written in plain before their columns were sealed are sealed now (idempotent).
   const sealedAtStart = (await sealMarkedPlaintext(keyring, ['webhook-secret'])) + (await sealPlaintextTotpSecrets(store, keyring));
   const metrics = createMetrics();
+  const durability = durabilityMonitorFor(config, store);
   const ledger = new Ledger({
     store,
     transferBatchMax: config.transferBatchMax,
+    failoverWaitMs: config.databaseFailoverWaitMs,
+    ...(durability === undefined ? {} : { writeRefusal: () => durability.refusal() }),
     onBatch: (size, ms) => {
       metrics.ledgerBatchSize.observe(size);
       metrics.ledgerBatchSeconds.observe(ms / 1000);
@@ -104,6 +123,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     closing ??= (async () => {
       clearInterval(sweep);
       clearInterval(paymentSweep);
+      durability?.stop();
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

@@ -1,7 +1,7 @@
 // Liveness, readiness and metrics. Public: they reveal nothing but whether the service is up.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { pendingMigrations } from '../../store/index.ts';
+import { pendingMigrations, probeDurability } from '../../store/index.ts';
 import { AnfuError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
 
@@ -11,10 +11,23 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get(
       '/ready',
-      { schema: { tags: ['health'], summary: 'Readiness: the database answers and its schema is current', response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }) } } },
-      async () => {
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness: the database answers, its schema is current, and it can make writes durable (PostgreSQL: primary, with a synchronous standby when required)',
+          response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }) },
+        },
+      },
+      async (request) => {
         const pending = await pendingMigrations(context.store).catch(() => -1);
         if (pending !== 0) throw new AnfuError('not_ready', pending < 0 ? 'the database does not answer' : 'migrations are pending');
+        if (context.store.dialect === 'postgres') {
+          const durability = await probeDurability(context.store, context.config.databaseRequireSyncStandby).catch(() => ({ refusal: 'the database does not answer' }));
+          if (durability.refusal !== undefined) {
+            request.log.warn({ reason: durability.refusal }, 'not ready: writes cannot be made durable');
+            throw new AnfuError('not_ready', durability.refusal);
+          }
+        }
         return { status: 'ready' as const, store: context.store.dialect };
       },
     );

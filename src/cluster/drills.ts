@@ -1,0 +1,143 @@
+// Failover drills: transfers through the API nodes under load while a fault is injected — the
+// leader's PostgreSQL killed or frozen, an API node killed, a planned switchover — then the history
+// is checked against the database. The levers act on processes this cluster started, by pid.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startApiNode, waitFor, waitForApiNode, waitForHealthyCluster } from './cluster.ts';
+import { windowFigures, type WindowFigures } from './drill-checks.ts';
+import { startLoad, type LoadOptions, type RequestRecord } from './drill-load.ts';
+import { membersOf, postmasterPidOf } from './patroni.ts';
+import { childrenOf, pidOf, signalGroup, sleep } from './processes.ts';
+import type { DatabaseNode, Topology } from './topology.ts';
+
+export type FaultName = 'leader-sigkill' | 'leader-sigstop' | 'api-node-kill' | 'switchover';
+
+export interface PhaseReport extends WindowFigures {
+  readonly fault: FaultName;
+  readonly requests: number;
+  readonly leaderBefore: string;
+  readonly leaderAfter: string;
+  /** The old leader, asked directly afterwards, refused a write (undefined when leadership did not move). */
+  readonly oldLeaderRefusedWrite: boolean | undefined;
+}
+
+export interface PhaseOptions {
+  readonly topology: Topology;
+  readonly load: Omit<LoadOptions, 'keyPrefix'>;
+  /** Load before the fault and after writes resume (also the throughput windows). */
+  readonly steadyMs: number;
+  /** Bound on the wait for a new leader and for acknowledged writes after the fault. */
+  readonly recoveryTimeoutMs: number;
+}
+
+async function leaderNode(topology: Topology): Promise<DatabaseNode> {
+  const name = await waitFor('a leader', async () => (await membersOf(topology)).find((m) => m.role === 'leader')?.name, 60_000);
+  const node = topology.databases.find((n) => n.name === name);
+  if (node === undefined) throw new Error(`unknown leader ${name}`);
+  return node;
+}
+
+/** Signals the postmaster and every backend under it (a machine stopping, not a polite shutdown). */
+function signalPostgres(node: DatabaseNode, signal: NodeJS.Signals): void {
+  const pid = postmasterPidOf(node);
+  if (pid === undefined) throw new Error(`no PostgreSQL runs on ${node.name}`);
+  const all = [pid, ...childrenOf(pid)];
+  for (const each of all) {
+    try {
+      process.kill(each, signal);
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
+function newLeaderElected(topology: Topology, old: string, timeoutMs: number): Promise<string> {
+  return waitFor(`a leader other than ${old}`, async () => {
+    const leader = (await membersOf(topology)).find((m) => m.role === 'leader' && m.state === 'running');
+    return leader !== undefined && leader.name !== old ? leader.name : undefined;
+  }, timeoutMs);
+}
+
+/** A direct connection to the old leader must not take a write: it is a replica now (or down). */
+async function refusesWrite(node: DatabaseNode, databaseName: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`, connectionTimeoutMillis: 5_000 });
+  // An error after the query (haproxy cutting the session) must not become an uncaught exception.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_current_xact_id()');
+    await client.query('ROLLBACK');
+    return false;
+  } catch {
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseNode): Promise<void> {
+  const { topology } = options;
+  switch (fault) {
+    case 'leader-sigkill':
+      signalPostgres(leader, 'SIGKILL');
+      await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+      return;
+    case 'leader-sigstop':
+      signalPostgres(leader, 'SIGSTOP');
+      try {
+        await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+      } finally {
+        signalPostgres(leader, 'SIGCONT');
+      }
+      return;
+    case 'api-node-kill': {
+      const node = topology.apiNodes[0];
+      const pid = node === undefined ? undefined : pidOf(topology.dir, node.name);
+      if (node === undefined || pid === undefined) throw new Error('no API node to kill');
+      signalGroup(pid, 'SIGKILL');
+      await sleep(3_000);
+      startApiNode(topology, node);
+      await waitForApiNode(node, options.recoveryTimeoutMs);
+      return;
+    }
+    case 'switchover': {
+      const candidate = (await membersOf(topology)).find((m) => m.role === 'sync_standby')?.name;
+      if (candidate === undefined) throw new Error('no synchronous standby to switch over to');
+      execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'], { stdio: 'ignore', timeout: 60_000 });
+      await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+      return;
+    }
+  }
+}
+
+/** One drill: load, the fault, load until writes have resumed for `steadyMs`, then the cluster whole again. */
+export async function runPhase(fault: FaultName, options: PhaseOptions, records: RequestRecord[]): Promise<PhaseReport> {
+  const { topology } = options;
+  const leader = await leaderNode(topology);
+  const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
+  let faultAtMs = Date.now();
+  try {
+    await sleep(options.steadyMs);
+    faultAtMs = Date.now();
+    await inject(fault, options, leader);
+    const acknowledgedAfter = () => load.records.filter((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs).length;
+    await waitFor('writes to be acknowledged again', async () => (acknowledgedAfter() > 0 ? true : undefined), options.recoveryTimeoutMs);
+    await sleep(options.steadyMs);
+  } finally {
+    await load.stop();
+    records.push(...load.records);
+  }
+  await waitForHealthyCluster(topology, 120_000);
+  const leaderAfter = (await leaderNode(topology)).name;
+  const moved = leaderAfter !== leader.name;
+  return {
+    fault,
+    requests: load.records.length,
+    leaderBefore: leader.name,
+    leaderAfter,
+    oldLeaderRefusedWrite: moved ? await refusesWrite(leader, topology.databaseName) : undefined,
+    ...windowFigures(load.records, faultAtMs, options.steadyMs),
+  };
+}
