@@ -1,6 +1,8 @@
 // Starting the server: open and migrate the store, find TLS material (configured, or a development
 // certificate made on first start), create the first operator token if there is none, listen, and
 // shut down cleanly on SIGTERM/SIGINT with every queued transfer committed first.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
 import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
@@ -15,7 +17,7 @@ import { outboxDispatcherFor } from './events/index.ts';
 import { openPlatformKeyring } from './crypto/platform-keyring.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
-import { migrate, openStore, startDurabilityMonitor, type DurabilityMonitor, type Store } from './store/index.ts';
+import { acquireLease, migrate, openStore, releaseLease, startDurabilityMonitor, type DurabilityMonitor, type Store } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 
 const holdSweepIntervalMs = 5_000;
@@ -83,8 +85,15 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `${tls === undefined ? 'http' : 'https'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
+  // Sweeps run in one process of the cluster at a time: the one holding the job's lease.
+  const leaseHolder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leased = (name: string, intervalMs: number, work: () => Promise<unknown>) => async () => {
+    if (!(await acquireLease(store, { name, holder: leaseHolder, ttlMs: intervalMs * 3, now: Date.now() }))) return;
+    await work();
+  };
+  const sweepHolds = leased('sweep:holds', holdSweepIntervalMs, () => ledger.expireHolds());
   const sweep = setInterval(() => {
-    ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
+    sweepHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
   }, holdSweepIntervalMs);
   sweep.unref();
   // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
@@ -92,8 +101,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
+  const onPaymentSweepError = (error: unknown) => app.log.error({ err: error }, 'payment sweep failed');
+  const sweepPaymentsLeased = leased('sweep:payments', paymentSweepIntervalMs, () => sweepPayments(config, store, ledger, app.context.paymentIdentity, onPaymentSweepError));
   const paymentSweep = setInterval(() => {
-    void sweepPayments(config, store, ledger, app.context.paymentIdentity, (error) => app.log.error({ err: error }, 'payment sweep failed'));
+    sweepPaymentsLeased().catch(onPaymentSweepError);
   }, paymentSweepIntervalMs);
   paymentSweep.unref();
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
@@ -124,6 +135,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(sweep);
       clearInterval(paymentSweep);
       durability?.stop();
+      for (const name of ['sweep:holds', 'sweep:payments']) await releaseLease(store, name, leaseHolder).catch(() => undefined);
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

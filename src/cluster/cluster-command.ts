@@ -7,7 +7,7 @@ import { apiUrlOf, topologyOf, type Topology } from './topology.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-const usage = `usage: anfu cluster up [--api-nodes 1|2|3] [--dir DIR]   etcd, 3 × PostgreSQL 15 under Patroni, haproxy, API nodes
+const usage = `usage: anfu cluster up [--api-nodes 1|2|3] [--dir DIR] [--port-offset N]   etcd, 3 × PostgreSQL 15 under Patroni, haproxy, API nodes
        anfu cluster down [--dir DIR] [--keep-data]
        anfu cluster status [--dir DIR]`;
 
@@ -34,12 +34,13 @@ async function up(topology: Topology): Promise<number> {
 export async function clusterCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'api-nodes': { type: 'string' }, dir: { type: 'string' }, 'keep-data': { type: 'boolean' } },
+    options: { 'api-nodes': { type: 'string' }, dir: { type: 'string' }, 'keep-data': { type: 'boolean' }, 'port-offset': { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
   const apiNodeCount = values['api-nodes'] === undefined ? undefined : Number(values['api-nodes']);
-  const topology = topologyOf({ dir: values.dir, apiNodeCount });
+  const portOffset = values['port-offset'] === undefined ? undefined : Number(values['port-offset']);
+  const topology = topologyOf({ dir: values.dir, apiNodeCount, portOffset });
   switch (positionals[0]) {
     case 'up':
       return up(topology);

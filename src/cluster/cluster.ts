@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { haproxyConfigOf, patroniConfigOf } from './config-files.ts';
 import { installMissingTools } from './install-tools.ts';
-import { healthy, membersOf, postmasterPidOf, primariesOf, type Member } from './patroni.ts';
+import { healthy, membersOf, postmasterPidOf, primariesOf, streamingFrom, type Member } from './patroni.ts';
 import { isAlive, pidOf, runningProcesses, sleep, startProcess, stopProcess, userIds } from './processes.ts';
 import { primaryUrlOf, type ApiNode, type Topology } from './topology.ts';
 
@@ -82,7 +82,12 @@ async function clusterHealthy(topology: Topology, count: number): Promise<Member
   const members = await membersOf(topology);
   if (members.length < count || !members.every(healthy)) return undefined;
   if (!members.some((m) => m.role === 'sync_standby')) return undefined;
-  return members.find((m) => m.role === 'leader');
+  const leader = members.find((m) => m.role === 'leader');
+  const node = topology.databases.find((n) => n.name === leader?.name);
+  if (leader === undefined || node === undefined) return undefined;
+  // Patroni may call a replica 'running' that cannot follow: the leader's own view decides.
+  const { streaming, synchronous } = await streamingFrom(node);
+  return streaming.length === count - 1 && synchronous.length > 0 ? leader : undefined;
 }
 
 export function waitForHealthyCluster(topology: Topology, timeoutMs = startTimeoutMs): Promise<Member> {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startApiNode, waitFor, waitForApiNode, waitForHealthyCluster } from './cluster.ts';
 import { windowFigures, type WindowFigures } from './drill-checks.ts';
 import { startLoad, type LoadOptions, type RequestRecord } from './drill-load.ts';
-import { membersOf, postmasterPidOf } from './patroni.ts';
+import { membersOf, postmasterPidOf, streamingFrom } from './patroni.ts';
 import { childrenOf, pidOf, signalGroup, sleep } from './processes.ts';
 import type { DatabaseNode, Topology } from './topology.ts';
 
@@ -20,6 +20,8 @@ export interface PhaseReport extends WindowFigures {
   readonly leaderAfter: string;
   /** The old leader, asked directly afterwards, refused a write (undefined when leadership did not move). */
   readonly oldLeaderRefusedWrite: boolean | undefined;
+  /** Members that could not rejoin by themselves (a diverged timeline) and were rebuilt from the leader. */
+  readonly reinitialised: string[];
 }
 
 export interface PhaseOptions {
@@ -112,6 +114,27 @@ async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseN
   }
 }
 
+/**
+ * Waits for every member to run again with a synchronous standby. A member that stays out — its
+ * timeline went past the leader's, which pg_rewind does not undo — is rebuilt from the leader
+ * (`patronictl reinit`), as the runbook says (docs/high-availability.md).
+ */
+async function rejoinAll(topology: Topology): Promise<string[]> {
+  try {
+    await waitForHealthyCluster(topology, 60_000);
+    return [];
+  } catch {
+    const leader = await leaderNode(topology);
+    const { streaming } = await streamingFrom(leader);
+    const stuck = topology.databases.filter((n) => n.name !== leader.name && !streaming.includes(n.name));
+    for (const member of stuck) {
+      execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'reinit', topology.scope, member.name, '--force', '--wait'], { stdio: 'ignore', timeout: 120_000 });
+    }
+    await waitForHealthyCluster(topology, 120_000);
+    return stuck.map((m) => m.name);
+  }
+}
+
 /** One drill: load, the fault, load until writes have resumed for `steadyMs`, then the cluster whole again. */
 export async function runPhase(fault: FaultName, options: PhaseOptions, records: RequestRecord[]): Promise<PhaseReport> {
   const { topology } = options;
@@ -129,7 +152,7 @@ export async function runPhase(fault: FaultName, options: PhaseOptions, records:
     await load.stop();
     records.push(...load.records);
   }
-  await waitForHealthyCluster(topology, 120_000);
+  const reinitialised = await rejoinAll(topology);
   const leaderAfter = (await leaderNode(topology)).name;
   const moved = leaderAfter !== leader.name;
   return {
@@ -138,6 +161,7 @@ export async function runPhase(fault: FaultName, options: PhaseOptions, records:
     leaderBefore: leader.name,
     leaderAfter,
     oldLeaderRefusedWrite: moved ? await refusesWrite(leader, topology.databaseName) : undefined,
+    reinitialised,
     ...windowFigures(load.records, faultAtMs, options.steadyMs),
   };
 }

@@ -2,6 +2,7 @@
 // What Patroni says about the cluster, from its REST API, and the PostgreSQL process behind a node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { DatabaseNode, Topology } from './topology.ts';
 
 export interface Member {
@@ -11,6 +12,8 @@ export interface Member {
   /** 'running' or 'streaming' when healthy. */
   readonly state: string;
   readonly timeline: number | undefined;
+  /** Bytes of WAL a replica is behind (undefined for the leader). */
+  readonly lag: number | undefined;
 }
 
 const restTimeoutMs = 2_000;
@@ -28,7 +31,7 @@ export async function membersOf(topology: Topology): Promise<Member[]> {
       if (!Array.isArray(body.members)) continue;
       return body.members.map((raw) => {
         const m = raw as Record<string, unknown>;
-        return { name: String(m.name), role: String(m.role), state: String(m.state), timeline: typeof m.timeline === 'number' ? m.timeline : undefined };
+        return { name: String(m.name), role: String(m.role), state: String(m.state), timeline: typeof m.timeline === 'number' ? m.timeline : undefined, lag: typeof m.lag === 'number' ? m.lag : undefined };
       });
     } catch {
       // this node does not answer; ask the next
@@ -55,6 +58,19 @@ export async function primariesOf(topology: Topology): Promise<DatabaseNode[]> {
 
 export function healthy(member: Member): boolean {
   return member.state === 'running' || member.state === 'streaming';
+}
+
+/** The members streaming from `leader`, by name, and which of them are synchronous (asked of PostgreSQL itself). */
+export async function streamingFrom(leader: DatabaseNode): Promise<{ streaming: string[]; synchronous: string[] }> {
+  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${leader.postgresPort}/postgres`, connectionTimeoutMillis: restTimeoutMs });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const result = await client.query<{ name: string; sync_state: string }>("SELECT application_name AS name, sync_state FROM pg_stat_replication WHERE state = 'streaming'");
+    return { streaming: result.rows.map((r) => r.name), synchronous: result.rows.filter((r) => r.sync_state === 'sync' || r.sync_state === 'quorum').map((r) => r.name) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** The postmaster's pid, from its data directory (undefined when PostgreSQL is not running there). */
