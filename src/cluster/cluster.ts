@@ -77,11 +77,10 @@ export function startPatroni(topology: Topology, index: number): void {
   startProcess({ name: node.name, command: 'patroni', args: [join(node.dir, 'patroni.yml')], dir: topology.dir, user: 'postgres', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: node.dir } });
 }
 
-/** The leader, once every member runs and a synchronous standby exists. */
+/** The leader, once every member runs and streams from it, a synchronous standby among them. */
 async function clusterHealthy(topology: Topology, count: number): Promise<Member | undefined> {
   const members = await membersOf(topology);
   if (members.length < count || !members.every(healthy)) return undefined;
-  if (!members.some((m) => m.role === 'sync_standby')) return undefined;
   const leader = members.find((m) => m.role === 'leader');
   const node = topology.databases.find((n) => n.name === leader?.name);
   if (leader === undefined || node === undefined) return undefined;

@@ -17,11 +17,15 @@ export interface PhaseReport extends WindowFigures {
   readonly fault: FaultName;
   readonly requests: number;
   readonly leaderBefore: string;
+  /** The leader elected while the fault lasted (undefined when the fault was not the leader's). */
+  readonly leaderElected: string | undefined;
   readonly leaderAfter: string;
   /** The old leader, asked directly afterwards, refused a write (undefined when leadership did not move). */
   readonly oldLeaderRefusedWrite: boolean | undefined;
   /** Members that could not rejoin by themselves (a diverged timeline) and were rebuilt from the leader. */
   readonly reinitialised: string[];
+  /** Every member streams again from the leader, a synchronous standby among them (else why not). */
+  readonly rejoined: true | string;
 }
 
 export interface PhaseOptions {
@@ -79,21 +83,23 @@ async function refusesWrite(node: DatabaseNode, databaseName: string): Promise<b
   }
 }
 
-async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseNode): Promise<void> {
+/** Injects the fault and waits it out; returns the leader elected meanwhile, if leadership had to move. */
+async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseNode, writesResumed: () => Promise<unknown>): Promise<string | undefined> {
   const { topology } = options;
   switch (fault) {
     case 'leader-sigkill':
       signalPostgres(leader, 'SIGKILL');
-      await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
-      return;
+      return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     case 'leader-sigstop':
       signalPostgres(leader, 'SIGSTOP');
       try {
-        await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+        const elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+        // Resumed only once the new leader has acknowledged writes: a settled succession, not a race.
+        await writesResumed();
+        return elected;
       } finally {
         signalPostgres(leader, 'SIGCONT');
       }
-      return;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];
       const pid = node === undefined ? undefined : pidOf(topology.dir, node.name);
@@ -102,14 +108,13 @@ async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseN
       await sleep(3_000);
       startApiNode(topology, node);
       await waitForApiNode(node, options.recoveryTimeoutMs);
-      return;
+      return undefined;
     }
     case 'switchover': {
       const candidate = (await membersOf(topology)).find((m) => m.role === 'sync_standby')?.name;
       if (candidate === undefined) throw new Error('no synchronous standby to switch over to');
       execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'], { stdio: 'ignore', timeout: 60_000 });
-      await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
-      return;
+      return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     }
   }
 }
@@ -130,7 +135,7 @@ async function rejoinAll(topology: Topology): Promise<string[]> {
     for (const member of stuck) {
       execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'reinit', topology.scope, member.name, '--force', '--wait'], { stdio: 'ignore', timeout: 120_000 });
     }
-    await waitForHealthyCluster(topology, 120_000);
+    await waitForHealthyCluster(topology, 90_000);
     return stuck.map((m) => m.name);
   }
 }
@@ -141,27 +146,37 @@ export async function runPhase(fault: FaultName, options: PhaseOptions, records:
   const leader = await leaderNode(topology);
   const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
   let faultAtMs = Date.now();
+  let leaderElected: string | undefined;
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
-    await inject(fault, options, leader);
     const acknowledgedAfter = () => load.records.filter((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs).length;
-    await waitFor('writes to be acknowledged again', async () => (acknowledgedAfter() > 0 ? true : undefined), options.recoveryTimeoutMs);
+    const writesResumed = () => waitFor('writes to be acknowledged again', async () => (acknowledgedAfter() > 0 ? true : undefined), options.recoveryTimeoutMs);
+    leaderElected = await inject(fault, options, leader, writesResumed);
+    await writesResumed();
     await sleep(options.steadyMs);
   } finally {
     await load.stop();
     records.push(...load.records);
   }
-  const reinitialised = await rejoinAll(topology);
+  let reinitialised: string[] = [];
+  let rejoined: true | string = true;
+  try {
+    reinitialised = await rejoinAll(topology);
+  } catch (error) {
+    rejoined = error instanceof Error ? error.message : String(error);
+  }
   const leaderAfter = (await leaderNode(topology)).name;
-  const moved = leaderAfter !== leader.name;
+  const moved = leaderElected !== undefined;
   return {
     fault,
     requests: load.records.length,
     leaderBefore: leader.name,
+    leaderElected,
     leaderAfter,
     oldLeaderRefusedWrite: moved ? await refusesWrite(leader, topology.databaseName) : undefined,
     reinitialised,
+    rejoined,
     ...windowFigures(load.records, faultAtMs, options.steadyMs),
   };
 }
