@@ -20,7 +20,7 @@ export interface PhaseReport extends WindowFigures {
   /** The leader elected while the fault lasted (undefined when the fault was not the leader's). */
   readonly leaderElected: string | undefined;
   readonly leaderAfter: string;
-  /** The old leader, asked directly afterwards, refused a write (undefined when leadership did not move). */
+  /** The old leader, asked directly afterwards, refused a write (undefined when it leads again, or never lost it). */
   readonly oldLeaderRefusedWrite: boolean | undefined;
   /** Members that could not rejoin by themselves (a diverged timeline) and were rebuilt from the leader. */
   readonly reinitialised: string[];
@@ -167,7 +167,8 @@ export async function runPhase(fault: FaultName, options: PhaseOptions, records:
     rejoined = error instanceof Error ? error.message : String(error);
   }
   const leaderAfter = (await leaderNode(topology)).name;
-  const moved = leaderElected !== undefined;
+  // The old leader may lead again by the end (a later, legitimate election): then there is nothing to refuse.
+  const moved = leaderElected !== undefined && leaderAfter !== leader.name;
   return {
     fault,
     requests: load.records.length,
