@@ -1,5 +1,5 @@
 // What payments need from the identity capability, as one small port. The app answers it with the
-// real identity (src/flows/identity-for-payments.ts) and hands it to every use case in the
+// real identity (src/wiring/identity-for-payments.ts) and hands it to every use case in the
 // PaymentsContext; unit tests may pass the in-memory stand-in of src/payments/testing.ts instead.
 import type { AccountClass, AuthenticationStrength } from './payment-limits.ts';
 

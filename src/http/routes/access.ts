@@ -7,7 +7,7 @@ import {
   type Permission, type ProposalOutcome, type ProposalState,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { CreatedOperatorView, MeView, OperatorView, ProposalView, SessionView, proposalView } from './access-views.ts';
 

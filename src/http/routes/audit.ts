@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { consistencyProof, createCheckpoint, fileAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 
 const Number_ = Type.String({ maxLength: 20, description: 'Positive decimal integer' });
 const Nullable = Type.Union([Type.String(), Type.Null()]);

@@ -7,7 +7,7 @@ import {
   type IncidentOutcome, type OpenIncidentInput, type Permission,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { IncidentSummaryView, IncidentView, incidentSummaryView, incidentView } from './access-views.ts';
 

@@ -6,7 +6,7 @@ import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
 import { currencyCodes, parseMajor } from '../../money/index.ts';
 import type { Permission } from '../../access/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 
 const AccountId = Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Account id' });

@@ -4,11 +4,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { originOf, recordMerchantRequestRefusal } from '../../flows/record-request-refusal.ts';
-import { refundApprovalExecutor } from '../../flows/refund-approval.ts';
 import { refundsOf, requestRefund } from '../../flows/refund-payment.ts';
 import { parseMajor } from '../../money/index.ts';
 import { authenticateMerchantRequest, createCheckoutOrder, merchantById, merchantProtectionFor, onboardMerchant, orderById, orderQrSvg, paymentById, paymentSettingsOf } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { paymentsContextOf } from './payments.ts';
 import { OrderView, PaymentView, RefundView, orderView, paymentView, refundView } from './payment-views.ts';
 
@@ -45,9 +44,6 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         done(new AnfuError('malformed_json'), undefined);
       }
     });
-    if (context.access.registry.get('payment.refund') === undefined) {
-      context.access.registry.register(refundApprovalExecutor({ store: context.store, ledger: context.ledger, get identity() { return paymentsContextOf(context).identity; }, settings, clock: context.clock }));
-    }
 
     app.post('/merchants', { config: { auth: 'operator', permission: 'ledger.accounts.open' }, schema: { tags, summary: 'Onboard a merchant; the API key is shown once', body: OnboardBody, response: { 201: Type.Object({ id: Type.String(), name: Type.String(), feeBps: Type.Integer(), apiKey: Type.String() }), ...errors } } }, async (request, reply) => {
       const { merchant, apiKey } = await onboardMerchant(context.store, await protection(), request.body as Static<typeof OnboardBody>, request.principal?.id ?? 'unknown', settings.merchantFeeBpsDefault, context.clock());

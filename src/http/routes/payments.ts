@@ -8,7 +8,7 @@ import { payOrder } from '../../flows/pay-order.ts';
 import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
 import { instructionOf, listPayments, orderByCode, paymentById, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { fundingRoutes } from './payment-funding.ts';
 import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
 

@@ -8,7 +8,7 @@ import {
   targetPolicyOf, webhookSecretSealer, type AuditActor, type DeadLetter, type Delivery, type WebhookEndpoint,
 } from '../../events/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 
 const security = [{ operatorToken: [] }];

@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { countApiTokens, issueApiToken } from '../access/index.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { clusterDown, clusterStatus, clusterUp } from './cluster.ts';
-import { apiUrlOf, topologyOf, type Topology } from './topology.ts';
+import { clusterDown, clusterStatus, clusterUp } from '../cluster/index.ts';
+import { apiUrlOf, topologyOf, type Topology } from '../cluster/index.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
