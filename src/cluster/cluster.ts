@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths are the cluster directory the operator chose, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
 // `anfu cluster up|down|status`: etcd, three PostgreSQL 15 under Patroni (synchronous, strict),
 // haproxy in front of them and of the Anfu API processes — all on loopback, data under one directory.
 import { chownSync, mkdirSync, rmSync, writeFileSync, chmodSync, existsSync, statSync } from 'node:fs';
@@ -24,7 +24,11 @@ class PatroniExited extends Error {
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs` naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = startTimeoutMs): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = startTimeoutMs,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch((error: unknown) => {
@@ -40,13 +44,17 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 /** PostgreSQL runs as `postgres`: every folder above the cluster directory must let it pass. */
 function assertReachable(dir: string): void {
   for (let parent = dirname(dir); parent !== dirname(parent); parent = dirname(parent)) {
-    if ((statSync(parent).mode & 0o001) === 0) throw new Error(`${parent} is closed to other users; the postgres user cannot reach ${dir}`);
+    if ((statSync(parent).mode & 0o001) === 0) {
+      throw new Error(`${parent} is closed to other users; the postgres user cannot reach ${dir}`);
+    }
   }
 }
 
 function prepareDirectories(topology: Topology): void {
   assertReachable(topology.dir);
-  for (const sub of ['pids', 'logs', 'etcd', 'api']) mkdirSync(join(topology.dir, sub), { recursive: true, mode: 0o755 });
+  for (const sub of ['pids', 'logs', 'etcd', 'api']) {
+    mkdirSync(join(topology.dir, sub), { recursive: true, mode: 0o755 });
+  }
   chmodSync(topology.dir, 0o755);
   const postgres = userIds('postgres');
   chownSync(join(topology.dir, 'logs'), postgres.uid, postgres.gid);
@@ -65,7 +73,8 @@ function startEtcd(topology: Topology): void {
   const peer = `http://127.0.0.1:${topology.etcdPeerPort}`;
   startProcess({
     name: 'etcd', command: 'etcd', dir: topology.dir,
-    args: ['--name', 'anfu-etcd', '--data-dir', join(topology.dir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client,
+    args: ['--name', 'anfu-etcd', '--data-dir', join(topology.dir, 'etcd'),
+      '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `anfu-etcd=${peer}`,
       '--quota-backend-bytes', String(64 * 1024 * 1024), '--log-level', 'warn'],
   });
@@ -74,7 +83,10 @@ function startEtcd(topology: Topology): void {
 export function startPatroni(topology: Topology, index: number): void {
   const node = topology.databases[index];
   if (node === undefined) throw new Error(`no database node ${index}`);
-  startProcess({ name: node.name, command: 'patroni', args: [join(node.dir, 'patroni.yml')], dir: topology.dir, user: 'postgres', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: node.dir } });
+  startProcess({
+    name: node.name, command: 'patroni', args: [join(node.dir, 'patroni.yml')], dir: topology.dir, user: 'postgres',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: node.dir },
+  });
 }
 
 /** The leader, once every member runs and streams from it, a synchronous standby among them. */
@@ -90,7 +102,8 @@ async function clusterHealthy(topology: Topology, count: number): Promise<Member
 }
 
 export function waitForHealthyCluster(topology: Topology, timeoutMs = startTimeoutMs): Promise<Member> {
-  return waitFor('three running members with a leader and a synchronous standby', () => clusterHealthy(topology, topology.databases.length), timeoutMs);
+  const what = 'every member streaming from the leader, a synchronous standby among them';
+  return waitFor(what, () => clusterHealthy(topology, topology.databases.length), timeoutMs);
 }
 
 async function createDatabase(topology: Topology): Promise<void> {
@@ -126,7 +139,8 @@ export function apiEnvironment(topology: Topology, node: ApiNode): NodeJS.Proces
 }
 
 export function startApiNode(topology: Topology, node: ApiNode): void {
-  startProcess({ name: node.name, command: process.execPath, args: [anfuBin, 'serve'], dir: topology.dir, env: apiEnvironment(topology, node) });
+  const env = apiEnvironment(topology, node);
+  startProcess({ name: node.name, command: process.execPath, args: [anfuBin, 'serve'], dir: topology.dir, env });
 }
 
 export async function apiNodeReady(node: ApiNode): Promise<boolean> {
@@ -144,13 +158,15 @@ export function waitForApiNode(node: ApiNode, timeoutMs = startTimeoutMs): Promi
 }
 
 async function etcdHealthy(topology: Topology): Promise<true | undefined> {
-  const response = await fetch(`http://127.0.0.1:${topology.etcdClientPort}/health`, { signal: AbortSignal.timeout(2_000) });
+  const url = `http://127.0.0.1:${topology.etcdClientPort}/health`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   const body = (await response.json()) as { health?: string };
   return body.health === 'true' ? true : undefined;
 }
 
 async function primaryAnswers(topology: Topology): Promise<true | undefined> {
-  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${topology.primaryPort}/postgres`, connectionTimeoutMillis: 2_000 });
+  const connectionString = `postgres://postgres@127.0.0.1:${topology.primaryPort}/postgres`;
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
   // An error after the query (haproxy cutting the session) must not become an uncaught exception.
   client.on('error', () => undefined);
   await client.connect();
@@ -183,7 +199,9 @@ export interface ClusterUpOptions {
 /** Brings the whole topology up from nothing; refuses when a cluster already runs in the directory. */
 export async function clusterUp(topology: Topology, options: ClusterUpOptions): Promise<void> {
   const { say } = options;
-  if (runningProcesses(topology.dir).size > 0) throw new Error(`a cluster already runs in ${topology.dir}: run 'anfu cluster down' first`);
+  if (runningProcesses(topology.dir).size > 0) {
+    throw new Error(`a cluster already runs in ${topology.dir}: run 'anfu cluster down' first`);
+  }
   if (options.install !== false) installMissingTools(say);
   removeClusterDirectory(topology);
   prepareDirectories(topology);
@@ -198,7 +216,8 @@ export async function clusterUp(topology: Topology, options: ClusterUpOptions): 
   for (let i = 1; i < topology.databases.length; i++) startPatroni(topology, i);
   const leader = await waitForHealthyCluster(topology);
   say(`PostgreSQL under Patroni: leader ${leader.name}, synchronous standby present`);
-  startProcess({ name: 'haproxy', command: 'haproxy', args: ['-f', join(topology.dir, 'haproxy.cfg'), '-db'], dir: topology.dir });
+  const haproxyArgs = ['-f', join(topology.dir, 'haproxy.cfg'), '-db'];
+  startProcess({ name: 'haproxy', command: 'haproxy', args: haproxyArgs, dir: topology.dir });
   await waitFor('haproxy to reach the leader only', () => onlyLeaderBehindWritePort(topology));
   await createDatabase(topology);
   await options.prepare?.(primaryUrlOf(topology));
@@ -216,13 +235,17 @@ export async function clusterUp(topology: Topology, options: ClusterUpOptions): 
 /** Only a directory this module made (it has a pids/ folder) is ever deleted. */
 function removeClusterDirectory(topology: Topology): void {
   if (existsSync(join(topology.dir, 'pids'))) rmSync(topology.dir, { recursive: true, force: true });
-  else if (existsSync(topology.dir)) throw new Error(`${topology.dir} exists and is not a cluster directory; choose another ANFU_CLUSTER_DIR`);
+  else if (existsSync(topology.dir)) {
+    throw new Error(`${topology.dir} exists and is not a cluster directory; choose another ANFU_CLUSTER_DIR`);
+  }
 }
 
 /** Stops everything the directory's pid files name (API nodes first, etcd last); removes the data unless kept. */
 export async function clusterDown(topology: Topology, options: { keepData?: boolean } = {}): Promise<void> {
   for (const node of topology.apiNodes) await stopProcess(topology.dir, node.name, 5_000);
-  for (const name of runningProcesses(topology.dir).keys()) if (name.startsWith('api')) await stopProcess(topology.dir, name, 5_000);
+  for (const name of runningProcesses(topology.dir).keys()) {
+    if (name.startsWith('api')) await stopProcess(topology.dir, name, 5_000);
+  }
   await stopProcess(topology.dir, 'haproxy', 2_000);
   await Promise.all(topology.databases.map((node) => stopProcess(topology.dir, node.name, 15_000)));
   // A postmaster Patroni could not stop (frozen, orphaned) is ended by its pid file.
@@ -251,6 +274,8 @@ export async function clusterStatus(topology: Topology): Promise<ClusterStatus> 
     primaries: (await primariesOf(topology)).map((node) => node.name),
     haproxy: pidOf(topology.dir, 'haproxy') !== undefined,
     etcd: (await etcdHealthy(topology).catch(() => undefined)) === true,
-    apiNodes: await Promise.all(topology.apiNodes.map(async (node) => ({ name: node.name, ready: await apiNodeReady(node) }))),
+    apiNodes: await Promise.all(
+      topology.apiNodes.map(async (node) => ({ name: node.name, ready: await apiNodeReady(node) })),
+    ),
   };
 }

@@ -59,7 +59,11 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
       bin_dir: postgresBinDir,
       pgpass: join(node.dir, 'pgpass'),
       // Loopback only, no password: the drill machine. Production uses scram-sha-256 over TLS (docs/OPERATIONS.md).
-      pg_hba: ['local all all trust', 'host replication replicator 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 trust'],
+      pg_hba: [
+        'local all all trust',
+        'host replication replicator 127.0.0.1/32 trust',
+        'host all all 127.0.0.1/32 trust',
+      ],
       authentication: {
         superuser: { username: 'postgres', password: 'postgres' },
         replication: { username: 'replicator', password: 'replicator' },

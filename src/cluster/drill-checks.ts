@@ -16,9 +16,14 @@ export interface HistoryReport {
 const violationsShownMax = 20;
 
 /** `scope`: the principal id the API prefixes to idempotency keys (keys are scoped per caller). */
-export async function checkHistory(store: Store, scope: string, records: readonly RequestRecord[], startBalances: ReadonlyMap<string, bigint>): Promise<HistoryReport> {
-  const rows = await store.all<{ idempotency_key: string; amount: unknown; debit_account_id: string; credit_account_id: string }>(
-    "SELECT idempotency_key, amount, debit_account_id, credit_account_id FROM ledger_transfers WHERE idempotency_key LIKE ? AND kind = 'single'",
+export async function checkHistory(
+  store: Store,
+  scope: string,
+  records: readonly RequestRecord[],
+  startBalances: ReadonlyMap<string, bigint>,
+): Promise<HistoryReport> {
+  const rows = await store.all<{ idempotency_key: string }>(
+    "SELECT idempotency_key FROM ledger_transfers WHERE idempotency_key LIKE ? AND kind = 'single'",
     [`${scope}:drill-%`],
   );
   const found = new Map<string, number>();
@@ -28,8 +33,10 @@ export async function checkHistory(store: Store, scope: string, records: readonl
   let unknownApplied = 0;
   for (const record of records) {
     const count = found.get(`${scope}:${record.key}`) ?? 0;
-    if (record.outcome === 'acknowledged' && count !== 1) violations.push(`acknowledged ${record.key} is present ${count} times`);
-    if (record.outcome === 'refused' && count !== 0) violations.push(`refused ${record.key} (${record.detail ?? ''}) is present ${count} times`);
+    const expectedCount = record.outcome === 'acknowledged' ? 1 : 0;
+    if (record.outcome !== 'unknown' && count !== expectedCount) {
+      violations.push(`${record.outcome} ${record.key} (${record.detail ?? ''}) is present ${count} times`);
+    }
     if (record.outcome === 'unknown' && count > 1) violations.push(`unknown ${record.key} is present ${count} times`);
     if (record.outcome === 'unknown' && count === 1) unknownApplied++;
     if (count >= 1) {
@@ -40,16 +47,22 @@ export async function checkHistory(store: Store, scope: string, records: readonl
   const keys = new Set(records.map((r) => `${scope}:${r.key}`));
   for (const key of found.keys()) if (!keys.has(key)) violations.push(`${key} is in the ledger but was never sent`);
   for (const [id, balance] of await balancesOf(store, [...expected.keys()])) {
-    if (balance !== expected.get(id)) violations.push(`account ${id} holds ${balance}, expected ${String(expected.get(id))}`);
+    const wanted = expected.get(id);
+    if (balance !== wanted) violations.push(`account ${id} holds ${balance}, expected ${String(wanted)}`);
   }
   const count = (outcome: string) => records.filter((r) => r.outcome === outcome).length;
-  return { acknowledged: count('acknowledged'), refused: count('refused'), unknown: count('unknown'), unknownApplied, violations: violations.slice(0, violationsShownMax) };
+  return {
+    acknowledged: count('acknowledged'), refused: count('refused'), unknown: count('unknown'), unknownApplied,
+    violations: violations.slice(0, violationsShownMax),
+  };
 }
 
 export async function balancesOf(store: Store, accountIds: readonly string[]): Promise<Map<string, bigint>> {
   const balances = new Map<string, bigint>();
   for (const id of accountIds) {
-    const row = await store.get<{ credits_posted: unknown; debits_posted: unknown }>('SELECT credits_posted, debits_posted FROM ledger_accounts WHERE id = ?', [id]);
+    const row = await store.get<{ credits_posted: unknown; debits_posted: unknown }>(
+      'SELECT credits_posted, debits_posted FROM ledger_accounts WHERE id = ?', [id],
+    );
     if (row !== undefined) balances.set(id, toBigInt(row.credits_posted) - toBigInt(row.debits_posted));
   }
   return balances;
@@ -77,5 +90,6 @@ export function windowFigures(records: readonly RequestRecord[], faultAtMs: numb
   }
   const before = acks.filter((t) => t >= faultAtMs - windowMs && t < faultAtMs).length;
   const after = acks.filter((t) => t >= resumedAtMs && t < resumedAtMs + windowMs).length;
-  return { writeOutageSeconds: gapMs / 1000, throughputBeforePerSecond: before / (windowMs / 1000), throughputAfterPerSecond: after / (windowMs / 1000) };
+  const perSecond = (count: number) => count / (windowMs / 1000);
+  return { writeOutageSeconds: gapMs / 1000, throughputBeforePerSecond: perSecond(before), throughputAfterPerSecond: perSecond(after) };
 }

@@ -39,19 +39,26 @@ export interface LoadRun {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-type Attempt = { kind: 'settled'; outcome: 'acknowledged' | 'refused'; detail?: string } | { kind: 'retry'; detail: string };
+type Attempt =
+  | { kind: 'settled'; outcome: 'acknowledged' | 'refused'; detail?: string }
+  | { kind: 'retry'; detail: string };
 
 async function attemptOnce(options: LoadOptions, record: RequestRecord): Promise<Attempt> {
   try {
     const response = await fetch(`${options.baseUrl}/v1/transfers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.token}`, 'idempotency-key': record.key, 'content-type': 'application/json' },
-      body: JSON.stringify({ debitAccountId: record.debitAccountId, creditAccountId: record.creditAccountId, amount: formatMinor(record.amountMinor), currency: options.currency }),
+      body: JSON.stringify({
+        debitAccountId: record.debitAccountId, creditAccountId: record.creditAccountId,
+        amount: formatMinor(record.amountMinor), currency: options.currency,
+      }),
       signal: AbortSignal.timeout(options.requestTimeoutMs),
     });
     const body = (await response.json().catch(() => ({}))) as { code?: string };
     if (response.status === 200 || response.status === 201) return { kind: 'settled', outcome: 'acknowledged' };
-    if (response.status >= 500 || response.status === 429) return { kind: 'retry', detail: `${response.status} ${body.code ?? ''}`.trim() };
+    if (response.status >= 500 || response.status === 429) {
+      return { kind: 'retry', detail: `${response.status} ${body.code ?? ''}`.trim() };
+    }
     return { kind: 'settled', outcome: 'refused', detail: body.code ?? String(response.status) };
   } catch (error) {
     return { kind: 'retry', detail: error instanceof Error ? error.name : 'error' };
@@ -95,7 +102,8 @@ export function startLoad(options: LoadOptions, random: () => number = Math.rand
       while (creditAccountId === debitAccountId) creditAccountId = pick();
       const record: RequestRecord = {
         key: `${options.keyPrefix}-${id}-${counter++}`, debitAccountId, creditAccountId,
-        amountMinor: BigInt(1 + Math.floor(random() * 500)), sentAtMs: Date.now(), settledAtMs: 0, outcome: 'unknown', attempts: 0,
+        amountMinor: BigInt(1 + Math.floor(random() * 500)),
+        sentAtMs: Date.now(), settledAtMs: 0, outcome: 'unknown', attempts: 0,
       };
       records.push(record);
       await send(options, record);

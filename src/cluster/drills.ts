@@ -38,7 +38,8 @@ export interface PhaseOptions {
 }
 
 async function leaderNode(topology: Topology): Promise<DatabaseNode> {
-  const name = await waitFor('a leader', async () => (await membersOf(topology)).find((m) => m.role === 'leader')?.name, 60_000);
+  const leaderName = async () => (await membersOf(topology)).find((m) => m.role === 'leader')?.name;
+  const name = await waitFor('a leader', leaderName, 60_000);
   const node = topology.databases.find((n) => n.name === name);
   if (node === undefined) throw new Error(`unknown leader ${name}`);
   return node;
@@ -67,7 +68,8 @@ function newLeaderElected(topology: Topology, old: string, timeoutMs: number): P
 
 /** A direct connection to the old leader must not take a write: it is a replica now (or down). */
 async function refusesWrite(node: DatabaseNode, databaseName: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`, connectionTimeoutMillis: 5_000 });
+  const connectionString = `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`;
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
   // An error after the query (haproxy cutting the session) must not become an uncaught exception.
   client.on('error', () => undefined);
   try {
@@ -84,7 +86,12 @@ async function refusesWrite(node: DatabaseNode, databaseName: string): Promise<b
 }
 
 /** Injects the fault and waits it out; returns the leader elected meanwhile, if leadership had to move. */
-async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseNode, writesResumed: () => Promise<unknown>): Promise<string | undefined> {
+async function inject(
+  fault: FaultName,
+  options: PhaseOptions,
+  leader: DatabaseNode,
+  writesResumed: () => Promise<unknown>,
+): Promise<string | undefined> {
   const { topology } = options;
   switch (fault) {
     case 'leader-sigkill':
@@ -113,7 +120,8 @@ async function inject(fault: FaultName, options: PhaseOptions, leader: DatabaseN
     case 'switchover': {
       const candidate = (await membersOf(topology)).find((m) => m.role === 'sync_standby')?.name;
       if (candidate === undefined) throw new Error('no synchronous standby to switch over to');
-      execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'], { stdio: 'ignore', timeout: 60_000 });
+      const args = ['-c', join(leader.dir, 'patroni.yml'), 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'];
+      execFileSync('patronictl', args, { stdio: 'ignore', timeout: 60_000 });
       return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     }
   }
@@ -133,7 +141,8 @@ async function rejoinAll(topology: Topology): Promise<string[]> {
     const { streaming } = await streamingFrom(leader);
     const stuck = topology.databases.filter((n) => n.name !== leader.name && !streaming.includes(n.name));
     for (const member of stuck) {
-      execFileSync('patronictl', ['-c', join(leader.dir, 'patroni.yml'), 'reinit', topology.scope, member.name, '--force', '--wait'], { stdio: 'ignore', timeout: 120_000 });
+      const args = ['-c', join(leader.dir, 'patroni.yml'), 'reinit', topology.scope, member.name, '--force', '--wait'];
+      execFileSync('patronictl', args, { stdio: 'ignore', timeout: 120_000 });
     }
     await waitForHealthyCluster(topology, 90_000);
     return stuck.map((m) => m.name);
@@ -141,7 +150,11 @@ async function rejoinAll(topology: Topology): Promise<string[]> {
 }
 
 /** One drill: load, the fault, load until writes have resumed for `steadyMs`, then the cluster whole again. */
-export async function runPhase(fault: FaultName, options: PhaseOptions, records: RequestRecord[]): Promise<PhaseReport> {
+export async function runPhase(
+  fault: FaultName,
+  options: PhaseOptions,
+  records: RequestRecord[],
+): Promise<PhaseReport> {
   const { topology } = options;
   const leader = await leaderNode(topology);
   const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
@@ -150,8 +163,9 @@ export async function runPhase(fault: FaultName, options: PhaseOptions, records:
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
-    const acknowledgedAfter = () => load.records.filter((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs).length;
-    const writesResumed = () => waitFor('writes to be acknowledged again', async () => (acknowledgedAfter() > 0 ? true : undefined), options.recoveryTimeoutMs);
+    const acknowledgedAfter = () => load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs);
+    const resumed = async () => (acknowledgedAfter() ? true : undefined);
+    const writesResumed = () => waitFor('writes to be acknowledged again', resumed, options.recoveryTimeoutMs);
     leaderElected = await inject(fault, options, leader, writesResumed);
     await writesResumed();
     await sleep(options.steadyMs);

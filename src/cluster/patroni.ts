@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths are the cluster directory the operator chose, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
 // What Patroni says about the cluster, from its REST API, and the PostgreSQL process behind a node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,10 @@ export async function membersOf(topology: Topology): Promise<Member[]> {
       if (!Array.isArray(body.members)) continue;
       return body.members.map((raw) => {
         const m = raw as Record<string, unknown>;
-        return { name: String(m.name), role: String(m.role), state: String(m.state), timeline: typeof m.timeline === 'number' ? m.timeline : undefined, lag: typeof m.lag === 'number' ? m.lag : undefined };
+        return {
+          name: String(m.name), role: String(m.role), state: String(m.state),
+          timeline: typeof m.timeline === 'number' ? m.timeline : undefined, lag: typeof m.lag === 'number' ? m.lag : undefined,
+        };
       });
     } catch {
       // this node does not answer; ask the next
@@ -45,7 +48,8 @@ export async function primariesOf(topology: Topology): Promise<DatabaseNode[]> {
   const answers = await Promise.all(
     topology.databases.map(async (node) => {
       try {
-        const response = await fetch(`http://127.0.0.1:${node.restPort}/primary`, { signal: AbortSignal.timeout(restTimeoutMs) });
+        const url = `http://127.0.0.1:${node.restPort}/primary`;
+        const response = await fetch(url, { signal: AbortSignal.timeout(restTimeoutMs) });
         await response.body?.cancel();
         return response.status === 200 ? node : undefined;
       } catch {
@@ -62,12 +66,16 @@ export function healthy(member: Member): boolean {
 
 /** The members streaming from `leader`, by name, and which of them are synchronous (asked of PostgreSQL itself). */
 export async function streamingFrom(leader: DatabaseNode): Promise<{ streaming: string[]; synchronous: string[] }> {
-  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${leader.postgresPort}/postgres`, connectionTimeoutMillis: restTimeoutMs });
+  const connectionString = `postgres://postgres@127.0.0.1:${leader.postgresPort}/postgres`;
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: restTimeoutMs });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const result = await client.query<{ name: string; sync_state: string }>("SELECT application_name AS name, sync_state FROM pg_stat_replication WHERE state = 'streaming'");
-    return { streaming: result.rows.map((r) => r.name), synchronous: result.rows.filter((r) => r.sync_state === 'sync' || r.sync_state === 'quorum').map((r) => r.name) };
+    const result = await client.query<{ name: string; sync_state: string }>(
+      "SELECT application_name AS name, sync_state FROM pg_stat_replication WHERE state = 'streaming'",
+    );
+    const synchronous = result.rows.filter((r) => r.sync_state === 'sync' || r.sync_state === 'quorum');
+    return { streaming: result.rows.map((r) => r.name), synchronous: synchronous.map((r) => r.name) };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -52,7 +52,9 @@ export function topologyOf(options: TopologyOptions = {}): Topology {
     scope: 'anfu',
     etcdClientPort: 12379 + offset,
     etcdPeerPort: 12380 + offset,
-    databases: [0, 1, 2].map((i) => ({ name: `pg${i + 1}`, postgresPort: 15432 + offset + i, restPort: 18008 + offset + i, dir: join(dir, `pg${i + 1}`) })),
+    databases: [0, 1, 2].map((i) => ({
+      name: `pg${i + 1}`, postgresPort: 15432 + offset + i, restPort: 18008 + offset + i, dir: join(dir, `pg${i + 1}`),
+    })),
     primaryPort: 15500 + offset,
     replicaPort: 15501 + offset,
     apiPort: 18440 + offset,

@@ -7,7 +7,8 @@ import { apiUrlOf, topologyOf, type Topology } from '../cluster/index.ts';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-const usage = `usage: anfu cluster up [--api-nodes 1|2|3] [--dir DIR] [--port-offset N]   etcd, 3 × PostgreSQL 15 under Patroni, haproxy, API nodes
+const usage = `usage: anfu cluster up [--api-nodes 1|2|3] [--dir DIR] [--port-offset N]
+         etcd, 3 × PostgreSQL 15 under Patroni (synchronous, strict), haproxy, API nodes; installs what is missing
        anfu cluster down [--dir DIR] [--keep-data]
        anfu cluster status [--dir DIR]`;
 
@@ -26,7 +27,8 @@ export async function prepareDatabase(databaseUrl: string): Promise<string | und
 async function up(topology: Topology): Promise<number> {
   let token: string | undefined;
   await clusterUp(topology, { say: print, prepare: async (url) => { token = await prepareDatabase(url); } });
-  print(`Anfu API behind haproxy: ${apiUrlOf(topology)}   (writes: 127.0.0.1:${topology.primaryPort}, reads: 127.0.0.1:${topology.replicaPort})`);
+  print(`Anfu API behind haproxy: ${apiUrlOf(topology)}`);
+  print(`PostgreSQL writes: 127.0.0.1:${topology.primaryPort}   reads: 127.0.0.1:${topology.replicaPort}`);
   if (typeof token === 'string') print(`Operator API token (shown once; store it safely):\n  ${token}`);
   return 0;
 }
@@ -34,7 +36,9 @@ async function up(topology: Topology): Promise<number> {
 export async function clusterCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'api-nodes': { type: 'string' }, dir: { type: 'string' }, 'keep-data': { type: 'boolean' }, 'port-offset': { type: 'string' } },
+    options: {
+      'api-nodes': { type: 'string' }, dir: { type: 'string' }, 'keep-data': { type: 'boolean' }, 'port-offset': { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });

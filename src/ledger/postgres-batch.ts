@@ -2,7 +2,9 @@
 // batch size. Account rows are locked in id order and holds in seq order, so concurrent batches
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
-import { StoreNotDurable, retriedAcrossFailover, retriedTransaction, transientFailures, type PostgresStore, type Row } from '../store/index.ts';
+import {
+  StoreNotDurable, retriedAcrossFailover, retriedTransaction, transientFailures, type PostgresStore, type Row,
+} from '../store/index.ts';
 import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
 import { appendAuditWithClient, type AuditEvent } from '../audit/index.ts';
 import { postingsEvent } from './journal-digest.ts';
@@ -24,7 +26,10 @@ export interface FailoverOptions {
   readonly writeRefusal?: (() => string | undefined) | undefined;
 }
 
-export function postgresBatchApplier(store: PostgresStore, failover: FailoverOptions = { failoverWaitMs: 0 }): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
+export function postgresBatchApplier(
+  store: PostgresStore,
+  failover: FailoverOptions = { failoverWaitMs: 0 },
+): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
   const attempt = (batch: readonly Unit[], now: number) => {
     const refusal = failover.writeRefusal?.();
     if (refusal !== undefined) return Promise.reject(new StoreNotDurable(refusal));
@@ -40,7 +45,8 @@ export function postgresBatchApplier(store: PostgresStore, failover: FailoverOpt
  * everything up to it — the replayed row included — so a replay is acknowledged only when durable.
  */
 async function fenceReplays(client: pg.PoolClient, verdicts: readonly Verdict[][]): Promise<void> {
-  if (verdicts.some((unit) => unit.some((verdict) => verdict.kind === 'replayed'))) await client.query('SELECT pg_current_xact_id()');
+  const replayed = verdicts.some((unit) => unit.some((verdict) => verdict.kind === 'replayed'));
+  if (replayed) await client.query('SELECT pg_current_xact_id()');
 }
 
 async function load(client: pg.PoolClient, batch: readonly Unit[]) {

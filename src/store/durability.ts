@@ -21,8 +21,12 @@ export function durabilityOf(row: ProbeRow, requireSyncStandby: boolean): Durabi
   if (row.recovery) return { refusal: 'the database is a replica: no leader behind the write address' };
   if (row.read_only === 'on') return { refusal: 'the database is read-only (it has lost or not yet taken leadership)' };
   if (!requireSyncStandby) return { refusal: undefined };
-  if (row.sync_commit === 'off' || row.sync_commit === 'local') return { refusal: `synchronous_commit is '${row.sync_commit}': commits do not wait for a standby` };
-  if (row.sync_standbys < 1n) return { refusal: 'the leader has no synchronous standby: a write could be lost in a failover' };
+  if (row.sync_commit === 'off' || row.sync_commit === 'local') {
+    return { refusal: `synchronous_commit is '${row.sync_commit}': commits do not wait for a standby` };
+  }
+  if (row.sync_standbys < 1n) {
+    return { refusal: 'the leader has no synchronous standby: a write could be lost in a failover' };
+  }
   return { refusal: undefined };
 }
 
@@ -47,7 +51,13 @@ export interface DurabilityMonitor {
  * Probes every `intervalMs` and reports changes. A probe that fails (no connection during a
  * failover) refuses nothing by itself: the write then fails or waits on its own.
  */
-export function startDurabilityMonitor(store: PostgresStore, options: { requireSyncStandby: boolean; intervalMs: number; onChange: (refusal: string | undefined) => void }): DurabilityMonitor {
+export interface DurabilityMonitorOptions {
+  readonly requireSyncStandby: boolean;
+  readonly intervalMs: number;
+  readonly onChange: (refusal: string | undefined) => void;
+}
+
+export function startDurabilityMonitor(store: PostgresStore, options: DurabilityMonitorOptions): DurabilityMonitor {
   let current: string | undefined;
   let running = false;
   const probe = async () => {

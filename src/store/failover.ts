@@ -7,13 +7,19 @@
 /** SQLSTATEs of a database that cannot take the write now: connection exceptions (class 08),
  *  shutdown and start-up (57P01–57P03), and a read-only node (25006: a replica or a demoted leader). */
 const unavailableStates: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '25006', '53300']);
-const socketCodes: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
-const pgMessages = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed|Connection terminated unexpectedly)/;
+const socketCodes: ReadonlySet<string> = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN',
+]);
+const pgMessages = new RegExp(
+  '^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed)',
+);
 
 export function isConnectionFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('08') || unavailableStates.has(code) || socketCodes.has(code))) return true;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || unavailableStates.has(code) || socketCodes.has(code)) return true;
+  }
   const message = (error as { message?: unknown }).message;
   return typeof message === 'string' && pgMessages.test(message);
 }

@@ -106,7 +106,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   }
 }
 
-async function commit(client: pg.PoolClient, replicationWaitCancelled: () => boolean, markBroken: (error: Error) => void): Promise<void> {
+async function commit(
+  client: pg.PoolClient,
+  replicationWaitCancelled: () => boolean,
+  markBroken: (error: Error) => void,
+): Promise<void> {
   try {
     await client.query('COMMIT');
   } catch (error) {
