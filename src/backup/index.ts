@@ -11,3 +11,7 @@ export { restoreBackup, type RestorePoint, type RestoreReport } from './restore-
 export { pruneBackups } from './prune-backups.ts';
 export { testRestore } from './test-restore.ts';
 export { ledgerFingerprint, type LedgerFingerprint } from './fingerprint.ts';
+export {
+  archiveCommandOf, createStanza, pgBackup, pgBackupList, pgRestore, pgVerify, writePgBackRestConfig,
+  type PgBackRestSetup, type PgBackupInfo, type PgBackupKind, type PgRestorePoint,
+} from './pgbackrest.ts';

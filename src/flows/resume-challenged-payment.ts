@@ -1,10 +1,10 @@
 // A payment that risk control challenged waits in `challenged` until the payer passes a step-up
 // factor; then it is authorised, processed and settled like any other.
 import { AnfuError } from '../errors.ts';
-import { paymentById, recordTransition, type CustomerPrincipal, type Payment, type PaymentsContext } from '../payments/index.ts';
+import { paymentById, recordTransition, type PayingCustomer, type Payment, type PaymentsContext } from '../payments/index.ts';
 import { settlePayment } from './settle-payment.ts';
 
-export async function resumeChallengedPayment(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
+export async function resumeChallengedPayment(ctx: PaymentsContext, principal: PayingCustomer, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
   if (payment.state !== 'challenged') throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);

@@ -7,7 +7,7 @@
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf, cardById, fundingInState, recordExchange, recordFundingTransition, walletOf,
-  type CardFunding, type CustomerPrincipal, type FundingPayment, type PaymentsContext,
+  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
 import { failFunding, fundingActor, revealCard, storedCardRequest } from './card-exchange.ts';
@@ -17,7 +17,7 @@ import type { SignedRequest } from './start-signed-payment.ts';
 /** How long a withdrawal's hold may wait for the bank's final answer before the ledger expires it. */
 export const withdrawalHoldTimeoutMs = 7 * 24 * 3600_000;
 
-export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedFunding> {
+export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
   if (started.replayed || started.funding.state !== 'processing') return started;
   const row = started.funding;

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import type { PaymentIdentity } from '../payments/index.ts';
+import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -22,4 +22,10 @@ export interface AppContext {
   readonly identity: Identity;
   /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
   readonly paymentIdentity: PaymentIdentity;
+}
+
+/** What every payments use case is given, from the app's context. */
+export function paymentsContextOf(context: AppContext): PaymentsContext {
+  const { store, ledger, paymentIdentity: identity, clock } = context;
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
 }
