@@ -19,7 +19,9 @@ import { composeApp } from './wiring/app.ts';
 import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
-import { acquireLease, migrate, openStore, releaseLease, startDurabilityMonitor, type DurabilityMonitor, type Store } from './store/index.ts';
+import {
+  acquireLease, migrate, openStore, releaseLease, startDurabilityMonitor, type DurabilityMonitor, type Store,
+} from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 
 const holdSweepIntervalMs = 5_000;
@@ -42,8 +44,9 @@ function durabilityMonitorFor(config: Config, store: Store): DurabilityMonitor |
     requireSyncStandby: config.databaseRequireSyncStandby,
     intervalMs: 1_000,
     onChange: (refusal) => {
-      const line = refusal === undefined ? 'database: writes can be made durable again' : `database: refusing writes: ${refusal}`;
-      process.stderr.write(`${JSON.stringify({ level: refusal === undefined ? 30 : 40, time: Date.now(), msg: line })}\n`);
+      const msg = refusal === undefined ? 'database: writes durable again' : `database: refusing writes: ${refusal}`;
+      const level = refusal === undefined ? 30 : 40;
+      process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg })}\n`);
     },
   });
 }
@@ -104,7 +107,8 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
   const onPaymentSweepError = (error: unknown) => app.log.error({ err: error }, 'payment sweep failed');
-  const sweepPaymentsLeased = leased('sweep:payments', paymentSweepIntervalMs, () => sweepPayments(config, store, ledger, app.context.paymentIdentity, onPaymentSweepError));
+  const sweepPaymentsNow = () => sweepPayments(config, store, ledger, app.context.paymentIdentity, onPaymentSweepError);
+  const sweepPaymentsLeased = leased('sweep:payments', paymentSweepIntervalMs, sweepPaymentsNow);
   const paymentSweep = setInterval(() => {
     sweepPaymentsLeased().catch(onPaymentSweepError);
   }, paymentSweepIntervalMs);
@@ -137,7 +141,9 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(sweep);
       clearInterval(paymentSweep);
       durability?.stop();
-      for (const name of ['sweep:holds', 'sweep:payments']) await releaseLease(store, name, leaseHolder).catch(() => undefined);
+      for (const name of ['sweep:holds', 'sweep:payments']) {
+        await releaseLease(store, name, leaseHolder).catch(() => undefined);
+      }
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

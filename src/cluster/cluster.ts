@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory */
 // `anfu cluster up|down|status`: etcd, three PostgreSQL 15 under Patroni (synchronous, strict),
 // haproxy in front of them and of the Anfu API processes — all on loopback, data under one directory.
 import { chownSync, mkdirSync, rmSync, writeFileSync, chmodSync, existsSync, statSync } from 'node:fs';

@@ -10,7 +10,13 @@ test('Patroni runs synchronous and strict, fails over a crashed leader at once, 
   for (const node of topology.databases) {
     const config = JSON.parse(patroniConfigOf(topology, node)) as {
       name: string;
-      bootstrap: { dcs: { synchronous_mode: boolean; synchronous_mode_strict: boolean; ttl: number; loop_wait: number; retry_timeout: number; primary_start_timeout: number; postgresql: { parameters: Record<string, unknown> } } };
+      bootstrap: {
+        dcs: {
+          synchronous_mode: boolean; synchronous_mode_strict: boolean;
+          ttl: number; loop_wait: number; retry_timeout: number;
+          primary_start_timeout: number; postgresql: { parameters: Record<string, unknown> };
+        };
+      };
       postgresql: { listen: string; data_dir: string };
     };
     const dcs = config.bootstrap.dcs;
@@ -34,7 +40,9 @@ test('haproxy sends writes to /primary only, reads to /replica, and cuts session
   assert.ok(section('primary').includes(`bind 127.0.0.1:${topology.primaryPort}\n`));
   assert.match(section('replicas'), /option httpchk GET \/replica\n/);
   assert.match(section('api'), /option httpchk GET \/ready\n/);
-  for (const node of topology.databases) assert.ok(section('primary').includes(`127.0.0.1:${node.postgresPort} check port ${node.restPort}`));
+  for (const node of topology.databases) {
+    assert.ok(section('primary').includes(`127.0.0.1:${node.postgresPort} check port ${node.restPort}`));
+  }
   assert.equal(section('api').match(/server api/g)?.length, 3);
   assert.doesNotMatch(text, /0\.0\.0\.0|\*:/, 'loopback only');
 });
@@ -42,7 +50,8 @@ test('haproxy sends writes to /primary only, reads to /replica, and cuts session
 test('a topology has 1 to 3 API nodes and ports apart from the machine PostgreSQL', () => {
   assert.throws(() => topologyOf({ apiNodeCount: 0 }));
   assert.throws(() => topologyOf({ apiNodeCount: 4 }));
-  const ports = [topology.etcdClientPort, topology.etcdPeerPort, topology.primaryPort, topology.replicaPort, topology.apiPort,
+  const ports = [
+    topology.etcdClientPort, topology.etcdPeerPort, topology.primaryPort, topology.replicaPort, topology.apiPort,
     ...topology.databases.flatMap((n) => [n.postgresPort, n.restPort]), ...topology.apiNodes.map((n) => n.port)];
   assert.equal(new Set(ports).size, ports.length);
   assert.ok(!ports.includes(5432));

@@ -91,5 +91,9 @@ export function windowFigures(records: readonly RequestRecord[], faultAtMs: numb
   const before = acks.filter((t) => t >= faultAtMs - windowMs && t < faultAtMs).length;
   const after = acks.filter((t) => t >= resumedAtMs && t < resumedAtMs + windowMs).length;
   const perSecond = (count: number) => count / (windowMs / 1000);
-  return { writeOutageSeconds: gapMs / 1000, throughputBeforePerSecond: perSecond(before), throughputAfterPerSecond: perSecond(after) };
+  return {
+    writeOutageSeconds: gapMs / 1000,
+    throughputBeforePerSecond: perSecond(before),
+    throughputAfterPerSecond: perSecond(after),
+  };
 }

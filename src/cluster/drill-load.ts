@@ -47,7 +47,9 @@ async function attemptOnce(options: LoadOptions, record: RequestRecord): Promise
   try {
     const response = await fetch(`${options.baseUrl}/v1/transfers`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${options.token}`, 'idempotency-key': record.key, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${options.token}`, 'idempotency-key': record.key, 'content-type': 'application/json',
+      },
       body: JSON.stringify({
         debitAccountId: record.debitAccountId, creditAccountId: record.creditAccountId,
         amount: formatMinor(record.amountMinor), currency: options.currency,

@@ -19,7 +19,12 @@ import { runPhase, type FaultName, type PhaseReport } from './drills.ts';
 const required = process.env.ANFU_REQUIRE_TOOLS === '1';
 const missing = missingPackages();
 const isRoot = process.getuid?.() === 0;
-const skip = required ? false : missing.length > 0 ? `missing Debian packages: ${missing.join(' ')}` : !isRoot ? 'the drills start PostgreSQL as the postgres user: run as root' : false;
+function skipReason(): string | false {
+  if (required) return false;
+  if (missing.length > 0) return `missing Debian packages: ${missing.join(' ')}`;
+  return isRoot ? false : 'the drills start PostgreSQL as the postgres user: run as root';
+}
+const skip = skipReason();
 // The freeze last: a frozen leader's return is the likeliest to leave a member to rebuild.
 const faults: FaultName[] = ['leader-sigkill', 'api-node-kill', 'switchover', 'leader-sigstop'];
 const walletCount = 8;
@@ -27,7 +32,10 @@ const walletCount = 8;
 async function post(url: string, token: string, body: unknown, key?: string): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+    headers: {
+      authorization: `Bearer ${token}`, 'content-type': 'application/json',
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
+    },
     body: JSON.stringify(body),
   });
   const json = (await response.json()) as Record<string, unknown>;
@@ -37,17 +45,20 @@ async function post(url: string, token: string, body: unknown, key?: string): Pr
 
 /** A bank settlement account and funded wallets, through the API. */
 async function openWallets(baseUrl: string, token: string): Promise<string[]> {
-  const bank = await post(`${baseUrl}/v1/accounts`, token, { kind: 'bank_settlement', currency: 'CNY', name: 'drill bank' });
+  const accounts = `${baseUrl}/v1/accounts`;
+  const bank = await post(accounts, token, { kind: 'bank_settlement', currency: 'CNY', name: 'drill bank' });
   const wallets: string[] = [];
   for (let i = 0; i < walletCount; i++) {
-    const wallet = await post(`${baseUrl}/v1/accounts`, token, { kind: 'customer_wallet', currency: 'CNY', name: `drill wallet ${i}` });
-    await post(`${baseUrl}/v1/fundings`, token, { bankAccountId: bank.id, accountId: wallet.id, amount: '1000000.00', currency: 'CNY' }, `fund-drill-wallet-${i}`);
+    const wallet = await post(accounts, token, { kind: 'customer_wallet', currency: 'CNY', name: `drill wallet ${i}` });
+    const funding = { bankAccountId: bank.id, accountId: wallet.id, amount: '1000000.00', currency: 'CNY' };
+    await post(`${baseUrl}/v1/fundings`, token, funding, `fund-drill-wallet-${i}`);
     wallets.push(String(wallet.id));
   }
   return wallets;
 }
 
-test('failover drills: no acknowledged transfer lost or doubled through leader crash, freeze, API node crash, switchover', { skip, timeout: 12 * 60_000 }, async (t) => {
+const title = 'failover drills: no acknowledged transfer lost or doubled (leader crash, freeze, API crash, switchover)';
+test(title, { skip, timeout: 12 * 60_000 }, async (t) => {
   assert.deepEqual(missing, [], 'ANFU_REQUIRE_TOOLS=1: every cluster tool must be installed (.ci/run installs them)');
   const parent = mkdtempSync(join(tmpdir(), 'anfu-drill-'));
   chmodSync(parent, 0o755); // PostgreSQL runs as the postgres user and must reach its data below
@@ -64,7 +75,10 @@ test('failover drills: no acknowledged transfer lost or doubled through leader c
     const startBalances = await balancesOf(store, wallets);
     const records: RequestRecord[] = [];
     const reports: PhaseReport[] = [];
-    const load = { baseUrl: apiUrlOf(topology), token: issued.token, accountIds: wallets, currency: 'CNY', workers: 8, settleTimeoutMs: 90_000, requestTimeoutMs: 50_000, requestsMax: 40_000 };
+    const load = {
+      baseUrl: apiUrlOf(topology), token: issued.token, accountIds: wallets, currency: 'CNY', workers: 8,
+      settleTimeoutMs: 90_000, requestTimeoutMs: 50_000, requestsMax: 40_000,
+    };
     for (const fault of faults) {
       const report = await runPhase(fault, { topology, load, steadyMs: 6_000, recoveryTimeoutMs: 90_000 }, records);
       t.diagnostic(JSON.stringify(report));
@@ -81,14 +95,16 @@ test('failover drills: no acknowledged transfer lost or doubled through leader c
     assert.ok(history.acknowledged > 0, 'the load acknowledged transfers');
     for (const report of reports) {
       assert.equal(report.rejoined, true, `${report.fault}: the cluster is whole again`);
-      if (report.fault !== 'api-node-kill') assert.ok(report.leaderElected !== undefined && report.leaderElected !== report.leaderBefore, `${report.fault}: leadership moved`);
+      const moved = report.leaderElected !== undefined && report.leaderElected !== report.leaderBefore;
+      if (report.fault !== 'api-node-kill') assert.ok(moved, `${report.fault}: leadership moved`);
       assert.notEqual(report.oldLeaderRefusedWrite, false, `${report.fault}: the old leader takes no write`);
     }
     const ledger = new Ledger({ store });
     const verification = await ledger.verify().finally(() => ledger.close());
     assert.deepEqual(verification.problems, []);
     assert.ok(verification.ok);
-    const audit = await verifyAuditLog(store, { publicKeyPem: fileAuditSigner(join(topology.dir, 'api'), 'intl').publicKeyPem });
+    const publicKeyPem = fileAuditSigner(join(topology.dir, 'api'), 'intl').publicKeyPem;
+    const audit = await verifyAuditLog(store, { publicKeyPem });
     assert.equal(audit.firstProblem, null);
     assert.ok(audit.ok);
     assert.equal(reports.length, faults.length, 'every drill ran');

@@ -120,7 +120,8 @@ async function inject(
     case 'switchover': {
       const candidate = (await membersOf(topology)).find((m) => m.role === 'sync_standby')?.name;
       if (candidate === undefined) throw new Error('no synchronous standby to switch over to');
-      const args = ['-c', join(leader.dir, 'patroni.yml'), 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'];
+      const config = join(leader.dir, 'patroni.yml');
+      const args = ['-c', config, 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'];
       execFileSync('patronictl', args, { stdio: 'ignore', timeout: 60_000 });
       return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     }

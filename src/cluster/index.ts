@@ -1,6 +1,7 @@
 // The high-availability cluster's door: bring it up and down, ask who leads, and the drills' levers.
 export {
-  clusterDown, clusterStatus, clusterUp, startApiNode, startPatroni, waitFor, waitForApiNode, waitForHealthyCluster, apiNodeReady,
+  clusterDown, clusterStatus, clusterUp, startApiNode, startPatroni, waitFor, waitForApiNode, waitForHealthyCluster,
+  apiNodeReady,
   type ClusterStatus,
 } from './cluster.ts';
 export { missingPackages, clusterTools } from './install-tools.ts';

@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory */
 // The cluster is built from Debian's own packages; they are installed when missing (once, as root).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

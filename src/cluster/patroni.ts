@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory */
 // What Patroni says about the cluster, from its REST API, and the PostgreSQL process behind a node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +33,8 @@ export async function membersOf(topology: Topology): Promise<Member[]> {
         const m = raw as Record<string, unknown>;
         return {
           name: String(m.name), role: String(m.role), state: String(m.state),
-          timeline: typeof m.timeline === 'number' ? m.timeline : undefined, lag: typeof m.lag === 'number' ? m.lag : undefined,
+          timeline: typeof m.timeline === 'number' ? m.timeline : undefined,
+          lag: typeof m.lag === 'number' ? m.lag : undefined,
         };
       });
     } catch {

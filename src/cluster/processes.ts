@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory, never a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths under the operator's cluster directory */
 // Starting and stopping the cluster's processes: each runs detached with its output in a log file
 // and its pid in a file, so `anfu cluster down` (or a test's cleanup) finds and ends every one of
 // them, and nothing else.

@@ -37,7 +37,8 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      'api-nodes': { type: 'string' }, dir: { type: 'string' }, 'keep-data': { type: 'boolean' }, 'port-offset': { type: 'string' },
+      'api-nodes': { type: 'string' }, dir: { type: 'string' },
+      'keep-data': { type: 'boolean' }, 'port-offset': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,

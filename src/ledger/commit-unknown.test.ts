@@ -58,17 +58,21 @@ async function cuttingProxy(target: URL): Promise<CuttingProxy> {
   };
 }
 
-test('a COMMIT whose answer is lost is reported as unknown, not as a failure, and its connection is dropped', { skip: url === undefined }, async () => {
+const skip = url === undefined;
+
+test('a COMMIT whose answer is lost is reported as unknown, not failed; its connection is dropped', { skip }, async () => {
   const database = await createTestDatabase('postgres');
   const target = new URL(url as string);
   const proxy = await cuttingProxy(target);
   const proxied = new URL(target);
   proxied.port = String(proxy.port);
-  const store = openStore({ databaseUrl: proxied.toString(), sqlitePath: '', schema: database.schema, poolSize: 2 }) as PostgresStore;
+  const options = { databaseUrl: proxied.toString(), sqlitePath: '', schema: database.schema, poolSize: 2 };
+  const store = openStore(options) as PostgresStore;
   try {
     proxy.cutAfterNextCommit();
     await assert.rejects(
-      retriedTransaction(store, (client) => client.query("INSERT INTO schema_migrations (id, name, applied_at) VALUES (99999, 'probe', 0)")),
+      retriedTransaction(store, (client) =>
+        client.query("INSERT INTO schema_migrations (id, name, applied_at) VALUES (99999, 'probe', 0)")),
       (error: unknown) => error instanceof CommitOutcomeUnknown,
     );
     // The commit happened on the server: asking again finds it (and the pool hands out a live connection).
@@ -81,7 +85,7 @@ test('a COMMIT whose answer is lost is reported as unknown, not as a failure, an
   }
 });
 
-test('a transfer whose COMMIT answer was lost is found by its key on the retry: applied exactly once', { skip: url === undefined }, async () => {
+test('a transfer whose COMMIT answer was lost is found by its key on retry: applied once', { skip }, async () => {
   const database = await createTestDatabase('postgres');
   const target = new URL(url as string);
   const proxy = await cuttingProxy(target);
@@ -93,7 +97,8 @@ test('a transfer whose COMMIT answer was lost is found by its key on the retry: 
     const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'bank' });
     const wallet = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: 'wallet' });
     proxy.cutAfterNextCommit();
-    const outcome = await ledger.submit({ kind: 'single', key: 'lost-answer-1', debitAccountId: bank.id, creditAccountId: wallet.id, amount: 1234n, currency: 'CNY' });
+    const transfer = { debitAccountId: bank.id, creditAccountId: wallet.id, amount: 1234n, currency: 'CNY' };
+    const outcome = await ledger.submit({ kind: 'single', key: 'lost-answer-1', ...transfer });
     assert.equal(proxy.cuts(), 1);
     assert.ok(outcome.ok);
     assert.equal(outcome.replayed, true, 'the retry found the committed transfer instead of applying it again');

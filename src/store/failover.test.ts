@@ -1,7 +1,9 @@
 // How the store tells a failover from a refusal, and when it refuses writes it cannot make durable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommitOutcomeUnknown, StoreNotDurable, durabilityOf, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover } from './index.ts';
+import {
+  CommitOutcomeUnknown, StoreNotDurable, durabilityOf, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
+} from './index.ts';
 
 test('connection failures, shutdowns and read-only nodes are failovers; constraint and data errors are not', () => {
   const cases: Array<[unknown, boolean]> = [
@@ -15,14 +17,16 @@ test('connection failures, shutdowns and read-only nodes are failovers; constrai
     [new Error('something else'), false],
     [undefined, false],
   ];
-  for (const [error, expected] of cases) assert.equal(isConnectionFailure(error), expected, String((error as { code?: string } | undefined)?.code));
+  for (const [error, expected] of cases) {
+    assert.equal(isConnectionFailure(error), expected, String((error as { code?: string } | undefined)?.code));
+  }
   assert.ok(isStoreUnavailable(new CommitOutcomeUnknown(new Error('reset'))));
   assert.ok(isStoreUnavailable(new StoreNotDurable('no standby')));
 });
 
 const row = { recovery: false, read_only: 'off', sync_commit: 'on', sync_standbys: 1n };
 
-test('durability: a replica, a read-only node, no synchronous standby or commits that do not wait are refused, with the reason', () => {
+test('durability: a replica, read-only, no synchronous standby or commits that do not wait: refused, with why', () => {
   assert.equal(durabilityOf(row, true).refusal, undefined);
   assert.match(durabilityOf({ ...row, recovery: true }, false).refusal ?? '', /replica/);
   assert.match(durabilityOf({ ...row, read_only: 'on' }, false).refusal ?? '', /read-only/);
@@ -32,7 +36,7 @@ test('durability: a replica, a read-only node, no synchronous standby or commits
   assert.equal(durabilityOf({ ...row, sync_standbys: 0n }, false).refusal, undefined);
 });
 
-test('work is tried again across a failover until the wait is over, and never after a refusal of another kind', async () => {
+test('work is tried again across a failover until the wait is over, never after another kind of refusal', async () => {
   let now = 0;
   const clock = () => now;
   const sleep = async (ms: number) => { now += ms; };
@@ -47,10 +51,12 @@ test('work is tried again across a failover until the wait is over, and never af
 
   calls = 0;
   now = 0;
-  await assert.rejects(retriedAcrossFailover(async () => { calls++; throw new StoreNotDurable('no standby'); }, { waitMs: 5_000, clock, sleep }), StoreNotDurable);
+  const notDurable = async () => { calls++; throw new StoreNotDurable('no standby'); };
+  await assert.rejects(retriedAcrossFailover(notDurable, { waitMs: 5_000, clock, sleep }), StoreNotDurable);
   assert.ok(now >= 5_000 && calls > 1);
 
   calls = 0;
-  await assert.rejects(retriedAcrossFailover(async () => { calls++; throw Object.assign(new Error('dup'), { code: '23505' }); }, { waitMs: 5_000, clock, sleep }));
+  const duplicate = async () => { calls++; throw Object.assign(new Error('dup'), { code: '23505' }); };
+  await assert.rejects(retriedAcrossFailover(duplicate, { waitMs: 5_000, clock, sleep }));
   assert.equal(calls, 1);
 });

@@ -11,7 +11,8 @@ const socketCodes: ReadonlySet<string> = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN',
 ]);
 const pgMessages = new RegExp(
-  '^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed)',
+  '^(Connection terminated|Client has encountered a connection error|'
+    + 'timeout exceeded when trying to connect|Client was closed)',
 );
 
 export function isConnectionFailure(error: unknown): boolean {

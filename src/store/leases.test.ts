@@ -8,7 +8,8 @@ for (const kind of testStoreKinds()) {
   test(`${kind}: a lease has one holder until it expires or is released`, async () => {
     const { store, release } = await withTestStore(kind);
     try {
-      const lease = (holder: string, now: number) => acquireLease(store, { name: 'sweep:holds', holder, ttlMs: 10_000, now });
+      const lease = (holder: string, now: number) =>
+        acquireLease(store, { name: 'sweep:holds', holder, ttlMs: 10_000, now });
       assert.equal(await lease('a', 1_000), true);
       assert.equal(await lease('b', 1_000), false, 'held by a');
       assert.equal(await lease('a', 5_000), true, 'renewed by its holder');
@@ -17,7 +18,8 @@ for (const kind of testStoreKinds()) {
       assert.equal(await lease('a', 15_001), false);
       await releaseLease(store, 'sweep:holds', 'b');
       assert.equal(await lease('a', 15_002), true, 'released: free at once');
-      assert.equal(await acquireLease(store, { name: 'sweep:payments', holder: 'b', ttlMs: 10_000, now: 15_002 }), true, 'leases are per job');
+      const other = { name: 'sweep:payments', holder: 'b', ttlMs: 10_000, now: 15_002 };
+      assert.equal(await acquireLease(store, other), true, 'leases are per job');
     } finally {
       await release();
     }

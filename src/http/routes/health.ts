@@ -14,7 +14,8 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
       {
         schema: {
           tags: ['health'],
-          summary: 'Readiness: the database answers, its schema is current, and it can make writes durable (PostgreSQL: primary, with a synchronous standby when required)',
+          summary: 'Readiness: the database answers, its schema is current, and it can make writes durable '
+            + '(PostgreSQL: primary, with a synchronous standby when required)',
           response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }) },
         },
       },
@@ -22,7 +23,9 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
         const pending = await pendingMigrations(context.store).catch(() => -1);
         if (pending !== 0) throw new AnfuError('not_ready', pending < 0 ? 'the database does not answer' : 'migrations are pending');
         if (context.store.dialect === 'postgres') {
-          const durability = await probeDurability(context.store, context.config.databaseRequireSyncStandby).catch(() => ({ refusal: 'the database does not answer' }));
+          const required = context.config.databaseRequireSyncStandby;
+          const unanswered = { refusal: 'the database does not answer' };
+          const durability = await probeDurability(context.store, required).catch(() => unanswered);
           if (durability.refusal !== undefined) {
             request.log.warn({ reason: durability.refusal }, 'not ready: writes cannot be made durable');
             throw new AnfuError('not_ready', durability.refusal);
