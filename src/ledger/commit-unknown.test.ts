@@ -60,7 +60,7 @@ async function cuttingProxy(target: URL): Promise<CuttingProxy> {
 
 const skip = url === undefined;
 
-test('a COMMIT whose answer is lost is reported as unknown, not failed; its connection is dropped', { skip }, async () => {
+test('a COMMIT whose answer is lost is reported unknown, not failed; its connection is dropped', { skip }, async () => {
   const database = await createTestDatabase('postgres');
   const target = new URL(url as string);
   const proxy = await cuttingProxy(target);
