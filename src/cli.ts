@@ -27,6 +27,7 @@ commands:
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
+  cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -86,6 +87,7 @@ const commands: Record<string, Command> = {
   bench: async (_config, args) => (await import('./commands/bench.ts')).benchCommand(args),
   backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
+  cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -95,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore'];
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

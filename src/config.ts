@@ -33,6 +33,10 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly sqlitePath: string;
   readonly databasePoolSize: number;
+  /** PostgreSQL: how long a ledger batch keeps trying while the database fails over. */
+  readonly databaseFailoverWaitMs: number;
+  /** PostgreSQL: refuse writes (and /ready) unless the leader has a synchronous standby. */
+  readonly databaseRequireSyncStandby: boolean;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   /** Serve plain HTTP (only behind a TLS-terminating proxy; refused in production). */
@@ -335,6 +339,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     databaseUrl: databaseUrlOf(reader),
     sqlitePath: resolve(dataDir, 'anfu.db'),
     databasePoolSize: integer(reader, 'ANFU_DATABASE_POOL_SIZE', 16, 1, 500),
+    databaseFailoverWaitMs: integer(reader, 'ANFU_DATABASE_FAILOVER_WAIT_MS', 40_000, 0, 300_000),
+    databaseRequireSyncStandby: flag(reader, 'ANFU_DATABASE_REQUIRE_SYNC_STANDBY'),
     tlsCertFile,
     tlsKeyFile,
     insecureHttp,
@@ -441,6 +447,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_PORT', '8443', 'port to listen on (HTTPS)'],
   ['ANFU_DATABASE_URL', '(unset)', 'a postgres:// URL switches to PostgreSQL; unset = embedded SQLite'],
   ['ANFU_DATABASE_POOL_SIZE', '16', 'PostgreSQL connections per process'],
+  ['ANFU_DATABASE_FAILOVER_WAIT_MS', '40000', 'PostgreSQL: how long a ledger batch keeps retrying during a failover'],
+  ['ANFU_DATABASE_REQUIRE_SYNC_STANDBY', 'false', 'PostgreSQL: refuse writes and /ready without a synchronous standby'],
   ['ANFU_TLS_CERT_FILE / ANFU_TLS_KEY_FILE', '(unset)', 'PEM certificate and key; unset = a development certificate generated on first start'],
   ['ANFU_INSECURE_HTTP', 'false', 'plain HTTP behind a TLS proxy (refused in production)'],
   ['ANFU_LOG_LEVEL', 'info', 'pino log level'],

@@ -18,6 +18,7 @@ export const problems = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'The service is not ready' },
+  store_unavailable: { status: 503, title: 'The database cannot make the write durable now; retry with the same key' },
 
   // authentication and authorisation
   unauthenticated: { status: 401, title: 'Missing or invalid credentials' },

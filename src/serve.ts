@@ -4,6 +4,8 @@
 // `anfu operators create-admin` (docs/OPERATIONS.md); only the development demo prints a demo token.
 import { reportAuditVerificationFailure } from './access/index.ts';
 import { AuditIntegrityError, keyringAuditSigner, startCheckpointer } from './audit/index.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import { describeDemo, seedDemo } from './commands/demo.ts';
 import type { AppContext } from './http/context.ts';
@@ -19,7 +21,9 @@ import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
-import { migrate, openStore } from './store/index.ts';
+import {
+  acquireLease, migrate, openStore, releaseLease, startDurabilityMonitor, type DurabilityMonitor, type Store,
+} from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 import { smsSweepIntervalMs, sweepStaleSmsMessages } from './providers/index.ts';
 
@@ -31,6 +35,23 @@ async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) return { ...loadTlsFiles(config.tlsCertFile, config.tlsKeyFile), clientCa };
   if (config.environment === 'production') throw new Error('production needs ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE');
   return { ...(await developmentCertificate(config.dataDir)), clientCa };
+}
+
+/**
+ * On PostgreSQL, a once-a-second look at whether the write address can make writes durable; the
+ * ledger refuses batches while it cannot, and each change is logged with its reason.
+ */
+function durabilityMonitorFor(config: Config, store: Store): DurabilityMonitor | undefined {
+  if (store.dialect !== 'postgres') return undefined;
+  return startDurabilityMonitor(store, {
+    requireSyncStandby: config.databaseRequireSyncStandby,
+    intervalMs: 1_000,
+    onChange: (refusal) => {
+      const msg = refusal === undefined ? 'database: writes durable again' : `database: refusing writes: ${refusal}`;
+      const level = refusal === undefined ? 30 : 40;
+      process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg })}\n`);
+    },
+  });
 }
 
 export interface Running {
@@ -54,9 +75,12 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // The audit signing key is sealed in the keyring too; a plain PEM from an earlier version is adopted and deleted.
   const auditSigner = await keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
   const metrics = createMetrics();
+  const durability = durabilityMonitorFor(config, store);
   const ledger = new Ledger({
     store,
     transferBatchMax: config.transferBatchMax,
+    failoverWaitMs: config.databaseFailoverWaitMs,
+    ...(durability === undefined ? {} : { writeRefusal: () => durability.refusal() }),
     onBatch: (size, ms) => {
       metrics.ledgerBatchSize.observe(size);
       metrics.ledgerBatchSeconds.observe(ms / 1000);
@@ -71,8 +95,15 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `${tls === undefined ? 'http' : 'https'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
+  // Sweeps run in one process of the cluster at a time: the one holding the job's lease.
+  const leaseHolder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leased = (name: string, intervalMs: number, work: () => Promise<unknown>) => async () => {
+    if (!(await acquireLease(store, { name, holder: leaseHolder, ttlMs: intervalMs * 3, now: Date.now() }))) return;
+    await work();
+  };
+  const sweepHolds = leased('sweep:holds', holdSweepIntervalMs, () => ledger.expireHolds());
   const sweep = setInterval(() => {
-    ledger.expireHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
+    sweepHolds().catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'));
     // Ended rate windows (src/throttle); a small batch per tick keeps each delete short.
     store.transaction((tx) => sweepCounters(tx, Date.now())).catch((error: unknown) => app.log.error({ err: error }, 'rate counter sweep failed'));
   }, holdSweepIntervalMs);
@@ -85,8 +116,11 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   outbox.start();
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
+  const onPaymentSweepError = (error: unknown) => app.log.error({ err: error }, 'payment sweep failed');
+  const sweepPaymentsNow = () => sweepPayments(config, store, ledger, app.context.paymentIdentity, onPaymentSweepError);
+  const sweepPaymentsLeased = leased('sweep:payments', paymentSweepIntervalMs, sweepPaymentsNow);
   const paymentSweep = setInterval(() => {
-    void sweepPayments(config, store, ledger, app.context.paymentIdentity, (error) => app.log.error({ err: error }, 'payment sweep failed'));
+    sweepPaymentsLeased().catch(onPaymentSweepError);
   }, paymentSweepIntervalMs);
   paymentSweep.unref();
   // SMS the outbox gave up on are ended after their deadline, which erases their sealed number and text.
@@ -122,6 +156,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(sweep);
       clearInterval(paymentSweep);
       clearInterval(smsSweep);
+      durability?.stop();
+      for (const name of ['sweep:holds', 'sweep:payments']) {
+        await releaseLease(store, name, leaseHolder).catch(() => undefined);
+      }
       cardLink?.close();
       await outbox.stop();
       await checkpointer.stop();

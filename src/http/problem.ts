@@ -2,6 +2,7 @@
 // anything else is `internal_error` with no detail (the log has it, with secrets redacted).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AnfuError, problems, type ProblemCode } from '../errors.ts';
+import { StoreNotDurable, isStoreUnavailable } from '../store/index.ts';
 
 export interface ProblemBody {
   type: string;
@@ -54,6 +55,9 @@ export function toProblem(error: unknown): ProblemBody {
   const mapped = fastifyError.code === undefined ? undefined : fastifyCodes[fastifyError.code];
   if (mapped !== undefined) return problemOf(mapped);
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) return problemOf('malformed_json');
+  // A failover or a cluster that cannot make writes durable: the outcome of a keyed write is safe to ask again.
+  if (error instanceof StoreNotDurable) return problemOf('store_unavailable', error.reason);
+  if (isStoreUnavailable(error)) return problemOf('store_unavailable');
   if (fastifyError.statusCode === 429) return problemOf('rate_limited');
   if (fastifyError.statusCode === 404) return problemOf('not_found');
   if (fastifyError.statusCode === 405) return problemOf('method_not_allowed');

@@ -12,6 +12,8 @@ export interface CommitterOptions<Unit, Verdict> {
   readonly transferBatchMax: number;
   /** Batches in flight at once (PostgreSQL can overlap the next batch's reads with a commit). */
   readonly batchesInFlightMax: number;
+  /** An error that would fail every request alone as well (the database is unavailable): no one-by-one retry. */
+  readonly isBatchWideFailure?: (error: unknown) => boolean;
   /** Called after each batch; metrics hook. */
   readonly onBatch?: (size: number, durationMs: number) => void;
 }
@@ -83,8 +85,8 @@ export class Committer<Unit, Verdict> {
         else waiting.resolve(verdict);
       });
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || this.options.isBatchWideFailure?.(error) === true) {
+        batch.forEach((waiting) => waiting.reject(error));
         return;
       }
       // One request the database refuses must not fail its neighbours: try each on its own.

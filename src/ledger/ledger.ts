@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyOf } from '../money/index.ts';
-import type { Store } from '../store/index.ts';
+import { isStoreUnavailable, type Store } from '../store/index.ts';
 import { Committer } from './committer.ts';
 import { toTransfer, type Unit, type Verdict } from './decide.ts';
 import type pg from 'pg';
@@ -21,6 +21,10 @@ export interface LedgerOptions {
   readonly transferBatchMax?: number;
   readonly batchesInFlightMax?: number;
   readonly onBatch?: (size: number, durationMs: number) => void;
+  /** PostgreSQL: how long a batch keeps trying while the database fails over (0: fail at once). */
+  readonly failoverWaitMs?: number;
+  /** PostgreSQL: why writes cannot be made durable now (a durability monitor's answer), or undefined. */
+  readonly writeRefusal?: () => string | undefined;
 }
 
 export interface OpenAccountInput {
@@ -84,7 +88,9 @@ export class Ledger {
     const postgres = options.store.dialect === 'postgres';
     this.sqlite = options.store.dialect === 'sqlite' ? sqliteBatchApplier(options.store) : undefined;
     this.committer = new Committer<Unit, Verdict[]>({
-      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store) : (this.sqlite as SqliteBatchApplier).commit,
+      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store, { failoverWaitMs: options.failoverWaitMs ?? 0, writeRefusal: options.writeRefusal }) : (this.sqlite as SqliteBatchApplier).commit,
+      // A database that cannot take writes fails the whole batch; trying each transfer alone would only wait again.
+      isBatchWideFailure: isStoreUnavailable,
       clock: this.clock,
       transferBatchMax: options.transferBatchMax ?? (postgres ? 1000 : 4000),
       batchesInFlightMax: options.batchesInFlightMax ?? (postgres ? 2 : 1),

@@ -2,7 +2,9 @@
 // batch size. Account rows are locked in id order and holds in seq order, so concurrent batches
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
-import { retriedTransaction, transientFailures, type PostgresStore, type Row } from '../store/index.ts';
+import {
+  StoreNotDurable, retriedAcrossFailover, retriedTransaction, transientFailures, type PostgresStore, type Row,
+} from '../store/index.ts';
 import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
 import { appendAuditWithClient, type AuditEvent } from '../audit/index.ts';
 import { postingsEvent } from './journal-digest.ts';
@@ -12,8 +14,39 @@ import { accountColumns, holdColumns, storedTransferFromRow, transferColumns, wo
 const retryOn: ReadonlySet<string> = new Set([...transientFailures, '23505']);
 const attemptsMax = 8;
 
-export function postgresBatchApplier(store: PostgresStore): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
-  return (batch, now) => retriedTransaction(store, (client) => applyBatchIn(client, batch, now), { retryOn, attemptsMax });
+/**
+ * `failoverWaitMs`: how long a batch keeps trying while the database fails over. Running a batch
+ * again is safe whatever happened to the last try — even a COMMIT whose answer was lost — because
+ * it first looks up every idempotency key on the (new) leader: a transfer that did commit comes
+ * back as a replay, one that did not is applied once.
+ */
+export interface FailoverOptions {
+  readonly failoverWaitMs: number;
+  /** Why writes cannot be made durable now (no synchronous standby, read-only), or undefined. */
+  readonly writeRefusal?: (() => string | undefined) | undefined;
+}
+
+export function postgresBatchApplier(
+  store: PostgresStore,
+  failover: FailoverOptions = { failoverWaitMs: 0 },
+): (batch: readonly Unit[], now: number) => Promise<Verdict[][]> {
+  const attempt = (batch: readonly Unit[], now: number) => {
+    const refusal = failover.writeRefusal?.();
+    if (refusal !== undefined) return Promise.reject(new StoreNotDurable(refusal));
+    return retriedTransaction(store, (client) => applyBatchIn(client, batch, now), { retryOn, attemptsMax });
+  };
+  return (batch, now) => retriedAcrossFailover(() => attempt(batch, now), { waitMs: failover.failoverWaitMs });
+}
+
+/**
+ * A replay answers from a row another transaction wrote, and PostgreSQL shows a commit to others
+ * before its synchronous standby confirmed it (and keeps it when that wait is cancelled: Patroni
+ * #1412). Taking a transaction id makes this transaction's own COMMIT wait for the standby to have
+ * everything up to it — the replayed row included — so a replay is acknowledged only when durable.
+ */
+async function fenceReplays(client: pg.PoolClient, verdicts: readonly Verdict[][]): Promise<void> {
+  const replayed = verdicts.some((unit) => unit.some((verdict) => verdict.kind === 'replayed'));
+  if (replayed) await client.query('SELECT pg_current_xact_id()');
 }
 
 async function load(client: pg.PoolClient, batch: readonly Unit[]) {
@@ -81,6 +114,7 @@ export async function applyBatchIn(client: pg.PoolClient, batch: readonly Unit[]
     if (auditSink === undefined) await appendAuditWithClient(client, [postingsEvent(decision.appended)], now);
     else auditSink.push(postingsEvent(decision.appended));
   }
+  await fenceReplays(client, decision.verdicts);
   return decision.verdicts;
 }
 

@@ -7,6 +7,14 @@ export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } fro
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
 export { redactUrl, queryableOf, retriedTransaction, transientFailures, type RetryOptions } from './postgres.ts';
+export { acquireLease, releaseLease, type LeaseRequest } from './leases.ts';
+export {
+  durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
+} from './durability.ts';
+export {
+  CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
+  type FailoverRetryOptions,
+} from './failover.ts';
 
 export interface OpenStoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */

@@ -2,6 +2,7 @@
 // schema option lets tests (and tenants, if ever) keep to a schema of their own.
 import pg from 'pg';
 import type { Param, PostgresStore, Row, Tx } from './port.ts';
+import { CommitOutcomeUnknown, isConnectionFailure } from './failover.ts';
 
 // int8 (bigint) as BigInt: amounts and sequence numbers never pass through a float.
 pg.types.setTypeParser(20, (text) => BigInt(text));
@@ -60,6 +61,70 @@ export function redactUrl(url: string): string {
   }
 }
 
+const connectTimeoutMs = 5_000;
+
+/** SQLSTATE classes after which a failed COMMIT certainly rolled back: integrity and transaction rollback. */
+const rolledBackClasses: ReadonlySet<string> = new Set(['23', '40']);
+
+/**
+ * One transaction on one pooled client. A client whose connection failed is destroyed, not returned
+ * to the pool, so the next request gets a fresh connection (to the new leader, through haproxy).
+ * A COMMIT that fails without a certain rollback, or that PostgreSQL answers with a warning that it
+ * stopped waiting for the synchronous standby (committed here, not known to be replicated), throws
+ * CommitOutcomeUnknown: the caller must look, by idempotency key, before it tries again.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  let replicationWaitCancelled = false;
+  // Without a listener, an error on a checked-out client (server gone between queries) would crash the process.
+  const onError = (error: Error) => { broken = error; };
+  const onNotice = (notice: { message?: string }) => {
+    if (/synchronous replication/i.test(notice.message ?? '')) replicationWaitCancelled = true;
+  };
+  client.on('error', onError);
+  client.on('notice', onNotice);
+  try {
+    await client.query('BEGIN');
+    let result: T;
+    try {
+      result = await work(client);
+    } catch (error) {
+      if (isConnectionFailure(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError; });
+      throw error;
+    }
+    await commit(client, () => replicationWaitCancelled, (error) => { broken = error; });
+    return result;
+  } catch (error) {
+    if (broken === undefined && isConnectionFailure(error)) broken = error as Error;
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.removeListener('notice', onNotice);
+    client.release(broken);
+  }
+}
+
+async function commit(
+  client: pg.PoolClient,
+  replicationWaitCancelled: () => boolean,
+  markBroken: (error: Error) => void,
+): Promise<void> {
+  try {
+    await client.query('COMMIT');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && rolledBackClasses.has(code.slice(0, 2))) throw error;
+    markBroken(error as Error);
+    throw new CommitOutcomeUnknown(error);
+  }
+  if (replicationWaitCancelled()) {
+    markBroken(new Error('the synchronous replication wait was cancelled'));
+    throw new CommitOutcomeUnknown(new Error('PostgreSQL stopped waiting for the synchronous standby'));
+  }
+}
+
 export function openPostgres(options: PostgresOptions): PostgresStore {
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name '${schema}'`);
@@ -67,8 +132,13 @@ export function openPostgres(options: PostgresOptions): PostgresStore {
     connectionString: options.url,
     max: options.poolSize ?? 16,
     options: `-c search_path=${schema}`,
+    // A dead peer (a leader that crashed or froze) is noticed by TCP keepalive, and a new
+    // connection that haproxy cannot route gives up instead of hanging the request.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
-  // An idle client that errors (server restart) must not crash the process.
+  // An idle client that errors (server restart) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);
   const queryable = queryableOf(pool);
   return {
@@ -77,20 +147,7 @@ export function openPostgres(options: PostgresOptions): PostgresStore {
     schema,
     description: redactUrl(options.url) + (schema === 'public' ? '' : ` (schema ${schema})`),
     ...queryable,
-    async transaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(queryableOf(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (work) => inTransaction(pool, (client) => work(queryableOf(client))),
     async close() {
       await pool.end();
     },
@@ -115,18 +172,11 @@ export async function retriedTransaction<T>(store: PostgresStore, work: (client:
   const retryOn = options.retryOn ?? transientFailures;
   const attemptsMax = options.attemptsMax ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const client = await store.pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(store.pool, work);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       const code = (error as { code?: string }).code;
       if (attempt >= attemptsMax || code === undefined || !retryOn.has(code)) throw error;
-    } finally {
-      client.release();
     }
   }
 }

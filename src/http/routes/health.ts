@@ -2,7 +2,7 @@
 // operator credential holding `metrics.read` (a Prometheus scraper sends an auditor's API token).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { pendingMigrations } from '../../store/index.ts';
+import { pendingMigrations, probeDurability } from '../../store/index.ts';
 import { AnfuError } from '../../errors.ts';
 import type { AppContext } from '../context.ts';
 
@@ -12,10 +12,26 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get(
       '/ready',
-      { schema: { tags: ['health'], summary: 'Readiness: the database answers and its schema is current', response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }) } } },
-      async () => {
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness: the database answers, its schema is current, and it can make writes durable '
+            + '(PostgreSQL: primary, with a synchronous standby when required)',
+          response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }) },
+        },
+      },
+      async (request) => {
         const pending = await pendingMigrations(context.store).catch(() => -1);
         if (pending !== 0) throw new AnfuError('not_ready', pending < 0 ? 'the database does not answer' : 'migrations are pending');
+        if (context.store.dialect === 'postgres') {
+          const required = context.config.databaseRequireSyncStandby;
+          const unanswered = { refusal: 'the database does not answer' };
+          const durability = await probeDurability(context.store, required).catch(() => unanswered);
+          if (durability.refusal !== undefined) {
+            request.log.warn({ reason: durability.refusal }, 'not ready: writes cannot be made durable');
+            throw new AnfuError('not_ready', durability.refusal);
+          }
+        }
         return { status: 'ready' as const, store: context.store.dialect };
       },
     );

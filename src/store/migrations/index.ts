@@ -16,6 +16,7 @@ import { operatorCredentials } from './100-operator-credentials.ts';
 import { smsMessages } from './110-sms-messages.ts';
 import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
+import { storeLeases } from './170-store-leases.ts';
 
 export interface Migration {
   readonly id: number;
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   smsMessages,
   customerControls,
   cardBinding,
+  storeLeases,
 ];

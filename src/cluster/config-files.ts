@@ -1,0 +1,128 @@
+// The configuration files of the cluster's processes, as pure functions of the topology (tested
+// without starting anything). Patroni reads YAML, and JSON is YAML: no YAML library needed.
+import { join } from 'node:path';
+import type { DatabaseNode, Topology } from './topology.ts';
+
+export const postgresBinDir = '/usr/lib/postgresql/15/bin';
+
+/**
+ * Patroni's settings for one node. Synchronous mode, strict: a commit is acknowledged only after a
+ * standby has flushed it, and with no standby left the leader stops acknowledging rather than
+ * carrying on alone — for money, an acknowledged write that one crash can erase is worse than a
+ * pause. Failure detection is quicker than Patroni's defaults (ttl 15 s, not 30 s) so a leader
+ * crash costs well under 30 s of writes; ttl ≥ loop_wait + 2 × retry_timeout, as Patroni requires.
+ */
+export function patroniConfigOf(topology: Topology, node: DatabaseNode): string {
+  const config = {
+    scope: topology.scope,
+    name: node.name,
+    // ERROR: at WARNING Patroni logs a traceback each time haproxy closes a health check.
+    log: { level: 'ERROR', dir: node.dir, file_num: 2, file_size: 5_000_000 },
+    restapi: { listen: `127.0.0.1:${node.restPort}`, connect_address: `127.0.0.1:${node.restPort}` },
+    etcd3: { hosts: `127.0.0.1:${topology.etcdClientPort}` },
+    bootstrap: {
+      dcs: {
+        ttl: 15,
+        loop_wait: 2,
+        retry_timeout: 5,
+        maximum_lag_on_failover: 1_048_576,
+        // A leader whose PostgreSQL crashed is replaced at once by its synchronous standby (which
+        // has every acknowledged commit) instead of being restarted in place for minutes.
+        primary_start_timeout: 0,
+        synchronous_mode: true,
+        synchronous_mode_strict: true,
+        postgresql: {
+          use_pg_rewind: true,
+          use_slots: true,
+          parameters: {
+            // Small on purpose: three instances share a small machine.
+            shared_buffers: '32MB',
+            max_connections: 60,
+            max_wal_senders: 8,
+            max_replication_slots: 8,
+            wal_level: 'replica',
+            wal_log_hints: 'on',
+            hot_standby: 'on',
+            synchronous_commit: 'on',
+            max_worker_processes: 4,
+            work_mem: '2MB',
+            maintenance_work_mem: '16MB',
+          },
+        },
+      },
+      initdb: [{ encoding: 'UTF8' }, 'data-checksums'],
+    },
+    postgresql: {
+      listen: `127.0.0.1:${node.postgresPort}`,
+      connect_address: `127.0.0.1:${node.postgresPort}`,
+      data_dir: join(node.dir, 'data'),
+      bin_dir: postgresBinDir,
+      pgpass: join(node.dir, 'pgpass'),
+      // Loopback only, no password: the drill machine. Production uses scram-sha-256 over TLS (docs/OPERATIONS.md).
+      pg_hba: [
+        'local all all trust',
+        'host replication replicator 127.0.0.1/32 trust',
+        'host all all 127.0.0.1/32 trust',
+      ],
+      authentication: {
+        superuser: { username: 'postgres', password: 'postgres' },
+        replication: { username: 'replicator', password: 'replicator' },
+      },
+      parameters: { unix_socket_directories: node.dir },
+    },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * haproxy routes by Patroni's REST health checks: the write port reaches only the node whose
+ * `/primary` answers 200, the read port only nodes whose `/replica` does. When a node stops being
+ * the primary its sessions are cut (`on-marked-down shutdown-sessions`), so no client keeps writing
+ * to a demoted leader. The API port spreads HTTP over the Anfu processes whose `/ready` answers.
+ */
+export function haproxyConfigOf(topology: Topology): string {
+  const databaseServers = topology.databases
+    .map((node) => `  server ${node.name} 127.0.0.1:${node.postgresPort} check port ${node.restPort}`)
+    .join('\n');
+  const apiServers = topology.apiNodes.map((node) => `  server ${node.name} 127.0.0.1:${node.port} check`).join('\n');
+  return `global
+  maxconn 400
+  log stdout format raw local0 warning
+
+defaults
+  mode tcp
+  log global
+  timeout connect 3s
+  timeout client 30m
+  timeout server 30m
+  timeout check 2s
+
+listen primary
+  bind 127.0.0.1:${topology.primaryPort}
+  option httpchk GET /primary
+  http-check expect status 200
+  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+${databaseServers}
+
+listen replicas
+  bind 127.0.0.1:${topology.replicaPort}
+  balance roundrobin
+  option httpchk GET /replica
+  http-check expect status 200
+  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+${databaseServers}
+
+listen api
+  bind 127.0.0.1:${topology.apiPort}
+  mode http
+  balance roundrobin
+  timeout client 60s
+  timeout server 60s
+  option httpchk GET /ready
+  http-check expect status 200
+  retries 2
+  option redispatch
+  default-server inter 1s fall 2 rise 1
+${apiServers}
+`;
+}
