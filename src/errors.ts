@@ -142,6 +142,7 @@ export const problems = {
   merchant_signature_invalid: { status: 401, title: 'The merchant request signature is missing, stale, replayed or wrong' },
   order_not_found: { status: 404, title: 'No such order' },
   order_expired: { status: 409, title: 'The order has expired' },
+  challenge_expired: { status: 409, title: 'The payment waited too long for its step-up and has expired' },
   order_already_paid: { status: 409, title: 'The order is already paid or being paid' },
   order_exists: { status: 409, title: 'The merchant already has an order with this reference' },
   refund_exceeds_payment: { status: 422, title: 'The refunds would exceed what was paid' },

@@ -13,13 +13,12 @@ import { Ledger, balanceOf } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { testKeyring } from '../crypto/testing.ts';
 import {
-  createCheckoutOrder, exportInstructionProof, merchantProtectionWith, onboardMerchant, paymentSettingsOf, transitionsOf, walletOf, merchantAccountOf, feeAccountOf,
+  createCheckoutOrder, exportInstructionProof, requestRefund, merchantProtectionWith, onboardMerchant, paymentSettingsOf, transitionsOf, walletOf, merchantAccountOf, feeAccountOf,
   type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
 import { payOrder } from './pay-order.ts';
 import { lookUpPayee, transferToCustomer } from './transfer-to-customer.ts';
-import { requestRefund } from './refund-payment.ts';
 import { resumeChallengedPayment } from './resume-challenged-payment.ts';
 
 async function setUp(kind: 'sqlite' | 'postgres', profile: 'intl' | 'gm' = 'intl') {

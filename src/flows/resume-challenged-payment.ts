@@ -1,13 +1,16 @@
 // A payment that risk control challenged waits in `challenged` until the payer passes a step-up
-// factor; then it is authorised, processed and settled like any other.
+// factor; then it is authorised, processed and settled like any other. Past ANFU_CHALLENGE_TTL_MS
+// it has expired (or expires now) and the step-up is refused with `challenge_expired`.
 import { AnfuError } from '../errors.ts';
-import { paymentById, recordTransition, type CustomerPrincipal, type Payment, type PaymentsContext } from '../payments/index.ts';
-import { settlePayment } from './settle-payment.ts';
+import { paymentById, recordTransition, refuseLapsedChallenge, settlePayment, type CustomerPrincipal, type Payment, type PaymentsContext } from '../payments/index.ts';
 
 export async function resumeChallengedPayment(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
+  if (payment.failureCode === 'challenge_expired') throw new AnfuError('challenge_expired');
   if (payment.state !== 'challenged') throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
+  // A step-up after the window is refused even before the sweep has expired the payment.
+  await refuseLapsedChallenge(ctx, payment);
   if (!(await ctx.identity.verifyStepUp(principal.customerId, factor))) throw new AnfuError('code_invalid');
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();

@@ -13,13 +13,12 @@ import { decidePayment, type PaymentRiskDecision } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   canonicalJsonOf, claimNonce, parseInstruction, decideLimits, payerHistory, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
-  recordCreation, recordTransition, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  recordCreation, recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type CustomerPrincipal, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
 import { commitPayment, type PreparedPayment } from './commit-payments.ts';
 import { recordInstructionRefusal, type RequestOrigin } from './record-request-refusal.ts';
-import { settlePayment } from './settle-payment.ts';
 
 export interface SignedRequest {
   readonly instruction: unknown;

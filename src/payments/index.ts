@@ -25,4 +25,8 @@ export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSign
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
+export { expireChallengedPayments, expireOrdersAndRequests, refuseLapsedChallenge, challengeLapsed } from './expire-reservations.ts';
+export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
+export { settlePayment, settleStuckPayments, legsBetween } from './settle-payment.ts';
+export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';
 export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';

@@ -14,9 +14,15 @@ export interface PaymentSettings {
   readonly limits: LimitPolicy;
   readonly risk: PaymentRiskThresholds;
   readonly refundApprovalMinor: bigint;
+  /** How long a large refund's maker–checker proposal waits for a decision (the proposals' TTL). */
+  readonly refundApprovalTtlMs: number;
   readonly merchantRequestWindowMs: number;
   readonly merchantFeeBpsDefault: number;
   readonly orderTtlMsMax: number;
+  /** A challenged payment expires this long after it was challenged. */
+  readonly challengeTtlMs: number;
+  /** A withdrawal whose bank outcome is unknown this long is listed for operations. */
+  readonly withdrawalOutcomeUnknownAfterMs: number;
   /** Risk velocity window. */
   readonly velocityWindowMs: number;
 }
@@ -44,9 +50,12 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
     },
     risk: paymentRiskThresholds,
     refundApprovalMinor: config.refundApprovalMinor,
+    refundApprovalTtlMs: config.proposalTtlMs,
     merchantRequestWindowMs: config.merchantRequestWindowMs,
     merchantFeeBpsDefault: config.merchantFeeBpsDefault,
     orderTtlMsMax: config.orderTtlMsMax,
+    challengeTtlMs: config.challengeTtlMs,
+    withdrawalOutcomeUnknownAfterMs: config.withdrawalOutcomeUnknownAfterMs,
     velocityWindowMs: 3600_000,
   };
 }

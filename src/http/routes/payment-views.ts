@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
 import type { CheckoutOrder, Payment, PaymentTransition, StoredInstruction } from '../../payments/index.ts';
-import type { Refund } from '../../flows/refund-payment.ts';
+import type { Refund } from '../../payments/index.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const money = (minor: bigint, currency: string) => formatMajor(minor, currencyOf(currency));

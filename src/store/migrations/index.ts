@@ -12,6 +12,7 @@ import { paymentsCards } from './008-payments-cards.ts';
 import { keyringPurposes } from './009-keyring-purposes.ts';
 import { auditCheckpointSize } from './010-audit-checkpoint-size.ts';
 import { paymentsRiskIndexes } from './011-payments-risk-indexes.ts';
+import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 
 export interface Migration {
   readonly id: number;
@@ -20,4 +21,7 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [ledger, keyring, audit, access, identity, events, payments, paymentsCards, keyringPurposes, auditCheckpointSize, paymentsRiskIndexes];
+export const migrations: readonly Migration[] = [
+  ledger, keyring, audit, access, identity, events, payments, paymentsCards, keyringPurposes, auditCheckpointSize, paymentsRiskIndexes,
+  paymentsLifecycle,
+];
