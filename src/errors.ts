@@ -154,6 +154,7 @@ export const problems = {
   card_declined: { status: 422, title: 'The card issuer declined the authorisation (see responseCode and meaning)' },
   card_issuer_unavailable: { status: 503, title: 'The card issuer did not answer; nothing was charged (any authorisation was reversed)' },
   payout_failed: { status: 422, title: 'The bank refused the payout; the amount is back in the wallet' },
+  payout_not_paid: { status: 422, title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

@@ -8,7 +8,7 @@ export { logInOperator, type LoginOutcome } from './log-in-operator.ts';
 export { logOutOperator } from './sessions.ts';
 export { listOperatorViews, type OperatorView } from './list-operators.ts';
 export { createOperatorAccess, type OperatorAccess } from './operator-access.ts';
-export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, openProposalWithin, ProposalRegistry, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
+export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, openProposalWithin, ProposalRegistry, type ApprovalsContext, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
 export type { ProposalRow as Proposal, ProposalState } from './store.ts';
 export { proposalById as findProposal, listProposals } from './store.ts';
 export { raiseSecurityEvent, reportAuditVerificationFailure, listSecurityEvents, securityEventTypes, severities, type SecurityEvent, type SecurityEventInput, type SecurityEventType, type Severity } from './security-events.ts';

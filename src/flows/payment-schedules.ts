@@ -37,7 +37,7 @@ export function paymentSweeps(ctx: PaymentsContext, funding: CardFunding | undef
   ];
   if (funding === undefined) return sweeps;
   sweeps.push(['payments.card-recovery', () => recoverCardFunding(ctx, funding, { olderThanMs: stuckAfterMs, limit: sweepBatchMax })]);
-  sweeps.push(['payments.withdrawals', () => pollWithdrawals(ctx, funding, { olderThanMs: 0, limit: sweepBatchMax })]);
+  sweeps.push(['payments.withdrawals', () => pollWithdrawals(ctx, funding, { limit: sweepBatchMax })]);
   return sweeps;
 }
 

@@ -1,15 +1,16 @@
 // What top-ups and withdrawals need besides the payments context: the card link to the partner bank
 // (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
 // per store by the server (or a test), like the identity port; without it card routes answer 503.
-import type { AuthorisationResult, AuthoriseRequest, CardRequest, PayoutRequest, PayoutResult, ReversalResult } from '../banks/index.ts';
+import type { AuthorisationResult, AuthoriseRequest, CardRequest, PayoutRequest, PayoutResult, ReversalResult, SentAt } from '../banks/index.ts';
 import type { TokenVault } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** The slice of `CardLink` the flows use (a test may stand in for it). */
 export interface CardLinkPort {
-  nextStan(): string;
+  /** Fields 7 and 12 for a request about to be sent; STANs come from the database (store/stans.ts). */
+  stamp(): SentAt;
   authorise(input: AuthoriseRequest): Promise<AuthorisationResult>;
-  reverse(original: CardRequest): Promise<ReversalResult>;
+  reverse(original: CardRequest, stan?: string): Promise<ReversalResult>;
   payout(input: PayoutRequest): Promise<PayoutResult>;
   payoutStatus(reference: CardRequest): Promise<PayoutResult>;
 }

@@ -13,6 +13,7 @@ export { addCard, type CardDetails } from './add-card.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
   cardById, cardsOf, markCardVerified, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
+  withdrawalsDue, scheduleStatusQuery, markOutcomeUnknown, outcomeUnknownWithdrawals,
   type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
 } from './funding-store.ts';
 export {
@@ -26,6 +27,7 @@ export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection 
 export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
 export { expireChallengedPayments, expireOrdersAndRequests, refuseLapsedChallenge, challengeLapsed } from './expire-reservations.ts';
+export { nextStan as nextCardStan } from './store/stans.ts';
 export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
 export { settlePayment, settleStuckPayments, legsBetween } from './settle-payment.ts';
 export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { originOf, recordMerchantRequestRefusal } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
+import { withdrawalResolutionExecutor } from '../../flows/withdraw-to-card.ts';
 import { authenticateMerchantRequest, createCheckoutOrder, merchantById, merchantProtectionFor, onboardMerchant, orderById, orderQrSvg, paymentById, paymentSettingsOf, refundApprovalExecutor, refundsOf, requestRefund } from '../../payments/index.ts';
 import type { AppContext } from '../app.ts';
 import { paymentsContextOf } from './payments.ts';
@@ -44,7 +45,9 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
       }
     });
     if (context.access.registry.get('payment.refund') === undefined) {
-      context.access.registry.register(refundApprovalExecutor({ store: context.store, ledger: context.ledger, get identity() { return paymentsContextOf(context).identity; }, settings, clock: context.clock }));
+      const payments = { store: context.store, ledger: context.ledger, get identity() { return paymentsContextOf(context).identity; }, settings, clock: context.clock };
+      context.access.registry.register(refundApprovalExecutor(payments));
+      context.access.registry.register(withdrawalResolutionExecutor(payments));
     }
 
     app.post('/merchants', { config: { auth: 'operator', permission: 'ledger.accounts.open' }, schema: { tags, summary: 'Onboard a merchant; the API key is shown once', body: OnboardBody, response: { 201: Type.Object({ id: Type.String(), name: Type.String(), feeBps: Type.Integer(), apiKey: Type.String() }), ...errors } } }, async (request, reply) => {
