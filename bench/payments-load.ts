@@ -24,7 +24,7 @@ process.once('message', (job: Job) => {
     if (error !== null && error !== undefined) {
       process.send?.({ error: String(error) });
     } else {
-      process.send?.({ total: result.requests.total, durationS: result.duration, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx });
+      process.send?.({ total: result.requests.total, durationS: result.duration, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.timeouts, non2xx: result.non2xx });
     }
     process.disconnect();
   });

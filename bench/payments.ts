@@ -10,12 +10,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger/index.ts';
 import { walletOf } from '../src/payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../src/payments/testing.ts';
 import { serve } from '../src/serve.ts';
+import { startCeiling } from './https-ceiling.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -80,7 +82,9 @@ async function prepare(env: Record<string, string>, payers: number) {
   return { identity, requests };
 }
 
-interface LoadResult { total: number; durationS: number; p50: number; p99: number; errors: number; non2xx: number; error?: string }
+interface LoadResult {
+  total: number; durationS: number; p50: number; p99: number; max: number; errors: number; non2xx: number; error?: string;
+}
 
 function runLoad(url: string, requests: unknown[], connections: number, seconds: number): Promise<LoadResult> {
   const child = fork(join(import.meta.dirname, 'payments-load.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' } });
@@ -89,6 +93,19 @@ function runLoad(url: string, requests: unknown[], connections: number, seconds:
     child.once('error', fail);
     child.send({ url, connections, seconds, requests });
   });
+}
+
+/** The same load generator against the bare HTTPS route, after the payments run (same machine, same minute). */
+async function measureCeiling(connections: number, seconds: number): Promise<{ perS: number; p99: number }> {
+  const ceiling = await startCeiling(20_000);
+  try {
+    const load = await runLoad(ceiling.url, ceiling.requests, connections, seconds);
+    if (load.error !== undefined) throw new Error(load.error);
+    if (load.non2xx > 0) throw new Error(`the ceiling route refused ${load.non2xx} requests`);
+    return { perS: Math.round(load.total / load.durationS), p99: load.p99 };
+  } finally {
+    await ceiling.close();
+  }
 }
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
@@ -113,9 +130,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await server.close();
   }
   if (load.error !== undefined) throw new Error(load.error);
+  const ceiling = await measureCeiling(connections, seconds);
+  const paymentsPerS = Math.round(load.total / load.durationS);
   const result: Record<string, unknown> = {
-    store: storeKind, connections, payments_per_s: Math.round(load.total / load.durationS), p50_ms: load.p50, p99_ms: load.p99,
+    store: storeKind, connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
     errors: load.errors + load.non2xx, requests: load.total, presigned: requests.length, seconds: load.durationS,
+    ceiling: 'bare Fastify HTTPS route, one P-256 verification', ceiling_per_s: ceiling.perS, ceiling_p99_ms: ceiling.p99,
+    ratio_vs_ceiling: Math.round((paymentsPerS / ceiling.perS) * 100) / 100, load_average: loadavg().map((l) => Math.round(l * 100) / 100),
   };
   if (storeKind === 'postgres') result.pgbench_tps = await pgbenchTps(base);
   return result;

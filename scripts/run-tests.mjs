@@ -4,7 +4,7 @@
 // Usage: node scripts/run-tests.mjs [filter-substring ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 function walk(dir, out) {
   let names;
@@ -27,9 +27,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.ANFU_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(
+// Under ANFU_REQUIRE_TOOLS=1 (CI) a skipped test is a failure: CI must prove what it claims.
+const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
 );
-process.exit(result.status ?? 1);
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString('utf8')).slice(-4096);
+});
+child.on('close', (code) => {
+  const skipped = Number(/skipped (\d+)/.exec(tail)?.[1] ?? '0');
+  if (code === 0 && skipped > 0 && process.env.ANFU_REQUIRE_TOOLS === '1') {
+    console.error(`${skipped} test(s) skipped while ANFU_REQUIRE_TOOLS=1: a required tool is missing`);
+    process.exit(1);
+  }
+  process.exit(code ?? 1);
+});

@@ -6,6 +6,7 @@ import { Ledger } from './ledger/index.ts';
 import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
 import { describeDemo, seedDemo } from './demo/seed.ts';
 import { serve } from './serve.ts';
+import { backupCommand } from './backup/backup-command.ts';
 import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
 import { bankSimCommand } from './banks/index.ts';
 import { keysCommand } from './crypto/keys-command.ts';
@@ -31,6 +32,8 @@ commands:
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
+  backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (anfu backup --help)
+  restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -120,6 +123,8 @@ const commands: Record<string, (config: () => Config, args: string[], values: Re
     return 0;
   },
   'bank-sim': (_config, args) => bankSimCommand(args),
+  backup: (_config, args) => backupCommand('backup', args),
+  restore: (_config, args) => backupCommand('restore', args),
   'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
   'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
   'export-audit': (config, _args, values) => exportAuditCommand(config, values),
@@ -144,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim') return handler(() => loadConfig(), rest, {});
+  if (command === 'bench' || command === 'bank-sim' || command === 'backup' || command === 'restore') return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

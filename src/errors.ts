@@ -114,6 +114,15 @@ export const problems = {
   step_up_required: { status: 403, title: 'A stronger authentication is required for this action' },
   refresh_token_invalid: { status: 401, title: 'The refresh token is invalid, expired or was already used' },
 
+  // backups and restores (src/backup)
+  backup_archive_corrupt: { status: 422, title: 'A backup archive is damaged: altered, reordered or cut off' },
+  backup_manifest_invalid: { status: 422, title: 'A backup manifest is malformed or not authenticated by this KEK' },
+  backup_chain_broken: { status: 422, title: 'A backup in the chain is missing or does not link to its parent' },
+  backup_target_unusable: { status: 503, title: 'The backup target cannot be written (space or permission)' },
+  backup_not_found: { status: 404, title: 'No backup matches the requested point in time or id' },
+  backup_unsupported_store: { status: 422, title: 'This store is backed up by another tool' },
+  restore_verification_failed: { status: 422, title: 'The restored database does not verify' },
+
   // transport (src/http/client-certificate.ts)
   client_certificate_required: { status: 401, title: 'A client certificate issued by the platform CA is required' },
 

@@ -2,6 +2,7 @@
 // (Debian's package) and probed with `openssl s_client`: SSLv3, TLS 1.0 and 1.1 are refused, TLS 1.2
 // and 1.3 accepted, and every accepted suite is forward-secret (ECDHE) AEAD: no CBC, RC4, 3DES, NULL or
 // EXPORT. HSTS is on every response. Skipped (with a reason) only if neither tool is installed.
+import { skipUnless } from '../testing/required-tools.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -55,7 +56,8 @@ describe('TLS of the real server', () => {
   });
 
   it('sslscan: only TLS 1.2 and 1.3, only ECDHE AEAD suites', { timeout: 120_000 }, async (t) => {
-    if (!(await installed('sslscan'))) return t.skip('sslscan is not installed (apt-get install sslscan)');
+    const skip = skipUnless(await installed('sslscan'), 'sslscan');
+    if (skip !== false) return t.skip(skip);
     const { stdout } = await run('sslscan', ['--no-colour', target], { timeout: 110_000 });
     const protocols = Object.fromEntries([...stdout.matchAll(/^(SSLv2|SSLv3|TLSv1\.[0-3])\s+(enabled|disabled)/gm)].map((m) => [m[1], m[2]]));
     assert.deepEqual(protocols, { SSLv2: 'disabled', SSLv3: 'disabled', 'TLSv1.0': 'disabled', 'TLSv1.1': 'disabled', 'TLSv1.2': 'enabled', 'TLSv1.3': 'enabled' }, stdout);
@@ -70,7 +72,8 @@ describe('TLS of the real server', () => {
   });
 
   it('openssl s_client: TLS 1.0 and 1.1 handshakes fail, TLS 1.2 and 1.3 succeed; HSTS is sent', { timeout: 60_000 }, async (t) => {
-    if (!(await installed('openssl'))) return t.skip('openssl is not installed');
+    const skip = skipUnless(await installed('openssl'), 'openssl');
+    if (skip !== false) return t.skip(skip);
     assert.equal(await handshake(target, 'tls1'), false, 'TLS 1.0 accepted');
     assert.equal(await handshake(target, 'tls1_1'), false, 'TLS 1.1 accepted');
     assert.equal(await handshake(target, 'tls1_2'), true, 'TLS 1.2 refused');

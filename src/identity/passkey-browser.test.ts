@@ -2,6 +2,7 @@
 // (CTAP2, internal, user verification): the real server over HTTPS serves the page; the page
 // registers a customer, enrols a passkey and answers a login challenge with it. Replayed and forged
 // assertions are refused.
+import { skipUnless } from '../testing/required-tools.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ function smsCodeFrom(sinkFile: string, phone: string): string {
   return code;
 }
 
-test('passkey registration and step-up in Chromium with a virtual authenticator', { skip: !existsSync(chromiumPath) && 'chromium not installed', timeout: 120_000 }, async () => {
+test('passkey registration and step-up in Chromium with a virtual authenticator', { skip: skipUnless(existsSync(chromiumPath), 'Debian chromium'), timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'anfu-browser-'));
   const config = loadConfig({ ...testEnv, ANFU_ENV: 'development', ANFU_DATA_DIR: dataDir, ANFU_PORT: '0', ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: 'silent' });
   const server = await serve(config, { demo: false, quiet: true });

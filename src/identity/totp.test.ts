@@ -1,4 +1,5 @@
 // TOTP: RFC 6238 Appendix B vectors, agreement with Debian's oathtool, the ±1 step window and no reuse.
+import { skipUnless } from '../testing/required-tools.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -27,7 +28,7 @@ test('RFC 6238 test vectors (SHA1, SHA256, SHA512; 8 digits)', () => {
   }
 });
 
-test('agrees with oathtool --totp on fresh secrets and times', { skip: !existsSync('/usr/bin/oathtool') && 'oathtool not installed' }, () => {
+test('agrees with oathtool --totp on fresh secrets and times', { skip: skipUnless(existsSync('/usr/bin/oathtool'), 'oathtool') }, () => {
   for (let i = 0; i < 20; i++) {
     const secret = newTotpSecret();
     const seconds = 1_600_000_000 + i * 7_777_777;

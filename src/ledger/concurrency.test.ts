@@ -2,6 +2,7 @@
 // on PostgreSQL; on SQLite, thousands of concurrent submits in one process and two processes on one
 // file. Whatever the interleaving: no error reaches a caller, every acknowledged transfer is in the
 // journal once, balances equal the sum of acknowledged movements (no lost update), money is conserved.
+import { postgresSkip } from '../testing/required-tools.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTestDatabase, type StoreKind, type TestDatabase } from '../store/testing.ts';
@@ -101,8 +102,9 @@ async function assertAfterStorm(f: Fixture, reports: readonly HammerReport[], ex
 
 describe('concurrency on postgres', () => {
   it('4 processes hammer the same hot accounts: no deadlock reaches a caller, no lost update, shared keys applied once', { timeout: 180_000 }, async (t) => {
-    if (process.env.ANFU_TEST_DATABASE_URL === undefined || process.env.ANFU_TEST_DATABASE_URL === '') {
-      t.skip('ANFU_TEST_DATABASE_URL not set');
+    const skip = postgresSkip();
+    if (skip !== false) {
+      t.skip(skip);
       return;
     }
     const f = await fixture('postgres');

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresSkip } from '../testing/required-tools.ts';
 import { migrate, openStore, type Store } from './index.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
 export function testStoreKinds(): StoreKind[] {
-  return process.env.ANFU_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+  return postgresSkip() === false ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
 export interface TestDatabase {

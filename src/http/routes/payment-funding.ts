@@ -50,12 +50,18 @@ function fundingReply(reply: { status(code: number): unknown }, result: { fundin
 export function fundingRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     const signed = (request: FastifyRequest) => ({ ...(request.body as Static<typeof SignedBody>), idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'], origin: originOf(request.ip, request.url) });
-    const both = (): [PaymentsContext, CardFunding] => [paymentsContextOf(context), fundingOf(context)];
+    // The caller is authenticated before the card link is looked up: an anonymous request learns
+    // nothing about the platform's configuration (it gets 401, not 503).
+    const both = async (request: FastifyRequest): Promise<[PaymentsContext, CardFunding, Awaited<ReturnType<typeof customerOf>>]> => {
+      const ctx = paymentsContextOf(context);
+      const customer = await customerOf(ctx, request);
+      return [ctx, fundingOf(context), customer];
+    };
 
     app.post('/cards', { schema: { tags, summary: 'Bind a bank card (tokenised; a security code is accepted and discarded)', body: CardBody, response: { 200: CardView, 201: CardView, ...errors } } }, async (request, reply) => {
-      const [ctx, funding] = both();
+      const [ctx, funding, customer] = await both(request);
       const body = request.body as Static<typeof CardBody>;
-      const result = await addCard(ctx, funding, await customerOf(ctx, request), { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear });
+      const result = await addCard(ctx, funding, customer, { pan: body.pan, expiryMonth: body.expiryMonth, expiryYear: body.expiryYear });
       reply.status(result.created ? 201 : 200);
       return cardView(result.card);
     });
@@ -66,13 +72,13 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     app.post('/top-ups', { schema: { tags, summary: 'Top up the wallet from a bound card (signed instruction of kind top_up naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
-      const [ctx, funding] = both();
-      return fundingReply(reply, await topUpByCard(ctx, funding, await customerOf(ctx, request), signed(request)));
+      const [ctx, funding, customer] = await both(request);
+      return fundingReply(reply, await topUpByCard(ctx, funding, customer, signed(request)));
     });
 
     app.post('/withdrawals', { schema: { tags, summary: 'Withdraw to a verified card (signed instruction of kind withdrawal naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
-      const [ctx, funding] = both();
-      return fundingReply(reply, await withdrawToCard(ctx, funding, await customerOf(ctx, request), signed(request)));
+      const [ctx, funding, customer] = await both(request);
+      return fundingReply(reply, await withdrawToCard(ctx, funding, customer, signed(request)));
     });
 
     app.get('/funding/:id', { schema: { tags, summary: 'A top-up or withdrawal with every state transition', params: Type.Object({ id: Id('fnd') }), response: { 200: FundingView, ...errors } } }, async (request) => {

@@ -1,0 +1,13 @@
+// Backups and restores (guideline §8.3). The SQLite store is backed up page by page: full,
+// incremental and differential archives, each sealed under its own KEK-wrapped key, with a
+// KEK-authenticated manifest chain; a restore rebuilds a new file and proves it. Format and
+// runbook: docs/OPERATIONS.md.
+export { BackupError, type BackupErrorCode } from './errors.ts';
+export { backupKinds, type BackupKind, type BackupManifest } from './manifest.ts';
+export { directoryTarget, type BackupTarget } from './targets.ts';
+export { loadCatalog, checkManifestChain } from './catalog.ts';
+export { takeBackup, backupId, type BackupContext } from './take-backup.ts';
+export { restoreBackup, type RestorePoint, type RestoreReport } from './restore-backup.ts';
+export { pruneBackups } from './prune-backups.ts';
+export { testRestore } from './test-restore.ts';
+export { ledgerFingerprint, type LedgerFingerprint } from './fingerprint.ts';
