@@ -3,12 +3,11 @@
 // records the funding payment with its instruction and walks it created → risk_checked → processing
 // (or failed when risk control denies), each step audited. The bank is spoken to after commit; the
 // STAN (from the database) and fields 7/12 of the request to come are stored with the row.
-import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { decidePayment } from '../risk/index.ts';
 import {
-  canonicalJsonOf, cardById, claimNonce, nextCardStan, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
+  requestHashOf, cardById, claimNonce, nextCardStan, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
   type CardFunding, type CustomerPrincipal, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
 import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
@@ -17,11 +16,6 @@ export interface StartedFunding {
   readonly funding: FundingPayment;
   readonly card: PaymentCard;
   readonly replayed: boolean;
-}
-
-function requestHashOf(instruction: unknown): string {
-  const text = typeof instruction === 'object' && instruction !== null ? canonicalJsonOf(instruction) : 'invalid';
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** A retry under the same key answers the first funding payment and never reaches the bank again. */

@@ -29,6 +29,7 @@ export { exportInstructionProof, proofFiles, verifyScript } from './prove-instru
 export { expireChallengedPayments, expireOrdersAndRequests, refuseLapsedChallenge, challengeLapsed } from './expire-reservations.ts';
 export { nextStan as nextCardStan } from './store/stans.ts';
 export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
-export { settlePayment, settleStuckPayments, legsBetween } from './settle-payment.ts';
+export { settlePayment, settleStuckPayments } from './settle-payment.ts';
+export { requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, limitCurrency, type WalkStep, type LimitInput } from './decide-payment.ts';
 export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';
 export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';

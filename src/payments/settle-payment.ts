@@ -6,6 +6,7 @@
 import { enqueueOutbox } from '../events/index.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
 import type { TransferRequest } from '../ledger/index.ts';
+import { legsBetween } from './decide-payment.ts';
 import { feeAccountOf, merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition, type TransitionActor } from './record-transition.ts';
@@ -22,16 +23,6 @@ async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferR
     : await walletOf(ledger, payment.payeeId, payment.currency);
   const fees = payment.fee > 0n ? await feeAccountOf(ledger, payment.currency) : undefined;
   return legsBetween(payment, { debit: wallet.id, credit: credit.id, fees: fees?.id });
-}
-
-/** The ledger legs of a payment between resolved account ids: principal, then fee (when there is one). */
-export function legsBetween(payment: Pick<Payment, 'id' | 'amount' | 'fee' | 'currency'>, accounts: { debit: string; credit: string; fees?: string | undefined }): TransferRequest[] {
-  const legs: TransferRequest[] = [{ kind: 'single', key: `${payment.id}:principal`, debitAccountId: accounts.debit, creditAccountId: accounts.credit, amount: payment.amount, currency: payment.currency, reference: payment.id }];
-  if (payment.fee > 0n) {
-    if (accounts.fees === undefined) throw new Error('payments invariant: a fee without a fee account');
-    legs.push({ kind: 'single', key: `${payment.id}:fee`, debitAccountId: accounts.credit, creditAccountId: accounts.fees, amount: payment.fee, currency: payment.currency, reference: payment.id });
-  }
-  return legs;
 }
 
 /** Moves the money of a `processing` payment and records the outcome; returns the payment as it ends. */

@@ -3,12 +3,8 @@
 // Also the expiry of orders and requests nobody paid in time. Written once for both stores.
 import type { Queryable, Tx } from '../../store/index.ts';
 import { toBigInt, toNumber } from '../../store/index.ts';
+import { usagePeriodsOf } from '../decide-payment.ts';
 import type { Payment } from '../store.ts';
-
-/** The usage periods a payment counts against (decided when it was created). */
-export function usagePeriodsOf(payment: Pick<Payment, 'limitYear' | 'limitDay'>): [string, string, string] {
-  return ['life', `year:${payment.limitYear}`, `day:${payment.limitDay}`];
-}
 
 /** Gives back the limit usage a payment reserved when it was created. */
 export async function releaseUsage(tx: Tx, payment: Payment): Promise<void> {
