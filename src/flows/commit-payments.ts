@@ -9,7 +9,7 @@ import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
-  addUsage, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
+  addUsage, updatePaymentState, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type AuthenticationStrength, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
@@ -135,7 +135,7 @@ async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, write
     }
     // Refused by the ledger (insufficient funds, say): the payment fails and gives its usage back.
     step(writes, payment, 'processing', 'fail', systemActor, now, { failureCode: result.code });
-    if ((await tx.run('UPDATE payments SET state = ?, failure_code = ?, updated_at = ? WHERE id = ? AND state = ?', ['failed', result.code, now, payment.id, 'succeeded'])) !== 1) throw new Error('payments invariant: a refused payment row is missing');
+    if ((await updatePaymentState(tx, payment.id, 'succeeded', 'failed', result.code, now)) !== 1) throw new Error('payments invariant: a refused payment row is missing');
     for (const period of usagePeriodsOf(payment)) await addUsage(tx, payment.payerId, period, -payment.amount);
     outcomes[index] = { kind: 'committed', payment: { ...payment, state: 'failed', failureCode: result.code, updatedAt: now } };
   }

@@ -49,7 +49,7 @@ test('creation walk: allow → processing, challenge → challenged by the payer
     ['deny', ['risk_assessed', 'fail'], ['risk', 'risk']],
   ];
   for (const [decision, events, by] of rows) {
-    const walk = creationWalk({ decision, reasons: ['r'] });
+    const walk = creationWalk({ decision, reasons: ['new_device'] });
     assert.deepEqual(walk.map((w) => w.event), events);
     assert.deepEqual(walk.map((w) => w.by), by);
   }

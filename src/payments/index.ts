@@ -17,7 +17,7 @@ export {
   type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
 } from './funding-store.ts';
 export {
-  insertPayment, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
+  insertPayment, updatePaymentState, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
   hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
   payerHistory, insertPaymentsIfNew, claimNonces, deleteUncommittedPayments, insertInstructions, lockUsageRows, writeUsageRows, usageKeyOf, insertTransitions, type TransitionRow, type UsageKey,
 } from './store.ts';
