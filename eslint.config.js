@@ -19,6 +19,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off', 'security/detect-non-literal-fs-filename': 'off' },
   },
   {
+    // Every `anfu …` command prints its result on stdout.
+    files: ['src/commands/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['**/*.test.ts', 'test/**'],
     rules: { 'security/detect-non-literal-fs-filename': 'off', 'security/detect-child-process': 'off' },
   },

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.ts';
 import { cryptoProfile } from '../src/crypto/index.ts';
 import { Kek } from '../src/crypto/kek.ts';
-import { openPlatformKeyring } from '../src/crypto/platform-keyring.ts';
+import { openPlatformKeyring } from '../src/wiring/platform-keyring.ts';
 import { authenticateCustomer, logInCustomer, openIdentity, registerCustomer, requestSmsCode, type Identity, type SmsMessage } from '../src/identity/index.ts';
 import { hashPassword } from '../src/identity/password-hashing.ts';
 import { migrate, openStore } from '../src/store/index.ts';

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { settings } from '../src/config.ts';
-import { createTestApp } from '../src/http/testing.ts';
+import { createTestApp } from '../src/wiring/test-app.ts';
 
 export async function renderOpenApi(): Promise<string> {
   const t = await createTestApp('sqlite', { ANFU_LOG_LEVEL: 'silent' });

@@ -1,17 +1,7 @@
-// The `anfu` command: serve, migrate, demo, verify, tokens, config, bench.
+// The `anfu` command: parses the flags and dispatches to one of src/commands/.
 import { parseArgs } from 'node:util';
-import { loadConfig, settings, ConfigError, type Config } from './config.ts';
-import { migrate, openStore, type Store } from './store/index.ts';
-import { Ledger } from './ledger/index.ts';
-import { issueApiToken, operatorRoles, type OperatorRole } from './access/index.ts';
-import { describeDemo, seedDemo } from './demo/seed.ts';
-import { serve } from './serve.ts';
-import { backupCommand } from './backup/backup-command.ts';
-import { auditFlagOptions, auditProofCommand, exportAuditCommand, verifyAuditCommand } from './audit/audit-command.ts';
-import { bankSimCommand } from './banks/index.ts';
-import { keysCommand } from './crypto/keys-command.ts';
-import { proveInstructionCommand } from './payments/prove-instruction-command.ts';
-import { operatorsCommand } from './access/operators-command.ts';
+import { loadConfig, ConfigError, type Config } from './config.ts';
+import { auditFlagOptions } from './commands/audit-flags.ts';
 
 const usage = `anfu — secure electronic payment platform
 
@@ -32,7 +22,7 @@ commands:
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
-  backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (anfu backup --help)
+  backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
 
 options (each also an environment variable, see 'anfu config'):
@@ -61,85 +51,34 @@ function configFrom(values: Record<string, unknown>): Config {
   return loadConfig(process.env, flags);
 }
 
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize });
-  try {
-    await migrate(store);
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
+type Command = (config: () => Config, args: string[], values: Record<string, unknown>) => Promise<number>;
 
-async function withLedger<T>(config: Config, work: (ledger: Ledger, store: Store) => Promise<T>): Promise<T> {
-  return withStore(config, async (store) => {
-    const ledger = new Ledger({ store, transferBatchMax: config.transferBatchMax });
-    try {
-      return await work(ledger, store);
-    } finally {
-      await ledger.close();
-    }
-  });
-}
-
-const commands: Record<string, (config: () => Config, args: string[], values: Record<string, unknown>) => Promise<number>> = {
-  async serve(config, _args, values) {
-    await serve(config(), { demo: values.demo === true });
-    return -1; // keeps running
+// Each command lives in src/commands/ and is loaded only when run (the bank simulator starts without
+// the server's modules); this table only dispatches.
+const serving = () => import('./commands/serve.ts');
+const onStore = () => import('./commands/store-commands.ts');
+const auditing = () => import('./commands/audit.ts');
+const commands: Record<string, Command> = {
+  serve: async (config, _args, values) => (await serving()).serveCommand(config(), values),
+  migrate: async (config) => (await onStore()).migrateCommand(config()),
+  demo: async (config) => (await serving()).demoCommand(config()),
+  verify: async (config) => (await onStore()).verifyCommand(config()),
+  tokens: async (config, args, values) => (await onStore()).tokensCommand(config, args, values),
+  keys: async (config, args, values) => (await import('./commands/keys.ts')).keysCommand(config(), args, values),
+  operators: async (config, args, values) => {
+    return (await import('./commands/operators.ts')).operatorsCommand(config(), args, values);
   },
-  async migrate(config) {
-    const report = await withStore(config(), (store) => migrate(store));
-    console.log(report.applied.length === 0 ? `schema is current (version ${report.current})` : `applied: ${report.applied.join(', ')}`);
-    return 0;
+  config: async () => (await onStore()).configCommand(),
+  'bank-sim': async (_config, args) => (await import('./commands/bank-sim.ts')).bankSimCommand(args),
+  'prove-instruction': async (config, args) => {
+    return (await import('./commands/prove-instruction.ts')).proveInstructionCommand(config(), args);
   },
-  async demo(config) {
-    // The demo registers real customers and a merchant, so it needs the whole app, not a listener.
-    const running = await serve({ ...config(), port: 0, host: '127.0.0.1' }, { demo: false, quiet: true });
-    try {
-      console.log(describeDemo(await seedDemo(running.context)));
-    } finally {
-      await running.close();
-    }
-    return 0;
-  },
-  async verify(config) {
-    const report = await withLedger(config(), (ledger) => ledger.verify());
-    console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-    return report.ok ? 0 : 1;
-  },
-  async tokens(config, args, values) {
-    if (args[0] !== 'create' || typeof values.name !== 'string' || !operatorRoles.includes(values.role as OperatorRole)) {
-      console.error(`usage: anfu tokens create --name NAME --role ${operatorRoles.join('|')}`);
-      return 2;
-    }
-    const issued = await withStore(config(), (store) => issueApiToken(store, { name: values.name as string, role: values.role as OperatorRole }, Date.now()));
-    console.log(`token ${issued.id} (shown once, store it safely):\n${issued.token}`);
-    return 0;
-  },
-  keys: (config, args, values) => keysCommand(config(), args, values),
-  operators: (config, args, values) => operatorsCommand(config(), args, values),
-  async config() {
-    for (const [name, fallback, meaning] of settings) console.log(`${name.padEnd(40)} ${fallback.padEnd(14)} ${meaning}`);
-    return 0;
-  },
-  'bank-sim': (_config, args) => bankSimCommand(args),
-  backup: (_config, args) => backupCommand('backup', args),
-  restore: (_config, args) => backupCommand('restore', args),
-  'prove-instruction': (config, args) => proveInstructionCommand(config(), args),
-  'verify-audit': (config, _args, values) => verifyAuditCommand(config, values),
-  'export-audit': (config, _args, values) => exportAuditCommand(config, values),
-  'audit-proof': (config, _args, values) => auditProofCommand(config, values),
-  async bench(_config, args) {
-    const name = args[0] ?? '';
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) {
-      console.error('usage: anfu bench <name> [options]');
-      return 2;
-    }
-    const module = (await import(`../bench/${name}.ts`)) as { run(args: string[]): Promise<unknown> };
-    const result = await module.run(args.slice(1));
-    console.log(JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), args.includes('--json') ? 0 : 2));
-    return 0;
-  },
+  'verify-audit': async (config, _args, values) => (await auditing()).verifyAuditCommand(config, values),
+  'export-audit': async (config, _args, values) => (await auditing()).exportAuditCommand(config, values),
+  'audit-proof': async (config, _args, values) => (await auditing()).auditProofCommand(config, values),
+  bench: async (_config, args) => (await import('./commands/bench.ts')).benchCommand(args),
+  backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
+  restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -149,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  if (command === 'bench' || command === 'bank-sim' || command === 'backup' || command === 'restore') return handler(() => loadConfig(), rest, {});
+  const ownFlags = ['bench', 'bank-sim', 'backup', 'restore'];
+  if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
     console.log(usage);

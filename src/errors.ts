@@ -120,7 +120,6 @@ export const problems = {
   backup_chain_broken: { status: 422, title: 'A backup in the chain is missing or does not link to its parent' },
   backup_target_unusable: { status: 503, title: 'The backup target cannot be written (space or permission)' },
   backup_not_found: { status: 404, title: 'No backup matches the requested point in time or id' },
-  backup_unsupported_store: { status: 422, title: 'This store is backed up by another tool' },
   restore_verification_failed: { status: 422, title: 'The restored database does not verify' },
 
   // transport (src/http/client-certificate.ts)

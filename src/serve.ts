@@ -4,17 +4,19 @@
 import { issueApiToken, countApiTokens, reportAuditVerificationFailure } from './access/index.ts';
 import { AuditIntegrityError, fileAuditSigner, startCheckpointer } from './audit/index.ts';
 import type { Config } from './config.ts';
-import { describeDemo, seedDemo } from './demo/seed.ts';
-import { buildApp, type AppContext } from './http/app.ts';
+import { describeDemo, seedDemo } from './commands/demo.ts';
+import type { AppContext } from './http/context.ts';
 import { createMetrics } from './http/metrics.ts';
 import { developmentCertificate, loadTlsFiles, type TlsMaterial } from './http/tls.ts';
 import { clientCaFor } from './http/platform-ca.ts';
 import { loadKek, sealMarkedPlaintext } from './crypto/index.ts';
 import { Ledger } from './ledger/index.ts';
 import { outboxDispatcherFor } from './events/index.ts';
-import { openPlatformKeyring } from './crypto/platform-keyring.ts';
+import { openPlatformKeyring } from './wiring/platform-keyring.ts';
+import { composeApp } from './wiring/app.ts';
+import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
-import { paymentSweepIntervalMs, provideCardFundingFrom, sweepPayments } from './flows/payment-schedules.ts';
+import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
 import { migrate, openStore } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 
@@ -55,7 +57,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     },
   });
   const tls = await tlsFor(config);
-  const app = await buildApp({ config, store, ledger, keyring, metrics, tls, paymentIdentity: options.paymentIdentity });
+  const app = await composeApp({ config, store, ledger, keyring, metrics, tls, paymentIdentity: options.paymentIdentity });
   const firstToken = (await countApiTokens(store)) === 0 ? await issueApiToken(store, { name: 'first administrator', role: 'administrator' }, Date.now()) : undefined;
   await app.ready();
   const demo = options.demo ? await seedDemo(app.context) : undefined;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { balanceOf } from '../ledger/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import type { CreatedOperator } from './index.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 
 interface Cast {
   adminA: CreatedOperator;

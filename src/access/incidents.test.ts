@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds } from '../store/testing.ts';
 import { raiseSecurityEvent } from './index.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 
 for (const kind of testStoreKinds()) {
   describe(`incidents (${kind})`, () => {

@@ -3,11 +3,13 @@
 export { issueApiToken, authenticateApiToken, revokeApiToken, countApiTokens, operatorRoles, type OperatorRole, type Principal, type IssuedToken } from './api-tokens.ts';
 export { permissions, roleHolds, isPermission, type Permission } from './permissions.ts';
 export { systemActor, type Actor } from './actor.ts';
-export { createOperator, createFirstAdministrator, operatorNamePattern, type CreatedOperator } from './create-operator.ts';
+export { createOperator, createFirstAdministrator, operatorNamePattern, operatorNameRegex, type CreatedOperator } from './create-operator.ts';
 export { logInOperator, type LoginOutcome } from './log-in-operator.ts';
 export { logOutOperator } from './sessions.ts';
 export { listOperatorViews, type OperatorView } from './list-operators.ts';
 export { createOperatorAccess, type OperatorAccess } from './operator-access.ts';
+export { ledgerAdjustment } from './adjust-ledger.ts';
+export { operatorRoleChange } from './change-operator-role.ts';
 export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, openProposalWithin, ProposalRegistry, type ApprovalsContext, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
 export type { ProposalRow as Proposal, ProposalState } from './store.ts';
 export { proposalById as findProposal, listProposals } from './store.ts';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds } from '../store/testing.ts';
 import { createFirstAdministrator, totpCodeAt, type CreatedOperator } from './index.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 
 async function attempt(t: AccessTestApp, op: { name: string; password: string }, totp: string, ip = '127.0.0.1') {
   return t.app.inject({ method: 'POST', url: '/v1/operator-sessions', remoteAddress: ip, payload: { name: op.name, password: op.password, totp } });

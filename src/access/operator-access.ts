@@ -3,13 +3,10 @@
 // outbox and the API error-rate signal. Built once from the configuration.
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
-import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { audit, type Actor, type AuditLine } from './actor.ts';
-import { ledgerAdjustment } from './adjust-ledger.ts';
 import { authenticateApiToken, type Principal } from './api-tokens.ts';
 import { ProposalRegistry, sweepProposals, type ApprovalsContext } from './approvals.ts';
-import { operatorRoleChange } from './change-operator-role.ts';
 import { ErrorRateMonitor } from './error-rate.ts';
 import type { LoginPolicy } from './log-in-operator.ts';
 import { SecurityAlerts } from './security-alerts.ts';
@@ -39,11 +36,10 @@ export interface OperatorAccess {
   close(): void;
 }
 
-export function createOperatorAccess(options: { config: Config; store: Store; ledger: Ledger; keyring: Keyring; clock: () => number; onError?: (error: unknown) => void }): OperatorAccess {
-  const { config, store, ledger, clock } = options;
+export function createOperatorAccess(options: { config: Config; store: Store; keyring: Keyring; clock: () => number; onError?: (error: unknown) => void }): OperatorAccess {
+  const { config, store, clock } = options;
+  // What approvals execute is registered by the composition root (src/wiring/proposal-executors.ts).
   const registry = new ProposalRegistry();
-  registry.register(operatorRoleChange);
-  registry.register(ledgerAdjustment(ledger, config.amountMaxMinor));
   const alerts = new SecurityAlerts({ store, webhookUrl: config.securityWebhookUrl, clock, ...(options.onError === undefined ? {} : { onError: options.onError }) });
   alerts.start(alertSweepMs);
   const errorRate = new ErrorRateMonitor({ windowMs: config.apiErrorWindowMs, errorsMax: config.apiErrorsMax });

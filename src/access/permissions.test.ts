@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { testStoreKinds } from '../store/testing.ts';
 import { routesOf } from '../http/operator-auth.ts';
 import { isPermission, operatorRoles, permissions, roleHolds, type OperatorRole } from './index.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 
 // Customer and merchant routes under /v1 authenticate in their own capabilities; these paths are
 // the operators' alone, so a route here without operator auth is a mistake (except the login).

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { testStoreKinds } from '../store/testing.ts';
 import { ErrorRateMonitor } from './error-rate.ts';
 import { raiseSecurityEvent, reportAuditVerificationFailure } from './index.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from './test-support.ts';
+import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 
 test('the error-rate window trips at N errors, not N−1, and once per window', () => {
   const monitor = new ErrorRateMonitor({ windowMs: 10_000, errorsMax: 3 });

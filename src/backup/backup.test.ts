@@ -53,9 +53,8 @@ async function activity(live: Live, transfers: number): Promise<void> {
   await createCheckpoint(live.store, live.signer, Date.now());
 }
 
-function fingerprintOf(live: Live): LedgerFingerprint {
-  const db = new Database(join(live.dir, 'anfu.db'), { readonly: true });
-  try { return ledgerFingerprint(db); } finally { db.close(); }
+function fingerprintOf(live: Live): Promise<LedgerFingerprint> {
+  return ledgerFingerprint(live.store);
 }
 
 let clockMs = Date.parse('2026-12-01T00:00:00Z');
@@ -90,7 +89,7 @@ for (const profile of ['intl', 'gm'] as const) {
       for (const kind of plan) {
         await activity(live, 40);
         const manifest = await takeBackup(ctx, kind);
-        taken.push({ manifest, state: fingerprintOf(live) });
+        taken.push({ manifest, state: await fingerprintOf(live) });
       }
       await activity(live, 10);
     });

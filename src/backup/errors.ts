@@ -8,7 +8,6 @@ export type BackupErrorCode =
   | 'backup_chain_broken'
   | 'backup_target_unusable'
   | 'backup_not_found'
-  | 'backup_unsupported_store'
   | 'restore_verification_failed';
 
 export class BackupError extends AnfuError {

@@ -1,7 +1,8 @@
 // The ledger fingerprint recorded with every backup and compared after a restore: a hash over every
-// account's four balance counters in id order, the last journal sequence, and the audit head.
+// account's four balance counters in id order, the last journal sequence, and the audit head. The
+// same on both stores, read in pages so memory stays flat however many wallets there are.
 import { createHash } from 'node:crypto';
-import type BetterSqlite3 from 'better-sqlite3';
+import { toBigInt, type Queryable } from '../store/index.ts';
 
 export interface LedgerFingerprint {
   readonly accounts: number;
@@ -11,26 +12,30 @@ export interface LedgerFingerprint {
   readonly auditHead: string | null;
 }
 
-interface AccountRow { id: string; debits_posted: bigint; credits_posted: bigint; debits_pending: bigint; credits_pending: bigint }
+const accountsPerPage = 10_000;
 
-export function ledgerFingerprint(db: BetterSqlite3.Database): LedgerFingerprint {
+export async function ledgerFingerprint(db: Queryable): Promise<LedgerFingerprint> {
   const hash = createHash('sha256');
   let accounts = 0;
-  const rows = db.prepare('SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id')
-    .safeIntegers(true).iterate() as IterableIterator<AccountRow>;
-  for (const row of rows) {
-    hash.update(`${row.id}|${row.debits_posted}|${row.credits_posted}|${row.debits_pending}|${row.credits_pending}\n`);
-    accounts += 1;
+  for (let after = ''; ;) {
+    const rows = await db.all('SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts WHERE id > ? ORDER BY id LIMIT ?', [after, accountsPerPage]);
+    for (const r of rows) {
+      hash.update(`${String(r.id)}|${toBigInt(r.debits_posted)}|${toBigInt(r.credits_posted)}|${toBigInt(r.debits_pending)}|${toBigInt(r.credits_pending)}\n`);
+    }
+    accounts += rows.length;
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < accountsPerPage) break;
+    after = String(last.id);
   }
-  const journal = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_transfers').safeIntegers(true).get() as { seq: bigint };
-  const audit = db.prepare('SELECT seq, chain_hash FROM audit_head WHERE id = 1').safeIntegers(true).get() as
-    { seq: bigint; chain_hash: Buffer | null } | undefined;
+  const journal = await db.get('SELECT COALESCE(MAX(seq), 0) AS seq FROM ledger_transfers');
+  const audit = await db.get('SELECT seq, chain_hash FROM audit_head WHERE id = 1');
+  const chain = audit?.chain_hash;
   return {
     accounts,
     balancesHash: hash.digest('hex'),
-    lastJournalSeq: journal.seq.toString(),
-    auditSeq: (audit?.seq ?? 0n).toString(),
-    auditHead: audit?.chain_hash === null || audit === undefined ? null : audit.chain_hash.toString('hex'),
+    lastJournalSeq: toBigInt(journal?.seq ?? 0).toString(),
+    auditSeq: toBigInt(audit?.seq ?? 0).toString(),
+    auditHead: chain === null || chain === undefined ? null : Buffer.from(chain as Uint8Array).toString('hex'),
   };
 }
 

@@ -1,4 +1,4 @@
-// Backups and restores (guideline §8.3). The SQLite store is backed up page by page: full,
+// Backups and restores (guideline §8.3); the CLI is src/commands/backup.ts. The SQLite store is backed up page by page: full,
 // incremental and differential archives, each sealed under its own KEK-wrapped key, with a
 // KEK-authenticated manifest chain; a restore rebuilds a new file and proves it. Format and
 // runbook: docs/OPERATIONS.md.
@@ -11,3 +11,7 @@ export { restoreBackup, type RestorePoint, type RestoreReport } from './restore-
 export { pruneBackups } from './prune-backups.ts';
 export { testRestore } from './test-restore.ts';
 export { ledgerFingerprint, type LedgerFingerprint } from './fingerprint.ts';
+export {
+  archiveCommandOf, createStanza, pgBackup, pgBackupList, pgRestore, pgVerify, writePgBackRestConfig,
+  type PgBackRestSetup, type PgBackupInfo, type PgBackupKind, type PgRestorePoint,
+} from './pgbackrest.ts';

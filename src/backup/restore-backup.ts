@@ -88,19 +88,18 @@ function applyChain(ctx: BackupContext, chain: readonly BackupManifest[], path: 
   return applied;
 }
 
-async function verifyRestored(path: string, expected: LedgerFingerprint, publicKeyPem: string | undefined) {
+async function verifyRestored(path: string, publicKeyPem: string | undefined) {
   const db = new Database(path, { fileMustExist: true });
   let integrity: string;
-  let found: LedgerFingerprint;
   try {
     integrity = String(db.pragma('integrity_check', { simple: true }));
-    found = ledgerFingerprint(db);
   } finally {
     db.close();
   }
   const store = openStore({ sqlitePath: path, databaseUrl: undefined });
   const ledger = new Ledger({ store });
   try {
+    const found = await ledgerFingerprint(store);
     const ledgerReport = await ledger.verify();
     const audit = publicKeyPem === undefined ? null : await verifyAuditLog(store, { publicKeyPem });
     return { integrity, found, ledgerReport, audit };
@@ -117,7 +116,7 @@ export async function restoreBackup(ctx: BackupContext, point: RestorePoint, int
   rmSync(staging, { force: true });
   try {
     const pagesApplied = applyChain(ctx, chain, staging);
-    const { integrity, found, ledgerReport, audit } = await verifyRestored(staging, target.fingerprint, publicKeyPem);
+    const { integrity, found, ledgerReport, audit } = await verifyRestored(staging, publicKeyPem);
     const equal = sameFingerprint(found, target.fingerprint);
     const problems = [
       ...(integrity === 'ok' ? [] : [`integrity_check: ${integrity}`]),

@@ -5,8 +5,8 @@
 // key, with the page hashes the next backup diffs against, and a manifest written last.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { CryptoProfile, Kek } from '../crypto/index.ts';
+import { openStore } from '../store/index.ts';
 import { openArchiveWriter, readArchive } from './archive.ts';
 import { checkManifestChain, loadCatalog, manifestSuffix } from './catalog.ts';
 import { BackupError } from './errors.ts';
@@ -114,9 +114,9 @@ export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<
   try {
     ctx.progress?.('snapshot', 0, 1);
     await snapshotDatabase(ctx.sqlitePath, snapshotPath);
-    const snapshot = new Database(snapshotPath, { readonly: true, fileMustExist: true });
+    const snapshot = openStore({ sqlitePath: snapshotPath, databaseUrl: undefined });
     let fingerprint;
-    try { fingerprint = ledgerFingerprint(snapshot); } finally { snapshot.close(); }
+    try { fingerprint = await ledgerFingerprint(snapshot); } finally { await snapshot.close(); }
     const { key, wrapped } = newArchiveKey(ctx.profile, ctx.kek, id);
     const written = writeArchives(ctx, id, snapshotPath, parentHashes, key);
     const manifest = signManifest(ctx.profile, ctx.kek, {

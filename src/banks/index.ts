@@ -7,10 +7,9 @@ export {
 export type { CardRequest } from './card-messages.ts';
 export type { LinkLog } from './link-connection.ts';
 export { CardNumber, maskPan, luhnValid } from '../cards/index.ts';
-export { responseCodes, responseMeaning, isRetryable, type ResponseCode } from './response-codes.ts';
+export { responseCodes, responseMeaning, isRetryable, declineCodes, type ResponseCode, type DeclineCode } from './response-codes.ts';
 export { encodeMessage, decodeMessage, Iso8583Error, type Iso8583Message, type Iso8583ErrorCode, type DecodeResult } from './iso8583-codec.ts';
 export { frameMessage, FrameReader, frameBytesMax } from './framing.ts';
-export { bankSimCommand } from './bank-sim-command.ts';
 export { Issuer, type IssuerSnapshot } from './bank-sim-issuer.ts';
 export { startBankSim, type BankSimServer } from './bank-sim-server.ts';
 export { parseBankSimRules, type BankSimRules } from './bank-sim-rules.ts';

@@ -23,11 +23,16 @@ export function cryptoProfile(name: string): CryptoProfile {
 
 // Data protection: the keyring (KEK-wrapped data keys per purpose), field-level protection with blind
 // indexes, and the card token vault. The platform keyring (wired to the audit log) is opened by the
-// server and the CLI from ./platform-keyring.ts, which the door leaves out so crypto never imports audit.
-export { Keyring, keyPurposes, type KeyPurpose, type KeyringOptions } from './keyring.ts';
+// server and the CLI from src/wiring/platform-keyring.ts, so crypto never imports audit.
+export { Keyring, keyPurposes, requireKeyPurpose, type KeyPurpose, type KeyringOptions } from './keyring.ts';
+export { KeyringError } from './keyring-errors.ts';
+export type { KeyEvent } from './keyring-store.ts';
+export { countReferences, retireUnused } from './keyring-rewrap.ts';
 export { Kek, loadKek } from './kek.ts';
 export { fieldContext } from './envelope.ts';
 export { plaintextMarker, sealMarkedPlaintext, rewrap } from './keyring-rewrap.ts';
 export { ProtectedTable, personalFieldNormalisers, type ProtectedFieldSpec, type ProtectedTableSpec } from './field-protection.ts';
 export { normalise, type NormaliserName } from './normalisers.ts';
-export { TokenVault, checkedPan, detokenisePurposes, type CardInput, type CardToken, type DetokenisePurpose, type TokenVaultOptions } from './token-vault.ts';
+export {
+  TokenVault, checkedPan, detokenisePurposes, type CardInput, type CardToken, type DetokenisePurpose, type TokenVaultOptions, type VaultAccess, type VaultLog,
+} from './token-vault.ts';

@@ -9,14 +9,14 @@ import { createOperator, sealPlaintextTotpSecrets, systemActor } from '../access
 import { entriesByAction } from '../audit/index.ts';
 import { enqueueOutbox, webhookSecretSealer } from '../events/index.ts';
 import { drain, startReceiver, testDispatcher, type Receiver } from '../events/testing.ts';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 import { personalDataProtection } from '../identity/personal-data.ts';
 import type { Store } from '../store/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { parseEnvelope } from './envelope.ts';
 import { ProtectedTable } from './field-protection.ts';
 import { retireUnused, rewrap, sealMarkedPlaintext } from './keyring-rewrap.ts';
-import { platformTokenVault } from './platform-keyring.ts';
+import { platformTokenVault } from '../wiring/platform-keyring.ts';
 
 /** Every byte the database holds: the SQLite file and its WAL, or every PostgreSQL row as text. */
 async function rawDatabase(store: Store): Promise<string> {

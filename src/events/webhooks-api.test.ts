@@ -2,7 +2,7 @@
 // listed), see a failing delivery's attempts, list the dead letter, re-deliver it; refusals by code.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { enqueueOutbox, listNotifications, notify, webhookSecretSealer } from './index.ts';
 import { drain, startReceiver, testDispatcher, type Receiver } from './testing.ts';

@@ -10,7 +10,7 @@ import { AnfuError } from '../errors.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
   addUsage, updatePaymentState, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
-  nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type AuthenticationStrength, type Payment, type PaymentEvent, type PaymentSettings,
+  nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
 import type { PaymentRiskDecision } from '../risk/index.ts';
@@ -24,7 +24,7 @@ export interface PreparedPayment {
   readonly risk: PaymentRiskDecision;
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
-  readonly strength: AuthenticationStrength;
+  readonly strength: LimitTier;
   /** The money legs (principal, then fee), applied all or none when the payment is processed. */
   readonly legs: readonly TransferRequest[];
 }

@@ -17,11 +17,11 @@ import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-
 import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
 import { outboxDispatcherFor, verifyWebhookSignature } from '../events/index.ts';
 import { totpCode } from '../identity/totp.ts';
-import { browserDevice, createIdentityTestApp, registerThroughApi, type IdentityTestApp, type RegisteredCustomer } from '../identity/testing.ts';
+import { browserDevice, createIdentityTestApp, registerThroughApi, type IdentityTestApp, type RegisteredCustomer } from '../wiring/identity-test-app.ts';
 import { merchantRequestSignature, signingKeyOf } from '../payments/index.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
-import { provideCardFundingFrom } from './payment-schedules.ts';
+import { provideCardFundingFrom } from '../wiring/card-funding.ts';
 
 const profileName = 'intl';
 const pan = withCheckDigit('622202000000004242');

@@ -2,10 +2,10 @@
 // amount and currency must be the request's; it is then paid like a transfer to the requester, and
 // the request is claimed in the payment's own transaction so it can be paid once.
 import { AnfuError } from '../errors.ts';
-import { claimCollectRequest, collectRequestById, type CustomerPrincipal, type PaymentsContext } from '../payments/index.ts';
+import { claimCollectRequest, collectRequestById, type PayingCustomer, type PaymentsContext } from '../payments/index.ts';
 import { amountOf, replayOf, startSignedPayment, verifiedInstruction, type SignedRequest, type StartedPayment } from './start-signed-payment.ts';
 
-export async function payCollectRequest(ctx: PaymentsContext, principal: CustomerPrincipal, requestId: string, request: SignedRequest): Promise<StartedPayment> {
+export async function payCollectRequest(ctx: PaymentsContext, principal: PayingCustomer, requestId: string, request: SignedRequest): Promise<StartedPayment> {
   const replay = await replayOf(ctx, principal, request);
   if (replay !== undefined) return replay;
   const verified = await verifiedInstruction(ctx, principal, request);

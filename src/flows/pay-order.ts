@@ -1,10 +1,10 @@
 // A customer pays a merchant's checkout order from the wallet with a signed instruction naming the
 // order; the amount and currency must be the order's. The merchant's fee is computed from its rate.
 import { AnfuError } from '../errors.ts';
-import { claimOrder, feeOf, merchantById, orderById, type CustomerPrincipal, type PaymentsContext } from '../payments/index.ts';
+import { claimOrder, feeOf, merchantById, orderById, type PayingCustomer, type PaymentsContext } from '../payments/index.ts';
 import { amountOf, replayOf, startSignedPayment, verifiedInstruction, type SignedRequest, type StartedPayment } from './start-signed-payment.ts';
 
-export async function payOrder(ctx: PaymentsContext, principal: CustomerPrincipal, orderId: string, request: SignedRequest): Promise<StartedPayment> {
+export async function payOrder(ctx: PaymentsContext, principal: PayingCustomer, orderId: string, request: SignedRequest): Promise<StartedPayment> {
   const replay = await replayOf(ctx, principal, request);
   if (replay !== undefined) return replay;
   const verified = await verifiedInstruction(ctx, principal, request);

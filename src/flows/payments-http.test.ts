@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp } from '../http/testing.ts';
+import { createTestApp } from '../wiring/test-app.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { merchantRequestSignature, signingKeyOf, walletOf } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction } from '../payments/testing.ts';

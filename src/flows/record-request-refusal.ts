@@ -5,7 +5,7 @@
 // did not commit, so this is its own short transaction, after it. Only refusals pay for it.
 import { raiseSecurityEvent, type SecurityEventType, type Severity } from '../access/index.ts';
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
-import type { CustomerPrincipal, MerchantRequestRefusal } from '../payments/index.ts';
+import type { PayingCustomer, MerchantRequestRefusal } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';
 
 /** Where a request came from, as the HTTP edge saw it. */
@@ -74,7 +74,7 @@ export interface InstructionRefusalRecord {
 }
 
 /** Audits a refused payment instruction of an authenticated customer and raises its security event. */
-export async function recordInstructionRefusal(deps: { readonly store: Store; readonly clock: () => number }, principal: CustomerPrincipal, origin: RequestOrigin | undefined, refusal: InstructionRefusalRecord): Promise<void> {
+export async function recordInstructionRefusal(deps: { readonly store: Store; readonly clock: () => number }, principal: PayingCustomer, origin: RequestOrigin | undefined, refusal: InstructionRefusalRecord): Promise<void> {
   const limit = refusal.code === 'limit_exceeded';
   const details = limit ? { code: refusal.code, limit: refusal.limit ?? null } : { code: refusal.code };
   const entry: AuditEvent = {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { merchantRequestSignature, signingKeyOf, walletOf, type Instruction } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';

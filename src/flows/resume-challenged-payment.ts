@@ -2,9 +2,9 @@
 // factor; then it is authorised, processed and settled like any other. Past ANFU_CHALLENGE_TTL_MS
 // it has expired (or expires now) and the step-up is refused with `challenge_expired`.
 import { AnfuError } from '../errors.ts';
-import { paymentById, recordTransition, refuseLapsedChallenge, settlePayment, type CustomerPrincipal, type Payment, type PaymentsContext } from '../payments/index.ts';
+import { paymentById, recordTransition, refuseLapsedChallenge, settlePayment, type PayingCustomer, type Payment, type PaymentsContext } from '../payments/index.ts';
 
-export async function resumeChallengedPayment(ctx: PaymentsContext, principal: CustomerPrincipal, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
+export async function resumeChallengedPayment(ctx: PaymentsContext, principal: PayingCustomer, paymentId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
   if (payment.failureCode === 'challenge_expired') throw new AnfuError('challenge_expired');

@@ -8,7 +8,7 @@ import { newId } from '../ids.ts';
 import { decidePayment } from '../risk/index.ts';
 import {
   requestHashOf, cardById, claimNonce, nextCardStan, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
-  type CardFunding, type CustomerPrincipal, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
+  type CardFunding, type PayingCustomer, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
 import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
 
@@ -19,21 +19,21 @@ export interface StartedFunding {
 }
 
 /** A retry under the same key answers the first funding payment and never reaches the bank again. */
-export async function fundingReplayOf(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<FundingPayment | undefined> {
+export async function fundingReplayOf(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest): Promise<FundingPayment | undefined> {
   const existing = await fundingByKey(ctx.store, principal.customerId, request.idempotencyKey);
   if (existing === undefined) return undefined;
   if (existing.requestHash !== requestHashOf(request.instruction)) throw new AnfuError('idempotency_conflict');
   return existing;
 }
 
-async function cardFor(ctx: PaymentsContext, principal: CustomerPrincipal, cardId: string, kind: FundingKind): Promise<PaymentCard> {
+async function cardFor(ctx: PaymentsContext, principal: PayingCustomer, cardId: string, kind: FundingKind): Promise<PaymentCard> {
   const card = await cardById(ctx.store, cardId);
   if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active') throw new AnfuError('card_not_found');
   if (kind === 'withdrawal' && card.verifiedAt === null) throw new AnfuError('card_unverified');
   return card;
 }
 
-export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
+export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
   const replay = await fundingReplayOf(ctx, principal, request);
   if (replay !== undefined) return { funding: replay, card: await cardFor(ctx, principal, replay.cardId, 'top_up'), replayed: true };
   const verified = await verifiedInstruction(ctx, principal, request);

@@ -13,7 +13,7 @@ import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   claimNonce, parseInstruction, payerHistory, requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, type WalkStep, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
   recordCreation, recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
-  type CustomerPrincipal, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
+  type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
 import { commitPayment, type PreparedPayment } from './commit-payments.ts';
@@ -44,7 +44,7 @@ export interface StartedPayment {
 }
 
 /** Audits the refusal (and raises its security event) in its own transaction, then throws it as the problem. */
-export async function refuse(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest, error: AnfuError, paymentId?: string): Promise<never> {
+export async function refuse(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest, error: AnfuError, paymentId?: string): Promise<never> {
   const limit = error.code === 'limit_exceeded' ? error.extra?.limit : undefined;
   await recordInstructionRefusal(ctx, principal, request.origin, { code: error.code, paymentId, limit: typeof limit === 'string' ? limit : undefined });
   throw error;
@@ -56,7 +56,7 @@ export function isRecordedRefusal(error: unknown): error is AnfuError {
 }
 
 /** Verifies the instruction against the session's device; audits and throws the refusal as a problem. */
-export async function verifiedInstruction(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<VerifiedInstruction> {
+export async function verifiedInstruction(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest): Promise<VerifiedInstruction> {
   const parsed = parseInstruction(request.instruction);
   if (parsed !== undefined && (parsed.payer !== principal.customerId || parsed.device !== principal.deviceId)) return refuse(ctx, principal, request, new AnfuError('instruction_mismatch', 'the instruction is not from this session’s customer and device'));
   const now = ctx.clock();
@@ -69,7 +69,7 @@ export async function verifiedInstruction(ctx: PaymentsContext, principal: Custo
 }
 
 /** A retry with the same key returns the first payment; the same key with another instruction is a conflict. */
-export async function replayOf(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedPayment | undefined> {
+export async function replayOf(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest): Promise<StartedPayment | undefined> {
   const existing = await paymentByKey(ctx.store, principal.customerId, request.idempotencyKey);
   if (existing === undefined) return undefined;
   if (existing.requestHash !== requestHashOf(request.instruction)) throw new AnfuError('idempotency_conflict');
@@ -80,7 +80,7 @@ export function amountOf(ctx: PaymentsContext, verified: VerifiedInstruction): b
   return parseMajor(verified.instruction.amount, verified.instruction.currency, { maxMinor: ctx.settings.amountMaxMinor }).minor;
 }
 
-async function assessRisk(ctx: PaymentsContext, principal: CustomerPrincipal, amount: bigint, payeeId: string): Promise<PaymentRiskDecision> {
+async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, amount: bigint, payeeId: string): Promise<PaymentRiskDecision> {
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
   const history = await payerHistory(ctx.store, principal.customerId, payeeId, now - ctx.settings.velocityWindowMs);
@@ -93,7 +93,7 @@ async function assessRisk(ctx: PaymentsContext, principal: CustomerPrincipal, am
 }
 
 /** Locks the payer's usage counters, decides the limits and reserves the amount (all in `tx`). */
-async function reserveLimits(ctx: PaymentsContext, tx: Tx, principal: CustomerPrincipal, accountClass: 'I' | 'II' | 'III', payment: Payment): Promise<void> {
+async function reserveLimits(ctx: PaymentsContext, tx: Tx, principal: PayingCustomer, accountClass: 'I' | 'II' | 'III', payment: Payment): Promise<void> {
   const periods = usagePeriodsOf(payment);
   const used: [bigint, bigint, bigint] = [await lockUsage(tx, payment.payerId, periods[0]), await lockUsage(tx, payment.payerId, periods[1]), await lockUsage(tx, payment.payerId, periods[2])];
   const refusal = limitRefusalOf({ payment, accountClass, strength: principal.strength, used }, ctx.settings.limits);
@@ -136,7 +136,7 @@ async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferR
 }
 
 /** The group-committed path (flows/commit-payments.ts): one transaction per batch for creation, money and audit. */
-async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepared: PreparedPayment, principal: CustomerPrincipal): Promise<StartedPayment> {
+async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepared: PreparedPayment, principal: PayingCustomer): Promise<StartedPayment> {
   const outcome = await commitPayment({ store: ctx.store, ledger: ctx.ledger, settings: ctx.settings, clock: ctx.clock }, prepared);
   switch (outcome.kind) {
     case 'committed':
@@ -152,7 +152,7 @@ async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepar
 }
 
 /** Starts a payment from a verified instruction towards `target`; settles it at once unless challenged or denied. */
-export async function startSignedPayment(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest, verified: VerifiedInstruction, target: PaymentTarget): Promise<StartedPayment> {
+export async function startSignedPayment(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest, verified: VerifiedInstruction, target: PaymentTarget): Promise<StartedPayment> {
   const amount = amountOf(ctx, verified);
   if (target.payeeId === principal.customerId) throw new AnfuError('payee_is_payer');
   const customer = await ctx.identity.customer(principal.customerId);

@@ -15,12 +15,12 @@ import {
   requestRefund, sweepLeaseMs, underSweepLease, walletOf, type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../payments/testing.ts';
-import type { SweepCrashConfig } from '../payments/testing/sweep-crash-worker.ts';
+import type { SweepCrashConfig } from './testing/sweep-crash-worker.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { payOrder } from './pay-order.ts';
-import { paymentSweeps } from './payment-schedules.ts';
+import { paymentSweeps } from './payment-sweeps.ts';
 
-const workerPath = '../../payments/testing/sweep-crash-worker.ts';
+const workerPath = '../../flows/testing/sweep-crash-worker.ts';
 
 async function setUp(kind: 'sqlite' | 'postgres') {
   const database = await createTestDatabase(kind);

@@ -10,7 +10,7 @@
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf, markCardVerified, nextCardStan, recordExchange, recordFundingTransition, walletOf,
-  type CardFunding, type CustomerPrincipal, type FundingPayment, type PaymentCard, type PaymentsContext,
+  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf } from './card-exchange.ts';
 import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
@@ -19,7 +19,7 @@ import type { SignedRequest } from './start-signed-payment.ts';
 /** A top-up's ledger hold is posted right after it is made; the timeout only bounds a crash in between. */
 const topUpHoldTimeoutMs = 3600_000;
 
-export async function topUpByCard(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedFunding> {
+export async function topUpByCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'top_up');
   if (started.replayed || started.funding.state !== 'processing') return started;
   return { ...started, funding: await authoriseTopUp(ctx, funding, started.funding, started.card) };

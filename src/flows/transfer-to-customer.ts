@@ -1,7 +1,7 @@
 // Customer-to-customer transfers: the payer first looks the payee up (by mobile number or wallet id)
 // and sees the masked name; the signed instruction then names the payee's wallet id.
 import { AnfuError } from '../errors.ts';
-import type { CustomerPrincipal, PaymentsContext } from '../payments/index.ts';
+import type { PayingCustomer, PaymentsContext } from '../payments/index.ts';
 import { replayOf, startSignedPayment, verifiedInstruction, type SignedRequest, type StartedPayment } from './start-signed-payment.ts';
 
 export interface PayeeConfirmation {
@@ -9,7 +9,7 @@ export interface PayeeConfirmation {
   readonly maskedName: string;
 }
 
-export async function lookUpPayee(ctx: PaymentsContext, principal: CustomerPrincipal, by: { phone?: string | undefined; walletId?: string | undefined }): Promise<PayeeConfirmation> {
+export async function lookUpPayee(ctx: PaymentsContext, principal: PayingCustomer, by: { phone?: string | undefined; walletId?: string | undefined }): Promise<PayeeConfirmation> {
   const id = by.walletId ?? (by.phone === undefined ? undefined : await ctx.identity.customerIdByPhone(by.phone));
   const customer = id === undefined ? undefined : await ctx.identity.customer(id);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('payee_not_found');
@@ -18,7 +18,7 @@ export async function lookUpPayee(ctx: PaymentsContext, principal: CustomerPrinc
   return { walletId: customer.id, maskedName: maskedName ?? '*' };
 }
 
-export async function transferToCustomer(ctx: PaymentsContext, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedPayment> {
+export async function transferToCustomer(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest): Promise<StartedPayment> {
   const replay = await replayOf(ctx, principal, request);
   if (replay !== undefined) return replay;
   const verified = await verifiedInstruction(ctx, principal, request);

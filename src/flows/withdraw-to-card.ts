@@ -12,7 +12,7 @@ import { appendAudit } from '../audit/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf, cardById, fundingById, markOutcomeUnknown, recordExchange, recordFundingTransition, scheduleStatusQuery, walletOf, withdrawalsDue,
-  type CardFunding, type CustomerPrincipal, type FundingPayment, type PaymentsContext,
+  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf, storedCardRequest } from './card-exchange.ts';
@@ -24,7 +24,7 @@ export function nextStatusQueryAt(attempts: number, now: number): number {
   return now + Math.min(5_000 * 2 ** Math.min(attempts, 20), 3600_000);
 }
 
-export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, request: SignedRequest): Promise<StartedFunding> {
+export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
   if (started.replayed || started.funding.state !== 'processing') return started;
   const row = started.funding;

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds } from '../store/testing.ts';
-import { createTestApp, type TestApp } from './testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 
 interface Fixture {
   t: TestApp;

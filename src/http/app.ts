@@ -5,16 +5,10 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Config } from '../config.ts';
-import type { Ledger } from '../ledger/index.ts';
-import type { Store } from '../store/index.ts';
-import type { Keyring } from '../crypto/index.ts';
-import { createOperatorAccess, type OperatorAccess, type Permission, type Principal } from '../access/index.ts';
-import { openIdentity, type CustomerPrincipal, type Identity } from '../identity/index.ts';
-import { identityForPayments } from '../flows/identity-for-payments.ts';
-import type { PaymentIdentity } from '../payments/index.ts';
+import type { Permission, Principal } from '../access/index.ts';
+import type { CustomerPrincipal } from '../identity/index.ts';
+import type { AppContext } from './context.ts';
 import { authorizeCustomer } from './customer-auth.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
 import { loggerOptions } from './logging.ts';
 import { tlsServerOptions, type TlsMaterial } from './tls.ts';
@@ -32,21 +26,6 @@ import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
-export interface AppContext {
-  readonly config: Config;
-  readonly store: Store;
-  readonly ledger: Ledger;
-  readonly metrics: Metrics;
-  readonly clock: () => number;
-  /** The app's one keyring (KEK-wrapped data keys; key events audited), shared by every capability. */
-  readonly keyring: Keyring;
-  readonly access: OperatorAccess;
-  /** Customer identity and authentication (src/identity). */
-  readonly identity: Identity;
-  /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
-  readonly paymentIdentity: PaymentIdentity;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -62,32 +41,16 @@ declare module 'fastify' {
 }
 
 export interface BuildAppOptions {
-  readonly config: Config;
-  readonly store: Store;
-  readonly ledger: Ledger;
-  /** The keyring opened once for this app (serve: after loadKek + migrate; tests: createTestApp). */
-  readonly keyring: Keyring;
-  readonly metrics?: Metrics;
   readonly tls?: TlsMaterial | undefined;
-  readonly clock?: () => number;
   /** Where log lines go (tests capture them); default stdout. */
-  readonly logStream?: NodeJS.WritableStream;
-  /** Customer identity with its SMS sender and verification sources (tests pass their own). */
-  readonly identity?: Identity;
-  /** Replaces payments' view of identity (the payments benchmark's pre-made customers); default: `identity`. */
-  readonly paymentIdentity?: PaymentIdentity | undefined;
+  readonly logStream?: NodeJS.WritableStream | undefined;
 }
 
 export type App = FastifyInstance & { context: AppContext };
 
-export async function buildApp(options: BuildAppOptions): Promise<App> {
-  const { config } = options;
-  const clock = options.clock ?? Date.now;
-  const access = createOperatorAccess({ config, store: options.store, ledger: options.ledger, keyring: options.keyring, clock });
-  const identity = options.identity ?? (await openIdentity({ store: options.store, config, clock, keyring: options.keyring, lazy: true }));
-  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
-  const context: AppContext = { config, store: options.store, ledger: options.ledger, metrics: options.metrics ?? createMetrics(), clock, keyring: options.keyring, access, identity, paymentIdentity };
-  context.metrics.countSecurityEventsFrom(() => access.securityEventCounts());
+/** The Fastify app over capabilities the composition root built (src/wiring/app.ts composes both). */
+export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<App> {
+  const { config, access, identity } = context;
   const serverOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logLevel, options.logStream),
     bodyLimit: config.bodyLimitBytes,

@@ -1,21 +1,27 @@
-// The onRequest check for `config: { auth: 'customer' }` routes: a customer access token whose
-// session, device and customer are all live (src/identity). Anything else is 401 without saying why.
+// The one customer authentication of the HTTP edge: an `Authorization: Bearer <access token>` whose
+// session, device and customer are all live (src/identity, `authenticateBearer`). Identity's own routes
+// (`config: { auth: 'customer' }`) get the principal from the onRequest hook; payments' routes ask
+// through payments' identity port (answered by the same function, src/wiring/identity-for-payments.ts,
+// or by the payments benchmark's stand-in). Anything else is 401 without saying why.
 import type { FastifyRequest } from 'fastify';
 import { AnfuError } from '../errors.ts';
-import { authenticateCustomer, type Identity, type RequestMeta } from '../identity/index.ts';
+import { authenticateBearer, type Identity, type RequestMeta } from '../identity/index.ts';
+import type { PayingCustomer, PaymentsContext } from '../payments/index.ts';
 
-function bearerOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  return /^Bearer ([\x21-\x7e]{1,600})$/.exec(header)?.[1];
-}
+const unauthenticated = () => new AnfuError('unauthenticated', 'send a customer access token as "Authorization: Bearer …"');
 
 export async function authorizeCustomer(identity: Identity, request: FastifyRequest): Promise<void> {
   if (request.routeOptions.config.auth !== 'customer') return;
-  const bearer = bearerOf(request.headers.authorization);
-  await identity.ready();
-  const principal = bearer === undefined ? undefined : await authenticateCustomer(identity, bearer);
-  if (principal === undefined) throw new AnfuError('unauthenticated', 'send a customer access token as "Authorization: Bearer …"');
+  const principal = await authenticateBearer(identity, request.headers.authorization);
+  if (principal === undefined) throw unauthenticated();
   request.customer = principal;
+}
+
+/** The customer behind a payments request, as payments' limits see them (session strength as a tier). */
+export async function customerOf(ctx: PaymentsContext, request: FastifyRequest): Promise<PayingCustomer> {
+  const principal = await ctx.identity.authenticate(request.headers.authorization);
+  if (principal === undefined) throw unauthenticated();
+  return principal;
 }
 
 /** Where the request came from, as identity audits it and its risk rules see it. */

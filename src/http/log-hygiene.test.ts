@@ -10,12 +10,12 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
 import { loadKek, type CardInput } from '../crypto/index.ts';
-import { openPlatformKeyring, platformTokenVault } from '../crypto/platform-keyring.ts';
+import { openPlatformKeyring, platformTokenVault } from '../wiring/platform-keyring.ts';
 import { createPeopleTable, peopleProtection, writePerson } from '../crypto/testing.ts';
 import { luhnValid } from '../cards/index.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
-import { buildApp } from './app.ts';
+import { composeApp } from '../wiring/app.ts';
 
 function withCheckDigit(body: string): string {
   for (let d = 0; d <= 9; d++) if (luhnValid(`${body}${d}`)) return `${body}${d}`;
@@ -53,7 +53,7 @@ for (const kind of testStoreKinds()) {
       const captured = captureStream();
       const config = loadConfig({ ANFU_ENV: 'development', ANFU_LOG_LEVEL: 'trace', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-logs-')) });
       const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
-      const app = await buildApp({ config, store, ledger, keyring, logStream: captured.stream });
+      const app = await composeApp({ config, store, ledger, keyring, logStream: captured.stream });
       try {
         const body = { customer: { realName: person.name, name: person.name, idNumber: person.idNumber, phone: person.phone, bankAccount: person.bankAccount }, card: { pan: person.pan, cvv: person.cvv } };
         const requests = [

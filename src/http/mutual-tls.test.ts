@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
 import { loadKek } from '../crypto/index.ts';
-import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createTestDatabase } from '../store/testing.ts';
-import { buildApp } from './app.ts';
+import { composeApp } from '../wiring/app.ts';
 import { merchantCertificateOf, requireMerchantCertificate } from './client-certificate.ts';
 import { clientCaFor, issueMerchantCertificate, platformCa } from './platform-ca.ts';
 import { developmentCertificate } from './tls.ts';
@@ -38,7 +38,7 @@ describe('merchant mutual TLS', () => {
     const ledger = new Ledger({ store, transferBatchMax: 10 });
     const tls = { ...(await developmentCertificate(dataDir)), clientCa: await clientCaFor(config) };
     const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
-    const app = await buildApp({ config, store, ledger, keyring, tls });
+    const app = await composeApp({ config, store, ledger, keyring, tls });
     app.get('/test/merchant-only', { preHandler: requireMerchantCertificate }, async (request) => ({ merchant: merchantCertificateOf(request)?.merchantId }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {

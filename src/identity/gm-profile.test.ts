@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cryptoProfile } from '../crypto/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { browserDevice, createIdentityTestApp, registerThroughApi, type IdentityTestApp } from './testing.ts';
+import { browserDevice, createIdentityTestApp, registerThroughApi, type IdentityTestApp } from '../wiring/identity-test-app.ts';
 
 for (const kind of testStoreKinds()) {
   describe(`identity under the gm profile (${kind})`, () => {

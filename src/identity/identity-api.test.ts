@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { testStoreKinds } from '../store/testing.ts';
 import { totpCode } from './totp.ts';
 import type { IdentityVerifier } from './identity-verification.ts';
-import { browserDevice, createIdentityTestApp, phoneNumber, registerThroughApi, residentIdNumber, type IdentityTestApp, type RegisteredCustomer } from './testing.ts';
+import { browserDevice, createIdentityTestApp, phoneNumber, registerThroughApi, residentIdNumber, type IdentityTestApp, type RegisteredCustomer } from '../wiring/identity-test-app.ts';
 
 function opensslVerify(caPem: string, certificatePem: string): boolean {
   const dir = mkdtempSync(join(tmpdir(), 'anfu-openssl-'));

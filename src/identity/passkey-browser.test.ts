@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../config.ts';
 import { serve } from '../serve.ts';
-import { phoneNumber, residentIdNumber, testEnv } from './testing.ts';
+import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 

@@ -9,7 +9,7 @@ import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { CardFunding } from './card-funding.ts';
 import { cardByToken, insertCard, type PaymentCard } from './funding-store.ts';
-import type { CustomerPrincipal } from './payment-identity.ts';
+import type { PayingCustomer } from './payment-identity.ts';
 import type { PaymentsContext } from './payments-context.ts';
 
 export interface CardDetails {
@@ -19,7 +19,7 @@ export interface CardDetails {
 }
 
 /** Binds the card to the customer; binding the same card again answers the existing binding. */
-export async function addCard(ctx: PaymentsContext, funding: CardFunding, principal: CustomerPrincipal, details: CardDetails): Promise<{ card: PaymentCard; created: boolean }> {
+export async function addCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, details: CardDetails): Promise<{ card: PaymentCard; created: boolean }> {
   const digits = details.pan.replace(/[\s-]/g, '');
   if (!/^[0-9]{12,19}$/.test(digits) || !luhnValid(digits)) throw new AnfuError('card_number_invalid', 'a card number is 12 to 19 digits with a valid check digit');
   const now = ctx.clock();

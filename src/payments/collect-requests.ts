@@ -5,7 +5,7 @@ import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../store/index.ts';
-import type { CustomerPrincipal } from './payment-identity.ts';
+import type { PayingCustomer } from './payment-identity.ts';
 import type { PaymentsContext } from './payments-context.ts';
 
 export type CollectState = 'pending' | 'paying' | 'paid' | 'declined' | 'expired';
@@ -43,7 +43,7 @@ export async function collectRequestsOf(q: Queryable, customerId: string, now: n
   return rows.map((r) => collectFromRow(r, now));
 }
 
-export async function requestMoney(ctx: PaymentsContext, principal: CustomerPrincipal, input: { payerId: string; amount: bigint; currency: string; note: string; ttlMs: number }): Promise<CollectRequest> {
+export async function requestMoney(ctx: PaymentsContext, principal: PayingCustomer, input: { payerId: string; amount: bigint; currency: string; note: string; ttlMs: number }): Promise<CollectRequest> {
   if (input.payerId === principal.customerId) throw new AnfuError('payee_is_payer');
   if (input.amount <= 0n || input.amount > ctx.settings.amountMaxMinor) throw new AnfuError('invalid_amount');
   const payer = await ctx.identity.customer(input.payerId);
@@ -60,7 +60,7 @@ export async function requestMoney(ctx: PaymentsContext, principal: CustomerPrin
   return created;
 }
 
-export async function declineCollectRequest(ctx: PaymentsContext, principal: CustomerPrincipal, id: string): Promise<CollectRequest> {
+export async function declineCollectRequest(ctx: PaymentsContext, principal: PayingCustomer, id: string): Promise<CollectRequest> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
     const changed = await tx.run("UPDATE collect_requests SET state = 'declined' WHERE id = ? AND payer_id = ? AND state = 'pending' AND expires_at > ?", [id, principal.customerId, now]);

@@ -9,7 +9,7 @@ import type { TransferRequest } from '../ledger/index.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import type { PaymentRiskDecision } from '../risk/index.ts';
 import { canonicalJsonOf } from './verify-instruction.ts';
-import { decideLimits, type AccountClass, type AuthenticationStrength, type LimitPolicy, type LimitUsage } from './payment-limits.ts';
+import { decideLimits, type AccountClass, type LimitTier, type LimitPolicy, type LimitUsage } from './payment-limits.ts';
 import type { PaymentEvent } from './payment-states.ts';
 import type { Payment } from './store.ts';
 
@@ -35,7 +35,7 @@ export function usagePeriodsOf(payment: Pick<Payment, 'limitYear' | 'limitDay' |
 export interface LimitInput {
   readonly payment: Pick<Payment, 'amount' | 'currency'>;
   readonly accountClass: AccountClass;
-  readonly strength: AuthenticationStrength;
+  readonly strength: LimitTier;
   /** The payer's usage on the payment's three counters, in usagePeriodsOf order. */
   readonly used: readonly [bigint, bigint, bigint];
 }

@@ -1,10 +1,10 @@
 // The payments capability's only door: signed instructions, the payment state machine, limits,
 // fees, merchants, orders and refunds. Cross-capability processes that use it live in src/flows.
 export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, type PaymentState, type PaymentEvent, type TransitionResult } from './payment-states.ts';
-export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type AuthenticationStrength } from './payment-limits.ts';
+export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type LimitTier } from './payment-limits.ts';
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
 export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
-export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type CustomerPrincipal } from './payment-identity.ts';
+export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type PayingCustomer } from './payment-identity.ts';
 export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
 export { recordTransition, recordCreation, transitionAuditEvent, creationAuditEvent, type TransitionActor } from './record-transition.ts';
 export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';
@@ -33,3 +33,10 @@ export { settlePayment, settleStuckPayments } from './settle-payment.ts';
 export { requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, limitCurrency, type WalkStep, type LimitInput } from './decide-payment.ts';
 export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';
 export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';
+
+// The names these types had while both capabilities used them for different things; kept only so
+// branches written before the rename still compile. Use PayingCustomer and LimitTier.
+/** @deprecated use PayingCustomer */
+export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts';
+/** @deprecated use LimitTier */
+export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';

@@ -1,7 +1,7 @@
 // What payments need from the identity capability, as one small port. The app answers it with the
-// real identity (src/flows/identity-for-payments.ts) and hands it to every use case in the
+// real identity (src/wiring/identity-for-payments.ts) and hands it to every use case in the
 // PaymentsContext; unit tests may pass the in-memory stand-in of src/payments/testing.ts instead.
-import type { AccountClass, AuthenticationStrength } from './payment-limits.ts';
+import type { AccountClass, LimitTier } from './payment-limits.ts';
 
 export interface PaymentCustomer {
   readonly id: string;
@@ -18,11 +18,12 @@ export interface PaymentDevice {
   readonly createdAt: number;
 }
 
-/** The authenticated customer of a request (identity's session). */
-export interface CustomerPrincipal {
+/** The authenticated customer of a payments request: who, from which device, at which limit tier
+ * (identity's own CustomerPrincipal is the session itself). */
+export interface PayingCustomer {
   readonly customerId: string;
   readonly deviceId: string;
-  readonly strength: AuthenticationStrength;
+  readonly strength: LimitTier;
 }
 
 export interface PaymentIdentity {
@@ -35,7 +36,7 @@ export interface PaymentIdentity {
   /** The legal name masked for a payer's confirmation (e.g. "*三"); never the full name. */
   maskedName(customerId: string): Promise<string | undefined>;
   /** Checks a bearer credential of a customer session. */
-  authenticate(authorization: string | undefined): Promise<CustomerPrincipal | undefined>;
+  authenticate(authorization: string | undefined): Promise<PayingCustomer | undefined>;
   /** Checks a step-up factor (TOTP or SMS code) presented to resume a challenged payment. */
   verifyStepUp(customerId: string, factor: { kind: 'totp' | 'sms'; code: string }): Promise<boolean>;
 }

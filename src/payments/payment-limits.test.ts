@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decideLimits, defaultLimitPolicy as policy, limitPeriodsAt, type AccountClass, type AuthenticationStrength } from './payment-limits.ts';
+import { decideLimits, defaultLimitPolicy as policy, limitPeriodsAt, type AccountClass, type LimitTier } from './payment-limits.ts';
 
 const none = { lifetimeMinor: 0n, yearMinor: 0n, dayMinor: 0n };
 
@@ -21,7 +21,7 @@ test('class limits at N pass and at N+1 fail with the remaining amount', () => {
 });
 
 test('day limits by authentication strength at N and N+1', () => {
-  const cases: ReadonlyArray<readonly [AuthenticationStrength, bigint]> = [
+  const cases: ReadonlyArray<readonly [LimitTier, bigint]> = [
     ['certificate', policy.dayCertificateMinor],
     ['two_factors', policy.dayTwoFactorsMinor],
     ['weak', policy.dayWeakMinor],
@@ -43,7 +43,7 @@ test('PBOC figures: 1,000 / 100,000 / 200,000 CNY by class; 5,000 and 1,000 CNY 
 
 test('property: allowed exactly when every applicable limit holds; remaining never negative', () => {
   const classes = fc.constantFrom<AccountClass>('I', 'II', 'III');
-  const strengths = fc.constantFrom<AuthenticationStrength>('certificate', 'two_factors', 'weak');
+  const strengths = fc.constantFrom<LimitTier>('certificate', 'two_factors', 'weak');
   const minor = fc.bigInt({ min: 0n, max: 30_000_000n });
   fc.assert(fc.property(classes, strengths, fc.bigInt({ min: 1n, max: 30_000_000n }), minor, minor, minor, (accountClass, strength, amountMinor, lifetimeMinor, yearMinor, dayMinor) => {
     const decision = decideLimits({ amountMinor, accountClass, strength, usage: { lifetimeMinor, yearMinor, dayMinor } }, policy);

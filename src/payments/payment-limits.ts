@@ -3,8 +3,10 @@
 // lock), the decision names the limit breached and what remains of it.
 
 export type AccountClass = 'I' | 'II' | 'III';
-/** certificate: digital certificate/signature plus another factor; two_factors: two factors without a certificate; weak: fewer than two. */
-export type AuthenticationStrength = 'certificate' | 'two_factors' | 'weak';
+/** The R6.2 per-day limit tier of a session (identity calls the same thing its AuthenticationStrength):
+ * certificate: digital certificate/signature plus another factor; two_factors: two factors without a
+ * certificate; weak: fewer than two. */
+export type LimitTier = 'certificate' | 'two_factors' | 'weak';
 
 export interface LimitPolicy {
   /** Class I: balance payments since opening. */
@@ -50,7 +52,7 @@ function classLimit(accountClass: AccountClass, policy: LimitPolicy): { limit: L
   }
 }
 
-function dayLimit(strength: AuthenticationStrength, policy: LimitPolicy): bigint {
+function dayLimit(strength: LimitTier, policy: LimitPolicy): bigint {
   switch (strength) {
     case 'certificate':
       return policy.dayCertificateMinor;
@@ -66,7 +68,7 @@ function remaining(limitMinor: bigint, used: bigint): bigint {
 }
 
 /** May a balance payment of `amountMinor` go ahead? The class limit is checked first, then the day limit. */
-export function decideLimits(input: { amountMinor: bigint; accountClass: AccountClass; strength: AuthenticationStrength; usage: LimitUsage }, policy: LimitPolicy): LimitDecision {
+export function decideLimits(input: { amountMinor: bigint; accountClass: AccountClass; strength: LimitTier; usage: LimitUsage }, policy: LimitPolicy): LimitDecision {
   if (input.amountMinor <= 0n) throw new Error('limit decider: amount must be positive');
   const byClass = classLimit(input.accountClass, policy);
   const classUsed = byClass.used(input.usage);

@@ -4,8 +4,8 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
 import { newId } from '../ids.ts';
-import type { AccountClass, AuthenticationStrength } from './payment-limits.ts';
-import type { CustomerPrincipal, PaymentCustomer, PaymentDevice, PaymentIdentity } from './payment-identity.ts';
+import type { AccountClass, LimitTier } from './payment-limits.ts';
+import type { PayingCustomer, PaymentCustomer, PaymentDevice, PaymentIdentity } from './payment-identity.ts';
 import { canonicalJsonOf, type Instruction } from './verify-instruction.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -15,14 +15,14 @@ export interface TestCustomer {
   readonly customer: PaymentCustomer;
   readonly device: PaymentDevice;
   readonly privateKey: PrivateKey;
-  readonly principal: CustomerPrincipal;
+  readonly principal: PayingCustomer;
   readonly token: string;
   readonly phone: string;
 }
 
 export interface TestIdentity extends PaymentIdentity {
   readonly profile: 'intl' | 'gm';
-  addCustomer(options?: { accountClass?: AccountClass; strength?: AuthenticationStrength; certificateValidMs?: number; deviceAgeMs?: number; now?: number }): Promise<TestCustomer>;
+  addCustomer(options?: { accountClass?: AccountClass; strength?: LimitTier; certificateValidMs?: number; deviceAgeMs?: number; now?: number }): Promise<TestCustomer>;
   stepUpCode: string;
 }
 
@@ -40,7 +40,7 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
   });
   const customers = new Map<string, PaymentCustomer>();
   const devices = new Map<string, PaymentDevice>();
-  const sessions = new Map<string, CustomerPrincipal>();
+  const sessions = new Map<string, PayingCustomer>();
   const phones = new Map<string, string>();
   const identity: TestIdentity = {
     profile: profileName,
@@ -64,7 +64,7 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
         extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
       });
       const device: PaymentDevice = { id: deviceId, customerId: customer.id, status: 'active', certificatePem: certificate.toString('pem'), createdAt: at - (options.deviceAgeMs ?? 30 * 86_400_000) };
-      const principal: CustomerPrincipal = { customerId: customer.id, deviceId, strength: options.strength ?? 'certificate' };
+      const principal: PayingCustomer = { customerId: customer.id, deviceId, strength: options.strength ?? 'certificate' };
       const token = randomBytes(16).toString('hex');
       const phone = `+86138${String(customers.size).padStart(8, '0')}`;
       customers.set(customer.id, customer);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { problems } from '../errors.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 
 type JsonSchema = {
   type?: string | string[];

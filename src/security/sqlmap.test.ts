@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { testStoreKinds } from '../store/testing.ts';
-import { createIdentityTestApp, registerThroughApi, type IdentityTestApp } from '../identity/testing.ts';
+import { createIdentityTestApp, registerThroughApi, type IdentityTestApp } from '../wiring/identity-test-app.ts';
 import { hasTool, skipUnless } from '../testing/required-tools.ts';
 
 const run = promisify(execFile);

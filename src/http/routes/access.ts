@@ -7,13 +7,14 @@ import {
   type Permission, type ProposalOutcome, type ProposalState,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
 import { CreatedOperatorView, MeView, OperatorView, ProposalView, SessionView, proposalView } from './access-views.ts';
 
-const security = [{ operatorToken: [] }];
-const errors = { 400: Type.Any(), 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any() };
-const ProposalId = Type.Object({ proposalId: Type.String({ pattern: '^prp_[0-9a-z]{26}$' }) });
+const security = operatorSecurity;
+const errors = problemResponses(400, 401, 403, 404, 409, 422);
+const ProposalId = Type.Object({ proposalId: Id('prp') });
 const LoginBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }), totp: Type.String({ minLength: 1, maxLength: 10 }) }, { additionalProperties: false });
 const NewOperatorBody = Type.Object({ name: Type.String({ pattern: operatorNamePattern }), role: Type.String({ enum: [...operatorRoles] }) }, { additionalProperties: false });
 const ProposalBody = Type.Object({ kind: Type.String({ pattern: '^[a-z_]{1,32}\\.[a-z_]{1,32}$' }), payload: Type.Record(Type.String(), Type.Unknown()), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });

@@ -2,7 +2,7 @@
 // (and audited), proofs that verify against it, and malformed proof requests answered with their codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp } from '../testing.ts';
+import { createTestApp } from '../../wiring/test-app.ts';
 import { testStoreKinds } from '../../store/testing.ts';
 import { appendAudit, verifyConsistency, verifyInclusion } from '../../audit/index.ts';
 

@@ -4,7 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { consistencyProof, createCheckpoint, fileAuditSigner, inclusionProof, listCheckpoints, listEntries, type AuditSigner, type ProofOutcome, type StoredCheckpoint, type StoredEntry } from '../../audit/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
 
 const Number_ = Type.String({ maxLength: 20, description: 'Positive decimal integer' });
 const Nullable = Type.Union([Type.String(), Type.Null()]);
@@ -18,8 +19,8 @@ const CheckpointView = Type.Object({
   signature: Type.String({ description: 'DER signature, base64' }),
 });
 const Page = <T extends typeof EntryView | typeof CheckpointView>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable });
-const errors = { 400: Type.Any(), 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 422: Type.Any() };
-const security = [{ operatorToken: [] }];
+const errors = problemResponses(400, 401, 403, 404, 422);
+const security = operatorSecurity;
 const tags = ['audit'];
 
 const entryView = ({ record: r, leaf, chain }: StoredEntry) => ({
@@ -49,7 +50,7 @@ export function auditRoutes(context: AppContext): FastifyPluginAsync {
   const auditSigner = () => (signer ??= fileAuditSigner(config.dataDir, config.cryptoProfile));
   const read = { config: { auth: 'operator' as const, permission: 'audit.read' as const } };
   const limitOf = (text: string | undefined) => (text === undefined ? 50 : Number(text));
-  const Limit = Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|[1-4][0-9][0-9]|500)$', description: 'Page size, 1–500 (default 50)' }));
+  const Limit = PageLimit(500);
 
   return async (app) => {
     app.get('/audit/entries', {

@@ -9,11 +9,12 @@ import {
   passkeyRegistrationOptions, registerPasskey, removeTotp, revokeCustomerDevice, startTotpEnrolment, type CustomerPrincipal, type Identity,
 } from '../../identity/index.ts';
 import { requestMeta } from '../customer-auth.ts';
+import { customerSecurity } from '../schemas.ts';
 import { CustomerSessionView, DeviceView, Id, NoticeView, Password, ProfileView, SmsCode, WebauthnJson, errors, iso } from './identity-views.ts';
 import { webauthnOrigin } from './identity.ts';
 
 const tags = ['customer self-service'];
-const security = [{ customerToken: [] }];
+const security = customerSecurity;
 const route = { config: { auth: 'customer' as const } };
 
 function principalOf(request: FastifyRequest): CustomerPrincipal {

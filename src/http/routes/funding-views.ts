@@ -3,8 +3,8 @@
 import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
 import type { CollectRequest, FundingPayment, PaymentCard } from '../../payments/index.ts';
+import { Nullable } from '../schemas.ts';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const CardView = Type.Object({ id: Type.String(), maskedPan: Type.String(), bank: Type.String(), verified: Type.Boolean(), createdAt: Type.String() });

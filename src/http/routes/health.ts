@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { pendingMigrations } from '../../store/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 
 export function healthRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {

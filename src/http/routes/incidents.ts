@@ -7,15 +7,16 @@ import {
   type IncidentOutcome, type OpenIncidentInput, type Permission,
 } from '../../access/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
 import { IncidentSummaryView, IncidentView, incidentSummaryView, incidentView } from './access-views.ts';
 
-const security = [{ operatorToken: [] }];
-const errors = { 400: Type.Any(), 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any() };
+const security = operatorSecurity;
+const errors = problemResponses(400, 401, 403, 404, 409);
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const IncidentId = Type.Object({ incidentId: Type.String({ pattern: '^inc_[0-9a-z]{26}$' }) });
-const SecurityEventId = Type.String({ pattern: '^sev_[0-9a-z]{26}$' });
+const IncidentId = Type.Object({ incidentId: Id('inc') });
+const SecurityEventId = Id('sev');
 const OpenBody = Type.Object({
   title: Text(200), classification: Type.String({ enum: [...incidentClassifications] }), severity: Type.String({ enum: [...severities] }), scope: Text(2000),
   securityEventIds: Type.Optional(Type.Array(SecurityEventId, { maxItems: 100 })),

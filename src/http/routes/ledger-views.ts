@@ -3,9 +3,9 @@
 import { Type } from 'typebox';
 import { availableOf, balanceOf, type Account, type Hold, type Transfer, type VerifyReport } from '../../ledger/index.ts';
 import { findCurrency, formatMajor } from '../../money/index.ts';
+import { Nullable, Page } from '../schemas.ts';
 
 const Money = Type.String({ description: 'Decimal string in major units' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const AccountView = Type.Object({
   id: Type.String(),
@@ -46,8 +46,8 @@ export const HoldView = Type.Object({
   resolvedById: Nullable(Type.String()),
 });
 
-export const AccountPage = Type.Object({ items: Type.Array(AccountView), nextCursor: Nullable(Type.String()) });
-export const JournalPage = Type.Object({ items: Type.Array(TransferView), nextCursor: Nullable(Type.String()) });
+export const AccountPage = Page(AccountView);
+export const JournalPage = Page(TransferView);
 
 export const VerifyView = Type.Object({
   ok: Type.Boolean(),

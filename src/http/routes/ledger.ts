@@ -4,21 +4,18 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { accountKinds, type TransferOutcome, type TransferRequest } from '../../ledger/index.ts';
-import { currencyCodes, parseMajor } from '../../money/index.ts';
+import { parseMajor } from '../../money/index.ts';
 import type { Permission } from '../../access/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { Amount, Currency, Cursor, IdempotencyHeaders, Id, PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 
-const AccountId = Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Account id' });
+const AccountId = Id('acc', 'Account id');
 const Seq = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'Journal sequence number' });
-const Amount = Type.String({ maxLength: 40, description: 'Decimal string in major units, e.g. "12.34"', examples: ['12.34'] });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: `ISO 4217 code: ${currencyCodes.join(', ')}` });
 const Reference = Type.Optional(Type.String({ minLength: 1, maxLength: 140 }));
-const Limit = Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: 'Page size, 1–200 (default 50)' }));
-const Cursor = Type.Optional(Type.String({ maxLength: 64 }));
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$', description: 'Client-chosen key; a retry with the same key and body returns the first result' }) });
-const security = [{ operatorToken: [] }];
-const errors = { 401: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any() };
+const Limit = PageLimit(200);
+const security = operatorSecurity;
+const errors = problemResponses(401, 404, 409, 422);
 
 const TransferBody = Type.Object(
   { debitAccountId: AccountId, creditAccountId: AccountId, amount: Amount, currency: Currency, reference: Reference },

@@ -5,14 +5,12 @@ import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { originOf, recordMerchantRequestRefusal } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
-import { withdrawalResolutionExecutor } from '../../flows/withdraw-to-card.ts';
-import { authenticateMerchantRequest, createCheckoutOrder, merchantById, merchantProtectionFor, onboardMerchant, orderById, orderQrSvg, paymentById, paymentSettingsOf, refundApprovalExecutor, refundsOf, requestRefund } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
-import { paymentsContextOf } from './payments.ts';
+import { authenticateMerchantRequest, createCheckoutOrder, merchantById, merchantProtectionFor, onboardMerchant, orderById, orderQrSvg, paymentById, paymentSettingsOf, refundsOf, requestRefund } from '../../payments/index.ts';
+import { paymentsContextOf, type AppContext } from '../context.ts';
+import { IdempotencyHeaders, Id, problemResponses } from '../schemas.ts';
 import { OrderView, PaymentView, RefundView, orderView, paymentView, refundView } from './payment-views.ts';
 
-const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
-const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
+const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['merchants'];
 const OnboardBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), businessRegistration: Type.String({ pattern: '^[0-9A-Z]{15,18}$' }), contactEmail: Type.String({ maxLength: 200, pattern: '^[^@\\s]+@[^@\\s]+$' }), settlementAccount: Type.String({ maxLength: 40 }), feeBps: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) }, { additionalProperties: false });
 const OrderBody = Type.Object({ merchantReference: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), description: Type.String({ minLength: 1, maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 }) }, { additionalProperties: false });
@@ -44,11 +42,6 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         done(new AnfuError('malformed_json'), undefined);
       }
     });
-    if (context.access.registry.get('payment.refund') === undefined) {
-      const payments = { store: context.store, ledger: context.ledger, get identity() { return paymentsContextOf(context).identity; }, settings, clock: context.clock };
-      context.access.registry.register(refundApprovalExecutor(payments));
-      context.access.registry.register(withdrawalResolutionExecutor(payments));
-    }
 
     app.post('/merchants', { config: { auth: 'operator', permission: 'ledger.accounts.open' }, schema: { tags, summary: 'Onboard a merchant; the API key is shown once', body: OnboardBody, response: { 201: Type.Object({ id: Type.String(), name: Type.String(), feeBps: Type.Integer(), apiKey: Type.String() }), ...errors } } }, async (request, reply) => {
       const { merchant, apiKey } = await onboardMerchant(context.store, await protection(), request.body as Static<typeof OnboardBody>, request.principal?.id ?? 'unknown', settings.merchantFeeBpsDefault, context.clock());
@@ -73,7 +66,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
       return { order: orderView(order), payment: payment === undefined ? null : paymentView(payment), refunds: payment === undefined ? [] : (await refundsOf(context.store, payment.id)).map(refundView) };
     });
 
-    app.post('/merchant/payments/:paymentId/refunds', { schema: { tags, summary: 'Refund a payment in full or in part (idempotent)', headers: Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) }), params: Type.Object({ paymentId: Id('pay') }), body: RefundBody, response: { 200: RefundView, 201: RefundView, 202: RefundView, ...errors } } }, async (request, reply) => {
+    app.post('/merchant/payments/:paymentId/refunds', { schema: { tags, summary: 'Refund a payment in full or in part (idempotent)', headers: IdempotencyHeaders, params: Type.Object({ paymentId: Id('pay') }), body: RefundBody, response: { 200: RefundView, 201: RefundView, 202: RefundView, ...errors } } }, async (request, reply) => {
       const merchantId = await merchantOf(request);
       if ((await merchantById(context.store, merchantId)) === undefined) throw new AnfuError('merchant_not_found');
       const body = request.body as Static<typeof RefundBody>;

@@ -13,20 +13,18 @@ import {
   addCard, cardFundingOf, cardsOf, collectRequestsOf, declineCollectRequest, fundingById, fundingTransitionsOf, requestMoney,
   type CardFunding, type FundingPayment, type PaymentsContext,
 } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
-import { customerOf, paymentsContextOf } from './payments.ts';
+import { paymentsContextOf, type AppContext } from '../context.ts';
+import { customerOf } from '../customer-auth.ts';
+import { IdempotencyHeaders, Id, SignedBody, problemResponses } from '../schemas.ts';
 import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
 import { PaymentView, paymentView } from './payment-views.ts';
 
-const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
-const SignedBody = Type.Object({ instruction: Type.Object({}, { additionalProperties: true }), signature: Type.String({ maxLength: 400 }) }, { additionalProperties: false });
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) });
 const CardBody = Type.Object({
   pan: Type.String({ pattern: '^[0-9 -]{12,23}$' }), expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }), expiryYear: Type.Integer({ minimum: 2000, maximum: 2099 }),
   // Accepted so a client may send it, then dropped: the ISO 8583:1987 field set has no place for it.
   cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
 }, { additionalProperties: false });
-const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
+const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['payments'];
 
 function fundingOf(context: AppContext): CardFunding {

@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
 import type { CheckoutOrder, Payment, PaymentTransition, StoredInstruction } from '../../payments/index.ts';
 import type { Refund } from '../../payments/index.ts';
+import { Nullable, Page } from '../schemas.ts';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const money = (minor: bigint, currency: string) => formatMajor(minor, currencyOf(currency));
 
 export const TransitionView = Type.Object({ from: Nullable(Type.String()), to: Type.String(), event: Type.String(), actorType: Type.String(), at: Type.String() });
@@ -13,7 +13,7 @@ export const PaymentView = Type.Object({
   amount: Type.String(), fee: Type.String(), refunded: Type.String(), currency: Type.String(), failureCode: Nullable(Type.String()), riskReasons: Type.Array(Type.String()),
   createdAt: Type.String(), updatedAt: Type.String(), transitions: Type.Optional(Type.Array(TransitionView)),
 });
-export const PaymentPage = Type.Object({ items: Type.Array(PaymentView), nextCursor: Nullable(Type.String()) });
+export const PaymentPage = Page(PaymentView);
 export const ReceiptView = Type.Object({
   payment: PaymentView,
   proof: Nullable(Type.Object({ canonicalInstruction: Type.String(), signature: Type.String(), profile: Type.String(), deviceId: Type.String(), deviceCertificate: Type.String(), caCertificate: Type.String(), signedAt: Type.String() }) as never),

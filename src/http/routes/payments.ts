@@ -7,26 +7,15 @@ import { lookUpPayee, transferToCustomer } from '../../flows/transfer-to-custome
 import { payOrder } from '../../flows/pay-order.ts';
 import { resumeChallengedPayment } from '../../flows/resume-challenged-payment.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
-import { instructionOf, listPayments, orderByCode, paymentById, paymentSettingsOf, paymentStates, transitionsOf, type CustomerPrincipal, type PaymentsContext } from '../../payments/index.ts';
-import type { AppContext } from '../app.ts';
+import { instructionOf, listPayments, orderByCode, paymentById, paymentStates, transitionsOf } from '../../payments/index.ts';
+import { paymentsContextOf, type AppContext } from '../context.ts';
+import { customerOf } from '../customer-auth.ts';
+import { IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
 import { fundingRoutes } from './payment-funding.ts';
 import { OrderView, PaymentPage, PaymentView, ReceiptView, orderView, paymentView, receiptView } from './payment-views.ts';
 
-const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$` });
-const SignedBody = Type.Object({ instruction: Type.Object({}, { additionalProperties: true }), signature: Type.String({ maxLength: 400 }) }, { additionalProperties: false });
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' }) });
-const errors = { 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any(), 503: Type.Any() };
+const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['payments'];
-
-export function paymentsContextOf(context: AppContext): PaymentsContext {
-  return { store: context.store, ledger: context.ledger, identity: context.paymentIdentity, settings: paymentSettingsOf(context.config), clock: context.clock };
-}
-
-export async function customerOf(ctx: PaymentsContext, request: FastifyRequest): Promise<CustomerPrincipal> {
-  const principal = await ctx.identity.authenticate(request.headers.authorization);
-  if (principal === undefined) throw new AnfuError('unauthenticated');
-  return principal;
-}
 
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -66,7 +55,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
       return paymentView(await resumeChallengedPayment(ctx, await customerOf(ctx, request), (request.params as { paymentId: string }).paymentId, request.body as { kind: 'totp' | 'sms'; code: string }));
     });
 
-    app.get('/payments', { schema: { tags, summary: "The customer's payments, newest first", querystring: Type.Object({ state: Type.Optional(Type.String({ enum: [...paymentStates] })), kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })), cursor: Type.Optional(Id('pay')), limit: Type.Optional(Type.String({ pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: 'Page size, 1–200 (default 50)' })) }, { additionalProperties: false }), response: { 200: PaymentPage, ...errors } } }, async (request) => {
+    app.get('/payments', { schema: { tags, summary: "The customer's payments, newest first", querystring: Type.Object({ state: Type.Optional(Type.String({ enum: [...paymentStates] })), kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })), cursor: Type.Optional(Id('pay')), limit: PageLimit(200) }, { additionalProperties: false }), response: { 200: PaymentPage, ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
       const principal = await customerOf(ctx, request);
       const q = request.query as { state?: (typeof paymentStates)[number]; kind?: 'transfer'; cursor?: string; limit?: string };

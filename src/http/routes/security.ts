@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { listSecurityEvents, securityEventTypes, severities, type SecurityEventType, type Severity } from '../../access/index.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
 import { SecurityEventView, securityEventView } from './access-views.ts';
 
 const Query = Type.Object({

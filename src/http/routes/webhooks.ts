@@ -8,16 +8,17 @@ import {
   targetPolicyOf, webhookSecretSealer, type AuditActor, type DeadLetter, type Delivery, type WebhookEndpoint,
 } from '../../events/index.ts';
 import { AnfuError } from '../../errors.ts';
-import type { AppContext } from '../app.ts';
+import type { AppContext } from '../context.ts';
+import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
 
-const security = [{ operatorToken: [] }];
-const errors = { 400: Type.Any(), 401: Type.Any(), 403: Type.Any(), 404: Type.Any(), 409: Type.Any(), 422: Type.Any() };
+const security = operatorSecurity;
+const errors = problemResponses(400, 401, 403, 404, 409, 422);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
 const MerchantId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
-const DeliveryParams = Type.Object({ deliveryId: Type.String({ pattern: '^dlv_[0-9a-z]{26}$' }) });
-const EndpointParams = Type.Object({ endpointId: Type.String({ pattern: '^whe_[0-9a-z]{26}$' }) });
+const DeliveryParams = Type.Object({ deliveryId: Id('dlv') });
+const EndpointParams = Type.Object({ endpointId: Id('whe') });
 const Topic = Type.String({ pattern: '^(\\*|[a-z][a-z0-9_.]{2,160})$' });
 
 const EndpointView = Type.Object({ id: Type.String(), merchantId: Type.String(), url: Type.String(), topics: Type.Array(Type.String()), status: Type.String(), createdAt: Time });

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds } from '../store/testing.ts';
-import { createTestApp, type TestApp } from '../http/testing.ts';
-import { describeDemo, seedDemo, type DemoAccounts } from './seed.ts';
+import { createTestApp, type TestApp } from '../wiring/test-app.ts';
+import { describeDemo, seedDemo, type DemoAccounts } from './demo.ts';
 
 for (const kind of testStoreKinds()) {
   describe(`demo seed on ${kind}`, () => {

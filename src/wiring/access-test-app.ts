@@ -1,18 +1,13 @@
 // Test support for operator access: the real app on a real store with a clock the test moves,
 // operators created with known secrets, logins that compute the right TOTP code for the clock,
 // and a reader for the audit rows a test must find.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, type Config } from '../config.ts';
-import { buildApp, type App } from '../http/app.ts';
-import { testKekEnv } from '../http/testing.ts';
-import { loadKek } from '../crypto/index.ts';
-import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
-import { Ledger } from '../ledger/index.ts';
+import { createOperator, issueApiToken, systemActor, totpCodeAt, type CreatedOperator, type OperatorRole } from '../access/index.ts';
+import type { Config } from '../config.ts';
+import type { App } from '../http/app.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
-import { withTestStore, type StoreKind } from '../store/testing.ts';
-import { createOperator, issueApiToken, systemActor, totpCodeAt, type CreatedOperator, type OperatorRole } from './index.ts';
+import type { StoreKind } from '../store/testing.ts';
+import { createTestApp } from './test-app.ts';
 
 export interface AccessTestApp {
   readonly app: App;
@@ -32,15 +27,11 @@ export interface AccessTestApp {
 let serial = 0;
 
 export async function createAccessTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<AccessTestApp> {
-  const { store, release } = await withTestStore(kind);
-  const config = loadConfig({ ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'silent', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-access-')), ...testKekEnv(env), ...env });
   // Start in the middle of a TOTP step so ±1-step tests are not at a boundary.
   let now = Math.floor(Date.UTC(2030, 0, 1) / 30_000) * 30_000 + 10_000;
   const clock = () => now;
-  const ledger = new Ledger({ store });
-  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), clock });
-  const app = await buildApp({ config, store, ledger, keyring, clock });
-  await app.ready();
+  const base = await createTestApp(kind, { ANFU_LOG_LEVEL: 'silent', ...env }, { clock, clockedKeyring: true, dataDirPrefix: 'anfu-access-' });
+  const { app, store, ledger, config } = base;
   return {
     app, store, ledger, config,
     now: clock,
@@ -64,11 +55,7 @@ export async function createAccessTestApp(kind: StoreKind, env: Record<string, s
       const rows = await store.all('SELECT actor_type, actor_id, target, outcome, details, ip FROM audit_entries WHERE action = ? ORDER BY seq', [action]);
       return rows.map((r) => ({ actor_type: String(r.actor_type), actor_id: r.actor_id === null ? null : String(r.actor_id), target: r.target === null ? null : String(r.target), outcome: String(r.outcome), details: JSON.parse(String(r.details)) as Record<string, unknown>, ip: r.ip === null ? null : String(r.ip) }));
     },
-    async close() {
-      await app.close();
-      await ledger.close();
-      await release();
-    },
+    close: () => base.close(),
   };
 }
 

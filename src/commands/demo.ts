@@ -6,7 +6,7 @@
 /* eslint-disable security/detect-non-literal-fs-filename -- the SMS sink path comes from the configuration */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AppContext } from '../http/app.ts';
+import type { AppContext } from '../http/context.ts';
 import { findCustomerByPhone, registerCustomer, requestSmsCode, residentIdCheckCharacter } from '../identity/index.ts';
 import { merchantProtectionWith, onboardMerchant, walletOf } from '../payments/index.ts';
 

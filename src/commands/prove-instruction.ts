@@ -1,7 +1,7 @@
-// The CLI face of prove-instruction (src/cli.ts calls it).
+// `anfu prove-instruction PAYMENT_ID [DIR]`: the CLI face of payments' instruction proof.
 import type { Config } from '../config.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { exportInstructionProof } from './prove-instruction.ts';
+import { exportInstructionProof } from '../payments/index.ts';
 
 export async function proveInstructionCommand(config: Config, args: readonly string[]): Promise<number> {
   const [paymentId, directory] = args;

@@ -5,10 +5,10 @@ import {
   authenticateBearer, authenticationStrength, customerStanding, deviceCaCertificatePem, deviceCredentials, findCustomerByPhone, maskedNameOf, verifyPaymentStepUp,
   type AuthenticationStrength as SessionStrength, type Identity,
 } from '../identity/index.ts';
-import type { AuthenticationStrength, PaymentIdentity } from '../payments/index.ts';
+import type { LimitTier, PaymentIdentity } from '../payments/index.ts';
 
 /** Identity names the strength of a session; payments' limits name the same three tiers their way. */
-const limitTierOf: Readonly<Record<SessionStrength, AuthenticationStrength>> = {
+const limitTierOf: Readonly<Record<SessionStrength, LimitTier>> = {
   certificate_and_factor: 'certificate',
   two_factors: 'two_factors',
   single_factor: 'weak',

@@ -3,11 +3,9 @@
 // (whoever runs the CLI already holds the database; the creation is audited either way).
 import type { Config } from '../config.ts';
 import { loadKek } from '../crypto/index.ts';
-import { openPlatformKeyring } from '../crypto/platform-keyring.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { migrate, openStore } from '../store/index.ts';
-import { systemActor } from './actor.ts';
-import { createFirstAdministrator, createOperator, operatorNameRegex } from './create-operator.ts';
-import { totpSecretsWith } from './totp-secrets.ts';
+import { createFirstAdministrator, createOperator, operatorNameRegex, systemActor, totpSecretsWith } from '../access/index.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const complain = (line: string) => process.stderr.write(`${line}\n`);

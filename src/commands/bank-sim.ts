@@ -5,10 +5,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import { Issuer } from './bank-sim-issuer.ts';
-import { parseBankSimRules, type BankSimRules } from './bank-sim-rules.ts';
-import { startBankSim } from './bank-sim-server.ts';
-import { declineCodes, type DeclineCode } from './response-codes.ts';
+import { declineCodes, Issuer, parseBankSimRules, startBankSim, type BankSimRules, type DeclineCode } from '../banks/index.ts';
 
 export const bankSimUsage = `usage: anfu bank-sim [options]
 

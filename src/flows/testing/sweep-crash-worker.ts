@@ -1,13 +1,12 @@
 // A child process of the sweep crash test: runs one payments sweep under its lease against the test
 // database and kills itself with SIGKILL right after the first ledger submit (or database
 // transaction) of the sweep has returned — the moment between two steps a real crash would hit.
-// Run with: node --import tsx src/payments/testing/sweep-crash-worker.ts (forked, config in ANFU_SWEEP_CRASH).
+// Run with: node --import tsx src/flows/testing/sweep-crash-worker.ts (forked, config in ANFU_SWEEP_CRASH).
 import { loadConfig } from '../../config.ts';
-import { paymentSweeps } from '../../flows/payment-schedules.ts';
+import { paymentSweeps } from '../payment-sweeps.ts';
 import { Ledger } from '../../ledger/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
-import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../index.ts';
-import { underSweepLease } from '../sweep-lease.ts';
+import { paymentSettingsOf, underSweepLease, type PaymentIdentity, type PaymentsContext } from '../../payments/index.ts';
 
 export interface SweepCrashConfig {
   readonly databaseUrl: string | undefined;

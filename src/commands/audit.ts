@@ -4,24 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
-import { appendAudit } from './append-audit.ts';
-import { fileAuditSigner } from './audit-signer.ts';
-import { exportAudit } from './export-audit.ts';
-import { consistencyProof, inclusionProof, type ProofOutcome } from './proofs.ts';
-import { verifyAuditLog } from './verify-audit-log.ts';
-import { verifyAuditExportParallel } from './verify-export.ts';
-
-/** Flags these commands add to the CLI's parser. */
-export const auditFlagOptions = {
-  file: { type: 'string' },
-  out: { type: 'string' },
-  'public-key': { type: 'string' },
-  'public-key-out': { type: 'string' },
-  seq: { type: 'string' },
-  'tree-size': { type: 'string' },
-  first: { type: 'string' },
-  second: { type: 'string' },
-} as const;
+import {
+  appendAudit, consistencyProof, exportAudit, fileAuditSigner, inclusionProof, verifyAuditExportParallel, verifyAuditLog, type ProofOutcome,
+} from '../audit/index.ts';
 
 type Values = Record<string, unknown>;
 // A replacer sees Buffers after their toJSON; reading the holder gives the Buffer itself, printed as hex.

@@ -9,14 +9,11 @@ import { appendAudit, fileAuditSigner } from '../audit/index.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { cryptoProfile, loadKek } from '../crypto/index.ts';
 import { openStore } from '../store/index.ts';
-import { BackupError } from './errors.ts';
-import { backupKinds, type BackupKind } from './manifest.ts';
-import { loadCatalog } from './catalog.ts';
-import { pruneBackups } from './prune-backups.ts';
-import { restoreBackup, type RestorePoint, type RestoreReport } from './restore-backup.ts';
-import { takeBackup, type BackupContext } from './take-backup.ts';
-import { directoryTarget, type BackupTarget } from './targets.ts';
-import { testRestore } from './test-restore.ts';
+import { postgresBackup, postgresRestore } from './backup-postgres.ts';
+import {
+  BackupError, backupKinds, directoryTarget, loadCatalog, pruneBackups, restoreBackup, takeBackup, testRestore,
+  type BackupContext, type BackupKind, type BackupTarget, type RestorePoint, type RestoreReport,
+} from '../backup/index.ts';
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
 
@@ -25,6 +22,9 @@ export const backupUsage = `usage:
   anfu backup list|test [--dir DIR] [--public-key PEM]
   anfu backup prune --keep-full N [--dir DIR] [--second-dir DIR]
   anfu restore --into NEW_DB_FILE [--to ISO_TIME|MILLISECONDS|BACKUP_ID] [--dir DIR] [--public-key PEM]
+  on PostgreSQL (pgBackRest; ANFU_PG_DATA_DIR names the data directory):
+  anfu backup setup|check|full|incremental|differential|list|verify [--dir DIR] [--second-dir DIR]
+  anfu restore --into NEW_DATA_DIR [--to ISO_TIME|LABEL]
   (--data-dir DIR as for every command; DIR defaults to DATA_DIR/backups)`;
 
 const options = {
@@ -35,9 +35,6 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true }>>['values'];
 
 function contextOf(config: Config, values: Values): BackupContext {
-  if (config.databaseUrl !== undefined) {
-    throw new BackupError('backup_unsupported_store', 'PostgreSQL is backed up with pgBackRest (docs/OPERATIONS.md); `anfu backup` covers the SQLite store');
-  }
   const targets: [BackupTarget, ...BackupTarget[]] = [directoryTarget('primary', values.dir ?? join(config.dataDir, 'backups'))];
   if (values['second-dir'] !== undefined) targets.push(directoryTarget('second', values['second-dir']));
   const interactive = process.stderr.isTTY;
@@ -81,6 +78,11 @@ function publicKeyOf(config: Config, values: Values): string {
 }
 
 async function backupSubcommand(config: Config, action: string, values: Values): Promise<number> {
+  if (config.databaseUrl !== undefined) {
+    const code = await postgresBackup(config, action, values);
+    if (code === 2) print(backupUsage);
+    return code;
+  }
   const ctx = contextOf(config, values);
   if (backupKinds.includes(action as BackupKind)) {
     const manifest = await takeBackup(ctx, action as BackupKind);
@@ -123,6 +125,7 @@ export async function backupCommand(command: 'backup' | 'restore', args: string[
       console.error(backupUsage);
       return 2;
     }
+    if (config.databaseUrl !== undefined) return await postgresRestore(config, values);
     const report = await restoreBackup(contextOf(config, values), restorePoint(values.to), values.into, publicKeyOf(config, values));
     await audited(config, 'backup.restore', report.ok, { backupId: report.backupId, chain: report.chain.length, problems: report.problems });
     printRestore(report);

@@ -3,11 +3,8 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
-import { loadKek } from './kek.ts';
-import { keyPurposes, requireKeyPurpose, type Keyring, type KeyPurpose } from './keyring.ts';
-import { openPlatformKeyring } from './platform-keyring.ts';
-import { KeyringError } from './keyring-errors.ts';
-import { countReferences, retireUnused, rewrap } from './keyring-rewrap.ts';
+import { countReferences, KeyringError, keyPurposes, loadKek, requireKeyPurpose, retireUnused, rewrap, type Keyring, type KeyPurpose } from '../crypto/index.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 
 const usage = `usage: anfu keys list
        anfu keys rotate --purpose <${Object.keys(keyPurposes).join('|')}>

@@ -3,13 +3,8 @@
 // Opened once per process after the KEK is loaded and the store migrated (serve, CLI, test harness).
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import type { Config } from '../config.ts';
-import type { Tx } from '../store/index.ts';
-import type { Store } from '../store/index.ts';
-import { cryptoProfile } from './index.ts';
-import type { Kek } from './kek.ts';
-import { Keyring } from './keyring.ts';
-import type { KeyEvent } from './keyring-store.ts';
-import { TokenVault, type VaultAccess, type VaultLog } from './token-vault.ts';
+import { cryptoProfile, Keyring, TokenVault, type Kek, type KeyEvent, type VaultAccess, type VaultLog } from '../crypto/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 
 const keyActions: Readonly<Record<KeyEvent['operation'], string>> = {
   created: 'keys.create',

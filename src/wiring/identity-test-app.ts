@@ -2,13 +2,9 @@
 // Test support for identity: the real app on a real store with a readable SMS sink and, optionally,
 // extra verification sources; helpers to register and sign in customers through the API.
 import { readFileSync, existsSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { buildApp } from '../http/app.ts';
-import { createTestApp, type TestApp } from '../http/testing.ts';
+import { openIdentity, residentIdCheckCharacter as checkCharacter, type Identity, type IdentityVerifier } from '../identity/index.ts';
 import type { StoreKind } from '../store/testing.ts';
-import { openIdentity, type Identity } from './identity.ts';
-import type { IdentityVerifier } from './identity-verification.ts';
-import { checkCharacter } from './resident-id.ts';
+import { createTestApp, type TestApp } from './test-app.ts';
 
 export const testEnv = { ANFU_ARGON2_MEMORY_KIB: '1024', ANFU_ARGON2_TIME_COST: '1', ANFU_SMS_RESEND_INTERVAL_MS: '0' };
 
@@ -23,14 +19,16 @@ export interface IdentityTestApp extends TestApp {
 
 /** createTestApp rebuilt on the same store with a controllable clock and, optionally, other verification sources. */
 export async function createIdentityTestApp(kind: StoreKind, options: { env?: Record<string, string>; verifiers?: readonly IdentityVerifier[] } = {}): Promise<IdentityTestApp> {
-  const base = await createTestApp(kind, { ...testEnv, ...options.env });
-  const started = Date.now();
-  let skew = Date.UTC(2026, 0, 15, 4, 0, 0) - started;
+  let skew = Date.UTC(2026, 0, 15, 4, 0, 0) - Date.now();
   const clock = () => Date.now() + skew;
-  const identity = await openIdentity({ store: base.store, config: base.config, keyring: base.keyring, clock, ...(options.verifiers === undefined ? {} : { verifiers: options.verifiers }) });
-  await base.app.close();
-  const app = await buildApp({ config: base.config, store: base.store, ledger: base.ledger, keyring: base.keyring, identity, clock, logStream: new Writable({ write(chunk: Buffer, _encoding, callback) { base.logs.push(chunk.toString('utf8')); callback(); } }) });
-  await app.ready();
+  let identity: Identity | undefined;
+  const verifiers = options.verifiers === undefined ? {} : { verifiers: options.verifiers };
+  const base = await createTestApp(kind, { ...testEnv, ...options.env }, {
+    clock,
+    identity: async (parts) => (identity = await openIdentity({ ...parts, clock, ...verifiers })),
+  });
+  const { app } = base;
+  if (identity === undefined) throw new Error('the test app did not build its identity');
   const lastSms = (phone: string) => {
     if (!existsSync(base.config.smsSinkFile)) return undefined;
     const lines = readFileSync(base.config.smsSinkFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { to: string; text: string; purpose: string });
@@ -49,10 +47,7 @@ export async function createIdentityTestApp(kind: StoreKind, options: { env?: Re
       if (code === undefined) throw new Error('no SMS code sent');
       return code;
     },
-    async close() {
-      await app.close();
-      await base.close();
-    },
+    close: () => base.close(),
   };
 }
 

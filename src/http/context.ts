@@ -1,0 +1,31 @@
+// What every route is given: the app's capabilities, built once per process by the composition root
+// (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
+import type { OperatorAccess } from '../access/index.ts';
+import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/index.ts';
+import type { Identity } from '../identity/index.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import type { Store } from '../store/index.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly metrics: Metrics;
+  readonly clock: () => number;
+  /** The app's one keyring (KEK-wrapped data keys; key events audited), shared by every capability. */
+  readonly keyring: Keyring;
+  readonly access: OperatorAccess;
+  /** Customer identity and authentication (src/identity). */
+  readonly identity: Identity;
+  /** Payments' view of identity (customers, devices, sessions, step-up), answered by `identity`. */
+  readonly paymentIdentity: PaymentIdentity;
+}
+
+/** What every payments use case is given, from the app's context. */
+export function paymentsContextOf(context: AppContext): PaymentsContext {
+  const { store, ledger, paymentIdentity: identity, clock } = context;
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
+}

@@ -1,0 +1,52 @@
+// The composition root of one app instance: operator access, customer identity, payments' view of
+// identity and the proposal executors are built here from the store, ledger and keyring the caller
+// opened (serve, the test harness), then handed to the HTTP edge (src/http/app.ts).
+import { createOperatorAccess } from '../access/index.ts';
+import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/index.ts';
+import { buildApp, type App } from '../http/app.ts';
+import type { AppContext } from '../http/context.ts';
+import { createMetrics, type Metrics } from '../http/metrics.ts';
+import type { TlsMaterial } from '../http/tls.ts';
+import { openIdentity, type Identity } from '../identity/index.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
+import type { Store } from '../store/index.ts';
+import { identityForPayments } from './identity-for-payments.ts';
+import { registerProposalExecutors } from './proposal-executors.ts';
+
+export interface ComposeAppOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  /** The keyring opened once for this app (serve: after loadKek + migrate; tests: createTestApp). */
+  readonly keyring: Keyring;
+  readonly metrics?: Metrics;
+  readonly tls?: TlsMaterial | undefined;
+  readonly clock?: () => number;
+  /** Where log lines go (tests capture them); default stdout. */
+  readonly logStream?: NodeJS.WritableStream;
+  /** Customer identity with its SMS sender and verification sources (tests pass their own). */
+  readonly identity?: Identity;
+  /** Replaces payments' view of identity (the payments benchmark's pre-made customers); default: `identity`. */
+  readonly paymentIdentity?: PaymentIdentity | undefined;
+}
+
+/** Every capability an app instance uses, built once. */
+export async function createAppContext(options: ComposeAppOptions): Promise<AppContext> {
+  const { config, store, ledger, keyring } = options;
+  const clock = options.clock ?? Date.now;
+  const access = createOperatorAccess({ config, store, keyring, clock });
+  const identity = options.identity ?? (await openIdentity({ store, config, clock, keyring, lazy: true }));
+  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
+  const metrics = options.metrics ?? createMetrics();
+  metrics.countSecurityEventsFrom(() => access.securityEventCounts());
+  const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
+  registerProposalExecutors(access.registry, { config, ledger, payments });
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity };
+}
+
+/** The app: its capabilities composed, then the HTTP edge over them. */
+export async function composeApp(options: ComposeAppOptions): Promise<App> {
+  return buildApp(await createAppContext(options), { tls: options.tls, logStream: options.logStream });
+}

@@ -1,0 +1,24 @@
+// The card link and token vault payments use for top-ups and withdrawals, built from the
+// configuration when ANFU_CARD_LINK_PORT is set (without it card routes answer 503).
+import { CardLink } from '../banks/index.ts';
+import type { Config } from '../config.ts';
+import type { Keyring } from '../crypto/index.ts';
+import { provideCardFunding } from '../payments/index.ts';
+import type { Store } from '../store/index.ts';
+import { platformTokenVault } from './platform-keyring.ts';
+
+/** Builds and provides the card link when ANFU_CARD_LINK_PORT is set; returns it for closing. */
+export function provideCardFundingFrom(config: Config, store: Store, keyring: Keyring): CardLink | undefined {
+  if (config.cardLinkPort === undefined) return undefined;
+  const link = new CardLink({
+    host: config.cardLinkHost,
+    port: config.cardLinkPort,
+    terminalId: config.cardLinkTerminalId,
+    merchantId: config.cardLinkMerchantId,
+    responseTimeoutMs: config.cardLinkResponseTimeoutMs,
+  });
+  const vault = platformTokenVault(keyring);
+  const { cardLinkBank: bank, cardLinkTerminalId: terminalId, cardLinkMerchantId: merchantId } = config;
+  provideCardFunding(store, { link, vault, bank, terminalId, merchantId });
+  return link;
+}

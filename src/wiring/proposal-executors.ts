@@ -1,0 +1,18 @@
+// What an approved maker–checker proposal executes, registered in one place per app: manual ledger
+// adjustments and role changes (src/access) large refunds (src/payments) and resolutions of withdrawals whose bank outcome is unknown (src/flows). A kind registered nowhere
+// is refused at proposal time (`proposal_kind_unknown`).
+import { ledgerAdjustment, operatorRoleChange, type ProposalRegistry } from '../access/index.ts';
+import type { Config } from '../config.ts';
+import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
+
+export function registerProposalExecutors(
+  registry: ProposalRegistry,
+  parts: { readonly config: Config; readonly ledger: Ledger; readonly payments: PaymentsContext },
+): void {
+  registry.register(operatorRoleChange);
+  registry.register(ledgerAdjustment(parts.ledger, parts.config.amountMaxMinor));
+  registry.register(refundApprovalExecutor(parts.payments));
+  registry.register(withdrawalResolutionExecutor(parts.payments));
+}

@@ -1,0 +1,104 @@
+// Test support, the one way tests build the app: the real app on a real store (SQLite file or
+// PostgreSQL schema), driven in-process with app.inject(), with an operator token already issued and
+// the log captured. Options give a test its own clock, identity or payments' view of identity.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { issueApiToken, type OperatorRole } from '../access/index.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { loadKek, type Keyring } from '../crypto/index.ts';
+import type { App } from '../http/app.ts';
+import type { Identity } from '../identity/index.ts';
+import { Ledger } from '../ledger/index.ts';
+import type { PaymentIdentity } from '../payments/index.ts';
+import type { Store } from '../store/index.ts';
+import { withTestStore, type StoreKind } from '../store/testing.ts';
+import { composeApp } from './app.ts';
+import { openPlatformKeyring } from './platform-keyring.ts';
+
+export interface TestApp {
+  readonly app: App;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly config: Config;
+  /** The app's one keyring; its KEK is the config's ANFU_KEK (random per app unless the test gives one). */
+  readonly keyring: Keyring;
+  /** A bearer token for an operator of the given role (administrator by default). */
+  readonly token: string;
+  /** Every log line the app wrote. */
+  readonly logs: string[];
+  tokenFor(role: OperatorRole): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Payments' view of identity; default: the app's real identity. */
+  readonly paymentIdentity?: PaymentIdentity;
+  /** The app's clock (default Date.now); the keyring uses it too when `clockedKeyring` is set. */
+  readonly clock?: () => number;
+  readonly clockedKeyring?: boolean;
+  /** Builds the app's identity (a test's own verification sources, clock). */
+  readonly identity?: (parts: { store: Store; config: Config; keyring: Keyring }) => Promise<Identity>;
+  /** Prefix of the data directory's name. */
+  readonly dataDirPrefix?: string;
+}
+
+/** A random KEK per test app (in the config, so every reopen on the same store gets the same one),
+ * unless the test names its own. */
+export function testKekEnv(env: Record<string, string>): Record<string, string> {
+  if (env.ANFU_KEK !== undefined || env.ANFU_KEK_FILE !== undefined) return {};
+  return { ANFU_KEK: randomBytes(32).toString('base64') };
+}
+
+function logSink(logs: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+}
+
+export async function createTestApp(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const { store, release } = await withTestStore(kind);
+  const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix ?? 'anfu-app-'));
+  const config = loadConfig({
+    ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: dataDir, ...testKekEnv(env), ...env,
+  });
+  const clock = options.clock ?? Date.now;
+  const keyringClock = options.clockedKeyring === true ? { clock } : {};
+  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), ...keyringClock });
+  const ledger = new Ledger({ store });
+  const logs: string[] = [];
+  const identity = options.identity === undefined ? undefined : await options.identity({ store, config, keyring });
+  const app = await composeApp({
+    config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
+    ...(identity === undefined ? {} : { identity }),
+  });
+  await app.ready();
+  const tokenFor = async (role: OperatorRole) => {
+    return (await issueApiToken(store, { name: `test ${role}`, role }, clock())).token;
+  };
+  const token = await tokenFor('administrator');
+  return {
+    app,
+    store,
+    ledger,
+    config,
+    keyring,
+    token,
+    logs,
+    tokenFor,
+    async close() {
+      await app.close();
+      await ledger.close();
+      await release();
+    },
+  };
+}
