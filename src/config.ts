@@ -127,6 +127,10 @@ export interface Config {
   readonly merchantRequestWindowMs: number;
   readonly merchantFeeBpsDefault: number;
   readonly orderTtlMsMax: number;
+  /** How long a challenged payment waits for its step-up before it expires and gives its reservations back. */
+  readonly challengeTtlMs: number;
+  /** Past this age a withdrawal whose bank outcome is still unknown is listed for operations (maker–checker). */
+  readonly withdrawalOutcomeUnknownAfterMs: number;
   /** The card link (src/banks, ISO 8583) for top-ups and withdrawals; card funding is off while the port is unset. */
   readonly cardLinkHost: string;
   readonly cardLinkPort: number | undefined;
@@ -411,6 +415,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     merchantRequestWindowMs: integer(reader, 'ANFU_MERCHANT_REQUEST_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
     merchantFeeBpsDefault: integer(reader, 'ANFU_MERCHANT_FEE_BPS_DEFAULT', 60, 0, 10_000),
     orderTtlMsMax: integer(reader, 'ANFU_ORDER_TTL_MS_MAX', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    challengeTtlMs: integer(reader, 'ANFU_CHALLENGE_TTL_MS', 10 * 60_000, 60_000, 24 * 3600_000),
+    withdrawalOutcomeUnknownAfterMs: integer(reader, 'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
     cardLinkHost: reader.get('ANFU_CARD_LINK_HOST') ?? '127.0.0.1',
     cardLinkPort: reader.get('ANFU_CARD_LINK_PORT') === undefined ? undefined : integer(reader, 'ANFU_CARD_LINK_PORT', 8583, 1, 65_535),
     cardLinkTerminalId: reader.get('ANFU_CARD_LINK_TERMINAL_ID') ?? 'ANFU0001',
@@ -519,6 +525,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_MERCHANT_REQUEST_WINDOW_MS', '300000', 'merchant API: signed request timestamps older or newer than this are refused'],
   ['ANFU_MERCHANT_FEE_BPS_DEFAULT', '60', 'merchant fee rate in basis points unless onboarding sets one (0.60 %)'],
   ['ANFU_ORDER_TTL_MS_MAX', '86400000', 'the longest a checkout order may stay payable'],
+  ['ANFU_CHALLENGE_TTL_MS', '600000', 'a challenged payment not stepped up within this expires and gives its reservations back'],
+  ['ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS', '86400000', 'a withdrawal whose bank outcome is unknown this long is listed for operations to resolve'],
   ['ANFU_CARD_LINK_HOST', '127.0.0.1', 'card link (ISO 8583) host of the card-issuing bank or `anfu bank-sim`'],
   ['ANFU_CARD_LINK_PORT', '(unset)', 'card link port; unset = card top-ups and withdrawals answer 503 card_issuer_unavailable'],
   ['ANFU_CARD_LINK_TERMINAL_ID', 'ANFU0001', 'ISO 8583 field 41 (terminal id); distinct per API process'],

@@ -168,6 +168,7 @@ export const problems = {
   merchant_signature_invalid: { status: 401, title: 'The merchant request signature is missing, stale, replayed or wrong' },
   order_not_found: { status: 404, title: 'No such order' },
   order_expired: { status: 409, title: 'The order has expired' },
+  challenge_expired: { status: 409, title: 'The payment waited too long for its step-up and has expired' },
   order_already_paid: { status: 409, title: 'The order is already paid or being paid' },
   order_exists: { status: 409, title: 'The merchant already has an order with this reference' },
   refund_exceeds_payment: { status: 422, title: 'The refunds would exceed what was paid' },
@@ -186,6 +187,7 @@ export const problems = {
   card_declined: { status: 422, title: 'The card issuer declined the authorisation (see responseCode and meaning)' },
   card_issuer_unavailable: { status: 503, title: 'The card issuer did not answer; nothing was charged (any authorisation was reversed)' },
   payout_failed: { status: 422, title: 'The bank refused the payout; the amount is back in the wallet' },
+  payout_not_paid: { status: 422, title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

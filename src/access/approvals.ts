@@ -179,3 +179,16 @@ export async function sweepProposals(ctx: ApprovalsContext, clock: () => number)
   for (const id of pending) await executeApprovedProposal(ctx, id, clock);
   return { expired, executed: pending.length };
 }
+
+/**
+ * Opens a proposal inside the caller's transaction, for a proposal another capability's use case
+ * makes on someone's behalf (a merchant's large refund): the proposal exists exactly when the thing
+ * it decides does. The proposer is recorded as given (e.g. `merchant:<id>`), so no operator is
+ * taken for its maker and any operator holding an approver role may check it.
+ */
+export async function openProposalWithin(tx: Tx, input: { kind: string; payload: unknown; proposedBy: string; approverRoles: readonly OperatorRole[]; reason: string | null; ttlMs: number }, now: number): Promise<string> {
+  const id = newId('prp', now);
+  await insertProposal(tx, { id, kind: input.kind, payload: input.payload, proposedBy: input.proposedBy, approverRoles: input.approverRoles, reason: input.reason, now, expiresAt: now + input.ttlMs });
+  await audit(tx, systemActor, [{ action: 'proposal.create', target: id, outcome: 'success', details: { kind: input.kind, proposedBy: input.proposedBy } }], now);
+  return id;
+}

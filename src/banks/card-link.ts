@@ -57,6 +57,16 @@ export interface AuthoriseRequest {
   readonly amount: Amount;
   /** Six digits; generated when absent. Give one (from a database sequence) to make retries after a crash findable. */
   readonly stan?: string;
+  /** Fields 7 and 12 as stored before sending (from `stamp()`), so a crash mid-call can still be reversed. */
+  readonly sentAt?: SentAt;
+  /** The STAN of the reversal sent if the authorisation goes unanswered (from the same database sequence). */
+  readonly reversalStan?: string;
+}
+
+/** ISO 8583 fields 7 (transmission date and time, UTC) and 12 (local time) of a request. */
+export interface SentAt {
+  readonly transmissionDateTime: string;
+  readonly localTime: string;
 }
 
 export type ReversalResult =
@@ -78,6 +88,7 @@ export interface PayoutRequest {
   readonly accountPan: string;
   readonly amount: Amount;
   readonly stan?: string;
+  readonly sentAt?: SentAt;
 }
 
 export type PayoutResult =
@@ -90,6 +101,8 @@ export type PayoutResult =
 
 /** Account verification at binding (docs/banks.md): the card, its CVV2 and the cardholder checked by the issuer. */
 export interface AccountVerificationRequest {
+  /** From the database (unique per day across processes), like every STAN the platform sends. */
+  readonly stan?: string;
   readonly pan: string;
   readonly expiry: string;
   readonly cvv2: string;
@@ -152,11 +165,17 @@ export class CardLink {
     return formatStan(this.#stan);
   }
 
+  /** Fields 7 and 12 for a request about to be sent: stored by the caller first, then passed as `sentAt`. */
+  stamp(): SentAt {
+    const at = this.#clock();
+    return { transmissionDateTime: transmissionDateTime(at), localTime: localTime(at, this.#options.utcOffsetMinutes) };
+  }
+
   async authorise(input: AuthoriseRequest): Promise<AuthorisationResult> {
     checkAmount(input.amount);
     checkStan(input.stan);
     if (!/^[0-9]{2}(0[1-9]|1[0-2])$/.test(input.expiry)) throw new AnfuError('validation_failed', 'the card expiry is YYMM');
-    const request = this.#request('0100', processingCodes.purchase, checkPan(input.pan), input.expiry, input.amount, input.stan);
+    const request = this.#request('0100', processingCodes.purchase, checkPan(input.pan), input.expiry, input.amount, input.stan, input.sentAt);
     const sent = await this.#connection.request(cardRequestMessage(request), this.#options.responseTimeoutMs);
     if (sent.kind === 'not_sent') return { outcome: 'unavailable', reason: sent.reason };
     const response = sent.kind === 'answered' ? sent.response : undefined;
@@ -171,7 +190,7 @@ export class CardLink {
     }
     // No answer, or an approval we cannot use (no authorisation code): the issuer may hold funds.
     this.#log.warn({ stan: request.stan, panMasked: request.pan.masked, reason: sent.kind === 'no_answer' ? sent.reason : 'incomplete_approval' }, 'card authorisation unanswered, reversing');
-    const reversal = await this.reverse(request);
+    const reversal = await this.reverse(request, input.reversalStan);
     return { outcome: 'timeout', reversal: reversal.outcome, reference: request };
   }
 
@@ -179,9 +198,10 @@ export class CardLink {
    * Reverses an authorisation (or payout) with 0400, then 0401 repeats carrying the same STAN and
    * time so the issuer sees one reversal however many attempts it takes.
    */
-  async reverse(original: CardRequest): Promise<ReversalResult> {
+  async reverse(original: CardRequest, stan?: string): Promise<ReversalResult> {
+    checkStan(stan);
     const at = this.#clock();
-    const identity = { stan: this.nextStan(), transmissionDateTime: transmissionDateTime(at), localTime: localTime(at, this.#options.utcOffsetMinutes) };
+    const identity = { stan: stan ?? this.nextStan(), transmissionDateTime: transmissionDateTime(at), localTime: localTime(at, this.#options.utcOffsetMinutes) };
     const timeoutMs = this.#options.reversalTimeoutMs ?? this.#options.responseTimeoutMs;
     for (let attempt = 1; attempt <= this.#options.reversalAttemptsMax; attempt += 1) {
       const message = reversalMessage(original, { ...identity, repeat: attempt > 1 });
@@ -202,7 +222,7 @@ export class CardLink {
   async payout(input: PayoutRequest): Promise<PayoutResult> {
     checkAmount(input.amount);
     checkStan(input.stan);
-    const request = this.#request('0200', processingCodes.payoutCredit, checkPan(input.accountPan), undefined, input.amount, input.stan);
+    const request = this.#request('0200', processingCodes.payoutCredit, checkPan(input.accountPan), undefined, input.amount, input.stan, input.sentAt);
     return this.#payoutExchange(request, false);
   }
 
@@ -221,7 +241,7 @@ export class CardLink {
   /** 0100, processing code 33, zero amount: CVV2, name and ID in field 48; per-element results come back in field 44. */
   async verifyAccount(input: AccountVerificationRequest): Promise<AccountVerificationResult> {
     if (!/^[0-9]{2}(0[1-9]|1[0-2])$/.test(input.expiry)) throw new AnfuError('validation_failed', 'the card expiry is YYMM');
-    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, undefined);
+    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, input.stan, undefined);
     const elements = { cvv2: input.cvv2, holderName: input.holderName, holderIdNumber: input.holderIdNumber };
     const sent = await this.#connection.request(withVerification(cardRequestMessage(request), elements), this.#options.responseTimeoutMs);
     if (sent.kind !== 'answered') return { outcome: 'unavailable', reason: sent.reason };
@@ -233,9 +253,9 @@ export class CardLink {
   }
 
   /** Forwards the customer's one-time code for the verification `retrievalReference` named (field 37). */
-  async confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency }): Promise<OneTimeCodeResult> {
+  async confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency; stan?: string }): Promise<OneTimeCodeResult> {
     if (!/^[0-9]{4,8}$/.test(input.code)) throw new AnfuError('validation_failed', 'a one-time code is 4 to 8 digits');
-    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, undefined);
+    const request = this.#request('0100', accountVerificationCode, checkPan(input.pan), input.expiry, { minor: 0n, currency: input.currency }, input.stan, undefined);
     const message = withVerification(cardRequestMessage(request), { oneTimeCode: input.code }, input.retrievalReference);
     const sent = await this.#connection.request(message, this.#options.responseTimeoutMs);
     if (sent.kind !== 'answered') return { outcome: 'unavailable', reason: sent.reason };
@@ -262,11 +282,11 @@ export class CardLink {
     return { outcome: 'failed', responseCode: code, meaning: responseMeaning(code), retryable: isRetryable(code), reference: request };
   }
 
-  #request(mti: '0100' | '0200', processingCode: string, pan: string, expiry: string | undefined, amount: Amount, stan: string | undefined): CardRequest {
-    const at = this.#clock();
+  #request(mti: '0100' | '0200', processingCode: string, pan: string, expiry: string | undefined, amount: Amount, stan: string | undefined, sentAt: SentAt | undefined): CardRequest {
+    const { transmissionDateTime: sent, localTime: local } = sentAt ?? this.stamp();
     return {
       mti, processingCode, expiry, pan: new CardNumber(pan), amountMinor: amount.minor, currency: amount.currency,
-      stan: stan ?? this.nextStan(), transmissionDateTime: transmissionDateTime(at), localTime: localTime(at, this.#options.utcOffsetMinutes),
+      stan: stan ?? this.nextStan(), transmissionDateTime: sent, localTime: local,
       terminalId: this.#options.terminalId, merchantId: this.#options.merchantId,
     };
   }

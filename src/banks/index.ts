@@ -2,7 +2,7 @@
 // simulator; clearing, settlement and ISO 20022 will join here.
 export {
   CardLink, cardLinkDefaults,
-  type AuthorisationResult, type AuthoriseRequest, type CardLinkOptions, type PayoutRequest, type PayoutResult, type ReversalResult,
+  type AuthorisationResult, type AuthoriseRequest, type CardLinkOptions, type PayoutRequest, type PayoutResult, type ReversalResult, type SentAt,
   type AccountVerificationRequest, type AccountVerificationResult, type OneTimeCodeResult,
 } from './card-link.ts';
 export type { VerificationResults } from './account-verification.ts';

@@ -12,6 +12,7 @@ import { AnfuError, type ProblemCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { findCurrency, type Currency } from '../money/index.ts';
 import {
+  nextCardStan,
   cardBindingsSince, cardsOf, checkedCardDetails, expiryField, insertCardBinding, verifiedCardHolderOf,
   type CardBinding, type CardDetails, type CardFunding, type PayingCustomer, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
@@ -89,7 +90,7 @@ export async function bindCard(ctx: PaymentsContext, funding: CardFunding, princ
   const cardholder = await ctx.identity.cardholder(principal.customerId);
   if (cardholder === undefined) throw new AnfuError('forbidden', 'the customer is not active');
   const result = await funding.link.verifyAccount({
-    pan, expiry: expiryField(input.details), cvv2: input.details.cvv2, holderName: cardholder.name, holderIdNumber: cardholder.idNumber, currency: cny(),
+    stan: await nextCardStan(ctx.store, ctx.clock()), pan, expiry: expiryField(input.details), cvv2: input.details.cvv2, holderName: cardholder.name, holderIdNumber: cardholder.idNumber, currency: cny(),
   });
   if (result.outcome === 'unavailable') return refuseBinding(ctx, principal, funding, 'card_issuer_unavailable', { ip, card });
   if (result.outcome === 'declined') {

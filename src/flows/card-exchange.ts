@@ -34,6 +34,12 @@ export function storedCardRequest(funding: CardFunding, row: FundingPayment, car
   };
 }
 
+/** Fields 7 and 12 as stored before the request was sent. */
+export function sentAtOf(row: FundingPayment): { transmissionDateTime: string; localTime: string } | undefined {
+  const { transmitted, localTime } = row.exchange;
+  return transmitted === null || localTime === null ? undefined : { transmissionDateTime: transmitted, localTime };
+}
+
 export async function failFunding(ctx: PaymentsContext, row: FundingPayment, detail: FundingDetail & { failureCode: string }): Promise<FundingPayment> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {

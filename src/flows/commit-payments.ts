@@ -8,9 +8,8 @@
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
-import { currencyOf, formatMajor } from '../money/index.ts';
 import {
-  addUsage, claimNonces, creationAuditEvent, decideLimits, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
+  addUsage, updatePaymentState, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
@@ -44,10 +43,6 @@ interface BatchWrites {
 const riskActor: TransitionActor = { type: 'system', id: 'risk' };
 const systemActor: TransitionActor = { type: 'system', id: 'payments' };
 
-function periodsOf(payment: Payment): [string, string, string] {
-  return ['life', `year:${payment.limitYear}`, `day:${payment.limitDay}`];
-}
-
 /** Applies `event` through the state machine (the only judge) and records the row and its audit entry. */
 function step(writes: BatchWrites, payment: Payment, from: PaymentState, event: PaymentEvent, actor: TransitionActor, now: number, detail?: { failureCode?: string; reasons?: readonly string[] }): PaymentState {
   const result = nextState(from, event);
@@ -57,12 +52,6 @@ function step(writes: BatchWrites, payment: Payment, from: PaymentState, event: 
   return result.to;
 }
 
-function limitRefusal(payment: Payment, limit: string, remainingMinor: bigint): CommitOutcome {
-  const currency = currencyOf(payment.currency);
-  const remaining = formatMajor(remainingMinor, currency);
-  return { kind: 'refused', error: new AnfuError('limit_exceeded', `the ${limit} limit allows ${remaining} more`, { limit, remaining, currency: payment.currency }) };
-}
-
 /**
  * Locks the usage counters of the payers at once and decides each payment's limits in arrival order
  * against running totals (two payments of one payer in one batch see each other). Returns the
@@ -70,14 +59,14 @@ function limitRefusal(payment: Payment, limit: string, remainingMinor: bigint): 
  */
 async function decideBatchLimits(tx: Tx, created: ReadonlyArray<{ index: number; prepared: PreparedPayment }>, settings: PaymentSettings): Promise<{ refusals: Map<number, CommitOutcome>; usage: Map<string, bigint> }> {
   const keys = new Map<string, UsageKey>();
-  for (const { prepared: { payment } } of created) for (const period of periodsOf(payment)) keys.set(usageKeyOf(payment.payerId, period), { customerId: payment.payerId, period });
+  for (const { prepared: { payment } } of created) for (const period of usagePeriodsOf(payment)) keys.set(usageKeyOf(payment.payerId, period), { customerId: payment.payerId, period });
   const usage = keys.size === 0 ? new Map<string, bigint>() : await lockUsageRows(tx, [...keys.values()]);
   const refusals = new Map<number, CommitOutcome>();
   for (const { index, prepared: { payment, accountClass, strength } } of created) {
-    const keysOfPayment = periodsOf(payment).map((period) => usageKeyOf(payment.payerId, period));
-    const [lifetimeMinor, yearMinor, dayMinor] = keysOfPayment.map((key) => usage.get(key) ?? 0n) as [bigint, bigint, bigint];
-    const decision = decideLimits({ amountMinor: payment.amount, accountClass, strength, usage: { lifetimeMinor, yearMinor, dayMinor } }, settings.limits);
-    if (!decision.ok) refusals.set(index, limitRefusal(payment, decision.limit, decision.remainingMinor));
+    const keysOfPayment = usagePeriodsOf(payment).map((period) => usageKeyOf(payment.payerId, period));
+    const used = keysOfPayment.map((key) => usage.get(key) ?? 0n) as [bigint, bigint, bigint];
+    const refusal = limitRefusalOf({ payment, accountClass, strength, used }, settings.limits);
+    if (refusal !== undefined) refusals.set(index, { kind: 'refused', error: refusal });
     else for (const key of keysOfPayment) usage.set(key, (usage.get(key) ?? 0n) + payment.amount);
   }
   return { refusals, usage };
@@ -89,10 +78,9 @@ function walkCreation(writes: BatchWrites, prepared: PreparedPayment): PaymentSt
   const now = payment.createdAt;
   writes.transitions.push({ paymentId: payment.id, from: null, to: 'created', event: 'create', actorType: actor.type, actorId: actor.id, detail: null, at: now });
   writes.audit.push(creationAuditEvent(payment, actor));
-  const state = step(writes, payment, 'created', 'risk_assessed', riskActor, now, { reasons: risk.reasons });
-  if (risk.decision === 'deny') return step(writes, payment, state, 'fail', riskActor, now, { failureCode: 'payment_denied', reasons: risk.reasons });
-  if (risk.decision === 'challenge') return step(writes, payment, state, 'challenge', actor, now, { reasons: risk.reasons });
-  return step(writes, payment, state, 'process', actor, now);
+  let state: PaymentState = 'created';
+  for (const walk of creationWalk(risk)) state = step(writes, payment, state, walk.event, walk.by === 'risk' ? riskActor : actor, now, walk.detail);
+  return state;
 }
 
 /**
@@ -147,8 +135,8 @@ async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, write
     }
     // Refused by the ledger (insufficient funds, say): the payment fails and gives its usage back.
     step(writes, payment, 'processing', 'fail', systemActor, now, { failureCode: result.code });
-    if ((await tx.run('UPDATE payments SET state = ?, failure_code = ?, updated_at = ? WHERE id = ? AND state = ?', ['failed', result.code, now, payment.id, 'succeeded'])) !== 1) throw new Error('payments invariant: a refused payment row is missing');
-    for (const period of periodsOf(payment)) await addUsage(tx, payment.payerId, period, -payment.amount);
+    if ((await updatePaymentState(tx, payment.id, 'succeeded', 'failed', result.code, now)) !== 1) throw new Error('payments invariant: a refused payment row is missing');
+    for (const period of usagePeriodsOf(payment)) await addUsage(tx, payment.payerId, period, -payment.amount);
     outcomes[index] = { kind: 'committed', payment: { ...payment, state: 'failed', failureCode: result.code, updatedAt: now } };
   }
 }

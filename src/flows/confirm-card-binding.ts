@@ -8,6 +8,7 @@ import { appendAudit } from '../audit/index.ts';
 import { AnfuError, type ProblemCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
+  nextCardStan,
   cardBindingById, cardsOf, countOtpAttempt, settleCardBinding, upsertVerifiedCard, verifiedCardHolderOf,
   type CardBinding, type CardFunding, type PayingCustomer, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
@@ -73,7 +74,7 @@ export async function confirmCardBinding(
   const match = expiry === undefined ? null : /^([0-9]{2})\/[0-9]{2}([0-9]{2})$/.exec(expiry);
   if (match === null) return close(c, binding, 'card_declined', { responseCode: '54' });
   const result = await funding.link.confirmOneTimeCode({
-    pan, expiry: `${match[2] ?? ''}${match[1] ?? ''}`, retrievalReference: binding.retrievalReference as string, code: input.code, currency: cny(),
+    stan: await nextCardStan(c.ctx.store, c.ctx.clock()), pan, expiry: `${match[2] ?? ''}${match[1] ?? ''}`, retrievalReference: binding.retrievalReference as string, code: input.code, currency: cny(),
   });
   // Nothing decided: the binding keeps waiting and the customer may send the code again.
   if (result.outcome === 'unavailable') return refuse(c, binding.id, 'card_issuer_unavailable');

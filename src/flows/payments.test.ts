@@ -13,13 +13,12 @@ import { Ledger, balanceOf } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { testKeyring } from '../crypto/testing.ts';
 import {
-  createCheckoutOrder, exportInstructionProof, merchantProtectionWith, onboardMerchant, paymentSettingsOf, transitionsOf, walletOf, merchantAccountOf, feeAccountOf,
+  createCheckoutOrder, exportInstructionProof, requestRefund, merchantProtectionWith, onboardMerchant, paymentSettingsOf, transitionsOf, walletOf, merchantAccountOf, feeAccountOf,
   type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
 import { payOrder } from './pay-order.ts';
 import { lookUpPayee, transferToCustomer } from './transfer-to-customer.ts';
-import { requestRefund } from './refund-payment.ts';
 import { resumeChallengedPayment } from './resume-challenged-payment.ts';
 
 async function setUp(kind: 'sqlite' | 'postgres', profile: 'intl' | 'gm' = 'intl') {
@@ -110,7 +109,7 @@ for (const kind of testStoreKinds()) {
         assert.ok(['invalid_amount', 'amount_too_large', 'instruction_invalid'].includes(code), `${amount}: ${code}`);
       }
       assert.equal(await refusal(transferToCustomer(t.ctx, alice.principal, signed(t.identity, alice, { kind: 'transfer', target: alice.customer.id, amount: '1.00' }))), 'payee_is_payer');
-      assert.equal(await refusal(transferToCustomer(t.ctx, alice.principal, signed(t.identity, alice, { kind: 'transfer', target: bob.customer.id, amount: '1.00', currency: 'XXX' }))), 'unknown_currency');
+      assert.equal(await refusal(transferToCustomer(t.ctx, alice.principal, signed(t.identity, alice, { kind: 'transfer', target: bob.customer.id, amount: '1.00', currency: 'XXX' }))), 'currency_not_enabled');
       assert.equal(await refusal(transferToCustomer(t.ctx, mallory.principal, base())), 'instruction_mismatch');
       assert.equal(await t.balance(alice), 10_000n);
       assert.equal(await t.balance(bob), 0n);

@@ -1,18 +1,14 @@
 // A payment that risk control challenged waits in `challenged` until the payer passes a step-up
 // factor; then it is authorised, processed and settled like any other. Step-up attempts are bounded
 // (identity counts them): the attempt that exhausts them fails the payment, releasing its reserved
-// limits and its order or request for money.
+// limits and its order or request for money. Past ANFU_CHALLENGE_TTL_MS it has expired (or expires
+// now) and the step-up is refused with `challenge_expired`.
 import { AnfuError } from '../errors.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
 import {
-  paymentById,
-  recordTransition,
-  type PayingCustomer,
-  type Payment,
-  type PaymentStepUpFactor,
-  type PaymentsContext,
+  failPayment, paymentById, recordTransition, refuseLapsedChallenge, settlePayment,
+  type PayingCustomer, type Payment, type PaymentStepUpFactor, type PaymentsContext,
 } from '../payments/index.ts';
-import { failPayment, settlePayment } from './settle-payment.ts';
 
 async function challengedPaymentOf(
   ctx: PaymentsContext,
@@ -21,8 +17,11 @@ async function challengedPaymentOf(
 ): Promise<Payment> {
   const payment = await paymentById(ctx.store, paymentId);
   if (payment === undefined || payment.payerId !== principal.customerId) throw new AnfuError('payment_not_found');
+  if (payment.failureCode === 'challenge_expired') throw new AnfuError('challenge_expired');
   if (payment.state !== 'challenged')
     throw new AnfuError('payment_state_invalid', `the payment is ${payment.state}, not challenged`);
+  // A step-up after the window is refused even before the sweep has expired the payment.
+  await refuseLapsedChallenge(ctx, payment);
   return payment;
 }
 

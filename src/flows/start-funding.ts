@@ -3,13 +3,13 @@
 // records the funding payment with its instruction, checks and reserves its limits (funding limits,
 // and R6.2 for withdrawals) and walks it created → risk_checked → processing, challenged (a step-up
 // resumes it: resume-challenged-funding.ts) or failed when risk control denies, each step audited.
-// Only a card its issuer verified at binding moves money. The bank is spoken to after commit.
-import { createHash } from 'node:crypto';
+// Only a card its issuer verified at binding moves money. The bank is spoken to after commit; the
+// STAN (from the database) and fields 7/12 of the request to come are stored with the row.
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { decidePayment } from '../risk/index.ts';
 import {
-  canonicalJsonOf, cardById, claimNonce, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
+  requestHashOf, cardById, claimNonce, nextCardStan, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
   type CardFunding, type PayingCustomer, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
 import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
@@ -19,11 +19,6 @@ export interface StartedFunding {
   readonly funding: FundingPayment;
   readonly card: PaymentCard;
   readonly replayed: boolean;
-}
-
-function requestHashOf(instruction: unknown): string {
-  const text = typeof instruction === 'object' && instruction !== null ? canonicalJsonOf(instruction) : 'invalid';
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** A retry under the same key answers the first funding payment and never reaches the bank again. */
@@ -67,14 +62,16 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
   const row: FundingPayment = {
     id: newId('fnd', now), kind, state: 'created', customerId: principal.customerId, cardId: card.id, amount, currency: verified.instruction.currency,
     idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction), failureCode: null, bank: funding.bank,
-    exchange: { stan: funding.link.nextStan(), transmitted: null, localTime: null, authorisationCode: null, retrievalReference: null, responseCode: null },
-    reversalOwed: false, holdSeq: null, createdAt: now, updatedAt: now,
+    // The STAN is taken in the transaction below; fields 7 and 12 are fixed now and stored with the
+    // row, so everything needed to reverse or query the request exists before it is sent.
+    exchange: { stan: '000000', ...stampOf(funding), authorisationCode: null, retrievalReference: null, responseCode: null },
+    reversalOwed: false, holdSeq: null, statusAttempts: 0, nextStatusAt: null, outcomeUnknownAt: null, createdAt: now, updatedAt: now,
   };
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
   try {
     await ctx.store.transaction(async (tx) => {
       if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, row.id, now))) throw new AnfuError('instruction_replayed');
-      await insertFunding(tx, row);
+      await insertFunding(tx, { ...row, exchange: { ...row.exchange, stan: await nextCardStan(tx, now) } });
       await insertFundingInstruction(tx, { fundingId: row.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device, deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: now });
       await recordFundingCreation(tx, row, actor, now);
       const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
@@ -95,6 +92,11 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
     throw error;
   }
   return { funding: await refetchFunding(ctx, row.id), card, replayed: false };
+}
+
+function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
+  const sent = funding.link.stamp();
+  return { transmitted: sent.transmissionDateTime, localTime: sent.localTime };
 }
 
 export async function refetchFunding(ctx: PaymentsContext, id: string): Promise<FundingPayment> {

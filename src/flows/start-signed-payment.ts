@@ -5,21 +5,19 @@
 // the payments group commit (commit-payments.ts): creation, money and audit of many payments in one
 // transaction. Payments that claim an order or a request for money keep the per-payment transaction
 // and move money after commit (settle-payment.ts).
-import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { currencyOf, currencyRefusal, formatMajor, parseMajor } from '../money/index.ts';
+import { currencyRefusal, parseMajor } from '../money/index.ts';
 import { decidePayment, type PaymentRiskDecision } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
-  canonicalJsonOf, claimNonce, parseInstruction, decideLimits, payerHistory, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
-  recordCreation, recordTransition, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  claimNonce, parseInstruction, payerHistory, requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, type WalkStep, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
+  recordCreation, recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
 import { commitPayment, type PreparedPayment } from './commit-payments.ts';
 import { recordInstructionRefusal, type RequestOrigin } from './record-request-refusal.ts';
-import { settlePayment } from './settle-payment.ts';
 
 export interface SignedRequest {
   readonly instruction: unknown;
@@ -43,11 +41,6 @@ export interface PaymentTarget {
 export interface StartedPayment {
   readonly payment: Payment;
   readonly replayed: boolean;
-}
-
-function requestHashOf(instruction: unknown): string {
-  const text = typeof instruction === 'object' && instruction !== null ? canonicalJsonOf(instruction) : 'invalid';
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Audits the refusal (and raises its security event) in its own transaction, then throws it as the problem. */
@@ -106,13 +99,10 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, amoun
 
 /** Locks the payer's usage counters, decides the limits and reserves the amount (all in `tx`). */
 async function reserveLimits(ctx: PaymentsContext, tx: Tx, principal: PayingCustomer, accountClass: 'I' | 'II' | 'III', payment: Payment): Promise<void> {
-  const periods = ['life', `year:${payment.limitYear}`, `day:${payment.limitDay}`] as const;
-  const [lifetimeMinor, yearMinor, dayMinor] = [await lockUsage(tx, payment.payerId, periods[0]), await lockUsage(tx, payment.payerId, periods[1]), await lockUsage(tx, payment.payerId, periods[2])];
-  const decision = decideLimits({ amountMinor: payment.amount, accountClass, strength: principal.strength, usage: { lifetimeMinor, yearMinor, dayMinor } }, ctx.settings.limits);
-  if (!decision.ok) {
-    const currency = currencyOf(payment.currency);
-    throw new AnfuError('limit_exceeded', `the ${decision.limit} limit allows ${formatMajor(decision.remainingMinor, currency)} more`, { limit: decision.limit, remaining: formatMajor(decision.remainingMinor, currency), currency: payment.currency });
-  }
+  const periods = usagePeriodsOf(payment);
+  const used: [bigint, bigint, bigint] = [await lockUsage(tx, payment.payerId, periods[0]), await lockUsage(tx, payment.payerId, periods[1]), await lockUsage(tx, payment.payerId, periods[2])];
+  const refusal = limitRefusalOf({ payment, accountClass, strength: principal.strength, used }, ctx.settings.limits);
+  if (refusal !== undefined) throw refusal;
   for (const period of periods) await addUsage(tx, payment.payerId, period, payment.amount);
 }
 
@@ -124,6 +114,8 @@ function storedInstructionOf(ctx: PaymentsContext, verified: VerifiedInstruction
 }
 
 /** Ledger account ids by code: an account's id never changes once opened, so each is looked up (or opened) once. */
+const riskActor: TransitionActor = { type: 'system', id: 'risk' };
+
 const accountIdsByLedger = new WeakMap<Ledger, Map<string, string>>();
 const cachedAccountIdsMax = 1_000_000;
 
@@ -144,12 +136,8 @@ async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferR
   const credit = payment.kind === 'order_payment' && payment.merchantId !== null
     ? await accountIdOf(ledger, merchantAccountCode(payment.merchantId, payment.currency), () => merchantAccountOf(ledger, payment.merchantId as string, payment.currency))
     : await accountIdOf(ledger, walletCode(payment.payeeId, payment.currency), () => walletOf(ledger, payment.payeeId, payment.currency));
-  const legs: TransferRequest[] = [{ kind: 'single', key: `${payment.id}:principal`, debitAccountId: debit, creditAccountId: credit, amount: payment.amount, currency: payment.currency, reference: payment.id }];
-  if (payment.fee > 0n) {
-    const fees = await accountIdOf(ledger, feeAccountCode(payment.currency), () => feeAccountOf(ledger, payment.currency));
-    legs.push({ kind: 'single', key: `${payment.id}:fee`, debitAccountId: credit, creditAccountId: fees, amount: payment.fee, currency: payment.currency, reference: payment.id });
-  }
-  return legs;
+  const fees = payment.fee > 0n ? await accountIdOf(ledger, feeAccountCode(payment.currency), () => feeAccountOf(ledger, payment.currency)) : undefined;
+  return legsBetween(payment, { debit, credit, fees });
 }
 
 /** The group-committed path (flows/commit-payments.ts): one transaction per batch for creation, money and audit. */
@@ -190,14 +178,14 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
       await insertPayment(tx, payment);
       await insertInstruction(tx, storedInstructionOf(ctx, verified, payment));
       await recordCreation(tx, payment, actor, now);
-      let state = await recordTransition(tx, payment, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
-      if (risk.decision === 'deny') {
-        await recordTransition(tx, { ...payment, state }, 'fail', { type: 'system', id: 'risk' }, now, { failureCode: 'payment_denied', reasons: risk.reasons });
-        return;
+      const [assessed, last] = creationWalk(risk) as [WalkStep, WalkStep];
+      const state = await recordTransition(tx, payment, assessed.event, riskActor, now, assessed.detail);
+      // A denied payment reserves nothing; any other reserves its limits and claims its subject first.
+      if (risk.decision !== 'deny') {
+        await reserveLimits(ctx, tx, principal, customer.accountClass, payment);
+        await target.claim?.(tx, payment.id, now);
       }
-      await reserveLimits(ctx, tx, principal, customer.accountClass, payment);
-      await target.claim?.(tx, payment.id, now);
-      state = await recordTransition(tx, { ...payment, state }, risk.decision === 'challenge' ? 'challenge' : 'process', actor, now, risk.decision === 'challenge' ? { reasons: risk.reasons } : undefined);
+      await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);
     });
   } catch (error) {
     // A concurrent retry with the same idempotency key won the insert: answer with its payment.

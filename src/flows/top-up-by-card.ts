@@ -4,14 +4,15 @@
 // approval itself: the issuer's 0100 hold is cleared in the bank's clearing run, and the platform has
 // nothing to wait for). Decline: failed with `card_declined` and the response code. No answer: the
 // card link has reversed (0400/0401); failed with `card_issuer_unavailable`, and an unconfirmed
-// reversal is remembered (`reversal_owed`) for `retryOwedReversals`. The STAN is fixed when the
-// payment is created and a retry under the same idempotency key never reaches the bank again.
+// reversal is remembered (`reversal_owed`) for the recovery sweep. The STAN (from the database) and
+// fields 7/12 are stored when the payment is created, before anything is sent, and a retry under the
+// same idempotency key never reaches the bank again.
 import { currencyOf } from '../money/index.ts';
 import {
-  bankSettlementOf, recordExchange, recordFundingTransition, walletOf,
+  bankSettlementOf, nextCardStan, recordExchange, recordFundingTransition, walletOf,
   type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
-import { failFunding, fundingActor, revealCard } from './card-exchange.ts';
+import { failFunding, fundingActor, revealCard, sentAtOf } from './card-exchange.ts';
 import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
 import type { SignedRequest } from './start-signed-payment.ts';
 
@@ -27,7 +28,10 @@ export async function topUpByCard(ctx: PaymentsContext, funding: CardFunding, pr
 export async function authoriseTopUp(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment, card: PaymentCard): Promise<FundingPayment> {
   const revealed = await revealCard(funding, card, 'card_authorisation', row.customerId);
   if (revealed.expiry === undefined) return failFunding(ctx, row, { failureCode: 'card_declined', responseCode: '54', meaning: 'expired card' });
-  const result = await funding.link.authorise({ pan: revealed.pan, expiry: revealed.expiry, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan });
+  const result = await funding.link.authorise({
+    pan: revealed.pan, expiry: revealed.expiry, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan,
+    sentAt: sentAtOf(row), reversalStan: await nextCardStan(ctx.store, ctx.clock()),
+  });
   const now = ctx.clock();
   switch (result.outcome) {
     case 'approved':

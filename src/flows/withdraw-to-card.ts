@@ -1,21 +1,28 @@
 // Withdrawal to the customer's verified card (a debit card is the bank account in China's banks).
-// After the funding payment commits as `processing`: a ledger hold wallet → partner bank settlement,
-// then the payout over ISO 8583 (0200, processing code 260000). Completed (00): the hold is posted.
-// Refused: the hold is voided and the payment fails (`payout_failed` with the response code).
-// In progress (09) or unanswered: it stays `processing` — a payout is never reversed on a timeout —
-// and `pollWithdrawals` asks the bank again (0201, same STAN and field 7) until it settles.
+// After the funding payment commits as `processing`: a ledger hold wallet → partner bank settlement
+// WITHOUT a timeout, then the payout over ISO 8583 (0200, processing code 260000, STAN and fields 7/12
+// stored before it is sent). Completed (00): the hold is posted. Refused: the hold is voided and the
+// payment fails (`payout_failed` with the response code). In progress (09) or unanswered: it stays
+// `processing` — no timer decides what the bank did — and `pollWithdrawals` asks again (0201, same
+// STAN and field 7) with back-off. Past ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS the withdrawal is
+// listed for operations ("outcome unknown"); the queries go on, and an operator may resolve it under
+// maker–checker (`withdrawal.resolve`: paid → the hold is posted; not paid → voided).
+import type { ProposalExecutor } from '../access/index.ts';
+import { appendAudit } from '../audit/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
-  bankSettlementOf, cardById, fundingInState, recordExchange, recordFundingTransition, walletOf,
+  bankSettlementOf, cardById, fundingById, markOutcomeUnknown, recordExchange, recordFundingTransition, scheduleStatusQuery, walletOf, withdrawalsDue,
   type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
-import { failFunding, fundingActor, revealCard, storedCardRequest } from './card-exchange.ts';
+import { failFunding, fundingActor, revealCard, sentAtOf, storedCardRequest } from './card-exchange.ts';
 import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
 import type { SignedRequest } from './start-signed-payment.ts';
 
-/** How long a withdrawal's hold may wait for the bank's final answer before the ledger expires it. */
-export const withdrawalHoldTimeoutMs = 7 * 24 * 3600_000;
+/** Status queries back off from 5 s, doubling, to one an hour; they never stop while the outcome is unknown. */
+export function nextStatusQueryAt(attempts: number, now: number): number {
+  return now + Math.min(5_000 * 2 ** Math.min(attempts, 20), 3600_000);
+}
 
 export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
@@ -27,34 +34,45 @@ export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding,
 export async function payOutWithdrawal(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment, card: PaymentCard): Promise<FundingPayment> {
   const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
   const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
-  const hold = await ctx.ledger.submit({ kind: 'hold', key: `${row.id}:hold`, debitAccountId: wallet.id, creditAccountId: bank.id, amount: row.amount, currency: row.currency, timeoutMs: withdrawalHoldTimeoutMs, reference: row.id });
+  // No timeout: only the bank's answer (or an operator's decision on it) ends this hold.
+  const hold = await ctx.ledger.submit({ kind: 'hold', key: `${row.id}:hold`, debitAccountId: wallet.id, creditAccountId: bank.id, amount: row.amount, currency: row.currency, timeoutMs: null, reference: row.id });
   if (!hold.ok) return failFunding(ctx, row, { failureCode: hold.code });
   await recordExchange(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
   const revealed = await revealCard(funding, card, 'card_payout', row.customerId);
-  const result = await funding.link.payout({ accountPan: revealed.pan, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan });
+  const result = await funding.link.payout({ accountPan: revealed.pan, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan, sentAt: sentAtOf(row) });
   return applyPayoutResult(ctx, await refetchFunding(ctx, row.id), result, false);
+}
+
+async function postPaidOut(ctx: PaymentsContext, row: FundingPayment, detail: { responseCode?: string; meaning?: string }, retrievalReference?: string): Promise<FundingPayment> {
+  if (row.holdSeq === null) throw new Error(`payments invariant: withdrawal ${row.id} has no hold`);
+  const post = await ctx.ledger.submit({ kind: 'post', key: `${row.id}:post`, holdSeq: row.holdSeq, reference: row.id });
+  const now = ctx.clock();
+  if (!post.ok) {
+    // Paid by the bank but the hold cannot be posted (one that lapsed under the old 7-day timeout):
+    // no timer settles this either — it is listed for operations.
+    await listOutcomeUnknown(ctx, row, `paid by the bank, hold not postable (${post.code})`);
+    return refetchFunding(ctx, row.id);
+  }
+  await ctx.store.transaction(async (tx) => {
+    if (retrievalReference !== undefined) await recordExchange(tx, row.id, { retrievalReference, responseCode: '00' }, now);
+    await recordFundingTransition(tx, row, 'settle', fundingActor, now, detail);
+  });
+  return refetchFunding(ctx, row.id);
 }
 
 /** Records the bank's answer and moves the money accordingly; `polling` keeps an unreachable bank from failing a sent payout. */
 export async function applyPayoutResult(ctx: PaymentsContext, row: FundingPayment, result: PayoutResult, polling: boolean): Promise<FundingPayment> {
   const now = ctx.clock();
-  if (result.outcome !== 'unavailable') await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime }, now);
   if (row.holdSeq === null) throw new Error(`payments invariant: withdrawal ${row.id} has no hold`);
   switch (result.outcome) {
-    case 'completed': {
-      const post = await ctx.ledger.submit({ kind: 'post', key: `${row.id}:post`, holdSeq: row.holdSeq, reference: row.id });
-      if (!post.ok) throw new Error(`payments invariant: the paid-out withdrawal ${row.id} cannot be posted (${post.code})`);
-      await ctx.store.transaction(async (tx) => {
-        await recordExchange(tx, row.id, { retrievalReference: result.retrievalReference, responseCode: '00' }, now);
-        await recordFundingTransition(tx, row, 'settle', fundingActor, now, { responseCode: '00' });
-      });
-      return refetchFunding(ctx, row.id);
-    }
+    case 'completed':
+      return postPaidOut(ctx, row, { responseCode: '00' }, result.retrievalReference);
     case 'failed':
       await voidHold(ctx, row);
       await recordExchange(ctx.store, row.id, { responseCode: result.responseCode }, now);
       return failFunding(ctx, row, { failureCode: 'payout_failed', responseCode: result.responseCode, meaning: result.meaning });
     case 'processing':
+      if (!polling) await scheduleStatusQuery(ctx.store, row.id, 0, nextStatusQueryAt(0, now));
       return refetchFunding(ctx, row.id);
     case 'unavailable':
       if (polling) return row;
@@ -69,17 +87,66 @@ async function voidHold(ctx: PaymentsContext, row: FundingPayment): Promise<void
   if (!voided.ok && voided.code !== 'hold_expired') throw new Error(`payments invariant: withdrawal hold of ${row.id} cannot be voided (${voided.code})`);
 }
 
-/** Asks the bank about withdrawals still `processing` (0201 repeats) and completes or fails them; returns how many settled. */
-export async function pollWithdrawals(ctx: PaymentsContext, funding: CardFunding, options: { olderThanMs: number; limit: number }): Promise<number> {
-  const waiting = await fundingInState(ctx.store, 'withdrawal', 'processing', ctx.clock() - options.olderThanMs, options.limit);
-  let settled = 0;
-  for (const row of waiting) {
-    const card = await cardById(ctx.store, row.cardId);
-    // No field 7 recorded: the process stopped between the hold and the payout answer; an operator decides (docs/payments.md).
-    if (card === undefined || row.exchange.transmitted === null || row.holdSeq === null) continue;
-    const revealed = await revealCard(funding, card, 'card_payout', 'system:withdrawal-poll');
-    const after = await applyPayoutResult(ctx, row, await funding.link.payoutStatus(storedCardRequest(funding, row, revealed, '0200', row.exchange.transmitted)), true);
-    if (after.state !== 'processing') settled += 1;
+async function listOutcomeUnknown(ctx: PaymentsContext, row: FundingPayment, why: string): Promise<void> {
+  const now = ctx.clock();
+  await ctx.store.transaction(async (tx) => {
+    if (!(await markOutcomeUnknown(tx, row.id, now))) return;
+    await appendAudit(tx, [{ actorType: 'system', actorId: 'withdrawal-poll', action: 'withdrawal.outcome_unknown', target: row.id, outcome: 'success', details: { why, statusAttempts: row.statusAttempts, amount: row.amount.toString(), currency: row.currency } }], now);
+  });
+}
+
+async function queryOnce(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment): Promise<FundingPayment> {
+  const card = await cardById(ctx.store, row.cardId);
+  // No field 7 or hold stored (a row from before they were stored first): nothing to ask the bank with.
+  if (card === undefined || row.exchange.transmitted === null || row.holdSeq === null) return row;
+  const revealed = await revealCard(funding, card, 'card_payout', 'system:withdrawal-poll');
+  return applyPayoutResult(ctx, row, await funding.link.payoutStatus(storedCardRequest(funding, row, revealed, '0200', row.exchange.transmitted)), true);
+}
+
+/** Asks the bank about withdrawals whose status query is due (0201 repeats); returns how many settled or failed. */
+export async function pollWithdrawals(ctx: PaymentsContext, funding: CardFunding, options: { limit: number }): Promise<number> {
+  let finished = 0;
+  for (const row of await withdrawalsDue(ctx.store, ctx.clock(), options.limit)) {
+    const after = await queryOnce(ctx, funding, row);
+    if (after.state !== 'processing') {
+      finished += 1;
+      continue;
+    }
+    const now = ctx.clock();
+    await scheduleStatusQuery(ctx.store, row.id, row.statusAttempts + 1, nextStatusQueryAt(row.statusAttempts + 1, now));
+    if (row.createdAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now) await listOutcomeUnknown(ctx, row, 'no final answer from the bank');
   }
-  return settled;
+  return finished;
+}
+
+type Resolution = { fundingId: string; outcome: 'paid' | 'not_paid' };
+
+/** Maker–checker resolution of an "outcome unknown" withdrawal, after operations asked the bank out of band. */
+export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExecutor<Resolution> {
+  return {
+    kind: 'withdrawal.resolve',
+    proposerRoles: ['administrator', 'operations'],
+    approverRoles: ['administrator', 'operations'],
+    parse(payload) {
+      const p = payload as { fundingId?: unknown; outcome?: unknown } | null;
+      const ok = typeof p?.fundingId === 'string' && /^fnd_[0-9a-z]{26}$/.test(p.fundingId) && (p.outcome === 'paid' || p.outcome === 'not_paid');
+      return ok ? { fundingId: p.fundingId as string, outcome: p.outcome as Resolution['outcome'] } : undefined;
+    },
+    async check(q, payload) {
+      const row = await fundingById(q, payload.fundingId);
+      return row?.kind === 'withdrawal' && row.state === 'processing' && row.outcomeUnknownAt !== null ? undefined : 'proposal_payload_invalid';
+    },
+    async outside(payload, proposal) {
+      const row = await fundingById(ctx.store, payload.fundingId);
+      if (row?.kind !== 'withdrawal' || row.state !== 'processing') return { ok: false, code: 'payment_state_invalid' };
+      const meaning = `resolved by operations (${proposal.id})`;
+      if (payload.outcome === 'not_paid') {
+        await voidHold(ctx, row);
+        const failed = await failFunding(ctx, row, { failureCode: 'payout_not_paid', meaning });
+        return { ok: true, result: { fundingId: failed.id, state: failed.state } };
+      }
+      const settled = await postPaidOut(ctx, row, { meaning });
+      return settled.state === 'succeeded' ? { ok: true, result: { fundingId: settled.id, state: settled.state } } : { ok: false, code: 'payment_state_invalid' };
+    },
+  };
 }

@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Store } from '../store/index.ts';
-import { countHit } from '../throttle/index.ts';
+import { countRequest } from '../throttle/index.ts';
 
 const windowMs = 60_000;
 /** Probes and docs stay reachable under a flood (they write nothing and answer from memory). */
@@ -24,11 +24,7 @@ function databaseStore(store: Store, clock: () => number) {
   return class DatabaseRateLimitStore {
     incr(key: string, callback: (error: Error | null, result?: StoreResult) => void): void {
       const now = clock();
-      store
-        .transaction(async (tx) => {
-          if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
-          return countHit(tx, `rate:${key}`, windowMs, now);
-        })
+      countRequest(store, `rate:${key}`, windowMs, now)
         .then(
           (count) => callback(null, { current: count.hits, ttl: count.resetAt - now }),
           (error: unknown) => callback(error instanceof Error ? error : new Error('rate limit store failed')),

@@ -212,7 +212,7 @@ function decideMovement(
       holdSeq: null,
       reference: request.reference ?? null,
       createdAt: now,
-      expiresAt: request.kind === 'hold' ? now + request.timeoutMs : null,
+      expiresAt: request.kind === 'hold' && request.timeoutMs !== null ? now + request.timeoutMs : null,
     },
   };
 }

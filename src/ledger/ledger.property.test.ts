@@ -132,7 +132,7 @@ class ReferenceLedger {
           credit.balance += amount;
         });
       }
-      const expiresAt = now + request.timeoutMs;
+      const expiresAt = request.timeoutMs === null ? Number.POSITIVE_INFINITY : now + request.timeoutMs;
       return apply((seq) => {
         debit.debitsPending += amount;
         credit.creditsPending += amount;

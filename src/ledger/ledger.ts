@@ -44,7 +44,7 @@ const negativeAllowed: ReadonlySet<AccountKind> = new Set(['bank_settlement']);
 export function requestHashOf(request: TransferRequest): string {
   const fields =
     request.kind === 'single' || request.kind === 'hold'
-      ? [request.kind, request.debitAccountId, request.creditAccountId, request.amount, request.currency, request.kind === 'hold' ? request.timeoutMs : '']
+      ? [request.kind, request.debitAccountId, request.creditAccountId, request.amount, request.currency, request.kind === 'hold' ? (request.timeoutMs ?? 'never') : '']
       : [request.kind, request.holdSeq, request.kind === 'post' ? (request.amount ?? '') : ''];
   fields.push(request.reference ?? '');
   return createHash('sha256').update(fields.join('\u0000')).digest('base64url');

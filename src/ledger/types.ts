@@ -37,9 +37,10 @@ interface RequestBase {
   readonly reference?: string | undefined;
 }
 
+/** A hold's `timeoutMs` null: it never lapses on its own (an outside party, a bank, decides how it ends). */
 export type TransferRequest =
   | (RequestBase & { readonly kind: 'single'; readonly debitAccountId: string; readonly creditAccountId: string; readonly amount: bigint; readonly currency: string })
-  | (RequestBase & { readonly kind: 'hold'; readonly debitAccountId: string; readonly creditAccountId: string; readonly amount: bigint; readonly currency: string; readonly timeoutMs: number })
+  | (RequestBase & { readonly kind: 'hold'; readonly debitAccountId: string; readonly creditAccountId: string; readonly amount: bigint; readonly currency: string; readonly timeoutMs: number | null })
   | (RequestBase & { readonly kind: 'post'; readonly holdSeq: bigint; readonly amount?: bigint | undefined })
   | (RequestBase & { readonly kind: 'void'; readonly holdSeq: bigint })
   | (RequestBase & { readonly kind: 'expire'; readonly holdSeq: bigint });

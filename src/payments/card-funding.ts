@@ -2,7 +2,7 @@
 // (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
 // per store by the server (or a test), like the identity port; without it card routes answer 503.
 import type {
-  AccountVerificationRequest, AccountVerificationResult, AuthorisationResult, AuthoriseRequest, CardRequest, OneTimeCodeResult, PayoutRequest, PayoutResult, ReversalResult,
+  AccountVerificationRequest, AccountVerificationResult, AuthorisationResult, AuthoriseRequest, CardRequest, OneTimeCodeResult, PayoutRequest, PayoutResult, ReversalResult, SentAt,
 } from '../banks/index.ts';
 import type { Currency } from '../money/index.ts';
 import type { TokenVault } from '../crypto/index.ts';
@@ -10,14 +10,15 @@ import type { Store } from '../store/index.ts';
 
 /** The slice of `CardLink` the flows use (a test may stand in for it). */
 export interface CardLinkPort {
-  nextStan(): string;
+  /** Fields 7 and 12 for a request about to be sent; STANs come from the database (store/stans.ts). */
+  stamp(): SentAt;
   authorise(input: AuthoriseRequest): Promise<AuthorisationResult>;
-  reverse(original: CardRequest): Promise<ReversalResult>;
+  reverse(original: CardRequest, stan?: string): Promise<ReversalResult>;
   payout(input: PayoutRequest): Promise<PayoutResult>;
   payoutStatus(reference: CardRequest): Promise<PayoutResult>;
   /** Card binding: the issuer checks card, CVV2 and cardholder, then sends its one-time code. */
   verifyAccount(input: AccountVerificationRequest): Promise<AccountVerificationResult>;
-  confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency }): Promise<OneTimeCodeResult>;
+  confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency; stan?: string }): Promise<OneTimeCodeResult>;
 }
 
 export interface CardFunding {

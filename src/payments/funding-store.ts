@@ -41,6 +41,11 @@ export interface FundingPayment {
   readonly exchange: BankExchange;
   readonly reversalOwed: boolean;
   readonly holdSeq: bigint | null;
+  /** Withdrawals: payout status queries made so far, and when the next one is due (back-off). */
+  readonly statusAttempts: number;
+  readonly nextStatusAt: number | null;
+  /** Withdrawals: when the payout was listed for operations as "outcome unknown" (null: not listed). */
+  readonly outcomeUnknownAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -70,8 +75,9 @@ export async function cardsOf(q: Queryable, customerId: string): Promise<Payment
   return (await q.all("SELECT * FROM payment_cards WHERE customer_id = ? AND status = 'active' ORDER BY id", [customerId])).map(cardFromRow);
 }
 
-const fundingColumns = 'id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, failure_code, response_code, bank, bank_stan, bank_transmitted, bank_local_time, authorisation_code, retrieval_reference, reversal_owed, hold_seq, created_at, updated_at';
+const fundingColumns = 'id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, failure_code, response_code, bank, bank_stan, bank_transmitted, bank_local_time, authorisation_code, retrieval_reference, reversal_owed, hold_seq, status_attempts, next_status_at, outcome_unknown_at, created_at, updated_at';
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
 
 function fundingFromRow(r: Row): FundingPayment {
   return {
@@ -80,14 +86,16 @@ function fundingFromRow(r: Row): FundingPayment {
     failureCode: text(r.failure_code), bank: r.bank as string,
     exchange: { stan: r.bank_stan as string, transmitted: text(r.bank_transmitted), localTime: text(r.bank_local_time), authorisationCode: text(r.authorisation_code), retrievalReference: text(r.retrieval_reference), responseCode: text(r.response_code) },
     reversalOwed: toNumber(r.reversal_owed) === 1, holdSeq: r.hold_seq === null || r.hold_seq === undefined ? null : toBigInt(r.hold_seq),
+    statusAttempts: toNumber(r.status_attempts), nextStatusAt: numberOrNull(r.next_status_at), outcomeUnknownAt: numberOrNull(r.outcome_unknown_at),
     createdAt: toNumber(r.created_at), updatedAt: toNumber(r.updated_at),
   };
 }
 
 export async function insertFunding(tx: Tx, f: FundingPayment): Promise<void> {
   await tx.run(
-    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, bank, bank_stan, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [f.id, f.kind, f.state, f.customerId, f.cardId, f.amount, f.currency, f.idempotencyKey, f.requestHash, f.bank, f.exchange.stan, f.createdAt, f.updatedAt],
+    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, bank, bank_stan, bank_transmitted, bank_local_time, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [f.id, f.kind, f.state, f.customerId, f.cardId, f.amount, f.currency, f.idempotencyKey, f.requestHash, f.bank, f.exchange.stan, f.exchange.transmitted, f.exchange.localTime, f.createdAt, f.updatedAt],
   );
 }
 
@@ -137,4 +145,28 @@ export async function insertFundingInstruction(tx: Tx, i: { fundingId: string; c
     'INSERT INTO funding_instructions (funding_id, canonical_json, signature, profile, device_id, device_certificate_pem, ca_certificate_pem, signed_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [i.fundingId, i.canonicalJson, i.signature, i.profile, i.deviceId, i.deviceCertificatePem, i.caCertificatePem, i.signedAt, i.receivedAt],
   );
+}
+
+/** Withdrawals still `processing` whose next status query is due. */
+export async function withdrawalsDue(q: Queryable, now: number, limit: number): Promise<FundingPayment[]> {
+  const rows = await q.all(
+    `SELECT ${fundingColumns} FROM funding_payments WHERE kind = 'withdrawal' AND state = 'processing' AND (next_status_at IS NULL OR next_status_at <= ?) ORDER BY updated_at LIMIT ?`,
+    [now, limit],
+  );
+  return rows.map(fundingFromRow);
+}
+
+/** Records one more status query and when the next is due; never touches the state. */
+export async function scheduleStatusQuery(q: Queryable, id: string, attempts: number, nextAt: number): Promise<void> {
+  await q.run('UPDATE funding_payments SET status_attempts = ?, next_status_at = ? WHERE id = ?', [attempts, nextAt, id]);
+}
+
+/** Lists a withdrawal for operations; false when it was listed already. */
+export async function markOutcomeUnknown(q: Queryable, id: string, now: number): Promise<boolean> {
+  return (await q.run("UPDATE funding_payments SET outcome_unknown_at = ? WHERE id = ? AND state = 'processing' AND outcome_unknown_at IS NULL", [now, id])) === 1;
+}
+
+export async function outcomeUnknownWithdrawals(q: Queryable, limit: number): Promise<FundingPayment[]> {
+  const rows = await q.all(`SELECT ${fundingColumns} FROM funding_payments WHERE kind = 'withdrawal' AND state = 'processing' AND outcome_unknown_at IS NOT NULL ORDER BY outcome_unknown_at LIMIT ?`, [limit]);
+  return rows.map(fundingFromRow);
 }

@@ -19,10 +19,11 @@ export { type CardBindingSettings } from './payments-context.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
   cardById, cardsOf, insertCard, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
+  withdrawalsDue, scheduleStatusQuery, markOutcomeUnknown, outcomeUnknownWithdrawals,
   type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
 } from './funding-store.ts';
 export {
-  insertPayment, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
+  insertPayment, updatePaymentState, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
   hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
   payerHistory, insertPaymentsIfNew, claimNonces, deleteUncommittedPayments, insertInstructions, lockUsageRows, writeUsageRows, usageKeyOf, insertTransitions, type TransitionRow, type UsageKey,
 } from './store.ts';
@@ -31,6 +32,12 @@ export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSign
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
+export { expireChallengedPayments, expireOrdersAndRequests, refuseLapsedChallenge, challengeLapsed } from './expire-reservations.ts';
+export { nextStan as nextCardStan } from './store/stans.ts';
+export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
+export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
+export { requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, limitCurrency, type WalkStep, type LimitInput } from './decide-payment.ts';
+export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';
 export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';
 
 // The names these types had while both capabilities used them for different things; kept only so

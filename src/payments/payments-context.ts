@@ -24,9 +24,15 @@ export interface PaymentSettings {
   readonly limits: LimitPolicy;
   readonly risk: PaymentRiskThresholds;
   readonly refundApprovalMinor: bigint;
+  /** How long a large refund's maker–checker proposal waits for a decision (the proposals' TTL). */
+  readonly refundApprovalTtlMs: number;
   readonly merchantRequestWindowMs: number;
   readonly merchantFeeBpsDefault: number;
   readonly orderTtlMsMax: number;
+  /** A challenged payment expires this long after it was challenged. */
+  readonly challengeTtlMs: number;
+  /** A withdrawal whose bank outcome is unknown this long is listed for operations. */
+  readonly withdrawalOutcomeUnknownAfterMs: number;
   /** Risk velocity window. */
   readonly velocityWindowMs: number;
   /** Public-surface throttles per customer (issue 9): payee lookups per hour, requests for money per day. */
@@ -62,9 +68,12 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
     },
     risk: { ...paymentRiskThresholds, factorChangeCoolingOffMs: config.factorChangeCoolingOffMs, factorChangeChallengeAmountMinor: config.factorChangeChallengeMinor },
     refundApprovalMinor: config.refundApprovalMinor,
+    refundApprovalTtlMs: config.proposalTtlMs,
     merchantRequestWindowMs: config.merchantRequestWindowMs,
     merchantFeeBpsDefault: config.merchantFeeBpsDefault,
     orderTtlMsMax: config.orderTtlMsMax,
+    challengeTtlMs: config.challengeTtlMs,
+    withdrawalOutcomeUnknownAfterMs: config.withdrawalOutcomeUnknownAfterMs,
     velocityWindowMs: 3600_000,
     payeeLookupsPerHourMax: config.payeeLookupsPerHourMax,
     collectRequestsPerDayMax: config.collectRequestsPerDayMax,

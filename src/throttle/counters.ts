@@ -2,7 +2,7 @@
 // (a limit held in one process's memory is a limit per process, not per customer or source). A hit is
 // one UPSERT that returns the new count; the window is `now` rounded down to `windowMs`. Expired rows
 // are swept in small batches.
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
 import { toNumber } from '../store/index.ts';
 
 export interface WindowCount {
@@ -49,4 +49,15 @@ export async function sweepCounters(q: Queryable, now: number, limit = 1000): Pr
      WHERE bucket IN (SELECT bucket FROM rate_counters WHERE expires_at <= ? LIMIT ?) AND expires_at <= ?`,
     [now, limit, now],
   );
+}
+
+/**
+ * One hit counted in its own transaction, for a request rate limit: on PostgreSQL without waiting for
+ * the commit to reach the disk (a lost count after a crash is acceptable; a slower request is not).
+ */
+export async function countRequest(store: Store, key: string, windowMs: number, now: number): Promise<WindowCount> {
+  return store.transaction(async (tx) => {
+    if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
+    return countHit(tx, key, windowMs, now);
+  });
 }

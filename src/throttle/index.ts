@@ -1,2 +1,2 @@
 // Throttling's door: fixed-window counters shared across processes through the store.
-export { countHit, hitsOf, sweepCounters, windowStartOf, type WindowCount } from './counters.ts';
+export { countHit, countRequest, hitsOf, sweepCounters, windowStartOf, type WindowCount } from './counters.ts';

@@ -1,11 +1,12 @@
 // What an approved maker–checker proposal executes, registered in one place per app: manual ledger
-// adjustments, role changes and role grants (src/access) and large refunds (src/flows). A kind registered nowhere
+// adjustments, role changes and role grants (src/access), large refunds (src/payments) and resolutions
+// of withdrawals whose bank outcome is unknown (src/flows). A kind registered nowhere
 // is refused at proposal time (`proposal_kind_unknown`).
 import { ledgerAdjustment, operatorRoleChange, operatorRoleGrant, type ProposalRegistry } from '../access/index.ts';
 import type { Config } from '../config.ts';
-import { refundApprovalExecutor } from '../flows/refund-approval.ts';
+import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
-import type { PaymentsContext } from '../payments/index.ts';
+import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
 
 export function registerProposalExecutors(
   registry: ProposalRegistry,
@@ -15,4 +16,5 @@ export function registerProposalExecutors(
   registry.register(operatorRoleGrant);
   registry.register(ledgerAdjustment(parts.ledger, parts.config.amountMaxMinor));
   registry.register(refundApprovalExecutor(parts.payments));
+  registry.register(withdrawalResolutionExecutor(parts.payments));
 }

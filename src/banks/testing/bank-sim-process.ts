@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { BankSimRules } from '../bank-sim-rules.ts';
 import type { IssuerSnapshot } from '../bank-sim-issuer.ts';
 
-export const bankSimStartTimeoutMs = 20_000;
+export const bankSimStartTimeoutMs = 60_000;
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 
 export interface BankSimProcess {

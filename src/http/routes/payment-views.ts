@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
 import type { CheckoutOrder, Payment, PaymentTransition, StoredInstruction } from '../../payments/index.ts';
-import type { Refund } from '../../flows/refund-payment.ts';
+import type { Refund } from '../../payments/index.ts';
 import { Nullable, Page } from '../schemas.ts';
 
 const money = (minor: bigint, currency: string) => formatMajor(minor, currencyOf(currency));

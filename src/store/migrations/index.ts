@@ -16,6 +16,7 @@ import { operatorCredentials } from './100-operator-credentials.ts';
 import { smsMessages } from './110-sms-messages.ts';
 import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
+import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 
 export interface Migration {
@@ -41,5 +42,6 @@ export const migrations: readonly Migration[] = [
   smsMessages,
   customerControls,
   cardBinding,
+  paymentsLifecycle,
   storeLeases,
 ];

@@ -1,0 +1,54 @@
+// A child process of the sweep crash test: runs one payments sweep under its lease against the test
+// database and kills itself with SIGKILL right after the first ledger submit (or database
+// transaction) of the sweep has returned — the moment between two steps a real crash would hit.
+// Run with: node --import tsx src/flows/testing/sweep-crash-worker.ts (forked, config in ANFU_SWEEP_CRASH).
+import { loadConfig } from '../../config.ts';
+import { paymentSweeps } from '../payment-sweeps.ts';
+import { Ledger } from '../../ledger/index.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import { paymentSettingsOf, underSweepLease, type PaymentIdentity, type PaymentsContext } from '../../payments/index.ts';
+
+export interface SweepCrashConfig {
+  readonly databaseUrl: string | undefined;
+  readonly sqlitePath: string;
+  readonly schema: string | undefined;
+  readonly sweep: string;
+  /** Die after the first ledger call or the first store transaction of the sweep returns. */
+  readonly killAfter: 'ledger' | 'transaction';
+  readonly clockOffsetMs: number;
+}
+
+function dyingAfter<T extends object>(target: T, methods: readonly string[]): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value = Reflect.get(object, property, object) as unknown;
+      if (typeof value !== 'function') return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(object);
+      if (!methods.includes(String(property))) return bound;
+      return async (...args: unknown[]) => {
+        await bound(...args);
+        process.kill(process.pid, 'SIGKILL');
+        return new Promise(() => undefined);
+      };
+    },
+  });
+}
+
+const raw = process.env.ANFU_SWEEP_CRASH;
+if (raw === undefined) throw new Error('sweep-crash-worker: run me with ANFU_SWEEP_CRASH');
+const config = JSON.parse(raw) as SweepCrashConfig;
+const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, schema: config.schema, poolSize: 2 });
+const ledger = new Ledger({ store });
+const identity = {} as PaymentIdentity;
+const clock = () => Date.now() + config.clockOffsetMs;
+const ctx: PaymentsContext = {
+  store: config.killAfter === 'transaction' ? dyingAfter<Store>(store, ['transaction']) : store,
+  ledger: config.killAfter === 'ledger' ? dyingAfter(ledger, ['submit', 'submitLinked']) : ledger,
+  identity, settings: paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' })), clock,
+};
+const sweep = paymentSweeps(ctx, undefined).find(([name]) => name === config.sweep);
+if (sweep === undefined) throw new Error(`sweep-crash-worker: no sweep ${config.sweep}`);
+await underSweepLease(store, sweep[0], clock, sweep[1]);
+// Reaching here means the sweep never hit the crash point: the parent treats a clean exit as a failure.
+await ledger.close();
+await store.close();
