@@ -208,7 +208,9 @@ function minorUnits(reader: Reader, name: string, fallback: bigint): bigint {
   const text = reader.get(name);
   if (text === undefined) return fallback;
   if (!/^[0-9]{1,18}$/.test(text)) {
-    reader.problems.push(`${name} must be a non-negative integer of minor units below 10^18 (got '${text.slice(0, 40)}')`);
+    reader.problems.push(
+      `${name} must be a non-negative integer of minor units below 10^18 (got '${text.slice(0, 40)}')`,
+    );
     return fallback;
   }
   return BigInt(text);
@@ -218,7 +220,7 @@ function databaseUrlOf(reader: Reader): string | undefined {
   const url = reader.get('ANFU_DATABASE_URL');
   if (url === undefined || url === '') return undefined;
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    reader.problems.push("ANFU_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite store)");
+    reader.problems.push('ANFU_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite store)');
     return undefined;
   }
   try {
@@ -241,13 +243,22 @@ function webhookUrlOf(reader: Reader): string | undefined {
     return undefined;
   }
   const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
   return text;
 }
 
-type ProviderSettings = Pick<Config,
-  | 'smsGatewayUrl' | 'smsGatewayKeyId' | 'smsGatewaySecret' | 'smsReceiptUrl'
-  | 'identityProviderUrl' | 'identityProviderKeyId' | 'identityProviderSecret' | 'providerTimeoutMs'>;
+type ProviderSettings = Pick<
+  Config,
+  | 'smsGatewayUrl'
+  | 'smsGatewayKeyId'
+  | 'smsGatewaySecret'
+  | 'smsReceiptUrl'
+  | 'identityProviderUrl'
+  | 'identityProviderKeyId'
+  | 'identityProviderSecret'
+  | 'providerTimeoutMs'
+>;
 
 /** A provider URL; production wants https to a host that is not loopback (where `anfu provider-sim` listens). */
 function providerUrlOf(reader: Reader, name: string, production: boolean): string | undefined {
@@ -283,8 +294,10 @@ function providerOf(reader: Reader, prefix: string, production: boolean, what: s
   const secret = reader.get(`${prefix}_SECRET`);
   const problem = (text: string) => reader.problems.push(text);
   if (url === undefined && reader.get(`${prefix}_URL`) === undefined && production) {
-    problem(`production needs ${what}: set ${prefix}_URL (https), ${prefix}_KEY_ID and ${prefix}_SECRET `
-      + '(docs/providers.md); development stand-ins are refused');
+    problem(
+      `production needs ${what}: set ${prefix}_URL (https), ${prefix}_KEY_ID and ${prefix}_SECRET ` +
+        '(docs/providers.md); development stand-ins are refused',
+    );
   }
   if (url !== undefined && (keyId === undefined || secret === undefined)) {
     problem(`${prefix}_URL needs ${prefix}_KEY_ID and ${prefix}_SECRET`);
@@ -307,8 +320,13 @@ function providerSettingsOf(reader: Reader, production: boolean): ProviderSettin
     reader.problems.push('ANFU_SMS_RECEIPT_URL must be https in production');
   }
   return {
-    smsGatewayUrl: sms.url, smsGatewayKeyId: sms.keyId, smsGatewaySecret: sms.secret, smsReceiptUrl: receiptUrl,
-    identityProviderUrl: identity.url, identityProviderKeyId: identity.keyId, identityProviderSecret: identity.secret,
+    smsGatewayUrl: sms.url,
+    smsGatewayKeyId: sms.keyId,
+    smsGatewaySecret: sms.secret,
+    smsReceiptUrl: receiptUrl,
+    identityProviderUrl: identity.url,
+    identityProviderKeyId: identity.keyId,
+    identityProviderSecret: identity.secret,
     providerTimeoutMs: integer(reader, 'ANFU_PROVIDER_TIMEOUT_MS', 5_000, 100, 60_000),
   };
 }
@@ -316,25 +334,36 @@ function providerSettingsOf(reader: Reader, production: boolean): ProviderSettin
 /** Builds the configuration from environment variables, overridden by flags (`--port 9443` ≙ ANFU_PORT). */
 export function loadConfig(env: Source = process.env, flags: Source = {}): Config {
   const reader: Reader = { problems: [], get: (name) => flags[name] ?? env[name] };
-  const environment = oneOf(reader, 'ANFU_ENV', ['development', 'production', 'test'], env.NODE_ENV === 'production' ? 'production' : 'development');
+  const environment = oneOf(
+    reader,
+    'ANFU_ENV',
+    ['development', 'production', 'test'],
+    env.NODE_ENV === 'production' ? 'production' : 'development',
+  );
   const dataDir = resolve(reader.get('ANFU_DATA_DIR') ?? './data');
   const host = reader.get('ANFU_HOST') ?? '127.0.0.1';
-  if (!/^[0-9a-zA-Z.:-]{1,253}$/.test(host)) reader.problems.push(`ANFU_HOST is not a host name or address (got '${host.slice(0, 40)}')`);
+  if (!/^[0-9a-zA-Z.:-]{1,253}$/.test(host))
+    reader.problems.push(`ANFU_HOST is not a host name or address (got '${host.slice(0, 40)}')`);
   const tlsCertFile = reader.get('ANFU_TLS_CERT_FILE');
   const tlsKeyFile = reader.get('ANFU_TLS_KEY_FILE');
-  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) reader.problems.push('ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE go together');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined))
+    reader.problems.push('ANFU_TLS_CERT_FILE and ANFU_TLS_KEY_FILE go together');
   const insecureHttp = flag(reader, 'ANFU_INSECURE_HTTP');
-  if (insecureHttp && environment === 'production') reader.problems.push('ANFU_INSECURE_HTTP is refused in production: serve HTTPS');
+  if (insecureHttp && environment === 'production')
+    reader.problems.push('ANFU_INSECURE_HTTP is refused in production: serve HTTPS');
   const kekFile = reader.get('ANFU_KEK_FILE');
   const kekText = reader.get('ANFU_KEK');
   if (kekFile !== undefined && kekText !== undefined) reader.problems.push('set ANFU_KEK_FILE or ANFU_KEK, not both');
   const kekPreviousFile = reader.get('ANFU_KEK_PREVIOUS_FILE');
   const kekPreviousText = reader.get('ANFU_KEK_PREVIOUS');
-  if (kekPreviousFile !== undefined && kekPreviousText !== undefined) reader.problems.push('set ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS, not both');
+  if (kekPreviousFile !== undefined && kekPreviousText !== undefined)
+    reader.problems.push('set ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS, not both');
   const currencies = (reader.get('ANFU_CURRENCIES') ?? 'CNY').split(',').map((code) => code.trim());
-  if (currencies.some((code) => !currencyCodes.includes(code))) reader.problems.push(`ANFU_CURRENCIES lists codes from ${currencyCodes.join(', ')}, comma-separated`);
+  if (currencies.some((code) => !currencyCodes.includes(code)))
+    reader.problems.push(`ANFU_CURRENCIES lists codes from ${currencyCodes.join(', ')}, comma-separated`);
   const amountMax = reader.get('ANFU_AMOUNT_MAX_MINOR') ?? '100000000000';
-  if (!/^[1-9][0-9]{0,17}$/.test(amountMax)) reader.problems.push('ANFU_AMOUNT_MAX_MINOR must be a positive integer of minor units below 10^18');
+  if (!/^[1-9][0-9]{0,17}$/.test(amountMax))
+    reader.problems.push('ANFU_AMOUNT_MAX_MINOR must be a positive integer of minor units below 10^18');
   const config: Config = {
     environment,
     dataDir,
@@ -358,19 +387,37 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     amountMaxMinor: /^[1-9][0-9]{0,17}$/.test(amountMax) ? BigInt(amountMax) : 1n,
     currencies,
     transferBatchMax: integer(reader, 'ANFU_TRANSFER_BATCH_MAX', 2000, 1, 100_000),
-    holdTimeoutMsDefault: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_DEFAULT', 7 * 24 * 3600 * 1000, 1000, 90 * 24 * 3600 * 1000),
+    holdTimeoutMsDefault: integer(
+      reader,
+      'ANFU_HOLD_TIMEOUT_MS_DEFAULT',
+      7 * 24 * 3600 * 1000,
+      1000,
+      90 * 24 * 3600 * 1000,
+    ),
     holdTimeoutMsMax: integer(reader, 'ANFU_HOLD_TIMEOUT_MS_MAX', 30 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
     bodyLimitBytes: integer(reader, 'ANFU_BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: integer(reader, 'ANFU_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     trustProxy: flag(reader, 'ANFU_TRUST_PROXY'),
     operatorSessionIdleMs: integer(reader, 'ANFU_OPERATOR_SESSION_IDLE_MS', 15 * 60_000, 60_000, 15 * 60_000),
-    operatorSessionAbsoluteMs: integer(reader, 'ANFU_OPERATOR_SESSION_ABSOLUTE_MS', 8 * 3600_000, 60_000, 24 * 3600_000),
+    operatorSessionAbsoluteMs: integer(
+      reader,
+      'ANFU_OPERATOR_SESSION_ABSOLUTE_MS',
+      8 * 3600_000,
+      60_000,
+      24 * 3600_000,
+    ),
     operatorLoginFailuresMax: integer(reader, 'ANFU_OPERATOR_LOGIN_FAILURES_MAX', 10, 1, 10),
     operatorLockoutMs: integer(reader, 'ANFU_OPERATOR_LOCKOUT_MS', 30 * 60_000, 30 * 60_000, 24 * 3600_000),
     credentialStuffingAccountsMax: integer(reader, 'ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', 5, 2, 1000),
     proposalTtlMs: integer(reader, 'ANFU_PROPOSAL_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
     operatorTokenTtlDaysMax: integer(reader, 'ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX', 90, 1, 365),
-    operatorEnrolmentTtlMs: integer(reader, 'ANFU_OPERATOR_ENROLMENT_TTL_MS', 72 * 3600_000, 10 * 60_000, 7 * 24 * 3600_000),
+    operatorEnrolmentTtlMs: integer(
+      reader,
+      'ANFU_OPERATOR_ENROLMENT_TTL_MS',
+      72 * 3600_000,
+      10 * 60_000,
+      7 * 24 * 3600_000,
+    ),
     apiErrorsMax: integer(reader, 'ANFU_API_ERRORS_MAX', 500, 1, 10_000_000),
     apiErrorWindowMs: integer(reader, 'ANFU_API_ERROR_WINDOW_MS', 60_000, 1000, 3600_000),
     securityWebhookUrl: webhookUrlOf(reader),
@@ -380,14 +427,26 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     argon2TimeCost: integer(reader, 'ANFU_ARGON2_TIME_COST', 2, 1, 100),
     argon2Parallelism: integer(reader, 'ANFU_ARGON2_PARALLELISM', 1, 1, 64),
     customerAccessTokenTtlMs: integer(reader, 'ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS', 5 * 60_000, 10_000, 60 * 60_000),
-    customerRefreshTokenTtlMs: integer(reader, 'ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS', 30 * 24 * 3600_000, 60_000, 90 * 24 * 3600_000),
+    customerRefreshTokenTtlMs: integer(
+      reader,
+      'ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS',
+      30 * 24 * 3600_000,
+      60_000,
+      90 * 24 * 3600_000,
+    ),
     customerLoginFailuresMax: integer(reader, 'ANFU_CUSTOMER_LOGIN_FAILURES_MAX', 10, 3, 100),
     customerLockoutMs: integer(reader, 'ANFU_CUSTOMER_LOCKOUT_MS', 30 * 60_000, 60_000, 24 * 3600_000),
     loginIpFailuresMax: integer(reader, 'ANFU_LOGIN_IP_FAILURES_MAX', 100, 5, 1_000_000),
     paymentStepUpFailuresMax: integer(reader, 'ANFU_PAYMENT_STEP_UP_ATTEMPTS_MAX', 5, 1, 10),
     stepUpFailuresPerDayMax: integer(reader, 'ANFU_STEP_UP_FAILURES_PER_DAY_MAX', 10, 1, 100),
     stepUpFreshMs: integer(reader, 'ANFU_STEP_UP_FRESH_MS', 10 * 60_000, 60_000, 60 * 60_000),
-    factorChangeCoolingOffMs: integer(reader, 'ANFU_FACTOR_CHANGE_COOLING_OFF_MS', 24 * 3600_000, 0, 30 * 24 * 3600_000),
+    factorChangeCoolingOffMs: integer(
+      reader,
+      'ANFU_FACTOR_CHANGE_COOLING_OFF_MS',
+      24 * 3600_000,
+      0,
+      30 * 24 * 3600_000,
+    ),
     factorChangeChallengeMinor: minorUnits(reader, 'ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', 100_000n),
     payeeLookupsPerHourMax: integer(reader, 'ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', 20, 1, 10_000),
     collectRequestsPerDayMax: integer(reader, 'ANFU_COLLECT_REQUESTS_PER_DAY_MAX', 20, 1, 10_000),
@@ -416,9 +475,18 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     merchantFeeBpsDefault: integer(reader, 'ANFU_MERCHANT_FEE_BPS_DEFAULT', 60, 0, 10_000),
     orderTtlMsMax: integer(reader, 'ANFU_ORDER_TTL_MS_MAX', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
     challengeTtlMs: integer(reader, 'ANFU_CHALLENGE_TTL_MS', 10 * 60_000, 60_000, 24 * 3600_000),
-    withdrawalOutcomeUnknownAfterMs: integer(reader, 'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    withdrawalOutcomeUnknownAfterMs: integer(
+      reader,
+      'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS',
+      24 * 3600_000,
+      60_000,
+      30 * 24 * 3600_000,
+    ),
     cardLinkHost: reader.get('ANFU_CARD_LINK_HOST') ?? '127.0.0.1',
-    cardLinkPort: reader.get('ANFU_CARD_LINK_PORT') === undefined ? undefined : integer(reader, 'ANFU_CARD_LINK_PORT', 8583, 1, 65_535),
+    cardLinkPort:
+      reader.get('ANFU_CARD_LINK_PORT') === undefined
+        ? undefined
+        : integer(reader, 'ANFU_CARD_LINK_PORT', 8583, 1, 65_535),
     cardLinkTerminalId: reader.get('ANFU_CARD_LINK_TERMINAL_ID') ?? 'ANFU0001',
     cardLinkMerchantId: reader.get('ANFU_CARD_LINK_MERCHANT_ID') ?? 'ANFUTOPUP000001',
     cardLinkBank: reader.get('ANFU_CARD_LINK_BANK') ?? 'SIMBANK',
@@ -433,14 +501,24 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cardBindingTtlMs: integer(reader, 'ANFU_CARD_BINDING_TTL_MS', 5 * 60_000, 60_000, 30 * 60_000),
     cardBindOtpAttemptsMax: integer(reader, 'ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', 3, 1, 10),
   };
-  if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId)) reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
-  if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId)) reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
-  if (!/^[A-Z0-9]{2,16}$/.test(config.cardLinkBank)) reader.problems.push('ANFU_CARD_LINK_BANK is 2 to 16 capital letters or digits');
-  if (config.webhookRetryBaseMs > config.webhookRetryMaxMs) reader.problems.push('ANFU_WEBHOOK_RETRY_BASE_MS exceeds ANFU_WEBHOOK_RETRY_MAX_MS');
-  if (config.holdTimeoutMsDefault > config.holdTimeoutMsMax) reader.problems.push('ANFU_HOLD_TIMEOUT_MS_DEFAULT exceeds ANFU_HOLD_TIMEOUT_MS_MAX');
-  if (environment === 'production' && config.argon2MemoryKib < 19_456) reader.problems.push('ANFU_ARGON2_MEMORY_KIB below 19456 (OWASP minimum for argon2id) is refused in production');
+  if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId))
+    reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
+  if (!/^[ -~]{1,15}$/.test(config.cardLinkMerchantId))
+    reader.problems.push('ANFU_CARD_LINK_MERCHANT_ID is 1 to 15 printable ASCII characters');
+  if (!/^[A-Z0-9]{2,16}$/.test(config.cardLinkBank))
+    reader.problems.push('ANFU_CARD_LINK_BANK is 2 to 16 capital letters or digits');
+  if (config.webhookRetryBaseMs > config.webhookRetryMaxMs)
+    reader.problems.push('ANFU_WEBHOOK_RETRY_BASE_MS exceeds ANFU_WEBHOOK_RETRY_MAX_MS');
+  if (config.holdTimeoutMsDefault > config.holdTimeoutMsMax)
+    reader.problems.push('ANFU_HOLD_TIMEOUT_MS_DEFAULT exceeds ANFU_HOLD_TIMEOUT_MS_MAX');
+  if (environment === 'production' && config.argon2MemoryKib < 19_456)
+    reader.problems.push('ANFU_ARGON2_MEMORY_KIB below 19456 (OWASP minimum for argon2id) is refused in production');
   if (!/^[a-z0-9.-]{1,253}$/.test(config.webauthnRpId)) reader.problems.push('ANFU_WEBAUTHN_RP_ID must be a host name');
-  if (config.webauthnOrigin !== undefined && !/^https:\/\/[a-z0-9.-]{1,253}(?::[0-9]{1,5}|)$/.test(config.webauthnOrigin)) reader.problems.push('ANFU_WEBAUTHN_ORIGIN must be an https origin such as https://pay.example.com');
+  if (
+    config.webauthnOrigin !== undefined &&
+    !/^https:\/\/[a-z0-9.-]{1,253}(?::[0-9]{1,5}|)$/.test(config.webauthnOrigin)
+  )
+    reader.problems.push('ANFU_WEBAUTHN_ORIGIN must be an https origin such as https://pay.example.com');
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }
@@ -455,101 +533,267 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_DATABASE_POOL_SIZE', '16', 'PostgreSQL connections per process'],
   ['ANFU_DATABASE_FAILOVER_WAIT_MS', '40000', 'PostgreSQL: how long a ledger batch keeps retrying during a failover'],
   ['ANFU_DATABASE_REQUIRE_SYNC_STANDBY', 'false', 'PostgreSQL: refuse writes and /ready without a synchronous standby'],
-  ['ANFU_TLS_CERT_FILE / ANFU_TLS_KEY_FILE', '(unset)', 'PEM certificate and key; unset = a development certificate generated on first start'],
+  [
+    'ANFU_TLS_CERT_FILE / ANFU_TLS_KEY_FILE',
+    '(unset)',
+    'PEM certificate and key; unset = a development certificate generated on first start',
+  ],
   ['ANFU_INSECURE_HTTP', 'false', 'plain HTTP behind a TLS proxy (refused in production)'],
   ['ANFU_LOG_LEVEL', 'info', 'pino log level'],
   ['ANFU_CRYPTO_PROFILE', 'intl', 'intl (P-256, AES-GCM, SHA-256) or gm (SM2, SM4, SM3)'],
-  ['ANFU_KEK_FILE', '(unset)', 'file with the key-encryption key (base64 of 32 random bytes); unset in development = <data dir>/keys/kek'],
-  ['ANFU_KEK_PREVIOUS_FILE', '(unset)', 'only during a KEK rotation: the old KEK, still accepted until `anfu keys rotate-kek` has moved every data key'],
+  [
+    'ANFU_KEK_FILE',
+    '(unset)',
+    'file with the key-encryption key (base64 of 32 random bytes); unset in development = <data dir>/keys/kek',
+  ],
+  [
+    'ANFU_KEK_PREVIOUS_FILE',
+    '(unset)',
+    'only during a KEK rotation: the old KEK, still accepted until `anfu keys rotate-kek` has moved every data key',
+  ],
   ['ANFU_KEK_PREVIOUS', '(unset)', 'the old KEK itself (base64), instead of ANFU_KEK_PREVIOUS_FILE'],
-  ['ANFU_CURRENCIES', 'CNY', 'currencies money may move in, comma-separated; others are refused with currency_not_enabled'],
+  [
+    'ANFU_CURRENCIES',
+    'CNY',
+    'currencies money may move in, comma-separated; others are refused with currency_not_enabled',
+  ],
   ['ANFU_KEK', '(unset)', 'the key-encryption key itself, base64 of 32 random bytes (instead of ANFU_KEK_FILE)'],
-  ['ANFU_MTLS_CA_FILE', '(unset)', "CA certificate for merchant mutual TLS, or 'platform' for the platform CA under <data dir>/ca"],
+  [
+    'ANFU_MTLS_CA_FILE',
+    '(unset)',
+    "CA certificate for merchant mutual TLS, or 'platform' for the platform CA under <data dir>/ca",
+  ],
   ['ANFU_AMOUNT_MAX_MINOR', '100000000000', 'largest single amount in minor units (1,000,000,000.00 CNY)'],
   ['ANFU_TRANSFER_BATCH_MAX', '2000', 'most transfers in one group commit'],
   ['ANFU_HOLD_TIMEOUT_MS_DEFAULT', '604800000', 'how long a hold lasts unless the request says (7 days)'],
   ['ANFU_HOLD_TIMEOUT_MS_MAX', '2592000000', 'the longest hold a request may ask for (30 days)'],
   ['ANFU_BODY_LIMIT_BYTES', '65536', 'largest request body'],
-  ['ANFU_RATE_LIMIT_PER_MINUTE', '600', 'requests per minute per client address, counted in the database on PostgreSQL (every process shares it)'],
+  [
+    'ANFU_RATE_LIMIT_PER_MINUTE',
+    '600',
+    'requests per minute per client address, counted in the database on PostgreSQL (every process shares it)',
+  ],
   ['ANFU_TRUST_PROXY', 'false', 'take the client address from X-Forwarded-For'],
-  ['ANFU_OPERATOR_SESSION_IDLE_MS', '900000', 'an operator session ends after this long without use (15 min, PCI DSS 8.2.8)'],
-  ['ANFU_OPERATOR_SESSION_ABSOLUTE_MS', '28800000', 'an operator session ends this long after login, used or not (8 h)'],
+  [
+    'ANFU_OPERATOR_SESSION_IDLE_MS',
+    '900000',
+    'an operator session ends after this long without use (15 min, PCI DSS 8.2.8)',
+  ],
+  [
+    'ANFU_OPERATOR_SESSION_ABSOLUTE_MS',
+    '28800000',
+    'an operator session ends this long after login, used or not (8 h)',
+  ],
   ['ANFU_OPERATOR_LOGIN_FAILURES_MAX', '10', 'failed logins that lock an operator account (at most 10, PCI DSS 8.3.4)'],
   ['ANFU_OPERATOR_LOCKOUT_MS', '1800000', 'how long a locked operator account stays locked (at least 30 min)'],
-  ['ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', '5', 'distinct accounts failing from one address in 10 min that raise a credential-stuffing event'],
+  [
+    'ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX',
+    '5',
+    'distinct accounts failing from one address in 10 min that raise a credential-stuffing event',
+  ],
   ['ANFU_PROPOSAL_TTL_MS', '86400000', 'how long a maker–checker proposal waits for approval (24 h)'],
-  ['ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX', '90', 'longest lifetime of an operator API token in days; a token lives 90 days or this, whichever is shorter'],
-  ['ANFU_OPERATOR_ENROLMENT_TTL_MS', '259200000', 'how long a new operator\'s single-use enrolment code stays usable (72 h)'],
+  [
+    'ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX',
+    '90',
+    'longest lifetime of an operator API token in days; a token lives 90 days or this, whichever is shorter',
+  ],
+  [
+    'ANFU_OPERATOR_ENROLMENT_TTL_MS',
+    '259200000',
+    "how long a new operator's single-use enrolment code stays usable (72 h)",
+  ],
   ['ANFU_API_ERRORS_MAX', '500', 'error responses within the window that raise an abnormal-error-rate event'],
   ['ANFU_API_ERROR_WINDOW_MS', '60000', 'the sliding window of the API error-rate signal'],
   ['ANFU_SECURITY_WEBHOOK_URL', '(unset)', 'security alerts are POSTed here as JSON (https; http only to loopback)'],
-  ['ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', '60000', 'how often the audit log\'s Merkle root is signed in a checkpoint, when the log has grown'],
-  ['ANFU_AUDIT_REFUSAL_WINDOW_MS', '60000', 'refusals of one kind from one address: the first per window is audited, the rest counted in one entry'],
-  ['ANFU_ARGON2_MEMORY_KIB', '19456', 'argon2id memory per customer password hash in KiB (production minimum 19456); hashes are upgraded at login when it changes'],
+  [
+    'ANFU_AUDIT_CHECKPOINT_INTERVAL_MS',
+    '60000',
+    "how often the audit log's Merkle root is signed in a checkpoint, when the log has grown",
+  ],
+  [
+    'ANFU_AUDIT_REFUSAL_WINDOW_MS',
+    '60000',
+    'refusals of one kind from one address: the first per window is audited, the rest counted in one entry',
+  ],
+  [
+    'ANFU_ARGON2_MEMORY_KIB',
+    '19456',
+    'argon2id memory per customer password hash in KiB (production minimum 19456); hashes are upgraded at login when it changes',
+  ],
   ['ANFU_ARGON2_TIME_COST', '2', 'argon2id passes'],
   ['ANFU_ARGON2_PARALLELISM', '1', 'argon2id lanes'],
   ['ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS', '300000', 'lifetime of a customer access token (5 min); refresh tokens rotate'],
-  ['ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS', '2592000000', 'a customer session ends this long after login unless refreshed (30 days)'],
-  ['ANFU_CUSTOMER_LOGIN_FAILURES_MAX', '10', 'failed logins on one phone number that lock it (delays double before that)'],
+  [
+    'ANFU_CUSTOMER_REFRESH_TOKEN_TTL_MS',
+    '2592000000',
+    'a customer session ends this long after login unless refreshed (30 days)',
+  ],
+  [
+    'ANFU_CUSTOMER_LOGIN_FAILURES_MAX',
+    '10',
+    'failed logins on one phone number that lock it (delays double before that)',
+  ],
   ['ANFU_CUSTOMER_LOCKOUT_MS', '1800000', 'how long a locked customer login stays locked (30 min)'],
-  ['ANFU_LOGIN_IP_FAILURES_MAX', '100', 'failed customer logins from one address that lock the address for ANFU_CUSTOMER_LOCKOUT_MS'],
-  ['ANFU_PAYMENT_STEP_UP_ATTEMPTS_MAX', '5', 'step-up attempts on one challenged payment; the last wrong one fails the payment'],
-  ['ANFU_STEP_UP_FAILURES_PER_DAY_MAX', '10', 'wrong payment step-up answers per customer per day before every step-up is refused'],
-  ['ANFU_STEP_UP_FRESH_MS', '600000', 'how long a proven factor counts as fresh for adding, replacing or removing a factor (10 min)'],
-  ['ANFU_FACTOR_CHANGE_COOLING_OFF_MS', '86400000', 'after a factor change, large payments and withdrawals are challenged this long (24 h)'],
-  ['ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', '100000', 'the amount from which payments and withdrawals are challenged during cooling-off (1,000 CNY)'],
+  [
+    'ANFU_LOGIN_IP_FAILURES_MAX',
+    '100',
+    'failed customer logins from one address that lock the address for ANFU_CUSTOMER_LOCKOUT_MS',
+  ],
+  [
+    'ANFU_PAYMENT_STEP_UP_ATTEMPTS_MAX',
+    '5',
+    'step-up attempts on one challenged payment; the last wrong one fails the payment',
+  ],
+  [
+    'ANFU_STEP_UP_FAILURES_PER_DAY_MAX',
+    '10',
+    'wrong payment step-up answers per customer per day before every step-up is refused',
+  ],
+  [
+    'ANFU_STEP_UP_FRESH_MS',
+    '600000',
+    'how long a proven factor counts as fresh for adding, replacing or removing a factor (10 min)',
+  ],
+  [
+    'ANFU_FACTOR_CHANGE_COOLING_OFF_MS',
+    '86400000',
+    'after a factor change, large payments and withdrawals are challenged this long (24 h)',
+  ],
+  [
+    'ANFU_FACTOR_CHANGE_CHALLENGE_MINOR',
+    '100000',
+    'the amount from which payments and withdrawals are challenged during cooling-off (1,000 CNY)',
+  ],
   ['ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', '20', 'payee lookups (by phone or wallet id) per customer per hour'],
   ['ANFU_COLLECT_REQUESTS_PER_DAY_MAX', '20', 'requests for money a customer may send per day'],
-  ['ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE', '120', 'API requests per signed-in customer per minute (all their devices and addresses)'],
+  [
+    'ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE',
+    '120',
+    'API requests per signed-in customer per minute (all their devices and addresses)',
+  ],
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],
   ['ANFU_SMS_RESEND_INTERVAL_MS', '60000', 'shortest interval between two SMS codes to one number for one purpose'],
-  ['ANFU_SMS_SINK_FILE', '<data dir>/sms-outbox.jsonl',
-    'development SMS sink (no ANFU_SMS_GATEWAY_URL): messages appended here; numbers masked and keyed-hashed'],
+  [
+    'ANFU_SMS_SINK_FILE',
+    '<data dir>/sms-outbox.jsonl',
+    'development SMS sink (no ANFU_SMS_GATEWAY_URL): messages appended here; numbers masked and keyed-hashed',
+  ],
   ['ANFU_WEBAUTHN_RP_ID', 'localhost', 'WebAuthn relying-party id (the site domain passkeys are bound to)'],
   ['ANFU_WEBAUTHN_ORIGIN', '(unset)', 'expected WebAuthn origin; unset = https://<rp id>:<listening port>'],
-  ['ANFU_WEBHOOK_RETRY_BASE_MS', '30000', 'merchant webhooks: delay ceiling before the 2nd attempt, doubled per attempt, half of it random (jitter)'],
+  [
+    'ANFU_WEBHOOK_RETRY_BASE_MS',
+    '30000',
+    'merchant webhooks: delay ceiling before the 2nd attempt, doubled per attempt, half of it random (jitter)',
+  ],
   ['ANFU_WEBHOOK_RETRY_MAX_MS', '21600000', 'merchant webhooks: longest delay between attempts (6 h)'],
   ['ANFU_WEBHOOK_ATTEMPTS_MAX', '12', 'merchant webhooks: attempts before a delivery is dead-lettered'],
   ['ANFU_WEBHOOK_TIMEOUT_MS', '10000', 'merchant webhooks: time allowed for one attempt (connect, response and body)'],
-  ['ANFU_WEBHOOK_CONCURRENCY_MAX', '16', 'merchant webhooks: attempts in flight per process (a quarter of them at most per endpoint)'],
-  ['ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS', 'false', 'production only: let webhook URLs reach loopback/private addresses (https is still required)'],
-  ['ANFU_INSTRUCTION_WINDOW_MS', '300000', 'payments: a signed instruction whose timestamp is further than this from the server clock is stale'],
+  [
+    'ANFU_WEBHOOK_CONCURRENCY_MAX',
+    '16',
+    'merchant webhooks: attempts in flight per process (a quarter of them at most per endpoint)',
+  ],
+  [
+    'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    'false',
+    'production only: let webhook URLs reach loopback/private addresses (https is still required)',
+  ],
+  [
+    'ANFU_INSTRUCTION_WINDOW_MS',
+    '300000',
+    'payments: a signed instruction whose timestamp is further than this from the server clock is stale',
+  ],
   ['ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', '100000', 'R6.2: class I balance payments since opening (1,000 CNY)'],
   ['ANFU_LIMIT_CLASS_II_YEAR_MINOR', '10000000', 'R6.2: class II balance payments per year (100,000 CNY)'],
   ['ANFU_LIMIT_CLASS_III_YEAR_MINOR', '20000000', 'R6.2: class III balance payments per year (200,000 CNY)'],
-  ['ANFU_LIMIT_DAY_CERTIFICATE_MINOR', '5000000', 'R6.2: per day with certificate/signature plus another factor (institution limit, 50,000 CNY)'],
+  [
+    'ANFU_LIMIT_DAY_CERTIFICATE_MINOR',
+    '5000000',
+    'R6.2: per day with certificate/signature plus another factor (institution limit, 50,000 CNY)',
+  ],
   ['ANFU_LIMIT_DAY_TWO_FACTORS_MINOR', '500000', 'R6.2: per day with two factors without a certificate (5,000 CNY)'],
   ['ANFU_LIMIT_DAY_WEAK_MINOR', '100000', 'R6.2: per day with fewer than two factors (1,000 CNY)'],
   ['ANFU_REFUND_APPROVAL_MINOR', '1000000', 'refunds above this need maker–checker approval (10,000 CNY)'],
-  ['ANFU_MERCHANT_REQUEST_WINDOW_MS', '300000', 'merchant API: signed request timestamps older or newer than this are refused'],
+  [
+    'ANFU_MERCHANT_REQUEST_WINDOW_MS',
+    '300000',
+    'merchant API: signed request timestamps older or newer than this are refused',
+  ],
   ['ANFU_MERCHANT_FEE_BPS_DEFAULT', '60', 'merchant fee rate in basis points unless onboarding sets one (0.60 %)'],
   ['ANFU_ORDER_TTL_MS_MAX', '86400000', 'the longest a checkout order may stay payable'],
-  ['ANFU_CHALLENGE_TTL_MS', '600000', 'a challenged payment not stepped up within this expires and gives its reservations back'],
-  ['ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS', '86400000', 'a withdrawal whose bank outcome is unknown this long is listed for operations to resolve'],
+  [
+    'ANFU_CHALLENGE_TTL_MS',
+    '600000',
+    'a challenged payment not stepped up within this expires and gives its reservations back',
+  ],
+  [
+    'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS',
+    '86400000',
+    'a withdrawal whose bank outcome is unknown this long is listed for operations to resolve',
+  ],
   ['ANFU_CARD_LINK_HOST', '127.0.0.1', 'card link (ISO 8583) host of the card-issuing bank or `anfu bank-sim`'],
-  ['ANFU_CARD_LINK_PORT', '(unset)', 'card link port; unset = card top-ups and withdrawals answer 503 card_issuer_unavailable'],
+  [
+    'ANFU_CARD_LINK_PORT',
+    '(unset)',
+    'card link port; unset = card top-ups and withdrawals answer 503 card_issuer_unavailable',
+  ],
   ['ANFU_CARD_LINK_TERMINAL_ID', 'ANFU0001', 'ISO 8583 field 41 (terminal id); distinct per API process'],
   ['ANFU_CARD_LINK_MERCHANT_ID', 'ANFUTOPUP000001', 'ISO 8583 field 42 (card acceptor id)'],
-  ['ANFU_CARD_LINK_BANK', 'SIMBANK', 'partner bank code: top-ups and withdrawals settle through ledger account bank_settlement:<BANK>:<currency>'],
+  [
+    'ANFU_CARD_LINK_BANK',
+    'SIMBANK',
+    'partner bank code: top-ups and withdrawals settle through ledger account bank_settlement:<BANK>:<currency>',
+  ],
   ['ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS', '3000', 'card link: an authorisation unanswered this long is reversed (0400)'],
-  ['ANFU_SMS_GATEWAY_URL', '(unset)',
-    'SMS gateway (docs/providers.md); unset = development sink (hashed numbers); required, https, in production'],
-  ['ANFU_SMS_GATEWAY_KEY_ID / ANFU_SMS_GATEWAY_SECRET', '(unset)',
-    'the SMS gateway key: requests and delivery receipts are signed with HMAC-SHA256 under it'],
-  ['ANFU_SMS_RECEIPT_URL', '(unset)',
-    "Anfu's receipt route as the gateway reaches it (…/v1/providers/sms/receipts); unset = no receipts asked for"],
-  ['ANFU_IDENTITY_PROVIDER_URL', '(unset)',
-    'identity verification (two elements; bank card four elements); unset = development stand-ins; required in production'],
-  ['ANFU_IDENTITY_PROVIDER_KEY_ID / ANFU_IDENTITY_PROVIDER_SECRET', '(unset)',
-    'the identity provider key (HMAC-SHA256 request signing)'],
+  [
+    'ANFU_SMS_GATEWAY_URL',
+    '(unset)',
+    'SMS gateway (docs/providers.md); unset = development sink (hashed numbers); required, https, in production',
+  ],
+  [
+    'ANFU_SMS_GATEWAY_KEY_ID / ANFU_SMS_GATEWAY_SECRET',
+    '(unset)',
+    'the SMS gateway key: requests and delivery receipts are signed with HMAC-SHA256 under it',
+  ],
+  [
+    'ANFU_SMS_RECEIPT_URL',
+    '(unset)',
+    "Anfu's receipt route as the gateway reaches it (…/v1/providers/sms/receipts); unset = no receipts asked for",
+  ],
+  [
+    'ANFU_IDENTITY_PROVIDER_URL',
+    '(unset)',
+    'identity verification (two elements; bank card four elements); unset = development stand-ins; required in production',
+  ],
+  [
+    'ANFU_IDENTITY_PROVIDER_KEY_ID / ANFU_IDENTITY_PROVIDER_SECRET',
+    '(unset)',
+    'the identity provider key (HMAC-SHA256 request signing)',
+  ],
   ['ANFU_PROVIDER_TIMEOUT_MS', '5000', 'time allowed for one provider request (connect, answer, body)'],
   ['ANFU_TOP_UP_TRANSACTION_MAX_MINOR', '5000000', 'largest single top-up by card (50,000 CNY)'],
   ['ANFU_TOP_UP_DAY_MAX_MINOR', '20000000', 'top-ups by card per customer per day, Beijing time (200,000 CNY)'],
-  ['ANFU_WITHDRAWAL_TRANSACTION_MAX_MINOR', '5000000', 'largest single withdrawal to a card (50,000 CNY); R6.2 limits apply as well'],
-  ['ANFU_WITHDRAWAL_DAY_MAX_MINOR', '20000000', 'withdrawals per customer per day, Beijing time (200,000 CNY); R6.2 limits apply as well'],
-  ['ANFU_FUNDING_CHALLENGE_TTL_MS', '900000', 'a top-up or withdrawal challenged by risk control fails unless stepped up within this'],
-  ['ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', '5', 'card bindings a customer may start in 24 hours, whatever their outcome'],
-  ['ANFU_CARD_BINDING_TTL_MS', '300000', 'how long a card binding waits for the issuer\'s one-time code'],
+  [
+    'ANFU_WITHDRAWAL_TRANSACTION_MAX_MINOR',
+    '5000000',
+    'largest single withdrawal to a card (50,000 CNY); R6.2 limits apply as well',
+  ],
+  [
+    'ANFU_WITHDRAWAL_DAY_MAX_MINOR',
+    '20000000',
+    'withdrawals per customer per day, Beijing time (200,000 CNY); R6.2 limits apply as well',
+  ],
+  [
+    'ANFU_FUNDING_CHALLENGE_TTL_MS',
+    '900000',
+    'a top-up or withdrawal challenged by risk control fails unless stepped up within this',
+  ],
+  [
+    'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX',
+    '5',
+    'card bindings a customer may start in 24 hours, whatever their outcome',
+  ],
+  ['ANFU_CARD_BINDING_TTL_MS', '300000', "how long a card binding waits for the issuer's one-time code"],
   ['ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', '3', 'wrong one-time codes a card binding allows before it is closed'],
 ];

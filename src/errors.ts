@@ -28,20 +28,29 @@ export const problems = {
   operator_login_failed: { status: 401, title: 'The name, password or one-time code is not valid' },
   mfa_required: { status: 403, title: 'This action needs an interactive operator session (password and TOTP)' },
   operator_exists: { status: 409, title: 'An operator with this name already exists' },
-  administrator_exists: { status: 409, title: 'An administrator exists already; add others by an approved role change' },
+  administrator_exists: {
+    status: 409,
+    title: 'An administrator exists already; add others by an approved role change',
+  },
   operator_not_found: { status: 404, title: 'No such operator' },
   proposal_not_found: { status: 404, title: 'No such proposal' },
   proposal_not_pending: { status: 409, title: 'The proposal was already decided' },
   proposal_expired: { status: 409, title: 'The proposal expired before it was decided' },
   proposal_self_approval: { status: 403, title: 'The proposer of an action cannot approve or reject it' },
   proposal_self_target: { status: 403, title: 'An operator cannot propose a change to their own access' },
-  proposal_related_approval: { status: 403, title: 'An operator cannot decide a proposal of the operator who created them, or of one they created' },
+  proposal_related_approval: {
+    status: 403,
+    title: 'An operator cannot decide a proposal of the operator who created them, or of one they created',
+  },
   enrolment_code_invalid: { status: 401, title: 'The enrolment code is not valid, was used, or expired' },
   enrolment_totp_invalid: { status: 422, title: 'The one-time code does not match the authenticator secret' },
   operator_enrolled: { status: 409, title: 'The operator has enrolled already' },
   operator_not_active: { status: 409, title: 'The operator has not enrolled, has no granted role, or is disabled' },
   token_not_found: { status: 404, title: 'No such operator API token' },
-  adjustment_required: { status: 403, title: "Operators move money directly only between the platform's own accounts; propose a ledger.adjustment" },
+  adjustment_required: {
+    status: 403,
+    title: "Operators move money directly only between the platform's own accounts; propose a ledger.adjustment",
+  },
   proposal_kind_unknown: { status: 422, title: 'No such kind of proposal' },
   proposal_payload_invalid: { status: 422, title: 'The proposal payload is not valid for its kind' },
   security_event_not_found: { status: 404, title: 'No such security event' },
@@ -73,7 +82,10 @@ export const problems = {
   // audit log (src/audit): proof requests outside the log
   audit_entry_not_found: { status: 404, title: 'No audit entry with this seq' },
   audit_tree_size_invalid: { status: 422, title: 'treeSize must lie between the entry and the size of the log' },
-  audit_consistency_range_invalid: { status: 422, title: 'A consistency proof needs 1 ≤ first ≤ second ≤ the size of the log' },
+  audit_consistency_range_invalid: {
+    status: 422,
+    title: 'A consistency proof needs 1 ≤ first ≤ second ≤ the size of the log',
+  },
   audit_proof_parameter_invalid: { status: 400, title: 'A proof parameter is not a positive decimal integer' },
 
   // cryptography (src/crypto): never says which check failed, so an attacker learns nothing more
@@ -87,7 +99,10 @@ export const problems = {
   keyring_kek_missing: { status: 500, title: 'No key-encryption key is configured' },
   keyring_kek_weak: { status: 500, title: 'The key-encryption key is malformed or too weak' },
   keyring_kek_mismatch: { status: 500, title: 'The key-encryption key does not match the stored data keys' },
-  keyring_kek_rotation_done: { status: 500, title: 'No data key is wrapped by the previous key-encryption key any more' },
+  keyring_kek_rotation_done: {
+    status: 500,
+    title: 'No data key is wrapped by the previous key-encryption key any more',
+  },
   keyring_unknown_purpose: { status: 400, title: 'Unknown data-key purpose' },
   keyring_key_not_found: { status: 422, title: 'The ciphertext names a data-key version that does not exist' },
   keyring_key_retired: { status: 422, title: 'The data-key version has been retired' },
@@ -144,7 +159,10 @@ export const problems = {
   client_certificate_required: { status: 401, title: 'A client certificate issued by the platform CA is required' },
 
   // events and merchant webhooks (src/events)
-  webhook_url_refused: { status: 422, title: 'The webhook URL is not allowed (scheme, credentials or a private address)' },
+  webhook_url_refused: {
+    status: 422,
+    title: 'The webhook URL is not allowed (scheme, credentials or a private address)',
+  },
   webhook_endpoint_not_found: { status: 404, title: 'No such webhook endpoint' },
   webhook_endpoint_limit: { status: 409, title: 'The merchant has the most webhook endpoints allowed' },
   webhook_endpoint_disabled: { status: 409, title: 'The webhook endpoint is disabled' },
@@ -165,7 +183,10 @@ export const problems = {
   payee_is_payer: { status: 422, title: 'The payer and the payee are the same customer' },
   instruction_mismatch: { status: 422, title: 'The instruction does not match the request it is sent with' },
   merchant_not_found: { status: 404, title: 'No such merchant' },
-  merchant_signature_invalid: { status: 401, title: 'The merchant request signature is missing, stale, replayed or wrong' },
+  merchant_signature_invalid: {
+    status: 401,
+    title: 'The merchant request signature is missing, stale, replayed or wrong',
+  },
   order_not_found: { status: 404, title: 'No such order' },
   order_expired: { status: 409, title: 'The order has expired' },
   challenge_expired: { status: 409, title: 'The payment waited too long for its step-up and has expired' },
@@ -176,18 +197,34 @@ export const problems = {
   collect_request_not_found: { status: 404, title: 'No such request for money' },
   collect_request_not_pending: { status: 409, title: 'The request for money is no longer pending' },
   card_not_found: { status: 404, title: 'No such card of this customer' },
-  card_unverified: { status: 422, title: 'The card has not been verified with its issuer: bind it again (account verification and the issuer’s one-time code)' },
-  card_holder_mismatch: { status: 422, title: 'The issuer says the card does not belong to this customer (cardholder name or ID)' },
+  card_unverified: {
+    status: 422,
+    title:
+      'The card has not been verified with its issuer: bind it again (account verification and the issuer’s one-time code)',
+  },
+  card_holder_mismatch: {
+    status: 422,
+    title: 'The issuer says the card does not belong to this customer (cardholder name or ID)',
+  },
   card_security_code_invalid: { status: 422, title: 'The issuer refused the card security code (CVV2)' },
   card_otp_invalid: { status: 422, title: 'The issuer refused the one-time code; see attemptsRemaining' },
-  card_otp_attempts_exhausted: { status: 422, title: 'Too many wrong one-time codes: this binding is closed, start again' },
+  card_otp_attempts_exhausted: {
+    status: 422,
+    title: 'Too many wrong one-time codes: this binding is closed, start again',
+  },
   card_binding_not_found: { status: 404, title: 'No such card binding of this customer, or it has expired' },
   card_bound_elsewhere: { status: 409, title: 'This card is already bound to another customer’s wallet' },
   card_bind_attempts_exceeded: { status: 429, title: 'Too many card bindings in the last 24 hours' },
   card_declined: { status: 422, title: 'The card issuer declined the authorisation (see responseCode and meaning)' },
-  card_issuer_unavailable: { status: 503, title: 'The card issuer did not answer; nothing was charged (any authorisation was reversed)' },
+  card_issuer_unavailable: {
+    status: 503,
+    title: 'The card issuer did not answer; nothing was charged (any authorisation was reversed)',
+  },
   payout_failed: { status: 422, title: 'The bank refused the payout; the amount is back in the wallet' },
-  payout_not_paid: { status: 422, title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet' },
+  payout_not_paid: {
+    status: 422,
+    title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet',
+  },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

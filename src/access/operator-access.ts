@@ -62,40 +62,75 @@ function refusalKindOf(actor: Actor, line: AuditLine): string {
   return `${actor.principal.id}|${credential}|${line.action}|${line.target ?? '-'}|${details}`;
 }
 
-export function createOperatorAccess(options: { config: Config; store: Store; keyring: Keyring; clock: () => number; onError?: (error: unknown) => void }): OperatorAccess {
+export function createOperatorAccess(options: {
+  config: Config;
+  store: Store;
+  keyring: Keyring;
+  clock: () => number;
+  onError?: (error: unknown) => void;
+}): OperatorAccess {
   const { config, store, clock } = options;
   // What approvals execute is registered by the composition root (src/wiring/proposal-executors.ts).
   const registry = new ProposalRegistry();
-  const alerts = new SecurityAlerts({ store, webhookUrl: config.securityWebhookUrl, clock, ...(options.onError === undefined ? {} : { onError: options.onError }) });
+  const alerts = new SecurityAlerts({
+    store,
+    webhookUrl: config.securityWebhookUrl,
+    clock,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
   alerts.start(alertSweepMs);
   const errorRate = new ErrorRateMonitor({ windowMs: config.apiErrorWindowMs, errorsMax: config.apiErrorsMax });
-  const sessionPolicy: SessionPolicy = { idleMs: config.operatorSessionIdleMs, absoluteMs: config.operatorSessionAbsoluteMs };
+  const sessionPolicy: SessionPolicy = {
+    idleMs: config.operatorSessionIdleMs,
+    absoluteMs: config.operatorSessionAbsoluteMs,
+  };
   const approvals: ApprovalsContext = { store, registry, ttlMs: config.proposalTtlMs };
   // Expire stale proposals and finish approvals a crash interrupted (both are also handled lazily).
-  const sweep = setInterval(() => sweepProposals(approvals, clock).catch((error: unknown) => options.onError?.(error)), proposalSweepMs);
+  const sweep = setInterval(
+    () => sweepProposals(approvals, clock).catch((error: unknown) => options.onError?.(error)),
+    proposalSweepMs,
+  );
   sweep.unref();
-  const refusals = openRefusalLog({ store, clock, limits: { windowMs: config.auditRefusalWindowMs, keysMax: refusalKeysMax }, ...(options.onError === undefined ? {} : { onError: options.onError }) });
+  const refusals = openRefusalLog({
+    store,
+    clock,
+    limits: { windowMs: config.auditRefusalWindowMs, keysMax: refusalKeysMax },
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
   return {
     approvals,
     registry,
     alerts,
-    loginPolicy: { loginFailuresMax: config.operatorLoginFailuresMax, lockoutMs: config.operatorLockoutMs, stuffingAccountsMax: config.credentialStuffingAccountsMax, stuffingWindowMs },
+    loginPolicy: {
+      loginFailuresMax: config.operatorLoginFailuresMax,
+      lockoutMs: config.operatorLockoutMs,
+      stuffingAccountsMax: config.credentialStuffingAccountsMax,
+      stuffingWindowMs,
+    },
     sessionPolicy,
     enrolmentPolicy: { enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs },
     tokenDaysMax: config.operatorTokenTtlDaysMax,
     totpSecrets: totpSecretsWith(options.keyring),
-    authenticate: (token) => (sessionTokenPattern.test(token) ? authenticateSession(store, token, sessionPolicy, clock()) : authenticateApiToken(store, token, clock())),
+    authenticate: (token) =>
+      sessionTokenPattern.test(token)
+        ? authenticateSession(store, token, sessionPolicy, clock())
+        : authenticateApiToken(store, token, clock()),
     // Effects (who moved money through the ledger's group commit) are written as they happen; only
     // refusals are counted per window, so a flood costs bounded space.
-    auditRefusal: (actor, line) => (line.outcome === 'success'
-      ? store.transaction(async (tx) => { await appendAudit(tx, [auditEventOf(actor, line)], clock()); })
-      : refusals.record(auditEventOf(actor, line), refusalKindOf(actor, line))),
+    auditRefusal: (actor, line) =>
+      line.outcome === 'success'
+        ? store.transaction(async (tx) => {
+            await appendAudit(tx, [auditEventOf(actor, line)], clock());
+          })
+        : refusals.record(auditEventOf(actor, line), refusalKindOf(actor, line)),
     refusals,
     async recordResponse(status) {
       const now = clock();
       const errors = errorRate.record(status, now);
       if (errors === undefined) return;
-      await store.transaction((tx) => raiseSecurityEvent(tx, { type: 'api_error_rate', details: { errors, windowMs: config.apiErrorWindowMs } }, now));
+      await store.transaction((tx) =>
+        raiseSecurityEvent(tx, { type: 'api_error_rate', details: { errors, windowMs: config.apiErrorWindowMs } }, now),
+      );
       alerts.kick();
     },
     securityEventCounts: () => securityEventCounts(store),

@@ -14,9 +14,16 @@ export class AuditKeyConflictError extends Error {}
 export async function adoptPlainAuditKey(keyring: Keyring, dataDir: string, profile: ProfileName): Promise<boolean> {
   const path = auditKeyPath(dataDir);
   if (!existsSync(path)) return false;
-  const outcome = await keyring.adoptSigningKey('audit-signing', readFileSync(path, 'utf8'), algorithmOf[profile], 'adopted from a plain key file, which was then deleted');
+  const outcome = await keyring.adoptSigningKey(
+    'audit-signing',
+    readFileSync(path, 'utf8'),
+    algorithmOf[profile],
+    'adopted from a plain key file, which was then deleted',
+  );
   if (outcome === 'conflict') {
-    throw new AuditKeyConflictError(`${path} holds another key than the keyring's audit-signing key: move the file away once its checkpoints are archived with its public key`);
+    throw new AuditKeyConflictError(
+      `${path} holds another key than the keyring's audit-signing key: move the file away once its checkpoints are archived with its public key`,
+    );
   }
   // Only now that the sealed copy is committed; another process may have deleted it already.
   rmSync(path, { force: true });
@@ -27,7 +34,10 @@ export async function adoptPlainAuditKey(keyring: Keyring, dataDir: string, prof
  * The signer over the keyring's active `audit-signing` version, created on first use. It is pinned to
  * that version: checkpoints name its key id, so a rotation takes effect when the process restarts.
  */
-export async function keyringAuditSigner(keyring: Keyring, options: { dataDir: string; profile: ProfileName }): Promise<AuditSigner> {
+export async function keyringAuditSigner(
+  keyring: Keyring,
+  options: { dataDir: string; profile: ProfileName },
+): Promise<AuditSigner> {
   await adoptPlainAuditKey(keyring, options.dataDir, options.profile);
   const version = await keyring.activeVersion('audit-signing', { fresh: true });
   const row = (await keyring.versions('audit-signing')).find((candidate) => candidate.version === version);
@@ -41,7 +51,8 @@ export async function keyringAuditSigner(keyring: Keyring, options: { dataDir: s
     publicKeyPem,
     async sign(data) {
       const signed = await keyring.sign('audit-signing', data);
-      if (signed.version !== version) throw new Error(`the audit-signing key was rotated to v${signed.version}: restart to sign with it`);
+      if (signed.version !== version)
+        throw new Error(`the audit-signing key was rotated to v${signed.version}: restart to sign with it`);
       return signed.signature;
     },
   };

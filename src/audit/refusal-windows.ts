@@ -38,13 +38,25 @@ export class RefusalWindows {
   }
 
   /** `audit` for the first of its kind in this window (plus any window of its kind that just closed), else `counted`. */
-  note(event: AuditEvent, kind: string, now: number): { readonly verdict: 'audit' | 'counted'; readonly closed: RepeatedRefusals[] } {
+  note(
+    event: AuditEvent,
+    kind: string,
+    now: number,
+  ): { readonly verdict: 'audit' | 'counted'; readonly closed: RepeatedRefusals[] } {
     const start = now - (now % this.#limits.windowMs);
     let key = `${event.ip ?? '-'}\u0000${kind}`;
     let first = event;
     if (!this.#open.has(key) && this.#open.size >= this.#limits.keysMax) {
       key = `${overflowSource}\u0000${event.action}`;
-      first = { actorType: event.actorType, actorId: null, action: event.action, target: null, outcome: event.outcome, ip: overflowSource, details: { overflow: true } };
+      first = {
+        actorType: event.actorType,
+        actorId: null,
+        action: event.action,
+        target: null,
+        outcome: event.outcome,
+        ip: overflowSource,
+        details: { overflow: true },
+      };
     }
     const open = this.#open.get(key);
     if (open !== undefined && open.start === start) {
@@ -68,7 +80,9 @@ export class RefusalWindows {
   }
 
   #closedOf(open: OpenWindow): RepeatedRefusals[] {
-    return open.repeated === 0 ? [] : [{ first: open.first, start: open.start, end: open.start + this.#limits.windowMs, repeated: open.repeated }];
+    return open.repeated === 0
+      ? []
+      : [{ first: open.first, start: open.start, end: open.start + this.#limits.windowMs, repeated: open.repeated }];
   }
 }
 
@@ -76,7 +90,13 @@ export class RefusalWindows {
 export function repeatedRefusalsEvent(closed: RepeatedRefusals): AuditEvent {
   const { first } = closed;
   return {
-    actorType: first.actorType, actorId: first.actorId, action: first.action, target: null, outcome: first.outcome, ip: first.ip ?? null, device: null,
+    actorType: first.actorType,
+    actorId: first.actorId,
+    action: first.action,
+    target: null,
+    outcome: first.outcome,
+    ip: first.ip ?? null,
+    device: null,
     details: { ...first.details, repeated: closed.repeated, windowStart: closed.start, windowEnd: closed.end },
   };
 }
@@ -91,19 +111,28 @@ export interface RefusalLog {
   close(): Promise<void>;
 }
 
-export function openRefusalLog(options: { store: Store; clock: () => number; limits: RefusalWindowsLimits; onError?: (error: unknown) => void }): RefusalLog {
+export function openRefusalLog(options: {
+  store: Store;
+  clock: () => number;
+  limits: RefusalWindowsLimits;
+  onError?: (error: unknown) => void;
+}): RefusalLog {
   const { store, clock } = options;
   const windows = new RefusalWindows(options.limits);
-  const write = (events: AuditEvent[], alsoInTx?: (tx: Tx) => Promise<void>) => store.transaction(async (tx) => {
-    if (alsoInTx !== undefined) await alsoInTx(tx);
-    await appendAudit(tx, events, clock());
-  });
+  const write = (events: AuditEvent[], alsoInTx?: (tx: Tx) => Promise<void>) =>
+    store.transaction(async (tx) => {
+      if (alsoInTx !== undefined) await alsoInTx(tx);
+      await appendAudit(tx, events, clock());
+    });
   const flush = async (all: boolean) => {
     const closed = windows.takeClosed(clock(), all);
     if (closed.length > 0) await write(closed.map(repeatedRefusalsEvent));
   };
   // Windows of sources that went quiet are written by this sweep; busy ones as their next refusal arrives.
-  const sweep = setInterval(() => flush(false).catch((error: unknown) => options.onError?.(error)), options.limits.windowMs);
+  const sweep = setInterval(
+    () => flush(false).catch((error: unknown) => options.onError?.(error)),
+    options.limits.windowMs,
+  );
   sweep.unref();
   return {
     async record(event, kind, alsoInTx) {

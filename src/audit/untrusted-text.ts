@@ -6,7 +6,8 @@
 /** C0 and C1 controls, DEL, bidi marks and overrides, zero-width and line/paragraph separators, BOM. */
 const unsafeCharacter = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\\]/u;
 const loneSurrogate = /[\ud800-\udfff]/u;
-const unsafeForDisplay = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/u;
+const unsafeForDisplay =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/u;
 
 /** The marker that ends a text cut to its bound. */
 export const cutMarker = '…';

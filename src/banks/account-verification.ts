@@ -33,8 +33,10 @@ function tag(name: string, value: string): string {
 export function encodeElements(elements: VerificationElements): string {
   let out = '';
   if (elements.cvv2 !== undefined) out += tag(tags.cvv2, elements.cvv2);
-  if (elements.holderName !== undefined) out += tag(tags.holderName, Buffer.from(elements.holderName, 'utf8').toString('hex').toUpperCase());
-  if (elements.holderIdNumber !== undefined) out += tag(tags.holderIdNumber, `${residentIdType}${elements.holderIdNumber}`);
+  if (elements.holderName !== undefined)
+    out += tag(tags.holderName, Buffer.from(elements.holderName, 'utf8').toString('hex').toUpperCase());
+  if (elements.holderIdNumber !== undefined)
+    out += tag(tags.holderIdNumber, `${residentIdType}${elements.holderIdNumber}`);
   if (elements.oneTimeCode !== undefined) out += tag(tags.oneTimeCode, elements.oneTimeCode);
   return out;
 }
@@ -49,7 +51,8 @@ export function decodeElements(text: string): VerificationElements | undefined {
     if (!/^[0-9]{3}$/.test(text.slice(at + 2, at + 5)) || value.length !== length) return undefined;
     at += 5 + length;
     if (name === tags.cvv2) found.cvv2 = value;
-    else if (name === tags.holderName && value.length % 2 === 0 && /^[0-9A-F]*$/.test(value)) found.holderName = Buffer.from(value, 'hex').toString('utf8');
+    else if (name === tags.holderName && value.length % 2 === 0 && /^[0-9A-F]*$/.test(value))
+      found.holderName = Buffer.from(value, 'hex').toString('utf8');
     else if (name === tags.holderIdNumber && value.startsWith(residentIdType)) found.holderIdNumber = value.slice(2);
     else if (name === tags.oneTimeCode) found.oneTimeCode = value;
     else return undefined;
@@ -78,6 +81,17 @@ export function decodeResults(text: string | undefined): VerificationResults {
 }
 
 /** Adds field 48 (and 37, naming the verification an OTP answers) to a zero-amount 0100. */
-export function withVerification(base: Iso8583Message, elements: VerificationElements, retrievalReference?: string): Iso8583Message {
-  return { mti: base.mti, fields: { ...base.fields, 48: encodeElements(elements), ...(retrievalReference === undefined ? {} : { 37: retrievalReference }) } };
+export function withVerification(
+  base: Iso8583Message,
+  elements: VerificationElements,
+  retrievalReference?: string,
+): Iso8583Message {
+  return {
+    mti: base.mti,
+    fields: {
+      ...base.fields,
+      48: encodeElements(elements),
+      ...(retrievalReference === undefined ? {} : { 37: retrievalReference }),
+    },
+  };
 }

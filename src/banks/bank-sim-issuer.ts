@@ -18,7 +18,12 @@ interface SimCard {
 }
 
 /** What an approved request did at the issuer, so a reversal can undo exactly that. */
-type Effect = { kind: 'hold' | 'debit' | 'credit'; pan: string; amountMinor: bigint; state: 'applied' | 'pending' | 'reversed' };
+type Effect = {
+  kind: 'hold' | 'debit' | 'credit';
+  pan: string;
+  amountMinor: bigint;
+  state: 'applied' | 'pending' | 'reversed';
+};
 
 interface Outcome {
   /** The request's bytes without the repeat digit: a repeat must be the same request. */
@@ -70,7 +75,8 @@ export class Issuer {
   configure(rules: BankSimRules): void {
     const currencies = (rules.cards ?? []).map((card) => {
       const currency = findCurrency(card.currency ?? 'CNY');
-      if (currency === undefined) throw new RangeError(`unknown currency in bank simulator rules for card ${maskPan(card.pan)}`);
+      if (currency === undefined)
+        throw new RangeError(`unknown currency in bank simulator rules for card ${maskPan(card.pan)}`);
       return currency;
     });
     // Checked whole before anything changes: a refused document leaves the previous rules in force.
@@ -79,7 +85,10 @@ export class Issuer {
       const currency = currencies[i] as Currency;
       const heldMinor = this.#cards.get(card.pan)?.heldMinor ?? 0n;
       this.#cards.set(card.pan, {
-        currency, heldMinor, expiry: card.expiry, balanceMinor: BigInt(card.balanceMinor),
+        currency,
+        heldMinor,
+        expiry: card.expiry,
+        balanceMinor: BigInt(card.balanceMinor),
         limitMinor: card.limitMinor === undefined ? undefined : BigInt(card.limitMinor),
       });
     }
@@ -97,16 +106,23 @@ export class Issuer {
     const kind = /^0[124]01$/.test(received.mti) ? `${received.mti.slice(0, 3)}0` : received.mti;
     const request = { mti: kind, fields: received.fields };
     if (!(kind in mandatory)) return Number(request.mti[2]) % 2 === 0 ? responseMessage(request, '12', {}) : undefined;
-    if (mandatory[kind]?.some((n) => request.fields[n as keyof typeof request.fields] === undefined)) return responseMessage(request, '30', {});
+    if (mandatory[kind]?.some((n) => request.fields[n as keyof typeof request.fields] === undefined))
+      return responseMessage(request, '30', {});
     if (kind === '0800') return responseMessage(request, '00', {});
     const key = correlationKey(request);
     const fingerprint = encodeMessage(request).toString('latin1');
     const seen = this.#outcomes.get(key);
     if (seen !== undefined) return this.#repeat(seen, fingerprint, request, nowMs);
-    const outcome: Outcome = { fingerprint, firstSeenMs: nowMs, response: responseMessage(request, '96', {}), effect: undefined };
+    const outcome: Outcome = {
+      fingerprint,
+      firstSeenMs: nowMs,
+      response: responseMessage(request, '96', {}),
+      effect: undefined,
+    };
     this.#remember(key, outcome);
     if (kind === '0400') outcome.response = this.#reverse(request);
-    else if (isAccountVerification(request)) outcome.response = this.#verifier.handle(request, this.#rules, nowMs, () => this.#nextRrn(nowMs));
+    else if (isAccountVerification(request))
+      outcome.response = this.#verifier.handle(request, this.#rules, nowMs, () => this.#nextRrn(nowMs));
     else this.#decide(request, outcome, nowMs);
     return outcome.response;
   }
@@ -170,7 +186,8 @@ export class Issuer {
     const card = this.#cardOf(pan);
     if (!payout && this.#expired(request.fields[14], card, nowMs)) return '54';
     if (card.currency.numeric !== currency.numeric) return '12';
-    const limit = card.limitMinor ?? (rules.amountLimitMinor === undefined ? undefined : BigInt(rules.amountLimitMinor));
+    const limit =
+      card.limitMinor ?? (rules.amountLimitMinor === undefined ? undefined : BigInt(rules.amountLimitMinor));
     if (!payout && limit !== undefined && amountMinor > limit) return '61';
     if (!payout && card.balanceMinor - card.heldMinor < amountMinor) return '51';
     return '00';
@@ -180,7 +197,8 @@ export class Issuer {
     if (expiry === undefined) return true;
     if (card.expiry !== undefined && card.expiry !== expiry) return true;
     const now = new Date(nowMs);
-    const current = String(now.getUTCFullYear() % 100).padStart(2, '0') + String(now.getUTCMonth() + 1).padStart(2, '0');
+    const current =
+      String(now.getUTCFullYear() % 100).padStart(2, '0') + String(now.getUTCMonth() + 1).padStart(2, '0');
     return expiry < current;
   }
 
@@ -188,7 +206,13 @@ export class Issuer {
   #cardOf(pan: string): SimCard {
     let card = this.#cards.get(pan);
     if (card === undefined) {
-      card = { currency: findCurrency('CNY') as Currency, expiry: undefined, limitMinor: undefined, balanceMinor: unlimited, heldMinor: 0n };
+      card = {
+        currency: findCurrency('CNY') as Currency,
+        expiry: undefined,
+        limitMinor: undefined,
+        balanceMinor: unlimited,
+        heldMinor: 0n,
+      };
       this.#cards.set(pan, card);
     }
     return card;
@@ -200,7 +224,10 @@ export class Issuer {
     if (nowMs - outcome.firstSeenMs < (this.#rules.payoutSettleMs ?? 0)) return;
     this.#cardOf(effect.pan).balanceMinor += effect.amountMinor;
     effect.state = 'applied';
-    outcome.response = { ...outcome.response, fields: { ...outcome.response.fields, 38: this.#authorisationCode(), 39: '00' } };
+    outcome.response = {
+      ...outcome.response,
+      fields: { ...outcome.response.fields, 38: this.#authorisationCode(), 39: '00' },
+    };
   }
 
   /** A reversal finds its original through field 90 and undoes what it did, once. */
@@ -211,7 +238,12 @@ export class Issuer {
     if (found === undefined) {
       // Remember the reversal under the original's key: should the original arrive late, it is
       // answered as a duplicate that does not match (94) instead of holding funds nobody will release.
-      this.#remember(originalKey, { fingerprint: 'reversed-before-seen', firstSeenMs: 0, response: responseMessage(request, '25', {}), effect: undefined });
+      this.#remember(originalKey, {
+        fingerprint: 'reversed-before-seen',
+        firstSeenMs: 0,
+        response: responseMessage(request, '25', {}),
+        effect: undefined,
+      });
       return responseMessage(request, '25', {});
     }
     const effect = found.effect;
@@ -235,7 +267,18 @@ export class Issuer {
   }
 
   snapshot(): IssuerSnapshot {
-    const cards = [...this.#cards.entries()].map(([pan, card]) => ({ panMasked: maskPan(pan), balanceMinor: card.balanceMinor.toString(), heldMinor: card.heldMinor.toString() }));
-    return { cards, received: { ...this.#received }, approvals: this.#approvals, reversalsApplied: this.#reversalsApplied, duplicates: this.#duplicates, otpsSent: [...this.#verifier.sent] };
+    const cards = [...this.#cards.entries()].map(([pan, card]) => ({
+      panMasked: maskPan(pan),
+      balanceMinor: card.balanceMinor.toString(),
+      heldMinor: card.heldMinor.toString(),
+    }));
+    return {
+      cards,
+      received: { ...this.#received },
+      approvals: this.#approvals,
+      reversalsApplied: this.#reversalsApplied,
+      duplicates: this.#duplicates,
+      otpsSent: [...this.#verifier.sent],
+    };
   }
 }

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findCurrency, type Currency } from '../money/index.ts';
-import { accountVerificationCode, decodeElements, encodeElements, withVerification, type VerificationElements } from './account-verification.ts';
+import {
+  accountVerificationCode,
+  decodeElements,
+  encodeElements,
+  withVerification,
+  type VerificationElements,
+} from './account-verification.ts';
 import { Issuer } from './bank-sim-issuer.ts';
 import { parseBankSimRules } from './bank-sim-rules.ts';
 import { cardRequestMessage } from './card-messages.ts';
@@ -16,18 +22,36 @@ const cny = findCurrency('CNY') as Currency;
 const now = Date.UTC(2026, 5, 15, 10, 30, 0);
 const held = withCheckDigit('622202000000000011');
 const holder = { holderName: '张三', holderIdNumber: '11010119900307123X', cvv2: '737' };
-const rules = parseBankSimRules({ cards: [{ pan: held, balanceMinor: '0', expiry: '2812', phone: '+8613900000001', ...holder }], otpAttemptsMax: 3, otpTtlMs: 60_000 });
+const rules = parseBankSimRules({
+  cards: [{ pan: held, balanceMinor: '0', expiry: '2812', phone: '+8613900000001', ...holder }],
+  otpAttemptsMax: 3,
+  otpTtlMs: 60_000,
+});
 
 let stan = 0;
 function verification(elements: VerificationElements, reference?: string, amountMinor = 0n): Iso8583Message {
   stan += 1;
   const base = cardRequestMessage({
-    mti: '0100', processingCode: accountVerificationCode, pan: new CardNumber(held), expiry: '2812', amountMinor, currency: cny,
-    stan: String(stan).padStart(6, '0'), transmissionDateTime: '0615103000', localTime: '183000', terminalId: 'TERM0001', merchantId: 'ANFU00000000001',
+    mti: '0100',
+    processingCode: accountVerificationCode,
+    pan: new CardNumber(held),
+    expiry: '2812',
+    amountMinor,
+    currency: cny,
+    stan: String(stan).padStart(6, '0'),
+    transmissionDateTime: '0615103000',
+    localTime: '183000',
+    terminalId: 'TERM0001',
+    merchantId: 'ANFU00000000001',
   });
   return withVerification(base, elements, reference);
 }
-const issuer = () => new Issuer(rules, () => 'A1B2C3', () => '424242');
+const issuer = () =>
+  new Issuer(
+    rules,
+    () => 'A1B2C3',
+    () => '424242',
+  );
 const ask = { cvv2: holder.cvv2, holderName: holder.holderName, holderIdNumber: holder.holderIdNumber };
 
 describe('account verification at the simulated issuer', () => {

@@ -5,7 +5,11 @@
 // or expired verification. Sent codes are kept for the control port (`GET /state`, `otpsSent`):
 // in a simulator that is the cardholder's phone.
 import {
-  accountVerificationCode, decodeElements, encodeResults, type ElementResult, type VerificationResults,
+  accountVerificationCode,
+  decodeElements,
+  encodeResults,
+  type ElementResult,
+  type VerificationResults,
 } from './account-verification.ts';
 import { responseMessage } from './card-messages.ts';
 import type { Iso8583Message } from './iso8583-codec.ts';
@@ -65,7 +69,13 @@ export class AccountVerifier {
     }
     const retrievalReference = nextRrn();
     const code = this.#oneTimeCode();
-    this.#remember(retrievalReference, { pan, code, expiresAtMs: nowMs + (rules.otpTtlMs ?? otpTtlMsDefault), attempts: 0, state: 'sent' });
+    this.#remember(retrievalReference, {
+      pan,
+      code,
+      expiresAtMs: nowMs + (rules.otpTtlMs ?? otpTtlMsDefault),
+      attempts: 0,
+      state: 'sent',
+    });
     this.#sent.push({ phone: holder.phone, code });
     if (this.#sent.length > sentKeptMax) this.#sent.shift();
     return withResults(responseMessage(request, '00', { retrievalReference }), results);
@@ -73,7 +83,8 @@ export class AccountVerifier {
 
   #checkCode(request: Iso8583Message, pan: string, code: string, rules: BankSimRules, nowMs: number): Iso8583Message {
     const pending = this.#pending.get(request.fields[37] ?? '');
-    if (pending === undefined || pending.pan !== pan || pending.expiresAtMs <= nowMs) return responseMessage(request, '25', {});
+    if (pending === undefined || pending.pan !== pan || pending.expiresAtMs <= nowMs)
+      return responseMessage(request, '25', {});
     if (pending.state === 'exhausted') return responseMessage(request, '75', {});
     if (pending.state === 'verified') return responseMessage(request, '00', {});
     if (code !== pending.code) {
@@ -108,12 +119,19 @@ function screen(request: Iso8583Message, rules: BankSimRules, pan: string): Resp
   return '00';
 }
 
-function matchHolder(holder: CardRule | undefined, elements: ReturnType<typeof decodeElements> & object): VerificationResults {
+function matchHolder(
+  holder: CardRule | undefined,
+  elements: ReturnType<typeof decodeElements> & object,
+): VerificationResults {
   const compare = (onFile: string | undefined, sent: string | undefined): ElementResult => {
     if (onFile === undefined || sent === undefined) return 'U';
     return onFile.normalize('NFC').toUpperCase() === sent.normalize('NFC').toUpperCase() ? 'M' : 'N';
   };
-  return { cvv2: compare(holder?.cvv2, elements.cvv2), name: compare(holder?.holderName, elements.holderName), idNumber: compare(holder?.holderIdNumber, elements.holderIdNumber) };
+  return {
+    cvv2: compare(holder?.cvv2, elements.cvv2),
+    name: compare(holder?.holderName, elements.holderName),
+    idNumber: compare(holder?.holderIdNumber, elements.holderIdNumber),
+  };
 }
 
 function withResults(response: Iso8583Message, results: VerificationResults): Iso8583Message {

@@ -2,7 +2,14 @@
 // 64 is present), then the fields in bit order. Decoding never throws: a peer's malformed bytes are
 // an expected outcome at this edge, returned as a typed error; encoding throws a typed error, since
 // only the platform's own (already validated) values reach it.
-import { fieldNumbers, fieldProblem, fieldSpecs, lengthPrefixDigits, type FieldNumber, type Fields } from './iso8583-fields.ts';
+import {
+  fieldNumbers,
+  fieldProblem,
+  fieldSpecs,
+  lengthPrefixDigits,
+  type FieldNumber,
+  type Fields,
+} from './iso8583-fields.ts';
 
 export interface Iso8583Message {
   readonly mti: string;
@@ -32,7 +39,8 @@ export class Iso8583Error extends Error {
   }
 }
 
-export type DecodeResult = { readonly ok: true; readonly message: Iso8583Message } | { readonly ok: false; readonly error: Iso8583Error };
+export type DecodeResult =
+  { readonly ok: true; readonly message: Iso8583Message } | { readonly ok: false; readonly error: Iso8583Error };
 
 const mtiPattern = /^0[0-9]{3}$/; // version digit 0: ISO 8583:1987
 const bitmapPattern = /^[0-9A-Fa-f]{16}$/;

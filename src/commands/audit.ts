@@ -7,7 +7,15 @@ import { loadKek, loadPreviousKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
 import {
-  appendAudit, consistencyProof, exportAudit, inclusionProof, keyringAuditSigner, verifyAuditExportParallel, verifyAuditLog, type AuditSigner, type ProofOutcome,
+  appendAudit,
+  consistencyProof,
+  exportAudit,
+  inclusionProof,
+  keyringAuditSigner,
+  verifyAuditExportParallel,
+  verifyAuditLog,
+  type AuditSigner,
+  type ProofOutcome,
 } from '../audit/index.ts';
 
 type Values = Record<string, unknown>;
@@ -18,7 +26,8 @@ function plain(this: Record<string, unknown>, key: string, value: unknown): unkn
   return typeof value === 'bigint' ? value.toString() : value;
 }
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, plain, 2)}\n`);
-const text = (values: Values, name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+const text = (values: Values, name: string): string | undefined =>
+  typeof values[name] === 'string' ? (values[name] as string) : undefined;
 
 async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: 2 });
@@ -32,7 +41,13 @@ async function withStore<T>(config: Config, work: (store: Store) => Promise<T>):
 
 /** The platform's audit signer, from the keyring (the KEK is needed, as for the server). */
 async function platformSigner(config: Config, store: Store): Promise<AuditSigner> {
-  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: 'cli' });
+  const keyring = await openPlatformKeyring({
+    store,
+    config,
+    kek: loadKek(config),
+    previousKek: loadPreviousKek(config),
+    actor: 'cli',
+  });
   return keyringAuditSigner(keyring, { dataDir: config.dataDir, profile: config.cryptoProfile });
 }
 
@@ -46,11 +61,16 @@ export async function verifyAuditCommand(config: () => Config, values: Values): 
     const result = await verifyAuditExportParallel(file, publicKeyPem === undefined ? {} : { publicKeyPem });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     print({ ...result, seconds: Number(seconds.toFixed(3)), entriesPerSecond: Math.round(result.entries / seconds) });
-    if (publicKeyPem === undefined) console.error('anfu: no --public-key given: the key inside the export was used (integrity only, not authenticity)');
+    if (publicKeyPem === undefined)
+      console.error(
+        'anfu: no --public-key given: the key inside the export was used (integrity only, not authenticity)',
+      );
     return result.ok ? 0 : 1;
   }
   const c = config();
-  const result = await withStore(c, async (store) => verifyAuditLog(store, { publicKeyPem: publicKeyPem ?? (await platformSigner(c, store)).publicKeyPem }));
+  const result = await withStore(c, async (store) =>
+    verifyAuditLog(store, { publicKeyPem: publicKeyPem ?? (await platformSigner(c, store)).publicKeyPem }),
+  );
   print(result);
   return result.ok ? 0 : 1;
 }
@@ -65,7 +85,22 @@ export async function exportAuditCommand(config: () => Config, values: Values): 
   const c = config();
   const { signer, report } = await withStore(c, async (store) => {
     const signer = await platformSigner(c, store);
-    await store.transaction((tx) => appendAudit(tx, [{ actorType: 'system', actorId: 'cli', action: 'audit.export', target: null, outcome: 'success', details: { keyId: signer.keyId } }], Date.now()));
+    await store.transaction((tx) =>
+      appendAudit(
+        tx,
+        [
+          {
+            actorType: 'system',
+            actorId: 'cli',
+            action: 'audit.export',
+            target: null,
+            outcome: 'success',
+            details: { keyId: signer.keyId },
+          },
+        ],
+        Date.now(),
+      ),
+    );
     return { signer, report: await exportAudit(store, out, { publicKeyPem: signer.publicKeyPem, now: Date.now() }) };
   });
   const keyOut = text(values, 'public-key-out');
@@ -91,7 +126,10 @@ export async function auditProofCommand(config: () => Config, values: Values): P
     return 2;
   }
   const outcome: ProofOutcome<unknown> = await withStore(config(), async (store): Promise<ProofOutcome<unknown>> =>
-    seq !== undefined ? inclusionProof(store, seq, treeSize) : consistencyProof(store, first as bigint, second as bigint));
+    seq !== undefined
+      ? inclusionProof(store, seq, treeSize)
+      : consistencyProof(store, first as bigint, second as bigint),
+  );
   if (!outcome.ok) {
     console.error(`anfu: ${outcome.code}: ${outcome.detail}`);
     return 1;

@@ -23,7 +23,9 @@ export class Kek {
   constructor(bytes: Uint8Array, source: string) {
     assertStrongKek(bytes);
     this.#bytes = Buffer.from(bytes);
-    this.id = Buffer.from(hkdfSync('sha256', this.#bytes, Buffer.alloc(0), 'anfu kek fingerprint v1', 8)).toString('hex');
+    this.id = Buffer.from(hkdfSync('sha256', this.#bytes, Buffer.alloc(0), 'anfu kek fingerprint v1', 8)).toString(
+      'hex',
+    );
     this.source = source;
     Object.freeze(this);
   }
@@ -47,10 +49,19 @@ export class Kek {
 
 /** Refuses a key of the wrong length, all zero, text-like or with too few distinct bytes. */
 export function assertStrongKek(bytes: Uint8Array): void {
-  if (bytes.length !== kekBytes) throw new KeyringError('keyring_kek_weak', `the KEK must be ${kekBytes} bytes (base64 of 32 random bytes)`);
+  if (bytes.length !== kekBytes)
+    throw new KeyringError('keyring_kek_weak', `the KEK must be ${kekBytes} bytes (base64 of 32 random bytes)`);
   const distinct = new Set(bytes).size;
-  if (distinct < distinctBytesMin) throw new KeyringError('keyring_kek_weak', 'the KEK has too little entropy: generate it with `openssl rand -base64 32`');
-  if (bytes.every((b) => b >= 0x20 && b < 0x7f)) throw new KeyringError('keyring_kek_weak', 'the KEK looks like text, not random bytes: give base64 of 32 random bytes');
+  if (distinct < distinctBytesMin)
+    throw new KeyringError(
+      'keyring_kek_weak',
+      'the KEK has too little entropy: generate it with `openssl rand -base64 32`',
+    );
+  if (bytes.every((b) => b >= 0x20 && b < 0x7f))
+    throw new KeyringError(
+      'keyring_kek_weak',
+      'the KEK looks like text, not random bytes: give base64 of 32 random bytes',
+    );
 }
 
 /** Base64 (standard or URL-safe) of exactly 32 bytes, or undefined. */
@@ -74,7 +85,11 @@ function readKekFile(path: string, environment: Config['environment']): Buffer {
   }
   if (raw.length === kekBytes) return raw;
   const decoded = decodeKekText(raw.toString('latin1'));
-  if (decoded === undefined) throw new KeyringError('keyring_kek_weak', `ANFU_KEK_FILE ${path} must hold base64 of 32 bytes (or the 32 raw bytes)`);
+  if (decoded === undefined)
+    throw new KeyringError(
+      'keyring_kek_weak',
+      `ANFU_KEK_FILE ${path} must hold base64 of 32 bytes (or the 32 raw bytes)`,
+    );
   return decoded;
 }
 
@@ -96,13 +111,16 @@ function developmentKek(dataDir: string): Kek {
  * The KEK being replaced, named only while a KEK rotation runs (ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS):
  * data keys still wrapped by it open with it until `anfu keys rotate-kek` has re-wrapped them all.
  */
-export function loadPreviousKek(config: Pick<Config, 'environment' | 'kekPreviousFile' | 'kekPrevious'>): Kek | undefined {
+export function loadPreviousKek(
+  config: Pick<Config, 'environment' | 'kekPreviousFile' | 'kekPrevious'>,
+): Kek | undefined {
   if (config.kekPrevious !== undefined) {
     const bytes = decodeKekText(config.kekPrevious.reveal());
     if (bytes === undefined) throw new KeyringError('keyring_kek_weak', 'ANFU_KEK_PREVIOUS must be base64 of 32 bytes');
     return new Kek(bytes, 'ANFU_KEK_PREVIOUS');
   }
-  if (config.kekPreviousFile !== undefined) return new Kek(readKekFile(config.kekPreviousFile, config.environment), config.kekPreviousFile);
+  if (config.kekPreviousFile !== undefined)
+    return new Kek(readKekFile(config.kekPreviousFile, config.environment), config.kekPreviousFile);
   return undefined;
 }
 
@@ -115,5 +133,8 @@ export function loadKek(config: Pick<Config, 'environment' | 'dataDir' | 'kekFil
   }
   if (config.kekFile !== undefined) return new Kek(readKekFile(config.kekFile, config.environment), config.kekFile);
   if (config.environment === 'development') return developmentKek(config.dataDir);
-  throw new KeyringError('keyring_kek_missing', `the ${config.environment} environment needs ANFU_KEK_FILE or ANFU_KEK (base64 of 32 random bytes)`);
+  throw new KeyringError(
+    'keyring_kek_missing',
+    `the ${config.environment} environment needs ANFU_KEK_FILE or ANFU_KEK (base64 of 32 random bytes)`,
+  );
 }

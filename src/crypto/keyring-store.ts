@@ -44,9 +44,11 @@ export interface KeyUsage {
   readonly normaliser?: string | undefined;
 }
 
-const versionColumns = 'purpose, version, kind, algorithm, state, kek_id, wrapped_key, public_key, created_at, superseded_at, retired_at';
+const versionColumns =
+  'purpose, version, kind, algorithm, state, kek_id, wrapped_key, public_key, created_at, superseded_at, retired_at';
 
-const optionalNumber = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : Number(toBigInt(value)));
+const optionalNumber = (value: unknown): number | undefined =>
+  value === null || value === undefined ? undefined : Number(toBigInt(value));
 
 function versionOf(row: Row): KeyVersionRow {
   return {
@@ -56,7 +58,10 @@ function versionOf(row: Row): KeyVersionRow {
     algorithm: String(row.algorithm),
     state: String(row.state) as KeyState,
     kekId: String(row.kek_id),
-    wrappedKey: row.wrapped_key === null || row.wrapped_key === undefined ? undefined : Buffer.from(row.wrapped_key as Uint8Array),
+    wrappedKey:
+      row.wrapped_key === null || row.wrapped_key === undefined
+        ? undefined
+        : Buffer.from(row.wrapped_key as Uint8Array),
     publicKey: row.public_key === null || row.public_key === undefined ? undefined : String(row.public_key),
     createdAt: Number(toBigInt(row.created_at)),
     supersededAt: optionalNumber(row.superseded_at),
@@ -64,20 +69,30 @@ function versionOf(row: Row): KeyVersionRow {
   };
 }
 
-export async function selectKeyVersion(q: Queryable, purpose: string, version: number): Promise<KeyVersionRow | undefined> {
-  const row = await q.get(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? AND version = ?`, [purpose, version]);
+export async function selectKeyVersion(
+  q: Queryable,
+  purpose: string,
+  version: number,
+): Promise<KeyVersionRow | undefined> {
+  const row = await q.get(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? AND version = ?`, [
+    purpose,
+    version,
+  ]);
   return row === undefined ? undefined : versionOf(row);
 }
 
 export async function selectActiveKeyVersion(q: Queryable, purpose: string): Promise<KeyVersionRow | undefined> {
-  const row = await q.get(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? AND state = 'active'`, [purpose]);
+  const row = await q.get(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? AND state = 'active'`, [
+    purpose,
+  ]);
   return row === undefined ? undefined : versionOf(row);
 }
 
 export async function selectKeyVersions(q: Queryable, purpose?: string): Promise<KeyVersionRow[]> {
-  const rows = purpose === undefined
-    ? await q.all(`SELECT ${versionColumns} FROM key_versions ORDER BY purpose, version`)
-    : await q.all(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? ORDER BY version`, [purpose]);
+  const rows =
+    purpose === undefined
+      ? await q.all(`SELECT ${versionColumns} FROM key_versions ORDER BY purpose, version`)
+      : await q.all(`SELECT ${versionColumns} FROM key_versions WHERE purpose = ? ORDER BY version`, [purpose]);
   return rows.map(versionOf);
 }
 
@@ -87,24 +102,45 @@ export async function selectMaxKeyVersion(q: Queryable, purpose: string): Promis
 }
 
 /** Inserts a new active version; 0 if another process created that version (or an active one) first. */
-export async function insertKeyVersion(tx: Tx, row: Omit<KeyVersionRow, 'state' | 'supersededAt' | 'retiredAt'>): Promise<number> {
+export async function insertKeyVersion(
+  tx: Tx,
+  row: Omit<KeyVersionRow, 'state' | 'supersededAt' | 'retiredAt'>,
+): Promise<number> {
   return tx.run(
     `INSERT INTO key_versions (purpose, version, kind, algorithm, state, kek_id, wrapped_key, public_key, created_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    [row.purpose, row.version, row.kind, row.algorithm, row.kekId, row.wrappedKey ?? null, row.publicKey ?? null, row.createdAt],
+    [
+      row.purpose,
+      row.version,
+      row.kind,
+      row.algorithm,
+      row.kekId,
+      row.wrappedKey ?? null,
+      row.publicKey ?? null,
+      row.createdAt,
+    ],
   );
 }
 
 export async function supersedeActiveKeyVersion(tx: Tx, purpose: string, at: number): Promise<number> {
-  return tx.run(`UPDATE key_versions SET state = 'decrypt_only', superseded_at = ? WHERE purpose = ? AND state = 'active'`, [at, purpose]);
+  return tx.run(
+    `UPDATE key_versions SET state = 'decrypt_only', superseded_at = ? WHERE purpose = ? AND state = 'active'`,
+    [at, purpose],
+  );
 }
 
 /** Destroys the wrapped key of a superseded version; the public key of a signing key stays. */
 export async function retireKeyVersion(tx: Tx, purpose: string, version: number, at: number): Promise<number> {
-  return tx.run(`UPDATE key_versions SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE purpose = ? AND version = ? AND state = 'decrypt_only'`, [at, purpose, version]);
+  return tx.run(
+    `UPDATE key_versions SET state = 'retired', wrapped_key = NULL, retired_at = ? WHERE purpose = ? AND version = ? AND state = 'decrypt_only'`,
+    [at, purpose, version],
+  );
 }
 
 /** Replaces a data key's wrapping (KEK rotation); 0 when another process re-wrapped it first. */
-export async function rewrapKeyVersion(tx: Tx, row: { purpose: string; version: number; fromKekId: string; toKekId: string; wrappedKey: Buffer }): Promise<number> {
+export async function rewrapKeyVersion(
+  tx: Tx,
+  row: { purpose: string; version: number; fromKekId: string; toKekId: string; wrappedKey: Buffer },
+): Promise<number> {
   return tx.run(
     `UPDATE key_versions SET wrapped_key = ?, kek_id = ? WHERE purpose = ? AND version = ? AND kek_id = ? AND state <> 'retired'`,
     [row.wrappedKey, row.toKekId, row.purpose, row.version, row.fromKekId],
@@ -119,12 +155,20 @@ export async function selectLiveKekIds(q: Queryable): Promise<string[]> {
 
 export async function insertKeyEvent(tx: Tx, event: KeyEvent): Promise<void> {
   await tx.run('INSERT INTO key_events (at, operation, purpose, version, actor, detail) VALUES (?, ?, ?, ?, ?, ?)', [
-    event.at, event.operation, event.purpose, event.version ?? null, event.actor, event.detail ?? null,
+    event.at,
+    event.operation,
+    event.purpose,
+    event.version ?? null,
+    event.actor,
+    event.detail ?? null,
   ]);
 }
 
 export async function selectKeyEvents(q: Queryable, limit: number): Promise<KeyEvent[]> {
-  const rows = await q.all('SELECT at, operation, purpose, version, actor, detail FROM key_events ORDER BY seq DESC LIMIT ?', [limit]);
+  const rows = await q.all(
+    'SELECT at, operation, purpose, version, actor, detail FROM key_events ORDER BY seq DESC LIMIT ?',
+    [limit],
+  );
   return rows.map((row) => ({
     operation: String(row.operation) as KeyEvent['operation'],
     purpose: String(row.purpose),
@@ -140,13 +184,24 @@ export async function upsertKeyUsage(q: Queryable, usage: KeyUsage): Promise<voi
     `INSERT INTO key_usages (table_name, column_name, id_column, purpose, kind, source_column, normaliser) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (table_name, column_name) DO UPDATE SET id_column = excluded.id_column, purpose = excluded.purpose, kind = excluded.kind,
        source_column = excluded.source_column, normaliser = excluded.normaliser`,
-    [usage.table, usage.column, usage.idColumn, usage.purpose, usage.kind, usage.sourceColumn ?? null, usage.normaliser ?? null],
+    [
+      usage.table,
+      usage.column,
+      usage.idColumn,
+      usage.purpose,
+      usage.kind,
+      usage.sourceColumn ?? null,
+      usage.normaliser ?? null,
+    ],
   );
 }
 
 export async function selectKeyUsages(q: Queryable, purpose?: string): Promise<KeyUsage[]> {
   const sql = 'SELECT table_name, column_name, id_column, purpose, kind, source_column, normaliser FROM key_usages';
-  const rows = purpose === undefined ? await q.all(`${sql} ORDER BY table_name, column_name`) : await q.all(`${sql} WHERE purpose = ? ORDER BY table_name, column_name`, [purpose]);
+  const rows =
+    purpose === undefined
+      ? await q.all(`${sql} ORDER BY table_name, column_name`)
+      : await q.all(`${sql} WHERE purpose = ? ORDER BY table_name, column_name`, [purpose]);
   return rows.map((row) => ({
     table: String(row.table_name),
     column: String(row.column_name),

@@ -11,8 +11,20 @@ import type { Kek } from './kek.ts';
 import { KeyringError } from './keyring-errors.ts';
 import { blindIndexValue, envelopeHeader, isPurposeName, parseEnvelope } from './envelope.ts';
 import {
-  insertKeyEvent, insertKeyVersion, retireKeyVersion, rewrapKeyVersion, selectActiveKeyVersion, selectKeyVersion, selectKeyVersions, selectLiveKekIds,
-  selectMaxKeyVersion, supersedeActiveKeyVersion, type KeyEvent, type KeyEventSink, type KeyKind, type KeyVersionRow,
+  insertKeyEvent,
+  insertKeyVersion,
+  retireKeyVersion,
+  rewrapKeyVersion,
+  selectActiveKeyVersion,
+  selectKeyVersion,
+  selectKeyVersions,
+  selectLiveKekIds,
+  selectMaxKeyVersion,
+  supersedeActiveKeyVersion,
+  type KeyEvent,
+  type KeyEventSink,
+  type KeyKind,
+  type KeyVersionRow,
 } from './keyring-store.ts';
 import type { Store, Tx } from '../store/index.ts';
 
@@ -39,14 +51,20 @@ export function isKeyPurpose(purpose: string): purpose is KeyPurpose {
 }
 
 export function requireKeyPurpose(purpose: string): KeyPurpose {
-  if (!isKeyPurpose(purpose) || !isPurposeName(purpose)) throw new KeyringError('keyring_unknown_purpose', `known purposes: ${Object.keys(keyPurposes).join(', ')}`);
+  if (!isKeyPurpose(purpose) || !isPurposeName(purpose))
+    throw new KeyringError('keyring_unknown_purpose', `known purposes: ${Object.keys(keyPurposes).join(', ')}`);
   return purpose;
 }
 
 /** Which profile implements a stored algorithm, so data written under one profile stays readable after a switch. */
 const profileOfAlgorithm: Readonly<Record<string, ProfileName>> = {
-  'aes-256-gcm': 'intl', 'hmac-sha256': 'intl', 'ecdsa-p256-sha256': 'intl', ed25519: 'intl',
-  'sm4-cbc-hmac-sm3': 'gm', 'hmac-sm3': 'gm', 'sm2-sm3': 'gm',
+  'aes-256-gcm': 'intl',
+  'hmac-sha256': 'intl',
+  'ecdsa-p256-sha256': 'intl',
+  ed25519: 'intl',
+  'sm4-cbc-hmac-sm3': 'gm',
+  'hmac-sm3': 'gm',
+  'sm2-sm3': 'gm',
 };
 const profileOfWrapTag: Readonly<Record<number, ProfileName>> = { 0x01: 'intl', 0x02: 'gm' };
 
@@ -127,9 +145,16 @@ export class Keyring {
     const live = await selectLiveKekIds(options.store);
     const previous = options.previousKek;
     const others = live.filter((id) => id !== options.kek.id && id !== previous?.id);
-    if (others.length > 0) throw new KeyringError('keyring_kek_mismatch', `stored data keys are wrapped by KEK ${others.join(', ')}, configured is ${options.kek.id}`);
+    if (others.length > 0)
+      throw new KeyringError(
+        'keyring_kek_mismatch',
+        `stored data keys are wrapped by KEK ${others.join(', ')}, configured is ${options.kek.id}`,
+      );
     if (previous !== undefined && (previous.id === options.kek.id || !live.includes(previous.id))) {
-      throw new KeyringError('keyring_kek_rotation_done', `no data key is wrapped by the previous KEK ${previous.id}: remove ANFU_KEK_PREVIOUS_FILE / ANFU_KEK_PREVIOUS`);
+      throw new KeyringError(
+        'keyring_kek_rotation_done',
+        `no data key is wrapped by the previous KEK ${previous.id}: remove ANFU_KEK_PREVIOUS_FILE / ANFU_KEK_PREVIOUS`,
+      );
     }
     return new Keyring(options);
   }
@@ -142,7 +167,11 @@ export class Keyring {
    */
   async rewrapUnderCurrentKek(): Promise<number> {
     const previous = this.#previousKek;
-    if (previous === undefined) throw new KeyringError('keyring_kek_missing', 'name the KEK being replaced in ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS');
+    if (previous === undefined)
+      throw new KeyringError(
+        'keyring_kek_missing',
+        'name the KEK being replaced in ANFU_KEK_PREVIOUS_FILE or ANFU_KEK_PREVIOUS',
+      );
     let rewrapped = 0;
     for (const row of await selectKeyVersions(this.store)) {
       if (row.state === 'retired' || row.kekId !== previous.id || row.wrappedKey === undefined) continue;
@@ -150,8 +179,20 @@ export class Keyring {
       const wrappedKey = this.#wrap(bytes, row.purpose, row.version, row.kind, row.algorithm);
       bytes.fill(0);
       rewrapped += await this.store.transaction(async (tx) => {
-        const changed = await rewrapKeyVersion(tx, { purpose: row.purpose, version: row.version, fromKekId: previous.id, toKekId: this.#kek.id, wrappedKey });
-        if (changed === 1) await this.recordEvent(tx, { operation: 'rewrapped', purpose: row.purpose, version: row.version, detail: `KEK ${previous.id} -> ${this.#kek.id}` });
+        const changed = await rewrapKeyVersion(tx, {
+          purpose: row.purpose,
+          version: row.version,
+          fromKekId: previous.id,
+          toKekId: this.#kek.id,
+          wrappedKey,
+        });
+        if (changed === 1)
+          await this.recordEvent(tx, {
+            operation: 'rewrapped',
+            purpose: row.purpose,
+            version: row.version,
+            detail: `KEK ${previous.id} -> ${this.#kek.id}`,
+          });
         return changed;
       });
     }
@@ -162,7 +203,8 @@ export class Keyring {
   async keysUnderPreviousKek(): Promise<number> {
     const previous = this.#previousKek;
     if (previous === undefined) return 0;
-    return (await selectKeyVersions(this.store)).filter((row) => row.state !== 'retired' && row.kekId === previous.id).length;
+    return (await selectKeyVersions(this.store)).filter((row) => row.state !== 'retired' && row.kekId === previous.id)
+      .length;
   }
 
   get kekId(): string {
@@ -179,7 +221,8 @@ export class Keyring {
   /** The whole plaintext, or a typed error (tampering, wrong row, wrong purpose, unknown or retired version). */
   async open(purpose: KeyPurpose, sealed: Uint8Array, context: Uint8Array = Buffer.alloc(0)): Promise<Buffer> {
     const envelope = parseEnvelope(sealed);
-    if (envelope.purpose !== purpose) throw new CryptoError('crypto_key_mismatch', 'the value was sealed for another purpose');
+    if (envelope.purpose !== purpose)
+      throw new CryptoError('crypto_key_mismatch', 'the value was sealed for another purpose');
     const key = await this.#versionKey(purpose, envelope.version, 'seal');
     return key.profile.open(secretOf(key), envelope.body, Buffer.concat([envelope.bytes, context]));
   }
@@ -230,8 +273,14 @@ export class Keyring {
     const version = await this.store.transaction(async (tx) => {
       const next = (await selectMaxKeyVersion(tx, purpose)) + 1;
       await supersedeActiveKeyVersion(tx, purpose, at);
-      if ((await this.#insertVersion(tx, purpose, kind, next, at)) !== 1) throw new KeyringError('keyring_key_in_use', 'another rotation of this purpose is under way');
-      await this.recordEvent(tx, { operation: next === 1 ? 'created' : 'rotated', purpose, version: next, detail: undefined });
+      if ((await this.#insertVersion(tx, purpose, kind, next, at)) !== 1)
+        throw new KeyringError('keyring_key_in_use', 'another rotation of this purpose is under way');
+      await this.recordEvent(tx, {
+        operation: next === 1 ? 'created' : 'rotated',
+        purpose,
+        version: next,
+        detail: undefined,
+      });
       return next;
     });
     this.#active.delete(purpose);
@@ -245,16 +294,23 @@ export class Keyring {
    * purpose's first version. `adopted` when it became that version, `present` when the purpose
    * already holds this very key (another process adopted it first), `conflict` when it holds another.
    */
-  async adoptSigningKey(purpose: KeyPurpose, privateKeyPem: string, algorithm: string, detail: string): Promise<'adopted' | 'present' | 'conflict'> {
+  async adoptSigningKey(
+    purpose: KeyPurpose,
+    privateKeyPem: string,
+    algorithm: string,
+    detail: string,
+  ): Promise<'adopted' | 'present' | 'conflict'> {
     requireKind(purpose, 'sign');
     const profile = profileFor(algorithm);
     const publicKey = profile.exportPublicKey(profile.publicKeyOf(profile.importPrivateKey(privateKeyPem)));
     const material = { algorithm, bytes: Buffer.from(privateKeyPem, 'utf8'), publicKey };
     const outcome = await this.store.transaction(async (tx) => {
       const live = (await selectKeyVersions(tx, purpose)).filter((row) => row.state !== 'retired');
-      if (live.length > 0) return live.some((row) => row.publicKey === publicKey) ? 'present' as const : 'conflict' as const;
+      if (live.length > 0)
+        return live.some((row) => row.publicKey === publicKey) ? ('present' as const) : ('conflict' as const);
       const version = (await selectMaxKeyVersion(tx, purpose)) + 1;
-      if ((await this.#insertVersion(tx, purpose, 'sign', version, this.#clock(), material)) !== 1) return 'conflict' as const;
+      if ((await this.#insertVersion(tx, purpose, 'sign', version, this.#clock(), material)) !== 1)
+        return 'conflict' as const;
       await this.recordEvent(tx, { operation: 'created', purpose, version, detail });
       return 'adopted' as const;
     });
@@ -281,27 +337,59 @@ export class Keyring {
     return this.#clock();
   }
 
-  async #insertVersion(tx: Tx, purpose: string, kind: KeyKind, version: number, at: number, given?: KeyMaterial): Promise<number> {
+  async #insertVersion(
+    tx: Tx,
+    purpose: string,
+    kind: KeyKind,
+    version: number,
+    at: number,
+    given?: KeyMaterial,
+  ): Promise<number> {
     const material = given ?? this.#newKeyMaterial(kind);
     const wrappedKey = this.#wrap(material.bytes, purpose, version, kind, material.algorithm);
     return insertKeyVersion(tx, {
-      purpose, version, kind, algorithm: material.algorithm, kekId: this.#kek.id, wrappedKey, publicKey: material.publicKey, createdAt: at,
+      purpose,
+      version,
+      kind,
+      algorithm: material.algorithm,
+      kekId: this.#kek.id,
+      wrappedKey,
+      publicKey: material.publicKey,
+      createdAt: at,
     });
   }
 
   #wrap(bytes: Buffer, purpose: string, version: number, kind: KeyKind, algorithm: string): Buffer {
-    const wrapKey = this.#profile.importSecretKey(this.#profile.sealAlgorithm, this.#kek.wrappingKeyBytes(this.#profile.hashAlgorithm, this.#profile.sealAlgorithm));
+    const wrapKey = this.#profile.importSecretKey(
+      this.#profile.sealAlgorithm,
+      this.#kek.wrappingKeyBytes(this.#profile.hashAlgorithm, this.#profile.sealAlgorithm),
+    );
     return this.#profile.seal(wrapKey, bytes, wrapAad(purpose, version, kind, algorithm));
   }
 
   #newKeyMaterial(kind: KeyKind): KeyMaterial {
     const profile = this.#profile;
-    if (kind === 'seal') return { algorithm: profile.sealAlgorithm, bytes: profile.exportSecretKey(profile.generateSealKey()), publicKey: undefined };
-    if (kind === 'mac') return { algorithm: profile.macAlgorithm, bytes: profile.exportSecretKey(profile.generateMacKey()), publicKey: undefined };
+    if (kind === 'seal')
+      return {
+        algorithm: profile.sealAlgorithm,
+        bytes: profile.exportSecretKey(profile.generateSealKey()),
+        publicKey: undefined,
+      };
+    if (kind === 'mac')
+      return {
+        algorithm: profile.macAlgorithm,
+        bytes: profile.exportSecretKey(profile.generateMacKey()),
+        publicKey: undefined,
+      };
     const algorithm = profile.signatureAlgorithms[0];
-    if (algorithm === undefined) throw new CryptoError('crypto_unknown_algorithm', 'profile without a signature algorithm');
+    if (algorithm === undefined)
+      throw new CryptoError('crypto_unknown_algorithm', 'profile without a signature algorithm');
     const pair = profile.generateSigningKeyPair(algorithm);
-    return { algorithm, bytes: Buffer.from(profile.exportPrivateKey(pair.privateKey), 'utf8'), publicKey: profile.exportPublicKey(pair.publicKey) };
+    return {
+      algorithm,
+      bytes: Buffer.from(profile.exportPrivateKey(pair.privateKey), 'utf8'),
+      publicKey: profile.exportPublicKey(pair.publicKey),
+    };
   }
 
   async #activeKey(purpose: KeyPurpose, kind: KeyKind): Promise<LoadedKey> {
@@ -352,7 +440,8 @@ export class Keyring {
     if (row.wrappedKey === undefined) throw new KeyringError('keyring_key_retired', `${purpose} v${version}`);
     // During a KEK rotation a key may still be wrapped by the previous KEK; any other is refused.
     const kek = [this.#kek, this.#previousKek].find((candidate) => candidate?.id === row.kekId);
-    if (kek === undefined) throw new KeyringError('keyring_kek_mismatch', `${purpose} v${version} is wrapped by KEK ${row.kekId}`);
+    if (kek === undefined)
+      throw new KeyringError('keyring_kek_mismatch', `${purpose} v${version} is wrapped by KEK ${row.kekId}`);
     const bytes = unwrapWith(kek, row);
     const profile = profileFor(row.algorithm);
     if (row.kind === 'sign') {
@@ -371,13 +460,17 @@ function unwrapWith(kek: Kek, row: KeyVersionRow): Buffer {
   const wrapProfileName = profileOfWrapTag[row.wrappedKey?.[0] ?? -1];
   if (row.wrappedKey === undefined || wrapProfileName === undefined) throw new CryptoError('crypto_decrypt_failed');
   const wrapProfile = profiles[wrapProfileName];
-  const wrapKey = wrapProfile.importSecretKey(wrapProfile.sealAlgorithm, kek.wrappingKeyBytes(wrapProfile.hashAlgorithm, wrapProfile.sealAlgorithm));
+  const wrapKey = wrapProfile.importSecretKey(
+    wrapProfile.sealAlgorithm,
+    kek.wrappingKeyBytes(wrapProfile.hashAlgorithm, wrapProfile.sealAlgorithm),
+  );
   return wrapProfile.open(wrapKey, row.wrappedKey, wrapAad(row.purpose, row.version, row.kind, row.algorithm));
 }
 
 function requireKind(purpose: string, kind: KeyKind): void {
   const known = requireKeyPurpose(purpose);
-  if (keyPurposes[known] !== kind) throw new CryptoError('crypto_key_mismatch', `${purpose} keys are ${keyPurposes[known]} keys, not ${kind}`);
+  if (keyPurposes[known] !== kind)
+    throw new CryptoError('crypto_key_mismatch', `${purpose} keys are ${keyPurposes[known]} keys, not ${kind}`);
 }
 
 function secretOf(key: LoadedKey): SecretKey {

@@ -13,8 +13,18 @@ import { newId } from '../ids.ts';
 import { findCurrency, type Currency } from '../money/index.ts';
 import {
   nextCardStan,
-  cardBindingsSince, cardsOf, checkedCardDetails, expiryField, insertCardBinding, verifiedCardHolderOf,
-  type CardBinding, type CardDetails, type CardFunding, type PayingCustomer, type PaymentCard, type PaymentsContext,
+  cardBindingsSince,
+  cardsOf,
+  checkedCardDetails,
+  expiryField,
+  insertCardBinding,
+  verifiedCardHolderOf,
+  type CardBinding,
+  type CardDetails,
+  type CardFunding,
+  type PayingCustomer,
+  type PaymentCard,
+  type PaymentsContext,
 } from '../payments/index.ts';
 import type { VerificationResults } from '../banks/index.ts';
 
@@ -41,20 +51,48 @@ export function cny(): Currency {
 
 /** Records a refused attempt (it counts towards the daily bound) with its audit entry, then throws the problem. */
 export async function refuseBinding(
-  ctx: PaymentsContext, principal: PayingCustomer, funding: CardFunding, code: ProblemCode,
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  funding: CardFunding,
+  code: ProblemCode,
   attempt: { ip: string | null; card?: { token: string; maskedPan: string }; extra?: Record<string, unknown> },
 ): Promise<never> {
   const now = ctx.clock();
   const binding: CardBinding = {
-    id: newId('cbd', now), customerId: principal.customerId, cardToken: attempt.card?.token ?? null, maskedPan: attempt.card?.maskedPan ?? null, bank: funding.bank,
-    state: 'refused', failureCode: code, retrievalReference: null, otpAttempts: 0, createdAt: now, expiresAt: now,
+    id: newId('cbd', now),
+    customerId: principal.customerId,
+    cardToken: attempt.card?.token ?? null,
+    maskedPan: attempt.card?.maskedPan ?? null,
+    bank: funding.bank,
+    state: 'refused',
+    failureCode: code,
+    retrievalReference: null,
+    otpAttempts: 0,
+    createdAt: now,
+    expiresAt: now,
   };
   await ctx.store.transaction(async (tx) => {
     await insertCardBinding(tx, binding);
-    await appendAudit(tx, [{
-      actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip: attempt.ip, action: 'card.bind', target: binding.id, outcome: 'denied',
-      details: { reason: code, ...(attempt.card === undefined ? {} : { maskedPan: attempt.card.maskedPan }), ...(attempt.extra ?? {}) },
-    }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'customer',
+          actorId: principal.customerId,
+          device: principal.deviceId,
+          ip: attempt.ip,
+          action: 'card.bind',
+          target: binding.id,
+          outcome: 'denied',
+          details: {
+            reason: code,
+            ...(attempt.card === undefined ? {} : { maskedPan: attempt.card.maskedPan }),
+            ...(attempt.extra ?? {}),
+          },
+        },
+      ],
+      now,
+    );
   });
   throw new AnfuError(code, undefined, { bindingId: binding.id, ...(attempt.extra ?? {}) });
 }
@@ -67,22 +105,36 @@ export function verificationRefusal(responseCode: string, results: VerificationR
   return 'card_declined';
 }
 
-export async function bindCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, input: BindCardInput): Promise<BindCardResult> {
+export async function bindCard(
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  principal: PayingCustomer,
+  input: BindCardInput,
+): Promise<BindCardResult> {
   const now = ctx.clock();
   const { ip } = input;
-  if ((await cardBindingsSince(ctx.store, principal.customerId, now - dayMs)) >= ctx.settings.cardBinding.attemptsPerDayMax) {
+  if (
+    (await cardBindingsSince(ctx.store, principal.customerId, now - dayMs)) >=
+    ctx.settings.cardBinding.attemptsPerDayMax
+  ) {
     return refuseBinding(ctx, principal, funding, 'card_bind_attempts_exceeded', { ip });
   }
   const pan = checkedCardDetails(input.details, now);
-  if (input.stepUp === undefined) return refuseBinding(ctx, principal, funding, 'step_up_required', { ip, extra: { factors: ['totp'] } });
+  if (input.stepUp === undefined)
+    return refuseBinding(ctx, principal, funding, 'step_up_required', { ip, extra: { factors: ['totp'] } });
   // Attempts are bounded per customer per day for binding, as for a payment's step-up.
   const subject = `card-binding:${principal.customerId}:${new Date(now).toISOString().slice(0, 10)}`;
   const passed = await passStepUp(ctx, principal, subject, input.stepUp, ip);
   if (passed !== 'passed') return refuseBinding(ctx, principal, funding, passed, { ip });
-  const { token, maskedPan } = await funding.vault.tokenise({ pan, expiryMonth: input.details.expiryMonth, expiryYear: input.details.expiryYear });
+  const { token, maskedPan } = await funding.vault.tokenise({
+    pan,
+    expiryMonth: input.details.expiryMonth,
+    expiryYear: input.details.expiryYear,
+  });
   const card = { token, maskedPan };
   const holder = await verifiedCardHolderOf(ctx.store, token);
-  if (holder !== undefined && holder !== principal.customerId) return refuseBinding(ctx, principal, funding, 'card_bound_elsewhere', { ip, card });
+  if (holder !== undefined && holder !== principal.customerId)
+    return refuseBinding(ctx, principal, funding, 'card_bound_elsewhere', { ip, card });
   if (holder === principal.customerId) {
     const bound = (await cardsOf(ctx.store, principal.customerId)).find((c) => c.cardToken === token);
     if (bound !== undefined) return { kind: 'already_bound', card: bound };
@@ -90,24 +142,59 @@ export async function bindCard(ctx: PaymentsContext, funding: CardFunding, princ
   const cardholder = await ctx.identity.cardholder(principal.customerId);
   if (cardholder === undefined) throw new AnfuError('forbidden', 'the customer is not active');
   const result = await funding.link.verifyAccount({
-    stan: await nextCardStan(ctx.store, ctx.clock()), pan, expiry: expiryField(input.details), cvv2: input.details.cvv2, holderName: cardholder.name, holderIdNumber: cardholder.idNumber, currency: cny(),
+    stan: await nextCardStan(ctx.store, ctx.clock()),
+    pan,
+    expiry: expiryField(input.details),
+    cvv2: input.details.cvv2,
+    holderName: cardholder.name,
+    holderIdNumber: cardholder.idNumber,
+    currency: cny(),
   });
-  if (result.outcome === 'unavailable') return refuseBinding(ctx, principal, funding, 'card_issuer_unavailable', { ip, card });
+  if (result.outcome === 'unavailable')
+    return refuseBinding(ctx, principal, funding, 'card_issuer_unavailable', { ip, card });
   if (result.outcome === 'declined') {
     // Field 44 as the issuer sent it: one letter each for CVV2, name, ID (M match, N no match, U not checked).
-    const extra = { responseCode: result.responseCode, issuerMatch: `${result.results.cvv2}${result.results.name}${result.results.idNumber}` };
-    return refuseBinding(ctx, principal, funding, verificationRefusal(result.responseCode, result.results), { ip, card, extra });
+    const extra = {
+      responseCode: result.responseCode,
+      issuerMatch: `${result.results.cvv2}${result.results.name}${result.results.idNumber}`,
+    };
+    return refuseBinding(ctx, principal, funding, verificationRefusal(result.responseCode, result.results), {
+      ip,
+      card,
+      extra,
+    });
   }
   const binding: CardBinding = {
-    id: newId('cbd', now), customerId: principal.customerId, cardToken: token, maskedPan, bank: funding.bank, state: 'code_sent', failureCode: null,
-    retrievalReference: result.retrievalReference, otpAttempts: 0, createdAt: now, expiresAt: now + ctx.settings.cardBinding.ttlMs,
+    id: newId('cbd', now),
+    customerId: principal.customerId,
+    cardToken: token,
+    maskedPan,
+    bank: funding.bank,
+    state: 'code_sent',
+    failureCode: null,
+    retrievalReference: result.retrievalReference,
+    otpAttempts: 0,
+    createdAt: now,
+    expiresAt: now + ctx.settings.cardBinding.ttlMs,
   };
   await ctx.store.transaction(async (tx) => {
     await insertCardBinding(tx, binding);
-    await appendAudit(tx, [{
-      actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, ip, action: 'card.bind', target: binding.id, outcome: 'success',
-      details: { maskedPan, issuer: 'code_sent', factor: input.stepUp?.kind },
-    }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'customer',
+          actorId: principal.customerId,
+          device: principal.deviceId,
+          ip,
+          action: 'card.bind',
+          target: binding.id,
+          outcome: 'success',
+          details: { maskedPan, issuer: 'code_sent', factor: input.stepUp?.kind },
+        },
+      ],
+      now,
+    );
   });
   return { kind: 'code_sent', binding };
 }

@@ -6,15 +6,25 @@ import type { PayingCustomer, PaymentStepUpFactor, PaymentsContext } from '../pa
 export type StepUpAnswer = { readonly kind: 'totp' | 'sms'; readonly code: string; readonly codeId?: string };
 
 export function stepUpFactorOf(answer: StepUpAnswer): PaymentStepUpFactor {
-  return answer.kind === 'sms' ? { kind: 'sms', codeId: answer.codeId ?? '', code: answer.code } : { kind: 'totp', code: answer.code };
+  return answer.kind === 'sms'
+    ? { kind: 'sms', codeId: answer.codeId ?? '', code: answer.code }
+    : { kind: 'totp', code: answer.code };
 }
 
 /** 'passed', or the refusal code: `code_invalid` for a wrong answer, `step_up_exhausted` past the bound. */
 export async function passStepUp(
-  ctx: PaymentsContext, principal: PayingCustomer, subjectId: string, answer: StepUpAnswer, ip: string | null,
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  subjectId: string,
+  answer: StepUpAnswer,
+  ip: string | null,
 ): Promise<'passed' | 'code_invalid' | 'step_up_exhausted'> {
   const verdict = await ctx.identity.verifyStepUp({
-    customerId: principal.customerId, deviceId: principal.deviceId, paymentId: subjectId, factor: stepUpFactorOf(answer), ip,
+    customerId: principal.customerId,
+    deviceId: principal.deviceId,
+    paymentId: subjectId,
+    factor: stepUpFactorOf(answer),
+    ip,
   });
   if (verdict.outcome === 'passed') return 'passed';
   return verdict.outcome === 'exhausted' ? 'step_up_exhausted' : 'code_invalid';

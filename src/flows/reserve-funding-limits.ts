@@ -6,8 +6,16 @@
 import { AnfuError } from '../errors.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import {
-  addUsage, clearUsageReserved, decideFundingLimits, fundingPeriodsOf, lockUsage, markUsageReserved,
-  type AccountClass, type AuthenticationStrength, type FundingPayment, type PaymentsContext,
+  addUsage,
+  clearUsageReserved,
+  decideFundingLimits,
+  fundingPeriodsOf,
+  lockUsage,
+  markUsageReserved,
+  type AccountClass,
+  type AuthenticationStrength,
+  type FundingPayment,
+  type PaymentsContext,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
 
@@ -19,20 +27,37 @@ function periodsOf(row: Funding): string[] {
 }
 
 /** Locks, decides and reserves; throws limit_exceeded (the caller's transaction rolls back and audits it). */
-export async function reserveFundingLimits(ctx: PaymentsContext, tx: Tx, row: Funding, who: { accountClass: AccountClass; strength: AuthenticationStrength }): Promise<void> {
+export async function reserveFundingLimits(
+  ctx: PaymentsContext,
+  tx: Tx,
+  row: Funding,
+  who: { accountClass: AccountClass; strength: AuthenticationStrength },
+): Promise<void> {
   const periods = periodsOf(row);
   const used: bigint[] = [];
   for (const period of periods) used.push(await lockUsage(tx, row.customerId, period));
-  const [lifetimeMinor, yearMinor, dayMinor] = row.kind === 'withdrawal' ? (used as [bigint, bigint, bigint]) : [0n, 0n, 0n];
+  const [lifetimeMinor, yearMinor, dayMinor] =
+    row.kind === 'withdrawal' ? (used as [bigint, bigint, bigint]) : [0n, 0n, 0n];
   const fundingDayMinor = used[used.length - 1] ?? 0n;
   const decision = decideFundingLimits(
-    { kind: row.kind, amountMinor: row.amount, accountClass: who.accountClass, strength: who.strength, usage: { lifetimeMinor, yearMinor, dayMinor, fundingDayMinor } },
-    ctx.settings.funding, ctx.settings.limits,
+    {
+      kind: row.kind,
+      amountMinor: row.amount,
+      accountClass: who.accountClass,
+      strength: who.strength,
+      usage: { lifetimeMinor, yearMinor, dayMinor, fundingDayMinor },
+    },
+    ctx.settings.funding,
+    ctx.settings.limits,
   );
   if (!decision.ok) {
     const currency = currencyOf(row.currency);
     const remaining = formatMajor(decision.remainingMinor, currency);
-    throw new AnfuError('limit_exceeded', `the ${decision.limit} limit allows ${remaining} more`, { limit: decision.limit, remaining, currency: row.currency });
+    throw new AnfuError('limit_exceeded', `the ${decision.limit} limit allows ${remaining} more`, {
+      limit: decision.limit,
+      remaining,
+      currency: row.currency,
+    });
   }
   for (const period of periods) await addUsage(tx, row.customerId, period, row.amount);
   await markUsageReserved(tx, row.id);

@@ -5,8 +5,14 @@
 import { passStepUp } from './pass-step-up.ts';
 import { AnfuError } from '../errors.ts';
 import {
-  cardById, fundingById, fundingInState, recordFundingTransition,
-  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentsContext,
+  cardById,
+  fundingById,
+  fundingInState,
+  recordFundingTransition,
+  type CardFunding,
+  type PayingCustomer,
+  type FundingPayment,
+  type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding } from './card-exchange.ts';
 import { refetchFunding } from './start-funding.ts';
@@ -16,20 +22,27 @@ import { payOutWithdrawal } from './withdraw-to-card.ts';
 const expiredDetail = { failureCode: 'payment_denied', meaning: 'the step-up was not passed in time' };
 
 export async function resumeChallengedFunding(
-  ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, fundingId: string, factor: { kind: 'totp' | 'sms'; code: string },
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  principal: PayingCustomer,
+  fundingId: string,
+  factor: { kind: 'totp' | 'sms'; code: string },
 ): Promise<FundingPayment> {
   const row = await fundingById(ctx.store, fundingId);
   if (row === undefined || row.customerId !== principal.customerId) throw new AnfuError('payment_not_found');
-  if (row.state !== 'challenged') throw new AnfuError('payment_state_invalid', `the ${row.kind} is ${row.state}, not challenged`);
+  if (row.state !== 'challenged')
+    throw new AnfuError('payment_state_invalid', `the ${row.kind} is ${row.state}, not challenged`);
   if (ctx.clock() - row.createdAt >= ctx.settings.fundingChallengeTtlMs) {
     await failFunding(ctx, row, expiredDetail);
     throw new AnfuError('payment_state_invalid', 'the step-up was not passed in time; the request has failed');
   }
   const passed = await passStepUp(ctx, principal, row.id, factor, null);
-  if (passed === 'step_up_exhausted') await failFunding(ctx, row, { failureCode: 'step_up_exhausted', meaning: 'too many wrong step-up answers' });
+  if (passed === 'step_up_exhausted')
+    await failFunding(ctx, row, { failureCode: 'step_up_exhausted', meaning: 'too many wrong step-up answers' });
   if (passed !== 'passed') throw new AnfuError(passed);
   const card = await cardById(ctx.store, row.cardId);
-  if (card === undefined || card.verifiedAt === null || card.status !== 'active') throw new AnfuError('card_unverified');
+  if (card === undefined || card.verifiedAt === null || card.status !== 'active')
+    throw new AnfuError('card_unverified');
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
@@ -37,7 +50,9 @@ export async function resumeChallengedFunding(
     await recordFundingTransition(tx, { ...row, state: authorised }, 'process', actor, now);
   });
   const processing = await refetchFunding(ctx, row.id);
-  return row.kind === 'top_up' ? authoriseTopUp(ctx, funding, processing, card) : payOutWithdrawal(ctx, funding, processing, card);
+  return row.kind === 'top_up'
+    ? authoriseTopUp(ctx, funding, processing, card)
+    : payOutWithdrawal(ctx, funding, processing, card);
 }
 
 /** The sweep: challenged fundings past their deadline fail (usage given back). Returns how many. */

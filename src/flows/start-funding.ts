@@ -9,10 +9,32 @@ import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { decidePayment } from '../risk/index.ts';
 import {
-  requestHashOf, cardById, claimNonce, nextCardStan, fundingById, fundingByKey, insertFunding, insertFundingInstruction, recentPaymentCount, recordFundingCreation, recordFundingTransition,
-  type CardFunding, type PayingCustomer, type FundingKind, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor,
+  requestHashOf,
+  cardById,
+  claimNonce,
+  nextCardStan,
+  fundingById,
+  fundingByKey,
+  insertFunding,
+  insertFundingInstruction,
+  recentPaymentCount,
+  recordFundingCreation,
+  recordFundingTransition,
+  type CardFunding,
+  type PayingCustomer,
+  type FundingKind,
+  type FundingPayment,
+  type PaymentCard,
+  type PaymentsContext,
+  type TransitionActor,
 } from '../payments/index.ts';
-import { amountOf, isRecordedRefusal, refuse, verifiedInstruction, type SignedRequest } from './start-signed-payment.ts';
+import {
+  amountOf,
+  isRecordedRefusal,
+  refuse,
+  verifiedInstruction,
+  type SignedRequest,
+} from './start-signed-payment.ts';
 import { reserveFundingLimits } from './reserve-funding-limits.ts';
 
 export interface StartedFunding {
@@ -22,7 +44,11 @@ export interface StartedFunding {
 }
 
 /** A retry under the same key answers the first funding payment and never reaches the bank again. */
-export async function fundingReplayOf(ctx: PaymentsContext, principal: PayingCustomer, request: SignedRequest): Promise<FundingPayment | undefined> {
+export async function fundingReplayOf(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  request: SignedRequest,
+): Promise<FundingPayment | undefined> {
   const existing = await fundingByKey(ctx.store, principal.customerId, request.idempotencyKey);
   if (existing === undefined) return undefined;
   if (existing.requestHash !== requestHashOf(request.instruction)) throw new AnfuError('idempotency_conflict');
@@ -31,13 +57,20 @@ export async function fundingReplayOf(ctx: PaymentsContext, principal: PayingCus
 
 async function cardFor(ctx: PaymentsContext, principal: PayingCustomer, cardId: string): Promise<PaymentCard> {
   const card = await cardById(ctx.store, cardId);
-  if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active') throw new AnfuError('card_not_found');
+  if (card === undefined || card.customerId !== principal.customerId || card.status !== 'active')
+    throw new AnfuError('card_not_found');
   // Verified only by the issuer at binding (account verification + one-time code), never by a top-up.
   if (card.verifiedAt === null) throw new AnfuError('card_unverified');
   return card;
 }
 
-export async function startFunding(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest, kind: FundingKind): Promise<StartedFunding> {
+export async function startFunding(
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  principal: PayingCustomer,
+  request: SignedRequest,
+  kind: FundingKind,
+): Promise<StartedFunding> {
   const replay = await fundingReplayOf(ctx, principal, request);
   if (replay !== undefined) {
     // A retry answers what was decided then, whatever became of the card since.
@@ -46,42 +79,95 @@ export async function startFunding(ctx: PaymentsContext, funding: CardFunding, p
     return { funding: replay, card, replayed: true };
   }
   const verified = await verifiedInstruction(ctx, principal, request);
-  if (verified.instruction.kind !== kind) throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
+  if (verified.instruction.kind !== kind)
+    throw new AnfuError('instruction_mismatch', `this request needs an instruction of kind ${kind}`);
   // An unknown or unverified card is refused and audited like any refused instruction.
-  const card = await cardFor(ctx, principal, verified.instruction.target).catch((error: unknown) => (error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error)));
+  const card = await cardFor(ctx, principal, verified.instruction.target).catch((error: unknown) =>
+    error instanceof AnfuError ? refuse(ctx, principal, request, error) : Promise.reject(error),
+  );
   const amount = amountOf(ctx, verified);
   const customer = await ctx.identity.customer(principal.customerId);
-  if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
+  if (customer === undefined || customer.status !== 'active')
+    throw new AnfuError('forbidden', 'the customer is not active');
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
-  const factorChangedAt = kind === 'withdrawal' ? await ctx.identity.recentFactorChangeAt(principal.customerId) : undefined;
-  const risk = decidePayment({
-    amountMinor: amount, recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs), deviceAgeMs: device === undefined ? 0 : now - device.createdAt, newPayee: false,
-    sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
-  }, ctx.settings.risk);
+  const factorChangedAt =
+    kind === 'withdrawal' ? await ctx.identity.recentFactorChangeAt(principal.customerId) : undefined;
+  const risk = decidePayment(
+    {
+      amountMinor: amount,
+      recentPaymentCount: await recentPaymentCount(
+        ctx.store,
+        principal.customerId,
+        now - ctx.settings.velocityWindowMs,
+      ),
+      deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
+      newPayee: false,
+      sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
+    },
+    ctx.settings.risk,
+  );
   const row: FundingPayment = {
-    id: newId('fnd', now), kind, state: 'created', customerId: principal.customerId, cardId: card.id, amount, currency: verified.instruction.currency,
-    idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction), failureCode: null, bank: funding.bank,
+    id: newId('fnd', now),
+    kind,
+    state: 'created',
+    customerId: principal.customerId,
+    cardId: card.id,
+    amount,
+    currency: verified.instruction.currency,
+    idempotencyKey: request.idempotencyKey,
+    requestHash: requestHashOf(request.instruction),
+    failureCode: null,
+    bank: funding.bank,
     // The STAN is taken in the transaction below; fields 7 and 12 are fixed now and stored with the
     // row, so everything needed to reverse or query the request exists before it is sent.
-    exchange: { stan: '000000', ...stampOf(funding), authorisationCode: null, retrievalReference: null, responseCode: null },
-    reversalOwed: false, holdSeq: null, statusAttempts: 0, nextStatusAt: null, outcomeUnknownAt: null, createdAt: now, updatedAt: now,
+    exchange: {
+      stan: '000000',
+      ...stampOf(funding),
+      authorisationCode: null,
+      retrievalReference: null,
+      responseCode: null,
+    },
+    reversalOwed: false,
+    holdSeq: null,
+    statusAttempts: 0,
+    nextStatusAt: null,
+    outcomeUnknownAt: null,
+    createdAt: now,
+    updatedAt: now,
   };
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
   try {
     await ctx.store.transaction(async (tx) => {
-      if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, row.id, now))) throw new AnfuError('instruction_replayed');
+      if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, row.id, now)))
+        throw new AnfuError('instruction_replayed');
       await insertFunding(tx, { ...row, exchange: { ...row.exchange, stan: await nextCardStan(tx, now) } });
-      await insertFundingInstruction(tx, { fundingId: row.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device, deviceCertificatePem: verified.deviceCertificatePem, caCertificatePem: verified.caCertificatePem, signedAt: verified.instruction.timestamp, receivedAt: now });
+      await insertFundingInstruction(tx, {
+        fundingId: row.id,
+        canonicalJson: verified.canonicalJson,
+        signature: verified.signature,
+        profile: ctx.settings.profile,
+        deviceId: verified.instruction.device,
+        deviceCertificatePem: verified.deviceCertificatePem,
+        caCertificatePem: verified.caCertificatePem,
+        signedAt: verified.instruction.timestamp,
+        receivedAt: now,
+      });
       await recordFundingCreation(tx, row, actor, now);
-      const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, { reasons: risk.reasons });
+      const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, {
+        reasons: risk.reasons,
+      });
       if (risk.decision === 'deny') {
-        await recordFundingTransition(tx, { ...row, state }, 'fail', { type: 'system', id: 'risk' }, now, { failureCode: 'payment_denied', reasons: risk.reasons });
+        await recordFundingTransition(tx, { ...row, state }, 'fail', { type: 'system', id: 'risk' }, now, {
+          failureCode: 'payment_denied',
+          reasons: risk.reasons,
+        });
         return;
       }
       await reserveFundingLimits(ctx, tx, row, { accountClass: customer.accountClass, strength: principal.strength });
       // A challenge waits for a step-up with one of the customer's factors, like a payment's.
-      if (risk.decision === 'challenge') await recordFundingTransition(tx, { ...row, state }, 'challenge', actor, now, { reasons: risk.reasons });
+      if (risk.decision === 'challenge')
+        await recordFundingTransition(tx, { ...row, state }, 'challenge', actor, now, { reasons: risk.reasons });
       else await recordFundingTransition(tx, { ...row, state }, 'process', actor, now);
     });
   } catch (error) {

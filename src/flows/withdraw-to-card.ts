@@ -11,8 +11,20 @@ import type { ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
-  bankSettlementOf, cardById, fundingById, markOutcomeUnknown, recordExchange, recordFundingTransition, scheduleStatusQuery, walletOf, withdrawalsDue,
-  type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
+  bankSettlementOf,
+  cardById,
+  fundingById,
+  markOutcomeUnknown,
+  recordExchange,
+  recordFundingTransition,
+  scheduleStatusQuery,
+  walletOf,
+  withdrawalsDue,
+  type CardFunding,
+  type PayingCustomer,
+  type FundingPayment,
+  type PaymentCard,
+  type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf, storedCardRequest } from './card-exchange.ts';
@@ -24,28 +36,62 @@ export function nextStatusQueryAt(attempts: number, now: number): number {
   return now + Math.min(5_000 * 2 ** Math.min(attempts, 20), 3600_000);
 }
 
-export async function withdrawToCard(ctx: PaymentsContext, funding: CardFunding, principal: PayingCustomer, request: SignedRequest): Promise<StartedFunding> {
+export async function withdrawToCard(
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  principal: PayingCustomer,
+  request: SignedRequest,
+): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
   if (started.replayed || started.funding.state !== 'processing') return started;
   return { ...started, funding: await payOutWithdrawal(ctx, funding, started.funding, started.card) };
 }
 
 /** A withdrawal in `processing` (at once, or after its step-up): hold the amount, then pay it out. */
-export async function payOutWithdrawal(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment, card: PaymentCard): Promise<FundingPayment> {
+export async function payOutWithdrawal(
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  row: FundingPayment,
+  card: PaymentCard,
+): Promise<FundingPayment> {
   const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
   const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
   // No timeout: only the bank's answer (or an operator's decision on it) ends this hold.
-  const hold = await ctx.ledger.submit({ kind: 'hold', key: `${row.id}:hold`, debitAccountId: wallet.id, creditAccountId: bank.id, amount: row.amount, currency: row.currency, timeoutMs: null, reference: row.id });
+  const hold = await ctx.ledger.submit({
+    kind: 'hold',
+    key: `${row.id}:hold`,
+    debitAccountId: wallet.id,
+    creditAccountId: bank.id,
+    amount: row.amount,
+    currency: row.currency,
+    timeoutMs: null,
+    reference: row.id,
+  });
   if (!hold.ok) return failFunding(ctx, row, { failureCode: hold.code });
   await recordExchange(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
   const revealed = await revealCard(funding, card, 'card_payout', row.customerId);
-  const result = await funding.link.payout({ accountPan: revealed.pan, amount: { minor: row.amount, currency: currencyOf(row.currency) }, stan: row.exchange.stan, sentAt: sentAtOf(row) });
+  const result = await funding.link.payout({
+    accountPan: revealed.pan,
+    amount: { minor: row.amount, currency: currencyOf(row.currency) },
+    stan: row.exchange.stan,
+    sentAt: sentAtOf(row),
+  });
   return applyPayoutResult(ctx, await refetchFunding(ctx, row.id), result, false);
 }
 
-async function postPaidOut(ctx: PaymentsContext, row: FundingPayment, detail: { responseCode?: string; meaning?: string }, retrievalReference?: string): Promise<FundingPayment> {
+async function postPaidOut(
+  ctx: PaymentsContext,
+  row: FundingPayment,
+  detail: { responseCode?: string; meaning?: string },
+  retrievalReference?: string,
+): Promise<FundingPayment> {
   if (row.holdSeq === null) throw new Error(`payments invariant: withdrawal ${row.id} has no hold`);
-  const post = await ctx.ledger.submit({ kind: 'post', key: `${row.id}:post`, holdSeq: row.holdSeq, reference: row.id });
+  const post = await ctx.ledger.submit({
+    kind: 'post',
+    key: `${row.id}:post`,
+    holdSeq: row.holdSeq,
+    reference: row.id,
+  });
   const now = ctx.clock();
   if (!post.ok) {
     // Paid by the bank but the hold cannot be posted (one that lapsed under the old 7-day timeout):
@@ -54,14 +100,20 @@ async function postPaidOut(ctx: PaymentsContext, row: FundingPayment, detail: { 
     return refetchFunding(ctx, row.id);
   }
   await ctx.store.transaction(async (tx) => {
-    if (retrievalReference !== undefined) await recordExchange(tx, row.id, { retrievalReference, responseCode: '00' }, now);
+    if (retrievalReference !== undefined)
+      await recordExchange(tx, row.id, { retrievalReference, responseCode: '00' }, now);
     await recordFundingTransition(tx, row, 'settle', fundingActor, now, detail);
   });
   return refetchFunding(ctx, row.id);
 }
 
 /** Records the bank's answer and moves the money accordingly; `polling` keeps an unreachable bank from failing a sent payout. */
-export async function applyPayoutResult(ctx: PaymentsContext, row: FundingPayment, result: PayoutResult, polling: boolean): Promise<FundingPayment> {
+export async function applyPayoutResult(
+  ctx: PaymentsContext,
+  row: FundingPayment,
+  result: PayoutResult,
+  polling: boolean,
+): Promise<FundingPayment> {
   const now = ctx.clock();
   if (row.holdSeq === null) throw new Error(`payments invariant: withdrawal ${row.id} has no hold`);
   switch (result.outcome) {
@@ -70,28 +122,54 @@ export async function applyPayoutResult(ctx: PaymentsContext, row: FundingPaymen
     case 'failed':
       await voidHold(ctx, row);
       await recordExchange(ctx.store, row.id, { responseCode: result.responseCode }, now);
-      return failFunding(ctx, row, { failureCode: 'payout_failed', responseCode: result.responseCode, meaning: result.meaning });
+      return failFunding(ctx, row, {
+        failureCode: 'payout_failed',
+        responseCode: result.responseCode,
+        meaning: result.meaning,
+      });
     case 'processing':
       if (!polling) await scheduleStatusQuery(ctx.store, row.id, 0, nextStatusQueryAt(0, now));
       return refetchFunding(ctx, row.id);
     case 'unavailable':
       if (polling) return row;
       await voidHold(ctx, row);
-      return failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: 'the card link is down; nothing was sent' });
+      return failFunding(ctx, row, {
+        failureCode: 'card_issuer_unavailable',
+        meaning: 'the card link is down; nothing was sent',
+      });
   }
 }
 
 async function voidHold(ctx: PaymentsContext, row: FundingPayment): Promise<void> {
   if (row.holdSeq === null) return;
-  const voided = await ctx.ledger.submit({ kind: 'void', key: `${row.id}:void`, holdSeq: row.holdSeq, reference: row.id });
-  if (!voided.ok && voided.code !== 'hold_expired') throw new Error(`payments invariant: withdrawal hold of ${row.id} cannot be voided (${voided.code})`);
+  const voided = await ctx.ledger.submit({
+    kind: 'void',
+    key: `${row.id}:void`,
+    holdSeq: row.holdSeq,
+    reference: row.id,
+  });
+  if (!voided.ok && voided.code !== 'hold_expired')
+    throw new Error(`payments invariant: withdrawal hold of ${row.id} cannot be voided (${voided.code})`);
 }
 
 async function listOutcomeUnknown(ctx: PaymentsContext, row: FundingPayment, why: string): Promise<void> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
     if (!(await markOutcomeUnknown(tx, row.id, now))) return;
-    await appendAudit(tx, [{ actorType: 'system', actorId: 'withdrawal-poll', action: 'withdrawal.outcome_unknown', target: row.id, outcome: 'success', details: { why, statusAttempts: row.statusAttempts, amount: row.amount.toString(), currency: row.currency } }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'system',
+          actorId: 'withdrawal-poll',
+          action: 'withdrawal.outcome_unknown',
+          target: row.id,
+          outcome: 'success',
+          details: { why, statusAttempts: row.statusAttempts, amount: row.amount.toString(), currency: row.currency },
+        },
+      ],
+      now,
+    );
   });
 }
 
@@ -100,11 +178,20 @@ async function queryOnce(ctx: PaymentsContext, funding: CardFunding, row: Fundin
   // No field 7 or hold stored (a row from before they were stored first): nothing to ask the bank with.
   if (card === undefined || row.exchange.transmitted === null || row.holdSeq === null) return row;
   const revealed = await revealCard(funding, card, 'card_payout', 'system:withdrawal-poll');
-  return applyPayoutResult(ctx, row, await funding.link.payoutStatus(storedCardRequest(funding, row, revealed, '0200', row.exchange.transmitted)), true);
+  return applyPayoutResult(
+    ctx,
+    row,
+    await funding.link.payoutStatus(storedCardRequest(funding, row, revealed, '0200', row.exchange.transmitted)),
+    true,
+  );
 }
 
 /** Asks the bank about withdrawals whose status query is due (0201 repeats); returns how many settled or failed. */
-export async function pollWithdrawals(ctx: PaymentsContext, funding: CardFunding, options: { limit: number }): Promise<number> {
+export async function pollWithdrawals(
+  ctx: PaymentsContext,
+  funding: CardFunding,
+  options: { limit: number },
+): Promise<number> {
   let finished = 0;
   for (const row of await withdrawalsDue(ctx.store, ctx.clock(), options.limit)) {
     const after = await queryOnce(ctx, funding, row);
@@ -113,8 +200,14 @@ export async function pollWithdrawals(ctx: PaymentsContext, funding: CardFunding
       continue;
     }
     const now = ctx.clock();
-    await scheduleStatusQuery(ctx.store, row.id, row.statusAttempts + 1, nextStatusQueryAt(row.statusAttempts + 1, now));
-    if (row.createdAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now) await listOutcomeUnknown(ctx, row, 'no final answer from the bank');
+    await scheduleStatusQuery(
+      ctx.store,
+      row.id,
+      row.statusAttempts + 1,
+      nextStatusQueryAt(row.statusAttempts + 1, now),
+    );
+    if (row.createdAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now)
+      await listOutcomeUnknown(ctx, row, 'no final answer from the bank');
   }
   return finished;
 }
@@ -129,12 +222,17 @@ export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExec
     approverRoles: ['administrator', 'operations'],
     parse(payload) {
       const p = payload as { fundingId?: unknown; outcome?: unknown } | null;
-      const ok = typeof p?.fundingId === 'string' && /^fnd_[0-9a-z]{26}$/.test(p.fundingId) && (p.outcome === 'paid' || p.outcome === 'not_paid');
+      const ok =
+        typeof p?.fundingId === 'string' &&
+        /^fnd_[0-9a-z]{26}$/.test(p.fundingId) &&
+        (p.outcome === 'paid' || p.outcome === 'not_paid');
       return ok ? { fundingId: p.fundingId as string, outcome: p.outcome as Resolution['outcome'] } : undefined;
     },
     async check(q, payload) {
       const row = await fundingById(q, payload.fundingId);
-      return row?.kind === 'withdrawal' && row.state === 'processing' && row.outcomeUnknownAt !== null ? undefined : 'proposal_payload_invalid';
+      return row?.kind === 'withdrawal' && row.state === 'processing' && row.outcomeUnknownAt !== null
+        ? undefined
+        : 'proposal_payload_invalid';
     },
     async outside(payload, proposal) {
       const row = await fundingById(ctx.store, payload.fundingId);
@@ -146,7 +244,9 @@ export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExec
         return { ok: true, result: { fundingId: failed.id, state: failed.state } };
       }
       const settled = await postPaidOut(ctx, row, { meaning });
-      return settled.state === 'succeeded' ? { ok: true, result: { fundingId: settled.id, state: settled.state } } : { ok: false, code: 'payment_state_invalid' };
+      return settled.state === 'succeeded'
+        ? { ok: true, result: { fundingId: settled.id, state: settled.state } }
+        : { ok: false, code: 'payment_state_invalid' };
     },
   };
 }

@@ -3,7 +3,10 @@
 import type { Identity } from './identity.ts';
 import { customerById } from './store.ts';
 
-export async function cardholderOf(identity: Identity, customerId: string): Promise<{ name: string; idNumber: string } | undefined> {
+export async function cardholderOf(
+  identity: Identity,
+  customerId: string,
+): Promise<{ name: string; idNumber: string } | undefined> {
   const customer = await customerById(identity.store, customerId);
   if (customer === undefined || customer.status !== 'active') return undefined;
   await identity.ready();

@@ -31,7 +31,9 @@ export function currencyOf(code: unknown): Currency {
 
 /** The refusal of a currency the platform has not enabled, or undefined when it is enabled. */
 export function currencyRefusal(code: string, enabled: readonly string[]): AnfuError | undefined {
-  return enabled.includes(code) ? undefined : new AnfuError('currency_not_enabled', `money moves in ${enabled.join(', ')} only`, { currencies: [...enabled] });
+  return enabled.includes(code)
+    ? undefined
+    : new AnfuError('currency_not_enabled', `money moves in ${enabled.join(', ')} only`, { currencies: [...enabled] });
 }
 
 /** Refuses a currency the platform has not enabled, before anything is looked up or written. */
@@ -65,11 +67,16 @@ export function parseMinor(text: unknown, currencyCode: unknown, options: ParseO
 }
 
 function checked(minor: bigint, currency: Currency, options: ParseOptions): Amount {
-  if (minor < 0n && options.allowNegative !== true) throw new AnfuError('invalid_amount', 'amount must not be negative');
-  if (minor === 0n && options.allowZero !== true) throw new AnfuError('invalid_amount', 'amount must be greater than zero');
+  if (minor < 0n && options.allowNegative !== true)
+    throw new AnfuError('invalid_amount', 'amount must not be negative');
+  if (minor === 0n && options.allowZero !== true)
+    throw new AnfuError('invalid_amount', 'amount must be greater than zero');
   const magnitude = minor < 0n ? -minor : minor;
   if (magnitude > options.maxMinor) {
-    throw new AnfuError('amount_too_large', `the maximum is ${formatMajor(options.maxMinor, currency)} ${currency.code}`);
+    throw new AnfuError(
+      'amount_too_large',
+      `the maximum is ${formatMajor(options.maxMinor, currency)} ${currency.code}`,
+    );
   }
   return { minor, currency };
 }

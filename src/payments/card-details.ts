@@ -14,9 +14,12 @@ export interface CardDetails {
 /** The PAN's digits, once the number and the expiry (Beijing month) are plausible. */
 export function checkedCardDetails(details: CardDetails, now: number): string {
   const digits = details.pan.replace(/[\s-]/g, '');
-  if (!/^[0-9]{12,19}$/.test(digits) || !luhnValid(digits)) throw new AnfuError('card_number_invalid', 'a card number is 12 to 19 digits with a valid check digit');
-  if (details.expiryYear * 12 + details.expiryMonth < yearMonthOf(now)) throw new AnfuError('validation_failed', 'the card has expired');
-  if (!/^[0-9]{3,4}$/.test(details.cvv2)) throw new AnfuError('validation_failed', 'the security code is 3 or 4 digits');
+  if (!/^[0-9]{12,19}$/.test(digits) || !luhnValid(digits))
+    throw new AnfuError('card_number_invalid', 'a card number is 12 to 19 digits with a valid check digit');
+  if (details.expiryYear * 12 + details.expiryMonth < yearMonthOf(now))
+    throw new AnfuError('validation_failed', 'the card has expired');
+  if (!/^[0-9]{3,4}$/.test(details.cvv2))
+    throw new AnfuError('validation_failed', 'the security code is 3 or 4 digits');
   return digits;
 }
 

@@ -2,7 +2,16 @@
 // (ISO 8583, src/banks), the card token vault (src/crypto) and the partner bank's code. Provided once
 // per store by the server (or a test), like the identity port; without it card routes answer 503.
 import type {
-  AccountVerificationRequest, AccountVerificationResult, AuthorisationResult, AuthoriseRequest, CardRequest, OneTimeCodeResult, PayoutRequest, PayoutResult, ReversalResult, SentAt,
+  AccountVerificationRequest,
+  AccountVerificationResult,
+  AuthorisationResult,
+  AuthoriseRequest,
+  CardRequest,
+  OneTimeCodeResult,
+  PayoutRequest,
+  PayoutResult,
+  ReversalResult,
+  SentAt,
 } from '../banks/index.ts';
 import type { Currency } from '../money/index.ts';
 import type { TokenVault } from '../crypto/index.ts';
@@ -18,7 +27,14 @@ export interface CardLinkPort {
   payoutStatus(reference: CardRequest): Promise<PayoutResult>;
   /** Card binding: the issuer checks card, CVV2 and cardholder, then sends its one-time code. */
   verifyAccount(input: AccountVerificationRequest): Promise<AccountVerificationResult>;
-  confirmOneTimeCode(input: { pan: string; expiry: string; retrievalReference: string; code: string; currency: Currency; stan?: string }): Promise<OneTimeCodeResult>;
+  confirmOneTimeCode(input: {
+    pan: string;
+    expiry: string;
+    retrievalReference: string;
+    code: string;
+    currency: Currency;
+    stan?: string;
+  }): Promise<OneTimeCodeResult>;
 }
 
 export interface CardFunding {

@@ -29,8 +29,16 @@ function collectFromRow(r: Row, now: number): CollectRequest {
   const expiresAt = toNumber(r.expires_at);
   const stored = r.state as CollectState;
   return {
-    id: r.id as string, requesterId: r.requester_id as string, payerId: r.payer_id as string, amount: toBigInt(r.amount), currency: r.currency as string, note: r.note as string,
-    state: stored === 'pending' && expiresAt <= now ? 'expired' : stored, paymentId: (r.payment_id as string | null) ?? null, expiresAt, createdAt: toNumber(r.created_at),
+    id: r.id as string,
+    requesterId: r.requester_id as string,
+    payerId: r.payer_id as string,
+    amount: toBigInt(r.amount),
+    currency: r.currency as string,
+    note: r.note as string,
+    state: stored === 'pending' && expiresAt <= now ? 'expired' : stored,
+    paymentId: (r.payment_id as string | null) ?? null,
+    expiresAt,
+    createdAt: toNumber(r.created_at),
   };
 }
 
@@ -40,18 +48,52 @@ export async function collectRequestById(q: Queryable, id: string, now: number):
 }
 
 /** Requests a customer made or received, newest first. */
-export async function collectRequestsOf(q: Queryable, customerId: string, now: number, limit: number): Promise<CollectRequest[]> {
-  const rows = await q.all('SELECT * FROM collect_requests WHERE requester_id = ? OR payer_id = ? ORDER BY id DESC LIMIT ?', [customerId, customerId, limit]);
+export async function collectRequestsOf(
+  q: Queryable,
+  customerId: string,
+  now: number,
+  limit: number,
+): Promise<CollectRequest[]> {
+  const rows = await q.all(
+    'SELECT * FROM collect_requests WHERE requester_id = ? OR payer_id = ? ORDER BY id DESC LIMIT ?',
+    [customerId, customerId, limit],
+  );
   return rows.map((r) => collectFromRow(r, now));
 }
 
 /** Audits a refused request for money (in its own transaction) and throws the refusal. */
-async function refuseRequest(ctx: PaymentsContext, principal: PayingCustomer, code: 'note_invalid', details: Record<string, unknown>, now: number): Promise<never> {
-  await ctx.store.transaction((tx) => appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { code, ...details } }], now));
+async function refuseRequest(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  code: 'note_invalid',
+  details: Record<string, unknown>,
+  now: number,
+): Promise<never> {
+  await ctx.store.transaction((tx) =>
+    appendAudit(
+      tx,
+      [
+        {
+          actorType: 'customer',
+          actorId: principal.customerId,
+          device: principal.deviceId,
+          action: 'collect.request',
+          target: null,
+          outcome: 'denied',
+          details: { code, ...details },
+        },
+      ],
+      now,
+    ),
+  );
   throw new AnfuError(code);
 }
 
-export async function requestMoney(ctx: PaymentsContext, principal: PayingCustomer, input: { payerId: string; amount: bigint; currency: string; note: string; ttlMs: number }): Promise<CollectRequest> {
+export async function requestMoney(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  input: { payerId: string; amount: bigint; currency: string; note: string; ttlMs: number },
+): Promise<CollectRequest> {
   if (input.payerId === principal.customerId) throw new AnfuError('payee_is_payer');
   if (input.amount <= 0n || input.amount > ctx.settings.amountMaxMinor) throw new AnfuError('invalid_amount');
   const now = ctx.clock();
@@ -64,11 +106,42 @@ export async function requestMoney(ctx: PaymentsContext, principal: PayingCustom
   const allowed = await ctx.store.transaction(async (tx) => {
     const { hits } = await countHit(tx, `collect-request:${principal.customerId}`, 24 * 3600_000, now);
     if (hits > ctx.settings.collectRequestsPerDayMax) {
-      await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: null, outcome: 'denied', details: { reason: 'throttled', payer: input.payerId, requestsToday: hits } }], now);
+      await appendAudit(
+        tx,
+        [
+          {
+            actorType: 'customer',
+            actorId: principal.customerId,
+            device: principal.deviceId,
+            action: 'collect.request',
+            target: null,
+            outcome: 'denied',
+            details: { reason: 'throttled', payer: input.payerId, requestsToday: hits },
+          },
+        ],
+        now,
+      );
       return false;
     }
-    await tx.run("INSERT INTO collect_requests (id, requester_id, payer_id, amount, currency, note, state, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)", [id, principal.customerId, input.payerId, input.amount, input.currency, input.note, expiresAt, now]);
-    await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.request', target: id, outcome: 'success', details: { payer: input.payerId, amount: input.amount.toString(), currency: input.currency } }], now);
+    await tx.run(
+      "INSERT INTO collect_requests (id, requester_id, payer_id, amount, currency, note, state, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+      [id, principal.customerId, input.payerId, input.amount, input.currency, input.note, expiresAt, now],
+    );
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'customer',
+          actorId: principal.customerId,
+          device: principal.deviceId,
+          action: 'collect.request',
+          target: id,
+          outcome: 'success',
+          details: { payer: input.payerId, amount: input.amount.toString(), currency: input.currency },
+        },
+      ],
+      now,
+    );
     return true;
   });
   if (!allowed) throw new AnfuError('collect_request_throttled');
@@ -77,12 +150,33 @@ export async function requestMoney(ctx: PaymentsContext, principal: PayingCustom
   return created;
 }
 
-export async function declineCollectRequest(ctx: PaymentsContext, principal: PayingCustomer, id: string): Promise<CollectRequest> {
+export async function declineCollectRequest(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  id: string,
+): Promise<CollectRequest> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
-    const changed = await tx.run("UPDATE collect_requests SET state = 'declined' WHERE id = ? AND payer_id = ? AND state = 'pending' AND expires_at > ?", [id, principal.customerId, now]);
+    const changed = await tx.run(
+      "UPDATE collect_requests SET state = 'declined' WHERE id = ? AND payer_id = ? AND state = 'pending' AND expires_at > ?",
+      [id, principal.customerId, now],
+    );
     if (changed !== 1) await refuseClaim(tx, id, principal.customerId, now);
-    await appendAudit(tx, [{ actorType: 'customer', actorId: principal.customerId, device: principal.deviceId, action: 'collect.decline', target: id, outcome: 'success', details: {} }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'customer',
+          actorId: principal.customerId,
+          device: principal.deviceId,
+          action: 'collect.decline',
+          target: id,
+          outcome: 'success',
+          details: {},
+        },
+      ],
+      now,
+    );
   });
   const request = await collectRequestById(ctx.store, id, now);
   if (request === undefined) throw new Error('payments invariant: request for money vanished');
@@ -90,8 +184,17 @@ export async function declineCollectRequest(ctx: PaymentsContext, principal: Pay
 }
 
 /** Inside the paying transaction: pending and unexpired → paying, or a refusal. */
-export async function claimCollectRequest(tx: Tx, id: string, payerId: string, paymentId: string, now: number): Promise<void> {
-  const changed = await tx.run("UPDATE collect_requests SET state = 'paying', payment_id = ? WHERE id = ? AND payer_id = ? AND state = 'pending' AND expires_at > ?", [paymentId, id, payerId, now]);
+export async function claimCollectRequest(
+  tx: Tx,
+  id: string,
+  payerId: string,
+  paymentId: string,
+  now: number,
+): Promise<void> {
+  const changed = await tx.run(
+    "UPDATE collect_requests SET state = 'paying', payment_id = ? WHERE id = ? AND payer_id = ? AND state = 'pending' AND expires_at > ?",
+    [paymentId, id, payerId, now],
+  );
   if (changed !== 1) await refuseClaim(tx, id, payerId, now);
 }
 

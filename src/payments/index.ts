@@ -1,44 +1,205 @@
 // The payments capability's only door: signed instructions, the payment state machine, limits,
 // fees, merchants, orders and refunds. Cross-capability processes that use it live in src/flows.
-export { paymentStates, paymentEvents, transitionTable, nextState, isTerminal, type PaymentState, type PaymentEvent, type TransitionResult } from './payment-states.ts';
-export { decideLimits, defaultLimitPolicy, limitPeriodsAt, type LimitPolicy, type LimitUsage, type LimitDecision, type LimitName, type AccountClass, type LimitTier } from './payment-limits.ts';
+export {
+  paymentStates,
+  paymentEvents,
+  transitionTable,
+  nextState,
+  isTerminal,
+  type PaymentState,
+  type PaymentEvent,
+  type TransitionResult,
+} from './payment-states.ts';
+export {
+  decideLimits,
+  defaultLimitPolicy,
+  limitPeriodsAt,
+  type LimitPolicy,
+  type LimitUsage,
+  type LimitDecision,
+  type LimitName,
+  type AccountClass,
+  type LimitTier,
+} from './payment-limits.ts';
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
-export { verifyInstruction, parseInstruction, canonicalJsonOf, publicKeyPemOf, instructionKinds, type Instruction, type InstructionKind, type VerifiedInstruction, type InstructionCheck, type InstructionRefusal } from './verify-instruction.ts';
-export { type PaymentIdentity, type PaymentCustomer, type PaymentDevice, type PayingCustomer, type PaymentStepUpFactor, type PaymentStepUpVerdict } from './payment-identity.ts';
+export {
+  verifyInstruction,
+  parseInstruction,
+  canonicalJsonOf,
+  publicKeyPemOf,
+  instructionKinds,
+  type Instruction,
+  type InstructionKind,
+  type VerifiedInstruction,
+  type InstructionCheck,
+  type InstructionRefusal,
+} from './verify-instruction.ts';
+export {
+  type PaymentIdentity,
+  type PaymentCustomer,
+  type PaymentDevice,
+  type PayingCustomer,
+  type PaymentStepUpFactor,
+  type PaymentStepUpVerdict,
+} from './payment-identity.ts';
 export { paymentSettingsOf, type PaymentSettings, type PaymentsContext } from './payments-context.ts';
-export { recordTransition, recordCreation, transitionAuditEvent, creationAuditEvent, type TransitionActor } from './record-transition.ts';
-export { walletOf, merchantAccountOf, feeAccountOf, bankSettlementOf, walletCode, merchantAccountCode, feeAccountCode, bankSettlementCode } from './payment-accounts.ts';
+export {
+  recordTransition,
+  recordCreation,
+  transitionAuditEvent,
+  creationAuditEvent,
+  type TransitionActor,
+} from './record-transition.ts';
+export {
+  walletOf,
+  merchantAccountOf,
+  feeAccountOf,
+  bankSettlementOf,
+  walletCode,
+  merchantAccountCode,
+  feeAccountCode,
+  bankSettlementCode,
+} from './payment-accounts.ts';
 export { provideCardFunding, cardFundingOf, type CardFunding, type CardLinkPort } from './card-funding.ts';
 export { checkedCardDetails, expiryField, type CardDetails } from './card-details.ts';
-export { decideFundingLimits, fundingPeriodsOf, type FundingLimitPolicy, type FundingLimitDecision, type FundingLimitName } from './funding-limits.ts';
 export {
-  insertCardBinding, cardBindingById, cardBindingsSince, settleCardBinding, countOtpAttempt, verifiedCardHolderOf, upsertVerifiedCard,
-  markUsageReserved, clearUsageReserved, type CardBinding, type CardBindingState,
+  decideFundingLimits,
+  fundingPeriodsOf,
+  type FundingLimitPolicy,
+  type FundingLimitDecision,
+  type FundingLimitName,
+} from './funding-limits.ts';
+export {
+  insertCardBinding,
+  cardBindingById,
+  cardBindingsSince,
+  settleCardBinding,
+  countOtpAttempt,
+  verifiedCardHolderOf,
+  upsertVerifiedCard,
+  markUsageReserved,
+  clearUsageReserved,
+  type CardBinding,
+  type CardBindingState,
 } from './card-binding-store.ts';
 export { type CardBindingSettings } from './payments-context.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
-  cardById, cardsOf, insertCard, fundingById, fundingByKey, fundingInState, fundingWithReversalOwed, recordExchange, insertFunding, insertFundingInstruction, fundingTransitionsOf,
-  withdrawalsDue, scheduleStatusQuery, markOutcomeUnknown, outcomeUnknownWithdrawals,
-  type PaymentCard, type FundingPayment, type FundingKind, type BankExchange,
+  cardById,
+  cardsOf,
+  insertCard,
+  fundingById,
+  fundingByKey,
+  fundingInState,
+  fundingWithReversalOwed,
+  recordExchange,
+  insertFunding,
+  insertFundingInstruction,
+  fundingTransitionsOf,
+  withdrawalsDue,
+  scheduleStatusQuery,
+  markOutcomeUnknown,
+  outcomeUnknownWithdrawals,
+  type PaymentCard,
+  type FundingPayment,
+  type FundingKind,
+  type BankExchange,
 } from './funding-store.ts';
 export {
-  insertPayment, updatePaymentState, paymentById, paymentByKey, transitionsOf, claimNonce, insertInstruction, instructionOf, lockUsage, addUsage, recentPaymentCount,
-  hasPaidBefore, listPayments, paymentsInState, type Payment, type PaymentKind, type PaymentTransition, type StoredInstruction, type PaymentFilter,
-  payerHistory, insertPaymentsIfNew, claimNonces, deleteUncommittedPayments, insertInstructions, lockUsageRows, writeUsageRows, usageKeyOf, insertTransitions, type TransitionRow, type UsageKey,
+  insertPayment,
+  updatePaymentState,
+  paymentById,
+  paymentByKey,
+  transitionsOf,
+  claimNonce,
+  insertInstruction,
+  instructionOf,
+  lockUsage,
+  addUsage,
+  recentPaymentCount,
+  hasPaidBefore,
+  listPayments,
+  paymentsInState,
+  type Payment,
+  type PaymentKind,
+  type PaymentTransition,
+  type StoredInstruction,
+  type PaymentFilter,
+  payerHistory,
+  insertPaymentsIfNew,
+  claimNonces,
+  deleteUncommittedPayments,
+  insertInstructions,
+  lockUsageRows,
+  writeUsageRows,
+  usageKeyOf,
+  insertTransitions,
+  type TransitionRow,
+  type UsageKey,
 } from './store.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
-export { prepareMerchantApiKey, authenticateMerchantRequest, merchantRequestSignature, signingKeyOf, type IssuedMerchantKey, type PreparedMerchantKey, type SignedMerchantRequest, type MerchantAuthentication, type MerchantRequestRefusal } from './merchant-api-keys.ts';
+export {
+  prepareMerchantApiKey,
+  authenticateMerchantRequest,
+  merchantRequestSignature,
+  signingKeyOf,
+  type IssuedMerchantKey,
+  type PreparedMerchantKey,
+  type SignedMerchantRequest,
+  type MerchantAuthentication,
+  type MerchantRequestRefusal,
+} from './merchant-api-keys.ts';
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
-export { createCheckoutOrder, orderById, orderByCode, claimOrder, orderQrText, orderQrSvg, type CheckoutOrder, type OrderState } from './checkout-orders.ts';
+export {
+  createCheckoutOrder,
+  orderById,
+  orderByCode,
+  claimOrder,
+  orderQrText,
+  orderQrSvg,
+  type CheckoutOrder,
+  type OrderState,
+} from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
-export { expireChallengedPayments, expireOrdersAndRequests, refuseLapsedChallenge, challengeLapsed } from './expire-reservations.ts';
+export {
+  expireChallengedPayments,
+  expireOrdersAndRequests,
+  refuseLapsedChallenge,
+  challengeLapsed,
+} from './expire-reservations.ts';
 export { nextStan as nextCardStan } from './store/stans.ts';
 export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
-export { requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, limitCurrency, type WalkStep, type LimitInput } from './decide-payment.ts';
-export { requestRefund, executeRefund, sweepRefunds, refundApprovalExecutor, refundById, refundsOf, type Refund, type RefundState, type RefundRequest } from './refunds.ts';
-export { requestMoney, declineCollectRequest, claimCollectRequest, collectRequestById, collectRequestsOf, type CollectRequest, type CollectState } from './collect-requests.ts';
+export {
+  requestHashOf,
+  usagePeriodsOf,
+  limitRefusalOf,
+  creationWalk,
+  legsBetween,
+  limitCurrency,
+  type WalkStep,
+  type LimitInput,
+} from './decide-payment.ts';
+export {
+  requestRefund,
+  executeRefund,
+  sweepRefunds,
+  refundApprovalExecutor,
+  refundById,
+  refundsOf,
+  type Refund,
+  type RefundState,
+  type RefundRequest,
+} from './refunds.ts';
+export {
+  requestMoney,
+  declineCollectRequest,
+  claimCollectRequest,
+  collectRequestById,
+  collectRequestsOf,
+  type CollectRequest,
+  type CollectState,
+} from './collect-requests.ts';
 
 // The names these types had while both capabilities used them for different things; kept only so
 // branches written before the rename still compile. Use PayingCustomer and LimitTier.

@@ -37,9 +37,20 @@ export interface PaymentIdentity {
   /** Checks a bearer credential of a customer session. */
   authenticate(authorization: string | undefined): Promise<PayingCustomer | undefined>;
   /** Checks a step-up factor presented to resume a challenged payment; attempts are bounded (identity counts them). */
-  verifyStepUp(input: { customerId: string; deviceId: string; paymentId: string; factor: PaymentStepUpFactor; ip?: string | null }): Promise<PaymentStepUpVerdict>;
+  verifyStepUp(input: {
+    customerId: string;
+    deviceId: string;
+    paymentId: string;
+    factor: PaymentStepUpFactor;
+    ip?: string | null;
+  }): Promise<PaymentStepUpVerdict>;
   /** Sends an SMS code bound to one payment; `summary` says what it authorises (amount and payee). */
-  sendStepUpCode(input: { customerId: string; deviceId: string; paymentId: string; summary: string }): Promise<{ codeId: string; expiresAt: number }>;
+  sendStepUpCode(input: {
+    customerId: string;
+    deviceId: string;
+    paymentId: string;
+    summary: string;
+  }): Promise<{ codeId: string; expiresAt: number }>;
   /** WebAuthn options for a passkey assertion bound to one payment. */
   stepUpPasskeyOptions(customerId: string, paymentId: string): Promise<unknown>;
   /** When the customer last added, replaced or removed a factor (risk challenges large payments for a while after). */

@@ -66,7 +66,11 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
       dayTwoFactorsMinor: config.limitDayTwoFactorsMinor,
       dayWeakMinor: config.limitDayWeakMinor,
     },
-    risk: { ...paymentRiskThresholds, factorChangeCoolingOffMs: config.factorChangeCoolingOffMs, factorChangeChallengeAmountMinor: config.factorChangeChallengeMinor },
+    risk: {
+      ...paymentRiskThresholds,
+      factorChangeCoolingOffMs: config.factorChangeCoolingOffMs,
+      factorChangeChallengeAmountMinor: config.factorChangeChallengeMinor,
+    },
     refundApprovalMinor: config.refundApprovalMinor,
     refundApprovalTtlMs: config.proposalTtlMs,
     merchantRequestWindowMs: config.merchantRequestWindowMs,
@@ -84,6 +88,10 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
       withdrawalDayMaxMinor: config.withdrawalDayMaxMinor,
     },
     fundingChallengeTtlMs: config.fundingChallengeTtlMs,
-    cardBinding: { attemptsPerDayMax: config.cardBindAttemptsPerDayMax, ttlMs: config.cardBindingTtlMs, otpAttemptsMax: config.cardBindOtpAttemptsMax },
+    cardBinding: {
+      attemptsPerDayMax: config.cardBindAttemptsPerDayMax,
+      ttlMs: config.cardBindingTtlMs,
+      otpAttemptsMax: config.cardBindOtpAttemptsMax,
+    },
   };
 }

@@ -25,7 +25,13 @@ export interface TestCustomer {
 
 export interface TestIdentity extends PaymentIdentity {
   readonly profile: 'intl' | 'gm';
-  addCustomer(options?: { accountClass?: AccountClass; strength?: LimitTier; certificateValidMs?: number; deviceAgeMs?: number; now?: number }): Promise<TestCustomer>;
+  addCustomer(options?: {
+    accountClass?: AccountClass;
+    strength?: LimitTier;
+    certificateValidMs?: number;
+    deviceAgeMs?: number;
+    now?: number;
+  }): Promise<TestCustomer>;
   stepUpCode: string;
 }
 
@@ -42,11 +48,19 @@ function pemBody(pem: string): Buffer {
 
 export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): Promise<TestIdentity> {
   const profile = cryptoProfile(profileName);
-  const caKeys = (await webcrypto.subtle.generateKey(ecdsa, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(ecdsa, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01', name: 'CN=Test Device CA', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 10 * 365 * 86_400_000), signingAlgorithm: ecdsa, keys: caKeys,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    serialNumber: '01',
+    name: 'CN=Test Device CA',
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 10 * 365 * 86_400_000),
+    signingAlgorithm: ecdsa,
+    keys: caKeys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
   });
   const customers = new Map<string, PaymentCustomer>();
   const devices = new Map<string, PaymentDevice>();
@@ -60,8 +74,12 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
     deviceCaCertificatePem: async () => ca.toString('pem'),
     customerIdByPhone: async (phone) => phones.get(phone),
     maskedName: async (id) => (customers.has(id) ? '*三' : undefined),
-    authenticate: async (header) => (header?.startsWith('Bearer ') === true ? sessions.get(header.slice(7)) : undefined),
-    verifyStepUp: async ({ factor }) => ('code' in factor && factor.code === identity.stepUpCode ? { outcome: 'passed' } : { outcome: 'failed', attemptsLeft: 1 }),
+    authenticate: async (header) =>
+      header?.startsWith('Bearer ') === true ? sessions.get(header.slice(7)) : undefined,
+    verifyStepUp: async ({ factor }) =>
+      'code' in factor && factor.code === identity.stepUpCode
+        ? { outcome: 'passed' }
+        : { outcome: 'failed', attemptsLeft: 1 },
     sendStepUpCode: async () => ({ codeId: 'suc_test', expiresAt: Date.now() + 300_000 }),
     stepUpPasskeyOptions: async () => ({}),
     recentFactorChangeAt: async () => undefined,
@@ -69,17 +87,42 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
     cardholder: async (id) => (customers.has(id) ? { name: '张三', idNumber: testCardholderIdNumber(id) } : undefined),
     async addCustomer(options = {}) {
       const at = options.now ?? Date.now();
-      const customer: PaymentCustomer = { id: newId('cus', at), accountClass: options.accountClass ?? 'III', status: 'active', createdAt: at - 365 * 86_400_000 };
+      const customer: PaymentCustomer = {
+        id: newId('cus', at),
+        accountClass: options.accountClass ?? 'III',
+        status: 'active',
+        createdAt: at - 365 * 86_400_000,
+      };
       const keys = profile.generateSigningKeyPair();
       const deviceId = newId('dev', at);
       const certificate = await x509.X509CertificateGenerator.create({
-        serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'), subject: `CN=${deviceId}`, issuer: ca.subject,
-        notBefore: new Date(at - 86_400_000), notAfter: new Date(at + (options.certificateValidMs ?? 365 * 86_400_000)), signingAlgorithm: ecdsa,
-        publicKey: pemBody(profile.exportPublicKey(keys.publicKey)), signingKey: caKeys.privateKey,
-        extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+        serialNumber: randomBytes(8)
+          .toString('hex')
+          .replace(/^[89a-f]/, '1'),
+        subject: `CN=${deviceId}`,
+        issuer: ca.subject,
+        notBefore: new Date(at - 86_400_000),
+        notAfter: new Date(at + (options.certificateValidMs ?? 365 * 86_400_000)),
+        signingAlgorithm: ecdsa,
+        publicKey: pemBody(profile.exportPublicKey(keys.publicKey)),
+        signingKey: caKeys.privateKey,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        ],
       });
-      const device: PaymentDevice = { id: deviceId, customerId: customer.id, status: 'active', certificatePem: certificate.toString('pem'), createdAt: at - (options.deviceAgeMs ?? 30 * 86_400_000) };
-      const principal: PayingCustomer = { customerId: customer.id, deviceId, strength: options.strength ?? 'certificate' };
+      const device: PaymentDevice = {
+        id: deviceId,
+        customerId: customer.id,
+        status: 'active',
+        certificatePem: certificate.toString('pem'),
+        createdAt: at - (options.deviceAgeMs ?? 30 * 86_400_000),
+      };
+      const principal: PayingCustomer = {
+        customerId: customer.id,
+        deviceId,
+        strength: options.strength ?? 'certificate',
+      };
       const token = randomBytes(16).toString('hex');
       const phone = `+86138${String(customers.size).padStart(8, '0')}`;
       customers.set(customer.id, customer);
@@ -93,23 +136,62 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
 }
 
 /** An instruction as a device would build it, with a fresh nonce and the given clock. */
-export function instructionFor(who: TestCustomer, fields: { kind: Instruction['kind']; target: string; amount: string; currency?: string; memo?: string }, now: number = Date.now()): Instruction {
-  return { version: 1, kind: fields.kind, payer: who.customer.id, device: who.device.id, target: fields.target, amount: fields.amount, currency: fields.currency ?? 'CNY', nonce: randomBytes(16).toString('base64url'), timestamp: now, ...(fields.memo === undefined ? {} : { memo: fields.memo }) };
+export function instructionFor(
+  who: TestCustomer,
+  fields: { kind: Instruction['kind']; target: string; amount: string; currency?: string; memo?: string },
+  now: number = Date.now(),
+): Instruction {
+  return {
+    version: 1,
+    kind: fields.kind,
+    payer: who.customer.id,
+    device: who.device.id,
+    target: fields.target,
+    amount: fields.amount,
+    currency: fields.currency ?? 'CNY',
+    nonce: randomBytes(16).toString('base64url'),
+    timestamp: now,
+    ...(fields.memo === undefined ? {} : { memo: fields.memo }),
+  };
 }
 
 /** The device signature (base64) over the canonical JSON of `instruction`. */
-export function signInstruction(profileName: 'intl' | 'gm', who: Pick<TestCustomer, 'privateKey'>, instruction: object): string {
-  return cryptoProfile(profileName).sign(who.privateKey, Buffer.from(canonicalJsonOf(instruction), 'utf8')).toString('base64');
+export function signInstruction(
+  profileName: 'intl' | 'gm',
+  who: Pick<TestCustomer, 'privateKey'>,
+  instruction: object,
+): string {
+  return cryptoProfile(profileName)
+    .sign(who.privateKey, Buffer.from(canonicalJsonOf(instruction), 'utf8'))
+    .toString('base64');
 }
 
 /**
  * A card already bound and verified by its issuer, written straight to the store: for tests of
  * top-ups and withdrawals that are not about binding (flows/bind-card.ts is tested on its own).
  */
-export async function verifiedTestCard(store: Store, vault: TokenVault, customerId: string, card: { pan: string; expiryMonth: number; expiryYear: number; bank: string }): Promise<PaymentCard> {
-  const { token, maskedPan } = await vault.tokenise({ pan: card.pan, expiryMonth: card.expiryMonth, expiryYear: card.expiryYear });
+export async function verifiedTestCard(
+  store: Store,
+  vault: TokenVault,
+  customerId: string,
+  card: { pan: string; expiryMonth: number; expiryYear: number; bank: string },
+): Promise<PaymentCard> {
+  const { token, maskedPan } = await vault.tokenise({
+    pan: card.pan,
+    expiryMonth: card.expiryMonth,
+    expiryYear: card.expiryYear,
+  });
   const now = Date.now();
-  await insertCard(store, { id: newId('card', now), customerId, cardToken: token, maskedPan, bank: card.bank, status: 'active', verifiedAt: now, createdAt: now });
+  await insertCard(store, {
+    id: newId('card', now),
+    customerId,
+    cardToken: token,
+    maskedPan,
+    bank: card.bank,
+    status: 'active',
+    verifiedAt: now,
+    createdAt: now,
+  });
   const stored = await cardByToken(store, customerId, token);
   if (stored === undefined) throw new Error('test card vanished');
   return stored;

@@ -17,7 +17,14 @@ export interface LoginFeatures {
   readonly lockedForStrangers?: boolean;
 }
 
-export type LoginRiskReason = 'new_device' | 'new_network' | 'new_region' | 'unusual_hour' | 'recent_failures' | 'velocity' | 'locked_for_strangers';
+export type LoginRiskReason =
+  | 'new_device'
+  | 'new_network'
+  | 'new_region'
+  | 'unusual_hour'
+  | 'recent_failures'
+  | 'velocity'
+  | 'locked_for_strangers';
 
 export interface LoginRule {
   readonly reason: LoginRiskReason;
@@ -51,7 +58,11 @@ export function localHourOf(now: number): number {
   return new Date(now + localOffsetMs).getUTCHours();
 }
 
-export function decideLogin(features: LoginFeatures, now: number, rules: readonly LoginRule[] = loginRules): LoginRiskDecision {
+export function decideLogin(
+  features: LoginFeatures,
+  now: number,
+  rules: readonly LoginRule[] = loginRules,
+): LoginRiskDecision {
   const hour = localHourOf(now);
   const fired = rules.filter((rule) => rule.fires(features, hour));
   const score = fired.reduce((sum, rule) => sum + rule.weight, 0);

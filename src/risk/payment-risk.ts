@@ -38,7 +38,14 @@ export const paymentRiskThresholds: PaymentRiskThresholds = {
   factorChangeChallengeAmountMinor: 100_000n,
 };
 
-export type PaymentRiskReason = 'amount_high' | 'amount_extreme' | 'velocity_high' | 'velocity_extreme' | 'new_device' | 'new_payee_large_amount' | 'recent_factor_change';
+export type PaymentRiskReason =
+  | 'amount_high'
+  | 'amount_extreme'
+  | 'velocity_high'
+  | 'velocity_extreme'
+  | 'new_device'
+  | 'new_payee_large_amount'
+  | 'recent_factor_change';
 
 export interface PaymentRiskDecision {
   readonly decision: 'allow' | 'challenge' | 'deny';
@@ -47,10 +54,15 @@ export interface PaymentRiskDecision {
 
 /** A factor was added, replaced or removed recently: whoever changed it may not be the owner yet. */
 function inCoolingOff(features: PaymentFeatures, thresholds: PaymentRiskThresholds): boolean {
-  return features.sinceFactorChangeMs !== undefined && features.sinceFactorChangeMs < thresholds.factorChangeCoolingOffMs;
+  return (
+    features.sinceFactorChangeMs !== undefined && features.sinceFactorChangeMs < thresholds.factorChangeCoolingOffMs
+  );
 }
 
-export function decidePayment(features: PaymentFeatures, thresholds: PaymentRiskThresholds = paymentRiskThresholds): PaymentRiskDecision {
+export function decidePayment(
+  features: PaymentFeatures,
+  thresholds: PaymentRiskThresholds = paymentRiskThresholds,
+): PaymentRiskDecision {
   const deny: PaymentRiskReason[] = [];
   const challenge: PaymentRiskReason[] = [];
   if (features.amountMinor >= thresholds.denyAmountMinor) deny.push('amount_extreme');
@@ -58,8 +70,10 @@ export function decidePayment(features: PaymentFeatures, thresholds: PaymentRisk
   if (features.recentPaymentCount >= thresholds.velocityDenyCount) deny.push('velocity_extreme');
   else if (features.recentPaymentCount >= thresholds.velocityChallengeCount) challenge.push('velocity_high');
   if (features.deviceAgeMs < thresholds.newDeviceMs) challenge.push('new_device');
-  if (features.newPayee && features.amountMinor >= thresholds.newPayeeChallengeAmountMinor) challenge.push('new_payee_large_amount');
-  if (inCoolingOff(features, thresholds) && features.amountMinor >= thresholds.factorChangeChallengeAmountMinor) challenge.push('recent_factor_change');
+  if (features.newPayee && features.amountMinor >= thresholds.newPayeeChallengeAmountMinor)
+    challenge.push('new_payee_large_amount');
+  if (inCoolingOff(features, thresholds) && features.amountMinor >= thresholds.factorChangeChallengeAmountMinor)
+    challenge.push('recent_factor_change');
   if (deny.length > 0) return { decision: 'deny', reasons: [...deny, ...challenge] };
   if (challenge.length > 0) return { decision: 'challenge', reasons: challenge };
   return { decision: 'allow', reasons: [] };

@@ -260,7 +260,9 @@ for (const kind of testStoreKinds()) {
         events.map((e) => [e.channel, e.paymentId, e.bound]),
         [['payment_step_up', other.id, 'payment']],
       );
-      const source = await t.store.get<{ source: string | null }>("SELECT source FROM security_events WHERE type = 'brute_force'");
+      const source = await t.store.get<{ source: string | null }>(
+        "SELECT source FROM security_events WHERE type = 'brute_force'",
+      );
       assert.equal(source?.source, '127.0.0.1');
       const notices = await t.store.all(
         "SELECT kind FROM customer_notices WHERE customer_id = ? AND kind = 'step_up_locked'",

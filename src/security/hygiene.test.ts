@@ -45,12 +45,23 @@ for (const kind of testStoreKinds()) {
         t.advance(t.config.auditRefusalWindowMs); // a fresh window: the refusal is the first of its kind
         const refused = await me(t, { 'user-agent': agent });
         assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthenticated']);
-        const login = await t.app.inject({ method: 'POST', url: '/v1/operator-sessions', headers: { 'user-agent': agent }, payload: { name: 'nobody', password: 'wrong-password', totp: '000000' } });
+        const login = await t.app.inject({
+          method: 'POST',
+          url: '/v1/operator-sessions',
+          headers: { 'user-agent': agent },
+          payload: { name: 'nobody', password: 'wrong-password', totp: '000000' },
+        });
         assert.deepEqual([login.statusCode, login.json().code], [401, 'operator_login_failed']);
         for (const action of ['operator.authenticate', 'operator.login']) {
-          const row = await t.store.get<{ device: string | null; ip: string | null }>('SELECT device, ip FROM audit_entries WHERE action = ? ORDER BY seq DESC LIMIT 1', [action]);
+          const row = await t.store.get<{ device: string | null; ip: string | null }>(
+            'SELECT device, ip FROM audit_entries WHERE action = ? ORDER BY seq DESC LIMIT 1',
+            [action],
+          );
           assert.ok(row?.device !== null && row?.device !== undefined, `${action} was audited`);
-          assert.ok(!unsafe.test(String(row.device)), `${action}: the device is escaped: ${JSON.stringify(row.device).slice(0, 80)}`);
+          assert.ok(
+            !unsafe.test(String(row.device)),
+            `${action}: the device is escaped: ${JSON.stringify(row.device).slice(0, 80)}`,
+          );
           assert.ok(String(row.device).length <= 200);
           assert.ok(String(row.device).startsWith('curl/8.0'));
           assert.equal(row.ip, '127.0.0.1');
@@ -65,7 +76,9 @@ for (const kind of testStoreKinds()) {
         const forwarded = `10.0.0.1\t\u202e${'9'.repeat(8192)}`;
         const refused = await me(proxied, { 'x-forwarded-for': forwarded });
         assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthenticated']);
-        const row = await proxied.store.get<{ ip: string }>("SELECT ip FROM audit_entries WHERE action = 'operator.authenticate' ORDER BY seq DESC LIMIT 1");
+        const row = await proxied.store.get<{ ip: string }>(
+          "SELECT ip FROM audit_entries WHERE action = 'operator.authenticate' ORDER BY seq DESC LIMIT 1",
+        );
         assert.ok(row !== undefined && row.ip.length <= 64 && !unsafe.test(row.ip), JSON.stringify(row));
         assert.ok(row.ip.startsWith('10.0.0.1\\u{9}\\u{202e}'));
       } finally {
@@ -76,7 +89,9 @@ for (const kind of testStoreKinds()) {
     test('escapes are readable and unambiguous: a TAB is \\u{9}, a backslash is doubled', async () => {
       t.advance(t.config.auditRefusalWindowMs);
       await me(t, { 'user-agent': 'a\tb\\c' });
-      const row = await t.store.get<{ device: string }>("SELECT device FROM audit_entries WHERE action = 'operator.authenticate' ORDER BY seq DESC LIMIT 1");
+      const row = await t.store.get<{ device: string }>(
+        "SELECT device FROM audit_entries WHERE action = 'operator.authenticate' ORDER BY seq DESC LIMIT 1",
+      );
       assert.equal(row?.device, 'a\\u{9}b\\\\c');
     });
 
@@ -96,13 +111,24 @@ for (const kind of testStoreKinds()) {
       t.advance(windowMs);
       await flood(1); // window 3: its first refusal writes window 2's counts
       const rows = (await t.auditRows('operator.authenticate')).slice(before);
-      assert.deepEqual(rows.map((r) => [r.details.reason, r.details.repeated ?? 0]), [
-        ['missing_token', 0], ['invalid_token', 0],
-        ['missing_token', 19], ['missing_token', 0], ['invalid_token', 19], ['invalid_token', 0],
-        ['missing_token', 19], ['missing_token', 0],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.details.reason, r.details.repeated ?? 0]),
+        [
+          ['missing_token', 0],
+          ['invalid_token', 0],
+          ['missing_token', 19],
+          ['missing_token', 0],
+          ['invalid_token', 19],
+          ['invalid_token', 0],
+          ['missing_token', 19],
+          ['missing_token', 0],
+        ],
+      );
       // A row is one refusal, or stands for `repeated` of them; window 2's forged-token count waits for its sweep.
-      const counted = rows.reduce((sum, r) => sum + (r.details.repeated === undefined ? 1 : Number(r.details.repeated)), 0);
+      const counted = rows.reduce(
+        (sum, r) => sum + (r.details.repeated === undefined ? 1 : Number(r.details.repeated)),
+        0,
+      );
       assert.equal(counted, 40 + 40 + 1 - 19);
       const repeated = rows.find((r) => r.details.repeated !== undefined);
       assert.equal(repeated?.ip, '127.0.0.1');
@@ -119,15 +145,26 @@ for (const kind of testStoreKinds()) {
       t.advance(windowMs);
       await unsigned();
       const rows = (await t.auditRows('merchant.request_refused')).slice(before);
-      assert.deepEqual(rows.map((r) => [r.details.reason, r.details.repeated ?? 0]), [['headers_missing', 0], ['headers_missing', 29], ['headers_missing', 0]]);
+      assert.deepEqual(
+        rows.map((r) => [r.details.reason, r.details.repeated ?? 0]),
+        [
+          ['headers_missing', 0],
+          ['headers_missing', 29],
+          ['headers_missing', 0],
+        ],
+      );
     });
 
-    test('refusals from another address are their own first, not hidden in someone else\'s count', async () => {
+    test("refusals from another address are their own first, not hidden in someone else's count", async () => {
       t.advance(t.config.auditRefusalWindowMs);
       const before = await rowCount(t, 'operator.authenticate');
-      for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.1']) await t.app.inject({ url: '/v1/operators/me', remoteAddress: ip });
+      for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.1'])
+        await t.app.inject({ url: '/v1/operators/me', remoteAddress: ip });
       const rows = (await t.auditRows('operator.authenticate')).slice(before);
-      assert.deepEqual(rows.map((r) => r.ip), ['192.0.2.1', '192.0.2.2']);
+      assert.deepEqual(
+        rows.map((r) => r.ip),
+        ['192.0.2.1', '192.0.2.2'],
+      );
     });
   });
 }
@@ -147,7 +184,13 @@ const base64urlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 function malleated(token: string): string[] {
   const last = token.at(-1) ?? 'A';
   const sibling = base64urlAlphabet[base64urlAlphabet.indexOf(last) ^ 1] ?? 'A';
-  return [`${token}=`, `${token}==`, `${token.slice(0, -1)}${sibling}`, `${token.slice(0, -5)}~${token.slice(-5)}`, `${token.slice(0, -5)}!${token.slice(-5)}`];
+  return [
+    `${token}=`,
+    `${token}==`,
+    `${token.slice(0, -1)}${sibling}`,
+    `${token.slice(0, -5)}~${token.slice(-5)}`,
+    `${token.slice(0, -5)}!${token.slice(-5)}`,
+  ];
 }
 
 for (const kind of testStoreKinds()) {
@@ -162,7 +205,10 @@ for (const kind of testStoreKinds()) {
           assert.deepEqual([refused.statusCode, refused.json().code], [401, 'unauthenticated'], altered.slice(-8));
         }
         assert.equal((await meWith(customer.accessToken)).statusCode, 200);
-        const live = await t.store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM customer_sessions WHERE customer_id = ? AND ended_at IS NULL', [customer.customerId]);
+        const live = await t.store.get<{ n: unknown }>(
+          'SELECT COUNT(*) AS n FROM customer_sessions WHERE customer_id = ? AND ended_at IS NULL',
+          [customer.customerId],
+        );
         assert.equal(Number(live?.n), 1);
       } finally {
         await t.close();
@@ -174,10 +220,15 @@ for (const kind of testStoreKinds()) {
       try {
         const token = await t.apiToken('auditor');
         const before = await rowCount(t, 'operator.authenticate');
-        for (const altered of malleated(token)) assert.equal((await me(t, bearer(altered))).statusCode, 401, altered.slice(-8));
+        for (const altered of malleated(token))
+          assert.equal((await me(t, bearer(altered))).statusCode, 401, altered.slice(-8));
         assert.equal((await me(t, bearer(token))).statusCode, 200);
         const rows = (await t.auditRows('operator.authenticate')).slice(before);
-        assert.deepEqual(rows.map((r) => [r.outcome, r.details.reason]), [['denied', 'invalid_token']], 'the first in full, the rest counted');
+        assert.deepEqual(
+          rows.map((r) => [r.outcome, r.details.reason]),
+          [['denied', 'invalid_token']],
+          'the first in full, the rest counted',
+        );
       } finally {
         await t.close();
       }
@@ -196,37 +247,88 @@ for (const kind of testStoreKinds()) {
         const [alice, friend] = [await identity.addCustomer(), await identity.addCustomer()];
         const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
         const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
-        assert.ok((await t.ledger.submit({ kind: 'single', key: 'fund-alice-usd-test', debitAccountId: bank.id, creditAccountId: wallet.id, amount: 50_000n, currency: 'CNY' })).ok);
+        assert.ok(
+          (
+            await t.ledger.submit({
+              kind: 'single',
+              key: 'fund-alice-usd-test',
+              debitAccountId: bank.id,
+              creditAccountId: wallet.id,
+              amount: 50_000n,
+              currency: 'CNY',
+            })
+          ).ok,
+        );
         const before = await ledgerState(t);
-        const instruction = instructionFor(alice, { kind: 'transfer', target: friend.customer.id, amount: '20.00', currency: 'USD' });
-        const sent = await t.app.inject({ method: 'POST', url: '/v1/payments/transfers', headers: { ...bearer(alice.token), 'idempotency-key': 'usd-transfer-0001' }, payload: { instruction, signature: signInstruction('intl', alice, instruction) } });
-        assert.deepEqual([sent.statusCode, sent.json().code, sent.json().currencies], [422, 'currency_not_enabled', ['CNY']]);
+        const instruction = instructionFor(alice, {
+          kind: 'transfer',
+          target: friend.customer.id,
+          amount: '20.00',
+          currency: 'USD',
+        });
+        const sent = await t.app.inject({
+          method: 'POST',
+          url: '/v1/payments/transfers',
+          headers: { ...bearer(alice.token), 'idempotency-key': 'usd-transfer-0001' },
+          payload: { instruction, signature: signInstruction('intl', alice, instruction) },
+        });
+        assert.deepEqual(
+          [sent.statusCode, sent.json().code, sent.json().currencies],
+          [422, 'currency_not_enabled', ['CNY']],
+        );
         assert.deepEqual(await ledgerState(t), before, 'no account opened, no money moved');
         assert.equal(Number((await t.store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM payments'))?.n), 0);
-        const audited = await t.store.get<{ details: string; outcome: string }>("SELECT details, outcome FROM audit_entries WHERE action = 'payment.instruction_refused' ORDER BY seq DESC LIMIT 1");
-        assert.deepEqual([audited?.outcome, JSON.parse(String(audited?.details)).code], ['denied', 'currency_not_enabled']);
+        const audited = await t.store.get<{ details: string; outcome: string }>(
+          "SELECT details, outcome FROM audit_entries WHERE action = 'payment.instruction_refused' ORDER BY seq DESC LIMIT 1",
+        );
+        assert.deepEqual(
+          [audited?.outcome, JSON.parse(String(audited?.details)).code],
+          ['denied', 'currency_not_enabled'],
+        );
       });
 
       test('operators cannot open, fund or move money in it either', async () => {
         const before = await ledgerState(t);
         const bank = (await t.ledger.listAccounts({ kind: 'bank_settlement', limit: 1 })).items[0]?.id ?? '';
-        const post = (url: string, payload: object, key?: string) => t.app.inject({ method: 'POST', url, headers: { ...bearer(t.token), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload });
+        const post = (url: string, payload: object, key?: string) =>
+          t.app.inject({
+            method: 'POST',
+            url,
+            headers: { ...bearer(t.token), ...(key === undefined ? {} : { 'idempotency-key': key }) },
+            payload,
+          });
         for (const response of [
           await post('/v1/accounts', { kind: 'customer_wallet', currency: 'USD', name: 'USD wallet' }),
-          await post('/v1/fundings', { bankAccountId: bank, accountId: bank, amount: '1.00', currency: 'EUR' }, 'eur-funding-0001'),
-          await post('/v1/transfers', { debitAccountId: bank, creditAccountId: bank, amount: '1.00', currency: 'USD' }, 'usd-transfer-0002'),
-        ]) assert.deepEqual([response.statusCode, response.json().code], [422, 'currency_not_enabled'], response.body);
+          await post(
+            '/v1/fundings',
+            { bankAccountId: bank, accountId: bank, amount: '1.00', currency: 'EUR' },
+            'eur-funding-0001',
+          ),
+          await post(
+            '/v1/transfers',
+            { debitAccountId: bank, creditAccountId: bank, amount: '1.00', currency: 'USD' },
+            'usd-transfer-0002',
+          ),
+        ])
+          assert.deepEqual([response.statusCode, response.json().code], [422, 'currency_not_enabled'], response.body);
         assert.deepEqual(await ledgerState(t), before);
       });
 
       test('/metrics needs an operator token with metrics.read; the refusal is audited', async () => {
-        const before = await t.store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'");
+        const before = await t.store.get<{ n: unknown }>(
+          "SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'",
+        );
         const anonymous = await t.app.inject({ url: '/metrics', remoteAddress: '198.51.100.7' });
         assert.deepEqual([anonymous.statusCode, anonymous.json().code], [401, 'unauthenticated']);
         assert.doesNotMatch(anonymous.body, /anfu_/);
-        const after = await t.store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'");
+        const after = await t.store.get<{ n: unknown }>(
+          "SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'operator.authenticate'",
+        );
         assert.equal(Number(after?.n), Number(before?.n) + 1);
-        const forbidden = await t.app.inject({ url: '/metrics', headers: bearer(await t.tokenFor('customer_service')) });
+        const forbidden = await t.app.inject({
+          url: '/metrics',
+          headers: bearer(await t.tokenFor('customer_service')),
+        });
         assert.deepEqual([forbidden.statusCode, forbidden.json().code], [403, 'forbidden']);
         const scraped = await t.app.inject({ url: '/metrics', headers: bearer(await t.tokenFor('auditor')) });
         assert.equal(scraped.statusCode, 200);
@@ -234,9 +336,21 @@ for (const kind of testStoreKinds()) {
       });
 
       test('request logs name the client address, never its headers or credentials', async () => {
-        await t.app.inject({ url: '/v1/accounts', remoteAddress: '203.0.113.44', headers: { ...bearer(t.token), 'user-agent': 'probe\u202e/1' } });
-        const lines = t.logs.join('').split('\n').filter((line) => line.includes('203.0.113.44'));
-        assert.ok(lines.some((line) => (JSON.parse(line) as { req?: { remoteAddress?: string } }).req?.remoteAddress === '203.0.113.44'), 'the request log has the address');
+        await t.app.inject({
+          url: '/v1/accounts',
+          remoteAddress: '203.0.113.44',
+          headers: { ...bearer(t.token), 'user-agent': 'probe\u202e/1' },
+        });
+        const lines = t.logs
+          .join('')
+          .split('\n')
+          .filter((line) => line.includes('203.0.113.44'));
+        assert.ok(
+          lines.some(
+            (line) => (JSON.parse(line) as { req?: { remoteAddress?: string } }).req?.remoteAddress === '203.0.113.44',
+          ),
+          'the request log has the address',
+        );
         for (const line of lines) {
           assert.ok(!line.includes(t.token) && !line.includes('probe'), line);
         }
@@ -246,9 +360,13 @@ for (const kind of testStoreKinds()) {
 }
 
 async function ledgerState(t: TestApp): Promise<string> {
-  const accounts = await t.store.all('SELECT id, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id');
+  const accounts = await t.store.all(
+    'SELECT id, currency, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts ORDER BY id',
+  );
   const transfers = await t.store.get('SELECT COUNT(*) AS n FROM ledger_transfers');
-  return JSON.stringify({ accounts, transfers }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  return JSON.stringify({ accounts, transfers }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
 }
 
 for (const kind of testStoreKinds()) {
@@ -261,16 +379,48 @@ for (const kind of testStoreKinds()) {
       try {
         const signed = await t.app.inject({ method: 'POST', url: '/v1/audit/checkpoints', headers: bearer(t.token) });
         assert.equal(signed.statusCode, 201, signed.body);
-        const checkpoint = signed.json() as { keyId: string; algorithm: string; signature: string; treeSize: number; rootHash: string; chainHash: string; time: string };
-        assert.equal(checkpoint.keyId, checkpointVerifier(plain.publicKeyPem).keyId, 'checkpoints are still signed by the same key');
-        const note = checkpointNote({ treeSize: checkpoint.treeSize, rootHash: Buffer.from(checkpoint.rootHash, 'hex'), chainHash: Buffer.from(checkpoint.chainHash, 'hex'), createdAt: Date.parse(checkpoint.time) });
-        assert.ok(checkpointVerifier(plain.publicKeyPem).verify(checkpoint.algorithm, note, Buffer.from(checkpoint.signature, 'base64')));
+        const checkpoint = signed.json() as {
+          keyId: string;
+          algorithm: string;
+          signature: string;
+          treeSize: number;
+          rootHash: string;
+          chainHash: string;
+          time: string;
+        };
+        assert.equal(
+          checkpoint.keyId,
+          checkpointVerifier(plain.publicKeyPem).keyId,
+          'checkpoints are still signed by the same key',
+        );
+        const note = checkpointNote({
+          treeSize: checkpoint.treeSize,
+          rootHash: Buffer.from(checkpoint.rootHash, 'hex'),
+          chainHash: Buffer.from(checkpoint.chainHash, 'hex'),
+          createdAt: Date.parse(checkpoint.time),
+        });
+        assert.ok(
+          checkpointVerifier(plain.publicKeyPem).verify(
+            checkpoint.algorithm,
+            note,
+            Buffer.from(checkpoint.signature, 'base64'),
+          ),
+        );
         assert.equal(existsSync(auditKeyPath(dataDir)), false, 'the plain PEM is gone');
-        const row = await t.store.get<{ kek_id: string; wrapped_key: Uint8Array }>("SELECT kek_id, wrapped_key FROM key_versions WHERE purpose = 'audit-signing' AND state = 'active'");
+        const row = await t.store.get<{ kek_id: string; wrapped_key: Uint8Array }>(
+          "SELECT kek_id, wrapped_key FROM key_versions WHERE purpose = 'audit-signing' AND state = 'active'",
+        );
         assert.equal(row?.kek_id, t.keyring.kekId);
         const body = pem.replace(/-----[A-Z ]+-----|\s/g, '');
-        assert.ok(!Buffer.from(row?.wrapped_key ?? []).toString('latin1').includes(body.slice(0, 40)), 'the key is stored wrapped, not in clear');
-        const created = await t.store.get<{ details: string }>("SELECT details FROM audit_entries WHERE action = 'keys.create' AND target = 'audit-signing#v1'");
+        assert.ok(
+          !Buffer.from(row?.wrapped_key ?? [])
+            .toString('latin1')
+            .includes(body.slice(0, 40)),
+          'the key is stored wrapped, not in clear',
+        );
+        const created = await t.store.get<{ details: string }>(
+          "SELECT details FROM audit_entries WHERE action = 'keys.create' AND target = 'audit-signing#v1'",
+        );
         assert.match(String(created?.details), /adopted from a plain key file/);
       } finally {
         await t.close();
@@ -290,14 +440,31 @@ for (const kind of testStoreKinds()) {
         await before.blindIndex('blind-index', Buffer.from('13912345678'));
         const keys = (await before.versions()).length;
         assert.ok(keys >= 3);
-        await assert.rejects(openPlatformKeyring({ store, config, kek: newKek }), { code: 'keyring_kek_mismatch' }, 'a new KEK alone cannot open the old keys');
+        await assert.rejects(
+          openPlatformKeyring({ store, config, kek: newKek }),
+          { code: 'keyring_kek_mismatch' },
+          'a new KEK alone cannot open the old keys',
+        );
 
         const during = await openPlatformKeyring({ store, config, kek: newKek, previousKek: oldKek });
-        assert.equal((await during.open('pii', sealed, Buffer.from('ctx'))).toString(), '张三', 'servers keep working during the rotation');
+        assert.equal(
+          (await during.open('pii', sealed, Buffer.from('ctx'))).toString(),
+          '张三',
+          'servers keep working during the rotation',
+        );
         if (kind === 'sqlite') {
-          const cli = loadConfig({ ANFU_ENV: 'test', ANFU_DATA_DIR: dirname(database.sqlitePath), ANFU_KEK: next.text, ANFU_KEK_PREVIOUS: old.text });
+          const cli = loadConfig({
+            ANFU_ENV: 'test',
+            ANFU_DATA_DIR: dirname(database.sqlitePath),
+            ANFU_KEK: next.text,
+            ANFU_KEK_PREVIOUS: old.text,
+          });
           assert.equal(await keysCommand(cli, ['rotate-kek']), 0);
-          assert.equal(await keysCommand(cli, ['rotate-kek']), 1, 'run again after completion: the previous KEK is refused');
+          assert.equal(
+            await keysCommand(cli, ['rotate-kek']),
+            1,
+            'run again after completion: the previous KEK is refused',
+          );
         } else {
           // Two runs at once (a resumed run racing a stuck one) re-wrap each key exactly once.
           const runs = await Promise.all([during.rewrapUnderCurrentKek(), during.rewrapUnderCurrentKek()]);
@@ -306,12 +473,20 @@ for (const kind of testStoreKinds()) {
         assert.equal(await during.keysUnderPreviousKek(), 0);
         const rows = await store.all<{ kek_id: string }>('SELECT kek_id FROM key_versions');
         assert.deepEqual([...new Set(rows.map((r) => r.kek_id))], [newKek.id]);
-        assert.equal(Number((await store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'keys.rewrap'"))?.n), keys);
+        assert.equal(
+          Number(
+            (await store.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'keys.rewrap'"))
+              ?.n,
+          ),
+          keys,
+        );
 
         const after = await openPlatformKeyring({ store, config, kek: newKek });
         assert.equal((await after.open('pii', sealed, Buffer.from('ctx'))).toString(), '张三');
         await assert.rejects(openPlatformKeyring({ store, config, kek: oldKek }), { code: 'keyring_kek_mismatch' });
-        await assert.rejects(openPlatformKeyring({ store, config, kek: newKek, previousKek: oldKek }), { code: 'keyring_kek_rotation_done' });
+        await assert.rejects(openPlatformKeyring({ store, config, kek: newKek, previousKek: oldKek }), {
+          code: 'keyring_kek_rotation_done',
+        });
       } finally {
         await store.close();
         await database.drop();

@@ -11,9 +11,20 @@ import { enrolledTestOperator, testOperatorToken } from '../../wiring/test-opera
 import { primaryUrlOf, type Topology } from '../index.ts';
 
 export async function clusterOperatorToken(topology: Topology, store: Store): Promise<{ id: string; token: string }> {
-  const config = loadConfig({ ANFU_ENV: 'development', ANFU_DATA_DIR: join(topology.dir, 'api'), ANFU_DATABASE_URL: primaryUrlOf(topology) });
+  const config = loadConfig({
+    ANFU_ENV: 'development',
+    ANFU_DATA_DIR: join(topology.dir, 'api'),
+    ANFU_DATABASE_URL: primaryUrlOf(topology),
+  });
   const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config) });
   const policy = { enrolmentTtlMs: config.operatorEnrolmentTtlMs, proposalTtlMs: config.proposalTtlMs };
-  const operator = await enrolledTestOperator({ store, totpSecrets: totpSecretsWith(keyring), policy }, 'operations', Date.now());
-  return { id: operator.id, token: await testOperatorToken(store, operator.id, config.operatorTokenTtlDaysMax, Date.now()) };
+  const operator = await enrolledTestOperator(
+    { store, totpSecrets: totpSecretsWith(keyring), policy },
+    'operations',
+    Date.now(),
+  );
+  return {
+    id: operator.id,
+    token: await testOperatorToken(store, operator.id, config.operatorTokenTtlDaysMax, Date.now()),
+  };
 }
