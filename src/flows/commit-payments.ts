@@ -13,7 +13,7 @@ import {
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
-import type { PaymentRiskDecision } from '../risk/index.ts';
+import { decisionAuditEvent, recordAssessments, type MoneyAssessment, type PaymentRiskDecision } from '../risk/index.ts';
 import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
 
 export interface PreparedPayment {
@@ -22,6 +22,8 @@ export interface PreparedPayment {
   readonly instruction: StoredInstruction;
   readonly nonce: string;
   readonly risk: PaymentRiskDecision;
+  /** The rule set's decision and record: stored and counted in the batch's transaction. */
+  readonly assessment?: MoneyAssessment | undefined;
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
   readonly strength: LimitTier;
@@ -141,11 +143,19 @@ async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, write
   }
 }
 
+/** The risk decisions of the payments created in this batch, and their events counted (src/risk). */
+async function recordRisk(tx: Tx, dialect: Store['dialect'], writes: BatchWrites, outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], now: number): Promise<void> {
+  const assessments = batch.flatMap((prepared, index) => (outcomes[index]?.kind === 'committed' && prepared.assessment !== undefined ? [prepared.assessment] : []));
+  for (const a of assessments) if (a.decision.decision !== 'allow') writes.audit.push(decisionAuditEvent(a.record));
+  await recordAssessments(tx, dialect, assessments, now);
+}
+
 async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, batch: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
   const writes: BatchWrites = { transitions: [], audit: [] };
   const outcomes = await createAll(tx, writes, batch, deps.settings, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);
   await insertTransitions(tx, writes.transitions);
+  await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);
   // Last, so the audit head's lock is held only for the end of the transaction.
   await appendAudit(tx, writes.audit, now);
   return outcomes;

@@ -7,6 +7,7 @@ import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { RiskEngine } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -25,10 +26,12 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** The risk engine: the approved rule set, hot-reloaded (src/risk). */
+  readonly risk: RiskEngine;
 }
 
 /** What every payments use case is given, from the app's context. */
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, riskEngine: context.risk };
 }

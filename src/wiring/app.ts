@@ -12,6 +12,7 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
+import { RiskEngine } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -50,9 +51,13 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
   const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
-  const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
+  const settings = paymentSettingsOf(config);
+  const risk = new RiskEngine({ store, thresholds: settings.risk, currencies: config.currencies, pollMs: config.riskPollMs });
+  await risk.refresh();
+  risk.start();
+  const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, risk };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */
