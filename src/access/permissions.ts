@@ -24,6 +24,8 @@ export const permissions = {
   'webhooks.read': ['administrator', 'operations', 'customer_service', 'auditor'],
   'webhooks.manage': ['administrator', 'operations'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
+  'risk.read': ['administrator', 'risk_analyst', 'auditor'],
+  'risk.manage': ['administrator', 'risk_analyst'],
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 

@@ -2,9 +2,11 @@
 // per rule, how often it hits (and how often on labelled fraud), which decisions would change, and —
 // where analysts labelled outcomes — precision and recall of "not allowed" against "fraud". Pure
 // over the decisions it is given; the caller pages them out of the store (decisionsBetween).
+import { appendAudit } from '../audit/index.ts';
+import type { Store } from '../store/index.ts';
 import type { RiskEvent } from './features.ts';
 import { decide, type CompiledRuleSet, type RiskAction } from './ruleset.ts';
-import type { StoredDecision } from './store.ts';
+import { labelDecision, type StoredDecision } from './store.ts';
 
 export interface RuleStats {
   hits: number;
@@ -59,4 +61,13 @@ export function backtest(set: CompiledRuleSet, decisions: readonly StoredDecisio
     decisions: decisions.length, changed, changes, outcomes, rules, labelled: confusion.labelled,
     precision: ratio(confusion.tp, confusion.tp + confusion.fp), recall: ratio(confusion.tp, confusion.tp + confusion.fn),
   };
+}
+
+/** Labels a decision's outcome (an analyst's finding) and audits who did; false when there is no such decision. */
+export async function labelOutcome(store: Store, id: string, label: 'fraud' | 'legitimate', operatorId: string, now: number): Promise<boolean> {
+  return store.transaction(async (tx) => {
+    if (!(await labelDecision(tx, id, label))) return false;
+    await appendAudit(tx, [{ actorType: 'operator', actorId: operatorId, action: 'risk.decision_label', target: id, outcome: 'success', details: { label } }], now);
+    return true;
+  });
 }

@@ -11,7 +11,8 @@ export { paymentFeatureValues, loginFeatureValues } from './feature-values.ts';
 export { RiskEngine, type EngineDecision, type RiskEngineOptions } from './engine.ts';
 export { assessMoneyEvent, recordAssessments, paymentRiskOf, decisionAuditEvent, neutralFeatures, type MoneyAssessment } from './assess.ts';
 export type { MoneyEvent } from './money-features.ts';
-export { backtest, type BacktestReport } from './backtest.ts';
+export { backtest, labelOutcome, type BacktestReport } from './backtest.ts';
+export { indicatorsOf, type Indicators } from './indicators.ts';
 export { ruleSetExecutor, listChangeExecutor } from './ruleset-proposal.ts';
 export {
   decisionsBetween, decisionById, decisionsOfSubject, labelDecision, decisionCounts, latestRuleSetVersion, ruleSetAt, listEntries, listNames, insertDecisions,
