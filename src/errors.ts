@@ -227,8 +227,14 @@ export const problems = {
   },
 
   // risk engine (src/risk, docs/risk.md)
-  risk_ruleset_invalid: { status: 422, title: 'The rule set is malformed, unsafe or conflicting (see problems); nothing changed' },
-  risk_ruleset_stale: { status: 409, title: 'The rule set was written from a version that is no longer the running one' },
+  risk_ruleset_invalid: {
+    status: 422,
+    title: 'The rule set is malformed, unsafe or conflicting (see problems); nothing changed',
+  },
+  risk_ruleset_stale: {
+    status: 409,
+    title: 'The rule set was written from a version that is no longer the running one',
+  },
   risk_ruleset_not_found: { status: 404, title: 'No such rule set version' },
   risk_decision_not_found: { status: 404, title: 'No such risk decision' },
 } as const satisfies Record<string, ProblemDefinition>;

@@ -13,7 +13,9 @@ import {
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
-import { decisionAuditEvent, recordAssessments, type MoneyAssessment, type PaymentRiskDecision } from '../risk/index.ts';
+import {
+  decisionAuditEvent, recordAssessments, type MoneyAssessment, type PaymentRiskDecision,
+} from '../risk/index.ts';
 import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
 
 export interface PreparedPayment {
@@ -144,8 +146,13 @@ async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, write
 }
 
 /** The risk decisions of the payments created in this batch, and their events counted (src/risk). */
-async function recordRisk(tx: Tx, dialect: Store['dialect'], writes: BatchWrites, outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], now: number): Promise<void> {
-  const assessments = batch.flatMap((prepared, index) => (outcomes[index]?.kind === 'committed' && prepared.assessment !== undefined ? [prepared.assessment] : []));
+async function recordRisk(
+  tx: Tx, dialect: Store['dialect'], writes: BatchWrites,
+  outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], now: number,
+): Promise<void> {
+  const assessments = batch.flatMap((prepared, index) =>
+    outcomes[index]?.kind === 'committed' && prepared.assessment !== undefined ? [prepared.assessment] : [],
+  );
   for (const a of assessments) if (a.decision.decision !== 'allow') writes.audit.push(decisionAuditEvent(a.record));
   await recordAssessments(tx, dialect, assessments, now);
 }

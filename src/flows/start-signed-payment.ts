@@ -8,7 +8,10 @@
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyRefusal, parseMajor } from '../money/index.ts';
-import { assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments, type MoneyAssessment, type PaymentRiskDecision } from '../risk/index.ts';
+import {
+  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
+  type MoneyAssessment, type PaymentRiskDecision,
+} from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   claimNonce, parseInstruction, payerHistory, requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, type WalkStep, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
@@ -101,7 +104,8 @@ interface RiskSubject {
 async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subject: RiskSubject): Promise<Assessed> {
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
-  const history = await payerHistory(ctx.store, principal.customerId, subject.payeeId, now - ctx.settings.velocityWindowMs);
+  const since = now - ctx.settings.velocityWindowMs;
+  const history = await payerHistory(ctx.store, principal.customerId, subject.payeeId, since);
   const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
   const features = {
     sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
@@ -111,9 +115,14 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subje
     newPayee: !history.paidBefore,
   };
   if (ctx.riskEngine === undefined) return { risk: decidePayment(features, ctx.settings.risk) };
-  const event = { event: 'payment' as const, customerId: principal.customerId, deviceId: principal.deviceId, ip: subject.ip, payeeId: subject.payeeId, amount: { minor: subject.amount, currency: subject.currency } };
+  const event = {
+    event: 'payment' as const, customerId: principal.customerId, deviceId: principal.deviceId,
+    ip: subject.ip, payeeId: subject.payeeId,
+    amount: { minor: subject.amount, currency: subject.currency },
+  };
   const known = paymentFeatureValues(features, subject.currency);
-  const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, { event, known, customer: subject.customer, subjectRef: subject.paymentId }, now);
+  const input = { event, known, customer: subject.customer, subjectRef: subject.paymentId };
+  const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, input, now);
   return { risk: paymentRiskOf(assessment.decision), assessment };
 }
 
@@ -184,7 +193,8 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
   const paymentId = newId('pay', ctx.clock());
   const { risk, assessment } = await assessRisk(ctx, principal, {
-    amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, ip: request.origin?.ip ?? null, paymentId,
+    amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,
+    ip: request.origin?.ip ?? null,
   });
   const now = ctx.clock();
   const periods = limitPeriodsAt(now);

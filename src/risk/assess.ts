@@ -32,11 +32,17 @@ export interface MoneyAssessmentInput {
 /** Every catalogue feature of the event at its neutral value ("nothing known"), to be overridden. */
 export function neutralFeatures(event: RiskEvent, currency: string): Record<string, Value> {
   const out: Record<string, Value> = {};
-  for (const [name, def] of Object.entries(featureCatalogue)) if (def.events.includes(event)) out[name] = neutralValue(def.type, currency);
+  for (const [name, def] of Object.entries(featureCatalogue))
+    if (def.events.includes(event)) out[name] = neutralValue(def.type, currency);
   return out;
 }
 
-export async function assessMoneyEvent(engine: RiskEngine, store: Store, input: MoneyAssessmentInput, now: number): Promise<MoneyAssessment> {
+export async function assessMoneyEvent(
+  engine: RiskEngine,
+  store: Store,
+  input: MoneyAssessmentInput,
+  now: number,
+): Promise<MoneyAssessment> {
   const { event } = input;
   const rows = await loadStoredRows(store, [event]);
   const features: Record<string, Value> = {
@@ -49,16 +55,36 @@ export async function assessMoneyEvent(engine: RiskEngine, store: Store, input: 
   };
   const decision = engine.decide(event.event, features, input.signals ?? []);
   const record: DecisionRecord = {
-    id: newId('rsk', now), event: event.event, subjectRef: input.subjectRef, customerId: event.customerId, decision, features, version: decision.version, at: now,
+    id: newId('rsk', now),
+    event: event.event,
+    subjectRef: input.subjectRef,
+    customerId: event.customerId,
+    decision,
+    features,
+    version: decision.version,
+    at: now,
   };
   return { decision, record, event };
 }
 
 /** Stores the decisions and counts their events, inside the caller's transaction. */
-export async function recordAssessments(tx: Tx, dialect: Store['dialect'], assessments: readonly MoneyAssessment[], now: number): Promise<void> {
+export async function recordAssessments(
+  tx: Tx,
+  dialect: Store['dialect'],
+  assessments: readonly MoneyAssessment[],
+  now: number,
+): Promise<void> {
   if (assessments.length === 0) return;
-  await insertDecisions(tx, assessments.map((a) => a.record));
-  await recordMoneyEvents(tx, dialect, assessments.map((a) => a.event), now);
+  await insertDecisions(
+    tx,
+    assessments.map((a) => a.record),
+  );
+  await recordMoneyEvents(
+    tx,
+    dialect,
+    assessments.map((a) => a.event),
+    now,
+  );
 }
 
 /**
@@ -71,9 +97,26 @@ export function paymentRiskOf(decision: EngineDecision): PaymentRiskDecision {
 }
 
 /** The audit entry of a decision that did not simply allow (allowed ones are in risk_decisions). */
-export function decisionAuditEvent(record: DecisionRecord): { actorType: 'system'; actorId: string; action: string; target: string | null; outcome: 'success' | 'denied'; details: Record<string, unknown> } {
+export function decisionAuditEvent(record: DecisionRecord): {
+  actorType: 'system';
+  actorId: string;
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'denied';
+  details: Record<string, unknown>;
+} {
   return {
-    actorType: 'system', actorId: 'risk', action: 'risk.decision', target: record.subjectRef, outcome: record.decision.decision === 'deny' ? 'denied' : 'success',
-    details: { decision: record.decision.decision, id: record.id, score: record.decision.score, reasons: record.decision.reasons, version: record.version },
+    actorType: 'system',
+    actorId: 'risk',
+    action: 'risk.decision',
+    target: record.subjectRef,
+    outcome: record.decision.decision === 'deny' ? 'denied' : 'success',
+    details: {
+      decision: record.decision.decision,
+      id: record.id,
+      score: record.decision.score,
+      reasons: record.decision.reasons,
+      version: record.version,
+    },
   };
 }

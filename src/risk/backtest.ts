@@ -39,9 +39,11 @@ export function backtest(set: CompiledRuleSet, decisions: readonly StoredDecisio
     outcomes[replay.decision] += 1;
     if (replay.decision !== stored.decision) {
       changed += 1;
-      if (changes.length < maxListedChanges) changes.push({ id: stored.id, from: stored.decision, to: replay.decision });
+      if (changes.length < maxListedChanges)
+        changes.push({ id: stored.id, from: stored.decision, to: replay.decision });
     }
-    const tally = (id: string): RuleStats => (rules[id] ??= { hits: 0, shadowHits: 0, fraudHits: 0, legitimateHits: 0 });
+    const tally = (id: string): RuleStats =>
+      (rules[id] ??= { hits: 0, shadowHits: 0, fraudHits: 0, legitimateHits: 0 });
     for (const hit of replay.hits) {
       const stats = tally(hit.rule);
       stats.hits += 1;
@@ -58,16 +60,41 @@ export function backtest(set: CompiledRuleSet, decisions: readonly StoredDecisio
   }
   const ratio = (a: number, b: number): number | null => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
   return {
-    decisions: decisions.length, changed, changes, outcomes, rules, labelled: confusion.labelled,
-    precision: ratio(confusion.tp, confusion.tp + confusion.fp), recall: ratio(confusion.tp, confusion.tp + confusion.fn),
+    decisions: decisions.length,
+    changed,
+    changes,
+    outcomes,
+    rules,
+    labelled: confusion.labelled,
+    precision: ratio(confusion.tp, confusion.tp + confusion.fp),
+    recall: ratio(confusion.tp, confusion.tp + confusion.fn),
   };
 }
 
 /** Labels a decision's outcome (an analyst's finding) and audits who did; false when there is no such decision. */
-export async function labelOutcome(store: Store, id: string, label: 'fraud' | 'legitimate', operatorId: string, now: number): Promise<boolean> {
+export async function labelOutcome(
+  store: Store,
+  id: string,
+  label: 'fraud' | 'legitimate',
+  operatorId: string,
+  now: number,
+): Promise<boolean> {
   return store.transaction(async (tx) => {
     if (!(await labelDecision(tx, id, label))) return false;
-    await appendAudit(tx, [{ actorType: 'operator', actorId: operatorId, action: 'risk.decision_label', target: id, outcome: 'success', details: { label } }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'operator',
+          actorId: operatorId,
+          action: 'risk.decision_label',
+          target: id,
+          outcome: 'success',
+          details: { label },
+        },
+      ],
+      now,
+    );
     return true;
   });
 }

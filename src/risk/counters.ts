@@ -21,7 +21,8 @@ export function rolled(row: CounterRow | undefined, now: number, windowMs: numbe
   const bucket = Math.floor(now / windowMs) * windowMs;
   if (row === undefined) return { bucket, count: 0n, sum: 0n, prevCount: 0n, prevSum: 0n, lastAt: 0 };
   if (row.bucket >= bucket) return row;
-  if (row.bucket === bucket - windowMs) return { bucket, count: 0n, sum: 0n, prevCount: row.count, prevSum: row.sum, lastAt: row.lastAt };
+  if (row.bucket === bucket - windowMs)
+    return { bucket, count: 0n, sum: 0n, prevCount: row.count, prevSum: row.sum, lastAt: row.lastAt };
   return { bucket, count: 0n, sum: 0n, prevCount: 0n, prevSum: 0n, lastAt: row.lastAt };
 }
 
@@ -29,7 +30,10 @@ export function rolled(row: CounterRow | undefined, now: number, windowMs: numbe
 export function estimate(row: CounterRow | undefined, now: number, windowMs: number): { count: number; sum: bigint } {
   const r = rolled(row, now, windowMs);
   const weightPpm = BigInt(Math.max(0, Math.min(1_000_000, Math.floor((1 - (now - r.bucket) / windowMs) * 1_000_000))));
-  return { count: Number(r.count + (r.prevCount * weightPpm) / 1_000_000n), sum: r.sum + (r.prevSum * weightPpm) / 1_000_000n };
+  return {
+    count: Number(r.count + (r.prevCount * weightPpm) / 1_000_000n),
+    sum: r.sum + (r.prevSum * weightPpm) / 1_000_000n,
+  };
 }
 
 export function added(row: CounterRow | undefined, now: number, windowMs: number, amount: bigint): CounterRow {

@@ -25,24 +25,56 @@ export function defaultPaymentRules(thresholds: PaymentRiskThresholds, currencie
   const extreme = amountAtLeast(t.denyAmountMinor, currencies);
   return [
     { id: 'amount_extreme', on: money, when: extreme, action: 'deny', score: 100, reason: 'amount_extreme' },
-    { id: 'velocity_extreme', on: money, when: `payer.recent_payments >= ${t.velocityDenyCount}`, action: 'deny', score: 100, reason: 'velocity_extreme' },
     {
-      id: 'amount_high', on: money, when: `${amountAtLeast(t.challengeAmountMinor, currencies)} and not ${extreme}`,
-      action: 'challenge', score: 30, reason: 'amount_high',
+      id: 'velocity_extreme',
+      on: money,
+      when: `payer.recent_payments >= ${t.velocityDenyCount}`,
+      action: 'deny',
+      score: 100,
+      reason: 'velocity_extreme',
     },
     {
-      id: 'velocity_high', on: money, when: `payer.recent_payments >= ${t.velocityChallengeCount} and payer.recent_payments < ${t.velocityDenyCount}`,
-      action: 'challenge', score: 30, reason: 'velocity_high',
+      id: 'amount_high',
+      on: money,
+      when: `${amountAtLeast(t.challengeAmountMinor, currencies)} and not ${extreme}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'amount_high',
     },
-    { id: 'new_device', on: money, when: `device.age < ${t.newDeviceMs}ms`, action: 'challenge', score: 30, reason: 'new_device' },
     {
-      id: 'new_payee_large_amount', on: money, when: `payee.new and ${amountAtLeast(t.newPayeeChallengeAmountMinor, currencies)}`,
-      action: 'challenge', score: 30, reason: 'new_payee_large_amount',
+      id: 'velocity_high',
+      on: money,
+      when: `payer.recent_payments >= ${t.velocityChallengeCount} and payer.recent_payments < ${t.velocityDenyCount}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'velocity_high',
     },
     {
-      id: 'recent_factor_change', on: money,
-      when: `factor.changed_ago < ${t.factorChangeCoolingOffMs}ms and ${amountAtLeast(t.factorChangeChallengeAmountMinor, currencies)}`,
-      action: 'challenge', score: 30, reason: 'recent_factor_change',
+      id: 'new_device',
+      on: money,
+      when: `device.age < ${t.newDeviceMs}ms`,
+      action: 'challenge',
+      score: 30,
+      reason: 'new_device',
+    },
+    {
+      id: 'new_payee_large_amount',
+      on: money,
+      when: `payee.new and ${amountAtLeast(t.newPayeeChallengeAmountMinor, currencies)}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'new_payee_large_amount',
+    },
+    {
+      id: 'recent_factor_change',
+      on: money,
+      when: `factor.changed_ago < ${t.factorChangeCoolingOffMs}ms and ${amountAtLeast(
+        t.factorChangeChallengeAmountMinor,
+        currencies,
+      )}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'recent_factor_change',
     },
   ];
 }
@@ -59,12 +91,22 @@ const loginConditions: Readonly<Record<string, string>> = {
 
 export function defaultLoginRules(): { rules: RuleDocument[]; typology: TypologyDocument } {
   const rules = loginRules.map((rule): RuleDocument => ({
-    id: `login_${rule.reason}`, on: ['login'], when: loginConditions[rule.reason] ?? 'false', action: 'allow', score: 0, reason: rule.reason,
+    id: `login_${rule.reason}`,
+    on: ['login'],
+    when: loginConditions[rule.reason] ?? 'false',
+    action: 'allow',
+    score: 0,
+    reason: rule.reason,
   }));
   const weights = Object.fromEntries(loginRules.map((rule) => [`login_${rule.reason}`, rule.weight]));
   const typology: TypologyDocument = {
-    id: 'login_risk', on: ['login'], weights, alert: loginThresholds.challenge, alertAction: 'challenge',
-    block: loginThresholds.deny, strongAt: loginThresholds.strongFactor,
+    id: 'login_risk',
+    on: ['login'],
+    weights,
+    alert: loginThresholds.challenge,
+    alertAction: 'challenge',
+    block: loginThresholds.deny,
+    strongAt: loginThresholds.strongFactor,
   };
   return { rules, typology };
 }

@@ -24,7 +24,8 @@ export interface EngineDecision extends RiskDecision {
 
 function compiledOrThrow(document: unknown): CompiledRuleSet {
   const result = compileRuleSet(document);
-  if (!result.ok) throw new Error(`risk invariant: the default rule set does not compile: ${JSON.stringify(result.problems)}`);
+  if (!result.ok)
+    throw new Error(`risk invariant: the default rule set does not compile: ${JSON.stringify(result.problems)}`);
   return result.set;
 }
 
@@ -40,7 +41,9 @@ export class RiskEngine {
   constructor(options: RiskEngineOptions) {
     this.#store = options.store;
     this.#pollMs = options.pollMs ?? 1000;
-    this.#fallback = compiledOrThrow(defaultRuleSet(options.thresholds ?? paymentRiskThresholds, options.currencies ?? ['CNY']));
+    this.#fallback = compiledOrThrow(
+      defaultRuleSet(options.thresholds ?? paymentRiskThresholds, options.currencies ?? ['CNY']),
+    );
     this.#set = this.#fallback;
   }
 

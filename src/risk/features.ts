@@ -4,7 +4,14 @@
 // their currency, durations are milliseconds (Infinity = never happened), counts are integers.
 
 export type RiskEvent = 'payment' | 'topup' | 'withdrawal' | 'login' | 'card_binding' | 'factor_change';
-export const riskEvents: readonly RiskEvent[] = ['payment', 'topup', 'withdrawal', 'login', 'card_binding', 'factor_change'];
+export const riskEvents: readonly RiskEvent[] = [
+  'payment',
+  'topup',
+  'withdrawal',
+  'login',
+  'card_binding',
+  'factor_change',
+];
 
 export type ValueType = 'amount' | 'duration' | 'count' | 'string' | 'bool' | 'set';
 
@@ -31,7 +38,11 @@ const login: readonly RiskEvent[] = ['login'];
 const velocity = (subject: string, events: readonly RiskEvent[]): Record<string, FeatureDefinition> => {
   const out: Record<string, FeatureDefinition> = {};
   for (const window of ['1m', '1h', '24h', '30d']) {
-    out[`${subject}.count_${window}`] = { type: 'count', events, doc: `events of this ${subject} in the last ${window}` };
+    out[`${subject}.count_${window}`] = {
+      type: 'count',
+      events,
+      doc: `events of this ${subject} in the last ${window}`,
+    };
     out[`${subject}.sum_${window}`] = { type: 'amount', events, doc: `amount moved by this ${subject} in ${window}` };
   }
   return out;

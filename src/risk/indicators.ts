@@ -32,7 +32,16 @@ export function indicatorsOf(decisions: readonly StoredDecision[], from: number,
   let labelled = 0;
   let fraud = 0;
   for (const d of decisions) {
-    const e = (events[d.event] ??= { decisions: 0, allow: 0, challenge: 0, review: 0, deny: 0, denyRate: 0, challengeRate: 0, reviewRate: 0 });
+    const e = (events[d.event] ??= {
+      decisions: 0,
+      allow: 0,
+      challenge: 0,
+      review: 0,
+      deny: 0,
+      denyRate: 0,
+      challengeRate: 0,
+      reviewRate: 0,
+    });
     e.decisions += 1;
     e[d.decision] += 1;
     for (const h of d.hits) hits.set(h.rule, { hits: (hits.get(h.rule)?.hits ?? 0) + 1, shadow: false });
@@ -48,5 +57,13 @@ export function indicatorsOf(decisions: readonly StoredDecision[], from: number,
   const rules = [...hits.entries()]
     .map(([rule, h]) => ({ rule, hits: h.hits, hitRate: rate(h.hits, decisions.length), shadow: h.shadow }))
     .sort((a, b) => b.hits - a.hits);
-  return { from, to, decisions: decisions.length, events, rules, labelled, fraudRate: labelled === 0 ? null : rate(fraud, labelled) };
+  return {
+    from,
+    to,
+    decisions: decisions.length,
+    events,
+    rules,
+    labelled,
+    fraudRate: labelled === 0 ? null : rate(fraud, labelled),
+  };
 }

@@ -60,7 +60,8 @@ function stringToken(src: string, at: number): Token {
   const end = src.indexOf(quote, at + 1);
   if (end < 0) throw new RuleError('rule_syntax', 'unterminated string', at);
   const text = src.slice(at + 1, end);
-  if (/[\\\n]/.test(text) || text.length > 128) throw new RuleError('rule_syntax', 'strings are short, one line, no escapes', at);
+  if (/[\\\n]/.test(text) || text.length > 128)
+    throw new RuleError('rule_syntax', 'strings are short, one line, no escapes', at);
   return { kind: 'str', text, at };
 }
 
@@ -101,7 +102,8 @@ function amountLiteral(number: Token, code: Token): Node {
   const currency = findCurrency(code.text);
   if (currency === undefined) throw new RuleError('rule_syntax', `unknown currency ${code.text}`, code.at);
   const [whole = '', fraction = ''] = number.text.split('.');
-  if (fraction.length > currency.exponent) throw new RuleError('rule_syntax', `too many decimals for ${code.text}`, number.at);
+  if (fraction.length > currency.exponent)
+    throw new RuleError('rule_syntax', `too many decimals for ${code.text}`, number.at);
   if (whole.length > 15) throw new RuleError('rule_syntax', 'amount too large', number.at);
   const minor = BigInt(whole + fraction.padEnd(currency.exponent, '0'));
   return { k: 'lit', t: 'amount', v: { minor, currency: currency.code } };
@@ -112,7 +114,8 @@ function durationLiteral(token: Token): Node {
   const digits = token.text.slice(0, -unit.length);
   const wellFormed = /^[0-9.]+$/.test(digits) && !digits.endsWith('.') && digits.split('.').length <= 2;
   const value = wellFormed ? Number(digits) * (durationUnits[unit] ?? Number.NaN) : Number.NaN;
-  if (!Number.isFinite(value) || value > 10 * 365 * 86_400_000) throw new RuleError('rule_syntax', 'bad duration', token.at);
+  if (!Number.isFinite(value) || value > 10 * 365 * 86_400_000)
+    throw new RuleError('rule_syntax', 'bad duration', token.at);
   return { k: 'lit', t: 'duration', v: value };
 }
 
@@ -152,7 +155,8 @@ class Parser {
 
   #node<N extends Node>(node: N, depth: number): N {
     this.#nodes += 1;
-    if (this.#nodes > languageBounds.maxNodes) throw new RuleError('rule_too_complex', 'too many terms', this.#peek().at);
+    if (this.#nodes > languageBounds.maxNodes)
+      throw new RuleError('rule_too_complex', 'too many terms', this.#peek().at);
     if (depth > languageBounds.maxDepth) throw new RuleError('rule_too_complex', 'nested too deeply', this.#peek().at);
     return node;
   }
@@ -202,7 +206,8 @@ class Parser {
     if (negated) this.#take();
     this.#take();
     const right = this.#primary(depth + 1);
-    if (typeOf(left) !== 'string' || typeOf(right) !== 'set') throw new RuleError('rule_type', '`in` needs a string and a set', token.at);
+    if (typeOf(left) !== 'string' || typeOf(right) !== 'set')
+      throw new RuleError('rule_type', '`in` needs a string and a set', token.at);
     const test = this.#node({ k: 'in', l: left, r: right }, depth);
     return negated ? this.#node({ k: 'not', e: test }, depth) : test;
   }
@@ -220,7 +225,11 @@ class Parser {
     if (token.kind === 'dur') return this.#node(durationLiteral(token), depth);
     if (token.kind === 'str') return this.#node({ k: 'lit', t: 'string', v: token.text }, depth);
     if (token.kind === 'ident') return this.#node(this.#word(token), depth);
-    throw new RuleError('rule_syntax', token.kind === 'end' ? 'unexpected end' : `unexpected ${JSON.stringify(token.text)}`, token.at);
+    throw new RuleError(
+      'rule_syntax',
+      token.kind === 'end' ? 'unexpected end' : `unexpected ${JSON.stringify(token.text)}`,
+      token.at,
+    );
   }
 
   #expect(text: string): void {
@@ -256,9 +265,11 @@ class Parser {
     if (token.text === 'true' || token.text === 'false') return { k: 'lit', t: 'bool', v: token.text === 'true' };
     if (keywords.has(token.text)) throw new RuleError('rule_syntax', `unexpected ${token.text}`, token.at);
     const feature = Object.hasOwn(featureCatalogue, token.text) ? featureCatalogue[token.text] : undefined;
-    if (feature === undefined) throw new RuleError('rule_unknown_feature', `unknown feature ${token.text.slice(0, 64)}`, token.at);
+    if (feature === undefined)
+      throw new RuleError('rule_unknown_feature', `unknown feature ${token.text.slice(0, 64)}`, token.at);
     const missing = this.#events.find((event) => !feature.events.includes(event));
-    if (missing !== undefined) throw new RuleError('rule_unknown_feature', `${token.text} is not known on ${missing}`, token.at);
+    if (missing !== undefined)
+      throw new RuleError('rule_unknown_feature', `${token.text} is not known on ${missing}`, token.at);
     return { k: 'feat', t: feature.type, name: token.text };
   }
 }

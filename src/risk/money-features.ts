@@ -36,7 +36,9 @@ function subjectsOf(e: MoneyEvent): Array<[Subject, string | undefined]> {
   ];
 }
 
-function seenKeysOf(e: MoneyEvent): Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined> {
+function seenKeysOf(
+  e: MoneyEvent,
+): Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined> {
   const nets = networksOf(e.ip ?? null);
   return {
     device: `dv:${e.customerId}:${e.deviceId}`,
@@ -65,7 +67,11 @@ const defined = (keys: ReadonlyArray<string | undefined>): string[] => keys.filt
 /** Every key the features of this event read. */
 export function keysOf(e: MoneyEvent): { counters: string[]; seen: string[]; lists: string[] } {
   const counters = subjectsOf(e).flatMap(([, key]) => (key === undefined ? [] : windowNames.map((w) => `${key}|${w}`)));
-  return { counters: [...counters, devicePayeesKey(e)], seen: defined(Object.values(seenKeysOf(e))), lists: defined(Object.values(listKeysOf(e))) };
+  return {
+    counters: [...counters, devicePayeesKey(e)],
+    seen: defined(Object.values(seenKeysOf(e))),
+    lists: defined(Object.values(listKeysOf(e))),
+  };
 }
 
 /** The stored features of the event, typed, before the event is counted. */
@@ -73,7 +79,8 @@ export function moneyFeatureValues(e: MoneyEvent, rows: StoredRows, now: number)
   const out: Record<string, Value> = {};
   for (const [subject, key] of subjectsOf(e)) {
     for (const w of windowNames) {
-      const value = key === undefined ? { count: 0, sum: 0n } : estimate(rows.counters.get(`${key}|${w}`), now, windows[w]);
+      const value =
+        key === undefined ? { count: 0, sum: 0n } : estimate(rows.counters.get(`${key}|${w}`), now, windows[w]);
       out[`${subject}.count_${w}`] = value.count;
       out[`${subject}.sum_${w}`] = { minor: value.sum, currency: e.amount.currency };
     }
@@ -88,7 +95,8 @@ export function moneyFeatureValues(e: MoneyEvent, rows: StoredRows, now: number)
   const last = rows.counters.get(`cu:${e.customerId}:${e.amount.currency}|30d`)?.lastAt;
   out['customer.dormant'] = last === undefined || last === 0 ? Number.POSITIVE_INFINITY : now - last;
   const lists = listKeysOf(e);
-  const effect = (key: string | undefined): 'block' | 'allow' | undefined => (key === undefined ? undefined : rows.lists.get(key));
+  const effect = (key: string | undefined): 'block' | 'allow' | undefined =>
+    key === undefined ? undefined : rows.lists.get(key);
   out['device.blocked'] = effect(lists.device) === 'block';
   out['device.allowed'] = effect(lists.device) === 'allow';
   out['payee.blocked'] = effect(lists.payee) === 'block';
@@ -109,10 +117,12 @@ export function countedRows(
   for (const e of events) {
     for (const [, key] of subjectsOf(e)) {
       if (key === undefined) continue;
-      for (const w of windowNames) out.set(`${key}|${w}`, added(current(`${key}|${w}`), now, windows[w], e.amount.minor));
+      for (const w of windowNames)
+        out.set(`${key}|${w}`, added(current(`${key}|${w}`), now, windows[w], e.amount.minor));
     }
     const pair = seenKeysOf(e).devicePayee;
-    if (pair !== undefined && newlySeen.has(pair)) out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0n));
+    if (pair !== undefined && newlySeen.has(pair))
+      out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0n));
   }
   return out;
 }

@@ -7,7 +7,14 @@
 import type { ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import { compileRuleSet, type RuleSetDocument } from './ruleset.ts';
-import { insertRuleSet, latestRuleSetVersion, listNames, putListEntry, removeListEntry, type ListName } from './store.ts';
+import {
+  insertRuleSet,
+  latestRuleSetVersion,
+  listNames,
+  putListEntry,
+  removeListEntry,
+  type ListName,
+} from './store.ts';
 
 export interface RuleSetProposal {
   readonly document: RuleSetDocument;
@@ -16,7 +23,8 @@ export interface RuleSetProposal {
 
 export function parseRuleSetProposal(payload: unknown): RuleSetProposal | undefined {
   const p = payload as { document?: unknown; basedOn?: unknown } | null;
-  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0) return undefined;
+  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0)
+    return undefined;
   const compiled = compileRuleSet(p.document);
   return compiled.ok ? { document: compiled.set.document, basedOn: p.basedOn as number } : undefined;
 }
@@ -32,14 +40,35 @@ export const ruleSetExecutor: ProposalExecutor<RuleSetProposal> = {
   },
   async inside(tx, payload, proposal, now) {
     const latest = await latestRuleSetVersion(tx);
-    if (latest !== payload.basedOn) return { ok: false, code: 'risk_ruleset_stale', detail: `the running version is ${latest}` };
+    if (latest !== payload.basedOn)
+      return { ok: false, code: 'risk_ruleset_stale', detail: `the running version is ${latest}` };
     const version = latest + 1;
-    await insertRuleSet(tx, { version, document: payload.document, proposalId: proposal.id, approvedBy: proposal.decidedBy }, now);
+    await insertRuleSet(
+      tx,
+      { version, document: payload.document, proposalId: proposal.id, approvedBy: proposal.decidedBy },
+      now,
+    );
     const active = payload.document.rules.filter((r) => r.mode !== 'shadow').length;
-    await appendAudit(tx, [{
-      actorType: 'system', actorId: 'risk', action: 'risk.ruleset_activate', target: `ruleset:${version}`, outcome: 'success',
-      details: { proposal: proposal.id, version, rules: active, shadow: payload.document.rules.length - active, typologies: payload.document.typologies.length },
-    }], now);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'system',
+          actorId: 'risk',
+          action: 'risk.ruleset_activate',
+          target: `ruleset:${version}`,
+          outcome: 'success',
+          details: {
+            proposal: proposal.id,
+            version,
+            rules: active,
+            shadow: payload.document.rules.length - active,
+            typologies: payload.document.typologies.length,
+          },
+        },
+      ],
+      now,
+    );
     return { ok: true, result: { version } };
   },
 };
@@ -54,10 +83,20 @@ export interface ListChange {
 export function parseListChange(payload: unknown): ListChange | undefined {
   const p = payload as Partial<Record<keyof ListChange, unknown>> | null;
   if (p === null || typeof p !== 'object') return undefined;
-  if (!listNames.includes(p.list as ListName) || typeof p.value !== 'string' || !/^[A-Za-z0-9_.:/-]{1,128}$/.test(p.value)) return undefined;
+  if (
+    !listNames.includes(p.list as ListName) ||
+    typeof p.value !== 'string' ||
+    !/^[A-Za-z0-9_.:/-]{1,128}$/.test(p.value)
+  )
+    return undefined;
   if (p.effect !== 'block' && p.effect !== 'allow' && p.effect !== 'remove') return undefined;
   if (p.note !== undefined && p.note !== null && (typeof p.note !== 'string' || p.note.length > 200)) return undefined;
-  return { list: p.list as ListName, value: p.value, effect: p.effect, note: (p.note as string | null | undefined) ?? null };
+  return {
+    list: p.list as ListName,
+    value: p.value,
+    effect: p.effect,
+    note: (p.note as string | null | undefined) ?? null,
+  };
 }
 
 export const listChangeExecutor: ProposalExecutor<ListChange> = {
@@ -67,11 +106,32 @@ export const listChangeExecutor: ProposalExecutor<ListChange> = {
   parse: parseListChange,
   async inside(tx, change, proposal, now) {
     if (change.effect === 'remove') await removeListEntry(tx, change.list, change.value);
-    else await putListEntry(tx, { list: change.list, value: change.value, effect: change.effect, note: change.note, addedBy: proposal.proposedBy }, now);
-    await appendAudit(tx, [{
-      actorType: 'system', actorId: 'risk', action: 'risk.list_change', target: `${change.list}:${change.value}`, outcome: 'success',
-      details: { proposal: proposal.id, effect: change.effect },
-    }], now);
+    else
+      await putListEntry(
+        tx,
+        {
+          list: change.list,
+          value: change.value,
+          effect: change.effect,
+          note: change.note,
+          addedBy: proposal.proposedBy,
+        },
+        now,
+      );
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType: 'system',
+          actorId: 'risk',
+          action: 'risk.list_change',
+          target: `${change.list}:${change.value}`,
+          outcome: 'success',
+          details: { proposal: proposal.id, effect: change.effect },
+        },
+      ],
+      now,
+    );
     return { ok: true, result: { list: change.list, effect: change.effect } };
   },
 };

@@ -52,7 +52,8 @@ export interface CompiledRuleSet {
 }
 
 export interface RuleSetProblem {
-  readonly code: 'rule_syntax' | 'rule_unknown_feature' | 'rule_type' | 'rule_too_complex' | 'ruleset_shape' | 'ruleset_conflict';
+  readonly code:
+    'rule_syntax' | 'rule_unknown_feature' | 'rule_type' | 'rule_too_complex' | 'ruleset_shape' | 'ruleset_conflict';
   readonly where: string;
   readonly message: string;
 }
@@ -60,10 +61,15 @@ export interface RuleSetProblem {
 export const ruleSetBounds = { maxRules: 300, maxTypologies: 50, maxScore: 1000 } as const;
 const idPattern = /^[a-z][a-z0-9_]{0,47}$/;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isScore = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= ruleSetBounds.maxScore;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isScore = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= ruleSetBounds.maxScore;
 const isEvents = (value: unknown): value is RiskEvent[] =>
-  Array.isArray(value) && value.length > 0 && value.length <= riskEvents.length && value.every((e) => riskEvents.includes(e as RiskEvent));
+  Array.isArray(value) &&
+  value.length > 0 &&
+  value.length <= riskEvents.length &&
+  value.every((e) => riskEvents.includes(e as RiskEvent));
 
 function ruleShapeProblem(rule: unknown): string | undefined {
   if (!isRecord(rule)) return 'a rule is an object';
@@ -89,7 +95,8 @@ function typologyShapeProblem(typology: unknown): string | undefined {
   if (!Object.values(typology.weights).every(isScore)) return 'weights are integers 0–1000';
   if (!isScore(typology.alert) || !isScore(typology.block)) return 'alert and block: integers';
   if (typology.alert > typology.block) return 'alert must not exceed block';
-  if (typology.alertAction !== 'challenge' && typology.alertAction !== 'review') return 'alertAction: challenge or review';
+  if (typology.alertAction !== 'challenge' && typology.alertAction !== 'review')
+    return 'alertAction: challenge or review';
   if (typology.strongAt !== undefined && !isScore(typology.strongAt)) return 'strongAt: an integer';
   return undefined;
 }
@@ -114,7 +121,11 @@ function conflicts(rules: readonly CompiledRule[], problems: RuleSetProblem[]): 
       const key = `${event}\u0000${canonical(rule.ast)}`;
       const other = seen.get(key);
       if (other !== undefined && other.action !== rule.action)
-        problems.push({ code: 'ruleset_conflict', where: `rule ${rule.id}`, message: `same condition as ${other.id} with another action` });
+        problems.push({
+          code: 'ruleset_conflict',
+          where: `rule ${rule.id}`,
+          message: `same condition as ${other.id} with another action`,
+        });
       else seen.set(key, rule);
     }
   }
@@ -126,25 +137,43 @@ function canonical(node: Node): string {
   );
 }
 
-function checkTypologies(typologies: readonly TypologyDocument[], rules: ReadonlyMap<string, CompiledRule>, problems: RuleSetProblem[]): void {
+function checkTypologies(
+  typologies: readonly TypologyDocument[],
+  rules: ReadonlyMap<string, CompiledRule>,
+  problems: RuleSetProblem[],
+): void {
   const ids = new Set<string>();
   for (const typology of typologies) {
-    if (ids.has(typology.id)) problems.push({ code: 'ruleset_conflict', where: `typology ${typology.id}`, message: 'duplicate id' });
+    if (ids.has(typology.id))
+      problems.push({ code: 'ruleset_conflict', where: `typology ${typology.id}`, message: 'duplicate id' });
     ids.add(typology.id);
     for (const ruleId of Object.keys(typology.weights)) {
       const rule = rules.get(ruleId);
-      if (rule === undefined) problems.push({ code: 'ruleset_shape', where: `typology ${typology.id}`, message: `unknown rule ${ruleId}` });
+      if (rule === undefined)
+        problems.push({ code: 'ruleset_shape', where: `typology ${typology.id}`, message: `unknown rule ${ruleId}` });
       else if (!typology.on.every((event) => rule.on.includes(event)))
-        problems.push({ code: 'ruleset_conflict', where: `typology ${typology.id}`, message: `${ruleId} does not run on all its events` });
+        problems.push({
+          code: 'ruleset_conflict',
+          where: `typology ${typology.id}`,
+          message: `${ruleId} does not run on all its events`,
+        });
       else if (rule.mode === 'shadow')
-        problems.push({ code: 'ruleset_conflict', where: `typology ${typology.id}`, message: `${ruleId} is a shadow rule` });
+        problems.push({
+          code: 'ruleset_conflict',
+          where: `typology ${typology.id}`,
+          message: `${ruleId} is a shadow rule`,
+        });
     }
   }
 }
 
 function shapeOf(document: unknown, problems: RuleSetProblem[]): RuleSetDocument | undefined {
   if (!isRecord(document) || !Array.isArray(document.rules) || !Array.isArray(document.typologies ?? [])) {
-    problems.push({ code: 'ruleset_shape', where: 'set', message: 'a rule set is { rules: [...], typologies: [...] }' });
+    problems.push({
+      code: 'ruleset_shape',
+      where: 'set',
+      message: 'a rule set is { rules: [...], typologies: [...] }',
+    });
     return undefined;
   }
   const typologies = (document.typologies ?? []) as unknown[];
@@ -158,13 +187,16 @@ function shapeOf(document: unknown, problems: RuleSetProblem[]): RuleSetDocument
   });
   typologies.forEach((typology, index) => {
     const problem = typologyShapeProblem(typology);
-    if (problem !== undefined) problems.push({ code: 'ruleset_shape', where: `typologies[${index}]`, message: problem });
+    if (problem !== undefined)
+      problems.push({ code: 'ruleset_shape', where: `typologies[${index}]`, message: problem });
   });
   if (problems.length > 0) return undefined;
   return { rules: document.rules as RuleDocument[], typologies: typologies as TypologyDocument[] };
 }
 
-export type Compiled = { readonly ok: true; readonly set: CompiledRuleSet } | { readonly ok: false; readonly problems: readonly RuleSetProblem[] };
+export type Compiled =
+  | { readonly ok: true; readonly set: CompiledRuleSet }
+  | { readonly ok: false; readonly problems: readonly RuleSetProblem[] };
 
 /** Validates and compiles a rule set document; never throws. */
 export function compileRuleSet(document: unknown): Compiled {
@@ -173,7 +205,8 @@ export function compileRuleSet(document: unknown): Compiled {
   if (shaped === undefined) return { ok: false, problems };
   const byId = new Map<string, CompiledRule>();
   for (const rule of shaped.rules) {
-    if (byId.has(rule.id)) problems.push({ code: 'ruleset_conflict', where: `rule ${rule.id}`, message: 'duplicate id' });
+    if (byId.has(rule.id))
+      problems.push({ code: 'ruleset_conflict', where: `rule ${rule.id}`, message: 'duplicate id' });
     const compiled = compileRule(rule, problems);
     if (compiled !== undefined) byId.set(rule.id, compiled);
   }
@@ -184,8 +217,14 @@ export function compileRuleSet(document: unknown): Compiled {
   const rulesByEvent = new Map<RiskEvent, CompiledRule[]>();
   const typologiesByEvent = new Map<RiskEvent, TypologyDocument[]>();
   for (const event of riskEvents) {
-    rulesByEvent.set(event, compiled.filter((rule) => rule.on.includes(event)));
-    typologiesByEvent.set(event, shaped.typologies.filter((typology) => typology.on.includes(event)));
+    rulesByEvent.set(
+      event,
+      compiled.filter((rule) => rule.on.includes(event)),
+    );
+    typologiesByEvent.set(
+      event,
+      shaped.typologies.filter((typology) => typology.on.includes(event)),
+    );
   }
   return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent } };
 }
@@ -236,11 +275,20 @@ function raise(tally: Tally, action: RiskAction, reason: string | undefined): vo
   if (reason !== undefined && action !== 'allow' && !tally.reasons.includes(reason)) tally.reasons.push(reason);
 }
 
-function runTypologies(typologies: readonly TypologyDocument[], hitIds: ReadonlySet<string>, tally: Tally): TypologyResult[] {
+function runTypologies(
+  typologies: readonly TypologyDocument[],
+  hitIds: ReadonlySet<string>,
+  tally: Tally,
+): TypologyResult[] {
   return typologies.map((typology) => {
     let score = 0;
     for (const [ruleId, weight] of Object.entries(typology.weights)) if (hitIds.has(ruleId)) score += weight;
-    const outcome = score >= typology.block && typology.block > 0 ? 'block' : score >= typology.alert && typology.alert > 0 ? 'alert' : 'none';
+    const outcome =
+      score >= typology.block && typology.block > 0
+        ? 'block'
+        : score >= typology.alert && typology.alert > 0
+          ? 'alert'
+          : 'none';
     if (outcome === 'block') raise(tally, 'deny', undefined);
     if (outcome === 'alert') raise(tally, typology.alertAction, undefined);
     if (typology.strongAt !== undefined && score >= typology.strongAt) tally.strong = true;
@@ -250,7 +298,12 @@ function runTypologies(typologies: readonly TypologyDocument[], hitIds: Readonly
 }
 
 /** Decides one event: every rule of the event, then the typologies, then the signals. Pure. */
-export function decide(set: CompiledRuleSet, event: RiskEvent, features: FeatureValues, signals: readonly RiskSignal[] = []): RiskDecision {
+export function decide(
+  set: CompiledRuleSet,
+  event: RiskEvent,
+  features: FeatureValues,
+  signals: readonly RiskSignal[] = [],
+): RiskDecision {
   let merged = features;
   for (const signal of signals) if (signal.features !== undefined) merged = { ...merged, ...signal.features };
   const hits: RuleHit[] = [];
@@ -278,7 +331,17 @@ export function decide(set: CompiledRuleSet, event: RiskEvent, features: Feature
     }
   }
   const typologies = runTypologies(set.typologiesByEvent.get(event) ?? [], new Set(hits.map((h) => h.rule)), tally);
-  for (const signal of signals) if (signal.action !== undefined) raise(tally, signal.action, signal.reason ?? signal.source);
+  for (const signal of signals)
+    if (signal.action !== undefined) raise(tally, signal.action, signal.reason ?? signal.source);
   const score = Math.max(tally.score, ruleScore);
-  return { decision: tally.decision, score, reasons: tally.reasons, hits, shadowHits, typologies, errors, factorStrength: tally.strong ? 'strong' : 'any' };
+  return {
+    decision: tally.decision,
+    score,
+    reasons: tally.reasons,
+    hits,
+    shadowHits,
+    typologies,
+    errors,
+    factorStrength: tally.strong ? 'strong' : 'any',
+  };
 }

@@ -15,7 +15,8 @@ const chunksOf = <T>(items: readonly T[], size = rowsPerStatement): T[][] => {
   return out;
 };
 const marks = (n: number): string => Array(n).fill('?').join(', ');
-const tuples = (rows: number, columns: number): string => Array.from({ length: rows }, () => `(${marks(columns)})`).join(', ');
+const tuples = (rows: number, columns: number): string =>
+  Array.from({ length: rows }, () => `(${marks(columns)})`).join(', ');
 
 // ---- rule sets
 
@@ -29,10 +30,15 @@ export async function ruleSetAt(q: Queryable, version: number): Promise<unknown>
   return row === undefined ? undefined : (JSON.parse(row.document) as unknown);
 }
 
-export async function insertRuleSet(tx: Tx, input: { version: number; document: unknown; proposalId: string | null; approvedBy: string | null }, now: number): Promise<void> {
-  await tx.run('INSERT INTO risk_rulesets (version, document, proposal_id, approved_by, created_at) VALUES (?, ?, ?, ?, ?)', [
-    input.version, JSON.stringify(input.document), input.proposalId, input.approvedBy, now,
-  ]);
+export async function insertRuleSet(
+  tx: Tx,
+  input: { version: number; document: unknown; proposalId: string | null; approvedBy: string | null },
+  now: number,
+): Promise<void> {
+  await tx.run(
+    'INSERT INTO risk_rulesets (version, document, proposal_id, approved_by, created_at) VALUES (?, ?, ?, ?, ?)',
+    [input.version, JSON.stringify(input.document), input.proposalId, input.approvedBy, now],
+  );
 }
 
 // ---- decisions and their snapshots
@@ -76,10 +82,21 @@ export interface DecisionRecord {
 export async function insertDecisions(tx: Tx, records: readonly DecisionRecord[]): Promise<void> {
   for (const chunk of chunksOf(records, 200)) {
     await tx.run(
-      `INSERT INTO risk_decisions (id, event, subject_ref, customer_id, decision, score, reasons, hits, shadow_hits, features, ruleset_version, at) VALUES ${tuples(chunk.length, 12)}`,
+      `INSERT INTO risk_decisions (id, event, subject_ref, customer_id, decision, score, reasons, hits, shadow_hits,
+       features, ruleset_version, at) VALUES ${tuples(chunk.length, 12)}`,
       chunk.flatMap((r): Param[] => [
-        r.id, r.event, r.subjectRef, r.customerId, r.decision.decision, r.decision.score, JSON.stringify(r.decision.reasons),
-        JSON.stringify(r.decision.hits), JSON.stringify(r.decision.shadowHits), JSON.stringify(encodeFeatures(r.features)), r.version, r.at,
+        r.id,
+        r.event,
+        r.subjectRef,
+        r.customerId,
+        r.decision.decision,
+        r.decision.score,
+        JSON.stringify(r.decision.reasons),
+        JSON.stringify(r.decision.hits),
+        JSON.stringify(r.decision.shadowHits),
+        JSON.stringify(encodeFeatures(r.features)),
+        r.version,
+        r.at,
       ]),
     );
   }
@@ -102,21 +119,43 @@ export interface StoredDecision {
 }
 
 type DecisionRow = Record<'id' | 'event' | 'decision' | 'reasons' | 'hits' | 'shadow_hits' | 'features', string> & {
-  subject_ref: string | null; customer_id: string | null; score: unknown; ruleset_version: unknown; label: string | null; at: unknown;
+  subject_ref: string | null;
+  customer_id: string | null;
+  score: unknown;
+  ruleset_version: unknown;
+  label: string | null;
+  at: unknown;
 };
 
 function decisionOf(row: DecisionRow): StoredDecision {
   return {
-    id: row.id, event: row.event, subjectRef: row.subject_ref, customerId: row.customer_id, decision: row.decision as RiskAction,
-    score: toNumber(row.score), reasons: JSON.parse(row.reasons) as string[], hits: JSON.parse(row.hits) as RuleHit[],
-    shadowHits: JSON.parse(row.shadow_hits) as RuleHit[], features: decodeFeatures(JSON.parse(row.features) as Record<string, unknown>),
-    version: toNumber(row.ruleset_version), label: row.label === 'fraud' || row.label === 'legitimate' ? row.label : null, at: toNumber(row.at),
+    id: row.id,
+    event: row.event,
+    subjectRef: row.subject_ref,
+    customerId: row.customer_id,
+    decision: row.decision as RiskAction,
+    score: toNumber(row.score),
+    reasons: JSON.parse(row.reasons) as string[],
+    hits: JSON.parse(row.hits) as RuleHit[],
+    shadowHits: JSON.parse(row.shadow_hits) as RuleHit[],
+    features: decodeFeatures(JSON.parse(row.features) as Record<string, unknown>),
+    version: toNumber(row.ruleset_version),
+    label: row.label === 'fraud' || row.label === 'legitimate' ? row.label : null,
+    at: toNumber(row.at),
   };
 }
 
 /** Decisions in [from, to), oldest first, at most `limit`. */
-export async function decisionsBetween(q: Queryable, from: number, to: number, limit: number): Promise<StoredDecision[]> {
-  const rows = await q.all<DecisionRow>('SELECT * FROM risk_decisions WHERE at >= ? AND at < ? ORDER BY at, id LIMIT ?', [from, to, limit]);
+export async function decisionsBetween(
+  q: Queryable,
+  from: number,
+  to: number,
+  limit: number,
+): Promise<StoredDecision[]> {
+  const rows = await q.all<DecisionRow>(
+    'SELECT * FROM risk_decisions WHERE at >= ? AND at < ? ORDER BY at, id LIMIT ?',
+    [from, to, limit],
+  );
   return rows.map(decisionOf);
 }
 
@@ -126,16 +165,23 @@ export async function decisionById(q: Queryable, id: string): Promise<StoredDeci
 }
 
 export async function decisionsOfSubject(q: Queryable, subjectRef: string): Promise<StoredDecision[]> {
-  return (await q.all<DecisionRow>('SELECT * FROM risk_decisions WHERE subject_ref = ? ORDER BY at', [subjectRef])).map(decisionOf);
+  return (await q.all<DecisionRow>('SELECT * FROM risk_decisions WHERE subject_ref = ? ORDER BY at', [subjectRef])).map(
+    decisionOf,
+  );
 }
 
 export async function labelDecision(q: Queryable, id: string, label: 'fraud' | 'legitimate'): Promise<boolean> {
   return (await q.run('UPDATE risk_decisions SET label = ? WHERE id = ?', [label, id])) === 1;
 }
 
-export async function decisionCounts(q: Queryable, from: number, to: number): Promise<Array<{ event: string; decision: string; n: number }>> {
+export async function decisionCounts(
+  q: Queryable,
+  from: number,
+  to: number,
+): Promise<Array<{ event: string; decision: string; n: number }>> {
   const rows = await q.all<{ event: string; decision: string; n: unknown }>(
-    'SELECT event, decision, COUNT(*) AS n FROM risk_decisions WHERE at >= ? AND at < ? GROUP BY event, decision', [from, to],
+    'SELECT event, decision, COUNT(*) AS n FROM risk_decisions WHERE at >= ? AND at < ? GROUP BY event, decision',
+    [from, to],
   );
   return rows.map((r) => ({ event: r.event, decision: r.decision, n: toNumber(r.n) }));
 }
@@ -148,13 +194,28 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
   const counters = [...new Set(keys.flatMap((k) => k.counters))];
   const seen = [...new Set(keys.flatMap((k) => k.seen))];
   const lists = [...new Set(keys.flatMap((k) => k.lists))];
-  const rows = await q.all<{ t: string; key: string; bucket: unknown; count: unknown; sum: unknown; prev_count: unknown; prev_sum: unknown; last_at: unknown }>(
-    `SELECT 'c' AS t, key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters WHERE key IN (${marks(counters.length)})
+  const rows = await q.all<{
+    t: string;
+    key: string;
+    bucket: unknown;
+    count: unknown;
+    sum: unknown;
+    prev_count: unknown;
+    prev_sum: unknown;
+    last_at: unknown;
+  }>(
+    `SELECT 'c' AS t, key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters
+       WHERE key IN (${marks(counters.length)})
      UNION ALL SELECT 's' AS t, key, 0, 0, 0, 0, 0, 0 FROM risk_seen WHERE key IN (${marks(seen.length)})
-     UNION ALL SELECT effect AS t, list || ':' || value, 0, 0, 0, 0, 0, 0 FROM risk_lists WHERE list || ':' || value IN (${marks(lists.length || 1)})`,
+     UNION ALL SELECT effect AS t, list || ':' || value, 0, 0, 0, 0, 0, 0 FROM risk_lists
+       WHERE list || ':' || value IN (${marks(lists.length || 1)})`,
     [...counters, ...seen, ...(lists.length === 0 ? [''] : lists)],
   );
-  const result = { counters: new Map<string, CounterRow>(), seen: new Set<string>(), lists: new Map<string, 'block' | 'allow'>() };
+  const result = {
+    counters: new Map<string, CounterRow>(),
+    seen: new Set<string>(),
+    lists: new Map<string, 'block' | 'allow'>(),
+  };
   for (const r of rows) {
     if (r.t === 'c') result.counters.set(r.key, counterOf(r));
     else if (r.t === 's') result.seen.add(r.key);
@@ -163,10 +224,21 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
   return result;
 }
 
-function counterOf(r: { bucket: unknown; count: unknown; sum: unknown; prev_count: unknown; prev_sum: unknown; last_at: unknown }): CounterRow {
+function counterOf(r: {
+  bucket: unknown;
+  count: unknown;
+  sum: unknown;
+  prev_count: unknown;
+  prev_sum: unknown;
+  last_at: unknown;
+}): CounterRow {
   return {
-    bucket: toNumber(r.bucket), count: toBigInt(r.count), sum: toBigInt(r.sum), prevCount: toBigInt(r.prev_count),
-    prevSum: toBigInt(r.prev_sum), lastAt: toNumber(r.last_at),
+    bucket: toNumber(r.bucket),
+    count: toBigInt(r.count),
+    sum: toBigInt(r.sum),
+    prevCount: toBigInt(r.prev_count),
+    prevSum: toBigInt(r.prev_sum),
+    lastAt: toNumber(r.last_at),
   };
 }
 
@@ -174,27 +246,47 @@ function counterOf(r: { bucket: unknown; count: unknown; sum: unknown; prev_coun
  * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
  * keys, locks and advances the counters. Four statements whatever the number of events.
  */
-export async function recordMoneyEvents(tx: Tx, dialect: Store['dialect'], events: readonly MoneyEvent[], now: number): Promise<void> {
+export async function recordMoneyEvents(
+  tx: Tx,
+  dialect: Store['dialect'],
+  events: readonly MoneyEvent[],
+  now: number,
+): Promise<void> {
   if (events.length === 0) return;
   const seen = [...new Set(events.flatMap(seenKeysToMark))];
   const newlySeen = new Set<string>();
   for (const chunk of chunksOf(seen)) {
-    const rows = await tx.all<{ key: string }>(`INSERT INTO risk_seen (key, first_at) VALUES ${tuples(chunk.length, 2)} ON CONFLICT (key) DO NOTHING RETURNING key`, chunk.flatMap((k) => [k, now]));
+    const rows = await tx.all<{ key: string }>(
+      `INSERT INTO risk_seen (key, first_at) VALUES ${tuples(chunk.length, 2)}
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      chunk.flatMap((k) => [k, now]),
+    );
     for (const r of rows) newlySeen.add(r.key);
   }
   const counterKeys = [...new Set(events.flatMap((e) => keysOf(e).counters))].sort();
   const locked = new Map<string, CounterRow>();
   for (const chunk of chunksOf(counterKeys)) {
     const lock = dialect === 'postgres' ? ' ORDER BY key FOR UPDATE' : '';
-    const rows = await tx.all<{ key: string; bucket: unknown; count: unknown; sum: unknown; prev_count: unknown; prev_sum: unknown; last_at: unknown }>(
-      `SELECT key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters WHERE key IN (${marks(chunk.length)})${lock}`, chunk,
+    const rows = await tx.all<{
+      key: string;
+      bucket: unknown;
+      count: unknown;
+      sum: unknown;
+      prev_count: unknown;
+      prev_sum: unknown;
+      last_at: unknown;
+    }>(
+      `SELECT key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters
+       WHERE key IN (${marks(chunk.length)})${lock}`,
+      chunk,
     );
     for (const r of rows) locked.set(r.key, counterOf(r));
   }
   const updated = [...countedRows(events, locked, newlySeen, now).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const chunk of chunksOf(updated)) {
     await tx.run(
-      `INSERT INTO risk_counters (key, bucket, count, sum, prev_count, prev_sum, last_at) VALUES ${tuples(chunk.length, 7)}
+      `INSERT INTO risk_counters (key, bucket, count, sum, prev_count, prev_sum, last_at)
+       VALUES ${tuples(chunk.length, 7)}
        ON CONFLICT (key) DO UPDATE SET bucket = excluded.bucket, count = excluded.count, sum = excluded.sum,
        prev_count = excluded.prev_count, prev_sum = excluded.prev_sum, last_at = excluded.last_at`,
       chunk.flatMap(([key, r]): Param[] => [key, r.bucket, r.count, r.sum, r.prevCount, r.prevSum, r.lastAt]),
@@ -205,10 +297,15 @@ export async function recordMoneyEvents(tx: Tx, dialect: Store['dialect'], event
 export type ListName = 'device' | 'address' | 'id' | 'payee' | 'card';
 export const listNames: readonly ListName[] = ['device', 'address', 'id', 'payee', 'card'];
 
-export async function putListEntry(tx: Tx, entry: { list: ListName; value: string; effect: 'block' | 'allow'; note: string | null; addedBy: string }, now: number): Promise<void> {
+export async function putListEntry(
+  tx: Tx,
+  entry: { list: ListName; value: string; effect: 'block' | 'allow'; note: string | null; addedBy: string },
+  now: number,
+): Promise<void> {
   await tx.run(
     `INSERT INTO risk_lists (list, value, effect, note, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (list, value) DO UPDATE SET effect = excluded.effect, note = excluded.note, added_by = excluded.added_by, added_at = excluded.added_at`,
+     ON CONFLICT (list, value) DO UPDATE SET effect = excluded.effect, note = excluded.note,
+     added_by = excluded.added_by, added_at = excluded.added_at`,
     [entry.list, entry.value, entry.effect, entry.note, entry.addedBy, now],
   );
 }
@@ -217,9 +314,14 @@ export async function removeListEntry(tx: Tx, list: ListName, value: string): Pr
   return (await tx.run('DELETE FROM risk_lists WHERE list = ? AND value = ?', [list, value])) === 1;
 }
 
-export async function listEntries(q: Queryable, list: ListName, limit: number): Promise<Array<{ value: string; effect: string; note: string | null; addedAt: number }>> {
+export async function listEntries(
+  q: Queryable,
+  list: ListName,
+  limit: number,
+): Promise<Array<{ value: string; effect: string; note: string | null; addedAt: number }>> {
   const rows = await q.all<{ value: string; effect: string; note: string | null; added_at: unknown }>(
-    'SELECT value, effect, note, added_at FROM risk_lists WHERE list = ? ORDER BY value LIMIT ?', [list, limit],
+    'SELECT value, effect, note, added_at FROM risk_lists WHERE list = ? ORDER BY value LIMIT ?',
+    [list, limit],
   );
   return rows.map((r) => ({ value: r.value, effect: r.effect, note: r.note, addedAt: toNumber(r.added_at) }));
 }

@@ -52,7 +52,10 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const settings = paymentSettingsOf(config);
-  const risk = new RiskEngine({ store, thresholds: settings.risk, currencies: config.currencies, pollMs: config.riskPollMs });
+  const risk = new RiskEngine({
+    store, thresholds: settings.risk, currencies: config.currencies,
+    pollMs: config.riskPollMs,
+  });
   await risk.refresh();
   risk.start();
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
