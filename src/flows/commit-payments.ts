@@ -14,7 +14,8 @@ import {
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
 import {
-  decisionAuditEvent, recordAssessments, type MoneyAssessment, type PaymentRiskDecision,
+  assessBatch, decisionAuditEvent, paymentRiskOf, recordAssessments, type MoneyAssessment, type MoneyAssessmentInput,
+  type PaymentRiskDecision, type RiskEngine,
 } from '../risk/index.ts';
 import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
 
@@ -24,7 +25,9 @@ export interface PreparedPayment {
   readonly instruction: StoredInstruction;
   readonly nonce: string;
   readonly risk: PaymentRiskDecision;
-  /** The rule set's decision and record: stored and counted in the batch's transaction. */
+  /** What the running rule set decides on: decided, stored and counted in the batch's transaction. */
+  readonly riskInput?: { readonly engine: RiskEngine; readonly input: MoneyAssessmentInput } | undefined;
+  /** The rule set's decision and record, once the batch decided it. */
   readonly assessment?: MoneyAssessment | undefined;
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
@@ -157,7 +160,25 @@ async function recordRisk(
   await recordAssessments(tx, dialect, assessments, now);
 }
 
-async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, batch: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
+/**
+ * The rule set decides every payment of the batch that carries a risk input, in arrival order, over
+ * features read once for the batch (src/risk assessBatch); the decision replaces the fixed rules' one.
+ */
+async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number): Promise<PreparedPayment[]> {
+  const engine = batch.find((p) => p.riskInput !== undefined)?.riskInput?.engine;
+  if (engine === undefined) return [...batch];
+  const inputs = batch.map((p) => (p.riskInput?.engine === engine ? p.riskInput.input : undefined));
+  const assessments = await assessBatch(tx, engine, inputs, now);
+  return batch.map((prepared, index) => {
+    const assessment = assessments[index];
+    if (assessment === undefined) return prepared;
+    const risk = paymentRiskOf(assessment.decision);
+    return { ...prepared, risk, assessment, payment: { ...prepared.payment, riskReasons: risk.reasons } };
+  });
+}
+
+async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queued: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
+  const batch = await assessed(tx, queued, now);
   const writes: BatchWrites = { transitions: [], audit: [] };
   const outcomes = await createAll(tx, writes, batch, deps.settings, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);

@@ -10,7 +10,7 @@ import { newId } from '../ids.ts';
 import { currencyRefusal, parseMajor } from '../money/index.ts';
 import {
   assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
-  type MoneyAssessment, type PaymentRiskDecision,
+  type MoneyAssessmentInput, type PaymentRiskDecision,
 } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
@@ -87,9 +87,10 @@ export function amountOf(ctx: PaymentsContext, verified: VerifiedInstruction): b
 }
 
 interface Assessed {
+  /** The fixed rules' decision; with the engine, what the batch replaces by the rule set's. */
   readonly risk: PaymentRiskDecision;
-  /** The running rule set's decision and record (stored with the payment), when the engine runs. */
-  readonly assessment?: MoneyAssessment | undefined;
+  /** What the running rule set decides on, when the engine runs (decided in the payment's transaction). */
+  readonly input?: MoneyAssessmentInput | undefined;
 }
 
 interface RiskSubject {
@@ -122,8 +123,7 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subje
   };
   const known = paymentFeatureValues(features, subject.currency);
   const input = { event, known, customer: subject.customer, subjectRef: subject.paymentId };
-  const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, input, now);
-  return { risk: paymentRiskOf(assessment.decision), assessment };
+  return { risk: decidePayment(features, ctx.settings.risk), input };
 }
 
 /** Locks the payer's usage counters, decides the limits and reserves the amount (all in `tx`). */
@@ -192,10 +192,15 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
   const paymentId = newId('pay', ctx.clock());
-  const { risk, assessment } = await assessRisk(ctx, principal, {
+  const assessed = await assessRisk(ctx, principal, {
     amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,
     ip: request.origin?.ip ?? null,
   });
+  // Order and request payments decide here (their own transaction); transfers decide in the batch.
+  const assessment = assessed.input === undefined || ctx.riskEngine === undefined || target.claim === undefined
+    ? undefined
+    : await assessMoneyEvent(ctx.riskEngine, ctx.store, assessed.input, ctx.clock());
+  const risk = assessment === undefined ? assessed.risk : paymentRiskOf(assessment.decision);
   const now = ctx.clock();
   const periods = limitPeriodsAt(now);
   const payment: Payment = {
@@ -204,7 +209,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
     failureCode: null, riskReasons: risk.reasons, limitDay: periods.day, limitYear: periods.year, createdAt: now, updatedAt: now,
   };
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
-  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, assessment, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
+  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput: ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input }, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
   try {
     await ctx.store.transaction(async (tx) => {
       if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, payment.id, now))) throw new AnfuError('instruction_replayed');

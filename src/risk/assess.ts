@@ -5,11 +5,11 @@
 // decision are done by recordAssessments inside the caller's transaction (the payment batch), so the
 // hot path adds one read per payment and a constant number of statements per batch.
 import { newId } from '../ids.ts';
-import type { Store, Tx } from '../store/index.ts';
+import type { Queryable, Store, Tx } from '../store/index.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
-import { featureCatalogue, neutralValue, type RiskEvent, type Value } from './features.ts';
+import { neutralFeatures, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
-import { moneyFeatureValues, type MoneyEvent } from './money-features.ts';
+import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
 import type { RiskSignal } from './ruleset.ts';
 import { insertDecisions, loadStoredRows, recordMoneyEvents, type DecisionRecord } from './store.ts';
@@ -29,22 +29,8 @@ export interface MoneyAssessmentInput {
   readonly signals?: readonly RiskSignal[];
 }
 
-/** Every catalogue feature of the event at its neutral value ("nothing known"), to be overridden. */
-export function neutralFeatures(event: RiskEvent, currency: string): Record<string, Value> {
-  const out: Record<string, Value> = {};
-  for (const [name, def] of Object.entries(featureCatalogue))
-    if (def.events.includes(event)) out[name] = neutralValue(def.type, currency);
-  return out;
-}
-
-export async function assessMoneyEvent(
-  engine: RiskEngine,
-  store: Store,
-  input: MoneyAssessmentInput,
-  now: number,
-): Promise<MoneyAssessment> {
+function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: StoredRows, now: number): MoneyAssessment {
   const { event } = input;
-  const rows = await loadStoredRows(store, [event]);
   const features: Record<string, Value> = {
     ...neutralFeatures(event.event, event.amount.currency),
     ...moneyFeatureValues(event, rows, now),
@@ -60,11 +46,47 @@ export async function assessMoneyEvent(
     subjectRef: input.subjectRef,
     customerId: event.customerId,
     decision,
-    features,
+    features: nonNeutral(features, event.event, event.amount.currency),
     version: decision.version,
     at: now,
   };
   return { decision, record, event };
+}
+
+/** One event assessed on its own: its stored features read in one statement (outside any batch). */
+export async function assessMoneyEvent(
+  engine: RiskEngine,
+  q: Queryable,
+  input: MoneyAssessmentInput,
+  now: number,
+): Promise<MoneyAssessment> {
+  return assessmentOf(engine, input, await loadStoredRows(q, [input.event]), now);
+}
+
+/**
+ * The events of a batch assessed inside its transaction: one read for all of them, then each decided
+ * in order against a working copy that counts the ones before it, so a burst inside one batch (card
+ * testing, fan-out) is seen by its own later events. `undefined` inputs are passed through.
+ */
+export async function assessBatch(
+  tx: Tx,
+  engine: RiskEngine,
+  inputs: ReadonlyArray<MoneyAssessmentInput | undefined>,
+  now: number,
+): Promise<Array<MoneyAssessment | undefined>> {
+  const events = inputs.flatMap((input) => (input === undefined ? [] : [input.event]));
+  if (events.length === 0) return inputs.map(() => undefined);
+  const stored = await loadStoredRows(tx, events);
+  const counters = new Map(stored.counters);
+  const seen = new Set(stored.seen);
+  return inputs.map((input) => {
+    if (input === undefined) return undefined;
+    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists }, now);
+    const fresh = new Set(seenKeysToMark(input.event).filter((key) => !seen.has(key)));
+    for (const [key, row] of countedRows([input.event], counters, fresh, now)) counters.set(key, row);
+    for (const key of fresh) seen.add(key);
+    return assessment;
+  });
 }
 
 /** Stores the decisions and counts their events, inside the caller's transaction. */

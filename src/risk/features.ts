@@ -102,3 +102,40 @@ export function neutralValue(type: ValueType, currency: string): Value {
       return new Set<string>();
   }
 }
+
+/** Every catalogue feature of the event at its neutral value ("nothing known"), to be overridden. */
+export function neutralFeatures(event: RiskEvent, currency: string): Readonly<Record<string, Value>> {
+  const key = `${event}:${currency}`;
+  let out = neutralCache.get(key);
+  if (out === undefined) {
+    const built: Record<string, Value> = {};
+    for (const [name, def] of Object.entries(featureCatalogue)) {
+      if (def.events.includes(event)) built[name] = neutralValue(def.type, currency);
+    }
+    out = Object.freeze(built);
+    if (neutralCache.size < 1000) neutralCache.set(key, out);
+  }
+  return out;
+}
+
+const neutralCache = new Map<string, Readonly<Record<string, Value>>>();
+
+/** The features that differ from their neutral value: what a decision's snapshot needs to store. */
+export function nonNeutral(features: FeatureValues, event: RiskEvent, currency: string): Record<string, Value> {
+  const neutral = neutralFeatures(event, currency);
+  const out: Record<string, Value> = {};
+  for (const [name, value] of Object.entries(features)) {
+    const base = neutral[name];
+    const same =
+      base === value ||
+      (typeof base === 'object' &&
+        typeof value === 'object' &&
+        'minor' in base &&
+        'minor' in value &&
+        base.minor === value.minor &&
+        base.currency === value.currency) ||
+      (base instanceof Set && value instanceof Set && base.size === 0 && value.size === 0);
+    if (!same) out[name] = value;
+  }
+  return out;
+}

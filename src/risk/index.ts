@@ -21,6 +21,7 @@ export {
   type PaymentRiskReason,
 } from './payment-risk.ts';
 export {
+  neutralFeatures,
   featureCatalogue,
   riskEvents,
   type RiskEvent,
@@ -49,8 +50,9 @@ export {
   recordAssessments,
   paymentRiskOf,
   decisionAuditEvent,
-  neutralFeatures,
+  assessBatch,
   type MoneyAssessment,
+  type MoneyAssessmentInput,
 } from './assess.ts';
 export type { MoneyEvent } from './money-features.ts';
 export { backtest, labelOutcome, type BacktestReport } from './backtest.ts';

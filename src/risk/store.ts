@@ -2,9 +2,9 @@
 // counters, first-seen marks and lists. Batch writes are multi-row statements, a constant number per
 // batch whatever its size, so the payment group commit pays the same few statements for 1 or 1000.
 import type { Param, Queryable, Store, Tx } from '../store/index.ts';
-import { toBigInt, toNumber } from '../store/index.ts';
+import { toNumber } from '../store/index.ts';
 import type { CounterRow } from './counters.ts';
-import type { FeatureValues, Value } from './features.ts';
+import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
 import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
 
@@ -127,6 +127,14 @@ type DecisionRow = Record<'id' | 'event' | 'decision' | 'reasons' | 'hits' | 'sh
   at: unknown;
 };
 
+/** A stored snapshot holds the features that were not neutral; the others are restored neutral. */
+function snapshotOf(event: string, stored: Record<string, Value>): Record<string, Value> {
+  if (!riskEvents.includes(event as RiskEvent)) return stored;
+  const amount = stored.amount;
+  const currency = typeof amount === 'object' && 'minor' in amount ? amount.currency : 'CNY';
+  return { ...neutralFeatures(event as RiskEvent, currency), ...stored };
+}
+
 function decisionOf(row: DecisionRow): StoredDecision {
   return {
     id: row.id,
@@ -138,7 +146,7 @@ function decisionOf(row: DecisionRow): StoredDecision {
     reasons: JSON.parse(row.reasons) as string[],
     hits: JSON.parse(row.hits) as RuleHit[],
     shadowHits: JSON.parse(row.shadow_hits) as RuleHit[],
-    features: decodeFeatures(JSON.parse(row.features) as Record<string, unknown>),
+    features: snapshotOf(row.event, decodeFeatures(JSON.parse(row.features) as Record<string, unknown>)),
     version: toNumber(row.ruleset_version),
     label: row.label === 'fraud' || row.label === 'legitimate' ? row.label : null,
     at: toNumber(row.at),
@@ -188,26 +196,48 @@ export async function decisionCounts(
 
 // ---- stored features: counters, first-seen marks, lists
 
+// A counter row holds every window of one subject as JSON, so an event touches one row per subject.
+type Packed = Record<string, [number, string, string, string, string, number]>;
+const subjectOfKey = (key: string): string => key.slice(0, key.lastIndexOf('|'));
+
+function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
+  for (const [w, v] of Object.entries(JSON.parse(json) as Packed)) {
+    into.set(`${subject}|${w}`, {
+      bucket: v[0],
+      count: BigInt(v[1]),
+      sum: BigInt(v[2]),
+      prevCount: BigInt(v[3]),
+      prevSum: BigInt(v[4]),
+      lastAt: v[5],
+    });
+  }
+}
+
+function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
+  const out: Packed = {};
+  for (const [key, r] of rows) {
+    out[key.slice(key.lastIndexOf('|') + 1)] = [
+      r.bucket,
+      `${r.count}`,
+      `${r.sum}`,
+      `${r.prevCount}`,
+      `${r.prevSum}`,
+      r.lastAt,
+    ];
+  }
+  return JSON.stringify(out);
+}
+
 /** Reads every row the events' features need in one statement. */
 export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]): Promise<StoredRows> {
   const keys = events.map(keysOf);
-  const counters = [...new Set(keys.flatMap((k) => k.counters))];
+  const counters = [...new Set(keys.flatMap((k) => k.counters.map(subjectOfKey)))];
   const seen = [...new Set(keys.flatMap((k) => k.seen))];
   const lists = [...new Set(keys.flatMap((k) => k.lists))];
-  const rows = await q.all<{
-    t: string;
-    key: string;
-    bucket: unknown;
-    count: unknown;
-    sum: unknown;
-    prev_count: unknown;
-    prev_sum: unknown;
-    last_at: unknown;
-  }>(
-    `SELECT 'c' AS t, key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters
-       WHERE key IN (${marks(counters.length)})
-     UNION ALL SELECT 's' AS t, key, 0, 0, 0, 0, 0, 0 FROM risk_seen WHERE key IN (${marks(seen.length)})
-     UNION ALL SELECT effect AS t, list || ':' || value, 0, 0, 0, 0, 0, 0 FROM risk_lists
+  const rows = await q.all<{ t: string; key: string; v: string }>(
+    `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
+     UNION ALL SELECT 's' AS t, key, '' AS v FROM risk_seen WHERE key IN (${marks(seen.length)})
+     UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
        WHERE list || ':' || value IN (${marks(lists.length || 1)})`,
     [...counters, ...seen, ...(lists.length === 0 ? [''] : lists)],
   );
@@ -217,42 +247,14 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
     lists: new Map<string, 'block' | 'allow'>(),
   };
   for (const r of rows) {
-    if (r.t === 'c') result.counters.set(r.key, counterOf(r));
+    if (r.t === 'c') unpack(r.key, r.v, result.counters);
     else if (r.t === 's') result.seen.add(r.key);
     else if (r.t === 'block' || r.t === 'allow') result.lists.set(r.key, r.t);
   }
   return result;
 }
 
-function counterOf(r: {
-  bucket: unknown;
-  count: unknown;
-  sum: unknown;
-  prev_count: unknown;
-  prev_sum: unknown;
-  last_at: unknown;
-}): CounterRow {
-  return {
-    bucket: toNumber(r.bucket),
-    count: toBigInt(r.count),
-    sum: toBigInt(r.sum),
-    prevCount: toBigInt(r.prev_count),
-    prevSum: toBigInt(r.prev_sum),
-    lastAt: toNumber(r.last_at),
-  };
-}
-
-/**
- * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
- * keys, locks and advances the counters. Four statements whatever the number of events.
- */
-export async function recordMoneyEvents(
-  tx: Tx,
-  dialect: Store['dialect'],
-  events: readonly MoneyEvent[],
-  now: number,
-): Promise<void> {
-  if (events.length === 0) return;
+async function markSeen(tx: Tx, events: readonly MoneyEvent[], now: number): Promise<Set<string>> {
   const seen = [...new Set(events.flatMap(seenKeysToMark))];
   const newlySeen = new Set<string>();
   for (const chunk of chunksOf(seen)) {
@@ -263,33 +265,44 @@ export async function recordMoneyEvents(
     );
     for (const r of rows) newlySeen.add(r.key);
   }
-  const counterKeys = [...new Set(events.flatMap((e) => keysOf(e).counters))].sort();
+  return newlySeen;
+}
+
+/**
+ * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
+ * keys, locks and advances the counters (one row per subject). Three statements whatever the number of events.
+ */
+export async function recordMoneyEvents(
+  tx: Tx,
+  dialect: Store['dialect'],
+  events: readonly MoneyEvent[],
+  now: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  const newlySeen = await markSeen(tx, events, now);
+  const subjects = [...new Set(events.flatMap((e) => keysOf(e).counters.map(subjectOfKey)))].sort();
   const locked = new Map<string, CounterRow>();
-  for (const chunk of chunksOf(counterKeys)) {
+  for (const chunk of chunksOf(subjects)) {
     const lock = dialect === 'postgres' ? ' ORDER BY key FOR UPDATE' : '';
-    const rows = await tx.all<{
-      key: string;
-      bucket: unknown;
-      count: unknown;
-      sum: unknown;
-      prev_count: unknown;
-      prev_sum: unknown;
-      last_at: unknown;
-    }>(
-      `SELECT key, bucket, count, sum, prev_count, prev_sum, last_at FROM risk_counters
-       WHERE key IN (${marks(chunk.length)})${lock}`,
+    const rows = await tx.all<{ key: string; windows: string }>(
+      `SELECT key, windows FROM risk_counters WHERE key IN (${marks(chunk.length)})${lock}`,
       chunk,
     );
-    for (const r of rows) locked.set(r.key, counterOf(r));
+    for (const r of rows) unpack(r.key, r.windows, locked);
   }
-  const updated = [...countedRows(events, locked, newlySeen, now).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const bySubject = new Map<string, Array<[string, CounterRow]>>();
+  for (const [key, row] of locked)
+    bySubject.set(subjectOfKey(key), [...(bySubject.get(subjectOfKey(key)) ?? []), [key, row]]);
+  for (const [key, row] of countedRows(events, locked, newlySeen, now)) {
+    const rows = (bySubject.get(subjectOfKey(key)) ?? []).filter(([k]) => k !== key);
+    bySubject.set(subjectOfKey(key), [...rows, [key, row]]);
+  }
+  const updated = [...bySubject.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const chunk of chunksOf(updated)) {
     await tx.run(
-      `INSERT INTO risk_counters (key, bucket, count, sum, prev_count, prev_sum, last_at)
-       VALUES ${tuples(chunk.length, 7)}
-       ON CONFLICT (key) DO UPDATE SET bucket = excluded.bucket, count = excluded.count, sum = excluded.sum,
-       prev_count = excluded.prev_count, prev_sum = excluded.prev_sum, last_at = excluded.last_at`,
-      chunk.flatMap(([key, r]): Param[] => [key, r.bucket, r.count, r.sum, r.prevCount, r.prevSum, r.lastAt]),
+      `INSERT INTO risk_counters (key, windows) VALUES ${tuples(chunk.length, 2)}
+       ON CONFLICT (key) DO UPDATE SET windows = excluded.windows`,
+      chunk.flatMap(([subject, rows]): Param[] => [subject, pack(rows)]),
     );
   }
 }

@@ -5,8 +5,9 @@ import type { Migration } from './index.ts';
 // - risk_decisions: every decision with its feature snapshot, score, rules hit (active and shadow),
 //   reasons and the rule set version, so it can be explained, audited and replayed (back-testing);
 //   an analyst's label (fraud / legitimate) makes precision and recall measurable.
-// - risk_counters: velocity counters, one row per (subject, window): the current and the previous
-//   bucket, so a sliding count and sum cost one row read and one row write per event (O(1)).
+// - risk_counters: velocity counters, one row per subject holding, for each window (1 min, 1 h, 24 h,
+//   30 d), the current and the previous bucket, so a sliding count and sum cost one row read and one
+//   row write per subject and event (O(1)).
 // - risk_seen: first-seen marks (device, network, payee, card for a customer; payee for a device).
 // - risk_lists: block and allow lists (device, address range, ID-number hash, payee, card fingerprint).
 export const riskEngine: Migration = {
@@ -43,12 +44,7 @@ CREATE INDEX risk_decisions_subject ON risk_decisions (subject_ref)
 --;
 CREATE TABLE risk_counters (
   key TEXT PRIMARY KEY,
-  bucket BIGINT NOT NULL,
-  count BIGINT NOT NULL,
-  sum BIGINT NOT NULL,
-  prev_count BIGINT NOT NULL,
-  prev_sum BIGINT NOT NULL,
-  last_at BIGINT NOT NULL
+  windows TEXT NOT NULL
 )
 --;
 CREATE TABLE risk_seen (
