@@ -16,6 +16,8 @@ import { RiskEngine } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { caseKindRegistrations, wireCases } from './cases.ts';
+import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
   readonly config: Config;
@@ -34,6 +36,8 @@ export interface ComposeAppOptions {
   readonly paymentIdentity?: PaymentIdentity | undefined;
   /** Replaces the providers the configuration sets up (tests). */
   readonly providers?: Providers;
+  /** Case kinds added to the app's own (tests of the case system). */
+  readonly caseKinds?: readonly CaseKindRegistration[];
 }
 
 /** Every capability an app instance uses, built once. */
@@ -60,7 +64,9 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   risk.start();
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, risk };
+  const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
+  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */
