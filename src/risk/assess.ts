@@ -11,6 +11,7 @@ import { neutralFeatures, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
 import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
+import { openReviewCases } from './review-case.ts';
 import type { RiskSignal } from './ruleset.ts';
 import { insertDecisions, loadStoredRows, recordMoneyEvents, type DecisionRecord } from './store.ts';
 
@@ -101,6 +102,7 @@ export async function recordAssessments(
     tx,
     assessments.map((a) => a.record),
   );
+  await openReviewCases(tx, assessments, now);
   await recordMoneyEvents(
     tx,
     dialect,

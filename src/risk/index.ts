@@ -73,3 +73,4 @@ export {
   type DecisionRecord,
   type ListName,
 } from './store.ts';
+export { riskReviewKind, riskReviewHandler } from './review-case.ts';

@@ -243,5 +243,45 @@ for (const kind of testStoreKinds()) {
       const shown = await t.app.inject({ url: `/v1/risk/decisions/${deniedId}`, headers: bearer(tokens.a) });
       assert.equal(shown.json().features.amount.minor, '6000');
     });
+
+    test('a review opens a risk_review case with evidence; cleared by an analyst, labelled', async () => {
+      const base = defaultRuleSet();
+      const review = {
+        id: 'mid_amount',
+        on: ['payment'],
+        when: 'amount >= 30 CNY and amount < 40 CNY',
+        action: 'review',
+        score: 50,
+        reason: 'mid_amount',
+      };
+      const proposed = await post('/v1/risk/rulesets', tokens.a, {
+        document: { ...base, rules: [...base.rules, review] },
+        basedOn: 1,
+      });
+      assert.equal(proposed.statusCode, 201, proposed.body);
+      const approved = await post(`/v1/proposals/${proposed.json().id as string}/approve`, tokens.b, undefined);
+      assert.equal(approved.json().state, 'executed', approved.body);
+      await engine.refresh();
+      assert.equal(engine.version, 2);
+      const reviewed = await transferToCustomer(
+        ctx,
+        alice.principal,
+        signed(identity, alice, carol.customer.id, '35.00', Date.now()),
+      );
+      assert.equal(reviewed.payment.state, 'challenged', 'a review is never let through unexamined');
+      const [decision] = await decisionsOfSubject(t.store, reviewed.payment.id);
+      assert.equal(decision?.decision, 'review');
+      const listed = await t.app.inject({ url: '/v1/cases?kind=risk_review', headers: bearer(tokens.a) });
+      assert.equal(listed.statusCode, 200, listed.body);
+      const [item] = listed.json().items as Array<{ id: string; subject: { id: string } }>;
+      assert.equal(item?.subject.id, reviewed.payment.id);
+      const cleared = await post(`/v1/cases/${item?.id as string}/decisions`, tokens.a, {
+        decision: 'clear',
+        reason: 'known customer',
+      });
+      assert.equal(cleared.statusCode, 200, cleared.body);
+      const [labelled] = await decisionsOfSubject(t.store, reviewed.payment.id);
+      assert.equal(labelled?.label, 'legitimate');
+    });
   });
 }

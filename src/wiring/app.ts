@@ -64,7 +64,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   risk.start();
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
+  const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
   return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk };
 }
