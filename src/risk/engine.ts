@@ -16,6 +16,8 @@ export interface RiskEngineOptions {
   readonly thresholds?: PaymentRiskThresholds;
   readonly currencies?: readonly string[];
   readonly pollMs?: number;
+  /** Told every decision (the /metrics counters of wiring/risk-metrics.ts). */
+  readonly observe?: (event: RiskEvent, decision: RiskDecision) => void;
 }
 
 export interface EngineDecision extends RiskDecision {
@@ -32,6 +34,7 @@ function compiledOrThrow(document: unknown): CompiledRuleSet {
 export class RiskEngine {
   readonly #store: Store;
   readonly #pollMs: number;
+  readonly #observe: ((event: RiskEvent, decision: RiskDecision) => void) | undefined;
   readonly #fallback: CompiledRuleSet;
   #set: CompiledRuleSet;
   #version = 0;
@@ -41,6 +44,7 @@ export class RiskEngine {
   constructor(options: RiskEngineOptions) {
     this.#store = options.store;
     this.#pollMs = options.pollMs ?? 1000;
+    this.#observe = options.observe;
     this.#fallback = compiledOrThrow(
       defaultRuleSet(options.thresholds ?? paymentRiskThresholds, options.currencies ?? ['CNY']),
     );
@@ -61,7 +65,9 @@ export class RiskEngine {
   }
 
   decide(event: RiskEvent, features: FeatureValues, signals: readonly RiskSignal[] = []): EngineDecision {
-    return { ...decide(this.#set, event, features, signals), version: this.#version };
+    const decision = decide(this.#set, event, features, signals);
+    this.#observe?.(event, decision);
+    return { ...decision, version: this.#version };
   }
 
   /** Loads the highest stored version if it is newer than the running one. */

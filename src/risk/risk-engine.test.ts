@@ -240,6 +240,9 @@ for (const kind of testStoreKinds()) {
         [indicators.json().events.payment.deny, indicators.json().events.payment.denyRate, indicators.json().fraudRate],
         [1, 0.3333, 1],
       );
+      const metrics = await t.app.inject({ url: '/metrics', headers: bearer(tokens.a) });
+      assert.match(metrics.body, /anfu_risk_decisions_total/);
+      assert.match(metrics.body, /anfu_risk_rule_hits_total/);
       const shown = await t.app.inject({ url: `/v1/risk/decisions/${deniedId}`, headers: bearer(tokens.a) });
       assert.equal(shown.json().features.amount.minor, '6000');
     });

@@ -16,6 +16,7 @@ import { RiskEngine } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
@@ -59,6 +60,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const risk = new RiskEngine({
     store, thresholds: settings.risk, currencies: config.currencies,
     pollMs: config.riskPollMs,
+    observe: riskObserver(metrics),
   });
   await risk.refresh();
   risk.start();
