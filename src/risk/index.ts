@@ -74,3 +74,4 @@ export {
   type ListName,
 } from './store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
+export { loginDeciderOf, type LoginRiskDecider } from './login-decider.ts';

@@ -12,7 +12,7 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
-import { RiskEngine } from '../risk/index.ts';
+import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -48,14 +48,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const access = createOperatorAccess({ config, store, keyring, clock });
   // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
   const providers = options.providers ?? providersFor({ config, store, keyring, clock });
-  const identity = options.identity ?? (await openIdentity({
-    store, config, clock, keyring, lazy: true,
-    ...(providers.sms === undefined ? {} : { sms: providers.sms }),
-    ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
-  }));
-  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
   const metrics = options.metrics ?? createMetrics();
-  metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const settings = paymentSettingsOf(config);
   const risk = new RiskEngine({
     store, thresholds: settings.risk, currencies: config.currencies,
@@ -64,6 +57,13 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   });
   await risk.refresh();
   risk.start();
+  const identity = options.identity ?? (await openIdentity({
+    store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
+    ...(providers.sms === undefined ? {} : { sms: providers.sms }),
+    ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
+  }));
+  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
+  metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
