@@ -89,6 +89,19 @@ for (const kind of testStoreKinds()) {
     }
   });
 
+  test(`${kind}: a signer that reads the store (as the keyring does on first use) does not deadlock a checkpoint`, async () => {
+    const { store, release } = await withTestStore(kind);
+    try {
+      await appendMany(store, 5, 5);
+      const reading = { ...signer, sign: async (data: Uint8Array) => (await store.get('SELECT 1 AS one'), signer.sign(data)) };
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('checkpoint deadlocked')), 10_000).unref());
+      const checkpoint = await Promise.race([createCheckpoint(store, reading, 10_000), timeout]);
+      assert.equal(checkpoint.treeSize, 5);
+    } finally {
+      await release();
+    }
+  });
+
   test(`${kind}: inclusion and consistency proofs verify against signed checkpoints`, async () => {
     const { store, release } = await withTestStore(kind);
     try {
