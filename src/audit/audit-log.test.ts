@@ -89,7 +89,7 @@ for (const kind of testStoreKinds()) {
     }
   });
 
-  const deadlockTitle = 'a signer that reads the store (as the keyring does on first use) does not deadlock a checkpoint';
+  const deadlockTitle = 'a signer reading the store (the keyring on first use) does not deadlock a checkpoint';
   test(`${kind}: ${deadlockTitle}`, async () => {
     const { store, release } = await withTestStore(kind);
     try {
