@@ -130,10 +130,9 @@ export async function listBackupJobs(q: Queryable, limit: number): Promise<Backu
 }
 
 export async function oldestQueuedJob(q: Queryable): Promise<BackupJob | undefined> {
-  const row = await q.get(
-    `SELECT ${columns} FROM backup_jobs WHERE state = 'queued' ORDER BY queued_at, id LIMIT 1`,
-    [],
-  );
+  // Queued together, backups run before a restore test, so the test restores the newest.
+  const order = "queued_at, CASE kind WHEN 'test' THEN 1 ELSE 0 END, id";
+  const row = await q.get(`SELECT ${columns} FROM backup_jobs WHERE state = 'queued' ORDER BY ${order} LIMIT 1`, []);
   return row === undefined ? undefined : jobOf(row);
 }
 

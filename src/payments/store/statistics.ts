@@ -29,7 +29,8 @@ const grouped = (table: string, flagged: string, denied: string) => `
   FROM ${table} WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3, 4`;
 
 export async function paymentStatistics(q: Queryable, query: PeriodQuery): Promise<PaymentPeriodRow[]> {
-  const params = [query.origin, query.periodMs, query.from, query.to];
+  // Integers bound as bigint, so SQLite divides as integers (a JS number binds as REAL).
+  const params = [query.origin, query.periodMs, query.from, query.to].map((n) => BigInt(Math.trunc(n)));
   const payments = grouped(
     'payments',
     "CASE WHEN risk_reasons <> '[]' THEN 1 ELSE 0 END",
