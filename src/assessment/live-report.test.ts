@@ -51,7 +51,7 @@ async function tlsRow(listener: Listener): Promise<AssessmentRow> {
   }
 }
 
-test('TLS row: the listener as Anfu configures it passes; one accepting TLS 1.0 and non-AEAD suites fails', async () => {
+test('TLS row: the listener as Anfu configures it passes; one accepting TLS 1.0 and CBC fails', async () => {
   const material = await developmentCertificate(mkdtempSync(join(tmpdir(), 'anfu-tls-')));
   const strong = createServer(tlsServerOptions(material), (_q, s) => s.end());
   const weak = createServer(
@@ -77,7 +77,7 @@ test('TLS row: the listener as Anfu configures it passes; one accepting TLS 1.0 
   }
 });
 
-test('POST /v1/assessments runs the report for permitted roles; the stored HTML is self-contained and escaped', async () => {
+test('POST /v1/assessments runs for permitted roles; the stored HTML is self-contained and escaped', async () => {
   const t = await createTestApp('sqlite');
   try {
     const as = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -93,7 +93,8 @@ for (const kind of testStoreKinds()) {
       const b = startBackupSchedule(t.store, source.runner, options('node-b'));
       await Promise.all([a.tick(), b.tick()]);
       const jobs = await listBackupJobs(t.store, 10);
-      assert.deepEqual(jobs.map((j) => `${j.kind}:${j.state}`).sort(), ['full:succeeded', 'test:succeeded'], JSON.stringify(jobs.map((j) => j.detail)));
+      const states = jobs.map((j) => `${j.kind}:${j.state}`).sort();
+      assert.deepEqual(states, ['full:succeeded', 'test:succeeded'], JSON.stringify(jobs.map((j) => j.detail)));
       assert.equal(new Set(jobs.map((j) => j.node)).size, 1, 'one node ran both');
       const full = jobs.find((j) => j.kind === 'full');
       assert.ok(full !== undefined && full.total > 0 && full.done === full.total, JSON.stringify(full));
@@ -141,7 +142,8 @@ for (const kind of testStoreKinds()) {
 
       // A job whose node died mid-run: shown abandoned, then failed by the next lease holder.
       await t.store.run(
-        "INSERT INTO backup_jobs (id, kind, state, node, requested_by, queued_at, started_at, heartbeat_at) VALUES ('bkj_dead', 'full', 'running', 'node-x', 'schedule', ?, ?, ?)",
+        `INSERT INTO backup_jobs (id, kind, state, node, requested_by, queued_at, started_at, heartbeat_at)
+         VALUES ('bkj_dead', 'full', 'running', 'node-x', 'schedule', ?, ?, ?)`,
         [Date.now() - 3 * hour, Date.now() - 3 * hour, Date.now() - hour],
       );
       const list = await t.app.inject({
