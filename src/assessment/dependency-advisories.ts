@@ -15,14 +15,18 @@ export function parseNpmAudit(stdout: string): AdvisoryReport {
     return { answered: false, counts: zero, note: 'npm audit printed no JSON' };
   }
   const body = parsed as {
-    error?: { summary?: string };
+    error?: { summary?: string; detail?: string };
     message?: string;
     metadata?: { vulnerabilities?: Record<string, number> };
   };
   const counts = body.metadata?.vulnerabilities;
   if (body.error !== undefined || counts === undefined) {
-    const why = body.error?.summary ?? body.message ?? 'no advisory metadata';
-    return { answered: false, counts: zero, note: `the registry did not answer: ${why.slice(0, 160)}` };
+    const why = [body.error?.summary, body.message, body.error?.detail].find((t) => typeof t === 'string' && t !== '');
+    return {
+      answered: false,
+      counts: zero,
+      note: `the registry did not answer: ${(why ?? 'no advisory data').slice(0, 160)}`,
+    };
   }
   const of = (name: keyof typeof zero) => (typeof counts[name] === 'number' ? counts[name] : 0);
   return {

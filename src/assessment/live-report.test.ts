@@ -12,6 +12,7 @@ import { developmentCertificate, tlsServerOptions } from '../http/tls.ts';
 import { createTestApp } from '../wiring/test-app.ts';
 import {
   assessmentProbes,
+  parseNpmAudit,
   renderAssessmentHtml,
   runAssessment,
   type Assessment,
@@ -109,7 +110,7 @@ test('POST /v1/assessments runs for permitted roles; the stored HTML is self-con
     assert.equal(html.statusCode, 200);
     assert.match(String(html.headers['content-type']), /^text\/html/);
     assert.equal(html.headers['content-security-policy'], "default-src 'none'; style-src 'unsafe-inline'");
-    assert.doesNotMatch(html.body, /<script|<link|src=|:\/\//i);
+    assert.doesNotMatch(html.body, /<script|<link|<img|<iframe|src=|href=|url\(|@import/i);
     assert.match(html.body, /10\.7 Security · business continuity/);
     const list = await t.app.inject({ method: 'GET', url: '/v1/assessments', headers: as(t.token) });
     assert.equal((list.json() as { items: unknown[] }).items.length, 1);
@@ -132,4 +133,19 @@ test('POST /v1/assessments runs for permitted roles; the stored HTML is self-con
   } finally {
     await t.close();
   }
+});
+
+test('npm audit output: a registry error is "not answered" (never a pass); counts are read when it answers', () => {
+  const refused = parseNpmAudit(
+    JSON.stringify({ message: '405 Method Not Allowed', error: { summary: '', detail: '' } }),
+  );
+  assert.equal(refused.answered, false);
+  assert.match(refused.note, /405 Method Not Allowed/);
+  assert.equal(parseNpmAudit('not json').answered, false);
+  const vulnerabilities = { info: 0, low: 1, moderate: 0, high: 2, critical: 0, total: 3 };
+  const answered = parseNpmAudit(
+    JSON.stringify({ auditReportVersion: 2, vulnerabilities: {}, metadata: { vulnerabilities } }),
+  );
+  assert.equal(answered.answered, true);
+  assert.equal(answered.counts.high, 2);
 });

@@ -148,10 +148,19 @@ export function startBackupSchedule(store: Store, runner: BackupRunner, options:
     tick().catch(options.onError);
   }, options.tickMs ?? 30_000);
   timer.unref();
+  // The first pass soon after start, not a whole interval later (a restarted node catches up).
+  const first = setTimeout(
+    () => {
+      tick().catch(options.onError);
+    },
+    Math.min(options.tickMs ?? 30_000, 5_000),
+  );
+  first.unref();
   return {
     tick,
     async stop() {
       clearInterval(timer);
+      clearTimeout(first);
       await busy?.catch(() => undefined);
     },
   };
