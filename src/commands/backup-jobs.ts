@@ -12,13 +12,15 @@ function line(job: BackupJob): string {
   const progress =
     job.total > 0 ? ` ${Math.floor((job.done / job.total) * 100)}% (${job.step ?? ''} ${job.done}/${job.total})` : '';
   const when = new Date(job.startedAt ?? job.queuedAt).toISOString().slice(0, 19);
-  return `${job.id}  ${job.kind.padEnd(12)} ${job.state.padEnd(9)} ${when}${progress}  ${job.backupId ?? ''} ${job.detail ?? ''}`;
+  const outcome = `${job.backupId ?? ''} ${job.detail ?? ''}`;
+  return `${job.id}  ${job.kind.padEnd(12)} ${job.state.padEnd(9)} ${when}${progress}  ${outcome}`;
 }
 
 function bar(job: BackupJob): string {
   const share = job.total > 0 ? job.done / job.total : 0;
   const filled = Math.round(share * 30);
-  return `\r${job.kind} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${Math.floor(share * 100)}% ${job.step ?? ''}   `;
+  const drawn = `${'#'.repeat(filled)}${'.'.repeat(30 - filled)}`;
+  return `\r${job.kind} [${drawn}] ${Math.floor(share * 100)}% ${job.step ?? ''}   `;
 }
 
 export async function backupJobsCommand(config: Config, watch: boolean): Promise<number> {
