@@ -10,6 +10,7 @@ import { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, walletOf, type PaymentsContext } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction } from '../payments/testing.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
+import { createTestApp } from '../wiring/test-app.ts';
 import {
   createLatencyRecorder,
   operationsReport,
@@ -141,3 +142,52 @@ test('report ranges: reversed, unparsable or too long are refused; CSV cells nev
   };
   assert.equal(reportCsv(report).split('\n')[1], `2026-12-01,latency,"'=HYPERLINK(""x"")","a,b",-3`);
 });
+
+for (const kind of testStoreKinds()) {
+  test(`${kind}: the app records request latency; the report API answers JSON and CSV, refuses bad ranges`, async () => {
+    const t = await createTestApp(kind);
+    try {
+      const headers = { authorization: `Bearer ${t.token}` };
+      for (let i = 0; i < 5; i += 1)
+        assert.equal((await t.app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+      await t.app.context.latency.flush(t.store);
+      const day = new Date().toISOString().slice(0, 10);
+      const next = new Date(Date.now() + dayMs).toISOString().slice(0, 10);
+      const json = await t.app.inject({ method: 'GET', url: `/v1/reports/operations?from=${day}&to=${next}`, headers });
+      assert.equal(json.statusCode, 200, json.body);
+      const report = json.json() as OperationsReport;
+      assert.equal(valueOf(report, 'latency', 'GET /health', 'requests'), 5);
+      const csv = await t.app.inject({
+        method: 'GET',
+        url: `/v1/reports/operations.csv?from=${day}&to=${next}&granularity=week`,
+        headers,
+      });
+      assert.equal(csv.statusCode, 200);
+      assert.match(String(csv.headers['content-type']), /^text\/csv/);
+      assert.match(csv.body, /^period,section,dimension,metric,value\n/);
+      assert.match(csv.body, /,latency,GET \/health,requests,5\n/);
+      const reversed = await t.app.inject({
+        method: 'GET',
+        url: `/v1/reports/operations?from=${next}&to=${day}`,
+        headers,
+      });
+      assert.equal(reversed.statusCode, 400);
+      assert.equal((reversed.json() as { code: string }).code, 'report_range_invalid');
+      const garbage = await t.app.inject({
+        method: 'GET',
+        url: '/v1/reports/operations?from=yesterday&to=%27%20OR%201=1',
+        headers,
+      });
+      assert.equal((garbage.json() as { code: string }).code, 'report_range_invalid');
+      const service = { authorization: `Bearer ${await t.tokenFor('customer_service')}` };
+      const refused = await t.app.inject({
+        method: 'GET',
+        url: `/v1/reports/operations?from=${day}&to=${next}`,
+        headers: service,
+      });
+      assert.equal(refused.statusCode, 403);
+    } finally {
+      await t.close();
+    }
+  });
+}
