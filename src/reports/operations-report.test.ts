@@ -144,7 +144,7 @@ test('report ranges: reversed, unparsable or too long are refused; CSV cells nev
 });
 
 for (const kind of testStoreKinds()) {
-  test(`${kind}: the app records request latency; the report API answers JSON and CSV, refuses bad ranges`, async () => {
+  test(`${kind}: latency recorded by the app; the report API answers JSON and CSV, refuses bad ranges`, async () => {
     const t = await createTestApp(kind);
     try {
       const headers = { authorization: `Bearer ${t.token}` };
