@@ -105,6 +105,7 @@ const route = (permission: Permission, summary: string, schema: Record<string, u
 function assessmentRoutes(context: AppContext): FastifyPluginAsync {
   const { store, clock } = context;
   let listener: Listener | undefined;
+  let running: Promise<Assessment> | undefined;
   const probes = assessmentProbes({
     store, config: context.config, clock, keyring: context.keyring,
     verifyLedger: () => context.ledger.verify(), listener: () => listener,
@@ -121,7 +122,11 @@ function assessmentRoutes(context: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         listener = listenerOf(request);
         const actor = { type: 'operator' as const, id: request.principal?.id ?? 'operator' };
-        return reply.status(201).send(viewOf({ ...(await runAssessment(probes(), actor)) }));
+        // One run at a time per process: a second request while one runs gets that run's result.
+        running ??= runAssessment(probes(), actor).finally(() => {
+          running = undefined;
+        });
+        return reply.status(201).send(viewOf({ ...(await running) }));
       });
     const list = { response: { 200: Type.Object({ items: Type.Array(RunSummary) }), ...errors } };
     app.get('/assessments', route('assessment.read', 'Stored self-assessment runs, newest first (the trend)', list),
