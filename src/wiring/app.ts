@@ -13,6 +13,7 @@ import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
 import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
+import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -68,7 +69,10 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk };
+  const latency = createLatencyRecorder();
+  return {
+    config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk, latency,
+  };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

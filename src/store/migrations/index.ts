@@ -20,6 +20,9 @@ import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
 import { riskEngine } from './210-risk-engine.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -48,4 +51,7 @@ export const migrations: readonly Migration[] = [
   storeLeases,
   cases,
   riskEngine,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];
