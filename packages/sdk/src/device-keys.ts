@@ -15,7 +15,8 @@ export interface DeviceKey {
 
 export type InstructionKind = 'transfer' | 'order_payment' | 'collect_payment' | 'top_up' | 'withdrawal';
 
-export interface Instruction {
+/** A type (not an interface) so it fits the document's open `instruction` object. */
+export type Instruction = {
   readonly version: 1;
   readonly kind: InstructionKind;
   readonly payer: string;
@@ -27,7 +28,7 @@ export interface Instruction {
   readonly nonce: string;
   readonly timestamp: number;
   readonly memo?: string;
-}
+};
 
 export interface SignedInstruction {
   readonly instruction: Instruction;

@@ -16,6 +16,13 @@ async function hmacKey(raw: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }
 
+function keyIdOf(apiKey: string): string {
+  const dot = apiKey.indexOf('.');
+  const keyId = apiKey.slice(0, dot);
+  if (dot < 0 || !/^mk_[0-9a-z]{26}$/.test(keyId)) throw new Error('a merchant API key looks like mk_….<secret>');
+  return keyId;
+}
+
 export interface MerchantKey {
   readonly keyId: string;
   readonly signingKey: CryptoKey;
@@ -23,9 +30,8 @@ export interface MerchantKey {
 
 /** Splits "<keyId>.<secret>" (shown once at onboarding) and derives the signing key. */
 export async function merchantKeyOf(apiKey: string): Promise<MerchantKey> {
+  const keyId = keyIdOf(apiKey);
   const dot = apiKey.indexOf('.');
-  const keyId = apiKey.slice(0, dot);
-  if (dot < 0 || !/^mk_[0-9a-z]{26}$/.test(keyId)) throw new Error('a merchant API key looks like mk_….<secret>');
   const secret = await hmacKey(encoder.encode(apiKey.slice(dot + 1)));
   const derived = await crypto.subtle.sign('HMAC', secret, encoder.encode(signingLabel));
   return { keyId, signingKey: await hmacKey(derived) };
@@ -45,9 +51,10 @@ export async function merchantSignature(
 
 /** Signs every attempt afresh (a repeated signature is refused as a replay). */
 export function merchantAuthenticator(apiKey: string, now: () => number = Date.now): Authenticator {
-  const key = merchantKeyOf(apiKey);
+  keyIdOf(apiKey);
+  let key: Promise<MerchantKey> | undefined;
   return async (outgoing) => {
-    const resolved = await key;
+    const resolved = await (key ??= merchantKeyOf(apiKey));
     const timestamp = String(now());
     const { method, pathAndQuery, body } = outgoing;
     const signature = await merchantSignature(resolved, method, pathAndQuery, timestamp, body);
