@@ -7,6 +7,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { problems, type ProblemCode } from '../errors.ts';
+import { withExample } from './openapi-examples.ts';
 import { problemOf } from './problem.ts';
 import { webhookDocs } from './webhook-docs.ts';
 
@@ -122,6 +123,18 @@ function edgeStatuses(operation: Operation): number[] {
   return statuses;
 }
 
+/** Request and success examples written from the schemas (src/http/openapi-examples.ts). */
+function withExamples(operation: Operation): void {
+  const body = operation.requestBody as { content?: Record<string, object> } | undefined;
+  for (const media of Object.values(body?.content ?? {})) withExample(media);
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    if (!/^2/.test(status)) continue;
+    for (const media of Object.values((response as { content?: Record<string, object> }).content ?? {})) {
+      withExample(media);
+    }
+  }
+}
+
 /** Every 4xx/5xx response becomes problem+json listing the registered codes of that status. */
 export function withProblemResponses(operation: Operation, used: Set<number>): void {
   const responses = (operation.responses ??= {});
@@ -155,7 +168,10 @@ function transformDocument({ openapiObject }: { openapiObject: Record<string, un
   const paths = (openapiObject.paths ?? {}) as Record<string, Record<string, Operation>>;
   const used = new Set<number>();
   for (const item of Object.values(paths)) {
-    for (const operation of Object.values(item)) withProblemResponses(operation, used);
+    for (const operation of Object.values(item)) {
+      withExamples(operation);
+      withProblemResponses(operation, used);
+    }
   }
   const components = (openapiObject.components ?? {}) as Record<string, Record<string, unknown> | undefined>;
   components.schemas = { ...components.schemas, Problem };

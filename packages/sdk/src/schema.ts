@@ -1916,6 +1916,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -1963,6 +1968,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "store": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ready";
@@ -1995,6 +2006,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "code": "example",
+                     *           "kind": "example",
+                     *           "currency": "CNY",
+                     *           "name": "Tea House",
+                     *           "ownerId": "example",
+                     *           "status": "example",
+                     *           "allowNegative": true,
+                     *           "balance": "12.34",
+                     *           "available": "example",
+                     *           "pendingDebits": "example",
+                     *           "pendingCredits": "example",
+                     *           "createdAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             allowNegative: boolean;
@@ -2039,6 +2072,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "customer_wallet",
+                 *       "currency": "CNY",
+                 *       "name": "Tea House"
+                 *     }
+                 */
                 "application/json": {
                     code?: string;
                     /** @description ISO 4217 code: CNY, HKD, USD, EUR, GBP, JPY, KRW, SGD, KWD */
@@ -2057,6 +2097,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "code": "example",
+                     *       "kind": "example",
+                     *       "currency": "CNY",
+                     *       "name": "Tea House",
+                     *       "ownerId": "example",
+                     *       "status": "example",
+                     *       "allowNegative": true,
+                     *       "balance": "12.34",
+                     *       "available": "example",
+                     *       "pendingDebits": "example",
+                     *       "pendingCredits": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         allowNegative: boolean;
                         /** @description Decimal string in major units */
@@ -2109,6 +2166,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "code": "example",
+                     *       "kind": "example",
+                     *       "currency": "CNY",
+                     *       "name": "Tea House",
+                     *       "ownerId": "example",
+                     *       "status": "example",
+                     *       "allowNegative": true,
+                     *       "balance": "12.34",
+                     *       "available": "example",
+                     *       "pendingDebits": "example",
+                     *       "pendingCredits": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         allowNegative: boolean;
                         /** @description Decimal string in major units */
@@ -2163,6 +2237,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "single",
+                     *           "debitAccountId": "example",
+                     *           "creditAccountId": "example",
+                     *           "amount": "12.34",
+                     *           "currency": "CNY",
+                     *           "holdId": "example",
+                     *           "reference": "example",
+                     *           "createdAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Decimal string in major units */
@@ -2426,6 +2518,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "123456"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                 };
@@ -2438,6 +2535,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "maskedPan": "example",
+                     *       "bank": "example",
+                     *       "verified": true,
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         bank: string;
                         createdAt: string;
@@ -2475,6 +2581,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "maskedPan": "example",
+                     *           "bank": "example",
+                     *           "verified": true,
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             bank: string;
@@ -2525,6 +2644,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "maskedPan": "example",
+                     *       "bank": "example",
+                     *       "verified": true,
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         bank: string;
                         createdAt: string;
@@ -2540,6 +2668,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "example",
+                     *       "maskedPan": "example",
+                     *       "expiresAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         expiresAt: string;
                         id: string;
@@ -2576,6 +2712,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "requesterId": "example",
+                     *           "payerId": "example",
+                     *           "amount": "12.34",
+                     *           "currency": "CNY",
+                     *           "note": "Two cups of tea",
+                     *           "state": "example",
+                     *           "paymentId": "example",
+                     *           "expiresAt": "example",
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             amount: string;
@@ -2611,6 +2765,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "payerWalletId": "cus_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "amount": "12.34",
+                 *       "currency": "CNY",
+                 *       "note": "Two cups of tea",
+                 *       "expiresInSeconds": 60
+                 *     }
+                 */
                 "application/json": {
                     amount: string;
                     currency: string;
@@ -2627,6 +2790,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -2671,6 +2848,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -2710,6 +2901,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "instruction": {},
+                 *       "signature": "example"
+                 *     }
+                 */
                 "application/json": {
                     instruction: {
                         [key: string]: unknown;
@@ -2725,6 +2922,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -2757,6 +2975,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -2789,6 +3028,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -2837,6 +3097,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "+8613800138000",
+                 *       "password": "correct horse battery staple",
+                 *       "device": {}
+                 *     }
+                 */
                 "application/json": {
                     /** @description Device attributes hashed server-side into the device fingerprint (userAgent is added from the header); keep a random installId among them */
                     device: {
@@ -2856,6 +3123,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": "example",
+                     *       "customerId": "example",
+                     *       "deviceId": "example",
+                     *       "accessToken": "example",
+                     *       "accessTokenExpiresAt": "2026-12-02T10:00:00.000Z",
+                     *       "refreshToken": "example",
+                     *       "factors": [
+                     *         "example"
+                     *       ],
+                     *       "deviceSigned": true,
+                     *       "authenticationStrength": "certificate_and_factor"
+                     *     }
+                     */
                     "application/json": {
                         accessToken: string;
                         /** Format: date-time */
@@ -2877,6 +3159,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "challengeId": "example",
+                     *       "factors": [
+                     *         "example"
+                     *       ],
+                     *       "reasons": [
+                     *         "example"
+                     *       ],
+                     *       "expiresAt": "2026-12-02T10:00:00.000Z",
+                     *       "nonce": "example"
+                     *     }
+                     */
                     "application/json": {
                         challengeId: string;
                         /** Format: date-time */
@@ -2909,6 +3204,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "example"
+                 *     }
+                 */
                 "application/json": {
                     refreshToken: string;
                 };
@@ -2921,6 +3221,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": "example",
+                     *       "customerId": "example",
+                     *       "deviceId": "example",
+                     *       "accessToken": "example",
+                     *       "accessTokenExpiresAt": "2026-12-02T10:00:00.000Z",
+                     *       "refreshToken": "example",
+                     *       "factors": [
+                     *         "example"
+                     *       ],
+                     *       "deviceSigned": true,
+                     *       "authenticationStrength": "certificate_and_factor"
+                     *     }
+                     */
                     "application/json": {
                         accessToken: string;
                         /** Format: date-time */
@@ -2980,6 +3295,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "customerId": "example",
+                     *       "accountClass": "example",
+                     *       "verificationSources": [
+                     *         "example"
+                     *       ],
+                     *       "session": {
+                     *         "sessionId": "example",
+                     *         "customerId": "example",
+                     *         "deviceId": "example",
+                     *         "accessToken": "example",
+                     *         "accessTokenExpiresAt": "2026-12-02T10:00:00.000Z",
+                     *         "refreshToken": "example",
+                     *         "factors": [
+                     *           "example"
+                     *         ],
+                     *         "deviceSigned": true,
+                     *         "authenticationStrength": "certificate_and_factor"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         accountClass: string;
                         customerId: string;
@@ -3029,6 +3366,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -3072,6 +3424,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "totp",
+                 *       "code": "123456"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                     /** @enum {string} */
@@ -3086,6 +3444,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -3113,6 +3486,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -3159,6 +3547,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bankAccountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "accountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "amount": "12.34",
+                 *       "currency": "CNY"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Account id */
                     accountId: string;
@@ -3182,6 +3578,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3205,6 +3614,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3246,6 +3668,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "debitAccountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "creditAccountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "amount": "12.34",
+                 *       "currency": "CNY"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Decimal string in major units, e.g. "12.34"
@@ -3270,6 +3700,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3293,6 +3736,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3340,6 +3796,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "pending",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "expiresAt": "2026-12-02T10:00:00.000Z",
+                     *       "resolvedById": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3379,6 +3847,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": {
                     /**
                      * @description Decimal string in major units, e.g. "12.34"
@@ -3395,6 +3864,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3418,6 +3900,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3468,6 +3963,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3491,6 +3999,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -3535,6 +4056,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "title": "example",
+                     *           "classification": "example",
+                     *           "severity": "example",
+                     *           "scope": "example",
+                     *           "state": "example",
+                     *           "openedBy": "example",
+                     *           "openedAt": "example",
+                     *           "closedBy": "example",
+                     *           "closedAt": "example",
+                     *           "review": {}
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             classification: string;
@@ -3573,6 +4113,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "example",
+                 *       "classification": "unauthorised_access",
+                 *       "severity": "low",
+                 *       "scope": "example"
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     classification: "unauthorised_access" | "fraud" | "data_breach" | "service_outage" | "integrity" | "malware" | "other";
@@ -3591,6 +4139,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "title": "example",
+                     *       "classification": "example",
+                     *       "severity": "example",
+                     *       "scope": "example",
+                     *       "state": "example",
+                     *       "openedBy": "example",
+                     *       "openedAt": "example",
+                     *       "closedBy": "example",
+                     *       "closedAt": "example",
+                     *       "review": {},
+                     *       "securityEventIds": [
+                     *         "example"
+                     *       ],
+                     *       "entries": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "text": "example",
+                     *           "details": {},
+                     *           "recordedBy": "example",
+                     *           "recordedAt": "example"
+                     *         }
+                     *       ],
+                     *       "playbook": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         classification: string;
                         closedAt: string | null;
@@ -3650,6 +4229,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "title": "example",
+                     *       "classification": "example",
+                     *       "severity": "example",
+                     *       "scope": "example",
+                     *       "state": "example",
+                     *       "openedBy": "example",
+                     *       "openedAt": "example",
+                     *       "closedBy": "example",
+                     *       "closedAt": "example",
+                     *       "review": {},
+                     *       "securityEventIds": [
+                     *         "example"
+                     *       ],
+                     *       "entries": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "text": "example",
+                     *           "details": {},
+                     *           "recordedBy": "example",
+                     *           "recordedAt": "example"
+                     *         }
+                     *       ],
+                     *       "playbook": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         classification: string;
                         closedAt: string | null;
@@ -3701,6 +4311,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "review": {
+                 *         "summary": "Two cups of tea",
+                 *         "rootCause": "example",
+                 *         "impact": "example",
+                 *         "lessonsLearned": "example",
+                 *         "followUpActions": [
+                 *           "example"
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     review: {
                         followUpActions: string[];
@@ -3719,6 +4342,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "title": "example",
+                     *       "classification": "example",
+                     *       "severity": "example",
+                     *       "scope": "example",
+                     *       "state": "example",
+                     *       "openedBy": "example",
+                     *       "openedAt": "example",
+                     *       "closedBy": "example",
+                     *       "closedAt": "example",
+                     *       "review": {},
+                     *       "securityEventIds": [
+                     *         "example"
+                     *       ],
+                     *       "entries": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "text": "example",
+                     *           "details": {},
+                     *           "recordedBy": "example",
+                     *           "recordedAt": "example"
+                     *         }
+                     *       ],
+                     *       "playbook": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         classification: string;
                         closedAt: string | null;
@@ -3772,6 +4426,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "timeline",
+                 *       "text": "example"
+                 *     }
+                 */
                 "application/json": {
                     details?: {
                         [key: string]: string;
@@ -3789,6 +4449,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "title": "example",
+                     *       "classification": "example",
+                     *       "severity": "example",
+                     *       "scope": "example",
+                     *       "state": "example",
+                     *       "openedBy": "example",
+                     *       "openedAt": "example",
+                     *       "closedBy": "example",
+                     *       "closedAt": "example",
+                     *       "review": {},
+                     *       "securityEventIds": [
+                     *         "example"
+                     *       ],
+                     *       "entries": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "text": "example",
+                     *           "details": {},
+                     *           "recordedBy": "example",
+                     *           "recordedAt": "example"
+                     *         }
+                     *       ],
+                     *       "playbook": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         classification: string;
                         closedAt: string | null;
@@ -3842,6 +4533,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "securityEventId": "sev_01j9zq3v8k2m4n6p8r0t2v4x6z"
+                 *     }
+                 */
                 "application/json": {
                     securityEventId: string;
                 };
@@ -3854,6 +4550,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "title": "example",
+                     *       "classification": "example",
+                     *       "severity": "example",
+                     *       "scope": "example",
+                     *       "state": "example",
+                     *       "openedBy": "example",
+                     *       "openedAt": "example",
+                     *       "closedBy": "example",
+                     *       "closedAt": "example",
+                     *       "review": {},
+                     *       "securityEventIds": [
+                     *         "example"
+                     *       ],
+                     *       "entries": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "text": "example",
+                     *           "details": {},
+                     *           "recordedBy": "example",
+                     *           "recordedAt": "example"
+                     *         }
+                     *       ],
+                     *       "playbook": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         classification: string;
                         closedAt: string | null;
@@ -3911,6 +4638,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "accounts": 1,
+                     *       "transfers": 1,
+                     *       "currencies": [
+                     *         {
+                     *           "currency": "CNY",
+                     *           "balanceSum": "12.34",
+                     *           "pendingDebits": "example",
+                     *           "pendingCredits": "example"
+                     *         }
+                     *       ],
+                     *       "problems": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         accounts: number;
                         currencies: {
@@ -3948,6 +4693,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "factor": "sms"
+                 *     }
+                 */
                 "application/json": {
                     certificate?: string;
                     code?: string;
@@ -3970,6 +4720,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionId": "example",
+                     *       "customerId": "example",
+                     *       "deviceId": "example",
+                     *       "accessToken": "example",
+                     *       "accessTokenExpiresAt": "2026-12-02T10:00:00.000Z",
+                     *       "refreshToken": "example",
+                     *       "factors": [
+                     *         "example"
+                     *       ],
+                     *       "deviceSigned": true,
+                     *       "authenticationStrength": "certificate_and_factor"
+                     *     }
+                     */
                     "application/json": {
                         accessToken: string;
                         /** Format: date-time */
@@ -4014,6 +4779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -4046,6 +4812,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "codeId": "example",
+                     *       "expiresAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         codeId: string;
                         /** Format: date-time */
@@ -4078,6 +4850,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "customerId": "example",
+                     *       "phone": "+8613800138000",
+                     *       "name": "Tea House",
+                     *       "accountClass": "example",
+                     *       "verificationSources": [
+                     *         "example"
+                     *       ],
+                     *       "factors": {
+                     *         "totp": true,
+                     *         "passkeys": 1,
+                     *         "recoveryCodes": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         accountClass: string;
                         customerId: string;
@@ -4111,6 +4899,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "publicKey": "example"
+                 *     }
+                 */
                 "application/json": {
                     publicKey: string;
                 };
@@ -4123,6 +4916,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "deviceId": "example",
+                     *       "certificate": "example",
+                     *       "caCertificate": "example",
+                     *       "serial": "example"
+                     *     }
+                     */
                     "application/json": {
                         caCertificate: string;
                         certificate: string;
@@ -4158,6 +4959,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "deviceId": "example",
+                     *           "label": "example",
+                     *           "status": "example",
+                     *           "certified": true,
+                     *           "certificateSerial": "example",
+                     *           "current": true,
+                     *           "createdAt": "2026-12-02T10:00:00.000Z",
+                     *           "lastSeenAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             certificateSerial: string | null;
@@ -4229,6 +5046,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "noticeId": "example",
+                     *           "kind": "example",
+                     *           "details": {},
+                     *           "createdAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: date-time */
@@ -4261,6 +5090,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "response": {}
+                 *     }
+                 */
                 "application/json": {
                     label?: string;
                     /** @description WebAuthn JSON as @simplewebauthn/browser produces and consumes it */
@@ -4277,6 +5111,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "passkeyId": "example"
+                     *     }
+                     */
                     "application/json": {
                         passkeyId: string;
                     };
@@ -4309,6 +5148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -4333,6 +5173,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "currentPassword": "correct horse battery staple",
+                 *       "newPassword": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Any characters; 8–128 after NFKC normalisation */
                     currentPassword: string;
@@ -4376,6 +5222,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "codes": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         codes: string[];
                     };
@@ -4432,6 +5285,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "sessionId": "example",
+                     *           "deviceId": "example",
+                     *           "factors": [
+                     *             "example"
+                     *           ],
+                     *           "deviceSigned": true,
+                     *           "current": true,
+                     *           "createdAt": "2026-12-02T10:00:00.000Z",
+                     *           "expiresAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: date-time */
@@ -4494,6 +5364,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "sms"
+                 *     }
+                 */
                 "application/json": {
                     code?: string;
                     codeId?: string;
@@ -4513,6 +5388,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "strength": "example"
+                     *     }
+                     */
                     "application/json": {
                         strength: string;
                     };
@@ -4545,6 +5425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -4575,6 +5456,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "codeId": "example",
+                     *       "expiresAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         codeId: string;
                         expiresAt: string;
@@ -4606,6 +5493,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "example",
+                     *       "uri": "example",
+                     *       "qrSvg": "example"
+                     *     }
+                     */
                     "application/json": {
                         qrSvg: string;
                         secret: string;
@@ -4658,6 +5552,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "example"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                 };
@@ -4692,6 +5591,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "source": "example",
+                 *       "evidence": {}
+                 *     }
+                 */
                 "application/json": {
                     evidence: {
                         [key: string]: string;
@@ -4707,6 +5612,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "customerId": "example",
+                     *       "phone": "+8613800138000",
+                     *       "name": "Tea House",
+                     *       "accountClass": "example",
+                     *       "verificationSources": [
+                     *         "example"
+                     *       ],
+                     *       "factors": {
+                     *         "totp": true,
+                     *         "passkeys": 1,
+                     *         "recoveryCodes": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         accountClass: string;
                         customerId: string;
@@ -4742,6 +5663,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantReference": "example",
+                 *       "amount": "12.34",
+                 *       "currency": "CNY",
+                 *       "description": "Two cups of tea",
+                 *       "expiresInSeconds": 60
+                 *     }
+                 */
                 "application/json": {
                     amount: string;
                     currency: string;
@@ -4758,6 +5688,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         currency: string;
@@ -4804,6 +5749,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "order": {
+                     *         "id": "example",
+                     *         "merchantId": "example",
+                     *         "merchantReference": "example",
+                     *         "amount": "12.34",
+                     *         "currency": "CNY",
+                     *         "description": "Two cups of tea",
+                     *         "paymentCode": "example",
+                     *         "state": "example",
+                     *         "paymentId": "example",
+                     *         "expiresAt": "example",
+                     *         "paidAt": "example"
+                     *       },
+                     *       "payment": {
+                     *         "id": "example",
+                     *         "kind": "example",
+                     *         "state": "example",
+                     *         "payerId": "example",
+                     *         "payeeId": "example",
+                     *         "merchantId": "example",
+                     *         "orderId": "example",
+                     *         "amount": "12.34",
+                     *         "fee": "12.34",
+                     *         "refunded": "12.34",
+                     *         "currency": "CNY",
+                     *         "failureCode": "example",
+                     *         "riskReasons": [
+                     *           "example"
+                     *         ],
+                     *         "createdAt": "example",
+                     *         "updatedAt": "example"
+                     *       },
+                     *       "refunds": [
+                     *         {
+                     *           "id": "example",
+                     *           "paymentId": "example",
+                     *           "amount": "12.34",
+                     *           "currency": "CNY",
+                     *           "state": "example",
+                     *           "failureCode": "example",
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         order: {
                             amount: string;
@@ -4880,6 +5872,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": "12.34",
+                 *       "reason": "Two cups of tea"
+                 *     }
+                 */
                 "application/json": {
                     amount: string;
                     reason: string;
@@ -4893,6 +5891,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "paymentId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "state": "example",
+                     *       "failureCode": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -4910,6 +5919,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "paymentId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "state": "example",
+                     *       "failureCode": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -4927,6 +5947,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "paymentId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "state": "example",
+                     *       "failureCode": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -4960,6 +5991,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Tea House",
+                 *       "businessRegistration": "91310000MA1K00000X",
+                 *       "contactEmail": "ops@tea.example",
+                 *       "settlementAccount": "example"
+                 *     }
+                 */
                 "application/json": {
                     businessRegistration: string;
                     contactEmail: string;
@@ -4976,6 +6015,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "name": "Tea House",
+                     *       "feeBps": 1,
+                     *       "apiKey": "example"
+                     *     }
+                     */
                     "application/json": {
                         apiKey: string;
                         feeBps: number;
@@ -5048,6 +6095,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Tea House",
+                 *       "password": "correct horse battery staple",
+                 *       "totp": "example"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     password: string;
@@ -5062,6 +6116,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "example",
+                     *       "sessionId": "example",
+                     *       "idleTimeoutSeconds": 1,
+                     *       "absoluteTimeoutSeconds": 1
+                     *     }
+                     */
                     "application/json": {
                         absoluteTimeoutSeconds: number;
                         idleTimeoutSeconds: number;
@@ -5128,6 +6190,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "name": "Tea House",
+                     *           "operatorId": "example",
+                     *           "operatorName": "Tea House",
+                     *           "createdBy": "example",
+                     *           "createdAt": "example",
+                     *           "expiresAt": "example",
+                     *           "revokedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description ISO 8601 time */
@@ -5163,6 +6241,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Tea House"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Default 90, at most ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX */
                     expiresInDays?: number;
@@ -5178,6 +6261,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "token": "example",
+                     *       "operatorId": "example",
+                     *       "expiresAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ISO 8601 time */
                         expiresAt: string;
@@ -5217,6 +6308,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "name": "Tea House",
+                     *       "operatorId": "example",
+                     *       "operatorName": "Tea House",
+                     *       "createdBy": "example",
+                     *       "createdAt": "example",
+                     *       "expiresAt": "example",
+                     *       "revokedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @description ISO 8601 time */
                         createdAt: string;
@@ -5256,6 +6359,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "name": "Tea House",
+                     *           "role": "example",
+                     *           "status": "example",
+                     *           "locked": true,
+                     *           "enrolled": true,
+                     *           "roleGranted": true,
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description ISO 8601 time */
@@ -5290,6 +6409,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "example",
+                 *       "role": "administrator"
+                 *     }
+                 */
                 "application/json": {
                     name: string;
                     /** @enum {string} */
@@ -5304,6 +6429,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "name": "Tea House",
+                     *       "role": "example",
+                     *       "enrolmentCode": "example",
+                     *       "enrolmentExpiresAt": "example",
+                     *       "grantProposalId": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Single use, shown once: hand it to the new operator, who sets their own password and TOTP */
                         enrolmentCode: string;
@@ -5346,6 +6481,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "enrolmentCode": "example",
+                     *       "enrolmentExpiresAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Single use, shown once */
                         enrolmentCode: string;
@@ -5379,6 +6520,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "name": "Tea House",
+                     *       "role": "example",
+                     *       "via": "session"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         name: string;
@@ -5412,6 +6561,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "instruction": {},
+                 *       "signature": "example"
+                 *     }
+                 */
                 "application/json": {
                     instruction: {
                         [key: string]: unknown;
@@ -5427,6 +6582,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -5459,6 +6635,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -5491,6 +6688,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -5547,6 +6765,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         currency: string;
@@ -5624,6 +6857,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": {
                     phone?: string;
                     walletId?: string;
@@ -5637,6 +6871,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "walletId": "example",
+                     *       "maskedName": "Tea House"
+                     *     }
+                     */
                     "application/json": {
                         maskedName: string;
                         walletId: string;
@@ -5677,6 +6917,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "state": "example",
+                     *           "payerId": "example",
+                     *           "payeeId": "example",
+                     *           "merchantId": "example",
+                     *           "orderId": "example",
+                     *           "amount": "12.34",
+                     *           "fee": "12.34",
+                     *           "refunded": "12.34",
+                     *           "currency": "CNY",
+                     *           "failureCode": "example",
+                     *           "riskReasons": [
+                     *             "example"
+                     *           ],
+                     *           "createdAt": "example",
+                     *           "updatedAt": "example"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             amount: string;
@@ -5734,6 +7000,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -5788,6 +7075,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "payment": {
+                     *         "id": "example",
+                     *         "kind": "example",
+                     *         "state": "example",
+                     *         "payerId": "example",
+                     *         "payeeId": "example",
+                     *         "merchantId": "example",
+                     *         "orderId": "example",
+                     *         "amount": "12.34",
+                     *         "fee": "12.34",
+                     *         "refunded": "12.34",
+                     *         "currency": "CNY",
+                     *         "failureCode": "example",
+                     *         "riskReasons": [
+                     *           "example"
+                     *         ],
+                     *         "createdAt": "example",
+                     *         "updatedAt": "example"
+                     *       },
+                     *       "proof": {
+                     *         "canonicalInstruction": "example",
+                     *         "signature": "example",
+                     *         "profile": "example",
+                     *         "deviceId": "example",
+                     *         "deviceCertificate": "example",
+                     *         "caCertificate": "example",
+                     *         "signedAt": "example"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         payment: {
                             amount: string;
@@ -5847,6 +7166,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "totp"
+                 *     }
+                 */
                 "application/json": {
                     code?: string;
                     codeId?: string;
@@ -5865,6 +7189,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -5921,6 +7266,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example {} */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -5954,6 +7300,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "codeId": "example",
+                     *       "expiresAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         codeId: string;
                         expiresAt: string;
@@ -5983,6 +7335,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "instruction": {},
+                 *       "signature": "example"
+                 *     }
+                 */
                 "application/json": {
                     instruction: {
                         [key: string]: unknown;
@@ -5998,6 +7356,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -6030,6 +7409,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -6062,6 +7462,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         createdAt: string;
@@ -6158,6 +7579,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "order.paid",
+                 *       "payload": {}
+                 *     }
+                 */
                 "application/json": {
                     kind: string;
                     payload: {
@@ -6352,6 +7779,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "messageId": "example",
+                 *       "clientReference": "smm_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "status": "delivered"
+                 *     }
+                 */
                 "application/json": {
                     at?: string;
                     clientReference: string;
@@ -6400,6 +7834,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "severity": "example",
+                     *           "source": "example",
+                     *           "subject": "example",
+                     *           "details": {},
+                     *           "createdAt": "example",
+                     *           "deliveredAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description ISO 8601 time */
@@ -6433,6 +7883,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "+8613800138000",
+                 *       "purpose": "registration"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Mainland mobile number, e.g. "13800138000" or "+86 138 0013 8000" */
                     phone: string;
@@ -6448,6 +7904,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "codeId": "example",
+                     *       "expiresAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         codeId: string;
                         /** Format: date-time */
@@ -6479,6 +7941,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "instruction": {},
+                 *       "signature": "example"
+                 *     }
+                 */
                 "application/json": {
                     instruction: {
                         [key: string]: unknown;
@@ -6494,6 +7962,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -6521,6 +8004,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -6548,6 +8046,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -6594,6 +8107,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "debitAccountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "creditAccountId": "acc_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "amount": "12.34",
+                 *       "currency": "CNY"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Decimal string in major units, e.g. "12.34"
@@ -6617,6 +8138,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -6640,6 +8174,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -6687,6 +8234,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "single",
+                     *       "debitAccountId": "example",
+                     *       "creditAccountId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "holdId": "example",
+                     *       "reference": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Decimal string in major units */
                         amount: string;
@@ -6731,6 +8291,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "merchantId": "example",
+                     *           "url": "https://merchant.example/anfu/webhooks",
+                     *           "topics": [
+                     *             "example"
+                     *           ],
+                     *           "status": "example",
+                     *           "createdAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: date-time */
@@ -6763,6 +8339,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "merchantId": "example",
+                 *       "url": "https://merchant.example/anfu/webhooks",
+                 *       "topics": [
+                 *         "example"
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     merchantId: string;
                     topics: string[];
@@ -6777,6 +8362,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "url": "https://merchant.example/anfu/webhooks",
+                     *       "topics": [
+                     *         "example"
+                     *       ],
+                     *       "status": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z",
+                     *       "secret": "example"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: date-time */
                         createdAt: string;
@@ -6819,6 +8417,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "url": "https://merchant.example/anfu/webhooks",
+                     *       "topics": [
+                     *         "example"
+                     *       ],
+                     *       "status": "example",
+                     *       "createdAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         /** Format: date-time */
                         createdAt: string;
@@ -6857,6 +8467,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "example"
+                     *     }
+                     */
                     "application/json": {
                         secret: string;
                     };
@@ -6890,6 +8505,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "eventId": "example",
+                     *           "topic": "example",
+                     *           "merchantId": "example",
+                     *           "endpointId": "example",
+                     *           "handler": "example",
+                     *           "attempts": 1,
+                     *           "lastStatus": 1,
+                     *           "lastError": "example",
+                     *           "deadAt": "2026-12-02T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             attempts: number;
@@ -6935,6 +8569,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "example",
+                     *       "nextAttemptAt": "2026-12-02T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** Format: date-time */
@@ -6972,6 +8613,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "eventId": "example",
+                     *           "topic": "example",
+                     *           "subject": "example",
+                     *           "merchantId": "example",
+                     *           "endpointId": "example",
+                     *           "handler": "example",
+                     *           "state": "example",
+                     *           "attempts": 1,
+                     *           "nextAttemptAt": "2026-12-02T10:00:00.000Z",
+                     *           "deliveredAt": "2026-12-02T10:00:00.000Z",
+                     *           "createdAt": "2026-12-02T10:00:00.000Z",
+                     *           "history": [
+                     *             {
+                     *               "attempt": 1,
+                     *               "startedAt": "2026-12-02T10:00:00.000Z",
+                     *               "durationMs": 1,
+                     *               "outcome": "example",
+                     *               "statusCode": 1,
+                     *               "errorClass": "example"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             attempts: number;
@@ -7022,6 +8693,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "instruction": {},
+                 *       "signature": "example"
+                 *     }
+                 */
                 "application/json": {
                     instruction: {
                         [key: string]: unknown;
@@ -7037,6 +8714,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -7064,6 +8756,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
@@ -7091,6 +8798,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "cardId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "responseCode": "example",
+                     *       "retrievalReference": "example",
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
                     "application/json": {
                         amount: string;
                         cardId: string;
