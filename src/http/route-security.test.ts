@@ -90,3 +90,11 @@ test('operationIds are present and unique, and every operation has a 4xx problem
     await t.close();
   }
 });
+
+test('a handler cannot read a customer or merchant on a route that did not declare that auth', async () => {
+  const { customerOf } = await import('./customer-auth.ts');
+  const { merchantOf } = await import('./merchant-auth.ts');
+  const undeclared = { method: 'POST', routeOptions: { url: '/v1/new-thing', config: {} } };
+  await assert.rejects(customerOf({} as never, undeclared as never), /\/v1\/new-thing reads a customer but declares no/);
+  assert.throws(() => merchantOf(undeclared as never), /\/v1\/new-thing reads a merchant but does not declare/);
+});
