@@ -95,6 +95,7 @@ test('a handler cannot read a customer or merchant on a route that did not decla
   const { customerOf } = await import('./customer-auth.ts');
   const { merchantOf } = await import('./merchant-auth.ts');
   const undeclared = { method: 'POST', routeOptions: { url: '/v1/new-thing', config: {} } };
-  await assert.rejects(customerOf({} as never, undeclared as never), /\/v1\/new-thing reads a customer but declares no/);
+  const reading = customerOf({} as never, undeclared as never);
+  await assert.rejects(reading, /\/v1\/new-thing reads a customer but declares no/);
   assert.throws(() => merchantOf(undeclared as never), /\/v1\/new-thing reads a merchant but does not declare/);
 });
