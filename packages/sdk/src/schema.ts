@@ -103,6 +103,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored self-assessment runs, newest first (the trend) */
+        get: operations["getAssessments"];
+        put?: never;
+        /** Run the security self-assessment now (live checks), store and return it */
+        post: operations["postAssessments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored self-assessment */
+        get: operations["getAssessmentsByRunId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/{runId}/report.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored self-assessment as a self-contained HTML report */
+        get: operations["getAssessmentsByRunIdReportHtml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assessments/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest stored self-assessment */
+        get: operations["getAssessmentsLatest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/checkpoints": {
         parameters: {
             query?: never;
@@ -164,6 +233,57 @@ export interface paths {
         };
         /** RFC 9162 inclusion proof of one entry in the tree of treeSize entries (default: the whole log) */
         get: operations["getAuditEntriesBySeqInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backup jobs, newest first, with progress, and the schedule (ms; 0 = off) */
+        get: operations["getBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backups/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a backup or restore test now (run by the node holding the backup lease) */
+        post: operations["postBackupsJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/backups/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backup job and its progress */
+        get: operations["getBackupsJobsByJobId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1369,6 +1489,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operational report (R9.4): volumes, outcomes, latency, risk, incidents per day or week */
+        get: operations["getReportsOperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/operations.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operational report as CSV (period, section, dimension, metric, value) */
+        get: operations["getReportsOperationsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/security/events": {
         parameters: {
             query?: never;
@@ -1650,7 +1804,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid";
             detail?: string;
             instance?: string;
             status: number;
@@ -1662,7 +1816,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Problem: `validation_failed`, `malformed_json`, `invalid_cursor`, `audit_proof_parameter_invalid`, `crypto_malformed_key`, `crypto_unknown_algorithm`, `crypto_unsupported_parameter`, `keyring_unknown_purpose` */
+        /** @description Problem: `validation_failed`, `malformed_json`, `invalid_cursor`, `audit_proof_parameter_invalid`, `crypto_malformed_key`, `crypto_unknown_algorithm`, `crypto_unsupported_parameter`, `keyring_unknown_purpose`, `report_range_invalid` */
         Problem400: {
             headers: {
                 [name: string]: unknown;
@@ -1679,7 +1833,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "validation_failed" | "malformed_json" | "invalid_cursor" | "audit_proof_parameter_invalid" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_unsupported_parameter" | "keyring_unknown_purpose";
+                    code?: "validation_failed" | "malformed_json" | "invalid_cursor" | "audit_proof_parameter_invalid" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_unsupported_parameter" | "keyring_unknown_purpose" | "report_range_invalid";
                 };
             };
         };
@@ -1725,7 +1879,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -1742,7 +1896,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found";
                 };
             };
         };
@@ -2285,6 +2439,380 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    getAssessments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "at": "example",
+                     *           "actor": "example",
+                     *           "summary": {
+                     *             "security": "pass",
+                     *             "availability": "pass",
+                     *             "integrity": "pass",
+                     *             "confidentiality": "pass",
+                     *             "traceability": "pass",
+                     *             "non-repudiation": "pass"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            actor: string;
+                            at: string;
+                            id: string;
+                            summary: {
+                                /** @enum {string} */
+                                availability: "pass" | "warn" | "fail" | "unknown";
+                                /** @enum {string} */
+                                confidentiality: "pass" | "warn" | "fail" | "unknown";
+                                /** @enum {string} */
+                                integrity: "pass" | "warn" | "fail" | "unknown";
+                                /** @enum {string} */
+                                "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                                /** @enum {string} */
+                                security: "pass" | "warn" | "fail" | "unknown";
+                                /** @enum {string} */
+                                traceability: "pass" | "warn" | "fail" | "unknown";
+                            };
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postAssessments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "at": "example",
+                     *       "actor": "example",
+                     *       "standard": "example",
+                     *       "summary": {
+                     *         "security": "pass",
+                     *         "availability": "pass",
+                     *         "integrity": "pass",
+                     *         "confidentiality": "pass",
+                     *         "traceability": "pass",
+                     *         "non-repudiation": "pass"
+                     *       },
+                     *       "rows": [
+                     *         {
+                     *           "id": "example",
+                     *           "chapter": "example",
+                     *           "chapterTitle": "example",
+                     *           "indicator": "security",
+                     *           "requirement": "example",
+                     *           "control": "example",
+                     *           "evidence": "example",
+                     *           "result": "pass",
+                     *           "advice": "example",
+                     *           "previous": "pass"
+                     *         }
+                     *       ],
+                     *       "previousRunId": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        actor: string;
+                        at: string;
+                        id: string;
+                        previousRunId: string | null;
+                        rows: {
+                            advice: string;
+                            chapter: string;
+                            chapterTitle: string;
+                            control: string;
+                            evidence: string;
+                            id: string;
+                            /** @enum {string} */
+                            indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
+                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            requirement: string;
+                            /** @enum {string} */
+                            result: "pass" | "warn" | "fail" | "unknown";
+                        }[];
+                        standard: string;
+                        summary: {
+                            /** @enum {string} */
+                            availability: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            security: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            traceability: "pass" | "warn" | "fail" | "unknown";
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getAssessmentsByRunId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "at": "example",
+                     *       "actor": "example",
+                     *       "standard": "example",
+                     *       "summary": {
+                     *         "security": "pass",
+                     *         "availability": "pass",
+                     *         "integrity": "pass",
+                     *         "confidentiality": "pass",
+                     *         "traceability": "pass",
+                     *         "non-repudiation": "pass"
+                     *       },
+                     *       "rows": [
+                     *         {
+                     *           "id": "example",
+                     *           "chapter": "example",
+                     *           "chapterTitle": "example",
+                     *           "indicator": "security",
+                     *           "requirement": "example",
+                     *           "control": "example",
+                     *           "evidence": "example",
+                     *           "result": "pass",
+                     *           "advice": "example",
+                     *           "previous": "pass"
+                     *         }
+                     *       ],
+                     *       "previousRunId": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        actor: string;
+                        at: string;
+                        id: string;
+                        previousRunId: string | null;
+                        rows: {
+                            advice: string;
+                            chapter: string;
+                            chapterTitle: string;
+                            control: string;
+                            evidence: string;
+                            id: string;
+                            /** @enum {string} */
+                            indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
+                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            requirement: string;
+                            /** @enum {string} */
+                            result: "pass" | "warn" | "fail" | "unknown";
+                        }[];
+                        standard: string;
+                        summary: {
+                            /** @enum {string} */
+                            availability: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            security: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            traceability: "pass" | "warn" | "fail" | "unknown";
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getAssessmentsByRunIdReportHtml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example example */
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getAssessmentsLatest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "at": "example",
+                     *       "actor": "example",
+                     *       "standard": "example",
+                     *       "summary": {
+                     *         "security": "pass",
+                     *         "availability": "pass",
+                     *         "integrity": "pass",
+                     *         "confidentiality": "pass",
+                     *         "traceability": "pass",
+                     *         "non-repudiation": "pass"
+                     *       },
+                     *       "rows": [
+                     *         {
+                     *           "id": "example",
+                     *           "chapter": "example",
+                     *           "chapterTitle": "example",
+                     *           "indicator": "security",
+                     *           "requirement": "example",
+                     *           "control": "example",
+                     *           "evidence": "example",
+                     *           "result": "pass",
+                     *           "advice": "example",
+                     *           "previous": "pass"
+                     *         }
+                     *       ],
+                     *       "previousRunId": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        actor: string;
+                        at: string;
+                        id: string;
+                        previousRunId: string | null;
+                        rows: {
+                            advice: string;
+                            chapter: string;
+                            chapterTitle: string;
+                            control: string;
+                            evidence: string;
+                            id: string;
+                            /** @enum {string} */
+                            indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
+                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            requirement: string;
+                            /** @enum {string} */
+                            result: "pass" | "warn" | "fail" | "unknown";
+                        }[];
+                        standard: string;
+                        summary: {
+                            /** @enum {string} */
+                            availability: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            security: "pass" | "warn" | "fail" | "unknown";
+                            /** @enum {string} */
+                            traceability: "pass" | "warn" | "fail" | "unknown";
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     getAuditCheckpoints: {
         parameters: {
             query?: {
@@ -2503,6 +3031,218 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "schedule": {},
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "full",
+                     *           "state": "queued",
+                     *           "node": "example",
+                     *           "step": "example",
+                     *           "done": 1,
+                     *           "total": 1,
+                     *           "percent": 1,
+                     *           "backupId": "example",
+                     *           "detail": "example",
+                     *           "requestedBy": "example",
+                     *           "queuedAt": "example",
+                     *           "startedAt": "example",
+                     *           "finishedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            backupId: string | null;
+                            detail: string | null;
+                            done: number;
+                            finishedAt: string | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "full" | "incremental" | "differential" | "test";
+                            node: string | null;
+                            percent: number | null;
+                            queuedAt: string;
+                            requestedBy: string;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed" | "abandoned";
+                            step: string | null;
+                            total: number;
+                        }[];
+                        schedule: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postBackupsJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "full"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "full" | "incremental" | "differential" | "test";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "full",
+                     *       "state": "queued",
+                     *       "node": "example",
+                     *       "step": "example",
+                     *       "done": 1,
+                     *       "total": 1,
+                     *       "percent": 1,
+                     *       "backupId": "example",
+                     *       "detail": "example",
+                     *       "requestedBy": "example",
+                     *       "queuedAt": "example",
+                     *       "startedAt": "example",
+                     *       "finishedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        backupId: string | null;
+                        detail: string | null;
+                        done: number;
+                        finishedAt: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "full" | "incremental" | "differential" | "test";
+                        node: string | null;
+                        percent: number | null;
+                        queuedAt: string;
+                        requestedBy: string;
+                        startedAt: string | null;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed" | "abandoned";
+                        step: string | null;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getBackupsJobsByJobId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "full",
+                     *       "state": "queued",
+                     *       "node": "example",
+                     *       "step": "example",
+                     *       "done": 1,
+                     *       "total": 1,
+                     *       "percent": 1,
+                     *       "backupId": "example",
+                     *       "detail": "example",
+                     *       "requestedBy": "example",
+                     *       "queuedAt": "example",
+                     *       "startedAt": "example",
+                     *       "finishedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        backupId: string | null;
+                        detail: string | null;
+                        done: number;
+                        finishedAt: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "full" | "incremental" | "differential" | "test";
+                        node: string | null;
+                        percent: number | null;
+                        queuedAt: string;
+                        requestedBy: string;
+                        startedAt: string | null;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed" | "abandoned";
+                        step: string | null;
+                        total: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
         };
@@ -7809,6 +8549,103 @@ export interface operations {
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getReportsOperations: {
+        parameters: {
+            query: {
+                /** @description ISO date or time (inclusive) */
+                from: string;
+                granularity?: "day" | "week";
+                /** @description ISO date or time (exclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "example",
+                     *       "to": "example",
+                     *       "granularity": "example",
+                     *       "generatedAt": "example",
+                     *       "periods": [
+                     *         "example"
+                     *       ],
+                     *       "sections": {}
+                     *     }
+                     */
+                    "application/json": {
+                        from: string;
+                        generatedAt: string;
+                        granularity: string;
+                        periods: string[];
+                        sections: {
+                            [key: string]: {
+                                available: boolean;
+                                note: string;
+                                rows: {
+                                    dimension: string;
+                                    metric: string;
+                                    period: string;
+                                    value: number | string | null;
+                                }[];
+                            };
+                        };
+                        to: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getReportsOperationsCsv: {
+        parameters: {
+            query: {
+                /** @description ISO date or time (inclusive) */
+                from: string;
+                granularity?: "day" | "week";
+                /** @description ISO date or time (exclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example example */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
         };
