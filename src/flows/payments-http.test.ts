@@ -66,6 +66,13 @@ for (const kind of testStoreKinds()) {
       const list = await t.app.inject({ method: 'GET', url: '/v1/payments?limit=1', headers: { authorization: `Bearer ${alice.token}` } });
       assert.equal((list.json() as { items: unknown[]; nextCursor: string | null }).items.length, 1);
       assert.notEqual((list.json() as { nextCursor: string | null }).nextCursor, null);
+      const asAlice = { authorization: `Bearer ${alice.token}` };
+      const history = await t.app.inject({ method: 'GET', url: '/v1/payments?limit=50', headers: asAlice });
+      const kinds = (history.json() as { items: { kind: string }[] }).items.map((e) => e.kind);
+      assert.deepEqual(kinds.sort(), ['order_payment', 'refund', 'transfer']);
+      const notOurs = '/v1/payments?cursor=ord_00000000000000000000000000';
+      const badCursor = await t.app.inject({ method: 'GET', url: notOurs, headers: asAlice });
+      assert.equal(badCursor.statusCode, 400);
 
       assert.equal((await walletOf(t.ledger, alice.customer.id, 'CNY')).creditsPosted - (await walletOf(t.ledger, alice.customer.id, 'CNY')).debitsPosted, 50_000n - 10_000n + 3_000n - 2_000n);
       assert.ok((await t.ledger.verify()).ok);

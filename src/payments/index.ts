@@ -137,6 +137,13 @@ export {
   type TransitionRow,
   type UsageKey,
 } from './store.ts';
+export {
+  paymentHistory,
+  historyKinds,
+  type HistoryEntry,
+  type HistoryFilter,
+  type HistoryKind,
+} from './history.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
 export {
   prepareMerchantApiKey,
@@ -187,6 +194,7 @@ export {
   refundApprovalExecutor,
   refundById,
   refundsOf,
+  refundStates,
   type Refund,
   type RefundState,
   type RefundRequest,

@@ -22,7 +22,7 @@ import {
   type Refund, type RefundState,
 } from './store/refunds.ts';
 
-export { refundById, refundsOf, type Refund, type RefundState } from './store/refunds.ts';
+export { refundById, refundsOf, refundStates, type Refund, type RefundState } from './store/refunds.ts';
 
 export interface RefundRequest {
   readonly amount: bigint;

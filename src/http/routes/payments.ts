@@ -12,24 +12,28 @@ import {
 } from '../../flows/resume-challenged-payment.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
 import {
+  historyKinds,
   instructionOf,
-  listPayments,
+  paymentHistory,
+  refundStates,
   orderByCode,
   paymentById,
   paymentStates,
   transitionsOf,
+  type HistoryKind,
   type PaymentStepUpFactor,
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
-import { IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
+import { Currency, IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
 import { webauthnOrigin } from './identity.ts';
 import { fundingRoutes } from './payment-funding.ts';
 import {
+  HistoryPage,
   OrderView,
-  PaymentPage,
   PaymentView,
   ReceiptView,
+  historyEntryView,
   orderView,
   paymentView,
   receiptView,
@@ -229,40 +233,32 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: "The customer's payments, newest first",
+          summary:
+            "The customer's payment history, newest first: transfers, order and request payments, " +
+            'top-ups, withdrawals and refunds',
           querystring: Type.Object(
             {
-              state: Type.Optional(Type.String({ enum: [...paymentStates] })),
-              kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })),
-              cursor: Type.Optional(Id('pay')),
+              kind: Type.Optional(Type.String({ enum: [...historyKinds] })),
+              state: Type.Optional(Type.String({ enum: [...new Set<string>([...paymentStates, ...refundStates])] })),
+              currency: Type.Optional(Currency),
+              cursor: Type.Optional(
+                Type.String({ pattern: '^(pay|fnd|rfd)_[0-9a-z]{26}$', description: 'the previous nextCursor' }),
+              ),
               limit: PageLimit(200),
             },
             { additionalProperties: false },
           ),
-          response: { 200: PaymentPage, ...errors },
+          response: { 200: HistoryPage, ...errors },
         },
       },
       async (request) => {
         const ctx = paymentsContextOf(context);
         const principal = await customerOf(ctx, request);
-        const q = request.query as {
-          state?: (typeof paymentStates)[number];
-          kind?: 'transfer';
-          cursor?: string;
-          limit?: string;
-        };
+        type Query = { kind?: HistoryKind; state?: string; currency?: string; cursor?: string; limit?: string };
+        const q = request.query as Query;
         const limit = q.limit === undefined ? 50 : Number(q.limit);
-        const rows = await listPayments(ctx.store, {
-          partyId: principal.customerId,
-          state: q.state,
-          kind: q.kind,
-          before: q.cursor,
-          limit,
-        });
-        return {
-          items: rows.slice(0, limit).map((p) => paymentView(p)),
-          nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null,
-        };
+        const page = await paymentHistory(ctx.store, principal.customerId, { ...q, limit });
+        return { items: page.items.map(historyEntryView), nextCursor: page.nextCursor };
       },
     );
 
