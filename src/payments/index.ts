@@ -159,12 +159,15 @@ export {
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export {
   createCheckoutOrder,
+  openCheckoutOrder,
+  orderByReference,
   orderById,
   orderByCode,
   claimOrder,
   orderQrText,
   orderQrSvg,
   type CheckoutOrder,
+  type OrderInput,
   type OrderState,
 } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';

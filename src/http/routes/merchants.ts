@@ -7,7 +7,7 @@ import { originOf, recordMerchantRequestRefusal } from '../../flows/record-reque
 import { parseMajor } from '../../money/index.ts';
 import {
   authenticateMerchantRequest,
-  createCheckoutOrder,
+  openCheckoutOrder,
   merchantById,
   merchantProtectionFor,
   onboardMerchant,
@@ -126,9 +126,9 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Create a checkout order with a QR/payment code',
+          summary: 'Create a checkout order with a QR code (its reference and body again: 200, that order)',
           body: OrderBody,
-          response: { 201: OrderView, ...errors },
+          response: { 200: OrderView, 201: OrderView, ...errors },
         },
       },
       async (request, reply) => {
@@ -141,7 +141,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           maxMinor: settings.amountMaxMinor,
           currencies: settings.currencies,
         }).minor;
-        const order = await createCheckoutOrder(
+        const { order, replayed } = await openCheckoutOrder(
           context.store,
           {
             merchantId,
@@ -153,7 +153,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           },
           context.clock(),
         );
-        return reply.status(201).send(orderView(order, await orderQrSvg(order)));
+        return reply.status(replayed ? 200 : 201).send(orderView(order, await orderQrSvg(order)));
       },
     );
 
