@@ -19,6 +19,7 @@ import {
   requestRefund,
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
+import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
 import { IdempotencyHeaders, Id, problemResponses } from '../schemas.ts';
 import { OrderView, PaymentView, RefundView, orderView, paymentView, refundView } from './payment-views.ts';
 
@@ -128,7 +129,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           tags,
           summary: 'Create a checkout order with a QR code (its reference and body again: 200, that order)',
           body: OrderBody,
-          response: { 200: OrderView, 201: OrderView, ...errors },
+          response: { ...outcomeResponses(OrderView), ...errors },
         },
       },
       async (request, reply) => {
@@ -153,7 +154,8 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           },
           context.clock(),
         );
-        return reply.status(replayed ? 200 : 201).send(orderView(order, await orderQrSvg(order)));
+        const status = paymentStatusOf({ ...order, idField: 'orderId', failureCode: null, replayed, created: true });
+        return reply.status(status).send(orderView(order, await orderQrSvg(order)));
       },
     );
 
@@ -211,13 +213,8 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           reason: body.reason,
           idempotencyKey: (request.headers as { 'idempotency-key': string })['idempotency-key'],
         });
-        if (refund.state === 'failed')
-          throw new AnfuError(
-            refund.failureCode === 'insufficient_funds' ? 'insufficient_funds' : 'internal_error',
-            'the merchant balance does not cover the refund',
-            { refundId: refund.id },
-          );
-        return reply.status(replayed ? 200 : refund.state === 'awaiting_approval' ? 202 : 201).send(refundView(refund));
+        const status = paymentStatusOf({ ...refund, idField: 'refundId', replayed, created: true });
+        return reply.status(status).send(refundView(refund));
       },
     );
   };

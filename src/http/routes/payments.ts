@@ -25,6 +25,7 @@ import {
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
+import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
 import { Currency, IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
 import { webauthnOrigin } from './identity.ts';
 import { fundingRoutes } from './payment-funding.ts';
@@ -69,9 +70,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
       reply: { status(code: number): unknown },
       result: { payment: Parameters<typeof paymentView>[0]; replayed: boolean },
     ) => {
-      if (result.payment.failureCode === 'payment_denied')
-        throw new AnfuError('payment_denied', undefined, { paymentId: result.payment.id });
-      reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
+      reply.status(paymentStatusOf({ ...result.payment, replayed: result.replayed, created: true }));
       return paymentView(result.payment);
     };
 
@@ -170,20 +169,20 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
             'Resume a challenged payment with a step-up factor (TOTP, an SMS code sent for it, or a passkey); 5 attempts',
           params: Type.Object({ paymentId: Id('pay') }),
           body: StepUpBody,
-          response: { 200: PaymentView, ...errors },
+          response: { ...outcomeResponses(PaymentView), ...errors },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const ctx = paymentsContextOf(context);
-        return paymentView(
-          await resumeChallengedPayment(
-            ctx,
-            await customerOf(ctx, request),
-            (request.params as { paymentId: string }).paymentId,
-            stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)),
-            request.ip,
-          ),
+        const resumed = await resumeChallengedPayment(
+          ctx,
+          await customerOf(ctx, request),
+          (request.params as { paymentId: string }).paymentId,
+          stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)),
+          request.ip,
         );
+        reply.status(paymentStatusOf({ ...resumed, replayed: false, created: false }));
+        return paymentView(resumed);
       },
     );
 
