@@ -19,8 +19,6 @@ import {
   bankSettlementOf,
   fundingById,
   paymentSettingsOf,
-  sweepLeaseMs,
-  underSweepLease,
   walletOf,
   type CardFunding,
   type PaymentsContext,
@@ -32,6 +30,7 @@ import {
   verifiedTestCard,
   type TestCustomer,
 } from '../payments/testing.ts';
+import { passLeaseMs, underLease } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { paymentSweeps } from './payment-sweeps.ts';
 import type { SweepCrashConfig } from './testing/sweep-crash-worker.ts';
@@ -153,14 +152,14 @@ async function restartSweep(s: Setup, name: string, offsetMs: number): Promise<v
   assert.ok(database !== undefined);
   const during = () => Date.now() + offsetMs;
   assert.equal(
-    (await underSweepLease(s.store, name, during, async () => undefined)).ran,
+    (await underLease(s.store, name, during, async () => undefined)).ran,
     false,
     'the killed process still holds the lease',
   );
-  const after = () => Date.now() + offsetMs + sweepLeaseMs + 1_000;
+  const after = () => Date.now() + offsetMs + passLeaseMs + 1_000;
   const sweep = paymentSweeps({ ...s.ctx, clock: after }, s.funding).find(([n]) => n === name);
   assert.ok(sweep !== undefined);
-  assert.equal((await underSweepLease(s.store, name, after, sweep[1])).ran, true);
+  assert.equal((await underLease(s.store, name, after, sweep[1])).ran, true);
 }
 
 async function transfersOf(s: Setup, reference: string): Promise<string[]> {

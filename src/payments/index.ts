@@ -178,7 +178,6 @@ export {
   challengeLapsed,
 } from './expire-reservations.ts';
 export { nextStan as nextCardStan } from './store/stans.ts';
-export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
 export {
   requestHashOf,

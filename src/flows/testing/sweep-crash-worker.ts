@@ -7,13 +7,12 @@
 import { loadConfig } from '../../config.ts';
 import { paymentSweeps } from '../payment-sweeps.ts';
 import { Ledger } from '../../ledger/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import { openStore, underLease, type Store } from '../../store/index.ts';
 import { CardLink } from '../../banks/index.ts';
 import { Kek, TokenVault } from '../../crypto/index.ts';
 import { testKeyring } from '../../crypto/testing.ts';
 import {
   paymentSettingsOf,
-  underSweepLease,
   type CardFunding,
   type PaymentIdentity,
   type PaymentsContext,
@@ -90,7 +89,7 @@ const ctx: PaymentsContext = {
 const card = await cardFundingFor(config, store);
 const sweep = paymentSweeps(ctx, card?.funding).find(([name]) => name === config.sweep);
 if (sweep === undefined) throw new Error(`sweep-crash-worker: no sweep ${config.sweep}`);
-await underSweepLease(store, sweep[0], clock, sweep[1]);
+await underLease(store, sweep[0], clock, sweep[1]);
 // Reaching here means the sweep never hit the crash point: the parent treats a clean exit as a failure.
 card?.link.close();
 await ledger.close();
