@@ -16,6 +16,7 @@ import {
 import { loadConfig } from '../config.ts';
 import { testKeyring } from '../crypto/testing.ts';
 import { AnfuError } from '../errors.ts';
+import { listNotifications } from '../events/index.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import {
   collectRequestById,
@@ -217,11 +218,27 @@ for (const kind of testStoreKinds()) {
     }
   });
 
-  test(`${kind}: orders and requests for money past their expiry are written expired and the merchant is told`, async () => {
+  test(`${kind}: orders and requests for money past their expiry are written expired; merchant and payers are told`, async () => {
     const t = await setUp(kind);
     try {
       const alice = await t.identity.addCustomer();
       const bob = await t.identity.addCustomer();
+      const carol = await t.identity.addCustomer();
+      // Notices belong to identity's customers: the three exist there as they do in the product.
+      for (const [i, who] of [alice, bob, carol].entries()) {
+        await t.store.run(
+          'INSERT INTO customers (id, phone_sealed, phone_index, name_sealed, id_number_sealed, id_number_index, ' +
+            "account_class, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'I', 'x', 0, 0)",
+          [
+            who.customer.id,
+            Buffer.from('p'),
+            Buffer.from(`phone-${i}`),
+            Buffer.from('n'),
+            Buffer.from('i'),
+            Buffer.from(`id-${i}`),
+          ],
+        );
+      }
       const shop = await t.merchant();
       const order = await createCheckoutOrder(
         t.store,
@@ -242,9 +259,27 @@ for (const kind of testStoreKinds()) {
         note: 'lunch',
         ttlMs: 60_000,
       });
+      // Carol tries to pay a second order without the money: the attempt fails and the order stays open.
+      const tried = await createCheckoutOrder(
+        t.store,
+        {
+          merchantId: shop.id,
+          merchantReference: 'E-2',
+          amount: 200n,
+          currency: 'CNY',
+          description: 'Cake',
+          ttlMs: 60_000,
+        },
+        t.clock(),
+      );
+      const attempt = signed(t.identity, carol, { kind: 'order_payment', target: tried.id, amount: '2.00' }, t.clock());
+      assert.equal(
+        (await payOrder(t.ctx, carol.principal, tried.id, attempt)).payment.failureCode,
+        'insufficient_funds',
+      );
       assert.deepEqual(await expireOrdersAndRequests(t.ctx, 100), { orders: 0, requests: 0 });
       t.advance(61_000);
-      assert.deepEqual(await expireOrdersAndRequests(t.ctx, 100), { orders: 1, requests: 1 });
+      assert.deepEqual(await expireOrdersAndRequests(t.ctx, 100), { orders: 2, requests: 1 });
       assert.deepEqual(await expireOrdersAndRequests(t.ctx, 100), { orders: 0, requests: 0 });
       assert.equal((await t.store.get('SELECT state FROM checkout_orders WHERE id = ?', [order.id]))?.state, 'expired');
       assert.equal(
@@ -252,11 +287,25 @@ for (const kind of testStoreKinds()) {
         'expired',
       );
       assert.equal((await collectRequestById(t.store, request.id, t.clock()))?.state, 'expired');
-      const events = await t.store.all('SELECT topic FROM events WHERE merchant_id = ?', [shop.id]);
+      const events = await t.store.all('SELECT topic, subject FROM events WHERE merchant_id = ? ORDER BY subject', [
+        shop.id,
+      ]);
       assert.deepEqual(
-        events.map((e) => e.topic),
-        ['order.expired'],
+        events.map((e) => `${String(e.topic)} ${String(e.subject)}`),
+        [`order.expired ${order.id}`, `order.expired ${tried.id}`].sort(),
       );
+      // The payer and the requester of the request, and the customer who tried to pay the order, see a notice.
+      const notices = async (who: TestCustomer) =>
+        (await listNotifications(t.store, who.customer.id, { limit: 10 })).items.map(
+          (n) => `${n.kind}: ${n.message ?? ''}`,
+        );
+      assert.deepEqual(await notices(bob), [
+        'collect_request.expired: A request for 3.00 CNY to you has expired unpaid',
+      ]);
+      assert.deepEqual(await notices(alice), ['collect_request.expired: Your request for 3.00 CNY has expired unpaid']);
+      assert.deepEqual(await notices(carol), [
+        'order.expired: The order of 2.00 CNY you tried to pay has expired unpaid',
+      ]);
     } finally {
       await t.close();
     }

@@ -29,6 +29,7 @@ import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
 import { Currency, IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
 import { webauthnOrigin } from './identity.ts';
 import { fundingRoutes } from './payment-funding.ts';
+import { paymentOperationsRoutes } from './payment-operations.ts';
 import {
   HistoryPage,
   OrderView,
@@ -61,6 +62,7 @@ function stepUpFactorOf(body: Static<typeof StepUpBody>, origin: string): Paymen
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(fundingRoutes(context));
+    await app.register(paymentOperationsRoutes(context));
     const signed = (request: FastifyRequest) => ({
       ...(request.body as Static<typeof SignedBody>),
       idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'],

@@ -60,3 +60,10 @@ export async function lapsedRequests(q: Queryable, now: number, limit: number): 
 export async function expireRequest(tx: Tx, id: string, now: number): Promise<boolean> {
   return (await tx.run("UPDATE collect_requests SET state = 'expired' WHERE id = ? AND state = 'pending' AND expires_at <= ?", [id, now])) === 1;
 }
+
+/** The customer who last tried to pay an order (a failed or expired attempt), if anyone did. */
+export async function lastPayerOfOrder(q: Queryable, orderId: string): Promise<string | undefined> {
+  const sql = 'SELECT payer_id FROM payments WHERE order_id = ? ORDER BY id DESC LIMIT 1';
+  const row = await q.get<{ payer_id: string }>(sql, [orderId]);
+  return row?.payer_id;
+}
