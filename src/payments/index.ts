@@ -211,9 +211,3 @@ export {
   type CollectState,
 } from './collect-requests.ts';
 
-// The names these types had while both capabilities used them for different things; kept only so
-// branches written before the rename still compile. Use PayingCustomer and LimitTier.
-/** @deprecated use PayingCustomer */
-export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts';
-/** @deprecated use LimitTier */
-export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';
