@@ -10,7 +10,7 @@ import { enqueueOutbox, notify } from '../events/index.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition, type TransitionActor } from './record-transition.ts';
-import { paymentsInState, type Payment } from './store.ts';
+import { paymentsInState, type Payment } from './store/payments.ts';
 import {
   expireOrder, expireRequest, lapsedOrders, lapsedRequests, lastPayerOfOrder, releaseSubject, releaseUsage,
 } from './store/reservations.ts';

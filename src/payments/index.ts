@@ -104,7 +104,7 @@ export {
   type FundingPayment,
   type FundingKind,
   type BankExchange,
-} from './funding-store.ts';
+} from './store/funding.ts';
 export {
   insertPayment,
   updatePaymentState,
@@ -136,7 +136,7 @@ export {
   insertTransitions,
   type TransitionRow,
   type UsageKey,
-} from './store.ts';
+} from './store/payments.ts';
 export {
   paymentHistory,
   historyKinds,

@@ -16,7 +16,7 @@ import type { Tx } from '../store/index.ts';
 import { merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition } from './record-transition.ts';
-import { paymentById, type Payment } from './store.ts';
+import { paymentById, type Payment } from './store/payments.ts';
 import {
   addRefunded, insertRefundIfNew, moveRefund, refundableOf, refundById, refundByKey, refundsInState, releaseRefund, reserveRefund,
   type Refund, type RefundState,

@@ -4,7 +4,7 @@
 import type { Queryable, Tx } from '../../store/index.ts';
 import { toBigInt, toNumber } from '../../store/index.ts';
 import { usagePeriodsOf } from '../decide-payment.ts';
-import type { Payment } from '../store.ts';
+import type { Payment } from './payments.ts';
 
 /** Gives back the limit usage a payment reserved when it was created. */
 export async function releaseUsage(tx: Tx, payment: Payment): Promise<void> {
