@@ -211,3 +211,5 @@ export {
   type CollectState,
 } from './collect-requests.ts';
 
+/** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
+export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
