@@ -7,7 +7,7 @@ export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } fro
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
 export { redactUrl, queryableOf, retriedTransaction, transientFailures, type RetryOptions } from './postgres.ts';
-export { acquireLease, releaseLease, type LeaseRequest } from './leases.ts';
+export { acquireLease, releaseLease, underLease, passLeaseMs, type LeaseRequest } from './leases.ts';
 export {
   durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds, withTestStore } from './testing.ts';
-import { acquireLease, releaseLease } from './index.ts';
+import { acquireLease, passLeaseMs, releaseLease, underLease } from './index.ts';
 
 for (const kind of testStoreKinds()) {
   test(`${kind}: a lease has one holder until it expires or is released`, async () => {
@@ -20,6 +20,41 @@ for (const kind of testStoreKinds()) {
       assert.equal(await lease('a', 15_002), true, 'released: free at once');
       const other = { name: 'sweep:payments', holder: 'b', ttlMs: 10_000, now: 15_002 };
       assert.equal(await acquireLease(store, other), true, 'leases are per job');
+    } finally {
+      await release();
+    }
+  });
+
+  test(`${kind}: a pass under a lease runs alone, gives the lease back, and a dead holder's lease lapses`, async () => {
+    const { store, release } = await withTestStore(kind);
+    try {
+      const at = (now: number) => () => now;
+      let inner: { ran: boolean } | undefined;
+      const outer = await underLease(store, 'payments.refunds', at(1_000), async () => {
+        inner = await underLease(store, 'payments.refunds', at(2_000), async () => 'twice');
+        return 'once';
+      });
+      assert.deepEqual(outer, { ran: true, result: 'once' });
+      assert.deepEqual(inner, { ran: false }, 'never two passes at once');
+      assert.equal((await underLease(store, 'payments.refunds', at(3_000), async () => 1)).ran, true, 'given back');
+      // A process that died holding the lease: blocked until it lapses, then taken over.
+      assert.equal(
+        await acquireLease(store, { name: 'payments.refunds', holder: 'dead', ttlMs: passLeaseMs, now: 4_000 }),
+        true,
+      );
+      assert.equal(
+        (await underLease(store, 'payments.refunds', at(4_000 + passLeaseMs - 1), async () => 1)).ran,
+        false,
+      );
+      assert.equal((await underLease(store, 'payments.refunds', at(4_000 + passLeaseMs), async () => 1)).ran, true);
+      // The payments sweeps' old table is gone (migration 180): one lease table.
+      const old = await store.get<{ n: unknown }>(
+        kind === 'sqlite'
+          ? "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sweep_leases'"
+          : 'SELECT COUNT(*) AS n FROM information_schema.tables ' +
+              "WHERE table_name = 'sweep_leases' AND table_schema = current_schema()",
+      );
+      assert.equal(Number(old?.n), 0);
     } finally {
       await release();
     }

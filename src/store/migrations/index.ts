@@ -18,6 +18,7 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { oneLeaseTable } from './180-one-lease-table.ts';
 import { cases } from './200-cases.ts';
 import { riskEngine } from './210-risk-engine.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
@@ -49,6 +50,7 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  oneLeaseTable,
   cases,
   riskEngine,
   assessmentRuns,
