@@ -18,12 +18,15 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 
 export interface Migration {
   readonly id: number;
   readonly name: string;
   /** Statements separated by lines holding only `--;`. */
   readonly sql: string;
+  /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
+  readonly postgresSql?: string;
 }
 
 export const migrations: readonly Migration[] = [
@@ -44,4 +47,5 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  ledgerApplyFunction,
 ];
