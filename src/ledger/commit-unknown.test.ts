@@ -1,65 +1,17 @@
 // A COMMIT whose answer is lost: the ledger neither assumes it rolled back (and applies the transfer
 // again) nor gives up on it — it asks again with the same idempotency key and finds it, once. A TCP
 // proxy between the ledger and PostgreSQL forwards the first COMMIT and then cuts both sides
-// before the answer comes back, which is what a leader crash right after a commit looks like.
+// before the answer comes back, which is what a leader crash right after a commit looks like
+// (src/testing/cutting-proxy.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createTestDatabase } from '../store/testing.ts';
 import { CommitOutcomeUnknown, openStore, retriedTransaction, type PostgresStore } from '../store/index.ts';
 import { Ledger } from './index.ts';
 import { postgresSkip } from '../testing/required-tools.ts';
+import { cuttingProxy } from '../testing/cutting-proxy.ts';
 
 const url = process.env.ANFU_TEST_DATABASE_URL;
-
-interface CuttingProxy {
-  readonly port: number;
-  /** The next message holding `marker` (default: a COMMIT) is forwarded, then both connections are
-   *  cut before its answer returns. */
-  cutAfterNextCommit(marker?: string): void;
-  cuts(): number;
-  close(): Promise<void>;
-}
-
-async function cuttingProxy(target: URL): Promise<CuttingProxy> {
-  let armed: Buffer | undefined;
-  let cuts = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      if (armed !== undefined && chunk.includes(armed)) {
-        armed = undefined;
-        cuts++;
-        // The rest of the request (Bind/Execute/Sync may follow in later chunks) still reaches the
-        // server; the server's answer is never read back to the client.
-        upstream.pause();
-        setTimeout(() => { client.destroy(); upstream.destroy(); }, 300);
-      }
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('proxy has no port');
-  return {
-    port: address.port,
-    cutAfterNextCommit: (marker = 'COMMIT\0') => { armed = Buffer.from(marker); },
-    cuts: () => cuts,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 // Under ANFU_REQUIRE_TOOLS=1 (CI) a missing PostgreSQL fails the run instead of skipping it.
 const skip = postgresSkip();
