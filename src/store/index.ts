@@ -10,6 +10,7 @@ export {
   redactUrl, queryableOf, retriedTransaction, transientFailures, oneStatementTransaction, type RetryOptions,
 } from './postgres.ts';
 export { acquireLease, releaseLease, type LeaseRequest } from './leases.ts';
+export { runUnderLease, type LeasedSingleton, type LeasedWork } from './singleton.ts';
 export {
   durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';
