@@ -95,6 +95,11 @@ test(title, { skip, timeout: 12 * 60_000 }, async (t) => {
       const moved = report.leaderElected !== undefined && report.leaderElected !== report.leaderBefore;
       if (report.fault !== 'api-node-kill') assert.ok(moved, `${report.fault}: leadership moved`);
       assert.notEqual(report.oldLeaderRefusedWrite, false, `${report.fault}: the old leader takes no write`);
+      if (report.fault === 'leader-sigstop') {
+        const probe = report.resumedLeaderProbe;
+        assert.ok(probe !== undefined && probe.attempts > 0, 'the resumed leader was probed');
+        assert.equal(probe.acknowledged, 0, 'the resumed frozen leader acknowledged no write');
+      }
     }
     const ledger = new Ledger({ store });
     const verification = await ledger.verify().finally(() => ledger.close());

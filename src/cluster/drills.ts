@@ -10,6 +10,7 @@ import { startLoad, type LoadOptions, type RequestRecord } from './drill-load.ts
 import { membersOf, postmasterPidOf, streamingFrom } from './patroni.ts';
 import { childrenOf, pidOf, signalGroup, sleep } from './processes.ts';
 import type { DatabaseNode, Topology } from './topology.ts';
+import { probeResumedLeader, type ResumedLeaderProbe } from './resumed-leader-probe.ts';
 
 export type FaultName = 'leader-sigkill' | 'leader-sigstop' | 'api-node-kill' | 'switchover';
 
@@ -26,6 +27,8 @@ export interface PhaseReport extends WindowFigures {
   readonly reinitialised: string[];
   /** Every member streams again from the leader, a synchronous standby among them (else why not). */
   readonly rejoined: true | string;
+  /** SIGSTOP only: writes tried straight at the frozen leader from the moment it resumed. */
+  readonly resumedLeaderProbe?: ResumedLeaderProbe;
 }
 
 export interface PhaseOptions {
@@ -59,6 +62,9 @@ function signalPostgres(node: DatabaseNode, signal: NodeJS.Signals): void {
   }
 }
 
+/** How long writes are tried straight at a resumed frozen leader (Patroni's loop runs every 2 s here). */
+const resumedProbeMs = 15_000;
+
 function newLeaderElected(topology: Topology, old: string, timeoutMs: number): Promise<string> {
   return waitFor(`a leader other than ${old}`, async () => {
     const leader = (await membersOf(topology)).find((m) => m.role === 'leader' && m.state === 'running');
@@ -91,6 +97,7 @@ async function inject(
   options: PhaseOptions,
   leader: DatabaseNode,
   writesResumed: () => Promise<unknown>,
+  observed: { resumedLeaderProbe?: ResumedLeaderProbe },
 ): Promise<string | undefined> {
   const { topology } = options;
   switch (fault) {
@@ -99,14 +106,17 @@ async function inject(
       return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     case 'leader-sigstop':
       signalPostgres(leader, 'SIGSTOP');
+      let elected: string;
       try {
-        const elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+        elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
         // Resumed only once the new leader has acknowledged writes: a settled succession, not a race.
         await writesResumed();
-        return elected;
       } finally {
         signalPostgres(leader, 'SIGCONT');
       }
+      // From the moment it runs again, the old leader must acknowledge no write (Patroni demotes it).
+      observed.resumedLeaderProbe = await probeResumedLeader(leader, topology.databaseName, resumedProbeMs);
+      return elected;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];
       const pid = node === undefined ? undefined : pidOf(topology.dir, node.name);
@@ -161,13 +171,14 @@ export async function runPhase(
   const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
   let faultAtMs = Date.now();
   let leaderElected: string | undefined;
+  const observed: { resumedLeaderProbe?: ResumedLeaderProbe } = {};
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
     const acknowledgedAfter = () => load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs);
     const resumed = async () => (acknowledgedAfter() ? true : undefined);
     const writesResumed = () => waitFor('writes to be acknowledged again', resumed, options.recoveryTimeoutMs);
-    leaderElected = await inject(fault, options, leader, writesResumed);
+    leaderElected = await inject(fault, options, leader, writesResumed, observed);
     await writesResumed();
     await sleep(options.steadyMs);
   } finally {
@@ -193,6 +204,7 @@ export async function runPhase(
     oldLeaderRefusedWrite: moved ? await refusesWrite(leader, topology.databaseName) : undefined,
     reinitialised,
     rejoined,
+    ...observed,
     ...windowFigures(load.records, faultAtMs, options.steadyMs),
   };
 }

@@ -1,0 +1,66 @@
+// The frozen leader's return (issue 17): a leader frozen with SIGSTOP lost its leadership while it
+// slept; when it resumes it still believes it leads until Patroni demotes it. During that window a
+// client that reaches it directly (a stale pool, a misrouted connection) must not get a write
+// acknowledged. The probe connects straight to its port again and again from the moment it resumes
+// and tries to commit a transaction that took a transaction id (the smallest real write): every try
+// must be refused (read-only, in recovery, shutting down, unreachable) or left unanswered (its
+// COMMIT waits for a synchronous standby that no longer follows it). An answered COMMIT is a
+// violation; one answered only with PostgreSQL's "cancelled the wait for synchronous replication"
+// warning counts apart (committed locally, never replicated: the Patroni #1412 pitfall).
+import pg from 'pg';
+import type { DatabaseNode } from './topology.ts';
+import { sleep } from './processes.ts';
+
+export interface ResumedLeaderProbe {
+  readonly attempts: number;
+  /** COMMIT answered as a success: the resumed leader took a write. Must be 0. */
+  readonly acknowledged: number;
+  /** COMMIT answered after the synchronous wait was cancelled: not acknowledged as durable. */
+  readonly cancelledWait: number;
+  readonly refused: number;
+  readonly unanswered: number;
+}
+
+type Attempt = 'acknowledged' | 'cancelledWait' | 'refused' | 'unanswered';
+
+async function attemptWrite(connectionString: string, answerMs: number): Promise<Attempt> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: answerMs });
+  let waitCancelled = false;
+  client.on('error', () => undefined);
+  client.on('notice', (notice: { message?: string }) => {
+    if (/synchronous replication/i.test(notice.message ?? '')) waitCancelled = true;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const unanswered = new Promise<Attempt>((resolve) => { timer = setTimeout(() => resolve('unanswered'), answerMs); });
+  const write = (async (): Promise<Attempt> => {
+    try {
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()');
+      await client.query('COMMIT');
+      return waitCancelled ? 'cancelledWait' : 'acknowledged';
+    } catch {
+      return 'refused';
+    }
+  })();
+  const outcome = await Promise.race([write, unanswered]);
+  clearTimeout(timer);
+  void client.end().catch(() => undefined);
+  return outcome;
+}
+
+/** Tries writes straight to `node` for `durationMs` from now; returns how each try ended. */
+export async function probeResumedLeader(
+  node: DatabaseNode, databaseName: string, durationMs: number,
+): Promise<ResumedLeaderProbe> {
+  const connectionString = `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`;
+  const counts: Record<Attempt, number> = { acknowledged: 0, cancelledWait: 0, refused: 0, unanswered: 0 };
+  const deadline = Date.now() + durationMs;
+  let attempts = 0;
+  while (Date.now() < deadline) {
+    counts[await attemptWrite(connectionString, 2_000)]++;
+    attempts++;
+    await sleep(250);
+  }
+  return { attempts, ...counts };
+}
