@@ -23,7 +23,9 @@ const isRoot = process.getuid?.() === 0;
 const skip = skipUnless(missing.length === 0, `Debian packages ${missing.join(' ')}`)
   || skipUnless(isRoot, 'root (PostgreSQL runs as postgres)');
 // The freeze last: a frozen leader's return is the likeliest to leave a member to rebuild.
-const faults: FaultName[] = ['leader-sigkill', 'api-node-kill', 'switchover', 'leader-sigstop'];
+const allFaults: FaultName[] = ['leader-sigkill', 'api-node-kill', 'switchover', 'leader-sigstop'];
+// ANFU_DRILL_FAULTS=leader-sigstop (comma-separated) runs a subset, to investigate one fault.
+const faults = (process.env.ANFU_DRILL_FAULTS?.split(',') as FaultName[] | undefined) ?? allFaults;
 const walletCount = 8;
 
 async function post(url: string, token: string, body: unknown, key?: string): Promise<Record<string, unknown>> {

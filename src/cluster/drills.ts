@@ -96,7 +96,7 @@ async function inject(
   fault: FaultName,
   options: PhaseOptions,
   leader: DatabaseNode,
-  writesResumed: () => Promise<unknown>,
+  writesResumed: (afterMs?: number) => Promise<unknown>,
   observed: { resumedLeaderProbe?: ResumedLeaderProbe },
 ): Promise<string | undefined> {
   const { topology } = options;
@@ -109,13 +109,15 @@ async function inject(
       let elected: string;
       try {
         elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
-        // Resumed only once the new leader has acknowledged writes: a settled succession, not a race.
-        await writesResumed();
+        // Resumed only once the new leader has acknowledged writes — settled after its election, not a
+        // write the old leader finished just before it froze: a settled succession, not a race.
+        await writesResumed(Date.now());
       } finally {
         signalPostgres(leader, 'SIGCONT');
       }
       // From the moment it runs again, the old leader must acknowledge no write (Patroni demotes it).
-      observed.resumedLeaderProbe = await probeResumedLeader(leader, topology.databaseName, resumedProbeMs);
+      const leads = async () => (await membersOf(topology)).some((m) => m.name === leader.name && m.role === 'leader');
+      observed.resumedLeaderProbe = await probeResumedLeader(leader, topology.databaseName, resumedProbeMs, leads);
       return elected;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];
@@ -175,9 +177,10 @@ export async function runPhase(
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
-    const acknowledgedAfter = () => load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs);
-    const resumed = async () => (acknowledgedAfter() ? true : undefined);
-    const writesResumed = () => waitFor('writes to be acknowledged again', resumed, options.recoveryTimeoutMs);
+    const acknowledgedAfter = (afterMs: number) =>
+      load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > afterMs);
+    const writesResumed = (afterMs = faultAtMs) => waitFor('writes to be acknowledged again', async () =>
+      (acknowledgedAfter(afterMs) ? true : undefined), options.recoveryTimeoutMs);
     leaderElected = await inject(fault, options, leader, writesResumed, observed);
     await writesResumed();
     await sleep(options.steadyMs);

@@ -13,15 +13,17 @@ import { sleep } from './processes.ts';
 
 export interface ResumedLeaderProbe {
   readonly attempts: number;
-  /** COMMIT answered as a success: the resumed leader took a write. Must be 0. */
+  /** COMMIT answered as a success while another member held leadership (before and after the try). Must be 0. */
   readonly acknowledged: number;
+  /** COMMIT answered while Patroni named this node the leader again (a later, legitimate election). */
+  readonly acknowledgedAsLeader: number;
   /** COMMIT answered after the synchronous wait was cancelled: not acknowledged as durable. */
   readonly cancelledWait: number;
   readonly refused: number;
   readonly unanswered: number;
 }
 
-type Attempt = 'acknowledged' | 'cancelledWait' | 'refused' | 'unanswered';
+type Attempt = 'acknowledged' | 'acknowledgedAsLeader' | 'cancelledWait' | 'refused' | 'unanswered';
 
 async function attemptWrite(connectionString: string, answerMs: number): Promise<Attempt> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: answerMs });
@@ -49,16 +51,26 @@ async function attemptWrite(connectionString: string, answerMs: number): Promise
   return outcome;
 }
 
-/** Tries writes straight to `node` for `durationMs` from now; returns how each try ended. */
+/**
+ * Tries writes straight to `node` for `durationMs` from now; returns how each try ended. `leads`
+ * asks Patroni (the DCS) whether the node holds leadership now: an acknowledged write counts against
+ * the node only when it did not lead before nor after the try.
+ */
 export async function probeResumedLeader(
-  node: DatabaseNode, databaseName: string, durationMs: number,
+  node: DatabaseNode, databaseName: string, durationMs: number, leads: () => Promise<boolean>,
 ): Promise<ResumedLeaderProbe> {
   const connectionString = `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`;
-  const counts: Record<Attempt, number> = { acknowledged: 0, cancelledWait: 0, refused: 0, unanswered: 0 };
+  const counts: Record<Attempt, number> = {
+    acknowledged: 0, acknowledgedAsLeader: 0, cancelledWait: 0, refused: 0, unanswered: 0,
+  };
   const deadline = Date.now() + durationMs;
   let attempts = 0;
+  const leading = () => leads().catch(() => true); // unknown: not counted against the node
   while (Date.now() < deadline) {
-    counts[await attemptWrite(connectionString, 2_000)]++;
+    const before = await leading();
+    let outcome = await attemptWrite(connectionString, 2_000);
+    if (outcome === 'acknowledged' && (before || (await leading()))) outcome = 'acknowledgedAsLeader';
+    counts[outcome]++;
     attempts++;
     await sleep(250);
   }
