@@ -117,7 +117,8 @@ async function inject(
       }
       // From the moment it runs again, the old leader must acknowledge no write (Patroni demotes it).
       const leads = async () => (await membersOf(topology)).some((m) => m.name === leader.name && m.role === 'leader');
-      observed.resumedLeaderProbe = await probeResumedLeader(leader, topology.databaseName, resumedProbeMs, leads);
+      const { primaryPort, databaseName } = topology;
+      observed.resumedLeaderProbe = await probeResumedLeader(leader, primaryPort, databaseName, resumedProbeMs, leads);
       return elected;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];

@@ -13,7 +13,10 @@ import { sleep } from './processes.ts';
 
 export interface ResumedLeaderProbe {
   readonly attempts: number;
-  /** COMMIT answered as a success while another member held leadership (before and after the try). Must be 0. */
+  /** Through the write address (haproxy), COMMITs this node acknowledged while another member led. Must be 0. */
+  readonly acknowledgedViaWriteAddress: number;
+  /** Straight at its port: COMMIT answered as a success while another member held leadership (before and after
+   *  the try) — the instant between waking and Patroni's demotion; only a watchdog closes it (docs/OPERATIONS.md). */
   readonly acknowledged: number;
   /** COMMIT answered while Patroni named this node the leader again (a later, legitimate election). */
   readonly acknowledgedAsLeader: number;
@@ -25,7 +28,8 @@ export interface ResumedLeaderProbe {
 
 type Attempt = 'acknowledged' | 'acknowledgedAsLeader' | 'cancelledWait' | 'refused' | 'unanswered';
 
-async function attemptWrite(connectionString: string, answerMs: number): Promise<Attempt> {
+/** `port`: set to the port of the server that committed (`inet_server_port()`). */
+async function attemptWrite(connectionString: string, answerMs: number, served?: { port?: number }): Promise<Attempt> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: answerMs });
   let waitCancelled = false;
   client.on('error', () => undefined);
@@ -38,7 +42,8 @@ async function attemptWrite(connectionString: string, answerMs: number): Promise
     try {
       await client.connect();
       await client.query('BEGIN');
-      await client.query('SELECT pg_current_xact_id()');
+      const row = await client.query<{ port: number }>('SELECT pg_current_xact_id(), inet_server_port() AS port');
+      if (served !== undefined) served.port = row.rows[0]?.port;
       await client.query('COMMIT');
       return waitCancelled ? 'cancelledWait' : 'acknowledged';
     } catch {
@@ -57,9 +62,11 @@ async function attemptWrite(connectionString: string, answerMs: number): Promise
  * the node only when it did not lead before nor after the try.
  */
 export async function probeResumedLeader(
-  node: DatabaseNode, databaseName: string, durationMs: number, leads: () => Promise<boolean>,
+  node: DatabaseNode, writePort: number, databaseName: string, durationMs: number, leads: () => Promise<boolean>,
 ): Promise<ResumedLeaderProbe> {
   const connectionString = `postgres://postgres@127.0.0.1:${node.postgresPort}/${databaseName}`;
+  const writeAddress = `postgres://postgres@127.0.0.1:${writePort}/${databaseName}`;
+  let acknowledgedViaWriteAddress = 0;
   const counts: Record<Attempt, number> = {
     acknowledged: 0, acknowledgedAsLeader: 0, cancelledWait: 0, refused: 0, unanswered: 0,
   };
@@ -71,8 +78,13 @@ export async function probeResumedLeader(
     let outcome = await attemptWrite(connectionString, 2_000);
     if (outcome === 'acknowledged' && (before || (await leading()))) outcome = 'acknowledgedAsLeader';
     counts[outcome]++;
+    const served: { port?: number } = {};
+    const routed = await attemptWrite(writeAddress, 2_000, served);
+    if (routed === 'acknowledged' && served.port === node.postgresPort && !before && !(await leading())) {
+      acknowledgedViaWriteAddress++;
+    }
     attempts++;
     await sleep(250);
   }
-  return { attempts, ...counts };
+  return { attempts, acknowledgedViaWriteAddress, ...counts };
 }
