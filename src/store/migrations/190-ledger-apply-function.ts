@@ -16,10 +16,6 @@ export const ledgerApplyFunction: Migration = {
   name: 'ledger-apply-function',
   sql: '',
   postgresSql: `
-CREATE FUNCTION anfu_nul_join(VARIADIC parts TEXT[]) RETURNS BYTEA LANGUAGE sql IMMUTABLE AS
-$nj$ SELECT string_agg(convert_to(part, 'UTF8'), '\\x00'::BYTEA ORDER BY o)
-  FROM unnest(parts) WITH ORDINALITY u(part, o) $nj$
---;
 CREATE FUNCTION anfu_ledger_apply(
   p_unit INT[], p_key TEXT[], p_hash TEXT[], p_kind TEXT[], p_debit TEXT[], p_credit TEXT[],
   p_amount NUMERIC[], p_currency TEXT[], p_hold BIGINT[], p_reference TEXT[], p_timeout BIGINT[],
@@ -49,7 +45,8 @@ DECLARE
   i INT; j INT; u INT; u_end INT; d INT; c INT; h INT; x INT; a BIGINT; failed INT;
   code TEXT; detail TEXT; earlier_hash TEXT;
   any_applied BOOLEAN := false; any_replayed BOOLEAN := false;
-  head_seq BIGINT; head_chain BYTEA; details TEXT; entry TEXT; leaf BYTEA; chain BYTEA; new_seqs BIGINT[]; resolved INT;
+  head_seq BIGINT; head_chain BYTEA; nul BYTEA := '\\x00'::BYTEA; details TEXT; entry TEXT; leaf BYTEA; chain BYTEA;
+  new_seqs BIGINT[]; resolved INT;
 BEGIN
   IF n = 0 THEN RETURN; END IF;
   -- Accounts named by the requests and by the holds they resolve, locked in id order.
@@ -65,6 +62,9 @@ BEGIN
     INTO a_id, a_cur, a_neg, a_open, dp, cp, dpe, cpe
     FROM (SELECT la.* FROM ledger_accounts la WHERE la.id = ANY(ids) ORDER BY la.id FOR UPDATE) l;
   a_touched := array_fill(false, ARRAY[greatest(cardinality(a_id), 1)]);
+  -- Holds named by post/void/expire legs, locked in seq order (none: nothing to ask).
+  h_seq := '{}';
+  IF cardinality(array_remove(p_hold, NULL)) > 0 THEN
   SELECT coalesce(array_agg(l.seq ORDER BY l.seq), '{}'), array_agg(l.amount ORDER BY l.seq),
          array_agg(l.currency ORDER BY l.seq),
          array_agg(CASE l.state WHEN 'pending' THEN 0 WHEN 'posted' THEN 1 WHEN 'voided' THEN 2 ELSE 3 END
@@ -75,6 +75,7 @@ BEGIN
     FROM (SELECT lh.* FROM ledger_holds lh WHERE lh.seq = ANY(p_hold) ORDER BY lh.seq FOR UPDATE) l
     LEFT JOIN unnest(a_id) WITH ORDINALITY ad(id, i) ON ad.id = l.debit_account_id
     LEFT JOIN unnest(a_id) WITH ORDINALITY ac(id, i) ON ac.id = l.credit_account_id;
+  END IF;
   h_by := array_fill(0, ARRAY[greatest(cardinality(h_seq), 1)]);
   SELECT coalesce(array_agg(t.seq), '{}'), array_agg(t.idempotency_key), array_agg(t.request_hash), array_agg(t.kind),
          array_agg(t.debit_account_id), array_agg(t.credit_account_id), array_agg(t.amount), array_agg(t.currency),
@@ -216,9 +217,12 @@ BEGIN
     SELECT array_agg(coalesce(ins.seq, 0) ORDER BY q.o) INTO t_seq
       FROM unnest(p_key, v) WITH ORDINALITY q(key, verdict, o)
       LEFT JOIN ins ON ins.idempotency_key = q.key AND q.verdict = 1;
+    IF 2 = ANY(k) THEN
     INSERT INTO ledger_holds (seq, debit_account_id, credit_account_id, amount, currency, state, expires_at)
       SELECT t_seq[o], a_id[t_d[o]], a_id[t_c[o]], t_amt[o], t_cur[o], 'pending', t_exp[o]
         FROM generate_series(1, n) o WHERE v[o] = 1 AND k[o] = 2;
+    END IF;
+    IF cardinality(h_seq) > 0 THEN
     UPDATE ledger_holds lh SET state = (ARRAY['posted', 'voided', 'expired'])[h_state[o]], resolved_seq = t_seq[h_by[o]]
       FROM generate_series(1, cardinality(h_seq)) o
      WHERE h_by[o] > 0 AND lh.seq = h_seq[o] AND lh.state = 'pending';
@@ -226,9 +230,11 @@ BEGIN
     IF resolved <> (SELECT count(*) FROM unnest(h_by) b WHERE b > 0) THEN
       RAISE EXCEPTION 'ledger invariant: a resolved hold was not pending';
     END IF;
+    END IF;
     UPDATE ledger_accounts la
-       SET debits_posted = dp[o], credits_posted = cp[o], debits_pending = dpe[o], credits_pending = cpe[o]
-      FROM generate_series(1, cardinality(a_id)) o WHERE a_touched[o] AND la.id = a_id[o];
+       SET debits_posted = u.dp, credits_posted = u.cp, debits_pending = u.dpe, credits_pending = u.cpe
+      FROM unnest(a_id, dp, cp, dpe, cpe, a_touched) AS u(id, dp, cp, dpe, cpe, touched)
+     WHERE u.touched AND la.id = u.id;
     IF p_audit THEN
       -- The batch's ledger.postings entry (journal-digest.ts), hashed as src/audit does. Last: the head is locked last.
       SELECT array_agg(t_seq[o] ORDER BY t_seq[o]) INTO new_seqs FROM generate_series(1, n) o WHERE v[o] = 1;
@@ -236,9 +242,11 @@ BEGIN
       IF NOT FOUND THEN RAISE EXCEPTION 'audit invariant: the audit_head row is missing'; END IF;
       SELECT format('{"count":%s,"digest":"%s","seqs":"%s"}', cardinality(new_seqs),
                (SELECT encode(sha256(string_agg(
-                   anfu_nul_join(t_seq[o]::TEXT, p_key[o], p_kind[o], a_id[t_d[o]], a_id[t_c[o]], t_amt[o]::TEXT,
-                                 t_cur[o],
-                                 coalesce(t_hold[o]::TEXT, ''), coalesce(p_reference[o], ''), p_now::TEXT)
+                   convert_to(t_seq[o]::TEXT, 'UTF8') || nul || convert_to(p_key[o], 'UTF8') || nul
+                   || convert_to(p_kind[o], 'UTF8') || nul || convert_to(a_id[t_d[o]], 'UTF8') || nul
+                   || convert_to(a_id[t_c[o]], 'UTF8') || nul || convert_to(t_amt[o]::TEXT, 'UTF8') || nul
+                   || convert_to(t_cur[o], 'UTF8') || nul || convert_to(coalesce(t_hold[o]::TEXT, ''), 'UTF8') || nul
+                   || convert_to(coalesce(p_reference[o], ''), 'UTF8') || nul || convert_to(p_now::TEXT, 'UTF8')
                    || '\\x0a'::BYTEA, ''::BYTEA ORDER BY t_seq[o])), 'hex')
                   FROM generate_series(1, n) o WHERE v[o] = 1),
                (SELECT string_agg(lo || '-' || hi, ',' ORDER BY lo) FROM (
