@@ -27,6 +27,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -92,6 +93,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     context.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    context.latency.record(`${request.method} ${route}`, reply.statusCode, reply.elapsedTime, context.clock());
     await access.recordResponse(reply.statusCode).catch((error: unknown) => request.log.error({ err: error }, 'error-rate signal failed'));
   });
 
@@ -110,6 +112,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(paymentRoutes(context), { prefix: '/v1' });
   await app.register(merchantRoutes(context), { prefix: '/v1' });
   await app.register(providerRoutes(context), { prefix: '/v1' });
+  await app.register(operationsRoutes(context), { prefix: '/v1' });
   return app;
 }
 

@@ -19,6 +19,9 @@ import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -48,4 +51,7 @@ export const migrations: readonly Migration[] = [
   paymentsLifecycle,
   storeLeases,
   ledgerApplyFunction,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];
