@@ -19,6 +19,8 @@ import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
+import { cases } from './200-cases.ts';
+import { riskEngine } from './210-risk-engine.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -51,6 +53,8 @@ export const migrations: readonly Migration[] = [
   paymentsLifecycle,
   storeLeases,
   ledgerApplyFunction,
+  cases,
+  riskEngine,
   assessmentRuns,
   requestLatency,
   backupJobs,
