@@ -327,6 +327,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cases, oldest first (a queue is worked in order) */
+        get: operations["getCases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A case with its evidence, notes, timeline and SLA clocks */
+        get: operations["getCasesByCaseId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign the case (to yourself by default) */
+        post: operations["postCasesByCaseIdAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a decided case */
+        post: operations["postCasesByCaseIdClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide; a four-eyes decision becomes a case.decide proposal for a checker */
+        post: operations["postCasesByCaseIdDecisions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link evidence (payment, device, login, list entry …) */
+        post: operations["postCasesByCaseIdEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a note */
+        post: operations["postCasesByCaseIdNotes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{caseId}/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wait on the customer (SLA clocks pause) or resume */
+        post: operations["postCasesByCaseIdWaiting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/collect-requests": {
         parameters: {
             query?: never;
@@ -1523,6 +1659,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/risk/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay a rule set (a stored version, or a draft) over the decisions in [from, to) */
+        post: operations["postRiskBacktest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/decisions/{decisionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A decision with its feature snapshot, score, rules hit and reasons */
+        get: operations["getRiskDecisionsByDecisionId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/decisions/{decisionId}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Label the outcome (confirmed fraud or legitimate) for precision and recall */
+        post: operations["postRiskDecisionsByDecisionIdLabel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deny, challenge and review rates, rule hit rates and the fraud rate in [from, to) */
+        get: operations["getRiskIndicators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/rulesets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a new rule set (maker); a second operator approves it as a risk.ruleset proposal */
+        post: operations["postRiskRulesets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/risk/rulesets/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rule set this process runs (version 0: the default set) */
+        get: operations["getRiskRulesetsActive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/security/events": {
         parameters: {
             query?: never;
@@ -1804,7 +2042,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided";
             detail?: string;
             instance?: string;
             status: number;
@@ -1858,7 +2096,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied` */
+        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied`, `proposal_conflict_of_interest` */
         Problem403: {
             headers: {
                 [name: string]: unknown;
@@ -1875,11 +2113,11 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied";
+                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied" | "proposal_conflict_of_interest";
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `case_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -1896,11 +2134,11 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "case_not_found";
                 };
             };
         };
-        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `collect_request_not_pending`, `card_bound_elsewhere` */
+        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided` */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -1917,7 +2155,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "collect_request_not_pending" | "card_bound_elsewhere";
+                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided";
                 };
             };
         };
@@ -1963,7 +2201,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid` */
+        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `case_decision_unknown`, `case_kind_unknown` */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -1980,7 +2218,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid";
+                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "case_decision_unknown" | "case_kind_unknown";
                 };
             };
         };
@@ -3435,6 +3673,1462 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getCases: {
+        parameters: {
+            query?: {
+                assignee?: string;
+                cursor?: string;
+                customerId?: string;
+                kind?: string;
+                /** @description Page size, 1–200 (default 50) */
+                limit?: string;
+                queue?: string;
+                status?: "open" | "assigned" | "waiting" | "decided" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "queue": "example",
+                     *           "title": "example",
+                     *           "dedupeKey": "example",
+                     *           "subject": {
+                     *             "type": "example",
+                     *             "id": "example"
+                     *           },
+                     *           "customerId": "example",
+                     *           "severity": "example",
+                     *           "amount": {
+                     *             "value": "example",
+                     *             "currency": "CNY"
+                     *           },
+                     *           "status": "example",
+                     *           "assignee": "example",
+                     *           "openedBy": "example",
+                     *           "details": {},
+                     *           "decision": "example",
+                     *           "decidedBy": "example",
+                     *           "decidedAt": "example",
+                     *           "pendingProposalId": "example",
+                     *           "breached": [
+                     *             "example"
+                     *           ],
+                     *           "createdAt": "example",
+                     *           "updatedAt": "example"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            amount: {
+                                currency: string;
+                                value: string;
+                            } | null;
+                            assignee: string | null;
+                            breached: string[];
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            customerId: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decision: string | null;
+                            dedupeKey: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            kind: string;
+                            openedBy: string;
+                            pendingProposalId: string | null;
+                            queue: string;
+                            severity: string;
+                            status: string;
+                            subject: {
+                                id: string;
+                                type: string;
+                            };
+                            title: string;
+                            /** @description ISO 8601 time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getCasesByCaseId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": {
+                    /** @description The operator to assign; yourself when absent */
+                    assignee?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdDecisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "example",
+                 *       "reason": "Two cups of tea"
+                 *     }
+                 */
+                "application/json": {
+                    decision: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "case": {
+                     *         "id": "example",
+                     *         "kind": "example",
+                     *         "queue": "example",
+                     *         "title": "example",
+                     *         "dedupeKey": "example",
+                     *         "subject": {
+                     *           "type": "example",
+                     *           "id": "example"
+                     *         },
+                     *         "customerId": "example",
+                     *         "severity": "example",
+                     *         "amount": {
+                     *           "value": "example",
+                     *           "currency": "CNY"
+                     *         },
+                     *         "status": "example",
+                     *         "assignee": "example",
+                     *         "openedBy": "example",
+                     *         "details": {},
+                     *         "decision": "example",
+                     *         "decidedBy": "example",
+                     *         "decidedAt": "example",
+                     *         "pendingProposalId": "example",
+                     *         "breached": [
+                     *           "example"
+                     *         ],
+                     *         "createdAt": "example",
+                     *         "updatedAt": "example",
+                     *         "evidence": [
+                     *           {
+                     *             "id": "example",
+                     *             "type": "example",
+                     *             "ref": "example",
+                     *             "note": "Two cups of tea",
+                     *             "addedBy": "example",
+                     *             "addedAt": "example"
+                     *           }
+                     *         ],
+                     *         "notes": [
+                     *           {
+                     *             "id": "example",
+                     *             "author": "example",
+                     *             "body": "example",
+                     *             "at": "example"
+                     *           }
+                     *         ],
+                     *         "timeline": [
+                     *           {
+                     *             "seq": 1,
+                     *             "type": "example",
+                     *             "actor": "example",
+                     *             "at": "example",
+                     *             "details": {}
+                     *           }
+                     *         ],
+                     *         "sla": {
+                     *           "calendar": "example",
+                     *           "paused": true,
+                     *           "firstResponse": {
+                     *             "limitMs": 1,
+                     *             "elapsedMs": 1,
+                     *             "dueAt": "example",
+                     *             "stopped": true,
+                     *             "breached": true
+                     *           },
+                     *           "resolution": {
+                     *             "limitMs": 1,
+                     *             "elapsedMs": 1,
+                     *             "dueAt": "example",
+                     *             "stopped": true,
+                     *             "breached": true
+                     *           }
+                     *         }
+                     *       },
+                     *       "proposalId": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        case: {
+                            amount: {
+                                currency: string;
+                                value: string;
+                            } | null;
+                            assignee: string | null;
+                            breached: string[];
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            customerId: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decision: string | null;
+                            dedupeKey: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            evidence: {
+                                /** @description ISO 8601 time */
+                                addedAt: string;
+                                addedBy: string;
+                                id: string;
+                                note: string | null;
+                                ref: string;
+                                type: string;
+                            }[];
+                            id: string;
+                            kind: string;
+                            notes: {
+                                /** @description ISO 8601 time */
+                                at: string;
+                                author: string;
+                                body: string;
+                                id: string;
+                            }[];
+                            openedBy: string;
+                            pendingProposalId: string | null;
+                            queue: string;
+                            severity: string;
+                            sla: {
+                                calendar: string;
+                                firstResponse: {
+                                    breached: boolean;
+                                    dueAt: string | null;
+                                    elapsedMs: number;
+                                    limitMs: number;
+                                    stopped: boolean;
+                                };
+                                paused: boolean;
+                                resolution: {
+                                    breached: boolean;
+                                    dueAt: string | null;
+                                    elapsedMs: number;
+                                    limitMs: number;
+                                    stopped: boolean;
+                                };
+                            } | null;
+                            status: string;
+                            subject: {
+                                id: string;
+                                type: string;
+                            };
+                            timeline: {
+                                actor: string;
+                                /** @description ISO 8601 time */
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                seq: number;
+                                type: string;
+                            }[];
+                            title: string;
+                            /** @description ISO 8601 time */
+                            updatedAt: string;
+                        };
+                        /** @description Set when the decision awaits a checker */
+                        proposalId: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "example",
+                 *       "ref": "example"
+                 *     }
+                 */
+                "application/json": {
+                    note?: string;
+                    ref: string;
+                    type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdNotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "example"
+                 *     }
+                 */
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postCasesByCaseIdWaiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "waiting": true
+                 *     }
+                 */
+                "application/json": {
+                    waiting: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "queue": "example",
+                     *       "title": "example",
+                     *       "dedupeKey": "example",
+                     *       "subject": {
+                     *         "type": "example",
+                     *         "id": "example"
+                     *       },
+                     *       "customerId": "example",
+                     *       "severity": "example",
+                     *       "amount": {
+                     *         "value": "example",
+                     *         "currency": "CNY"
+                     *       },
+                     *       "status": "example",
+                     *       "assignee": "example",
+                     *       "openedBy": "example",
+                     *       "details": {},
+                     *       "decision": "example",
+                     *       "decidedBy": "example",
+                     *       "decidedAt": "example",
+                     *       "pendingProposalId": "example",
+                     *       "breached": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example",
+                     *       "evidence": [
+                     *         {
+                     *           "id": "example",
+                     *           "type": "example",
+                     *           "ref": "example",
+                     *           "note": "Two cups of tea",
+                     *           "addedBy": "example",
+                     *           "addedAt": "example"
+                     *         }
+                     *       ],
+                     *       "notes": [
+                     *         {
+                     *           "id": "example",
+                     *           "author": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "timeline": [
+                     *         {
+                     *           "seq": 1,
+                     *           "type": "example",
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "details": {}
+                     *         }
+                     *       ],
+                     *       "sla": {
+                     *         "calendar": "example",
+                     *         "paused": true,
+                     *         "firstResponse": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         },
+                     *         "resolution": {
+                     *           "limitMs": 1,
+                     *           "elapsedMs": 1,
+                     *           "dueAt": "example",
+                     *           "stopped": true,
+                     *           "breached": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        amount: {
+                            currency: string;
+                            value: string;
+                        } | null;
+                        assignee: string | null;
+                        breached: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        customerId: string | null;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        decision: string | null;
+                        dedupeKey: string;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        evidence: {
+                            /** @description ISO 8601 time */
+                            addedAt: string;
+                            addedBy: string;
+                            id: string;
+                            note: string | null;
+                            ref: string;
+                            type: string;
+                        }[];
+                        id: string;
+                        kind: string;
+                        notes: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            author: string;
+                            body: string;
+                            id: string;
+                        }[];
+                        openedBy: string;
+                        pendingProposalId: string | null;
+                        queue: string;
+                        severity: string;
+                        sla: {
+                            calendar: string;
+                            firstResponse: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            paused: boolean;
+                            resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                        } | null;
+                        status: string;
+                        subject: {
+                            id: string;
+                            type: string;
+                        };
+                        timeline: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            seq: number;
+                            type: string;
+                        }[];
+                        title: string;
+                        /** @description ISO 8601 time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     getCollectRequests: {
@@ -8646,6 +10340,374 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postRiskBacktest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": 0,
+                 *       "to": 0
+                 *     }
+                 */
+                "application/json": {
+                    document?: {
+                        rules: {
+                            /** @enum {string} */
+                            action: "allow" | "challenge" | "review" | "deny";
+                            id: string;
+                            /** @enum {string} */
+                            mode?: "active" | "shadow";
+                            on: ("payment" | "topup" | "withdrawal" | "login" | "card_binding" | "factor_change")[];
+                            reason: string;
+                            score: number;
+                            when: string;
+                        }[];
+                        typologies: {
+                            alert: number;
+                            /** @enum {string} */
+                            alertAction: "challenge" | "review";
+                            block: number;
+                            id: string;
+                            on: ("payment" | "topup" | "withdrawal" | "login" | "card_binding" | "factor_change")[];
+                            strongAt?: number;
+                            weights: {
+                                [key: string]: number;
+                            };
+                        }[];
+                    };
+                    from: number;
+                    to: number;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getRiskDecisionsByDecisionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                decisionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "event": "example",
+                     *       "subjectRef": "example",
+                     *       "decision": "example",
+                     *       "score": 1,
+                     *       "reasons": [
+                     *         "example"
+                     *       ],
+                     *       "hits": [
+                     *         {}
+                     *       ],
+                     *       "shadowHits": [
+                     *         {}
+                     *       ],
+                     *       "features": {},
+                     *       "version": 1,
+                     *       "label": "example",
+                     *       "at": 1
+                     *     }
+                     */
+                    "application/json": {
+                        at: number;
+                        decision: string;
+                        event: string;
+                        features: {
+                            [key: string]: unknown;
+                        };
+                        hits: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        label: string | null;
+                        reasons: string[];
+                        score: number;
+                        shadowHits: {
+                            [key: string]: unknown;
+                        }[];
+                        subjectRef: string | null;
+                        version: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postRiskDecisionsByDecisionIdLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                decisionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "label": "fraud"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    label: "fraud" | "legitimate";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getRiskIndicators: {
+        parameters: {
+            query: {
+                /** @description Unix time in milliseconds */
+                from: string;
+                /** @description Unix time in milliseconds */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postRiskRulesets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "document": {
+                 *         "rules": [
+                 *           {
+                 *             "id": "example",
+                 *             "on": [
+                 *               "payment"
+                 *             ],
+                 *             "when": "example",
+                 *             "action": "allow",
+                 *             "score": 0,
+                 *             "reason": "example"
+                 *           }
+                 *         ],
+                 *         "typologies": [
+                 *           {
+                 *             "id": "example",
+                 *             "on": [
+                 *               "payment"
+                 *             ],
+                 *             "weights": {},
+                 *             "alert": 0,
+                 *             "alertAction": "challenge",
+                 *             "block": 0
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    basedOn?: number;
+                    document: {
+                        rules: {
+                            /** @enum {string} */
+                            action: "allow" | "challenge" | "review" | "deny";
+                            id: string;
+                            /** @enum {string} */
+                            mode?: "active" | "shadow";
+                            on: ("payment" | "topup" | "withdrawal" | "login" | "card_binding" | "factor_change")[];
+                            reason: string;
+                            score: number;
+                            when: string;
+                        }[];
+                        typologies: {
+                            alert: number;
+                            /** @enum {string} */
+                            alertAction: "challenge" | "review";
+                            block: number;
+                            id: string;
+                            on: ("payment" | "topup" | "withdrawal" | "login" | "card_binding" | "factor_change")[];
+                            strongAt?: number;
+                            weights: {
+                                [key: string]: number;
+                            };
+                        }[];
+                    };
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getRiskRulesetsActive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "document": {}
+                     *     }
+                     */
+                    "application/json": {
+                        document: {
+                            [key: string]: unknown;
+                        };
+                        version: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
         };
