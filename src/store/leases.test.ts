@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testStoreKinds, withTestStore } from './testing.ts';
-import { acquireLease, passLeaseMs, releaseLease, underLease } from './index.ts';
+import { acquireLease, passLeaseMs, releaseLease, runUnderLease, underLease } from './index.ts';
 
 for (const kind of testStoreKinds()) {
   test(`${kind}: a lease has one holder until it expires or is released`, async () => {
@@ -55,6 +55,44 @@ for (const kind of testStoreKinds()) {
               "WHERE table_name = 'sweep_leases' AND table_schema = current_schema()",
       );
       assert.equal(Number(old?.n), 0);
+    } finally {
+      await release();
+    }
+  });
+}
+
+for (const kind of testStoreKinds()) {
+  const title = `${kind}: a leased singleton runs in one process at a time and moves when its holder stops renewing`;
+  test(title, async () => {
+    const { store, release } = await withTestStore(kind);
+    try {
+      let now = 1_000;
+      const log: string[] = [];
+      const node = (holder: string) => runUnderLease(store, {
+        name: 'outbox:dispatch', holder, ttlMs: 3_000, clock: () => now,
+        start: () => log.push(`${holder} start`), stop: async () => { log.push(`${holder} stop`); },
+      }, { timer: false });
+      const [a, b] = [node('a'), node('b')];
+      await a.tick();
+      await b.tick();
+      assert.deepEqual([a.running(), b.running()], [true, false], 'one runner');
+      now += 1_000;
+      await a.tick();
+      await b.tick();
+      assert.deepEqual([a.running(), b.running()], [true, false], 'renewed by a');
+      // a freezes (no renewal): once its lease has expired, b takes the work over; a, on waking, stops.
+      now += 3_000;
+      await b.tick();
+      assert.equal(b.running(), true);
+      await a.tick();
+      assert.equal(a.running(), false);
+      assert.deepEqual(log, ['a start', 'b start', 'a stop']);
+      // A clean stop gives the lease up at once.
+      await b.stop();
+      await a.tick();
+      assert.equal(a.running(), true);
+      await a.stop();
+      assert.deepEqual(log, ['a start', 'b start', 'a stop', 'b stop', 'a start', 'a stop']);
     } finally {
       await release();
     }
