@@ -1,0 +1,143 @@
+// Screening one party — a customer at registration, a merchant at onboarding, a payee at payment —
+// against the lists in force. A match at or above the block score refuses the action (the caller
+// throws `sanctions_hit`) and opens a `sanctions_hit` case; matches between the near-hit score and
+// the block score are recorded for review without blocking. Clear results are only counted.
+import { appendAudit } from '../audit/index.ts';
+import { AnfuError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { openComplianceCase, type ComplianceCaseInput } from './case-port.ts';
+import type { ScreeningMatch } from './screening-index.ts';
+import type { Sanctions } from './sanctions.ts';
+import { insertScreening } from './store.ts';
+
+export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual';
+
+export interface ScreeningRequest {
+  readonly context: ScreeningContext;
+  readonly subject: { readonly type: string; readonly id: string };
+  readonly name: string;
+  readonly birthDate?: string | undefined;
+  readonly country?: string | undefined;
+  readonly customerId?: string | undefined;
+  /** Who asked: an operator or 'system:<capability>'. */
+  readonly actor: string;
+}
+
+export interface ScreeningVerdict {
+  readonly outcome: 'clear' | 'near_hit' | 'hit' | 'unscreened';
+  readonly matches: readonly ScreeningMatch[];
+  readonly caseId?: string;
+  readonly listVersions: string;
+}
+
+const matchesKept = 5;
+
+function permille(score: number): number {
+  return Math.max(0, Math.min(1000, Math.round(score * 1000)));
+}
+
+function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], label: string): ComplianceCaseInput {
+  const top = matches[0] as ScreeningMatch;
+  return {
+    kind: 'sanctions_hit',
+    dedupeKey: `${request.context}:${request.subject.type}:${request.subject.id}:${top.entry.id}`,
+    title: `Sanctions hit: ${top.matchedName} (${top.entry.id}, score ${permille(top.score)}‰)`,
+    subject: request.subject,
+    customerId: request.customerId,
+    severity: 'critical',
+    openedBy: request.actor,
+    evidence: matches.map((m) => ({
+      type: 'list_entry',
+      ref: m.entry.id,
+      note: `${permille(m.score)}‰ ${m.matchedName}`,
+    })),
+    details: {
+      context: request.context,
+      entryId: top.entry.id,
+      scorePermille: permille(top.score),
+      listVersions: label,
+    },
+  };
+}
+
+/** The hit's case (for a hit), every match above the near-hit score, and the audit entry: one transaction. */
+async function recordMatches(
+  sanctions: Sanctions,
+  request: ScreeningRequest,
+  matches: readonly ScreeningMatch[],
+  label: string,
+): Promise<string | undefined> {
+  const now = sanctions.clock();
+  const top = matches[0] as ScreeningMatch;
+  const { blockScore } = sanctions.settings;
+  const outcome = top.score >= blockScore ? 'hit' : 'near_hit';
+  return sanctions.store.transaction(async (tx) => {
+    const opened =
+      outcome === 'hit' ? (await openComplianceCase(tx, hitCase(request, matches, label), now)).id : undefined;
+    for (const match of matches) {
+      await insertScreening(tx, {
+        id: newId('scr', now),
+        context: request.context,
+        subjectType: request.subject.type,
+        subjectId: request.subject.id,
+        outcome: match.score >= blockScore ? 'hit' : 'near_hit',
+        entryId: match.entry.id,
+        matchedName: match.matchedName,
+        scorePermille: permille(match.score),
+        listVersions: label,
+        caseId: match === top ? (opened ?? null) : null,
+        screenedAt: now,
+      });
+    }
+    const details = {
+      context: request.context,
+      outcome,
+      entryId: top.entry.id,
+      scorePermille: permille(top.score),
+      caseId: opened ?? null,
+    };
+    const actorType = request.actor.startsWith('system:') ? ('system' as const) : ('operator' as const);
+    await appendAudit(
+      tx,
+      [
+        {
+          actorType,
+          actorId: request.actor,
+          action: 'sanctions.screen',
+          target: request.subject.id,
+          outcome: outcome === 'hit' ? 'denied' : 'success',
+          details,
+        },
+      ],
+      now,
+    );
+    return opened;
+  });
+}
+
+export async function screenParty(sanctions: Sanctions, request: ScreeningRequest): Promise<ScreeningVerdict> {
+  const lists = await sanctions.lists.current();
+  if (lists === undefined) {
+    sanctions.counts.unscreened += 1;
+    return { outcome: 'unscreened', matches: [], listVersions: '' };
+  }
+  const { blockScore, nearHitScore } = sanctions.settings;
+  const facts = { birthDate: request.birthDate, country: request.country };
+  const matches = lists.index.search(request.name, facts, nearHitScore, matchesKept);
+  const top = matches[0];
+  if (top === undefined) {
+    sanctions.counts.clear += 1;
+    return { outcome: 'clear', matches, listVersions: lists.label };
+  }
+  const outcome = top.score >= blockScore ? 'hit' : 'near_hit';
+  sanctions.counts[outcome] += 1;
+  const caseId = await recordMatches(sanctions, request, matches, lists.label);
+  return { outcome, matches, listVersions: lists.label, ...(caseId === undefined ? {} : { caseId }) };
+}
+
+/** The verdict as the caller acts on it: a hit refuses; no lists refuses only where lists are required. */
+export function requireNoHit(sanctions: Sanctions, verdict: ScreeningVerdict): void {
+  if (verdict.outcome === 'hit') throw new AnfuError('sanctions_hit', undefined, { caseId: verdict.caseId ?? null });
+  if (verdict.outcome === 'unscreened' && sanctions.settings.requireLists)
+    throw new AnfuError('sanctions_lists_unavailable');
+}
