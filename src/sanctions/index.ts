@@ -18,4 +18,4 @@ export {
   type ScreeningContext,
 } from './screen-party.ts';
 export { listVersions, screeningsSince, type ListVersion, type ScreeningRow } from './store.ts';
-export type { ComplianceCaseInput } from './case-port.ts';
+export { openComplianceCase, type ComplianceCaseInput } from './case-port.ts';
