@@ -103,9 +103,11 @@ export async function lastActivityBefore(
 ): Promise<number | undefined> {
   const row = await store.get<{ at: bigint | number | null }>(
     `SELECT MAX(at) AS at FROM (
-       SELECT MAX(updated_at) AS at FROM payments WHERE state = 'succeeded' AND (payer_id = ? OR payee_id = ?) AND updated_at < ?
+       SELECT MAX(updated_at) AS at FROM payments
+       WHERE state = 'succeeded' AND (payer_id = ? OR payee_id = ?) AND updated_at < ?
        UNION ALL
-       SELECT MAX(updated_at) AS at FROM funding_payments WHERE state = 'succeeded' AND customer_id = ? AND updated_at < ?
+       SELECT MAX(updated_at) AS at FROM funding_payments
+       WHERE state = 'succeeded' AND customer_id = ? AND updated_at < ?
      ) activity`,
     [customerId, customerId, before, customerId, before],
   );

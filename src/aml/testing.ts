@@ -19,7 +19,8 @@ export async function insertSettledPayment(tx: Queryable, p: PaymentFixture): Pr
   const id = `pay_test${sequence.toString().padStart(6, '0')}`;
   const kind = p.payee.startsWith('mch_') ? 'order_payment' : 'transfer';
   await tx.run(
-    `INSERT INTO payments (id, kind, state, payer_id, payee_id, merchant_id, amount, currency, idempotency_key, request_hash,
+    `INSERT INTO payments (id, kind, state, payer_id, payee_id, merchant_id, amount, currency, idempotency_key,
+       request_hash,
        limit_day, limit_year, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       id,
@@ -40,7 +41,8 @@ export async function insertSettledPayment(tx: Queryable, p: PaymentFixture): Pr
   );
   if (p.device !== undefined) {
     await tx.run(
-      `INSERT INTO payment_instructions (payment_id, canonical_json, signature, profile, device_id, device_certificate_pem,
+      `INSERT INTO payment_instructions (payment_id, canonical_json, signature, profile, device_id,
+         device_certificate_pem,
          ca_certificate_pem, signed_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [id, '{}', Buffer.from('s'), 'intl', p.device, 'pem', 'pem', p.at - 1000, p.at - 1000],
     );
@@ -61,8 +63,9 @@ export async function insertSettledFunding(
     [card, f.customer, `tok_${f.customer}`, '622202******3445', 'bank-sim', f.at],
   );
   await tx.run(
-    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, bank,
-       bank_stan, created_at, updated_at) VALUES (?, ?, 'succeeded', ?, ?, ?, 'CNY', ?, 'h', 'bank-sim', '000001', ?, ?)`,
+    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key,
+       request_hash, bank, bank_stan, created_at, updated_at)
+     VALUES (?, ?, 'succeeded', ?, ?, ?, 'CNY', ?, 'h', 'bank-sim', '000001', ?, ?)`,
     [id, f.kind, f.customer, card, f.amount, id, f.at - 1000, f.at],
   );
   return id;
