@@ -28,6 +28,10 @@ export const permissions = {
   'cases.decide': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  // sanctions screening and AML (src/sanctions, src/aml): compliance work is the risk analysts'
+  'sanctions.read': ['administrator', 'risk_analyst', 'auditor'],
+  'sanctions.search': ['administrator', 'risk_analyst'],
+  'aml.report': ['administrator', 'risk_analyst'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof permissions;

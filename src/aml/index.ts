@@ -23,3 +23,5 @@ export {
 } from './large-value-report.ts';
 export { detectPatterns, type Pattern, type PatternHit } from './detect-patterns.ts';
 export { runMonitors, type MonitorRun } from './run-monitors.ts';
+export { amlAlertKind } from './case-kind.ts';
+export { exportSuspiciousReport, type SuspiciousReport } from './export-suspicious-report.ts';

@@ -3,7 +3,7 @@
 // per pattern, subject and day, so a re-run finds what it raised before and opens nothing twice).
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
-import { openComplianceCase } from '../sanctions/index.ts';
+import { openCase } from '../cases/index.ts';
 import type { Store } from '../store/index.ts';
 import { detectPatterns, dormancyCandidates, dormantWake, type PatternHit } from './detect-patterns.ts';
 import { dayOf } from './report-day.ts';
@@ -64,7 +64,7 @@ async function raise(store: Store, hit: PatternHit, day: string, now: number): P
       ],
     );
     if (inserted === 0) return undefined;
-    const opened = await openComplianceCase(
+    const opened = await openCase(
       tx,
       {
         kind: 'aml_alert',

@@ -121,3 +121,19 @@ export async function customerSince(store: Queryable, customerId: string): Promi
   ]);
   return row === undefined ? undefined : Number(row.created_at);
 }
+
+/** The settled movements with these ids (payments and card funding), oldest first; unknown ids are skipped. */
+export async function movementsByIds(store: Queryable, ids: readonly string[]): Promise<SettledMovement[]> {
+  const found: SettledMovement[] = [];
+  for (const id of ids.slice(0, 200)) {
+    const row = await store.get<{ at: bigint | number }>(
+      `SELECT updated_at AS at FROM payments WHERE id = ? AND state = 'succeeded'
+       UNION ALL SELECT updated_at AS at FROM funding_payments WHERE id = ? AND state = 'succeeded'`,
+      [id, id],
+    );
+    if (row === undefined) continue;
+    const at = Number(row.at);
+    found.push(...(await settledMovements(store, at, at + 1)).filter((m) => m.id === id));
+  }
+  return found.sort((a, b) => a.at - b.at);
+}

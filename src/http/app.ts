@@ -28,6 +28,7 @@ import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { caseRoutes } from './routes/cases.ts';
+import { complianceRoutes } from './routes/compliance.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -113,6 +114,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(merchantRoutes(context), { prefix: '/v1' });
   await app.register(providerRoutes(context), { prefix: '/v1' });
   await app.register(caseRoutes(context), { prefix: '/v1' });
+  await app.register(complianceRoutes(context), { prefix: '/v1' });
   return app;
 }
 

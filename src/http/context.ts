@@ -2,6 +2,7 @@
 // (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
 import type { OperatorAccess } from '../access/index.ts';
 import type { CasesContext } from '../cases/index.ts';
+import type { Sanctions } from '../sanctions/index.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly providers: Providers;
   /** The shared case system (src/cases) with every capability's case kinds. */
   readonly cases: CasesContext;
+  /** Sanctions screening (src/sanctions): the lists in force in this process and the thresholds. */
+  readonly sanctions: Sanctions;
 }
 
 /** What every payments use case is given, from the app's context. */

@@ -22,11 +22,21 @@ export interface Identity {
   readonly tokens: AccessTokenCodec;
   readonly ca: DeviceCa;
   readonly argon2: Argon2Cost;
+  /** Sanctions screening of an applicant before the wallet is opened (wired in; throws to refuse). */
+  readonly screenApplicant?: ApplicantScreening | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
 
+/** The applicant as screening sees it: the legal name, the birth date (YYYY-MM-DD), China as nationality. */
+export type ApplicantScreening = (applicant: {
+  registrationId: string;
+  name: string;
+  birthDate: string;
+}) => Promise<void>;
+
 export interface OpenIdentityOptions {
+  readonly screenApplicant?: ApplicantScreening | undefined;
   readonly store: Store;
   readonly config: Config;
   readonly clock?: () => number;
@@ -66,6 +76,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     store, config, clock, profile,
     sms: options.sms ?? fileSmsSender(config.smsSinkFile, clock),
     verifiers: options.verifiers ?? developmentVerifiers,
+    screenApplicant: options.screenApplicant,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

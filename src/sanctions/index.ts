@@ -12,10 +12,12 @@ export { identifyListFiles, loadLists, type ListFiles, type LoadedListReport, ty
 export { createSanctions, defaultScreeningSettings, type Sanctions, type ScreeningSettings } from './sanctions.ts';
 export {
   screenParty,
+  recordSearch,
+  searchLists,
   requireNoHit,
   type ScreeningRequest,
   type ScreeningVerdict,
   type ScreeningContext,
 } from './screen-party.ts';
 export { listVersions, screeningsSince, type ListVersion, type ScreeningRow } from './store.ts';
-export { openComplianceCase, type ComplianceCaseInput } from './case-port.ts';
+export { sanctionsHitKind } from './case-kind.ts';

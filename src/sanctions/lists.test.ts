@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { caseEvidenceOf, getCase } from '../cases/index.ts';
 import { AnfuError } from '../errors.ts';
 import { testStoreKinds, withTestStore } from '../store/testing.ts';
 import type { Store } from '../store/index.ts';
@@ -148,6 +149,11 @@ for (const kind of testStoreKinds()) {
       assert.equal(hit.outcome, 'hit');
       assert.equal(hit.matches[0]?.entry.id, 'ofac:11447');
       assert.ok(hit.caseId !== undefined);
+      const opened = await getCase(store, hit.caseId);
+      assert.equal(opened?.kind, 'sanctions_hit');
+      assert.equal(opened?.severity, 'critical');
+      assert.deepEqual(opened?.subject, { type: 'registration', id: 'cus_a' });
+      assert.equal((await caseEvidenceOf(store, hit.caseId))[0]?.ref, 'ofac:11447');
       assert.throws(
         () => requireNoHit(sanctions, hit),
         (e: unknown) => e instanceof AnfuError && e.code === 'sanctions_hit',

@@ -51,7 +51,10 @@ async function kindOfFile(path: string): Promise<FileKind> {
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(8192), 0, 8192, 0);
     const head = buffer.subarray(0, bytesRead).toString('utf8');
-    const body = head.trimStart().replace(/^<\?xml[^>]*>/u, '').trimStart();
+    const body = head
+      .trimStart()
+      .replace(/^<\?xml[^>]*>/u, '')
+      .trimStart();
     if (body.startsWith('<CONSOLIDATED_LIST')) return 'un';
     const widths: Record<number, FileKind> = { 12: 'sdn', 5: 'alt', 6: 'add' };
     const kind = head.startsWith('<') ? undefined : widths[firstRowWidth(head)];

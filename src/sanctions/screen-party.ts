@@ -5,10 +5,11 @@
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { openComplianceCase, type ComplianceCaseInput } from './case-port.ts';
+import { openCase, type OpenCaseInput } from '../cases/index.ts';
 import type { ScreeningMatch } from './screening-index.ts';
 import type { Sanctions } from './sanctions.ts';
 import { insertScreening } from './store.ts';
+import type { Store } from '../store/index.ts';
 
 export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual';
 
@@ -36,7 +37,7 @@ function permille(score: number): number {
   return Math.max(0, Math.min(1000, Math.round(score * 1000)));
 }
 
-function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], label: string): ComplianceCaseInput {
+function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], label: string): OpenCaseInput {
   const top = matches[0] as ScreeningMatch;
   return {
     kind: 'sanctions_hit',
@@ -72,8 +73,7 @@ async function recordMatches(
   const { blockScore } = sanctions.settings;
   const outcome = top.score >= blockScore ? 'hit' : 'near_hit';
   return sanctions.store.transaction(async (tx) => {
-    const opened =
-      outcome === 'hit' ? (await openComplianceCase(tx, hitCase(request, matches, label), now)).id : undefined;
+    const opened = outcome === 'hit' ? (await openCase(tx, hitCase(request, matches, label), now)).id : undefined;
     for (const match of matches) {
       await insertScreening(tx, {
         id: newId('scr', now),
@@ -141,3 +141,37 @@ export function requireNoHit(sanctions: Sanctions, verdict: ScreeningVerdict): v
   if (verdict.outcome === 'unscreened' && sanctions.settings.requireLists)
     throw new AnfuError('sanctions_lists_unavailable');
 }
+
+/** An operator's ad-hoc search is audited (who, when, how many matches; never the name searched). */
+export async function recordSearch(store: Store, operatorId: string, matches: number, now: number): Promise<void> {
+  await store.transaction((tx) =>
+    appendAudit(
+      tx,
+      [
+        {
+          actorType: 'operator',
+          actorId: operatorId,
+          action: 'sanctions.search',
+          target: null,
+          outcome: 'success',
+          details: { matches },
+        },
+      ],
+      now,
+    ),
+  );
+}
+
+/** An operator's lookup in the lists in force (nothing recorded here); undefined while no list is loaded. */
+export async function searchLists(
+  sanctions: Sanctions,
+  name: string,
+  facts: { birthDate?: string | undefined; country?: string | undefined },
+): Promise<{ listVersions: string; matches: ScreeningMatch[] } | undefined> {
+  const lists = await sanctions.lists.current();
+  if (lists === undefined) return undefined;
+  return { listVersions: lists.label, matches: lists.index.search(name, facts, operatorSearchFloor, 20) };
+}
+
+/** Operators see weaker matches than screening records. */
+export const operatorSearchFloor = 0.8;

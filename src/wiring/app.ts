@@ -16,6 +16,7 @@ import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
+import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
@@ -46,8 +47,9 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const access = createOperatorAccess({ config, store, keyring, clock });
   // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
   const providers = options.providers ?? providersFor({ config, store, keyring, clock });
+  const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
-    store, config, clock, keyring, lazy: true,
+    store, config, clock, keyring, lazy: true, screenApplicant: applicantScreeningOf(sanctions),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
@@ -58,7 +60,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases };
+  const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  return { ...parts, cases, sanctions };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

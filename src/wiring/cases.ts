@@ -15,12 +15,14 @@ import {
   type CasesContext,
 } from '../cases/index.ts';
 import type { Config } from '../config.ts';
+import { amlAlertKind } from '../aml/index.ts';
+import { sanctionsHitKind } from '../sanctions/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
 export function caseKindRegistrations(): CaseKindRegistration[] {
-  return [];
+  return [sanctionsHitKind, amlAlertKind];
 }
 
 const sweepMs = 60_000;
