@@ -10,6 +10,7 @@ import { caseEvidenceOf, getCase } from '../cases/index.ts';
 import { AnfuError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import { testStoreKinds, withTestStore } from '../store/testing.ts';
+import { exportSuspiciousReport } from './export-suspicious-report.ts';
 import { produceLargeValueReport, type LargeValueRow } from './large-value-report.ts';
 import { reportDay } from './report-day.ts';
 import { runMonitors } from './run-monitors.ts';
@@ -165,6 +166,26 @@ for (const kind of testStoreKinds()) {
       assert.equal((await caseEvidenceOf(store, opened?.id ?? '')).length, 3);
       const audit = await store.all("SELECT target FROM audit_entries WHERE action = 'aml.alert'");
       assert.equal(audit.length, 5);
+      const str = await exportSuspiciousReport(store, opened?.id ?? '', 'opr_analyst', now);
+      assert.equal(str.caseKind, 'aml_alert');
+      assert.equal(str.characteristics.pattern, 'structuring');
+      assert.deepEqual(
+        str.transactions.map((m) => [m.payer, m.amountMinor]),
+        [
+          ['cus_smurf', '4800000'],
+          ['cus_smurf', '4800100'],
+          ['cus_smurf', '4800200'],
+        ],
+      );
+      await assert.rejects(
+        exportSuspiciousReport(store, 'cas_nothing', 'opr_analyst', now),
+        (e: unknown) => e instanceof AnfuError && e.code === 'aml_case_not_reportable',
+      );
+      const exported = await store.all("SELECT target FROM audit_entries WHERE action = 'aml.report.suspicious'");
+      assert.deepEqual(
+        exported.map((e) => e.target),
+        [opened?.id],
+      );
     });
   });
 }
