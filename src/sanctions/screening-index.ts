@@ -28,7 +28,7 @@ export interface ScreeningMatch {
 }
 
 /** Names scored fully per search, at most: the ones sharing the most (rarest) keys with the query. */
-export const candidatesMax = 100;
+export const candidatesMax = 50;
 const commonSoundPostings = 600;
 
 /** The blocking keys of each significant token: its sound and its first three letters. */
