@@ -12,6 +12,7 @@ import { testStoreKinds, withTestStore } from '../store/testing.ts';
 import type { Store } from '../store/index.ts';
 import { ListFormatError } from './list-entry.ts';
 import { identifyListFiles, loadLists } from './load-lists.ts';
+import { sanctionsHitKind } from './case-kind.ts';
 import { createSanctions } from './sanctions.ts';
 import { requireNoHit, screenParty } from './screen-party.ts';
 import { listVersions, screeningsSince } from './store.ts';
@@ -194,6 +195,39 @@ for (const kind of testStoreKinds()) {
         ],
       );
       assert.equal(sanctions.counts.clear, 1);
+    });
+
+    test('a hit decided a false positive lets the same party through as a near hit', async () => {
+      const sanctions = createSanctions(store, clock);
+      const request = {
+        context: 'registration' as const,
+        subject: { type: 'registration', id: 'cus_fp1' },
+        name: 'Karl Lee',
+        birthDate: '1972-09-18',
+        actor: 'system:identity',
+      };
+      const first = await screenParty(sanctions, request);
+      assert.equal(first.outcome, 'hit');
+      const record = await getCase(store, first.caseId ?? '');
+      assert.ok(record !== undefined && sanctionsHitKind.handler !== undefined);
+      const checker = { type: 'system' as const, principal: undefined, ip: null, device: null };
+      await store.transaction((tx) =>
+        (sanctionsHitKind.handler as NonNullable<typeof sanctionsHitKind.handler>)(
+          tx,
+          record,
+          'false_positive',
+          checker,
+        ),
+      );
+      const again = await screenParty(sanctions, { ...request, subject: { type: 'registration', id: 'cus_fp2' } });
+      assert.equal(again.outcome, 'near_hit');
+      requireNoHit(sanctions, again);
+      const other = await screenParty(sanctions, {
+        ...request,
+        birthDate: '1972-09-19',
+        subject: { type: 'registration', id: 'cus_fp3' },
+      });
+      assert.notEqual(other.outcome, 'clear', 'the clearance is for that name and birth date only');
     });
 
     for (const [what, make, message] of bad) {

@@ -2,13 +2,15 @@
 // against the lists in force. A match at or above the block score refuses the action (the caller
 // throws `sanctions_hit`) and opens a `sanctions_hit` case; matches between the near-hit score and
 // the block score are recorded for review without blocking. Clear results are only counted.
+import { createHash } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { openCase, type OpenCaseInput } from '../cases/index.ts';
 import type { ScreeningMatch } from './screening-index.ts';
 import type { Sanctions } from './sanctions.ts';
-import { insertScreening } from './store.ts';
+import { clearedEntries, insertScreening } from './store.ts';
+import { nameForm } from './normalise-name.ts';
 import type { Store } from '../store/index.ts';
 
 export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual';
@@ -37,8 +39,8 @@ function permille(score: number): number {
   return Math.max(0, Math.min(1000, Math.round(score * 1000)));
 }
 
-function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], label: string): OpenCaseInput {
-  const top = matches[0] as ScreeningMatch;
+function hitCase(request: ScreeningRequest, found: Found, top: ScreeningMatch, label: string): OpenCaseInput {
+  const { matches, nameKey } = found;
   return {
     kind: 'sanctions_hit',
     dedupeKey: `${request.context}:${request.subject.type}:${request.subject.id}:${top.entry.id}`,
@@ -53,6 +55,7 @@ function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], 
       note: `${permille(m.score)}‰ ${m.matchedName}`,
     })),
     details: {
+      nameKey,
       context: request.context,
       entryId: top.entry.id,
       scorePermille: permille(top.score),
@@ -62,25 +65,39 @@ function hitCase(request: ScreeningRequest, matches: readonly ScreeningMatch[], 
 }
 
 /** The hit's case (for a hit), every match above the near-hit score, and the audit entry: one transaction. */
+/** A screened party across attempts, without keeping the name: normalised name and birth date, hashed. */
+export function nameKeyOf(name: string, birthDate: string | undefined): string {
+  return createHash('sha256')
+    .update(`${nameForm(name).compactSorted}|${birthDate ?? ''}`)
+    .digest('hex');
+}
+
+interface Found {
+  readonly matches: readonly ScreeningMatch[];
+  readonly blocks: (match: ScreeningMatch) => boolean;
+  readonly nameKey: string;
+}
+
 async function recordMatches(
   sanctions: Sanctions,
   request: ScreeningRequest,
-  matches: readonly ScreeningMatch[],
+  found: Found,
   label: string,
 ): Promise<string | undefined> {
   const now = sanctions.clock();
-  const top = matches[0] as ScreeningMatch;
-  const { blockScore } = sanctions.settings;
-  const outcome = top.score >= blockScore ? 'hit' : 'near_hit';
+  const { matches, blocks } = found;
+  const blocking = matches.find(blocks);
+  const top = blocking ?? (matches[0] as ScreeningMatch);
+  const outcome = blocking === undefined ? 'near_hit' : 'hit';
   return sanctions.store.transaction(async (tx) => {
-    const opened = outcome === 'hit' ? (await openCase(tx, hitCase(request, matches, label), now)).id : undefined;
+    const opened = outcome === 'hit' ? (await openCase(tx, hitCase(request, found, top, label), now)).id : undefined;
     for (const match of matches) {
       await insertScreening(tx, {
         id: newId('scr', now),
         context: request.context,
         subjectType: request.subject.type,
         subjectId: request.subject.id,
-        outcome: match.score >= blockScore ? 'hit' : 'near_hit',
+        outcome: blocks(match) ? 'hit' : 'near_hit',
         entryId: match.entry.id,
         matchedName: match.matchedName,
         scorePermille: permille(match.score),
@@ -129,9 +146,16 @@ export async function screenParty(sanctions: Sanctions, request: ScreeningReques
     sanctions.counts.clear += 1;
     return { outcome: 'clear', matches, listVersions: lists.label };
   }
-  const outcome = top.score >= blockScore ? 'hit' : 'near_hit';
+  const nameKey = nameKeyOf(request.name, request.birthDate);
+  const cleared = await clearedEntries(
+    sanctions.store,
+    nameKey,
+    matches.map((m) => m.entry.id),
+  );
+  const blocks = (m: ScreeningMatch) => m.score >= blockScore && !cleared.has(m.entry.id);
+  const outcome = matches.some(blocks) ? 'hit' : 'near_hit';
   sanctions.counts[outcome] += 1;
-  const caseId = await recordMatches(sanctions, request, matches, lists.label);
+  const caseId = await recordMatches(sanctions, request, { matches, blocks, nameKey }, lists.label);
   return { outcome, matches, listVersions: lists.label, ...(caseId === undefined ? {} : { caseId }) };
 }
 

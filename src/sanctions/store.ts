@@ -136,3 +136,28 @@ export async function screeningsSince(store: Queryable, since: number, limit: nu
     screenedAt: Number(r.screened_at),
   }));
 }
+
+export async function clearedEntries(
+  store: Queryable,
+  nameKey: string,
+  entryIds: readonly string[],
+): Promise<Set<string>> {
+  if (entryIds.length === 0) return new Set();
+  const rows = await store.all<{ entry_id: string }>(
+    `SELECT entry_id FROM sanctions_clearances
+     WHERE name_key = ? AND entry_id IN (${entryIds.map(() => '?').join(', ')})`,
+    [nameKey, ...entryIds],
+  );
+  return new Set(rows.map((r) => r.entry_id));
+}
+
+export async function insertClearance(
+  tx: Queryable,
+  clearance: { entryId: string; nameKey: string; caseId: string; clearedBy: string; now: number },
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO sanctions_clearances (entry_id, name_key, case_id, cleared_by, cleared_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (entry_id, name_key) DO NOTHING`,
+    [clearance.entryId, clearance.nameKey, clearance.caseId, clearance.clearedBy, clearance.now],
+  );
+}

@@ -21,6 +21,7 @@ import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
+import { sanctionsClearances } from './232-sanctions-clearances.ts';
 
 export interface Migration {
   readonly id: number;
@@ -50,4 +51,5 @@ export const migrations: readonly Migration[] = [
   cases,
   sanctions,
   aml,
+  sanctionsClearances,
 ];
