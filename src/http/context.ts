@@ -2,7 +2,7 @@
 // (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
 import type { OperatorAccess } from '../access/index.ts';
 import type { CasesContext } from '../cases/index.ts';
-import type { Sanctions } from '../sanctions/index.ts';
+import { payeeScreeningOf, type Sanctions } from '../sanctions/index.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -36,5 +36,6 @@ export interface AppContext {
 /** What every payments use case is given, from the app's context. */
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
+  const screenPayee = payeeScreeningOf(context.sanctions);
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, screenPayee };
 }

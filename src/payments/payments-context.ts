@@ -50,6 +50,8 @@ export interface PaymentsContext {
   readonly identity: PaymentIdentity;
   readonly settings: PaymentSettings;
   readonly clock: () => number;
+  /** Sanctions screening of a merchant payee at payment (wired in; throws `sanctions_hit` to refuse). */
+  readonly screenPayee?: ((payee: { readonly id: string; readonly name: string }) => Promise<void>) | undefined;
 }
 
 export function paymentSettingsOf(config: Config): PaymentSettings {

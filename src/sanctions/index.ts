@@ -14,6 +14,7 @@ export {
   screenParty,
   recordSearch,
   searchLists,
+  payeeScreeningOf,
   requireNoHit,
   type ScreeningRequest,
   type ScreeningVerdict,

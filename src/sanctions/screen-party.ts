@@ -199,3 +199,16 @@ export async function searchLists(
 
 /** Operators see weaker matches than screening records. */
 export const operatorSearchFloor = 0.8;
+
+/** Screening of a merchant payee at payment: a hit refuses the payment (and opens a case). */
+export function payeeScreeningOf(sanctions: Sanctions) {
+  return async (payee: { readonly id: string; readonly name: string }): Promise<void> => {
+    const verdict = await screenParty(sanctions, {
+      context: 'payment',
+      subject: { type: 'merchant', id: payee.id },
+      name: payee.name,
+      actor: 'system:payments',
+    });
+    requireNoHit(sanctions, verdict);
+  };
+}
