@@ -30,6 +30,8 @@ commands:
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
   sanctions load FILE… | search NAME   load OFAC SDN/ALT/ADD CSV or UN XML lists; search the lists in force
   aml report [--date D] | monitor | str CASE_ID   large-value report files, monitor run, suspicious-transaction report
+  assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
+  report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -92,6 +94,8 @@ const commands: Record<string, Command> = {
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
   sanctions: async (config, args) => (await import('./commands/compliance.ts')).sanctionsCommand(config(), args),
   aml: async (config, args) => (await import('./commands/compliance.ts')).amlCommand(config(), args),
+  assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
+  report: async (config, args) => (await import('./commands/operations.ts')).reportCommand(config(), args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -101,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'sanctions', 'aml'];
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'sanctions', 'aml'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

@@ -32,6 +32,12 @@ export const permissions = {
   'sanctions.read': ['administrator', 'risk_analyst', 'auditor'],
   'sanctions.search': ['administrator', 'risk_analyst'],
   'aml.report': ['administrator', 'risk_analyst'],
+  /** Issue 14: the self-assessment, operational reports and backup jobs. */
+  'assessment.read': ['administrator', 'operations', 'auditor'],
+  'assessment.verify': ['administrator', 'operations', 'auditor'],
+  'reports.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  'backups.read': ['administrator', 'operations', 'auditor'],
+  'backups.run': ['administrator', 'operations'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof permissions;

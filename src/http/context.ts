@@ -9,6 +9,7 @@ import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -31,6 +32,8 @@ export interface AppContext {
   readonly cases: CasesContext;
   /** Sanctions screening (src/sanctions): the lists in force in this process and the thresholds. */
   readonly sanctions: Sanctions;
+  /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
+  readonly latency: LatencyRecorder;
 }
 
 /** What every payments use case is given, from the app's context. */

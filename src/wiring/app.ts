@@ -12,6 +12,7 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
+import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -60,8 +61,9 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
+  const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  return { ...parts, cases, sanctions };
+  return { ...parts, cases, sanctions, latency };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -22,6 +22,9 @@ import { cases } from './200-cases.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -52,4 +55,7 @@ export const migrations: readonly Migration[] = [
   sanctions,
   aml,
   sanctionsClearances,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];
