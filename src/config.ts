@@ -98,6 +98,8 @@ export interface Config {
   readonly stepUpFreshMs: number;
   readonly factorChangeCoolingOffMs: number;
   readonly factorChangeChallengeMinor: bigint;
+  /** How often each process looks for a newly approved risk rule set (docs/risk.md). */
+  readonly riskPollMs: number;
   readonly payeeLookupsPerHourMax: number;
   readonly collectRequestsPerDayMax: number;
   readonly customerRateLimitPerMinute: number;
@@ -533,6 +535,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
       30 * 24 * 3600_000,
     ),
     factorChangeChallengeMinor: minorUnits(reader, 'ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', 100_000n),
+    riskPollMs: integer(reader, 'ANFU_RISK_POLL_MS', 1000, 50, 60_000),
     payeeLookupsPerHourMax: integer(reader, 'ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', 20, 1, 10_000),
     collectRequestsPerDayMax: integer(reader, 'ANFU_COLLECT_REQUESTS_PER_DAY_MAX', 20, 1, 10_000),
     customerRateLimitPerMinute: integer(reader, 'ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),

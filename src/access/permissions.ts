@@ -27,6 +27,8 @@ export const permissions = {
   'cases.work': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
   'cases.decide': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
+  'risk.read': ['administrator', 'risk_analyst', 'auditor'],
+  'risk.manage': ['administrator', 'risk_analyst'],
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
   // sanctions screening and AML (src/sanctions, src/aml): compliance work is the risk analysts'
   'sanctions.read': ['administrator', 'risk_analyst', 'auditor'],

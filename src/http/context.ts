@@ -9,6 +9,7 @@ import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** The risk engine: the approved rule set, hot-reloaded (src/risk). */
+  readonly risk: RiskEngine;
   /** The shared case system (src/cases) with every capability's case kinds. */
   readonly cases: CasesContext;
   /** Sanctions screening (src/sanctions): the lists in force in this process and the thresholds. */
@@ -40,5 +43,6 @@ export interface AppContext {
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
   const screenPayee = payeeScreeningOf(context.sanctions);
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, screenPayee };
+  const settings = paymentSettingsOf(context.config);
+  return { store, ledger, identity, settings, clock, riskEngine: context.risk, screenPayee };
 }

@@ -12,10 +12,12 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
+import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
 import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
 import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
@@ -48,22 +50,31 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const access = createOperatorAccess({ config, store, keyring, clock });
   // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
   const providers = options.providers ?? providersFor({ config, store, keyring, clock });
+  const metrics = options.metrics ?? createMetrics();
+  const settings = paymentSettingsOf(config);
+  const risk = new RiskEngine({
+    store, thresholds: settings.risk, currencies: config.currencies,
+    pollMs: config.riskPollMs,
+    observe: riskObserver(metrics),
+  });
+  await risk.refresh();
+  risk.start();
   const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
-    store, config, clock, keyring, lazy: true, screenApplicant: applicantScreeningOf(sanctions),
+    store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
+    screenApplicant: applicantScreeningOf(sanctions),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
-  const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
-  const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
+  const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
+  const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
   const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  return { ...parts, cases, sanctions, latency };
+  return { ...parts, cases, risk, latency, sanctions };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

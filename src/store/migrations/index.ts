@@ -19,6 +19,7 @@ import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
+import { riskEngine } from './210-risk-engine.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
@@ -52,6 +53,7 @@ export const migrations: readonly Migration[] = [
   paymentsLifecycle,
   storeLeases,
   cases,
+  riskEngine,
   sanctions,
   aml,
   sanctionsClearances,
