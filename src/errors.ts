@@ -266,6 +266,19 @@ export const problems = {
   case_kind_unknown: { status: 422, title: 'No such kind of case is wired in' },
   case_status_invalid: { status: 409, title: 'The case is not in a status that allows this' },
   case_not_decided: { status: 409, title: 'Only a decided case can be closed' },
+
+  // sanctions screening and AML (src/sanctions, src/aml)
+  sanctions_hit: {
+    status: 403,
+    title: 'Refused: the name matches a sanctions or watch list; compliance reviews the case',
+  },
+  sanctions_lists_unavailable: { status: 503, title: 'No sanctions list is loaded, so the party cannot be screened' },
+  sanctions_list_invalid: {
+    status: 422,
+    title: 'The list file is malformed or truncated; the lists in force are unchanged',
+  },
+  aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
+  aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

@@ -21,6 +21,7 @@ import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
+import { complianceLeases, startComplianceSchedule } from './wiring/compliance-schedule.ts';
 import {
   acquireLease, migrate, openStore, releaseLease, runUnderLease, startDurabilityMonitor, type DurabilityMonitor,
   type Store,
@@ -140,6 +141,9 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     sweepStaleSmsMessages(store, Date.now()).catch(failed);
   }, smsSweepIntervalMs);
   smsSweep.unref();
+  // AML monitors and the daily large-value report (src/aml), each under its own lease.
+  const onAmlError = (error: unknown) => app.log.error({ err: error }, 'AML schedule failed');
+  const compliance = startComplianceSchedule(config, app.context, leased, onAmlError);
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
@@ -182,9 +186,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(sweep);
       clearInterval(paymentSweep);
       clearInterval(smsSweep);
+      compliance.stop();
       durability?.stop();
       await operations.stop();
-      for (const name of ['sweep:holds', 'sweep:payments']) {
+      for (const name of ['sweep:holds', 'sweep:payments', ...complianceLeases]) {
         await releaseLease(store, name, leaseHolder).catch(() => undefined);
       }
       cardLink?.close();

@@ -30,6 +30,7 @@ import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { caseRoutes } from './routes/cases.ts';
+import { complianceRoutes } from './routes/compliance.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
@@ -126,6 +127,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(providerRoutes(context), { prefix: '/v1' });
   await app.register(riskRoutes(context), { prefix: '/v1' });
   await app.register(caseRoutes(context), { prefix: '/v1' });
+  await app.register(complianceRoutes(context), { prefix: '/v1' });
   await app.register(operationsRoutes(context), { prefix: '/v1' });
   return app;
 }

@@ -19,6 +19,7 @@ import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
 import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
+import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
@@ -58,8 +59,10 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   });
   await risk.refresh();
   risk.start();
+  const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
     store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
+    screenApplicant: applicantScreeningOf(sanctions),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
@@ -70,9 +73,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
   const latency = createLatencyRecorder();
-  return {
-    config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk, latency,
-  };
+  const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  return { ...parts, cases, risk, latency, sanctions };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -103,6 +103,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aml/cases/{caseId}/suspicious-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suspicious-transaction report of an AML or sanctions case */
+        get: operations["getAmlCasesByCaseIdSuspiciousReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aml/large-value-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Produce (once) the large-value transaction report files of a day */
+        post: operations["postAmlLargeValueReports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aml/monitor-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the suspicious-pattern monitors over the last window now */
+        post: operations["postAmlMonitorRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assessments": {
         parameters: {
             query?: never;
@@ -1778,6 +1829,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sanctions/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sanctions list versions, newest first */
+        get: operations["getSanctionsLists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sanctions/screenings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded hits and near hits, newest first */
+        get: operations["getSanctionsScreenings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sanctions/searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search the lists in force for a name (only the audit entry is recorded) */
+        post: operations["postSanctionsSearches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/security/events": {
         parameters: {
             query?: never;
@@ -2059,7 +2161,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable";
             detail?: string;
             instance?: string;
             status: number;
@@ -2113,7 +2215,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied`, `proposal_conflict_of_interest` */
+        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied`, `proposal_conflict_of_interest`, `sanctions_hit` */
         Problem403: {
             headers: {
                 [name: string]: unknown;
@@ -2130,7 +2232,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied" | "proposal_conflict_of_interest";
+                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied" | "proposal_conflict_of_interest" | "sanctions_hit";
                 };
             };
         };
@@ -2218,7 +2320,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `case_decision_unknown`, `case_kind_unknown` */
+        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `case_decision_unknown`, `case_kind_unknown`, `sanctions_list_invalid`, `aml_report_date_invalid`, `aml_case_not_reportable` */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -2235,7 +2337,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "case_decision_unknown" | "case_kind_unknown";
+                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "case_decision_unknown" | "case_kind_unknown" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable";
                 };
             };
         };
@@ -2281,7 +2383,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_ready`, `store_unavailable`, `identity_verification_unavailable`, `backup_target_unusable`, `card_issuer_unavailable` */
+        /** @description Problem: `not_ready`, `store_unavailable`, `identity_verification_unavailable`, `backup_target_unusable`, `card_issuer_unavailable`, `sanctions_lists_unavailable` */
         Problem503: {
             headers: {
                 [name: string]: unknown;
@@ -2298,7 +2400,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_ready" | "store_unavailable" | "identity_verification_unavailable" | "backup_target_unusable" | "card_issuer_unavailable";
+                    code?: "not_ready" | "store_unavailable" | "identity_verification_unavailable" | "backup_target_unusable" | "card_issuer_unavailable" | "sanctions_lists_unavailable";
                 };
             };
         };
@@ -2692,6 +2794,142 @@ export interface operations {
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
+        };
+    };
+    getAmlCasesByCaseIdSuspiciousReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postAmlLargeValueReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    date: string;
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "date": "example",
+                     *       "rows": 1,
+                     *       "csvFile": "example",
+                     *       "jsonFile": "example",
+                     *       "sha256": "example",
+                     *       "produced": true
+                     *     }
+                     */
+                    "application/json": {
+                        csvFile: string;
+                        date: string;
+                        jsonFile: string;
+                        produced: boolean;
+                        rows: number;
+                        sha256: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postAmlMonitorRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "movements": 1,
+                     *       "hits": 1,
+                     *       "opened": [
+                     *         {
+                     *           "pattern": "example",
+                     *           "subjectId": "example",
+                     *           "caseId": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        hits: number;
+                        movements: number;
+                        opened: {
+                            caseId: string;
+                            pattern: string;
+                            subjectId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
         };
     };
     getAssessments: {
@@ -11030,6 +11268,192 @@ export interface operations {
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
+        };
+    };
+    getSanctionsLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "source": "example",
+                     *           "version": 1,
+                     *           "entries": 1,
+                     *           "sha256": "example",
+                     *           "loadedBy": "example",
+                     *           "loadedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            entries: number;
+                            loadedAt: string;
+                            loadedBy: string;
+                            sha256: string;
+                            source: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    getSanctionsScreenings: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "context": "example",
+                     *           "subjectType": "example",
+                     *           "subjectId": "example",
+                     *           "outcome": "example",
+                     *           "entryId": "example",
+                     *           "matchedName": "Tea House",
+                     *           "scorePermille": 1,
+                     *           "listVersions": "example",
+                     *           "caseId": "example",
+                     *           "screenedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            caseId: string | null;
+                            context: string;
+                            entryId: string;
+                            id: string;
+                            listVersions: string;
+                            matchedName: string;
+                            outcome: string;
+                            scorePermille: number;
+                            screenedAt: string;
+                            subjectId: string;
+                            subjectType: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postSanctionsSearches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Tea House"
+                 *     }
+                 */
+                "application/json": {
+                    birthDate?: string;
+                    country?: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "listVersions": "example",
+                     *       "matches": [
+                     *         {
+                     *           "entryId": "example",
+                     *           "source": "example",
+                     *           "kind": "example",
+                     *           "name": "Tea House",
+                     *           "matchedName": "Tea House",
+                     *           "scorePermille": 1,
+                     *           "programs": [
+                     *             "example"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        listVersions: string;
+                        matches: {
+                            entryId: string;
+                            kind: string;
+                            matchedName: string;
+                            name: string;
+                            programs: string[];
+                            scorePermille: number;
+                            source: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
         };
     };
     getSecurityEvents: {

@@ -3,12 +3,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
+import { onboardScreenedMerchant } from '../../flows/onboard-screened-merchant.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
   openCheckoutOrder,
   merchantById,
   merchantProtectionFor,
-  onboardMerchant,
   orderById,
   orderQrSvg,
   paymentById,
@@ -69,14 +69,12 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { merchant, apiKey } = await onboardMerchant(
-          context.store,
-          await protection(),
-          request.body as Static<typeof OnboardBody>,
-          request.principal?.id ?? 'unknown',
-          settings.merchantFeeBpsDefault,
-          context.clock(),
-        );
+        const { store, sanctions } = context;
+        const feeBpsDefault = settings.merchantFeeBpsDefault;
+        const parts = { store, sanctions, protection: await protection(), feeBpsDefault };
+        const body = request.body as Static<typeof OnboardBody>;
+        const onboarded = { ...parts, now: context.clock() };
+        const { merchant, apiKey } = await onboardScreenedMerchant(onboarded, body, request.principal?.id ?? 'unknown');
         return reply
           .status(201)
           .send({ id: merchant.id, name: merchant.name, feeBps: merchant.feeBps, apiKey: apiKey.apiKey });

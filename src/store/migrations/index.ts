@@ -22,6 +22,9 @@ import { oneLeaseTable } from './180-one-lease-table.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 import { cases } from './200-cases.ts';
 import { riskEngine } from './210-risk-engine.ts';
+import { sanctions } from './230-sanctions.ts';
+import { aml } from './231-aml.ts';
+import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -57,6 +60,9 @@ export const migrations: readonly Migration[] = [
   ledgerApplyFunction,
   cases,
   riskEngine,
+  sanctions,
+  aml,
+  sanctionsClearances,
   assessmentRuns,
   requestLatency,
   backupJobs,
