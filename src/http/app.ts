@@ -28,6 +28,8 @@ import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { caseRoutes } from './routes/cases.ts';
+import { supportRoutes } from './routes/support.ts';
+import { supportMerchantRoutes } from './routes/support-merchant.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -113,6 +115,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(merchantRoutes(context), { prefix: '/v1' });
   await app.register(providerRoutes(context), { prefix: '/v1' });
   await app.register(caseRoutes(context), { prefix: '/v1' });
+  await app.register(supportRoutes(context), { prefix: '/v1' });
+  await app.register(supportMerchantRoutes(context), { prefix: '/v1' });
   return app;
 }
 

@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SupportContext } from '../support/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AppContext {
@@ -28,6 +29,8 @@ export interface AppContext {
   readonly providers: Providers;
   /** The shared case system (src/cases) with every capability's case kinds. */
   readonly cases: CasesContext;
+  /** Customer service (src/support): complaints, claims, disputes. */
+  readonly support: SupportContext;
 }
 
 /** What every payments use case is given, from the app's context. */

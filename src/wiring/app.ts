@@ -16,6 +16,7 @@ import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
+import { supportWiring, withSupportFreezes } from './support.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
@@ -51,14 +52,18 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
-  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
+  const paymentIdentity = withSupportFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
+  const service = supportWiring({ store, ledger, keyring, clock });
+  const kinds = [...caseKindRegistrations(), ...service.kinds, ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases };
+  const support = service.complete(cases);
+  return {
+    config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, support,
+  };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -19,6 +19,7 @@ import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
+import { support } from './201-support.ts';
 
 export interface Migration {
   readonly id: number;
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   paymentsLifecycle,
   storeLeases,
   cases,
+  support,
 ];
