@@ -9,7 +9,7 @@ import type { CaseMoneyHandler, CaseRecord } from '../cases/index.ts';
 import { availableOf, type Account, type Ledger } from '../ledger/index.ts';
 import { merchantAccountOf, walletOf } from '../payments/index.ts';
 import type { SupportContext } from './context.ts';
-import { addRecovered, disputeByCase, insertDebt, insertPayout, openDebts } from './store.ts';
+import { addRecovered, disputeByCase, insertDebt, markPaid, openDebts, planPayout } from './store.ts';
 
 export const compensationAccountCode = (currency: string) => `platform:compensation:${currency}`;
 
@@ -40,9 +40,12 @@ async function compensate(ctx: SupportContext, record: CaseRecord, key: string):
   const { minor, currency } = record.amount;
   const reserve = await compensationAccountOf(ctx.ledger, currency);
   const wallet = await walletOf(ctx.ledger, record.customerId, currency);
+  const transferKey = `${key}:compensation`;
+  const plan = { caseId: record.id, kind: 'compensation' as const, amount: minor, fromMerchant: 0n, currency };
+  await ctx.store.transaction((tx) => planPayout(tx, { ...plan, key: transferKey, now: ctx.clock() }));
   const outcome = await ctx.ledger.submit({
     kind: 'single',
-    key: `${key}:compensation`,
+    key: transferKey,
     debitAccountId: reserve.id,
     creditAccountId: wallet.id,
     amount: minor,
@@ -50,17 +53,7 @@ async function compensate(ctx: SupportContext, record: CaseRecord, key: string):
     reference: record.id,
   });
   if (!outcome.ok) return { ok: false, code: outcome.code };
-  const now = ctx.clock();
-  await ctx.store.transaction((tx) =>
-    insertPayout(tx, {
-      caseId: record.id,
-      kind: 'compensation',
-      amount: minor,
-      currency,
-      key: `${key}:compensation`,
-      now,
-    }),
-  );
+  await ctx.store.transaction((tx) => markPaid(tx, transferKey));
   return { ok: true, result: { compensated: minor.toString(), currency } };
 }
 
@@ -73,7 +66,20 @@ async function refundFromMerchant(ctx: SupportContext, record: CaseRecord, key: 
   const wallet = await walletOf(ctx.ledger, dispute.customerId, currency);
   const reserve = await compensationAccountOf(ctx.ledger, currency);
   const available = availableOf(merchant);
-  const fromMerchant = available >= minor ? minor : available > 0n ? available : 0n;
+  const refundKey = `${key}:refund`;
+  // The split is decided once: a retried execution repeats the same legs with the same keys.
+  const planned = await ctx.store.transaction((tx) =>
+    planPayout(tx, {
+      caseId: record.id,
+      kind: 'dispute_refund',
+      amount: minor,
+      currency,
+      key: refundKey,
+      now: ctx.clock(),
+      fromMerchant: available >= minor ? minor : available > 0n ? available : 0n,
+    }),
+  );
+  const fromMerchant = planned.fromMerchant;
   const shortfall = minor - fromMerchant;
   const legs = [
     ...(fromMerchant > 0n ? [{ debitAccountId: merchant.id, amount: fromMerchant, key: `${key}:merchant` }] : []),
@@ -83,14 +89,7 @@ async function refundFromMerchant(ctx: SupportContext, record: CaseRecord, key: 
   if (!outcome.ok) return { ok: false, code: outcome.code };
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
-    await insertPayout(tx, {
-      caseId: record.id,
-      kind: 'dispute_refund',
-      amount: minor,
-      currency,
-      key: `${key}:refund`,
-      now,
-    });
+    await markPaid(tx, refundKey);
     if (shortfall > 0n) {
       await insertDebt(tx, {
         id: `mdb:${key}`,

@@ -277,22 +277,40 @@ export async function deviceFrozen(q: Queryable, deviceId: string): Promise<bool
   return (await q.get('SELECT id FROM support_freezes WHERE device_id = ? AND active = 1', [deviceId])) !== undefined;
 }
 
-export async function insertPayout(
+export interface Payout {
+  readonly amount: bigint;
+  readonly fromMerchant: bigint;
+  readonly paid: boolean;
+}
+
+/** Plans a payout once per key (a retry finds the first plan) and returns the plan. */
+export async function planPayout(
   q: Queryable,
   p: {
     caseId: string;
     kind: 'compensation' | 'dispute_refund';
     amount: bigint;
+    fromMerchant: bigint;
     currency: string;
     key: string;
     now: number;
   },
-): Promise<void> {
+): Promise<Payout> {
   await q.run(
-    `INSERT INTO support_payouts (id, case_id, kind, amount, currency, transfer_key, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (transfer_key) DO NOTHING`,
-    [newId('pyo', p.now), p.caseId, p.kind, p.amount, p.currency, p.key, p.now],
+    `INSERT INTO support_payouts (id, case_id, kind, amount, currency, transfer_key, from_merchant, paid, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (transfer_key) DO NOTHING`,
+    [newId('pyo', p.now), p.caseId, p.kind, p.amount, p.currency, p.key, p.fromMerchant, p.now],
   );
+  const row = await q.get('SELECT amount, from_merchant, paid FROM support_payouts WHERE transfer_key = ?', [p.key]);
+  return {
+    amount: BigInt(row?.amount as bigint),
+    fromMerchant: BigInt(row?.from_merchant as bigint),
+    paid: toNumber(row?.paid) === 1,
+  };
+}
+
+export async function markPaid(q: Queryable, key: string): Promise<void> {
+  await q.run('UPDATE support_payouts SET paid = 1 WHERE transfer_key = ?', [key]);
 }
 
 /** Idempotent on `id` (derived from the decision's key), so a retried execution records one debt. */
@@ -338,8 +356,7 @@ export async function debtsOfCase(q: Queryable, caseId: string): Promise<Debt[]>
 }
 
 export async function addRecovered(q: Queryable, id: string, amount: bigint, now: number): Promise<boolean> {
-  const sql =
-    `UPDATE support_merchant_debts SET recovered = recovered + ?, updated_at = ?
+  const sql = `UPDATE support_merchant_debts SET recovered = recovered + ?, updated_at = ?
      WHERE id = ? AND recovered + ? <= owed`;
   return (await q.run(sql, [amount, now, id, amount])) === 1;
 }
@@ -358,7 +375,8 @@ export async function reportRows(q: Queryable, from: number, to: number) {
     [from, to],
   );
   const payouts = await q.all(
-    `SELECT kind, currency, SUM(amount) AS total, COUNT(*) AS n FROM support_payouts WHERE at >= ? AND at < ?
+    `SELECT kind, currency, SUM(amount) AS total, COUNT(*) AS n FROM support_payouts
+     WHERE paid = 1 AND at >= ? AND at < ?
      GROUP BY kind, currency ORDER BY kind, currency`,
     [from, to],
   );

@@ -12,7 +12,8 @@ import type { Migration } from './index.ts';
 // - support_freezes: what a claim froze (outgoing payments, a device), read by payments' identity port.
 // - support_merchant_debts: what a merchant owes after a refund its balance could not cover, recovered
 //   from later balance by the recovery sweep.
-// - support_payouts: money paid by a decision (compensation, dispute refund), for the report.
+// - support_payouts: money a decision pays (compensation, dispute refund): planned first (how much from
+//   the merchant), so a retried execution repeats the same transfers; `paid` once they applied.
 export const support: Migration = {
   id: 201,
   name: 'support',
@@ -114,6 +115,8 @@ CREATE TABLE support_payouts (
   amount BIGINT NOT NULL,
   currency TEXT NOT NULL,
   transfer_key TEXT NOT NULL UNIQUE,
+  from_merchant BIGINT NOT NULL DEFAULT 0,
+  paid INTEGER NOT NULL DEFAULT 0,
   at BIGINT NOT NULL
 )
 `,
