@@ -40,3 +40,4 @@ export {
   type TicketCategory,
 } from './store.ts';
 export { sanitisedText } from './text.ts';
+export { customerHistory, maskedId, type CustomerHistory } from './history.ts';

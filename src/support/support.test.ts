@@ -436,7 +436,11 @@ for (const kind of testStoreKinds()) {
         debts.map((d) => [BigInt(d.owed as bigint), BigInt(d.recovered as bigint)]),
         [[60n, 0n]],
       );
-      assert.equal((await operator(w.ops.cs, 'GET', `/v1/support/tickets/${id}`)).json().dispute.status, 'lost');
+      const ticket = (await operator(w.ops.cs, 'GET', `/v1/support/tickets/${id}`)).json();
+      assert.equal(ticket.dispute.status, 'lost');
+      assert.ok(ticket.history.tickets.length >= 3, "the customer's earlier tickets are at hand");
+      const order = ticket.history.payments.find((p: { id: string }) => p.id === w.payments.order);
+      assert.equal(order.counterparty, `${w.merchantId.slice(0, 4)}…${w.merchantId.slice(-4)}`, 'counterparty masked');
     }
 
     async function lateEvidence() {

@@ -90,3 +90,24 @@ export function ticketView(
     dispute: parts.dispute === undefined ? null : disputeView(parts.dispute),
   };
 }
+
+export const OperatorTicketView = Type.Object({
+  ...TicketView.properties,
+  history: Type.Object({
+    tickets: Type.Array(
+      Type.Object({ id: Type.String(), category: Type.String(), status: Type.String(), createdAt: Timestamp }),
+    ),
+    payments: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        kind: Type.String(),
+        state: Type.String(),
+        amountMinor: Type.String(),
+        currency: Type.String(),
+        direction: Type.String({ enum: ['out', 'in'] }),
+        counterparty: Type.String({ description: 'masked id' }),
+        createdAt: Timestamp,
+      }),
+    ),
+  }),
+});

@@ -13,6 +13,7 @@ import {
   attachmentTypes,
   attachmentsOf,
   complaintReport,
+  customerHistory,
   customerCase,
   customerMessage,
   disputeByCase,
@@ -37,7 +38,7 @@ import { customerOf } from '../customer-auth.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { Id, customerSecurity, operatorSecurity, problemResponses } from '../schemas.ts';
-import { TicketView, ticketView } from './support-views.ts';
+import { OperatorTicketView, TicketView, ticketView } from './support-views.ts';
 
 const errors = problemResponses(400, 401, 403, 404, 409, 422);
 const tags = ['customer service'];
@@ -366,12 +367,26 @@ function operatorTicketRoutes(app: FastifyInstance, context: AppContext): void {
       schema: {
         tags,
         security,
-        summary: 'A ticket with its conversation',
+        summary: "A ticket with its conversation and the customer's history, masked",
         params: CaseParams,
-        response: { 200: TicketView, ...errors },
+        response: { 200: OperatorTicketView, ...errors },
       },
     },
-    async (request) => ticketOf(support, idOf(request)),
+    async (request) => {
+      const ticket = await ticketOf(support, idOf(request));
+      const customerId = (await ticketByCase(support.store, idOf(request)))?.customerId ?? '';
+      const history = await customerHistory(support, customerId);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      return {
+        ...ticket,
+        history: {
+          tickets: history.tickets
+            .filter((t) => t.id !== ticket.id)
+            .map((t) => ({ ...t, createdAt: iso(t.createdAt) })),
+          payments: history.payments.map((p) => ({ ...p, createdAt: iso(p.createdAt) })),
+        },
+      };
+    },
   );
   app.post(
     '/support/tickets/:caseId/replies',
