@@ -59,7 +59,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const service = supportWiring({ store, ledger, keyring, clock });
   const kinds = [...caseKindRegistrations(), ...service.kinds, ...(options.caseKinds ?? [])];
-  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
+  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds, onClose: service.stop });
   const support = service.complete(cases);
   return {
     config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, support,
