@@ -97,6 +97,9 @@ const ReportQuery = Type.Object(
 );
 const IdView = Type.Object({ id: Type.String() });
 
+/** Customers authenticate as payments see them (the paying-customer hook), like the payments routes. */
+const payer = { config: { auth: 'paying-customer' as const } };
+
 const idOf = (request: FastifyRequest) => (request.params as Static<typeof CaseParams>).caseId;
 
 function valueOf<T>(outcome: SupportOutcome<T>): T {
@@ -123,7 +126,7 @@ function customerRoutes(app: FastifyInstance, context: AppContext): void {
   const created = { 201: TicketView, ...errors };
   app.post(
     '/support/complaints',
-    { schema: { tags, security, summary: 'Open a complaint', body: ComplaintBody, response: created } },
+    { ...payer, schema: { tags, security, summary: 'Open a complaint', body: ComplaintBody, response: created } },
     async (request, reply) => {
       const customerId = await who(request);
       const body = request.body as Static<typeof ComplaintBody>;
@@ -140,6 +143,7 @@ function customerRoutes(app: FastifyInstance, context: AppContext): void {
   app.post(
     '/support/claims',
     {
+      ...payer,
       schema: { tags, security, summary: 'Claim a payment you did not authorise', body: ClaimBody, response: created },
     },
     async (request, reply) => {
@@ -151,7 +155,10 @@ function customerRoutes(app: FastifyInstance, context: AppContext): void {
   );
   app.post(
     '/support/disputes',
-    { schema: { tags, security, summary: 'Dispute a merchant payment', body: DisputeBody, response: created } },
+    {
+      ...payer,
+      schema: { tags, security, summary: 'Dispute a merchant payment', body: DisputeBody, response: created },
+    },
     async (request, reply) => {
       const customerId = await who(request);
       const body = request.body as Static<typeof DisputeBody>;
@@ -176,7 +183,7 @@ function customerWrites(app: FastifyInstance, context: AppContext, who: (r: Fast
   });
   app.post(
     '/support/complaints/:caseId/messages',
-    { schema: schema('Write to customer service', MessageBody) },
+    { ...payer, schema: schema('Write to customer service', MessageBody) },
     async (request) => ({
       id: valueOf(
         await customerMessage(
@@ -191,7 +198,7 @@ function customerWrites(app: FastifyInstance, context: AppContext, who: (r: Fast
   const attachmentLimit = Math.ceil((2 * attachmentBytesMax) / 3) * 4 + 4096;
   app.post(
     '/support/complaints/:caseId/attachments',
-    { bodyLimit: attachmentLimit, schema: schema('Attach a PNG, JPEG or PDF (≤ 1 MiB)', AttachmentBody) },
+    { ...payer, bodyLimit: attachmentLimit, schema: schema('Attach a PNG, JPEG or PDF (≤ 1 MiB)', AttachmentBody) },
     async (request) => {
       const customerId = await who(request);
       const upload = request.body as Static<typeof AttachmentBody>;
@@ -204,7 +211,7 @@ function customerWrites(app: FastifyInstance, context: AppContext, who: (r: Fast
   );
   app.post(
     '/support/complaints/:caseId/satisfaction',
-    { schema: schema('Rate the service (1–5) once the ticket is resolved', SatisfactionBody) },
+    { ...payer, schema: schema('Rate the service (1–5) once the ticket is resolved', SatisfactionBody) },
     async (request) => {
       const { score } = request.body as Static<typeof SatisfactionBody>;
       return { id: String(valueOf(await rateSatisfaction(support, await who(request), idOf(request), score))) };
@@ -325,6 +332,7 @@ function customerReads(app: FastifyInstance, context: AppContext, who: (r: Fasti
   app.get(
     '/support/complaints',
     {
+      ...payer,
       schema: {
         tags,
         security,
@@ -340,6 +348,7 @@ function customerReads(app: FastifyInstance, context: AppContext, who: (r: Fasti
   app.get(
     '/support/complaints/:caseId',
     {
+      ...payer,
       schema: {
         tags,
         security,

@@ -20,6 +20,10 @@ import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
 import { support } from './201-support.ts';
+import { riskEngine } from './210-risk-engine.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -48,4 +52,8 @@ export const migrations: readonly Migration[] = [
   storeLeases,
   cases,
   support,
+  riskEngine,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];
