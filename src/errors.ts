@@ -279,6 +279,22 @@ export const problems = {
   },
   aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
   aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
+  // customer service (src/support): complaints, claims, disputes, attachments
+  payment_not_owned: { status: 403, title: 'The payment is not one of yours' },
+  claim_exists: { status: 409, title: 'This payment already has an unauthorised-payment claim' },
+  dispute_exists: { status: 409, title: 'This payment is already disputed' },
+  dispute_not_disputable: { status: 422, title: 'Only a succeeded payment to a merchant can be disputed' },
+  dispute_not_found: { status: 404, title: 'No such dispute' },
+  dispute_deadline_passed: { status: 409, title: 'The deadline to answer this dispute has passed' },
+  dispute_not_awaiting_response: { status: 409, title: 'The dispute is not waiting for the merchant' },
+  attachment_too_large: { status: 422, title: 'The attachment is larger than allowed' },
+  attachment_type_not_allowed: {
+    status: 422,
+    title: 'The attachment content is not an accepted type (PNG, JPEG, PDF)',
+  },
+  attachment_type_mismatch: { status: 422, title: 'The attachment content does not match its declared type' },
+  attachment_not_found: { status: 404, title: 'No such attachment' },
+  satisfaction_recorded: { status: 409, title: 'Satisfaction was already given for this ticket' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

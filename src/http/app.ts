@@ -31,6 +31,8 @@ import { providerRoutes } from './routes/providers.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { caseRoutes } from './routes/cases.ts';
 import { complianceRoutes } from './routes/compliance.ts';
+import { supportRoutes } from './routes/support.ts';
+import { supportMerchantRoutes } from './routes/support-merchant.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
@@ -128,6 +130,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(riskRoutes(context), { prefix: '/v1' });
   await app.register(caseRoutes(context), { prefix: '/v1' });
   await app.register(complianceRoutes(context), { prefix: '/v1' });
+  await app.register(supportRoutes(context), { prefix: '/v1' });
+  await app.register(supportMerchantRoutes(context), { prefix: '/v1' });
   await app.register(operationsRoutes(context), { prefix: '/v1' });
   return app;
 }

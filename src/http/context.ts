@@ -12,6 +12,7 @@ import type { Providers } from '../providers/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SupportContext } from '../support/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AppContext {
@@ -35,6 +36,8 @@ export interface AppContext {
   readonly cases: CasesContext;
   /** Sanctions screening (src/sanctions): the lists in force in this process and the thresholds. */
   readonly sanctions: Sanctions;
+  /** Customer service (src/support): complaints, claims, disputes. */
+  readonly support: SupportContext;
   /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
   readonly latency: LatencyRecorder;
 }

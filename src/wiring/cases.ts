@@ -36,6 +36,8 @@ export function wireCases(parts: {
   readonly metrics: Metrics;
   readonly kinds: readonly CaseKindRegistration[];
   readonly onError?: (error: unknown) => void;
+  /** Stops other background work tied to the cases (customer service's debt recovery). */
+  readonly onClose?: () => void;
 }): CasesContext {
   const calendar = parts.config.casesCalendar;
   checkCalendar(calendar);
@@ -46,7 +48,10 @@ export function wireCases(parts: {
     kinds: parts.kinds,
     proposalTtlMs: parts.config.proposalTtlMs,
     calendar,
-    onClose: () => clearInterval(sweep.timer),
+    onClose: () => {
+      clearInterval(sweep.timer);
+      parts.onClose?.();
+    },
   });
   parts.registry.register(caseDecisionExecutor(cases));
   new Gauge({

@@ -21,6 +21,7 @@ import { storeLeases } from './170-store-leases.ts';
 import { oneLeaseTable } from './180-one-lease-table.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 import { cases } from './200-cases.ts';
+import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
@@ -59,6 +60,7 @@ export const migrations: readonly Migration[] = [
   oneLeaseTable,
   ledgerApplyFunction,
   cases,
+  support,
   riskEngine,
   sanctions,
   aml,
