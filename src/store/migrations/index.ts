@@ -18,6 +18,7 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { clearing } from './250-clearing.ts';
 
 export interface Migration {
   readonly id: number;
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  clearing,
 ];
