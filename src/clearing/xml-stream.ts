@@ -135,7 +135,8 @@ export class XmlStream {
       return end + 3;
     }
     if (b.startsWith('<!', lt)) {
-      if (b.length - lt < 9 && '<!DOCTYPE'.startsWith(b.slice(lt))) return -1;
+      const head = b.slice(lt, lt + 9);
+      if (head.length < 9 && ['<!--', '<![CDATA[', '<!DOCTYPE'].some((m) => m.startsWith(head))) return -1;
       throw new XmlRefused('bank_file_entities_refused', 'a DOCTYPE or declaration is not allowed in bank files');
     }
     const end = tagEnd(b, lt);
