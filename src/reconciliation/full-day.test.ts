@@ -130,7 +130,7 @@ for (const kind of testStoreKinds()) {
       const classes = outcome.breaks.map((b) => `${b.kind}:${b.endToEndId ?? '-'}`).sort();
       const e2e = (name: string) => made[name]!.endToEndId;
       assert.deepEqual(classes, [
-        `amount_mismatch:${e2e('Change Huang')}`, `duplicate:${e2e('Dup Chen')}`, 'fee_variance:-',
+        `amount_mismatch:${e2e('Change Huang')}`, `duplicate:${e2e('Dup Chen')}`, `fee_variance:${e2e('Fee Zhao')}`,
         `missing_on_bank_side:${e2e('Drop Liu')}`, `value_date_mismatch:${e2e('Shift Yang')}`,
       ].sort());
       assert.equal(outcome.balanced, true, `closing ${outcome.closing} vs ledger ${outcome.ledgerImplied}, explained ${outcome.explained}`);

@@ -66,12 +66,15 @@ export interface MatcherOptions {
   readonly threshold: number;
   /** Keys (direction:e2e) reconciled by earlier statements: a line for one of them is a duplicate. */
   readonly reconciledBefore: ReadonlySet<string>;
+  /** Matches go here instead of the result's list (a large statement's matches written as they come). */
+  readonly onMatch?: (match: Match) => void;
 }
 
 export const defaultMatcherOptions = { dateToleranceDays: 1, threshold: 70 };
 
 const dayMs = 86_400_000;
 function daysBetween(a: string, b: string): number {
+  if (a === b) return 0;
   return Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / dayMs;
 }
 
@@ -89,7 +92,8 @@ export interface MatchResult {
 
 export class Matcher {
   readonly #open = new Map<string, Expectation>();
-  readonly #done = new Set<string>();
+  /** Expectations matched or broken in this statement (kept, flagged, for duplicate detection). */
+  readonly #done = new Map<string, Expectation>();
   readonly #partial = new Map<string, { lines: StatementLine[]; sum: bigint }>();
   readonly #pool: StatementLine[] = [];
   readonly #options: MatcherOptions;
@@ -102,13 +106,14 @@ export class Matcher {
   }
 
   add(line: StatementLine): void {
-    const ids = [...new Set(line.endToEndIds)];
-    if (ids.length > 1 && this.#many(line, ids)) return;
-    if (ids.length === 1 && this.#byId(line, ids[0] as string)) return;
+    // A bank charge is never one of our payments, even when it quotes the payment it was charged for.
     if (line.fee) {
       this.#break('fee_variance', [line], undefined, line.amount, signed(line.direction, line.amount));
       return;
     }
+    const ids = line.endToEndIds.length > 1 ? [...new Set(line.endToEndIds)] : line.endToEndIds;
+    if (ids.length > 1 && this.#many(line, ids)) return;
+    if (ids.length === 1 && this.#byId(line, ids[0] as string)) return;
     this.#pool.push(line);
   }
 
@@ -117,19 +122,23 @@ export class Matcher {
     this.breaks.push({ class: cls, lineIds: lines.map((l) => l.id), expectationId: e?.id, endToEndId: e?.endToEndId ?? lines[0]?.endToEndIds[0], amount, currency, balanceEffect: effect });
   }
 
-  #take(e: Expectation): void {
-    const key = keyOf(e.direction, e.endToEndId);
+  #take(e: Expectation, key = keyOf(e.direction, e.endToEndId)): void {
     this.#open.delete(key);
-    this.#done.add(key);
+    this.#done.set(key, e);
   }
 
-  #many(line: StatementLine, ids: string[]): boolean {
+  #matched(match: Match): void {
+    if (this.#options.onMatch === undefined) this.matches.push(match);
+    else this.#options.onMatch(match);
+  }
+
+  #many(line: StatementLine, ids: readonly string[]): boolean {
     const found = ids.map((id) => this.#open.get(keyOf(line.direction, id)));
     if (found.some((e) => e === undefined || e.currency !== line.currency)) return false;
     const sum = (found as Expectation[]).reduce((s, e) => s + e.amount, 0n);
     if (sum !== line.amount) return false;
     for (const e of found as Expectation[]) this.#take(e);
-    this.matches.push({ shape: 'N:1', rule: 'end_to_end', confidence: 100, lineIds: [line.id], expectationIds: (found as Expectation[]).map((e) => e.id), amount: line.amount });
+    this.#matched({ shape: 'N:1', rule: 'end_to_end', confidence: 100, lineIds: [line.id], expectationIds: (found as Expectation[]).map((e) => e.id), amount: line.amount });
     return true;
   }
 
@@ -143,8 +152,14 @@ export class Matcher {
       }
       return false;
     }
-    const partial = this.#partial.get(key);
+    const partial = this.#partial.size === 0 ? undefined : this.#partial.get(key);
     const sum = (partial?.sum ?? 0n) + line.amount;
+    if (partial === undefined && sum === e.amount && line.valueDate === e.valueDate) {
+      // The common case, kept short: one line, one payment, same amount and date.
+      this.#take(e, key);
+      this.#matched({ shape: '1:1', rule: 'end_to_end', confidence: 100, lineIds: [line.id], expectationIds: [e.id], amount: e.amount });
+      return true;
+    }
     if (sum < e.amount) {
       // Perhaps one of several credits for one payment (1:N): wait for the rest.
       this.#partial.set(key, { lines: [...(partial?.lines ?? []), line], sum });
@@ -161,7 +176,7 @@ export class Matcher {
       this.#break('value_date_mismatch', lines, e, e.amount, 0n);
       return true;
     }
-    this.matches.push({ shape: lines.length > 1 ? '1:N' : '1:1', rule: 'end_to_end', confidence: 100, lineIds: lines.map((l) => l.id), expectationIds: [e.id], amount: e.amount });
+    this.#matched({ shape: lines.length > 1 ? '1:N' : '1:1', rule: 'end_to_end', confidence: 100, lineIds: lines.map((l) => l.id), expectationIds: [e.id], amount: e.amount });
     return true;
   }
 
@@ -206,7 +221,7 @@ export class Matcher {
     }
     if (best !== undefined && bestScore >= this.#options.threshold) {
       this.#take(best);
-      this.matches.push({ shape: '1:1', rule: 'amount_date_counterparty', confidence: bestScore, lineIds: [line.id], expectationIds: [best.id], amount: line.amount });
+      this.#matched({ shape: '1:1', rule: 'amount_date_counterparty', confidence: bestScore, lineIds: [line.id], expectationIds: [best.id], amount: line.amount });
       return;
     }
     this.#break('missing_on_our_side', [line], undefined, line.amount, signed(line.direction, line.amount));

@@ -136,7 +136,7 @@ export class SimBank {
         return { endToEndId: t.endToEndId, status: 'PDNG' };
       case 'fee':
         this.#book(out);
-        this.#book({ amount: rule.amount ?? 0n, direction: 'debit', bankCode: 'ACMT/MDOP/CHRG' });
+        this.#book({ amount: rule.amount ?? 0n, direction: 'debit', bankCode: 'ACMT/MDOP/CHRG', endToEndId: t.endToEndId });
         break;
       case 'duplicate':
         this.#book(out);
