@@ -19,7 +19,7 @@ const shared = '/work/shared/iso20022';
 const skip = skipUnless(existsSync(shared), 'the ISO 20022 schemas and samples in /work/shared/iso20022');
 
 async function valid(xml: string, schema: string): Promise<string[]> {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the shared schema directory
+   
   const contents = readFileSync(join(shared, 'xsd', `${schema}.xsd`), 'utf8');
   const result = await validateXML({ xml: { fileName: 'message.xml', contents: xml }, schema: { fileName: `${schema}.xsd`, contents } });
   return result.errors.map((e) => e.message);
@@ -72,7 +72,7 @@ describe('statements and notifications in', { skip }, () => {
     assert.ok(files.length >= 10);
     const versions = new Set<string>();
     for (const file of files) {
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- the shared samples directory
+       
       const text = readFileSync(join(shared, 'samples', file), 'utf8');
       const { headers, entries } = readCamt(text, 13);
       assert.ok(headers.length >= 1, file);
