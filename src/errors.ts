@@ -245,6 +245,19 @@ export const problems = {
   bank_file_amount_precision: { status: 422, title: 'An amount has more decimals than its currency has' },
   break_not_found: { status: 404, title: 'No such reconciliation break' },
   break_resolved: { status: 409, title: 'The reconciliation break was resolved already' },
+  // cases (src/cases): the shared case system; maker–checker on four-eyes decisions
+  proposal_conflict_of_interest: {
+    status: 403,
+    title: 'The checker took part in the matter (opened the case); another operator must approve',
+  },
+  case_not_found: { status: 404, title: 'No such case' },
+  case_closed: { status: 409, title: 'The case is closed' },
+  case_already_decided: { status: 409, title: 'The case was already decided' },
+  case_decision_unknown: { status: 422, title: 'The kind of this case has no such decision' },
+  case_decision_pending: { status: 409, title: 'A decision on this case awaits a checker' },
+  case_kind_unknown: { status: 422, title: 'No such kind of case is wired in' },
+  case_status_invalid: { status: 409, title: 'The case is not in a status that allows this' },
+  case_not_decided: { status: 409, title: 'Only a decided case can be closed' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

@@ -23,6 +23,9 @@ export const permissions = {
   'audit.checkpoint': ['administrator', 'auditor'],
   'webhooks.read': ['administrator', 'operations', 'customer_service', 'auditor'],
   'webhooks.manage': ['administrator', 'operations'],
+  'cases.read': ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'],
+  'cases.work': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
+  'cases.decide': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

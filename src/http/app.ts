@@ -27,6 +27,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
+import { caseRoutes } from './routes/cases.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -88,6 +89,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.addHook('onRequest', (request) => authorizeCustomer(identity, request));
   app.addHook('onError', (request, _reply, error) => auditMalformedOperatorRequest(access, request, error));
   app.addHook('onClose', async () => access.close());
+  app.addHook('onClose', async () => context.cases.close());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -110,6 +112,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(paymentRoutes(context), { prefix: '/v1' });
   await app.register(merchantRoutes(context), { prefix: '/v1' });
   await app.register(providerRoutes(context), { prefix: '/v1' });
+  await app.register(caseRoutes(context), { prefix: '/v1' });
   return app;
 }
 

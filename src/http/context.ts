@@ -1,6 +1,7 @@
 // What every route is given: the app's capabilities, built once per process by the composition root
 // (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
 import type { OperatorAccess } from '../access/index.ts';
+import type { CasesContext } from '../cases/index.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -25,6 +26,8 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** The shared case system (src/cases) with every capability's case kinds. */
+  readonly cases: CasesContext;
 }
 
 /** What every payments use case is given, from the app's context. */

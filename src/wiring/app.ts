@@ -15,6 +15,8 @@ import { providersFor, type Providers } from '../providers/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { caseKindRegistrations, wireCases } from './cases.ts';
+import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
   readonly config: Config;
@@ -33,6 +35,8 @@ export interface ComposeAppOptions {
   readonly paymentIdentity?: PaymentIdentity | undefined;
   /** Replaces the providers the configuration sets up (tests). */
   readonly providers?: Providers;
+  /** Case kinds added to the app's own (tests of the case system). */
+  readonly caseKinds?: readonly CaseKindRegistration[];
 }
 
 /** Every capability an app instance uses, built once. */
@@ -52,7 +56,9 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  const kinds = [...caseKindRegistrations(), ...(options.caseKinds ?? [])];
+  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

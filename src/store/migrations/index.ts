@@ -18,6 +18,7 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { cases } from './200-cases.ts';
 import { clearing } from './250-clearing.ts';
 
 export interface Migration {
@@ -45,5 +46,6 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  cases,
   clearing,
 ];
