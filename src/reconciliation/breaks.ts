@@ -65,7 +65,7 @@ export interface NewBreak {
 export interface StoredBreak extends NewBreak {
   readonly id: string;
   readonly severity: Severity;
-  readonly state: 'open' | 'resolved';
+  readonly state: 'open' | 'approved' | 'resolved';
   readonly caseId: string | null;
   readonly openedAt: number;
   readonly dueAt: number;
@@ -89,8 +89,22 @@ export async function breakById(q: Queryable, id: string): Promise<StoredBreak |
   return row === undefined ? undefined : breakOf(row);
 }
 
+/** Breaks not yet corrected (open, or approved and waiting for their adjustment to post). */
 export async function openBreaks(q: Queryable, partnerId: string): Promise<StoredBreak[]> {
-  return (await q.all(`SELECT ${columns} FROM reconciliation_breaks WHERE partner_id = ? AND state = 'open' ORDER BY opened_at, id`, [partnerId])).map(breakOf);
+  return (await q.all(`SELECT ${columns} FROM reconciliation_breaks WHERE partner_id = ? AND state IN ('open', 'approved') ORDER BY opened_at, id`, [partnerId])).map(breakOf);
+}
+
+/** A case's four-eyes decision approves the correction inside the case's transaction ... */
+export async function approveBreak(tx: Tx, breakId: string, now: number): Promise<boolean> {
+  return (await tx.run("UPDATE reconciliation_breaks SET state = 'approved', resolution = 'approved', resolved_at = ? WHERE id = ? AND state = 'open'", [now, breakId])) === 1;
+}
+
+/** ... and the adjustments of approved breaks post after it commits (idempotent on each break). */
+export async function postApprovedBreaks(store: Store, ledger: Ledger, accountsOf: (partnerId: string) => Promise<PartnerAccounts>, actorId: string, now: number): Promise<number> {
+  const approved = await store.all<{ id: string }>("SELECT id FROM reconciliation_breaks WHERE state = 'approved' ORDER BY opened_at, id LIMIT 1000");
+  let posted = 0;
+  for (const { id } of approved) if ((await resolveBreak(store, ledger, accountsOf, id, actorId, now)).ok) posted += 1;
+  return posted;
 }
 
 /** Records a break and opens its case. A payment still missing on the bank's side keeps its one break. */
@@ -146,7 +160,7 @@ export function adjustmentFor(b: StoredBreak, accounts: PartnerAccounts): { debi
 export async function resolveBreak(store: Store, ledger: Ledger, accountsOf: (partnerId: string) => Promise<PartnerAccounts>, breakId: string, actorId: string, now: number): Promise<{ ok: true; seq: bigint | null } | { ok: false; code: string }> {
   const b = await breakById(store, breakId);
   if (b === undefined) return { ok: false, code: 'break_not_found' };
-  if (b.state !== 'open') return { ok: false, code: 'break_resolved' };
+  if (b.state === 'resolved') return { ok: false, code: 'break_resolved' };
   const adjustment = adjustmentFor(b, await accountsOf(b.partnerId));
   let seq: bigint | null = null;
   if (adjustment !== undefined) {
@@ -155,7 +169,7 @@ export async function resolveBreak(store: Store, ledger: Ledger, accountsOf: (pa
     seq = outcome.transfer.seq;
   }
   await store.transaction(async (tx) => {
-    await tx.run("UPDATE reconciliation_breaks SET state = 'resolved', resolution = 'adjustment', adjustment_seq = ?, resolved_at = ? WHERE id = ? AND state = 'open'", [seq, now, b.id]);
+    await tx.run("UPDATE reconciliation_breaks SET state = 'resolved', resolution = 'adjustment', adjustment_seq = ?, resolved_at = ? WHERE id = ? AND state IN ('open', 'approved')", [seq, now, b.id]);
     // A payment the bank never booked is closed by the adjustment: no later statement is expected to carry it.
     if (b.kind === 'missing_on_bank_side' && b.instructionId !== undefined) {
       await tx.run('UPDATE clearing_instructions SET reconciled_file_id = ? WHERE id = ? AND reconciled_file_id IS NULL', [`adjusted:${b.id}`, b.instructionId]);

@@ -19,6 +19,8 @@ import { startClearingSimProcess, type ClearingSimProcess } from '../clearing/te
 import { testClearing, type TestClearing } from '../clearing/testing/context.ts';
 import { openBreaks, resolveBreak, type BreakCaseInput } from './breaks.ts';
 import { reconcileStatement } from './import.ts';
+import { listCases, openCase } from '../cases/index.ts';
+import type { Tx } from '../store/index.ts';
 
 const account = '6222000011112222';
 const rules = {
@@ -121,10 +123,11 @@ for (const kind of testStoreKinds()) {
       const statement = (await sim.call('POST', '/v1/end-of-day'))!;
       const later = (await sim.call('GET', '/v1/status-reports'))!;
       assert.equal((await applyStatusReport(ctx, partner.id, later)).accepted, 1);
+      // Each break opens its case in the shared case system, in the import's transaction.
       const caseInputs: BreakCaseInput[] = [];
-      const opener = async (_tx: unknown, input: BreakCaseInput) => {
+      const opener = async (tx: Tx, input: BreakCaseInput, at: Date) => {
         caseInputs.push(input);
-        return { id: `case_${caseInputs.length}` };
+        return openCase(tx, input, at);
       };
       const outcome = await reconcileStatement(ctx, partner.id, statement, { caseOpener: opener });
       const classes = outcome.breaks.map((b) => `${b.kind}:${b.endToEndId ?? '-'}`).sort();
@@ -139,6 +142,9 @@ for (const kind of testStoreKinds()) {
         'amount_mismatch:low', 'duplicate:medium', 'fee_variance:low', 'missing_on_bank_side:medium', 'value_date_mismatch:medium',
       ]);
       await assert.rejects(reconcileStatement(ctx, partner.id, statement), { code: 'bank_file_replayed' });
+      const cases = await listCases(store, { kind: 'reconciliation_break', limit: 50 });
+      assert.equal(cases.items.length, 5);
+      assert.ok(outcome.breaks.every((b) => cases.items.some((c) => c.id === b.caseId)));
 
       // Corrections: each break by its adjustment (the executor an approved proposal runs).
       const accountsOf = async () => partner;

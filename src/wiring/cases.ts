@@ -17,10 +17,11 @@ import {
 import type { Config } from '../config.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
+import { reconciliationCaseKind } from '../reconciliation/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
 export function caseKindRegistrations(): CaseKindRegistration[] {
-  return [];
+  return [reconciliationCaseKind()];
 }
 
 const sweepMs = 60_000;

@@ -147,7 +147,7 @@ CREATE TABLE reconciliation_breaks (
   amount BIGINT NOT NULL,
   currency TEXT NOT NULL,
   severity TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+  state TEXT NOT NULL CHECK (state IN ('open', 'approved', 'resolved')),
   case_id TEXT,
   resolution TEXT,
   adjustment_seq BIGINT,
