@@ -19,7 +19,15 @@ const idOf = (i: number): string => `cin_${i.toString(36).padStart(10, '0')}`;
 const amountOf = (i: number): bigint => BigInt(100 + ((i * 7919) % 1_000_000));
 
 function* expectations(n: number): Generator<Expectation> {
-  for (let i = 0; i < n; i += 1) yield { id: idOf(i), endToEndId: idOf(i), direction: 'debit', amount: amountOf(i), currency: 'CNY', valueDate: date };
+  for (let i = 0; i < n; i += 1)
+    yield {
+      id: idOf(i),
+      endToEndId: idOf(i),
+      direction: 'debit',
+      amount: amountOf(i),
+      currency: 'CNY',
+      valueDate: date,
+    };
 }
 
 /** The statement, line by line in a shuffled-but-deterministic order. */
@@ -27,7 +35,15 @@ function* lines(n: number): Generator<StatementLine> {
   const step = 1_000_003 % n === 0 ? 1 : 1_000_003;
   for (let k = 0; k < n; k += 1) {
     const i = (k * step) % n;
-    yield { id: `l${k}`, direction: 'debit', amount: amountOf(i), currency: 'CNY', valueDate: date, endToEndIds: [idOf(i)], fee: false };
+    yield {
+      id: `l${k}`,
+      direction: 'debit',
+      amount: amountOf(i),
+      currency: 'CNY',
+      valueDate: date,
+      endToEndIds: [idOf(i)],
+      fee: false,
+    };
   }
 }
 
@@ -46,13 +62,19 @@ export async function run(args: string[]): Promise<unknown> {
   const payments = option(args, 'payments', 10_000);
   const setupStarted = performance.now();
   let matched = 0;
-  const matcher = new Matcher(expectations(n), { ...defaultMatcherOptions, statementDate: date, reconciledBefore: new Set(), onMatch: () => void (matched += 1) });
+  const matcher = new Matcher(expectations(n), {
+    ...defaultMatcherOptions,
+    statementDate: date,
+    reconciledBefore: new Set(),
+    onMatch: () => void (matched += 1),
+  });
   const setupMs = performance.now() - setupStarted;
   const started = performance.now();
   for (const line of lines(n)) matcher.add(line);
   const result = matcher.finish();
   const matchMs = performance.now() - started;
-  if (matched !== n || result.breaks.length !== 0) throw new Error(`matched ${matched} of ${n}, ${result.breaks.length} breaks`);
+  if (matched !== n || result.breaks.length !== 0)
+    throw new Error(`matched ${matched} of ${n}, ${result.breaks.length} breaks`);
   const ceilingMs = ceiling(n);
   const faultStarted = performance.now();
   const faults = seededFaultRun(payments, 20_261_202);
@@ -68,7 +90,16 @@ export async function run(args: string[]): Promise<unknown> {
     ceiling: { what: 'bare Map hash join of the same keys, same run', ms: Math.round(ceilingMs) },
     ratio: Number((matchMs / ceilingMs).toFixed(2)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    faultRun: { payments: faults.payments, injected: faults.injected, found: faults.found, missed: faults.missed.length, spurious: faults.spurious.length, byType: faults.byType, ms: Math.round(faultMs), ok: faults.missed.length === 0 && faults.spurious.length === 0 },
+    faultRun: {
+      payments: faults.payments,
+      injected: faults.injected,
+      found: faults.found,
+      missed: faults.missed.length,
+      spurious: faults.spurious.length,
+      byType: faults.byType,
+      ms: Math.round(faultMs),
+      ok: faults.missed.length === 0 && faults.spurious.length === 0,
+    },
     loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
     cpus: os.cpus().length,
   };

@@ -68,6 +68,7 @@ type Command = (config: () => Config, args: string[], values: Record<string, unk
 const serving = () => import('./commands/serve.ts');
 const onStore = () => import('./commands/store-commands.ts');
 const auditing = () => import('./commands/audit.ts');
+const clearingCommands = () => import('./commands/clearing.ts');
 const commands: Record<string, Command> = {
   serve: async (config, _args, values) => (await serving()).serveCommand(config(), values),
   migrate: async (config) => (await onStore()).migrateCommand(config()),
@@ -82,9 +83,9 @@ const commands: Record<string, Command> = {
   'bank-sim': async (_config, args) => (await import('./commands/bank-sim.ts')).bankSimCommand(args),
   'provider-sim': async (_config, args) => (await import('./commands/provider-sim.ts')).providerSimCommand(args),
   'clearing-sim': async (_config, args) => (await import('./commands/clearing-sim.ts')).clearingSimCommand(args),
-  clearing: async (config, args) => (await import('./commands/clearing.ts')).clearingCommand('clearing', config, args),
-  settle: async (config, args) => (await import('./commands/clearing.ts')).clearingCommand('settle', config, args),
-  reconcile: async (config, args) => (await import('./commands/clearing.ts')).clearingCommand('reconcile', config, args),
+  clearing: async (config, args) => (await clearingCommands()).clearingCommand('clearing', config, args),
+  settle: async (config, args) => (await clearingCommands()).clearingCommand('settle', config, args),
+  reconcile: async (config, args) => (await clearingCommands()).clearingCommand('reconcile', config, args),
   'prove-instruction': async (config, args) => {
     return (await import('./commands/prove-instruction.ts')).proveInstructionCommand(config(), args);
   },
@@ -104,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'clearing-sim', 'clearing', 'settle', 'reconcile', 'backup', 'restore', 'cluster'];
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster',
+    'clearing-sim', 'clearing', 'settle', 'reconcile'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

@@ -10,18 +10,33 @@ import { ClearingRefused, type ClearingCode } from './context.ts';
 
 export type BankFileKind = 'pacs.002' | 'camt.054' | 'camt.053' | 'csv';
 
-export async function registerBankFile(tx: Tx, input: { partnerId: string; kind: BankFileKind; identity: string; sha256: string; now: number }): Promise<string> {
-  const seen = await tx.get('SELECT id FROM bank_files WHERE sha256 = ? OR (partner_id = ? AND kind = ? AND identity = ?)', [input.sha256, input.partnerId, input.kind, input.identity]);
-  if (seen !== undefined) throw new ClearingRefused('bank_file_replayed', `this ${input.kind} was imported already (same identity or same content)`);
+export async function registerBankFile(
+  tx: Tx,
+  input: { partnerId: string; kind: BankFileKind; identity: string; sha256: string; now: number },
+): Promise<string> {
+  const seen = await tx.get(
+    'SELECT id FROM bank_files WHERE sha256 = ? OR (partner_id = ? AND kind = ? AND identity = ?)',
+    [input.sha256, input.partnerId, input.kind, input.identity],
+  );
+  if (seen !== undefined)
+    throw new ClearingRefused(
+      'bank_file_replayed',
+      `this ${input.kind} was imported already (same identity or same content)`,
+    );
   const id = newId('bfl', input.now);
-  await tx.run('INSERT INTO bank_files (id, partner_id, kind, identity, sha256, entries, imported_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [id, input.partnerId, input.kind, input.identity, input.sha256, input.now]);
+  await tx.run(
+    'INSERT INTO bank_files (id, partner_id, kind, identity, sha256, entries, imported_at) VALUES (?, ?, ' +
+      '?, ?, ?, 0, ?)',
+    [id, input.partnerId, input.kind, input.identity, input.sha256, input.now],
+  );
   return id;
 }
 
 /** A streamed file's hash is known at its end: a file with the same content imported before is a replay. */
 export async function sealBankFile(tx: Tx, fileId: string, sha256: string, entries: number): Promise<void> {
   const seen = await tx.get('SELECT id FROM bank_files WHERE sha256 = ? AND id <> ?', [sha256, fileId]);
-  if (seen !== undefined) throw new ClearingRefused('bank_file_replayed', 'a file with the same content was imported already');
+  if (seen !== undefined)
+    throw new ClearingRefused('bank_file_replayed', 'a file with the same content was imported already');
   await tx.run('UPDATE bank_files SET entries = ?, sha256 = ? WHERE id = ?', [entries, sha256, fileId]);
 }
 
@@ -75,7 +90,8 @@ export async function streamCamt(source: TextSource, consumer: CamtConsumer): Pr
     await drain();
     return hash.digest('hex');
   } catch (error) {
-    if (error instanceof TypeError && /decode|encoded/i.test(error.message)) throw new ClearingRefused('bank_file_malformed', 'the file is not UTF-8');
+    if (error instanceof TypeError && /decode|encoded/i.test(error.message))
+      throw new ClearingRefused('bank_file_malformed', 'the file is not UTF-8');
     throw asRefusal(error);
   }
 }

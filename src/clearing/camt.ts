@@ -132,7 +132,10 @@ function entryOf(draft: EntryDraft, lineNo: number, fallbackDate: string): CamtE
   const currency = draft.currency;
   const bookingDate = (draft.bookingDate ?? draft.valueDate ?? draft.settlementDate ?? fallbackDate).slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(bookingDate)) schemaInvalid('an entry without a booking or value date');
-  const bankCode = draft.domain !== undefined ? [draft.domain, draft.family, draft.subFamily].filter((c) => c !== undefined).join('/') : draft.proprietary;
+  const bankCode =
+    draft.domain !== undefined
+      ? [draft.domain, draft.family, draft.subFamily].filter((c) => c !== undefined).join('/')
+      : draft.proprietary;
   return {
     lineNo, amount: minorOf(draft.amount, currency), currency, direction: directionOf(draft.direction),
     status: draft.status ?? 'BOOK', reversal: draft.reversal === 'true', bookingDate,
@@ -152,10 +155,15 @@ function entryField(e: EntryDraft, rel: string, text: string, attrs: ReadonlyMap
   if (rel.startsWith('NtryDtls/TxDtls/') && detail !== undefined) {
     const sub = rel.slice('NtryDtls/TxDtls/'.length);
     if (sub === 'Refs/EndToEndId') detail.endToEndId = text;
-    else if (sub === 'AmtDtls/TxAmt/Amt' || sub === 'Amt' || (sub === 'AmtDtls/InstdAmt/Amt' && detail.amount === undefined)) {
+    else if (
+      sub === 'AmtDtls/TxAmt/Amt' ||
+      sub === 'Amt' ||
+      (sub === 'AmtDtls/InstdAmt/Amt' && detail.amount === undefined)
+    ) {
       detail.amount = text;
       detail.amountCcy = attrs.get('Ccy');
-    } else if (/^RltdPties\/(Cdtr|Dbtr)(\/Pty)?\/Nm$/.test(sub) && detail.counterparty === undefined) detail.counterparty = text;
+    } else if (/^RltdPties\/(Cdtr|Dbtr)(\/Pty)?\/Nm$/.test(sub) && detail.counterparty === undefined)
+      detail.counterparty = text;
     else if (sub === 'RtrInf/Rsn/Cd') detail.returnReason = text;
     else if (sub === 'RltdDts/IntrBkSttlmDt') e.settlementDate = text;
     return;
@@ -165,38 +173,83 @@ function entryField(e: EntryDraft, rel: string, text: string, attrs: ReadonlyMap
       e.amount = text;
       e.currency = attrs.get('Ccy');
       break;
-    case 'CdtDbtInd': e.direction = text; break;
-    case 'RvslInd': e.reversal = text; break;
-    case 'Sts': if (text !== '') e.status = text; break;
-    case 'Sts/Cd': e.status = text; break;
-    case 'BookgDt/Dt': case 'BookgDt/DtTm': e.bookingDate = text; break;
-    case 'ValDt/Dt': case 'ValDt/DtTm': e.valueDate = text; break;
-    case 'AcctSvcrRef': e.bankRef = text; break;
-    case 'BkTxCd/Domn/Cd': e.domain = text; break;
-    case 'BkTxCd/Domn/Fmly/Cd': e.family = text; break;
-    case 'BkTxCd/Domn/Fmly/SubFmlyCd': e.subFamily = text; break;
-    case 'BkTxCd/Prtry/Cd': e.proprietary = text; break;
-    case 'AddtlNtryInf': e.info = text; break;
+    case 'CdtDbtInd':
+      e.direction = text;
+      break;
+    case 'RvslInd':
+      e.reversal = text;
+      break;
+    case 'Sts':
+      if (text !== '') e.status = text;
+      break;
+    case 'Sts/Cd':
+      e.status = text;
+      break;
+    case 'BookgDt/Dt':
+    case 'BookgDt/DtTm':
+      e.bookingDate = text;
+      break;
+    case 'ValDt/Dt':
+    case 'ValDt/DtTm':
+      e.valueDate = text;
+      break;
+    case 'AcctSvcrRef':
+      e.bankRef = text;
+      break;
+    case 'BkTxCd/Domn/Cd':
+      e.domain = text;
+      break;
+    case 'BkTxCd/Domn/Fmly/Cd':
+      e.family = text;
+      break;
+    case 'BkTxCd/Domn/Fmly/SubFmlyCd':
+      e.subFamily = text;
+      break;
+    case 'BkTxCd/Prtry/Cd':
+      e.proprietary = text;
+      break;
+    case 'AddtlNtryInf':
+      e.info = text;
+      break;
     default:
   }
 }
 
 function statementField(s: StatementDraft, rel: string, text: string, attrs: ReadonlyMap<string, string>): void {
   switch (rel) {
-    case 'Id': s.statementId = text; break;
-    case 'ElctrncSeqNb': s.sequence = text; break;
-    case 'CreDtTm': s.created = text; break;
-    case 'Acct/Id/IBAN': case 'Acct/Id/Othr/Id': s.account = text; break;
-    case 'Acct/Ccy': s.accountCurrency = text; break;
-    case 'Bal/Tp/CdOrPrtry/Cd': case 'Bal/Tp/CdOrPrtry/Prtry': if (s.balance !== undefined) s.balance.type = text; break;
+    case 'Id':
+      s.statementId = text;
+      break;
+    case 'ElctrncSeqNb':
+      s.sequence = text;
+      break;
+    case 'CreDtTm':
+      s.created = text;
+      break;
+    case 'Acct/Id/IBAN':
+    case 'Acct/Id/Othr/Id':
+      s.account = text;
+      break;
+    case 'Acct/Ccy':
+      s.accountCurrency = text;
+      break;
+    case 'Bal/Tp/CdOrPrtry/Cd':
+    case 'Bal/Tp/CdOrPrtry/Prtry':
+      if (s.balance !== undefined) s.balance.type = text;
+      break;
     case 'Bal/Amt':
       if (s.balance !== undefined) {
         s.balance.amount = text;
         s.balance.currency = attrs.get('Ccy');
       }
       break;
-    case 'Bal/CdtDbtInd': if (s.balance !== undefined) s.balance.direction = text; break;
-    case 'Bal/Dt/Dt': case 'Bal/Dt/DtTm': if (s.balance !== undefined) s.balance.date = text.slice(0, 10); break;
+    case 'Bal/CdtDbtInd':
+      if (s.balance !== undefined) s.balance.direction = text;
+      break;
+    case 'Bal/Dt/Dt':
+    case 'Bal/Dt/DtTm':
+      if (s.balance !== undefined) s.balance.date = text.slice(0, 10);
+      break;
     case 'Bal': {
       const b = s.balance;
       if (b?.amount === undefined || b.currency === undefined) schemaInvalid('a balance without Amt and Ccy');
@@ -218,14 +271,10 @@ export interface CamtReader {
 /** A reader for one camt file; refusals are thrown as XmlRefused, CamtRefused or AmountRefused. */
 export function camtReader(sink: CamtSink): CamtReader {
   let kind: CamtKind | undefined;
-  let version = '';
-  let messageId = '';
-  let messageCreated = '';
-  let depth = -1;
+  let [version, messageId, messageCreated] = ['', '', ''];
   let statement: StatementDraft | undefined;
   let entry: EntryDraft | undefined;
-  let entryDepth = -1;
-  let lineNo = 0;
+  let [depth, entryDepth, lineNo] = [-1, -1, 0];
   const ensureHeader = (s: StatementDraft): CamtHeader => {
     if (s.header === undefined) {
       s.header = headerOf(kind as CamtKind, version, messageId, s);
@@ -238,8 +287,10 @@ export function camtReader(sink: CamtSink): CamtReader {
       if (path.length === 1) {
         const ns = attributes.get('xmlns') ?? '';
         const m = /^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.(\d\d)$/.exec(ns);
-        if (path[0] !== 'Document' || m === null) throw new CamtRefused('bank_file_unsupported', 'not a camt.053 or camt.054 document');
-        if (!(camtVersions as readonly string[]).includes(m[2] as string)) throw new CamtRefused('bank_file_unsupported', `version .${m[2]} is not read`);
+        if (path[0] !== 'Document' || m === null)
+          throw new CamtRefused('bank_file_unsupported', 'not a camt.053 or camt.054 document');
+        if (!(camtVersions as readonly string[]).includes(m[2] as string))
+          throw new CamtRefused('bank_file_unsupported', `version .${m[2]} is not read`);
         kind = m[1] as CamtKind;
         version = m[2] as string;
         return;

@@ -24,7 +24,11 @@ export function profileFileSigner(profile: CryptoProfile, key: PrivateKey): File
   return {
     async sign(body) {
       const bytes = Buffer.from(body, 'utf8');
-      return { sha256: sha256Hex(bytes), algorithm: profile.signatureAlgorithms[0] ?? profile.name, signature: profile.sign(key, bytes).toString('base64') };
+      return {
+        sha256: sha256Hex(bytes),
+        algorithm: profile.signatureAlgorithms[0] ?? profile.name,
+        signature: profile.sign(key, bytes).toString('base64'),
+      };
     },
   };
 }
@@ -35,7 +39,11 @@ export function keyringFileSigner(keyring: Keyring, profile: CryptoProfile): Fil
     async sign(body) {
       const bytes = Buffer.from(body, 'utf8');
       const { version, signature } = await keyring.sign('bank-file-signing', bytes);
-      return { sha256: sha256Hex(bytes), algorithm: `${profile.signatureAlgorithms[0] ?? profile.name}:v${version}`, signature: signature.toString('base64') };
+      return {
+        sha256: sha256Hex(bytes),
+        algorithm: `${profile.signatureAlgorithms[0] ?? profile.name}:v${version}`,
+        signature: signature.toString('base64'),
+      };
     },
   };
 }
@@ -56,14 +64,21 @@ export interface ClearingContext {
 }
 
 /** One transaction for rows and ledger postings together (the pattern of src/flows/commit-payments.ts). */
-export async function withinLedger<T>(store: Store, work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>): Promise<T> {
+export async function withinLedger<T>(
+  store: Store,
+  work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>,
+): Promise<T> {
   if (store.dialect === 'sqlite') return store.transaction((tx) => work(tx, { dialect: 'sqlite' }));
   return retriedTransaction(store, (client) => work(queryableOf(client), { dialect: 'postgres', client }));
 }
 
 /** Posts linked units inside the transaction; any refusal aborts the whole file or run. */
 export async function post(
-  ctx: ClearingContext, tx: Tx, ledgerTx: LedgerTransaction, units: readonly (readonly TransferRequest[])[], audit: AuditEvent[],
+  ctx: ClearingContext,
+  tx: Tx,
+  ledgerTx: LedgerTransaction,
+  units: readonly (readonly TransferRequest[])[],
+  audit: AuditEvent[],
 ): Promise<bigint[][]> {
   const outcomes = await ctx.ledger.applyWithin(ledgerTx, units, audit);
   return outcomes.map((o) => {
@@ -77,10 +92,21 @@ export async function finishAudit(tx: Tx, events: AuditEvent[], now: number): Pr
 }
 
 export type ClearingCode =
-  | 'partner_not_found' | 'partner_exists' | 'clearing_posting_refused' | 'clearing_instruction_invalid'
-  | 'bank_file_unknown_batch' | 'bank_file_replayed' | 'bank_file_wrong_account' | 'bank_file_schema_invalid'
-  | 'bank_file_unsupported' | 'bank_file_malformed' | 'bank_file_entities_refused' | 'bank_file_too_large'
-  | 'bank_file_amount_precision' | 'break_not_found' | 'break_resolved';
+  | 'partner_not_found'
+  | 'partner_exists'
+  | 'clearing_posting_refused'
+  | 'clearing_instruction_invalid'
+  | 'bank_file_unknown_batch'
+  | 'bank_file_replayed'
+  | 'bank_file_wrong_account'
+  | 'bank_file_schema_invalid'
+  | 'bank_file_unsupported'
+  | 'bank_file_malformed'
+  | 'bank_file_entities_refused'
+  | 'bank_file_too_large'
+  | 'bank_file_amount_precision'
+  | 'break_not_found'
+  | 'break_resolved';
 
 /** A refusal with its registered problem code (src/errors.ts), so the HTTP edge and the CLI render it. */
 export class ClearingRefused extends AnfuError {
@@ -99,5 +125,9 @@ export function addDays(date: string, days: number): string {
 
 /** Creditors' bank account numbers in clearing_instructions, sealed under the keyring's personal-data key. */
 export function creditorAccountProtection(keyring: Keyring): ProtectedTable<'creditorAccount'> {
-  return new ProtectedTable(keyring, { table: 'clearing_instructions', idColumn: 'id', fields: { creditorAccount: { column: 'creditor_account_sealed', normaliser: 'bank-account' } } });
+  return new ProtectedTable(keyring, {
+    table: 'clearing_instructions',
+    idColumn: 'id',
+    fields: { creditorAccount: { column: 'creditor_account_sealed', normaliser: 'bank-account' } },
+  });
 }

@@ -13,12 +13,17 @@ export function exponentOf(currency: string): number {
 
 export function minorOf(text: string, currency: string): bigint {
   const [whole = '', rawFraction, extra] = text.trim().split('.');
-  if (extra !== undefined || !/^[0-9]{1,18}$/.test(whole) || (rawFraction !== undefined && !/^[0-9]{1,18}$/.test(rawFraction))) {
+  if (
+    extra !== undefined ||
+    !/^[0-9]{1,18}$/.test(whole) ||
+    (rawFraction !== undefined && !/^[0-9]{1,18}$/.test(rawFraction))
+  ) {
     throw new AmountRefused('an amount is not a decimal number');
   }
   const exponent = exponentOf(currency);
   const fraction = (rawFraction ?? '').replace(/0+$/, '');
-  if (fraction.length > exponent) throw new AmountRefused(`an amount in ${currency} has more than ${exponent} decimals`);
+  if (fraction.length > exponent)
+    throw new AmountRefused(`an amount in ${currency} has more than ${exponent} decimals`);
   return BigInt(whole) * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
 }
 

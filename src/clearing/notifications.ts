@@ -19,14 +19,21 @@ export interface NotificationOutcome {
 }
 
 export function checkStatementAccount(partner: Partner, header: CamtHeader, kind: 'camt.053' | 'camt.054'): void {
-  if (header.kind !== kind) throw new ClearingRefused('bank_file_unsupported', `expected a ${kind}, got a ${header.kind}`);
-  if (header.account !== partner.accountNumber) throw new ClearingRefused('bank_file_wrong_account', "the file is for another account than this partner's");
-  if (header.accountCurrency !== '' && header.accountCurrency !== partner.currency) throw new ClearingRefused('bank_file_wrong_account', 'the file is for an account in another currency');
+  if (header.kind !== kind)
+    throw new ClearingRefused('bank_file_unsupported', `expected a ${kind}, got a ${header.kind}`);
+  if (header.account !== partner.accountNumber)
+    throw new ClearingRefused('bank_file_wrong_account', "the file is for another account than this partner's");
+  if (header.accountCurrency !== '' && header.accountCurrency !== partner.currency)
+    throw new ClearingRefused('bank_file_wrong_account', 'the file is for an account in another currency');
 }
 
-export const isReturn = (e: CamtEntry): boolean => e.direction === 'credit' && (e.bankCode?.endsWith('/RRTN') === true || e.details.some((d) => d.returnReason !== undefined));
+export const isReturn = (e: CamtEntry): boolean =>
+  e.direction === 'credit' &&
+  (e.bankCode?.endsWith('/RRTN') === true || e.details.some((d) => d.returnReason !== undefined));
 
-export async function applyNotification(ctx: ClearingContext, partnerId: string, source: TextSource): Promise<NotificationOutcome> {
+export async function applyNotification(
+  ctx: ClearingContext, partnerId: string, source: TextSource,
+): Promise<NotificationOutcome> {
   const partner = await requirePartner(ctx.store, partnerId);
   const now = ctx.clock();
   return withinLedger(ctx.store, async (tx, ledgerTx) => {
@@ -39,18 +46,41 @@ export async function applyNotification(ctx: ClearingContext, partnerId: string,
     const sha256 = await streamCamt(source, {
       async header(h) {
         checkStatementAccount(partner, h, 'camt.054');
-        if (fileId === '') fileId = await registerBankFile(tx, { partnerId, kind: 'camt.054', identity: `${h.messageId}/${h.statementId}`, sha256: `pending:${h.messageId}/${h.statementId}`, now });
+        if (fileId === '')
+          fileId = await registerBankFile(tx, {
+            partnerId, kind: 'camt.054',
+            identity: `${h.messageId}/${h.statementId}`,
+            sha256: `pending:${h.messageId}/${h.statementId}`,
+            now,
+          });
       },
       async entry(_h, e) {
         entries += 1;
-        if (e.currency !== partner.currency) throw new ClearingRefused('bank_file_wrong_account', 'an entry in another currency than the account');
+        if (e.currency !== partner.currency)
+          throw new ClearingRefused('bank_file_wrong_account', 'an entry in another currency than the account');
         const e2e = e.details.find((d) => d.endToEndId !== undefined)?.endToEndId;
-        const row = e2e === undefined ? undefined : await tx.get(`SELECT ${instructionColumns} FROM clearing_instructions WHERE end_to_end_id = ? AND partner_id = ?`, [e2e, partnerId]);
+        const row =
+          e2e === undefined
+            ? undefined
+            : await tx.get(
+                `SELECT ${instructionColumns} FROM clearing_instructions WHERE end_to_end_id = ? AND partner_id = ?`,
+                [e2e, partnerId],
+              );
         const i = row === undefined ? undefined : instructionOf(row);
         if (i?.state === 'accepted' && isReturn(e) && e.amount === i.amount) {
-          const unit: TransferRequest[] = [{ kind: 'single', key: `clearing:${i.id}:return`, debitAccountId: partner.settlementAccountId, creditAccountId: i.sourceAccountId, amount: i.amount, currency: i.currency, reference: i.endToEndId }];
+          const unit: TransferRequest[] = [
+            {
+              kind: 'single',
+              key: `clearing:${i.id}:return`,
+              debitAccountId: partner.settlementAccountId, creditAccountId: i.sourceAccountId, amount: i.amount,
+              currency: i.currency, reference: i.endToEndId,
+            },
+          ];
           const [seqs] = await post(ctx, tx, ledgerTx, [unit], audit);
-          await setInstructionState(tx, i.id, 'accepted', 'returned', now, { reason: e.details.find((d) => d.returnReason !== undefined)?.returnReason ?? 'RRTN', returnSeq: seqs?.[0] ?? null });
+          await setInstructionState(tx, i.id, 'accepted', 'returned', now, {
+            reason: e.details.find((d) => d.returnReason !== undefined)?.returnReason ?? 'RRTN',
+            returnSeq: seqs?.[0] ?? null,
+          });
           returned += 1;
         } else if (i?.state === 'accepted' && e.direction === 'debit') booked += 1;
         else unknown += 1;
@@ -58,7 +88,11 @@ export async function applyNotification(ctx: ClearingContext, partnerId: string,
     });
     if (fileId === '') throw new ClearingRefused('bank_file_schema_invalid', 'a camt.054 without a notification');
     await sealBankFile(tx, fileId, sha256, entries);
-    audit.push({ actorType: 'system', actorId: 'system:clearing', action: 'clearing.notification.apply', target: partnerId, outcome: 'success', details: { fileId, booked, returned, unknown } });
+    audit.push({
+      actorType: 'system', actorId: 'system:clearing', action: 'clearing.notification.apply', target: partnerId,
+      outcome: 'success',
+      details: { fileId, booked, returned, unknown },
+    });
     await appendAudit(tx, audit, now);
     return { fileId, booked, returned, unknown };
   });

@@ -7,7 +7,9 @@ import type { TransferRequest } from '../ledger/index.ts';
 import { readXml, pathHandler } from './xml-stream.ts';
 import { asRefusal, registerBankFile } from './bank-files.ts';
 import { ClearingRefused, post, sha256Hex, withinLedger, type ClearingContext } from './context.ts';
-import { instructionColumns, instructionOf, reversalLegs, setInstructionState, type Instruction } from './instructions.ts';
+import {
+  instructionColumns, instructionOf, reversalLegs, setInstructionState, type Instruction,
+} from './instructions.ts';
 import { requirePartner } from './partners.ts';
 import { batchByMessageId } from './run.ts';
 import type { StatusLine } from './messages.ts';
@@ -28,29 +30,42 @@ export function parseStatusReport(text: string): ParsedStatusReport {
   let group: string | undefined;
   const lines: { endToEndId?: string; status?: string; reason?: string }[] = [];
   try {
-    readXml(text, pathHandler({
-      open(path, attributes) {
-        if (path.length === 1 && !/^urn:iso:std:iso:20022:tech:xsd:pacs\.002\.001\.(08|09|10|11|12)$/.test(attributes.get('xmlns') ?? '')) {
-          throw new ClearingRefused('bank_file_unsupported', 'not a pacs.002 status report');
-        }
-        if (path.length === 3 && path[2] === 'TxInfAndSts') lines.push({});
-      },
-      close(path, value) {
-        const rel = path.slice(2).join('/');
-        const line = lines[lines.length - 1];
-        if (rel === 'GrpHdr/MsgId') messageId = value;
-        else if (rel === 'OrgnlGrpInfAndSts/OrgnlMsgId' || (rel === 'TxInfAndSts/OrgnlGrpInf/OrgnlMsgId' && original === '')) original = value;
-        else if (rel === 'OrgnlGrpInfAndSts/GrpSts') group = value;
-        else if (line !== undefined && rel === 'TxInfAndSts/OrgnlEndToEndId') line.endToEndId = value;
-        else if (line !== undefined && rel === 'TxInfAndSts/TxSts') line.status = value;
-        else if (line !== undefined && rel === 'TxInfAndSts/StsRsnInf/Rsn/Cd') line.reason = value;
-      },
-    }));
+    readXml(
+      text,
+      pathHandler({
+        open(path, attributes) {
+          if (
+            path.length === 1 &&
+            !/^urn:iso:std:iso:20022:tech:xsd:pacs\.002\.001\.(08|09|10|11|12)$/.test(attributes.get('xmlns') ?? '')
+          ) {
+            throw new ClearingRefused('bank_file_unsupported', 'not a pacs.002 status report');
+          }
+          if (path.length === 3 && path[2] === 'TxInfAndSts') lines.push({});
+        },
+        close(path, value) {
+          const rel = path.slice(2).join('/');
+          const line = lines[lines.length - 1];
+          if (rel === 'GrpHdr/MsgId') messageId = value;
+          else if (
+            rel === 'OrgnlGrpInfAndSts/OrgnlMsgId' ||
+            (rel === 'TxInfAndSts/OrgnlGrpInf/OrgnlMsgId' && original === '')
+          )
+            original = value;
+          else if (rel === 'OrgnlGrpInfAndSts/GrpSts') group = value;
+          else if (line !== undefined && rel === 'TxInfAndSts/OrgnlEndToEndId') line.endToEndId = value;
+          else if (line !== undefined && rel === 'TxInfAndSts/TxSts') line.status = value;
+          else if (line !== undefined && rel === 'TxInfAndSts/StsRsnInf/Rsn/Cd') line.reason = value;
+        },
+      }),
+    );
   } catch (error) {
     throw asRefusal(error);
   }
-  if (messageId === '' || original === '') throw new ClearingRefused('bank_file_schema_invalid', 'a pacs.002 without MsgId or OrgnlMsgId');
-  for (const l of lines) if (l.endToEndId === undefined || l.status === undefined || !/^[A-Z]{4}$/.test(l.status)) throw new ClearingRefused('bank_file_schema_invalid', 'a status line without OrgnlEndToEndId or TxSts');
+  if (messageId === '' || original === '')
+    throw new ClearingRefused('bank_file_schema_invalid', 'a pacs.002 without MsgId or OrgnlMsgId');
+  for (const l of lines)
+    if (l.endToEndId === undefined || l.status === undefined || !/^[A-Z]{4}$/.test(l.status))
+      throw new ClearingRefused('bank_file_schema_invalid', 'a status line without OrgnlEndToEndId or TxSts');
   return { messageId, originalMessageId: original, groupStatus: group, lines: lines as StatusLine[] };
 }
 
@@ -66,7 +81,8 @@ function statusesFor(report: ParsedStatusReport, members: readonly Instruction[]
   const byE2e = new Map(members.map((i) => [i.endToEndId, i]));
   const statuses = new Map<string, StatusLine>();
   for (const line of report.lines) {
-    if (!byE2e.has(line.endToEndId)) throw new ClearingRefused('bank_file_unknown_batch', 'a status for a payment that is not in the batch');
+    if (!byE2e.has(line.endToEndId))
+      throw new ClearingRefused('bank_file_unknown_batch', 'a status for a payment that is not in the batch');
     statuses.set(line.endToEndId, line);
   }
   // A group status without lines speaks for every payment of the batch.
@@ -80,11 +96,16 @@ export async function applyStatusReport(ctx: ClearingContext, partnerId: string,
   const partner = await requirePartner(ctx.store, partnerId);
   const report = parseStatusReport(text);
   const batch = await batchByMessageId(ctx.store, report.originalMessageId);
-  if (batch === undefined || batch.partnerId !== partnerId) throw new ClearingRefused('bank_file_unknown_batch', 'a pacs.002 for a batch this partner never received');
+  if (batch === undefined || batch.partnerId !== partnerId)
+    throw new ClearingRefused('bank_file_unknown_batch', 'a pacs.002 for a batch this partner never received');
   const now = ctx.clock();
   return withinLedger(ctx.store, async (tx, ledgerTx) => {
-    const fileId = await registerBankFile(tx, { partnerId, kind: 'pacs.002', identity: report.messageId, sha256: sha256Hex(text), now });
-    const members = (await tx.all(`SELECT ${instructionColumns} FROM clearing_instructions WHERE batch_id = ?`, [batch.id])).map(instructionOf);
+    const fileId = await registerBankFile(tx, {
+      partnerId, kind: 'pacs.002', identity: report.messageId, sha256: sha256Hex(text), now,
+    });
+    const members = (
+      await tx.all(`SELECT ${instructionColumns} FROM clearing_instructions WHERE batch_id = ?`, [batch.id])
+    ).map(instructionOf);
     const statuses = statusesFor(report, members);
     const units: TransferRequest[][] = [];
     const changes: { i: Instruction; to: 'accepted' | 'rejected'; reason: string | null }[] = [];
@@ -96,7 +117,14 @@ export async function applyStatusReport(ctx: ClearingContext, partnerId: string,
         continue;
       }
       if (acceptedCodes.has(s.status)) {
-        units.push([{ kind: 'single', key: `clearing:${i.id}:settle`, debitAccountId: partner.inTransitAccountId, creditAccountId: partner.settlementAccountId, amount: i.amount, currency: i.currency, reference: i.endToEndId }]);
+        units.push([
+          {
+            kind: 'single',
+            key: `clearing:${i.id}:settle`,
+            debitAccountId: partner.inTransitAccountId, creditAccountId: partner.settlementAccountId,
+            amount: i.amount, currency: i.currency, reference: i.endToEndId,
+          },
+        ]);
         changes.push({ i, to: 'accepted', reason: null });
       } else if (s.status === 'RJCT') {
         units.push(reversalLegs(i, { inTransit: partner.inTransitAccountId, fees: partner.feesAccountId }, 'reverse'));
@@ -106,12 +134,23 @@ export async function applyStatusReport(ctx: ClearingContext, partnerId: string,
     const audit: AuditEvent[] = [];
     const seqs = await post(ctx, tx, ledgerTx, units, audit);
     for (const [k, c] of changes.entries()) {
-      await setInstructionState(tx, c.i.id, 'batched', c.to, now, c.to === 'accepted' ? { settleSeq: seqs[k]?.[0] ?? null } : { reason: c.reason });
+      await setInstructionState(
+        tx, c.i.id, 'batched', c.to, now,
+        c.to === 'accepted' ? { settleSeq: seqs[k]?.[0] ?? null } : { reason: c.reason },
+      );
     }
-    if (pending === 0) await tx.run("UPDATE clearing_batches SET state = 'answered', updated_at = ? WHERE id = ?", [now, batch.id]);
+    if (pending === 0)
+      await tx.run("UPDATE clearing_batches SET state = 'answered', updated_at = ? WHERE id = ?", [now, batch.id]);
     const accepted = changes.filter((c) => c.to === 'accepted').length;
     const rejected = changes.length - accepted;
-    audit.push({ actorType: 'system', actorId: 'system:clearing', action: 'clearing.status.apply', target: batch.id, outcome: 'success', details: { fileId, accepted, rejected, pending, reasons: [...new Set(changes.map((c) => c.reason).filter((r) => r !== null))] } });
+    audit.push({
+      actorType: 'system', actorId: 'system:clearing', action: 'clearing.status.apply', target: batch.id,
+      outcome: 'success',
+      details: {
+        fileId, accepted, rejected, pending,
+        reasons: [...new Set(changes.map((c) => c.reason).filter((r) => r !== null))],
+      },
+    });
     await appendAudit(tx, audit, now);
     await tx.run('UPDATE bank_files SET entries = ? WHERE id = ?', [report.lines.length, fileId]);
     return { fileId, batchId: batch.id, accepted, rejected, pending };

@@ -39,8 +39,10 @@ export function decodeEntities(text: string): string {
     const code = /^#x([0-9a-fA-F]{1,6})$/.exec(ref)?.[1] ?? undefined;
     const decimal = /^#([0-9]{1,7})$/.exec(ref)?.[1] ?? undefined;
     const value = code !== undefined ? parseInt(code, 16) : decimal !== undefined ? Number(decimal) : undefined;
-    if (value === undefined) throw new XmlRefused('bank_file_entities_refused', `entity &${ref.slice(0, 10)}; is not allowed`);
-    if (value > 0x10ffff || value === 0) throw new XmlRefused('bank_file_malformed', 'a character reference out of range');
+    if (value === undefined)
+      throw new XmlRefused('bank_file_entities_refused', `entity &${ref.slice(0, 10)}; is not allowed`);
+    if (value > 0x10ffff || value === 0)
+      throw new XmlRefused('bank_file_malformed', 'a character reference out of range');
     return String.fromCodePoint(value);
   });
 }
@@ -68,16 +70,20 @@ export class XmlStream {
 
   write(chunk: string): void {
     this.#total += chunk.length;
-    if (this.#total > this.#limits.maxTotalChars) throw new XmlRefused('bank_file_too_large', 'the file is larger than allowed');
+    if (this.#total > this.#limits.maxTotalChars)
+      throw new XmlRefused('bank_file_too_large', 'the file is larger than allowed');
     this.#buffer += chunk;
     this.#drain(false);
-    if (this.#buffer.length > this.#limits.maxTokenChars) throw new XmlRefused('bank_file_too_large', 'a token is longer than allowed');
+    if (this.#buffer.length > this.#limits.maxTokenChars)
+      throw new XmlRefused('bank_file_too_large', 'a token is longer than allowed');
   }
 
   end(): void {
     this.#drain(true);
-    if (this.#buffer.trim() !== '') throw new XmlRefused('bank_file_malformed', 'the file ends inside a tag or after the root');
-    if (!this.#rootSeen || this.#stack.length > 0) throw new XmlRefused('bank_file_malformed', 'the document is incomplete');
+    if (this.#buffer.trim() !== '')
+      throw new XmlRefused('bank_file_malformed', 'the file ends inside a tag or after the root');
+    if (!this.#rootSeen || this.#stack.length > 0)
+      throw new XmlRefused('bank_file_malformed', 'the document is incomplete');
   }
 
   #drain(final: boolean): void {
@@ -157,17 +163,22 @@ export class XmlStream {
     const body = selfClosing ? inner.slice(0, -1) : inner;
     const qname = tagName.exec(body)?.[0];
     if (qname === undefined) throw new XmlRefused('bank_file_malformed', 'a tag without a name');
-    if (this.#stack.length === 0 && this.#rootSeen) throw new XmlRefused('bank_file_malformed', 'a second root element');
+    if (this.#stack.length === 0 && this.#rootSeen)
+      throw new XmlRefused('bank_file_malformed', 'a second root element');
     const attributes = new Map<string, string>();
     const rest = body.slice(qname.length);
     const leftover = rest.replace(attributePattern, (_m, name: string, _q, d?: string, s?: string) => {
-      attributes.set(localName(name) === name ? name : name.startsWith('xmlns:') ? name : localName(name), decodeEntities(d ?? s ?? ''));
+      attributes.set(
+        localName(name) === name ? name : name.startsWith('xmlns:') ? name : localName(name),
+        decodeEntities(d ?? s ?? ''),
+      );
       return '';
     });
     if (leftover.trim() !== '') throw new XmlRefused('bank_file_malformed', 'malformed attributes');
     const name = localName(qname);
     this.#rootSeen = true;
-    if (this.#stack.length >= this.#limits.maxDepth) throw new XmlRefused('bank_file_too_large', 'elements nested too deep');
+    if (this.#stack.length >= this.#limits.maxDepth)
+      throw new XmlRefused('bank_file_too_large', 'elements nested too deep');
     this.#stack.push(name);
     this.#handler.open(name, attributes);
     if (selfClosing) {

@@ -8,7 +8,10 @@ export interface XmlElement {
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }
 
 export function el(name: string, ...children: XmlNode[]): XmlElement {
@@ -25,7 +28,9 @@ function render(node: XmlNode, out: string[], indent: string): void {
     out.push(escapeXml(node));
     return;
   }
-  const attrs = Object.entries(node.attributes).map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join('');
+  const attrs = Object.entries(node.attributes)
+    .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+    .join('');
   const kids = node.children.filter((c) => c !== undefined && c !== false);
   if (kids.length === 0) {
     out.push(`${indent}<${node.name}${attrs}/>\n`);

@@ -3,7 +3,7 @@
 // requests; SIGHUP re-reads the rules file; SIGTERM/SIGINT stop it. Refused under ANFU_ENV=production.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SimBank, parseSimRules, startClearingSim } from '../clearing/sim/index.ts';
+import { SimBank, parseSimRules, startClearingSim } from '../clearing/index.ts';
 
 export const clearingSimUsage = `usage: anfu clearing-sim --rules FILE [--port N] [--date YYYY-MM-DD]
 
@@ -20,13 +20,24 @@ function readRules(file: string): ReturnType<typeof parseSimRules> {
 export async function clearingSimCommand(args: string[]): Promise<number> {
   const env = process.env;
   if (env.ANFU_ENV === 'production' || (env.ANFU_ENV === undefined && env.NODE_ENV === 'production')) {
-    process.stderr.write('anfu clearing-sim: refused with ANFU_ENV=production — the simulator is for development and tests only\n');
+    process.stderr.write(
+      'anfu clearing-sim: refused with ANFU_ENV=production — the simulator is for development and tests only\n',
+    );
     return 2;
   }
   let values: { rules?: string; port?: string; date?: string; help?: boolean };
   let bank: SimBank;
   try {
-    values = parseArgs({ args, options: { rules: { type: 'string' }, port: { type: 'string' }, date: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    values = parseArgs({
+      args,
+      options: {
+        rules: { type: 'string' },
+        port: { type: 'string' },
+        date: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
     if (values.help === true) {
       process.stdout.write(clearingSimUsage);
       return 0;
@@ -36,10 +47,13 @@ export async function clearingSimCommand(args: string[]): Promise<number> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError('--date wants YYYY-MM-DD');
     bank = new SimBank(readRules(values.rules), date);
   } catch (error) {
-    process.stderr.write(`anfu clearing-sim: ${error instanceof Error ? error.message : String(error)}\n\n${clearingSimUsage}`);
+    process.stderr.write(
+      `anfu clearing-sim: ${error instanceof Error ? error.message : String(error)}\n\n${clearingSimUsage}`,
+    );
     return 2;
   }
-  const log = (msg: string, extra: Record<string, unknown> = {}): void => void process.stdout.write(`${JSON.stringify({ service: 'clearing-sim', msg, ...extra })}\n`);
+  const log = (msg: string, extra: Record<string, unknown> = {}): void =>
+    void process.stdout.write(`${JSON.stringify({ service: 'clearing-sim', msg, ...extra })}\n`);
   const port = values.port === undefined ? 8620 : Number(values.port);
   const sim = await startClearingSim({ port, bank, log });
   log('listening', { port: sim.port });
@@ -49,7 +63,9 @@ export async function clearingSimCommand(args: string[]): Promise<number> {
       bank.configure(readRules(rulesFile));
       log('rules reloaded');
     } catch (error) {
-      log('rules not reloaded, the previous rules stay', { error: error instanceof Error ? error.message : String(error) });
+      log('rules not reloaded, the previous rules stay', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   });
   return new Promise((resolve) => {

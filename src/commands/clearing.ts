@@ -4,8 +4,20 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  applyNotification, applyStatusReport, batchFile, createPartner, httpTransport, isoDate, listPartners, markSent, requirePartner,
-  runClearing, settleMerchants, settlementReport, type ClearingContext, type PartnerRole,
+  applyNotification,
+  applyStatusReport,
+  batchFile,
+  createPartner,
+  httpTransport,
+  isoDate,
+  listPartners,
+  markSent,
+  requirePartner,
+  runClearing,
+  settleMerchants,
+  settlementReport,
+  type ClearingContext,
+  type PartnerRole,
 } from '../clearing/index.ts';
 import type { Config } from '../config.ts';
 import { loadKek } from '../crypto/index.ts';
@@ -17,8 +29,10 @@ import { jsonOf, withLedger } from './with-store.ts';
 
 export const clearingUsage = `usage:
   anfu clearing partners
-  anfu clearing add-partner --name N --role clearing_house|settlement_bank --currency C --bic B --account A --cap MINOR [--fee MINOR] [--days N] [--endpoint URL]
-  anfu clearing run [--partner ID] [--send]        lock a batch per partner (all active ones by default); --send posts it and applies the pacs.002
+  anfu clearing add-partner --name N --role clearing_house|settlement_bank --currency C --bic B --account A --cap
+    MINOR [--fee MINOR] [--days N] [--endpoint URL]
+  anfu clearing run [--partner ID] [--send]        lock a batch per partner (all active ones by default); --send
+    posts it and applies the pacs.002
   anfu clearing status --partner ID --file F       apply a pacs.002 received out of band
   anfu clearing notifications --partner ID --file F   apply a camt.054
   anfu clearing report --partner ID [--date D]     the daily reconciliation report
@@ -27,10 +41,24 @@ export const clearingUsage = `usage:
 `;
 
 const options = {
-  name: { type: 'string' }, role: { type: 'string' }, currency: { type: 'string' }, bic: { type: 'string' }, account: { type: 'string' },
-  cap: { type: 'string' }, fee: { type: 'string' }, days: { type: 'string' }, endpoint: { type: 'string' }, partner: { type: 'string' },
-  send: { type: 'boolean' }, file: { type: 'string' }, statement: { type: 'string' }, date: { type: 'string' }, report: { type: 'string' },
-  format: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  currency: { type: 'string' },
+  bic: { type: 'string' },
+  account: { type: 'string' },
+  cap: { type: 'string' },
+  fee: { type: 'string' },
+  days: { type: 'string' },
+  endpoint: { type: 'string' },
+  partner: { type: 'string' },
+  send: { type: 'boolean' },
+  file: { type: 'string' },
+  statement: { type: 'string' },
+  date: { type: 'string' },
+  report: { type: 'string' },
+  format: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -48,14 +76,21 @@ const minor = (text: string | undefined, name: string): bigint | undefined => {
 };
 
 async function clearingRun(ctx: ClearingContext, values: Values): Promise<unknown> {
-  const partners = values.partner === undefined ? (await listPartners(ctx.store)).filter((p) => p.status === 'active') : [await requirePartner(ctx.store, values.partner)];
+  const partners =
+    values.partner === undefined
+      ? (await listPartners(ctx.store)).filter((p) => p.status === 'active')
+      : [await requirePartner(ctx.store, values.partner)];
   const out: unknown[] = [];
   for (const partner of partners) {
     const run = await runClearing(ctx, partner.id, 'cli');
     let status: unknown;
     if (values.send === true && run.batch !== undefined) {
       const body = (await batchFile(ctx.store, run.batch.id)) as string;
-      const report = await httpTransport(partner, body, { algorithm: run.batch.signatureAlgorithm, signature: run.batch.signature, sha256: run.batch.fileSha256 });
+      const report = await httpTransport(partner, body, {
+        algorithm: run.batch.signatureAlgorithm,
+        signature: run.batch.signature,
+        sha256: run.batch.fileSha256,
+      });
       await markSent(ctx, run.batch.id);
       status = await applyStatusReport(ctx, partner.id, report);
     }
@@ -69,23 +104,39 @@ async function dispatch(ctx: ClearingContext, verb: string, values: Values): Pro
     case 'clearing partners':
       return listPartners(ctx.store);
     case 'clearing add-partner':
-      return createPartner(ctx.store, ctx.ledger, {
-        name: required(values, 'name'), role: required(values, 'role') as PartnerRole, currency: required(values, 'currency'), bic: required(values, 'bic'),
-        accountNumber: required(values, 'account'), netDebitCap: minor(required(values, 'cap'), 'cap') as bigint, feePerInstruction: minor(values.fee, 'fee'),
-        settlementDays: values.days === undefined ? undefined : Number(values.days), endpoint: values.endpoint,
-      }, 'cli', ctx.clock());
+      return createPartner(
+        ctx.store,
+        ctx.ledger,
+        {
+          name: required(values, 'name'),
+          role: required(values, 'role') as PartnerRole,
+          currency: required(values, 'currency'),
+          bic: required(values, 'bic'),
+          accountNumber: required(values, 'account'),
+          netDebitCap: minor(required(values, 'cap'), 'cap') as bigint,
+          feePerInstruction: minor(values.fee, 'fee'),
+          settlementDays: values.days === undefined ? undefined : Number(values.days),
+          endpoint: values.endpoint,
+        },
+        'cli',
+        ctx.clock(),
+      );
     case 'clearing run':
       return clearingRun(ctx, values);
     case 'clearing status':
-       
-      return applyStatusReport(ctx, required(values, 'partner'), await import('node:fs/promises').then((fs) => fs.readFile(required(values, 'file'), 'utf8')));
+      return applyStatusReport(
+        ctx,
+        required(values, 'partner'),
+        await import('node:fs/promises').then((fs) => fs.readFile(required(values, 'file'), 'utf8')),
+      );
     case 'clearing notifications':
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the file
       return applyNotification(ctx, required(values, 'partner'), createReadStream(required(values, 'file')));
     case 'clearing report':
       return dailyReport(ctx.store, required(values, 'partner'), values.date ?? isoDate(ctx.clock()), ctx.clock());
     case 'settle merchants':
-      if (values.report !== undefined) return settlementReport(ctx.store, values.report, values.format === 'csv' ? 'csv' : 'json');
+      if (values.report !== undefined)
+        return settlementReport(ctx.store, values.report, values.format === 'csv' ? 'csv' : 'json');
       return settleMerchants(ctx, required(values, 'partner'), 'cli');
     case 'reconcile':
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the statement file
@@ -95,13 +146,19 @@ async function dispatch(ctx: ClearingContext, verb: string, values: Values): Pro
   }
 }
 
-export async function clearingCommand(command: 'clearing' | 'settle' | 'reconcile', config: () => Config, args: string[]): Promise<number> {
+export async function clearingCommand(
+  command: 'clearing' | 'settle' | 'reconcile',
+  config: () => Config,
+  args: string[],
+): Promise<number> {
   let values: Values;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true }));
   } catch (error) {
-    process.stderr.write(`anfu ${command}: ${error instanceof Error ? error.message : String(error)}\n\n${clearingUsage}`);
+    process.stderr.write(
+      `anfu ${command}: ${error instanceof Error ? error.message : String(error)}\n\n${clearingUsage}`,
+    );
     return 2;
   }
   const verb = [command, ...positionals.slice(0, 1)].join(' ');

@@ -28,7 +28,8 @@ export const reconciliationBreakHandler: CaseDecisionHandler = async (tx, caseRe
 export function reconciliationCaseKind(): CaseKindRegistration {
   return {
     definition: {
-      kind: 'reconciliation_break', queue: 'reconciliation',
+      kind: 'reconciliation_break',
+      queue: 'reconciliation',
       sla: { firstResponse: 4 * hour, resolution: 27 * hour, calendar: 'business' },
       decisions: reconciliationBreakDecisions,
     },

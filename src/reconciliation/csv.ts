@@ -56,27 +56,56 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
 }
 
 function entryOfRow(row: string[], index: Map<string, number>, o: CsvStatementOptions, lineNo: number): CamtEntry {
-  const get = (name: string | undefined): string | undefined => (name === undefined ? undefined : row[index.get(name) ?? -1]?.trim());
+  const get = (name: string | undefined): string | undefined =>
+    name === undefined ? undefined : row[index.get(name) ?? -1]?.trim();
   const currency = get(o.columns.currency) ?? o.currency ?? '';
   const raw = get(o.columns.amount) ?? '';
   const negative = raw.startsWith('-');
   const amount = minorOf(negative ? raw.slice(1) : raw, currency);
   const d = get(o.columns.direction)?.toUpperCase();
-  const direction = d === undefined ? (negative ? 'debit' : 'credit') : /^(D|DBIT|DEBIT|DR)$/.test(d) ? 'debit' : /^(C|CRDT|CREDIT|CR)$/.test(d) ? 'credit' : undefined;
-  if (direction === undefined) throw new ClearingRefused('bank_file_schema_invalid', `row ${lineNo}: the direction is neither debit nor credit`);
+  const direction =
+    d === undefined
+      ? negative
+        ? 'debit'
+        : 'credit'
+      : /^(D|DBIT|DEBIT|DR)$/.test(d)
+        ? 'debit'
+        : /^(C|CRDT|CREDIT|CR)$/.test(d)
+          ? 'credit'
+          : undefined;
+  if (direction === undefined)
+    throw new ClearingRefused('bank_file_schema_invalid', `row ${lineNo}: the direction is neither debit nor credit`);
   const bookingDate = get(o.columns.bookingDate) ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(bookingDate)) throw new ClearingRefused('bank_file_schema_invalid', `row ${lineNo}: the date is not YYYY-MM-DD`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(bookingDate))
+    throw new ClearingRefused('bank_file_schema_invalid', `row ${lineNo}: the date is not YYYY-MM-DD`);
   const e2e = get(o.columns.endToEndId);
   return {
-    lineNo, amount, currency, direction, status: 'BOOK', reversal: false, bookingDate, valueDate: get(o.columns.valueDate) ?? bookingDate,
-    bankRef: undefined, bankCode: get(o.columns.bankCode), info: undefined,
-    details: [{ endToEndId: e2e === '' ? undefined : e2e, amount: undefined, counterparty: get(o.columns.counterparty), returnReason: undefined }],
+    lineNo,
+    amount,
+    currency,
+    direction,
+    status: 'BOOK',
+    reversal: false,
+    bookingDate,
+    valueDate: get(o.columns.valueDate) ?? bookingDate,
+    bankRef: undefined,
+    bankCode: get(o.columns.bankCode),
+    info: undefined,
+    details: [
+      {
+        endToEndId: e2e === '' ? undefined : e2e,
+        amount: undefined,
+        counterparty: get(o.columns.counterparty),
+        returnReason: undefined,
+      },
+    ],
   };
 }
 
 /** Streams the CSV rows to the sink; returns the file's SHA-256. */
 export async function streamCsvStatement(source: TextSource, o: CsvStatementOptions, sink: CsvSink): Promise<string> {
-  if (o.statementId === undefined || o.statementDate === undefined) throw new ClearingRefused('bank_file_schema_invalid', 'a CSV statement needs its id and date');
+  if (o.statementId === undefined || o.statementDate === undefined)
+    throw new ClearingRefused('bank_file_schema_invalid', 'a CSV statement needs its id and date');
   const hash = createHash('sha256');
   let header: Map<string, number> | undefined;
   let rest = '';
@@ -86,7 +115,12 @@ export async function streamCsvStatement(source: TextSource, o: CsvStatementOpti
     const cells = splitCsvLine(line.replace(/\r$/, ''), o.delimiter ?? ',');
     if (header === undefined) {
       header = new Map(cells.map((c, i) => [c.trim(), i]));
-      for (const name of Object.values(o.columns)) if (name !== undefined && !header.has(name)) throw new ClearingRefused('bank_file_schema_invalid', `the CSV has no column ${JSON.stringify(name).slice(0, 40)}`);
+      for (const name of Object.values(o.columns))
+        if (name !== undefined && !header.has(name))
+          throw new ClearingRefused(
+            'bank_file_schema_invalid',
+            `the CSV has no column ${JSON.stringify(name).slice(0, 40)}`,
+          );
       await sink.begin(o.statementId as string, o.statementDate as string);
       return;
     }
@@ -98,7 +132,8 @@ export async function streamCsvStatement(source: TextSource, o: CsvStatementOpti
     for await (const chunk of chunks) {
       hash.update(chunk);
       rest += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-      if (rest.length > 1 << 20 && !rest.includes('\n')) throw new ClearingRefused('bank_file_too_large', 'a CSV line is too long');
+      if (rest.length > 1 << 20 && !rest.includes('\n'))
+        throw new ClearingRefused('bank_file_too_large', 'a CSV line is too long');
       const lines = rest.split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) await handle(line);

@@ -6,7 +6,10 @@ import type { Ledger } from '../ledger/index.ts';
 import { requirePartner } from '../clearing/index.ts';
 import { breakById, resolveBreak } from './breaks.ts';
 
-export function breakResolutionExecutor(ledger: Ledger, clock: () => number = Date.now): ProposalExecutor<{ breakId: string }> {
+export function breakResolutionExecutor(
+  ledger: Ledger,
+  clock: () => number = Date.now,
+): ProposalExecutor<{ breakId: string }> {
   return {
     kind: 'reconciliation.resolve_break',
     proposerRoles: ['operations', 'administrator'],
@@ -14,7 +17,14 @@ export function breakResolutionExecutor(ledger: Ledger, clock: () => number = Da
     proposerNeedsSession: true,
     parse(payload) {
       const p = payload as { breakId?: unknown } | null;
-      if (typeof p !== 'object' || p === null || Object.keys(p).length !== 1 || typeof p.breakId !== 'string' || !/^rbk_[0-9a-z]{26}$/.test(p.breakId)) return undefined;
+      if (
+        typeof p !== 'object' ||
+        p === null ||
+        Object.keys(p).length !== 1 ||
+        typeof p.breakId !== 'string' ||
+        !/^rbk_[0-9a-z]{26}$/.test(p.breakId)
+      )
+        return undefined;
       return { breakId: p.breakId };
     },
     async check(q, payload) {
@@ -22,8 +32,17 @@ export function breakResolutionExecutor(ledger: Ledger, clock: () => number = Da
       return b === undefined || b.state !== 'open' ? 'proposal_payload_invalid' : undefined;
     },
     async outside(payload, proposal) {
-      const outcome = await resolveBreak(ledger.store, ledger, (id) => requirePartner(ledger.store, id), payload.breakId, `proposal:${proposal.id}`, clock());
-      return outcome.ok ? { ok: true, result: { adjustmentSeq: outcome.seq?.toString() ?? null } } : { ok: false, code: outcome.code };
+      const outcome = await resolveBreak(
+        ledger.store,
+        ledger,
+        (id) => requirePartner(ledger.store, id),
+        payload.breakId,
+        `proposal:${proposal.id}`,
+        clock(),
+      );
+      return outcome.ok
+        ? { ok: true, result: { adjustmentSeq: outcome.seq?.toString() ?? null } }
+        : { ok: false, code: outcome.code };
     },
   };
 }

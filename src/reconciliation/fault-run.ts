@@ -2,12 +2,15 @@
 // with every fault type injected at random: pain.001 batches in, pacs.002 / camt.054 / camt.053 out,
 // each read back by Anfu's own readers and the statement matched. It returns what was injected and
 // what was found, so a test (small N) and the benchmark (N = 10 000) can demand they be equal.
-import { camtReader, pain001, parseStatusReport, type CamtEntry } from '../clearing/index.ts';
-import { SimBank, parseSimRules, type SimAction } from '../clearing/sim/index.ts';
+import {
+  SimBank, camtReader, pain001, parseSimRules, parseStatusReport, type CamtEntry, type SimAction,
+} from '../clearing/index.ts';
 import { lineOf } from './import.ts';
 import { Matcher, defaultMatcherOptions, type Expectation } from './matcher.ts';
 
-export const faultTypes = ['reject', 'return', 'delay', 'fee', 'duplicate', 'drop', 'shift_value_date', 'change_amount'] as const;
+export const faultTypes = [
+  'reject', 'return', 'delay', 'fee', 'duplicate', 'drop', 'shift_value_date', 'change_amount',
+] as const;
 type Fault = (typeof faultTypes)[number];
 
 /** What each fault is found as: a status, a return, or a break class. */
@@ -44,20 +47,30 @@ function readEntries(text: string): CamtEntry[] {
   return out;
 }
 
+function ruleOf(e2e: string, fault: Fault): unknown {
+  const action: SimAction = fault;
+  return {
+    match: { endToEndId: e2e }, action,
+    ...(fault === 'reject' || fault === 'return' ? { code: 'AC04' } : {}),
+    ...(fault === 'fee' ? { amount: '1.50' } : {}),
+    ...(fault === 'change_amount' ? { amount: '-0.07' } : {}),
+    ...(fault === 'shift_value_date' ? { days: 2 } : {}),
+  };
+}
+
 export function seededFaultRun(payments: number, seed: number, faultShare = 0.1): FaultRunResult {
-  const random = prng(seed);
-  const date = '2026-12-02';
-  const injected = new Map<string, string>();
-  const rules: unknown[] = [];
+  const [random, date, injected, rules] = [prng(seed), '2026-12-02', new Map<string, string>(), [] as unknown[]];
   const transfers = Array.from({ length: payments }, (_, i) => {
     const e2e = `pay${String(i).padStart(8, '0')}`;
     if (random() < faultShare) {
       const fault = faultTypes[Math.floor(random() * faultTypes.length)] as Fault;
       injected.set(e2e, foundAs[fault]);
-      const action: SimAction = fault;
-      rules.push({ match: { endToEndId: e2e }, action, ...(fault === 'reject' || fault === 'return' ? { code: 'AC04' } : {}), ...(fault === 'fee' ? { amount: '1.50' } : {}), ...(fault === 'change_amount' ? { amount: '-0.07' } : {}), ...(fault === 'shift_value_date' ? { days: 2 } : {}) });
+      rules.push(ruleOf(e2e, fault));
     }
-    return { instructionId: e2e, endToEndId: e2e, amount: BigInt(100 + Math.floor(random() * 1_000_000)), currency: 'CNY', creditorName: `Payee ${i}`, creditorAccount: `6217${String(i).padStart(12, '0')}`, creditorAgent: '102100099996' };
+    const [amount, creditorName] = [BigInt(100 + Math.floor(random() * 1_000_000)), `Payee ${i}`];
+    const [creditorAccount, creditorAgent] = [`6217${String(i).padStart(12, '0')}`, '102100099996'];
+    const currency = 'CNY';
+    return { instructionId: e2e, endToEndId: e2e, amount, currency, creditorName, creditorAccount, creditorAgent };
   });
   const bank = new SimBank(parseSimRules({ account: '6222000011112222', currency: 'CNY', opening: '0', rules }), date);
   const found = new Map<string, string>();
@@ -71,7 +84,16 @@ export function seededFaultRun(payments: number, seed: number, faultShare = 0.1)
   };
   for (let i = 0; i < transfers.length; i += 1000) {
     const chunk = transfers.slice(i, i + 1000);
-    apply(bank.receive(pain001({ messageId: `batch${i}`, created: `${date}T09:00:00Z`, valueDate: date, currency: 'CNY', debtorName: 'Anfu', debtorAccount: '6222000011112222', debtorAgent: 'ICBKCNBJSHI', transfers: chunk })));
+    apply(
+      bank.receive(
+        pain001({
+          messageId: `batch${i}`,
+          created: `${date}T09:00:00Z`,
+          valueDate: date, currency: 'CNY', debtorName: 'Anfu', debtorAccount: '6222000011112222',
+          debtorAgent: 'ICBKCNBJSHI', transfers: chunk,
+        }),
+      ),
+    );
   }
   const returns = new Set<string>();
   const notification = bank.notification();
@@ -85,9 +107,15 @@ export function seededFaultRun(payments: number, seed: number, faultShare = 0.1)
   const expectations: Expectation[] = [];
   for (const [id, amount] of accepted) {
     expectations.push({ id, endToEndId: id, direction: 'debit', amount, currency: 'CNY', valueDate: date });
-    if (returns.has(id)) expectations.push({ id: `${id}:return`, endToEndId: id, direction: 'credit', amount, currency: 'CNY', valueDate: date });
+    if (returns.has(id))
+      expectations.push({
+        id: `${id}:return`,
+        endToEndId: id, direction: 'credit', amount, currency: 'CNY', valueDate: date,
+      });
   }
-  const matcher = new Matcher(expectations, { ...defaultMatcherOptions, statementDate: date, reconciledBefore: new Set() });
+  const matcher = new Matcher(expectations, {
+    ...defaultMatcherOptions, statementDate: date, reconciledBefore: new Set(),
+  });
   readEntries(statement).forEach((e, n) => matcher.add(lineOf(`l${n}`, e)));
   for (const b of matcher.finish().breaks) {
     const id = b.endToEndId ?? `line:${b.lineIds[0] ?? '?'}`;

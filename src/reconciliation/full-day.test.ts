@@ -12,8 +12,19 @@ import { merchantAccountOf, onboardMerchant } from '../payments/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import type { Store } from '../store/index.ts';
 import {
-  applyNotification, applyStatusReport, batchFile, createPartner, httpTransport, instructionById, markSent, requestTransferOut,
-  runClearing, settleMerchants, settlementReport, type Instruction, type Partner,
+  applyNotification,
+  applyStatusReport,
+  batchFile,
+  createPartner,
+  httpTransport,
+  instructionById,
+  markSent,
+  requestTransferOut,
+  runClearing,
+  settleMerchants,
+  settlementReport,
+  type Instruction,
+  type Partner,
 } from '../clearing/index.ts';
 import { startClearingSimProcess, type ClearingSimProcess } from '../clearing/testing/sim-process.ts';
 import { testClearing, type TestClearing } from '../clearing/testing/context.ts';
@@ -24,7 +35,9 @@ import type { Tx } from '../store/index.ts';
 
 const account = '6222000011112222';
 const rules = {
-  account, currency: 'CNY', opening: '0',
+  account,
+  currency: 'CNY',
+  opening: '0',
   rules: [
     { match: { creditorName: '^Reject' }, action: 'reject', code: 'AC04' },
     { match: { creditorName: '^Fee' }, action: 'fee', amount: '2.50' },
@@ -56,7 +69,23 @@ for (const kind of testStoreKinds()) {
       ledger = new Ledger({ store, clock });
       clearing = await testClearing(store, ledger, clock);
       sim = await startClearingSimProcess(rules);
-      partner = await createPartner(store, ledger, { name: 'ICBC Shanghai', role: 'settlement_bank', currency: 'CNY', bic: 'ICBKCNBJSHI', accountNumber: account, netDebitCap: 5_000_000n, feePerInstruction: 200n, settlementDays: 2, endpoint: sim.url }, 'opr_test', time);
+      partner = await createPartner(
+        store,
+        ledger,
+        {
+          name: 'ICBC Shanghai',
+          role: 'settlement_bank',
+          currency: 'CNY',
+          bic: 'ICBKCNBJSHI',
+          accountNumber: account,
+          netDebitCap: 5_000_000n,
+          feePerInstruction: 200n,
+          settlementDays: 2,
+          endpoint: sim.url,
+        },
+        'opr_test',
+        time,
+      );
     });
 
     after(async () => {
@@ -70,23 +99,105 @@ for (const kind of testStoreKinds()) {
       const { ctx } = clearing;
       // Money in: a funding account pays the wallets; a customer paid the merchant three days ago.
       const funding = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Top-ups' });
-      const wallet = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: 'Wallet', ownerId: 'cus_a' });
-      assert.ok((await ledger.submit({ kind: 'single', key: 'fund', debitAccountId: funding.id, creditAccountId: wallet.id, amount: 10_000_000n, currency: 'CNY' })).ok);
-      const { merchant } = await onboardMerchant(store, clearing.merchants, { name: 'Tea House', businessRegistration: '91310000MA1FL0000X', contactEmail: 'ops@tea.example', settlementAccount: '6217000099998888' }, 'opr_test', 60, time);
+      const wallet = await ledger.openAccount({
+        kind: 'customer_wallet',
+        currency: 'CNY',
+        name: 'Wallet',
+        ownerId: 'cus_a',
+      });
+      assert.ok(
+        (
+          await ledger.submit({
+            kind: 'single',
+            key: 'fund',
+            debitAccountId: funding.id,
+            creditAccountId: wallet.id,
+            amount: 10_000_000n,
+            currency: 'CNY',
+          })
+        ).ok,
+      );
+      const { merchant } = await onboardMerchant(
+        store,
+        clearing.merchants,
+        {
+          name: 'Tea House',
+          businessRegistration: '91310000MA1FL0000X',
+          contactEmail: 'ops@tea.example',
+          settlementAccount: '6217000099998888',
+        },
+        'opr_test',
+        60,
+        time,
+      );
       const merchantAccount = await merchantAccountOf(ledger, merchant.id, 'CNY');
-      assert.ok((await ledger.submit({ kind: 'single', key: 'sale', debitAccountId: wallet.id, creditAccountId: merchantAccount.id, amount: 300_000n, currency: 'CNY' })).ok);
+      assert.ok(
+        (
+          await ledger.submit({
+            kind: 'single',
+            key: 'sale',
+            debitAccountId: wallet.id,
+            creditAccountId: merchantAccount.id,
+            amount: 300_000n,
+            currency: 'CNY',
+          })
+        ).ok,
+      );
       time += 3 * day;
-      assert.ok((await ledger.submit({ kind: 'single', key: 'sale-today', debitAccountId: wallet.id, creditAccountId: merchantAccount.id, amount: 7_000n, currency: 'CNY' })).ok);
+      assert.ok(
+        (
+          await ledger.submit({
+            kind: 'single',
+            key: 'sale-today',
+            debitAccountId: wallet.id,
+            creditAccountId: merchantAccount.id,
+            amount: 7_000n,
+            currency: 'CNY',
+          })
+        ).ok,
+      );
 
-      const names = ['Accept Li', 'Reject Wang', 'Fee Zhao', 'Dup Chen', 'Drop Liu', 'Shift Yang', 'Change Huang', 'Return Zhou', 'Delay Wu'];
+      const names = [
+        'Accept Li',
+        'Reject Wang',
+        'Fee Zhao',
+        'Dup Chen',
+        'Drop Liu',
+        'Shift Yang',
+        'Change Huang',
+        'Return Zhou',
+        'Delay Wu',
+      ];
       const made: Record<string, Instruction> = {};
       for (const [n, name] of names.entries()) {
         time += 1_000;
-        made[name] = await requestTransferOut(ctx, { kind: 'withdrawal', partnerId: partner.id, ownerId: 'cus_a', sourceAccountId: wallet.id, amount: BigInt(10_000 + n * 1_000), creditorName: name, creditorAccount: `62170000111100${n}`, creditorAgent: '102100099996', key: `w-${n}`, actorId: 'cus_a' });
+        made[name] = await requestTransferOut(ctx, {
+          kind: 'withdrawal',
+          partnerId: partner.id,
+          ownerId: 'cus_a',
+          sourceAccountId: wallet.id,
+          amount: BigInt(10_000 + n * 1_000),
+          creditorName: name,
+          creditorAccount: `62170000111100${n}`,
+          creditorAgent: '102100099996',
+          key: `w-${n}`,
+          actorId: 'cus_a',
+        });
       }
       // Over the net debit cap: held until liquidity returns.
       time += 1_000;
-      const big = await requestTransferOut(ctx, { kind: 'withdrawal', partnerId: partner.id, ownerId: 'cus_a', sourceAccountId: wallet.id, amount: 4_900_000n, creditorName: 'Big Sun', creditorAccount: '6217000011119999', creditorAgent: '102100099996', key: 'w-big', actorId: 'cus_a' });
+      const big = await requestTransferOut(ctx, {
+        kind: 'withdrawal',
+        partnerId: partner.id,
+        ownerId: 'cus_a',
+        sourceAccountId: wallet.id,
+        amount: 4_900_000n,
+        creditorName: 'Big Sun',
+        creditorAccount: '6217000011119999',
+        creditorAgent: '102100099996',
+        key: 'w-big',
+        actorId: 'cus_a',
+      });
       time += 1_000;
       const settled = await settleMerchants(ctx, partner.id);
       const payout = settled.find((s) => s.merchantId === merchant.id);
@@ -102,15 +213,28 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(run.held, [big.id]);
       const body = (await batchFile(store, run.batch!.id))!;
       assert.equal(run.batch?.signatureAlgorithm, 'sm2-sm3');
-      assert.ok(cryptoProfile('gm').verify(clearing.publicKey, Buffer.from(body), Buffer.from(run.batch!.signature, 'base64')));
-      const report = await httpTransport(partner, body, { algorithm: run.batch!.signatureAlgorithm, signature: run.batch!.signature, sha256: run.batch!.fileSha256 });
+      assert.ok(
+        cryptoProfile('gm').verify(clearing.publicKey, Buffer.from(body), Buffer.from(run.batch!.signature, 'base64')),
+      );
+      const report = await httpTransport(partner, body, {
+        algorithm: run.batch!.signatureAlgorithm,
+        signature: run.batch!.signature,
+        sha256: run.batch!.fileSha256,
+      });
       await markSent(ctx, run.batch!.id);
       const status = await applyStatusReport(ctx, partner.id, report);
-      assert.deepEqual({ accepted: status.accepted, rejected: status.rejected, pending: status.pending }, { accepted: 8, rejected: 1, pending: 1 });
+      assert.deepEqual(
+        { accepted: status.accepted, rejected: status.rejected, pending: status.pending },
+        { accepted: 8, rejected: 1, pending: 1 },
+      );
       const rejected = made['Reject Wang']!;
       assert.equal((await instructionById(store, rejected.id))?.state, 'rejected');
       assert.equal((await instructionById(store, rejected.id))?.reasonCode, 'AC04');
-      assert.equal(balanceOf((await ledger.account(wallet.id))!), walletBefore + rejected.amount, 'the rejected withdrawal is back in the wallet');
+      assert.equal(
+        balanceOf((await ledger.account(wallet.id))!),
+        walletBefore + rejected.amount,
+        'the rejected withdrawal is back in the wallet',
+      );
 
       // Intraday: the bank's bookings, and the return.
       const notification = (await sim.call('GET', '/v1/notifications'))!;
@@ -132,14 +256,28 @@ for (const kind of testStoreKinds()) {
       const outcome = await reconcileStatement(ctx, partner.id, statement, { caseOpener: opener });
       const classes = outcome.breaks.map((b) => `${b.kind}:${b.endToEndId ?? '-'}`).sort();
       const e2e = (name: string) => made[name]!.endToEndId;
-      assert.deepEqual(classes, [
-        `amount_mismatch:${e2e('Change Huang')}`, `duplicate:${e2e('Dup Chen')}`, `fee_variance:${e2e('Fee Zhao')}`,
-        `missing_on_bank_side:${e2e('Drop Liu')}`, `value_date_mismatch:${e2e('Shift Yang')}`,
-      ].sort());
-      assert.equal(outcome.balanced, true, `closing ${outcome.closing} vs ledger ${outcome.ledgerImplied}, explained ${outcome.explained}`);
+      assert.deepEqual(
+        classes,
+        [
+          `amount_mismatch:${e2e('Change Huang')}`,
+          `duplicate:${e2e('Dup Chen')}`,
+          `fee_variance:${e2e('Fee Zhao')}`,
+          `missing_on_bank_side:${e2e('Drop Liu')}`,
+          `value_date_mismatch:${e2e('Shift Yang')}`,
+        ].sort(),
+      );
+      assert.equal(
+        outcome.balanced,
+        true,
+        `closing ${outcome.closing} vs ledger ${outcome.ledgerImplied}, explained ${outcome.explained}`,
+      );
       assert.equal(caseInputs.length, 5);
       assert.deepEqual(caseInputs.map((c) => `${c.details.class as string}:${c.severity}`).sort(), [
-        'amount_mismatch:low', 'duplicate:medium', 'fee_variance:low', 'missing_on_bank_side:medium', 'value_date_mismatch:medium',
+        'amount_mismatch:low',
+        'duplicate:medium',
+        'fee_variance:low',
+        'missing_on_bank_side:medium',
+        'value_date_mismatch:medium',
       ]);
       await assert.rejects(reconcileStatement(ctx, partner.id, statement), { code: 'bank_file_replayed' });
       const cases = await listCases(store, { kind: 'reconciliation_break', limit: 50 });
@@ -148,7 +286,8 @@ for (const kind of testStoreKinds()) {
 
       // Corrections: each break by its adjustment (the executor an approved proposal runs).
       const accountsOf = async () => partner;
-      for (const b of await openBreaks(store, partner.id)) assert.equal((await resolveBreak(store, ledger, accountsOf, b.id, 'opr_checker', time)).ok, true);
+      for (const b of await openBreaks(store, partner.id))
+        assert.equal((await resolveBreak(store, ledger, accountsOf, b.id, 'opr_checker', time)).ok, true);
       assert.equal((await openBreaks(store, partner.id)).length, 0);
       assert.equal((await ledger.verify()).ok, true);
 
@@ -156,10 +295,19 @@ for (const kind of testStoreKinds()) {
       time += day;
       const second = await runClearing(ctx, partner.id);
       assert.equal(second.batch?.count, 1);
-      const answer = await httpTransport(partner, (await batchFile(store, second.batch!.id))!, { algorithm: 'sm2-sm3', signature: second.batch!.signature, sha256: second.batch!.fileSha256 });
+      const answer = await httpTransport(partner, (await batchFile(store, second.batch!.id))!, {
+        algorithm: 'sm2-sm3',
+        signature: second.batch!.signature,
+        sha256: second.batch!.fileSha256,
+      });
       assert.equal((await applyStatusReport(ctx, partner.id, answer)).accepted, 1);
-      const next = await reconcileStatement(ctx, partner.id, (await sim.call('POST', '/v1/end-of-day'))!, { caseOpener: opener });
-      assert.deepEqual(next.breaks.map((b) => b.kind), []);
+      const next = await reconcileStatement(ctx, partner.id, (await sim.call('POST', '/v1/end-of-day'))!, {
+        caseOpener: opener,
+      });
+      assert.deepEqual(
+        next.breaks.map((b) => b.kind),
+        [],
+      );
       assert.equal(next.balanced, true);
     });
   });

@@ -34,9 +34,21 @@ export interface StatementLine {
 }
 
 export type BreakClass =
-  | 'missing_on_our_side' | 'missing_on_bank_side' | 'amount_mismatch' | 'fee_variance' | 'duplicate' | 'value_date_mismatch';
+  | 'missing_on_our_side'
+  | 'missing_on_bank_side'
+  | 'amount_mismatch'
+  | 'fee_variance'
+  | 'duplicate'
+  | 'value_date_mismatch';
 
-export const breakClasses: readonly BreakClass[] = ['missing_on_our_side', 'missing_on_bank_side', 'amount_mismatch', 'fee_variance', 'duplicate', 'value_date_mismatch'];
+export const breakClasses: readonly BreakClass[] = [
+  'missing_on_our_side',
+  'missing_on_bank_side',
+  'amount_mismatch',
+  'fee_variance',
+  'duplicate',
+  'value_date_mismatch',
+];
 
 export interface Match {
   readonly shape: '1:1' | '1:N' | 'N:1';
@@ -117,9 +129,23 @@ export class Matcher {
     this.#pool.push(line);
   }
 
-  #break(cls: BreakClass, lines: readonly StatementLine[], e: Expectation | undefined, amount: bigint, effect: bigint): void {
+  #break(
+    cls: BreakClass,
+    lines: readonly StatementLine[],
+    e: Expectation | undefined,
+    amount: bigint,
+    effect: bigint,
+  ): void {
     const currency = e?.currency ?? lines[0]?.currency ?? '';
-    this.breaks.push({ class: cls, lineIds: lines.map((l) => l.id), expectationId: e?.id, endToEndId: e?.endToEndId ?? lines[0]?.endToEndIds[0], amount, currency, balanceEffect: effect });
+    this.breaks.push({
+      class: cls,
+      lineIds: lines.map((l) => l.id),
+      expectationId: e?.id,
+      endToEndId: e?.endToEndId ?? lines[0]?.endToEndIds[0],
+      amount,
+      currency,
+      balanceEffect: effect,
+    });
   }
 
   #take(e: Expectation, key = keyOf(e.direction, e.endToEndId)): void {
@@ -138,7 +164,14 @@ export class Matcher {
     const sum = (found as Expectation[]).reduce((s, e) => s + e.amount, 0n);
     if (sum !== line.amount) return false;
     for (const e of found as Expectation[]) this.#take(e);
-    this.#matched({ shape: 'N:1', rule: 'end_to_end', confidence: 100, lineIds: [line.id], expectationIds: (found as Expectation[]).map((e) => e.id), amount: line.amount });
+    this.#matched({
+      shape: 'N:1',
+      rule: 'end_to_end',
+      confidence: 100,
+      lineIds: [line.id],
+      expectationIds: (found as Expectation[]).map((e) => e.id),
+      amount: line.amount,
+    });
     return true;
   }
 
@@ -157,7 +190,14 @@ export class Matcher {
     if (partial === undefined && sum === e.amount && line.valueDate === e.valueDate) {
       // The common case, kept short: one line, one payment, same amount and date.
       this.#take(e, key);
-      this.#matched({ shape: '1:1', rule: 'end_to_end', confidence: 100, lineIds: [line.id], expectationIds: [e.id], amount: e.amount });
+      this.#matched({
+        shape: '1:1',
+        rule: 'end_to_end',
+        confidence: 100,
+        lineIds: [line.id],
+        expectationIds: [e.id],
+        amount: e.amount,
+      });
       return true;
     }
     if (sum < e.amount) {
@@ -176,7 +216,14 @@ export class Matcher {
       this.#break('value_date_mismatch', lines, e, e.amount, 0n);
       return true;
     }
-    this.#matched({ shape: lines.length > 1 ? '1:N' : '1:1', rule: 'end_to_end', confidence: 100, lineIds: lines.map((l) => l.id), expectationIds: [e.id], amount: e.amount });
+    this.#matched({
+      shape: lines.length > 1 ? '1:N' : '1:1',
+      rule: 'end_to_end',
+      confidence: 100,
+      lineIds: lines.map((l) => l.id),
+      expectationIds: [e.id],
+      amount: e.amount,
+    });
     return true;
   }
 
@@ -198,7 +245,8 @@ export class Matcher {
     for (const line of this.#pool) this.#fuzzy(line, byAmount);
     const carried: string[] = [];
     for (const e of this.#open.values()) {
-      if (e.valueDate <= this.#options.statementDate) this.#break('missing_on_bank_side', [], e, e.amount, -signed(e.direction, e.amount));
+      if (e.valueDate <= this.#options.statementDate)
+        this.#break('missing_on_bank_side', [], e, e.amount, -signed(e.direction, e.amount));
       else carried.push(e.id);
     }
     return { matches: this.matches, breaks: this.breaks, carried };
@@ -212,7 +260,10 @@ export class Matcher {
       if (!this.#open.has(keyOf(e.direction, e.endToEndId))) continue;
       const days = daysBetween(line.valueDate, e.valueDate);
       if (days > this.#options.dateToleranceDays) continue;
-      const name = line.counterparty !== undefined && e.counterparty !== undefined && line.counterparty.trim().toLowerCase() === e.counterparty.trim().toLowerCase();
+      const name =
+        line.counterparty !== undefined &&
+        e.counterparty !== undefined &&
+        line.counterparty.trim().toLowerCase() === e.counterparty.trim().toLowerCase();
       const score = 50 + (days === 0 ? 30 : 15) + (name ? 20 : 0);
       if (score > bestScore) {
         best = e;
@@ -221,7 +272,14 @@ export class Matcher {
     }
     if (best !== undefined && bestScore >= this.#options.threshold) {
       this.#take(best);
-      this.#matched({ shape: '1:1', rule: 'amount_date_counterparty', confidence: bestScore, lineIds: [line.id], expectationIds: [best.id], amount: line.amount });
+      this.#matched({
+        shape: '1:1',
+        rule: 'amount_date_counterparty',
+        confidence: bestScore,
+        lineIds: [line.id],
+        expectationIds: [best.id],
+        amount: line.amount,
+      });
       return;
     }
     this.#break('missing_on_our_side', [line], undefined, line.amount, signed(line.direction, line.amount));

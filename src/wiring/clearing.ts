@@ -8,14 +8,29 @@ import type { Ledger } from '../ledger/index.ts';
 import { merchantProtectionFor } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';
 
-export async function clearingContextFor(parts: { store: Store; ledger: Ledger; keyring: Keyring; config: Config; clock?: () => number }): Promise<ClearingContext> {
+export async function clearingContextFor(parts: {
+  store: Store;
+  ledger: Ledger;
+  keyring: Keyring;
+  config: Config;
+  clock?: () => number;
+}): Promise<ClearingContext> {
   const { store, ledger, keyring, config } = parts;
   const creditorAccounts = creditorAccountProtection(keyring);
   await creditorAccounts.register(store);
   const merchantAccount = async (merchantId: string): Promise<string | undefined> => {
     const protection = await merchantProtectionFor(keyring);
     const row = await store.get('SELECT id, settlement_account_sealed FROM merchants WHERE id = ?', [merchantId]);
-    return row === undefined ? undefined : (await protection.merchants.reveal(merchantId, row, ['settlementAccount'])).settlementAccount;
+    return row === undefined
+      ? undefined
+      : (await protection.merchants.reveal(merchantId, row, ['settlementAccount'])).settlementAccount;
   };
-  return { store, ledger, clock: parts.clock ?? Date.now, signer: keyringFileSigner(keyring, cryptoProfile(config.cryptoProfile)), creditorAccounts, merchantAccount };
+  return {
+    store,
+    ledger,
+    clock: parts.clock ?? Date.now,
+    signer: keyringFileSigner(keyring, cryptoProfile(config.cryptoProfile)),
+    creditorAccounts,
+    merchantAccount,
+  };
 }

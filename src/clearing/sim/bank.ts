@@ -17,45 +17,63 @@ export interface IncomingMessage {
 export function parseCreditTransfers(text: string): IncomingMessage {
   let kind: IncomingMessage['kind'] | undefined;
   let messageId = '';
-  const transfers: { endToEndId?: string; amount?: string; currency?: string; creditorName?: string; creditorAccount?: string }[] = [];
-  readXml(text, pathHandler({
-    open(path, attributes) {
-      if (path.length === 1) {
-        const ns = attributes.get('xmlns');
-        if (ns === 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09') kind = 'pain.001.001.09';
-        else if (ns === 'urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08') kind = 'pacs.008.001.08';
-        else throw new RangeError('not a pain.001.001.09 or pacs.008.001.08 message');
-      }
-      if (path[path.length - 1] === 'CdtTrfTxInf') transfers.push({});
-    },
-    close(path, value, attributes) {
-      const rel = path.slice(2).join('/');
-      if (rel === 'GrpHdr/MsgId') messageId = value;
-      const t = transfers[transfers.length - 1];
-      const i = path.indexOf('CdtTrfTxInf');
-      if (t === undefined || i < 0) return;
-      const sub = path.slice(i + 1).join('/');
-      if (sub === 'PmtId/EndToEndId') t.endToEndId = value;
-      else if (sub === 'Amt/InstdAmt' || sub === 'IntrBkSttlmAmt') {
-        t.amount = value;
-        t.currency = attributes.get('Ccy');
-      } else if (sub === 'Cdtr/Nm') t.creditorName = value;
-      else if (sub === 'CdtrAcct/Id/Othr/Id' || sub === 'CdtrAcct/Id/IBAN') t.creditorAccount = value;
-    },
-  }));
+  const transfers: {
+    endToEndId?: string;
+    amount?: string;
+    currency?: string;
+    creditorName?: string;
+    creditorAccount?: string;
+  }[] = [];
+  readXml(
+    text,
+    pathHandler({
+      open(path, attributes) {
+        if (path.length === 1) {
+          const ns = attributes.get('xmlns');
+          if (ns === 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09') kind = 'pain.001.001.09';
+          else if (ns === 'urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08') kind = 'pacs.008.001.08';
+          else throw new RangeError('not a pain.001.001.09 or pacs.008.001.08 message');
+        }
+        if (path[path.length - 1] === 'CdtTrfTxInf') transfers.push({});
+      },
+      close(path, value, attributes) {
+        const rel = path.slice(2).join('/');
+        if (rel === 'GrpHdr/MsgId') messageId = value;
+        const t = transfers[transfers.length - 1];
+        const i = path.indexOf('CdtTrfTxInf');
+        if (t === undefined || i < 0) return;
+        const sub = path.slice(i + 1).join('/');
+        if (sub === 'PmtId/EndToEndId') t.endToEndId = value;
+        else if (sub === 'Amt/InstdAmt' || sub === 'IntrBkSttlmAmt') {
+          t.amount = value;
+          t.currency = attributes.get('Ccy');
+        } else if (sub === 'Cdtr/Nm') t.creditorName = value;
+        else if (sub === 'CdtrAcct/Id/Othr/Id' || sub === 'CdtrAcct/Id/IBAN') t.creditorAccount = value;
+      },
+    }),
+  );
   if (kind === undefined || messageId === '') throw new RangeError('a message without its group header');
   return {
-    messageId, kind,
+    messageId,
+    kind,
     transfers: transfers.map((t) => {
-      if (t.endToEndId === undefined || t.amount === undefined || t.currency === undefined) throw new RangeError('a transfer without its id or amount');
-      return { endToEndId: t.endToEndId, amount: minorOf(t.amount, t.currency), currency: t.currency, creditorName: t.creditorName ?? '', creditorAccount: t.creditorAccount ?? '' };
+      if (t.endToEndId === undefined || t.amount === undefined || t.currency === undefined)
+        throw new RangeError('a transfer without its id or amount');
+      return {
+        endToEndId: t.endToEndId,
+        amount: minorOf(t.amount, t.currency),
+        currency: t.currency,
+        creditorName: t.creditorName ?? '',
+        creditorAccount: t.creditorAccount ?? '',
+      };
     }),
   };
 }
 
 type Booking = Omit<BankEntry, 'bankRef' | 'bookingDate' | 'currency' | 'valueDate'> & { readonly valueDate?: string };
 
-const addDays = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export interface SimState {
   readonly date: string;
@@ -94,16 +112,30 @@ export class SimBank {
   }
 
   state(): SimState {
-    return { date: this.#date, balance: this.#balance.toString(), booked: this.#day.length, messages: this.#messages, statements: this.#sequence };
+    return {
+      date: this.#date,
+      balance: this.#balance.toString(),
+      booked: this.#day.length,
+      messages: this.#messages,
+      statements: this.#sequence,
+    };
   }
 
   #created(): string {
-    return this.#now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.#now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   #book(entry: Booking): BankEntry {
     this.#refs += 1;
-    const e: BankEntry = { ...entry, currency: this.#rules.currency, bookingDate: this.#date, valueDate: entry.valueDate ?? this.#date, bankRef: `SIM${this.#date.replaceAll('-', '')}${String(this.#refs).padStart(8, '0')}` };
+    const e: BankEntry = {
+      ...entry,
+      currency: this.#rules.currency,
+      bookingDate: this.#date,
+      valueDate: entry.valueDate ?? this.#date,
+      bankRef: `SIM${this.#date.replaceAll('-', '')}${String(this.#refs).padStart(8, '0')}`,
+    };
     this.#balance += e.direction === 'debit' ? -e.amount : e.amount;
     this.#day.push(e);
     this.#undelivered.push(e);
@@ -119,24 +151,46 @@ export class SimBank {
     const lines = message.transfers.map((t) => this.#decide(t, message));
     const statuses = new Set(lines.map((l) => l.status));
     const group = statuses.size === 1 ? (lines[0]?.status ?? 'ACSC') : 'PART';
-    return pacs002({ messageId: `SIMSTS${randomUUID().replaceAll('-', '').slice(0, 20)}`, created: this.#created(), originalMessageId: message.messageId, originalKind: message.kind, groupStatus: group, lines });
+    return pacs002({
+      messageId: `SIMSTS${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+      created: this.#created(),
+      originalMessageId: message.messageId,
+      originalKind: message.kind,
+      groupStatus: group,
+      lines,
+    });
   }
 
   #decide(t: SimTransfer, message: IncomingMessage): StatusLine {
     const rule = ruleFor(this.#rules, t);
-    const out: Booking = { amount: t.amount, direction: 'debit', bankCode: 'PMNT/ICDT/DMCT', endToEndId: t.endToEndId, counterparty: t.creditorName };
+    const out: Booking = {
+      amount: t.amount,
+      direction: 'debit',
+      bankCode: 'PMNT/ICDT/DMCT',
+      endToEndId: t.endToEndId,
+      counterparty: t.creditorName,
+    };
     switch (rule?.action) {
       case 'reject':
         return { endToEndId: t.endToEndId, status: 'RJCT', reason: rule.code };
       case 'drop':
         return { endToEndId: t.endToEndId, status: 'ACSC' };
       case 'delay':
-        this.#delayed.push({ line: { endToEndId: t.endToEndId, status: 'ACSC' }, originalMessageId: message.messageId, kind: message.kind });
+        this.#delayed.push({
+          line: { endToEndId: t.endToEndId, status: 'ACSC' },
+          originalMessageId: message.messageId,
+          kind: message.kind,
+        });
         this.#delayedOut.set(t.endToEndId, out);
         return { endToEndId: t.endToEndId, status: 'PDNG' };
       case 'fee':
         this.#book(out);
-        this.#book({ amount: rule.amount ?? 0n, direction: 'debit', bankCode: 'ACMT/MDOP/CHRG', endToEndId: t.endToEndId });
+        this.#book({
+          amount: rule.amount ?? 0n,
+          direction: 'debit',
+          bankCode: 'ACMT/MDOP/CHRG',
+          endToEndId: t.endToEndId,
+        });
         break;
       case 'duplicate':
         this.#book(out);
@@ -165,7 +219,13 @@ export class SimBank {
     for (const r of this.#returnsLater.splice(0)) this.#book(r);
     if (this.#undelivered.length === 0) return undefined;
     const entries = this.#undelivered.splice(0);
-    return camt054({ messageId: `SIMNTF${randomUUID().replaceAll('-', '').slice(0, 20)}`, created: this.#created(), account: this.#rules.account, currency: this.#rules.currency, entries });
+    return camt054({
+      messageId: `SIMNTF${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+      created: this.#created(),
+      account: this.#rules.account,
+      currency: this.#rules.currency,
+      entries,
+    });
   }
 
   /** Status reports the bank owes for delayed payments (released at the end of the day). */
@@ -183,14 +243,30 @@ export class SimBank {
       const out = this.#delayedOut.get(d.line.endToEndId);
       if (out !== undefined) this.#book(out);
       this.#delayedOut.delete(d.line.endToEndId);
-      this.#laterReports.push(pacs002({ messageId: `SIMSTS${randomUUID().replaceAll('-', '').slice(0, 20)}`, created: this.#created(), originalMessageId: d.originalMessageId, originalKind: d.kind, groupStatus: 'ACSC', lines: [d.line] }));
+      this.#laterReports.push(
+        pacs002({
+          messageId: `SIMSTS${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+          created: this.#created(),
+          originalMessageId: d.originalMessageId,
+          originalKind: d.kind,
+          groupStatus: 'ACSC',
+          lines: [d.line],
+        }),
+      );
     }
     for (const r of this.#returnsLater.splice(0)) this.#book(r);
     this.#sequence += 1;
     const statement = camt053({
-      messageId: `SIMSTM${this.#date.replaceAll('-', '')}${this.#sequence}`, created: this.#created(), statementId: `${this.#rules.account}-${this.#date}`,
-      sequence: this.#sequence, date: this.#date, account: this.#rules.account, currency: this.#rules.currency,
-      opening: this.#dayOpening, closing: this.#balance, entries: this.#day,
+      messageId: `SIMSTM${this.#date.replaceAll('-', '')}${this.#sequence}`,
+      created: this.#created(),
+      statementId: `${this.#rules.account}-${this.#date}`,
+      sequence: this.#sequence,
+      date: this.#date,
+      account: this.#rules.account,
+      currency: this.#rules.currency,
+      opening: this.#dayOpening,
+      closing: this.#balance,
+      entries: this.#day,
     });
     this.#day = [];
     this.#dayOpening = this.#balance;

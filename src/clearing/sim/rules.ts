@@ -3,7 +3,17 @@
 // must find can be produced on purpose. Unmatched transfers are accepted and booked as sent.
 import { minorOf } from '../iso-amount.ts';
 
-export const simActions = ['accept', 'reject', 'return', 'delay', 'fee', 'duplicate', 'drop', 'shift_value_date', 'change_amount'] as const;
+export const simActions = [
+  'accept',
+  'reject',
+  'return',
+  'delay',
+  'fee',
+  'duplicate',
+  'drop',
+  'shift_value_date',
+  'change_amount',
+] as const;
 export type SimAction = (typeof simActions)[number];
 
 export interface SimMatch {
@@ -44,12 +54,14 @@ export interface SimTransfer {
 }
 
 export function ruleFor(rules: SimRules, t: SimTransfer): SimRule | undefined {
-  return rules.rules.find(({ match: m }) =>
-    (m.endToEndId === undefined || m.endToEndId === t.endToEndId) &&
-    (m.creditorName === undefined || m.creditorName.test(t.creditorName)) &&
-    (m.accountSuffix === undefined || t.creditorAccount.endsWith(m.accountSuffix)) &&
-    (m.amountMin === undefined || t.amount >= m.amountMin) &&
-    (m.amountMax === undefined || t.amount <= m.amountMax));
+  return rules.rules.find(
+    ({ match: m }) =>
+      (m.endToEndId === undefined || m.endToEndId === t.endToEndId) &&
+      (m.creditorName === undefined || m.creditorName.test(t.creditorName)) &&
+      (m.accountSuffix === undefined || t.creditorAccount.endsWith(m.accountSuffix)) &&
+      (m.amountMin === undefined || t.amount >= m.amountMin) &&
+      (m.amountMax === undefined || t.amount <= m.amountMax),
+  );
 }
 
 function fail(detail: string): never {
@@ -61,7 +73,8 @@ const reasonCode = /^[A-Z0-9]{4}$/;
 function parseRule(value: unknown, currency: string, index: number): SimRule {
   if (typeof value !== 'object' || value === null) fail(`rule ${index} is not an object`);
   const r = value as Record<string, unknown>;
-  if (!(simActions as readonly string[]).includes(r.action as string)) fail(`rule ${index}: action must be one of ${simActions.join(', ')}`);
+  if (!(simActions as readonly string[]).includes(r.action as string))
+    fail(`rule ${index}: action must be one of ${simActions.join(', ')}`);
   const m = (r.match ?? {}) as Record<string, unknown>;
   const money = (v: unknown, what: string): bigint | undefined => {
     if (v === undefined) return undefined;
@@ -71,9 +84,12 @@ function parseRule(value: unknown, currency: string, index: number): SimRule {
     return negative ? -minor : minor;
   };
   const action = r.action as SimAction;
-  if ((action === 'reject' || action === 'return') && (typeof r.code !== 'string' || !reasonCode.test(r.code))) fail(`rule ${index}: ${action} needs a 4-character code`);
-  if ((action === 'fee' || action === 'change_amount') && r.amount === undefined) fail(`rule ${index}: ${action} needs an amount`);
-  if (action === 'shift_value_date' && (!Number.isInteger(r.days) || (r.days as number) === 0)) fail(`rule ${index}: shift_value_date needs whole days`);
+  if ((action === 'reject' || action === 'return') && (typeof r.code !== 'string' || !reasonCode.test(r.code)))
+    fail(`rule ${index}: ${action} needs a 4-character code`);
+  if ((action === 'fee' || action === 'change_amount') && r.amount === undefined)
+    fail(`rule ${index}: ${action} needs an amount`);
+  if (action === 'shift_value_date' && (!Number.isInteger(r.days) || (r.days as number) === 0))
+    fail(`rule ${index}: shift_value_date needs whole days`);
   const match: SimMatch = {
     ...(typeof m.endToEndId === 'string' ? { endToEndId: m.endToEndId } : {}),
     // eslint-disable-next-line security/detect-non-literal-regexp -- the simulator's own rules file, development only
@@ -83,7 +99,9 @@ function parseRule(value: unknown, currency: string, index: number): SimRule {
     ...(m.amountMax === undefined ? {} : { amountMax: money(m.amountMax, 'amountMax') as bigint }),
   };
   return {
-    match, action, ...(typeof r.code === 'string' ? { code: r.code } : {}),
+    match,
+    action,
+    ...(typeof r.code === 'string' ? { code: r.code } : {}),
     ...(r.amount === undefined ? {} : { amount: money(r.amount, 'amount') as bigint }),
     ...(typeof r.days === 'number' ? { days: r.days } : {}),
   };
@@ -96,7 +114,9 @@ export function parseSimRules(document: unknown): SimRules {
   if (typeof d.currency !== 'string' || !/^[A-Z]{3}$/.test(d.currency)) fail('currency: an ISO 4217 code');
   const currency = d.currency;
   const openingText = typeof d.opening === 'string' ? d.opening : '0';
-  const opening = openingText.startsWith('-') ? -minorOf(openingText.slice(1), currency) : minorOf(openingText, currency);
+  const opening = openingText.startsWith('-')
+    ? -minorOf(openingText.slice(1), currency)
+    : minorOf(openingText, currency);
   const rules = Array.isArray(d.rules) ? d.rules.map((r, i) => parseRule(r, currency, i)) : [];
   return { account: d.account, currency, opening, rules };
 }

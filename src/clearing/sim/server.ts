@@ -26,13 +26,21 @@ function send(response: ServerResponse, status: number, body?: string, type = 'a
   response.end(body);
 }
 
-async function route(bank: SimBank, request: IncomingMessage, response: ServerResponse, log: (msg: string, extra?: Record<string, unknown>) => void): Promise<void> {
+async function route(
+  bank: SimBank,
+  request: IncomingMessage,
+  response: ServerResponse,
+  log: (msg: string, extra?: Record<string, unknown>) => void,
+): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://sim').pathname;
   const key = `${request.method ?? 'GET'} ${path}`;
   switch (key) {
     case 'POST /v1/messages': {
       const report = bank.receive(await bodyOf(request));
-      log('message answered', { sha256: request.headers['x-anfu-sha256'] ?? null, signed: request.headers['x-anfu-signature'] !== undefined });
+      log('message answered', {
+        sha256: request.headers['x-anfu-sha256'] ?? null,
+        signed: request.headers['x-anfu-signature'] !== undefined,
+      });
       return send(response, 200, report);
     }
     case 'GET /v1/notifications': {
@@ -63,12 +71,17 @@ export interface ClearingSim {
   close(): Promise<void>;
 }
 
-export async function startClearingSim(options: { port: number; bank: SimBank; log: (msg: string, extra?: Record<string, unknown>) => void }): Promise<ClearingSim> {
+export async function startClearingSim(options: {
+  port: number;
+  bank: SimBank;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+}): Promise<ClearingSim> {
   const server: Server = createServer((request, response) => {
     route(options.bank, request, response, options.log).catch((error: unknown) => {
       // The bank refuses a malformed or unknown file as a bank would: 400 with a short reason.
       options.log('refused', { error: error instanceof Error ? error.message.slice(0, 200) : 'error' });
-      if (!response.headersSent) send(response, 400, error instanceof Error ? error.message.slice(0, 200) : 'refused', 'text/plain');
+      if (!response.headersSent)
+        send(response, 400, error instanceof Error ? error.message.slice(0, 200) : 'refused', 'text/plain');
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));

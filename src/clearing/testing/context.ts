@@ -26,7 +26,14 @@ export async function testClearing(store: Store, ledger: Ledger, clock: () => nu
   const pair = gm.generateSigningKeyPair();
   const merchantAccount = async (merchantId: string): Promise<string | undefined> => {
     const row = await store.get('SELECT id, settlement_account_sealed FROM merchants WHERE id = ?', [merchantId]);
-    return row === undefined ? undefined : (await merchants.merchants.reveal(merchantId, row, ['settlementAccount'])).settlementAccount;
+    return row === undefined
+      ? undefined
+      : (await merchants.merchants.reveal(merchantId, row, ['settlementAccount'])).settlementAccount;
   };
-  return { ctx: { store, ledger, clock, signer: profileFileSigner(gm, pair.privateKey), creditorAccounts, merchantAccount }, keyring, merchants, publicKey: pair.publicKey };
+  return {
+    ctx: { store, ledger, clock, signer: profileFileSigner(gm, pair.privateKey), creditorAccounts, merchantAccount },
+    keyring,
+    merchants,
+    publicKey: pair.publicKey,
+  };
 }

@@ -17,13 +17,18 @@ export interface ClearingSimProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startClearingSimProcess(rules: unknown, env: Record<string, string> = {}): Promise<ClearingSimProcess> {
+export async function startClearingSimProcess(
+  rules: unknown,
+  env: Record<string, string> = {},
+): Promise<ClearingSimProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'anfu-clearing-sim-'));
   const rulesFile = join(dir, 'rules.json');
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fresh temporary directory of our own
   writeFileSync(rulesFile, JSON.stringify(rules));
   const child = spawn(process.execPath, ['bin/anfu.js', 'clearing-sim', '--port', '0', '--rules', rulesFile], {
-    cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -44,7 +49,9 @@ export async function startClearingSimProcess(rules: unknown, env: Record<string
   });
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, child, output: () => output,
+    url,
+    child,
+    output: () => output,
     async call(method, path) {
       const response = await fetch(`${url}${path}`, { method, signal: AbortSignal.timeout(10_000) });
       if (response.status === 204) return undefined;
