@@ -22,6 +22,7 @@ commands:
   export-audit --out F [--public-key-out P]   export the audit log with checkpoints and public key
   audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
+  risk backtest --from T --to T [--version N|--file F]   replay a rule set over stored decisions
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   provider-sim [--port N] --key ID=SECRET …   run the SMS gateway + identity provider simulator (HTTP, 127.0.0.1)
   clearing-sim --rules FILE [--port N]   run the clearing house / settlement bank simulator (ISO 20022, 127.0.0.1)
@@ -31,6 +32,8 @@ commands:
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
+  assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
+  report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -96,6 +99,9 @@ const commands: Record<string, Command> = {
   backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
+  risk: async (_config, args) => (await import('./commands/risk.ts')).riskCommand(args),
+  assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
+  report: async (config, args) => (await import('./commands/operations.ts')).reportCommand(config(), args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -105,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster',
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'risk',
     'clearing-sim', 'clearing', 'settle', 'reconcile'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });

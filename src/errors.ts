@@ -154,6 +154,10 @@ export const problems = {
   backup_target_unusable: { status: 503, title: 'The backup target cannot be written (space or permission)' },
   backup_not_found: { status: 404, title: 'No backup matches the requested point in time or id' },
   restore_verification_failed: { status: 422, title: 'The restored database does not verify' },
+  // operations (issue 14): self-assessment, operational reports, backup jobs
+  assessment_not_found: { status: 404, title: 'No such self-assessment run' },
+  report_range_invalid: { status: 400, title: 'The report range is invalid (from before to, ISO times, ≤ 400 days)' },
+  backup_job_not_found: { status: 404, title: 'No such backup job' },
 
   // transport (src/http/client-certificate.ts)
   client_certificate_required: { status: 401, title: 'A client certificate issued by the platform CA is required' },
@@ -225,6 +229,25 @@ export const problems = {
     status: 422,
     title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet',
   },
+
+  // risk engine (src/risk, docs/risk.md)
+  risk_ruleset_invalid: {
+    status: 422,
+    title: 'The rule set is malformed, unsafe or conflicting (see problems); nothing changed',
+  },
+  risk_ruleset_stale: {
+    status: 409,
+    title: 'The rule set was written from a version that is no longer the running one',
+  },
+  risk_ruleset_not_found: { status: 404, title: 'No such rule set version' },
+  risk_decision_not_found: { status: 404, title: 'No such risk decision' },
+  // the codes of a refused rule set's problems (problems[].code of risk_ruleset_invalid)
+  rule_syntax: { status: 422, title: 'The rule expression is malformed' },
+  rule_unknown_feature: { status: 422, title: 'The rule names a feature that is unknown on one of its events' },
+  rule_type: { status: 422, title: 'The rule compares values of different or unordered types' },
+  rule_too_complex: { status: 422, title: 'The rule or rule set exceeds the language bounds' },
+  ruleset_shape: { status: 422, title: 'A rule or typology field is missing or wrong' },
+  ruleset_conflict: { status: 422, title: 'Rules or typologies of the set contradict each other' },
 
   // clearing and reconciliation (src/clearing, src/reconciliation; docs/banks.md)
   partner_not_found: { status: 404, title: 'No such clearing partner' },

@@ -8,6 +8,8 @@ import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { RiskEngine } from '../risk/index.ts';
+import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -26,12 +28,16 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** The risk engine: the approved rule set, hot-reloaded (src/risk). */
+  readonly risk: RiskEngine;
   /** The shared case system (src/cases) with every capability's case kinds. */
   readonly cases: CasesContext;
+  /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
+  readonly latency: LatencyRecorder;
 }
 
 /** What every payments use case is given, from the app's context. */
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, riskEngine: context.risk };
 }

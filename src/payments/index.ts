@@ -207,3 +207,5 @@ export {
 export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts';
 /** @deprecated use LimitTier */
 export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';
+/** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
+export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';

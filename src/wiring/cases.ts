@@ -15,13 +15,14 @@ import {
   type CasesContext,
 } from '../cases/index.ts';
 import type { Config } from '../config.ts';
+import { riskReviewHandler, riskReviewKind } from '../risk/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { reconciliationCaseKind } from '../reconciliation/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
-export function caseKindRegistrations(): CaseKindRegistration[] {
-  return [reconciliationCaseKind()];
+export function caseKindRegistrations(clock: () => number = Date.now): CaseKindRegistration[] {
+  return [{ definition: riskReviewKind, handler: riskReviewHandler(clock) }, reconciliationCaseKind()];
 }
 
 const sweepMs = 60_000;

@@ -8,6 +8,7 @@ import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
 import { breakResolutionExecutor } from '../reconciliation/index.ts';
+import { listChangeExecutor, ruleSetExecutor } from '../risk/index.ts';
 
 export function registerProposalExecutors(
   registry: ProposalRegistry,
@@ -19,4 +20,6 @@ export function registerProposalExecutors(
   registry.register(refundApprovalExecutor(parts.payments));
   registry.register(withdrawalResolutionExecutor(parts.payments));
   registry.register(breakResolutionExecutor(parts.ledger));
+  registry.register(ruleSetExecutor);
+  registry.register(listChangeExecutor);
 }

@@ -19,7 +19,11 @@ import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { cases } from './200-cases.ts';
+import { riskEngine } from './210-risk-engine.ts';
 import { clearing } from './250-clearing.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -47,5 +51,9 @@ export const migrations: readonly Migration[] = [
   paymentsLifecycle,
   storeLeases,
   cases,
+  riskEngine,
   clearing,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];
