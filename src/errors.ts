@@ -196,6 +196,10 @@ export const problems = {
   challenge_expired: { status: 409, title: 'The payment waited too long for its step-up and has expired' },
   order_already_paid: { status: 409, title: 'The order is already paid or being paid' },
   order_exists: { status: 409, title: 'The merchant already has an order with this reference' },
+  order_reference_conflict: {
+    status: 409,
+    title: 'The merchant reference names an order with another amount, currency or description',
+  },
   refund_exceeds_payment: { status: 422, title: 'The refunds would exceed what was paid' },
   refund_not_found: { status: 404, title: 'No such refund' },
   collect_request_not_found: { status: 404, title: 'No such request for money' },

@@ -1155,7 +1155,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a checkout order with a QR/payment code */
+        /** Create a checkout order with a QR code (its reference and body again: 200, that order) */
         post: operations["postMerchantOrders"];
         delete?: never;
         options?: never;
@@ -1208,6 +1208,23 @@ export interface paths {
         put?: never;
         /** Onboard a merchant; the API key is shown once */
         post: operations["postMerchants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/withdrawals/outcome-unknown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Withdrawals whose bank outcome is unknown, oldest first (resolve with a withdrawal.resolve proposal) */
+        get: operations["getOperationsWithdrawalsOutcomeUnknown"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1427,7 +1444,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's payments, newest first */
+        /** The customer's payment history, newest first: transfers, order and request payments, top-ups, withdrawals and refunds */
         get: operations["getPayments"];
         put?: never;
         post?: never;
@@ -2042,7 +2059,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided";
             detail?: string;
             instance?: string;
             status: number;
@@ -2138,7 +2155,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `partner_exists`, `bank_file_replayed`, `break_resolved`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided` */
+        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `order_reference_conflict`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `partner_exists`, `bank_file_replayed`, `break_resolved`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided` */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -2155,7 +2172,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "partner_exists" | "bank_file_replayed" | "break_resolved" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided";
+                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "partner_exists" | "bank_file_replayed" | "break_resolved" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided";
                 };
             };
         };
@@ -5219,7 +5236,75 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        expiresAt: string;
+                        id: string;
+                        note: string;
+                        payerId: string;
+                        paymentId: string | null;
+                        requesterId: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        expiresAt: string;
+                        id: string;
+                        note: string;
+                        payerId: string;
+                        paymentId: string | null;
+                        requesterId: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5873,7 +5958,7 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8117,7 +8202,81 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        currency: string;
+                        description: string;
+                        expiresAt: string;
+                        id: string;
+                        merchantId: string;
+                        merchantReference: string;
+                        paidAt: string | null;
+                        paymentCode: string;
+                        paymentId: string | null;
+                        qrSvg?: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        currency: string;
+                        description: string;
+                        expiresAt: string;
+                        id: string;
+                        merchantId: string;
+                        merchantReference: string;
+                        paidAt: string | null;
+                        paymentCode: string;
+                        paymentId: string | null;
+                        qrSvg?: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8476,6 +8635,65 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getOperationsWithdrawalsOutcomeUnknown: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50) */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "customerId": "example",
+                     *           "cardId": "example",
+                     *           "amount": "12.34",
+                     *           "currency": "CNY",
+                     *           "state": "example",
+                     *           "statusAttempts": 1,
+                     *           "retrievalReference": "example",
+                     *           "createdAt": "example",
+                     *           "outcomeUnknownAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            amount: string;
+                            cardId: string;
+                            createdAt: string;
+                            currency: string;
+                            customerId: string;
+                            id: string;
+                            outcomeUnknownAt: string;
+                            retrievalReference: string | null;
+                            state: string;
+                            statusAttempts: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     postOperatorEnrolments: {
@@ -9333,11 +9551,14 @@ export interface operations {
     getPayments: {
         parameters: {
             query?: {
+                /** @description ISO 4217 code: CNY, HKD, USD, EUR, GBP, JPY, KRW, SGD, KWD */
+                currency?: string;
+                /** @description the previous nextCursor */
                 cursor?: string;
-                kind?: "transfer" | "order_payment" | "collect_payment";
+                kind?: "transfer" | "order_payment" | "collect_payment" | "top_up" | "withdrawal" | "refund";
                 /** @description Page size, 1–200 (default 50) */
                 limit?: string;
-                state?: "created" | "risk_checked" | "challenged" | "authorised" | "processing" | "succeeded" | "failed" | "reversed";
+                state?: "created" | "risk_checked" | "challenged" | "authorised" | "processing" | "succeeded" | "failed" | "reversed" | "awaiting_approval" | "rejected";
             };
             header?: never;
             path?: never;
@@ -9358,18 +9579,16 @@ export interface operations {
                      *           "id": "example",
                      *           "kind": "example",
                      *           "state": "example",
-                     *           "payerId": "example",
-                     *           "payeeId": "example",
-                     *           "merchantId": "example",
-                     *           "orderId": "example",
+                     *           "direction": "in",
                      *           "amount": "12.34",
                      *           "fee": "12.34",
-                     *           "refunded": "12.34",
                      *           "currency": "CNY",
+                     *           "counterparty": {
+                     *             "type": "customer",
+                     *             "id": "example"
+                     *           },
+                     *           "paymentId": "example",
                      *           "failureCode": "example",
-                     *           "riskReasons": [
-                     *             "example"
-                     *           ],
                      *           "createdAt": "example",
                      *           "updatedAt": "example"
                      *         }
@@ -9380,26 +9599,21 @@ export interface operations {
                     "application/json": {
                         items: {
                             amount: string;
+                            counterparty: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "customer" | "merchant" | "card";
+                            };
                             createdAt: string;
                             currency: string;
+                            /** @enum {string} */
+                            direction: "in" | "out";
                             failureCode: string | null;
                             fee: string;
                             id: string;
                             kind: string;
-                            merchantId: string | null;
-                            orderId: string | null;
-                            payeeId: string;
-                            payerId: string;
-                            refunded: string;
-                            riskReasons: string[];
+                            paymentId: string | null;
                             state: string;
-                            transitions?: {
-                                actorType: string;
-                                at: string;
-                                event: string;
-                                from: string | null;
-                                to: string;
-                            }[];
                             updatedAt: string;
                         }[];
                         nextCursor: string | null;
@@ -9619,6 +9833,112 @@ export interface operations {
         responses: {
             /** @description Default Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        failureCode: string | null;
+                        fee: string;
+                        id: string;
+                        kind: string;
+                        merchantId: string | null;
+                        orderId: string | null;
+                        payeeId: string;
+                        payerId: string;
+                        refunded: string;
+                        riskReasons: string[];
+                        state: string;
+                        transitions?: {
+                            actorType: string;
+                            at: string;
+                            event: string;
+                            from: string | null;
+                            to: string;
+                        }[];
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        failureCode: string | null;
+                        fee: string;
+                        id: string;
+                        kind: string;
+                        merchantId: string | null;
+                        orderId: string | null;
+                        payeeId: string;
+                        payerId: string;
+                        refunded: string;
+                        riskReasons: string[];
+                        state: string;
+                        transitions?: {
+                            actorType: string;
+                            at: string;
+                            event: string;
+                            from: string | null;
+                            to: string;
+                        }[];
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,8 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { oneLeaseTable } from './180-one-lease-table.ts';
+import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 import { cases } from './200-cases.ts';
 import { riskEngine } from './210-risk-engine.ts';
 import { clearing } from './250-clearing.ts';
@@ -30,6 +32,8 @@ export interface Migration {
   readonly name: string;
   /** Statements separated by lines holding only `--;`. */
   readonly sql: string;
+  /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
+  readonly postgresSql?: string;
 }
 
 export const migrations: readonly Migration[] = [
@@ -50,6 +54,8 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  oneLeaseTable,
+  ledgerApplyFunction,
   cases,
   riskEngine,
   clearing,
