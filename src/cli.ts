@@ -25,6 +25,9 @@ commands:
   risk backtest --from T --to T [--version N|--file F]   replay a rule set over stored decisions
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   provider-sim [--port N] --key ID=SECRET …   run the SMS gateway + identity provider simulator (HTTP, 127.0.0.1)
+  clearing-sim --rules FILE [--port N]   run the clearing house / settlement bank simulator (ISO 20022, 127.0.0.1)
+  clearing partners|add-partner|run|status|notifications|report …   clearing partners and runs (docs/banks.md)
+  settle merchants --partner ID   T+N merchant payouts;  reconcile --statement FILE --partner ID   import a camt.053
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
@@ -70,6 +73,7 @@ type Command = (config: () => Config, args: string[], values: Record<string, unk
 const serving = () => import('./commands/serve.ts');
 const onStore = () => import('./commands/store-commands.ts');
 const auditing = () => import('./commands/audit.ts');
+const clearingCommands = () => import('./commands/clearing.ts');
 const commands: Record<string, Command> = {
   serve: async (config, _args, values) => (await serving()).serveCommand(config(), values),
   migrate: async (config) => (await onStore()).migrateCommand(config()),
@@ -83,6 +87,10 @@ const commands: Record<string, Command> = {
   config: async () => (await onStore()).configCommand(),
   'bank-sim': async (_config, args) => (await import('./commands/bank-sim.ts')).bankSimCommand(args),
   'provider-sim': async (_config, args) => (await import('./commands/provider-sim.ts')).providerSimCommand(args),
+  'clearing-sim': async (_config, args) => (await import('./commands/clearing-sim.ts')).clearingSimCommand(args),
+  clearing: async (config, args) => (await clearingCommands()).clearingCommand('clearing', config, args),
+  settle: async (config, args) => (await clearingCommands()).clearingCommand('settle', config, args),
+  reconcile: async (config, args) => (await clearingCommands()).clearingCommand('reconcile', config, args),
   'prove-instruction': async (config, args) => {
     return (await import('./commands/prove-instruction.ts')).proveInstructionCommand(config(), args);
   },
@@ -108,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined || command === 'help' ? 0 : 2;
   }
   const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'risk'];
-  ownFlags.push('sanctions', 'aml');
+  ownFlags.push('sanctions', 'aml', 'clearing-sim', 'clearing', 'settle', 'reconcile');
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

@@ -253,6 +253,31 @@ export const problems = {
   ruleset_shape: { status: 422, title: 'A rule or typology field is missing or wrong' },
   ruleset_conflict: { status: 422, title: 'Rules or typologies of the set contradict each other' },
 
+  // clearing and reconciliation (src/clearing, src/reconciliation; docs/banks.md)
+  partner_not_found: { status: 404, title: 'No such clearing partner' },
+  partner_exists: { status: 409, title: 'A clearing partner with this name and currency exists' },
+  clearing_instruction_invalid: { status: 422, title: 'The transfer to a bank account is not valid' },
+  clearing_posting_refused: { status: 422, title: 'The ledger refused a clearing posting; nothing was applied' },
+  bank_file_malformed: { status: 422, title: 'The bank file is not well-formed XML or CSV; nothing was imported' },
+  bank_file_entities_refused: {
+    status: 422,
+    title: 'The bank file declares a DOCTYPE or entities (entity expansion, external entities); refused',
+  },
+  bank_file_too_large: { status: 413, title: 'The bank file, or one of its elements, is larger than allowed' },
+  bank_file_schema_invalid: {
+    status: 422,
+    title: 'The bank file does not follow its ISO 20022 schema; nothing was imported',
+  },
+  bank_file_unsupported: { status: 422, title: 'Not a message of a kind and version Anfu reads' },
+  bank_file_replayed: { status: 409, title: 'This bank file (same identity or same content) was imported already' },
+  bank_file_wrong_account: { status: 422, title: "The bank file is for another account than this partner's" },
+  bank_file_unknown_batch: {
+    status: 422,
+    title: 'The status report names a batch or a payment Anfu never sent to this partner',
+  },
+  bank_file_amount_precision: { status: 422, title: 'An amount has more decimals than its currency has' },
+  break_not_found: { status: 404, title: 'No such reconciliation break' },
+  break_resolved: { status: 409, title: 'The reconciliation break was resolved already' },
   // cases (src/cases): the shared case system; maker–checker on four-eyes decisions
   proposal_conflict_of_interest: {
     status: 403,

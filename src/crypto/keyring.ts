@@ -43,6 +43,8 @@ export const keyPurposes = {
   'customer-token': 'seal',
   /** The device CA's private key (identity_keys.device_ca_sealed). */
   'device-ca': 'seal',
+  /** Signs the ISO 20022 files clearing sends to banks (src/clearing; SM2 under the gm profile). */
+  'bank-file-signing': 'sign',
 } as const satisfies Record<string, KeyKind>;
 export type KeyPurpose = keyof typeof keyPurposes;
 

@@ -20,10 +20,12 @@ import { amlAlertKind } from '../aml/index.ts';
 import { sanctionsHitKind } from '../sanctions/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
+import { reconciliationCaseKind } from '../reconciliation/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
 export function caseKindRegistrations(clock: () => number = Date.now): CaseKindRegistration[] {
-  return [{ definition: riskReviewKind, handler: riskReviewHandler(clock) }, sanctionsHitKind, amlAlertKind];
+  const risk = { definition: riskReviewKind, handler: riskReviewHandler(clock) };
+  return [risk, sanctionsHitKind, amlAlertKind, reconciliationCaseKind()];
 }
 
 const sweepMs = 60_000;

@@ -26,6 +26,7 @@ import { riskEngine } from './210-risk-engine.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
+import { clearing } from './250-clearing.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -65,6 +66,7 @@ export const migrations: readonly Migration[] = [
   sanctions,
   aml,
   sanctionsClearances,
+  clearing,
   assessmentRuns,
   requestLatency,
   backupJobs,
