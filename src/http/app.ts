@@ -1,5 +1,6 @@
 // The Fastify application: network-layer protections (TLS, body limits, rate limits, security
 // headers), authentication, the error mapping, OpenAPI, and the route files of each capability.
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -27,6 +28,8 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
+import { walletRoutes } from './routes/wallet.ts';
+import { webAppRoutes } from './routes/web-apps.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -110,6 +113,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(paymentRoutes(context), { prefix: '/v1' });
   await app.register(merchantRoutes(context), { prefix: '/v1' });
   await app.register(providerRoutes(context), { prefix: '/v1' });
+  await app.register(walletRoutes(context), { prefix: '/v1' });
+  await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
   return app;
 }
 

@@ -207,3 +207,4 @@ export {
 export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts';
 /** @deprecated use LimitTier */
 export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';
+export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';

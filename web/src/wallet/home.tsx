@@ -1,0 +1,106 @@
+// The wallet's home: balance and what is available, the account class, every limit with what remains,
+// and the payment history with filters.
+import { useEffect, useState } from 'preact/hooks';
+import { call, type Problem } from '../shared/api.ts';
+import { lang } from '../shared/i18n.ts';
+import { formatAmount } from '../shared/money.ts';
+import { useSignal } from '../shared/signal.ts';
+import { Frame, ProblemBox } from '../shared/ui.tsx';
+import { WalletNav } from './nav.tsx';
+import { t } from './texts.ts';
+
+interface Wallet {
+  readonly accountClass: string;
+  readonly balances: readonly { currency: string; balance: string; available: string }[];
+  readonly limits: readonly { name: string; currency: string; limit: string; used: string; remaining: string }[];
+}
+
+interface PaymentRow {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly payerId: string;
+  readonly createdAt: string;
+}
+
+export function Home() {
+  const language = useSignal(lang);
+  const [wallet, setWallet] = useState<Wallet | undefined>(undefined);
+  const [payments, setPayments] = useState<readonly PaymentRow[]>([]);
+  const [kind, setKind] = useState('');
+  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  useEffect(() => {
+    void call<Wallet>('GET', '/me/wallet').then((r) => (r.ok ? setWallet(r.body) : setProblem(r.problem)));
+  }, []);
+  useEffect(() => {
+    void call<{ items: PaymentRow[] }>('GET', '/payments', { query: { limit: '20', kind } }).then((r) =>
+      r.ok ? setPayments(r.body.items) : setProblem(r.problem),
+    );
+  }, [kind]);
+  return (
+    <Frame title={t('home')} nav={<WalletNav />}>
+      <ProblemBox problem={problem} />
+      {wallet === undefined ? null : (
+        <section class="card" aria-label={t('balance')}>
+          {wallet.balances.map((b) => (
+            <div key={b.currency}>
+              <div class="muted">{t('balance')}</div>
+              <div class="balance" data-testid={`balance-${b.currency}`}>
+                {formatAmount(b.balance, b.currency, language)}
+              </div>
+              <div class="muted">
+                {t('available')} {formatAmount(b.available, b.currency, language)}
+              </div>
+            </div>
+          ))}
+          <p>{t('accountClass', { cls: wallet.accountClass })}</p>
+          <h2>{t('limits')}</h2>
+          <ul>
+            {wallet.limits.map((l) => (
+              <li key={l.name}>
+                {t(`limit_${l.name}`)}: {formatAmount(l.limit, l.currency, language)} ·{' '}
+                {t('remaining', { amount: formatAmount(l.remaining, l.currency, language) })}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <h2>{t('history')}</h2>
+      <label for="kind-filter">{t('kind_transfer')} / {t('all')}</label>
+      <select id="kind-filter" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}>
+        <option value="">{t('all')}</option>
+        {['transfer', 'order_payment', 'collect_payment'].map((k) => (
+          <option key={k} value={k}>
+            {t(`kind_${k}`)}
+          </option>
+        ))}
+      </select>
+      {payments.length === 0 ? (
+        <p class="muted">{t('noPayments')}</p>
+      ) : (
+        <table aria-label={t('history')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('when')}</th>
+              <th scope="col">{t('kind_transfer')}</th>
+              <th scope="col">{t('amount')}</th>
+              <th scope="col">{t('state')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {payments.map((p) => (
+              <tr key={p.id} data-payment={p.id}>
+                <td>{new Date(p.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}</td>
+                <td>{t(`kind_${p.kind}`)}</td>
+                <td>{formatAmount(p.amount, p.currency, language)}</td>
+                <td>{p.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Frame>
+  );
+}
