@@ -28,6 +28,8 @@ commands:
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
+  assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
+  report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)
 
 options (each also an environment variable, see 'anfu config'):
   --data-dir DIR  --host HOST  --port PORT  --database-url URL  --log-level LEVEL
@@ -88,6 +90,8 @@ const commands: Record<string, Command> = {
   backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
+  assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
+  report: async (config, args) => (await import('./commands/operations.ts')).reportCommand(config(), args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -97,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster'];
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

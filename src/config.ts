@@ -159,6 +159,19 @@ export interface Config {
   readonly cardBindAttemptsPerDayMax: number;
   readonly cardBindingTtlMs: number;
   readonly cardBindOtpAttemptsMax: number;
+  /** Operations (issue 14): assessment thresholds and the server's backup schedule (docs/OPERATIONS.md). */
+  readonly keyRotationDays: number;
+  readonly backupMaxAgeHours: number;
+  readonly backupTestMaxAgeDays: number;
+  readonly tokenExpiryWarningDays: number;
+  readonly incidentOpenMaxHours: number;
+  readonly backupDir: string;
+  readonly backupSecondDir: string | undefined;
+  /** Intervals of the scheduled backups in the server; 0 = not scheduled. */
+  readonly backupFullIntervalMs: number;
+  readonly backupIncrementalIntervalMs: number;
+  readonly backupDifferentialIntervalMs: number;
+  readonly backupTestIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -246,6 +259,33 @@ function webhookUrlOf(reader: Reader): string | undefined {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     reader.problems.push('ANFU_SECURITY_WEBHOOK_URL must be https (plain http only to a loopback address)');
   return text;
+}
+
+type OperationsSettings = Pick<
+  Config,
+  | 'keyRotationDays' | 'backupMaxAgeHours' | 'backupTestMaxAgeDays' | 'tokenExpiryWarningDays' | 'incidentOpenMaxHours'
+  | 'backupDir' | 'backupSecondDir' | 'backupFullIntervalMs' | 'backupIncrementalIntervalMs'
+  | 'backupDifferentialIntervalMs' | 'backupTestIntervalMs'
+>;
+
+/** Issue 14's settings: what the self-assessment holds the platform to, and when the server backs up. */
+function operationsSettingsOf(reader: Reader, dataDir: string): OperationsSettings {
+  const day = 24 * 3600_000;
+  const interval = (name: string) => integer(reader, name, 0, 0, 31 * day);
+  const second = reader.get('ANFU_BACKUP_SECOND_DIR');
+  return {
+    keyRotationDays: integer(reader, 'ANFU_KEY_ROTATION_DAYS', 365, 1, 3650),
+    backupMaxAgeHours: integer(reader, 'ANFU_BACKUP_MAX_AGE_HOURS', 26, 1, 24 * 90),
+    backupTestMaxAgeDays: integer(reader, 'ANFU_BACKUP_TEST_MAX_AGE_DAYS', 7, 1, 365),
+    tokenExpiryWarningDays: integer(reader, 'ANFU_TOKEN_EXPIRY_WARNING_DAYS', 14, 1, 365),
+    incidentOpenMaxHours: integer(reader, 'ANFU_INCIDENT_OPEN_MAX_HOURS', 72, 1, 24 * 365),
+    backupDir: resolve(reader.get('ANFU_BACKUP_DIR') ?? resolve(dataDir, 'backups')),
+    backupSecondDir: second === undefined ? undefined : resolve(second),
+    backupFullIntervalMs: interval('ANFU_BACKUP_FULL_INTERVAL_MS'),
+    backupIncrementalIntervalMs: interval('ANFU_BACKUP_INCREMENTAL_INTERVAL_MS'),
+    backupDifferentialIntervalMs: interval('ANFU_BACKUP_DIFFERENTIAL_INTERVAL_MS'),
+    backupTestIntervalMs: interval('ANFU_BACKUP_TEST_INTERVAL_MS'),
+  };
 }
 
 type ProviderSettings = Pick<
@@ -500,6 +540,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     cardBindAttemptsPerDayMax: integer(reader, 'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', 5, 1, 100),
     cardBindingTtlMs: integer(reader, 'ANFU_CARD_BINDING_TTL_MS', 5 * 60_000, 60_000, 30 * 60_000),
     cardBindOtpAttemptsMax: integer(reader, 'ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', 3, 1, 10),
+    ...operationsSettingsOf(reader, dataDir),
   };
   if (!/^[ -~]{1,8}$/.test(config.cardLinkTerminalId))
     reader.problems.push('ANFU_CARD_LINK_TERMINAL_ID is 1 to 8 printable ASCII characters');
@@ -796,4 +837,15 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ],
   ['ANFU_CARD_BINDING_TTL_MS', '300000', "how long a card binding waits for the issuer's one-time code"],
   ['ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', '3', 'wrong one-time codes a card binding allows before it is closed'],
+  ['ANFU_KEY_ROTATION_DAYS', '365', 'assessment: an active data key older than this is overdue for rotation'],
+  ['ANFU_BACKUP_MAX_AGE_HOURS', '26', 'assessment: the newest successful backup must be younger than this'],
+  ['ANFU_BACKUP_TEST_MAX_AGE_DAYS', '7', 'assessment: the newest passed restore test must be younger than this'],
+  ['ANFU_TOKEN_EXPIRY_WARNING_DAYS', '14', 'assessment: operator tokens expiring within this many days are listed'],
+  ['ANFU_INCIDENT_OPEN_MAX_HOURS', '72', 'assessment: an incident open longer than this turns its row red'],
+  ['ANFU_BACKUP_DIR', 'DATA_DIR/backups', 'where the scheduled backups are written (SQLite)'],
+  ['ANFU_BACKUP_SECOND_DIR', '(unset)', 'a second backup target receiving a copy of every file'],
+  ['ANFU_BACKUP_FULL_INTERVAL_MS', '0', 'the server takes a full backup this often (0 = not scheduled)'],
+  ['ANFU_BACKUP_INCREMENTAL_INTERVAL_MS', '0', 'the server takes an incremental backup this often (0 = off)'],
+  ['ANFU_BACKUP_DIFFERENTIAL_INTERVAL_MS', '0', 'the server takes a differential backup this often (0 = off)'],
+  ['ANFU_BACKUP_TEST_INTERVAL_MS', '0', 'the server runs `backup test` (restore + verify) this often (0 = off)'],
 ];

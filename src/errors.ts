@@ -155,6 +155,10 @@ export const problems = {
   backup_target_unusable: { status: 503, title: 'The backup target cannot be written (space or permission)' },
   backup_not_found: { status: 404, title: 'No backup matches the requested point in time or id' },
   restore_verification_failed: { status: 422, title: 'The restored database does not verify' },
+  // operations (issue 14): self-assessment, operational reports, backup jobs
+  assessment_not_found: { status: 404, title: 'No such self-assessment run' },
+  report_range_invalid: { status: 400, title: 'The report range is invalid (from before to, ISO times, ≤ 400 days)' },
+  backup_job_not_found: { status: 404, title: 'No such backup job' },
 
   // transport (src/http/client-certificate.ts)
   client_certificate_required: { status: 401, title: 'A client certificate issued by the platform CA is required' },

@@ -26,6 +26,7 @@ import {
 } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 import { smsSweepIntervalMs, sweepStaleSmsMessages } from './providers/index.ts';
+import { startOperationsSchedules } from './wiring/operations-schedules.ts';
 
 const holdSweepIntervalMs = 5_000;
 
@@ -142,6 +143,13 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     },
   });
 
+  // Operations (issue 14): latency for the reports; scheduled backups under the backup lease.
+  const operations = startOperationsSchedules({
+    config, store, kek, latency: app.context.latency, node: leaseHolder,
+    auditPublicKeyPem: async () => auditSigner.publicKeyPem,
+    onError: (what, error) => app.log.error({ err: error }, `${what} failed`),
+  });
+
   say(`Anfu is serving on ${url}  (store: ${store.description}; schema: ${migrations.applied.length > 0 ? `applied ${migrations.applied.join(', ')}` : 'current'})`);
   if (tls !== undefined) say(`TLS certificate: ${tls.source}`);
   if (tls?.clientCa !== undefined) say(`Mutual TLS:      client certificates requested (CA ${config.mtlsCaFile ?? ''})`);
@@ -157,6 +165,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(paymentSweep);
       clearInterval(smsSweep);
       durability?.stop();
+      await operations.stop();
       for (const name of ['sweep:holds', 'sweep:payments']) {
         await releaseLease(store, name, leaseHolder).catch(() => undefined);
       }

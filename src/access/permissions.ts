@@ -25,6 +25,12 @@ export const permissions = {
   'webhooks.manage': ['administrator', 'operations'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  /** Issue 14: the self-assessment, operational reports and backup jobs. */
+  'assessment.read': ['administrator', 'operations', 'auditor'],
+  'assessment.verify': ['administrator', 'operations', 'auditor'],
+  'reports.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  'backups.read': ['administrator', 'operations', 'auditor'],
+  'backups.run': ['administrator', 'operations'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -89,6 +89,23 @@ for (const kind of testStoreKinds()) {
     }
   });
 
+  const deadlockTitle = 'a signer reading the store (the keyring on first use) does not deadlock a checkpoint';
+  test(`${kind}: ${deadlockTitle}`, async () => {
+    const { store, release } = await withTestStore(kind);
+    try {
+      await appendMany(store, 5, 5);
+      const sign = async (data: Uint8Array) => (await store.get('SELECT 1 AS one'), signer.sign(data));
+      const reading = { ...signer, sign };
+      const timeout = new Promise<never>((_, reject) => {
+        setTimeout(() => reject(new Error('checkpoint deadlocked')), 10_000).unref();
+      });
+      const checkpoint = await Promise.race([createCheckpoint(store, reading, 10_000), timeout]);
+      assert.equal(checkpoint.treeSize, 5);
+    } finally {
+      await release();
+    }
+  });
+
   test(`${kind}: inclusion and consistency proofs verify against signed checkpoints`, async () => {
     const { store, release } = await withTestStore(kind);
     try {

@@ -34,15 +34,20 @@ export interface CheckpointActor {
  */
 export async function createCheckpoint(store: Store, signer: AuditSigner, now: number, actor?: CheckpointActor): Promise<StoredCheckpoint> {
   await fillNodes(store, (await readHead(store)).size);
-  return store.transaction(async (tx) => {
+  const fields = await store.transaction(async (tx): Promise<CheckpointFields> => {
     const head = await readHead(tx);
     const [root] = await rangeHashes(tx, [[0, head.size]], await readNodesSize(tx));
     if (root === undefined) throw new Error('audit invariant: no root');
-    const fields: CheckpointFields = { treeSize: head.size, rootHash: root, chainHash: head.chain ?? chainGenesis, createdAt: now };
-    const checkpoint = { ...fields, algorithm: signer.algorithm, keyId: signer.keyId, signature: await signer.sign(checkpointNote(fields)) };
+    return { treeSize: head.size, rootHash: root, chainHash: head.chain ?? chainGenesis, createdAt: now };
+  });
+  // Signed between the two transactions: the signer may read the store (the keyring loads and unseals
+  // the key on first use), which inside a transaction deadlocks SQLite's single connection. The log
+  // is append-only, so the root of its first `treeSize` entries cannot change in between.
+  const checkpoint = { ...fields, algorithm: signer.algorithm, keyId: signer.keyId, signature: await signer.sign(checkpointNote(fields)) };
+  return store.transaction(async (tx) => {
     const id = await insertCheckpoint(tx, checkpoint);
     if (actor !== undefined) {
-      await appendAudit(tx, [{ ...actor, action: 'audit.checkpoint', target: `checkpoint:${id}`, outcome: 'success', details: { treeSize: head.size, keyId: signer.keyId } }], now);
+      await appendAudit(tx, [{ ...actor, action: 'audit.checkpoint', target: `checkpoint:${id}`, outcome: 'success', details: { treeSize: fields.treeSize, keyId: signer.keyId } }], now);
     }
     return { id, ...checkpoint };
   });

@@ -12,3 +12,32 @@ export async function entriesByAction(store: Store, action: string, options: { a
   const rows = await store.all('SELECT seq, details FROM audit_entries WHERE action = ? AND seq > ? ORDER BY seq LIMIT ?', [action, options.after, options.limit]);
   return rows.map((row) => ({ seq: toBigInt(row.seq), details: String(row.details) }));
 }
+
+export interface LatestEntry {
+  readonly seq: bigint;
+  readonly at: number;
+  readonly action: string;
+  readonly outcome: string;
+  readonly details: string;
+}
+
+/** The newest entry of any of `actions` (with `outcome`, if given): how operations finds the last backup or test. */
+export async function latestEntryOf(
+  store: Store,
+  actions: readonly string[],
+  outcome?: 'success' | 'failure',
+): Promise<LatestEntry | undefined> {
+  if (actions.length === 0) return undefined;
+  const marks = actions.map(() => '?').join(', ');
+  const filter = outcome === undefined ? '' : ' AND outcome = ?';
+  const row = await store.get(
+    `SELECT seq, at, action, outcome, details FROM audit_entries
+     WHERE action IN (${marks})${filter} ORDER BY seq DESC LIMIT 1`,
+    outcome === undefined ? [...actions] : [...actions, outcome],
+  );
+  if (row === undefined) return undefined;
+  const at = toBigInt(row.at);
+  const { action, outcome: result, details } = row;
+  const seq = toBigInt(row.seq);
+  return { seq, at: Number(at), action: String(action), outcome: String(result), details: String(details) };
+}

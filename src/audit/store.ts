@@ -124,6 +124,12 @@ export async function readCheckpoints(q: Queryable, afterId = 0n, limit = 1_000_
   return rows.map(checkpointFromRow);
 }
 
+/** The newest signed checkpoint (self-assessment: how much of the log a signature covers, and since when). */
+export async function latestCheckpoint(q: Queryable): Promise<StoredCheckpoint | undefined> {
+  const row = await q.get(`SELECT ${checkpointColumns} FROM audit_checkpoints ORDER BY id DESC LIMIT 1`, []);
+  return row === undefined ? undefined : checkpointFromRow(row);
+}
+
 export async function readCheckpointOfSize(q: Queryable, treeSize: number): Promise<StoredCheckpoint | undefined> {
   const row = await q.get(`SELECT ${checkpointColumns} FROM audit_checkpoints WHERE tree_size = ? ORDER BY id DESC LIMIT 1`, [treeSize]);
   return row === undefined ? undefined : checkpointFromRow(row);

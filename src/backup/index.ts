@@ -25,3 +25,22 @@ export {
   type PgBackupKind,
   type PgRestorePoint,
 } from './pgbackrest.ts';
+export {
+  backupJobKinds,
+  backupJobById,
+  listBackupJobs,
+  queueBackupJob,
+  jobHeartbeatStaleMs,
+  type BackupJob,
+  type BackupJobKind,
+  type BackupJobState,
+} from './jobs.ts';
+export {
+  startBackupSchedule,
+  backupLeaseName,
+  type BackupRunner,
+  type BackupSchedule,
+  type JobResult,
+  type ScheduleOptions,
+} from './schedule.ts';
+export { sqliteBackupRunner, pgBackRestRunner } from './runners.ts';

@@ -11,6 +11,7 @@ import { cryptoProfile, loadKek, loadPreviousKek } from '../crypto/index.ts';
 import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { openStore } from '../store/index.ts';
 import { postgresBackup, postgresRestore } from './backup-postgres.ts';
+import { backupJobsCommand, queueBackupCommand } from './backup-jobs.ts';
 import {
   BackupError,
   backupKinds,
@@ -33,6 +34,8 @@ export const backupUsage = `usage:
   anfu backup full|incremental|differential [--dir DIR] [--second-dir DIR]
   anfu backup list|test [--dir DIR] [--public-key PEM]
   anfu backup prune --keep-full N [--dir DIR] [--second-dir DIR]
+  anfu backup jobs [--watch]        the server's backup jobs; --watch follows progress on the terminal
+  anfu backup queue full|incremental|differential|test   ask the server to run one now
   anfu restore --into NEW_DB_FILE [--to ISO_TIME|MILLISECONDS|BACKUP_ID] [--dir DIR] [--public-key PEM]
   on PostgreSQL (pgBackRest; ANFU_PG_DATA_DIR names the data directory):
   anfu backup setup|check|full|incremental|differential|list|verify [--dir DIR] [--second-dir DIR]
@@ -48,6 +51,7 @@ const options = {
   'public-key': { type: 'string' },
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
+  watch: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<
@@ -142,10 +146,14 @@ async function publicKeyOf(config: Config, values: Values): Promise<string> {
   }
 }
 
-async function backupSubcommand(config: Config, action: string, values: Values): Promise<number> {
+async function backupSubcommand(config: Config, action: string, values: Values, rest: string[]): Promise<number> {
+  if (action === 'jobs') return backupJobsCommand(config, values.watch === true);
+  if (action === 'queue') return queueBackupCommand(config, rest[0]);
   if (config.databaseUrl !== undefined) {
     const code = await postgresBackup(config, action, values);
     if (code === 2) print(backupUsage);
+    // pgBackRest runs are audited like SQLite's, so freshness shows in `anfu assess` on both stores.
+    if (code === 0 && backupKinds.includes(action as BackupKind)) await audited(config, `backup.${action}`, true, {});
     return code;
   }
   const ctx = contextOf(config, values);
@@ -210,7 +218,7 @@ export async function backupCommand(command: 'backup' | 'restore', args: string[
   const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
   const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { ANFU_DATA_DIR: values['data-dir'] });
   try {
-    if (command === 'backup') return await backupSubcommand(config, positionals[0] ?? '', values);
+    if (command === 'backup') return await backupSubcommand(config, positionals[0] ?? '', values, positionals.slice(1));
     if (values.into === undefined) {
       console.error(backupUsage);
       return 2;

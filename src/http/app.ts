@@ -30,6 +30,7 @@ import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { walletRoutes } from './routes/wallet.ts';
 import { webAppRoutes } from './routes/web-apps.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -95,6 +96,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     context.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    context.latency.record(`${request.method} ${route}`, reply.statusCode, reply.elapsedTime, context.clock());
     await access.recordResponse(reply.statusCode).catch((error: unknown) => request.log.error({ err: error }, 'error-rate signal failed'));
   });
 
@@ -115,6 +117,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(providerRoutes(context), { prefix: '/v1' });
   await app.register(walletRoutes(context), { prefix: '/v1' });
   await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
+  await app.register(operationsRoutes(context), { prefix: '/v1' });
   return app;
 }
 

@@ -7,6 +7,7 @@ import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -25,6 +26,8 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
+  readonly latency: LatencyRecorder;
 }
 
 /** What every payments use case is given, from the app's context. */

@@ -208,3 +208,5 @@ export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts'
 /** @deprecated use LimitTier */
 export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
+/** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
+export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';

@@ -42,6 +42,13 @@ const targets: readonly Target[] = [
   { name: 'payee lookup (query)', path: '/v1/payees/lookup?phone=13800000000*', caller: 'customer' },
   { name: 'payment by id (path)', path: '/v1/payments/pay_1*', caller: 'customer' },
   { name: 'payment history (query)', path: '/v1/payments?limit=5*&cursor=x*', caller: 'customer' },
+  // issue 14: the operational report's range and a backup job by id
+  {
+    name: 'operations report (query)',
+    path: '/v1/reports/operations?from=2026-12-01*&to=2026-12-02*',
+    caller: 'operator',
+  },
+  { name: 'backup job by id (path)', path: '/v1/backups/jobs/bkj_1*', caller: 'operator' },
 ];
 
 /** What sqlmap reported: injection points found, and the HTTP error codes it provoked. */

@@ -12,6 +12,7 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
+import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
@@ -52,7 +53,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  const latency = createLatencyRecorder();
+  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, latency };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

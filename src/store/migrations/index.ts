@@ -18,6 +18,9 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { assessmentRuns } from './270-assessment-runs.ts';
+import { requestLatency } from './271-request-latency.ts';
+import { backupJobs } from './272-backup-jobs.ts';
 
 export interface Migration {
   readonly id: number;
@@ -44,4 +47,7 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  assessmentRuns,
+  requestLatency,
+  backupJobs,
 ];

@@ -1,0 +1,105 @@
+/* eslint-disable security/detect-non-literal-fs-filename -- output paths come from the operator's command line */
+// `anfu assess [--json | --html FILE]`: the security self-assessment against the configured store and
+// the listener at ANFU_HOST:ANFU_PORT (run it where the API runs); exit code 1 when a row fails.
+// `anfu report ops --from D --to D [--granularity day|week] [--format json|csv]`: the operational report.
+import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  assessmentProbes,
+  reachableHost,
+  renderAssessmentHtml,
+  runAssessment,
+  type Assessment,
+} from '../assessment/index.ts';
+import type { Config } from '../config.ts';
+import { loadKek, loadPreviousKek } from '../crypto/index.ts';
+import { operationsReport, reportCsv, reportRangeProblem, type Granularity } from '../reports/index.ts';
+import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
+import { jsonOf, withLedger, withStore } from './with-store.ts';
+
+const print = (text: string): void => void process.stdout.write(`${text}\n`);
+
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function assessmentText(a: Assessment): string {
+  const lines = [`self-assessment ${a.id} (${a.standard}) ${new Date(a.at).toISOString()}`];
+  lines.push(
+    `indicators: ${Object.entries(a.summary)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  for (const row of a.rows) {
+    const trend = row.previous === null ? '' : ` (was ${row.previous})`;
+    lines.push(`\n[${row.result.toUpperCase()}]${trend} ${row.chapter} ${row.id} — ${row.requirement}`);
+    lines.push(`  evidence: ${row.evidence}`);
+    if (row.advice !== '') lines.push(`  advice:   ${row.advice}`);
+  }
+  return lines.join('\n');
+}
+
+export async function assessCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, html: { type: 'string' } },
+    strict: true,
+  });
+  return withLedger(config, async (ledger, store) => {
+    const keyring = await openPlatformKeyring({
+      store,
+      config,
+      kek: loadKek(config),
+      previousKek: loadPreviousKek(config),
+      actor: 'cli',
+    });
+    const listener = { host: reachableHost(config.host), port: config.port, tls: !config.insecureHttp };
+    const probes = assessmentProbes({
+      store,
+      config,
+      clock: Date.now,
+      keyring,
+      verifyLedger: () => ledger.verify(),
+      listener: () => listener,
+    });
+    const assessment = await runAssessment(probes(), { type: 'system', id: cliActor() });
+    if (values.html !== undefined) {
+      writeFileSync(values.html, renderAssessmentHtml(assessment), { mode: 0o640 });
+      print(`wrote ${values.html}`);
+    }
+    print(values.json === true ? jsonOf(assessment, 2) : assessmentText(assessment));
+    return assessment.rows.some((r) => r.result === 'fail') ? 1 : 0;
+  });
+}
+
+export const reportUsage = 'usage: anfu report ops --from DATE --to DATE [--granularity day|week] [--format json|csv]';
+
+export async function reportCommand(config: Config, args: string[]): Promise<number> {
+  const options = {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    granularity: { type: 'string' },
+    format: { type: 'string' },
+  } as const;
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const granularity = (values.granularity ?? 'day') as Granularity;
+  const format = values.format ?? 'json';
+  if (positionals[0] !== 'ops' || !['day', 'week'].includes(granularity) || !['json', 'csv'].includes(format)) {
+    print(reportUsage);
+    return 2;
+  }
+  const query = { from: Date.parse(values.from ?? ''), to: Date.parse(values.to ?? ''), granularity };
+  const problem = reportRangeProblem(query);
+  if (problem !== null) {
+    process.stderr.write(`anfu: ${problem}\n${reportUsage}\n`);
+    return 2;
+  }
+  const report = await withStore(config, (store) => operationsReport({ store, clock: Date.now }, query));
+  process.stdout.write(format === 'csv' ? reportCsv(report) : `${jsonOf(report, 2)}\n`);
+  return 0;
+}
