@@ -7,6 +7,7 @@ import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Frame, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
+import { session } from './session.ts';
 import { t } from './texts.ts';
 
 interface Wallet {
@@ -27,6 +28,7 @@ interface PaymentRow {
 
 export function Home() {
   const language = useSignal(lang);
+  const me = useSignal(session)?.customerId;
   const [wallet, setWallet] = useState<Wallet | undefined>(undefined);
   const [payments, setPayments] = useState<readonly PaymentRow[]>([]);
   const [kind, setKind] = useState('');
@@ -68,7 +70,7 @@ export function Home() {
         </section>
       )}
       <h2>{t('history')}</h2>
-      <label for="kind-filter">{t('kind_transfer')} / {t('all')}</label>
+      <label for="kind-filter">{t('kind')}</label>
       <select id="kind-filter" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}>
         <option value="">{t('all')}</option>
         {['transfer', 'order_payment', 'collect_payment'].map((k) => (
@@ -84,7 +86,7 @@ export function Home() {
           <thead>
             <tr>
               <th scope="col">{t('when')}</th>
-              <th scope="col">{t('kind_transfer')}</th>
+              <th scope="col">{t('kind')}</th>
               <th scope="col">{t('amount')}</th>
               <th scope="col">{t('state')}</th>
             </tr>
@@ -94,7 +96,10 @@ export function Home() {
               <tr key={p.id} data-payment={p.id}>
                 <td>{new Date(p.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}</td>
                 <td>{t(`kind_${p.kind}`)}</td>
-                <td>{formatAmount(p.amount, p.currency, language)}</td>
+                <td>
+                  {p.payerId === me ? '−' : '+'}
+                  {formatAmount(p.amount, p.currency, language)}
+                </td>
                 <td>{p.state}</td>
               </tr>
             ))}
