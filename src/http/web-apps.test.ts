@@ -85,3 +85,15 @@ for (const kind of testStoreKinds()) {
     }
   });
 }
+
+test('web money: typed amounts are plain positive decimals; shown grouped, never recomputed', async () => {
+  const { normaliseAmount, formatAmount } = await import('../../web/src/shared/money.ts');
+  const accepted: [string, string][] = [['12.34', '12.34'], ['¥1,000', '1000'], [' 0.5 ', '0.5'], ['7', '7']];
+  for (const [typed, sent] of accepted) assert.equal(normaliseAmount(typed), sent, typed);
+  for (const typed of ['', '0', '0.00', '-1', '1.234', '01', '1.2.3', '1e3', '１２', 'NaN', '9'.repeat(17)]) {
+    assert.equal(normaliseAmount(typed), undefined, typed);
+  }
+  assert.equal(formatAmount('1234567.5', 'CNY', 'zh'), '¥1,234,567.50');
+  assert.equal(formatAmount('-100.00', 'CNY', 'en'), '−¥100.00');
+  assert.equal(formatAmount('0.01', 'USD', 'en'), 'USD 0.01');
+});

@@ -152,8 +152,8 @@ function Accounts() {
             <tr key={a.id}>
               <td class="mono">{a.code ?? a.id}</td>
               <td>{a.kind}</td>
-              <td>{formatAmount(a.balance.replace('-', ''), a.currency, language).replace(/^/, a.balance.startsWith('-') ? '−' : '')}</td>
-              <td>{formatAmount(a.available.replace('-', ''), a.currency, language)}</td>
+              <td>{formatAmount(a.balance, a.currency, language)}</td>
+              <td>{formatAmount(a.available, a.currency, language)}</td>
             </tr>
           ))}
         </tbody>

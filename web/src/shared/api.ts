@@ -12,15 +12,15 @@ export interface Problem {
 
 export type Reply<T> = { readonly ok: true; readonly status: number; readonly body: T } | { readonly ok: false; readonly problem: Problem };
 
-let token: string | undefined;
+let bearer: string | undefined;
 let onUnauthenticated: () => void = () => {};
 
 export function setToken(value: string | undefined): void {
-  token = value;
+  bearer = value;
 }
 
 export function hasToken(): boolean {
-  return token !== undefined;
+  return bearer !== undefined;
 }
 
 /** Called when the server answers 401 to a request that carried the token (expired or revoked session). */
@@ -60,7 +60,7 @@ function problemOf(status: number, body: unknown): Problem {
 
 export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   const query = Object.entries(options.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
@@ -81,6 +81,6 @@ export async function call<T>(method: string, path: string, options: CallOptions
     body = undefined;
   }
   if (response.ok) return { ok: true, status: response.status, body: body as T };
-  if (response.status === 401 && token !== undefined) onUnauthenticated();
+  if (response.status === 401 && bearer !== undefined) onUnauthenticated();
   return { ok: false, problem: problemOf(response.status, body) };
 }
