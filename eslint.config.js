@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', '.tmp/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', '.tmp/', 'coverage/', 'packages/*/dist/'] },
   ...tseslint.configs.recommended,
   security.configs.recommended,
   {

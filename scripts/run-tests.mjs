@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's built-in runner (TypeScript through tsx).
+// Runs every *.test.ts under src/, test/, examples/ and packages/sdk/src/ with Node's built-in runner (TypeScript through tsx).
 // Node 20's `--test` does not expand globs, so the files are listed here.
 // Usage: node scripts/run-tests.mjs [filter-substring ...]
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = [...walk('src', []), ...walk('test', [])]
+const files = [...walk('src', []), ...walk('test', []), ...walk('examples', []), ...walk('packages/sdk/src', [])]
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {

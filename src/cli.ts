@@ -22,6 +22,7 @@ commands:
   export-audit --out F [--public-key-out P]   export the audit log with checkpoints and public key
   audit-proof --seq N [--tree-size M] | --first A --second B   inclusion or consistency proof
   bench <ledger|crypto|…> [--store sqlite|postgres] [--json]   run a benchmark, print JSON
+  risk backtest --from T --to T [--version N|--file F]   replay a rule set over stored decisions
   bank-sim [--port N] [--rules FILE] …   run the card-issuing bank simulator (ISO 8583 on 127.0.0.1)
   provider-sim [--port N] --key ID=SECRET …   run the SMS gateway + identity provider simulator (HTTP, 127.0.0.1)
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
@@ -90,6 +91,7 @@ const commands: Record<string, Command> = {
   backup: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('backup', args),
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
+  risk: async (_config, args) => (await import('./commands/risk.ts')).riskCommand(args),
   assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
   report: async (config, args) => (await import('./commands/operations.ts')).reportCommand(config(), args),
 };
@@ -101,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined || command === 'help' ? 0 : 2;
   }
-  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report'];
+  const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'risk'];
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

@@ -69,6 +69,8 @@ export interface Config {
   readonly operatorLockoutMs: number;
   readonly credentialStuffingAccountsMax: number;
   readonly proposalTtlMs: number;
+  /** The business calendar case SLA clocks count in (src/cases/calendar.ts). */
+  readonly casesCalendar: CasesCalendarSetting;
   /** Longest lifetime of an operator API token; a token asks for at most this (default 90 days). */
   readonly operatorTokenTtlDaysMax: number;
   /** How long an operator enrolment code stays usable. */
@@ -96,6 +98,8 @@ export interface Config {
   readonly stepUpFreshMs: number;
   readonly factorChangeCoolingOffMs: number;
   readonly factorChangeChallengeMinor: bigint;
+  /** How often each process looks for a newly approved risk rule set (docs/risk.md). */
+  readonly riskPollMs: number;
   readonly payeeLookupsPerHourMax: number;
   readonly collectRequestsPerDayMax: number;
   readonly customerRateLimitPerMinute: number;
@@ -183,6 +187,16 @@ export class ConfigError extends Error {
 
 type Source = Readonly<Record<string, string | undefined>>;
 
+/** The shape of src/cases' BusinessCalendar, read here so the configuration imports no capability. */
+export interface CasesCalendarSetting {
+  readonly timeZone: string;
+  readonly workdays: readonly number[];
+  readonly opens: string;
+  readonly closes: string;
+  readonly holidays: readonly string[];
+  readonly extraWorkdays: readonly string[];
+}
+
 interface Reader {
   problems: string[];
   get(name: string): string | undefined;
@@ -243,6 +257,38 @@ function databaseUrlOf(reader: Reader): string | undefined {
     return undefined;
   }
   return url;
+}
+
+function datesOf(reader: Reader, name: string): string[] {
+  const text = reader.get(name) ?? '';
+  const dates = text.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  if (dates.some((d) => !/^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/.test(d))) {
+    reader.problems.push(`${name} must be a comma-separated list of YYYY-MM-DD dates`);
+  }
+  return dates;
+}
+
+function casesCalendarOf(reader: Reader): CasesCalendarSetting {
+  const timeZone = reader.get('ANFU_CASES_TIME_ZONE') ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    reader.problems.push(`ANFU_CASES_TIME_ZONE must be an IANA time zone (got '${timeZone.slice(0, 40)}')`);
+  }
+  const hours = reader.get('ANFU_CASES_HOURS') ?? '09:00-18:00';
+  const match = /^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(hours);
+  if (match === null || `${match[1]}${match[2]}` >= `${match[3]}${match[4]}`) {
+    reader.problems.push(`ANFU_CASES_HOURS must be HH:MM-HH:MM, opening before closing (got '${hours.slice(0, 40)}')`);
+  }
+  const days = (reader.get('ANFU_CASES_WORKDAYS') ?? '1,2,3,4,5').split(',').map((d) => Number(d.trim()));
+  if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
+    reader.problems.push('ANFU_CASES_WORKDAYS must list ISO weekdays 1 (Monday) to 7 (Sunday)');
+  }
+  const [opens, closes] = match === null ? ['09:00', '18:00'] : [`${match[1]}:${match[2]}`, `${match[3]}:${match[4]}`];
+  return {
+    timeZone, workdays: days, opens, closes,
+    holidays: datesOf(reader, 'ANFU_CASES_HOLIDAYS'), extraWorkdays: datesOf(reader, 'ANFU_CASES_EXTRA_WORKDAYS'),
+  };
 }
 
 function webhookUrlOf(reader: Reader): string | undefined {
@@ -450,6 +496,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     operatorLockoutMs: integer(reader, 'ANFU_OPERATOR_LOCKOUT_MS', 30 * 60_000, 30 * 60_000, 24 * 3600_000),
     credentialStuffingAccountsMax: integer(reader, 'ANFU_CREDENTIAL_STUFFING_ACCOUNTS_MAX', 5, 2, 1000),
     proposalTtlMs: integer(reader, 'ANFU_PROPOSAL_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    casesCalendar: casesCalendarOf(reader),
     operatorTokenTtlDaysMax: integer(reader, 'ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX', 90, 1, 365),
     operatorEnrolmentTtlMs: integer(
       reader,
@@ -488,6 +535,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
       30 * 24 * 3600_000,
     ),
     factorChangeChallengeMinor: minorUnits(reader, 'ANFU_FACTOR_CHANGE_CHALLENGE_MINOR', 100_000n),
+    riskPollMs: integer(reader, 'ANFU_RISK_POLL_MS', 1000, 50, 60_000),
     payeeLookupsPerHourMax: integer(reader, 'ANFU_PAYEE_LOOKUPS_PER_HOUR_MAX', 20, 1, 10_000),
     collectRequestsPerDayMax: integer(reader, 'ANFU_COLLECT_REQUESTS_PER_DAY_MAX', 20, 1, 10_000),
     customerRateLimitPerMinute: integer(reader, 'ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
@@ -633,6 +681,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'distinct accounts failing from one address in 10 min that raise a credential-stuffing event',
   ],
   ['ANFU_PROPOSAL_TTL_MS', '86400000', 'how long a maker–checker proposal waits for approval (24 h)'],
+  ['ANFU_CASES_TIME_ZONE', 'Asia/Shanghai', 'the time zone of the business calendar case SLA clocks count in'],
+  ['ANFU_CASES_HOURS', '09:00-18:00', 'business hours of the case calendar (local time)'],
+  ['ANFU_CASES_WORKDAYS', '1,2,3,4,5', 'worked ISO weekdays of the case calendar (1 = Monday)'],
+  ['ANFU_CASES_HOLIDAYS', '(none)', 'comma-separated YYYY-MM-DD public holidays the case calendar skips'],
+  ['ANFU_CASES_EXTRA_WORKDAYS', '(none)', 'comma-separated YYYY-MM-DD weekend days worked instead (调休)'],
   [
     'ANFU_OPERATOR_TOKEN_TTL_DAYS_MAX',
     '90',

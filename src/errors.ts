@@ -230,6 +230,39 @@ export const problems = {
     status: 422,
     title: 'Operations found the bank did not pay this withdrawal; the amount is back in the wallet',
   },
+
+  // risk engine (src/risk, docs/risk.md)
+  risk_ruleset_invalid: {
+    status: 422,
+    title: 'The rule set is malformed, unsafe or conflicting (see problems); nothing changed',
+  },
+  risk_ruleset_stale: {
+    status: 409,
+    title: 'The rule set was written from a version that is no longer the running one',
+  },
+  risk_ruleset_not_found: { status: 404, title: 'No such rule set version' },
+  risk_decision_not_found: { status: 404, title: 'No such risk decision' },
+  // the codes of a refused rule set's problems (problems[].code of risk_ruleset_invalid)
+  rule_syntax: { status: 422, title: 'The rule expression is malformed' },
+  rule_unknown_feature: { status: 422, title: 'The rule names a feature that is unknown on one of its events' },
+  rule_type: { status: 422, title: 'The rule compares values of different or unordered types' },
+  rule_too_complex: { status: 422, title: 'The rule or rule set exceeds the language bounds' },
+  ruleset_shape: { status: 422, title: 'A rule or typology field is missing or wrong' },
+  ruleset_conflict: { status: 422, title: 'Rules or typologies of the set contradict each other' },
+
+  // cases (src/cases): the shared case system; maker–checker on four-eyes decisions
+  proposal_conflict_of_interest: {
+    status: 403,
+    title: 'The checker took part in the matter (opened the case); another operator must approve',
+  },
+  case_not_found: { status: 404, title: 'No such case' },
+  case_closed: { status: 409, title: 'The case is closed' },
+  case_already_decided: { status: 409, title: 'The case was already decided' },
+  case_decision_unknown: { status: 422, title: 'The kind of this case has no such decision' },
+  case_decision_pending: { status: 409, title: 'A decision on this case awaits a checker' },
+  case_kind_unknown: { status: 422, title: 'No such kind of case is wired in' },
+  case_status_invalid: { status: 409, title: 'The case is not in a status that allows this' },
+  case_not_decided: { status: 409, title: 'Only a decided case can be closed' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

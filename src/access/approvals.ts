@@ -11,7 +11,8 @@ import { approvedProposals, decideProposal, operatorById, expiredPendingProposal
 
 export type ProposalRefusal =
   | 'forbidden' | 'mfa_required' | 'proposal_not_found' | 'proposal_not_pending' | 'proposal_expired' | 'proposal_self_approval'
-  | 'proposal_kind_unknown' | 'proposal_payload_invalid' | 'proposal_self_target' | 'proposal_related_approval';
+  | 'proposal_kind_unknown' | 'proposal_payload_invalid' | 'proposal_self_target' | 'proposal_related_approval'
+  | 'proposal_conflict_of_interest';
 
 export type ExecutionResult = { readonly ok: true; readonly result: Record<string, unknown> } | { readonly ok: false; readonly code: string; readonly detail?: string | undefined };
 
@@ -27,8 +28,12 @@ export interface ProposalExecutor<P = unknown> {
   check?(q: Queryable, payload: P, proposer: Principal): Promise<ProposalRefusal | 'proposal_payload_invalid' | undefined>;
   /** Effects outside a database transaction (a ledger transfer), idempotent on the proposal id. */
   outside?(payload: P, proposal: ProposalRow): Promise<ExecutionResult>;
-  /** Effects inside the transaction that marks the proposal executed. */
-  inside?(tx: Tx, payload: P, proposal: ProposalRow, now: number): Promise<ExecutionResult>;
+  /** Effects inside the transaction that marks the proposal executed; `actor` is the checker (or the sweep). */
+  inside?(tx: Tx, payload: P, proposal: ProposalRow, now: number, actor: Actor): Promise<ExecutionResult>;
+  /** Kind-specific rules on the checker (e.g. whoever opened a case may not check its decision). */
+  checkApprover?(
+    q: Queryable, payload: P, proposal: ProposalRow, checker: Principal,
+  ): Promise<'proposal_conflict_of_interest' | undefined>;
 }
 
 export class ProposalRegistry {
@@ -104,12 +109,23 @@ export function decisionRefusal(proposal: ProposalRow | undefined, principal: Pr
   return undefined;
 }
 
+/** The kind's own rules on the checker, when its executor has any. */
+async function approverRefusal(
+  ctx: ApprovalsContext, q: Queryable, proposal: ProposalRow | undefined, principal: Principal | undefined,
+) {
+  const executor = proposal === undefined ? undefined : ctx.registry.get(proposal.kind);
+  if (executor?.checkApprover === undefined || proposal === undefined || principal === undefined) return undefined;
+  const payload = executor.parse(proposal.payload);
+  return payload === undefined ? undefined : executor.checkApprover(q, payload, proposal, principal);
+}
+
 async function decide(ctx: ApprovalsContext, actor: Actor, id: string, to: 'approved' | 'rejected', now: number): Promise<ProposalOutcome> {
   const action = to === 'approved' ? 'proposal.approve' : 'proposal.reject';
   return ctx.store.transaction(async (tx) => {
     const proposal = await proposalById(tx, id);
     const proposer = proposal === undefined ? undefined : await operatorById(tx, proposal.proposedBy);
-    const refusal = decisionRefusal(proposal, actor.principal, now, proposer?.createdBy);
+    let refusal = decisionRefusal(proposal, actor.principal, now, proposer?.createdBy);
+    if (refusal === undefined && to === 'approved') refusal = await approverRefusal(ctx, tx, proposal, actor.principal);
     if (refusal === 'expire' && proposal !== undefined) {
       await decideProposal(tx, id, 'pending', 'expired', null, now);
       await audit(tx, actor, [{ action, target: id, outcome: 'denied', details: { reason: 'proposal_expired' } }, { action: 'proposal.expire', target: id, outcome: 'success' }], now);
@@ -156,7 +172,7 @@ export async function executeApprovedProposal(ctx: ApprovalsContext, id: string,
   await ctx.store.transaction(async (tx) => {
     // Claim first: the conditional update takes the row, so a concurrent executor finds nothing to do.
     if (!(await finishProposal(tx, id, 'executed', null, now))) return;
-    const second = first.ok && executor?.inside !== undefined && payload !== undefined ? await executor.inside(tx, payload, proposal, now) : first;
+    const second = first.ok && executor?.inside !== undefined && payload !== undefined ? await executor.inside(tx, payload, proposal, now, actor) : first;
     const result = second.ok ? { ...(first.ok ? first.result : {}), ...second.result } : { code: second.code, ...(second.detail === undefined ? {} : { detail: second.detail }) };
     await recordProposalResult(tx, id, second.ok ? 'executed' : 'failed', result);
     const details = { kind: proposal.kind, proposedBy: proposal.proposedBy, approvedBy: proposal.decidedBy, ...result };

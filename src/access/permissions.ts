@@ -23,7 +23,12 @@ export const permissions = {
   'audit.checkpoint': ['administrator', 'auditor'],
   'webhooks.read': ['administrator', 'operations', 'customer_service', 'auditor'],
   'webhooks.manage': ['administrator', 'operations'],
+  'cases.read': ['administrator', 'operations', 'risk_analyst', 'customer_service', 'auditor'],
+  'cases.work': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
+  'cases.decide': ['administrator', 'operations', 'risk_analyst', 'customer_service'],
   /** GET /metrics: request counts, latencies and security-event counts are reconnaissance for an attacker. */
+  'risk.read': ['administrator', 'risk_analyst', 'auditor'],
+  'risk.manage': ['administrator', 'risk_analyst'],
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
   /** Issue 14: the self-assessment, operational reports and backup jobs. */
   'assessment.read': ['administrator', 'operations', 'auditor'],

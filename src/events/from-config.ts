@@ -18,7 +18,11 @@ export function outboxDispatcherFor(
   config: EventsConfig,
   store: Store,
   keyring: Keyring,
-  extra: { handlers?: Readonly<Record<string, OutboxHandler>>; onError?: (error: unknown) => void } = {},
+  extra: {
+    handlers?: Readonly<Record<string, OutboxHandler>>;
+    onError?: (error: unknown) => void;
+    clock?: () => number;
+  } = {},
 ): OutboxDispatcher {
   const options: OutboxDispatcherOptions = {
     store,

@@ -13,7 +13,10 @@ import {
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
 } from '../payments/index.ts';
-import type { PaymentRiskDecision } from '../risk/index.ts';
+import {
+  assessBatch, decisionAuditEvent, paymentRiskOf, recordAssessments, type MoneyAssessment, type MoneyAssessmentInput,
+  type PaymentRiskDecision, type RiskEngine,
+} from '../risk/index.ts';
 import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
 
 export interface PreparedPayment {
@@ -22,6 +25,10 @@ export interface PreparedPayment {
   readonly instruction: StoredInstruction;
   readonly nonce: string;
   readonly risk: PaymentRiskDecision;
+  /** What the running rule set decides on: decided, stored and counted in the batch's transaction. */
+  readonly riskInput?: { readonly engine: RiskEngine; readonly input: MoneyAssessmentInput } | undefined;
+  /** The rule set's decision and record, once the batch decided it. */
+  readonly assessment?: MoneyAssessment | undefined;
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
   readonly strength: LimitTier;
@@ -141,11 +148,42 @@ async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, write
   }
 }
 
-async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, batch: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
+/** The risk decisions of the payments created in this batch, and their events counted (src/risk). */
+async function recordRisk(
+  tx: Tx, dialect: Store['dialect'], writes: BatchWrites,
+  outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], now: number,
+): Promise<void> {
+  const assessments = batch.flatMap((prepared, index) =>
+    outcomes[index]?.kind === 'committed' && prepared.assessment !== undefined ? [prepared.assessment] : [],
+  );
+  for (const a of assessments) if (a.decision.decision !== 'allow') writes.audit.push(decisionAuditEvent(a.record));
+  await recordAssessments(tx, dialect, assessments, now);
+}
+
+/**
+ * The rule set decides every payment of the batch that carries a risk input, in arrival order, over
+ * features read once for the batch (src/risk assessBatch); the decision replaces the fixed rules' one.
+ */
+async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number): Promise<PreparedPayment[]> {
+  const engine = batch.find((p) => p.riskInput !== undefined)?.riskInput?.engine;
+  if (engine === undefined) return [...batch];
+  const inputs = batch.map((p) => (p.riskInput?.engine === engine ? p.riskInput.input : undefined));
+  const assessments = await assessBatch(tx, engine, inputs, now);
+  return batch.map((prepared, index) => {
+    const assessment = assessments[index];
+    if (assessment === undefined) return prepared;
+    const risk = paymentRiskOf(assessment.decision);
+    return { ...prepared, risk, assessment, payment: { ...prepared.payment, riskReasons: risk.reasons } };
+  });
+}
+
+async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queued: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
+  const batch = await assessed(tx, queued, now);
   const writes: BatchWrites = { transitions: [], audit: [] };
   const outcomes = await createAll(tx, writes, batch, deps.settings, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);
   await insertTransitions(tx, writes.transitions);
+  await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);
   // Last, so the audit head's lock is held only for the end of the transaction.
   await appendAudit(tx, writes.audit, now);
   return outcomes;

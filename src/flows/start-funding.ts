@@ -7,7 +7,10 @@
 // STAN (from the database) and fields 7/12 of the request to come are stored with the row.
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { decidePayment } from '../risk/index.ts';
+import {
+  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
+  type MoneyAssessment, type MoneyEvent, type PaymentFeatures, type PaymentRiskDecision,
+} from '../risk/index.ts';
 import {
   requestHashOf,
   cardById,
@@ -93,22 +96,21 @@ export async function startFunding(
   const device = await ctx.identity.device(principal.deviceId);
   const factorChangedAt =
     kind === 'withdrawal' ? await ctx.identity.recentFactorChangeAt(principal.customerId) : undefined;
-  const risk = decidePayment(
-    {
-      amountMinor: amount,
-      recentPaymentCount: await recentPaymentCount(
-        ctx.store,
-        principal.customerId,
-        now - ctx.settings.velocityWindowMs,
-      ),
-      deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
-      newPayee: false,
-      sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
-    },
-    ctx.settings.risk,
-  );
+  const features: PaymentFeatures = {
+    amountMinor: amount,
+    recentPaymentCount: await recentPaymentCount(ctx.store, principal.customerId, now - ctx.settings.velocityWindowMs),
+    deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
+    newPayee: false,
+    sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
+  };
+  const id = newId('fnd', now);
+  const event = {
+    event: kind === 'withdrawal' ? ('withdrawal' as const) : ('topup' as const), customerId: principal.customerId,
+    deviceId: principal.deviceId, cardRef: card.id, amount: { minor: amount, currency: verified.instruction.currency },
+  };
+  const { risk, assessment } = await fundingRisk(ctx, { event, features, customer, subjectRef: id }, now);
   const row: FundingPayment = {
-    id: newId('fnd', now),
+    id,
     kind,
     state: 'created',
     customerId: principal.customerId,
@@ -154,6 +156,7 @@ export async function startFunding(
         receivedAt: now,
       });
       await recordFundingCreation(tx, row, actor, now);
+      if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
       const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, {
         reasons: risk.reasons,
       });
@@ -178,6 +181,24 @@ export async function startFunding(
     throw error;
   }
   return { funding: await refetchFunding(ctx, row.id), card, replayed: false };
+}
+
+/** The running rule set's decision on a top-up or withdrawal (the fixed rules without the engine). */
+async function fundingRisk(
+  ctx: PaymentsContext,
+  input: {
+    event: MoneyEvent;
+    features: PaymentFeatures;
+    customer: { createdAt: number; accountClass: string };
+    subjectRef: string;
+  },
+  now: number,
+): Promise<{ risk: PaymentRiskDecision; assessment?: MoneyAssessment }> {
+  if (ctx.riskEngine === undefined) return { risk: decidePayment(input.features, ctx.settings.risk) };
+  const known = paymentFeatureValues(input.features, input.event.amount.currency);
+  const { event, customer, subjectRef } = input;
+  const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, { event, known, customer, subjectRef }, now);
+  return { risk: paymentRiskOf(assessment.decision), assessment };
 }
 
 function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {

@@ -8,7 +8,10 @@
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyRefusal, parseMajor } from '../money/index.ts';
-import { decidePayment, type PaymentRiskDecision } from '../risk/index.ts';
+import {
+  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
+  type MoneyAssessmentInput, type PaymentRiskDecision,
+} from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   claimNonce, parseInstruction, payerHistory, requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, type WalkStep, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
@@ -83,18 +86,44 @@ export function amountOf(ctx: PaymentsContext, verified: VerifiedInstruction): b
   return parseMajor(verified.instruction.amount, verified.instruction.currency, { maxMinor: ctx.settings.amountMaxMinor, currencies: ctx.settings.currencies }).minor;
 }
 
-async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, amount: bigint, payeeId: string): Promise<PaymentRiskDecision> {
+interface Assessed {
+  /** The fixed rules' decision; with the engine, what the batch replaces by the rule set's. */
+  readonly risk: PaymentRiskDecision;
+  /** What the running rule set decides on, when the engine runs (decided in the payment's transaction). */
+  readonly input?: MoneyAssessmentInput | undefined;
+}
+
+interface RiskSubject {
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly payeeId: string;
+  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  readonly ip: string | null;
+  readonly paymentId: string;
+}
+
+async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subject: RiskSubject): Promise<Assessed> {
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
-  const history = await payerHistory(ctx.store, principal.customerId, payeeId, now - ctx.settings.velocityWindowMs);
+  const since = now - ctx.settings.velocityWindowMs;
+  const history = await payerHistory(ctx.store, principal.customerId, subject.payeeId, since);
   const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
-  return decidePayment({
+  const features = {
     sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
-    amountMinor: amount,
+    amountMinor: subject.amount,
     recentPaymentCount: history.recentPaymentCount,
     deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
     newPayee: !history.paidBefore,
-  }, ctx.settings.risk);
+  };
+  if (ctx.riskEngine === undefined) return { risk: decidePayment(features, ctx.settings.risk) };
+  const event = {
+    event: 'payment' as const, customerId: principal.customerId, deviceId: principal.deviceId,
+    ip: subject.ip, payeeId: subject.payeeId,
+    amount: { minor: subject.amount, currency: subject.currency },
+  };
+  const known = paymentFeatureValues(features, subject.currency);
+  const input = { event, known, customer: subject.customer, subjectRef: subject.paymentId };
+  return { risk: decidePayment(features, ctx.settings.risk), input };
 }
 
 /** Locks the payer's usage counters, decides the limits and reserves the amount (all in `tx`). */
@@ -162,16 +191,25 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   if (target.payeeId === principal.customerId) throw new AnfuError('payee_is_payer');
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
-  const risk = await assessRisk(ctx, principal, amount, target.payeeId);
+  const paymentId = newId('pay', ctx.clock());
+  const assessed = await assessRisk(ctx, principal, {
+    amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,
+    ip: request.origin?.ip ?? null,
+  });
+  // Order and request payments decide here (their own transaction); transfers decide in the batch.
+  const assessment = assessed.input === undefined || ctx.riskEngine === undefined || target.claim === undefined
+    ? undefined
+    : await assessMoneyEvent(ctx.riskEngine, ctx.store, assessed.input, ctx.clock());
+  const risk = assessment === undefined ? assessed.risk : paymentRiskOf(assessment.decision);
   const now = ctx.clock();
   const periods = limitPeriodsAt(now);
   const payment: Payment = {
-    id: newId('pay', now), kind: target.kind, state: 'created', payerId: principal.customerId, payeeId: target.payeeId, merchantId: target.merchantId, orderId: target.subjectId,
+    id: paymentId, kind: target.kind, state: 'created', payerId: principal.customerId, payeeId: target.payeeId, merchantId: target.merchantId, orderId: target.subjectId,
     amount, currency: verified.instruction.currency, fee: target.fee, refundedAmount: 0n, idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction),
     failureCode: null, riskReasons: risk.reasons, limitDay: periods.day, limitYear: periods.year, createdAt: now, updatedAt: now,
   };
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
-  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
+  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput: ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input }, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
   try {
     await ctx.store.transaction(async (tx) => {
       if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, payment.id, now))) throw new AnfuError('instruction_replayed');
@@ -186,6 +224,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
         await target.claim?.(tx, payment.id, now);
       }
       await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);
+      if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
     });
   } catch (error) {
     // A concurrent retry with the same idempotency key won the insert: answer with its payment.

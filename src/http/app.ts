@@ -3,12 +3,13 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Permission, Principal } from '../access/index.ts';
 import type { CustomerPrincipal } from '../identity/index.ts';
+import type { PayingCustomer } from '../payments/index.ts';
 import type { AppContext } from './context.ts';
-import { authorizeCustomer } from './customer-auth.ts';
+import { authorizeCustomer, authorizePayingCustomer } from './customer-auth.ts';
+import { authorizeMerchant, keepRawBody } from './merchant-auth.ts';
+import { registerOpenApi, type RouteAuth } from './openapi.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { problemOf, problemContentType, sendProblem } from './problem.ts';
 import { loggerOptions } from './logging.ts';
@@ -30,6 +31,8 @@ import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { walletRoutes } from './routes/wallet.ts';
 import { webAppRoutes } from './routes/web-apps.ts';
+import { riskRoutes } from './routes/risk.ts';
+import { caseRoutes } from './routes/cases.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
@@ -38,10 +41,16 @@ declare module 'fastify' {
     principal: Principal | undefined;
     /** Set on `auth: 'customer'` routes. */
     customer: CustomerPrincipal | undefined;
+    /** Set on `auth: 'paying-customer'` routes (payments' view of the customer). */
+    payer: PayingCustomer | undefined;
+    /** Set on `auth: 'merchant'` routes once the request signature verified. */
+    merchantId: string | undefined;
   }
   interface FastifyContextConfig {
-    /** Who may call the route; routes without it are public. */
-    auth?: 'operator' | 'customer';
+    /** Who may call the route; routes without it are public. The OpenAPI security is derived from it. */
+    auth?: RouteAuth;
+    /** The OpenAPI operationId when the one derived from method and path is not wanted. */
+    operationId?: string;
     /** What an operator route needs (src/access/permissions.ts); `auth` without it is refused to every role. */
     permission?: Permission;
   }
@@ -76,6 +85,9 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
   app.decorateRequest('customer', undefined);
+  app.decorateRequest('payer', undefined);
+  app.decorateRequest('merchantId', undefined);
+  keepRawJsonForSignedRoutes(app);
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) => reply.status(404).type(problemContentType).send({ ...problemOf('not_found'), instance: request.url.split('?')[0] }));
@@ -88,10 +100,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await registerOpenApi(app);
 
   trackRoutes(app);
-  app.addHook('onRequest', (request) => authorizeOperator(access, request));
-  app.addHook('onRequest', (request) => authorizeCustomer(identity, request));
+  registerAuthentication(app, context);
   app.addHook('onError', (request, _reply, error) => auditMalformedOperatorRequest(access, request, error));
   app.addHook('onClose', async () => access.close());
+  app.addHook('onClose', async () => context.cases.close());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -117,17 +129,26 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(providerRoutes(context), { prefix: '/v1' });
   await app.register(walletRoutes(context), { prefix: '/v1' });
   await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
+  await app.register(riskRoutes(context), { prefix: '/v1' });
+  await app.register(caseRoutes(context), { prefix: '/v1' });
   await app.register(operationsRoutes(context), { prefix: '/v1' });
   return app;
 }
 
-async function registerOpenApi(app: App): Promise<void> {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Anfu (安付) API', version: '0.1.0', description: 'Secure electronic payment platform. Amounts travel as decimal strings in major units; errors are RFC 9457 problem+json with a stable `code`.' },
-      components: { securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer', description: 'Operator API token (anfu_op_…)' }, customerToken: { type: 'http', scheme: 'bearer', description: 'Customer access token (anfu_ca_…), short-lived, bound to the session and device' } } },
-    },
+/** Each `config.auth` kind's check, before the schema is; src/http/openapi.ts documents the same kinds. */
+function registerAuthentication(app: App, context: AppContext): void {
+  app.addHook('onRequest', (request) => authorizeOperator(context.access, request));
+  app.addHook('onRequest', (request) => authorizeCustomer(context.identity, request));
+  app.addHook('onRequest', (request) => authorizePayingCustomer(context.paymentIdentity, request));
+  app.addHook('preValidation', (request) => authorizeMerchant(context, request));
+}
+
+/** JSON as Fastify parses it (prototype poisoning refused); merchant routes also keep the signed raw text. */
+function keepRawJsonForSignedRoutes(app: App): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    keepRawBody(request, body as string);
+    json(request, body as string, done);
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }

@@ -1,12 +1,14 @@
 // What every route is given: the app's capabilities, built once per process by the composition root
 // (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
 import type { OperatorAccess } from '../access/index.ts';
+import type { CasesContext } from '../cases/index.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
+import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -26,6 +28,10 @@ export interface AppContext {
   readonly paymentIdentity: PaymentIdentity;
   /** SMS gateway and identity provider adapters (src/providers); the outbox dispatcher takes their handlers. */
   readonly providers: Providers;
+  /** The risk engine: the approved rule set, hot-reloaded (src/risk). */
+  readonly risk: RiskEngine;
+  /** The shared case system (src/cases) with every capability's case kinds. */
+  readonly cases: CasesContext;
   /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
   readonly latency: LatencyRecorder;
 }
@@ -33,5 +39,5 @@ export interface AppContext {
 /** What every payments use case is given, from the app's context. */
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock };
+  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, riskEngine: context.risk };
 }

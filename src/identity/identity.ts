@@ -10,6 +10,7 @@ import { developmentVerifiers, type IdentityVerifier } from './identity-verifica
 import type { Argon2Cost } from './password-hashing.ts';
 import { personalDataProtection, type PersonalDataProtection } from './personal-data.ts';
 import { fileSmsSender, type SmsSender } from './sms-sender.ts';
+import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
 
 export interface Identity {
   readonly store: Store;
@@ -22,6 +23,8 @@ export interface Identity {
   readonly tokens: AccessTokenCodec;
   readonly ca: DeviceCa;
   readonly argon2: Argon2Cost;
+  /** Decides a login's risk from its features (the rule set when the app runs the engine). */
+  readonly loginRisk: LoginRiskDecider;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -37,6 +40,8 @@ export interface OpenIdentityOptions {
   readonly verifiers?: readonly IdentityVerifier[];
   /** Defer loading identity's keys until `ready()` (the app does, so start-up touches no keys). */
   readonly lazy?: boolean;
+  /** The running risk rule set's login decision (src/risk RiskEngine); default: the fixed rules. */
+  readonly loginRisk?: LoginRiskDecider | undefined;
 }
 
 interface IdentityKeys {
@@ -64,6 +69,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
   };
   const identity: Identity = {
     store, config, clock, profile,
+    loginRisk: options.loginRisk ?? decideLogin,
     sms: options.sms ?? fileSmsSender(config.smsSinkFile, clock),
     verifiers: options.verifiers ?? developmentVerifiers,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },

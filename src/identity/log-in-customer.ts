@@ -10,7 +10,7 @@
 import { raiseSecurityEvent } from '../access/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { decideLogin, networksOf, type LoginRiskDecision } from '../risk/index.ts';
+import { networksOf, type LoginRiskDecision } from '../risk/index.ts';
 import { auditCustomer } from './customer-audit.ts';
 import { deviceFingerprint, deviceLabel, type DeviceAttributes } from './device-fingerprint.ts';
 import type { Identity, RequestMeta } from './identity.ts';
@@ -263,7 +263,7 @@ async function assessLogin(
   const history = await loginHistorySummary(identity.store, customer.id, now);
   const networks = networksOf(meta.ip);
   const seen = [...history.networks].map((text) => text.split(' '));
-  const risk = decideLogin(
+  const risk = identity.loginRisk(
     {
       newDevice: known === undefined,
       newNetwork: networks !== undefined && !seen.some(([network]) => network === networks.network),

@@ -3,7 +3,7 @@
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
-import { paymentRiskThresholds, type PaymentRiskThresholds } from '../risk/index.ts';
+import { paymentRiskThresholds, type PaymentRiskThresholds, type RiskEngine } from '../risk/index.ts';
 import type { PaymentIdentity } from './payment-identity.ts';
 import type { LimitPolicy } from './payment-limits.ts';
 import type { FundingLimitPolicy } from './funding-limits.ts';
@@ -50,6 +50,8 @@ export interface PaymentsContext {
   readonly identity: PaymentIdentity;
   readonly settings: PaymentSettings;
   readonly clock: () => number;
+  /** The running rule set (src/risk); without it the fixed rules of risk/payment-risk.ts decide. */
+  readonly riskEngine?: RiskEngine | undefined;
 }
 
 export function paymentSettingsOf(config: Config): PaymentSettings {

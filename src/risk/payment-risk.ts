@@ -49,7 +49,8 @@ export type PaymentRiskReason =
 
 export interface PaymentRiskDecision {
   readonly decision: 'allow' | 'challenge' | 'deny';
-  readonly reasons: readonly PaymentRiskReason[];
+  /** The legacy rules' PaymentRiskReason values, or the reasons of the running rule set. */
+  readonly reasons: readonly string[];
 }
 
 /** A factor was added, replaced or removed recently: whoever changed it may not be the owner yet. */

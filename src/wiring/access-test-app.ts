@@ -7,7 +7,7 @@ import type { App } from '../http/app.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import type { StoreKind } from '../store/testing.ts';
-import { createTestApp } from './test-app.ts';
+import { createTestApp, type TestAppOptions } from './test-app.ts';
 import { enrolledTestOperator, testOperatorToken, type TestOperator } from './test-operators.ts';
 
 export type { TestOperator };
@@ -28,11 +28,13 @@ export interface AccessTestApp {
   close(): Promise<void>;
 }
 
-export async function createAccessTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<AccessTestApp> {
+export async function createAccessTestApp(
+  kind: StoreKind, env: Record<string, string> = {}, options: Pick<TestAppOptions, 'caseKinds'> = {},
+): Promise<AccessTestApp> {
   // Start in the middle of a TOTP step so ±1-step tests are not at a boundary.
   let now = Math.floor(Date.UTC(2030, 0, 1) / 30_000) * 30_000 + 10_000;
   const clock = () => now;
-  const base = await createTestApp(kind, { ANFU_LOG_LEVEL: 'silent', ...env }, { clock, clockedKeyring: true, dataDirPrefix: 'anfu-access-' });
+  const base = await createTestApp(kind, { ANFU_LOG_LEVEL: 'silent', ...env }, { clock, clockedKeyring: true, dataDirPrefix: 'anfu-access-', ...options });
   const { app, store, ledger, config } = base;
   return {
     app, store, ledger, config,

@@ -12,10 +12,14 @@ import { openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
+import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
 import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { riskObserver } from './risk-metrics.ts';
+import { caseKindRegistrations, wireCases } from './cases.ts';
+import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
   readonly config: Config;
@@ -34,6 +38,8 @@ export interface ComposeAppOptions {
   readonly paymentIdentity?: PaymentIdentity | undefined;
   /** Replaces the providers the configuration sets up (tests). */
   readonly providers?: Providers;
+  /** Case kinds added to the app's own (tests of the case system). */
+  readonly caseKinds?: readonly CaseKindRegistration[];
 }
 
 /** Every capability an app instance uses, built once. */
@@ -43,18 +49,30 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const access = createOperatorAccess({ config, store, keyring, clock });
   // Real providers when configured; otherwise identity keeps its development stand-ins (production refuses those).
   const providers = options.providers ?? providersFor({ config, store, keyring, clock });
+  const metrics = options.metrics ?? createMetrics();
+  const settings = paymentSettingsOf(config);
+  const risk = new RiskEngine({
+    store, thresholds: settings.risk, currencies: config.currencies,
+    pollMs: config.riskPollMs,
+    observe: riskObserver(metrics),
+  });
+  await risk.refresh();
+  risk.start();
   const identity = options.identity ?? (await openIdentity({
-    store, config, clock, keyring, lazy: true,
+    store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
   const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
-  const metrics = options.metrics ?? createMetrics();
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
-  const payments = { store, ledger, identity: paymentIdentity, settings: paymentSettingsOf(config), clock };
+  const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
+  const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
+  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
   const latency = createLatencyRecorder();
-  return { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, latency };
+  return {
+    config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk, latency,
+  };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
+import { listChangeExecutor, ruleSetExecutor } from '../risk/index.ts';
 
 export function registerProposalExecutors(
   registry: ProposalRegistry,
@@ -17,4 +18,6 @@ export function registerProposalExecutors(
   registry.register(ledgerAdjustment(parts.ledger, parts.config.amountMaxMinor));
   registry.register(refundApprovalExecutor(parts.payments));
   registry.register(withdrawalResolutionExecutor(parts.payments));
+  registry.register(ruleSetExecutor);
+  registry.register(listChangeExecutor);
 }

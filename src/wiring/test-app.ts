@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { OperatorRole } from '../access/index.ts';
+import type { CaseKindRegistration } from '../cases/index.ts';
 import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
@@ -44,6 +45,8 @@ export interface TestAppOptions {
   readonly identity?: (parts: { store: Store; config: Config; keyring: Keyring }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
+  /** Case kinds the test wires in besides the app's own. */
+  readonly caseKinds?: readonly CaseKindRegistration[];
 }
 
 /** A random KEK per test app (in the config, so every reopen on the same store gets the same one),
@@ -83,6 +86,7 @@ export async function createTestApp(
   const app = await composeApp({
     config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
     ...(identity === undefined ? {} : { identity }),
+    ...(options.caseKinds === undefined ? {} : { caseKinds: options.caseKinds }),
   });
   await app.ready();
   // Each token belongs to an operator of that role, enrolled through the real enrolment path.

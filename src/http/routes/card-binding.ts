@@ -62,6 +62,7 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/cards',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary:
@@ -87,6 +88,7 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/card-bindings/:id/confirmation',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: "Complete a card binding with the issuer's one-time code",
@@ -112,6 +114,7 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/funding/:id/step-up',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'Resume a challenged top-up or withdrawal with a step-up factor',

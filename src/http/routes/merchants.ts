@@ -1,12 +1,10 @@
 // The merchants' API: onboarding (operators), and for merchants — requests signed with HMAC-SHA-256
 // over method, path, timestamp and body — checkout orders, order query and refunds.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
-import { originOf, recordMerchantRequestRefusal } from '../../flows/record-request-refusal.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
-  authenticateMerchantRequest,
   createCheckoutOrder,
   merchantById,
   merchantProtectionFor,
@@ -19,6 +17,7 @@ import {
   requestRefund,
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
+import { merchantOf } from '../merchant-auth.ts';
 import { IdempotencyHeaders, Id, problemResponses } from '../schemas.ts';
 import { OrderView, PaymentView, RefundView, orderView, paymentView, refundView } from './payment-views.ts';
 
@@ -48,50 +47,12 @@ const RefundBody = Type.Object(
   { amount: Type.String({ maxLength: 40 }), reason: Type.String({ minLength: 1, maxLength: 140 }) },
   { additionalProperties: false },
 );
-const rawBodies = new WeakMap<FastifyRequest, string>();
 
 export function merchantRoutes(context: AppContext): FastifyPluginAsync {
   const settings = paymentSettingsOf(context.config);
   const protection = () => merchantProtectionFor(context.keyring);
-  async function merchantOf(request: FastifyRequest): Promise<string> {
-    const header = (name: string) =>
-      typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
-    const outcome = await authenticateMerchantRequest(
-      context.store,
-      await protection(),
-      {
-        keyId: header('anfu-key-id'),
-        timestamp: header('anfu-timestamp'),
-        signature: header('anfu-signature'),
-        method: request.method,
-        path: request.url,
-        body: rawBodies.get(request) ?? '',
-      },
-      settings.merchantRequestWindowMs,
-      context.clock(),
-    );
-    if (outcome.ok) return outcome.merchantId;
-    // One answer for every refusal; the reason goes to the audit log and the security events only.
-    await recordMerchantRequestRefusal(
-      { ...context, refusals: context.access.refusals },
-      originOf(request.ip, request.url),
-      outcome,
-    );
-    throw new AnfuError('merchant_signature_invalid');
-  }
 
   return async (app) => {
-    // The signature covers the body exactly as sent, so this scope keeps the raw text.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      rawBodies.set(request, body as string);
-      try {
-        done(null, (body as string).length === 0 ? undefined : JSON.parse(body as string));
-      } catch {
-        done(new AnfuError('malformed_json'), undefined);
-      }
-    });
-
     app.post(
       '/merchants',
       {
@@ -124,6 +85,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/merchant/orders',
       {
+        config: { auth: 'merchant' },
         schema: {
           tags,
           summary: 'Create a checkout order with a QR/payment code',
@@ -132,7 +94,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const merchantId = await merchantOf(request);
+        const merchantId = merchantOf(request);
         const body = request.body as Static<typeof OrderBody>;
         const ttlMs = body.expiresInSeconds * 1000;
         if (ttlMs > settings.orderTtlMsMax)
@@ -160,6 +122,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/merchant/orders/:orderId',
       {
+        config: { auth: 'merchant' },
         schema: {
           tags,
           summary: 'Query an order (for a merchant that missed a webhook)',
@@ -175,7 +138,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const merchantId = await merchantOf(request);
+        const merchantId = merchantOf(request);
         const order = await orderById(context.store, (request.params as { orderId: string }).orderId, context.clock());
         if (order === undefined || order.merchantId !== merchantId) throw new AnfuError('order_not_found');
         const payment = order.paymentId === null ? undefined : await paymentById(context.store, order.paymentId);
@@ -190,6 +153,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/merchant/payments/:paymentId/refunds',
       {
+        config: { auth: 'merchant' },
         schema: {
           tags,
           summary: 'Refund a payment in full or in part (idempotent)',
@@ -200,7 +164,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const merchantId = await merchantOf(request);
+        const merchantId = merchantOf(request);
         if ((await merchantById(context.store, merchantId)) === undefined) throw new AnfuError('merchant_not_found');
         const body = request.body as Static<typeof RefundBody>;
         const payment = await paymentById(context.store, (request.params as { paymentId: string }).paymentId);

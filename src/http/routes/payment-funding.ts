@@ -22,6 +22,7 @@ import { PaymentView, paymentView } from './payment-views.ts';
 
 const errors = problemResponses(401, 403, 404, 409, 422, 503);
 const tags = ['payments'];
+const payer = { auth: 'paying-customer' as const };
 
 function fundingOf(context: AppContext): CardFunding {
   const funding = cardFundingOf(context.store);
@@ -54,22 +55,22 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
 
     await app.register(cardBindingRoutes(context));
 
-    app.get('/cards', { schema: { tags, summary: "The customer's bound cards (masked)", response: { 200: Type.Object({ items: Type.Array(CardView) }), ...errors } } }, async (request) => {
+    app.get('/cards', { config: payer, schema: { tags, summary: "The customer's bound cards (masked)", response: { 200: Type.Object({ items: Type.Array(CardView) }), ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
       return { items: (await cardsOf(ctx.store, (await customerOf(ctx, request)).customerId)).map(cardView) };
     });
 
-    app.post('/top-ups', { schema: { tags, summary: 'Top up the wallet from a bound card (signed instruction of kind top_up naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
+    app.post('/top-ups', { config: payer, schema: { tags, summary: 'Top up the wallet from a bound card (signed instruction of kind top_up naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
       const [ctx, funding, customer] = await both(request);
       return fundingReply(reply, await topUpByCard(ctx, funding, customer, signed(request)));
     });
 
-    app.post('/withdrawals', { schema: { tags, summary: 'Withdraw to a verified card (signed instruction of kind withdrawal naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
+    app.post('/withdrawals', { config: payer, schema: { tags, summary: 'Withdraw to a verified card (signed instruction of kind withdrawal naming the card)', headers: IdempotencyHeaders, body: SignedBody, response: { 200: FundingView, 201: FundingView, 202: FundingView, ...errors } } }, async (request, reply) => {
       const [ctx, funding, customer] = await both(request);
       return fundingReply(reply, await withdrawToCard(ctx, funding, customer, signed(request)));
     });
 
-    app.get('/funding/:id', { schema: { tags, summary: 'A top-up or withdrawal with every state transition', params: Type.Object({ id: Id('fnd') }), response: { 200: FundingView, ...errors } } }, async (request) => {
+    app.get('/funding/:id', { config: payer, schema: { tags, summary: 'A top-up or withdrawal with every state transition', params: Type.Object({ id: Id('fnd') }), response: { 200: FundingView, ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
       const principal = await customerOf(ctx, request);
       const row = await fundingById(ctx.store, (request.params as { id: string }).id);
@@ -77,7 +78,7 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
       return fundingView(row, await fundingTransitionsOf(ctx.store, row.id));
     });
 
-    app.post('/collect-requests', { schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { 201: CollectView, ...errors } } }, async (request, reply) => {
+    app.post('/collect-requests', { config: payer, schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { 201: CollectView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const body = request.body as { payerWalletId: string; amount: string; currency: string; note: string; expiresInSeconds: number };
       const amount = parseMajor(body.amount, body.currency, { maxMinor: ctx.settings.amountMaxMinor, currencies: ctx.settings.currencies }).minor;
@@ -85,19 +86,19 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
       return collectView(await requestMoney(ctx, await customerOf(ctx, request), { payerId: body.payerWalletId, amount, currency: body.currency, note: body.note, ttlMs: body.expiresInSeconds * 1000 }));
     });
 
-    app.get('/collect-requests', { schema: { tags, summary: 'Requests for money made or received, newest first', response: { 200: Type.Object({ items: Type.Array(CollectView) }), ...errors } } }, async (request) => {
+    app.get('/collect-requests', { config: payer, schema: { tags, summary: 'Requests for money made or received, newest first', response: { 200: Type.Object({ items: Type.Array(CollectView) }), ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
       return { items: (await collectRequestsOf(ctx.store, (await customerOf(ctx, request)).customerId, ctx.clock(), 100)).map(collectView) };
     });
 
-    app.post('/collect-requests/:id/payments', { schema: { tags, summary: 'Approve a request for money with a signed instruction (kind collect_payment)', headers: IdempotencyHeaders, params: Type.Object({ id: Id('col') }), body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
+    app.post('/collect-requests/:id/payments', { config: payer, schema: { tags, summary: 'Approve a request for money with a signed instruction (kind collect_payment)', headers: IdempotencyHeaders, params: Type.Object({ id: Id('col') }), body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const result = await payCollectRequest(ctx, await customerOf(ctx, request), (request.params as { id: string }).id, signed(request));
       reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
       return paymentView(result.payment);
     });
 
-    app.post('/collect-requests/:id/decline', { schema: { tags, summary: 'Decline a request for money', params: Type.Object({ id: Id('col') }), response: { 200: CollectView, ...errors } } }, async (request) => {
+    app.post('/collect-requests/:id/decline', { config: payer, schema: { tags, summary: 'Decline a request for money', params: Type.Object({ id: Id('col') }), response: { 200: CollectView, ...errors } } }, async (request) => {
       const ctx = paymentsContextOf(context);
       return collectView(await declineCollectRequest(ctx, await customerOf(ctx, request), (request.params as { id: string }).id));
     });

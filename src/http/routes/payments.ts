@@ -74,6 +74,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/payees/lookup',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'Find a payee by mobile number or wallet id; shows the masked name for confirmation',
@@ -98,6 +99,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/payments/transfers',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'Transfer to another customer with a signed instruction',
@@ -115,6 +117,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/orders/by-code/:code',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'An order by its payment code (what the QR code carries)',
@@ -134,6 +137,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/orders/:orderId/payments',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: "Pay a merchant's order from the wallet with a signed instruction",
@@ -160,6 +164,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/payments/:paymentId/step-up',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary:
@@ -186,6 +191,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/payments/:paymentId/step-up/sms',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'Send an SMS code that authorises this challenged payment only',
@@ -207,6 +213,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/payments/:paymentId/step-up/passkey-options',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'WebAuthn options for answering this payment’s step-up with a passkey',
@@ -227,6 +234,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/payments',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: "The customer's payments, newest first",
@@ -269,6 +277,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/payments/:paymentId',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'A payment with every state transition',
@@ -292,6 +301,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/payments/:paymentId/receipt',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags,
           summary: 'The receipt: the payment and the signed instruction with its certificate chain',

@@ -36,6 +36,8 @@ export function providerRoutes(context: AppContext): FastifyPluginAsync {
     app.post(
       '/providers/sms/receipts',
       {
+        // Checked by the preValidation below (not a shared hook): the route declares it so the document does.
+        config: { auth: 'provider' },
         schema: {
           tags: ['providers'],
           summary: "The SMS gateway's delivery receipt (signed by the gateway; docs/providers.md)",

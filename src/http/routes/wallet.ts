@@ -50,6 +50,7 @@ export function walletRoutes(context: AppContext): FastifyPluginAsync {
     app.get(
       '/me/wallet',
       {
+        config: { auth: 'paying-customer' },
         schema: {
           tags: ['payments'],
           summary: "The customer's balances, account class and limits with what remains",

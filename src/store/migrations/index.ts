@@ -18,6 +18,8 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { cases } from './200-cases.ts';
+import { riskEngine } from './210-risk-engine.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -47,6 +49,8 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  cases,
+  riskEngine,
   assessmentRuns,
   requestLatency,
   backupJobs,

@@ -1,0 +1,211 @@
+// Risk engine benchmark. (1) Rule evaluation: the default set plus 100 generated active rules (and 20
+// shadow rules, two typologies) decided over varied payment features; p50/p99 per decision. (2) Payment
+// throughput in the same run, same store, same process: signed transfers through the real flow
+// (verify, limits, group commit, ledger, audit) with the fixed rules of risk/payment-risk.ts (the
+// ceiling: what payments cost before the engine) against the engine with the full rule set (stored
+// features read, decision and counters written in the batch). Rounds alternate to share the load.
+// Usage: anfu bench risk [--store sqlite|postgres] [--payments 1500] [--rounds 2] [--json]
+import { loadavg } from 'node:os';
+import { loadConfig } from '../src/config.ts';
+import { Ledger } from '../src/ledger/index.ts';
+import { paymentSettingsOf, walletOf, type PaymentsContext } from '../src/payments/index.ts';
+import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../src/payments/testing.ts';
+import { transferToCustomer } from '../src/flows/transfer-to-customer.ts';
+import {
+  compileRuleSet,
+  decide,
+  defaultRuleSet,
+  RiskEngine,
+  type FeatureValues,
+  type RuleSetDocument,
+} from '../src/risk/index.ts';
+import { neutralFeatures } from '../src/risk/index.ts';
+import { createTestDatabase, type StoreKind } from '../src/store/testing.ts';
+import { insertRuleSetForBench } from './risk-support.ts';
+
+function option(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+const templates = [
+  (i: number) => `amount > ${1000 + i} CNY and device.age < ${1 + (i % 5)}d`,
+  (i: number) => `customer.count_1h >= ${10 + i} or device.count_24h > ${50 + i}`,
+  (i: number) => `payee.new and customer.sum_24h > ${5000 + i * 10} CNY and not device.allowed`,
+  (i: number) => `address.country not in ['CN', 'HK', 'MO', 'X${i}'] and amount >= ${200 + i} CNY`,
+  (i: number) =>
+    `(device.new or address.new) and hour >= ${i % 6} and hour < ${(i % 6) + 3} and card.count_1h > ${3 + i}`,
+];
+
+/** The default set plus 100 active rules, 20 shadow rules and two typologies over some of them. */
+export function benchRuleSet(): RuleSetDocument {
+  const base = defaultRuleSet();
+  const actions = ['challenge', 'review', 'deny', 'allow'] as const;
+  const rules = Array.from({ length: 120 }, (_, i) => ({
+    id: `bench_${i}`,
+    on: ['payment' as const],
+    when: (templates[i % templates.length] as (i: number) => string)(i),
+    action: actions[i % actions.length] as (typeof actions)[number],
+    score: 10,
+    reason: `bench_${i}`,
+    ...(i >= 100 ? { mode: 'shadow' as const } : {}),
+  }));
+  const typologies = [0, 1].map((t) => ({
+    id: `bench_typology_${t}`,
+    on: ['payment' as const],
+    weights: Object.fromEntries(rules.slice(t * 10, t * 10 + 10).map((r) => [r.id, 15])),
+    alert: 60,
+    alertAction: 'review' as const,
+    block: 120,
+  }));
+  return { rules: [...base.rules, ...rules], typologies: [...base.typologies, ...typologies] };
+}
+
+function evaluationBench(iterations: number): { rules: number; p50_us: number; p99_us: number; max_us: number } {
+  const compiled = compileRuleSet(benchRuleSet());
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
+  const base = neutralFeatures('payment', 'CNY');
+  const variants: FeatureValues[] = Array.from({ length: 64 }, (_, i) => ({
+    ...base,
+    amount: { minor: BigInt(1000 + i * 97_531), currency: 'CNY' },
+    'device.age': i * 3_600_000,
+    'payee.new': i % 2 === 0,
+    'customer.count_1h': i % 30,
+    'address.country': i % 3 === 0 ? 'US' : 'CN',
+    hour: i % 24,
+    'device.new': i % 5 === 0,
+  }));
+  const samples = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    const start = process.hrtime.bigint();
+    decide(compiled.set, 'payment', variants[i % variants.length] as FeatureValues);
+    samples[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  samples.sort();
+  const at = (q: number) => Math.round((samples[Math.min(iterations - 1, Math.floor(q * iterations))] ?? 0) * 10) / 10;
+  const active = (compiled.set.rulesByEvent.get('payment') ?? []).filter((r) => r.mode === 'active').length;
+  return { rules: active, p50_us: at(0.5), p99_us: at(0.99), max_us: at(1 - 1e-9) };
+}
+
+interface Fixture {
+  readonly ctx: PaymentsContext;
+  readonly payers: TestCustomer[];
+  readonly payees: TestCustomer[];
+  readonly identity: Awaited<ReturnType<typeof createTestIdentity>>;
+  close(): Promise<void>;
+}
+
+async function fixture(kind: StoreKind, payers: number): Promise<Fixture> {
+  const database = await createTestDatabase(kind);
+  const store = database.open();
+  const ledger = new Ledger({ store });
+  const identity = await createTestIdentity();
+  const config = loadConfig({ ANFU_ENV: 'test' });
+  const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
+  const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bench bank' });
+  const people: TestCustomer[] = [];
+  for (let i = 0; i < payers; i++) {
+    const who = await identity.addCustomer();
+    const wallet = await walletOf(ledger, who.customer.id, 'CNY');
+    const funded = await ledger.submit({
+      kind: 'single',
+      key: `fund-${i}`,
+      debitAccountId: bank.id,
+      creditAccountId: wallet.id,
+      amount: 10_000_000n,
+      currency: 'CNY',
+    });
+    if (!funded.ok) throw new Error('funding failed');
+    people.push(who);
+  }
+  const payees = [await identity.addCustomer(), await identity.addCustomer()];
+  const close = async () => {
+    await ledger.close();
+    await store.close();
+    await database.drop();
+  };
+  return { ctx, payers: people, payees, identity, close };
+}
+
+let keys = 0;
+async function throughput(
+  f: Fixture,
+  ctx: PaymentsContext,
+  payments: number,
+  concurrency: number,
+): Promise<{ perS: number; outcomes: Record<string, number> }> {
+  const requests = Array.from({ length: payments }, (_, i) => {
+    const payer = f.payers[i % f.payers.length] as TestCustomer;
+    const instruction = instructionFor(payer, {
+      kind: 'transfer',
+      target: (f.payees[i % 2] as TestCustomer).customer.id,
+      amount: '1.00',
+    });
+    return {
+      payer,
+      request: {
+        instruction,
+        signature: signInstruction(f.identity.profile, payer, instruction),
+        idempotencyKey: `bench-${keys++}`,
+      },
+    };
+  });
+  const outcomes: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests.length) {
+        const { payer, request } = requests[next++] as (typeof requests)[number];
+        const state = await transferToCustomer(ctx, payer.principal, request).then(
+          (r) => r.payment.state,
+          (e: unknown) => (e as { code?: string }).code ?? 'error',
+        );
+        outcomes[state] = (outcomes[state] ?? 0) + 1;
+      }
+    }),
+  );
+  return { perS: Math.round(payments / ((performance.now() - started) / 1000)), outcomes };
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const kind = (option(args, 'store') ?? 'sqlite') as StoreKind;
+  const payments = Number(option(args, 'payments') ?? '1500');
+  const rounds = Number(option(args, 'rounds') ?? '2');
+  const evaluation = evaluationBench(20_000);
+  // Payers pay at most 19 times each across all rounds (below the velocity challenge of the fixed rules).
+  const f = await fixture(kind, Math.ceil((payments * rounds * 2) / 18));
+  try {
+    const engine = new RiskEngine({ store: f.ctx.store });
+    await insertRuleSetForBench(f.ctx.store, benchRuleSet());
+    await engine.refresh();
+    const withEngine: PaymentsContext = { ...f.ctx, riskEngine: engine };
+    const fixed: number[] = [];
+    const full: number[] = [];
+    let outcomes: Record<string, number> = {};
+    for (let round = 0; round < rounds; round++) {
+      fixed.push((await throughput(f, f.ctx, payments, 64)).perS);
+      const measured = await throughput(f, withEngine, payments, 64);
+      full.push(measured.perS);
+      outcomes = measured.outcomes;
+    }
+    const ceiling = Math.max(...fixed);
+    const measured = Math.max(...full);
+    return {
+      store: kind,
+      rule_evaluation: evaluation,
+      rule_evaluation_p99_ms: evaluation.p99_us / 1000,
+      payments_per_s_full_rule_set: measured,
+      ceiling: 'the same payments with the fixed rules (no engine), same run',
+      ceiling_per_s: ceiling,
+      ratio: Math.round((measured / ceiling) * 1000) / 1000,
+      rounds: { fixed, full },
+      outcomes_full_rule_set: outcomes,
+      payments_per_round: payments,
+      ruleset_version: engine.version,
+      load_average: loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+  } finally {
+    await f.close();
+  }
+}

@@ -1,0 +1,146 @@
+// Assessing a money event (payment, top-up, withdrawal) with the running engine: the caller's own
+// features (amount, device age, payee history), the stored ones (counters, first-seen marks, lists:
+// ONE read), the customer's age and class and the hour, with every other catalogue feature at its
+// neutral value; then the decision and the record to store. Counting the event and storing the
+// decision are done by recordAssessments inside the caller's transaction (the payment batch), so the
+// hot path adds one read per payment and a constant number of statements per batch.
+import { newId } from '../ids.ts';
+import type { Queryable, Store, Tx } from '../store/index.ts';
+import type { EngineDecision, RiskEngine } from './engine.ts';
+import { neutralFeatures, nonNeutral, type Value } from './features.ts';
+import { localHourOf } from './login-risk.ts';
+import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
+import type { PaymentRiskDecision } from './payment-risk.ts';
+import { openReviewCases } from './review-case.ts';
+import type { RiskSignal } from './ruleset.ts';
+import { insertDecisions, loadStoredRows, recordMoneyEvents, type DecisionRecord } from './store.ts';
+
+export interface MoneyAssessment {
+  readonly decision: EngineDecision;
+  readonly record: DecisionRecord;
+  readonly event: MoneyEvent;
+}
+
+export interface MoneyAssessmentInput {
+  readonly event: MoneyEvent;
+  /** Features the caller already knows (payment-risk.ts's record as paymentFeatureValues). */
+  readonly known: Readonly<Record<string, Value>>;
+  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  readonly subjectRef: string | null;
+  readonly signals?: readonly RiskSignal[];
+}
+
+function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: StoredRows, now: number): MoneyAssessment {
+  const { event } = input;
+  const features: Record<string, Value> = {
+    ...neutralFeatures(event.event, event.amount.currency),
+    ...moneyFeatureValues(event, rows, now),
+    'customer.age': Math.max(0, now - input.customer.createdAt),
+    'customer.class': input.customer.accountClass,
+    hour: localHourOf(now),
+    ...input.known,
+  };
+  const decision = engine.decide(event.event, features, input.signals ?? []);
+  const record: DecisionRecord = {
+    id: newId('rsk', now),
+    event: event.event,
+    subjectRef: input.subjectRef,
+    customerId: event.customerId,
+    decision,
+    features: nonNeutral(features, event.event, event.amount.currency),
+    version: decision.version,
+    at: now,
+  };
+  return { decision, record, event };
+}
+
+/** One event assessed on its own: its stored features read in one statement (outside any batch). */
+export async function assessMoneyEvent(
+  engine: RiskEngine,
+  q: Queryable,
+  input: MoneyAssessmentInput,
+  now: number,
+): Promise<MoneyAssessment> {
+  return assessmentOf(engine, input, await loadStoredRows(q, [input.event]), now);
+}
+
+/**
+ * The events of a batch assessed inside its transaction: one read for all of them, then each decided
+ * in order against a working copy that counts the ones before it, so a burst inside one batch (card
+ * testing, fan-out) is seen by its own later events. `undefined` inputs are passed through.
+ */
+export async function assessBatch(
+  tx: Tx,
+  engine: RiskEngine,
+  inputs: ReadonlyArray<MoneyAssessmentInput | undefined>,
+  now: number,
+): Promise<Array<MoneyAssessment | undefined>> {
+  const events = inputs.flatMap((input) => (input === undefined ? [] : [input.event]));
+  if (events.length === 0) return inputs.map(() => undefined);
+  const stored = await loadStoredRows(tx, events);
+  const counters = new Map(stored.counters);
+  const seen = new Set(stored.seen);
+  return inputs.map((input) => {
+    if (input === undefined) return undefined;
+    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists }, now);
+    const fresh = new Set(seenKeysToMark(input.event).filter((key) => !seen.has(key)));
+    for (const [key, row] of countedRows([input.event], counters, fresh, now)) counters.set(key, row);
+    for (const key of fresh) seen.add(key);
+    return assessment;
+  });
+}
+
+/** Stores the decisions and counts their events, inside the caller's transaction. */
+export async function recordAssessments(
+  tx: Tx,
+  dialect: Store['dialect'],
+  assessments: readonly MoneyAssessment[],
+  now: number,
+): Promise<void> {
+  if (assessments.length === 0) return;
+  await insertDecisions(
+    tx,
+    assessments.map((a) => a.record),
+  );
+  await openReviewCases(tx, assessments, now);
+  await recordMoneyEvents(
+    tx,
+    dialect,
+    assessments.map((a) => a.event),
+    now,
+  );
+}
+
+/**
+ * The engine's decision as the payment flows take it. A `review` is stepped up like a challenge
+ * until the hold-and-case path is wired (docs/risk.md "Review"): it is never let through unexamined.
+ */
+export function paymentRiskOf(decision: EngineDecision): PaymentRiskDecision {
+  const outcome = decision.decision === 'deny' ? 'deny' : decision.decision === 'allow' ? 'allow' : 'challenge';
+  return { decision: outcome, reasons: outcome === 'allow' ? [] : decision.reasons };
+}
+
+/** The audit entry of a decision that did not simply allow (allowed ones are in risk_decisions). */
+export function decisionAuditEvent(record: DecisionRecord): {
+  actorType: 'system';
+  actorId: string;
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'denied';
+  details: Record<string, unknown>;
+} {
+  return {
+    actorType: 'system',
+    actorId: 'risk',
+    action: 'risk.decision',
+    target: record.subjectRef,
+    outcome: record.decision.decision === 'deny' ? 'denied' : 'success',
+    details: {
+      decision: record.decision.decision,
+      id: record.id,
+      score: record.decision.score,
+      reasons: record.decision.reasons,
+      version: record.version,
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// The default rule set: the fixed login and payment rules the platform shipped with (login-risk.ts,
+// payment-risk.ts), written in the rule language, so a fresh store behaves exactly as before until
+// risk operators approve a set of their own. A property test holds the two equal on arbitrary features.
+// Amount thresholds are written once per currency the platform runs (the old rules compared minor units).
+import { findCurrency } from '../money/index.ts';
+import { loginRules, loginThresholds } from './login-risk.ts';
+import { paymentRiskThresholds, type PaymentRiskThresholds } from './payment-risk.ts';
+import type { RuleDocument, RuleSetDocument, TypologyDocument } from './ruleset.ts';
+
+function amountLiteral(minor: bigint, code: string): string {
+  const exponent = findCurrency(code)?.exponent ?? 2;
+  const text = minor.toString().padStart(exponent + 1, '0');
+  return exponent === 0 ? `${text} ${code}` : `${text.slice(0, -exponent)}.${text.slice(-exponent)} ${code}`;
+}
+
+/** `amount >= X CNY or amount >= X USD …`: the same minor-unit threshold in every running currency. */
+function amountAtLeast(minor: bigint, currencies: readonly string[]): string {
+  return `(${currencies.map((code) => `amount >= ${amountLiteral(minor, code)}`).join(' or ')})`;
+}
+
+const money = ['payment', 'topup', 'withdrawal'] as const;
+
+export function defaultPaymentRules(thresholds: PaymentRiskThresholds, currencies: readonly string[]): RuleDocument[] {
+  const t = thresholds;
+  const extreme = amountAtLeast(t.denyAmountMinor, currencies);
+  return [
+    { id: 'amount_extreme', on: money, when: extreme, action: 'deny', score: 100, reason: 'amount_extreme' },
+    {
+      id: 'velocity_extreme',
+      on: money,
+      when: `payer.recent_payments >= ${t.velocityDenyCount}`,
+      action: 'deny',
+      score: 100,
+      reason: 'velocity_extreme',
+    },
+    {
+      id: 'amount_high',
+      on: money,
+      when: `${amountAtLeast(t.challengeAmountMinor, currencies)} and not ${extreme}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'amount_high',
+    },
+    {
+      id: 'velocity_high',
+      on: money,
+      when: `payer.recent_payments >= ${t.velocityChallengeCount} and payer.recent_payments < ${t.velocityDenyCount}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'velocity_high',
+    },
+    {
+      id: 'new_device',
+      on: money,
+      when: `device.age < ${t.newDeviceMs}ms`,
+      action: 'challenge',
+      score: 30,
+      reason: 'new_device',
+    },
+    {
+      id: 'new_payee_large_amount',
+      on: money,
+      when: `payee.new and ${amountAtLeast(t.newPayeeChallengeAmountMinor, currencies)}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'new_payee_large_amount',
+    },
+    {
+      id: 'recent_factor_change',
+      on: money,
+      when: `factor.changed_ago < ${t.factorChangeCoolingOffMs}ms and ${amountAtLeast(
+        t.factorChangeChallengeAmountMinor,
+        currencies,
+      )}`,
+      action: 'challenge',
+      score: 30,
+      reason: 'recent_factor_change',
+    },
+  ];
+}
+
+const loginConditions: Readonly<Record<string, string>> = {
+  new_device: 'device.new',
+  new_region: 'address.region_new',
+  new_network: 'address.new and not address.region_new',
+  unusual_hour: 'hour >= 1 and hour < 5',
+  recent_failures: 'login.failures_24h >= 3',
+  velocity: 'login.attempts_1h >= 20',
+  locked_for_strangers: 'login.locked_for_strangers',
+};
+
+export function defaultLoginRules(): { rules: RuleDocument[]; typology: TypologyDocument } {
+  const rules = loginRules.map((rule): RuleDocument => ({
+    id: `login_${rule.reason}`,
+    on: ['login'],
+    when: loginConditions[rule.reason] ?? 'false',
+    action: 'allow',
+    score: 0,
+    reason: rule.reason,
+  }));
+  const weights = Object.fromEntries(loginRules.map((rule) => [`login_${rule.reason}`, rule.weight]));
+  const typology: TypologyDocument = {
+    id: 'login_risk',
+    on: ['login'],
+    weights,
+    alert: loginThresholds.challenge,
+    alertAction: 'challenge',
+    block: loginThresholds.deny,
+    strongAt: loginThresholds.strongFactor,
+  };
+  return { rules, typology };
+}
+
+/** The rule set a store without an approved one runs. */
+export function defaultRuleSet(
+  thresholds: PaymentRiskThresholds = paymentRiskThresholds,
+  currencies: readonly string[] = ['CNY'],
+): RuleSetDocument {
+  const login = defaultLoginRules();
+  return { rules: [...defaultPaymentRules(thresholds, currencies), ...login.rules], typologies: [login.typology] };
+}

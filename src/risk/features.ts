@@ -1,0 +1,141 @@
+// The feature catalogue (R4.1): every name a rule may read, its type, and the events that provide it.
+// A rule that names a feature not in this catalogue, or not provided on one of its events, is refused
+// when it is parsed, so a rule set never fails at run time for a typo. Values are typed: amounts carry
+// their currency, durations are milliseconds (Infinity = never happened), counts are integers.
+
+export type RiskEvent = 'payment' | 'topup' | 'withdrawal' | 'login' | 'card_binding' | 'factor_change';
+export const riskEvents: readonly RiskEvent[] = [
+  'payment',
+  'topup',
+  'withdrawal',
+  'login',
+  'card_binding',
+  'factor_change',
+];
+
+export type ValueType = 'amount' | 'duration' | 'count' | 'string' | 'bool' | 'set';
+
+export interface AmountValue {
+  readonly minor: bigint;
+  readonly currency: string;
+}
+
+export type Value = AmountValue | number | string | boolean | ReadonlySet<string>;
+
+/** The values of one event's features, by name. */
+export type FeatureValues = Readonly<Record<string, Value>>;
+
+export interface FeatureDefinition {
+  readonly type: ValueType;
+  readonly events: readonly RiskEvent[];
+  readonly doc: string;
+}
+
+const all = riskEvents;
+const money: readonly RiskEvent[] = ['payment', 'topup', 'withdrawal'];
+const login: readonly RiskEvent[] = ['login'];
+
+const velocity = (subject: string, events: readonly RiskEvent[]): Record<string, FeatureDefinition> => {
+  const out: Record<string, FeatureDefinition> = {};
+  for (const window of ['1m', '1h', '24h', '30d']) {
+    out[`${subject}.count_${window}`] = {
+      type: 'count',
+      events,
+      doc: `events of this ${subject} in the last ${window}`,
+    };
+    out[`${subject}.sum_${window}`] = { type: 'amount', events, doc: `amount moved by this ${subject} in ${window}` };
+  }
+  return out;
+};
+
+export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
+  amount: { type: 'amount', events: money, doc: 'the amount of this payment, top-up or withdrawal' },
+  'payer.recent_payments': { type: 'count', events: money, doc: 'payments of the payer in the velocity window' },
+  'payee.new': { type: 'bool', events: money, doc: 'the payer never paid this payee successfully' },
+  'payee.blocked': { type: 'bool', events: money, doc: 'the payee is on the block list' },
+  'card.new': { type: 'bool', events: money, doc: 'first event with this card fingerprint for the customer' },
+  'card.blocked': { type: 'bool', events: [...money, 'card_binding'], doc: 'the card fingerprint is blocked' },
+  'device.payees_24h': { type: 'count', events: money, doc: 'distinct payees paid from this device' },
+  ...velocity('customer', money),
+  ...velocity('device', money),
+  ...velocity('address', money),
+  ...velocity('payee', money),
+  ...velocity('card', money),
+  'customer.age': { type: 'duration', events: all, doc: 'time since the customer registered' },
+  'customer.class': { type: 'string', events: all, doc: "the account class: 'I', 'II' or 'III'" },
+  'customer.dormant': { type: 'duration', events: all, doc: 'time since the previous event of the customer' },
+  'id.blocked': { type: 'bool', events: all, doc: 'the hash of the ID number is blocked' },
+  'device.age': { type: 'duration', events: all, doc: 'time since the device was enrolled' },
+  'device.new': { type: 'bool', events: all, doc: 'first event of this customer from this device' },
+  'device.blocked': { type: 'bool', events: all, doc: 'the device is blocked' },
+  'device.allowed': { type: 'bool', events: all, doc: 'the device is allow-listed' },
+  'address.new': { type: 'bool', events: all, doc: 'the /24 (/48) network is new for the customer' },
+  'address.region_new': { type: 'bool', events: all, doc: 'the /16 (/32) network is new for the customer' },
+  'address.country': { type: 'string', events: all, doc: 'ISO country of the client address, or ZZ' },
+  'address.blocked': { type: 'bool', events: all, doc: 'the client address is in a blocked range' },
+  hour: { type: 'count', events: all, doc: 'local hour of day (China Standard Time), 0–23' },
+  'hour.deviation': { type: 'count', events: all, doc: "hours from the customer's usual hour (0 = no history)" },
+  'factor.changed_ago': { type: 'duration', events: all, doc: 'time since a factor was added, replaced or removed' },
+  'password.changed_ago': { type: 'duration', events: all, doc: 'time since the password changed' },
+  'login.failures_24h': { type: 'count', events: login, doc: 'failed logins on the account in 24 h' },
+  'login.attempts_1h': { type: 'count', events: login, doc: 'login attempts on the account in the last hour' },
+  'login.locked_for_strangers': { type: 'bool', events: login, doc: "strangers' failures locked the password" },
+  'screening.hit': { type: 'bool', events: all, doc: 'a screening signal matched (sanctions, watch list)' },
+  'screening.score': { type: 'count', events: all, doc: 'the best screening match score, 0–100' },
+  'aml.alert': { type: 'bool', events: all, doc: 'an AML monitor raised an alert on the customer' },
+};
+
+/** The default of each type: what a feature reads when the caller could not provide it. */
+export function neutralValue(type: ValueType, currency: string): Value {
+  switch (type) {
+    case 'amount':
+      return { minor: 0n, currency };
+    case 'duration':
+      return Number.POSITIVE_INFINITY;
+    case 'count':
+      return 0;
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'set':
+      return new Set<string>();
+  }
+}
+
+/** Every catalogue feature of the event at its neutral value ("nothing known"), to be overridden. */
+export function neutralFeatures(event: RiskEvent, currency: string): Readonly<Record<string, Value>> {
+  const key = `${event}:${currency}`;
+  let out = neutralCache.get(key);
+  if (out === undefined) {
+    const built: Record<string, Value> = {};
+    for (const [name, def] of Object.entries(featureCatalogue)) {
+      if (def.events.includes(event)) built[name] = neutralValue(def.type, currency);
+    }
+    out = Object.freeze(built);
+    if (neutralCache.size < 1000) neutralCache.set(key, out);
+  }
+  return out;
+}
+
+const neutralCache = new Map<string, Readonly<Record<string, Value>>>();
+
+/** The features that differ from their neutral value: what a decision's snapshot needs to store. */
+export function nonNeutral(features: FeatureValues, event: RiskEvent, currency: string): Record<string, Value> {
+  const neutral = neutralFeatures(event, currency);
+  const out: Record<string, Value> = {};
+  for (const [name, value] of Object.entries(features)) {
+    const base = neutral[name];
+    const same =
+      base === value ||
+      (typeof base === 'object' &&
+        typeof value === 'object' &&
+        'minor' in base &&
+        'minor' in value &&
+        base.minor === value.minor &&
+        base.currency === value.currency) ||
+      (base instanceof Set && value instanceof Set && base.size === 0 && value.size === 0);
+    if (!same) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,340 @@
+// SQL of the risk engine: rule set versions, decisions (with their feature snapshots), velocity
+// counters, first-seen marks and lists. Batch writes are multi-row statements, a constant number per
+// batch whatever its size, so the payment group commit pays the same few statements for 1 or 1000.
+import type { Param, Queryable, Store, Tx } from '../store/index.ts';
+import { toNumber } from '../store/index.ts';
+import type { CounterRow } from './counters.ts';
+import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
+import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
+import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
+
+const rowsPerStatement = 400;
+const chunksOf = <T>(items: readonly T[], size = rowsPerStatement): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+const marks = (n: number): string => Array(n).fill('?').join(', ');
+const tuples = (rows: number, columns: number): string =>
+  Array.from({ length: rows }, () => `(${marks(columns)})`).join(', ');
+
+// ---- rule sets
+
+export async function latestRuleSetVersion(q: Queryable): Promise<number> {
+  const row = await q.get<{ v: unknown }>('SELECT MAX(version) AS v FROM risk_rulesets');
+  return row?.v === null || row?.v === undefined ? 0 : toNumber(row.v);
+}
+
+export async function ruleSetAt(q: Queryable, version: number): Promise<unknown> {
+  const row = await q.get<{ document: string }>('SELECT document FROM risk_rulesets WHERE version = ?', [version]);
+  return row === undefined ? undefined : (JSON.parse(row.document) as unknown);
+}
+
+export async function insertRuleSet(
+  tx: Tx,
+  input: { version: number; document: unknown; proposalId: string | null; approvedBy: string | null },
+  now: number,
+): Promise<void> {
+  await tx.run(
+    'INSERT INTO risk_rulesets (version, document, proposal_id, approved_by, created_at) VALUES (?, ?, ?, ?, ?)',
+    [input.version, JSON.stringify(input.document), input.proposalId, input.approvedBy, now],
+  );
+}
+
+// ---- decisions and their snapshots
+
+/** A feature value as JSON: amounts keep their currency and exact minor units, never-happened stays never. */
+export function encodeFeatures(features: FeatureValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(features)) {
+    if (typeof v === 'object' && 'minor' in v) out[name] = { minor: v.minor.toString(), currency: v.currency };
+    else if (v instanceof Set) out[name] = { set: [...v] };
+    else if (typeof v === 'number' && !Number.isFinite(v)) out[name] = { never: true };
+    else out[name] = v;
+  }
+  return out;
+}
+
+export function decodeFeatures(json: Record<string, unknown>): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const [name, v] of Object.entries(json)) {
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[name] = v;
+    else if (typeof v === 'object' && v !== null && 'minor' in v) {
+      const a = v as { minor: string; currency: string };
+      out[name] = { minor: BigInt(a.minor), currency: a.currency };
+    } else if (typeof v === 'object' && v !== null && 'set' in v) out[name] = new Set((v as { set: string[] }).set);
+    else if (typeof v === 'object' && v !== null && 'never' in v) out[name] = Number.POSITIVE_INFINITY;
+  }
+  return out;
+}
+
+export interface DecisionRecord {
+  readonly id: string;
+  readonly event: string;
+  readonly subjectRef: string | null;
+  readonly customerId: string | null;
+  readonly decision: RiskDecision;
+  readonly features: FeatureValues;
+  readonly version: number;
+  readonly at: number;
+}
+
+export async function insertDecisions(tx: Tx, records: readonly DecisionRecord[]): Promise<void> {
+  for (const chunk of chunksOf(records, 200)) {
+    await tx.run(
+      `INSERT INTO risk_decisions (id, event, subject_ref, customer_id, decision, score, reasons, hits, shadow_hits,
+       features, ruleset_version, at) VALUES ${tuples(chunk.length, 12)}`,
+      chunk.flatMap((r): Param[] => [
+        r.id,
+        r.event,
+        r.subjectRef,
+        r.customerId,
+        r.decision.decision,
+        r.decision.score,
+        JSON.stringify(r.decision.reasons),
+        JSON.stringify(r.decision.hits),
+        JSON.stringify(r.decision.shadowHits),
+        JSON.stringify(encodeFeatures(r.features)),
+        r.version,
+        r.at,
+      ]),
+    );
+  }
+}
+
+export interface StoredDecision {
+  readonly id: string;
+  readonly event: string;
+  readonly subjectRef: string | null;
+  readonly customerId: string | null;
+  readonly decision: RiskAction;
+  readonly score: number;
+  readonly reasons: readonly string[];
+  readonly hits: readonly RuleHit[];
+  readonly shadowHits: readonly RuleHit[];
+  readonly features: Record<string, Value>;
+  readonly version: number;
+  readonly label: 'fraud' | 'legitimate' | null;
+  readonly at: number;
+}
+
+type DecisionRow = Record<'id' | 'event' | 'decision' | 'reasons' | 'hits' | 'shadow_hits' | 'features', string> & {
+  subject_ref: string | null;
+  customer_id: string | null;
+  score: unknown;
+  ruleset_version: unknown;
+  label: string | null;
+  at: unknown;
+};
+
+/** A stored snapshot holds the features that were not neutral; the others are restored neutral. */
+function snapshotOf(event: string, stored: Record<string, Value>): Record<string, Value> {
+  if (!riskEvents.includes(event as RiskEvent)) return stored;
+  const amount = stored.amount;
+  const currency = typeof amount === 'object' && 'minor' in amount ? amount.currency : 'CNY';
+  return { ...neutralFeatures(event as RiskEvent, currency), ...stored };
+}
+
+function decisionOf(row: DecisionRow): StoredDecision {
+  return {
+    id: row.id,
+    event: row.event,
+    subjectRef: row.subject_ref,
+    customerId: row.customer_id,
+    decision: row.decision as RiskAction,
+    score: toNumber(row.score),
+    reasons: JSON.parse(row.reasons) as string[],
+    hits: JSON.parse(row.hits) as RuleHit[],
+    shadowHits: JSON.parse(row.shadow_hits) as RuleHit[],
+    features: snapshotOf(row.event, decodeFeatures(JSON.parse(row.features) as Record<string, unknown>)),
+    version: toNumber(row.ruleset_version),
+    label: row.label === 'fraud' || row.label === 'legitimate' ? row.label : null,
+    at: toNumber(row.at),
+  };
+}
+
+/** Decisions in [from, to), oldest first, at most `limit`. */
+export async function decisionsBetween(
+  q: Queryable,
+  from: number,
+  to: number,
+  limit: number,
+): Promise<StoredDecision[]> {
+  const rows = await q.all<DecisionRow>(
+    'SELECT * FROM risk_decisions WHERE at >= ? AND at < ? ORDER BY at, id LIMIT ?',
+    [from, to, limit],
+  );
+  return rows.map(decisionOf);
+}
+
+export async function decisionById(q: Queryable, id: string): Promise<StoredDecision | undefined> {
+  const row = await q.get<DecisionRow>('SELECT * FROM risk_decisions WHERE id = ?', [id]);
+  return row === undefined ? undefined : decisionOf(row);
+}
+
+export async function decisionsOfSubject(q: Queryable, subjectRef: string): Promise<StoredDecision[]> {
+  return (await q.all<DecisionRow>('SELECT * FROM risk_decisions WHERE subject_ref = ? ORDER BY at', [subjectRef])).map(
+    decisionOf,
+  );
+}
+
+export async function labelDecision(q: Queryable, id: string, label: 'fraud' | 'legitimate'): Promise<boolean> {
+  return (await q.run('UPDATE risk_decisions SET label = ? WHERE id = ?', [label, id])) === 1;
+}
+
+export async function decisionCounts(
+  q: Queryable,
+  from: number,
+  to: number,
+): Promise<Array<{ event: string; decision: string; n: number }>> {
+  const rows = await q.all<{ event: string; decision: string; n: unknown }>(
+    'SELECT event, decision, COUNT(*) AS n FROM risk_decisions WHERE at >= ? AND at < ? GROUP BY event, decision',
+    [from, to],
+  );
+  return rows.map((r) => ({ event: r.event, decision: r.decision, n: toNumber(r.n) }));
+}
+
+// ---- stored features: counters, first-seen marks, lists
+
+// A counter row holds every window of one subject as JSON, so an event touches one row per subject.
+type Packed = Record<string, [number, string, string, string, string, number]>;
+const subjectOfKey = (key: string): string => key.slice(0, key.lastIndexOf('|'));
+
+function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
+  for (const [w, v] of Object.entries(JSON.parse(json) as Packed)) {
+    into.set(`${subject}|${w}`, {
+      bucket: v[0],
+      count: BigInt(v[1]),
+      sum: BigInt(v[2]),
+      prevCount: BigInt(v[3]),
+      prevSum: BigInt(v[4]),
+      lastAt: v[5],
+    });
+  }
+}
+
+function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
+  const out: Packed = {};
+  for (const [key, r] of rows) {
+    out[key.slice(key.lastIndexOf('|') + 1)] = [
+      r.bucket,
+      `${r.count}`,
+      `${r.sum}`,
+      `${r.prevCount}`,
+      `${r.prevSum}`,
+      r.lastAt,
+    ];
+  }
+  return JSON.stringify(out);
+}
+
+/** Reads every row the events' features need in one statement. */
+export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]): Promise<StoredRows> {
+  const keys = events.map(keysOf);
+  const counters = [...new Set(keys.flatMap((k) => k.counters.map(subjectOfKey)))];
+  const seen = [...new Set(keys.flatMap((k) => k.seen))];
+  const lists = [...new Set(keys.flatMap((k) => k.lists))];
+  const rows = await q.all<{ t: string; key: string; v: string }>(
+    `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
+     UNION ALL SELECT 's' AS t, key, '' AS v FROM risk_seen WHERE key IN (${marks(seen.length)})
+     UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
+       WHERE list || ':' || value IN (${marks(lists.length || 1)})`,
+    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists)],
+  );
+  const result = {
+    counters: new Map<string, CounterRow>(),
+    seen: new Set<string>(),
+    lists: new Map<string, 'block' | 'allow'>(),
+  };
+  for (const r of rows) {
+    if (r.t === 'c') unpack(r.key, r.v, result.counters);
+    else if (r.t === 's') result.seen.add(r.key);
+    else if (r.t === 'block' || r.t === 'allow') result.lists.set(r.key, r.t);
+  }
+  return result;
+}
+
+async function markSeen(tx: Tx, events: readonly MoneyEvent[], now: number): Promise<Set<string>> {
+  const seen = [...new Set(events.flatMap(seenKeysToMark))];
+  const newlySeen = new Set<string>();
+  for (const chunk of chunksOf(seen)) {
+    const rows = await tx.all<{ key: string }>(
+      `INSERT INTO risk_seen (key, first_at) VALUES ${tuples(chunk.length, 2)}
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      chunk.flatMap((k) => [k, now]),
+    );
+    for (const r of rows) newlySeen.add(r.key);
+  }
+  return newlySeen;
+}
+
+/**
+ * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
+ * keys, locks and advances the counters (one row per subject). Three statements whatever the number of events.
+ */
+export async function recordMoneyEvents(
+  tx: Tx,
+  dialect: Store['dialect'],
+  events: readonly MoneyEvent[],
+  now: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  const newlySeen = await markSeen(tx, events, now);
+  const subjects = [...new Set(events.flatMap((e) => keysOf(e).counters.map(subjectOfKey)))].sort();
+  const locked = new Map<string, CounterRow>();
+  for (const chunk of chunksOf(subjects)) {
+    const lock = dialect === 'postgres' ? ' ORDER BY key FOR UPDATE' : '';
+    const rows = await tx.all<{ key: string; windows: string }>(
+      `SELECT key, windows FROM risk_counters WHERE key IN (${marks(chunk.length)})${lock}`,
+      chunk,
+    );
+    for (const r of rows) unpack(r.key, r.windows, locked);
+  }
+  const bySubject = new Map<string, Array<[string, CounterRow]>>();
+  for (const [key, row] of locked)
+    bySubject.set(subjectOfKey(key), [...(bySubject.get(subjectOfKey(key)) ?? []), [key, row]]);
+  for (const [key, row] of countedRows(events, locked, newlySeen, now)) {
+    const rows = (bySubject.get(subjectOfKey(key)) ?? []).filter(([k]) => k !== key);
+    bySubject.set(subjectOfKey(key), [...rows, [key, row]]);
+  }
+  const updated = [...bySubject.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const chunk of chunksOf(updated)) {
+    await tx.run(
+      `INSERT INTO risk_counters (key, windows) VALUES ${tuples(chunk.length, 2)}
+       ON CONFLICT (key) DO UPDATE SET windows = excluded.windows`,
+      chunk.flatMap(([subject, rows]): Param[] => [subject, pack(rows)]),
+    );
+  }
+}
+
+export type ListName = 'device' | 'address' | 'id' | 'payee' | 'card';
+export const listNames: readonly ListName[] = ['device', 'address', 'id', 'payee', 'card'];
+
+export async function putListEntry(
+  tx: Tx,
+  entry: { list: ListName; value: string; effect: 'block' | 'allow'; note: string | null; addedBy: string },
+  now: number,
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO risk_lists (list, value, effect, note, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (list, value) DO UPDATE SET effect = excluded.effect, note = excluded.note,
+     added_by = excluded.added_by, added_at = excluded.added_at`,
+    [entry.list, entry.value, entry.effect, entry.note, entry.addedBy, now],
+  );
+}
+
+export async function removeListEntry(tx: Tx, list: ListName, value: string): Promise<boolean> {
+  return (await tx.run('DELETE FROM risk_lists WHERE list = ? AND value = ?', [list, value])) === 1;
+}
+
+export async function listEntries(
+  q: Queryable,
+  list: ListName,
+  limit: number,
+): Promise<Array<{ value: string; effect: string; note: string | null; addedAt: number }>> {
+  const rows = await q.all<{ value: string; effect: string; note: string | null; added_at: unknown }>(
+    'SELECT value, effect, note, added_at FROM risk_lists WHERE list = ? ORDER BY value LIMIT ?',
+    [list, limit],
+  );
+  return rows.map((r) => ({ value: r.value, effect: r.effect, note: r.note, addedAt: toNumber(r.added_at) }));
+}
