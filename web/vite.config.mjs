@@ -12,6 +12,8 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The SDK from its sources (the workspace's dist may not be built yet when npm install runs this).
+  resolve: { alias: { '@anfu/sdk': here('../packages/sdk/src/index.ts') } },
   build: {
     outDir: here('../dist/web'),
     emptyOutDir: true,

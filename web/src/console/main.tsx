@@ -3,7 +3,7 @@
 // Operators can look and request; nothing here forces a state the server would refuse.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, setToken, whenUnauthenticated, type Problem, type Reply } from '../shared/api.ts';
+import { anfu, reply, setToken, whenUnauthenticated, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { go, route, signal, useSignal } from '../shared/signal.ts';
@@ -28,7 +28,7 @@ function Nav() {
           {t(key)}
         </a>
       ))}
-      <button type="button" class="lang" onClick={() => void call('DELETE', '/operator-sessions/current').then(end)}>
+      <button type="button" class="lang" onClick={() => void reply(anfu.DELETE('/v1/operator-sessions/current')).then(end)}>
         {t('logout')}
       </button>
     </>
@@ -40,13 +40,13 @@ function Login() {
   const [password, setPassword] = useState('');
   const [totp, setTotp] = useState('');
   const logIn = async () => {
-    const reply = await call<{ token: string }>('POST', '/operator-sessions', { body: { name, password, totp } });
-    if (reply.ok) {
-      setToken(reply.body.token);
+    const answer = await reply(anfu.POST('/v1/operator-sessions', { body: { name, password, totp } }));
+    if (answer.ok) {
+      setToken(answer.body.token);
       operator.set(name);
       go('/');
     }
-    return reply;
+    return answer;
   };
   return (
     <Frame title={t('console')}>
@@ -58,6 +58,8 @@ function Login() {
     </Frame>
   );
 }
+
+type ProposalState = 'pending' | 'executed' | 'rejected' | 'expired' | 'failed';
 
 interface Proposal {
   readonly id: string;
@@ -74,12 +76,18 @@ function Inbox() {
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   const [version, setVersion] = useState(0);
   useEffect(() => {
-    void call<{ items: Proposal[] }>('GET', '/proposals', { query: { state } }).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+    const query = { state: state as ProposalState };
+    void reply(anfu.GET('/v1/proposals', { params: { query } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
   }, [state, version]);
   const decide = async (id: string, verb: 'approve' | 'reject') => {
     setProblem(undefined);
-    const reply: Reply<Proposal> = await call('POST', `/proposals/${id}/${verb}`);
-    if (!reply.ok) setProblem(reply.problem);
+    const path = { proposalId: id };
+    const answer = await reply(
+      verb === 'approve'
+        ? anfu.POST('/v1/proposals/{proposalId}/approve', { params: { path } })
+        : anfu.POST('/v1/proposals/{proposalId}/reject', { params: { path } }),
+    );
+    if (!answer.ok) setProblem(answer.problem);
     setVersion((v) => v + 1);
   };
   return (
@@ -133,7 +141,7 @@ function Accounts() {
   const [items, setItems] = useState<readonly AccountRow[]>([]);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   useEffect(() => {
-    void call<{ items: AccountRow[] }>('GET', '/accounts', { query: { limit: '100' } }).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+    void reply(anfu.GET('/v1/accounts', { params: { query: { limit: '100' } } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
   }, []);
   return (
     <Frame title={t('accounts')} nav={<Nav />}>
@@ -173,7 +181,7 @@ function Events() {
   const [items, setItems] = useState<readonly EventRow[]>([]);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   useEffect(() => {
-    void call<{ items: EventRow[] }>('GET', '/security/events', { query: { limit: '100' } }).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+    void reply(anfu.GET('/v1/security/events', { params: { query: { limit: '100' } } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
   }, []);
   return (
     <Frame title={t('events')} nav={<Nav />}>

@@ -1,7 +1,9 @@
-// The one way the web apps talk to Anfu: same-origin JSON over HTTPS. Session tokens live only in this
-// module's memory (never localStorage, sessionStorage or cookies readable by script): a reload asks the
-// person to log in again, and a script injected later cannot read a token from storage. Every refusal
-// comes back as the server's problem+json, shown as it is (never re-decided here).
+// The one way the web apps talk to Anfu: `@anfu/sdk`'s typed client (paths, bodies and answers
+// checked by the compiler against the OpenAPI document, so a changed API breaks this build), same
+// origin. Session tokens live only in this module's memory (never localStorage, sessionStorage or a
+// cookie readable by script): a reload asks the person to log in again, and a script injected later
+// finds no token in storage. Every refusal comes back as the server's problem+json, shown as it is.
+import { createAnfuClient } from '@anfu/sdk';
 
 export interface Problem {
   readonly status: number;
@@ -19,14 +21,17 @@ export function setToken(value: string | undefined): void {
   bearer = value;
 }
 
-export function hasToken(): boolean {
-  return bearer !== undefined;
-}
-
 /** Called when the server answers 401 to a request that carried the token (expired or revoked session). */
 export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
 }
+
+export const anfu = createAnfuClient({
+  baseUrl: globalThis.location?.origin ?? 'https://localhost',
+  credentials: { kind: 'bearer', token: () => bearer ?? '' },
+  // A person is waiting: one retry at most, and only where the SDK deems it safe.
+  retry: { attempts: 2 },
+});
 
 function randomPart(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
@@ -36,16 +41,6 @@ function randomPart(bytes: number): string {
 /** A new idempotency key: one per thing the person means to do (kept across retries of that intent). */
 export function intentKey(prefix = 'web'): string {
   return `${prefix}-${randomPart(16)}`;
-}
-
-export function nonce(): string {
-  return randomPart(16);
-}
-
-export interface CallOptions {
-  readonly body?: unknown;
-  readonly idempotencyKey?: string;
-  readonly query?: Record<string, string | undefined>;
 }
 
 function problemOf(status: number, body: unknown): Problem {
@@ -58,29 +53,16 @@ function problemOf(status: number, body: unknown): Problem {
   };
 }
 
-export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-  const query = Object.entries(options.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
-  const url = `/v1${path}${query.length === 0 ? '' : `?${new URLSearchParams(query).toString()}`}`;
-  let response: Response;
+/** A typed call's answer as the screens use it: the body, or the problem to show. */
+export async function reply<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Reply<T>> {
+  let result: { data?: T; error?: unknown; response: Response };
   try {
-    const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store' };
-    if (options.body !== undefined) init.body = JSON.stringify(options.body);
-    response = await fetch(url, init);
+    result = await call;
   } catch {
     return { ok: false, problem: { status: 0, code: 'network_error', title: 'The server cannot be reached' } };
   }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (response.ok) return { ok: true, status: response.status, body: body as T };
+  const { data, error, response } = result;
+  if (response.ok) return { ok: true, status: response.status, body: data as T };
   if (response.status === 401 && bearer !== undefined) onUnauthenticated();
-  return { ok: false, problem: problemOf(response.status, body) };
+  return { ok: false, problem: problemOf(response.status, error) };
 }

@@ -3,8 +3,7 @@
 // ours or an injected one). It signs every payment instruction over RFC 8785 canonical JSON; the
 // server checks the signature against the certificate it issued for this key. IndexedDB also keeps a
 // random install id (what the server fingerprints the device by) and the certificate; nothing personal.
-import canonicalize from 'canonicalize';
-
+// Signing itself is the SDK's (`p256DeviceKey`, `signInstruction`: RFC 8785 JSON, DER signatures).
 const dbName = 'anfu-wallet';
 const storeName = 'device';
 
@@ -65,51 +64,4 @@ export async function saveCertificate(record: DeviceRecord, deviceId: string, ce
   const next: DeviceRecord = { ...record, deviceId, certificate };
   await withStore('readwrite', (s) => s.put(next, `key:${record.customerId}`));
   return next;
-}
-
-function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text);
-}
-
-export async function publicKeyPem(record: DeviceRecord): Promise<string> {
-  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', record.keys.publicKey));
-  const lines = base64(spki).match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
-}
-
-/** WebCrypto signs ECDSA as r‖s (IEEE P1363); the server takes DER (a SEQUENCE of two INTEGERs). */
-export function p1363ToDer(signature: Uint8Array): Uint8Array {
-  const half = signature.length / 2;
-  const integer = (bytes: Uint8Array): number[] => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
-    const body = Array.from(bytes.subarray(start));
-    if ((body[0] ?? 0) & 0x80) body.unshift(0);
-    return [0x02, body.length, ...body];
-  };
-  const content = [...integer(signature.subarray(0, half)), ...integer(signature.subarray(half))];
-  return new Uint8Array([0x30, content.length, ...content]);
-}
-
-export interface Instruction {
-  readonly version: 1;
-  readonly kind: 'transfer' | 'order_payment' | 'collect_payment' | 'top_up' | 'withdrawal';
-  readonly payer: string;
-  readonly device: string;
-  readonly target: string;
-  readonly amount: string;
-  readonly currency: string;
-  readonly nonce: string;
-  readonly timestamp: number;
-  readonly memo?: string;
-}
-
-/** The signed body every payment route takes: the instruction and a base64 DER signature over its JCS form. */
-export async function signInstruction(record: DeviceRecord, instruction: Instruction): Promise<{ instruction: Instruction; signature: string }> {
-  const text = canonicalize(instruction);
-  if (text === undefined) throw new Error('instruction cannot be canonicalised');
-  const raw = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, record.keys.privateKey, new TextEncoder().encode(text));
-  return { instruction, signature: base64(p1363ToDer(new Uint8Array(raw))) };
 }

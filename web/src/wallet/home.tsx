@@ -1,7 +1,7 @@
 // The wallet's home: balance and what is available, the account class, every limit with what remains,
 // and the payment history with filters.
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Problem } from '../shared/api.ts';
+import { anfu, reply, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
@@ -15,6 +15,8 @@ interface Wallet {
   readonly balances: readonly { currency: string; balance: string; available: string }[];
   readonly limits: readonly { name: string; currency: string; limit: string; used: string; remaining: string }[];
 }
+
+type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment';
 
 interface PaymentRow {
   readonly id: string;
@@ -34,10 +36,11 @@ export function Home() {
   const [kind, setKind] = useState('');
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   useEffect(() => {
-    void call<Wallet>('GET', '/me/wallet').then((r) => (r.ok ? setWallet(r.body) : setProblem(r.problem)));
+    void reply(anfu.GET('/v1/me/wallet')).then((r) => (r.ok ? setWallet(r.body) : setProblem(r.problem)));
   }, []);
   useEffect(() => {
-    void call<{ items: PaymentRow[] }>('GET', '/payments', { query: { limit: '20', kind } }).then((r) =>
+    const query = kind === '' ? { limit: '20' } : { limit: '20', kind: kind as PaymentKind };
+    void reply(anfu.GET('/v1/payments', { params: { query } })).then((r) =>
       r.ok ? setPayments(r.body.items) : setProblem(r.problem),
     );
   }, [kind]);

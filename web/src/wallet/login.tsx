@@ -2,7 +2,7 @@
 // login), answer it with the authenticator or an SMS code. Registration with an SMS code and real-name
 // data (the server checks the ID number and the name).
 import { useState } from 'preact/hooks';
-import { call } from '../shared/api.ts';
+import { anfu, reply } from '../shared/api.ts';
 import { Field, Form, Frame, Notice } from '../shared/ui.tsx';
 import { begin, device, isChallenge, type LoginChallenge, type LoginReply, type SessionBody } from './session.ts';
 import { StepUp } from './step-up.tsx';
@@ -13,12 +13,12 @@ export function Login() {
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<LoginChallenge | undefined>(undefined);
   const logIn = async () => {
-    const reply: LoginReply = await call('POST', '/customer-sessions', { body: { phone, password, device: await device() } });
-    if (reply.ok) {
-      if (isChallenge(reply.body)) setChallenge(reply.body);
-      else begin(reply.body);
+    const answer: LoginReply = await reply(anfu.POST('/v1/customer-sessions', { body: { phone, password, device: await device() } }));
+    if (answer.ok) {
+      if (isChallenge(answer.body)) setChallenge(answer.body);
+      else begin(answer.body);
     }
-    return reply;
+    return answer;
   };
   return (
     <Frame title={t('login')} nav={<a href="#/register">{t('register')}</a>}>
@@ -30,8 +30,15 @@ export function Login() {
       ) : (
         <StepUp<SessionBody>
           factors={challenge.factors}
-          sendSms={() => call('POST', `/login-challenges/${challenge.challengeId}/sms`)}
-          answer={(a) => call('POST', `/login-challenges/${challenge.challengeId}`, { body: { factor: a.kind, code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) } })}
+          sendSms={() => reply(anfu.POST('/v1/login-challenges/{challengeId}/sms', { params: { path: { challengeId: challenge.challengeId } } }))}
+          answer={(a) =>
+            reply(
+              anfu.POST('/v1/login-challenges/{challengeId}', {
+                params: { path: { challengeId: challenge.challengeId } },
+                body: { factor: a.kind, code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) },
+              }),
+            )
+          }
           done={begin}
         />
       )}
@@ -50,15 +57,15 @@ export function Register() {
   const [idNumber, setIdNumber] = useState('');
   const [password, setPassword] = useState('');
   const sendCode = async () => {
-    const reply = await call<{ codeId: string }>('POST', '/sms-codes', { body: { phone, purpose: 'registration' } });
-    if (reply.ok) setCodeId(reply.body.codeId);
-    return reply;
+    const answer = await reply(anfu.POST('/v1/sms-codes', { body: { phone, purpose: 'registration' } }));
+    if (answer.ok) setCodeId(answer.body.codeId);
+    return answer;
   };
   const register = async () => {
-    const body = { phone, smsCodeId: codeId, smsCode: code, name, idNumber, password, device: await device() };
-    const reply = await call<{ session: SessionBody }>('POST', '/customers', { body });
-    if (reply.ok) begin(reply.body.session);
-    return reply;
+    const body = { phone, smsCodeId: codeId ?? '', smsCode: code, name, idNumber, password, device: await device() };
+    const answer = await reply(anfu.POST('/v1/customers', { body }));
+    if (answer.ok) begin(answer.body.session);
+    return answer;
   };
   return (
     <Frame title={t('register')} nav={<a href="#/login">{t('login')}</a>}>

@@ -2,7 +2,7 @@
 // (BarcodeDetector), or type the payment code printed under it. The order is shown as the server
 // holds it (merchant's description, amount) before anything is signed.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call } from '../shared/api.ts';
+import { anfu, reply } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
@@ -76,23 +76,23 @@ export function Pay() {
   const [payment, setPayment] = useState<PaymentBody | undefined>(undefined);
   const canScan = 'BarcodeDetector' in globalThis;
   const find = async (text = code) => {
-    const reply = await call<Order>('GET', `/orders/by-code/${encodeURIComponent(paymentCodeOf(text))}`);
-    if (reply.ok) setOrder(reply.body);
-    return reply;
+    const answer = await reply(anfu.GET('/v1/orders/by-code/{code}', { params: { path: { code: paymentCodeOf(text) } } }));
+    if (answer.ok) setOrder(answer.body);
+    return answer;
   };
   const pay = async () => {
     if (order === undefined) return undefined;
     let current = intent;
     if (current === undefined) {
       const fields = { kind: 'order_payment' as const, target: order.id, amount: order.amount, currency: order.currency };
-      const made = await newIntent(`/orders/${order.id}/payments`, fields);
+      const made = await newIntent({ kind: 'order', orderId: order.id }, fields);
       if (!('key' in made)) return made;
       current = made;
       setIntent(made);
     }
-    const reply = await sendIntent(current);
-    if (reply.ok) setPayment(reply.body);
-    return reply;
+    const answer = await sendIntent(current);
+    if (answer.ok) setPayment(answer.body);
+    return answer;
   };
   return (
     <Frame title={t('pay')} nav={<WalletNav />}>

@@ -3,8 +3,9 @@
 // server wants a fresh second factor first (step_up_required) the step-up prompt appears, then the
 // action runs again.
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Reply } from '../shared/api.ts';
-import { deviceKeys, deviceRecord, publicKeyPem, saveCertificate } from '../shared/device-key.ts';
+import { anfu, reply, type Reply } from '../shared/api.ts';
+import { p256DeviceKey } from '@anfu/sdk';
+import { deviceKeys, deviceRecord, saveCertificate } from '../shared/device-key.ts';
 import { Field, Form, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
 import { session } from './session.ts';
@@ -46,8 +47,8 @@ function useStepUpGate(factors: readonly string[]) {
     pending === undefined ? null : (
       <StepUp<{ strength: string }>
         factors={factors}
-        sendSms={() => call('POST', '/me/step-up/sms')}
-        answer={(a) => call('POST', '/me/step-up', { body: a })}
+        sendSms={() => reply(anfu.POST('/v1/me/step-up/sms'))}
+        answer={(a) => reply(anfu.POST('/v1/me/step-up', { body: a }))}
         done={() => {
           const again = pending;
           setPending(undefined);
@@ -71,46 +72,48 @@ export function Security() {
   const { run, gate } = useStepUpGate(factors);
   const who = session.get();
   useEffect(() => {
-    void call<Me>('GET', '/me').then((r) => r.ok && setMe(r.body));
-    void call<{ items: DeviceRow[] }>('GET', '/me/devices').then((r) => r.ok && setDevices(r.body.items));
-    void call<{ items: SessionRow[] }>('GET', '/me/sessions').then((r) => r.ok && setSessions(r.body.items));
-    void call<{ items: NoticeRow[] }>('GET', '/me/notices').then((r) => r.ok && setNotices(r.body.items));
+    void reply(anfu.GET('/v1/me')).then((r) => r.ok && setMe(r.body));
+    void reply(anfu.GET('/v1/me/devices')).then((r) => r.ok && setDevices(r.body.items));
+    void reply(anfu.GET('/v1/me/sessions')).then((r) => r.ok && setSessions(r.body.items));
+    void reply(anfu.GET('/v1/me/notices')).then((r) => r.ok && setNotices(r.body.items));
     if (who !== undefined) void deviceRecord(who.customerId).then((d) => setCertified(d?.deviceId !== undefined));
   }, [version]);
   const refresh = () => setVersion((v) => v + 1);
   const startTotp = () =>
     run(async () => {
-      const reply = await call<{ secret: string; qrSvg: string }>('POST', '/me/totp');
-      if (reply.ok) setTotp(reply.body);
-      return reply;
+      const answer = await reply(anfu.POST('/v1/me/totp'));
+      if (answer.ok) setTotp(answer.body);
+      return answer;
     });
   const confirmTotp = async () => {
-    const reply = await call('POST', '/me/totp/confirm', { body: { code } });
-    if (reply.ok) {
+    const answer = await reply(anfu.POST('/v1/me/totp/confirm', { body: { code } }));
+    if (answer.ok) {
       setTotp(undefined);
       setCode('');
       refresh();
     }
-    return reply;
+    return answer;
   };
   const certify = () =>
     run(async () => {
       if (who === undefined) return { ok: false as const, problem: { status: 401, code: 'unauthenticated', title: '' } };
       const record = await deviceKeys(who.customerId);
-      const reply = await call<{ deviceId: string; certificate: string }>('POST', '/me/device-certificate', {
-        body: { publicKey: await publicKeyPem(record) },
-      });
-      if (reply.ok) {
-        await saveCertificate(record, reply.body.deviceId, reply.body.certificate);
+      const publicKey = await p256DeviceKey(record.keys).publicKeyPem();
+      const answer = await reply(anfu.POST('/v1/me/device-certificate', { body: { publicKey } }));
+      if (answer.ok) {
+        await saveCertificate(record, answer.body.deviceId, answer.body.certificate);
         refresh();
       }
-      return reply;
+      return answer;
     });
-  const revoke = async (path: string) => {
-    const reply = await call('DELETE', path);
+  const revoke = async (send: () => Promise<Reply<unknown>>) => {
+    const answer = await send();
     refresh();
-    return reply;
+    return answer;
   };
+  const revokeDevice = (deviceId: string) => () => reply(anfu.DELETE('/v1/me/devices/{deviceId}', { params: { path: { deviceId } } }));
+  const revokeSession = (sessionId: string) => () =>
+    reply(anfu.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId } } }));
   return (
     <Frame title={t('security')} nav={<WalletNav />}>
       {gate}
@@ -144,8 +147,8 @@ export function Security() {
           </Form>
         )}
       </section>
-      <Rows title={t('devices')} rows={devices.map((d) => ({ id: d.deviceId, text: `${d.label} · ${d.status}${d.certified ? ' · ✓' : ''}`, current: d.current, path: `/me/devices/${d.deviceId}` }))} revoke={revoke} />
-      <Rows title={t('sessions')} rows={sessions.map((s) => ({ id: s.sessionId, text: `${s.factors.join(' + ')} · ${new Date(s.createdAt).toLocaleString()}`, current: s.current, path: `/me/sessions/${s.sessionId}` }))} revoke={revoke} />
+      <Rows title={t('devices')} rows={devices.map((d) => ({ id: d.deviceId, text: `${d.label} · ${d.status}${d.certified ? ' · ✓' : ''}`, current: d.current, send: revokeDevice(d.deviceId) }))} revoke={revoke} />
+      <Rows title={t('sessions')} rows={sessions.map((s) => ({ id: s.sessionId, text: `${s.factors.join(' + ')} · ${new Date(s.createdAt).toLocaleString()}`, current: s.current, send: revokeSession(s.sessionId) }))} revoke={revoke} />
       <section class="card" aria-labelledby="notices">
         <h2 id="notices">{t('notices')}</h2>
         <ul>
@@ -162,8 +165,8 @@ export function Security() {
 
 function Rows(props: {
   title: string;
-  rows: readonly { id: string; text: string; current: boolean; path: string }[];
-  revoke: (path: string) => Promise<Reply<unknown>>;
+  rows: readonly { id: string; text: string; current: boolean; send: () => Promise<Reply<unknown>> }[];
+  revoke: (send: () => Promise<Reply<unknown>>) => Promise<Reply<unknown>>;
 }) {
   const [problem, setProblem] = useState<Reply<unknown> | undefined>(undefined);
   return (
@@ -175,7 +178,7 @@ function Rows(props: {
           <li key={r.id}>
             {r.text} {r.current ? `(${t('current')})` : null}{' '}
             {r.current ? null : (
-              <button type="button" onClick={async () => setProblem(await props.revoke(r.path))}>
+              <button type="button" onClick={async () => setProblem(await props.revoke(r.send))}>
                 {t('revoke')}
               </button>
             )}

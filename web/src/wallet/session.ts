@@ -1,5 +1,5 @@
 // Who is logged in on this page (in memory only, see shared/api.ts), and the two ways a session starts.
-import { call, setToken, whenUnauthenticated, type Reply } from '../shared/api.ts';
+import { anfu, reply, setToken, whenUnauthenticated, type Reply } from '../shared/api.ts';
 import { installId } from '../shared/device-key.ts';
 import { go, signal } from '../shared/signal.ts';
 
@@ -42,7 +42,7 @@ export async function device(): Promise<Record<string, string>> {
 }
 
 export async function logOut(): Promise<void> {
-  await call('DELETE', '/me/session');
+  await reply(anfu.DELETE('/v1/me/session'));
   end();
 }
 

@@ -3,8 +3,9 @@
 // and key, so the server answers with the first result instead of paying twice. A challenged payment
 // is finished with the step-up prompt.
 import { useEffect, useState } from 'preact/hooks';
-import { call, intentKey, nonce, type Reply } from '../shared/api.ts';
-import { deviceRecord, signInstruction, type Instruction } from '../shared/device-key.ts';
+import { newInstruction, p256DeviceKey, signInstruction, type Instruction, type SignedInstruction } from '@anfu/sdk';
+import { anfu, intentKey, reply, type Reply } from '../shared/api.ts';
+import { deviceRecord } from '../shared/device-key.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
@@ -21,15 +22,18 @@ export interface PaymentBody {
   readonly failureCode: string | null;
 }
 
+/** Where a signed instruction goes: the transfer route, or an order's payment route. */
+export type IntentTarget = { readonly kind: 'transfer' } | { readonly kind: 'order'; readonly orderId: string };
+
 export interface Intent {
   readonly key: string;
-  readonly path: string;
-  readonly body: { instruction: Instruction; signature: string };
+  readonly target: IntentTarget;
+  readonly body: SignedInstruction;
 }
 
-/** Signs a new intent; undefined (with the refusal to show) when this device is not certified. */
+/** Signs a new intent; a refusal to show when this device is not certified. */
 export async function newIntent(
-  path: string,
+  target: IntentTarget,
   fields: Pick<Instruction, 'kind' | 'target' | 'amount' | 'currency'> & { memo?: string },
 ): Promise<Intent | Reply<never>> {
   const who = session.get();
@@ -37,37 +41,36 @@ export async function newIntent(
   if (who === undefined || record?.deviceId === undefined) {
     return { ok: false, problem: { status: 0, code: 'device_not_certified', title: 'This device is not certified' } };
   }
-  const instruction: Instruction = {
-    version: 1,
-    ...fields,
-    ...(fields.memo === undefined || fields.memo === '' ? {} : { memo: fields.memo }),
-    payer: who.customerId,
-    device: record.deviceId,
-    nonce: nonce(),
-    timestamp: Date.now(),
-  };
-  return { key: intentKey('pay'), path, body: await signInstruction(record, instruction) };
+  const { memo, ...rest } = fields;
+  const instruction = newInstruction({ ...rest, ...(memo === undefined || memo === '' ? {} : { memo }), payer: who.customerId, device: record.deviceId });
+  return { key: intentKey('pay'), target, body: await signInstruction(p256DeviceKey(record.keys), instruction) };
 }
 
 export function sendIntent(intent: Intent): Promise<Reply<PaymentBody>> {
-  return call<PaymentBody>('POST', intent.path, { body: intent.body, idempotencyKey: intent.key });
+  const header = { 'idempotency-key': intent.key };
+  if (intent.target.kind === 'transfer') {
+    return reply(anfu.POST('/v1/payments/transfers', { params: { header }, body: intent.body }));
+  }
+  const path = { orderId: intent.target.orderId };
+  return reply(anfu.POST('/v1/orders/{orderId}/payments', { params: { header, path }, body: intent.body }));
 }
 
 export function PaymentOutcome(props: { payment: PaymentBody; onChange: (p: PaymentBody) => void }) {
   const language = useSignal(lang);
   const [factors, setFactors] = useState<readonly string[]>(['sms']);
   useEffect(() => {
-    void call<{ factors: { totp: boolean } }>('GET', '/me').then((r) => {
+    void reply(anfu.GET('/v1/me')).then((r) => {
       if (r.ok && r.body.factors.totp) setFactors(['totp', 'sms']);
     });
   }, []);
   const p = props.payment;
+  const path = { paymentId: p.id };
   if (p.state === 'challenged') {
     return (
       <StepUp<PaymentBody>
         factors={factors}
-        sendSms={() => call('POST', `/payments/${p.id}/step-up/sms`)}
-        answer={(a) => call('POST', `/payments/${p.id}/step-up`, { body: a })}
+        sendSms={() => reply(anfu.POST('/v1/payments/{paymentId}/step-up/sms', { params: { path } }))}
+        answer={(a) => reply(anfu.POST('/v1/payments/{paymentId}/step-up', { params: { path }, body: a }))}
         done={props.onChange}
       />
     );

@@ -1,7 +1,7 @@
 // Transfer to another customer by mobile number: the server shows the payee's masked name to confirm
 // before anything is signed.
 import { useState } from 'preact/hooks';
-import { call } from '../shared/api.ts';
+import { anfu, reply } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount, normaliseAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
@@ -19,9 +19,9 @@ export function Transfer() {
   const [intent, setIntent] = useState<Intent | undefined>(undefined);
   const [payment, setPayment] = useState<PaymentBody | undefined>(undefined);
   const lookUp = async () => {
-    const reply = await call<{ walletId: string; maskedName: string }>('POST', '/payees/lookup', { body: { phone } });
-    if (reply.ok) setPayee(reply.body);
-    return reply;
+    const answer = await reply(anfu.POST('/v1/payees/lookup', { body: { phone } }));
+    if (answer.ok) setPayee(answer.body);
+    return answer;
   };
   const pay = async () => {
     const normal = normaliseAmount(amount);
@@ -30,14 +30,14 @@ export function Transfer() {
     }
     let current = intent;
     if (current === undefined) {
-      const made = await newIntent('/payments/transfers', { kind: 'transfer', target: payee.walletId, amount: normal, currency: 'CNY', memo });
+      const made = await newIntent({ kind: 'transfer' }, { kind: 'transfer', target: payee.walletId, amount: normal, currency: 'CNY', memo });
       if (!('key' in made)) return made;
       current = made;
       setIntent(made);
     }
-    const reply = await sendIntent(current);
-    if (reply.ok) setPayment(reply.body);
-    return reply;
+    const answer = await sendIntent(current);
+    if (answer.ok) setPayment(answer.body);
+    return answer;
   };
   const restart = () => {
     setPayee(undefined);
