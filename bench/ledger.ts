@@ -2,7 +2,11 @@
 // awaiting submit() of random wallet→wallet transfers for a fixed time, with durable commits (SQLite
 // WAL + synchronous=FULL; PostgreSQL with fsync on). On PostgreSQL it also runs PostgreSQL's own
 // pgbench TPC-B on the same server in the same run, the reference ceiling for one transfer per commit.
-// Usage: node --import tsx bench/ledger.ts --store sqlite|postgres [--seconds 10] [--concurrency N] [--json]
+// PostgreSQL batches are decided by the server-side function (one round trip); `--decider typescript`
+// measures the earlier path (decide.ts on rows loaded under lock), `--decider both` runs both, each on a
+// fresh schema, then pgbench once: a before/after pair at the same load.
+// Usage: node --import tsx bench/ledger.ts --store sqlite|postgres [--seconds 10] [--concurrency N]
+//        [--decider function|typescript|both] [--json]
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +33,7 @@ interface Options {
   readonly batchesInFlight: number | undefined;
   readonly json: boolean;
   readonly pgbench: boolean;
+  readonly deciders: readonly ('function' | 'typescript')[];
 }
 
 function parseArgs(args: readonly string[]): Options {
@@ -54,7 +59,14 @@ function parseArgs(args: readonly string[]): Options {
     batchesInFlight: value('batches-in-flight') === undefined ? undefined : Math.floor(positive('batches-in-flight', 1)),
     json: args.includes('--json'),
     pgbench: !args.includes('--no-pgbench'),
+    deciders: deciderArg(value('decider') ?? 'function'),
   };
+}
+
+function deciderArg(raw: string): readonly ('function' | 'typescript')[] {
+  if (raw === 'both') return ['typescript', 'function'];
+  if (raw === 'function' || raw === 'typescript') return [raw];
+  throw new Error('--decider must be function, typescript or both');
 }
 
 interface Database {
@@ -161,14 +173,14 @@ async function pgbenchTps(url: string): Promise<{ tps: number; output: string }>
   return { tps: Number(match[1]), output: stdout };
 }
 
-export async function run(args: string[]): Promise<Record<string, unknown>> {
-  const options = parseArgs(args);
+async function measure(options: Options, decider: 'function' | 'typescript'): Promise<Record<string, unknown> & { database_url?: string }> {
   const database = await freshDatabase(options);
   const batchSizes: number[] = [];
   let measuring = false;
   const ledger = new Ledger({
     store: database.store,
     onBatch: (size) => measuring && batchSizes.push(size),
+    postgresDecider: decider,
     ...(options.batchMax === undefined ? {} : { transferBatchMax: options.batchMax }),
     ...(options.batchesInFlight === undefined ? {} : { batchesInFlightMax: options.batchesInFlight }),
   });
@@ -188,6 +200,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       benchmark: 'ledger',
       store: options.store,
       durable: true,
+      ...(options.store === 'postgres' ? { decider } : {}),
       concurrency: options.concurrency,
       ...(options.batchMax === undefined ? {} : { transfer_batch_max: options.batchMax }),
       ...(options.batchesInFlight === undefined ? {} : { batches_in_flight_max: options.batchesInFlight }),
@@ -205,18 +218,31 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       machine: { cpus: cpus.length, model: cpus[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()}` },
       node: process.version,
       date: new Date().toISOString(),
+      load_avg_1m: round(os.loadavg()[0] ?? 0),
     };
-    if (options.store === 'postgres' && options.pgbench && database.url !== undefined) {
-      const { tps } = await pgbenchTps(database.url);
-      result.pgbench_tps = round(tps, 1);
-      result.ratio_vs_pgbench = round(measured.transfers / elapsedS / tps);
-    }
     return result;
   } finally {
     await ledger.close();
     await database.store.close();
     await database.drop();
   }
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const options = parseArgs(args);
+  const runs: Record<string, unknown>[] = [];
+  for (const decider of options.deciders) runs.push(await measure(options, decider));
+  const url = options.store === 'postgres' ? (process.env.ANFU_BENCH_DATABASE_URL ?? defaultPostgresUrl) : undefined;
+  if (url !== undefined && options.pgbench) {
+    const { tps } = await pgbenchTps(url);
+    for (const result of runs) {
+      result.pgbench_tps = round(tps, 1);
+      result.ratio_vs_pgbench = round(Number(result.transfers_per_s) / tps);
+      result.load_avg_1m_after_pgbench = round(os.loadavg()[0] ?? 0);
+    }
+  }
+  const [only] = runs;
+  return runs.length === 1 && only !== undefined ? only : { benchmark: 'ledger', store: options.store, runs };
 }
 
 const invokedPath = process.argv[1];

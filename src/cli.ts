@@ -29,6 +29,8 @@ commands:
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
+  sanctions load FILE… | search NAME   load OFAC SDN/ALT/ADD CSV or UN XML lists; search the lists in force
+  aml report [--date D] | monitor | str CASE_ID   large-value report files, monitor run, suspicious-transaction report
   assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
   report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)
 
@@ -92,6 +94,8 @@ const commands: Record<string, Command> = {
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
   risk: async (_config, args) => (await import('./commands/risk.ts')).riskCommand(args),
+  sanctions: async (config, args) => (await import('./commands/compliance.ts')).sanctionsCommand(config(), args),
+  aml: async (config, args) => (await import('./commands/compliance.ts')).amlCommand(config(), args),
   assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
   report: async (config, args) => (await import('./commands/operations.ts')).reportCommand(config(), args),
 };
@@ -104,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined || command === 'help' ? 0 : 2;
   }
   const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'risk'];
+  ownFlags.push('sanctions', 'aml');
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {

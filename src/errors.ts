@@ -197,6 +197,10 @@ export const problems = {
   challenge_expired: { status: 409, title: 'The payment waited too long for its step-up and has expired' },
   order_already_paid: { status: 409, title: 'The order is already paid or being paid' },
   order_exists: { status: 409, title: 'The merchant already has an order with this reference' },
+  order_reference_conflict: {
+    status: 409,
+    title: 'The merchant reference names an order with another amount, currency or description',
+  },
   refund_exceeds_payment: { status: 422, title: 'The refunds would exceed what was paid' },
   refund_not_found: { status: 404, title: 'No such refund' },
   collect_request_not_found: { status: 404, title: 'No such request for money' },
@@ -263,6 +267,35 @@ export const problems = {
   case_kind_unknown: { status: 422, title: 'No such kind of case is wired in' },
   case_status_invalid: { status: 409, title: 'The case is not in a status that allows this' },
   case_not_decided: { status: 409, title: 'Only a decided case can be closed' },
+
+  // sanctions screening and AML (src/sanctions, src/aml)
+  sanctions_hit: {
+    status: 403,
+    title: 'Refused: the name matches a sanctions or watch list; compliance reviews the case',
+  },
+  sanctions_lists_unavailable: { status: 503, title: 'No sanctions list is loaded, so the party cannot be screened' },
+  sanctions_list_invalid: {
+    status: 422,
+    title: 'The list file is malformed or truncated; the lists in force are unchanged',
+  },
+  aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
+  aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
+  // customer service (src/support): complaints, claims, disputes, attachments
+  payment_not_owned: { status: 403, title: 'The payment is not one of yours' },
+  claim_exists: { status: 409, title: 'This payment already has an unauthorised-payment claim' },
+  dispute_exists: { status: 409, title: 'This payment is already disputed' },
+  dispute_not_disputable: { status: 422, title: 'Only a succeeded payment to a merchant can be disputed' },
+  dispute_not_found: { status: 404, title: 'No such dispute' },
+  dispute_deadline_passed: { status: 409, title: 'The deadline to answer this dispute has passed' },
+  dispute_not_awaiting_response: { status: 409, title: 'The dispute is not waiting for the merchant' },
+  attachment_too_large: { status: 422, title: 'The attachment is larger than allowed' },
+  attachment_type_not_allowed: {
+    status: 422,
+    title: 'The attachment content is not an accepted type (PNG, JPEG, PDF)',
+  },
+  attachment_type_mismatch: { status: 422, title: 'The attachment content does not match its declared type' },
+  attachment_not_found: { status: 404, title: 'No such attachment' },
+  satisfaction_recorded: { status: 409, title: 'Satisfaction was already given for this ticket' },
 } as const satisfies Record<string, ProblemDefinition>;
 
 export type ProblemCode = keyof typeof problems;

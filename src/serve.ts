@@ -21,14 +21,19 @@ import { provideCardFundingFrom } from './wiring/card-funding.ts';
 import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
+import { complianceLeases, startComplianceSchedule } from './wiring/compliance-schedule.ts';
 import {
-  acquireLease, migrate, openStore, releaseLease, startDurabilityMonitor, type DurabilityMonitor, type Store,
+  acquireLease, migrate, openStore, releaseLease, runUnderLease, startDurabilityMonitor, type DurabilityMonitor,
+  type Store,
 } from './store/index.ts';
 import type { PaymentIdentity } from './payments/index.ts';
 import { smsSweepIntervalMs, sweepStaleSmsMessages } from './providers/index.ts';
 import { startOperationsSchedules } from './wiring/operations-schedules.ts';
 
 const holdSweepIntervalMs = 5_000;
+/** Singletons (outbox dispatcher, audit checkpointer) move to another process this long after their holder stops
+ * renewing. */
+const singletonLeaseMs = 15_000;
 
 async function tlsFor(config: Config): Promise<TlsMaterial | undefined> {
   if (config.insecureHttp) return undefined;
@@ -109,12 +114,18 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     store.transaction((tx) => sweepCounters(tx, Date.now())).catch((error: unknown) => app.log.error({ err: error }, 'rate counter sweep failed'));
   }, holdSweepIntervalMs);
   sweep.unref();
-  // Webhooks and other outbox messages go out after their transactions commit; each process runs one.
+  // Webhooks and other outbox messages go out after their transactions commit, from one process of the
+  // cluster at a time (the lease holder), so per-endpoint limits hold for the cluster; messages are
+  // claimed one by one as well, so a holder that froze and lost the lease never sends one twice.
   const outbox = outboxDispatcherFor(config, store, keyring, {
     handlers: app.context.providers.outboxHandlers,
     onError: (error) => app.log.error({ err: error }, 'outbox dispatcher failed'),
   });
-  outbox.start();
+  const outboxLease = runUnderLease(store, {
+    name: 'outbox:dispatch', holder: leaseHolder, ttlMs: singletonLeaseMs,
+    start: () => outbox.start(), stop: () => outbox.stop(),
+    onError: (error) => app.log.error({ err: error }, 'outbox lease failed'),
+  });
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
   const cardLink = provideCardFundingFrom(config, store, keyring);
   const onPaymentSweepError = (error: unknown) => app.log.error({ err: error }, 'payment sweep failed');
@@ -130,10 +141,13 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     sweepStaleSmsMessages(store, Date.now()).catch(failed);
   }, smsSweepIntervalMs);
   smsSweep.unref();
+  // AML monitors and the daily large-value report (src/aml), each under its own lease.
+  const onAmlError = (error: unknown) => app.log.error({ err: error }, 'AML schedule failed');
+  const compliance = startComplianceSchedule(config, app.context, leased, onAmlError);
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
-  const checkpointer = startCheckpointer(store, auditSigner, {
+  const startAuditCheckpointer = () => startCheckpointer(store, auditSigner, {
     intervalMs: config.auditCheckpointIntervalMs,
     onError: (error) => {
       app.log.error({ err: error }, 'audit checkpoint failed');
@@ -141,6 +155,14 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       reportedSeq = error.seq;
       reportAuditVerificationFailure(store, { reason: error.message, entry: error.seq }, Date.now()).catch((e: unknown) => app.log.error({ err: e }, 'audit security event failed'));
     },
+  });
+  // One signer of checkpoints in the cluster: the lease holder.
+  let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
+  const checkpointLease = runUnderLease(store, {
+    name: 'audit:checkpoint', holder: leaseHolder, ttlMs: singletonLeaseMs,
+    start: () => { checkpointer = startAuditCheckpointer(); },
+    stop: async () => { await checkpointer?.stop(); checkpointer = undefined; },
+    onError: (error) => app.log.error({ err: error }, 'audit checkpoint lease failed'),
   });
 
   // Operations (issue 14): latency for the reports; scheduled backups under the backup lease.
@@ -164,14 +186,15 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(sweep);
       clearInterval(paymentSweep);
       clearInterval(smsSweep);
+      compliance.stop();
       durability?.stop();
       await operations.stop();
-      for (const name of ['sweep:holds', 'sweep:payments']) {
+      for (const name of ['sweep:holds', 'sweep:payments', ...complianceLeases]) {
         await releaseLease(store, name, leaseHolder).catch(() => undefined);
       }
       cardLink?.close();
-      await outbox.stop();
-      await checkpointer.stop();
+      await outboxLease.stop();
+      await checkpointLease.stop();
       await app.close();
       await ledger.close();
       await store.close();

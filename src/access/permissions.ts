@@ -30,6 +30,10 @@ export const permissions = {
   'risk.read': ['administrator', 'risk_analyst', 'auditor'],
   'risk.manage': ['administrator', 'risk_analyst'],
   'metrics.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
+  // sanctions screening and AML (src/sanctions, src/aml): compliance work is the risk analysts'
+  'sanctions.read': ['administrator', 'risk_analyst', 'auditor'],
+  'sanctions.search': ['administrator', 'risk_analyst'],
+  'aml.report': ['administrator', 'risk_analyst'],
   /** Issue 14: the self-assessment, operational reports and backup jobs. */
   'assessment.read': ['administrator', 'operations', 'auditor'],
   'assessment.verify': ['administrator', 'operations', 'auditor'],

@@ -3,11 +3,12 @@
 // SLA clocks count in. Built once per app; there is no global registry to mutate.
 import type { Store } from '../store/index.ts';
 import { defaultBusinessCalendar, type BusinessCalendar } from './calendar.ts';
-import type { CaseDecisionHandler, CaseKind, CaseKindDefinition } from './types.ts';
+import type { CaseDecisionHandler, CaseKind, CaseKindDefinition, CaseMoneyHandler } from './types.ts';
 
 export interface CaseKindRegistration {
   readonly definition: CaseKindDefinition;
   readonly handler?: CaseDecisionHandler | undefined;
+  readonly money?: CaseMoneyHandler | undefined;
 }
 
 export interface CasesContext {
@@ -18,6 +19,7 @@ export interface CasesContext {
   readonly definitions: readonly CaseKindDefinition[];
   definition(kind: CaseKind): CaseKindDefinition | undefined;
   handler(kind: CaseKind): CaseDecisionHandler | undefined;
+  money(kind: CaseKind): CaseMoneyHandler | undefined;
   /** The kinds whose definitions name this queue. */
   kindsOfQueue(queue: string): string[];
   /** Stops what wiring started for the cases (the SLA sweep). */
@@ -50,6 +52,7 @@ export function createCases(options: CreateCasesOptions): CasesContext {
     definitions,
     definition: (kind) => byKind.get(kind)?.definition,
     handler: (kind) => byKind.get(kind)?.handler,
+    money: (kind) => byKind.get(kind)?.money,
     kindsOfQueue: (queue) => definitions.filter((d) => d.queue === queue).map((d) => d.kind),
     close: () => options.onClose?.(),
   };

@@ -91,11 +91,11 @@ async function proposeDecision(
   tx: Tx,
   record: CaseRecord,
   decision: string,
-  actor: Actor,
+  actor: CaseActor,
+  maker: string,
   reason: string,
   now: number,
 ): Promise<DecideOutcome> {
-  const maker = actor.principal?.id as string;
   const approverRoles = cases.definition(record.kind)?.roles?.approve ?? defaultApproverRoles;
   const payload = { caseId: record.id, decision, reason };
   const proposalId = await openProposalWithin(
@@ -135,7 +135,7 @@ export async function decideCase(
       if (refusal !== undefined || record === undefined) throw new HandlerRefused(refusal ?? 'case_not_found');
       if (text.length > 0) await insertNote(tx, caseId, actor.principal?.id ?? 'system', text, at);
       if (cases.definition(record.kind)?.decisions[decision]?.fourEyes === true) {
-        return proposeDecision(cases, tx, record, decision, actor, text, at);
+        return proposeDecision(cases, tx, record, decision, actor, actor.principal?.id as string, text, at);
       }
       const decided = await applyDecision(cases, tx, record, decision, actor, actor.principal?.id ?? 'system', {}, at);
       return { ok: true, value: decided };
@@ -150,6 +150,52 @@ export async function decideCase(
     );
     return { ok: false, code: error.code };
   }
+}
+
+/**
+ * A four-eyes decision proposed by a capability itself (e.g. support's automatic full compensation
+ * of a claim), inside the caller's transaction; `proposedBy` is 'system:<capability>'. A checker
+ * approves it like any other.
+ */
+export async function proposeCaseDecision(
+  tx: Tx,
+  cases: CasesContext,
+  caseId: string,
+  decision: string,
+  proposedBy: string,
+  reason: string,
+  now: When,
+): Promise<DecideOutcome> {
+  const at = msOf(now);
+  const record = await caseById(tx, caseId);
+  if (record === undefined) return { ok: false, code: 'case_not_found' };
+  if (cases.definition(record.kind)?.decisions[decision]?.fourEyes !== true)
+    return { ok: false, code: 'case_decision_unknown' };
+  if (!undecided.includes(record.status)) return { ok: false, code: 'case_already_decided' };
+  if (await proposalPending(tx, record)) return { ok: false, code: 'case_decision_pending' };
+  const actor = { type: 'system', principal: undefined, ip: null, device: null } as const;
+  try {
+    return await proposeDecision(cases, tx, record, decision, actor, proposedBy, reason.slice(0, reasonMax), at);
+  } catch (error) {
+    if (error instanceof HandlerRefused) return { ok: false, code: error.code };
+    throw error;
+  }
+}
+
+/** The kind's money movement for an approved decision, before the transaction that decides the case. */
+async function moveMoney(
+  cases: CasesContext,
+  payload: CaseDecidePayload,
+  proposalId: string,
+): Promise<ExecutionResult> {
+  const record = await caseById(cases.store, payload.caseId);
+  const money = record === undefined ? undefined : cases.money(record.kind);
+  if (record === undefined || money === undefined) return { ok: true, result: {} };
+  if (record.pendingProposalId !== proposalId || !undecided.includes(record.status)) {
+    return { ok: false, code: 'case_status_invalid' };
+  }
+  const moved = await money(record, payload.decision, `proposal:${proposalId}`);
+  return moved.ok ? { ok: true, result: moved.result ?? {} } : { ok: false, code: moved.code };
 }
 
 interface CaseDecidePayload {
@@ -217,6 +263,7 @@ export function caseDecisionExecutor(cases: CasesContext): ProposalExecutor<Case
       const record = await caseById(q, payload.caseId);
       return record !== undefined && record.openedBy === checker.id ? 'proposal_conflict_of_interest' : undefined;
     },
+    outside: (payload, proposal) => moveMoney(cases, payload, proposal.id),
     inside: (tx, payload, proposal, now, actor) =>
       executeDecision(cases, tx, payload, proposal.id, proposal.proposedBy, actor, now),
   };

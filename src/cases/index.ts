@@ -20,6 +20,7 @@ export {
   type CaseKindDefinition,
   type CaseSlaDefinition,
   type CaseDecisionDefinition,
+  type CaseMoneyHandler,
   type CaseDecisionHandler,
   type CaseHandlerResult,
   type CaseActor,
@@ -43,7 +44,13 @@ export {
   caseEvidenceOf,
   caseNotesOf,
 } from './work-case.ts';
-export { decideCase, caseDecisionExecutor, defaultApproverRoles, type DecideOutcome } from './decide-case.ts';
+export {
+  decideCase,
+  proposeCaseDecision,
+  caseDecisionExecutor,
+  defaultApproverRoles,
+  type DecideOutcome,
+} from './decide-case.ts';
 export { createCases, type CasesContext, type CaseKindRegistration, type CreateCasesOptions } from './context.ts';
 export {
   defaultBusinessCalendar,
@@ -53,6 +60,6 @@ export {
   type BusinessCalendar,
 } from './calendar.ts';
 export { computeSla, caseSla, sweepCaseSla, type CaseSla, type SlaClock, type SlaSweepOptions } from './sla.ts';
-export { actorIdOf } from './audit.ts';
+export { actorIdOf, caseAuditEvent } from './audit.ts';
 export { asCaseWorker, caseDetail, listQueue, type CaseDetail } from './operator-work.ts';
 export { caseCounts } from './store.ts';

@@ -59,6 +59,24 @@ test('adding business time and measuring it back agree (property)', () => {
   );
 });
 
+test('the update clock runs from the last operator change', () => {
+  const sla = { firstResponse: hour, update: 2 * hour, resolution: 10 * hour, calendar: 'continuous' as const };
+  const base = { createdAt: 0, firstResponseAt: hour, decidedAt: null, status: 'assigned' } as unknown as CaseRecord;
+  const events = [
+    { seq: 1, caseId: 'c', type: 'opened', actor: 'system', at: 0, details: {} },
+    { seq: 2, caseId: 'c', type: 'note', actor: 'opr_x', at: hour, details: {} },
+    { seq: 3, caseId: 'c', type: 'note', actor: 'customer:cus_y', at: 2 * hour, details: {} },
+  ];
+  const within = computeSla(sla, defaultBusinessCalendar, base, events, 3 * hour - 1);
+  assert.deepEqual(
+    [within.update?.elapsedMs, within.update?.breached],
+    [2 * hour - 1, false],
+    'a customer event does not count',
+  );
+  const late = computeSla(sla, defaultBusinessCalendar, base, events, 3 * hour + 1);
+  assert.equal(late.update?.breached, true);
+});
+
 test('waiting pauses the clocks; the decision stops them', () => {
   const sla = { firstResponse: hour, resolution: 10 * hour, calendar: 'continuous' as const };
   const base = { createdAt: 0, firstResponseAt: null, decidedAt: null, status: 'waiting' } as unknown as CaseRecord;

@@ -26,6 +26,8 @@ export interface CaseSla {
   readonly paused: boolean;
   readonly firstResponse: SlaClock;
   readonly resolution: SlaClock;
+  /** Time since the last operator change (a reply, a note, an assignment …), when the kind sets `update`. */
+  readonly update?: SlaClock | undefined;
 }
 
 type Interval = readonly [number, number];
@@ -100,7 +102,26 @@ export function computeSla(
       paused,
     ),
     resolution: clockOf(measure, add, pauses, record.createdAt, record.decidedAt, sla.resolution, now, paused),
+    ...(sla.update === undefined
+      ? {}
+      : {
+          update: clockOf(
+            measure,
+            add,
+            pauses,
+            lastOperatorChange(record, events),
+            record.decidedAt,
+            sla.update,
+            now,
+            paused,
+          ),
+        }),
   };
+}
+
+/** When an operator last changed the case (operator ids are `opr_…`), or its opening. */
+function lastOperatorChange(record: CaseRecord, events: readonly CaseEvent[]): number {
+  return events.filter((e) => e.actor.startsWith('opr_')).reduce((last, e) => Math.max(last, e.at), record.createdAt);
 }
 
 /** The SLA of a case under its kind's definition (undefined for a kind not wired in). */
@@ -120,7 +141,7 @@ export interface SlaSweepOptions {
   readonly holder: string;
   readonly leaseMs?: number;
   readonly pageSize?: number;
-  readonly onBreach?: (record: CaseRecord, clock: 'first_response' | 'resolution') => void;
+  readonly onBreach?: (record: CaseRecord, clock: 'first_response' | 'resolution' | 'update') => void;
 }
 
 async function sweepOne(
@@ -136,6 +157,7 @@ async function sweepOne(
       [
         ['first_response', sla.firstResponse],
         ['resolution', sla.resolution],
+        ...(sla.update === undefined ? [] : [['update', sla.update] as const]),
       ] as const
     ).filter(([name, clock]) => clock.breached && !record.breached.includes(name));
     const breached = [...record.breached, ...newly.map(([name]) => name)];

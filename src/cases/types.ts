@@ -162,6 +162,19 @@ export type CaseDecisionHandler = (
   actor: CaseActor,
 ) => Promise<CaseHandlerResult>;
 
+/**
+ * Money a four-eyes decision moves (compensation, a refund), run after the checker approved and before
+ * the transaction that decides the case; idempotent on `key` (the proposal's), so a retried execution
+ * never pays twice. Decisions without four eyes never move money.
+ */
+export type CaseMoneyHandler = (
+  caseRecord: CaseRecord,
+  decision: string,
+  key: string,
+) => Promise<
+  { readonly ok: true; readonly result?: Record<string, unknown> } | { readonly ok: false; readonly code: string }
+>;
+
 export interface CaseListFilter {
   readonly kind?: string | undefined;
   readonly kinds?: readonly string[] | undefined;

@@ -76,7 +76,9 @@ function startEtcd(topology: Topology): void {
     args: ['--name', 'anfu-etcd', '--data-dir', join(topology.dir, 'etcd'),
       '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `anfu-etcd=${peer}`,
-      '--quota-backend-bytes', String(64 * 1024 * 1024), '--log-level', 'warn'],
+      '--quota-backend-bytes', String(64 * 1024 * 1024), '--log-level', 'warn',
+      // Patroni speaks etcd's v2 protocol here (config-files.ts says why).
+      '--enable-v2=true'],
   });
 }
 

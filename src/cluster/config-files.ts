@@ -19,7 +19,12 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
     // ERROR: at WARNING Patroni logs a traceback each time haproxy closes a health check.
     log: { level: 'ERROR', dir: node.dir, file_num: 2, file_size: 5_000_000 },
     restapi: { listen: `127.0.0.1:${node.restPort}`, connect_address: `127.0.0.1:${node.restPort}` },
-    etcd3: { hosts: `127.0.0.1:${topology.etcdClientPort}` },
+    // etcd's v2 protocol, not etcd3: Debian 12's Patroni 3.0.2 renews the leader key over etcd3 with an
+    // unconditional put, so a leader that froze past its ttl takes the key back from the leader elected
+    // meanwhile on waking, and that leader's acknowledged commits are lost (fixed upstream in Patroni
+    // 3.0.3, patroni/patroni#2689; the freeze drill caught it). Over v2 the renewal is a compare-and-swap
+    // on the holder's name, so the woken node fails it and demotes. Back to etcd3 once Patroni ≥ 3.0.3.
+    etcd: { hosts: `127.0.0.1:${topology.etcdClientPort}` },
     bootstrap: {
       dcs: {
         ttl: 15,

@@ -23,7 +23,9 @@ const isRoot = process.getuid?.() === 0;
 const skip = skipUnless(missing.length === 0, `Debian packages ${missing.join(' ')}`)
   || skipUnless(isRoot, 'root (PostgreSQL runs as postgres)');
 // The freeze last: a frozen leader's return is the likeliest to leave a member to rebuild.
-const faults: FaultName[] = ['leader-sigkill', 'api-node-kill', 'switchover', 'leader-sigstop'];
+const allFaults: FaultName[] = ['leader-sigkill', 'api-node-kill', 'switchover', 'leader-sigstop'];
+// ANFU_DRILL_FAULTS=leader-sigstop (comma-separated) runs a subset, to investigate one fault.
+const faults = (process.env.ANFU_DRILL_FAULTS?.split(',') as FaultName[] | undefined) ?? allFaults;
 const walletCount = 8;
 
 async function post(url: string, token: string, body: unknown, key?: string): Promise<Record<string, unknown>> {
@@ -95,6 +97,14 @@ test(title, { skip, timeout: 12 * 60_000 }, async (t) => {
       const moved = report.leaderElected !== undefined && report.leaderElected !== report.leaderBefore;
       if (report.fault !== 'api-node-kill') assert.ok(moved, `${report.fault}: leadership moved`);
       assert.notEqual(report.oldLeaderRefusedWrite, false, `${report.fault}: the old leader takes no write`);
+      if (report.fault === 'leader-sigstop') {
+        const probe = report.resumedLeaderProbe;
+        assert.ok(probe !== undefined && probe.attempts > 0, 'the resumed leader was probed');
+        // Through the write address Anfu uses, the woken leader must take nothing. Straight at its port, the
+        // instant before Patroni demotes it may still commit (reported, a known gap: docs/OPERATIONS.md).
+        assert.equal(probe.acknowledgedViaWriteAddress, 0, 'the resumed frozen leader took no write through haproxy');
+        if (probe.acknowledged > 0) t.diagnostic(`resumed leader: ${probe.acknowledged} direct write(s) acknowledged`);
+      }
     }
     const ledger = new Ledger({ store });
     const verification = await ledger.verify().finally(() => ledger.close());

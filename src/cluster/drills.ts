@@ -10,6 +10,7 @@ import { startLoad, type LoadOptions, type RequestRecord } from './drill-load.ts
 import { membersOf, postmasterPidOf, streamingFrom } from './patroni.ts';
 import { childrenOf, pidOf, signalGroup, sleep } from './processes.ts';
 import type { DatabaseNode, Topology } from './topology.ts';
+import { probeResumedLeader, type ResumedLeaderProbe } from './resumed-leader-probe.ts';
 
 export type FaultName = 'leader-sigkill' | 'leader-sigstop' | 'api-node-kill' | 'switchover';
 
@@ -26,6 +27,8 @@ export interface PhaseReport extends WindowFigures {
   readonly reinitialised: string[];
   /** Every member streams again from the leader, a synchronous standby among them (else why not). */
   readonly rejoined: true | string;
+  /** SIGSTOP only: writes tried straight at the frozen leader from the moment it resumed. */
+  readonly resumedLeaderProbe?: ResumedLeaderProbe;
 }
 
 export interface PhaseOptions {
@@ -59,6 +62,9 @@ function signalPostgres(node: DatabaseNode, signal: NodeJS.Signals): void {
   }
 }
 
+/** How long writes are tried straight at a resumed frozen leader (Patroni's loop runs every 2 s here). */
+const resumedProbeMs = 15_000;
+
 function newLeaderElected(topology: Topology, old: string, timeoutMs: number): Promise<string> {
   return waitFor(`a leader other than ${old}`, async () => {
     const leader = (await membersOf(topology)).find((m) => m.role === 'leader' && m.state === 'running');
@@ -90,7 +96,8 @@ async function inject(
   fault: FaultName,
   options: PhaseOptions,
   leader: DatabaseNode,
-  writesResumed: () => Promise<unknown>,
+  writesResumed: (afterMs?: number) => Promise<unknown>,
+  observed: { resumedLeaderProbe?: ResumedLeaderProbe },
 ): Promise<string | undefined> {
   const { topology } = options;
   switch (fault) {
@@ -99,14 +106,20 @@ async function inject(
       return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
     case 'leader-sigstop':
       signalPostgres(leader, 'SIGSTOP');
+      let elected: string;
       try {
-        const elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
-        // Resumed only once the new leader has acknowledged writes: a settled succession, not a race.
-        await writesResumed();
-        return elected;
+        elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+        // Resumed only once the new leader has acknowledged writes — settled after its election, not a
+        // write the old leader finished just before it froze: a settled succession, not a race.
+        await writesResumed(Date.now());
       } finally {
         signalPostgres(leader, 'SIGCONT');
       }
+      // From the moment it runs again, the old leader must acknowledge no write (Patroni demotes it).
+      const leads = async () => (await membersOf(topology)).some((m) => m.name === leader.name && m.role === 'leader');
+      const { primaryPort, databaseName } = topology;
+      observed.resumedLeaderProbe = await probeResumedLeader(leader, primaryPort, databaseName, resumedProbeMs, leads);
+      return elected;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];
       const pid = node === undefined ? undefined : pidOf(topology.dir, node.name);
@@ -161,13 +174,15 @@ export async function runPhase(
   const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
   let faultAtMs = Date.now();
   let leaderElected: string | undefined;
+  const observed: { resumedLeaderProbe?: ResumedLeaderProbe } = {};
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
-    const acknowledgedAfter = () => load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs);
-    const resumed = async () => (acknowledgedAfter() ? true : undefined);
-    const writesResumed = () => waitFor('writes to be acknowledged again', resumed, options.recoveryTimeoutMs);
-    leaderElected = await inject(fault, options, leader, writesResumed);
+    const acknowledgedAfter = (afterMs: number) =>
+      load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > afterMs);
+    const writesResumed = (afterMs = faultAtMs) => waitFor('writes to be acknowledged again', async () =>
+      (acknowledgedAfter(afterMs) ? true : undefined), options.recoveryTimeoutMs);
+    leaderElected = await inject(fault, options, leader, writesResumed, observed);
     await writesResumed();
     await sleep(options.steadyMs);
   } finally {
@@ -193,6 +208,7 @@ export async function runPhase(
     oldLeaderRefusedWrite: moved ? await refusesWrite(leader, topology.databaseName) : undefined,
     reinitialised,
     rejoined,
+    ...observed,
     ...windowFigures(load.records, faultAtMs, options.steadyMs),
   };
 }

@@ -17,7 +17,10 @@ import {
   assessBatch, decisionAuditEvent, paymentRiskOf, recordAssessments, type MoneyAssessment, type MoneyAssessmentInput,
   type PaymentRiskDecision, type RiskEngine,
 } from '../risk/index.ts';
-import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
+import {
+  StoreNotDurable, fenceReplays, isStoreUnavailable, queryableOf, retriedAcrossFailover, retriedTransaction, type Store,
+  type Tx,
+} from '../store/index.ts';
 
 export interface PreparedPayment {
   /** The payment as created (state `created`), with every field decided before the batch. */
@@ -186,6 +189,9 @@ async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queue
   await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);
   // Last, so the audit head's lock is held only for the end of the transaction.
   await appendAudit(tx, writes.audit, now);
+  // A duplicate is answered from a row another transaction wrote — after a lost commit, this batch's own
+  // first try: the commit must wait until that row is on the synchronous standby.
+  if (deps.store.dialect === 'postgres' && outcomes.some((o) => o.kind === 'duplicate')) await fenceReplays(tx);
   return outcomes;
 }
 
@@ -193,6 +199,23 @@ async function inTransaction<T>(store: Store, work: (tx: Tx, ledgerTx: LedgerTra
   if (store.dialect === 'sqlite') return store.transaction((tx) => work(tx, { dialect: 'sqlite' }));
   // A deadlock or serialisation failure between concurrent batches: the batch is tried again whole.
   return retriedTransaction(store, (client) => work(queryableOf(client), { dialect: 'postgres', client }));
+}
+
+/**
+ * On PostgreSQL a batch rides out a failover as the ledger's do (same wait, same durability refusal):
+ * while the store is unavailable — including a COMMIT whose answer was lost — the whole batch runs
+ * again. That is safe because a batch first inserts its payments by (payer, idempotency key): on a
+ * retry after a commit that did happen, every payment comes back `duplicate` and is answered from the
+ * stored row (a replay), nothing is applied twice; after one that did not, the batch applies once.
+ */
+function failoverAware<T>(deps: Deps, work: () => Promise<T>): Promise<T> {
+  if (deps.store.dialect === 'sqlite') return work();
+  const { waitMs, writeRefusal } = deps.ledger.failover;
+  const attempt = () => {
+    const refusal = writeRefusal?.();
+    return refusal === undefined ? work() : Promise.reject(new StoreNotDurable(refusal));
+  };
+  return retriedAcrossFailover(attempt, { waitMs });
 }
 
 interface Deps {
@@ -210,7 +233,10 @@ export function commitPayment(deps: Deps & { readonly clock: () => number }, pre
     const postgres = deps.store.dialect === 'postgres';
     committer = new Committer<PreparedPayment, CommitOutcome>({
       // Outcomes come back in batch order; one payment the database refuses is retried alone (the committer's fallback).
-      apply: (batch, now) => inTransaction(deps.store, (tx, ledgerTx) => writeBatch(tx, ledgerTx, deps, batch, now)),
+      apply: (batch, now) => failoverAware(deps, () => inTransaction(deps.store, (tx, ledgerTx) => (
+        writeBatch(tx, ledgerTx, deps, batch, now)))),
+      // A store that cannot take writes fails every payment alone too: no one-by-one retry.
+      isBatchWideFailure: isStoreUnavailable,
       clock: deps.clock,
       transferBatchMax: postgres ? 256 : 1024,
       // PostgreSQL overlaps batches (they meet only at account rows and the audit head); SQLite has one writer.

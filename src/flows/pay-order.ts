@@ -20,6 +20,8 @@ export async function payOrder(ctx: PaymentsContext, principal: PayingCustomer, 
   if (amount !== order.amount) throw new AnfuError('instruction_mismatch', 'the instruction amount is not the order amount');
   const merchant = await merchantById(ctx.store, order.merchantId);
   if (merchant === undefined || merchant.status !== 'active') throw new AnfuError('merchant_not_found');
+  // Lists change after onboarding: the payee is screened again before money moves.
+  await ctx.screenPayee?.({ id: merchant.id, name: merchant.name });
   return startSignedPayment(ctx, principal, request, verified, {
     kind: 'order_payment', payeeId: merchant.id, merchantId: merchant.id, subjectId: order.id, fee: feeOf(amount, merchant.feeBps),
     claim: (tx, paymentId, at) => claimOrder(tx, order.id, paymentId, at),

@@ -13,8 +13,8 @@ import {
   lockUsage,
   markUsageReserved,
   type AccountClass,
-  type AuthenticationStrength,
   type FundingPayment,
+  type LimitTier,
   type PaymentsContext,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -31,7 +31,7 @@ export async function reserveFundingLimits(
   ctx: PaymentsContext,
   tx: Tx,
   row: Funding,
-  who: { accountClass: AccountClass; strength: AuthenticationStrength },
+  who: { accountClass: AccountClass; strength: LimitTier },
 ): Promise<void> {
   const periods = periodsOf(row);
   const used: bigint[] = [];

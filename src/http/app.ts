@@ -33,6 +33,9 @@ import { walletRoutes } from './routes/wallet.ts';
 import { webAppRoutes } from './routes/web-apps.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { caseRoutes } from './routes/cases.ts';
+import { complianceRoutes } from './routes/compliance.ts';
+import { supportRoutes } from './routes/support.ts';
+import { supportMerchantRoutes } from './routes/support-merchant.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
@@ -112,27 +115,38 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     await access.recordResponse(reply.statusCode).catch((error: unknown) => request.log.error({ err: error }, 'error-rate signal failed'));
   });
 
-  await app.register(healthRoutes(context));
-  await app.register(ledgerRoutes(context), { prefix: '/v1' });
-  await app.register(identityRoutes(identity), { prefix: '/v1' });
-  await app.register(customerSelfRoutes(identity), { prefix: '/v1' });
-  await app.register(passkeyPageRoutes());
-  await app.register(webhookRoutes(context), { prefix: '/v1' });
-  await app.register(auditRoutes(context), { prefix: '/v1' });
-  await app.register(accessRoutes(context), { prefix: '/v1' });
-  await app.register(operatorTokenRoutes(context), { prefix: '/v1' });
-  await app.register(operatorEnrolmentRoutes(context), { prefix: '/v1' });
-  await app.register(securityRoutes(context), { prefix: '/v1' });
-  await app.register(incidentRoutes(context), { prefix: '/v1' });
-  await app.register(paymentRoutes(context), { prefix: '/v1' });
-  await app.register(merchantRoutes(context), { prefix: '/v1' });
-  await app.register(providerRoutes(context), { prefix: '/v1' });
-  await app.register(walletRoutes(context), { prefix: '/v1' });
-  await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
-  await app.register(riskRoutes(context), { prefix: '/v1' });
-  await app.register(caseRoutes(context), { prefix: '/v1' });
-  await app.register(operationsRoutes(context), { prefix: '/v1' });
+  await registerRoutes(app, context);
   return app;
+}
+
+/** The route files: the public API under /v1, then health, the passkey page and the web apps at the root. */
+async function registerRoutes(app: App, context: AppContext): Promise<void> {
+  const api = [
+    ledgerRoutes(context),
+    identityRoutes(context.identity),
+    customerSelfRoutes(context.identity),
+    webhookRoutes(context),
+    auditRoutes(context),
+    accessRoutes(context),
+    operatorTokenRoutes(context),
+    operatorEnrolmentRoutes(context),
+    securityRoutes(context),
+    incidentRoutes(context),
+    paymentRoutes(context),
+    merchantRoutes(context),
+    providerRoutes(context),
+    walletRoutes(context),
+    riskRoutes(context),
+    caseRoutes(context),
+    complianceRoutes(context),
+    supportRoutes(context),
+    supportMerchantRoutes(context),
+    operationsRoutes(context),
+  ];
+  for (const routes of api) await app.register(routes, { prefix: '/v1' });
+  await app.register(healthRoutes(context));
+  await app.register(passkeyPageRoutes());
+  await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
 }
 
 /** Each `config.auth` kind's check, before the schema is; src/http/openapi.ts documents the same kinds. */

@@ -2,6 +2,7 @@
 // (src/wiring/app.ts) and handed to src/http/app.ts. Routes reach everything through it.
 import type { OperatorAccess } from '../access/index.ts';
 import type { CasesContext } from '../cases/index.ts';
+import { payeeScreeningOf, type Sanctions } from '../sanctions/index.ts';
 import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
@@ -11,6 +12,7 @@ import type { Providers } from '../providers/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SupportContext } from '../support/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AppContext {
@@ -32,6 +34,10 @@ export interface AppContext {
   readonly risk: RiskEngine;
   /** The shared case system (src/cases) with every capability's case kinds. */
   readonly cases: CasesContext;
+  /** Sanctions screening (src/sanctions): the lists in force in this process and the thresholds. */
+  readonly sanctions: Sanctions;
+  /** Customer service (src/support): complaints, claims, disputes. */
+  readonly support: SupportContext;
   /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
   readonly latency: LatencyRecorder;
 }
@@ -39,5 +45,7 @@ export interface AppContext {
 /** What every payments use case is given, from the app's context. */
 export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
-  return { store, ledger, identity, settings: paymentSettingsOf(context.config), clock, riskEngine: context.risk };
+  const screenPayee = payeeScreeningOf(context.sanctions);
+  const settings = paymentSettingsOf(context.config);
+  return { store, ledger, identity, settings, clock, riskEngine: context.risk, screenPayee };
 }

@@ -20,7 +20,10 @@ function builtTree(): string {
   const root = mkdtempSync(join(tmpdir(), 'anfu-webdist-'));
   mkdirSync(join(root, 'wallet'));
   mkdirSync(join(root, 'assets'));
-  writeFileSync(join(root, 'wallet', 'index.html'), '<!doctype html><script type="module" src="/assets/w-1.js"></script>');
+  writeFileSync(
+    join(root, 'wallet', 'index.html'),
+    '<!doctype html><script type="module" src="/assets/w-1.js"></script>',
+  );
   writeFileSync(join(root, 'assets', 'w-1.js'), `export const x = ${JSON.stringify('a'.repeat(4000))};`);
   writeFileSync(join(root, 'secret.txt'), 'not served');
   return root;
@@ -71,15 +74,42 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(empty.json().balances, [{ currency: 'CNY', balance: '0.00', available: '0.00' }]);
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'bank' });
       const wallet = await walletOf(t.ledger, customer.customerId, 'CNY');
-      assert.ok((await t.ledger.submit({ kind: 'single', key: 'w-1', debitAccountId: bank.id, creditAccountId: wallet.id, amount: 12_345n, currency: 'CNY', reference: 'x' })).ok);
-      const held = await t.ledger.submit({ kind: 'hold', key: 'w-2', debitAccountId: wallet.id, creditAccountId: bank.id, amount: 345n, currency: 'CNY', reference: 'y', timeoutMs: 60_000 });
+      assert.ok(
+        (
+          await t.ledger.submit({
+            kind: 'single',
+            key: 'w-1',
+            debitAccountId: bank.id,
+            creditAccountId: wallet.id,
+            amount: 12_345n,
+            currency: 'CNY',
+            reference: 'x',
+          })
+        ).ok,
+      );
+      const held = await t.ledger.submit({
+        kind: 'hold',
+        key: 'w-2',
+        debitAccountId: wallet.id,
+        creditAccountId: bank.id,
+        amount: 345n,
+        currency: 'CNY',
+        reference: 'y',
+        timeoutMs: 60_000,
+      });
       assert.ok(held.ok, 'the hold is placed');
       const funded = (await t.app.inject({ url: '/v1/me/wallet', headers: bearer })).json();
       assert.deepEqual(funded.balances, [{ currency: 'CNY', balance: '123.45', available: '120.00' }]);
       assert.equal(funded.accountClass, 'I');
       const names = funded.limits.map((l: { name: string }) => l.name);
       assert.deepEqual(names, ['class_lifetime', 'day']);
-      assert.deepEqual(funded.limits[0], { name: 'class_lifetime', currency: 'CNY', limit: '1000.00', used: '0.00', remaining: '1000.00' });
+      assert.deepEqual(funded.limits[0], {
+        name: 'class_lifetime',
+        currency: 'CNY',
+        limit: '1000.00',
+        used: '0.00',
+        remaining: '1000.00',
+      });
     } finally {
       await t.close();
     }
@@ -88,7 +118,12 @@ for (const kind of testStoreKinds()) {
 
 test('web money: typed amounts are plain positive decimals; shown grouped, never recomputed', async () => {
   const { normaliseAmount, formatAmount } = await import('../../web/src/shared/money.ts');
-  const accepted: [string, string][] = [['12.34', '12.34'], ['¥1,000', '1000'], [' 0.5 ', '0.5'], ['7', '7']];
+  const accepted: [string, string][] = [
+    ['12.34', '12.34'],
+    ['¥1,000', '1000'],
+    [' 0.5 ', '0.5'],
+    ['7', '7'],
+  ];
   for (const [typed, sent] of accepted) assert.equal(normaliseAmount(typed), sent, typed);
   for (const typed of ['', '0', '0.00', '-1', '1.234', '01', '1.2.3', '1e3', '１２', 'NaN', '9'.repeat(17)]) {
     assert.equal(normaliseAmount(typed), undefined, typed);

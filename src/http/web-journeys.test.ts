@@ -32,7 +32,8 @@ const chromiumPath = '/usr/bin/chromium';
 const built = existsSync(new URL('../../dist/web/wallet/index.html', import.meta.url));
 const shots = join(process.cwd(), 'test-results', 'web');
 const started = Date.now();
-const step = (what: string) => process.stderr.write(`web journey +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
+const step = (what: string) =>
+  process.stderr.write(`web journey +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
 
 /** A database of its own for this run: a fresh SQLite file, or a fresh PostgreSQL database. */
 async function databaseFor(kind: StoreKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
@@ -64,7 +65,11 @@ function smsCode(running: Running, phone: string): string {
 }
 
 /** A TOTP code not used before in this test (the server refuses a code twice), waiting for the next step if needed. */
-async function freshTotp(secret: string, used: Set<string>, at: (secret: string, now: number) => string): Promise<string> {
+async function freshTotp(
+  secret: string,
+  used: Set<string>,
+  at: (secret: string, now: number) => string,
+): Promise<string> {
   for (;;) {
     const code = at(secret, Date.now());
     if (!used.has(code)) {
@@ -88,14 +93,25 @@ async function watch(page: Page): Promise<string[]> {
 async function axeFindings(page: Page, axeSource: string): Promise<string[]> {
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe;
     return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
   });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes})`);
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}, ${v.nodes})`);
 }
 
 /** Answers the step-up prompt if the server asked for one (authenticator when enrolled, else SMS). */
-async function answerStepUp(page: Page, running: Running, phone: string, totp: { secret: string; used: Set<string> } | undefined) {
+async function answerStepUp(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> } | undefined,
+) {
   if (totp !== undefined && (await page.locator('button[data-factor=totp]').count()) > 0) {
     await page.click('button[data-factor=totp]');
     await page.fill('input[name=step-up-code]', await freshTotp(totp.secret, totp.used, (s, n) => totpCode(s, n)));
@@ -126,8 +142,13 @@ async function registerByApi(api: APIRequestContext, running: Running, phone: st
   assert.equal(sent.status(), 202);
   const { codeId } = (await sent.json()) as { codeId: string };
   const body = {
-    phone, smsCodeId: codeId, smsCode: smsCode(running, phone), name: '李四', idNumber: residentIdNumber(),
-    password: `another passphrase ${randomBytes(4).toString('hex')}`, device: { installId: randomBytes(8).toString('hex') },
+    phone,
+    smsCodeId: codeId,
+    smsCode: smsCode(running, phone),
+    name: '李四',
+    idNumber: residentIdNumber(),
+    password: `another passphrase ${randomBytes(4).toString('hex')}`,
+    device: { installId: randomBytes(8).toString('hex') },
   };
   const created = await api.post('/v1/customers', { data: body });
   assert.equal(created.status(), 201, await created.text());
@@ -135,7 +156,11 @@ async function registerByApi(api: APIRequestContext, running: Running, phone: st
 }
 
 /** Turns on the authenticator and certifies the device key, answering step-ups as the server asks. */
-async function secureDevice(page: Page, running: Running, phone: string): Promise<{ secret: string; used: Set<string> }> {
+async function secureDevice(
+  page: Page,
+  running: Running,
+  phone: string,
+): Promise<{ secret: string; used: Set<string> }> {
   await page.click('a[href="#/security"]');
   await page.click('#enrol-totp button[type=submit]');
   await page.waitForSelector('[data-testid=totp-secret], #step-up-answer, #step-up-send');
@@ -156,7 +181,13 @@ async function secureDevice(page: Page, running: Running, phone: string): Promis
   return totp;
 }
 
-async function approveInConsole(context: BrowserContext, origin: string, op: { name: string; password: string; totpSecret: string }, used: Set<string>, axeSource: string) {
+async function approveInConsole(
+  context: BrowserContext,
+  origin: string,
+  op: { name: string; password: string; totpSecret: string },
+  used: Set<string>,
+  axeSource: string,
+) {
   const page = await context.newPage();
   const problems = await watch(page);
   await page.goto(`${origin}/console/`);
@@ -165,130 +196,214 @@ async function approveInConsole(context: BrowserContext, origin: string, op: { n
   await page.fill('input[name=operator-totp]', await freshTotp(op.totpSecret, used, totpCodeAt));
   await page.click('#operator-login button[type=submit]');
   await page.waitForSelector('[data-proposal]');
-  assert.deepEqual(await axeFindings(page, axeSource), [], 'console inbox: no serious or critical accessibility finding');
+  assert.deepEqual(
+    await axeFindings(page, axeSource),
+    [],
+    'console inbox: no serious or critical accessibility finding',
+  );
   return { page, problems };
 }
 
 for (const kind of testStoreKinds()) {
-  test(`web: wallet and console journeys in Chromium (${kind})`, { skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || (built ? false : 'dist/web not built'), timeout: 300_000 }, async () => {
-    mkdirSync(shots, { recursive: true });
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-'));
-    const database = await databaseFor(kind);
-    const env = { ...testEnv, ...database.env, ANFU_ENV: 'development', ANFU_DATA_DIR: dataDir, ANFU_PORT: '0', ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent' };
-    const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: process.env.WEB_TEST_LOG === undefined });
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    try {
-      const origin = running.url.replace(/\/$/, '');
-      const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
-      context.setDefaultTimeout(30_000);
-      const page = await context.newPage();
-      const problems = await watch(page);
-      const first = await page.goto(`${origin}/wallet/`);
-      assert.match(first?.headers()['content-security-policy'] ?? '', /script-src 'self'; style-src 'self'/);
-      await page.waitForSelector('#login');
-      assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
-
-      step('A customer registers in the wallet');
-      // A customer registers in the wallet and secures this browser.
-      const phoneA = phoneNumber();
-      await registerInWallet(page, running, phoneA, '张三');
-      assert.equal(await page.textContent('[data-testid=balance-CNY]'), '¥0.00');
-      await page.screenshot({ path: join(shots, `${kind}-wallet-home-zh.png`), fullPage: true });
-      step('securing the device');
-      const totp = await secureDevice(page, running, phoneA);
-      await page.screenshot({ path: join(shots, `${kind}-wallet-security.png`), fullPage: true });
-      const noAmbientCredential = (await page.evaluate(async () => {
-        const r = await fetch('/v1/me', { headers: {} });
-        return r.status;
-      })) === 401;
-      assert.ok(noAmbientCredential, 'a script without the in-memory token gets nothing: the session is not in a cookie or storage');
-
-      step('Money arrives by a ledger adjustment');
-      // Money arrives by a ledger adjustment: one operator proposes, another approves in the console.
-      const { store, access, ledger } = running.context;
-      const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
-      const maker = await enrolledTestOperator(deps, 'operations', Date.now());
-      const checker = await enrolledTestOperator(deps, 'administrator', Date.now());
-      // Enrolment used the current code of each operator; a code is accepted once.
-      const used = new Set<string>([totpCodeAt(maker.totpSecret, Date.now()), totpCodeAt(checker.totpSecret, Date.now())]);
-      const api = context.request;
-      const makerLogin = await api.post('/v1/operator-sessions', { data: { name: maker.name, password: maker.password, totp: await freshTotp(maker.totpSecret, used, totpCodeAt) } });
-      assert.equal(makerLogin.status(), 201, await makerLogin.text());
-      const makerToken = ((await makerLogin.json()) as { token: string }).token;
-      // A deposit arrived at the bank unassigned (suspense); the adjustment gives it to the customer.
-      const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'bank for the web test' });
-      const suspense = await ledger.openAccount({ kind: 'suspense', currency: 'CNY', name: 'unassigned deposits' });
-      const deposited = await ledger.submit({ kind: 'single', key: 'web-test-deposit', debitAccountId: bank.id, creditAccountId: suspense.id, amount: 100_000n, currency: 'CNY', reference: 'bank statement line' });
-      assert.ok(deposited.ok);
-      const customerId = (await store.get<{ id: string }>('SELECT id FROM customers'))?.id ?? '';
-      const walletA = await walletOf(ledger, customerId, 'CNY');
-      const proposed = await api.post('/v1/proposals', {
-        headers: { authorization: `Bearer ${makerToken}` },
-        data: { kind: 'ledger.adjustment', payload: { debitAccountId: suspense.id, creditAccountId: walletA.id, amount: '1000.00', currency: 'CNY', reference: 'deposit at the counter' }, reason: 'web test' },
+  test(
+    `web: wallet and console journeys in Chromium (${kind})`,
+    {
+      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || (built ? false : 'dist/web not built'),
+      timeout: 300_000,
+    },
+    async () => {
+      mkdirSync(shots, { recursive: true });
+      const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-'));
+      const database = await databaseFor(kind);
+      const env = {
+        ...testEnv,
+        ...database.env,
+        ANFU_ENV: 'development',
+        ANFU_DATA_DIR: dataDir,
+        ANFU_PORT: '0',
+        ANFU_HOST: '127.0.0.1',
+        ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
+      };
+      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), {
+        demo: false,
+        quiet: process.env.WEB_TEST_LOG === undefined,
       });
-      assert.equal(proposed.status(), 201, await proposed.text());
-      const proposalId = ((await proposed.json()) as { id: string }).id;
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const origin = running.url.replace(/\/$/, '');
+        const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
+        context.setDefaultTimeout(30_000);
+        const page = await context.newPage();
+        const problems = await watch(page);
+        const first = await page.goto(`${origin}/wallet/`);
+        assert.match(first?.headers()['content-security-policy'] ?? '', /script-src 'self'; style-src 'self'/);
+        await page.waitForSelector('#login');
+        assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
 
-      step('The maker cannot approve');
-      // The maker cannot approve their own proposal in the console: the server's refusal is shown as it is.
-      const own = await approveInConsole(context, origin, maker, used, axeSource);
-      await own.page.click(`[data-proposal="${proposalId}"] button.primary`);
-      await own.page.waitForSelector('[role=alert][data-code=proposal_self_approval]');
-      assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 0n, 'nothing moved on the maker\'s click');
-      await own.page.close();
-      step('checker approves');
-      const checkerConsole = await approveInConsole(context, origin, checker, used, axeSource);
-      await checkerConsole.page.click(`[data-proposal="${proposalId}"] button.primary`);
-      await checkerConsole.page.selectOption('#state-filter', 'executed');
-      await checkerConsole.page.waitForSelector(`[data-proposal="${proposalId}"] [data-testid=proposal-state]:text("executed")`);
-      await checkerConsole.page.screenshot({ path: join(shots, `${kind}-console-inbox.png`), fullPage: true });
-      assert.deepEqual(checkerConsole.problems, []);
+        step('A customer registers in the wallet');
+        // A customer registers in the wallet and secures this browser.
+        const phoneA = phoneNumber();
+        await registerInWallet(page, running, phoneA, '张三');
+        assert.equal(await page.textContent('[data-testid=balance-CNY]'), '¥0.00');
+        await page.screenshot({ path: join(shots, `${kind}-wallet-home-zh.png`), fullPage: true });
+        step('securing the device');
+        const totp = await secureDevice(page, running, phoneA);
+        await page.screenshot({ path: join(shots, `${kind}-wallet-security.png`), fullPage: true });
+        const noAmbientCredential =
+          (await page.evaluate(async () => {
+            const r = await fetch('/v1/me', { headers: {} });
+            return r.status;
+          })) === 401;
+        assert.ok(
+          noAmbientCredential,
+          'a script without the in-memory token gets nothing: the session is not in a cookie or storage',
+        );
 
-      step('The customer sees the money');
-      // The customer sees the money, then transfers to another customer by phone.
-      await page.click('a[href="#/"]');
-      await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,000.00")');
-      const phoneB = phoneNumber();
-      const customerB = await registerByApi(api, running, phoneB);
-      await page.click('a[href="#/transfer"]');
-      await page.fill('input[name=payee-phone]', phoneB);
-      await page.click('#look-up button[type=submit]');
-      await page.waitForSelector('[data-testid=payee-name]');
-      assert.match((await page.textContent('[data-testid=payee-name]')) ?? '', /\*李|李\*|\*四/);
-      await page.fill('input[name=amount]', '12.34');
-      await page.click('#transfer button[type=submit]');
-      await page.waitForSelector('[data-testid=payment-state], #step-up-answer, #step-up-send');
-      if ((await page.locator('[data-testid=payment-state]').count()) === 0) await answerStepUp(page, running, phoneA, totp);
-      await page.waitForSelector('[data-testid=payment-state][data-state=succeeded]');
-      await page.click('a[href="#/"]');
-      await page.waitForSelector('[data-testid=balance-CNY]:text("¥987.66")');
-      assert.equal(await page.locator('tr[data-payment]').count(), 1);
-      const walletB = await ledger.accountByCode(`wallet:${customerB}:CNY`);
-      assert.equal(walletB === undefined ? 0n : balanceOf(walletB), 1234n, 'the payee received exactly 12.34');
-      assert.deepEqual(await axeFindings(page, axeSource), [], 'wallet home: no serious or critical accessibility finding');
+        step('Money arrives by a ledger adjustment');
+        // Money arrives by a ledger adjustment: one operator proposes, another approves in the console.
+        const { store, access, ledger } = running.context;
+        const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
+        const maker = await enrolledTestOperator(deps, 'operations', Date.now());
+        const checker = await enrolledTestOperator(deps, 'administrator', Date.now());
+        // Enrolment used the current code of each operator; a code is accepted once.
+        const used = new Set<string>([
+          totpCodeAt(maker.totpSecret, Date.now()),
+          totpCodeAt(checker.totpSecret, Date.now()),
+        ]);
+        const api = context.request;
+        const makerLogin = await api.post('/v1/operator-sessions', {
+          data: {
+            name: maker.name,
+            password: maker.password,
+            totp: await freshTotp(maker.totpSecret, used, totpCodeAt),
+          },
+        });
+        assert.equal(makerLogin.status(), 201, await makerLogin.text());
+        const makerToken = ((await makerLogin.json()) as { token: string }).token;
+        // A deposit arrived at the bank unassigned (suspense); the adjustment gives it to the customer.
+        const bank = await ledger.openAccount({
+          kind: 'bank_settlement',
+          currency: 'CNY',
+          name: 'bank for the web test',
+        });
+        const suspense = await ledger.openAccount({ kind: 'suspense', currency: 'CNY', name: 'unassigned deposits' });
+        const deposited = await ledger.submit({
+          kind: 'single',
+          key: 'web-test-deposit',
+          debitAccountId: bank.id,
+          creditAccountId: suspense.id,
+          amount: 100_000n,
+          currency: 'CNY',
+          reference: 'bank statement line',
+        });
+        assert.ok(deposited.ok);
+        const customerId = (await store.get<{ id: string }>('SELECT id FROM customers'))?.id ?? '';
+        const walletA = await walletOf(ledger, customerId, 'CNY');
+        const proposed = await api.post('/v1/proposals', {
+          headers: { authorization: `Bearer ${makerToken}` },
+          data: {
+            kind: 'ledger.adjustment',
+            payload: {
+              debitAccountId: suspense.id,
+              creditAccountId: walletA.id,
+              amount: '1000.00',
+              currency: 'CNY',
+              reference: 'deposit at the counter',
+            },
+            reason: 'web test',
+          },
+        });
+        assert.equal(proposed.status(), 201, await proposed.text());
+        const proposalId = ((await proposed.json()) as { id: string }).id;
 
-      step('Both languages render.');
-      // Both languages render.
-      await page.click('button.lang:text("EN")');
-      await page.waitForSelector('h1:text("Wallet")');
-      assert.equal(await page.getAttribute('html', 'lang'), 'en');
-      await page.screenshot({ path: join(shots, `${kind}-wallet-home-en.png`), fullPage: true });
-      assert.deepEqual(problems, [], 'no CSP violation or script error in the wallet');
-    } catch (error) {
-      step(`failed: ${String(error).slice(0, 400)}`);
-      for (const [n, open] of browser.contexts().flatMap((c) => c.pages()).entries()) {
-        await open.screenshot({ path: join(shots, `${kind}-failure-${n}.png`), fullPage: true }).catch(() => undefined);
+        step('The maker cannot approve');
+        // The maker cannot approve their own proposal in the console: the server's refusal is shown as it is.
+        const own = await approveInConsole(context, origin, maker, used, axeSource);
+        await own.page.click(`[data-proposal="${proposalId}"] button.primary`);
+        await own.page.waitForSelector('[role=alert][data-code=proposal_self_approval]');
+        assert.equal(
+          balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA),
+          0n,
+          "nothing moved on the maker's click",
+        );
+        await own.page.close();
+        step('checker approves');
+        const checkerConsole = await approveInConsole(context, origin, checker, used, axeSource);
+        await checkerConsole.page.click(`[data-proposal="${proposalId}"] button.primary`);
+        await checkerConsole.page.selectOption('#state-filter', 'executed');
+        await checkerConsole.page.waitForSelector(
+          `[data-proposal="${proposalId}"] [data-testid=proposal-state]:text("executed")`,
+        );
+        await checkerConsole.page.screenshot({ path: join(shots, `${kind}-console-inbox.png`), fullPage: true });
+        assert.deepEqual(checkerConsole.problems, []);
+
+        step('The customer sees the money');
+        // The customer sees the money, then transfers to another customer by phone.
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,000.00")');
+        const phoneB = phoneNumber();
+        const customerB = await registerByApi(api, running, phoneB);
+        await page.click('a[href="#/transfer"]');
+        await page.fill('input[name=payee-phone]', phoneB);
+        await page.click('#look-up button[type=submit]');
+        await page.waitForSelector('[data-testid=payee-name]');
+        assert.match((await page.textContent('[data-testid=payee-name]')) ?? '', /\*李|李\*|\*四/);
+        await page.fill('input[name=amount]', '12.34');
+        await page.click('#transfer button[type=submit]');
+        await page.waitForSelector('[data-testid=payment-state], #step-up-answer, #step-up-send');
+        if ((await page.locator('[data-testid=payment-state]').count()) === 0)
+          await answerStepUp(page, running, phoneA, totp);
+        await page.waitForSelector('[data-testid=payment-state][data-state=succeeded]');
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥987.66")');
+        assert.equal(await page.locator('tr[data-payment]').count(), 1);
+        const walletB = await ledger.accountByCode(`wallet:${customerB}:CNY`);
+        assert.equal(walletB === undefined ? 0n : balanceOf(walletB), 1234n, 'the payee received exactly 12.34');
+        assert.deepEqual(
+          await axeFindings(page, axeSource),
+          [],
+          'wallet home: no serious or critical accessibility finding',
+        );
+
+        step('Both languages render.');
+        // Both languages render.
+        await page.click('button.lang:text("EN")');
+        await page.waitForSelector('h1:text("Wallet")');
+        assert.equal(await page.getAttribute('html', 'lang'), 'en');
+        await page.screenshot({ path: join(shots, `${kind}-wallet-home-en.png`), fullPage: true });
+        assert.deepEqual(problems, [], 'no CSP violation or script error in the wallet');
+      } catch (error) {
+        step(`failed: ${String(error).slice(0, 400)}`);
+        for (const [n, open] of browser
+          .contexts()
+          .flatMap((c) => c.pages())
+          .entries()) {
+          await open
+            .screenshot({ path: join(shots, `${kind}-failure-${n}.png`), fullPage: true })
+            .catch(() => undefined);
+        }
+        throw error;
+      } finally {
+        step('closing');
+        await browser.close();
+        step('browser closed');
+        await running.close();
+        step('closed');
+        await database.drop();
+        rmSync(dataDir, { recursive: true, force: true });
       }
-      throw error;
-    } finally {
-      step('closing');
-      await browser.close();
-      step('browser closed');
-      await running.close();
-      step('closed');
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 }

@@ -25,11 +25,21 @@ export interface Identity {
   readonly argon2: Argon2Cost;
   /** Decides a login's risk from its features (the rule set when the app runs the engine). */
   readonly loginRisk: LoginRiskDecider;
+  /** Sanctions screening of an applicant before the wallet is opened (wired in; throws to refuse). */
+  readonly screenApplicant?: ApplicantScreening | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
 
+/** The applicant as screening sees it: the legal name, the birth date (YYYY-MM-DD), China as nationality. */
+export type ApplicantScreening = (applicant: {
+  registrationId: string;
+  name: string;
+  birthDate: string;
+}) => Promise<void>;
+
 export interface OpenIdentityOptions {
+  readonly screenApplicant?: ApplicantScreening | undefined;
   readonly store: Store;
   readonly config: Config;
   readonly clock?: () => number;
@@ -72,6 +82,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     loginRisk: options.loginRisk ?? decideLogin,
     sms: options.sms ?? fileSmsSender(config.smsSinkFile, clock),
     verifiers: options.verifiers ?? developmentVerifiers,
+    screenApplicant: options.screenApplicant,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

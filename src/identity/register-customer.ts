@@ -74,6 +74,24 @@ function identityRefusal(checks: IdentityChecks): IdentityRefusal | undefined {
   return checks.refusals.includes('unavailable') ? 'identity_verification_unavailable' : 'identity_not_verified';
 }
 
+/** Sanctions screening (when wired): a hit refuses the registration, audited like other refusals. */
+async function screenApplicant(identity: Identity, applicant: { customerId: string; name: string; idNumber: string },
+  meta: RequestMeta, now: number): Promise<void> {
+  if (identity.screenApplicant === undefined) return;
+  const id = parseResidentId(applicant.idNumber, now);
+  const b = typeof id === 'string' ? undefined : id.birthDate;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const birthDate = b === undefined ? '' : `${b.year}-${two(b.month)}-${two(b.day)}`;
+  try {
+    await identity.screenApplicant({ registrationId: applicant.customerId, name: applicant.name, birthDate });
+  } catch (error) {
+    const reason = error instanceof AnfuError ? error.code : 'screening_failed';
+    const denied = { action: 'customer.register', target: null, outcome: 'denied' as const, details: { reason } };
+    await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [denied], now));
+    throw error;
+  }
+}
+
 export async function registerCustomer(identity: Identity, input: RegistrationInput, meta: RequestMeta): Promise<Registered> {
   const now = identity.clock();
   const valid = validateRegistration(input, now);
@@ -95,6 +113,7 @@ export async function registerCustomer(identity: Identity, input: RegistrationIn
     throw new AnfuError(reason);
   }
   const customerId = newId('cus', now);
+  await screenApplicant(identity, { customerId, name: valid.name, idNumber: valid.idNumber }, meta, now);
   const sealed = await identity.protection.protectCustomer(customerId, { phone: valid.phone, name: valid.name, idNumber: valid.idNumber });
   const byPhone = await identity.protection.lookupCustomer('phone', valid.phone);
   const byIdNumber = await identity.protection.lookupCustomer('idNumber', valid.idNumber);

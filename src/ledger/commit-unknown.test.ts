@@ -1,63 +1,17 @@
 // A COMMIT whose answer is lost: the ledger neither assumes it rolled back (and applies the transfer
 // again) nor gives up on it — it asks again with the same idempotency key and finds it, once. A TCP
 // proxy between the ledger and PostgreSQL forwards the first COMMIT and then cuts both sides
-// before the answer comes back, which is what a leader crash right after a commit looks like.
+// before the answer comes back, which is what a leader crash right after a commit looks like
+// (src/testing/cutting-proxy.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createTestDatabase } from '../store/testing.ts';
 import { CommitOutcomeUnknown, openStore, retriedTransaction, type PostgresStore } from '../store/index.ts';
 import { Ledger } from './index.ts';
 import { postgresSkip } from '../testing/required-tools.ts';
+import { cuttingProxy } from '../testing/cutting-proxy.ts';
 
 const url = process.env.ANFU_TEST_DATABASE_URL;
-
-interface CuttingProxy {
-  readonly port: number;
-  /** The next COMMIT is forwarded, then both connections are cut before its answer returns. */
-  cutAfterNextCommit(): void;
-  cuts(): number;
-  close(): Promise<void>;
-}
-
-async function cuttingProxy(target: URL): Promise<CuttingProxy> {
-  let armed = false;
-  let cuts = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      if (armed && chunk.includes('COMMIT\0')) {
-        armed = false;
-        cuts++;
-        client.pause();
-        upstream.pause(); // the server's answer is never read back to the client
-        setTimeout(() => { client.destroy(); upstream.destroy(); }, 300);
-      }
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('proxy has no port');
-  return {
-    port: address.port,
-    cutAfterNextCommit: () => { armed = true; },
-    cuts: () => cuts,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 // Under ANFU_REQUIRE_TOOLS=1 (CI) a missing PostgreSQL fails the run instead of skipping it.
 const skip = postgresSkip();
@@ -87,7 +41,9 @@ test('a COMMIT whose answer is lost is reported unknown, not failed; its connect
   }
 });
 
-test('a transfer whose COMMIT answer was lost is found by its key on retry: applied once', { skip }, async () => {
+const lostAnswer = 'a ledger batch whose answer was lost (one-statement transaction) is found by its key on retry: '
+  + 'applied once';
+test(lostAnswer, { skip }, async () => {
   const database = await createTestDatabase('postgres');
   const target = new URL(url as string);
   const proxy = await cuttingProxy(target);
@@ -98,7 +54,7 @@ test('a transfer whose COMMIT answer was lost is found by its key on retry: appl
   try {
     const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'bank' });
     const wallet = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: 'wallet' });
-    proxy.cutAfterNextCommit();
+    proxy.cutAfterNextCommit('anfu_ledger_apply');
     const transfer = { debitAccountId: bank.id, creditAccountId: wallet.id, amount: 1234n, currency: 'CNY' };
     const outcome = await ledger.submit({ kind: 'single', key: 'lost-answer-1', ...transfer });
     assert.equal(proxy.cuts(), 1);

@@ -8,7 +8,8 @@ import { Committer } from './committer.ts';
 import { toTransfer, type Unit, type Verdict } from './decide.ts';
 import type pg from 'pg';
 import type { AuditEvent } from '../audit/index.ts';
-import { applyBatchIn, postgresBatchApplier } from './postgres-batch.ts';
+import { applyBatchIn, postgresBatchApplier, type PostgresDecider } from './postgres-batch.ts';
+import { applyByFunctionIn } from './postgres-function.ts';
 import { sqliteBatchApplier, type SqliteBatchApplier } from './sqlite-batch.ts';
 import { accountColumns, accountFromRow, holdColumns, resolvedSeqOf, transferColumns, transferFromRow, workingHoldFromRow } from './rows.ts';
 import type { Account, AccountKind, Hold, LinkedOutcome, Transfer, TransferOutcome, TransferRequest } from './types.ts';
@@ -25,6 +26,8 @@ export interface LedgerOptions {
   readonly failoverWaitMs?: number;
   /** PostgreSQL: why writes cannot be made durable now (a durability monitor's answer), or undefined. */
   readonly writeRefusal?: () => string | undefined;
+  /** PostgreSQL: who decides a batch — the server-side function, one round trip (default), or decide.ts here. */
+  readonly postgresDecider?: PostgresDecider;
 }
 
 export interface OpenAccountInput {
@@ -81,14 +84,25 @@ export class Ledger {
   private readonly committer: Committer<Unit, Verdict[]>;
   private readonly sqlite: SqliteBatchApplier | undefined;
   private readonly closing: Array<() => Promise<void>> = [];
+  private readonly postgresDecider: PostgresDecider;
+  /** How writes of this ledger's store ride out a failover: group commits of other capabilities use the same. */
+  readonly failover: { readonly waitMs: number; readonly writeRefusal: (() => string | undefined) | undefined };
 
   constructor(options: LedgerOptions) {
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
     const postgres = options.store.dialect === 'postgres';
+    this.postgresDecider = options.postgresDecider ?? 'function';
+    this.failover = { waitMs: options.failoverWaitMs ?? 0, writeRefusal: options.writeRefusal };
     this.sqlite = options.store.dialect === 'sqlite' ? sqliteBatchApplier(options.store) : undefined;
     this.committer = new Committer<Unit, Verdict[]>({
-      apply: options.store.dialect === 'postgres' ? postgresBatchApplier(options.store, { failoverWaitMs: options.failoverWaitMs ?? 0, writeRefusal: options.writeRefusal }) : (this.sqlite as SqliteBatchApplier).commit,
+      apply: options.store.dialect === 'postgres'
+        ? postgresBatchApplier(
+          options.store,
+          { failoverWaitMs: options.failoverWaitMs ?? 0, writeRefusal: options.writeRefusal },
+          this.postgresDecider,
+        )
+        : (this.sqlite as SqliteBatchApplier).commit,
       // A database that cannot take writes fails the whole batch; trying each transfer alone would only wait again.
       isBatchWideFailure: isStoreUnavailable,
       clock: this.clock,
@@ -165,7 +179,11 @@ export class Ledger {
     const batch: Unit[] = units.map((requests) => requests.map((request) => ({ request, requestHash: requestHashOf(request) })));
     const now = this.clock();
     let verdicts: Verdict[][];
-    if (transaction.dialect === 'postgres') verdicts = await applyBatchIn(transaction.client, batch, now, auditSink);
+    if (transaction.dialect === 'postgres') {
+      verdicts = this.postgresDecider === 'function'
+        ? await applyByFunctionIn(transaction.client, batch, now, auditSink)
+        : await applyBatchIn(transaction.client, batch, now, auditSink);
+    }
     else if (this.sqlite !== undefined) verdicts = this.sqlite.within(batch, now);
     else throw new Error('ledger invariant: a SQLite transaction given to a PostgreSQL ledger');
     return verdicts.map(linkedOutcomeOf);

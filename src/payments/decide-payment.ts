@@ -11,7 +11,7 @@ import type { PaymentRiskDecision } from '../risk/index.ts';
 import { canonicalJsonOf } from './verify-instruction.ts';
 import { decideLimits, type AccountClass, type LimitTier, type LimitPolicy, type LimitUsage } from './payment-limits.ts';
 import type { PaymentEvent } from './payment-states.ts';
-import type { Payment } from './store.ts';
+import type { Payment } from './store/payments.ts';
 
 /** The digest of a signed request's instruction: same key + same digest is a retry, another digest a conflict. */
 export function requestHashOf(instruction: unknown): string {

@@ -2,15 +2,18 @@
 // the payer's limit usage and may hold an order or a request for money (`paying`): past
 // ANFU_CHALLENGE_TTL_MS it fails with `challenge_expired` and gives both back, and a late step-up is
 // refused. An open order or a pending request past its expiry is written `expired` and the merchant
-// is told (webhook `order.expired`); the payer sees the request as expired in their list.
+// is told (webhook `order.expired`), and so are the customers concerned (a customer notice): the payer
+// of a request for money and its requester, and whoever last tried to pay an order.
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
-import { enqueueOutbox } from '../events/index.ts';
+import { enqueueOutbox, notify } from '../events/index.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition, type TransitionActor } from './record-transition.ts';
-import { paymentsInState, type Payment } from './store.ts';
-import { expireOrder, expireRequest, lapsedOrders, lapsedRequests, releaseSubject, releaseUsage } from './store/reservations.ts';
+import { paymentsInState, type Payment } from './store/payments.ts';
+import {
+  expireOrder, expireRequest, lapsedOrders, lapsedRequests, lastPayerOfOrder, releaseSubject, releaseUsage,
+} from './store/reservations.ts';
 
 const expiryActor: TransitionActor = { type: 'system', id: 'payments-expiry' };
 
@@ -63,6 +66,12 @@ export async function expireOrdersAndRequests(ctx: PaymentsContext, limit: numbe
         payload: { orderId: order.id, merchantReference: order.merchantReference, state: 'expired', amount: formatMajor(order.amount, currencyOf(order.currency)), currency: order.currency, expiredAt: order.expiresAt },
         key: `order.expired:${order.id}`, subject: order.id,
       }, now);
+      const payer = await lastPayerOfOrder(tx, order.id);
+      const amount = `${formatMajor(order.amount, currencyOf(order.currency))} ${order.currency}`;
+      if (payer !== undefined) {
+        const message = `The order of ${amount} you tried to pay has expired unpaid`;
+        await notify(tx, { customerId: payer, kind: 'order.expired', message, data: { orderId: order.id } }, now);
+      }
       return true;
     });
     if (done) orders += 1;
@@ -72,6 +81,13 @@ export async function expireOrdersAndRequests(ctx: PaymentsContext, limit: numbe
     const done = await ctx.store.transaction(async (tx) => {
       if (!(await expireRequest(tx, request.id, now))) return false;
       await appendAudit(tx, [{ actorType: 'system', actorId: 'payments-expiry', action: 'collect.expire', target: request.id, outcome: 'success', details: { payer: request.payerId, requester: request.requesterId } }], now);
+      const amount = `${formatMajor(request.amount, currencyOf(request.currency))} ${request.currency}`;
+      const data = { collectRequestId: request.id };
+      const kind = 'collect_request.expired';
+      const toPayer = `A request for ${amount} to you has expired unpaid`;
+      await notify(tx, { customerId: request.payerId, kind, message: toPayer, data }, now);
+      const toRequester = `Your request for ${amount} has expired unpaid`;
+      await notify(tx, { customerId: request.requesterId, kind, message: toRequester, data }, now);
       return true;
     });
     if (done) requests += 1;

@@ -104,7 +104,7 @@ export {
   type FundingPayment,
   type FundingKind,
   type BankExchange,
-} from './funding-store.ts';
+} from './store/funding.ts';
 export {
   insertPayment,
   updatePaymentState,
@@ -136,7 +136,14 @@ export {
   insertTransitions,
   type TransitionRow,
   type UsageKey,
-} from './store.ts';
+} from './store/payments.ts';
+export {
+  paymentHistory,
+  historyKinds,
+  type HistoryEntry,
+  type HistoryFilter,
+  type HistoryKind,
+} from './history.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
 export {
   prepareMerchantApiKey,
@@ -152,12 +159,15 @@ export {
 export { merchantProtectionFor, merchantProtectionWith, type MerchantProtection } from './merchant-protection.ts';
 export {
   createCheckoutOrder,
+  openCheckoutOrder,
+  orderByReference,
   orderById,
   orderByCode,
   claimOrder,
   orderQrText,
   orderQrSvg,
   type CheckoutOrder,
+  type OrderInput,
   type OrderState,
 } from './checkout-orders.ts';
 export { exportInstructionProof, proofFiles, verifyScript } from './prove-instruction.ts';
@@ -168,7 +178,6 @@ export {
   challengeLapsed,
 } from './expire-reservations.ts';
 export { nextStan as nextCardStan } from './store/stans.ts';
-export { underSweepLease, sweepLeaseMs } from './sweep-lease.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
 export {
   requestHashOf,
@@ -187,6 +196,7 @@ export {
   refundApprovalExecutor,
   refundById,
   refundsOf,
+  refundStates,
   type Refund,
   type RefundState,
   type RefundRequest,
@@ -201,12 +211,6 @@ export {
   type CollectState,
 } from './collect-requests.ts';
 
-// The names these types had while both capabilities used them for different things; kept only so
-// branches written before the rename still compile. Use PayingCustomer and LimitTier.
-/** @deprecated use PayingCustomer */
-export type { PayingCustomer as CustomerPrincipal } from './payment-identity.ts';
-/** @deprecated use LimitTier */
-export type { LimitTier as AuthenticationStrength } from './payment-limits.ts';
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
 export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';

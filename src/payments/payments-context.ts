@@ -52,6 +52,8 @@ export interface PaymentsContext {
   readonly clock: () => number;
   /** The running rule set (src/risk); without it the fixed rules of risk/payment-risk.ts decide. */
   readonly riskEngine?: RiskEngine | undefined;
+  /** Sanctions screening of a merchant payee at payment (wired in; throws `sanctions_hit` to refuse). */
+  readonly screenPayee?: ((payee: { readonly id: string; readonly name: string }) => Promise<void>) | undefined;
 }
 
 export function paymentSettingsOf(config: Config): PaymentSettings {

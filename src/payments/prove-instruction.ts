@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Queryable } from '../store/index.ts';
-import { instructionOf, type StoredInstruction } from './store.ts';
+import { instructionOf, type StoredInstruction } from './store/payments.ts';
 import { publicKeyPemOf } from './verify-instruction.ts';
 
 export function verifyScript(profile: 'intl' | 'gm'): string {

@@ -4,7 +4,7 @@
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import type { Tx } from '../store/index.ts';
-import { insertFundingTransition, updateFundingState, type FundingPayment } from './funding-store.ts';
+import { insertFundingTransition, updateFundingState, type FundingPayment } from './store/funding.ts';
 import { nextState, type PaymentEvent, type PaymentState } from './payment-states.ts';
 import type { TransitionActor } from './record-transition.ts';
 

@@ -4,7 +4,7 @@ import { appendAudit, type ActorType, type AuditEvent } from '../audit/index.ts'
 import { AnfuError } from '../errors.ts';
 import type { Tx } from '../store/index.ts';
 import { nextState, type PaymentEvent, type PaymentState } from './payment-states.ts';
-import { insertTransition, updatePaymentState, type Payment } from './store.ts';
+import { insertTransition, updatePaymentState, type Payment } from './store/payments.ts';
 
 export interface TransitionActor {
   readonly type: ActorType;

@@ -16,13 +16,13 @@ import type { Tx } from '../store/index.ts';
 import { merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition } from './record-transition.ts';
-import { paymentById, type Payment } from './store.ts';
+import { paymentById, type Payment } from './store/payments.ts';
 import {
   addRefunded, insertRefundIfNew, moveRefund, refundableOf, refundById, refundByKey, refundsInState, releaseRefund, reserveRefund,
   type Refund, type RefundState,
 } from './store/refunds.ts';
 
-export { refundById, refundsOf, type Refund, type RefundState } from './store/refunds.ts';
+export { refundById, refundsOf, refundStates, type Refund, type RefundState } from './store/refunds.ts';
 
 export interface RefundRequest {
   readonly amount: bigint;

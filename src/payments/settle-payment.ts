@@ -10,7 +10,7 @@ import { legsBetween } from './decide-payment.ts';
 import { feeAccountOf, merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition, type TransitionActor } from './record-transition.ts';
-import { paymentById, paymentsInState, type Payment } from './store.ts';
+import { paymentById, paymentsInState, type Payment } from './store/payments.ts';
 import { markSubjectPaid, releaseSubject, releaseUsage } from './store/reservations.ts';
 
 const systemActor: TransitionActor = { type: 'system', id: 'payments' };

@@ -9,7 +9,7 @@ import type { PayingCustomer, PaymentCustomer, PaymentDevice, PaymentIdentity } 
 import { canonicalJsonOf, type Instruction } from './verify-instruction.ts';
 import type { TokenVault } from '../crypto/index.ts';
 import type { Store } from '../store/index.ts';
-import { cardByToken, insertCard, type PaymentCard } from './funding-store.ts';
+import { cardByToken, insertCard, type PaymentCard } from './store/funding.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;

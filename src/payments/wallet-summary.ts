@@ -6,7 +6,13 @@ import { availableOf, balanceOf, type Ledger } from '../ledger/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { walletCode } from './payment-accounts.ts';
 import { limitCurrency } from './decide-payment.ts';
-import { limitPeriodsAt, type AccountClass, type LimitName, type LimitPolicy, type LimitTier } from './payment-limits.ts';
+import {
+  limitPeriodsAt,
+  type AccountClass,
+  type LimitName,
+  type LimitPolicy,
+  type LimitTier,
+} from './payment-limits.ts';
 
 export interface WalletBalance {
   readonly currency: string;
@@ -50,7 +56,14 @@ async function usedOn(q: Queryable, customerId: string, period: string): Promise
 
 function limitOf(name: LimitName, limitMinor: bigint, usedMinor: bigint, tier?: LimitTier): WalletLimit {
   const remainingMinor = usedMinor >= limitMinor ? 0n : limitMinor - usedMinor;
-  return { name, ...(tier === undefined ? {} : { tier }), currency: limitCurrency, limitMinor, usedMinor, remainingMinor };
+  return {
+    name,
+    ...(tier === undefined ? {} : { tier }),
+    currency: limitCurrency,
+    limitMinor,
+    usedMinor,
+    remainingMinor,
+  };
 }
 
 /** The customer's wallet as they may see it; `tier` is the limit tier of the asking session. */

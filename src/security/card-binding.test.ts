@@ -494,7 +494,7 @@ for (const kind of testStoreKinds()) {
                 headers: bearer(victim.token),
                 payload: totp(t, victim),
               },
-              201,
+              200,
             )
           ).state,
           'succeeded',
@@ -511,7 +511,7 @@ for (const kind of testStoreKinds()) {
                 headers: bearer(victim.token),
                 payload: totp(t, victim),
               },
-              201,
+              200,
             )
           ).state,
           'succeeded',

@@ -6,13 +6,16 @@ import type { Store } from './port.ts';
 export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } from './port.ts';
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
-export { redactUrl, queryableOf, retriedTransaction, transientFailures, type RetryOptions } from './postgres.ts';
-export { acquireLease, releaseLease, type LeaseRequest } from './leases.ts';
+export {
+  redactUrl, queryableOf, retriedTransaction, transientFailures, oneStatementTransaction, type RetryOptions,
+} from './postgres.ts';
+export { acquireLease, releaseLease, underLease, passLeaseMs, type LeaseRequest } from './leases.ts';
+export { runUnderLease, type LeasedSingleton, type LeasedWork } from './singleton.ts';
 export {
   durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';
 export {
-  CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
+  CommitOutcomeUnknown, StoreNotDurable, fenceReplays, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
   type FailoverRetryOptions,
 } from './failover.ts';
 

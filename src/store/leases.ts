@@ -1,6 +1,9 @@
 // A lease in the database: who runs a background job now. Taken when free or expired, renewed by its
 // holder, lost by a holder that stops renewing. One statement, atomic on both stores (an upsert that
-// changes the row only when the lease is free, expired or already ours).
+// changes the row only when the lease is free, expired or already ours). `underLease` runs one pass
+// of a job (a payments sweep) under a lease of its own: a pass that finds the lease taken does
+// nothing; a holder that dies mid-pass keeps it until it expires, then the next pass takes over.
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from './port.ts';
 
 export interface LeaseRequest {
@@ -27,4 +30,24 @@ export async function acquireLease(store: Queryable, request: LeaseRequest): Pro
 /** Gives the lease up at once (a clean shutdown), so another process takes over without waiting. */
 export async function releaseLease(store: Queryable, name: string, holder: string): Promise<void> {
   await store.run('DELETE FROM store_leases WHERE name = ? AND holder = ?', [name, holder]);
+}
+
+/** A pass's lease: far longer than any pass, short enough to take over from a dead holder. */
+export const passLeaseMs = 5 * 60_000;
+
+/** Runs `work` once under the lease `name` (a fresh holder per pass) and gives it back; `ran: false` when held. */
+export async function underLease<T>(
+  store: Queryable,
+  name: string,
+  clock: () => number,
+  work: () => Promise<T>,
+  ttlMs = passLeaseMs,
+): Promise<{ ran: true; result: T } | { ran: false }> {
+  const holder = `pass:${randomUUID()}`;
+  if (!(await acquireLease(store, { name, holder, ttlMs, now: clock() }))) return { ran: false };
+  try {
+    return { ran: true, result: await work() };
+  } finally {
+    await releaseLease(store, name, holder);
+  }
 }

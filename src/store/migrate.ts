@@ -30,7 +30,9 @@ export function ddl(sql: string, dialect: Store['dialect']): string {
 }
 
 function statementsOf(migration: Migration, dialect: Store['dialect']): string[] {
-  return ddl(migration.sql, dialect)
+  const postgresOnly =
+    dialect === 'postgres' && migration.postgresSql !== undefined ? `\n--;\n${migration.postgresSql}` : '';
+  return (ddl(migration.sql, dialect) + postgresOnly)
     .split(/\n--;\n/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

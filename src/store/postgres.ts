@@ -125,6 +125,46 @@ async function commit(
   }
 }
 
+/**
+ * One statement that is its own transaction (no BEGIN: PostgreSQL commits it when it ends), so a
+ * write made by one server-side function costs one round trip. An error the server answers with
+ * means it rolled back; a connection that fails while the statement ran, or a commit that stopped
+ * waiting for the synchronous standby, leaves the outcome unknown (CommitOutcomeUnknown), as for
+ * a COMMIT in inTransaction, and the client is dropped rather than returned to the pool.
+ */
+export async function oneStatementTransaction(
+  pool: pg.Pool, sql: string, params: readonly unknown[],
+): Promise<pg.QueryResult> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  let replicationWaitCancelled = false;
+  const onError = (error: Error) => { broken = error; };
+  const onNotice = (notice: { message?: string }) => {
+    if (/synchronous replication/i.test(notice.message ?? '')) replicationWaitCancelled = true;
+  };
+  client.on('error', onError);
+  client.on('notice', onNotice);
+  try {
+    let result: pg.QueryResult;
+    try {
+      result = await client.query(sql, params as unknown[]);
+    } catch (error) {
+      if (!isConnectionFailure(error)) throw error;
+      broken = error as Error;
+      throw new CommitOutcomeUnknown(error);
+    }
+    if (replicationWaitCancelled) {
+      broken = new Error('the synchronous replication wait was cancelled');
+      throw new CommitOutcomeUnknown(new Error('PostgreSQL stopped waiting for the synchronous standby'));
+    }
+    return result;
+  } finally {
+    client.removeListener('error', onError);
+    client.removeListener('notice', onNotice);
+    client.release(broken);
+  }
+}
+
 export function openPostgres(options: PostgresOptions): PostgresStore {
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name '${schema}'`);

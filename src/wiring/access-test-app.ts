@@ -29,7 +29,9 @@ export interface AccessTestApp {
 }
 
 export async function createAccessTestApp(
-  kind: StoreKind, env: Record<string, string> = {}, options: Pick<TestAppOptions, 'caseKinds'> = {},
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  options: Pick<TestAppOptions, 'caseKinds' | 'paymentIdentity'> = {},
 ): Promise<AccessTestApp> {
   // Start in the middle of a TOTP step so ±1-step tests are not at a boundary.
   let now = Math.floor(Date.UTC(2030, 0, 1) / 30_000) * 30_000 + 10_000;

@@ -19,6 +19,8 @@ import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
 import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
+import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
+import { supportWiring, withSupportFreezes } from './support.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
@@ -58,21 +60,24 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   });
   await risk.refresh();
   risk.start();
+  const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
     store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
+    screenApplicant: applicantScreeningOf(sanctions),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
-  const paymentIdentity = options.paymentIdentity ?? identityForPayments(identity);
+  const paymentIdentity = withSupportFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  const kinds = [...caseKindRegistrations(clock), ...(options.caseKinds ?? [])];
-  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds });
+  const service = supportWiring({ store, ledger, keyring, clock });
+  const kinds = [...caseKindRegistrations(clock), ...service.kinds, ...(options.caseKinds ?? [])];
+  const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds, onClose: service.stop });
+  const support = service.complete(cases);
   const latency = createLatencyRecorder();
-  return {
-    config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers, cases, risk, latency,
-  };
+  const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
+  return { ...parts, cases, risk, latency, sanctions, support };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -16,12 +16,14 @@ import {
 } from '../cases/index.ts';
 import type { Config } from '../config.ts';
 import { riskReviewHandler, riskReviewKind } from '../risk/index.ts';
+import { amlAlertKind } from '../aml/index.ts';
+import { sanctionsHitKind } from '../sanctions/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
 export function caseKindRegistrations(clock: () => number = Date.now): CaseKindRegistration[] {
-  return [{ definition: riskReviewKind, handler: riskReviewHandler(clock) }];
+  return [{ definition: riskReviewKind, handler: riskReviewHandler(clock) }, sanctionsHitKind, amlAlertKind];
 }
 
 const sweepMs = 60_000;
@@ -34,6 +36,8 @@ export function wireCases(parts: {
   readonly metrics: Metrics;
   readonly kinds: readonly CaseKindRegistration[];
   readonly onError?: (error: unknown) => void;
+  /** Stops other background work tied to the cases (customer service's debt recovery). */
+  readonly onClose?: () => void;
 }): CasesContext {
   const calendar = parts.config.casesCalendar;
   checkCalendar(calendar);
@@ -44,7 +48,10 @@ export function wireCases(parts: {
     kinds: parts.kinds,
     proposalTtlMs: parts.config.proposalTtlMs,
     calendar,
-    onClose: () => clearInterval(sweep.timer),
+    onClose: () => {
+      clearInterval(sweep.timer);
+      parts.onClose?.();
+    },
   });
   parts.registry.register(caseDecisionExecutor(cases));
   new Gauge({

@@ -4,8 +4,8 @@
 import type { Config } from '../config.ts';
 import { paymentSweeps } from '../flows/payment-sweeps.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { cardFundingOf, paymentSettingsOf, underSweepLease, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
-import type { Store } from '../store/index.ts';
+import { cardFundingOf, paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import { underLease, type Store } from '../store/index.ts';
 
 export { stuckAfterMs } from '../flows/payment-sweeps.ts';
 export const paymentSweepIntervalMs = 5_000;
@@ -19,5 +19,5 @@ export async function sweepPayments(
   onError: (error: unknown) => void,
 ): Promise<void> {
   const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
-  for (const [name, sweep] of paymentSweeps(ctx, cardFundingOf(store))) await underSweepLease(store, name, ctx.clock, sweep).catch(onError);
+  for (const [name, sweep] of paymentSweeps(ctx, cardFundingOf(store))) await underLease(store, name, ctx.clock, sweep).catch(onError);
 }

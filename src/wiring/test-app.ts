@@ -12,7 +12,8 @@ import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
-import type { Identity } from '../identity/index.ts';
+import type { ApplicantScreening, Identity } from '../identity/index.ts';
+import { applicantScreeningOf } from './sanctions-screening.ts';
 import { Ledger } from '../ledger/index.ts';
 import type { PaymentIdentity } from '../payments/index.ts';
 import type { Store } from '../store/index.ts';
@@ -42,7 +43,9 @@ export interface TestAppOptions {
   readonly clock?: () => number;
   readonly clockedKeyring?: boolean;
   /** Builds the app's identity (a test's own verification sources, clock). */
-  readonly identity?: (parts: { store: Store; config: Config; keyring: Keyring }) => Promise<Identity>;
+  readonly identity?: (parts: {
+    store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
+  }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
   /** Case kinds the test wires in besides the app's own. */
@@ -82,13 +85,18 @@ export async function createTestApp(
   const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), ...keyringClock });
   const ledger = new Ledger({ store });
   const logs: string[] = [];
-  const identity = options.identity === undefined ? undefined : await options.identity({ store, config, keyring });
+  // A test's own identity screens applicants through the app's sanctions context, bound once it exists.
+  const binding: { screen?: ApplicantScreening } = {};
+  const screenApplicant: ApplicantScreening = (applicant) => binding.screen?.(applicant) ?? Promise.resolve();
+  const parts = { store, config, keyring, screenApplicant };
+  const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
     config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
     ...(identity === undefined ? {} : { identity }),
     ...(options.caseKinds === undefined ? {} : { caseKinds: options.caseKinds }),
   });
   await app.ready();
+  binding.screen = applicantScreeningOf(app.context.sanctions);
   // Each token belongs to an operator of that role, enrolled through the real enrolment path.
   const tokenFor = async (role: OperatorRole) => {
     const access = app.context.access;

@@ -103,6 +103,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aml/cases/{caseId}/suspicious-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suspicious-transaction report of an AML or sanctions case */
+        get: operations["getAmlCasesByCaseIdSuspiciousReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aml/large-value-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Produce (once) the large-value transaction report files of a day */
+        post: operations["postAmlLargeValueReports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aml/monitor-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the suspicious-pattern monitors over the last window now */
+        post: operations["postAmlMonitorRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assessments": {
         parameters: {
             query?: never;
@@ -1163,6 +1214,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/merchant/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's disputes with their deadlines */
+        get: operations["getMerchantDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/merchant/disputes/{caseId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a dispute with evidence before its deadline */
+        post: operations["postMerchantDisputesByCaseIdEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/merchant/orders": {
         parameters: {
             query?: never;
@@ -1172,7 +1257,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a checkout order with a QR/payment code */
+        /** Create a checkout order with a QR code (its reference and body again: 200, that order) */
         post: operations["postMerchantOrders"];
         delete?: never;
         options?: never;
@@ -1225,6 +1310,23 @@ export interface paths {
         put?: never;
         /** Onboard a merchant; the API key is shown once */
         post: operations["postMerchants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/withdrawals/outcome-unknown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Withdrawals whose bank outcome is unknown, oldest first (resolve with a withdrawal.resolve proposal) */
+        get: operations["getOperationsWithdrawalsOutcomeUnknown"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1444,7 +1546,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customer's payments, newest first */
+        /** The customer's payment history, newest first: transfers, order and request payments, top-ups, withdrawals and refunds */
         get: operations["getPayments"];
         put?: never;
         post?: never;
@@ -1778,6 +1880,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sanctions/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sanctions list versions, newest first */
+        get: operations["getSanctionsLists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sanctions/screenings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded hits and near hits, newest first */
+        get: operations["getSanctionsScreenings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sanctions/searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search the lists in force for a name (only the audit entry is recorded) */
+        post: operations["postSanctionsSearches"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/security/events": {
         parameters: {
             query?: never;
@@ -1806,6 +1959,245 @@ export interface paths {
         put?: never;
         /** Send a one-time code by SMS (registration or password reset) */
         post: operations["postSmsCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim a payment you did not authorise */
+        post: operations["postSupportClaims"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tickets, newest first */
+        get: operations["getSupportComplaints"];
+        put?: never;
+        /** Open a complaint */
+        post: operations["postSupportComplaints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/complaints/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your tickets */
+        get: operations["getSupportComplaintsByCaseId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/complaints/{caseId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a PNG, JPEG or PDF (≤ 1 MiB) */
+        post: operations["postSupportComplaintsByCaseIdAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/complaints/{caseId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write to customer service */
+        post: operations["postSupportComplaintsByCaseIdMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/complaints/{caseId}/satisfaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate the service (1–5) once the ticket is resolved */
+        post: operations["postSupportComplaintsByCaseIdSatisfaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dispute a merchant payment */
+        post: operations["postSupportDisputes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/merchant-debts/recoveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recover what merchants owe after dispute refunds from their balance */
+        post: operations["postSupportMerchantDebtsRecoveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Complaint report: counts by category, SLA compliance, money paid */
+        get: operations["getSupportReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a ticket on a customer's behalf */
+        post: operations["postSupportTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket with its conversation and the customer's history, masked */
+        get: operations["getSupportTicketsByCaseId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets/{caseId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment, decrypted (audited) */
+        get: operations["getSupportTicketsByCaseIdAttachmentsByAttachmentId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets/{caseId}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reply to the customer */
+        post: operations["postSupportTicketsByCaseIdReplies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/support/tickets/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open an unauthorised-payment claim on a customer's behalf */
+        post: operations["postSupportTicketsClaims"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2059,7 +2451,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2113,7 +2505,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied`, `proposal_conflict_of_interest` */
+        /** @description Problem: `forbidden`, `mfa_required`, `proposal_self_approval`, `proposal_self_target`, `proposal_related_approval`, `adjustment_required`, `login_denied`, `step_up_required`, `step_up_exhausted`, `payment_denied`, `proposal_conflict_of_interest`, `sanctions_hit`, `payment_not_owned` */
         Problem403: {
             headers: {
                 [name: string]: unknown;
@@ -2130,11 +2522,11 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied" | "proposal_conflict_of_interest";
+                    code?: "forbidden" | "mfa_required" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "adjustment_required" | "login_denied" | "step_up_required" | "step_up_exhausted" | "payment_denied" | "proposal_conflict_of_interest" | "sanctions_hit" | "payment_not_owned";
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `case_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `case_not_found`, `dispute_not_found`, `attachment_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -2151,11 +2543,11 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "case_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "case_not_found" | "dispute_not_found" | "attachment_not_found";
                 };
             };
         };
-        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided` */
+        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `order_reference_conflict`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided`, `claim_exists`, `dispute_exists`, `dispute_deadline_passed`, `dispute_not_awaiting_response`, `satisfaction_recorded` */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -2172,7 +2564,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided";
+                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided" | "claim_exists" | "dispute_exists" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "satisfaction_recorded";
                 };
             };
         };
@@ -2218,7 +2610,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `case_decision_unknown`, `case_kind_unknown` */
+        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `case_decision_unknown`, `case_kind_unknown`, `sanctions_list_invalid`, `aml_report_date_invalid`, `aml_case_not_reportable`, `dispute_not_disputable`, `attachment_too_large`, `attachment_type_not_allowed`, `attachment_type_mismatch` */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -2235,7 +2627,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "case_decision_unknown" | "case_kind_unknown";
+                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "case_decision_unknown" | "case_kind_unknown" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "dispute_not_disputable" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch";
                 };
             };
         };
@@ -2281,7 +2673,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_ready`, `web_not_built`, `store_unavailable`, `identity_verification_unavailable`, `backup_target_unusable`, `card_issuer_unavailable` */
+        /** @description Problem: `not_ready`, `web_not_built`, `store_unavailable`, `identity_verification_unavailable`, `backup_target_unusable`, `card_issuer_unavailable`, `sanctions_lists_unavailable` */
         Problem503: {
             headers: {
                 [name: string]: unknown;
@@ -2298,7 +2690,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_ready" | "web_not_built" | "store_unavailable" | "identity_verification_unavailable" | "backup_target_unusable" | "card_issuer_unavailable";
+                    code?: "not_ready" | "web_not_built" | "store_unavailable" | "identity_verification_unavailable" | "backup_target_unusable" | "card_issuer_unavailable" | "sanctions_lists_unavailable";
                 };
             };
         };
@@ -2692,6 +3084,142 @@ export interface operations {
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
+        };
+    };
+    getAmlCasesByCaseIdSuspiciousReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postAmlLargeValueReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    date: string;
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "date": "example",
+                     *       "rows": 1,
+                     *       "csvFile": "example",
+                     *       "jsonFile": "example",
+                     *       "sha256": "example",
+                     *       "produced": true
+                     *     }
+                     */
+                    "application/json": {
+                        csvFile: string;
+                        date: string;
+                        jsonFile: string;
+                        produced: boolean;
+                        rows: number;
+                        sha256: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postAmlMonitorRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "movements": 1,
+                     *       "hits": 1,
+                     *       "opened": [
+                     *         {
+                     *           "pattern": "example",
+                     *           "subjectId": "example",
+                     *           "caseId": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        hits: number;
+                        movements: number;
+                        opened: {
+                            caseId: string;
+                            pattern: string;
+                            subjectId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
         };
     };
     getAssessments: {
@@ -3950,6 +4478,13 @@ export interface operations {
                                 limitMs: number;
                                 stopped: boolean;
                             };
+                            update?: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
                         } | null;
                         status: string;
                         subject: {
@@ -4140,6 +4675,13 @@ export interface operations {
                                 limitMs: number;
                                 stopped: boolean;
                             };
+                            update?: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
                         } | null;
                         status: string;
                         subject: {
@@ -4318,6 +4860,13 @@ export interface operations {
                             };
                             paused: boolean;
                             resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            update?: {
                                 breached: boolean;
                                 dueAt: string | null;
                                 elapsedMs: number;
@@ -4517,6 +5066,13 @@ export interface operations {
                                 };
                                 paused: boolean;
                                 resolution: {
+                                    breached: boolean;
+                                    dueAt: string | null;
+                                    elapsedMs: number;
+                                    limitMs: number;
+                                    stopped: boolean;
+                                };
+                                update?: {
                                     breached: boolean;
                                     dueAt: string | null;
                                     elapsedMs: number;
@@ -4724,6 +5280,13 @@ export interface operations {
                                 limitMs: number;
                                 stopped: boolean;
                             };
+                            update?: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
                         } | null;
                         status: string;
                         subject: {
@@ -4913,6 +5476,13 @@ export interface operations {
                             };
                             paused: boolean;
                             resolution: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
+                            update?: {
                                 breached: boolean;
                                 dueAt: string | null;
                                 elapsedMs: number;
@@ -5114,6 +5684,13 @@ export interface operations {
                                 limitMs: number;
                                 stopped: boolean;
                             };
+                            update?: {
+                                breached: boolean;
+                                dueAt: string | null;
+                                elapsedMs: number;
+                                limitMs: number;
+                                stopped: boolean;
+                            };
                         } | null;
                         status: string;
                         subject: {
@@ -5236,7 +5813,75 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        expiresAt: string;
+                        id: string;
+                        note: string;
+                        payerId: string;
+                        paymentId: string | null;
+                        requesterId: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "requesterId": "example",
+                     *       "payerId": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "note": "Two cups of tea",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "createdAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        expiresAt: string;
+                        id: string;
+                        note: string;
+                        payerId: string;
+                        paymentId: string | null;
+                        requesterId: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5890,7 +6535,7 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8169,6 +8814,134 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    getMerchantDisputes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "caseId": "example",
+                     *           "paymentId": "example",
+                     *           "merchantId": "example",
+                     *           "reason": "Two cups of tea",
+                     *           "status": "needs_response",
+                     *           "respondBy": "example",
+                     *           "respondedAt": "example",
+                     *           "merchantText": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postMerchantDisputesByCaseIdEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    attachments?: {
+                        contentBase64: string;
+                        /** @enum {string} */
+                        mediaType: "image/png" | "image/jpeg" | "application/pdf";
+                    }[];
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "caseId": "example",
+                     *       "paymentId": "example",
+                     *       "merchantId": "example",
+                     *       "reason": "Two cups of tea",
+                     *       "status": "needs_response",
+                     *       "respondBy": "example",
+                     *       "respondedAt": "example",
+                     *       "merchantText": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        caseId: string;
+                        merchantId: string;
+                        merchantText: string | null;
+                        paymentId: string;
+                        reason: string;
+                        /** @description ISO 8601 time */
+                        respondBy: string;
+                        respondedAt: string | null;
+                        /** @enum {string} */
+                        status: "needs_response" | "under_review" | "won" | "lost";
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     postMerchantOrders: {
         parameters: {
             query?: never;
@@ -8198,7 +8971,81 @@ export interface operations {
         };
         responses: {
             /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        currency: string;
+                        description: string;
+                        expiresAt: string;
+                        id: string;
+                        merchantId: string;
+                        merchantReference: string;
+                        paidAt: string | null;
+                        paymentCode: string;
+                        paymentId: string | null;
+                        qrSvg?: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "merchantId": "example",
+                     *       "merchantReference": "example",
+                     *       "amount": "12.34",
+                     *       "currency": "CNY",
+                     *       "description": "Two cups of tea",
+                     *       "paymentCode": "example",
+                     *       "state": "example",
+                     *       "paymentId": "example",
+                     *       "expiresAt": "example",
+                     *       "paidAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        currency: string;
+                        description: string;
+                        expiresAt: string;
+                        id: string;
+                        merchantId: string;
+                        merchantReference: string;
+                        paidAt: string | null;
+                        paymentCode: string;
+                        paymentId: string | null;
+                        qrSvg?: string;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8557,6 +9404,65 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getOperationsWithdrawalsOutcomeUnknown: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200 (default 50) */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "customerId": "example",
+                     *           "cardId": "example",
+                     *           "amount": "12.34",
+                     *           "currency": "CNY",
+                     *           "state": "example",
+                     *           "statusAttempts": 1,
+                     *           "retrievalReference": "example",
+                     *           "createdAt": "example",
+                     *           "outcomeUnknownAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            amount: string;
+                            cardId: string;
+                            createdAt: string;
+                            currency: string;
+                            customerId: string;
+                            id: string;
+                            outcomeUnknownAt: string;
+                            retrievalReference: string | null;
+                            state: string;
+                            statusAttempts: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     postOperatorEnrolments: {
@@ -9414,11 +10320,14 @@ export interface operations {
     getPayments: {
         parameters: {
             query?: {
+                /** @description ISO 4217 code: CNY, HKD, USD, EUR, GBP, JPY, KRW, SGD, KWD */
+                currency?: string;
+                /** @description the previous nextCursor */
                 cursor?: string;
-                kind?: "transfer" | "order_payment" | "collect_payment";
+                kind?: "transfer" | "order_payment" | "collect_payment" | "top_up" | "withdrawal" | "refund";
                 /** @description Page size, 1–200 (default 50) */
                 limit?: string;
-                state?: "created" | "risk_checked" | "challenged" | "authorised" | "processing" | "succeeded" | "failed" | "reversed";
+                state?: "created" | "risk_checked" | "challenged" | "authorised" | "processing" | "succeeded" | "failed" | "reversed" | "awaiting_approval" | "rejected";
             };
             header?: never;
             path?: never;
@@ -9439,18 +10348,16 @@ export interface operations {
                      *           "id": "example",
                      *           "kind": "example",
                      *           "state": "example",
-                     *           "payerId": "example",
-                     *           "payeeId": "example",
-                     *           "merchantId": "example",
-                     *           "orderId": "example",
+                     *           "direction": "in",
                      *           "amount": "12.34",
                      *           "fee": "12.34",
-                     *           "refunded": "12.34",
                      *           "currency": "CNY",
+                     *           "counterparty": {
+                     *             "type": "customer",
+                     *             "id": "example"
+                     *           },
+                     *           "paymentId": "example",
                      *           "failureCode": "example",
-                     *           "riskReasons": [
-                     *             "example"
-                     *           ],
                      *           "createdAt": "example",
                      *           "updatedAt": "example"
                      *         }
@@ -9461,26 +10368,21 @@ export interface operations {
                     "application/json": {
                         items: {
                             amount: string;
+                            counterparty: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "customer" | "merchant" | "card";
+                            };
                             createdAt: string;
                             currency: string;
+                            /** @enum {string} */
+                            direction: "in" | "out";
                             failureCode: string | null;
                             fee: string;
                             id: string;
                             kind: string;
-                            merchantId: string | null;
-                            orderId: string | null;
-                            payeeId: string;
-                            payerId: string;
-                            refunded: string;
-                            riskReasons: string[];
+                            paymentId: string | null;
                             state: string;
-                            transitions?: {
-                                actorType: string;
-                                at: string;
-                                event: string;
-                                from: string | null;
-                                to: string;
-                            }[];
                             updatedAt: string;
                         }[];
                         nextCursor: string | null;
@@ -9700,6 +10602,112 @@ export interface operations {
         responses: {
             /** @description Default Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        failureCode: string | null;
+                        fee: string;
+                        id: string;
+                        kind: string;
+                        merchantId: string | null;
+                        orderId: string | null;
+                        payeeId: string;
+                        payerId: string;
+                        refunded: string;
+                        riskReasons: string[];
+                        state: string;
+                        transitions?: {
+                            actorType: string;
+                            at: string;
+                            event: string;
+                            from: string | null;
+                            to: string;
+                        }[];
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "state": "example",
+                     *       "payerId": "example",
+                     *       "payeeId": "example",
+                     *       "merchantId": "example",
+                     *       "orderId": "example",
+                     *       "amount": "12.34",
+                     *       "fee": "12.34",
+                     *       "refunded": "12.34",
+                     *       "currency": "CNY",
+                     *       "failureCode": "example",
+                     *       "riskReasons": [
+                     *         "example"
+                     *       ],
+                     *       "createdAt": "example",
+                     *       "updatedAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        amount: string;
+                        createdAt: string;
+                        currency: string;
+                        failureCode: string | null;
+                        fee: string;
+                        id: string;
+                        kind: string;
+                        merchantId: string | null;
+                        orderId: string | null;
+                        payeeId: string;
+                        payerId: string;
+                        refunded: string;
+                        riskReasons: string[];
+                        state: string;
+                        transitions?: {
+                            actorType: string;
+                            at: string;
+                            event: string;
+                            from: string | null;
+                            to: string;
+                        }[];
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10793,6 +11801,192 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    getSanctionsLists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "source": "example",
+                     *           "version": 1,
+                     *           "entries": 1,
+                     *           "sha256": "example",
+                     *           "loadedBy": "example",
+                     *           "loadedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            entries: number;
+                            loadedAt: string;
+                            loadedBy: string;
+                            sha256: string;
+                            source: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    getSanctionsScreenings: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "context": "example",
+                     *           "subjectType": "example",
+                     *           "subjectId": "example",
+                     *           "outcome": "example",
+                     *           "entryId": "example",
+                     *           "matchedName": "Tea House",
+                     *           "scorePermille": 1,
+                     *           "listVersions": "example",
+                     *           "caseId": "example",
+                     *           "screenedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            caseId: string | null;
+                            context: string;
+                            entryId: string;
+                            id: string;
+                            listVersions: string;
+                            matchedName: string;
+                            outcome: string;
+                            scorePermille: number;
+                            screenedAt: string;
+                            subjectId: string;
+                            subjectType: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postSanctionsSearches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Tea House"
+                 *     }
+                 */
+                "application/json": {
+                    birthDate?: string;
+                    country?: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "listVersions": "example",
+                     *       "matches": [
+                     *         {
+                     *           "entryId": "example",
+                     *           "source": "example",
+                     *           "kind": "example",
+                     *           "name": "Tea House",
+                     *           "matchedName": "Tea House",
+                     *           "scorePermille": 1,
+                     *           "programs": [
+                     *             "example"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        listVersions: string;
+                        matches: {
+                            entryId: string;
+                            kind: string;
+                            matchedName: string;
+                            name: string;
+                            programs: string[];
+                            scorePermille: number;
+                            source: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
     getSecurityEvents: {
         parameters: {
             query?: {
@@ -10894,6 +12088,1346 @@ export interface operations {
                         codeId: string;
                         /** Format: date-time */
                         expiresAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "paymentId": "pay_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    paymentId: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getSupportComplaints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "category": "example",
+                     *           "status": "example",
+                     *           "decision": "example",
+                     *           "paymentIds": [
+                     *             "example"
+                     *           ],
+                     *           "satisfaction": 1,
+                     *           "createdAt": "example",
+                     *           "resolutionDueAt": "example",
+                     *           "messages": [
+                     *             {
+                     *               "id": "example",
+                     *               "from": "example",
+                     *               "body": "example",
+                     *               "at": "example"
+                     *             }
+                     *           ],
+                     *           "attachments": [
+                     *             {
+                     *               "id": "example",
+                     *               "from": "example",
+                     *               "mediaType": "example",
+                     *               "sizeBytes": 1,
+                     *               "sha256": "example",
+                     *               "at": "example"
+                     *             }
+                     *           ],
+                     *           "dispute": {
+                     *             "caseId": "example",
+                     *             "paymentId": "example",
+                     *             "merchantId": "example",
+                     *             "reason": "Two cups of tea",
+                     *             "status": "needs_response",
+                     *             "respondBy": "example",
+                     *             "respondedAt": "example",
+                     *             "merchantText": "example"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            attachments: {
+                                /** @description ISO 8601 time */
+                                at: string;
+                                from: string;
+                                id: string;
+                                mediaType: string;
+                                sha256: string;
+                                sizeBytes: number;
+                            }[];
+                            category: string;
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            decision: string | null;
+                            dispute: {
+                                caseId: string;
+                                merchantId: string;
+                                merchantText: string | null;
+                                paymentId: string;
+                                reason: string;
+                                /** @description ISO 8601 time */
+                                respondBy: string;
+                                respondedAt: string | null;
+                                /** @enum {string} */
+                                status: "needs_response" | "under_review" | "won" | "lost";
+                            } | null;
+                            id: string;
+                            kind: string;
+                            messages: {
+                                /** @description ISO 8601 time */
+                                at: string;
+                                body: string;
+                                from: string;
+                                id: string;
+                            }[];
+                            paymentIds: string[];
+                            proposalId?: string | null;
+                            resolutionDueAt: string | null;
+                            satisfaction: number | null;
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportComplaints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "category": "payment_problem",
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    category: "payment_problem" | "unauthorised_payment" | "account" | "merchant" | "fees" | "other";
+                    paymentIds?: string[];
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getSupportComplaintsByCaseId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportComplaintsByCaseIdAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mediaType": "image/png",
+                 *       "contentBase64": "example"
+                 *     }
+                 */
+                "application/json": {
+                    contentBase64: string;
+                    /** @enum {string} */
+                    mediaType: "image/png" | "image/jpeg" | "application/pdf";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportComplaintsByCaseIdMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportComplaintsByCaseIdSatisfaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "score": 1
+                 *     }
+                 */
+                "application/json": {
+                    score: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportDisputes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "paymentId": "pay_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "reason": "not_received",
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    paymentId: string;
+                    /** @enum {string} */
+                    reason: "not_received" | "not_as_described" | "duplicate" | "amount";
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportMerchantDebtsRecoveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "recoveredMinor": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        recoveredMinor: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getSupportReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "customerId": "cus_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "category": "payment_problem",
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    category: "payment_problem" | "unauthorised_payment" | "account" | "merchant" | "fees" | "other";
+                    customerId: string;
+                    paymentIds?: string[];
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getSupportTicketsByCaseId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       },
+                     *       "history": {
+                     *         "tickets": [
+                     *           {
+                     *             "id": "example",
+                     *             "category": "example",
+                     *             "status": "example",
+                     *             "createdAt": "example"
+                     *           }
+                     *         ],
+                     *         "payments": [
+                     *           {
+                     *             "id": "example",
+                     *             "kind": "example",
+                     *             "state": "example",
+                     *             "amountMinor": "12.34",
+                     *             "currency": "CNY",
+                     *             "direction": "out",
+                     *             "counterparty": "example",
+                     *             "createdAt": "example"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        history: {
+                            payments: {
+                                amountMinor: string;
+                                /** @description masked id */
+                                counterparty: string;
+                                /** @description ISO 8601 time */
+                                createdAt: string;
+                                currency: string;
+                                /** @enum {string} */
+                                direction: "out" | "in";
+                                id: string;
+                                kind: string;
+                                state: string;
+                            }[];
+                            tickets: {
+                                category: string;
+                                /** @description ISO 8601 time */
+                                createdAt: string;
+                                id: string;
+                                status: string;
+                            }[];
+                        };
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getSupportTicketsByCaseIdAttachmentsByAttachmentId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachmentId: string;
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "mediaType": "example",
+                     *       "contentBase64": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        contentBase64: string;
+                        id: string;
+                        mediaType: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportTicketsByCaseIdReplies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    text: string;
+                    waitForCustomer?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postSupportTicketsClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "customerId": "cus_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "paymentId": "pay_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "text": "example"
+                 *     }
+                 */
+                "application/json": {
+                    customerId: string;
+                    paymentId: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "kind": "example",
+                     *       "category": "example",
+                     *       "status": "example",
+                     *       "decision": "example",
+                     *       "paymentIds": [
+                     *         "example"
+                     *       ],
+                     *       "satisfaction": 1,
+                     *       "createdAt": "example",
+                     *       "resolutionDueAt": "example",
+                     *       "messages": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "body": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "attachments": [
+                     *         {
+                     *           "id": "example",
+                     *           "from": "example",
+                     *           "mediaType": "example",
+                     *           "sizeBytes": 1,
+                     *           "sha256": "example",
+                     *           "at": "example"
+                     *         }
+                     *       ],
+                     *       "dispute": {
+                     *         "caseId": "example",
+                     *         "paymentId": "example",
+                     *         "merchantId": "example",
+                     *         "reason": "Two cups of tea",
+                     *         "status": "needs_response",
+                     *         "respondBy": "example",
+                     *         "respondedAt": "example",
+                     *         "merchantText": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        attachments: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            from: string;
+                            id: string;
+                            mediaType: string;
+                            sha256: string;
+                            sizeBytes: number;
+                        }[];
+                        category: string;
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decision: string | null;
+                        dispute: {
+                            caseId: string;
+                            merchantId: string;
+                            merchantText: string | null;
+                            paymentId: string;
+                            reason: string;
+                            /** @description ISO 8601 time */
+                            respondBy: string;
+                            respondedAt: string | null;
+                            /** @enum {string} */
+                            status: "needs_response" | "under_review" | "won" | "lost";
+                        } | null;
+                        id: string;
+                        kind: string;
+                        messages: {
+                            /** @description ISO 8601 time */
+                            at: string;
+                            body: string;
+                            from: string;
+                            id: string;
+                        }[];
+                        paymentIds: string[];
+                        proposalId?: string | null;
+                        resolutionDueAt: string | null;
+                        satisfaction: number | null;
+                        status: string;
                     };
                 };
             };

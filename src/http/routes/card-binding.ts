@@ -120,7 +120,7 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
           summary: 'Resume a challenged top-up or withdrawal with a step-up factor',
           params: Type.Object({ id: Id('fnd') }),
           body: StepUp,
-          response: { 201: FundingView, 202: FundingView, ...errors },
+          response: { 200: FundingView, 202: FundingView, ...errors },
         },
       },
       async (request, reply) => {
@@ -134,7 +134,7 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
           (request.params as { id: string }).id,
           factor,
         );
-        return fundingReply(reply, { funding: resumed, replayed: false });
+        return fundingReply(reply, { funding: resumed, replayed: false, created: false });
       },
     );
   };

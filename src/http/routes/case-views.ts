@@ -47,6 +47,7 @@ const SlaView = Nullable(
     paused: Type.Boolean(),
     firstResponse: ClockView,
     resolution: ClockView,
+    update: Type.Optional(ClockView),
   }),
 );
 export const CaseView = Type.Object({
@@ -110,6 +111,7 @@ const slaView = (sla: CaseSla | undefined) =>
         paused: sla.paused,
         firstResponse: clockView(sla.firstResponse),
         resolution: clockView(sla.resolution),
+        ...(sla.update === undefined ? {} : { update: clockView(sla.update) }),
       };
 
 export function caseView(detail: CaseDetail) {

@@ -3,12 +3,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
+import { onboardScreenedMerchant } from '../../flows/onboard-screened-merchant.ts';
 import { parseMajor } from '../../money/index.ts';
 import {
-  createCheckoutOrder,
+  openCheckoutOrder,
   merchantById,
   merchantProtectionFor,
-  onboardMerchant,
   orderById,
   orderQrSvg,
   paymentById,
@@ -18,6 +18,7 @@ import {
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { merchantOf } from '../merchant-auth.ts';
+import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
 import { IdempotencyHeaders, Id, problemResponses } from '../schemas.ts';
 import { OrderView, PaymentView, RefundView, orderView, paymentView, refundView } from './payment-views.ts';
 
@@ -68,14 +69,12 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { merchant, apiKey } = await onboardMerchant(
-          context.store,
-          await protection(),
-          request.body as Static<typeof OnboardBody>,
-          request.principal?.id ?? 'unknown',
-          settings.merchantFeeBpsDefault,
-          context.clock(),
-        );
+        const { store, sanctions } = context;
+        const feeBpsDefault = settings.merchantFeeBpsDefault;
+        const parts = { store, sanctions, protection: await protection(), feeBpsDefault };
+        const body = request.body as Static<typeof OnboardBody>;
+        const onboarded = { ...parts, now: context.clock() };
+        const { merchant, apiKey } = await onboardScreenedMerchant(onboarded, body, request.principal?.id ?? 'unknown');
         return reply
           .status(201)
           .send({ id: merchant.id, name: merchant.name, feeBps: merchant.feeBps, apiKey: apiKey.apiKey });
@@ -88,9 +87,9 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
         config: { auth: 'merchant' },
         schema: {
           tags,
-          summary: 'Create a checkout order with a QR/payment code',
+          summary: 'Create a checkout order with a QR code (its reference and body again: 200, that order)',
           body: OrderBody,
-          response: { 201: OrderView, ...errors },
+          response: { ...outcomeResponses(OrderView), ...errors },
         },
       },
       async (request, reply) => {
@@ -103,7 +102,7 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           maxMinor: settings.amountMaxMinor,
           currencies: settings.currencies,
         }).minor;
-        const order = await createCheckoutOrder(
+        const { order, replayed } = await openCheckoutOrder(
           context.store,
           {
             merchantId,
@@ -115,7 +114,8 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           },
           context.clock(),
         );
-        return reply.status(201).send(orderView(order, await orderQrSvg(order)));
+        const status = paymentStatusOf({ ...order, idField: 'orderId', failureCode: null, replayed, created: true });
+        return reply.status(status).send(orderView(order, await orderQrSvg(order)));
       },
     );
 
@@ -175,13 +175,8 @@ export function merchantRoutes(context: AppContext): FastifyPluginAsync {
           reason: body.reason,
           idempotencyKey: (request.headers as { 'idempotency-key': string })['idempotency-key'],
         });
-        if (refund.state === 'failed')
-          throw new AnfuError(
-            refund.failureCode === 'insufficient_funds' ? 'insufficient_funds' : 'internal_error',
-            'the merchant balance does not cover the refund',
-            { refundId: refund.id },
-          );
-        return reply.status(replayed ? 200 : refund.state === 'awaiting_approval' ? 202 : 201).send(refundView(refund));
+        const status = paymentStatusOf({ ...refund, idField: 'refundId', replayed, created: true });
+        return reply.status(status).send(refundView(refund));
       },
     );
   };

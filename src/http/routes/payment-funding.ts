@@ -3,7 +3,7 @@
 // (card_declined with the response code, card_issuer_unavailable) with the payment id.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { AnfuError, type ProblemCode } from '../../errors.ts';
+import { AnfuError } from '../../errors.ts';
 import { topUpByCard } from '../../flows/top-up-by-card.ts';
 import { withdrawToCard } from '../../flows/withdraw-to-card.ts';
 import { payCollectRequest } from '../../flows/pay-collect-request.ts';
@@ -15,6 +15,7 @@ import {
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
+import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
 import { IdempotencyHeaders, Id, SignedBody, problemResponses } from '../schemas.ts';
 import { CardView, CollectView, FundingView, cardView, collectView, fundingView } from './funding-views.ts';
 import { cardBindingRoutes } from './card-binding.ts';
@@ -30,15 +31,15 @@ function fundingOf(context: AppContext): CardFunding {
   return funding;
 }
 
-/** A failed card payment answers its problem; others their view (201 done, 202 still processing, 200 a retry). */
-export function fundingReply(reply: { status(code: number): unknown }, result: { funding: FundingPayment; replayed: boolean }) {
+/** A card payment's view under the one outcome mapping (http/payment-outcome.ts); a failure is its problem. */
+export function fundingReply(
+  reply: { status(code: number): unknown },
+  result: { funding: FundingPayment; replayed: boolean; created?: boolean },
+) {
   const { funding } = result;
-  const code = funding.failureCode;
-  if (funding.state === 'failed' && code !== null) {
-    const known: ProblemCode = ['card_declined', 'card_issuer_unavailable', 'payout_failed', 'insufficient_funds', 'payment_denied'].includes(code) ? (code as ProblemCode) : 'payment_state_invalid';
-    throw new AnfuError(known, undefined, { paymentId: funding.id, ...(funding.exchange.responseCode === null ? {} : { responseCode: funding.exchange.responseCode }) });
-  }
-  reply.status(result.replayed ? 200 : funding.state === 'processing' || funding.state === 'challenged' ? 202 : 201);
+  const responseCode = funding.exchange.responseCode;
+  const details: Record<string, string> = responseCode === null ? {} : { responseCode };
+  reply.status(paymentStatusOf({ ...funding, replayed: result.replayed, created: result.created ?? true, details }));
   return fundingView(funding);
 }
 
@@ -78,12 +79,13 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
       return fundingView(row, await fundingTransitionsOf(ctx.store, row.id));
     });
 
-    app.post('/collect-requests', { config: payer, schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { 201: CollectView, ...errors } } }, async (request, reply) => {
+    app.post('/collect-requests', { config: payer, schema: { tags, summary: 'Request money from another customer', body: Type.Object({ payerWalletId: Id('cus'), amount: Type.String({ maxLength: 40 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }), note: Type.String({ maxLength: 140 }), expiresInSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }) }, { additionalProperties: false }), response: { ...outcomeResponses(CollectView), ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const body = request.body as { payerWalletId: string; amount: string; currency: string; note: string; expiresInSeconds: number };
       const amount = parseMajor(body.amount, body.currency, { maxMinor: ctx.settings.amountMaxMinor, currencies: ctx.settings.currencies }).minor;
-      reply.status(201);
-      return collectView(await requestMoney(ctx, await customerOf(ctx, request), { payerId: body.payerWalletId, amount, currency: body.currency, note: body.note, ttlMs: body.expiresInSeconds * 1000 }));
+      const made = await requestMoney(ctx, await customerOf(ctx, request), { payerId: body.payerWalletId, amount, currency: body.currency, note: body.note, ttlMs: body.expiresInSeconds * 1000 });
+      reply.status(paymentStatusOf({ ...made, failureCode: null, replayed: false, created: true }));
+      return collectView(made);
     });
 
     app.get('/collect-requests', { config: payer, schema: { tags, summary: 'Requests for money made or received, newest first', response: { 200: Type.Object({ items: Type.Array(CollectView) }), ...errors } } }, async (request) => {
@@ -94,7 +96,7 @@ export function fundingRoutes(context: AppContext): FastifyPluginAsync {
     app.post('/collect-requests/:id/payments', { config: payer, schema: { tags, summary: 'Approve a request for money with a signed instruction (kind collect_payment)', headers: IdempotencyHeaders, params: Type.Object({ id: Id('col') }), body: SignedBody, response: { 200: PaymentView, 201: PaymentView, 202: PaymentView, ...errors } } }, async (request, reply) => {
       const ctx = paymentsContextOf(context);
       const result = await payCollectRequest(ctx, await customerOf(ctx, request), (request.params as { id: string }).id, signed(request));
-      reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
+      reply.status(paymentStatusOf({ ...result.payment, replayed: result.replayed, created: true }));
       return paymentView(result.payment);
     });
 

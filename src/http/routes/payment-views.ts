@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
 import type { CheckoutOrder, Payment, PaymentTransition, StoredInstruction } from '../../payments/index.ts';
-import type { Refund } from '../../payments/index.ts';
+import type { HistoryEntry, Refund } from '../../payments/index.ts';
 import { Nullable, Page } from '../schemas.ts';
 
 const money = (minor: bigint, currency: string) => formatMajor(minor, currencyOf(currency));
@@ -51,4 +51,22 @@ export function orderView(o: CheckoutOrder, qrSvg?: string) {
 
 export function refundView(r: Refund) {
   return { id: r.id, paymentId: r.paymentId, amount: money(r.amount, r.currency), currency: r.currency, state: r.state, failureCode: r.failureCode, createdAt: iso(r.createdAt) };
+}
+
+export const HistoryEntryView = Type.Object({
+  id: Type.String(), kind: Type.String(), state: Type.String(), direction: Type.String({ enum: ['in', 'out'] }),
+  amount: Type.String(), fee: Type.String(), currency: Type.String(),
+  counterparty: Type.Object({ type: Type.String({ enum: ['customer', 'merchant', 'card'] }), id: Type.String() }),
+  paymentId: Nullable(Type.String()), failureCode: Nullable(Type.String()),
+  createdAt: Type.String(), updatedAt: Type.String(),
+});
+export const HistoryPage = Page(HistoryEntryView);
+
+export function historyEntryView(e: HistoryEntry) {
+  return {
+    id: e.id, kind: e.kind, state: e.state, direction: e.direction,
+    amount: money(e.amount, e.currency), fee: money(e.fee, e.currency),
+    currency: e.currency, counterparty: { ...e.counterparty }, paymentId: e.paymentId, failureCode: e.failureCode,
+    createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
+  };
 }

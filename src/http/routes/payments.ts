@@ -12,24 +12,30 @@ import {
 } from '../../flows/resume-challenged-payment.ts';
 import { originOf } from '../../flows/record-request-refusal.ts';
 import {
+  historyKinds,
   instructionOf,
-  listPayments,
+  paymentHistory,
+  refundStates,
   orderByCode,
   paymentById,
   paymentStates,
   transitionsOf,
+  type HistoryKind,
   type PaymentStepUpFactor,
 } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
-import { IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
+import { outcomeResponses, paymentStatusOf } from '../payment-outcome.ts';
+import { Currency, IdempotencyHeaders, Id, PageLimit, SignedBody, problemResponses } from '../schemas.ts';
 import { webauthnOrigin } from './identity.ts';
 import { fundingRoutes } from './payment-funding.ts';
+import { paymentOperationsRoutes } from './payment-operations.ts';
 import {
+  HistoryPage,
   OrderView,
-  PaymentPage,
   PaymentView,
   ReceiptView,
+  historyEntryView,
   orderView,
   paymentView,
   receiptView,
@@ -56,6 +62,7 @@ function stepUpFactorOf(body: Static<typeof StepUpBody>, origin: string): Paymen
 export function paymentRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(fundingRoutes(context));
+    await app.register(paymentOperationsRoutes(context));
     const signed = (request: FastifyRequest) => ({
       ...(request.body as Static<typeof SignedBody>),
       idempotencyKey: (request.headers as Static<typeof IdempotencyHeaders>)['idempotency-key'],
@@ -65,9 +72,7 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
       reply: { status(code: number): unknown },
       result: { payment: Parameters<typeof paymentView>[0]; replayed: boolean },
     ) => {
-      if (result.payment.failureCode === 'payment_denied')
-        throw new AnfuError('payment_denied', undefined, { paymentId: result.payment.id });
-      reply.status(result.replayed ? 200 : result.payment.state === 'challenged' ? 202 : 201);
+      reply.status(paymentStatusOf({ ...result.payment, replayed: result.replayed, created: true }));
       return paymentView(result.payment);
     };
 
@@ -171,20 +176,20 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
             'Resume a challenged payment with a step-up factor (TOTP, an SMS code sent for it, or a passkey); 5 attempts',
           params: Type.Object({ paymentId: Id('pay') }),
           body: StepUpBody,
-          response: { 200: PaymentView, ...errors },
+          response: { ...outcomeResponses(PaymentView), ...errors },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const ctx = paymentsContextOf(context);
-        return paymentView(
-          await resumeChallengedPayment(
-            ctx,
-            await customerOf(ctx, request),
-            (request.params as { paymentId: string }).paymentId,
-            stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)),
-            request.ip,
-          ),
+        const resumed = await resumeChallengedPayment(
+          ctx,
+          await customerOf(ctx, request),
+          (request.params as { paymentId: string }).paymentId,
+          stepUpFactorOf(request.body as Static<typeof StepUpBody>, webauthnOrigin(context.identity, request)),
+          request.ip,
         );
+        reply.status(paymentStatusOf({ ...resumed, replayed: false, created: false }));
+        return paymentView(resumed);
       },
     );
 
@@ -237,40 +242,32 @@ export function paymentRoutes(context: AppContext): FastifyPluginAsync {
         config: { auth: 'paying-customer' },
         schema: {
           tags,
-          summary: "The customer's payments, newest first",
+          summary:
+            "The customer's payment history, newest first: transfers, order and request payments, " +
+            'top-ups, withdrawals and refunds',
           querystring: Type.Object(
             {
-              state: Type.Optional(Type.String({ enum: [...paymentStates] })),
-              kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })),
-              cursor: Type.Optional(Id('pay')),
+              kind: Type.Optional(Type.String({ enum: [...historyKinds] })),
+              state: Type.Optional(Type.String({ enum: [...new Set<string>([...paymentStates, ...refundStates])] })),
+              currency: Type.Optional(Currency),
+              cursor: Type.Optional(
+                Type.String({ pattern: '^(pay|fnd|rfd)_[0-9a-z]{26}$', description: 'the previous nextCursor' }),
+              ),
               limit: PageLimit(200),
             },
             { additionalProperties: false },
           ),
-          response: { 200: PaymentPage, ...errors },
+          response: { 200: HistoryPage, ...errors },
         },
       },
       async (request) => {
         const ctx = paymentsContextOf(context);
         const principal = await customerOf(ctx, request);
-        const q = request.query as {
-          state?: (typeof paymentStates)[number];
-          kind?: 'transfer';
-          cursor?: string;
-          limit?: string;
-        };
+        type Query = { kind?: HistoryKind; state?: string; currency?: string; cursor?: string; limit?: string };
+        const q = request.query as Query;
         const limit = q.limit === undefined ? 50 : Number(q.limit);
-        const rows = await listPayments(ctx.store, {
-          partyId: principal.customerId,
-          state: q.state,
-          kind: q.kind,
-          before: q.cursor,
-          limit,
-        });
-        return {
-          items: rows.slice(0, limit).map((p) => paymentView(p)),
-          nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null,
-        };
+        const page = await paymentHistory(ctx.store, principal.customerId, { ...q, limit });
+        return { items: page.items.map(historyEntryView), nextCursor: page.nextCursor };
       },
     );
 

@@ -62,7 +62,12 @@ export function walletRoutes(context: AppContext): FastifyPluginAsync {
         const principal = await customerOf(ctx, request);
         const customer = await ctx.identity.customer(principal.customerId);
         if (customer === undefined) throw new AnfuError('unauthenticated');
-        const deps = { store: ctx.store, ledger: ctx.ledger, policy: ctx.settings.limits, currencies: ctx.settings.currencies };
+        const deps = {
+          store: ctx.store,
+          ledger: ctx.ledger,
+          policy: ctx.settings.limits,
+          currencies: ctx.settings.currencies,
+        };
         return walletView(await walletSummary(deps, customer, principal.strength, ctx.clock()));
       },
     );

@@ -4,7 +4,8 @@
 // refunds). `refunded_amount` is what executed refunds moved, and only that. Written once for both stores.
 import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../../store/index.ts';
 
-export type RefundState = 'awaiting_approval' | 'processing' | 'succeeded' | 'failed' | 'rejected';
+export const refundStates = ['awaiting_approval', 'processing', 'succeeded', 'failed', 'rejected'] as const;
+export type RefundState = (typeof refundStates)[number];
 
 export interface Refund {
   readonly id: string;

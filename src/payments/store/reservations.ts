@@ -4,7 +4,7 @@
 import type { Queryable, Tx } from '../../store/index.ts';
 import { toBigInt, toNumber } from '../../store/index.ts';
 import { usagePeriodsOf } from '../decide-payment.ts';
-import type { Payment } from '../store.ts';
+import type { Payment } from './payments.ts';
 
 /** Gives back the limit usage a payment reserved when it was created. */
 export async function releaseUsage(tx: Tx, payment: Payment): Promise<void> {
@@ -59,4 +59,11 @@ export async function lapsedRequests(q: Queryable, now: number, limit: number): 
 
 export async function expireRequest(tx: Tx, id: string, now: number): Promise<boolean> {
   return (await tx.run("UPDATE collect_requests SET state = 'expired' WHERE id = ? AND state = 'pending' AND expires_at <= ?", [id, now])) === 1;
+}
+
+/** The customer who last tried to pay an order (a failed or expired attempt), if anyone did. */
+export async function lastPayerOfOrder(q: Queryable, orderId: string): Promise<string | undefined> {
+  const sql = 'SELECT payer_id FROM payments WHERE order_id = ? ORDER BY id DESC LIMIT 1';
+  const row = await q.get<{ payer_id: string }>(sql, [orderId]);
+  return row?.payer_id;
 }

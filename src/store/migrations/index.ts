@@ -18,8 +18,14 @@ import { customerControls } from './120-customer-controls.ts';
 import { cardBinding } from './140-card-binding.ts';
 import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
+import { oneLeaseTable } from './180-one-lease-table.ts';
+import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 import { cases } from './200-cases.ts';
+import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
+import { sanctions } from './230-sanctions.ts';
+import { aml } from './231-aml.ts';
+import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -29,6 +35,8 @@ export interface Migration {
   readonly name: string;
   /** Statements separated by lines holding only `--;`. */
   readonly sql: string;
+  /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
+  readonly postgresSql?: string;
 }
 
 export const migrations: readonly Migration[] = [
@@ -49,8 +57,14 @@ export const migrations: readonly Migration[] = [
   cardBinding,
   paymentsLifecycle,
   storeLeases,
+  oneLeaseTable,
+  ledgerApplyFunction,
   cases,
+  support,
   riskEngine,
+  sanctions,
+  aml,
+  sanctionsClearances,
   assessmentRuns,
   requestLatency,
   backupJobs,

@@ -7,7 +7,6 @@ import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Frame, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
-import { session } from './session.ts';
 import { t } from './texts.ts';
 
 interface Wallet {
@@ -16,7 +15,8 @@ interface Wallet {
   readonly limits: readonly { name: string; currency: string; limit: string; used: string; remaining: string }[];
 }
 
-type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment';
+type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment' | 'top_up' | 'withdrawal' | 'refund';
+const kinds: readonly PaymentKind[] = ['transfer', 'order_payment', 'collect_payment', 'top_up', 'withdrawal', 'refund'];
 
 interface PaymentRow {
   readonly id: string;
@@ -24,13 +24,12 @@ interface PaymentRow {
   readonly state: string;
   readonly amount: string;
   readonly currency: string;
-  readonly payerId: string;
+  readonly direction: 'in' | 'out';
   readonly createdAt: string;
 }
 
 export function Home() {
   const language = useSignal(lang);
-  const me = useSignal(session)?.customerId;
   const [wallet, setWallet] = useState<Wallet | undefined>(undefined);
   const [payments, setPayments] = useState<readonly PaymentRow[]>([]);
   const [kind, setKind] = useState('');
@@ -76,7 +75,7 @@ export function Home() {
       <label for="kind-filter">{t('kind')}</label>
       <select id="kind-filter" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}>
         <option value="">{t('all')}</option>
-        {['transfer', 'order_payment', 'collect_payment'].map((k) => (
+        {kinds.map((k) => (
           <option key={k} value={k}>
             {t(`kind_${k}`)}
           </option>
@@ -100,7 +99,7 @@ export function Home() {
                 <td>{new Date(p.createdAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}</td>
                 <td>{t(`kind_${p.kind}`)}</td>
                 <td>
-                  {p.payerId === me ? '−' : '+'}
+                  {p.direction === 'out' ? '−' : '+'}
                   {formatAmount(p.amount, p.currency, language)}
                 </td>
                 <td>{p.state}</td>

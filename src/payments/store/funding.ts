@@ -1,7 +1,7 @@
 // SQL of money in and out by card: bound cards, top-ups and withdrawals (funding payments), their
 // transitions and signed instructions. Written once for both stores.
-import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../store/index.ts';
-import type { PaymentState } from './payment-states.ts';
+import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../../store/index.ts';
+import type { PaymentState } from '../payment-states.ts';
 
 export interface PaymentCard {
   readonly id: string;

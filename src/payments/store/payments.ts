@@ -1,7 +1,7 @@
 // Payments' SQL: payments and their transitions, instructions and nonces, limit usage counters,
 // orders, refunds and collect requests. Written once for both stores.
-import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../store/index.ts';
-import type { PaymentState } from './payment-states.ts';
+import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../../store/index.ts';
+import type { PaymentState } from '../payment-states.ts';
 
 export type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment';
 

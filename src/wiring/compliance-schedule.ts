@@ -1,0 +1,51 @@
+// AML's background work in `serve`, each under its own lease so a cluster does it once: the
+// suspicious-pattern monitors every 15 minutes, and yesterday's large-value report (China Standard
+// Time) as soon as the day has ended — produced once, recorded in aml_reports.
+import { join } from 'node:path';
+import {
+  defaultMonitorSettings,
+  pbocLargeValueThresholds,
+  previousDay,
+  produceLargeValueReport,
+  runMonitors,
+} from '../aml/index.ts';
+import type { Config } from '../config.ts';
+import { amlPartyNames } from '../flows/aml-party-names.ts';
+import type { AppContext } from '../http/context.ts';
+
+export const amlMonitorIntervalMs = 15 * 60_000;
+export const amlReportCheckIntervalMs = 10 * 60_000;
+export const complianceLeases = ['aml:monitor', 'aml:report'] as const;
+
+type Leased = (name: string, intervalMs: number, work: () => Promise<unknown>) => () => Promise<void>;
+
+export function startComplianceSchedule(
+  config: Config,
+  context: AppContext,
+  leased: Leased,
+  onError: (e: unknown) => void,
+) {
+  const { store, clock } = context;
+  const monitor = leased('aml:monitor', amlMonitorIntervalMs, () =>
+    runMonitors(store, defaultMonitorSettings, clock()),
+  );
+  const report = leased('aml:report', amlReportCheckIntervalMs, () =>
+    produceLargeValueReport(
+      {
+        store,
+        directory: join(config.dataDir, 'aml-reports'),
+        thresholds: pbocLargeValueThresholds,
+        names: amlPartyNames(context.identity, store),
+        producedBy: 'system:aml',
+        now: clock(),
+      },
+      previousDay(clock()),
+    ),
+  );
+  const timers = [
+    setInterval(() => monitor().catch(onError), amlMonitorIntervalMs),
+    setInterval(() => report().catch(onError), amlReportCheckIntervalMs),
+  ];
+  for (const timer of timers) timer.unref();
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
+}

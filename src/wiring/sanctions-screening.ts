@@ -1,0 +1,25 @@
+// Sanctions screening wired into the app: the capability's context from configuration, and the hooks
+// that identity (registration) and merchant onboarding call, which block a hit with `sanctions_hit`.
+import type { Config } from '../config.ts';
+import type { ApplicantScreening } from '../identity/index.ts';
+import { createSanctions, requireNoHit, screenParty, type Sanctions } from '../sanctions/index.ts';
+import type { Store } from '../store/index.ts';
+
+export function sanctionsFor(config: Config, store: Store, clock: () => number): Sanctions {
+  // Production refuses to register or onboard anyone while no list is loaded.
+  return createSanctions(store, clock, { requireLists: config.environment === 'production' });
+}
+
+export function applicantScreeningOf(sanctions: Sanctions): ApplicantScreening {
+  return async (applicant) => {
+    const verdict = await screenParty(sanctions, {
+      context: 'registration',
+      subject: { type: 'registration', id: applicant.registrationId },
+      name: applicant.name,
+      birthDate: applicant.birthDate === '' ? undefined : applicant.birthDate,
+      country: 'china',
+      actor: 'system:identity',
+    });
+    requireNoHit(sanctions, verdict);
+  };
+}
