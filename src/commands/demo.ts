@@ -26,6 +26,8 @@ export interface DemoAccounts {
   readonly merchant: { readonly merchantId: string; readonly apiKeyId?: string; readonly apiKey?: string } | undefined;
   /** A demo administrator's API token, only when seeded by this call (development only: production refuses the seed). */
   readonly operatorToken?: string;
+  /** Two console operators (a maker and a checker), with password and TOTP secret: only on the run that created them. */
+  readonly consoleOperators?: readonly DemoConsoleOperator[];
 }
 
 const bankCode = 'bank_settlement:DEMOBANK:CNY';
@@ -107,6 +109,32 @@ async function ensureDemoOperatorToken(context: AppContext): Promise<string | un
   return issued.issued.token;
 }
 
+export interface DemoConsoleOperator {
+  readonly name: string;
+  readonly role: 'operations' | 'administrator';
+  readonly password: string;
+  readonly totpSecret: string;
+}
+
+/** Two operators for the console, so four eyes can be tried: one proposes, the other approves. */
+async function ensureDemoConsoleOperators(context: AppContext): Promise<DemoConsoleOperator[]> {
+  const { store, access, clock } = context;
+  const made: DemoConsoleOperator[] = [];
+  for (const [name, role] of [['demo-maker', 'operations'], ['demo-checker', 'administrator']] as const) {
+    const created = await createOperator(store, systemActor, { name, role }, access.enrolmentPolicy, clock());
+    if (!created.ok) continue;
+    const password = randomBytes(15).toString('base64url');
+    const totpSecret = newTotpSecret();
+    const code = created.operator.enrolmentCode;
+    const enrolled = await enrolOperator(
+      store, access.totpSecrets, systemActor, { name, code, password, totpSecret, totp: totpCodeAt(totpSecret, clock()) }, clock(),
+    );
+    if (!enrolled.ok) throw new Error(`demo seed: operator enrolment failed: ${enrolled.code}`);
+    made.push({ name, role, password, totpSecret });
+  }
+  return made;
+}
+
 export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
   // Known phone numbers and printed passwords have no place in a live deployment.
   if (context.config.environment === 'production') throw new Error('demo data is refused in production (ANFU_ENV=production)');
@@ -123,8 +151,10 @@ export async function seedDemo(context: AppContext): Promise<DemoAccounts> {
   }
   const merchant = await ensureDemoMerchant(context);
   const operatorToken = await ensureDemoOperatorToken(context);
+  const consoleOperators = await ensureDemoConsoleOperators(context);
   const seeded = bank.created || customers.some((c) => c.password !== undefined) || merchant?.apiKey !== undefined || operatorToken !== undefined;
-  return { seeded, bank: bank.id, customers, merchant, ...(operatorToken === undefined ? {} : { operatorToken }) };
+  const extra = { ...(operatorToken === undefined ? {} : { operatorToken }), ...(consoleOperators.length === 0 ? {} : { consoleOperators }) };
+  return { seeded, bank: bank.id, customers, merchant, ...extra };
 }
 
 /** What `npm start` prints about the demo data: the credentials only on the run that created them. */
@@ -135,5 +165,9 @@ export function describeDemo(demo: DemoAccounts): string {
   if (demo.operatorToken !== undefined) {
     lines.push(`  DEVELOPMENT ONLY: operator API token of ${demoAdministrator} (administrator; reads and proposes, cannot approve):`, `    ${demo.operatorToken}`);
   }
+  for (const op of demo.consoleOperators ?? []) {
+    lines.push(`  DEVELOPMENT ONLY: console operator ${op.name} (${op.role})  password ${op.password}  TOTP secret ${op.totpSecret}`);
+  }
+  if ((demo.consoleOperators ?? []).length > 0) lines.push('    (a code for the console: oathtool --totp -b <secret>, or add the secret to an authenticator app)');
   return lines.join('\n');
 }
