@@ -18,6 +18,7 @@ export const problems = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'The service is not ready' },
+  web_not_built: { status: 503, title: 'The web apps are not built (npm run build:web)' },
   store_unavailable: { status: 503, title: 'The database cannot make the write durable now; retry with the same key' },
 
   // authentication and authorisation

@@ -176,6 +176,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   if (tls !== undefined) say(`TLS certificate: ${tls.source}`);
   if (tls?.clientCa !== undefined) say(`Mutual TLS:      client certificates requested (CA ${config.mtlsCaFile ?? ''})`);
   say(`Key-encryption key: ${kek.source} (id ${kek.id})${sealedAtStart > 0 ? `; sealed ${sealedAtStart} secrets stored in plain` : ''}`);
+  say(`Wallet:          ${url}/wallet/   Console: ${url}/console/`);
   say(`OpenAPI docs:    ${url}/docs   (JSON: ${url}/docs/json)`);
   say(`Health:          ${url}/health  ${url}/ready  ${url}/metrics`);
   if (demo !== undefined) say(describeDemo(demo));

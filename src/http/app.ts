@@ -1,5 +1,6 @@
 // The Fastify application: network-layer protections (TLS, body limits, rate limits, security
 // headers), authentication, the error mapping, OpenAPI, and the route files of each capability.
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import type { Permission, Principal } from '../access/index.ts';
@@ -28,6 +29,8 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import { providerRoutes } from './routes/providers.ts';
+import { walletRoutes } from './routes/wallet.ts';
+import { webAppRoutes } from './routes/web-apps.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { caseRoutes } from './routes/cases.ts';
 import { complianceRoutes } from './routes/compliance.ts';
@@ -112,28 +115,38 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     await access.recordResponse(reply.statusCode).catch((error: unknown) => request.log.error({ err: error }, 'error-rate signal failed'));
   });
 
-  await app.register(healthRoutes(context));
-  await app.register(ledgerRoutes(context), { prefix: '/v1' });
-  await app.register(identityRoutes(identity), { prefix: '/v1' });
-  await app.register(customerSelfRoutes(identity), { prefix: '/v1' });
-  await app.register(passkeyPageRoutes());
-  await app.register(webhookRoutes(context), { prefix: '/v1' });
-  await app.register(auditRoutes(context), { prefix: '/v1' });
-  await app.register(accessRoutes(context), { prefix: '/v1' });
-  await app.register(operatorTokenRoutes(context), { prefix: '/v1' });
-  await app.register(operatorEnrolmentRoutes(context), { prefix: '/v1' });
-  await app.register(securityRoutes(context), { prefix: '/v1' });
-  await app.register(incidentRoutes(context), { prefix: '/v1' });
-  await app.register(paymentRoutes(context), { prefix: '/v1' });
-  await app.register(merchantRoutes(context), { prefix: '/v1' });
-  await app.register(providerRoutes(context), { prefix: '/v1' });
-  await app.register(riskRoutes(context), { prefix: '/v1' });
-  await app.register(caseRoutes(context), { prefix: '/v1' });
-  await app.register(complianceRoutes(context), { prefix: '/v1' });
-  await app.register(supportRoutes(context), { prefix: '/v1' });
-  await app.register(supportMerchantRoutes(context), { prefix: '/v1' });
-  await app.register(operationsRoutes(context), { prefix: '/v1' });
+  await registerRoutes(app, context);
   return app;
+}
+
+/** The route files: the public API under /v1, then health, the passkey page and the web apps at the root. */
+async function registerRoutes(app: App, context: AppContext): Promise<void> {
+  const api = [
+    ledgerRoutes(context),
+    identityRoutes(context.identity),
+    customerSelfRoutes(context.identity),
+    webhookRoutes(context),
+    auditRoutes(context),
+    accessRoutes(context),
+    operatorTokenRoutes(context),
+    operatorEnrolmentRoutes(context),
+    securityRoutes(context),
+    incidentRoutes(context),
+    paymentRoutes(context),
+    merchantRoutes(context),
+    providerRoutes(context),
+    walletRoutes(context),
+    riskRoutes(context),
+    caseRoutes(context),
+    complianceRoutes(context),
+    supportRoutes(context),
+    supportMerchantRoutes(context),
+    operationsRoutes(context),
+  ];
+  for (const routes of api) await app.register(routes, { prefix: '/v1' });
+  await app.register(healthRoutes(context));
+  await app.register(passkeyPageRoutes());
+  await app.register(webAppRoutes(fileURLToPath(new URL('../../dist/web/', import.meta.url))));
 }
 
 /** Each `config.auth` kind's check, before the schema is; src/http/openapi.ts documents the same kinds. */

@@ -211,5 +211,6 @@ export {
   type CollectState,
 } from './collect-requests.ts';
 
+export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
 export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';

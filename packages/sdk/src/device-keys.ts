@@ -99,7 +99,8 @@ export function p256DeviceKey(pair: webcrypto.CryptoKeyPair): DeviceKey {
       return pem('PUBLIC KEY', new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey)));
     },
     async sign(data) {
-      const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, data));
+      // A copy with its own ArrayBuffer: what the DOM's BufferSource type takes (the web app builds this too).
+      const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new Uint8Array(data)));
       return derSignature(raw.slice(0, 32), raw.slice(32));
     },
   };

@@ -13,7 +13,8 @@ const signingLabel = 'anfu-request-signing-v1';
 const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 async function hmacKey(raw: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : new Uint8Array(raw);
+  return crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }
 
 function keyIdOf(apiKey: string): string {
@@ -67,6 +68,8 @@ export function merchantAuthenticator(apiKey: string, now: () => number = Date.n
 /** A bearer credential: an operator session/API token or a customer access token (fixed or refreshed). */
 export function bearerAuthenticator(token: string | (() => string | Promise<string>)): Authenticator {
   return async (outgoing) => {
-    outgoing.headers.set('authorization', `Bearer ${typeof token === 'string' ? token : await token()}`);
+    // An empty token (not logged in yet) sends no header rather than an empty credential.
+    const value = typeof token === 'string' ? token : await token();
+    if (value !== '') outgoing.headers.set('authorization', `Bearer ${value}`);
   };
 }

@@ -1,0 +1,409 @@
+// The wallet and the console in Debian's Chromium (playwright-core), against the real server started
+// by `serve` on each store: a customer registers with an SMS code and real-name data, turns on the
+// authenticator and certifies this browser's device key (answering the server's step-ups), an operator
+// proposes a credit that another operator approves in the console (the maker's own approval refused,
+// shown as the server says it), the customer sees the money, transfers to another customer by phone
+// after the masked name, and the balances are exact. Every page runs under the strict CSP with no
+// violation, has no serious or critical axe-core finding, and renders in both languages.
+// Screenshots are kept under test-results/web/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { chromium, type APIRequestContext, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../config.ts';
+import { serve, type Running } from '../serve.ts';
+import { totpCode } from '../identity/totp.ts';
+import { totpCodeAt } from '../access/index.ts';
+import { walletOf } from '../payments/index.ts';
+import { balanceOf } from '../ledger/index.ts';
+import type { DevelopmentSmsSink } from '../identity/sms-sender.ts';
+import { testStoreKinds, type StoreKind } from '../store/testing.ts';
+import { skipUnless } from '../testing/required-tools.ts';
+import { enrolledTestOperator } from '../wiring/test-operators.ts';
+import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
+import { testKekEnv } from '../wiring/test-app.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const built = existsSync(new URL('../../dist/web/wallet/index.html', import.meta.url));
+const shots = join(process.cwd(), 'test-results', 'web');
+const started = Date.now();
+const step = (what: string) =>
+  process.stderr.write(`web journey +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
+
+/** A database of its own for this run: a fresh SQLite file, or a fresh PostgreSQL database. */
+async function databaseFor(kind: StoreKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env.ANFU_TEST_DATABASE_URL;
+  if (kind === 'sqlite' || url === undefined) return { env: {}, drop: async () => undefined };
+  const name = `anfu_web_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    env: { ANFU_DATABASE_URL: own.toString() },
+    async drop() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+function smsCode(running: Running, phone: string): string {
+  const text = (running.context.identity.sms as DevelopmentSmsSink).latest(phone)?.text ?? '';
+  const code = /\d{6}/.exec(text)?.[0];
+  if (code === undefined) throw new Error('no SMS code reached the development sink');
+  return code;
+}
+
+/** A TOTP code not used before in this test (the server refuses a code twice), waiting for the next step if needed. */
+async function freshTotp(
+  secret: string,
+  used: Set<string>,
+  at: (secret: string, now: number) => string,
+): Promise<string> {
+  for (;;) {
+    const code = at(secret, Date.now());
+    if (!used.has(code)) {
+      used.add(code);
+      return code;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Watches a page for CSP violations (the page's own report) and script errors. */
+async function watch(page: Page): Promise<string[]> {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return problems;
+}
+
+async function axeFindings(page: Page, axeSource: string): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe;
+    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}, ${v.nodes})`);
+}
+
+/** Answers the step-up prompt if the server asked for one (authenticator when enrolled, else SMS). */
+async function answerStepUp(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> } | undefined,
+) {
+  if (totp !== undefined && (await page.locator('button[data-factor=totp]').count()) > 0) {
+    await page.click('button[data-factor=totp]');
+    await page.fill('input[name=step-up-code]', await freshTotp(totp.secret, totp.used, (s, n) => totpCode(s, n)));
+  } else {
+    await page.click('button[data-factor=sms]');
+    await page.click('#step-up-send button[type=submit]');
+    await page.waitForSelector('input[name=step-up-code]');
+    await page.fill('input[name=step-up-code]', smsCode(running, phone));
+  }
+  await page.click('#step-up-answer button[type=submit]');
+}
+
+async function registerInWallet(page: Page, running: Running, phone: string, name: string) {
+  await page.click('a[href="#/register"]');
+  await page.fill('input[name=phone]', phone);
+  await page.click('#registration-code button[type=submit]');
+  await page.waitForSelector('input[name=sms-code]');
+  await page.fill('input[name=sms-code]', smsCode(running, phone));
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=id-number]', residentIdNumber());
+  await page.fill('input[name=new-password]', `a long passphrase ${randomBytes(4).toString('hex')}`);
+  await page.click('#register button[type=submit]');
+  await page.waitForSelector('[data-testid=balance-CNY]');
+}
+
+async function registerByApi(api: APIRequestContext, running: Running, phone: string): Promise<string> {
+  const sent = await api.post('/v1/sms-codes', { data: { phone, purpose: 'registration' } });
+  assert.equal(sent.status(), 202);
+  const { codeId } = (await sent.json()) as { codeId: string };
+  const body = {
+    phone,
+    smsCodeId: codeId,
+    smsCode: smsCode(running, phone),
+    name: '李四',
+    idNumber: residentIdNumber(),
+    password: `another passphrase ${randomBytes(4).toString('hex')}`,
+    device: { installId: randomBytes(8).toString('hex') },
+  };
+  const created = await api.post('/v1/customers', { data: body });
+  assert.equal(created.status(), 201, await created.text());
+  return ((await created.json()) as { customerId: string }).customerId;
+}
+
+/** Turns on the authenticator and certifies the device key, answering step-ups as the server asks. */
+async function secureDevice(
+  page: Page,
+  running: Running,
+  phone: string,
+): Promise<{ secret: string; used: Set<string> }> {
+  await page.click('a[href="#/security"]');
+  await page.click('#enrol-totp button[type=submit]');
+  await page.waitForSelector('[data-testid=totp-secret], #step-up-answer, #step-up-send');
+  if ((await page.locator('[data-testid=totp-secret]').count()) === 0) {
+    await answerStepUp(page, running, phone, undefined);
+  }
+  const secret = (await page.textContent('[data-testid=totp-secret]'))?.trim() ?? '';
+  const totp = { secret, used: new Set<string>() };
+  await page.fill('input[name=totp-code]', await freshTotp(secret, totp.used, (s, n) => totpCode(s, n)));
+  await page.click('#confirm-totp button[type=submit]');
+  await page.waitForSelector('#certify-device');
+  await page.click('#certify-device button[type=submit]');
+  await page.waitForSelector('[data-testid=device-certified], #step-up-answer, #step-up-send');
+  if ((await page.locator('[data-testid=device-certified]').count()) === 0) {
+    await answerStepUp(page, running, phone, totp);
+    await page.waitForSelector('[data-testid=device-certified]');
+  }
+  return totp;
+}
+
+async function approveInConsole(
+  context: BrowserContext,
+  origin: string,
+  op: { name: string; password: string; totpSecret: string },
+  used: Set<string>,
+  axeSource: string,
+) {
+  const page = await context.newPage();
+  const problems = await watch(page);
+  await page.goto(`${origin}/console/`);
+  await page.fill('input[name=operator-name]', op.name);
+  await page.fill('input[name=operator-password]', op.password);
+  await page.fill('input[name=operator-totp]', await freshTotp(op.totpSecret, used, totpCodeAt));
+  await page.click('#operator-login button[type=submit]');
+  await page.waitForSelector('[data-proposal]');
+  assert.deepEqual(
+    await axeFindings(page, axeSource),
+    [],
+    'console inbox: no serious or critical accessibility finding',
+  );
+  return { page, problems };
+}
+
+for (const kind of testStoreKinds()) {
+  test(
+    `web: wallet and console journeys in Chromium (${kind})`,
+    {
+      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || (built ? false : 'dist/web not built'),
+      timeout: 300_000,
+    },
+    async () => {
+      mkdirSync(shots, { recursive: true });
+      const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-'));
+      const database = await databaseFor(kind);
+      const env = {
+        ...testEnv,
+        ...database.env,
+        ANFU_ENV: 'development',
+        ANFU_DATA_DIR: dataDir,
+        ANFU_PORT: '0',
+        ANFU_HOST: '127.0.0.1',
+        ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
+      };
+      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), {
+        demo: false,
+        quiet: process.env.WEB_TEST_LOG === undefined,
+      });
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const origin = running.url.replace(/\/$/, '');
+        const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
+        context.setDefaultTimeout(30_000);
+        const page = await context.newPage();
+        const problems = await watch(page);
+        const first = await page.goto(`${origin}/wallet/`);
+        assert.match(first?.headers()['content-security-policy'] ?? '', /script-src 'self'; style-src 'self'/);
+        await page.waitForSelector('#login');
+        assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+
+        step('A customer registers in the wallet');
+        // A customer registers in the wallet and secures this browser.
+        const phoneA = phoneNumber();
+        await registerInWallet(page, running, phoneA, '张三');
+        assert.equal(await page.textContent('[data-testid=balance-CNY]'), '¥0.00');
+        await page.screenshot({ path: join(shots, `${kind}-wallet-home-zh.png`), fullPage: true });
+        step('securing the device');
+        const totp = await secureDevice(page, running, phoneA);
+        await page.screenshot({ path: join(shots, `${kind}-wallet-security.png`), fullPage: true });
+        const noAmbientCredential =
+          (await page.evaluate(async () => {
+            const r = await fetch('/v1/me', { headers: {} });
+            return r.status;
+          })) === 401;
+        assert.ok(
+          noAmbientCredential,
+          'a script without the in-memory token gets nothing: the session is not in a cookie or storage',
+        );
+
+        step('Money arrives by a ledger adjustment');
+        // Money arrives by a ledger adjustment: one operator proposes, another approves in the console.
+        const { store, access, ledger } = running.context;
+        const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
+        const maker = await enrolledTestOperator(deps, 'operations', Date.now());
+        const checker = await enrolledTestOperator(deps, 'administrator', Date.now());
+        // Enrolment used the current code of each operator; a code is accepted once.
+        const used = new Set<string>([
+          totpCodeAt(maker.totpSecret, Date.now()),
+          totpCodeAt(checker.totpSecret, Date.now()),
+        ]);
+        const api = context.request;
+        const makerLogin = await api.post('/v1/operator-sessions', {
+          data: {
+            name: maker.name,
+            password: maker.password,
+            totp: await freshTotp(maker.totpSecret, used, totpCodeAt),
+          },
+        });
+        assert.equal(makerLogin.status(), 201, await makerLogin.text());
+        const makerToken = ((await makerLogin.json()) as { token: string }).token;
+        // A deposit arrived at the bank unassigned (suspense); the adjustment gives it to the customer.
+        const bank = await ledger.openAccount({
+          kind: 'bank_settlement',
+          currency: 'CNY',
+          name: 'bank for the web test',
+        });
+        const suspense = await ledger.openAccount({ kind: 'suspense', currency: 'CNY', name: 'unassigned deposits' });
+        const deposited = await ledger.submit({
+          kind: 'single',
+          key: 'web-test-deposit',
+          debitAccountId: bank.id,
+          creditAccountId: suspense.id,
+          amount: 100_000n,
+          currency: 'CNY',
+          reference: 'bank statement line',
+        });
+        assert.ok(deposited.ok);
+        const customerId = (await store.get<{ id: string }>('SELECT id FROM customers'))?.id ?? '';
+        const walletA = await walletOf(ledger, customerId, 'CNY');
+        const proposed = await api.post('/v1/proposals', {
+          headers: { authorization: `Bearer ${makerToken}` },
+          data: {
+            kind: 'ledger.adjustment',
+            payload: {
+              debitAccountId: suspense.id,
+              creditAccountId: walletA.id,
+              amount: '1000.00',
+              currency: 'CNY',
+              reference: 'deposit at the counter',
+            },
+            reason: 'web test',
+          },
+        });
+        assert.equal(proposed.status(), 201, await proposed.text());
+        const proposalId = ((await proposed.json()) as { id: string }).id;
+
+        step('The maker cannot approve');
+        // The maker cannot approve their own proposal in the console: the server's refusal is shown as it is.
+        const own = await approveInConsole(context, origin, maker, used, axeSource);
+        await own.page.click(`[data-proposal="${proposalId}"] button.primary`);
+        await own.page.waitForSelector('[role=alert][data-code=proposal_self_approval]');
+        assert.equal(
+          balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA),
+          0n,
+          "nothing moved on the maker's click",
+        );
+        await own.page.close();
+        step('checker approves');
+        const checkerConsole = await approveInConsole(context, origin, checker, used, axeSource);
+        await checkerConsole.page.click(`[data-proposal="${proposalId}"] button.primary`);
+        await checkerConsole.page.selectOption('#state-filter', 'executed');
+        await checkerConsole.page.waitForSelector(
+          `[data-proposal="${proposalId}"] [data-testid=proposal-state]:text("executed")`,
+        );
+        await checkerConsole.page.screenshot({ path: join(shots, `${kind}-console-inbox.png`), fullPage: true });
+        assert.deepEqual(checkerConsole.problems, []);
+
+        step('The customer sees the money');
+        // The customer sees the money, then transfers to another customer by phone.
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,000.00")');
+        const phoneB = phoneNumber();
+        const customerB = await registerByApi(api, running, phoneB);
+        await page.click('a[href="#/transfer"]');
+        await page.fill('input[name=payee-phone]', phoneB);
+        await page.click('#look-up button[type=submit]');
+        await page.waitForSelector('[data-testid=payee-name]');
+        assert.match((await page.textContent('[data-testid=payee-name]')) ?? '', /\*李|李\*|\*四/);
+        await page.fill('input[name=amount]', '12.34');
+        await page.click('#transfer button[type=submit]');
+        await page.waitForSelector('[data-testid=payment-state], #step-up-answer, #step-up-send');
+        if ((await page.locator('[data-testid=payment-state]').count()) === 0)
+          await answerStepUp(page, running, phoneA, totp);
+        await page.waitForSelector('[data-testid=payment-state][data-state=succeeded]');
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥987.66")');
+        assert.equal(await page.locator('tr[data-payment]').count(), 1);
+        const walletB = await ledger.accountByCode(`wallet:${customerB}:CNY`);
+        assert.equal(walletB === undefined ? 0n : balanceOf(walletB), 1234n, 'the payee received exactly 12.34');
+        assert.deepEqual(
+          await axeFindings(page, axeSource),
+          [],
+          'wallet home: no serious or critical accessibility finding',
+        );
+
+        step('Both languages render.');
+        // Both languages render.
+        await page.click('button.lang:text("EN")');
+        await page.waitForSelector('h1:text("Wallet")');
+        assert.equal(await page.getAttribute('html', 'lang'), 'en');
+        await page.screenshot({ path: join(shots, `${kind}-wallet-home-en.png`), fullPage: true });
+        assert.deepEqual(problems, [], 'no CSP violation or script error in the wallet');
+      } catch (error) {
+        step(`failed: ${String(error).slice(0, 400)}`);
+        for (const [n, open] of browser
+          .contexts()
+          .flatMap((c) => c.pages())
+          .entries()) {
+          await open
+            .screenshot({ path: join(shots, `${kind}-failure-${n}.png`), fullPage: true })
+            .catch(() => undefined);
+        }
+        throw error;
+      } finally {
+        step('closing');
+        await browser.close();
+        step('browser closed');
+        await running.close();
+        step('closed');
+        await database.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+}

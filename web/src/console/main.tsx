@@ -1,0 +1,223 @@
+// The operator console: password + TOTP login, the maker–checker inbox (the server decides who may
+// approve what; a refusal is shown as the server gives it), ledger accounts and security events.
+// Operators can look and request; nothing here forces a state the server would refuse.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { anfu, reply, setToken, whenUnauthenticated, type Problem } from '../shared/api.ts';
+import { lang } from '../shared/i18n.ts';
+import { formatAmount } from '../shared/money.ts';
+import { go, route, signal, useSignal } from '../shared/signal.ts';
+import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
+import { t } from './texts.ts';
+
+const operator = signal<string | undefined>(undefined);
+
+function end() {
+  setToken(undefined);
+  operator.set(undefined);
+}
+whenUnauthenticated(end);
+
+function Nav() {
+  const current = useSignal(route);
+  const links = [['/', 'inbox'], ['/accounts', 'accounts'], ['/events', 'events']] as const;
+  return (
+    <>
+      {links.map(([path, key]) => (
+        <a key={path} href={`#${path}`} aria-current={current === path ? 'page' : undefined}>
+          {t(key)}
+        </a>
+      ))}
+      <button type="button" class="lang" onClick={() => void reply(anfu.DELETE('/v1/operator-sessions/current')).then(end)}>
+        {t('logout')}
+      </button>
+    </>
+  );
+}
+
+function Login() {
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [totp, setTotp] = useState('');
+  const logIn = async () => {
+    const answer = await reply(anfu.POST('/v1/operator-sessions', { body: { name, password, totp } }));
+    if (answer.ok) {
+      setToken(answer.body.token);
+      operator.set(name);
+      go('/');
+    }
+    return answer;
+  };
+  return (
+    <Frame title={t('console')}>
+      <Form id="operator-login" label={t('login')} submit={t('login')} action={logIn}>
+        <Field label={t('name')} name="operator-name" value={name} onInput={setName} autocomplete="username" />
+        <Field label={t('password')} name="operator-password" value={password} onInput={setPassword} type="password" autocomplete="current-password" />
+        <Field label={t('totp')} name="operator-totp" value={totp} onInput={setTotp} inputMode="numeric" autocomplete="one-time-code" />
+      </Form>
+    </Frame>
+  );
+}
+
+type ProposalState = 'pending' | 'executed' | 'rejected' | 'expired' | 'failed';
+
+interface Proposal {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly proposedBy: string;
+  readonly state: string;
+  readonly expiresAt: string;
+}
+
+function Inbox() {
+  const [items, setItems] = useState<readonly Proposal[]>([]);
+  const [state, setState] = useState('pending');
+  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const query = { state: state as ProposalState };
+    void reply(anfu.GET('/v1/proposals', { params: { query } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+  }, [state, version]);
+  const decide = async (id: string, verb: 'approve' | 'reject') => {
+    setProblem(undefined);
+    const path = { proposalId: id };
+    const answer = await reply(
+      verb === 'approve'
+        ? anfu.POST('/v1/proposals/{proposalId}/approve', { params: { path } })
+        : anfu.POST('/v1/proposals/{proposalId}/reject', { params: { path } }),
+    );
+    if (!answer.ok) setProblem(answer.problem);
+    setVersion((v) => v + 1);
+  };
+  return (
+    <Frame title={t('inbox')} nav={<Nav />}>
+      <label for="state-filter">{t('filter')}</label>
+      <select id="state-filter" value={state} onChange={(e) => setState((e.currentTarget as HTMLSelectElement).value)}>
+        {['pending', 'executed', 'rejected', 'expired', 'failed'].map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      <ProblemBox problem={problem} />
+      {items.length === 0 ? <p class="muted">{t('noProposals')}</p> : null}
+      {items.map((p) => (
+        <section class="card" key={p.id} data-proposal={p.id} aria-label={`${p.kind} ${p.id}`}>
+          <h2>{p.kind}</h2>
+          <p>
+            {t('proposedBy')}: {p.proposedBy} · {t('state')}: <span data-testid="proposal-state">{p.state}</span> · {t('expires')}:{' '}
+            {new Date(p.expiresAt).toLocaleString()}
+          </p>
+          <pre class="mono">{JSON.stringify(p.payload, null, 2)}</pre>
+          {p.state === 'pending' ? (
+            <div class="row">
+              <button type="button" class="primary" onClick={() => void decide(p.id, 'approve')}>
+                {t('approve')}
+              </button>
+              <button type="button" onClick={() => void decide(p.id, 'reject')}>
+                {t('reject')}
+              </button>
+            </div>
+          ) : null}
+        </section>
+      ))}
+    </Frame>
+  );
+}
+
+interface AccountRow {
+  readonly id: string;
+  readonly code: string | null;
+  readonly kind: string;
+  readonly currency: string;
+  readonly name: string;
+  readonly balance: string;
+  readonly available: string;
+}
+
+function Accounts() {
+  const language = useSignal(lang);
+  const [items, setItems] = useState<readonly AccountRow[]>([]);
+  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  useEffect(() => {
+    void reply(anfu.GET('/v1/accounts', { params: { query: { limit: '100' } } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+  }, []);
+  return (
+    <Frame title={t('accounts')} nav={<Nav />}>
+      <ProblemBox problem={problem} />
+      <table aria-label={t('accounts')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('code')}</th>
+            <th scope="col">{t('kind')}</th>
+            <th scope="col">{t('balance')}</th>
+            <th scope="col">{t('available')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((a) => (
+            <tr key={a.id}>
+              <td class="mono">{a.code ?? a.id}</td>
+              <td>{a.kind}</td>
+              <td>{formatAmount(a.balance, a.currency, language)}</td>
+              <td>{formatAmount(a.available, a.currency, language)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Frame>
+  );
+}
+
+interface EventRow {
+  readonly id: string;
+  readonly type: string;
+  readonly severity: string;
+  readonly createdAt: string;
+}
+
+function Events() {
+  const [items, setItems] = useState<readonly EventRow[]>([]);
+  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  useEffect(() => {
+    void reply(anfu.GET('/v1/security/events', { params: { query: { limit: '100' } } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
+  }, []);
+  return (
+    <Frame title={t('events')} nav={<Nav />}>
+      <ProblemBox problem={problem} />
+      <table aria-label={t('events')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('when')}</th>
+            <th scope="col">{t('type')}</th>
+            <th scope="col">{t('severity')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((e) => (
+            <tr key={e.id}>
+              <td>{e.createdAt}</td>
+              <td>{e.type}</td>
+              <td>{e.severity}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Frame>
+  );
+}
+
+function Console() {
+  const who = useSignal(operator);
+  const path = useSignal(route);
+  useSignal(lang);
+  if (who === undefined) return <Login />;
+  if (path === '/accounts') return <Accounts />;
+  if (path === '/events') return <Events />;
+  return <Inbox />;
+}
+
+document.documentElement.lang = lang.get() === 'zh' ? 'zh-CN' : 'en';
+const root = document.getElementById('app');
+if (root !== null) render(<Console />, root);

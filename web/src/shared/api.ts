@@ -1,0 +1,68 @@
+// The one way the web apps talk to Anfu: `@anfu/sdk`'s typed client (paths, bodies and answers
+// checked by the compiler against the OpenAPI document, so a changed API breaks this build), same
+// origin. Session tokens live only in this module's memory (never localStorage, sessionStorage or a
+// cookie readable by script): a reload asks the person to log in again, and a script injected later
+// finds no token in storage. Every refusal comes back as the server's problem+json, shown as it is.
+import { createAnfuClient } from '@anfu/sdk';
+
+export interface Problem {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail?: string;
+}
+
+export type Reply<T> = { readonly ok: true; readonly status: number; readonly body: T } | { readonly ok: false; readonly problem: Problem };
+
+let bearer: string | undefined;
+let onUnauthenticated: () => void = () => {};
+
+export function setToken(value: string | undefined): void {
+  bearer = value;
+}
+
+/** Called when the server answers 401 to a request that carried the token (expired or revoked session). */
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+export const anfu = createAnfuClient({
+  baseUrl: globalThis.location?.origin ?? 'https://localhost',
+  credentials: { kind: 'bearer', token: () => bearer ?? '' },
+  // A person is waiting: one retry at most, and only where the SDK deems it safe.
+  retry: { attempts: 2 },
+});
+
+function randomPart(bytes: number): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(raw, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A new idempotency key: one per thing the person means to do (kept across retries of that intent). */
+export function intentKey(prefix = 'web'): string {
+  return `${prefix}-${randomPart(16)}`;
+}
+
+function problemOf(status: number, body: unknown): Problem {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Partial<Problem>;
+  return {
+    status,
+    code: typeof b.code === 'string' ? b.code : 'network_error',
+    title: typeof b.title === 'string' ? b.title : `HTTP ${status}`,
+    ...(typeof b.detail === 'string' ? { detail: b.detail } : {}),
+  };
+}
+
+/** A typed call's answer as the screens use it: the body, or the problem to show. */
+export async function reply<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Reply<T>> {
+  let result: { data?: T; error?: unknown; response: Response };
+  try {
+    result = await call;
+  } catch {
+    return { ok: false, problem: { status: 0, code: 'network_error', title: 'The server cannot be reached' } };
+  }
+  const { data, error, response } = result;
+  if (response.ok) return { ok: true, status: response.status, body: data as T };
+  if (response.status === 401 && bearer !== undefined) onUnauthenticated();
+  return { ok: false, problem: problemOf(response.status, error) };
+}

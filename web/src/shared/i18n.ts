@@ -1,0 +1,86 @@
+// Both languages of the web apps. The language follows the browser (中文 for zh-*, English otherwise)
+// until the person picks one; the choice is kept in localStorage (a preference, nothing personal).
+// Problem codes from the server get a sentence in the person's language and what to do next; a code
+// without one shows the server's own title, so nothing the server refuses is ever hidden.
+import { signal } from './signal.ts';
+
+export type Lang = 'zh' | 'en';
+
+function initial(): Lang {
+  const saved = globalThis.localStorage?.getItem('anfu.lang');
+  if (saved === 'zh' || saved === 'en') return saved;
+  return (globalThis.navigator?.language ?? 'zh').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+export const lang = signal<Lang>(initial());
+
+export function setLang(next: Lang): void {
+  globalThis.localStorage?.setItem('anfu.lang', next);
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+  lang.set(next);
+}
+
+type Dictionary = Record<string, string>;
+
+export function translator(dictionaries: Record<Lang, Dictionary>) {
+  return (key: string, params: Record<string, string> = {}): string => {
+    const text = dictionaries[lang.get()][key] ?? dictionaries.en[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
+  };
+}
+
+/** What a refusal means and what to do next, by the server's stable code. */
+const problems: Record<Lang, Record<string, string>> = {
+  zh: {
+    network_error: '无法连接服务器。请检查网络后重试。',
+    unauthenticated: '登录已失效，请重新登录。',
+    customer_login_failed: '手机号或密码不正确。',
+    login_failed: '手机号或密码不正确。',
+    insufficient_funds: '余额不足。请先充值或减少金额。',
+    limit_exceeded: '超过限额。可查看“限额”了解剩余额度，或升级账户等级。',
+    step_up_required: '此操作需要再次验证身份。',
+    step_up_failed: '验证码不正确，请重试。',
+    challenge_expired: '验证已过期，请重新发起。',
+    payee_not_found: '未找到该收款人，请检查手机号。',
+    rate_limited: '操作太频繁，请稍后再试。',
+    validation_failed: '输入格式不正确，请检查后重试。',
+    device_not_certified: '此设备尚未认证：请在“安全”中认证本设备。',
+    signature_invalid: '设备签名无效：请在“安全”中重新认证本设备。',
+    order_not_found: '未找到订单，请检查付款码。',
+    sms_code_invalid: '短信验证码不正确或已过期。',
+    password_too_weak: '密码太弱：至少 8 个字符，且不要使用常见密码。',
+    phone_taken: '该手机号已注册，请直接登录。',
+    operator_login_failed: '用户名、密码或动态码不正确。',
+    proposal_self_approval: '不能审批自己发起的申请（四眼原则）。',
+    proposal_related_approval: '不能审批与您相关的申请（四眼原则）。',
+    mfa_required: '此操作需要密码加动态码登录的会话。',
+  },
+  en: {
+    network_error: 'The server cannot be reached. Check the connection and try again.',
+    unauthenticated: 'Your session has ended. Please log in again.',
+    customer_login_failed: 'The phone number or password is not correct.',
+    login_failed: 'The phone number or password is not correct.',
+    insufficient_funds: 'Not enough balance. Top up first or pay less.',
+    limit_exceeded: 'Over your limit. See "Limits" for what remains, or upgrade your account class.',
+    step_up_required: 'This needs you to confirm it is you again.',
+    step_up_failed: 'That code is not correct. Try again.',
+    challenge_expired: 'The confirmation expired. Start again.',
+    payee_not_found: 'No customer with that number. Check it and try again.',
+    rate_limited: 'Too many attempts. Wait a little and try again.',
+    validation_failed: 'Something in the form is not in the right format.',
+    device_not_certified: 'This device is not certified yet: certify it under "Security".',
+    signature_invalid: 'The device signature was refused: certify this device again under "Security".',
+    order_not_found: 'No order with that code. Check the payment code.',
+    sms_code_invalid: 'The SMS code is wrong or has expired.',
+    password_too_weak: 'That password is too weak: at least 8 characters, not a common one.',
+    phone_taken: 'That number is already registered. Log in instead.',
+    operator_login_failed: 'The name, password or one-time code is not correct.',
+    proposal_self_approval: 'You cannot approve your own proposal (four eyes).',
+    proposal_related_approval: 'You cannot approve a proposal related to you (four eyes).',
+    mfa_required: 'This needs a session opened with password and one-time code.',
+  },
+};
+
+export function problemText(code: string, title: string): string {
+  return problems[lang.get()][code] ?? title;
+}

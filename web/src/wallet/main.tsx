@@ -1,0 +1,31 @@
+// The customer wallet: a hash-routed single page. Logged out, only login and registration are shown.
+import { render } from 'preact';
+import { route, useSignal } from '../shared/signal.ts';
+import { lang } from '../shared/i18n.ts';
+import { Home } from './home.tsx';
+import { Login, Register } from './login.tsx';
+import { Pay } from './pay.tsx';
+import { Security } from './security.tsx';
+import { session } from './session.ts';
+import { Transfer } from './transfer.tsx';
+
+function Wallet() {
+  const path = useSignal(route);
+  const who = useSignal(session);
+  useSignal(lang);
+  if (who === undefined) return path === '/register' ? <Register /> : <Login />;
+  switch (path) {
+    case '/transfer':
+      return <Transfer />;
+    case '/pay':
+      return <Pay />;
+    case '/security':
+      return <Security />;
+    default:
+      return <Home />;
+  }
+}
+
+document.documentElement.lang = lang.get() === 'zh' ? 'zh-CN' : 'en';
+const root = document.getElementById('app');
+if (root !== null) render(<Wallet />, root);
