@@ -120,11 +120,13 @@ export async function executeRefund(ctx: PaymentsContext, refundId: string): Pro
   const wallet = await walletOf(ctx.ledger, payment.payerId, refund.currency);
   const outcome = await ctx.ledger.submit({ kind: 'single', key: `${refund.id}:refund`, debitAccountId: merchant.id, creditAccountId: wallet.id, amount: refund.amount, currency: refund.currency, reference: refund.id });
   const now = ctx.clock();
+  // Lock order as in the reservation: refund row, payment row, then the audit head last. Appending the
+  // audit entry before touching the payment row deadlocked against a concurrent reservation on PostgreSQL.
   await ctx.store.transaction(async (tx) => {
     if (!(await moveRefund(tx, refund.id, ['processing', 'awaiting_approval'], outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.code, now))) return;
-    await appendAudit(tx, [{ actorType: 'system', actorId: 'payments', action: 'refund.execute', target: refund.id, outcome: outcome.ok ? 'success' : 'failure', details: { paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }) } }], now);
     if (outcome.ok) await recordExecuted(ctx, tx, refund, now);
     else await releaseRefund(tx, refund.paymentId, refund.amount, now);
+    await appendAudit(tx, [{ actorType: 'system', actorId: 'payments', action: 'refund.execute', target: refund.id, outcome: outcome.ok ? 'success' : 'failure', details: { paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }) } }], now);
   });
   const after = await refundById(ctx.store, refund.id);
   if (after === undefined) throw new Error('payments invariant: refund vanished');
