@@ -31,6 +31,7 @@ export {
   type IssuedDeviceCertificate,
 } from './issue-device-certificate.ts';
 export { listDevices, listSessions, revokeCustomerDevice } from './manage-devices.ts';
+export { endCustomerSessions } from './end-customer-sessions.ts';
 export { changePassword, resetPassword, type PasswordResetInput } from './change-password.ts';
 export { customerProfile, addVerificationSource, listNotices, type CustomerProfile } from './customer-profile.ts';
 export { recordNotice, noticeKinds, type NoticeKind } from './notices.ts';

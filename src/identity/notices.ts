@@ -5,7 +5,7 @@ import type { Tx } from '../store/index.ts';
 import { insertNotice, noticesOf } from './store.ts';
 export { noticesOf };
 
-export const noticeKinds = ['new_device_login', 'password_changed', 'factor_added', 'factor_removed', 'device_revoked', 'session_reuse_detected', 'large_payment', 'account_class_changed', 'step_up_locked'] as const;
+export const noticeKinds = ['new_device_login', 'password_changed', 'factor_added', 'factor_removed', 'device_revoked', 'session_reuse_detected', 'large_payment', 'account_class_changed', 'step_up_locked', 'sessions_ended'] as const;
 export type NoticeKind = (typeof noticeKinds)[number];
 
 export const noticeTexts: Readonly<Record<NoticeKind, string>> = {
@@ -18,6 +18,7 @@ export const noticeTexts: Readonly<Record<NoticeKind, string>> = {
   large_payment: '【安付】您的账户发生一笔大额支付。如非本人操作，请立即联系客服。',
   account_class_changed: '【安付】您的支付账户类别已变更。',
   step_up_locked: '【安付】一笔支付的验证码多次输入错误，该笔支付已取消。如非本人操作，请立即修改密码并联系客服。',
+  sessions_ended: '【安付】为保护您的账户，您在所有设备上的登录已注销，请重新登录。',
 };
 
 /** Records a notice in `tx`; returns the kind so the caller can send the SMS after commit. */

@@ -1,9 +1,10 @@
 // Unauthorised-payment claims (PBOC online-payment rules: a payment made with fewer than two
 // authentication factors is compensated in full when the customer did not authorise it). A claim is
 // the payer's, one per payment. Opening it freezes outgoing payments and the signing device (payments'
-// identity port reads the freeze), links the evidence — the factors the payment was authorised with,
-// the device, the address it came from, the signed instruction — and, with fewer than two factors,
-// proposes full compensation at once (`case.decide` by `system:support`, for a checker to approve).
+// identity port reads the freeze) and ends the customer's sessions (identity's door, given at wiring),
+// links the evidence — the factors the payment was authorised with, the device, the address it came
+// from, the signed instruction — and, with fewer than two factors, proposes full compensation at once
+// (`case.decide` by `system:support`, for a checker to approve).
 import {
   openCase,
   proposeCaseDecision,
@@ -124,9 +125,13 @@ export async function openClaim(
         : { type: 'operator' as const, id: openedBy };
     await insertMessage(tx, opened.id, author, text, now);
     await insertFreeze(tx, { caseId: opened.id, customerId, deviceId, now });
+    // Whoever holds the sessions may not be the customer: all end with the claim (this request was
+    // authenticated before; its answer still goes out). The customer signs in again, still frozen.
+    const sessionsEnded = await ctx.endCustomerSessions(tx, customerId, 'unauthorised_claim', now);
     await notifyCustomer(tx, opened.id, 'claim_received', now);
     const proposalId = auto ? await proposeCompensation(ctx, tx, opened.id, factors.length, now) : null;
-    const details = { payment: payment.id, factors, autoCompensation: auto, frozen: ['outgoing_payments', 'device'] };
+    const frozen = ['outgoing_payments', 'device', 'sessions'];
+    const details = { payment: payment.id, factors, autoCompensation: auto, frozen, sessionsEnded };
     await auditSupport(tx, actor, 'claim.open', opened.id, details, now);
     return { case: opened, proposalId };
   });

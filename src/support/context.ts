@@ -1,12 +1,13 @@
 // What customer service is given at wiring: the store, the ledger, the keyring (attachments), the
-// case system, the clock and its settings. Also the few shared steps of its use cases: audit a
-// support action or refusal, and post a customer-visible notice into the case's conversation.
+// case system, the clock, its settings and identity's session end (a claim's freeze). Also the few
+// shared steps of its use cases: audit a support action or refusal, and post a customer-visible notice
+// into the case's conversation.
 import type { CaseActor, CasesContext } from '../cases/index.ts';
 import { caseAuditEvent } from '../cases/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import type { Queryable, Store } from '../store/index.ts';
+import type { Queryable, Store, Tx } from '../store/index.ts';
 import { insertMessage } from './store.ts';
 
 export interface SupportSettings {
@@ -28,6 +29,8 @@ export interface SupportContext {
   readonly cases: CasesContext;
   readonly clock: () => number;
   readonly settings: SupportSettings;
+  /** Identity's door, given at wiring: ends every live session of a customer in the caller's transaction. */
+  readonly endCustomerSessions: (tx: Tx, customerId: string, reason: string, now: number) => Promise<number>;
 }
 
 export type SupportOutcome<T> =

@@ -4,9 +4,14 @@
 // opener may not approve), and a merchant dispute (signed webhook event, merchant evidence before the
 // deadline, a refund from the merchant's balance with the shortfall recovered later, late evidence
 // refused). Every refusal has its code, an audit entry and unchanged state; balances are exact.
+// Then, with the real identity: a claim ends all of the claimant's sessions (its own answer still
+// arrives), audited; a fresh login works but still cannot pay while the claim is open.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { cryptoProfile, type PrivateKey } from '../crypto/index.ts';
+import { totpCode } from '../identity/totp.ts';
 import { balanceOf } from '../ledger/index.ts';
 import { merchantAccountOf, merchantRequestSignature, signingKeyOf, walletOf } from '../payments/index.ts';
 import {
@@ -18,6 +23,13 @@ import {
 } from '../payments/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
+import {
+  browserDevice,
+  createIdentityTestApp,
+  registerThroughApi,
+  type IdentityTestApp,
+  type RegisteredCustomer,
+} from '../wiring/identity-test-app.ts';
 import { compensationAccountOf } from './index.ts';
 
 const png = Buffer.concat([
@@ -481,6 +493,139 @@ for (const kind of testStoreKinds()) {
         { kind: 'dispute_refund', currency: 'CNY', amountMinor: '10000', count: 1 },
       ]);
       assert.deepEqual(report.satisfaction, { rated: 1, average: 5 });
+    }
+  });
+}
+
+// --- the claim's session end, with the real identity --------------------------------------------
+
+interface RealPayer extends RegisteredCustomer {
+  readonly privateKey: PrivateKey;
+  readonly certificate: string;
+  readonly totpSecret: string;
+}
+
+async function call(t: IdentityTestApp, options: InjectOptions, status: number): Promise<Record<string, unknown>> {
+  const response = await t.app.inject(options);
+  assert.equal(response.statusCode, status, `${options.method ?? 'GET'} ${String(options.url)}: ${response.body}`);
+  return (response.body === '' ? {} : response.json()) as Record<string, unknown>;
+}
+
+/** Registers, certifies a device key and enrols TOTP in the registration session. */
+async function onboardPayer(t: IdentityTestApp): Promise<RealPayer> {
+  const registered = await registerThroughApi(t);
+  const profile = cryptoProfile('intl');
+  const keys = profile.generateSigningKeyPair();
+  const auth = bearer(registered.accessToken);
+  const publicKey = profile.exportPublicKey(keys.publicKey);
+  const certify = { method: 'POST' as const, url: '/v1/me/device-certificate', headers: auth, payload: { publicKey } };
+  const certified = await call(t, certify, 201);
+  const { secret } = (await call(t, { method: 'POST', url: '/v1/me/totp', headers: auth }, 201)) as { secret: string };
+  const code = totpCode(secret, t.identity.clock());
+  await call(t, { method: 'POST', url: '/v1/me/totp/confirm', headers: auth, payload: { code } }, 204);
+  return { ...registered, privateKey: keys.privateKey, certificate: String(certified.certificate), totpSecret: secret };
+}
+
+/** Password, then (if challenged) the device key answers: a new session on the customer's own device. */
+async function signInAgain(t: IdentityTestApp, who: RealPayer): Promise<string> {
+  const payload = { phone: who.phone, password: who.password, device: browserDevice };
+  const response = await t.app.inject({ method: 'POST', url: '/v1/customer-sessions', payload });
+  if (response.statusCode === 201) return String(response.json().accessToken);
+  assert.equal(response.statusCode, 202, response.body);
+  const { challengeId, nonce } = response.json() as { challengeId: string; nonce: string };
+  const data = Buffer.from(`anfu-login-v1|${challengeId}|${nonce}`, 'utf8');
+  const signature = cryptoProfile('intl').sign(who.privateKey, data).toString('base64');
+  const answer = { factor: 'device_signature', signature, certificate: who.certificate };
+  const session = await call(t, { method: 'POST', url: `/v1/login-challenges/${challengeId}`, payload: answer }, 201);
+  return String(session.accessToken);
+}
+
+async function realTransfer(t: IdentityTestApp, payer: RealPayer, token: string, payeeId: string, amount: string) {
+  const instruction = {
+    version: 1,
+    kind: 'transfer',
+    payer: payer.customerId,
+    device: payer.deviceId,
+    target: payeeId,
+    amount,
+    currency: 'CNY',
+    nonce: randomBytes(16).toString('base64url'),
+    timestamp: t.identity.clock(),
+  };
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/payments/transfers',
+    headers: { ...bearer(token), 'idempotency-key': `claim-${randomBytes(8).toString('hex')}` },
+    payload: { instruction, signature: signInstruction('intl', payer, instruction) },
+  });
+}
+
+/** A funded payer's transfer, challenged (new device) and passed with TOTP: two factors. */
+async function paidTransfer(t: IdentityTestApp, payer: RealPayer, payeeId: string): Promise<string> {
+  const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
+  const wallet = await walletOf(t.ledger, payer.customerId, 'CNY');
+  const funding = { debitAccountId: bank.id, creditAccountId: wallet.id, amount: 100_000n, currency: 'CNY' };
+  assert.ok((await t.ledger.submit({ kind: 'single', key: `fund-${payer.customerId}`, ...funding })).ok);
+  const created = await realTransfer(t, payer, payer.accessToken, payeeId, '10.00');
+  assert.equal(created.statusCode, 202, created.body);
+  const id = String(created.json().id);
+  t.advance(30_000);
+  const code = totpCode(payer.totpSecret, t.identity.clock());
+  const url = `/v1/payments/${id}/step-up`;
+  const headers = bearer(payer.accessToken);
+  const passed = await call(t, { method: 'POST', url, headers, payload: { kind: 'totp', code } }, 200);
+  assert.equal(passed.state, 'succeeded');
+  return id;
+}
+
+for (const kind of testStoreKinds()) {
+  test(`a claim ends the claimant's sessions; a fresh login still cannot pay (${kind})`, async () => {
+    const t = await createIdentityTestApp(kind);
+    try {
+      const alice = await onboardPayer(t);
+      const bob = await registerThroughApi(t);
+      const paymentId = await paidTransfer(t, alice, bob.customerId);
+      const me = { method: 'GET' as const, url: '/v1/me', headers: bearer(alice.accessToken) };
+      await call(t, me, 200);
+      const claim = { paymentId, text: 'I never sent this' };
+      const opened = await call(
+        t,
+        { method: 'POST', url: '/v1/support/claims', headers: bearer(alice.accessToken), payload: claim },
+        201,
+      );
+      assert.equal(opened.proposalId, null, 'two factors: no automatic compensation');
+      const filed = await t.store.get('SELECT case_id FROM support_claims WHERE payment_id = ?', [paymentId]);
+      assert.equal(filed?.case_id, opened.id, 'the claim is filed and its answer reached the client');
+      // The session the claim was made in, and its refresh token, are over.
+      assert.equal((await call(t, me, 401)).code, 'unauthenticated');
+      const refresh = { refreshToken: alice.refreshToken };
+      const refreshed = await call(t, { method: 'POST', url: '/v1/customer-sessions/refresh', payload: refresh }, 401);
+      assert.equal(refreshed.code, 'refresh_token_invalid');
+      const live = await t.store.all('SELECT id FROM customer_sessions WHERE customer_id = ? AND ended_at IS NULL', [
+        alice.customerId,
+      ]);
+      assert.equal(live.length, 0, 'no live session left');
+      const ends = await t.store.all(
+        "SELECT actor_type, actor_id, target, details FROM audit_entries WHERE action = 'customer.sessions.end'",
+      );
+      const [end] = ends;
+      assert.equal(ends.length, 1);
+      assert.deepEqual([end?.actor_type, end?.actor_id, end?.target], ['system', 'identity', alice.customerId]);
+      assert.deepEqual(JSON.parse(String(end?.details)), { reason: 'unauthorised_claim', sessionsEnded: 1 });
+      const opening = await t.store.get("SELECT details FROM audit_entries WHERE action = 'support.claim.open'");
+      assert.deepEqual(JSON.parse(String(opening?.details)).frozen, ['outgoing_payments', 'device', 'sessions']);
+      // A fresh login works (the customer is not locked out) but the freeze on payments stays.
+      const token = await signInAgain(t, alice);
+      const notices = await call(t, { method: 'GET', url: '/v1/me/notices', headers: bearer(token) }, 200);
+      assert.ok(JSON.stringify(notices).includes('sessions_ended'), 'the customer is told their sessions ended');
+      const wallet = await walletOf(t.ledger, alice.customerId, 'CNY');
+      const refusedPayment = await realTransfer(t, alice, token, bob.customerId, '1.00');
+      assert.equal(refusedPayment.json().code, 'device_revoked', refusedPayment.body);
+      const after = await walletOf(t.ledger, alice.customerId, 'CNY');
+      const outgoing = (w: typeof wallet) => w.debitsPosted + w.debitsPending;
+      assert.equal(outgoing(after), outgoing(wallet), 'nothing moved');
+    } finally {
+      await t.close();
     }
   });
 }

@@ -8,7 +8,7 @@ import { buildApp, type App } from '../http/app.ts';
 import type { AppContext } from '../http/context.ts';
 import { createMetrics, type Metrics } from '../http/metrics.ts';
 import type { TlsMaterial } from '../http/tls.ts';
-import { openIdentity, type Identity } from '../identity/index.ts';
+import { endCustomerSessions, openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
@@ -71,7 +71,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
-  const service = supportWiring({ store, ledger, keyring, clock });
+  const service = supportWiring({ store, ledger, keyring, clock, endCustomerSessions });
   const kinds = [...caseKindRegistrations(clock), ...service.kinds, ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds, onClose: service.stop });
   const support = service.complete(cases);

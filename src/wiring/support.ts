@@ -1,7 +1,8 @@
 // Customer service in one app: its context (store, ledger, keyring, cases), its case kinds, and the
 // freeze an unauthorised-payment claim puts on payments — payments' identity port answers a frozen
 // customer as disabled (no outgoing payment starts) and a frozen device as revoked (its signature
-// authorises nothing) until the claim is decided.
+// authorises nothing) until the claim is decided. The claim also ends the customer's sessions, through
+// identity's door (`endCustomerSessions`), given here to the support context.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { CaseKindRegistration, CasesContext } from '../cases/index.ts';
@@ -33,6 +34,7 @@ export function supportWiring(parts: {
   ledger: Ledger;
   keyring: Keyring;
   clock: () => number;
+  endCustomerSessions: SupportContext['endCustomerSessions'];
 }): SupportWiring {
   let support: SupportContext | undefined;
   const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
