@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import { loadKek, loadPreviousKek } from '../crypto/index.ts';
 import { operationsReport, reportCsv, reportRangeProblem, type Granularity } from '../reports/index.ts';
 import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
+import { operationsReportSections } from '../wiring/report-sections.ts';
 import { jsonOf, withLedger, withStore } from './with-store.ts';
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -99,7 +100,8 @@ export async function reportCommand(config: Config, args: string[]): Promise<num
     process.stderr.write(`anfu: ${problem}\n${reportUsage}\n`);
     return 2;
   }
-  const report = await withStore(config, (store) => operationsReport({ store, clock: Date.now }, query));
+  const sections = operationsReportSections;
+  const report = await withStore(config, (store) => operationsReport({ store, clock: Date.now, sections }, query));
   process.stdout.write(format === 'csv' ? reportCsv(report) : `${jsonOf(report, 2)}\n`);
   return 0;
 }

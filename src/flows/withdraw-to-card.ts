@@ -5,10 +5,12 @@
 // payment fails (`payout_failed` with the response code). In progress (09) or unanswered: it stays
 // `processing` — no timer decides what the bank did — and `pollWithdrawals` asks again (0201, same
 // STAN and field 7) with back-off. Past ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS the withdrawal is
-// listed for operations ("outcome unknown"); the queries go on, and an operator may resolve it under
-// maker–checker (`withdrawal.resolve`: paid → the hold is posted; not paid → voided).
+// listed for operations ("outcome unknown") and a `withdrawal_outcome_unknown` case is opened (one per
+// withdrawal); the queries go on, and operations resolve it under maker–checker — the case's four-eyes
+// decisions or a `withdrawal.resolve` proposal, one logic: paid → the hold is posted; not paid → voided.
 import type { ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
+import { openCase } from '../cases/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf,
@@ -152,9 +154,28 @@ async function voidHold(ctx: PaymentsContext, row: FundingPayment): Promise<void
     throw new Error(`payments invariant: withdrawal hold of ${row.id} cannot be voided (${voided.code})`);
 }
 
+/** The case operations work for a withdrawal whose outcome stays unknown (kind registered at wiring). */
+function outcomeUnknownCase(row: FundingPayment) {
+  return {
+    kind: 'withdrawal_outcome_unknown',
+    dedupeKey: row.id,
+    queue: 'operations',
+    title: 'Withdrawal outcome unknown: ask the bank, then decide paid or not paid',
+    subject: { type: 'payment', id: row.id },
+    customerId: row.customerId,
+    severity: 'high' as const,
+    amount: { minor: row.amount, currency: row.currency },
+    evidence: [{ type: 'payment', ref: row.id }],
+    openedBy: 'system:withdrawal-poll',
+    details: { fundingId: row.id, bank: row.bank, statusAttempts: row.statusAttempts },
+  };
+}
+
 async function listOutcomeUnknown(ctx: PaymentsContext, row: FundingPayment, why: string): Promise<void> {
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
+    // Opened on every pass past the age, idempotent on the funding id: one case per withdrawal.
+    await openCase(tx, outcomeUnknownCase(row), now);
     if (!(await markOutcomeUnknown(tx, row.id, now))) return;
     await appendAudit(
       tx,
@@ -212,7 +233,31 @@ export async function pollWithdrawals(
   return finished;
 }
 
-type Resolution = { fundingId: string; outcome: 'paid' | 'not_paid' };
+export type Resolution = { fundingId: string; outcome: 'paid' | 'not_paid' };
+
+/**
+ * What operations decided about an "outcome unknown" withdrawal, after asking the bank out of band:
+ * paid → the hold is posted; not paid → voided and the withdrawal fails. The `withdrawal.resolve`
+ * executor and the `withdrawal_outcome_unknown` case's decisions both run this; `by` names the decision.
+ */
+export async function resolveOutcomeUnknown(
+  ctx: PaymentsContext,
+  payload: Resolution,
+  by: string,
+): Promise<{ ok: true; result: Record<string, unknown> } | { ok: false; code: string }> {
+  const row = await fundingById(ctx.store, payload.fundingId);
+  if (row?.kind !== 'withdrawal' || row.state !== 'processing') return { ok: false, code: 'payment_state_invalid' };
+  const meaning = `resolved by operations (${by})`;
+  if (payload.outcome === 'not_paid') {
+    await voidHold(ctx, row);
+    const failed = await failFunding(ctx, row, { failureCode: 'payout_not_paid', meaning });
+    return { ok: true, result: { fundingId: failed.id, state: failed.state } };
+  }
+  const settled = await postPaidOut(ctx, row, { meaning });
+  return settled.state === 'succeeded'
+    ? { ok: true, result: { fundingId: settled.id, state: settled.state } }
+    : { ok: false, code: 'payment_state_invalid' };
+}
 
 /** Maker–checker resolution of an "outcome unknown" withdrawal, after operations asked the bank out of band. */
 export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExecutor<Resolution> {
@@ -234,19 +279,6 @@ export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExec
         ? undefined
         : 'proposal_payload_invalid';
     },
-    async outside(payload, proposal) {
-      const row = await fundingById(ctx.store, payload.fundingId);
-      if (row?.kind !== 'withdrawal' || row.state !== 'processing') return { ok: false, code: 'payment_state_invalid' };
-      const meaning = `resolved by operations (${proposal.id})`;
-      if (payload.outcome === 'not_paid') {
-        await voidHold(ctx, row);
-        const failed = await failFunding(ctx, row, { failureCode: 'payout_not_paid', meaning });
-        return { ok: true, result: { fundingId: failed.id, state: failed.state } };
-      }
-      const settled = await postPaidOut(ctx, row, { meaning });
-      return settled.state === 'succeeded'
-        ? { ok: true, result: { fundingId: settled.id, state: settled.state } }
-        : { ok: false, code: 'payment_state_invalid' };
-    },
+    outside: (payload, proposal) => resolveOutcomeUnknown(ctx, payload, proposal.id),
   };
 }

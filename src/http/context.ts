@@ -10,7 +10,7 @@ import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
-import type { LatencyRecorder } from '../reports/index.ts';
+import type { LatencyRecorder, ReportSection } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SupportContext } from '../support/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -40,6 +40,8 @@ export interface AppContext {
   readonly support: SupportContext;
   /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
   readonly latency: LatencyRecorder;
+  /** The operational report's sections, capability-owned ones plugged in at wiring (src/wiring/report-sections.ts). */
+  readonly reportSections: readonly ReportSection[];
 }
 
 /** What every payments use case is given, from the app's context. */

@@ -30,7 +30,7 @@ export {
   type BreakKind,
   type PartnerAccounts,
 } from './breaks.ts';
-export { dailyReport, type DailyReport } from './report.ts';
+export { dailyReport, breakSummary, type DailyReport, type BreakSummary } from './report.ts';
 export { streamCsvStatement, splitCsvLine, type CsvColumns, type CsvStatementOptions } from './csv.ts';
 export { seededFaultRun, faultTypes, type FaultRunResult } from './fault-run.ts';
 export { breakResolutionExecutor } from './executor.ts';

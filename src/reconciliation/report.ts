@@ -74,3 +74,40 @@ export async function dailyReport(q: Queryable, partnerId: string, date: string,
     openPastDeadline,
   };
 }
+
+/** Breaks opened in [from, to) by class and state (open, or approved/resolved), for the operational report. */
+export interface BreakSummary {
+  readonly byClass: Record<string, { open: number; resolved: number; openAmount: string; resolvedAmount: string }>;
+  /** Breaks of the range still open at `now`, by age. */
+  readonly openByAge: Record<'under_1d' | '1_3d' | '3_7d' | 'over_7d', number>;
+  readonly openPastDeadline: number;
+}
+
+export async function breakSummary(q: Queryable, from: number, to: number, now: number): Promise<BreakSummary> {
+  const rows = await q.all(
+    'SELECT class, state, amount, opened_at, due_at FROM reconciliation_breaks WHERE opened_at >= ? AND opened_at < ?',
+    [from, to],
+  );
+  const byClass: Record<string, { open: number; resolved: number; openAmount: string; resolvedAmount: string }> = {};
+  const openByAge = { under_1d: 0, '1_3d': 0, '3_7d': 0, over_7d: 0 };
+  let openPastDeadline = 0;
+  for (const r of rows) {
+    const entry = (byClass[String(r.class)] ??= { open: 0, resolved: 0, openAmount: '0', resolvedAmount: '0' });
+    const amount = BigInt(r.amount as bigint);
+    const magnitude = amount < 0n ? -amount : amount;
+    if (r.state === 'open') {
+      entry.open += 1;
+      entry.openAmount = (BigInt(entry.openAmount) + magnitude).toString();
+      const age = now - Number(r.opened_at);
+      if (age < day) openByAge.under_1d += 1;
+      else if (age < 3 * day) openByAge['1_3d'] += 1;
+      else if (age < 7 * day) openByAge['3_7d'] += 1;
+      else openByAge.over_7d += 1;
+      if (now > Number(r.due_at)) openPastDeadline += 1;
+    } else {
+      entry.resolved += 1;
+      entry.resolvedAmount = (BigInt(entry.resolvedAmount) + magnitude).toString();
+    }
+  }
+  return { byClass, openByAge, openPastDeadline };
+}

@@ -10,6 +10,10 @@ import { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, walletOf, type PaymentsContext } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction } from '../payments/testing.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
+import { camt053, createPartner } from '../clearing/index.ts';
+import { reconcileStatement } from '../reconciliation/index.ts';
+import { openComplaint } from '../support/index.ts';
+import { clearingContextFor } from '../wiring/clearing.ts';
 import { createTestApp } from '../wiring/test-app.ts';
 import {
   createLatencyRecorder,
@@ -94,6 +98,7 @@ for (const kind of testStoreKinds()) {
       assert.ok(p99 >= 900 && p99 <= 900 * 1.2, `p99 ${p99}`);
       assert.equal(valueOf(daily, 'incidents', 'high', 'opened'), 1);
       assert.equal(valueOf(daily, 'incidents', 'all', 'open_at_end'), 1);
+      // Without the wiring's sections, the capability-owned ones stay extension points.
       assert.equal(daily.sections.reconciliation?.available, false);
       assert.equal(daily.sections.complaints?.available, false);
 
@@ -186,6 +191,72 @@ for (const kind of testStoreKinds()) {
         headers: service,
       });
       assert.equal(refused.statusCode, 403);
+    } finally {
+      await t.close();
+    }
+  });
+}
+
+for (const kind of testStoreKinds()) {
+  test(`${kind}: the wired report carries reconciliation breaks and complaints from real records`, async () => {
+    const t = await createTestApp(kind);
+    try {
+      const headers = { authorization: `Bearer ${t.token}` };
+      const { store, ledger, keyring, config } = t.app.context;
+      const clearing = { ctx: await clearingContextFor({ store, ledger, keyring, config }) };
+      const account = '6222000011112222';
+      const partner = await createPartner(
+        t.store,
+        t.ledger,
+        {
+          name: 'BOC', role: 'clearing_house', currency: 'CNY', bic: 'BKCHCNBJ', accountNumber: account,
+          netDebitCap: 1_000_000n,
+        },
+        'opr_test',
+        Date.now(),
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      const entry = {
+        amount: 1_234n, currency: 'CNY', direction: 'credit' as const, bookingDate: today, valueDate: today,
+        bankRef: 'UNKNOWN-1', bankCode: 'PMNT/RCDT/DMCT',
+      };
+      const statement = camt053({
+        messageId: 'M-report', created: `${today}T18:00:00Z`, statementId: 'S', sequence: 1, date: today,
+        opening: 0n, closing: 1_234n, account, currency: 'CNY', entries: [entry],
+      });
+      await reconcileStatement(clearing.ctx, partner.id, statement);
+      const breaks = await t.store.all("SELECT class, amount FROM reconciliation_breaks WHERE state = 'open'");
+      assert.ok(breaks.length >= 1, 'the unknown credit is a break');
+      const opened = await openComplaint(
+        t.app.context.support,
+        { type: 'customer', id: 'cus_report_test' },
+        { customerId: 'cus_report_test', category: 'payment_problem', paymentIds: [], text: 'My payment is late.' },
+      );
+      assert.ok(opened.ok, JSON.stringify(opened));
+
+      const next = new Date(Date.now() + dayMs).toISOString().slice(0, 10);
+      const query = `from=${today}&to=${next}`;
+      const response = await t.app.inject({ method: 'GET', url: `/v1/reports/operations?${query}`, headers });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json() as OperationsReport;
+      assert.equal(report.sections.reconciliation?.available, true);
+      const byClass = new Map<string, { n: number; amount: bigint }>();
+      for (const b of breaks) {
+        const c = byClass.get(String(b.class)) ?? { n: 0, amount: 0n };
+        const amount = BigInt(b.amount as bigint);
+        byClass.set(String(b.class), { n: c.n + 1, amount: c.amount + (amount < 0n ? -amount : amount) });
+      }
+      for (const [cls, c] of byClass) {
+        assert.equal(valueOf(report, 'reconciliation', cls, 'open'), c.n);
+        assert.equal(valueOf(report, 'reconciliation', cls, 'open_amount_minor'), c.amount.toString());
+        assert.equal(valueOf(report, 'reconciliation', cls, 'resolved'), 0);
+      }
+      assert.equal(valueOf(report, 'reconciliation', 'open_by_age', 'under_1d'), breaks.length);
+      assert.equal(report.sections.complaints?.available, true);
+      assert.equal(valueOf(report, 'complaints', 'payment_problem', 'received'), 1);
+      assert.equal(valueOf(report, 'complaints', 'all', 'sla_compliance'), 1);
+      const csv = await t.app.inject({ method: 'GET', url: `/v1/reports/operations.csv?${query}`, headers });
+      assert.ok(csv.body.includes(`${today},complaints,payment_problem,received,1\n`), csv.body);
     } finally {
       await t.close();
     }

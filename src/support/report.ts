@@ -15,7 +15,11 @@ export interface ComplaintReport {
   readonly paid: readonly { kind: string; currency: string; amountMinor: string; count: number }[];
 }
 
-export async function complaintReport(ctx: SupportContext, from: number, to: number): Promise<ComplaintReport> {
+export async function complaintReport(
+  ctx: Pick<SupportContext, 'store'>,
+  from: number,
+  to: number,
+): Promise<ComplaintReport> {
   const rows = await reportRows(ctx.store, from, to);
   const byCategory = Object.fromEntries(rows.categories.map((r) => [String(r.category), toNumber(r.n)]));
   const byKind: Record<string, { total: number; decided: number; breached: number }> = {};

@@ -493,6 +493,22 @@ for (const kind of testStoreKinds()) {
         { kind: 'dispute_refund', currency: 'CNY', amountMinor: '10000', count: 1 },
       ]);
       assert.deepEqual(report.satisfaction, { rated: 1, average: 5 });
+      // The operational report's complaints section (wired from this report) sums to the same figures.
+      const [from, to] = [new Date(w.t.now() - 60 * 86_400_000), new Date(w.t.now() + 86_400_000)];
+      const range = `from=${from.toISOString()}&to=${to.toISOString()}&granularity=week`;
+      const ops = (await operator(auditor, 'GET', `/v1/reports/operations?${range}`)).json();
+      const rows = ops.sections.complaints.rows as { dimension: string; metric: string; value: unknown }[];
+      const sum = (dimension: string, metric: string) =>
+        rows.filter((r) => r.dimension === dimension && r.metric === metric).reduce((n, r) => n + Number(r.value), 0);
+      assert.deepEqual(
+        [sum('compensation.CNY', 'paid_amount_minor'), sum('compensation.CNY', 'paid_count')],
+        [6000, 2],
+      );
+      assert.equal(sum('dispute_refund.CNY', 'paid_amount_minor'), 10_000);
+      assert.deepEqual(
+        ['merchant', 'payment_problem', 'unauthorised_payment'].map((c) => sum(c, 'received')),
+        [2, 1, 2],
+      );
     }
   });
 }

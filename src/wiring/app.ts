@@ -15,8 +15,10 @@ import { providersFor, type Providers } from '../providers/index.ts';
 import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
 import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
+import { withdrawalOutcomeCaseKind } from '../flows/withdrawal-outcome-case.ts';
 import { identityForPayments } from './identity-for-payments.ts';
 import { registerProposalExecutors } from './proposal-executors.ts';
+import { operationsReportSections as reportSections } from './report-sections.ts';
 import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
 import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
@@ -72,12 +74,13 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   registerProposalExecutors(access.registry, { config, ledger, payments });
   const service = supportWiring({ store, ledger, keyring, clock, endCustomerSessions });
-  const kinds = [...caseKindRegistrations(clock), ...service.kinds, ...(options.caseKinds ?? [])];
+  const withdrawals = withdrawalOutcomeCaseKind(payments);
+  const kinds = [...caseKindRegistrations(clock), ...service.kinds, withdrawals, ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds, onClose: service.stop });
   const support = service.complete(cases);
   const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  return { ...parts, cases, risk, latency, sanctions, support };
+  return { ...parts, cases, risk, latency, sanctions, support, reportSections };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

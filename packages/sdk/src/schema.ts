@@ -1751,7 +1751,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operational report (R9.4): volumes, outcomes, latency, risk, incidents per day or week */
+        /** Operational report (R9.4): volumes, outcomes, latency, risk, incidents, breaks, complaints */
         get: operations["getReportsOperations"];
         put?: never;
         post?: never;

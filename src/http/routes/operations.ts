@@ -150,12 +150,12 @@ function assessmentRoutes(context: AppContext): FastifyPluginAsync {
 }
 
 function reportRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, clock } = context;
+  const { store, clock, reportSections: sections } = context;
   const reportOf = (request: FastifyRequest) =>
-    operationsReport({ store, clock }, reportQueryOf(request.query as Static<typeof ReportQuerySchema>));
+    operationsReport({ store, clock, sections }, reportQueryOf(request.query as Static<typeof ReportQuerySchema>));
   return async (app) => {
     const json = { querystring: ReportQuerySchema, response: { 200: ReportView, ...errors } };
-    const summary = 'Operational report (R9.4): volumes, outcomes, latency, risk, incidents per day or week';
+    const summary = 'Operational report (R9.4): volumes, outcomes, latency, risk, incidents, breaks, complaints';
     app.get('/reports/operations', route('reports.read', summary, json), async (request) => reportOf(request));
     const csv = { querystring: ReportQuerySchema, produces: ['text/csv'], response: { 200: Type.String(), ...errors } };
     const csvSummary = 'The operational report as CSV (period, section, dimension, metric, value)';
