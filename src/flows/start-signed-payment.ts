@@ -208,7 +208,9 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
     amount, currency: verified.instruction.currency, fee: target.fee, refundedAmount: 0n, idempotencyKey: request.idempotencyKey, requestHash: requestHashOf(request.instruction),
     failureCode: null, riskReasons: risk.reasons, limitDay: periods.day, limitYear: periods.year, createdAt: now, updatedAt: now,
   };
-  const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
+  const actor: TransitionActor = {
+    type: 'customer', id: principal.customerId, device: principal.deviceId, ip: request.origin?.ip ?? null,
+  };
   if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput: ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input }, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
   try {
     await ctx.store.transaction(async (tx) => {

@@ -10,6 +10,8 @@ export interface TransitionActor {
   readonly type: ActorType;
   readonly id: string | null;
   readonly device?: string | null;
+  /** Where the request came from (the payment's creation is audited with it: evidence for a later claim). */
+  readonly ip?: string | null;
 }
 
 export async function recordTransition(tx: Tx, payment: Pick<Payment, 'id' | 'kind' | 'amount' | 'currency'> & { state: PaymentState }, event: PaymentEvent, actor: TransitionActor, now: number, detail?: TransitionDetail): Promise<PaymentState> {
@@ -37,7 +39,8 @@ export function transitionAuditEvent(payment: Pick<Payment, 'id' | 'kind' | 'amo
 /** The audit entry of a payment's creation. */
 export function creationAuditEvent(payment: Payment, actor: TransitionActor): AuditEvent {
   return {
-    actorType: actor.type, actorId: actor.id, device: actor.device ?? null, action: 'payment.create', target: payment.id, outcome: 'success',
+    actorType: actor.type, actorId: actor.id, device: actor.device ?? null, ip: actor.ip ?? null,
+    action: 'payment.create', target: payment.id, outcome: 'success',
     details: { kind: payment.kind, payee: payment.payeeId, amount: payment.amount.toString(), currency: payment.currency },
   };
 }

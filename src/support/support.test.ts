@@ -331,8 +331,8 @@ for (const kind of testStoreKinds()) {
       const evidence = (await operator(w.ops.cs, 'GET', `/v1/cases/${id}`))
         .json()
         .evidence.map((e: { type: string }) => e.type);
-      // The address joins these when payments record it on payment.create (they do not yet).
-      assert.deepEqual(evidence.sort(), ['device', 'payment', 'signed_instruction']);
+      // The address the payment was created from (its payment.create audit entry) is evidence too.
+      assert.deepEqual(evidence.sort(), ['address', 'device', 'payment', 'signed_instruction']);
       const frozen = await pay(w, w.alice, '/v1/payments/transfers', 'transfer', w.bob.customer.id, '1.00');
       assert.equal(json(frozen).code, 'device_revoked', 'the signing device is frozen while the claim is open');
       const wallet = walletOf(w.t.ledger, w.alice.customer.id, 'CNY');
