@@ -122,7 +122,7 @@ function NewComplaint(props: { payments: readonly PaymentRow[]; onFiled: () => v
   );
 }
 
-function TicketCard(props: { ticket: Ticket; onChanged: () => void }) {
+function TicketCard(props: { ticket: Ticket; payments: readonly PaymentRow[]; onChanged: () => void }) {
   const language = useSignal(lang);
   const [text, setText] = useState('');
   const { ticket } = props;
@@ -145,11 +145,15 @@ function TicketCard(props: { ticket: Ticket; onChanged: () => void }) {
         {t('opened', { when: when(ticket.createdAt, language) })}
         {ticket.resolutionDueAt === null ? '' : ` · ${t('dueBy', { when: when(ticket.resolutionDueAt, language) })}`}
       </p>
-      {ticket.paymentIds.map((id) => (
-        <p key={id} class="mono" data-testid="ticket-payment">
-          {t('aboutPayment')}: {id}
-        </p>
-      ))}
+      {ticket.paymentIds.map((id) => {
+        const known = props.payments.find((p) => p.id === id);
+        return (
+          <p key={id} data-testid="ticket-payment">
+            {t('aboutPayment')}: {known === undefined ? null : `${paymentLabel(known, language)} `}
+            <span class="mono">{id}</span>
+          </p>
+        );
+      })}
       <ol class="messages" aria-label={t('conversation')}>
         {ticket.messages.map((m) => (
           <li key={m.id} data-from={m.from}>
@@ -191,7 +195,7 @@ export function Help() {
       ) : (
         <ul class="tickets" data-testid="tickets" aria-label={t('tickets')}>
           {tickets.map((ticket) => (
-            <TicketCard key={ticket.id} ticket={ticket} onChanged={loadTickets} />
+            <TicketCard key={ticket.id} ticket={ticket} payments={payments} onChanged={loadTickets} />
           ))}
         </ul>
       )}
