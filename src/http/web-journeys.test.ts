@@ -3,7 +3,9 @@
 // authenticator and certifies this browser's device key (answering the server's step-ups), an operator
 // proposes a credit that another operator approves in the console (the maker's own approval refused,
 // shown as the server says it), the customer sees the money, transfers to another customer by phone
-// after the masked name, and the balances are exact. Every page runs under the strict CSP with no
+// after the masked name, pays a merchant's order (onboarded by an operator, the order made through the
+// SDK's signed merchant client) by its payment code, and the balances are exact; then files a
+// complaint about that payment in Help and sees it listed. Every page runs under the strict CSP with no
 // violation, has no serious or critical axe-core finding, and renders in both languages.
 // Screenshots are kept under test-results/web/.
 import { test } from 'node:test';
@@ -15,12 +17,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { chromium, type APIRequestContext, type BrowserContext, type Page } from 'playwright-core';
+import { createAnfuClient, data } from '@anfu/sdk';
 import { loadConfig } from '../config.ts';
 import { serve, type Running } from '../serve.ts';
 import { totpCode } from '../identity/totp.ts';
 import { totpCodeAt } from '../access/index.ts';
 import { walletOf } from '../payments/index.ts';
 import { balanceOf } from '../ledger/index.ts';
+import { ticketByCase } from '../support/index.ts';
 import type { DevelopmentSmsSink } from '../identity/sms-sender.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
 import { skipUnless } from '../testing/required-tools.ts';
@@ -204,6 +208,100 @@ async function approveInConsole(
   return { page, problems };
 }
 
+/** The SDK's fetch, carried by Playwright's request context (which accepts the development certificate). */
+function fetchThrough(api: APIRequestContext): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const body = request.method === 'GET' ? undefined : Buffer.from(await request.arrayBuffer());
+    const answer = await api.fetch(request.url, {
+      method: request.method,
+      headers: Object.fromEntries(request.headers),
+      ...(body === undefined || body.length === 0 ? {} : { data: body }),
+      failOnStatusCode: false,
+    });
+    const headers = Object.entries(answer.headers()).filter(([name]) => name !== 'content-encoding');
+    const status = answer.status();
+    return new Response(status === 204 ? null : await answer.body(), { status, headers });
+  };
+}
+
+/** An operator onboards a merchant; the merchant (through the SDK, every request signed) creates an order. */
+async function merchantOrder(api: APIRequestContext, origin: string, operatorToken: string, amount: string) {
+  const onboarded = await api.post('/v1/merchants', {
+    headers: { authorization: `Bearer ${operatorToken}` },
+    data: {
+      name: 'Tea House',
+      businessRegistration: '91310000MA1K00000X',
+      contactEmail: 'ops@tea.example',
+      settlementAccount: '6222020200112233445',
+      feeBps: 60,
+    },
+  });
+  assert.equal(onboarded.status(), 201, await onboarded.text());
+  const merchant = (await onboarded.json()) as { id: string; apiKey: string };
+  const client = createAnfuClient({
+    baseUrl: origin,
+    credentials: { kind: 'merchant', apiKey: merchant.apiKey },
+    fetch: fetchThrough(api),
+  });
+  const order = await data(
+    client.POST('/v1/merchant/orders', {
+      body: { merchantReference: 'web-1', amount, currency: 'CNY', description: 'Tea', expiresInSeconds: 600 },
+    }),
+  );
+  return { merchantId: merchant.id, orderId: order.id, paymentCode: order.paymentCode };
+}
+
+/** The customer pays the order in the wallet by typing its payment code (answering a step-up if asked). */
+async function payOrderInWallet(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> },
+  paymentCode: string,
+): Promise<string> {
+  await page.click('a[href="#/pay"]');
+  await page.fill('input[name=payment-code]', paymentCode);
+  await page.click('#find-order button[type=submit]');
+  await page.waitForSelector('[data-testid=order-description]');
+  await page.click('#pay-order button[type=submit]');
+  await page.waitForSelector('[data-testid=payment-state], #step-up-answer, #step-up-send');
+  if ((await page.locator('[data-testid=payment-state]').count()) === 0) await answerStepUp(page, running, phone, totp);
+  const paid = page.locator('[data-testid=payment-state][data-state=succeeded]');
+  await paid.waitFor();
+  return (await paid.getAttribute('data-payment-id')) ?? '';
+}
+
+/** Files a complaint about the payment in the Help screen and finds it listed with its state and message. */
+async function complainInHelp(page: Page, paymentId: string, axeSource: string): Promise<string> {
+  await page.click('a[href="#/help"]');
+  await page.waitForSelector(`#f-payment option[value="${paymentId}"]`, { state: 'attached' });
+  // Text that is empty once cleaned is refused by the server, and the refusal is shown by its code.
+  await page.fill('textarea[name=complaint-text]', '\u200b ');
+  await page.click('#complaint button[type=submit]');
+  await page.waitForSelector('#complaint [role=alert][data-code=validation_failed]');
+  assert.equal(await page.locator('[data-ticket]').count(), 0, 'nothing was filed');
+  await page.selectOption('#f-category', 'merchant');
+  await page.selectOption('#f-payment', paymentId);
+  await page.fill('textarea[name=complaint-text]', 'The tea never arrived.');
+  await page.click('#complaint button[type=submit]');
+  await page.waitForSelector('[data-testid=complaint-filed]');
+  const ticket = page.locator('[data-ticket]', { has: page.locator('[data-testid=ticket-payment]') });
+  await ticket.waitFor();
+  assert.equal(await page.locator('[data-ticket]').count(), 1);
+  assert.match((await ticket.getAttribute('data-status')) ?? '', /^(open|assigned)$/);
+  const about = (await ticket.locator('[data-testid=ticket-payment]').textContent()) ?? '';
+  assert.ok(about.includes(paymentId), `the ticket names the payment: ${about}`);
+  assert.equal(await ticket.locator('[data-from=customer]').count(), 1, 'the first message is the complaint text');
+  assert.deepEqual(await axeFindings(page, axeSource), [], 'help: no serious or critical accessibility finding');
+  const id = (await ticket.getAttribute('data-ticket')) ?? '';
+  // The customer adds to the conversation; the list shows it after the server took it.
+  await page.fill(`textarea[name="reply-${id}"]`, 'Order reference web-1.');
+  await page.click(`[id="reply-${id}"] button[type=submit]`);
+  await ticket.locator('[data-from=customer]').nth(1).waitFor();
+  assert.equal(await ticket.locator('[data-from=customer]').count(), 2);
+  return id;
+}
+
 for (const kind of testStoreKinds()) {
   test(
     `web: wallet and console journeys in Chromium (${kind})`,
@@ -368,6 +466,8 @@ for (const kind of testStoreKinds()) {
         await page.waitForSelector('[data-testid=payment-state][data-state=succeeded]');
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]:text("¥987.66")');
+        // The history is fetched apart from the balance: wait for its row before counting.
+        await page.locator('tr[data-payment]').first().waitFor();
         assert.equal(await page.locator('tr[data-payment]').count(), 1);
         const walletB = await ledger.accountByCode(`wallet:${customerB}:CNY`);
         assert.equal(walletB === undefined ? 0n : balanceOf(walletB), 1234n, 'the payee received exactly 12.34');
@@ -376,6 +476,26 @@ for (const kind of testStoreKinds()) {
           [],
           'wallet home: no serious or critical accessibility finding',
         );
+
+        step('A merchant is onboarded and the customer pays its order');
+        // A merchant is onboarded and creates an order; the customer pays it by its payment code.
+        const order = await merchantOrder(api, origin, makerToken, '100.00');
+        const paymentId = await payOrderInWallet(page, running, phoneA, totp, order.paymentCode);
+        await page.screenshot({ path: join(shots, `${kind}-wallet-paid-order.png`), fullPage: true });
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥887.66")');
+        assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 88_766n);
+        const merchantAccount = await ledger.accountByCode(`merchant:${order.merchantId}:CNY`);
+        assert.equal(merchantAccount === undefined ? 0n : balanceOf(merchantAccount), 9_940n, '100.00 less 0.60 fee');
+
+        step('The customer files a complaint about that payment');
+        const ticketId = await complainInHelp(page, paymentId, axeSource);
+        const ticket = await ticketByCase(running.context.support.store, ticketId);
+        assert.deepEqual(ticket?.paymentIds, [paymentId], 'the server holds the complaint about that payment');
+        assert.equal(ticket?.customerId, customerId);
+        await page.screenshot({ path: join(shots, `${kind}-wallet-help.png`), fullPage: true });
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]');
 
         step('Both languages render.');
         // Both languages render.

@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { route, useSignal } from '../shared/signal.ts';
 import { lang } from '../shared/i18n.ts';
+import { Help } from './help.tsx';
 import { Home } from './home.tsx';
 import { Login, Register } from './login.tsx';
 import { Pay } from './pay.tsx';
@@ -19,6 +20,8 @@ function Wallet() {
       return <Transfer />;
     case '/pay':
       return <Pay />;
+    case '/help':
+      return <Help />;
     case '/security':
       return <Security />;
     default:

@@ -7,6 +7,7 @@ const links = [
   ['/', 'home'],
   ['/transfer', 'transfer'],
   ['/pay', 'pay'],
+  ['/help', 'help'],
   ['/security', 'security'],
 ] as const;
 

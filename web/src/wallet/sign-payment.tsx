@@ -77,7 +77,7 @@ export function PaymentOutcome(props: { payment: PaymentBody; onChange: (p: Paym
   }
   return (
     <Notice>
-      <span data-testid="payment-state" data-state={p.state}>
+      <span data-testid="payment-state" data-state={p.state} data-payment-id={p.id}>
         {p.state === 'succeeded' ? t('sent') : t('paymentState', { state: p.state })}
       </span>{' '}
       {formatAmount(p.amount, p.currency, language)} <span class="mono">{p.id}</span>
