@@ -136,7 +136,20 @@ for (const kind of testStoreKinds()) {
       ];
       const before = await balances();
       assert.equal(await postApprovedCorrections(clearing, 'test'), 0, 'nothing approved yet');
-      assert.equal(await t.store.transaction((tx) => approveBreak(tx, open.id, t.now())), true);
+      // The break's case decided under four eyes: the decision is a proposal; its approval marks the break.
+      assert.ok(open.caseId !== null);
+      const caseUrl = `/v1/cases/${open.caseId}`;
+      assert.equal((await call('POST', `${caseUrl}/assign`, tokens.a, {})).statusCode, 200);
+      const decided = await call('POST', `${caseUrl}/decisions`, tokens.a, {
+        decision: 'post_adjustment', reason: 'the bank credited us 12.34 we cannot place',
+      });
+      assert.equal(decided.statusCode, 200, decided.body);
+      const proposalId = decided.json().proposalId as string;
+      assert.ok(proposalId);
+      assert.equal(await postApprovedCorrections(clearing, 'test'), 0, 'a pending decision posts nothing');
+      const approved = await call('POST', `/v1/proposals/${proposalId}/approve`, tokens.b);
+      assert.equal(approved.json().state, 'executed', approved.body);
+      assert.equal(await t.store.transaction((tx) => approveBreak(tx, open.id, t.now())), false, 'approved already');
       assert.equal(await postApprovedCorrections(clearing, 'test'), 1);
       assert.equal(await postApprovedCorrections(clearing, 'test'), 0, 'idempotent');
       const [settlement, suspense] = await balances();
