@@ -7,6 +7,7 @@ import { balanceOf } from '../../ledger/index.ts';
 import { postApprovedCorrections, approveBreak, openBreaks } from '../../reconciliation/index.ts';
 import { testStoreKinds } from '../../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../../wiring/access-test-app.ts';
+import { statementBytesMax } from './clearing.ts';
 
 const partnerBody = {
   name: 'Test Bank', role: 'settlement_bank', currency: 'CNY', bic: 'TESTCNBJ', accountNumber: '6222000012345678',
@@ -42,6 +43,9 @@ for (const kind of testStoreKinds()) {
       const proposed = await call('POST', '/v1/clearing/partners', tokens.service, partnerBody);
       assert.equal(proposed.statusCode, 403);
       assert.equal(await count('clearing_partners'), 0);
+      const denied = (await t.auditRows('operator.authorize')).filter((r) => r.details.permission === 'clearing.read');
+      assert.equal(denied[0]?.outcome, 'denied');
+      assert.equal(denied[0]?.details.role, 'customer_service');
     });
 
     test('a partner exists only once a second operator approves; so does a new cap', async () => {
@@ -95,6 +99,9 @@ for (const kind of testStoreKinds()) {
         '&columns=bookingDate%3DDatum,amount%3DBetrag';
       const precision = await call('POST', q, tokens.a, csv, 'text/csv');
       assert.equal(precision.json().code, 'bank_file_amount_precision', precision.body);
+      const huge = await call('POST', q, tokens.a, 'x'.repeat(statementBytesMax + 1), 'text/csv');
+      assert.equal(huge.statusCode, 413);
+      assert.equal(huge.json().code, 'body_too_large');
       assert.equal(await count('bank_files'), 0);
       assert.equal(await count('reconciliation_breaks'), 0);
     });
