@@ -81,6 +81,8 @@ export interface Config {
   readonly securityWebhookUrl: string | undefined;
   /** How often the audit checkpointer signs the log's Merkle root, when the log has grown (docs/audit.md). */
   readonly auditCheckpointIntervalMs: number;
+  /** Scheduled clearing runs (docs/banks.md): every active partner's batch every this often; 0 = off. */
+  readonly clearingRunIntervalMs: number;
   /** Repeated refusals from one source are counted, not audited one by one, within windows of this length. */
   readonly auditRefusalWindowMs: number;
   /** Customer identity (src/identity): argon2id cost, token lifetimes, throttling, SMS, WebAuthn. */
@@ -509,6 +511,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     apiErrorWindowMs: integer(reader, 'ANFU_API_ERROR_WINDOW_MS', 60_000, 1000, 3600_000),
     securityWebhookUrl: webhookUrlOf(reader),
     auditCheckpointIntervalMs: integer(reader, 'ANFU_AUDIT_CHECKPOINT_INTERVAL_MS', 60_000, 1000, 24 * 3600_000),
+    clearingRunIntervalMs: integer(
+      reader, 'ANFU_CLEARING_RUN_INTERVAL_MS', environment === 'production' ? 3600_000 : 0, 0, 24 * 3600_000,
+    ),
     auditRefusalWindowMs: integer(reader, 'ANFU_AUDIT_REFUSAL_WINDOW_MS', 60_000, 1000, 3600_000),
     argon2MemoryKib: integer(reader, 'ANFU_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
     argon2TimeCost: integer(reader, 'ANFU_ARGON2_TIME_COST', 2, 1, 100),
@@ -764,6 +769,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE',
     '120',
     'API requests per signed-in customer per minute (all their devices and addresses)',
+  ],
+  [
+    'ANFU_CLEARING_RUN_INTERVAL_MS',
+    '0 (3600000 in production)',
+    'scheduled clearing runs for every active partner; 0 turns them off (docs/banks.md)',
   ],
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],

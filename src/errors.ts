@@ -256,6 +256,7 @@ export const problems = {
 
   // clearing and reconciliation (src/clearing, src/reconciliation; docs/banks.md)
   partner_not_found: { status: 404, title: 'No such clearing partner' },
+  clearing_batch_not_found: { status: 404, title: 'No such clearing batch' },
   partner_exists: { status: 409, title: 'A clearing partner with this name and currency exists' },
   clearing_instruction_invalid: { status: 422, title: 'The transfer to a bank account is not valid' },
   clearing_posting_refused: { status: 422, title: 'The ledger refused a clearing posting; nothing was applied' },

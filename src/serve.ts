@@ -22,6 +22,7 @@ import { sealPlaintextTotpSecrets } from './access/index.ts';
 import { sweepCounters } from './throttle/index.ts';
 import { paymentSweepIntervalMs, sweepPayments } from './wiring/payment-schedules.ts';
 import { complianceLeases, startComplianceSchedule } from './wiring/compliance-schedule.ts';
+import { clearingLeases, startClearingSchedule } from './wiring/clearing-schedule.ts';
 import {
   acquireLease, migrate, openStore, releaseLease, runUnderLease, startDurabilityMonitor, type DurabilityMonitor,
   type Store,
@@ -144,6 +145,9 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   // AML monitors and the daily large-value report (src/aml), each under its own lease.
   const onAmlError = (error: unknown) => app.log.error({ err: error }, 'AML schedule failed');
   const compliance = startComplianceSchedule(config, app.context, leased, onAmlError);
+  // Clearing runs (when ANFU_CLEARING_RUN_INTERVAL_MS > 0) and approved break corrections (docs/banks.md).
+  const onClearingError = (error: unknown) => app.log.error({ err: error }, 'clearing schedule failed');
+  const clearingJobs = startClearingSchedule(config, app.context, leased, onClearingError);
   // Audit checkpoints: the log's Merkle root is signed whenever the log has grown. Altered entries make
   // the checkpointer refuse to sign: that is a critical security event (raised once per entry named).
   let reportedSeq: bigint | undefined;
@@ -188,9 +192,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
       clearInterval(paymentSweep);
       clearInterval(smsSweep);
       compliance.stop();
+      clearingJobs.stop();
       durability?.stop();
       await operations.stop();
-      for (const name of ['sweep:holds', 'sweep:payments', ...complianceLeases]) {
+      for (const name of ['sweep:holds', 'sweep:payments', ...complianceLeases, ...clearingLeases]) {
         await releaseLease(store, name, leaseHolder).catch(() => undefined);
       }
       cardLink?.close();

@@ -37,6 +37,8 @@ export const permissions = {
   /** Issue 14: the self-assessment, operational reports and backup jobs. */
   'assessment.read': ['administrator', 'operations', 'auditor'],
   'assessment.verify': ['administrator', 'operations', 'auditor'],
+  'clearing.read': ['administrator', 'operations', 'auditor'],
+  'clearing.operate': ['administrator', 'operations'],
   'reports.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
   'backups.read': ['administrator', 'operations', 'auditor'],
   'backups.run': ['administrator', 'operations'],

@@ -95,3 +95,9 @@ export {
   type ClearingSim,
 } from './sim/index.ts';
 export { settleMerchants, settlementReport, type SettlementOutcome } from './settle-merchants.ts';
+export {
+  partnerCreateExecutor,
+  partnerCapExecutor,
+  partnerInputOf,
+  type PartnerCreatePayload,
+} from './partner-proposals.ts';

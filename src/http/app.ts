@@ -37,6 +37,7 @@ import { complianceRoutes } from './routes/compliance.ts';
 import { supportRoutes } from './routes/support.ts';
 import { supportMerchantRoutes } from './routes/support-merchant.ts';
 import { operationsRoutes } from './routes/operations.ts';
+import { clearingRoutes } from './routes/clearing.ts';
 import { auditMalformedOperatorRequest, authorizeOperator, trackRoutes } from './operator-auth.ts';
 
 declare module 'fastify' {
@@ -142,6 +143,7 @@ async function registerRoutes(app: App, context: AppContext): Promise<void> {
     supportRoutes(context),
     supportMerchantRoutes(context),
     operationsRoutes(context),
+    clearingRoutes(context),
   ];
   for (const routes of api) await app.register(routes, { prefix: '/v1' });
   await app.register(healthRoutes(context));

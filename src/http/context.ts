@@ -13,6 +13,7 @@ import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder, ReportSection } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SupportContext } from '../support/index.ts';
+import type { ClearingContext } from '../clearing/index.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AppContext {
@@ -38,6 +39,8 @@ export interface AppContext {
   readonly sanctions: Sanctions;
   /** Customer service (src/support): complaints, claims, disputes. */
   readonly support: SupportContext;
+  /** Clearing and reconciliation (src/clearing, src/reconciliation; docs/banks.md). */
+  readonly clearing: ClearingContext;
   /** Request latency counted for the operational reports (src/reports), flushed to the store by serve(). */
   readonly latency: LatencyRecorder;
   /** The operational report's sections, capability-owned ones plugged in at wiring (src/wiring/report-sections.ts). */

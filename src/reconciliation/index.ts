@@ -35,3 +35,4 @@ export { streamCsvStatement, splitCsvLine, type CsvColumns, type CsvStatementOpt
 export { seededFaultRun, faultTypes, type FaultRunResult } from './fault-run.ts';
 export { breakResolutionExecutor } from './executor.ts';
 export { reconciliationCaseKind, reconciliationBreakHandler, reconciliationBreakDecisions } from './case-kind.ts';
+export { runScheduledClearing, postApprovedCorrections, type ScheduledRun } from './scheduled.ts';

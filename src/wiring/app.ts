@@ -23,6 +23,7 @@ import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
 import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
 import { supportWiring, withSupportFreezes } from './support.ts';
+import { clearingContextFor } from './clearing.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
 export interface ComposeAppOptions {
@@ -80,7 +81,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const support = service.complete(cases);
   const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  return { ...parts, cases, risk, latency, sanctions, support, reportSections };
+  const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });
+  return { ...parts, cases, risk, latency, sanctions, support, reportSections, clearing };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -3,6 +3,7 @@
 // of withdrawals whose bank outcome is unknown (src/flows). A kind registered nowhere
 // is refused at proposal time (`proposal_kind_unknown`).
 import { ledgerAdjustment, operatorRoleChange, operatorRoleGrant, type ProposalRegistry } from '../access/index.ts';
+import { partnerCapExecutor, partnerCreateExecutor } from '../clearing/index.ts';
 import type { Config } from '../config.ts';
 import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
@@ -20,6 +21,8 @@ export function registerProposalExecutors(
   registry.register(refundApprovalExecutor(parts.payments));
   registry.register(withdrawalResolutionExecutor(parts.payments));
   registry.register(breakResolutionExecutor(parts.ledger));
+  registry.register(partnerCreateExecutor(parts.ledger));
+  registry.register(partnerCapExecutor(parts.ledger.store));
   registry.register(ruleSetExecutor);
   registry.register(listChangeExecutor);
 }

@@ -514,6 +514,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clearing/batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A clearing batch's status (locked, sent, answered) */
+        get: operations["getClearingBatchesByBatchId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/merchants/{merchantId}/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's settlement report (gross, fee, net per payout), JSON or CSV */
+        get: operations["getClearingMerchantsByMerchantIdSettlements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List clearing partners (clearing houses and settlement banks) */
+        get: operations["getClearingPartners"];
+        put?: never;
+        /** Propose a new partner (maker); it exists once a second operator approves clearing.partner_create */
+        post: operations["postClearingPartners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/partners/{partnerId}/cap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a partner's new net debit cap (maker); a second operator approves clearing.partner_cap */
+        post: operations["postClearingPartnersByPartnerIdCap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/partners/{partnerId}/reconciliation-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily reconciliation report: matched and unmatched counts and amounts, breaks by class and age */
+        get: operations["getClearingPartnersByPartnerIdReconciliationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/partners/{partnerId}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV); all or nothing */
+        post: operations["postClearingPartnersByPartnerIdStatements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a clearing run for a partner: lock what is due into a signed batch (under the net debit cap) */
+        post: operations["postClearingRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/collect-requests": {
         parameters: {
             query?: never;
@@ -2451,7 +2571,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2526,7 +2646,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `break_not_found`, `case_not_found`, `dispute_not_found`, `attachment_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `clearing_batch_not_found`, `break_not_found`, `case_not_found`, `dispute_not_found`, `attachment_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -2543,7 +2663,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "break_not_found" | "case_not_found" | "dispute_not_found" | "attachment_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "clearing_batch_not_found" | "break_not_found" | "case_not_found" | "dispute_not_found" | "attachment_not_found";
                 };
             };
         };
@@ -5710,6 +5830,602 @@ export interface operations {
                         title: string;
                         /** @description ISO 8601 time */
                         updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getClearingBatchesByBatchId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "partnerId": "example",
+                     *       "currency": "CNY",
+                     *       "messageId": "example",
+                     *       "messageKind": "example",
+                     *       "count": 1,
+                     *       "total": "123456",
+                     *       "netDebit": "123456",
+                     *       "state": "locked",
+                     *       "valueDate": "example",
+                     *       "fileSha256": "example",
+                     *       "signatureAlgorithm": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        count: number;
+                        currency: string;
+                        fileSha256: string;
+                        id: string;
+                        messageId: string;
+                        messageKind: string;
+                        /** @description Minor units, decimal string */
+                        netDebit: string;
+                        partnerId: string;
+                        signatureAlgorithm: string;
+                        /** @enum {string} */
+                        state: "locked" | "sent" | "answered";
+                        /** @description Minor units, decimal string */
+                        total: string;
+                        valueDate: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getClearingMerchantsByMerchantIdSettlements: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                merchantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "reportId": "example",
+                     *           "instructionId": "example",
+                     *           "currency": "CNY",
+                     *           "gross": "example",
+                     *           "fee": "12.34",
+                     *           "net": "12.34",
+                     *           "payments": 1,
+                     *           "periodEnd": "example",
+                     *           "state": "example",
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            currency: string;
+                            fee: string;
+                            gross: string;
+                            instructionId: string;
+                            net: string;
+                            payments: number;
+                            periodEnd: string;
+                            reportId: string;
+                            state: string;
+                        }[];
+                    } | string;
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "reportId": "example",
+                     *           "instructionId": "example",
+                     *           "currency": "CNY",
+                     *           "gross": "example",
+                     *           "fee": "12.34",
+                     *           "net": "12.34",
+                     *           "payments": 1,
+                     *           "periodEnd": "example",
+                     *           "state": "example",
+                     *           "createdAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "text/csv": {
+                        items: {
+                            createdAt: string;
+                            currency: string;
+                            fee: string;
+                            gross: string;
+                            instructionId: string;
+                            net: string;
+                            payments: number;
+                            periodEnd: string;
+                            reportId: string;
+                            state: string;
+                        }[];
+                    } | string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getClearingPartners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "name": "Tea House",
+                     *           "role": "example",
+                     *           "currency": "CNY",
+                     *           "bic": "example",
+                     *           "accountNumber": "example",
+                     *           "messageKind": "example",
+                     *           "netDebitCap": "123456",
+                     *           "feePerInstruction": "123456",
+                     *           "settlementDays": 1,
+                     *           "endpoint": "example",
+                     *           "status": "example",
+                     *           "settlementAccountId": "example",
+                     *           "inTransitAccountId": "example",
+                     *           "feesAccountId": "12.34",
+                     *           "suspenseAccountId": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            accountNumber: string;
+                            bic: string;
+                            currency: string;
+                            endpoint: string | null;
+                            /** @description Minor units, decimal string */
+                            feePerInstruction: string;
+                            feesAccountId: string;
+                            id: string;
+                            inTransitAccountId: string;
+                            messageKind: string;
+                            name: string;
+                            /** @description Minor units, decimal string */
+                            netDebitCap: string;
+                            role: string;
+                            settlementAccountId: string;
+                            settlementDays: number;
+                            status: string;
+                            suspenseAccountId: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingPartners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    accountNumber: string;
+                    bic: string;
+                    currency: string;
+                    endpoint?: string;
+                    /** @description Minor units, decimal string */
+                    feePerInstruction?: string;
+                    name: string;
+                    /** @description Minor units, decimal string */
+                    netDebitCap: string;
+                    reason: string;
+                    /** @enum {string} */
+                    role: "clearing_house" | "settlement_bank";
+                    settlementDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingPartnersByPartnerIdCap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "netDebitCap": "123456",
+                 *       "reason": "Two cups of tea"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Minor units, decimal string */
+                    netDebitCap: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getClearingPartnersByPartnerIdReconciliationReport: {
+        parameters: {
+            query?: {
+                date?: string;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partnerId": "example",
+                     *       "date": "example",
+                     *       "statements": [
+                     *         {
+                     *           "fileId": "example",
+                     *           "lines": 1,
+                     *           "closing": "example",
+                     *           "ledgerImplied": "example",
+                     *           "balanced": true
+                     *         }
+                     *       ],
+                     *       "matched": {
+                     *         "count": 1,
+                     *         "amount": "12.34"
+                     *       },
+                     *       "unmatched": {
+                     *         "count": 1,
+                     *         "amount": "12.34"
+                     *       },
+                     *       "breaksByClass": {},
+                     *       "openByAge": {},
+                     *       "openPastDeadline": 1
+                     *     }
+                     */
+                    "application/json": {
+                        breaksByClass: {
+                            [key: string]: {
+                                amount: string;
+                                count: number;
+                            };
+                        };
+                        date: string;
+                        matched: {
+                            amount: string;
+                            count: number;
+                        };
+                        openByAge: {
+                            [key: string]: number;
+                        };
+                        openPastDeadline: number;
+                        partnerId: string;
+                        statements: {
+                            balanced: boolean | null;
+                            closing: string | null;
+                            fileId: string;
+                            ledgerImplied: string | null;
+                            lines: number;
+                        }[];
+                        unmatched: {
+                            amount: string;
+                            count: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingPartnersByPartnerIdStatements: {
+        parameters: {
+            query: {
+                closing?: string;
+                /** @description CSV column map: field=Header pairs joined by "," (fields: bookingDate, valueDate, amount, direction, currency, endToEndId, counterparty, bankCode) */
+                columns?: string;
+                /** @description CSV: the lines' currency */
+                currency?: string;
+                delimiter?: "," | ";" | "|" | "tab";
+                kind: "camt.053" | "camt.054" | "csv";
+                statementDate?: string;
+                statementId?: string;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The camt.053 / camt.054 XML or the CSV file */
+        requestBody: {
+            content: {
+                /** @example example */
+                "application/xml": string;
+                /** @example example */
+                "text/csv": string;
+                /** @example example */
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "example",
+                     *       "fileId": "example",
+                     *       "lines": 1
+                     *     }
+                     */
+                    "application/json": {
+                        balanced?: boolean | null;
+                        booked?: number;
+                        breaks?: number;
+                        fileId: string;
+                        kind: string;
+                        lines: number;
+                        matched?: number;
+                        returned?: number;
+                        unknown?: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "partnerId": "ptn_01j9zq3v8k2m4n6p8r0t2v4x6z"
+                 *     }
+                 */
+                "application/json": {
+                    partnerId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partnerId": "example",
+                     *       "batch": {
+                     *         "id": "example",
+                     *         "partnerId": "example",
+                     *         "currency": "CNY",
+                     *         "messageId": "example",
+                     *         "messageKind": "example",
+                     *         "count": 1,
+                     *         "total": "123456",
+                     *         "netDebit": "123456",
+                     *         "state": "locked",
+                     *         "valueDate": "example",
+                     *         "fileSha256": "example",
+                     *         "signatureAlgorithm": "example"
+                     *       },
+                     *       "held": [
+                     *         "example"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Null when nothing was due */
+                        batch: {
+                            count: number;
+                            currency: string;
+                            fileSha256: string;
+                            id: string;
+                            messageId: string;
+                            messageKind: string;
+                            /** @description Minor units, decimal string */
+                            netDebit: string;
+                            partnerId: string;
+                            signatureAlgorithm: string;
+                            /** @enum {string} */
+                            state: "locked" | "sent" | "answered";
+                            /** @description Minor units, decimal string */
+                            total: string;
+                            valueDate: string;
+                        } | null;
+                        /** @description Instructions held back by the net debit cap */
+                        held: string[];
+                        partnerId: string;
                     };
                 };
             };
