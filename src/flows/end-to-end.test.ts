@@ -22,8 +22,7 @@ import {
   createIdentityTestApp,
   registerThroughApi,
   type IdentityTestApp,
-  type RegisteredCustomer,
-} from '../wiring/identity-test-app.ts';
+  type RegisteredCustomer, secureRegisteredDevice } from '../wiring/identity-test-app.ts';
 import { merchantRequestSignature, signingKeyOf } from '../payments/index.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
@@ -80,33 +79,8 @@ async function inject(t: IdentityTestApp, options: InjectOptions, status: number
 async function onboardCustomer(t: IdentityTestApp): Promise<Customer> {
   const registered = await registerThroughApi(t);
   const profile = cryptoProfile(profileName);
-  const keyPair = profile.generateSigningKeyPair();
-  const certified = await inject(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/device-certificate',
-      headers: bearer(registered.accessToken),
-      payload: { publicKey: profile.exportPublicKey(keyPair.publicKey) },
-    },
-    201,
-  );
-  assert.match(String(certified.certificate), /BEGIN CERTIFICATE/);
-  const { secret } = (await inject(
-    t,
-    { method: 'POST', url: '/v1/me/totp', headers: bearer(registered.accessToken) },
-    201,
-  )) as { secret: string };
-  await inject(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/totp/confirm',
-      headers: bearer(registered.accessToken),
-      payload: { code: totpCode(secret, t.identity.clock()) },
-    },
-    204,
-  );
+  const secured = await secureRegisteredDevice(t, registered, profileName);
+  assert.match(secured.certificate, /BEGIN CERTIFICATE/);
   // From another network the login is challenged; the certified device answers by signature.
   const challenged = await inject(
     t,
@@ -122,8 +96,8 @@ async function onboardCustomer(t: IdentityTestApp): Promise<Customer> {
   const data = Buffer.from(`anfu-login-v1|${String(challenged.challengeId)}|${String(challenged.nonce)}`, 'utf8');
   const answer = {
     factor: 'device_signature',
-    signature: profile.sign(keyPair.privateKey, data).toString('base64'),
-    certificate: certified.certificate,
+    signature: profile.sign(secured.privateKey, data).toString('base64'),
+    certificate: secured.certificate,
   };
   const session = await inject(
     t,
@@ -136,7 +110,8 @@ async function onboardCustomer(t: IdentityTestApp): Promise<Customer> {
     201,
   );
   assert.deepEqual([session.deviceId, session.authenticationStrength], [registered.deviceId, 'certificate_and_factor']);
-  return { ...registered, token: String(session.accessToken), privateKey: keyPair.privateKey, totpSecret: secret };
+  const token = String(session.accessToken);
+  return { ...registered, token, privateKey: secured.privateKey, totpSecret: secured.totpSecret };
 }
 
 /** A signed instruction as the device would send it, timestamped by the app's clock. */

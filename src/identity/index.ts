@@ -65,3 +65,4 @@ export {
 } from './factor-changes.ts';
 export { cardholderOf } from './cardholder-of.ts';
 export { checkCharacter as residentIdCheckCharacter } from './resident-id.ts';
+export { totpCode } from './totp.ts';

@@ -19,8 +19,7 @@ import {
   registerThroughApi,
   residentIdNumber,
   type IdentityTestApp,
-  type RegisteredCustomer,
-} from '../wiring/identity-test-app.ts';
+  type RegisteredCustomer, secureRegisteredDevice } from '../wiring/identity-test-app.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
 
@@ -61,39 +60,13 @@ async function refused(
 /** Register (as 张三 with a known ID), certify a device key, enrol TOTP, sign in with the device key. */
 async function onboard(t: IdentityTestApp, idNumber: string): Promise<Customer> {
   const registered = await registerThroughApi(t, { idNumber });
-  const profile = cryptoProfile('intl');
-  const keyPair = profile.generateSigningKeyPair();
-  const certified = await inject(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/device-certificate',
-      headers: bearer(registered.accessToken),
-      payload: { publicKey: profile.exportPublicKey(keyPair.publicKey) },
-    },
-    201,
-  );
-  const { secret } = (await inject(
-    t,
-    { method: 'POST', url: '/v1/me/totp', headers: bearer(registered.accessToken) },
-    201,
-  )) as { secret: string };
-  await inject(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/totp/confirm',
-      headers: bearer(registered.accessToken),
-      payload: { code: totpCode(secret, t.identity.clock()) },
-    },
-    204,
-  );
+  const secured = await secureRegisteredDevice(t, registered);
   const customer = {
     ...registered,
     token: '',
-    privateKey: keyPair.privateKey,
-    certificate: String(certified.certificate),
-    totpSecret: secret,
+    privateKey: secured.privateKey,
+    certificate: secured.certificate,
+    totpSecret: secured.totpSecret,
   };
   return { ...customer, token: await signIn(t, customer) };
 }

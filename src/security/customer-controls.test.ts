@@ -17,8 +17,7 @@ import {
   phoneNumber,
   registerThroughApi,
   type IdentityTestApp,
-  type RegisteredCustomer,
-} from '../wiring/identity-test-app.ts';
+  type RegisteredCustomer, secureRegisteredDevice } from '../wiring/identity-test-app.ts';
 import { walletOf } from '../payments/index.ts';
 import { signInstruction } from '../payments/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
@@ -50,34 +49,8 @@ interface Payer extends RegisteredCustomer {
 /** Registers, certifies a device key and enrols an authenticator, all in the fresh registration session. */
 async function onboardPayer(t: IdentityTestApp): Promise<Payer> {
   const registered = await registerThroughApi(t);
-  const profile = cryptoProfile('intl');
-  const keys = profile.generateSigningKeyPair();
-  await call(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/device-certificate',
-      headers: bearer(registered.accessToken),
-      payload: { publicKey: profile.exportPublicKey(keys.publicKey) },
-    },
-    201,
-  );
-  const { secret } = (await call(
-    t,
-    { method: 'POST', url: '/v1/me/totp', headers: bearer(registered.accessToken) },
-    201,
-  )) as { secret: string };
-  await call(
-    t,
-    {
-      method: 'POST',
-      url: '/v1/me/totp/confirm',
-      headers: bearer(registered.accessToken),
-      payload: { code: totpCode(secret, t.identity.clock()) },
-    },
-    204,
-  );
-  return { ...registered, privateKey: keys.privateKey, totpSecret: secret };
+  const secured = await secureRegisteredDevice(t, registered);
+  return { ...registered, privateKey: secured.privateKey, totpSecret: secured.totpSecret };
 }
 
 async function fund(t: IdentityTestApp, customerId: string, minor: bigint): Promise<void> {

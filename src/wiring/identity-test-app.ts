@@ -1,7 +1,9 @@
 // Test support for identity: the real app on a real store with a readable SMS sink and, optionally,
 // extra verification sources; helpers to register and sign in customers through the API.
+import { cryptoProfile, type PrivateKey, type ProfileName } from '../crypto/index.ts';
 import {
-  openIdentity, residentIdCheckCharacter as checkCharacter, type DevelopmentSmsSink, type Identity, type IdentityVerifier,
+  openIdentity, residentIdCheckCharacter as checkCharacter, totpCode, type DevelopmentSmsSink, type Identity,
+  type IdentityVerifier,
 } from '../identity/index.ts';
 import type { StoreKind } from '../store/testing.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
@@ -89,4 +91,32 @@ export async function registerThroughApi(t: IdentityTestApp, overrides: { phone?
   if (response.statusCode !== 201) throw new Error(`register ${response.statusCode} ${response.body}`);
   const body = response.json();
   return { phone, idNumber, password, customerId: body.customerId, accessToken: body.session.accessToken, refreshToken: body.session.refreshToken, deviceId: body.session.deviceId };
+}
+
+export interface SecuredDevice {
+  readonly privateKey: PrivateKey;
+  readonly certificate: string;
+  readonly totpSecret: string;
+}
+
+/** In the registration session: certify a device key made here, then turn on an authenticator. */
+export async function secureRegisteredDevice(
+  t: IdentityTestApp,
+  registered: RegisteredCustomer,
+  profileName: ProfileName = 'intl',
+): Promise<SecuredDevice> {
+  const profile = cryptoProfile(profileName);
+  const keyPair = profile.generateSigningKeyPair();
+  const headers = { authorization: `Bearer ${registered.accessToken}` };
+  const expect = async (url: string, status: number, payload?: object) => {
+    const body = payload === undefined ? {} : { payload };
+    const response = await t.app.inject({ method: 'POST', url, headers, ...body });
+    if (response.statusCode !== status) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return (response.body === '' ? {} : response.json()) as Record<string, unknown>;
+  };
+  const publicKey = profile.exportPublicKey(keyPair.publicKey);
+  const certified = await expect('/v1/me/device-certificate', 201, { publicKey });
+  const { secret } = (await expect('/v1/me/totp', 201)) as { secret: string };
+  await expect('/v1/me/totp/confirm', 204, { code: totpCode(secret, t.identity.clock()) });
+  return { privateKey: keyPair.privateKey, certificate: String(certified.certificate), totpSecret: secret };
 }
