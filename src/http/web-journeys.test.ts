@@ -306,7 +306,7 @@ for (const kind of testStoreKinds()) {
   test(
     `web: wallet and console journeys in Chromium (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web (npm run build:web)'),
+      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
       timeout: 300_000,
     },
     async () => {
