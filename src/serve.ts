@@ -128,7 +128,7 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
     onError: (error) => app.log.error({ err: error }, 'outbox lease failed'),
   });
   // Payments: the card link (when configured) and the sweep of stuck payments, top-ups and withdrawals.
-  const cardLink = provideCardFundingFrom(config, store, keyring);
+  const cardLink = provideCardFundingFrom(config, store, keyring, app.context.clock);
   const onPaymentSweepError = (error: unknown) => app.log.error({ err: error }, 'payment sweep failed');
   const sweepPaymentsNow = () => sweepPayments(config, store, ledger, app.context.paymentIdentity, onPaymentSweepError);
   const sweepPaymentsLeased = leased('sweep:payments', paymentSweepIntervalMs, sweepPaymentsNow);

@@ -250,7 +250,7 @@ async function setUp(kind: StoreKind, sim: BankSimProcess) {
     },
   });
   // What serve() does at start-up: the card link and token vault from the configuration.
-  const link = provideCardFundingFrom(t.config, t.store, t.keyring);
+  const link = provideCardFundingFrom(t.config, t.store, t.keyring, t.identity.clock);
   return {
     t,
     close: async () => {

@@ -277,7 +277,7 @@ async function setUp(kind: StoreKind) {
     ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS: String(3600_000),
   };
   const t = await createIdentityTestApp(kind, { env });
-  const link = provideCardFundingFrom(t.config, t.store, t.keyring);
+  const link = provideCardFundingFrom(t.config, t.store, t.keyring, t.identity.clock);
   const close = async () => {
     link?.close();
     await t.close();
