@@ -15,9 +15,10 @@ export {
   durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';
 export {
-  CommitOutcomeUnknown, StoreNotDurable, fenceReplays, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
+  CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
   type FailoverRetryOptions,
 } from './failover.ts';
+export { fenceReplays, replayFenceCall, replayFenceSql } from './replay-fence.ts';
 
 export interface OpenStoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */
