@@ -28,7 +28,9 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
     bootstrap: {
       dcs: {
         ttl: 15,
-        loop_wait: 2,
+        // 1 s, not 2: a new leader names its synchronous standby on its next loop, and until then
+        // (strict mode) its commits wait — the loop is most of a planned switchover's write pause.
+        loop_wait: 1,
         retry_timeout: 5,
         maximum_lag_on_failover: 1_048_576,
         // A leader whose PostgreSQL crashed is replaced at once by its synchronous standby (which
@@ -84,6 +86,10 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
  * `/primary` answers 200, the read port only nodes whose `/replica` does. When a node stops being
  * the primary its sessions are cut (`on-marked-down shutdown-sessions`), so no client keeps writing
  * to a demoted leader. The API port spreads HTTP over the Anfu processes whose `/ready` answers.
+ * Checks are quick while a server changes state (`fastinter`, `downinter`) and the write port
+ * takes a new leader on its first good check (`rise 1`): Patroni answers 200 on `/primary` only
+ * for the holder of the leader key, and a write sent to a node that is no longer it fails there
+ * (read-only, or its commit waits for a standby), so speed here costs no safety.
  */
 export function haproxyConfigOf(topology: Topology): string {
   const databaseServers = topology.databases
@@ -106,7 +112,7 @@ listen primary
   bind 127.0.0.1:${topology.primaryPort}
   option httpchk GET /primary
   http-check expect status 200
-  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 500ms fastinter 200ms downinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
 ${databaseServers}
 
 listen replicas
@@ -127,7 +133,7 @@ listen api
   http-check expect status 200
   retries 2
   option redispatch
-  default-server inter 1s fall 2 rise 1
+  default-server inter 1s fastinter 250ms downinter 250ms fall 2 rise 1
 ${apiServers}
 `;
 }

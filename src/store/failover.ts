@@ -54,7 +54,9 @@ export interface FailoverRetryOptions {
   readonly onRetry?: (error: unknown, attempt: number) => void;
 }
 
-const backoffMsMax = 2_000;
+// Short: the outage a client sees is the database's plus at most one back-off, and a switchover
+// lasts a few seconds (issue 17: ≤ 5 s). One batch per process retries, so polling is cheap.
+const backoffMsMax = 500;
 
 /**
  * Runs `work` again while the store is unavailable, until `waitMs` has passed, then gives up with

@@ -12,7 +12,7 @@ export {
 export { acquireLease, releaseLease, underLease, passLeaseMs, type LeaseRequest } from './leases.ts';
 export { runUnderLease, type LeasedSingleton, type LeasedWork } from './singleton.ts';
 export {
-  durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
+  databaseAnswers, durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';
 export {
   CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
