@@ -52,6 +52,9 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
             hot_standby: 'on',
             synchronous_commit: 'on',
             max_worker_processes: 4,
+            // A replica re-pointed at a new leader retries its stream after this (default 5 s): in the
+            // drills the new leader's commits waited ~7 s for its first synchronous standby (strict mode).
+            wal_retrieve_retry_interval: '1s',
             work_mem: '2MB',
             maintenance_work_mem: '16MB',
           },

@@ -213,9 +213,6 @@ export async function runPhase(
       (acknowledgedAfter(afterMs) ? true : undefined), options.recoveryTimeoutMs);
     leaderElected = await inject(fault, options, leader, writesResumed, observed, faultAtMs, load.records);
     await writesResumed();
-    const firstAck = Math.min(...load.records.filter((r) => r.outcome === 'acknowledged' && r.settledAtMs > faultAtMs)
-      .map((r) => r.settledAtMs));
-    observed.timeline.firstAcknowledgedMs = firstAck - faultAtMs;
     await sleep(options.steadyMs);
   } finally {
     await watcher?.stop();

@@ -1,7 +1,8 @@
 // Where a failover's write outage goes: moments after the fault, in milliseconds, each observed from
 // outside — the lever's command returned, Patroni (the DCS) names a new leader, haproxy's write address
-// reaches a writable primary other than the old leader, the new leader has a synchronous standby, and
-// the first write the load had acknowledged after the fault. The drill reports them per fault.
+// reaches a writable primary other than the old leader, and the new leader has a synchronous standby.
+// With the ends of the longest gap in acknowledgements (drill-checks.ts) the drill shows per fault
+// which step the write outage waited on.
 import pg from 'pg';
 import { sleep } from './processes.ts';
 import type { DatabaseNode, Topology } from './topology.ts';
@@ -12,7 +13,6 @@ export interface FaultTimeline {
   newLeaderInDcsMs?: number;
   writeAddressAtNewLeaderMs?: number;
   newLeaderHasSyncStandbyMs?: number;
-  firstAcknowledgedMs?: number;
 }
 
 const pollMs = 100;
