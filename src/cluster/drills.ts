@@ -197,7 +197,8 @@ export async function runPhase(
 ): Promise<PhaseReport> {
   const { topology } = options;
   const leader = await leaderNode(topology);
-  const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
+  // Keys unique per phase, so a fault drilled twice (ANFU_DRILL_FAULTS=switchover,switchover) sends new transfers.
+  const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}-${Date.now()}` });
   let faultAtMs = Date.now();
   let leaderElected: string | undefined;
   const observed: Observed = { timeline: {} };
