@@ -5,6 +5,25 @@ import type { DatabaseNode, Topology } from './topology.ts';
 
 export const postgresBinDir = '/usr/lib/postgresql/15/bin';
 
+/** PostgreSQL's settings on every node (Patroni writes them). */
+const postgresParameters = {
+  // Small on purpose: three instances share a small machine.
+  shared_buffers: '32MB',
+  max_connections: 60,
+  max_wal_senders: 8,
+  max_replication_slots: 8,
+  wal_level: 'replica',
+  wal_log_hints: 'on',
+  hot_standby: 'on',
+  synchronous_commit: 'on',
+  max_worker_processes: 4,
+  // A replica re-pointed at a new leader retries its stream after this (default 5 s): in the
+  // drills the new leader's commits waited ~7 s for its first synchronous standby (strict mode).
+  wal_retrieve_retry_interval: '1s',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+};
+
 /**
  * Patroni's settings for one node. Synchronous mode, strict: a commit is acknowledged only after a
  * standby has flushed it, and with no standby left the leader stops acknowledging rather than
@@ -41,23 +60,7 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
-          parameters: {
-            // Small on purpose: three instances share a small machine.
-            shared_buffers: '32MB',
-            max_connections: 60,
-            max_wal_senders: 8,
-            max_replication_slots: 8,
-            wal_level: 'replica',
-            wal_log_hints: 'on',
-            hot_standby: 'on',
-            synchronous_commit: 'on',
-            max_worker_processes: 4,
-            // A replica re-pointed at a new leader retries its stream after this (default 5 s): in the
-            // drills the new leader's commits waited ~7 s for its first synchronous standby (strict mode).
-            wal_retrieve_retry_interval: '1s',
-            work_mem: '2MB',
-            maintenance_work_mem: '16MB',
-          },
+          parameters: postgresParameters,
         },
       },
       initdb: [{ encoding: 'UTF8' }, 'data-checksums'],

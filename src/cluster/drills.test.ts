@@ -105,7 +105,8 @@ test(title, { skip, timeout: 12 * 60_000 }, async (t) => {
         assert.equal(outage.acknowledgedWhileNotReady, 0, 'no write acknowledged while etcd was unreachable');
       }
       if (report.fault === 'switchover') {
-        assert.ok(report.writeOutageSeconds <= 5, `planned switchover: write outage ${report.writeOutageSeconds} s > 5 s`);
+        const outage = report.writeOutageSeconds;
+        assert.ok(outage <= 5, `planned switchover: write outage ${outage} s > 5 s`);
       }
       assert.notEqual(report.oldLeaderRefusedWrite, false, `${report.fault}: the old leader takes no write`);
       if (report.fault === 'leader-sigstop') {

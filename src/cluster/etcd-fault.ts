@@ -41,7 +41,8 @@ export async function makeEtcdUnreachable(
     await sleep(heldMs);
     const from = notReadyAtMs + 1_000;
     const until = Date.now();
-    const acknowledged = records.filter((r) => r.outcome === 'acknowledged' && r.settledAtMs >= from && r.settledAtMs < until);
+    const acknowledged = records.filter((r) =>
+      r.outcome === 'acknowledged' && r.settledAtMs >= from && r.settledAtMs < until);
     return {
       notReadyDetail: detail,
       notReadyAfterSeconds: (notReadyAtMs - frozenAtMs) / 1000,

@@ -55,7 +55,9 @@ export function watchWriteAddress(
         timeline.writeAddressAtNewLeaderMs ??= Date.now() - faultAtMs;
         const node = topology.databases.find((n) => n.postgresPort === behind.port);
         const synchronous = node === undefined ? [] : (await streamingFrom(node).catch(() => undefined))?.synchronous;
-        if (synchronous !== undefined && synchronous.length > 0) timeline.newLeaderHasSyncStandbyMs = Date.now() - faultAtMs;
+        if (synchronous !== undefined && synchronous.length > 0) {
+          timeline.newLeaderHasSyncStandbyMs = Date.now() - faultAtMs;
+        }
       }
       await sleep(pollMs);
     }

@@ -89,7 +89,8 @@ for (const kind of testStoreKinds()) {
     }
     const again = await createTestApp(kind);
     try {
-      assert.equal((await again.app.inject({ method: 'GET', url: '/ready' })).statusCode, 200, 'answering again: ready');
+      const ready = await again.app.inject({ method: 'GET', url: '/ready' });
+      assert.equal(ready.statusCode, 200, 'answering again: ready');
     } finally {
       await again.close();
     }

@@ -4,10 +4,11 @@
 // acknowledged. The probe connects straight to its port again and again from the moment it resumes
 // and tries to commit the smallest transaction that must wait for the synchronous standby (the
 // replay fence: a WAL record; a transaction that only took an xid commits without waiting, so it
-// would prove nothing — store/replay-fence.ts): every try must be refused (read-only, in recovery, shutting down, unreachable) or left unanswered (its
-// COMMIT waits for a synchronous standby that no longer follows it). An answered COMMIT is a
-// violation; one answered only with PostgreSQL's "cancelled the wait for synchronous replication"
-// warning counts apart (committed locally, never replicated: the Patroni #1412 pitfall).
+// would prove nothing — store/replay-fence.ts): every try must be refused (read-only, in recovery,
+// shutting down, unreachable) or left unanswered (its COMMIT waits for a synchronous standby that
+// no longer follows it). An answered COMMIT is a violation; one answered only with PostgreSQL's
+// "cancelled the wait for synchronous replication" warning counts apart (committed locally, never
+// replicated: the Patroni #1412 pitfall).
 import pg from 'pg';
 import { replayFenceCall } from '../store/index.ts';
 import type { DatabaseNode } from './topology.ts';
@@ -44,7 +45,8 @@ async function attemptWrite(connectionString: string, answerMs: number, served?:
     try {
       await client.connect();
       await client.query('BEGIN');
-      const row = await client.query<{ port: number }>(`SELECT ${replayFenceCall} AS fence, inet_server_port() AS port`);
+      const sql = `SELECT ${replayFenceCall} AS fence, inet_server_port() AS port`;
+      const row = await client.query<{ port: number }>(sql);
       if (served !== undefined) served.port = row.rows[0]?.port;
       await client.query('COMMIT');
       return waitCancelled ? 'cancelledWait' : 'acknowledged';

@@ -3,7 +3,8 @@
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
 import {
-  StoreNotDurable, oneStatementTransaction, replayFenceSql, retriedAcrossFailover, retriedTransaction, transientFailures,
+  StoreNotDurable, oneStatementTransaction, replayFenceSql, retriedAcrossFailover, retriedTransaction,
+  transientFailures,
   type PostgresStore, type Row,
 } from '../store/index.ts';
 import { applyFunctionParams, applyFunctionSql, verdictsOfRows } from './postgres-function.ts';
