@@ -5,6 +5,25 @@ import type { DatabaseNode, Topology } from './topology.ts';
 
 export const postgresBinDir = '/usr/lib/postgresql/15/bin';
 
+/** PostgreSQL's settings on every node (Patroni writes them). */
+const postgresParameters = {
+  // Small on purpose: three instances share a small machine.
+  shared_buffers: '32MB',
+  max_connections: 60,
+  max_wal_senders: 8,
+  max_replication_slots: 8,
+  wal_level: 'replica',
+  wal_log_hints: 'on',
+  hot_standby: 'on',
+  synchronous_commit: 'on',
+  max_worker_processes: 4,
+  // A replica re-pointed at a new leader retries its stream after this (default 5 s): in the
+  // drills the new leader's commits waited ~7 s for its first synchronous standby (strict mode).
+  wal_retrieve_retry_interval: '1s',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+};
+
 /**
  * Patroni's settings for one node. Synchronous mode, strict: a commit is acknowledged only after a
  * standby has flushed it, and with no standby left the leader stops acknowledging rather than
@@ -28,7 +47,9 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
     bootstrap: {
       dcs: {
         ttl: 15,
-        loop_wait: 2,
+        // 1 s, not 2: a new leader names its synchronous standby on its next loop, and until then
+        // (strict mode) its commits wait — the loop is most of a planned switchover's write pause.
+        loop_wait: 1,
         retry_timeout: 5,
         maximum_lag_on_failover: 1_048_576,
         // A leader whose PostgreSQL crashed is replaced at once by its synchronous standby (which
@@ -39,20 +60,7 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
-          parameters: {
-            // Small on purpose: three instances share a small machine.
-            shared_buffers: '32MB',
-            max_connections: 60,
-            max_wal_senders: 8,
-            max_replication_slots: 8,
-            wal_level: 'replica',
-            wal_log_hints: 'on',
-            hot_standby: 'on',
-            synchronous_commit: 'on',
-            max_worker_processes: 4,
-            work_mem: '2MB',
-            maintenance_work_mem: '16MB',
-          },
+          parameters: postgresParameters,
         },
       },
       initdb: [{ encoding: 'UTF8' }, 'data-checksums'],
@@ -84,6 +92,10 @@ export function patroniConfigOf(topology: Topology, node: DatabaseNode): string 
  * `/primary` answers 200, the read port only nodes whose `/replica` does. When a node stops being
  * the primary its sessions are cut (`on-marked-down shutdown-sessions`), so no client keeps writing
  * to a demoted leader. The API port spreads HTTP over the Anfu processes whose `/ready` answers.
+ * Checks are quick while a server changes state (`fastinter`, `downinter`) and the write port
+ * takes a new leader on its first good check (`rise 1`): Patroni answers 200 on `/primary` only
+ * for the holder of the leader key, and a write sent to a node that is no longer it fails there
+ * (read-only, or its commit waits for a standby), so speed here costs no safety.
  */
 export function haproxyConfigOf(topology: Topology): string {
   const databaseServers = topology.databases
@@ -106,7 +118,7 @@ listen primary
   bind 127.0.0.1:${topology.primaryPort}
   option httpchk GET /primary
   http-check expect status 200
-  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 500ms fastinter 200ms downinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
 ${databaseServers}
 
 listen replicas
@@ -127,7 +139,7 @@ listen api
   http-check expect status 200
   retries 2
   option redispatch
-  default-server inter 1s fall 2 rise 1
+  default-server inter 1s fastinter 250ms downinter 250ms fall 2 rise 1
 ${apiServers}
 `;
 }

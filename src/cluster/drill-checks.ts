@@ -71,6 +71,9 @@ export async function balancesOf(store: Store, accountIds: readonly string[]): P
 export interface WindowFigures {
   /** The longest time no write was acknowledged, around the fault. */
   readonly writeOutageSeconds: number;
+  /** The longest gap's ends, in ms after the fault: the last acknowledgement before it, the first after. */
+  readonly outageFromMs: number;
+  readonly outageToMs: number;
   readonly throughputBeforePerSecond: number;
   readonly throughputAfterPerSecond: number;
 }
@@ -80,11 +83,13 @@ export function windowFigures(records: readonly RequestRecord[], faultAtMs: numb
   const acks = records.filter((r) => r.outcome === 'acknowledged').map((r) => r.settledAtMs).sort((a, b) => a - b);
   let gapMs = 0;
   let resumedAtMs = faultAtMs;
+  let stoppedAtMs = faultAtMs;
   let previous = acks.filter((t) => t < faultAtMs).at(-1) ?? faultAtMs;
   for (const t of acks.filter((t) => t >= faultAtMs)) {
     if (t - previous > gapMs) {
       gapMs = t - previous;
       resumedAtMs = t;
+      stoppedAtMs = previous;
     }
     previous = t;
   }
@@ -93,6 +98,8 @@ export function windowFigures(records: readonly RequestRecord[], faultAtMs: numb
   const perSecond = (count: number) => count / (windowMs / 1000);
   return {
     writeOutageSeconds: gapMs / 1000,
+    outageFromMs: stoppedAtMs - faultAtMs,
+    outageToMs: resumedAtMs - faultAtMs,
     throughputBeforePerSecond: perSecond(before),
     throughputAfterPerSecond: perSecond(after),
   };

@@ -81,7 +81,7 @@ async function send(options: LoadOptions, record: RequestRecord): Promise<void> 
     }
     record.detail = attempt.detail;
     if (Date.now() >= deadline) return;
-    await sleep(Math.min(1_000, 100 * record.attempts));
+    await sleep(Math.min(500, 100 * record.attempts));
   }
 }
 

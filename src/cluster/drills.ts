@@ -1,7 +1,8 @@
 // Failover drills: transfers through the API nodes under load while a fault is injected — the
 // leader's PostgreSQL killed or frozen, an API node killed, a planned switchover — then the history
 // is checked against the database. The levers act on processes this cluster started, by pid.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startApiNode, waitFor, waitForApiNode, waitForHealthyCluster } from './cluster.ts';
@@ -11,8 +12,11 @@ import { membersOf, postmasterPidOf, streamingFrom } from './patroni.ts';
 import { childrenOf, pidOf, signalGroup, sleep } from './processes.ts';
 import type { DatabaseNode, Topology } from './topology.ts';
 import { probeResumedLeader, type ResumedLeaderProbe } from './resumed-leader-probe.ts';
+import { watchWriteAddress, type FaultTimeline } from './fault-timeline.ts';
+import { makeEtcdUnreachable, type EtcdOutage } from './etcd-fault.ts';
+import { replayFenceSql } from '../store/index.ts';
 
-export type FaultName = 'leader-sigkill' | 'leader-sigstop' | 'api-node-kill' | 'switchover';
+export type FaultName = 'leader-sigkill' | 'leader-sigstop' | 'api-node-kill' | 'switchover' | 'etcd-unreachable';
 
 export interface PhaseReport extends WindowFigures {
   readonly fault: FaultName;
@@ -29,6 +33,16 @@ export interface PhaseReport extends WindowFigures {
   readonly rejoined: true | string;
   /** SIGSTOP only: writes tried straight at the frozen leader from the moment it resumed. */
   readonly resumedLeaderProbe?: ResumedLeaderProbe;
+  /** etcd unreachable only: what an API node's /ready said, and writes acknowledged while it said so. */
+  readonly etcdOutage?: EtcdOutage;
+  /** Where the write outage went (ms after the fault). */
+  readonly timeline: FaultTimeline;
+}
+
+interface Observed {
+  resumedLeaderProbe?: ResumedLeaderProbe;
+  etcdOutage?: EtcdOutage;
+  readonly timeline: FaultTimeline;
 }
 
 export interface PhaseOptions {
@@ -81,7 +95,7 @@ async function refusesWrite(node: DatabaseNode, databaseName: string): Promise<b
   try {
     await client.connect();
     await client.query('BEGIN');
-    await client.query('SELECT pg_current_xact_id()');
+    await client.query(replayFenceSql);
     await client.query('ROLLBACK');
     return false;
   } catch {
@@ -97,18 +111,25 @@ async function inject(
   options: PhaseOptions,
   leader: DatabaseNode,
   writesResumed: (afterMs?: number) => Promise<unknown>,
-  observed: { resumedLeaderProbe?: ResumedLeaderProbe },
+  observed: Observed,
+  faultAtMs: number,
+  records: readonly RequestRecord[],
 ): Promise<string | undefined> {
   const { topology } = options;
+  const elected = async () => {
+    const name = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+    observed.timeline.newLeaderInDcsMs = Date.now() - faultAtMs;
+    return name;
+  };
   switch (fault) {
     case 'leader-sigkill':
       signalPostgres(leader, 'SIGKILL');
-      return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+      return elected();
     case 'leader-sigstop':
       signalPostgres(leader, 'SIGSTOP');
-      let elected: string;
+      let electedName: string;
       try {
-        elected = await newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+        electedName = await elected();
         // Resumed only once the new leader has acknowledged writes — settled after its election, not a
         // write the old leader finished just before it froze: a settled succession, not a race.
         await writesResumed(Date.now());
@@ -119,7 +140,7 @@ async function inject(
       const leads = async () => (await membersOf(topology)).some((m) => m.name === leader.name && m.role === 'leader');
       const { primaryPort, databaseName } = topology;
       observed.resumedLeaderProbe = await probeResumedLeader(leader, primaryPort, databaseName, resumedProbeMs, leads);
-      return elected;
+      return electedName;
     case 'api-node-kill': {
       const node = topology.apiNodes[0];
       const pid = node === undefined ? undefined : pidOf(topology.dir, node.name);
@@ -135,9 +156,14 @@ async function inject(
       if (candidate === undefined) throw new Error('no synchronous standby to switch over to');
       const config = join(leader.dir, 'patroni.yml');
       const args = ['-c', config, 'switchover', '--leader', leader.name, '--candidate', candidate, '--force'];
-      execFileSync('patronictl', args, { stdio: 'ignore', timeout: 60_000 });
-      return newLeaderElected(topology, leader.name, options.recoveryTimeoutMs);
+      // Asynchronously: a blocking call would stall the load's clients and post-date their acknowledgements.
+      await promisify(execFile)('patronictl', args, { timeout: 60_000 });
+      observed.timeline.commandReturnedMs = Date.now() - faultAtMs;
+      return elected();
     }
+    case 'etcd-unreachable':
+      observed.etcdOutage = await makeEtcdUnreachable(topology, options.recoveryTimeoutMs, records);
+      return (await leaderNode(topology)).name;
   }
 }
 
@@ -171,21 +197,26 @@ export async function runPhase(
 ): Promise<PhaseReport> {
   const { topology } = options;
   const leader = await leaderNode(topology);
-  const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}` });
+  // Keys unique per phase, so a fault drilled twice (ANFU_DRILL_FAULTS=switchover,switchover) sends new transfers.
+  const load = startLoad({ ...options.load, keyPrefix: `drill-${fault}-${Date.now()}` });
   let faultAtMs = Date.now();
   let leaderElected: string | undefined;
-  const observed: { resumedLeaderProbe?: ResumedLeaderProbe } = {};
+  const observed: Observed = { timeline: {} };
+  let watcher: { stop(): Promise<void> } | undefined;
   try {
     await sleep(options.steadyMs);
     faultAtMs = Date.now();
+    const keepsLeader = fault === 'api-node-kill' || fault === 'etcd-unreachable';
+    watcher = watchWriteAddress(topology, keepsLeader ? undefined : leader, faultAtMs, observed.timeline);
     const acknowledgedAfter = (afterMs: number) =>
       load.records.some((r) => r.outcome === 'acknowledged' && r.settledAtMs > afterMs);
     const writesResumed = (afterMs = faultAtMs) => waitFor('writes to be acknowledged again', async () =>
       (acknowledgedAfter(afterMs) ? true : undefined), options.recoveryTimeoutMs);
-    leaderElected = await inject(fault, options, leader, writesResumed, observed);
+    leaderElected = await inject(fault, options, leader, writesResumed, observed, faultAtMs, load.records);
     await writesResumed();
     await sleep(options.steadyMs);
   } finally {
+    await watcher?.stop();
     await load.stop();
     records.push(...load.records);
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ledger } from '../ledger/index.ts';
 import { StoreNotDurable, startDurabilityMonitor, type PostgresStore } from '../store/index.ts';
-import { withTestStore } from '../store/testing.ts';
+import { testStoreKinds, withTestStore } from '../store/testing.ts';
 import { postgresSkip } from '../testing/required-tools.ts';
 import { createTestApp } from '../wiring/test-app.ts';
 
@@ -64,3 +64,35 @@ test(notReady, { skip }, async () => {
     await relaxed.close();
   }
 });
+
+// etcd unreachable, no leader: the write address answers nothing. /ready asks the database first, so it
+// says that — not "migrations are pending", which is what an unreadable migration table used to look like.
+for (const kind of testStoreKinds()) {
+  test(`${kind}: a database that does not answer: /ready 503 says so, and logs it`, async () => {
+    const fixture = await createTestApp(kind);
+    const store = fixture.store as unknown as Record<'get' | 'all' | 'run', (...args: unknown[]) => Promise<unknown>>;
+    const saved = { get: store.get, all: store.all, run: store.run };
+    const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    try {
+      store.get = refused;
+      store.all = refused;
+      store.run = refused;
+      const response = await fixture.app.inject({ method: 'GET', url: '/ready' });
+      assert.equal(response.statusCode, 503);
+      const problem = response.json<{ code: string; detail: string }>();
+      assert.equal(problem.code, 'not_ready');
+      assert.equal(problem.detail, 'the database does not answer');
+      assert.ok(fixture.logs.some((line) => /not ready: the database does not answer/.test(line)));
+    } finally {
+      Object.assign(store, saved);
+      await fixture.close();
+    }
+    const again = await createTestApp(kind);
+    try {
+      const ready = await again.app.inject({ method: 'GET', url: '/ready' });
+      assert.equal(ready.statusCode, 200, 'answering again: ready');
+    } finally {
+      await again.close();
+    }
+  });
+}

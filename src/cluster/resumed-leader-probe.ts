@@ -2,12 +2,15 @@
 // slept; when it resumes it still believes it leads until Patroni demotes it. During that window a
 // client that reaches it directly (a stale pool, a misrouted connection) must not get a write
 // acknowledged. The probe connects straight to its port again and again from the moment it resumes
-// and tries to commit a transaction that took a transaction id (the smallest real write): every try
-// must be refused (read-only, in recovery, shutting down, unreachable) or left unanswered (its
-// COMMIT waits for a synchronous standby that no longer follows it). An answered COMMIT is a
-// violation; one answered only with PostgreSQL's "cancelled the wait for synchronous replication"
-// warning counts apart (committed locally, never replicated: the Patroni #1412 pitfall).
+// and tries to commit the smallest transaction that must wait for the synchronous standby (the
+// replay fence: a WAL record; a transaction that only took an xid commits without waiting, so it
+// would prove nothing — store/replay-fence.ts): every try must be refused (read-only, in recovery,
+// shutting down, unreachable) or left unanswered (its COMMIT waits for a synchronous standby that
+// no longer follows it). An answered COMMIT is a violation; one answered only with PostgreSQL's
+// "cancelled the wait for synchronous replication" warning counts apart (committed locally, never
+// replicated: the Patroni #1412 pitfall).
 import pg from 'pg';
+import { replayFenceCall } from '../store/index.ts';
 import type { DatabaseNode } from './topology.ts';
 import { sleep } from './processes.ts';
 
@@ -16,7 +19,7 @@ export interface ResumedLeaderProbe {
   /** Through the write address (haproxy), COMMITs this node acknowledged while another member led. Must be 0. */
   readonly acknowledgedViaWriteAddress: number;
   /** Straight at its port: COMMIT answered as a success while another member held leadership (before and after
-   *  the try) — the instant between waking and Patroni's demotion; only a watchdog closes it (docs/OPERATIONS.md). */
+   *  the try). Must be 0: the COMMIT waits for a synchronous standby, and none follows the old leader. */
   readonly acknowledged: number;
   /** COMMIT answered while Patroni named this node the leader again (a later, legitimate election). */
   readonly acknowledgedAsLeader: number;
@@ -42,7 +45,8 @@ async function attemptWrite(connectionString: string, answerMs: number, served?:
     try {
       await client.connect();
       await client.query('BEGIN');
-      const row = await client.query<{ port: number }>('SELECT pg_current_xact_id(), inet_server_port() AS port');
+      const sql = `SELECT ${replayFenceCall} AS fence, inet_server_port() AS port`;
+      const row = await client.query<{ port: number }>(sql);
       if (served !== undefined) served.port = row.rows[0]?.port;
       await client.query('COMMIT');
       return waitCancelled ? 'cancelledWait' : 'acknowledged';

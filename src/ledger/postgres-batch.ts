@@ -3,7 +3,8 @@
 // from several processes queue behind each other instead of deadlocking.
 import type pg from 'pg';
 import {
-  StoreNotDurable, oneStatementTransaction, retriedAcrossFailover, retriedTransaction, transientFailures,
+  StoreNotDurable, oneStatementTransaction, replayFenceSql, retriedAcrossFailover, retriedTransaction,
+  transientFailures,
   type PostgresStore, type Row,
 } from '../store/index.ts';
 import { applyFunctionParams, applyFunctionSql, verdictsOfRows } from './postgres-function.ts';
@@ -65,13 +66,12 @@ async function applyByFunction(store: PostgresStore, batch: readonly Unit[], now
 
 /**
  * A replay answers from a row another transaction wrote, and PostgreSQL shows a commit to others
- * before its synchronous standby confirmed it (and keeps it when that wait is cancelled: Patroni
- * #1412). Taking a transaction id makes this transaction's own COMMIT wait for the standby to have
- * everything up to it — the replayed row included — so a replay is acknowledged only when durable.
+ * before its synchronous standby confirmed it: the fence makes this transaction's COMMIT wait for
+ * the standby to hold everything up to it, the replayed row included (store/replay-fence.ts).
  */
 async function fenceReplays(client: pg.PoolClient, verdicts: readonly Verdict[][]): Promise<void> {
   const replayed = verdicts.some((unit) => unit.some((verdict) => verdict.kind === 'replayed'));
-  if (replayed) await client.query('SELECT pg_current_xact_id()');
+  if (replayed) await client.query(replayFenceSql);
 }
 
 async function load(client: pg.PoolClient, batch: readonly Unit[]) {

@@ -2,7 +2,7 @@
 // (not a replica, not read-only), and on a replicated cluster it must have a synchronous standby
 // streaming from it: a leader without one would acknowledge writes that a failover erases, and a
 // second node that wrongly believes it leads has no standby following it (split brain shows here).
-import type { PostgresStore } from './port.ts';
+import type { PostgresStore, Store } from './port.ts';
 
 export interface Durability {
   /** Undefined when writes can be made durable; otherwise why not, in words for /ready and the log. */
@@ -28,6 +28,15 @@ export function durabilityOf(row: ProbeRow, requireSyncStandby: boolean): Durabi
     return { refusal: 'the leader has no synchronous standby: a write could be lost in a failover' };
   }
   return { refusal: undefined };
+}
+
+/** Whether the database answers a trivial query at all (readiness asks this first). */
+export async function databaseAnswers(store: Store): Promise<boolean> {
+  try {
+    return (await store.get<{ one: unknown }>('SELECT 1 AS one')) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Asks the database (one query; pg_stat_replication needs a superuser or pg_monitor to show sync_state). */

@@ -1,5 +1,3 @@
-import type { Queryable } from './port.ts';
-
 // What a failover looks like from a client of the store, and how a write survives one. A connection
 // that breaks, a server shutting down or starting, a node that turned read-only: the database is
 // unavailable for writes *now*. A COMMIT whose answer was lost is worse — it may or may not have
@@ -56,7 +54,9 @@ export interface FailoverRetryOptions {
   readonly onRetry?: (error: unknown, attempt: number) => void;
 }
 
-const backoffMsMax = 2_000;
+// Short: the outage a client sees is the database's plus at most one back-off, and a switchover
+// lasts a few seconds (issue 17: ≤ 5 s). One batch per process retries, so polling is cheap.
+const backoffMsMax = 500;
 
 /**
  * Runs `work` again while the store is unavailable, until `waitMs` has passed, then gives up with
@@ -76,13 +76,4 @@ export async function retriedAcrossFailover<T>(work: () => Promise<T>, options: 
       await sleep(Math.min(backoffMsMax, 100 * 2 ** Math.min(attempt, 5)));
     }
   }
-}
-
-/**
- * PostgreSQL: an answer built from a row another transaction wrote (a replay after a lost commit)
- * must not be given before that row is on the synchronous standby. Taking a transaction id makes
- * this transaction's COMMIT wait for the standby to hold everything up to it, the replayed row included.
- */
-export async function fenceReplays(tx: Queryable): Promise<void> {
-  await tx.run('SELECT pg_current_xact_id()');
 }

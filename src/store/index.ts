@@ -12,12 +12,13 @@ export {
 export { acquireLease, releaseLease, underLease, passLeaseMs, type LeaseRequest } from './leases.ts';
 export { runUnderLease, type LeasedSingleton, type LeasedWork } from './singleton.ts';
 export {
-  durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
+  databaseAnswers, durabilityOf, probeDurability, startDurabilityMonitor, type Durability, type DurabilityMonitor,
 } from './durability.ts';
 export {
-  CommitOutcomeUnknown, StoreNotDurable, fenceReplays, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
+  CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
   type FailoverRetryOptions,
 } from './failover.ts';
+export { fenceReplays, replayFenceCall, replayFenceSql } from './replay-fence.ts';
 
 export interface OpenStoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */

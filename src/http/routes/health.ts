@@ -2,7 +2,7 @@
 // operator credential holding `metrics.read` (a Prometheus scraper sends an auditor's API token).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { pendingMigrations, probeDurability } from '../../store/index.ts';
+import { databaseAnswers, pendingMigrations, probeDurability } from '../../store/index.ts';
 import { AnfuError } from '../../errors.ts';
 import type { AppContext } from '../context.ts';
 
@@ -21,8 +21,12 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const pending = await pendingMigrations(context.store).catch(() => -1);
-        if (pending !== 0) throw new AnfuError('not_ready', pending < 0 ? 'the database does not answer' : 'migrations are pending');
+        // The database first: when it does not answer, the migration count cannot be read either (and
+        // would read as "all pending"), so the reason given must be that it does not answer.
+        if (!(await databaseAnswers(context.store))) {
+          request.log.warn({ reason: 'the database does not answer' }, 'not ready: the database does not answer');
+          throw new AnfuError('not_ready', 'the database does not answer');
+        }
         if (context.store.dialect === 'postgres') {
           const required = context.config.databaseRequireSyncStandby;
           const unanswered = { refusal: 'the database does not answer' };
@@ -32,6 +36,8 @@ export function healthRoutes(context: AppContext): FastifyPluginAsync {
             throw new AnfuError('not_ready', durability.refusal);
           }
         }
+        const pending = await pendingMigrations(context.store).catch(() => -1);
+        if (pending !== 0) throw new AnfuError('not_ready', pending < 0 ? 'the database does not answer' : 'migrations are pending');
         return { status: 'ready' as const, store: context.store.dialect };
       },
     );

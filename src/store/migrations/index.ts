@@ -20,6 +20,7 @@ import { paymentsLifecycle } from './150-payments-lifecycle.ts';
 import { storeLeases } from './170-store-leases.ts';
 import { oneLeaseTable } from './180-one-lease-table.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
+import { ledgerApplyFence } from './202-ledger-apply-fence.ts';
 import { cases } from './200-cases.ts';
 import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
@@ -60,6 +61,7 @@ export const migrations: readonly Migration[] = [
   storeLeases,
   oneLeaseTable,
   ledgerApplyFunction,
+  ledgerApplyFence,
   cases,
   support,
   riskEngine,
