@@ -25,6 +25,7 @@ import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
+import { riskProfiles } from './216-risk-profiles.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { clearing } from './250-clearing.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
@@ -63,6 +64,7 @@ export const migrations: readonly Migration[] = [
   cases,
   support,
   riskEngine,
+  riskProfiles,
   sanctions,
   aml,
   sanctionsClearances,
