@@ -168,7 +168,9 @@ async function stepUnderLease(
   if (run.state === 'queued')
     await store.run(`UPDATE sanctions_rescreens SET state = 'running', started_at = ? WHERE id = ?`, [started, run.id]);
   try {
-    while (run.phase < sources.length && clock() - started < budgetMs) run = await screenPage(sanctions, sources, run, pageSize);
+    // At least one page per step, then more while the budget lasts.
+    do run = await screenPage(sanctions, sources, run, pageSize);
+    while (run.phase < sources.length && clock() - started < budgetMs);
     if (run.phase >= sources.length) {
       const label = (await sanctions.lists.current())?.label ?? run.listVersions;
       await store.run(
