@@ -41,7 +41,8 @@ function cliActor(): string {
 }
 
 const sanctionsUsage =
-  'usage: anfu sanctions load FILE… | search NAME [--birth-date YYYY-MM-DD] [--country C] | rescreen [--no-wait] | rescreens';
+  'usage: anfu sanctions load FILE… | search NAME [--birth-date YYYY-MM-DD] [--country C]' +
+  ' | rescreen [--no-wait] | rescreens';
 const amlUsage = 'usage: anfu aml report [--date YYYY-MM-DD] [--force] | monitor | str CASE_ID';
 
 export async function sanctionsCommand(config: Config, args: readonly string[]): Promise<number> {

@@ -144,7 +144,8 @@ export {
   type HistoryFilter,
   type HistoryKind,
 } from './history.ts';
-export { onboardMerchant, merchantById, merchantsAfter, type Merchant, type MerchantInput } from './onboard-merchant.ts';
+export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
+export { merchantsAfter } from './onboard-merchant.ts';
 export {
   prepareMerchantApiKey,
   authenticateMerchantRequest,

@@ -46,6 +46,11 @@ export async function merchantById(store: Store, id: string): Promise<Merchant |
 }
 
 /** Active merchants after an id, in id order (sanctions re-screening reads them page by page). */
-export async function merchantsAfter(store: Store, after: string, limit: number): Promise<Array<{ id: string; name: string }>> {
-  return store.all<{ id: string; name: string }>("SELECT id, name FROM merchants WHERE id > ? AND status = 'active' ORDER BY id LIMIT ?", [after, limit]);
+export async function merchantsAfter(
+  store: Store,
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string }>> {
+  const sql = "SELECT id, name FROM merchants WHERE id > ? AND status = 'active' ORDER BY id LIMIT ?";
+  return store.all<{ id: string; name: string }>(sql, [after, limit]);
 }

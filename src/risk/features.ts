@@ -80,7 +80,7 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   'hour.history': { type: 'count', events: money, doc: "money events in the customer's hour histogram" },
   'address.blocked': { type: 'bool', events: all, doc: 'the client address is in a blocked range' },
   hour: { type: 'count', events: all, doc: 'local hour of day (China Standard Time), 0–23' },
-  'hour.deviation': { type: 'count', events: money, doc: "hours from the customer's nearest usual hour (0 = no habit)" },
+  'hour.deviation': { type: 'count', events: money, doc: "hours to the customer's nearest usual hour (0 = no habit)" },
   'factor.changed_ago': { type: 'duration', events: all, doc: 'time since a factor was added, replaced or removed' },
   'password.changed_ago': { type: 'duration', events: all, doc: 'time since the password changed' },
   'login.failures_24h': { type: 'count', events: login, doc: 'failed logins on the account in 24 h' },

@@ -96,7 +96,7 @@ for (const kind of testStoreKinds()) {
       return a;
     };
 
-    test('Beijing then New York an hour later: impossible travel recorded, shadow rule hit, nothing acted on', async () => {
+    test('Beijing then New York an hour later: impossible travel recorded, shadow rule hit, not acted on', async () => {
       const t0 = Date.UTC(2026, 5, 1, 2);
       const first = await pay('cu_travel', '114.114.114.114', t0);
       assert.equal(first.record.features['ip.country'], 'CN');

@@ -327,7 +327,8 @@ async function recordProfiles(tx: Tx, dialect: Store['dialect'], events: readonl
     );
     for (const r of rows) profiles.set(r.customer_id, parseProfile(r.profile));
   }
-  for (const e of events) profiles.set(e.customerId, profileAfter(profiles.get(e.customerId), e.ip, localHourOf(now), now));
+  for (const e of events)
+    profiles.set(e.customerId, profileAfter(profiles.get(e.customerId), e.ip, localHourOf(now), now));
   for (const chunk of chunksOf(customers)) {
     await tx.run(
       `INSERT INTO risk_profiles (customer_id, profile, updated_at) VALUES ${tuples(chunk.length, 3)}

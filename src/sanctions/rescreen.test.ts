@@ -22,7 +22,8 @@ import { realOfacFiles, realUnFile, requireSharedLists } from './testing.ts';
 
 async function register(t: IdentityTestApp, name: string, birth: string): Promise<string> {
   const phone = phoneNumber();
-  const sent = await t.app.inject({ method: 'POST', url: '/v1/sms-codes', payload: { phone, purpose: 'registration' } });
+  const codes = { phone, purpose: 'registration' };
+  const sent = await t.app.inject({ method: 'POST', url: '/v1/sms-codes', payload: codes });
   const payload = {
     phone,
     smsCodeId: sent.json().codeId,
@@ -64,7 +65,8 @@ for (const kind of testStoreKinds()) {
       });
       assert.equal(onboarded.statusCode, 201, onboarded.body);
       merchantId = (onboarded.json() as { id: string }).id;
-      await loadLists(t.store, { ofac: realOfacFiles, un: realUnFile }, { type: 'operator', id: 'opr_loader' }, Date.now());
+      const loader = { type: 'operator' as const, id: 'opr_loader' };
+      await loadLists(t.store, { ofac: realOfacFiles, un: realUnFile }, loader, Date.now());
       analyst = { authorization: `Bearer ${await t.tokenFor('risk_analyst')}` };
     });
     after(() => t.close());
@@ -105,8 +107,9 @@ for (const kind of testStoreKinds()) {
       assert.equal(shown.statusCode, 200, shown.body);
       const done = shown.json() as { state: string; screened: number; hits: number; phase: string };
       assert.deepEqual([done.state, done.screened, done.hits, done.phase], ['done', 3, 2, 'done']);
-      const hits = await t.store.all<{ subject_type: string; subject_id: string; case_id: string | null; entry_id: string }>(
-        "SELECT subject_type, subject_id, case_id, entry_id FROM sanctions_screenings WHERE context = 'rescreen' AND outcome = 'hit'",
+      const hits = await t.store.all<{ subject_id: string; case_id: string | null; entry_id: string }>(
+        `SELECT subject_id, case_id, entry_id FROM sanctions_screenings
+         WHERE context = 'rescreen' AND outcome = 'hit'`,
       );
       const bySubject = new Map(hits.filter((h) => h.case_id !== null).map((h) => [h.subject_id, h]));
       assert.deepEqual([...bySubject.keys()].sort(), [listed, merchantId].sort());
@@ -125,7 +128,9 @@ for (const kind of testStoreKinds()) {
       assert.equal(started.statusCode, 202, started.body);
       const sanctions = createSanctions(t.store, Date.now);
       const sources = rescreenSourcesOf(t.identity, t.store, Date.now);
-      const step = await rescreenStep(sanctions, sources, { pageSize: 100 });
+      let step = await rescreenStep(sanctions, sources, { pageSize: 100 });
+      // A loaded machine may spend the step's time budget before the end: the next step goes on.
+      for (let i = 0; i < 10 && step.run?.state === 'running'; i += 1) step = await rescreenStep(sanctions, sources);
       assert.deepEqual([step.run?.state, step.run?.hits], ['done', 2]);
       assert.deepEqual(await t.store.all("SELECT id FROM cases WHERE kind = 'sanctions_hit'"), casesBefore);
       const idle = await rescreenStep(sanctions, sources, { auto: true });

@@ -111,7 +111,8 @@ export async function requestRescreen(
     if (open !== undefined) return { run: open, created: false };
     const id = newId('rsc', now);
     await tx.run(
-      `INSERT INTO sanctions_rescreens (id, state, list_versions, requested_by, requested_at) VALUES (?, 'queued', ?, ?, ?)`,
+      `INSERT INTO sanctions_rescreens (id, state, list_versions, requested_by, requested_at)
+       VALUES (?, 'queued', ?, ?, ?)`,
       [id, lists.label, requestedBy, now],
     );
     const actorType = requestedBy.startsWith('system:') ? ('system' as const) : ('operator' as const);

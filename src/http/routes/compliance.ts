@@ -140,7 +140,9 @@ const RescreenView = Type.Object({
   finishedAt: Type.Union([Type.String(), Type.Null()]),
   detail: Type.Union([Type.String(), Type.Null()]),
 });
-const RescreenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^rsc_[0-9a-z]{1,40}$' }) });
+const RescreenParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^rsc_[0-9a-z]{1,40}$' }),
+});
 const rescreenPhases = ['customers', 'merchants'];
 
 function rescreenView(r: RescreenRun) {
