@@ -33,6 +33,7 @@ commands:
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
   sanctions load FILE… | search NAME   load OFAC SDN/ALT/ADD CSV or UN XML lists; search the lists in force
+  sanctions rescreen | rescreens      re-screen every customer and merchant now; list the runs
   aml report [--date D] | monitor | str CASE_ID   large-value report files, monitor run, suspicious-transaction report
   assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
   report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)

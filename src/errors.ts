@@ -304,6 +304,7 @@ export const problems = {
     status: 422,
     title: 'The list file is malformed or truncated; the lists in force are unchanged',
   },
+  sanctions_rescreen_not_found: { status: 404, title: 'No such re-screening run' },
   aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
   aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
   // customer service (src/support): complaints, claims, disputes, attachments

@@ -33,6 +33,8 @@ export const permissions = {
   // sanctions screening and AML (src/sanctions, src/aml): compliance work is the risk analysts'
   'sanctions.read': ['administrator', 'risk_analyst', 'auditor'],
   'sanctions.search': ['administrator', 'risk_analyst'],
+  /** Start a re-screening of every customer and merchant against the lists in force. */
+  'sanctions.rescreen': ['administrator', 'risk_analyst'],
   'aml.report': ['administrator', 'risk_analyst'],
   /** Issue 14: the self-assessment, operational reports and backup jobs. */
   'assessment.read': ['administrator', 'operations', 'auditor'],

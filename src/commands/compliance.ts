@@ -17,7 +17,17 @@ import { loadKek } from '../crypto/index.ts';
 import { AnfuError } from '../errors.ts';
 import { amlPartyNames } from '../flows/aml-party-names.ts';
 import { openIdentity } from '../identity/index.ts';
-import { createSanctions, identifyListFiles, ListFormatError, loadLists, searchLists } from '../sanctions/index.ts';
+import {
+  createSanctions,
+  identifyListFiles,
+  ListFormatError,
+  loadLists,
+  requestRescreen,
+  rescreenRuns,
+  rescreenStep,
+  searchLists,
+} from '../sanctions/index.ts';
+import { rescreenSourcesOf } from '../wiring/sanctions-screening.ts';
 import type { Store } from '../store/index.ts';
 import { openPlatformKeyring } from '../wiring/platform-keyring.ts';
 import { jsonOf, withStore } from './with-store.ts';
@@ -30,7 +40,9 @@ function cliActor(): string {
   }
 }
 
-const sanctionsUsage = 'usage: anfu sanctions load FILE… | search NAME [--birth-date YYYY-MM-DD] [--country C]';
+const sanctionsUsage =
+  'usage: anfu sanctions load FILE… | search NAME [--birth-date YYYY-MM-DD] [--country C]' +
+  ' | rescreen [--no-wait] | rescreens';
 const amlUsage = 'usage: anfu aml report [--date YYYY-MM-DD] [--force] | monitor | str CASE_ID';
 
 export async function sanctionsCommand(config: Config, args: readonly string[]): Promise<number> {
@@ -38,9 +50,11 @@ export async function sanctionsCommand(config: Config, args: readonly string[]):
     args: [...args],
     allowPositionals: true,
     strict: true,
-    options: { 'birth-date': { type: 'string' }, country: { type: 'string' } },
+    options: { 'birth-date': { type: 'string' }, country: { type: 'string' }, 'no-wait': { type: 'boolean' } },
   });
   const [action, ...rest] = positionals;
+  if (action === 'rescreen' || action === 'rescreens')
+    return withStore(config, (store) => rescreenCommand(config, store, action, values['no-wait'] === true));
   if ((action !== 'load' && action !== 'search') || rest.length === 0) {
     console.error(sanctionsUsage);
     return 2;
@@ -82,6 +96,38 @@ export async function sanctionsCommand(config: Config, args: readonly string[]):
       throw error;
     }
   });
+}
+
+/**
+ * `rescreen`: starts a run (or joins the open one) and, unless --no-wait, runs it here to the end
+ * under the same lease the servers use (a server holding it runs it instead; this waits and reports).
+ */
+async function rescreenCommand(config: Config, store: Store, action: string, noWait: boolean): Promise<number> {
+  if (action === 'rescreens') {
+    console.log(jsonOf({ items: await rescreenRuns(store, 20) }, 2));
+    return 0;
+  }
+  const sanctions = createSanctions(store, Date.now);
+  const { run, created } = await requestRescreen(sanctions, cliActor());
+  console.error(`${created ? 'started' : 'joined'} re-screening ${run.id} against ${run.listVersions}`);
+  if (noWait) {
+    console.log(jsonOf(run, 2));
+    return 0;
+  }
+  const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), actor: cliActor() });
+  const identity = await openIdentity({ store, config, keyring, lazy: true });
+  const sources = rescreenSourcesOf(identity, store, Date.now);
+  for (;;) {
+    const step = await rescreenStep(sanctions, sources, { budgetMs: 2_000 });
+    const now = (await rescreenRuns(store, 20)).find((r) => r.id === run.id);
+    if (now === undefined) return 1;
+    console.error(`${now.state}: screened ${now.screened}, hits ${now.hits}, near hits ${now.nearHits}`);
+    if (now.state === 'done' || now.state === 'failed') {
+      console.log(jsonOf(now, 2));
+      return now.state === 'done' ? 0 : 1;
+    }
+    if (!step.ran) await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }
 
 async function reportNames(config: Config, store: Store) {

@@ -66,3 +66,4 @@ export {
 export { cardholderOf } from './cardholder-of.ts';
 export { checkCharacter as residentIdCheckCharacter } from './resident-id.ts';
 export { totpCode } from './totp.ts';
+export { customersToScreen, type CustomerToScreen } from './screening-parties.ts';

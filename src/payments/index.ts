@@ -145,6 +145,7 @@ export {
   type HistoryKind,
 } from './history.ts';
 export { onboardMerchant, merchantById, type Merchant, type MerchantInput } from './onboard-merchant.ts';
+export { merchantsAfter } from './onboard-merchant.ts';
 export {
   prepareMerchantApiKey,
   authenticateMerchantRequest,

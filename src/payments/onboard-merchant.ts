@@ -44,3 +44,13 @@ export async function merchantById(store: Store, id: string): Promise<Merchant |
   const row = await store.get<{ id: string; name: string; fee_bps: unknown; status: 'active' | 'suspended'; created_at: unknown }>('SELECT id, name, fee_bps, status, created_at FROM merchants WHERE id = ?', [id]);
   return row === undefined ? undefined : { id: row.id, name: row.name, feeBps: Number(row.fee_bps), status: row.status, createdAt: Number(row.created_at) };
 }
+
+/** Active merchants after an id, in id order (sanctions re-screening reads them page by page). */
+export async function merchantsAfter(
+  store: Store,
+  after: string,
+  limit: number,
+): Promise<Array<{ id: string; name: string }>> {
+  const sql = "SELECT id, name FROM merchants WHERE id > ? AND status = 'active' ORDER BY id LIMIT ?";
+  return store.all<{ id: string; name: string }>(sql, [after, limit]);
+}

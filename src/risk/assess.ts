@@ -11,6 +11,7 @@ import { neutralFeatures, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
 import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
+import { profileAfter } from './profile.ts';
 import { openReviewCases } from './review-case.ts';
 import type { RiskSignal } from './ruleset.ts';
 import { insertDecisions, loadStoredRows, recordMoneyEvents, type DecisionRecord } from './store.ts';
@@ -80,9 +81,12 @@ export async function assessBatch(
   const stored = await loadStoredRows(tx, events);
   const counters = new Map(stored.counters);
   const seen = new Set(stored.seen);
+  const profiles = new Map(stored.profiles);
   return inputs.map((input) => {
     if (input === undefined) return undefined;
-    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists }, now);
+    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now);
+    const { customerId, ip } = input.event;
+    profiles.set(customerId, profileAfter(profiles.get(customerId), ip, localHourOf(now), now));
     const fresh = new Set(seenKeysToMark(input.event).filter((key) => !seen.has(key)));
     for (const [key, row] of countedRows([input.event], counters, fresh, now)) counters.set(key, row);
     for (const key of fresh) seen.add(key);

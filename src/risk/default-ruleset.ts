@@ -111,11 +111,36 @@ export function defaultLoginRules(): { rules: RuleDocument[]; typology: Typology
   return { rules, typology };
 }
 
+/**
+ * Shadow rules shipped with the default set: evaluated and recorded on every money event (shadowHits),
+ * never acted on, so back-testing and `anfu simulate` measure them before an analyst makes them active.
+ */
+export function defaultShadowRules(currencies: readonly string[]): RuleDocument[] {
+  const shadow = (id: string, when: string, action: RuleDocument['action'], score: number): RuleDocument => ({
+    id, on: money, when, action, score, reason: id, mode: 'shadow',
+  });
+  const big = amountAtLeast(500_000n, currencies);
+  return [
+    shadow('impossible_travel', 'travel.impossible', 'review', 60),
+    shadow('foreign_address_new_device', "ip.country not in ['CN', 'ZZ'] and device.new", 'challenge', 30),
+    shadow('unusual_hour_for_customer', `hour.deviation >= 4 and hour.history >= 20 and ${big}`, 'challenge', 20),
+    shadow('card_testing', 'card.count_1h >= 5', 'deny', 80),
+    shadow('many_payees_one_device', 'device.payees_24h >= 5', 'review', 60),
+    shadow('fan_in_payee', 'payee.count_1h >= 10', 'review', 50),
+    shadow('fan_out_customer', 'customer.count_1h >= 10 and payee.new', 'review', 50),
+    shadow('dormant_waking', `customer.dormant > 90d and ${big}`, 'challenge', 40),
+    shadow('new_device_big_new_payee', `device.new and payee.new and ${big}`, 'review', 60),
+  ];
+}
+
 /** The rule set a store without an approved one runs. */
 export function defaultRuleSet(
   thresholds: PaymentRiskThresholds = paymentRiskThresholds,
   currencies: readonly string[] = ['CNY'],
 ): RuleSetDocument {
   const login = defaultLoginRules();
-  return { rules: [...defaultPaymentRules(thresholds, currencies), ...login.rules], typologies: [login.typology] };
+  return {
+    rules: [...defaultPaymentRules(thresholds, currencies), ...defaultShadowRules(currencies), ...login.rules],
+    typologies: [login.typology],
+  };
 }

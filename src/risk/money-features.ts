@@ -3,7 +3,8 @@
 // decided. Keys are plain strings so one query reads them all (features-store.ts). Pure.
 import { estimate, windowNames, windows, added, type CounterRow } from './counters.ts';
 import type { AmountValue, RiskEvent, Value } from './features.ts';
-import { networksOf } from './login-risk.ts';
+import { localHourOf, networksOf } from './login-risk.ts';
+import { profileFeatures, type RiskProfile } from './profile.ts';
 
 export interface MoneyEvent {
   readonly event: Extract<RiskEvent, 'payment' | 'topup' | 'withdrawal'>;
@@ -20,6 +21,8 @@ export interface StoredRows {
   readonly seen: ReadonlySet<string>;
   /** list key → effect */
   readonly lists: ReadonlyMap<string, 'block' | 'allow'>;
+  /** customer id → habit (hour histogram, last location); absent = no history */
+  readonly profiles: ReadonlyMap<string, RiskProfile>;
 }
 
 type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';
@@ -102,7 +105,7 @@ export function moneyFeatureValues(e: MoneyEvent, rows: StoredRows, now: number)
   out['payee.blocked'] = effect(lists.payee) === 'block';
   out['card.blocked'] = effect(lists.card) === 'block';
   out['address.blocked'] = effect(lists.network) === 'block' || effect(lists.region) === 'block';
-  return out;
+  return { ...out, ...profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now) };
 }
 
 /** The counter rows and first-seen keys after counting the events in order (pure; `rows` are the locked rows). */

@@ -5,6 +5,8 @@ import type { Param, Queryable, Store, Tx } from '../store/index.ts';
 import { toNumber } from '../store/index.ts';
 import type { CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
+import { profileAfter, parseProfile, type RiskProfile } from './profile.ts';
+import { localHourOf } from './login-risk.ts';
 import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
 
@@ -234,20 +236,25 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
   const counters = [...new Set(keys.flatMap((k) => k.counters.map(subjectOfKey)))];
   const seen = [...new Set(keys.flatMap((k) => k.seen))];
   const lists = [...new Set(keys.flatMap((k) => k.lists))];
+  const customers = [...new Set(events.map((e) => e.customerId))];
   const rows = await q.all<{ t: string; key: string; v: string }>(
     `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
      UNION ALL SELECT 's' AS t, key, '' AS v FROM risk_seen WHERE key IN (${marks(seen.length)})
      UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
-       WHERE list || ':' || value IN (${marks(lists.length || 1)})`,
-    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists)],
+       WHERE list || ':' || value IN (${marks(lists.length || 1)})
+     UNION ALL SELECT 'p' AS t, customer_id AS key, profile AS v FROM risk_profiles
+       WHERE customer_id IN (${marks(customers.length)})`,
+    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists), ...customers],
   );
   const result = {
     counters: new Map<string, CounterRow>(),
     seen: new Set<string>(),
     lists: new Map<string, 'block' | 'allow'>(),
+    profiles: new Map<string, RiskProfile>(),
   };
   for (const r of rows) {
     if (r.t === 'c') unpack(r.key, r.v, result.counters);
+    else if (r.t === 'p') result.profiles.set(r.key, parseProfile(r.v));
     else if (r.t === 's') result.seen.add(r.key);
     else if (r.t === 'block' || r.t === 'allow') result.lists.set(r.key, r.t);
   }
@@ -303,6 +310,30 @@ export async function recordMoneyEvents(
       `INSERT INTO risk_counters (key, windows) VALUES ${tuples(chunk.length, 2)}
        ON CONFLICT (key) DO UPDATE SET windows = excluded.windows`,
       chunk.flatMap(([subject, rows]): Param[] => [subject, pack(rows)]),
+    );
+  }
+  await recordProfiles(tx, dialect, events, now);
+}
+
+/** Advances the customers' habits (hour histogram, last location): one locked read and one upsert. */
+async function recordProfiles(tx: Tx, dialect: Store['dialect'], events: readonly MoneyEvent[], now: number) {
+  const customers = [...new Set(events.map((e) => e.customerId))].sort();
+  const profiles = new Map<string, RiskProfile>();
+  for (const chunk of chunksOf(customers)) {
+    const lock = dialect === 'postgres' ? ' ORDER BY customer_id FOR UPDATE' : '';
+    const rows = await tx.all<{ customer_id: string; profile: string }>(
+      `SELECT customer_id, profile FROM risk_profiles WHERE customer_id IN (${marks(chunk.length)})${lock}`,
+      chunk,
+    );
+    for (const r of rows) profiles.set(r.customer_id, parseProfile(r.profile));
+  }
+  for (const e of events)
+    profiles.set(e.customerId, profileAfter(profiles.get(e.customerId), e.ip, localHourOf(now), now));
+  for (const chunk of chunksOf(customers)) {
+    await tx.run(
+      `INSERT INTO risk_profiles (customer_id, profile, updated_at) VALUES ${tuples(chunk.length, 3)}
+       ON CONFLICT (customer_id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+      chunk.flatMap((id): Param[] => [id, JSON.stringify(profiles.get(id)), now]),
     );
   }
 }

@@ -22,3 +22,14 @@ export {
 } from './screen-party.ts';
 export { listVersions, screeningsSince, type ListVersion, type ScreeningRow } from './store.ts';
 export { sanctionsHitKind } from './case-kind.ts';
+export {
+  requestRescreen,
+  rescreenStep,
+  rescreenRun,
+  rescreenRuns,
+  rescreenLease,
+  type PartySource,
+  type PartyToScreen,
+  type RescreenRun,
+  type RescreenStepOptions,
+} from './rescreen.ts';

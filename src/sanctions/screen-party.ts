@@ -13,7 +13,7 @@ import { clearedEntries, insertScreening } from './store.ts';
 import { nameForm } from './normalise-name.ts';
 import type { Store } from '../store/index.ts';
 
-export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual';
+export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual' | 'rescreen';
 
 export interface ScreeningRequest {
   readonly context: ScreeningContext;

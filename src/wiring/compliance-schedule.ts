@@ -12,10 +12,14 @@ import {
 import type { Config } from '../config.ts';
 import { amlPartyNames } from '../flows/aml-party-names.ts';
 import type { AppContext } from '../http/context.ts';
+import { rescreenStep } from '../sanctions/index.ts';
+import { rescreenSourcesOf } from './sanctions-screening.ts';
 
 export const amlMonitorIntervalMs = 15 * 60_000;
 export const amlReportCheckIntervalMs = 10 * 60_000;
 export const complianceLeases = ['aml:monitor', 'aml:report'] as const;
+/** Re-screening (a new list version, or an operator's request) advances this often, under its own lease. */
+export const rescreenIntervalMs = 15_000;
 
 type Leased = (name: string, intervalMs: number, work: () => Promise<unknown>) => () => Promise<void>;
 
@@ -42,7 +46,10 @@ export function startComplianceSchedule(
       previousDay(clock()),
     ),
   );
+  const sources = rescreenSourcesOf(context.identity, store, clock);
+  const rescreen = () => rescreenStep(context.sanctions, sources, { auto: true, budgetMs: 5_000 });
   const timers = [
+    setInterval(() => rescreen().catch(onError), rescreenIntervalMs),
     setInterval(() => monitor().catch(onError), amlMonitorIntervalMs),
     setInterval(() => report().catch(onError), amlReportCheckIntervalMs),
   ];

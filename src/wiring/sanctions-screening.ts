@@ -1,8 +1,9 @@
 // Sanctions screening wired into the app: the capability's context from configuration, and the hooks
 // that identity (registration) and merchant onboarding call, which block a hit with `sanctions_hit`.
 import type { Config } from '../config.ts';
-import type { ApplicantScreening } from '../identity/index.ts';
-import { createSanctions, requireNoHit, screenParty, type Sanctions } from '../sanctions/index.ts';
+import { customersToScreen, type ApplicantScreening, type Identity } from '../identity/index.ts';
+import { merchantsAfter } from '../payments/index.ts';
+import { createSanctions, requireNoHit, screenParty, type PartySource, type Sanctions } from '../sanctions/index.ts';
 import type { Store } from '../store/index.ts';
 
 export function sanctionsFor(config: Config, store: Store, clock: () => number): Sanctions {
@@ -22,4 +23,22 @@ export function applicantScreeningOf(sanctions: Sanctions): ApplicantScreening {
     });
     requireNoHit(sanctions, verdict);
   };
+}
+
+/** The parties re-screened when the lists change: customers (legal name, birth date), then merchants. */
+export function rescreenSourcesOf(identity: Identity, store: Store, clock: () => number): PartySource[] {
+  return [
+    {
+      type: 'customer',
+      page: async (after, limit) =>
+        (await customersToScreen(identity, after, limit, clock())).map((c) => ({
+          id: c.id,
+          name: c.name,
+          birthDate: c.birthDate,
+          country: 'china',
+          customerId: c.id,
+        })),
+    },
+    { type: 'merchant', page: (after, limit) => merchantsAfter(store, after, limit) },
+  ];
 }

@@ -2017,6 +2017,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sanctions/rescreens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-screening runs and their progress, newest first */
+        get: operations["getSanctionsRescreens"];
+        put?: never;
+        /** Re-screen every customer and merchant against the lists in force (the open run if one is) */
+        post: operations["postSanctionsRescreens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sanctions/rescreens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One re-screening run */
+        get: operations["getSanctionsRescreensById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sanctions/screenings": {
         parameters: {
             query?: never;
@@ -2571,7 +2606,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "sanctions_rescreen_not_found" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2646,7 +2681,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `clearing_batch_not_found`, `break_not_found`, `case_not_found`, `dispute_not_found`, `attachment_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `clearing_batch_not_found`, `break_not_found`, `case_not_found`, `sanctions_rescreen_not_found`, `dispute_not_found`, `attachment_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -2663,7 +2698,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "clearing_batch_not_found" | "break_not_found" | "case_not_found" | "dispute_not_found" | "attachment_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "clearing_batch_not_found" | "break_not_found" | "case_not_found" | "sanctions_rescreen_not_found" | "dispute_not_found" | "attachment_not_found";
                 };
             };
         };
@@ -12555,6 +12590,231 @@ export interface operations {
                             source: string;
                             version: number;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    getSanctionsRescreens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "state": "example",
+                     *           "listVersions": "example",
+                     *           "phase": "example",
+                     *           "screened": 1,
+                     *           "hits": 1,
+                     *           "nearHits": 1,
+                     *           "requestedBy": "example",
+                     *           "requestedAt": "example",
+                     *           "startedAt": "example",
+                     *           "heartbeatAt": "example",
+                     *           "finishedAt": "example",
+                     *           "detail": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            detail: string | null;
+                            finishedAt: string | null;
+                            heartbeatAt: string | null;
+                            hits: number;
+                            id: string;
+                            listVersions: string;
+                            nearHits: number;
+                            phase: string;
+                            requestedAt: string;
+                            requestedBy: string;
+                            screened: number;
+                            startedAt: string | null;
+                            state: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    postSanctionsRescreens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "example",
+                     *       "listVersions": "example",
+                     *       "phase": "example",
+                     *       "screened": 1,
+                     *       "hits": 1,
+                     *       "nearHits": 1,
+                     *       "requestedBy": "example",
+                     *       "requestedAt": "example",
+                     *       "startedAt": "example",
+                     *       "heartbeatAt": "example",
+                     *       "finishedAt": "example",
+                     *       "detail": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string | null;
+                        finishedAt: string | null;
+                        heartbeatAt: string | null;
+                        hits: number;
+                        id: string;
+                        listVersions: string;
+                        nearHits: number;
+                        phase: string;
+                        requestedAt: string;
+                        requestedBy: string;
+                        screened: number;
+                        startedAt: string | null;
+                        state: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "example",
+                     *       "listVersions": "example",
+                     *       "phase": "example",
+                     *       "screened": 1,
+                     *       "hits": 1,
+                     *       "nearHits": 1,
+                     *       "requestedBy": "example",
+                     *       "requestedAt": "example",
+                     *       "startedAt": "example",
+                     *       "heartbeatAt": "example",
+                     *       "finishedAt": "example",
+                     *       "detail": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string | null;
+                        finishedAt: string | null;
+                        heartbeatAt: string | null;
+                        hits: number;
+                        id: string;
+                        listVersions: string;
+                        nearHits: number;
+                        phase: string;
+                        requestedAt: string;
+                        requestedBy: string;
+                        screened: number;
+                        startedAt: string | null;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+            503: components["responses"]["Problem503"];
+        };
+    };
+    getSanctionsRescreensById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "state": "example",
+                     *       "listVersions": "example",
+                     *       "phase": "example",
+                     *       "screened": 1,
+                     *       "hits": 1,
+                     *       "nearHits": 1,
+                     *       "requestedBy": "example",
+                     *       "requestedAt": "example",
+                     *       "startedAt": "example",
+                     *       "heartbeatAt": "example",
+                     *       "finishedAt": "example",
+                     *       "detail": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string | null;
+                        finishedAt: string | null;
+                        heartbeatAt: string | null;
+                        hits: number;
+                        id: string;
+                        listVersions: string;
+                        nearHits: number;
+                        phase: string;
+                        requestedAt: string;
+                        requestedBy: string;
+                        screened: number;
+                        startedAt: string | null;
+                        state: string;
                     };
                 };
             };

@@ -16,10 +16,14 @@ import { AnfuError } from '../../errors.ts';
 import { amlPartyNames } from '../../flows/aml-party-names.ts';
 import {
   listVersions,
+  requestRescreen,
+  rescreenRun,
+  rescreenRuns,
   recordSearch,
   screeningsSince,
   searchLists,
   type ListVersion,
+  type RescreenRun,
   type ScreeningMatch,
 } from '../../sanctions/index.ts';
 import type { AppContext } from '../context.ts';
@@ -121,6 +125,67 @@ function sanctionsRoutes(context: AppContext): FastifyPluginAsync {
   };
 }
 
+const RescreenView = Type.Object({
+  id: Type.String(),
+  state: Type.String(),
+  listVersions: Type.String(),
+  phase: Type.String(),
+  screened: Type.Integer(),
+  hits: Type.Integer(),
+  nearHits: Type.Integer(),
+  requestedBy: Type.String(),
+  requestedAt: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  heartbeatAt: Type.Union([Type.String(), Type.Null()]),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.String(), Type.Null()]),
+});
+const RescreenParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^rsc_[0-9a-z]{1,40}$' }),
+});
+const rescreenPhases = ['customers', 'merchants'];
+
+function rescreenView(r: RescreenRun) {
+  const at = (ms: number | null) => (ms === null ? null : iso(ms));
+  const { id, state, listVersions: lists, screened, hits, nearHits, requestedBy, detail } = r;
+  const phase = rescreenPhases[r.phase] ?? 'done';
+  return { id, state, listVersions: lists, phase, screened, hits, nearHits, requestedBy, detail,
+    requestedAt: iso(r.requestedAt), startedAt: at(r.startedAt), heartbeatAt: at(r.heartbeatAt),
+    finishedAt: at(r.finishedAt) };
+}
+
+/** Re-screening runs: start one (the server's schedule runs it under its lease), follow its progress. */
+function rescreenRoutes(context: AppContext): FastifyPluginAsync {
+  const { store, sanctions } = context;
+  const List = Type.Object({ items: Type.Array(RescreenView) });
+  const startSummary = 'Re-screen every customer and merchant against the lists in force (the open run if one is)';
+  return async (app) => {
+    app.post(
+      '/sanctions/rescreens',
+      { ...route('sanctions.rescreen'), schema: { tags, security, summary: startSummary,
+        response: { 202: RescreenView, 200: RescreenView, ...errors } } },
+      async (request, reply) => {
+        const { run, created } = await requestRescreen(sanctions, operatorId(request));
+        return reply.code(created ? 202 : 200).send(rescreenView(run));
+      },
+    );
+    app.get(
+      '/sanctions/rescreens',
+      { ...route('sanctions.read'), ...schema('Re-screening runs and their progress, newest first', List) },
+      async () => ({ items: (await rescreenRuns(store, 50)).map(rescreenView) }),
+    );
+    app.get(
+      '/sanctions/rescreens/:id',
+      { ...route('sanctions.read'), ...schema('One re-screening run', RescreenView, { params: RescreenParams }) },
+      async (request) => {
+        const run = await rescreenRun(store, (request.params as Static<typeof RescreenParams>).id);
+        if (run === undefined) throw new AnfuError('sanctions_rescreen_not_found');
+        return rescreenView(run);
+      },
+    );
+  };
+}
+
 function versionView(v: ListVersion) {
   const { source, version, sha256, loadedBy } = v;
   return { source, version, entries: v.entryCount, sha256, loadedBy, loadedAt: iso(v.loadedAt) };
@@ -201,6 +266,7 @@ function amlRoutes(context: AppContext): FastifyPluginAsync {
 export function complianceRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(sanctionsRoutes(context));
+    await app.register(rescreenRoutes(context));
     await app.register(amlRoutes(context));
   };
 }

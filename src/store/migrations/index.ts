@@ -26,7 +26,9 @@ import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
+import { riskProfiles } from './216-risk-profiles.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
+import { sanctionsRescreens } from './217-sanctions-rescreens.ts';
 import { clearing } from './250-clearing.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
@@ -65,9 +67,12 @@ export const migrations: readonly Migration[] = [
   cases,
   support,
   riskEngine,
+  riskProfiles,
   sanctions,
   aml,
   sanctionsClearances,
+  // 217 after 232: it rebuilds sanctions_screenings, which 230 creates (list order is apply order).
+  sanctionsRescreens,
   clearing,
   assessmentRuns,
   requestLatency,
