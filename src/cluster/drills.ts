@@ -170,7 +170,7 @@ async function inject(
 /**
  * Waits for every member to run again with a synchronous standby. A member that stays out — its
  * timeline went past the leader's, which pg_rewind does not undo — is rebuilt from the leader
- * (`patronictl reinit`), as the runbook says (docs/high-availability.md).
+ * (`patronictl reinit`), as the runbook says (docs/OPERATIONS.md, "Failure modes and runbook").
  */
 async function rejoinAll(topology: Topology): Promise<string[]> {
   try {
