@@ -29,6 +29,9 @@ export {
 } from './partners.ts';
 export {
   requestTransferOut,
+  prepareTransferOut,
+  writeTransferOut,
+  type PreparedTransferOut,
   instructionById,
   instructionByKey,
   instructionColumns,
@@ -95,6 +98,7 @@ export {
   type ClearingSim,
 } from './sim/index.ts';
 export { settleMerchants, settlementReport, type SettlementOutcome } from './settle-merchants.ts';
+export { settleMerchantsExecutor } from './settlement-proposal.ts';
 export {
   partnerCreateExecutor,
   partnerCapExecutor,

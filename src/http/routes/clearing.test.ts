@@ -3,10 +3,12 @@
 // reports in JSON and CSV, a role without the permission refused, and approved break corrections posted once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isoDateTime, pacs002, requestTransferOut } from '../../clearing/index.ts';
 import { balanceOf } from '../../ledger/index.ts';
+import { merchantAccountOf, merchantProtectionFor, onboardMerchant } from '../../payments/index.ts';
 import { postApprovedCorrections, approveBreak, openBreaks } from '../../reconciliation/index.ts';
 import { testStoreKinds } from '../../store/testing.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from '../../wiring/access-test-app.ts';
+import { bearer, createAccessTestApp, type AccessTestApp, type TestOperator } from '../../wiring/access-test-app.ts';
 import { statementBytesMax } from './clearing.ts';
 
 const partnerBody = {
@@ -18,6 +20,7 @@ for (const kind of testStoreKinds()) {
   describe(`clearing API (${kind})`, () => {
     let t: AccessTestApp;
     let tokens: { a: string; b: string; service: string };
+    let makers: { a: TestOperator; b: TestOperator; service: TestOperator };
     let partnerId = '';
     const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown, type?: string) =>
       t.app.inject({
@@ -28,11 +31,11 @@ for (const kind of testStoreKinds()) {
 
     before(async () => {
       t = await createAccessTestApp(kind);
-      tokens = {
-        a: await t.login(await t.operator('operations')),
-        b: await t.login(await t.operator('operations')),
-        service: await t.login(await t.operator('customer_service')),
+      makers = {
+        a: await t.operator('operations'), b: await t.operator('operations'),
+        service: await t.operator('customer_service'),
       };
+      tokens = { a: await t.login(makers.a), b: await t.login(makers.b), service: await t.login(makers.service) };
     });
     after(async () => t.close());
 
@@ -163,6 +166,154 @@ for (const kind of testStoreKinds()) {
       assert.equal(settlement! - before[0]!, -1234n, 'the bank holds 12.34 more: the settlement mirror moves');
       assert.equal(suspense! - before[1]!, 1234n, 'against suspense, once');
       assert.equal((await openBreaks(t.store, partnerId)).length, 0);
+    });
+    const balance = async (id: string) => balanceOf((await t.ledger.account(id))!);
+    const partnerAccounts = async () => {
+      const row = await t.store.get(
+        'SELECT settlement_account_id AS s, in_transit_account_id AS i FROM clearing_partners WHERE id = ?',
+        [partnerId],
+      );
+      return { settlement: String(row?.s), inTransit: String(row?.i) };
+    };
+    const fund = async (accountId: string, amount: bigint, key: string) => {
+      const funding = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: `Top-up ${key}` });
+      const posted = await t.ledger.submit({
+        kind: 'single', key, debitAccountId: funding.id, creditAccountId: accountId, amount, currency: 'CNY',
+      });
+      assert.ok(posted.ok);
+    };
+
+    test('a pacs.002 uploaded out of band applies whole, or is refused whole; a replay is refused', async () => {
+      const wallet = await t.ledger.openAccount({
+        kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_x',
+      });
+      await fund(wallet.id, 100_000n, 'fund-wallet');
+      const out = (amount: bigint, n: number) => requestTransferOut(t.app.context.clearing, {
+        kind: 'withdrawal', partnerId, ownerId: 'cus_x', sourceAccountId: wallet.id, amount,
+        creditorName: `Payee ${n}`, creditorAccount: `621700001111000${n}`, creditorAgent: '102100099996',
+        key: `api-w${n}`, actorId: 'cus_x',
+      });
+      const [w1, w2] = [await out(3_000n, 1), await out(1_000n, 2)];
+      const run = await call('POST', '/v1/clearing/runs', tokens.a, { partnerId });
+      assert.equal(run.json().batch.count, 2, run.body);
+      const messageId = run.json().batch.messageId as string;
+      const { settlement, inTransit } = await partnerAccounts();
+      const before = [await balance(wallet.id), await balance(settlement), await balance(inTransit)];
+      assert.equal(before[2], 4_000n);
+      const report = (original: string, lines: { endToEndId: string; status: string; reason?: string }[], id: string) =>
+        pacs002({ messageId: id, created: isoDateTime(t.now()), originalMessageId: original,
+          originalKind: 'pain.001.001.09', groupStatus: 'PART', lines });
+      const url = `/v1/clearing/partners/${partnerId}/status-reports`;
+      const post = (body: string, token = tokens.a) => call('POST', url, token, body, 'application/xml');
+
+      const good = report(messageId, [
+        { endToEndId: w1.endToEndId, status: 'ACSC' }, { endToEndId: w2.endToEndId, status: 'RJCT', reason: 'AC04' },
+      ], 'PSR-1');
+      const denied = await post(good, tokens.service);
+      assert.equal(denied.statusCode, 403);
+      const audited = (await t.auditRows('operator.authorize'))
+        .filter((r) => r.details.permission === 'clearing.operate');
+      assert.ok(audited.some((r) => r.outcome === 'denied' && r.details.role === 'customer_service'));
+      const half = await post(report(messageId, [
+        { endToEndId: w1.endToEndId, status: 'ACSC' }, { endToEndId: 'NOT-OURS', status: 'ACSC' },
+      ], 'PSR-0'));
+      assert.equal(half.json().code, 'bank_file_unknown_batch', half.body);
+      const stranger = await post(report('cbt_00000000000000000000000000', [], 'PSR-9'));
+      assert.equal(stranger.json().code, 'bank_file_unknown_batch');
+      const states = async () => (await t.store.all(
+        'SELECT state FROM clearing_instructions WHERE id IN (?, ?) ORDER BY amount DESC', [w1.id, w2.id],
+      )).map((r) => r.state);
+      assert.deepEqual(await states(), ['batched', 'batched'], 'nothing of the refused file applied');
+      assert.deepEqual([await balance(wallet.id), await balance(settlement), await balance(inTransit)], before);
+
+      const applied = await post(good);
+      assert.equal(applied.statusCode, 201, applied.body);
+      const { fileId: _fileId, ...counts } = applied.json() as Record<string, unknown>;
+      assert.deepEqual(counts, { batchId: messageId, accepted: 1, rejected: 1, pending: 0 });
+      assert.deepEqual(await states(), ['accepted', 'rejected']);
+      assert.equal(await balance(wallet.id), before[0]! + 1_000n, 'the rejected withdrawal is back in the wallet');
+      assert.equal(await balance(settlement), before[1]! + 3_000n);
+      assert.equal(await balance(inTransit), 0n);
+      const replay = await post(good);
+      assert.equal(replay.json().code, 'bank_file_replayed');
+      assert.equal(await balance(wallet.id), before[0]! + 1_000n, 'a replay moves nothing');
+      assert.equal((await call('GET', `/v1/clearing/batches/${messageId}`, tokens.a)).json().state, 'answered');
+    });
+
+    const day = 86_400_000;
+    const relogin = async () => {
+      tokens.a = await t.login(makers.a);
+      tokens.b = await t.login(makers.b);
+      tokens.service = await t.login(makers.service);
+    };
+    const onboard = async (name: string, account: string) => {
+      const protection = await merchantProtectionFor(t.app.context.keyring);
+      const { merchant } = await onboardMerchant(t.store, protection, {
+        name, businessRegistration: '91310000MA1FL0000X', contactEmail: 'ops@shop.example', settlementAccount: account,
+      }, 'opr_test', 60, t.now());
+      return { id: merchant.id, account: (await merchantAccountOf(t.ledger, merchant.id, 'CNY')).id };
+    };
+    const merchants: { id: string; account: string }[] = [];
+    const settlementCount = async () => Number((await t.store.get(
+      "SELECT COUNT(*) AS n FROM clearing_instructions WHERE kind = 'merchant_settlement'",
+    ))?.n);
+
+    test('a merchant settlement run pays out only once a second operator approves, and only once', async () => {
+      merchants.push(await onboard('Tea House', '6217000099998888'), await onboard('Noodle Bar', '6217000099997777'));
+      await fund(merchants[0]!.account, 150_000n, 'sale-1');
+      await fund(merchants[1]!.account, 80_000n, 'sale-2');
+      t.advance(day + 60_000);
+      await relogin();
+      const { inTransit } = await partnerAccounts();
+      const inTransitBefore = await balance(inTransit);
+      const propose = (token: string) =>
+        call('POST', '/v1/clearing/settlement-runs', token, { partnerId, reason: 'T+1 payout' });
+      const denied = await propose(tokens.service);
+      assert.equal(denied.statusCode, 403);
+      const proposed = await propose(tokens.a);
+      assert.equal(proposed.statusCode, 201, proposed.body);
+      assert.equal(proposed.json().kind, 'clearing.settle_merchants');
+      assert.equal(await settlementCount(), 0, 'nothing paid on the maker alone');
+      const id = proposed.json().id as string;
+      assert.equal((await call('POST', `/v1/proposals/${id}/approve`, tokens.a)).json().code, 'proposal_self_approval');
+      const approved = await call('POST', `/v1/proposals/${id}/approve`, tokens.b);
+      assert.equal(approved.json().state, 'executed', approved.body);
+      assert.equal(approved.json().result.net, '230000');
+      assert.equal(approved.json().result.instructions.length, 2);
+      assert.equal(await balance(merchants[0]!.account), 0n);
+      assert.equal(await balance(merchants[1]!.account), 0n);
+      assert.equal(await balance(inTransit), inTransitBefore + 230_000n);
+      const report = await call('GET', `/v1/clearing/merchants/${merchants[0]!.id}/settlements`, tokens.a);
+      assert.deepEqual(report.json().items.map((r: Record<string, string>) => [r.gross, r.fee, r.net, r.state]),
+        [['150000', '0', '150000', 'pending']]);
+
+      const again = await call('POST', `/v1/proposals/${id}/approve`, tokens.b);
+      assert.equal(again.json().code, 'proposal_not_pending');
+      const second = await propose(tokens.a);
+      const secondApproved = await call('POST', `/v1/proposals/${second.json().id as string}/approve`, tokens.b);
+      assert.equal(secondApproved.json().state, 'executed', secondApproved.body);
+      assert.deepEqual(secondApproved.json().result.instructions, []);
+      assert.equal(await settlementCount(), 2, 'the same day pays nobody twice');
+      assert.equal(await balance(inTransit), inTransitBefore + 230_000n);
+    });
+
+    test('a settlement run refused for one merchant pays none of them', async () => {
+      t.advance(day);
+      await relogin();
+      const broken = await onboard('Broken Shop', '6217000099996666');
+      await fund(broken.account, 40_000n, 'sale-broken');
+      await fund(merchants[0]!.account, 20_000n, 'sale-3');
+      // A merchant whose name cannot be a creditor name: its payout is refused, so the run writes nothing.
+      await t.store.run("UPDATE merchants SET name = ' ' WHERE id = ?", [broken.id]);
+      const teaBefore = await balance(merchants[0]!.account);
+      assert.equal(teaBefore, 20_000n);
+      const proposed = await call('POST', '/v1/clearing/settlement-runs', tokens.a, { partnerId, reason: 'T+1' });
+      const approved = await call('POST', `/v1/proposals/${proposed.json().id as string}/approve`, tokens.b);
+      assert.equal(approved.json().state, 'failed', approved.body);
+      assert.equal(approved.json().result.code, 'clearing_instruction_invalid');
+      assert.equal(await settlementCount(), 2);
+      assert.equal(await balance(merchants[0]!.account), teaBefore);
+      assert.equal(await balance(broken.account), 40_000n);
     });
   });
 }

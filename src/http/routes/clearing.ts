@@ -9,6 +9,7 @@ import { proposeAction, type Permission, type ProposalOutcome } from '../../acce
 import { openCase } from '../../cases/index.ts';
 import {
   applyNotification,
+  applyStatusReport,
   batchById,
   isoDate,
   listPartners,
@@ -78,6 +79,14 @@ const batchView = (b: Batch) => {
   return { ...rest, total: b.total.toString(), netDebit: b.netDebit.toString() };
 };
 const RunBody = Type.Object({ partnerId: Id('ptn') }, { additionalProperties: false });
+const SettlementRunBody = Type.Object(
+  { partnerId: Id('ptn'), reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const StatusReportView = Type.Object({
+  fileId: Type.String(), batchId: Type.String(), accepted: Type.Integer(), rejected: Type.Integer(),
+  pending: Type.Integer(),
+});
 const RunView = Type.Object({
   partnerId: Type.String(),
   batch: Type.Union([BatchView, Type.Null()], { description: 'Null when nothing was due' }),
@@ -196,6 +205,25 @@ function partnerRoutes(app: FastifyInstance, context: AppContext): void {
     });
 }
 
+function settlementRunRoute(app: FastifyInstance, context: AppContext): void {
+  const { store, clock, access } = context;
+  const schema = {
+    tags, security, body: SettlementRunBody,
+    summary: "Propose a merchant settlement run for a partner (maker); it pays out once a second operator " +
+      'approves clearing.settle_merchants',
+    response: { 201: ProposalView, ...errors },
+  };
+  app.post('/clearing/settlement-runs', { ...route('clearing.operate'), schema }, async (request, reply) => {
+    const { partnerId, reason } = request.body as Static<typeof SettlementRunBody>;
+    await requirePartner(store, partnerId);
+    const outcome = await proposeAction(
+      access.approvals, actorOf(request), { kind: 'clearing.settle_merchants', payload: { partnerId }, reason },
+      clock(),
+    );
+    return reply.status(201).send(proposalResult(outcome));
+  });
+}
+
 function runRoutes(app: FastifyInstance, context: AppContext): void {
   const { clearing } = context;
   const runSchema = {
@@ -266,6 +294,25 @@ function statementRoutes(app: FastifyInstance, context: AppContext): void {
     async (request, reply) => reply.status(201).send(await importStatement(context, request)));
 }
 
+/** A pacs.002 that reached us out of band (e-mail, the bank's portal): applied whole or refused whole. */
+function statusReportRoute(app: FastifyInstance, context: AppContext): void {
+  const schema = {
+    tags, security, params: PartnerParams, consumes: ['application/xml', 'text/xml'],
+    body: Type.String({ maxLength: statementBytesMax, description: 'The pacs.002 XML' }),
+    summary: 'Apply a pacs.002 status report received out of band; all or nothing, a replay is refused',
+    response: { 201: StatusReportView, ...errors },
+  };
+  app.post('/clearing/partners/:partnerId/status-reports',
+    { ...route('clearing.operate'), bodyLimit: statementBytesMax, schema },
+    async (request, reply) => {
+      const { partnerId } = request.params as Static<typeof PartnerParams>;
+      const body = request.body;
+      if (typeof body !== 'string' || body.length === 0)
+        throw new AnfuError('bank_file_malformed', 'the status report is the request body');
+      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, body));
+    });
+}
+
 function reportRoutes(app: FastifyInstance, context: AppContext): void {
   const { store, clock } = context;
   const DailyQuery = Type.Object({ date: Type.Optional(Day) }, { additionalProperties: false });
@@ -301,7 +348,9 @@ export function clearingRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     partnerRoutes(app, context);
     runRoutes(app, context);
+    settlementRunRoute(app, context);
     statementRoutes(app, context);
+    statusReportRoute(app, context);
     reportRoutes(app, context);
   };
 }
