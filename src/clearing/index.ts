@@ -58,6 +58,8 @@ export { applyNotification, checkStatementAccount, isReturn, type NotificationOu
 export {
   registerBankFile,
   sealBankFile,
+  boundedBytes,
+  boundedText,
   streamCamt,
   asRefusal,
   type TextSource,

@@ -609,7 +609,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV); all or nothing */
+        /** Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV) streamed as the request body; all or nothing; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large */
         post: operations["postClearingPartnersByPartnerIdStatements"];
         delete?: never;
         options?: never;
@@ -626,7 +626,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply a pacs.002 status report received out of band; all or nothing, a replay is refused */
+        /** Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, a replay is refused */
         post: operations["postClearingPartnersByPartnerIdStatusReports"];
         delete?: never;
         options?: never;
@@ -6340,17 +6340,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The camt.053 / camt.054 XML or the CSV file */
-        requestBody: {
-            content: {
-                /** @example example */
-                "application/xml": string;
-                /** @example example */
-                "text/csv": string;
-                /** @example example */
-                "text/xml": string;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
             201: {
@@ -6383,8 +6373,6 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
@@ -6399,15 +6387,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The pacs.002 XML */
-        requestBody: {
-            content: {
-                /** @example example */
-                "application/xml": string;
-                /** @example example */
-                "text/xml": string;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
             201: {
@@ -6438,8 +6418,6 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
