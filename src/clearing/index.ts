@@ -107,3 +107,6 @@ export {
   partnerInputOf,
   type PartnerCreatePayload,
 } from './partner-proposals.ts';
+export {
+  clearingHoldKind, holdCaseInput, type HoldCaseInput, type HoldCaseOpener, type HoldLimits,
+} from './hold-case.ts';
