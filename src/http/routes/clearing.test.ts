@@ -8,6 +8,7 @@ import { balanceOf } from '../../ledger/index.ts';
 import { merchantAccountOf, merchantProtectionFor, onboardMerchant } from '../../payments/index.ts';
 import { postApprovedCorrections, approveBreak, openBreaks } from '../../reconciliation/index.ts';
 import { testStoreKinds } from '../../store/testing.ts';
+import { startClearingSchedule } from '../../wiring/clearing-schedule.ts';
 import { bearer, createAccessTestApp, type AccessTestApp, type TestOperator } from '../../wiring/access-test-app.ts';
 
 /** A small bound so that N and N + 1 bytes can be sent. */
@@ -176,6 +177,42 @@ for (const kind of testStoreKinds()) {
       assert.equal(suspense! - before[1]!, 1234n, 'against suspense, once');
       assert.deepEqual((await openBreaks(t.store, partnerId)).map((b) => b.id).includes(open.id), false);
     });
+    test('a break approved through its case is posted by the server\'s schedule, with no one calling it', async () => {
+      const open = (await openBreaks(t.store, partnerId)).find((b) => b.amount === 100n);
+      assert.ok(open?.caseId);
+      const row = await t.store.get(
+        'SELECT settlement_account_id AS a, suspense_account_id AS b FROM clearing_partners WHERE id = ?', [partnerId],
+      );
+      const balances = async () => [
+        balanceOf((await t.ledger.account(String(row?.a)))!), balanceOf((await t.ledger.account(String(row?.b)))!),
+      ];
+      const before = await balances();
+      const errors: unknown[] = [];
+      // The schedule as serve starts it (a lease stand-in that always holds), ticking every 20 ms.
+      const jobs = startClearingSchedule(t.config, t.app.context, (_n, _ms, work) => async () => void (await work()),
+        (e) => void errors.push(e), 20);
+      try {
+        const caseUrl = `/v1/cases/${open.caseId}`;
+        assert.equal((await call('POST', `${caseUrl}/assign`, tokens.a, {})).statusCode, 200);
+        const decided = await call('POST', `${caseUrl}/decisions`, tokens.a, {
+          decision: 'post_adjustment', reason: 'the bank credited us 1.00 we cannot place',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.deepEqual(await balances(), before, 'nothing posts while the decision waits for its checker');
+        const approved = await call('POST', `/v1/proposals/${decided.json().proposalId as string}/approve`, tokens.b);
+        assert.equal(approved.json().state, 'executed', approved.body);
+        for (let i = 0; i < 100 && (await openBreaks(t.store, partnerId)).some((b) => b.id === open.id); i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        jobs.stop();
+      }
+      const [settlement, suspense] = await balances();
+      assert.equal(settlement! - before[0]!, -100n, 'posted once, however many ticks ran');
+      assert.equal(suspense! - before[1]!, 100n);
+      assert.deepEqual(errors, []);
+    });
+
     const balance = async (id: string) => balanceOf((await t.ledger.account(id))!);
     const partnerAccounts = async () => {
       const row = await t.store.get(
