@@ -6468,6 +6468,12 @@ export interface operations {
                      *       },
                      *       "held": [
                      *         "example"
+                     *       ],
+                     *       "overdue": [
+                     *         {
+                     *           "instructionId": "example",
+                     *           "caseId": "example"
+                     *         }
                      *       ]
                      *     }
                      */
@@ -6492,6 +6498,11 @@ export interface operations {
                         } | null;
                         /** @description Instructions held back by the net debit cap */
                         held: string[];
+                        /** @description Held longer than ANFU_CLEARING_HOLD_MAX_MS: each with its clearing_hold case */
+                        overdue: {
+                            caseId: string;
+                            instructionId: string;
+                        }[];
                         partnerId: string;
                     };
                 };

@@ -83,6 +83,7 @@ for (const kind of testStoreKinds()) {
       const run = await call('POST', '/v1/clearing/runs', tokens.a, { partnerId });
       assert.equal(run.statusCode, 201, run.body);
       assert.equal(run.json().batch, null);
+      assert.deepEqual(run.json().overdue, []);
       const missing = await call('GET', '/v1/clearing/batches/cbt_00000000000000000000000000', tokens.a);
       assert.equal(missing.statusCode, 404);
       assert.equal(missing.json().code, 'clearing_batch_not_found');

@@ -93,6 +93,9 @@ const RunView = Type.Object({
   partnerId: Type.String(),
   batch: Type.Union([BatchView, Type.Null()], { description: 'Null when nothing was due' }),
   held: Type.Array(Type.String(), { description: 'Instructions held back by the net debit cap' }),
+  overdue: Type.Array(Type.Object({ instructionId: Type.String(), caseId: Type.String() }), {
+    description: 'Held longer than ANFU_CLEARING_HOLD_MAX_MS: each with its clearing_hold case',
+  }),
 });
 
 const StatementQuery = Type.Object(
@@ -238,6 +241,7 @@ function runRoutes(app: FastifyInstance, context: AppContext): void {
     const run = await runClearing(clearing, partnerId, actorOf(request).principal?.id ?? 'operator');
     return reply.status(201).send({
       partnerId, batch: run.batch === undefined ? null : batchView(run.batch), held: [...run.held],
+      overdue: [...run.overdue],
     });
   });
   const BatchParams = Type.Object({ batchId: Id('cbt') });
