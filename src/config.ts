@@ -83,6 +83,10 @@ export interface Config {
   readonly auditCheckpointIntervalMs: number;
   /** Scheduled clearing runs (docs/banks.md): every active partner's batch every this often; 0 = off. */
   readonly clearingRunIntervalMs: number;
+  /** A statement uploaded over the operator API is streamed and refused past this many bytes. */
+  readonly statementBytesMax: number;
+  /** An instruction held by a partner's net debit cap this long opens a case (it never waits unseen). */
+  readonly clearingHoldMaxMs: number;
   /** Repeated refusals from one source are counted, not audited one by one, within windows of this length. */
   readonly auditRefusalWindowMs: number;
   /** Customer identity (src/identity): argon2id cost, token lifetimes, throttling, SMS, WebAuthn. */
@@ -514,6 +518,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     clearingRunIntervalMs: integer(
       reader, 'ANFU_CLEARING_RUN_INTERVAL_MS', environment === 'production' ? 3600_000 : 0, 0, 24 * 3600_000,
     ),
+    statementBytesMax: integer(reader, 'ANFU_STATEMENT_BYTES_MAX', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    clearingHoldMaxMs: integer(reader, 'ANFU_CLEARING_HOLD_MAX_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
     auditRefusalWindowMs: integer(reader, 'ANFU_AUDIT_REFUSAL_WINDOW_MS', 60_000, 1000, 3600_000),
     argon2MemoryKib: integer(reader, 'ANFU_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
     argon2TimeCost: integer(reader, 'ANFU_ARGON2_TIME_COST', 2, 1, 100),
@@ -774,6 +780,16 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'ANFU_CLEARING_RUN_INTERVAL_MS',
     '0 (3600000 in production)',
     'scheduled clearing runs for every active partner; 0 turns them off (docs/banks.md)',
+  ],
+  [
+    'ANFU_STATEMENT_BYTES_MAX',
+    '536870912',
+    'largest bank file (statement, status report) uploaded over the operator API; streamed, refused past it',
+  ],
+  [
+    'ANFU_CLEARING_HOLD_MAX_MS',
+    '86400000',
+    'an instruction held by the net debit cap this long opens a clearing_hold case (docs/banks.md)',
   ],
   ['ANFU_SMS_CODE_TTL_MS', '300000', 'how long an SMS one-time code is valid (5 min)'],
   ['ANFU_SMS_CODE_ATTEMPTS_MAX', '5', 'wrong entries that spend an SMS code'],

@@ -95,3 +95,27 @@ export async function streamCamt(source: TextSource, consumer: CamtConsumer): Pr
     throw asRefusal(error);
   }
 }
+
+/** Passes the bytes through and refuses the file past `bytesMax` (an upload is never buffered whole). */
+export async function* boundedBytes(
+  source: AsyncIterable<Buffer | string>, bytesMax: number,
+): AsyncIterable<Buffer> {
+  let seen = 0;
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    seen += bytes.length;
+    if (seen > bytesMax) throw new ClearingRefused('bank_file_too_large', `the file is larger than ${bytesMax} bytes`);
+    yield bytes;
+  }
+}
+
+/** A small bank file (a status report) read whole within its bound, as UTF-8. */
+export async function boundedText(source: AsyncIterable<Buffer | string>, bytesMax: number): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of boundedBytes(source, bytesMax)) parts.push(chunk);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
+  } catch {
+    throw new ClearingRefused('bank_file_malformed', 'the file is not UTF-8');
+  }
+}

@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/index.ts';
 import { ProtectedTable, type CryptoProfile, type Keyring, type PrivateKey } from '../crypto/index.ts';
 import type { Ledger, LedgerTransaction, TransferRequest } from '../ledger/index.ts';
 import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
+import type { HoldLimits } from './hold-case.ts';
 
 export interface FileSignature {
   readonly sha256: string;
@@ -61,6 +62,8 @@ export interface ClearingContext {
   readonly creditorAccounts: ProtectedTable<'creditorAccount'>;
   /** The merchant's settlement account, revealed for its payout (payments' field protection). */
   readonly merchantAccount: (merchantId: string) => Promise<string | undefined>;
+  /** Held instructions older than this open a case; without it they only wait (tests, the CLI). */
+  readonly holds?: HoldLimits | undefined;
 }
 
 /** One transaction for rows and ledger postings together (the pattern of src/flows/commit-payments.ts). */

@@ -29,6 +29,9 @@ export {
 } from './partners.ts';
 export {
   requestTransferOut,
+  prepareTransferOut,
+  writeTransferOut,
+  type PreparedTransferOut,
   instructionById,
   instructionByKey,
   instructionColumns,
@@ -55,6 +58,8 @@ export { applyNotification, checkStatementAccount, isReturn, type NotificationOu
 export {
   registerBankFile,
   sealBankFile,
+  boundedBytes,
+  boundedText,
   streamCamt,
   asRefusal,
   type TextSource,
@@ -95,9 +100,13 @@ export {
   type ClearingSim,
 } from './sim/index.ts';
 export { settleMerchants, settlementReport, type SettlementOutcome } from './settle-merchants.ts';
+export { settleMerchantsExecutor } from './settlement-proposal.ts';
 export {
   partnerCreateExecutor,
   partnerCapExecutor,
   partnerInputOf,
   type PartnerCreatePayload,
 } from './partner-proposals.ts';
+export {
+  clearingHoldKind, holdCaseInput, type HoldCaseInput, type HoldCaseOpener, type HoldLimits,
+} from './hold-case.ts';

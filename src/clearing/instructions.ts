@@ -5,9 +5,10 @@
 // reverses it (status.ts).
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import { newId } from '../ids.ts';
+import type { LedgerTransaction, TransferRequest } from '../ledger/index.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import { ClearingRefused, post, withinLedger, type ClearingContext } from './context.ts';
-import { requirePartner } from './partners.ts';
+import { requirePartner, type Partner } from './partners.ts';
 
 export type InstructionKind = 'withdrawal' | 'merchant_settlement';
 export type InstructionState = 'pending' | 'held' | 'batched' | 'accepted' | 'rejected' | 'returned';
@@ -86,8 +87,20 @@ function checkTransferOut(input: TransferOutInput): void {
   if (input.key.length < 1 || input.key.length > 200) bad('the idempotency key must be 1–200 characters');
 }
 
-/** Creates the instruction and reserves its money in transit; the same key returns the first one. */
-export async function requestTransferOut(ctx: ClearingContext, input: TransferOutInput): Promise<Instruction> {
+/** An instruction checked and its creditor account sealed, ready to be written inside a transaction. */
+export interface PreparedTransferOut {
+  readonly id: string;
+  readonly input: TransferOutInput;
+  readonly partner: Partner;
+  readonly sourceAccountId: string;
+  readonly fee: bigint;
+  readonly sealed: Buffer | null;
+}
+
+/** Checks and seals outside any transaction (sealing reads the keyring); the same key returns the first one. */
+export async function prepareTransferOut(
+  ctx: ClearingContext, input: TransferOutInput,
+): Promise<PreparedTransferOut | Instruction> {
   checkTransferOut(input);
   const replay = await instructionByKey(ctx.store, input.key);
   if (replay !== undefined) return replay;
@@ -97,49 +110,67 @@ export async function requestTransferOut(ctx: ClearingContext, input: TransferOu
   const source = await ctx.ledger.account(input.sourceAccountId);
   if (source === undefined || source.currency !== partner.currency)
     throw new ClearingRefused('clearing_instruction_invalid', 'the source account is not in the partner currency');
-  const now = ctx.clock();
-  const id = newId('cin', now);
-  const fee = input.fee ?? 0n;
+  const id = newId('cin', ctx.clock());
   const sealed = await ctx.creditorAccounts.protect(id, {
     creditorAccount: input.creditorAccount.replace(/[\s-]/g, ''),
   });
-  await withinLedger(ctx.store, async (tx, ledgerTx) => {
-    await tx.run(
-      `INSERT INTO clearing_instructions (id, partner_id, kind, owner_id, source_account_id, currency, amount, fee,
-        end_to_end_id,
-        idempotency_key, creditor_name, creditor_account_sealed, creditor_agent, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      [
-        id, partner.id, input.kind, input.ownerId, source.id, partner.currency, input.amount, fee, id, input.key,
-        input.creditorName.trim(), sealed.creditor_account_sealed ?? null, input.creditorAgent, now, now,
-      ],
-    );
-    const legs = [
-      {
-        kind: 'single' as const,
-        key: `clearing:${id}:reserve`,
-        debitAccountId: source.id, creditAccountId: partner.inTransitAccountId, amount: input.amount,
-        currency: partner.currency, reference: id,
-      },
-    ];
-    if (fee > 0n)
-      legs.push({
-        kind: 'single',
-        key: `clearing:${id}:fee`,
-        debitAccountId: source.id, creditAccountId: partner.feesAccountId, amount: fee, currency: partner.currency,
-        reference: id,
-      });
-    const audit: AuditEvent[] = [];
-    const [seqs] = await post(ctx, tx, ledgerTx, [legs], audit);
-    await tx.run('UPDATE clearing_instructions SET reserve_seq = ? WHERE id = ?', [seqs?.[0] ?? null, id]);
-    audit.push({
-      actorType: input.actorId.startsWith('system') ? 'system' : 'customer', actorId: input.actorId,
-      action: 'clearing.instruction.create', target: id, outcome: 'success',
-      details: { kind: input.kind, partnerId: partner.id, amount: input.amount.toString(), fee: fee.toString() },
+  return {
+    id, input, partner, sourceAccountId: source.id, fee: input.fee ?? 0n,
+    sealed: sealed.creditor_account_sealed ?? null,
+  };
+}
+
+function reserveLegs(p: PreparedTransferOut): TransferRequest[] {
+  const { id, partner, input, fee } = p;
+  const legs: TransferRequest[] = [
+    {
+      kind: 'single', key: `clearing:${id}:reserve`,
+      debitAccountId: p.sourceAccountId, creditAccountId: partner.inTransitAccountId, amount: input.amount,
+      currency: partner.currency, reference: id,
+    },
+  ];
+  if (fee > 0n)
+    legs.push({
+      kind: 'single', key: `clearing:${id}:fee`,
+      debitAccountId: p.sourceAccountId, creditAccountId: partner.feesAccountId, amount: fee,
+      currency: partner.currency, reference: id,
     });
-    await appendAudit(tx, audit, now);
+  return legs;
+}
+
+/** The row and its reservation (amount to in transit, fee to fees) inside the caller's transaction. */
+export async function writeTransferOut(
+  ctx: ClearingContext, tx: Tx, ledgerTx: LedgerTransaction, p: PreparedTransferOut, now: number,
+): Promise<void> {
+  const { id, partner, input, fee } = p;
+  await tx.run(
+    `INSERT INTO clearing_instructions (id, partner_id, kind, owner_id, source_account_id, currency, amount, fee,
+      end_to_end_id,
+      idempotency_key, creditor_name, creditor_account_sealed, creditor_agent, state, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    [
+      id, partner.id, input.kind, input.ownerId, p.sourceAccountId, partner.currency, input.amount, fee, id, input.key,
+      input.creditorName.trim(), p.sealed, input.creditorAgent, now, now,
+    ],
+  );
+  const audit: AuditEvent[] = [];
+  const [seqs] = await post(ctx, tx, ledgerTx, [reserveLegs(p)], audit);
+  await tx.run('UPDATE clearing_instructions SET reserve_seq = ? WHERE id = ?', [seqs?.[0] ?? null, id]);
+  audit.push({
+    actorType: input.actorId.startsWith('system') ? 'system' : 'customer', actorId: input.actorId,
+    action: 'clearing.instruction.create', target: id, outcome: 'success',
+    details: { kind: input.kind, partnerId: partner.id, amount: input.amount.toString(), fee: fee.toString() },
   });
-  return (await instructionById(ctx.store, id)) as Instruction;
+  await appendAudit(tx, audit, now);
+}
+
+/** Creates the instruction and reserves its money in transit; the same key returns the first one. */
+export async function requestTransferOut(ctx: ClearingContext, input: TransferOutInput): Promise<Instruction> {
+  const prepared = await prepareTransferOut(ctx, input);
+  if (!('input' in prepared)) return prepared;
+  const now = ctx.clock();
+  await withinLedger(ctx.store, (tx, ledgerTx) => writeTransferOut(ctx, tx, ledgerTx, prepared, now));
+  return (await instructionById(ctx.store, prepared.id)) as Instruction;
 }
 
 /** The money back where it came from (amount and fee), after a rejection or a return. */

@@ -7,7 +7,8 @@ import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import { isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature } from './context.ts';
-import { instructionColumns, instructionOf } from './instructions.ts';
+import { holdCaseInput } from './hold-case.ts';
+import { instructionColumns, instructionOf, type Instruction } from './instructions.ts';
 import { pacs008, pain001, type OutboundTransfer } from './messages.ts';
 import { requirePartner, type Partner } from './partners.ts';
 
@@ -32,6 +33,8 @@ export interface Batch {
 export interface RunResult {
   readonly batch: Batch | undefined;
   readonly held: readonly string[];
+  /** Held instructions past the hold limit, each with its `clearing_hold` case. */
+  readonly overdue: readonly { readonly instructionId: string; readonly caseId: string }[];
   readonly body: string | undefined;
 }
 
@@ -172,6 +175,21 @@ async function lockBatch(tx: Tx, b: LockedBatch): Promise<void> {
   }
 }
 
+/** Held past the limit: each opens its case (idempotent, one per instruction) in the run's transaction. */
+async function openHoldCases(
+  ctx: ClearingContext, tx: Tx, held: readonly Instruction[], now: number,
+): Promise<{ instructionId: string; caseId: string }[]> {
+  const limits = ctx.holds;
+  if (limits === undefined) return [];
+  const out: { instructionId: string; caseId: string }[] = [];
+  for (const i of held) {
+    if (now - i.createdAt < limits.maxMs) continue;
+    const opened = await limits.open(tx, holdCaseInput(i, now - i.createdAt), new Date(now));
+    out.push({ instructionId: i.id, caseId: opened.id });
+  }
+  return out;
+}
+
 /** Runs clearing for one partner now; an empty run (nothing due or all held) locks no batch. */
 export async function runClearing(
   ctx: ClearingContext,
@@ -198,7 +216,9 @@ export async function runClearing(
   const body = transfers.length === 0 ? undefined : messageFor(partner, id, isoDateTime(now), valueDate, transfers);
   const signature = body === undefined ? undefined : await ctx.signer.sign(body);
   const total = transfers.reduce((sum, t) => sum + t.amount, 0n);
+  const overdue: { instructionId: string; caseId: string }[] = [];
   await withinLedger(ctx.store, async (tx) => {
+    overdue.length = 0;
     // The cap is checked again under the transaction: a concurrent run must not double-spend liquidity.
     if ((await outstandingOf(tx, partnerId)) !== outstanding)
       throw new Error('clearing: a concurrent run changed the outstanding total; try again');
@@ -208,6 +228,7 @@ export async function runClearing(
           "WHERE id = ? AND state IN ('pending', 'held')",
         [now, held],
       );
+    overdue.push(...(await openHoldCases(ctx, tx, due.filter((i) => hold.includes(i.id)), now)));
     if (body !== undefined && signature !== undefined) {
       await lockBatch(tx, { id, partner, body, signature, valueDate, transfers, total, now });
     }
@@ -225,6 +246,7 @@ export async function runClearing(
             count: transfers.length,
             total: total.toString(),
             held: hold.length,
+            overdue: overdue.length,
             sha256: signature?.sha256 ?? null,
           },
         },
@@ -232,7 +254,7 @@ export async function runClearing(
       now,
     );
   });
-  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, body };
+  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, overdue, body };
 }
 
 export type Transport = (

@@ -4,9 +4,11 @@
 // instruction like a withdrawal, and leaves a settlement report (JSON and CSV) per merchant.
 import { newId } from '../ids.ts';
 import type { Queryable } from '../store/index.ts';
-import { ClearingRefused, isoDate, type ClearingContext } from './context.ts';
-import { requestTransferOut, type Instruction } from './instructions.ts';
-import { requirePartner } from './partners.ts';
+import { ClearingRefused, isoDate, withinLedger, type ClearingContext } from './context.ts';
+import {
+  instructionById, prepareTransferOut, writeTransferOut, type Instruction, type PreparedTransferOut,
+} from './instructions.ts';
+import { requirePartner, type Partner } from './partners.ts';
 
 export interface SettlementOutcome {
   readonly merchantId: string;
@@ -45,7 +47,39 @@ async function eligibleOf(
   return { balance, recent: BigInt((recent?.total ?? 0) as bigint), payments: Number(count?.n ?? 0) };
 }
 
-/** Pays out every merchant with settled funds in the partner's currency; idempotent per merchant and day. */
+interface Due {
+  readonly outcome: SettlementOutcome;
+  readonly prepared?: PreparedTransferOut;
+  readonly payments: number;
+}
+
+/** What one merchant is due, checked and sealed (reads only). */
+async function dueOf(
+  ctx: ClearingContext, partner: Partner, a: { id: string; owner_id: string; name: string }, cutoff: number,
+  actorId: string,
+): Promise<Due> {
+  const { balance, recent, payments } = await eligibleOf(ctx.store, a.id, cutoff);
+  const gross = balance - recent;
+  const fee = partner.feePerInstruction;
+  const net = gross - fee;
+  const base = { merchantId: a.owner_id, instruction: undefined, gross, fee, net };
+  if (net <= 0n) return { outcome: { ...base, skipped: 'nothing_due' }, payments };
+  const bankAccount = await ctx.merchantAccount(a.owner_id);
+  if (bankAccount === undefined) return { outcome: { ...base, skipped: 'no_bank_account' }, payments };
+  const prepared = await prepareTransferOut(ctx, {
+    kind: 'merchant_settlement', partnerId: partner.id, ownerId: a.owner_id, sourceAccountId: a.id,
+    amount: net, fee, creditorName: a.name, creditorAccount: bankAccount, creditorAgent: 'NOTPROVIDED',
+    key: `settle:${a.owner_id}:${partner.currency}:${isoDate(ctx.clock())}`, actorId,
+  });
+  if (!('input' in prepared)) return { outcome: { ...base, instruction: prepared }, payments };
+  return { outcome: base, prepared, payments };
+}
+
+/**
+ * Pays out every merchant with settled funds in the partner's currency; idempotent per merchant and day.
+ * All payouts of a run, their reservations and reports are written in one transaction: a refusal for any
+ * merchant leaves none paid.
+ */
 export async function settleMerchants(
   ctx: ClearingContext,
   partnerId: string,
@@ -59,56 +93,27 @@ export async function settleMerchants(
       "a.kind = 'merchant' AND a.currency = ? ORDER BY a.id",
     [partner.currency],
   );
-  const outcomes: SettlementOutcome[] = [];
-  for (const a of accounts) {
-    const { balance, recent, payments } = await eligibleOf(ctx.store, a.id, cutoff);
-    const gross = balance - recent;
-    const fee = partner.feePerInstruction;
-    const net = gross - fee;
-    if (net <= 0n) {
-      outcomes.push({ merchantId: a.owner_id, instruction: undefined, gross, fee, net, skipped: 'nothing_due' });
-      continue;
+  const dues: Due[] = [];
+  for (const a of accounts) dues.push(await dueOf(ctx, partner, a, cutoff, actorId));
+  await withinLedger(ctx.store, async (tx, ledgerTx) => {
+    for (const d of dues) {
+      if (d.prepared === undefined) continue;
+      await writeTransferOut(ctx, tx, ledgerTx, d.prepared, now);
+      const o = d.outcome;
+      await tx.run(
+        `INSERT INTO settlement_reports (id, merchant_id, instruction_id, currency, gross, fee, net, payments,
+          period_end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [newId('srp', now), o.merchantId, d.prepared.id, partner.currency, o.gross, o.fee, o.net, d.payments, cutoff,
+          now],
+      );
     }
-    const bankAccount = await ctx.merchantAccount(a.owner_id);
-    if (bankAccount === undefined) {
-      outcomes.push({ merchantId: a.owner_id, instruction: undefined, gross, fee, net, skipped: 'no_bank_account' });
-      continue;
-    }
-    const instruction = await requestTransferOut(ctx, {
-      kind: 'merchant_settlement',
-      partnerId,
-      ownerId: a.owner_id,
-      sourceAccountId: a.id,
-      amount: net,
-      fee,
-      creditorName: a.name,
-      creditorAccount: bankAccount,
-      creditorAgent: 'NOTPROVIDED',
-      key: `settle:${a.owner_id}:${partner.currency}:${isoDate(now)}`,
-      actorId,
-    });
-    await ctx.store.run(
-      `INSERT INTO settlement_reports (id, merchant_id, instruction_id, currency, gross, fee, net, payments,
-        period_end, created_at)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM settlement_reports WHERE instruction_id
-         = ?)`,
-      [
-        newId('srp', now),
-        a.owner_id,
-        instruction.id,
-        partner.currency,
-        gross,
-        fee,
-        net,
-        payments,
-        cutoff,
-        now,
-        instruction.id,
-      ],
-    );
-    outcomes.push({ merchantId: a.owner_id, instruction, gross, fee, net });
+  });
+  const out: SettlementOutcome[] = [];
+  for (const d of dues) {
+    const written = d.prepared === undefined ? undefined : await instructionById(ctx.store, d.prepared.id);
+    out.push({ ...d.outcome, instruction: written ?? d.outcome.instruction });
   }
-  return outcomes;
+  return out;
 }
 
 export interface SettlementReportRow {

@@ -129,17 +129,21 @@ export async function streamCsvStatement(source: TextSource, o: CsvStatementOpti
   };
   try {
     const chunks: AsyncIterable<string | Buffer> | string[] = typeof source === 'string' ? [source] : source;
+    // One decoder for the whole file: a character split across two chunks is joined, not mangled.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
     for await (const chunk of chunks) {
       hash.update(chunk);
-      rest += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       if (rest.length > 1 << 20 && !rest.includes('\n'))
         throw new ClearingRefused('bank_file_too_large', 'a CSV line is too long');
       const lines = rest.split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) await handle(line);
     }
-    await handle(rest);
+    await handle(rest + decoder.decode());
   } catch (error) {
+    if (error instanceof TypeError && /decode|encoded/i.test(error.message))
+      throw new ClearingRefused('bank_file_malformed', 'the file is not UTF-8');
     throw asRefusal(error);
   }
   if (header === undefined) throw new ClearingRefused('bank_file_schema_invalid', 'an empty CSV statement');

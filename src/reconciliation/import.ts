@@ -27,7 +27,9 @@ import { newId } from '../ids.ts';
 import {
   openBreaks, recordBreak, resolveByStatement, type BreakCaseOpener, type NewBreak, type StoredBreak,
 } from './breaks.ts';
-import { Matcher, defaultMatcherOptions, type Expectation, type MatchResult, type StatementLine } from './matcher.ts';
+import {
+  Matcher, defaultMatcherOptions, type Expectation, type Match, type MatchResult, type StatementLine,
+} from './matcher.ts';
 import { streamCsvStatement, type CsvStatementOptions } from './csv.ts';
 
 export interface ReconcileOutcome {
@@ -114,10 +116,42 @@ interface ImportState {
   statementDate: string;
   closing: bigint | undefined;
   lines: number;
+  matched: number;
   matcher: Matcher | undefined;
+  /** Matches found and not yet written (drained after every line). */
+  readonly pending: Match[];
 }
 
-async function writeResults(
+/** Marks what a match or a break consumed as reconciled by this file (a payment's break closes when booked). */
+async function consume(tx: Tx, fileId: string, ids: readonly string[], now: number): Promise<void> {
+  for (const id of ids) {
+    if (id.endsWith(':return'))
+      await tx.run('UPDATE clearing_instructions SET return_reconciled_file_id = ? WHERE id = ?', [
+        fileId,
+        id.slice(0, -7),
+      ]);
+    else {
+      await tx.run('UPDATE clearing_instructions SET reconciled_file_id = ? WHERE id = ?', [fileId, id]);
+      await resolveByStatement(tx, id, fileId, now);
+    }
+  }
+}
+
+/** Matches are written as the matcher finds them, so a large statement never holds them all in memory. */
+async function writeMatches(tx: Tx, state: ImportState, matches: readonly Match[], now: number): Promise<void> {
+  for (const m of matches) {
+    await tx.run(
+      'INSERT INTO reconciliation_matches (id, file_id, shape, rule, confidence, line_ids, ' +
+        'instruction_ids, amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [newId('rmt', now), state.fileId, m.shape, m.rule, m.confidence, m.lineIds.join(','),
+        m.expectationIds.join(','), m.amount, now],
+    );
+    await consume(tx, state.fileId, m.expectationIds, now);
+    state.matched += 1;
+  }
+}
+
+async function writeBreaks(
   tx: Tx,
   ctx: ClearingContext,
   partner: Partner,
@@ -126,40 +160,10 @@ async function writeResults(
   opener: BreakCaseOpener | undefined,
 ): Promise<StoredBreak[]> {
   const now = ctx.clock();
-  for (const m of result.matches) {
-    await tx.run(
-      'INSERT INTO reconciliation_matches (id, file_id, shape, rule, confidence, line_ids, ' +
-        'instruction_ids, amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        newId('rmt', now),
-        state.fileId,
-        m.shape,
-        m.rule,
-        m.confidence,
-        m.lineIds.join(','),
-        m.expectationIds.join(','),
-        m.amount,
-        now,
-      ],
-    );
-  }
-  const consumed = [
-    ...result.matches.flatMap((m) => m.expectationIds),
-    ...result.breaks
-      .filter((b) => b.class !== 'missing_on_bank_side')
-      .flatMap((b) => (b.expectationId === undefined ? [] : [b.expectationId])),
-  ];
-  for (const id of consumed) {
-    if (id.endsWith(':return'))
-      await tx.run('UPDATE clearing_instructions SET return_reconciled_file_id = ? WHERE id = ?', [
-        state.fileId,
-        id.slice(0, -7),
-      ]);
-    else {
-      await tx.run('UPDATE clearing_instructions SET reconciled_file_id = ? WHERE id = ?', [state.fileId, id]);
-      await resolveByStatement(tx, id, state.fileId, now);
-    }
-  }
+  const consumed = result.breaks
+    .filter((b) => b.class !== 'missing_on_bank_side')
+    .flatMap((b) => (b.expectationId === undefined ? [] : [b.expectationId]));
+  await consume(tx, state.fileId, consumed, now);
   const stored: StoredBreak[] = [];
   for (const b of result.breaks) {
     const instructionId = b.expectationId?.replace(/:return$/, '');
@@ -223,7 +227,13 @@ export async function reconcileStatement(
   const now = ctx.clock();
   return withinLedger(ctx.store, async (tx) => {
     const expected = await expectationsOf(tx, partnerId, now);
-    const state: ImportState = { fileId: '', statementDate: '', closing: undefined, lines: 0, matcher: undefined };
+    const state: ImportState = {
+      fileId: '', statementDate: '', closing: undefined, lines: 0, matched: 0, matcher: undefined, pending: [],
+    };
+    const drain = async (): Promise<void> => {
+      await writeMatches(tx, state, state.pending, now);
+      state.pending.length = 0;
+    };
     const begin = async (identity: string, date: string): Promise<void> => {
       if (state.fileId !== '') throw new ClearingRefused('bank_file_unsupported', 'one statement per file');
       state.fileId = await registerBankFile(tx, {
@@ -239,6 +249,7 @@ export async function reconcileStatement(
         ...(options.dateToleranceDays === undefined ? {} : { dateToleranceDays: options.dateToleranceDays }),
         statementDate: date,
         reconciledBefore: expected.reconciledBefore,
+        onMatch: (m) => void state.pending.push(m),
       });
     };
     const entry = async (e: CamtEntry): Promise<void> => {
@@ -246,6 +257,7 @@ export async function reconcileStatement(
         throw new ClearingRefused('bank_file_wrong_account', 'a line in another currency than the account');
       if (e.status !== 'BOOK') return;
       state.matcher?.add(await storeLine(tx, state, partnerId, e));
+      if (state.pending.length > 0) await drain();
     };
     const sha256 =
       options.format === 'csv'
@@ -268,7 +280,8 @@ export async function reconcileStatement(
     if (state.matcher === undefined)
       throw new ClearingRefused('bank_file_schema_invalid', 'a file without a statement');
     const result = state.matcher.finish();
-    const breaks = await writeResults(tx, ctx, partner, state, result, options.caseOpener);
+    await drain();
+    const breaks = await writeBreaks(tx, ctx, partner, state, result, options.caseOpener);
     return finishStatement(tx, partner, state, expected, result, breaks, sha256, options.caseOpener, now);
   });
 }
@@ -314,7 +327,7 @@ async function finishStatement(
     [state.statementDate, state.closing ?? null, ledgerImplied, balanced === undefined ? null : Number(balanced),
       state.fileId],
   );
-  const matched = result.matches.length;
+  const matched = state.matched;
   const [lineCount, balancedOrNull] = [state.lines, balanced ?? null];
   const details = { partnerId: partner.id, lines: lineCount, matched, breaks: breaks.length, balanced: balancedOrNull };
   await appendAudit(

@@ -73,7 +73,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const paymentIdentity = withSupportFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
-  registerProposalExecutors(access.registry, { config, ledger, payments });
+  const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });
+  registerProposalExecutors(access.registry, { config, ledger, payments, clearing });
   const service = supportWiring({ store, ledger, keyring, clock, endCustomerSessions });
   const withdrawals = withdrawalOutcomeCaseKind(payments);
   const kinds = [...caseKindRegistrations(clock), ...service.kinds, withdrawals, ...(options.caseKinds ?? [])];
@@ -81,7 +82,6 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const support = service.complete(cases);
   const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });
   return { ...parts, cases, risk, latency, sanctions, support, reportSections, clearing };
 }
 

@@ -21,11 +21,12 @@ import { sanctionsHitKind } from '../sanctions/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { reconciliationCaseKind } from '../reconciliation/index.ts';
+import { clearingHoldKind } from '../clearing/index.ts';
 
 /** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
 export function caseKindRegistrations(clock: () => number = Date.now): CaseKindRegistration[] {
   const risk = { definition: riskReviewKind, handler: riskReviewHandler(clock) };
-  return [risk, sanctionsHitKind, amlAlertKind, reconciliationCaseKind()];
+  return [risk, sanctionsHitKind, amlAlertKind, reconciliationCaseKind(), clearingHoldKind];
 }
 
 const sweepMs = 60_000;

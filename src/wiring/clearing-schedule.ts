@@ -15,6 +15,7 @@ export function startClearingSchedule(
   context: AppContext,
   leased: Leased,
   onError: (e: unknown) => void,
+  postingIntervalMs = breakPostingIntervalMs,
 ) {
   const { clearing } = context;
   const timers: NodeJS.Timeout[] = [];
@@ -25,10 +26,10 @@ export function startClearingSchedule(
     );
     timers.push(setInterval(() => run().catch(onError), interval));
   }
-  const post = leased('reconciliation:post-breaks', breakPostingIntervalMs, () =>
+  const post = leased('reconciliation:post-breaks', postingIntervalMs, () =>
     postApprovedCorrections(clearing, 'system:reconciliation'),
   );
-  timers.push(setInterval(() => post().catch(onError), breakPostingIntervalMs));
+  timers.push(setInterval(() => post().catch(onError), postingIntervalMs));
   for (const timer of timers) timer.unref();
   return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }

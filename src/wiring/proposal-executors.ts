@@ -1,9 +1,12 @@
 // What an approved maker–checker proposal executes, registered in one place per app: manual ledger
 // adjustments, role changes and role grants (src/access), large refunds (src/payments) and resolutions
-// of withdrawals whose bank outcome is unknown (src/flows). A kind registered nowhere
+// of withdrawals whose bank outcome is unknown (src/flows), clearing partners, caps and merchant
+// settlement runs (src/clearing). A kind registered nowhere
 // is refused at proposal time (`proposal_kind_unknown`).
 import { ledgerAdjustment, operatorRoleChange, operatorRoleGrant, type ProposalRegistry } from '../access/index.ts';
-import { partnerCapExecutor, partnerCreateExecutor } from '../clearing/index.ts';
+import {
+  partnerCapExecutor, partnerCreateExecutor, settleMerchantsExecutor, type ClearingContext,
+} from '../clearing/index.ts';
 import type { Config } from '../config.ts';
 import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
@@ -13,7 +16,10 @@ import { listChangeExecutor, ruleSetExecutor } from '../risk/index.ts';
 
 export function registerProposalExecutors(
   registry: ProposalRegistry,
-  parts: { readonly config: Config; readonly ledger: Ledger; readonly payments: PaymentsContext },
+  parts: {
+    readonly config: Config; readonly ledger: Ledger; readonly payments: PaymentsContext;
+    readonly clearing: ClearingContext;
+  },
 ): void {
   registry.register(operatorRoleChange);
   registry.register(operatorRoleGrant);
@@ -23,6 +29,7 @@ export function registerProposalExecutors(
   registry.register(breakResolutionExecutor(parts.ledger));
   registry.register(partnerCreateExecutor(parts.ledger));
   registry.register(partnerCapExecutor(parts.ledger.store));
+  registry.register(settleMerchantsExecutor(parts.clearing));
   registry.register(ruleSetExecutor);
   registry.register(listChangeExecutor);
 }

@@ -609,8 +609,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV); all or nothing */
+        /** Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV) streamed as the request body; all or nothing; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large */
         post: operations["postClearingPartnersByPartnerIdStatements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/partners/{partnerId}/status-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, a replay is refused */
+        post: operations["postClearingPartnersByPartnerIdStatusReports"];
         delete?: never;
         options?: never;
         head?: never;
@@ -628,6 +645,23 @@ export interface paths {
         put?: never;
         /** Start a clearing run for a partner: lock what is due into a signed batch (under the net debit cap) */
         post: operations["postClearingRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clearing/settlement-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a merchant settlement run for a partner (maker); it pays out once a second operator approves clearing.settle_merchants */
+        post: operations["postClearingSettlementRuns"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6341,17 +6375,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The camt.053 / camt.054 XML or the CSV file */
-        requestBody: {
-            content: {
-                /** @example example */
-                "application/xml": string;
-                /** @example example */
-                "text/csv": string;
-                /** @example example */
-                "text/xml": string;
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
             201: {
@@ -6384,8 +6408,51 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
-            413: components["responses"]["Problem413"];
-            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingPartnersByPartnerIdStatusReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "fileId": "example",
+                     *       "batchId": "example",
+                     *       "accepted": 1,
+                     *       "rejected": 1,
+                     *       "pending": 1
+                     *     }
+                     */
+                    "application/json": {
+                        accepted: number;
+                        batchId: string;
+                        fileId: string;
+                        pending: number;
+                        rejected: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
@@ -6436,6 +6503,12 @@ export interface operations {
                      *       },
                      *       "held": [
                      *         "example"
+                     *       ],
+                     *       "overdue": [
+                     *         {
+                     *           "instructionId": "example",
+                     *           "caseId": "example"
+                     *         }
                      *       ]
                      *     }
                      */
@@ -6460,7 +6533,71 @@ export interface operations {
                         } | null;
                         /** @description Instructions held back by the net debit cap */
                         held: string[];
+                        /** @description Held longer than ANFU_CLEARING_HOLD_MAX_MS: each with its clearing_hold case */
+                        overdue: {
+                            caseId: string;
+                            instructionId: string;
+                        }[];
                         partnerId: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postClearingSettlementRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "partnerId": "ptn_01j9zq3v8k2m4n6p8r0t2v4x6z",
+                 *       "reason": "Two cups of tea"
+                 *     }
+                 */
+                "application/json": {
+                    partnerId: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
                     };
                 };
             };

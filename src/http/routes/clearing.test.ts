@@ -3,11 +3,16 @@
 // reports in JSON and CSV, a role without the permission refused, and approved break corrections posted once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isoDateTime, pacs002, requestTransferOut } from '../../clearing/index.ts';
 import { balanceOf } from '../../ledger/index.ts';
+import { merchantAccountOf, merchantProtectionFor, onboardMerchant } from '../../payments/index.ts';
 import { postApprovedCorrections, approveBreak, openBreaks } from '../../reconciliation/index.ts';
 import { testStoreKinds } from '../../store/testing.ts';
-import { bearer, createAccessTestApp, type AccessTestApp } from '../../wiring/access-test-app.ts';
-import { statementBytesMax } from './clearing.ts';
+import { startClearingSchedule } from '../../wiring/clearing-schedule.ts';
+import { bearer, createAccessTestApp, type AccessTestApp, type TestOperator } from '../../wiring/access-test-app.ts';
+
+/** A small bound so that N and N + 1 bytes can be sent. */
+const bytesMax = 65_536;
 
 const partnerBody = {
   name: 'Test Bank', role: 'settlement_bank', currency: 'CNY', bic: 'TESTCNBJ', accountNumber: '6222000012345678',
@@ -18,6 +23,7 @@ for (const kind of testStoreKinds()) {
   describe(`clearing API (${kind})`, () => {
     let t: AccessTestApp;
     let tokens: { a: string; b: string; service: string };
+    let makers: { a: TestOperator; b: TestOperator; service: TestOperator };
     let partnerId = '';
     const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown, type?: string) =>
       t.app.inject({
@@ -27,12 +33,12 @@ for (const kind of testStoreKinds()) {
     const count = async (table: string) => Number((await t.store.get(`SELECT COUNT(*) AS n FROM ${table}`))?.n);
 
     before(async () => {
-      t = await createAccessTestApp(kind);
-      tokens = {
-        a: await t.login(await t.operator('operations')),
-        b: await t.login(await t.operator('operations')),
-        service: await t.login(await t.operator('customer_service')),
+      t = await createAccessTestApp(kind, { ANFU_STATEMENT_BYTES_MAX: String(bytesMax) });
+      makers = {
+        a: await t.operator('operations'), b: await t.operator('operations'),
+        service: await t.operator('customer_service'),
       };
+      tokens = { a: await t.login(makers.a), b: await t.login(makers.b), service: await t.login(makers.service) };
     });
     after(async () => t.close());
 
@@ -77,6 +83,7 @@ for (const kind of testStoreKinds()) {
       const run = await call('POST', '/v1/clearing/runs', tokens.a, { partnerId });
       assert.equal(run.statusCode, 201, run.body);
       assert.equal(run.json().batch, null);
+      assert.deepEqual(run.json().overdue, []);
       const missing = await call('GET', '/v1/clearing/batches/cbt_00000000000000000000000000', tokens.a);
       assert.equal(missing.statusCode, 404);
       assert.equal(missing.json().code, 'clearing_batch_not_found');
@@ -99,9 +106,9 @@ for (const kind of testStoreKinds()) {
         '&columns=bookingDate%3DDatum,amount%3DBetrag';
       const precision = await call('POST', q, tokens.a, csv, 'text/csv');
       assert.equal(precision.json().code, 'bank_file_amount_precision', precision.body);
-      const huge = await call('POST', q, tokens.a, 'x'.repeat(statementBytesMax + 1), 'text/csv');
+      const huge = await call('POST', q, tokens.a, 'x'.repeat(bytesMax + 1), 'text/csv');
       assert.equal(huge.statusCode, 413);
-      assert.equal(huge.json().code, 'body_too_large');
+      assert.equal(huge.json().code, 'bank_file_too_large');
       assert.equal(await count('bank_files'), 0);
       assert.equal(await count('reconciliation_breaks'), 0);
     });
@@ -118,11 +125,18 @@ for (const kind of testStoreKinds()) {
       const replay = await call('POST', url, tokens.a, csv, 'text/csv');
       assert.equal(replay.json().code, 'bank_file_replayed');
       assert.equal(await count('bank_files'), 1);
+      // At the bound exactly (blank lines pad it): imported, streamed; one byte more is refused above.
+      const named = 'Datum,Betrag,E2E,Name\n2030-01-01,1.00,UNKNOWN2,张三\n';
+      const padded = named + '\n'.repeat(bytesMax - Buffer.byteLength(named));
+      const full = await call('POST', url.replace('S2', 'S3') + ',counterparty%3DName', tokens.a, padded, 'text/csv');
+      assert.equal(full.statusCode, 201, full.body);
+      assert.equal(full.json().lines, 1);
+      assert.equal(await count('bank_files'), 2);
 
       const report = await call('GET', `/v1/clearing/partners/${partnerId}/reconciliation-report?date=2030-01-01`,
         tokens.a);
       assert.equal(report.statusCode, 200, report.body);
-      assert.equal(report.json().unmatched.count, 1);
+      assert.equal(report.json().unmatched.count, 2);
       const merchant = 'mch_00000000000000000000000000';
       const json = await call('GET', `/v1/clearing/merchants/${merchant}/settlements`, tokens.a);
       assert.deepEqual(json.json(), { items: [] });
@@ -132,7 +146,7 @@ for (const kind of testStoreKinds()) {
     });
 
     test('a break approved through its case posts its correction once, whoever runs the posting', async () => {
-      const [open] = await openBreaks(t.store, partnerId);
+      const open = (await openBreaks(t.store, partnerId)).find((b) => b.amount === 1234n);
       assert.ok(open !== undefined);
       const clearing = t.app.context.clearing;
       const row = await t.store.get(
@@ -162,7 +176,191 @@ for (const kind of testStoreKinds()) {
       const [settlement, suspense] = await balances();
       assert.equal(settlement! - before[0]!, -1234n, 'the bank holds 12.34 more: the settlement mirror moves');
       assert.equal(suspense! - before[1]!, 1234n, 'against suspense, once');
-      assert.equal((await openBreaks(t.store, partnerId)).length, 0);
+      assert.deepEqual((await openBreaks(t.store, partnerId)).map((b) => b.id).includes(open.id), false);
+    });
+    test('a break approved through its case is posted by the server\'s schedule, with no one calling it', async () => {
+      const open = (await openBreaks(t.store, partnerId)).find((b) => b.amount === 100n);
+      assert.ok(open?.caseId);
+      const row = await t.store.get(
+        'SELECT settlement_account_id AS a, suspense_account_id AS b FROM clearing_partners WHERE id = ?', [partnerId],
+      );
+      const balances = async () => [
+        balanceOf((await t.ledger.account(String(row?.a)))!), balanceOf((await t.ledger.account(String(row?.b)))!),
+      ];
+      const before = await balances();
+      const errors: unknown[] = [];
+      // The schedule as serve starts it (a lease stand-in that always holds), ticking every 20 ms.
+      const jobs = startClearingSchedule(t.config, t.app.context, (_n, _ms, work) => async () => void (await work()),
+        (e) => void errors.push(e), 20);
+      try {
+        const caseUrl = `/v1/cases/${open.caseId}`;
+        assert.equal((await call('POST', `${caseUrl}/assign`, tokens.a, {})).statusCode, 200);
+        const decided = await call('POST', `${caseUrl}/decisions`, tokens.a, {
+          decision: 'post_adjustment', reason: 'the bank credited us 1.00 we cannot place',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.deepEqual(await balances(), before, 'nothing posts while the decision waits for its checker');
+        const approved = await call('POST', `/v1/proposals/${decided.json().proposalId as string}/approve`, tokens.b);
+        assert.equal(approved.json().state, 'executed', approved.body);
+        for (let i = 0; i < 100 && (await openBreaks(t.store, partnerId)).some((b) => b.id === open.id); i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        jobs.stop();
+      }
+      const [settlement, suspense] = await balances();
+      assert.equal(settlement! - before[0]!, -100n, 'posted once, however many ticks ran');
+      assert.equal(suspense! - before[1]!, 100n);
+      assert.deepEqual(errors, []);
+    });
+
+    const balance = async (id: string) => balanceOf((await t.ledger.account(id))!);
+    const partnerAccounts = async () => {
+      const row = await t.store.get(
+        'SELECT settlement_account_id AS s, in_transit_account_id AS i FROM clearing_partners WHERE id = ?',
+        [partnerId],
+      );
+      return { settlement: String(row?.s), inTransit: String(row?.i) };
+    };
+    const fund = async (accountId: string, amount: bigint, key: string) => {
+      const funding = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: `Top-up ${key}` });
+      const posted = await t.ledger.submit({
+        kind: 'single', key, debitAccountId: funding.id, creditAccountId: accountId, amount, currency: 'CNY',
+      });
+      assert.ok(posted.ok);
+    };
+
+    test('a pacs.002 uploaded out of band applies whole, or is refused whole; a replay is refused', async () => {
+      const wallet = await t.ledger.openAccount({
+        kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_x',
+      });
+      await fund(wallet.id, 100_000n, 'fund-wallet');
+      const out = (amount: bigint, n: number) => requestTransferOut(t.app.context.clearing, {
+        kind: 'withdrawal', partnerId, ownerId: 'cus_x', sourceAccountId: wallet.id, amount,
+        creditorName: `Payee ${n}`, creditorAccount: `621700001111000${n}`, creditorAgent: '102100099996',
+        key: `api-w${n}`, actorId: 'cus_x',
+      });
+      const [w1, w2] = [await out(3_000n, 1), await out(1_000n, 2)];
+      const run = await call('POST', '/v1/clearing/runs', tokens.a, { partnerId });
+      assert.equal(run.json().batch.count, 2, run.body);
+      const messageId = run.json().batch.messageId as string;
+      const { settlement, inTransit } = await partnerAccounts();
+      const before = [await balance(wallet.id), await balance(settlement), await balance(inTransit)];
+      assert.equal(before[2], 4_000n);
+      const report = (original: string, lines: { endToEndId: string; status: string; reason?: string }[], id: string) =>
+        pacs002({ messageId: id, created: isoDateTime(t.now()), originalMessageId: original,
+          originalKind: 'pain.001.001.09', groupStatus: 'PART', lines });
+      const url = `/v1/clearing/partners/${partnerId}/status-reports`;
+      const post = (body: string, token = tokens.a) => call('POST', url, token, body, 'application/xml');
+
+      const good = report(messageId, [
+        { endToEndId: w1.endToEndId, status: 'ACSC' }, { endToEndId: w2.endToEndId, status: 'RJCT', reason: 'AC04' },
+      ], 'PSR-1');
+      const denied = await post(good, tokens.service);
+      assert.equal(denied.statusCode, 403);
+      const audited = (await t.auditRows('operator.authorize'))
+        .filter((r) => r.details.permission === 'clearing.operate');
+      assert.ok(audited.some((r) => r.outcome === 'denied' && r.details.role === 'customer_service'));
+      const half = await post(report(messageId, [
+        { endToEndId: w1.endToEndId, status: 'ACSC' }, { endToEndId: 'NOT-OURS', status: 'ACSC' },
+      ], 'PSR-0'));
+      assert.equal(half.json().code, 'bank_file_unknown_batch', half.body);
+      const stranger = await post(report('cbt_00000000000000000000000000', [], 'PSR-9'));
+      assert.equal(stranger.json().code, 'bank_file_unknown_batch');
+      const states = async () => (await t.store.all(
+        'SELECT state FROM clearing_instructions WHERE id IN (?, ?) ORDER BY amount DESC', [w1.id, w2.id],
+      )).map((r) => r.state);
+      assert.deepEqual(await states(), ['batched', 'batched'], 'nothing of the refused file applied');
+      assert.deepEqual([await balance(wallet.id), await balance(settlement), await balance(inTransit)], before);
+
+      const applied = await post(good);
+      assert.equal(applied.statusCode, 201, applied.body);
+      const { fileId: _fileId, ...counts } = applied.json() as Record<string, unknown>;
+      assert.deepEqual(counts, { batchId: messageId, accepted: 1, rejected: 1, pending: 0 });
+      assert.deepEqual(await states(), ['accepted', 'rejected']);
+      assert.equal(await balance(wallet.id), before[0]! + 1_000n, 'the rejected withdrawal is back in the wallet');
+      assert.equal(await balance(settlement), before[1]! + 3_000n);
+      assert.equal(await balance(inTransit), 0n);
+      const replay = await post(good);
+      assert.equal(replay.json().code, 'bank_file_replayed');
+      assert.equal(await balance(wallet.id), before[0]! + 1_000n, 'a replay moves nothing');
+      assert.equal((await call('GET', `/v1/clearing/batches/${messageId}`, tokens.a)).json().state, 'answered');
+    });
+
+    const day = 86_400_000;
+    const relogin = async () => {
+      tokens.a = await t.login(makers.a);
+      tokens.b = await t.login(makers.b);
+      tokens.service = await t.login(makers.service);
+    };
+    const onboard = async (name: string, account: string) => {
+      const protection = await merchantProtectionFor(t.app.context.keyring);
+      const { merchant } = await onboardMerchant(t.store, protection, {
+        name, businessRegistration: '91310000MA1FL0000X', contactEmail: 'ops@shop.example', settlementAccount: account,
+      }, 'opr_test', 60, t.now());
+      return { id: merchant.id, account: (await merchantAccountOf(t.ledger, merchant.id, 'CNY')).id };
+    };
+    const merchants: { id: string; account: string }[] = [];
+    const settlementCount = async () => Number((await t.store.get(
+      "SELECT COUNT(*) AS n FROM clearing_instructions WHERE kind = 'merchant_settlement'",
+    ))?.n);
+
+    test('a merchant settlement run pays out only once a second operator approves, and only once', async () => {
+      merchants.push(await onboard('Tea House', '6217000099998888'), await onboard('Noodle Bar', '6217000099997777'));
+      await fund(merchants[0]!.account, 150_000n, 'sale-1');
+      await fund(merchants[1]!.account, 80_000n, 'sale-2');
+      t.advance(day + 60_000);
+      await relogin();
+      const { inTransit } = await partnerAccounts();
+      const inTransitBefore = await balance(inTransit);
+      const propose = (token: string) =>
+        call('POST', '/v1/clearing/settlement-runs', token, { partnerId, reason: 'T+1 payout' });
+      const denied = await propose(tokens.service);
+      assert.equal(denied.statusCode, 403);
+      const proposed = await propose(tokens.a);
+      assert.equal(proposed.statusCode, 201, proposed.body);
+      assert.equal(proposed.json().kind, 'clearing.settle_merchants');
+      assert.equal(await settlementCount(), 0, 'nothing paid on the maker alone');
+      const id = proposed.json().id as string;
+      assert.equal((await call('POST', `/v1/proposals/${id}/approve`, tokens.a)).json().code, 'proposal_self_approval');
+      const approved = await call('POST', `/v1/proposals/${id}/approve`, tokens.b);
+      assert.equal(approved.json().state, 'executed', approved.body);
+      assert.equal(approved.json().result.net, '230000');
+      assert.equal(approved.json().result.instructions.length, 2);
+      assert.equal(await balance(merchants[0]!.account), 0n);
+      assert.equal(await balance(merchants[1]!.account), 0n);
+      assert.equal(await balance(inTransit), inTransitBefore + 230_000n);
+      const report = await call('GET', `/v1/clearing/merchants/${merchants[0]!.id}/settlements`, tokens.a);
+      assert.deepEqual(report.json().items.map((r: Record<string, string>) => [r.gross, r.fee, r.net, r.state]),
+        [['150000', '0', '150000', 'pending']]);
+
+      const again = await call('POST', `/v1/proposals/${id}/approve`, tokens.b);
+      assert.equal(again.json().code, 'proposal_not_pending');
+      const second = await propose(tokens.a);
+      const secondApproved = await call('POST', `/v1/proposals/${second.json().id as string}/approve`, tokens.b);
+      assert.equal(secondApproved.json().state, 'executed', secondApproved.body);
+      assert.deepEqual(secondApproved.json().result.instructions, []);
+      assert.equal(await settlementCount(), 2, 'the same day pays nobody twice');
+      assert.equal(await balance(inTransit), inTransitBefore + 230_000n);
+    });
+
+    test('a settlement run refused for one merchant pays none of them', async () => {
+      t.advance(day);
+      await relogin();
+      const broken = await onboard('Broken Shop', '6217000099996666');
+      await fund(broken.account, 40_000n, 'sale-broken');
+      await fund(merchants[0]!.account, 20_000n, 'sale-3');
+      // A merchant whose name cannot be a creditor name: its payout is refused, so the run writes nothing.
+      await t.store.run("UPDATE merchants SET name = ' ' WHERE id = ?", [broken.id]);
+      const teaBefore = await balance(merchants[0]!.account);
+      assert.equal(teaBefore, 20_000n);
+      const proposed = await call('POST', '/v1/clearing/settlement-runs', tokens.a, { partnerId, reason: 'T+1' });
+      const approved = await call('POST', `/v1/proposals/${proposed.json().id as string}/approve`, tokens.b);
+      assert.equal(approved.json().state, 'failed', approved.body);
+      assert.equal(approved.json().result.code, 'clearing_instruction_invalid');
+      assert.equal(await settlementCount(), 2);
+      assert.equal(await balance(merchants[0]!.account), teaBefore);
+      assert.equal(await balance(broken.account), 40_000n);
     });
   });
 }

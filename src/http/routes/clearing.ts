@@ -9,7 +9,10 @@ import { proposeAction, type Permission, type ProposalOutcome } from '../../acce
 import { openCase } from '../../cases/index.ts';
 import {
   applyNotification,
+  applyStatusReport,
   batchById,
+  boundedBytes,
+  boundedText,
   isoDate,
   listPartners,
   requirePartner,
@@ -25,8 +28,8 @@ import { actorOf } from '../operator-auth.ts';
 import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { ProposalView, proposalView } from './access-views.ts';
 
-/** A statement body is read whole within this bound (a day's statement of ~40,000 lines). */
-export const statementBytesMax = 16 * 1024 * 1024;
+/** A status report is read whole within this bound (one batch's answer); statements are streamed. */
+export const statusReportBytesMax = 16 * 1024 * 1024;
 
 const security = operatorSecurity;
 const tags = ['clearing'];
@@ -78,10 +81,21 @@ const batchView = (b: Batch) => {
   return { ...rest, total: b.total.toString(), netDebit: b.netDebit.toString() };
 };
 const RunBody = Type.Object({ partnerId: Id('ptn') }, { additionalProperties: false });
+const SettlementRunBody = Type.Object(
+  { partnerId: Id('ptn'), reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+const StatusReportView = Type.Object({
+  fileId: Type.String(), batchId: Type.String(), accepted: Type.Integer(), rejected: Type.Integer(),
+  pending: Type.Integer(),
+});
 const RunView = Type.Object({
   partnerId: Type.String(),
   batch: Type.Union([BatchView, Type.Null()], { description: 'Null when nothing was due' }),
   held: Type.Array(Type.String(), { description: 'Instructions held back by the net debit cap' }),
+  overdue: Type.Array(Type.Object({ instructionId: Type.String(), caseId: Type.String() }), {
+    description: 'Held longer than ANFU_CLEARING_HOLD_MAX_MS: each with its clearing_hold case',
+  }),
 });
 
 const StatementQuery = Type.Object(
@@ -196,6 +210,25 @@ function partnerRoutes(app: FastifyInstance, context: AppContext): void {
     });
 }
 
+function settlementRunRoute(app: FastifyInstance, context: AppContext): void {
+  const { store, clock, access } = context;
+  const schema = {
+    tags, security, body: SettlementRunBody,
+    summary: "Propose a merchant settlement run for a partner (maker); it pays out once a second operator " +
+      'approves clearing.settle_merchants',
+    response: { 201: ProposalView, ...errors },
+  };
+  app.post('/clearing/settlement-runs', { ...route('clearing.operate'), schema }, async (request, reply) => {
+    const { partnerId, reason } = request.body as Static<typeof SettlementRunBody>;
+    await requirePartner(store, partnerId);
+    const outcome = await proposeAction(
+      access.approvals, actorOf(request), { kind: 'clearing.settle_merchants', payload: { partnerId }, reason },
+      clock(),
+    );
+    return reply.status(201).send(proposalResult(outcome));
+  });
+}
+
 function runRoutes(app: FastifyInstance, context: AppContext): void {
   const { clearing } = context;
   const runSchema = {
@@ -208,6 +241,7 @@ function runRoutes(app: FastifyInstance, context: AppContext): void {
     const run = await runClearing(clearing, partnerId, actorOf(request).principal?.id ?? 'operator');
     return reply.status(201).send({
       partnerId, batch: run.batch === undefined ? null : batchView(run.batch), held: [...run.held],
+      overdue: [...run.overdue],
     });
   });
   const BatchParams = Type.Object({ batchId: Id('cbt') });
@@ -222,23 +256,35 @@ function runRoutes(app: FastifyInstance, context: AppContext): void {
   });
 }
 
+/**
+ * The request body as it arrives, never buffered whole: refused at once when it declares more than the
+ * bound, and as soon as it passes it when it does not say (chunked).
+ */
+function uploadOf(request: FastifyRequest, bytesMax: number): AsyncIterable<Buffer> {
+  const body = request.body as AsyncIterable<Buffer> | undefined;
+  if (body === undefined || typeof body[Symbol.asyncIterator] !== 'function')
+    throw new AnfuError('bank_file_malformed', 'the file is the request body');
+  if (Number(request.headers['content-length'] ?? 0) > bytesMax)
+    throw new AnfuError('bank_file_too_large', `the file is larger than ${bytesMax} bytes`);
+  return boundedBytes(body, bytesMax);
+}
+
 async function importStatement(context: AppContext, request: FastifyRequest) {
   const { partnerId } = request.params as Static<typeof PartnerParams>;
   const q = request.query as Static<typeof StatementQuery>;
-  const body = request.body;
-  if (typeof body !== 'string' || body.length === 0)
-    throw new AnfuError('bank_file_malformed', 'the statement is the request body');
+  const csv = q.kind === 'csv' ? columnsOf(q.columns) : undefined;
+  const body = uploadOf(request, context.config.statementBytesMax);
   if (q.kind === 'camt.054') {
     const outcome = await applyNotification(context.clearing, partnerId, body);
     return { kind: q.kind, fileId: outcome.fileId, lines: outcome.booked + outcome.returned + outcome.unknown,
       booked: outcome.booked, returned: outcome.returned, unknown: outcome.unknown };
   }
   const caseOpener = openCase;
-  const options = q.kind === 'csv'
+  const options = csv !== undefined
     ? {
       format: 'csv' as const, caseOpener,
       csv: {
-        columns: columnsOf(q.columns), statementId: q.statementId, statementDate: q.statementDate,
+        columns: csv, statementId: q.statementId, statementDate: q.statementDate,
         currency: q.currency,
         delimiter: q.delimiter === 'tab' ? '\t' : q.delimiter,
         closing: q.closing === undefined ? undefined : BigInt(q.closing),
@@ -251,19 +297,34 @@ async function importStatement(context: AppContext, request: FastifyRequest) {
 }
 
 function statementRoutes(app: FastifyInstance, context: AppContext): void {
-  for (const type of ['application/xml', 'text/xml', 'text/csv'])
-    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: statementBytesMax }, (_r, body, done) =>
-      done(null, body));
+  // Bank files are not parsed by Fastify: the route gets the request stream and the streamed parsers read it.
+  app.addContentTypeParser(['application/xml', 'text/xml', 'text/csv'], (_request, payload, done) =>
+    done(null, payload));
   const schema = {
     tags, security, params: PartnerParams, querystring: StatementQuery,
     consumes: ['application/xml', 'text/xml', 'text/csv'],
-    body: Type.String({ maxLength: statementBytesMax, description: 'The camt.053 / camt.054 XML or the CSV file' }),
-    summary: 'Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV); all or nothing',
+    summary: 'Import a bank statement (camt.053 reconciled, camt.054 applied, or CSV) streamed as the request ' +
+      'body; all or nothing; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large',
     response: { 201: ImportView, ...errors },
   };
-  app.post('/clearing/partners/:partnerId/statements',
-    { ...route('clearing.operate'), bodyLimit: statementBytesMax, schema },
+  app.post('/clearing/partners/:partnerId/statements', { ...route('clearing.operate'), schema },
     async (request, reply) => reply.status(201).send(await importStatement(context, request)));
+}
+
+/** A pacs.002 that reached us out of band (e-mail, the bank's portal): applied whole or refused whole. */
+function statusReportRoute(app: FastifyInstance, context: AppContext): void {
+  const schema = {
+    tags, security, params: PartnerParams, consumes: ['application/xml', 'text/xml'],
+    summary: 'Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, ' +
+      'a replay is refused',
+    response: { 201: StatusReportView, ...errors },
+  };
+  app.post('/clearing/partners/:partnerId/status-reports', { ...route('clearing.operate'), schema },
+    async (request, reply) => {
+      const { partnerId } = request.params as Static<typeof PartnerParams>;
+      const text = await boundedText(uploadOf(request, statusReportBytesMax), statusReportBytesMax);
+      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, text));
+    });
 }
 
 function reportRoutes(app: FastifyInstance, context: AppContext): void {
@@ -301,7 +362,9 @@ export function clearingRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     partnerRoutes(app, context);
     runRoutes(app, context);
+    settlementRunRoute(app, context);
     statementRoutes(app, context);
+    statusReportRoute(app, context);
     reportRoutes(app, context);
   };
 }
