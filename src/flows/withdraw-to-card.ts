@@ -10,7 +10,7 @@
 // decisions or a `withdrawal.resolve` proposal, one logic: paid → the hold is posted; not paid → voided.
 import type { ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
-import { openCase } from '../cases/index.ts';
+import { closeResolvedElsewhere, openCase } from '../cases/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf,
@@ -234,6 +234,7 @@ export async function pollWithdrawals(
 }
 
 export type Resolution = { fundingId: string; outcome: 'paid' | 'not_paid' };
+const resolvedStateOf = { paid: 'succeeded', not_paid: 'failed' } as const;
 
 /**
  * What operations decided about an "outcome unknown" withdrawal, after asking the bank out of band:
@@ -279,6 +280,21 @@ export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExec
         ? undefined
         : 'proposal_payload_invalid';
     },
-    outside: (payload, proposal) => resolveOutcomeUnknown(ctx, payload, proposal.id),
+    async outside(payload, proposal) {
+      const row = await fundingById(ctx.store, payload.fundingId);
+      // A retried execution after the resolution took: nothing more to do.
+      if (row?.kind === 'withdrawal' && row.state === resolvedStateOf[payload.outcome]) {
+        return { ok: true, result: { fundingId: row.id, state: row.state } };
+      }
+      return resolveOutcomeUnknown(ctx, payload, proposal.id);
+    },
+    // Resolved here, not through its case: the withdrawal's open `withdrawal_outcome_unknown` case is
+    // closed with the reason, in the transaction that marks the proposal executed (the checker audited).
+    async inside(tx, payload, proposal, now, actor) {
+      const reason = `resolved by withdrawal.resolve ${proposal.id} (${payload.outcome})`;
+      const subject = { kind: 'withdrawal_outcome_unknown', dedupeKey: payload.fundingId };
+      const closed = await closeResolvedElsewhere(tx, subject, reason, actor, now);
+      return { ok: true, result: closed === undefined ? {} : { closedCaseId: closed.id } };
+    },
   };
 }
