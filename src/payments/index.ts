@@ -71,11 +71,8 @@ export {
 } from './funding-limits.ts';
 export {
   insertCardBinding,
-  cardBindingById,
-  cardBindingsSince,
   settleCardBinding,
   countOtpAttempt,
-  verifiedCardHolderOf,
   upsertVerifiedCard,
   markUsageReserved,
   clearUsageReserved,
@@ -85,21 +82,12 @@ export {
 export { type CardBindingSettings } from './payments-context.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
-  cardById,
-  cardsOf,
   insertCard,
-  fundingById,
-  fundingByKey,
-  fundingInState,
-  fundingWithReversalOwed,
   recordExchange,
   insertFunding,
   insertFundingInstruction,
-  fundingTransitionsOf,
-  withdrawalsDue,
   scheduleStatusQuery,
   markOutcomeUnknown,
-  outcomeUnknownWithdrawals,
   type PaymentCard,
   type FundingPayment,
   type FundingKind,
@@ -108,24 +96,15 @@ export {
 export {
   insertPayment,
   updatePaymentState,
-  paymentById,
-  paymentByKey,
-  transitionsOf,
   claimNonce,
   insertInstruction,
-  instructionOf,
   lockUsage,
   addUsage,
-  recentPaymentCount,
-  hasPaidBefore,
-  listPayments,
-  paymentsInState,
   type Payment,
   type PaymentKind,
   type PaymentTransition,
   type StoredInstruction,
   type PaymentFilter,
-  payerHistory,
   insertPaymentsIfNew,
   claimNonces,
   deleteUncommittedPayments,
@@ -137,6 +116,31 @@ export {
   type TransitionRow,
   type UsageKey,
 } from './store/payments.ts';
+/** The read side: queries that write nothing. */
+export {
+  paymentById,
+  paymentByKey,
+  transitionsOf,
+  instructionOf,
+  listPayments,
+  recentPaymentCount,
+  payerHistory,
+  cardById,
+  cardsOf,
+  fundingById,
+  fundingByKey,
+  fundingInState,
+  fundingWithReversalOwed,
+  fundingTransitionsOf,
+  withdrawalsDue,
+  outcomeUnknownWithdrawals,
+  cardBindingById,
+  cardBindingsSince,
+  verifiedCardHolderOf,
+  refundById,
+  refundsOf,
+  paymentStatistics,
+} from './queries.ts';
 export {
   paymentHistory,
   historyKinds,
@@ -194,8 +198,6 @@ export {
   executeRefund,
   sweepRefunds,
   refundApprovalExecutor,
-  refundById,
-  refundsOf,
   refundStates,
   type Refund,
   type RefundState,
@@ -213,4 +215,4 @@ export {
 
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
-export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
+export { type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
