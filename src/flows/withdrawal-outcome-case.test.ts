@@ -67,7 +67,8 @@ async function outcomeUnknownWithdrawal(store: Store, ledger: Ledger) {
   const settings = paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' }));
   const ctx: PaymentsContext = { store, ledger, identity, settings, clock };
   const vault = new TokenVault(await testKeyring(store));
-  const funding: CardFunding = { link: stillProcessingLink(), vault, bank: 'SIMBANK', terminalId: 'T', merchantId: 'M' };
+  const link = stillProcessingLink();
+  const funding: CardFunding = { link, vault, bank: 'SIMBANK', terminalId: 'T', merchantId: 'M' };
   const alice = await identity.addCustomer();
   const bank = await bankSettlementOf(ledger, 'SIMBANK', 'CNY');
   const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
@@ -81,7 +82,8 @@ async function outcomeUnknownWithdrawal(store: Store, ledger: Ledger) {
   });
   const instruction = instructionFor(alice, { kind: 'withdrawal', target: card.id, amount: '123.45' }, clock());
   const signature = signInstruction('intl', alice, instruction);
-  const started = await withdrawToCard(ctx, funding, alice.principal, { instruction, signature, idempotencyKey: 'w-1' });
+  const request = { instruction, signature, idempotencyKey: 'w-1' };
+  const started = await withdrawToCard(ctx, funding, alice.principal, request);
   assert.equal(started.funding.state, 'processing');
   const cases = createCases({
     store, clock, kinds: [withdrawalOutcomeCaseKind(ctx)], proposalTtlMs: 3_600_000,
@@ -207,9 +209,10 @@ for (const kind of testStoreKinds()) {
       const closed = await closeCase(store, caseId, operator('op_checker'), clock());
       assert.ok(closed.ok);
       assert.equal((await getCase(store, caseId))?.status, 'closed');
-      const closing = await store.all("SELECT actor_id FROM audit_entries WHERE action = 'case.closed' AND target = ?", [
-        caseId,
-      ]);
+      const closing = await store.all(
+        "SELECT actor_id FROM audit_entries WHERE action = 'case.closed' AND target = ?",
+        [caseId],
+      );
       assert.deepEqual(closing.map((r) => r.actor_id), ['op_checker']);
       // The sweep leaves it: no second case, no second posting.
       await pollWithdrawals(ctx, funding, { limit: 10 });

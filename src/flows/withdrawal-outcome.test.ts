@@ -5,7 +5,9 @@
 // STANs come from the database, unique per day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approveProposal, executeApprovedProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext } from '../access/index.ts';
+import {
+  approveProposal, executeApprovedProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext,
+} from '../access/index.ts';
 import type { CardRequest, PayoutResult } from '../banks/index.ts';
 import { listCases } from '../cases/index.ts';
 import { loadConfig } from '../config.ts';

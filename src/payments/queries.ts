@@ -61,7 +61,11 @@ export function fundingById(q: Queryable, id: string): Promise<funding.FundingPa
 }
 
 /** The customer's top-up or withdrawal under their idempotency key, if any. */
-export function fundingByKey(q: Queryable, customerId: string, key: string): Promise<funding.FundingPayment | undefined> {
+export function fundingByKey(
+  q: Queryable,
+  customerId: string,
+  key: string,
+): Promise<funding.FundingPayment | undefined> {
   return funding.fundingByKey(q, customerId, key);
 }
 
