@@ -23,6 +23,7 @@ import {
   recentPaymentCount,
   recordFundingCreation,
   recordFundingTransition,
+  reserveFundingLimits,
   type CardFunding,
   type PayingCustomer,
   type FundingKind,
@@ -38,7 +39,6 @@ import {
   verifiedInstruction,
   type SignedRequest,
 } from './start-signed-payment.ts';
-import { reserveFundingLimits } from './reserve-funding-limits.ts';
 
 export interface StartedFunding {
   readonly funding: FundingPayment;

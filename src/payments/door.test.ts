@@ -29,17 +29,10 @@ const stillExported: Readonly<Record<string, string>> = {
   addUsage: 'flows/start-signed-payment.ts still writes the payment row itself',
   insertFunding: 'flows/start-funding.ts still writes the funding row itself',
   insertFundingInstruction: 'flows/start-funding.ts still writes the funding row itself',
-  markUsageReserved: 'flows/reserve-funding-limits.ts reserves usage itself',
-  clearUsageReserved: 'flows/reserve-funding-limits.ts reserves usage itself',
   insertCardBinding: 'the card-binding flows still write bindings and cards themselves',
   settleCardBinding: 'the card-binding flows still write bindings and cards themselves',
   countOtpAttempt: 'the card-binding flows still write bindings and cards themselves',
   upsertVerifiedCard: 'the card-binding flows still write bindings and cards themselves',
-  recordExchange: 'the bank-exchange flows still record exchanges and status queries themselves',
-  scheduleStatusQuery: 'the bank-exchange flows still record exchanges and status queries themselves',
-  markOutcomeUnknown: 'the bank-exchange flows still record exchanges and status queries themselves',
-  nextCardStan: 'the bank-exchange flows still record exchanges and status queries themselves',
-  insertCard: 'a route test seeds a card directly',
 };
 
 function storeModules(): string[] {

@@ -74,20 +74,15 @@ export {
   settleCardBinding,
   countOtpAttempt,
   upsertVerifiedCard,
-  markUsageReserved,
-  clearUsageReserved,
   type CardBinding,
   type CardBindingState,
 } from './card-binding-store.ts';
 export { type CardBindingSettings } from './payments-context.ts';
+export { reserveFundingLimits, releaseFundingLimits } from './reserve-funding-limits.ts';
 export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
-  insertCard,
-  recordExchange,
   insertFunding,
   insertFundingInstruction,
-  scheduleStatusQuery,
-  markOutcomeUnknown,
   type PaymentCard,
   type FundingPayment,
   type FundingKind,
@@ -181,7 +176,14 @@ export {
   refuseLapsedChallenge,
   challengeLapsed,
 } from './expire-reservations.ts';
-export { nextStan as nextCardStan } from './store/stans.ts';
+export {
+  nextCardStan,
+  recordBankAnswer,
+  nextStatusQueryAt,
+  scheduleWithdrawalStatusQuery,
+  declareOutcomeUnknown,
+  type BankAnswer,
+} from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
 export {
   requestHashOf,
