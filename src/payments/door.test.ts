@@ -27,12 +27,6 @@ const stillExported: Readonly<Record<string, string>> = {
   claimNonce: 'flows/start-signed-payment.ts still writes the payment row itself',
   lockUsage: 'flows/start-signed-payment.ts still writes the payment row itself',
   addUsage: 'flows/start-signed-payment.ts still writes the payment row itself',
-  insertFunding: 'flows/start-funding.ts still writes the funding row itself',
-  insertFundingInstruction: 'flows/start-funding.ts still writes the funding row itself',
-  insertCardBinding: 'the card-binding flows still write bindings and cards themselves',
-  settleCardBinding: 'the card-binding flows still write bindings and cards themselves',
-  countOtpAttempt: 'the card-binding flows still write bindings and cards themselves',
-  upsertVerifiedCard: 'the card-binding flows still write bindings and cards themselves',
 };
 
 function storeModules(): string[] {

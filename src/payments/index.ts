@@ -70,19 +70,18 @@ export {
   type FundingLimitName,
 } from './funding-limits.ts';
 export {
-  insertCardBinding,
-  settleCardBinding,
-  countOtpAttempt,
-  upsertVerifiedCard,
   type CardBinding,
   type CardBindingState,
 } from './card-binding-store.ts';
 export { type CardBindingSettings } from './payments-context.ts';
+export { openCardBinding, countWrongCode, refuseCardBinding, bindVerifiedCard } from './card-bindings.ts';
 export { reserveFundingLimits, releaseFundingLimits } from './reserve-funding-limits.ts';
-export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
 export {
-  insertFunding,
-  insertFundingInstruction,
+  recordFundingTransition,
+  createFunding,
+  type FundingDetail,
+} from './record-funding-transition.ts';
+export {
   type PaymentCard,
   type FundingPayment,
   type FundingKind,
