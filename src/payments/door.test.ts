@@ -22,11 +22,7 @@ const stillExported: Readonly<Record<string, string>> = {
   writeUsageRows: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
   usageKeyOf: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
   updatePaymentState: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  insertPayment: 'flows/start-signed-payment.ts still writes the payment row itself',
-  insertInstruction: 'flows/start-signed-payment.ts still writes the payment row itself',
-  claimNonce: 'flows/start-signed-payment.ts still writes the payment row itself',
-  lockUsage: 'flows/start-signed-payment.ts still writes the payment row itself',
-  addUsage: 'flows/start-signed-payment.ts still writes the payment row itself',
+  addUsage: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
 };
 
 function storeModules(): string[] {

@@ -88,11 +88,7 @@ export {
   type BankExchange,
 } from './store/funding.ts';
 export {
-  insertPayment,
   updatePaymentState,
-  claimNonce,
-  insertInstruction,
-  lockUsage,
   addUsage,
   type Payment,
   type PaymentKind,
@@ -184,6 +180,7 @@ export {
   type BankAnswer,
 } from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
+export { createPayment, reservePaymentLimits } from './create-payment.ts';
 export {
   requestHashOf,
   usagePeriodsOf,
