@@ -11,20 +11,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as door from './index.ts';
 
-/** Raw operations the door may still export, each with why; empty when the house is done. */
-const stillExported: Readonly<Record<string, string>> = {
-  claimNonces: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  deleteUncommittedPayments: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  insertInstructions: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  insertPaymentsIfNew: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  insertTransitions: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  lockUsageRows: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  writeUsageRows: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  usageKeyOf: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  updatePaymentState: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-  addUsage: 'the group commit (flows/commit-payments.ts) still writes the tables itself',
-};
-
 function storeModules(): string[] {
   const here = join('src', 'payments');
   const inStore = readdirSync(join(here, 'store'))
@@ -48,11 +34,8 @@ test('the payments door exports no raw table operation', async () => {
   const exported = Object.entries(door as Record<string, unknown>)
     .filter(([, value]) => raw.has(value))
     .map(([name, value]) => `${name} (${raw.get(value) ?? ''})`)
-    .filter((entry) => !Object.hasOwn(stillExported, entry.split(' ')[0] ?? ''))
     .sort();
   assert.deepEqual(exported, [], 'the door exports use cases and queries; these are table operations');
-  const stale = Object.keys(stillExported).filter((name) => !raw.has((door as Record<string, unknown>)[name]));
-  assert.deepEqual(stale, [], 'no longer exported raw: drop them from the list');
 });
 
 const writeStatement = /\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i;

@@ -88,23 +88,11 @@ export {
   type BankExchange,
 } from './store/funding.ts';
 export {
-  updatePaymentState,
-  addUsage,
   type Payment,
   type PaymentKind,
   type PaymentTransition,
   type StoredInstruction,
   type PaymentFilter,
-  insertPaymentsIfNew,
-  claimNonces,
-  deleteUncommittedPayments,
-  insertInstructions,
-  lockUsageRows,
-  writeUsageRows,
-  usageKeyOf,
-  insertTransitions,
-  type TransitionRow,
-  type UsageKey,
 } from './store/payments.ts';
 /** The read side: queries that write nothing. */
 export {
@@ -181,6 +169,16 @@ export {
 } from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
 export { createPayment, reservePaymentLimits } from './create-payment.ts';
+export {
+  createBatchPayments,
+  settleBatchPayment,
+  failBatchPayment,
+  writeBatchTransitions,
+  newBatchWrites,
+  type BatchPayment,
+  type BatchOutcome,
+  type BatchWrites,
+} from './payment-batch.ts';
 export {
   requestHashOf,
   usagePeriodsOf,
