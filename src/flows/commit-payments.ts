@@ -5,6 +5,8 @@
 // every audit entry once, last. One fsync serves the whole batch; every caller's promise settles only
 // after that durable commit. Nothing in a batch throws for an expected refusal (a replayed nonce, a
 // taken idempotency key, a limit): those are values, so one payment never aborts its neighbours.
+// The payment tables are written by payments' batch use cases (payments/payment-batch.ts); this file
+// owns the batch, its transaction and failover retry, the risk engine's decisions and the ledger step.
 import { appendAudit } from '../audit/index.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {

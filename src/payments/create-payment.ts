@@ -1,5 +1,5 @@
 // The per-payment write path of a signed payment (order and money-request payments; transfers are
-// group-committed by commit-signed-payments.ts): in the caller's transaction the instruction's nonce is
+// group-committed through payment-batch.ts): in the caller's transaction the instruction's nonce is
 // claimed, the payment stored with its signed instruction and its creation recorded; then its limits
 // are locked, decided (decide-payment.ts) and reserved.
 import { AnfuError } from '../errors.ts';
