@@ -3,10 +3,13 @@
 // approving it themselves is refused (code, audit entry, nothing changed), a second operator approves
 // and the same resolution as `withdrawal.resolve` voids the hold: the wallet balance is exact.
 // The `paid` decision end to end: proposed, approved by a checker, the hold is posted (wallet and bank
-// settlement balances exact), the case decided and then closed.
+// settlement balances exact), the case decided and then closed. A `withdrawal.resolve` whose money
+// step took before a crash: the re-run execution moves nothing twice and closes the case.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approveProposal, ProposalRegistry, type Actor, type ApprovalsContext } from '../access/index.ts';
+import {
+  approveProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext,
+} from '../access/index.ts';
 import type { CardRequest, PayoutResult } from '../banks/index.ts';
 import {
   caseDecisionExecutor, closeCase, createCases, decideCase, defaultBusinessCalendar, getCase,
@@ -28,7 +31,9 @@ import { createTestIdentity, instructionFor, signInstruction, verifiedTestCard }
 import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { withdrawalOutcomeCaseKind } from './withdrawal-outcome-case.ts';
-import { pollWithdrawals, withdrawToCard } from './withdraw-to-card.ts';
+import {
+  pollWithdrawals, resolveOutcomeUnknown, withdrawalResolutionExecutor, withdrawToCard,
+} from './withdraw-to-card.ts';
 
 /** A card link whose payouts stay "in progress" for ever (the bank never answers finally). */
 function stillProcessingLink(): CardLinkPort {
@@ -218,6 +223,44 @@ for (const kind of testStoreKinds()) {
       await pollWithdrawals(ctx, funding, { limit: 10 });
       assert.equal((await casesOf(store)).length, 1);
       assert.equal(balanceOf(await walletOf(ledger, alice.customer.id, 'CNY')), 50_000n - 12_345n);
+      assert.deepEqual((await ledger.verify()).problems, []);
+    } finally {
+      await ledger.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+  test(`${kind}: withdrawal.resolve re-run after its money step took: once, and the case closes`, async () => {
+    const database = await createTestDatabase(kind);
+    const store = database.open();
+    const ledger = new Ledger({ store });
+    try {
+      const { ctx, funding, alice, started, clock, clockState, settings } =
+        await outcomeUnknownWithdrawal(store, ledger);
+      const fundingId = started.funding.id;
+      clockState.offset = settings.withdrawalOutcomeUnknownAfterMs + 3_600_000;
+      await pollWithdrawals(ctx, funding, { limit: 10 });
+      const caseId = String((await casesOf(store))[0]?.id);
+      const registry = new ProposalRegistry();
+      registry.register(withdrawalResolutionExecutor(ctx));
+      const approvals: ApprovalsContext = { store, registry, ttlMs: 3_600_000 };
+      const payload = { fundingId, outcome: 'not_paid' };
+      const input = { kind: 'withdrawal.resolve', payload };
+      const proposed = await proposeAction(approvals, operator('op_maker'), input, clock());
+      assert.ok(proposed.ok, proposed.ok ? '' : proposed.code);
+      // The execution's money step ran (hold voided) and the process died before the proposal was marked.
+      const first = await resolveOutcomeUnknown(ctx, { fundingId, outcome: 'not_paid' }, proposed.proposal.id);
+      assert.ok(first.ok);
+      assert.equal((await getCase(store, caseId))?.status, 'open');
+      // The checker's approval runs the execution again: nothing moves twice, the case closes.
+      const proposalId = proposed.proposal.id;
+      const approved = await approveProposal(approvals, operator('op_checker'), proposalId, clock);
+      assert.ok(approved.ok, approved.ok ? '' : approved.code);
+      assert.equal(approved.proposal.state, 'executed');
+      assert.equal((await fundingById(store, fundingId))?.state, 'failed');
+      const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
+      assert.deepEqual([balanceOf(wallet), availableOf(wallet)], [50_000n, 50_000n]);
+      assert.equal((await getCase(store, caseId))?.status, 'closed');
       assert.deepEqual((await ledger.verify()).problems, []);
     } finally {
       await ledger.close();
