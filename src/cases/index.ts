@@ -38,6 +38,7 @@ export {
   addEvidence,
   setWaiting,
   closeCase,
+  closeResolvedElsewhere,
   getCase,
   listCases,
   caseTimeline,

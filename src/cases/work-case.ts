@@ -6,6 +6,7 @@ import { actorIdOf, recordChange, recordRefusal } from './audit.ts';
 import { caseLimits, within } from './open-case.ts';
 import {
   caseById,
+  caseByKey,
   caseEvents,
   caseEvidence,
   caseNotes,
@@ -153,6 +154,30 @@ export async function closeCase(store: Queryable, caseId: string, actor: CaseAct
     if (record.status !== 'decided') return { code: 'case_not_decided' };
     return { change: { status: 'closed' }, from: ['decided'] };
   });
+}
+
+/**
+ * The matter a case is about was settled outside it (e.g. a withdrawal resolved by a
+ * `withdrawal.resolve` proposal): the case of (kind, dedupe key), if any and not closed, is closed with
+ * the reason, without a decision of its own; a pending `case.decide` proposal is let go (its approval
+ * then finds the case closed). Audited as `case.closed` with the reason. Returns the closed case, or
+ * undefined when there was none to close (none opened, or already closed): safe to call twice.
+ */
+export async function closeResolvedElsewhere(
+  store: Queryable,
+  subject: { kind: string; dedupeKey: string },
+  reason: string,
+  actor: CaseActor,
+  now: When,
+): Promise<CaseRecord | undefined> {
+  const record = await caseByKey(store, subject.kind, subject.dedupeKey);
+  if (record === undefined || record.status === 'closed') return undefined;
+  const details = { reason: reason.slice(0, 200), resolvedElsewhere: true };
+  const closed = await change(store, record.id, actor, 'closed', details, now, (current) => {
+    if (current.status === 'closed') return { code: 'case_closed' };
+    return { change: { status: 'closed', pendingProposalId: null, waitingSince: null }, from: notClosed };
+  });
+  return closed.ok ? closed.value : undefined;
 }
 
 export async function getCase(store: Queryable, caseId: string): Promise<CaseRecord | undefined> {

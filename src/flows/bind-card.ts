@@ -17,7 +17,7 @@ import {
   cardsOf,
   checkedCardDetails,
   expiryField,
-  insertCardBinding,
+  openCardBinding,
   verifiedCardHolderOf,
   type CardBinding,
   type CardDetails,
@@ -72,7 +72,7 @@ export async function refuseBinding(
     expiresAt: now,
   };
   await ctx.store.transaction(async (tx) => {
-    await insertCardBinding(tx, binding);
+    await openCardBinding(tx, binding);
     await appendAudit(
       tx,
       [
@@ -178,7 +178,7 @@ export async function bindCard(
     expiresAt: now + ctx.settings.cardBinding.ttlMs,
   };
   await ctx.store.transaction(async (tx) => {
-    await insertCardBinding(tx, binding);
+    await openCardBinding(tx, binding);
     await appendAudit(
       tx,
       [

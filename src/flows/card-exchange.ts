@@ -4,9 +4,8 @@
 import { CardNumber, type CardRequest } from '../banks/index.ts';
 import type { DetokenisePurpose } from '../crypto/index.ts';
 import { currencyOf } from '../money/index.ts';
-import { recordFundingTransition, type CardFunding, type FundingDetail, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor } from '../payments/index.ts';
+import { recordFundingTransition, releaseFundingLimits, type CardFunding, type FundingDetail, type FundingPayment, type PaymentCard, type PaymentsContext, type TransitionActor } from '../payments/index.ts';
 import { refetchFunding } from './start-funding.ts';
-import { releaseFundingLimits } from './reserve-funding-limits.ts';
 
 export const fundingActor: TransitionActor = { type: 'system', id: 'card-link' };
 /** ISO 8583 processing codes (docs/banks.md): purchase for the top-up authorisation, credit to account for the payout. */

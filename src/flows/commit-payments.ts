@@ -5,13 +5,13 @@
 // every audit entry once, last. One fsync serves the whole batch; every caller's promise settles only
 // after that durable commit. Nothing in a batch throws for an expected refusal (a replayed nonce, a
 // taken idempotency key, a limit): those are values, so one payment never aborts its neighbours.
-import { appendAudit, type AuditEvent } from '../audit/index.ts';
-import { AnfuError } from '../errors.ts';
+// The payment tables are written by payments' batch use cases (payments/payment-batch.ts); this file
+// owns the batch, its transaction and failover retry, the risk engine's decisions and the ledger step.
+import { appendAudit } from '../audit/index.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
-  addUsage, updatePaymentState, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
-  nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
-  type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
+  createBatchPayments, failBatchPayment, newBatchWrites, settleBatchPayment, writeBatchTransitions,
+  type BatchOutcome, type BatchPayment, type BatchWrites, type Payment, type PaymentSettings,
 } from '../payments/index.ts';
 import {
   assessBatch, decisionAuditEvent, paymentRiskOf, recordAssessments, type MoneyAssessment, type MoneyAssessmentInput,
@@ -22,132 +22,37 @@ import {
   type Tx,
 } from '../store/index.ts';
 
-export interface PreparedPayment {
-  /** The payment as created (state `created`), with every field decided before the batch. */
-  readonly payment: Payment;
-  readonly instruction: StoredInstruction;
-  readonly nonce: string;
+export interface PreparedPayment extends BatchPayment {
   readonly risk: PaymentRiskDecision;
   /** What the running rule set decides on: decided, stored and counted in the batch's transaction. */
   readonly riskInput?: { readonly engine: RiskEngine; readonly input: MoneyAssessmentInput } | undefined;
   /** The rule set's decision and record, once the batch decided it. */
   readonly assessment?: MoneyAssessment | undefined;
-  readonly actor: TransitionActor;
-  readonly accountClass: AccountClass;
-  readonly strength: LimitTier;
   /** The money legs (principal, then fee), applied all or none when the payment is processed. */
   readonly legs: readonly TransferRequest[];
 }
 
-export type CommitOutcome =
-  | { readonly kind: 'committed'; readonly payment: Payment }
-  /** A concurrent request with the same idempotency key won: answer with its payment. */
-  | { readonly kind: 'duplicate' }
-  | { readonly kind: 'refused'; readonly error: AnfuError };
+export type CommitOutcome = BatchOutcome;
 
-interface BatchWrites {
-  readonly transitions: TransitionRow[];
-  readonly audit: AuditEvent[];
-}
-
-const riskActor: TransitionActor = { type: 'system', id: 'risk' };
-const systemActor: TransitionActor = { type: 'system', id: 'payments' };
-
-/** Applies `event` through the state machine (the only judge) and records the row and its audit entry. */
-function step(writes: BatchWrites, payment: Payment, from: PaymentState, event: PaymentEvent, actor: TransitionActor, now: number, detail?: { failureCode?: string; reasons?: readonly string[] }): PaymentState {
-  const result = nextState(from, event);
-  if (!result.ok) throw new Error(`payments invariant: ${result.detail}`);
-  writes.transitions.push({ paymentId: payment.id, from, to: result.to, event, actorType: actor.type, actorId: actor.id, detail: detail === undefined ? null : JSON.stringify(detail), at: now });
-  writes.audit.push(transitionAuditEvent({ ...payment, state: from }, result.to, event, actor, detail));
-  return result.to;
-}
-
-/**
- * Locks the usage counters of the payers at once and decides each payment's limits in arrival order
- * against running totals (two payments of one payer in one batch see each other). Returns the
- * refusals by index and the counters' new values.
- */
-async function decideBatchLimits(tx: Tx, created: ReadonlyArray<{ index: number; prepared: PreparedPayment }>, settings: PaymentSettings): Promise<{ refusals: Map<number, CommitOutcome>; usage: Map<string, bigint> }> {
-  const keys = new Map<string, UsageKey>();
-  for (const { prepared: { payment } } of created) for (const period of usagePeriodsOf(payment)) keys.set(usageKeyOf(payment.payerId, period), { customerId: payment.payerId, period });
-  const usage = keys.size === 0 ? new Map<string, bigint>() : await lockUsageRows(tx, [...keys.values()]);
-  const refusals = new Map<number, CommitOutcome>();
-  for (const { index, prepared: { payment, accountClass, strength } } of created) {
-    const keysOfPayment = usagePeriodsOf(payment).map((period) => usageKeyOf(payment.payerId, period));
-    const used = keysOfPayment.map((key) => usage.get(key) ?? 0n) as [bigint, bigint, bigint];
-    const refusal = limitRefusalOf({ payment, accountClass, strength, used }, settings.limits);
-    if (refusal !== undefined) refusals.set(index, { kind: 'refused', error: refusal });
-    else for (const key of keysOfPayment) usage.set(key, (usage.get(key) ?? 0n) + payment.amount);
-  }
-  return { refusals, usage };
-}
-
-/** The walk of a new payment through the state machine, recorded: created → risk_checked → processing | challenged | failed. */
-function walkCreation(writes: BatchWrites, prepared: PreparedPayment): PaymentState {
-  const { payment, risk, actor } = prepared;
-  const now = payment.createdAt;
-  writes.transitions.push({ paymentId: payment.id, from: null, to: 'created', event: 'create', actorType: actor.type, actorId: actor.id, detail: null, at: now });
-  writes.audit.push(creationAuditEvent(payment, actor));
-  let state: PaymentState = 'created';
-  for (const walk of creationWalk(risk)) state = step(writes, payment, state, walk.event, walk.by === 'risk' ? riskActor : actor, now, walk.detail);
-  return state;
-}
-
-/**
- * The payment row as this transaction will commit it. A payment on its way to the ledger is written
- * `succeeded` at once and corrected in the same transaction if the ledger refuses it: nobody sees the
- * row before the commit, and writing it once spares an UPDATE that rewrites every index of the row.
- */
-function rowOf(prepared: PreparedPayment, now: number): Payment {
-  const { payment, risk } = prepared;
-  const state: PaymentState = risk.decision === 'deny' ? 'failed' : risk.decision === 'challenge' ? 'challenged' : 'succeeded';
-  return { ...payment, state, failureCode: risk.decision === 'deny' ? 'payment_denied' : null, updatedAt: state === 'succeeded' ? now : payment.updatedAt };
-}
-
-/** The creating part of every payment in the batch: payments, nonces, limits (locked), instructions, transitions, usage. */
-async function createAll(tx: Tx, writes: BatchWrites, batch: readonly PreparedPayment[], settings: PaymentSettings, now: number): Promise<CommitOutcome[]> {
-  const outcomes: CommitOutcome[] = new Array<CommitOutcome>(batch.length);
-  const candidates = batch.map((prepared, index) => ({ index, prepared, stored: rowOf(prepared, now) }));
-  const inserted = await insertPaymentsIfNew(tx, candidates.map((c) => c.stored));
-  for (const c of candidates) if (!inserted.has(c.stored.id)) outcomes[c.index] = { kind: 'duplicate' };
-  const fresh = candidates.filter((c) => inserted.has(c.stored.id));
-  const claimed = await claimNonces(tx, fresh.map((c) => ({ deviceId: c.prepared.instruction.deviceId, nonce: c.prepared.nonce, paymentId: c.stored.id, seenAt: c.stored.createdAt })));
-  for (const c of fresh) if (!claimed.has(c.stored.id)) outcomes[c.index] = { kind: 'refused', error: new AnfuError('instruction_replayed') };
-  const claiming = fresh.filter((c) => claimed.has(c.stored.id));
-  const { refusals, usage } = await decideBatchLimits(tx, claiming.filter((c) => c.prepared.risk.decision !== 'deny'), settings);
-  for (const [index, refusal] of refusals) outcomes[index] = refusal;
-  // A replayed nonce or a refused limit leaves nothing behind: its rows go as if never written
-  // (the nonce of a refused payment stays usable, as when a whole transaction rolls back).
-  const undone = fresh.filter((c) => !claimed.has(c.stored.id) || refusals.has(c.index)).map((c) => c.stored.id);
-  if (undone.length > 0) await deleteUncommittedPayments(tx, undone);
-  const created = claiming.filter((c) => !refusals.has(c.index));
-  await insertInstructions(tx, created.map((c) => c.prepared.instruction));
-  for (const c of created) {
-    const walked = walkCreation(writes, c.prepared);
-    if (walked !== (c.stored.state === 'succeeded' ? 'processing' : c.stored.state)) throw new Error('payments invariant: the stored state is not where the walk ended');
-    outcomes[c.index] = { kind: 'committed', payment: c.stored };
-  }
-  if (usage.size > 0) await writeUsageRows(tx, usage);
-  return outcomes;
-}
-
-/** The money step of the processing payments, in the same transaction; a refused leg fails its payment and gives the usage back. */
-async function settle(tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, writes: BatchWrites, outcomes: CommitOutcome[], batch: readonly PreparedPayment[], now: number): Promise<void> {
-  const processing = outcomes.flatMap((o, index) => (o.kind === 'committed' && o.payment.state === 'succeeded' ? [index] : []));
-  const results = await ledger.applyWithin(ledgerTx, processing.map((index) => (batch[index] as PreparedPayment).legs), writes.audit);
+/** The money step of the processing payments, in the same transaction; a refused leg fails its payment. */
+async function settle(
+  tx: Tx, ledgerTx: LedgerTransaction, ledger: Ledger, writes: BatchWrites,
+  outcomes: CommitOutcome[], batch: readonly PreparedPayment[], now: number,
+): Promise<void> {
+  const processing = outcomes.flatMap((o, index) =>
+    o.kind === 'committed' && o.payment.state === 'succeeded' ? [index] : [],
+  );
+  const legs = processing.map((index) => (batch[index] as PreparedPayment).legs);
+  const results = await ledger.applyWithin(ledgerTx, legs, writes.audit);
   for (const [k, index] of processing.entries()) {
     const result = results[k];
     const payment = (outcomes[index] as { payment: Payment }).payment;
     if (result === undefined) throw new Error('ledger invariant: a unit got no outcome');
-    if (result.ok) {
-      step(writes, payment, 'processing', 'settle', systemActor, now);
-      continue;
+    if (result.ok) settleBatchPayment(writes, payment, now);
+    else {
+      const failed = await failBatchPayment(tx, writes, payment, result.code, now);
+      outcomes[index] = { kind: 'committed', payment: failed };
     }
-    // Refused by the ledger (insufficient funds, say): the payment fails and gives its usage back.
-    step(writes, payment, 'processing', 'fail', systemActor, now, { failureCode: result.code });
-    if ((await updatePaymentState(tx, payment.id, 'succeeded', 'failed', result.code, now)) !== 1) throw new Error('payments invariant: a refused payment row is missing');
-    for (const period of usagePeriodsOf(payment)) await addUsage(tx, payment.payerId, period, -payment.amount);
-    outcomes[index] = { kind: 'committed', payment: { ...payment, state: 'failed', failureCode: result.code, updatedAt: now } };
   }
 }
 
@@ -182,10 +87,10 @@ async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number):
 
 async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queued: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
   const batch = await assessed(tx, queued, now);
-  const writes: BatchWrites = { transitions: [], audit: [] };
-  const outcomes = await createAll(tx, writes, batch, deps.settings, now);
+  const writes = newBatchWrites();
+  const outcomes = await createBatchPayments(tx, writes, batch, deps.settings.limits, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);
-  await insertTransitions(tx, writes.transitions);
+  await writeBatchTransitions(tx, writes);
   await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);
   // Last, so the audit head's lock is held only for the end of the transaction.
   await appendAudit(tx, writes.audit, now);

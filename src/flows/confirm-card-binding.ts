@@ -11,10 +11,9 @@ import {
   nextCardStan,
   cardBindingById,
   cardsOf,
-  countOtpAttempt,
-  settleCardBinding,
-  upsertVerifiedCard,
-  verifiedCardHolderOf,
+  countWrongCode,
+  refuseCardBinding,
+  bindVerifiedCard,
   type CardBinding,
   type CardFunding,
   type PayingCustomer,
@@ -76,7 +75,7 @@ async function close(
   extra: Record<string, unknown> = {},
 ): Promise<never> {
   await c.ctx.store.transaction(async (tx) => {
-    await settleCardBinding(tx, binding.id, 'refused', code, c.ctx.clock());
+    await refuseCardBinding(tx, binding.id, code, c.ctx.clock());
     await auditRefusal(c, tx, binding.id, code, extra);
   });
   throw new AnfuError(code, undefined, { bindingId: binding.id });
@@ -97,7 +96,7 @@ async function waitingBinding(c: Confirming, bindingId: string): Promise<CardBin
 
 async function wrongCode(c: Confirming, binding: CardBinding): Promise<never> {
   const max = c.ctx.settings.cardBinding.otpAttemptsMax;
-  const attempts = (await countOtpAttempt(c.ctx.store, binding.id, c.ctx.clock())) ?? max;
+  const attempts = (await countWrongCode(c.ctx.store, binding.id, c.ctx.clock())) ?? max;
   const remaining = Math.max(0, max - attempts);
   if (remaining === 0) return close(c, binding, 'card_otp_attempts_exhausted');
   return refuse(c, binding.id, 'card_otp_invalid', { attemptsRemaining: remaining });
@@ -152,11 +151,7 @@ async function bindVerified(c: Confirming, binding: CardBinding, token: string):
   };
   const bound = await ctx.store
     .transaction(async (tx) => {
-      const holder = await verifiedCardHolderOf(tx, token);
-      if (holder !== undefined && holder !== principal.customerId) return false;
-      if ((await settleCardBinding(tx, binding.id, 'verified', null, now)) !== 1)
-        throw new AnfuError('card_binding_not_found');
-      await upsertVerifiedCard(tx, card, now);
+      if (!(await bindVerifiedCard(tx, binding.id, card, now))) return false;
       await appendAudit(
         tx,
         [

@@ -5,7 +5,7 @@
 // recorded is what the bank said: "reversed" only on its 00/25, otherwise the reversal stays owed and
 // is retried. Run on a schedule by the server under its lease; every step is audited like the live path.
 import {
-  cardById, fundingInState, fundingWithReversalOwed, nextCardStan, recordExchange, type CardFunding, type FundingPayment, type PaymentsContext,
+  cardById, fundingInState, fundingWithReversalOwed, nextCardStan, recordBankAnswer, type CardFunding, type FundingPayment, type PaymentsContext,
 } from '../payments/index.ts';
 import type { ReversalResult } from '../banks/index.ts';
 import { failFunding, revealCard, storedCardRequest } from './card-exchange.ts';
@@ -32,11 +32,11 @@ export async function recoverCardFunding(ctx: PaymentsContext, funding: CardFund
       continue;
     }
     const reversal = await reverseStored(ctx, funding, row);
-    if (reversal?.outcome === 'unconfirmed') await recordExchange(ctx.store, row.id, { reversalOwed: true }, ctx.clock());
+    if (reversal?.outcome === 'unconfirmed') await recordBankAnswer(ctx.store, row.id, { reversalOwed: true }, ctx.clock());
     await failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: meaningOf(reversal), ...(reversal?.outcome === 'reversed' ? { responseCode: reversal.responseCode } : {}) });
   }
   for (const row of await fundingWithReversalOwed(ctx.store, options.limit)) {
-    if ((await reverseStored(ctx, funding, row))?.outcome === 'reversed') await recordExchange(ctx.store, row.id, { reversalOwed: false }, ctx.clock());
+    if ((await reverseStored(ctx, funding, row))?.outcome === 'reversed') await recordBankAnswer(ctx.store, row.id, { reversalOwed: false }, ctx.clock());
   }
   return stuck.length;
 }

@@ -14,15 +14,12 @@ import {
 import {
   requestHashOf,
   cardById,
-  claimNonce,
-  nextCardStan,
   fundingById,
   fundingByKey,
-  insertFunding,
-  insertFundingInstruction,
   recentPaymentCount,
-  recordFundingCreation,
+  createFunding,
   recordFundingTransition,
+  reserveFundingLimits,
   type CardFunding,
   type PayingCustomer,
   type FundingKind,
@@ -38,7 +35,6 @@ import {
   verifiedInstruction,
   type SignedRequest,
 } from './start-signed-payment.ts';
-import { reserveFundingLimits } from './reserve-funding-limits.ts';
 
 export interface StartedFunding {
   readonly funding: FundingPayment;
@@ -141,21 +137,7 @@ export async function startFunding(
   const actor: TransitionActor = { type: 'customer', id: principal.customerId, device: principal.deviceId };
   try {
     await ctx.store.transaction(async (tx) => {
-      if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, row.id, now)))
-        throw new AnfuError('instruction_replayed');
-      await insertFunding(tx, { ...row, exchange: { ...row.exchange, stan: await nextCardStan(tx, now) } });
-      await insertFundingInstruction(tx, {
-        fundingId: row.id,
-        canonicalJson: verified.canonicalJson,
-        signature: verified.signature,
-        profile: ctx.settings.profile,
-        deviceId: verified.instruction.device,
-        deviceCertificatePem: verified.deviceCertificatePem,
-        caCertificatePem: verified.caCertificatePem,
-        signedAt: verified.instruction.timestamp,
-        receivedAt: now,
-      });
-      await recordFundingCreation(tx, row, actor, now);
+      await createFunding(tx, row, verified, ctx.settings.profile, actor, now);
       if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
       const state = await recordFundingTransition(tx, row, 'risk_assessed', { type: 'system', id: 'risk' }, now, {
         reasons: risk.reasons,

@@ -14,8 +14,8 @@ import {
 } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
-  claimNonce, parseInstruction, payerHistory, requestHashOf, usagePeriodsOf, limitRefusalOf, creationWalk, legsBetween, type WalkStep, insertInstruction, insertPayment, limitPeriodsAt, lockUsage, addUsage, paymentByKey, paymentById,
-  recordCreation, recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  createPayment, reservePaymentLimits, parseInstruction, payerHistory, requestHashOf, creationWalk, legsBetween, type WalkStep, limitPeriodsAt, paymentByKey, paymentById,
+  recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -126,15 +126,6 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subje
   return { risk: decidePayment(features, ctx.settings.risk), input };
 }
 
-/** Locks the payer's usage counters, decides the limits and reserves the amount (all in `tx`). */
-async function reserveLimits(ctx: PaymentsContext, tx: Tx, principal: PayingCustomer, accountClass: 'I' | 'II' | 'III', payment: Payment): Promise<void> {
-  const periods = usagePeriodsOf(payment);
-  const used: [bigint, bigint, bigint] = [await lockUsage(tx, payment.payerId, periods[0]), await lockUsage(tx, payment.payerId, periods[1]), await lockUsage(tx, payment.payerId, periods[2])];
-  const refusal = limitRefusalOf({ payment, accountClass, strength: principal.strength, used }, ctx.settings.limits);
-  if (refusal !== undefined) throw refusal;
-  for (const period of periods) await addUsage(tx, payment.payerId, period, payment.amount);
-}
-
 function storedInstructionOf(ctx: PaymentsContext, verified: VerifiedInstruction, payment: Payment): StoredInstruction {
   return {
     paymentId: payment.id, canonicalJson: verified.canonicalJson, signature: verified.signature, profile: ctx.settings.profile, deviceId: verified.instruction.device,
@@ -214,15 +205,14 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput: ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input }, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
   try {
     await ctx.store.transaction(async (tx) => {
-      if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, payment.id, now))) throw new AnfuError('instruction_replayed');
-      await insertPayment(tx, payment);
-      await insertInstruction(tx, storedInstructionOf(ctx, verified, payment));
-      await recordCreation(tx, payment, actor, now);
+      const proof = { ...storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce };
+      await createPayment(tx, payment, proof, actor, now);
       const [assessed, last] = creationWalk(risk) as [WalkStep, WalkStep];
       const state = await recordTransition(tx, payment, assessed.event, riskActor, now, assessed.detail);
       // A denied payment reserves nothing; any other reserves its limits and claims its subject first.
       if (risk.decision !== 'deny') {
-        await reserveLimits(ctx, tx, principal, customer.accountClass, payment);
+        const who = { accountClass: customer.accountClass, strength: principal.strength };
+        await reservePaymentLimits(tx, payment, who, ctx.settings.limits);
         await target.claim?.(tx, payment.id, now);
       }
       await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);

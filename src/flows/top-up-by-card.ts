@@ -9,7 +9,7 @@
 // same idempotency key never reaches the bank again.
 import { currencyOf } from '../money/index.ts';
 import {
-  bankSettlementOf, nextCardStan, recordExchange, recordFundingTransition, walletOf,
+  bankSettlementOf, nextCardStan, recordBankAnswer, recordFundingTransition, walletOf,
   type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf } from './card-exchange.ts';
@@ -35,13 +35,13 @@ export async function authoriseTopUp(ctx: PaymentsContext, funding: CardFunding,
   const now = ctx.clock();
   switch (result.outcome) {
     case 'approved':
-      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, authorisationCode: result.authorisationCode, retrievalReference: result.retrievalReference, responseCode: '00' }, now);
+      await recordBankAnswer(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, authorisationCode: result.authorisationCode, retrievalReference: result.retrievalReference, responseCode: '00' }, now);
       return captureTopUp(ctx, await refetchFunding(ctx, row.id));
     case 'declined':
-      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, responseCode: result.responseCode }, now);
+      await recordBankAnswer(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, responseCode: result.responseCode }, now);
       return failFunding(ctx, row, { failureCode: 'card_declined', responseCode: result.responseCode, meaning: result.meaning });
     case 'timeout':
-      await recordExchange(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, reversalOwed: result.reversal === 'unconfirmed' }, now);
+      await recordBankAnswer(ctx.store, row.id, { transmitted: result.reference.transmissionDateTime, localTime: result.reference.localTime, reversalOwed: result.reversal === 'unconfirmed' }, now);
       return failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: `no answer in time; reversal ${result.reversal}` });
     case 'unavailable':
       return failFunding(ctx, row, { failureCode: 'card_issuer_unavailable', meaning: 'the card link is down; nothing was sent' });
@@ -59,7 +59,7 @@ export async function captureTopUp(ctx: PaymentsContext, row: FundingPayment): P
   if (!post.ok) throw new Error(`payments invariant: top-up post of ${row.id} refused (${post.code})`);
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
-    await recordExchange(tx, row.id, { holdSeq: hold.transfer.seq }, now);
+    await recordBankAnswer(tx, row.id, { holdSeq: hold.transfer.seq }, now);
     // An approval proves nothing about who holds the card: only binding verifies it (flows/bind-card.ts).
     await recordFundingTransition(tx, row, 'settle', fundingActor, now, { responseCode: '00' });
   });

@@ -9,17 +9,16 @@
 // withdrawal); the queries go on, and operations resolve it under maker–checker — the case's four-eyes
 // decisions or a `withdrawal.resolve` proposal, one logic: paid → the hold is posted; not paid → voided.
 import type { ProposalExecutor } from '../access/index.ts';
-import { appendAudit } from '../audit/index.ts';
-import { openCase } from '../cases/index.ts';
+import { closeResolvedElsewhere, openCase } from '../cases/index.ts';
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf,
   cardById,
   fundingById,
-  markOutcomeUnknown,
-  recordExchange,
+  declareOutcomeUnknown,
+  recordBankAnswer,
   recordFundingTransition,
-  scheduleStatusQuery,
+  scheduleWithdrawalStatusQuery,
   walletOf,
   withdrawalsDue,
   type CardFunding,
@@ -34,10 +33,6 @@ import { refetchFunding, startFunding, type StartedFunding } from './start-fundi
 import type { SignedRequest } from './start-signed-payment.ts';
 
 /** Status queries back off from 5 s, doubling, to one an hour; they never stop while the outcome is unknown. */
-export function nextStatusQueryAt(attempts: number, now: number): number {
-  return now + Math.min(5_000 * 2 ** Math.min(attempts, 20), 3600_000);
-}
-
 export async function withdrawToCard(
   ctx: PaymentsContext,
   funding: CardFunding,
@@ -70,7 +65,7 @@ export async function payOutWithdrawal(
     reference: row.id,
   });
   if (!hold.ok) return failFunding(ctx, row, { failureCode: hold.code });
-  await recordExchange(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
+  await recordBankAnswer(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
   const revealed = await revealCard(funding, card, 'card_payout', row.customerId);
   const result = await funding.link.payout({
     accountPan: revealed.pan,
@@ -103,7 +98,7 @@ async function postPaidOut(
   }
   await ctx.store.transaction(async (tx) => {
     if (retrievalReference !== undefined)
-      await recordExchange(tx, row.id, { retrievalReference, responseCode: '00' }, now);
+      await recordBankAnswer(tx, row.id, { retrievalReference, responseCode: '00' }, now);
     await recordFundingTransition(tx, row, 'settle', fundingActor, now, detail);
   });
   return refetchFunding(ctx, row.id);
@@ -123,14 +118,14 @@ export async function applyPayoutResult(
       return postPaidOut(ctx, row, { responseCode: '00' }, result.retrievalReference);
     case 'failed':
       await voidHold(ctx, row);
-      await recordExchange(ctx.store, row.id, { responseCode: result.responseCode }, now);
+      await recordBankAnswer(ctx.store, row.id, { responseCode: result.responseCode }, now);
       return failFunding(ctx, row, {
         failureCode: 'payout_failed',
         responseCode: result.responseCode,
         meaning: result.meaning,
       });
     case 'processing':
-      if (!polling) await scheduleStatusQuery(ctx.store, row.id, 0, nextStatusQueryAt(0, now));
+      if (!polling) await scheduleWithdrawalStatusQuery(ctx.store, row.id, 0, now);
       return refetchFunding(ctx, row.id);
     case 'unavailable':
       if (polling) return row;
@@ -176,21 +171,7 @@ async function listOutcomeUnknown(ctx: PaymentsContext, row: FundingPayment, why
   await ctx.store.transaction(async (tx) => {
     // Opened on every pass past the age, idempotent on the funding id: one case per withdrawal.
     await openCase(tx, outcomeUnknownCase(row), now);
-    if (!(await markOutcomeUnknown(tx, row.id, now))) return;
-    await appendAudit(
-      tx,
-      [
-        {
-          actorType: 'system',
-          actorId: 'withdrawal-poll',
-          action: 'withdrawal.outcome_unknown',
-          target: row.id,
-          outcome: 'success',
-          details: { why, statusAttempts: row.statusAttempts, amount: row.amount.toString(), currency: row.currency },
-        },
-      ],
-      now,
-    );
+    await declareOutcomeUnknown(tx, row, why, now);
   });
 }
 
@@ -221,12 +202,7 @@ export async function pollWithdrawals(
       continue;
     }
     const now = ctx.clock();
-    await scheduleStatusQuery(
-      ctx.store,
-      row.id,
-      row.statusAttempts + 1,
-      nextStatusQueryAt(row.statusAttempts + 1, now),
-    );
+    await scheduleWithdrawalStatusQuery(ctx.store, row.id, row.statusAttempts + 1, now);
     if (row.createdAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now)
       await listOutcomeUnknown(ctx, row, 'no final answer from the bank');
   }
@@ -234,6 +210,7 @@ export async function pollWithdrawals(
 }
 
 export type Resolution = { fundingId: string; outcome: 'paid' | 'not_paid' };
+const resolvedStateOf = { paid: 'succeeded', not_paid: 'failed' } as const;
 
 /**
  * What operations decided about an "outcome unknown" withdrawal, after asking the bank out of band:
@@ -279,6 +256,21 @@ export function withdrawalResolutionExecutor(ctx: PaymentsContext): ProposalExec
         ? undefined
         : 'proposal_payload_invalid';
     },
-    outside: (payload, proposal) => resolveOutcomeUnknown(ctx, payload, proposal.id),
+    async outside(payload, proposal) {
+      const row = await fundingById(ctx.store, payload.fundingId);
+      // A retried execution after the resolution took: nothing more to do.
+      if (row?.kind === 'withdrawal' && row.state === resolvedStateOf[payload.outcome]) {
+        return { ok: true, result: { fundingId: row.id, state: row.state } };
+      }
+      return resolveOutcomeUnknown(ctx, payload, proposal.id);
+    },
+    // Resolved here, not through its case: the withdrawal's open `withdrawal_outcome_unknown` case is
+    // closed with the reason, in the transaction that marks the proposal executed (the checker audited).
+    async inside(tx, payload, proposal, now, actor) {
+      const reason = `resolved by withdrawal.resolve ${proposal.id} (${payload.outcome})`;
+      const subject = { kind: 'withdrawal_outcome_unknown', dedupeKey: payload.fundingId };
+      const closed = await closeResolvedElsewhere(tx, subject, reason, actor, now);
+      return { ok: true, result: closed === undefined ? {} : { closedCaseId: closed.id } };
+    },
   };
 }

@@ -2,11 +2,18 @@
 // `withdrawal_outcome_unknown` case (the sweep run twice: still one); a maker proposes `not_paid`,
 // approving it themselves is refused (code, audit entry, nothing changed), a second operator approves
 // and the same resolution as `withdrawal.resolve` voids the hold: the wallet balance is exact.
+// The `paid` decision end to end: proposed, approved by a checker, the hold is posted (wallet and bank
+// settlement balances exact), the case decided and then closed. A `withdrawal.resolve` whose money
+// step took before a crash: the re-run execution moves nothing twice and closes the case.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approveProposal, ProposalRegistry, type Actor, type ApprovalsContext } from '../access/index.ts';
+import {
+  approveProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext,
+} from '../access/index.ts';
 import type { CardRequest, PayoutResult } from '../banks/index.ts';
-import { caseDecisionExecutor, createCases, decideCase, defaultBusinessCalendar, getCase } from '../cases/index.ts';
+import {
+  caseDecisionExecutor, closeCase, createCases, decideCase, defaultBusinessCalendar, getCase,
+} from '../cases/index.ts';
 import { loadConfig } from '../config.ts';
 import { TokenVault } from '../crypto/index.ts';
 import { testKeyring } from '../crypto/testing.ts';
@@ -21,9 +28,12 @@ import {
   type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, verifiedTestCard } from '../payments/testing.ts';
+import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { withdrawalOutcomeCaseKind } from './withdrawal-outcome-case.ts';
-import { pollWithdrawals, withdrawToCard } from './withdraw-to-card.ts';
+import {
+  pollWithdrawals, resolveOutcomeUnknown, withdrawalResolutionExecutor, withdrawToCard,
+} from './withdraw-to-card.ts';
 
 /** A card link whose payouts stay "in progress" for ever (the bank never answers finally). */
 function stillProcessingLink(): CardLinkPort {
@@ -54,49 +64,64 @@ function operator(id: string): Actor {
   };
 }
 
+/** A customer with 500.00 CNY whose 123.45 withdrawal stays `processing` past the outcome-unknown age. */
+async function outcomeUnknownWithdrawal(store: Store, ledger: Ledger) {
+  const identity = await createTestIdentity('intl');
+  const clockState = { offset: 0 };
+  const clock = () => Date.now() + clockState.offset;
+  const settings = paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' }));
+  const ctx: PaymentsContext = { store, ledger, identity, settings, clock };
+  const vault = new TokenVault(await testKeyring(store));
+  const link = stillProcessingLink();
+  const funding: CardFunding = { link, vault, bank: 'SIMBANK', terminalId: 'T', merchantId: 'M' };
+  const alice = await identity.addCustomer();
+  const bank = await bankSettlementOf(ledger, 'SIMBANK', 'CNY');
+  const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
+  const funded = await ledger.submit({
+    kind: 'single', key: 'fund', debitAccountId: bank.id, creditAccountId: wallet.id,
+    amount: 50_000n, currency: 'CNY',
+  });
+  assert.ok(funded.ok);
+  const card = await verifiedTestCard(store, vault, alice.customer.id, {
+    pan: '6222020000000000018', expiryMonth: 12, expiryYear: 2030, bank: 'SIMBANK',
+  });
+  const instruction = instructionFor(alice, { kind: 'withdrawal', target: card.id, amount: '123.45' }, clock());
+  const signature = signInstruction('intl', alice, instruction);
+  const request = { instruction, signature, idempotencyKey: 'w-1' };
+  const started = await withdrawToCard(ctx, funding, alice.principal, request);
+  assert.equal(started.funding.state, 'processing');
+  const cases = createCases({
+    store, clock, kinds: [withdrawalOutcomeCaseKind(ctx)], proposalTtlMs: 3_600_000,
+    calendar: defaultBusinessCalendar,
+  });
+  const registry = new ProposalRegistry();
+  registry.register(caseDecisionExecutor(cases));
+  const approvals: ApprovalsContext = { store, registry, ttlMs: 3_600_000 };
+  return { ctx, funding, alice, started, clock, clockState, settings, cases, approvals };
+}
+
+const casesOf = (store: Store) => store.all("SELECT id FROM cases WHERE kind = 'withdrawal_outcome_unknown'");
+
 for (const kind of testStoreKinds()) {
   test(`${kind}: an outcome-unknown withdrawal opens one case; not_paid under four eyes voids the hold`, async () => {
     const database = await createTestDatabase(kind);
     const store = database.open();
     const ledger = new Ledger({ store });
     try {
-      const identity = await createTestIdentity('intl');
-      let offset = 0;
-      const clock = () => Date.now() + offset;
-      const settings = paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' }));
-      const ctx: PaymentsContext = { store, ledger, identity, settings, clock };
-      const vault = new TokenVault(await testKeyring(store));
-      const link = stillProcessingLink();
-      const funding: CardFunding = { link, vault, bank: 'SIMBANK', terminalId: 'T', merchantId: 'M' };
-      const alice = await identity.addCustomer();
-      const bank = await bankSettlementOf(ledger, 'SIMBANK', 'CNY');
-      const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
-      const funded = await ledger.submit({
-        kind: 'single', key: 'fund', debitAccountId: bank.id, creditAccountId: wallet.id,
-        amount: 50_000n, currency: 'CNY',
-      });
-      assert.ok(funded.ok);
-      const card = await verifiedTestCard(store, vault, alice.customer.id, {
-        pan: '6222020000000000018', expiryMonth: 12, expiryYear: 2030, bank: 'SIMBANK',
-      });
-      const instruction = instructionFor(alice, { kind: 'withdrawal', target: card.id, amount: '123.45' }, clock());
-      const signature = signInstruction('intl', alice, instruction);
-      const request = { instruction, signature, idempotencyKey: 'w-1' };
-      const started = await withdrawToCard(ctx, funding, alice.principal, request);
-      assert.equal(started.funding.state, 'processing');
+      const { ctx, funding, alice, started, clock, clockState, settings, cases, approvals } =
+        await outcomeUnknownWithdrawal(store, ledger);
       const fundingId = started.funding.id;
-      const casesOf = () => store.all("SELECT id FROM cases WHERE kind = 'withdrawal_outcome_unknown'");
 
       // Before the configured age: queried, no case.
-      offset = settings.withdrawalOutcomeUnknownAfterMs - 60_000;
+      clockState.offset = settings.withdrawalOutcomeUnknownAfterMs - 60_000;
       await pollWithdrawals(ctx, funding, { limit: 10 });
-      assert.equal((await casesOf()).length, 0);
+      assert.equal((await casesOf(store)).length, 0);
       // Past it: one case, and one still after the sweep runs again.
       for (const extra of [3_600_000, 30 * 3_600_000]) {
-        offset = settings.withdrawalOutcomeUnknownAfterMs + extra;
+        clockState.offset = settings.withdrawalOutcomeUnknownAfterMs + extra;
         await pollWithdrawals(ctx, funding, { limit: 10 });
       }
-      const opened = await casesOf();
+      const opened = await casesOf(store);
       assert.equal(opened.length, 1);
       const caseId = String(opened[0]?.id);
       const record = await getCase(store, caseId);
@@ -106,13 +131,6 @@ for (const kind of testStoreKinds()) {
       );
       assert.equal(availableOf(await walletOf(ledger, alice.customer.id, 'CNY')), 50_000n - 12_345n);
 
-      const cases = createCases({
-        store, clock, kinds: [withdrawalOutcomeCaseKind(ctx)], proposalTtlMs: 3_600_000,
-        calendar: defaultBusinessCalendar,
-      });
-      const registry = new ProposalRegistry();
-      registry.register(caseDecisionExecutor(cases));
-      const approvals: ApprovalsContext = { store, registry, ttlMs: 3_600_000 };
       const maker = operator('op_maker');
       const proposed = await decideCase(cases, caseId, 'not_paid', maker, 'the bank says not paid', clock());
       assert.ok(proposed.ok && proposed.proposalId !== undefined, proposed.ok ? 'no proposal' : proposed.code);
@@ -149,7 +167,100 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([decided?.status, decided?.decision, decided?.decidedBy], ['decided', 'not_paid', 'op_checker']);
       // The sweep no longer sees it, and opens nothing new.
       await pollWithdrawals(ctx, funding, { limit: 10 });
-      assert.equal((await casesOf()).length, 1);
+      assert.equal((await casesOf(store)).length, 1);
+      assert.deepEqual((await ledger.verify()).problems, []);
+    } finally {
+      await ledger.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+
+  test(`${kind}: the case's paid decision, approved by a checker, posts the hold and the case closes`, async () => {
+    const database = await createTestDatabase(kind);
+    const store = database.open();
+    const ledger = new Ledger({ store });
+    try {
+      const { ctx, funding, alice, started, clock, clockState, settings, cases, approvals } =
+        await outcomeUnknownWithdrawal(store, ledger);
+      const fundingId = started.funding.id;
+      const bankBefore = balanceOf(await bankSettlementOf(ledger, 'SIMBANK', 'CNY'));
+      clockState.offset = settings.withdrawalOutcomeUnknownAfterMs + 3_600_000;
+      await pollWithdrawals(ctx, funding, { limit: 10 });
+      const caseId = String((await casesOf(store))[0]?.id);
+      assert.equal((await getCase(store, caseId))?.status, 'open');
+
+      const proposed = await decideCase(cases, caseId, 'paid', operator('op_maker'), 'the bank says paid', clock());
+      assert.ok(proposed.ok && proposed.proposalId !== undefined, proposed.ok ? 'no proposal' : proposed.code);
+      // Proposed, not yet checked: nothing posted.
+      assert.equal((await fundingById(store, fundingId))?.state, 'processing');
+      assert.equal(balanceOf(await walletOf(ledger, alice.customer.id, 'CNY')), 50_000n);
+
+      const approved = await approveProposal(approvals, operator('op_checker'), proposed.proposalId, clock);
+      assert.ok(approved.ok, approved.ok ? '' : approved.code);
+      assert.equal(approved.proposal.state, 'executed');
+      assert.equal((await fundingById(store, fundingId))?.state, 'succeeded');
+      const hold = await store.get('SELECT state FROM ledger_holds WHERE seq = ?', [started.funding.holdSeq]);
+      assert.equal(hold?.state, 'posted');
+      const walletAfter = await walletOf(ledger, alice.customer.id, 'CNY');
+      assert.equal(balanceOf(walletAfter), 50_000n - 12_345n);
+      assert.equal(availableOf(walletAfter), 50_000n - 12_345n);
+      // The money went back out through the bank's settlement account: -500.00 after the top-up, -376.55 now.
+      assert.equal(bankBefore, -50_000n);
+      assert.equal(balanceOf(await bankSettlementOf(ledger, 'SIMBANK', 'CNY')), -50_000n + 12_345n);
+      const decided = await getCase(store, caseId);
+      assert.deepEqual([decided?.status, decided?.decision, decided?.decidedBy], ['decided', 'paid', 'op_checker']);
+
+      const closed = await closeCase(store, caseId, operator('op_checker'), clock());
+      assert.ok(closed.ok);
+      assert.equal((await getCase(store, caseId))?.status, 'closed');
+      const closing = await store.all(
+        "SELECT actor_id FROM audit_entries WHERE action = 'case.closed' AND target = ?",
+        [caseId],
+      );
+      assert.deepEqual(closing.map((r) => r.actor_id), ['op_checker']);
+      // The sweep leaves it: no second case, no second posting.
+      await pollWithdrawals(ctx, funding, { limit: 10 });
+      assert.equal((await casesOf(store)).length, 1);
+      assert.equal(balanceOf(await walletOf(ledger, alice.customer.id, 'CNY')), 50_000n - 12_345n);
+      assert.deepEqual((await ledger.verify()).problems, []);
+    } finally {
+      await ledger.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+  test(`${kind}: withdrawal.resolve re-run after its money step took: once, and the case closes`, async () => {
+    const database = await createTestDatabase(kind);
+    const store = database.open();
+    const ledger = new Ledger({ store });
+    try {
+      const { ctx, funding, alice, started, clock, clockState, settings } =
+        await outcomeUnknownWithdrawal(store, ledger);
+      const fundingId = started.funding.id;
+      clockState.offset = settings.withdrawalOutcomeUnknownAfterMs + 3_600_000;
+      await pollWithdrawals(ctx, funding, { limit: 10 });
+      const caseId = String((await casesOf(store))[0]?.id);
+      const registry = new ProposalRegistry();
+      registry.register(withdrawalResolutionExecutor(ctx));
+      const approvals: ApprovalsContext = { store, registry, ttlMs: 3_600_000 };
+      const payload = { fundingId, outcome: 'not_paid' };
+      const input = { kind: 'withdrawal.resolve', payload };
+      const proposed = await proposeAction(approvals, operator('op_maker'), input, clock());
+      assert.ok(proposed.ok, proposed.ok ? '' : proposed.code);
+      // The execution's money step ran (hold voided) and the process died before the proposal was marked.
+      const first = await resolveOutcomeUnknown(ctx, { fundingId, outcome: 'not_paid' }, proposed.proposal.id);
+      assert.ok(first.ok);
+      assert.equal((await getCase(store, caseId))?.status, 'open');
+      // The checker's approval runs the execution again: nothing moves twice, the case closes.
+      const proposalId = proposed.proposal.id;
+      const approved = await approveProposal(approvals, operator('op_checker'), proposalId, clock);
+      assert.ok(approved.ok, approved.ok ? '' : approved.code);
+      assert.equal(approved.proposal.state, 'executed');
+      assert.equal((await fundingById(store, fundingId))?.state, 'failed');
+      const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
+      assert.deepEqual([balanceOf(wallet), availableOf(wallet)], [50_000n, 50_000n]);
+      assert.equal((await getCase(store, caseId))?.status, 'closed');
       assert.deepEqual((await ledger.verify()).problems, []);
     } finally {
       await ledger.close();

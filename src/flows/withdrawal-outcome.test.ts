@@ -1,11 +1,15 @@
 // No timer decides what a bank did (issue 10), on both stores, with a card link that never answers
 // finally ("in progress" for ever): the withdrawal's hold has no expiry, status queries back off,
 // past the configured age the withdrawal is listed "outcome unknown", and operations resolve it under
-// maker–checker (paid → the hold is posted). STANs come from the database, unique per day.
+// maker–checker (paid → the hold is posted, and the withdrawal's open case is closed with the reason).
+// STANs come from the database, unique per day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approveProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext } from '../access/index.ts';
+import {
+  approveProposal, executeApprovedProposal, proposeAction, ProposalRegistry, type Actor, type ApprovalsContext,
+} from '../access/index.ts';
 import type { CardRequest, PayoutResult } from '../banks/index.ts';
+import { listCases } from '../cases/index.ts';
 import { loadConfig } from '../config.ts';
 import { TokenVault } from '../crypto/index.ts';
 import { testKeyring } from '../crypto/testing.ts';
@@ -15,6 +19,7 @@ import {
   type CardFunding, type CardLinkPort, type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, verifiedTestCard } from '../payments/testing.ts';
+import type { Queryable } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { pollWithdrawals, withdrawalResolutionExecutor, withdrawToCard } from './withdraw-to-card.ts';
 
@@ -33,6 +38,11 @@ function stillProcessingLink(sent: string[]): CardLinkPort {
     verifyAccount: () => Promise.reject(new Error('not used')),
     confirmOneTimeCode: () => Promise.reject(new Error('not used')),
   };
+}
+
+async function getCaseByKey(store: Queryable, fundingId: string) {
+  const page = await listCases(store, { kind: 'withdrawal_outcome_unknown', limit: 10 });
+  return page.items.find((c) => c.dedupeKey === fundingId);
 }
 
 function operator(id: string): Actor {
@@ -99,6 +109,23 @@ for (const kind of testStoreKinds()) {
       assert.equal((await fundingById(store, started.funding.id))?.state, 'succeeded');
       assert.equal(balanceOf(await walletOf(ledger, alice.customer.id, 'CNY')), 40_000n);
       assert.deepEqual((await ledger.verify()).problems, []);
+      // Resolved directly, not through its case: the sweep's case is closed with the reason, audited
+      // under the checker, in the proposal's execution.
+      const caseRow = await getCaseByKey(store, started.funding.id);
+      assert.equal(caseRow?.status, 'closed');
+      assert.equal((approved.proposal.result as { closedCaseId?: string }).closedCaseId, caseRow?.id);
+      const closing = await store.all(
+        "SELECT actor_id, outcome, details FROM audit_entries WHERE action = 'case.closed' AND target = ?",
+        [caseRow?.id],
+      );
+      assert.equal(closing.length, 1);
+      assert.equal(closing[0]?.actor_id, 'op_checker');
+      const reason = (JSON.parse(String(closing[0]?.details)) as { reason?: string }).reason;
+      assert.equal(reason, `resolved by withdrawal.resolve ${proposed.proposal.id} (paid)`);
+      // Running the execution again (the approvals sweep) moves nothing twice.
+      const again = await executeApprovedProposal(approvals, proposed.proposal.id, clock);
+      assert.equal(again.state, 'executed');
+      assert.equal(balanceOf(await walletOf(ledger, alice.customer.id, 'CNY')), 40_000n);
       // STANs are unique within a day across callers (the database sequence).
       const stans = await Promise.all(Array.from({ length: 20 }, () => nextCardStan(store, started.funding.createdAt)));
       assert.equal(new Set([...stans, started.funding.exchange.stan]).size, 21);

@@ -70,73 +70,55 @@ export {
   type FundingLimitName,
 } from './funding-limits.ts';
 export {
-  insertCardBinding,
-  cardBindingById,
-  cardBindingsSince,
-  settleCardBinding,
-  countOtpAttempt,
-  verifiedCardHolderOf,
-  upsertVerifiedCard,
-  markUsageReserved,
-  clearUsageReserved,
   type CardBinding,
   type CardBindingState,
 } from './card-binding-store.ts';
 export { type CardBindingSettings } from './payments-context.ts';
-export { recordFundingTransition, recordFundingCreation, type FundingDetail } from './record-funding-transition.ts';
+export { openCardBinding, countWrongCode, refuseCardBinding, bindVerifiedCard } from './card-bindings.ts';
+export { reserveFundingLimits, releaseFundingLimits } from './reserve-funding-limits.ts';
 export {
-  cardById,
-  cardsOf,
-  insertCard,
-  fundingById,
-  fundingByKey,
-  fundingInState,
-  fundingWithReversalOwed,
-  recordExchange,
-  insertFunding,
-  insertFundingInstruction,
-  fundingTransitionsOf,
-  withdrawalsDue,
-  scheduleStatusQuery,
-  markOutcomeUnknown,
-  outcomeUnknownWithdrawals,
+  recordFundingTransition,
+  createFunding,
+  type FundingDetail,
+} from './record-funding-transition.ts';
+export {
   type PaymentCard,
   type FundingPayment,
   type FundingKind,
   type BankExchange,
 } from './store/funding.ts';
 export {
-  insertPayment,
-  updatePaymentState,
-  paymentById,
-  paymentByKey,
-  transitionsOf,
-  claimNonce,
-  insertInstruction,
-  instructionOf,
-  lockUsage,
-  addUsage,
-  recentPaymentCount,
-  hasPaidBefore,
-  listPayments,
-  paymentsInState,
   type Payment,
   type PaymentKind,
   type PaymentTransition,
   type StoredInstruction,
   type PaymentFilter,
-  payerHistory,
-  insertPaymentsIfNew,
-  claimNonces,
-  deleteUncommittedPayments,
-  insertInstructions,
-  lockUsageRows,
-  writeUsageRows,
-  usageKeyOf,
-  insertTransitions,
-  type TransitionRow,
-  type UsageKey,
 } from './store/payments.ts';
+/** The read side: queries that write nothing. */
+export {
+  paymentById,
+  paymentByKey,
+  transitionsOf,
+  instructionOf,
+  listPayments,
+  recentPaymentCount,
+  payerHistory,
+  cardById,
+  cardsOf,
+  fundingById,
+  fundingByKey,
+  fundingInState,
+  fundingWithReversalOwed,
+  fundingTransitionsOf,
+  withdrawalsDue,
+  outcomeUnknownWithdrawals,
+  cardBindingById,
+  cardBindingsSince,
+  verifiedCardHolderOf,
+  refundById,
+  refundsOf,
+  paymentStatistics,
+} from './queries.ts';
 export {
   paymentHistory,
   historyKinds,
@@ -178,8 +160,26 @@ export {
   refuseLapsedChallenge,
   challengeLapsed,
 } from './expire-reservations.ts';
-export { nextStan as nextCardStan } from './store/stans.ts';
+export {
+  nextCardStan,
+  recordBankAnswer,
+  nextStatusQueryAt,
+  scheduleWithdrawalStatusQuery,
+  declareOutcomeUnknown,
+  type BankAnswer,
+} from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
+export { createPayment, reservePaymentLimits } from './create-payment.ts';
+export {
+  createBatchPayments,
+  settleBatchPayment,
+  failBatchPayment,
+  writeBatchTransitions,
+  newBatchWrites,
+  type BatchPayment,
+  type BatchOutcome,
+  type BatchWrites,
+} from './payment-batch.ts';
 export {
   requestHashOf,
   usagePeriodsOf,
@@ -195,8 +195,6 @@ export {
   executeRefund,
   sweepRefunds,
   refundApprovalExecutor,
-  refundById,
-  refundsOf,
   refundStates,
   type Refund,
   type RefundState,
@@ -214,4 +212,4 @@ export {
 
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
-export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
+export { type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';

@@ -4,7 +4,16 @@
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import type { Tx } from '../store/index.ts';
-import { insertFundingTransition, updateFundingState, type FundingPayment } from './store/funding.ts';
+import { nextStan } from './store/stans.ts';
+import {
+  insertFunding,
+  insertFundingInstruction,
+  insertFundingTransition,
+  updateFundingState,
+  type FundingPayment,
+} from './store/funding.ts';
+import { claimNonce } from './store/payments.ts';
+import type { VerifiedInstruction } from './verify-instruction.ts';
 import { nextState, type PaymentEvent, type PaymentState } from './payment-states.ts';
 import type { TransitionActor } from './record-transition.ts';
 
@@ -29,4 +38,35 @@ export async function recordFundingCreation(tx: Tx, funding: FundingPayment, act
     actorType: actor.type, actorId: actor.id, device: actor.device ?? null, action: `${funding.kind}.create`, target: funding.id, outcome: 'success',
     details: { card: funding.cardId, amount: funding.amount.toString(), currency: funding.currency },
   }], now);
+}
+
+/**
+ * Creates a top-up or withdrawal in the caller's transaction: claims the instruction's nonce (a replay
+ * throws `instruction_replayed`), takes the day's STAN, stores the row with its signed instruction as
+ * proof and records the creation (transition and audit). The row's fields 7 and 12 are fixed by the
+ * caller, so everything needed to reverse or query the bank request exists before it is sent.
+ */
+export async function createFunding(
+  tx: Tx,
+  funding: FundingPayment,
+  verified: VerifiedInstruction,
+  profile: 'intl' | 'gm',
+  actor: TransitionActor,
+  now: number,
+): Promise<void> {
+  if (!(await claimNonce(tx, verified.instruction.device, verified.instruction.nonce, funding.id, now)))
+    throw new AnfuError('instruction_replayed');
+  await insertFunding(tx, { ...funding, exchange: { ...funding.exchange, stan: await nextStan(tx, now) } });
+  await insertFundingInstruction(tx, {
+    fundingId: funding.id,
+    canonicalJson: verified.canonicalJson,
+    signature: verified.signature,
+    profile,
+    deviceId: verified.instruction.device,
+    deviceCertificatePem: verified.deviceCertificatePem,
+    caCertificatePem: verified.caCertificatePem,
+    signedAt: verified.instruction.timestamp,
+    receivedAt: now,
+  });
+  await recordFundingCreation(tx, funding, actor, now);
 }

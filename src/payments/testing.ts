@@ -196,3 +196,6 @@ export async function verifiedTestCard(
   if (stored === undefined) throw new Error('test card vanished');
   return stored;
 }
+
+/** Rows written as they are, for tests that need a card or a funding payment in a given state. */
+export { insertCard as seedTestCard, insertFunding as seedTestFunding } from './store/funding.ts';

@@ -2,7 +2,8 @@
 // withdrawals listed "outcome unknown" (and only those); a customer token or no token is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertCard, insertFunding, markOutcomeUnknown, type FundingPayment } from '../../payments/index.ts';
+import { declareOutcomeUnknown, type FundingPayment } from '../../payments/index.ts';
+import { seedTestCard, seedTestFunding } from '../../payments/testing.ts';
 import { testStoreKinds } from '../../store/testing.ts';
 import { createTestApp } from '../../wiring/test-app.ts';
 import { enrolledTestOperator, testOperatorToken } from '../../wiring/test-operators.ts';
@@ -23,7 +24,7 @@ for (const kind of testStoreKinds()) {
         maskedPan: '622202******0018',
         bank: 'SIMBANK',
       };
-      await insertCard(t.store, { ...card, status: 'active', verifiedAt: now, createdAt: now });
+      await seedTestCard(t.store, { ...card, status: 'active', verifiedAt: now, createdAt: now });
       const exchange = {
         stan: '000001',
         transmitted: '1202120000',
@@ -54,13 +55,15 @@ for (const kind of testStoreKinds()) {
         updatedAt: now,
       });
       await t.store.transaction(async (tx) => {
-        await insertFunding(tx, row('fnd_0000000000unknown0000001'));
-        await insertFunding(tx, row('fnd_0000000000stillpolling01'));
+        await seedTestFunding(tx, row('fnd_0000000000unknown0000001'));
+        await seedTestFunding(tx, row('fnd_0000000000stillpolling01'));
       });
       const url = '/v1/operations/withdrawals/outcome-unknown';
       const list = async () => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
       assert.deepEqual((await list()).json(), { items: [] });
-      assert.equal(await markOutcomeUnknown(t.store, 'fnd_0000000000unknown0000001', now + 1), true);
+      const unknown = row('fnd_0000000000unknown0000001');
+      const declared = await t.store.transaction((tx) => declareOutcomeUnknown(tx, unknown, 'test', now + 1));
+      assert.equal(declared, true);
       const listed = (await list()).json() as { items: Array<{ id: string; amount: string; state: string }> };
       assert.deepEqual(
         listed.items.map((i) => [i.id, i.amount, i.state]),

@@ -5,19 +5,13 @@
 // the transaction of its `fail` transition.
 import { AnfuError } from '../errors.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
-import {
-  addUsage,
-  clearUsageReserved,
-  decideFundingLimits,
-  fundingPeriodsOf,
-  lockUsage,
-  markUsageReserved,
-  type AccountClass,
-  type FundingPayment,
-  type LimitTier,
-  type PaymentsContext,
-} from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
+import { clearUsageReserved, markUsageReserved } from './card-binding-store.ts';
+import { decideFundingLimits, fundingPeriodsOf } from './funding-limits.ts';
+import type { AccountClass, LimitTier } from './payment-limits.ts';
+import type { PaymentsContext } from './payments-context.ts';
+import type { FundingPayment } from './store/funding.ts';
+import { addUsage, lockUsage } from './store/payments.ts';
 
 type Funding = Pick<FundingPayment, 'id' | 'kind' | 'customerId' | 'amount' | 'currency' | 'createdAt'>;
 
