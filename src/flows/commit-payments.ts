@@ -9,6 +9,7 @@ import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
+  insertReviewHolds,
   addUsage, updatePaymentState, claimNonces, creationAuditEvent, creationWalk, limitRefusalOf, usagePeriodsOf, deleteUncommittedPayments, insertInstructions, insertPaymentsIfNew, insertTransitions, lockUsageRows,
   nextState, transitionAuditEvent, usageKeyOf, writeUsageRows, type AccountClass, type LimitTier, type Payment, type PaymentEvent, type PaymentSettings,
   type PaymentState, type StoredInstruction, type TransitionActor, type TransitionRow, type UsageKey,
@@ -82,7 +83,10 @@ async function decideBatchLimits(tx: Tx, created: ReadonlyArray<{ index: number;
   return { refusals, usage };
 }
 
-/** The walk of a new payment through the state machine, recorded: created → risk_checked → processing | challenged | failed. */
+/**
+ * The walk of a new payment through the state machine, recorded: created → risk_checked →
+ * processing | challenged | held_for_review | failed.
+ */
 function walkCreation(writes: BatchWrites, prepared: PreparedPayment): PaymentState {
   const { payment, risk, actor } = prepared;
   const now = payment.createdAt;
@@ -100,7 +104,9 @@ function walkCreation(writes: BatchWrites, prepared: PreparedPayment): PaymentSt
  */
 function rowOf(prepared: PreparedPayment, now: number): Payment {
   const { payment, risk } = prepared;
-  const state: PaymentState = risk.decision === 'deny' ? 'failed' : risk.decision === 'challenge' ? 'challenged' : 'succeeded';
+  const state: PaymentState = risk.decision === 'deny' ? 'failed'
+    : risk.decision === 'challenge' ? 'challenged'
+      : risk.decision === 'review' ? 'held_for_review' : 'succeeded';
   return { ...payment, state, failureCode: risk.decision === 'deny' ? 'payment_denied' : null, updatedAt: state === 'succeeded' ? now : payment.updatedAt };
 }
 
@@ -180,10 +186,25 @@ async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number):
   });
 }
 
+/** The review rows of the payments held for review: their holds are placed after the commit (startBatched). */
+async function recordHolds(
+  tx: Tx, outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], settings: PaymentSettings, now: number,
+): Promise<void> {
+  const held = batch.flatMap((prepared, index) => {
+    const outcome = outcomes[index];
+    if (outcome?.kind !== 'committed' || outcome.payment.state !== 'held_for_review') return [];
+    const decision = prepared.assessment?.record.id;
+    if (decision === undefined) throw new Error('payments invariant: a payment held for review without a decision');
+    return [{ paymentId: outcome.payment.id, decisionId: decision, expiresAt: now + settings.reviewTtlMs }];
+  });
+  if (held.length > 0) await insertReviewHolds(tx, held, now);
+}
+
 async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queued: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
   const batch = await assessed(tx, queued, now);
   const writes: BatchWrites = { transitions: [], audit: [] };
   const outcomes = await createAll(tx, writes, batch, deps.settings, now);
+  await recordHolds(tx, outcomes, batch, deps.settings, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);
   await insertTransitions(tx, writes.transitions);
   await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);

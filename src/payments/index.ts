@@ -214,3 +214,17 @@ export {
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
 export { paymentStatistics, type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
+export {
+  placeReviewHold,
+  resolveReviewHold,
+  sweepReviewHolds,
+  reviewHoldOfPayment,
+  reviewFailureCodes,
+  type ReviewHoldOutcome,
+} from './review-holds.ts';
+export {
+  insertReviewHolds,
+  type ReviewHold,
+  type ReviewHoldState,
+  type ReviewResolution,
+} from './store/review-holds.ts';

@@ -49,6 +49,7 @@ export {
   assessMoneyEvent,
   recordAssessments,
   paymentRiskOf,
+  fundingRiskOf,
   decisionAuditEvent,
   assessBatch,
   type MoneyAssessment,
