@@ -84,12 +84,12 @@ async function finishResolution(ctx: PaymentsContext, row: ReviewHold): Promise<
   if (resolution === null) throw new Error('payments invariant: finishing a review hold nobody resolved');
   const payment = await reread(ctx, row.paymentId);
   // Placed, or placed now: its key answers with the first hold when a crash hid the outcome.
-  const hold = await ctx.ledger.submit(await holdRequestOf(ctx, payment));
-  if (!hold.ok) {
+  const hold = row.holdSeq === null ? await ctx.ledger.submit(await holdRequestOf(ctx, payment)) : undefined;
+  if (hold?.ok === false) {
     const failureCode = postsTheHold(resolution) ? hold.code : reviewFailureCodes[resolution];
     return finish(ctx, row, { succeeded: false, failureCode }, null);
   }
-  const holdSeq = hold.transfer.seq;
+  const holdSeq = hold?.ok === true ? hold.transfer.seq : (row.holdSeq as bigint);
   if (postsTheHold(resolution)) {
     const { credit, fees } = await paymentAccountsOf(ctx, payment);
     const post: TransferRequest = { kind: 'post', key: `${payment.id}:review-post`, holdSeq, reference: payment.id };
