@@ -16,7 +16,9 @@ const rules = [
   {
     id: 'bind_new_device', on: ['card_binding'], when: 'device.age < 1h', action: 'deny', score: 90, reason: 'new',
   },
-  { id: 'young_factor', on: ['factor_change'], when: 'customer.age < 1d', action: 'review', score: 60, reason: 'young' },
+  {
+    id: 'young_factor', on: ['factor_change'], when: 'customer.age < 1d', action: 'review', score: 60, reason: 'young',
+  },
 ];
 
 for (const kind of testStoreKinds()) {
