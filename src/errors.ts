@@ -191,6 +191,7 @@ export const problems = {
     status: 403,
     title: 'Nobody decided the payment held for review in time; the money is back',
   },
+  risk_denied: { status: 403, title: 'Refused by risk control' },
   review_hold_not_found: { status: 409, title: 'This payment is not held for review' },
   review_hold_pending: {
     status: 409,
