@@ -165,6 +165,8 @@ export interface Config {
   readonly withdrawalTransactionMaxMinor: bigint;
   readonly withdrawalDayMaxMinor: bigint;
   readonly fundingChallengeTtlMs: number;
+  /** A payment held for a risk review fails (its hold voided) unless an analyst decides within this. */
+  readonly reviewTtlMs: number;
   /** Card binding (docs/banks.md "Account verification"). */
   readonly cardBindAttemptsPerDayMax: number;
   readonly cardBindingTtlMs: number;
@@ -596,6 +598,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     withdrawalTransactionMaxMinor: minorUnits(reader, 'ANFU_WITHDRAWAL_TRANSACTION_MAX_MINOR', 5_000_000n),
     withdrawalDayMaxMinor: minorUnits(reader, 'ANFU_WITHDRAWAL_DAY_MAX_MINOR', 20_000_000n),
     fundingChallengeTtlMs: integer(reader, 'ANFU_FUNDING_CHALLENGE_TTL_MS', 15 * 60_000, 60_000, 24 * 3600_000),
+    reviewTtlMs: integer(reader, 'ANFU_REVIEW_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
     cardBindAttemptsPerDayMax: integer(reader, 'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', 5, 1, 100),
     cardBindingTtlMs: integer(reader, 'ANFU_CARD_BINDING_TTL_MS', 5 * 60_000, 60_000, 30 * 60_000),
     cardBindOtpAttemptsMax: integer(reader, 'ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', 3, 1, 10),
@@ -908,6 +911,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'ANFU_FUNDING_CHALLENGE_TTL_MS',
     '900000',
     'a top-up or withdrawal challenged by risk control fails unless stepped up within this',
+  ],
+  [
+    'ANFU_REVIEW_TTL_MS',
+    '86400000',
+    'a payment held for a risk review fails (its hold voided, the money back) unless an analyst decides within this',
   ],
   [
     'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX',

@@ -183,6 +183,21 @@ export const problems = {
   payment_not_found: { status: 404, title: 'No such payment' },
   payment_state_invalid: { status: 409, title: 'The payment cannot make this transition from its current state' },
   payment_denied: { status: 403, title: 'The payment was refused by risk control' },
+  payment_rejected_in_review: {
+    status: 403,
+    title: 'A risk analyst rejected the payment held for review; the money is back',
+  },
+  payment_review_expired: {
+    status: 403,
+    title: 'Nobody decided the payment held for review in time; the money is back',
+  },
+  risk_denied: { status: 403, title: 'Refused by risk control' },
+  review_hold_not_found: { status: 409, title: 'This payment is not held for review' },
+  review_hold_pending: {
+    status: 409,
+    title: 'The payment is held for review: decide release_hold or reject_payment, not clear',
+  },
+  review_hold_resolved: { status: 409, title: 'The payment held for review was already resolved the other way' },
   limit_exceeded: { status: 422, title: 'The payment exceeds a limit of the account class or of the session' },
   payee_not_found: { status: 404, title: 'No such payee' },
   payee_is_payer: { status: 422, title: 'The payer and the payee are the same customer' },

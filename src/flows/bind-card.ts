@@ -27,6 +27,7 @@ import {
   type PaymentsContext,
 } from '../payments/index.ts';
 import type { VerificationResults } from '../banks/index.ts';
+import { assessIdentityEvent, recordIdentityDecision, type RiskAction } from '../risk/index.ts';
 
 const dayMs = 86_400_000;
 
@@ -105,6 +106,30 @@ export function verificationRefusal(responseCode: string, results: VerificationR
   return 'card_declined';
 }
 
+/**
+ * The running rule set's decision on this binding (event `card_binding`), stored and audited, a review
+ * opening its case. The step-up already passed is the answer to a `challenge`; a `review` lets the
+ * binding go on and the case decide afterwards (confirm_fraud blocks the device); `deny` refuses it.
+ */
+async function bindingRisk(ctx: PaymentsContext, principal: PayingCustomer, ip: string | null): Promise<RiskAction> {
+  if (ctx.riskEngine === undefined) return 'allow';
+  const now = ctx.clock();
+  const customer = await ctx.identity.customer(principal.customerId);
+  if (customer === undefined) throw new AnfuError('forbidden', 'the customer is not active');
+  const device = await ctx.identity.device(principal.deviceId);
+  const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
+  const assessment = assessIdentityEvent(ctx.riskEngine, {
+    event: 'card_binding', customerId: principal.customerId, deviceId: principal.deviceId,
+    subject: { type: 'customer', id: principal.customerId }, customer,
+    known: {
+      'device.age': device === undefined ? 0 : Math.max(0, now - device.createdAt),
+      ...(factorChangedAt === undefined ? {} : { 'factor.changed_ago': Math.max(0, now - factorChangedAt) }),
+    },
+  }, now);
+  await ctx.store.transaction((tx) => recordIdentityDecision(tx, assessment, { ip }, now));
+  return assessment.decision.decision;
+}
+
 export async function bindCard(
   ctx: PaymentsContext,
   funding: CardFunding,
@@ -139,6 +164,8 @@ export async function bindCard(
     const bound = (await cardsOf(ctx.store, principal.customerId)).find((c) => c.cardToken === token);
     if (bound !== undefined) return { kind: 'already_bound', card: bound };
   }
+  const risk = await bindingRisk(ctx, principal, ip);
+  if (risk === 'deny') return refuseBinding(ctx, principal, funding, 'risk_denied', { ip, card });
   const cardholder = await ctx.identity.cardholder(principal.customerId);
   if (cardholder === undefined) throw new AnfuError('forbidden', 'the customer is not active');
   const result = await funding.link.verifyAccount({

@@ -10,7 +10,7 @@
 import { appendAudit } from '../audit/index.ts';
 import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
-  createBatchPayments, failBatchPayment, newBatchWrites, settleBatchPayment, writeBatchTransitions,
+  createBatchPayments, failBatchPayment, newBatchWrites, openReviewHolds, settleBatchPayment, writeBatchTransitions,
   type BatchOutcome, type BatchPayment, type BatchWrites, type Payment, type PaymentSettings,
 } from '../payments/index.ts';
 import {
@@ -85,10 +85,25 @@ async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number):
   });
 }
 
+/** The reviews of the payments held for review: their holds are placed after the commit (startBatched). */
+async function recordHolds(
+  tx: Tx, outcomes: readonly CommitOutcome[], batch: readonly PreparedPayment[], settings: PaymentSettings, now: number,
+): Promise<void> {
+  const held = batch.flatMap((prepared, index) => {
+    const outcome = outcomes[index];
+    if (outcome?.kind !== 'committed' || outcome.payment.state !== 'held_for_review') return [];
+    const decision = prepared.assessment?.record.id;
+    if (decision === undefined) throw new Error('payments invariant: a payment held for review without a decision');
+    return [{ paymentId: outcome.payment.id, decisionId: decision }];
+  });
+  await openReviewHolds(tx, held, settings.reviewTtlMs, now);
+}
+
 async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queued: readonly PreparedPayment[], now: number): Promise<CommitOutcome[]> {
   const batch = await assessed(tx, queued, now);
   const writes = newBatchWrites();
   const outcomes = await createBatchPayments(tx, writes, batch, deps.settings.limits, now);
+  await recordHolds(tx, outcomes, batch, deps.settings, now);
   await settle(tx, ledgerTx, deps.ledger, writes, outcomes, batch, now);
   await writeBatchTransitions(tx, writes);
   await recordRisk(tx, deps.store.dialect, writes, outcomes, batch, now);

@@ -1,10 +1,12 @@
 // The payments sweeps of one pass, by lease name (docs/payments.md "Every payment's life"): stuck
 // order/request payments, lapsed challenges, expired orders and requests, refunds to finish or close,
+// payments held for review past their deadline or interrupted mid-resolution,
 // and — with a card link — interrupted top-ups and withdrawals awaiting the bank. The scheduler
 // (wiring/payment-schedules.ts) runs each under its own database lease, so none ever overlaps itself.
 import { expireChallengedFunding } from './resume-challenged-funding.ts';
 import {
-  expireChallengedPayments, expireOrdersAndRequests, settleStuckPayments, sweepRefunds, type CardFunding, type PaymentsContext,
+  expireChallengedPayments, expireOrdersAndRequests, settleStuckPayments, sweepRefunds, sweepReviewHolds,
+  type CardFunding, type PaymentsContext,
 } from '../payments/index.ts';
 import { recoverCardFunding } from './recover-card-funding.ts';
 import { pollWithdrawals } from './withdraw-to-card.ts';
@@ -20,6 +22,7 @@ export function paymentSweeps(ctx: PaymentsContext, funding: CardFunding | undef
     ['payments.expire-orders', () => expireOrdersAndRequests(ctx, sweepBatchMax)],
     ['payments.refunds', () => sweepRefunds(ctx, { olderThanMs: stuckAfterMs, limit: sweepBatchMax })],
     ['payments.expire-funding-challenges', () => expireChallengedFunding(ctx, { limit: sweepBatchMax })],
+    ['payments.review-holds', () => sweepReviewHolds(ctx, { stuckAfterMs, limit: sweepBatchMax })],
   ];
   if (funding === undefined) return sweeps;
   sweeps.push(['payments.card-recovery', () => recoverCardFunding(ctx, funding, { olderThanMs: stuckAfterMs, limit: sweepBatchMax })]);

@@ -8,7 +8,7 @@
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
-  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
+  assessMoneyEvent, decidePayment, paymentFeatureValues, fundingRiskOf, recordAssessments,
   type MoneyAssessment, type MoneyEvent, type PaymentFeatures, type PaymentRiskDecision,
 } from '../risk/index.ts';
 import {
@@ -180,7 +180,7 @@ async function fundingRisk(
   const known = paymentFeatureValues(input.features, input.event.amount.currency);
   const { event, customer, subjectRef } = input;
   const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, { event, known, customer, subjectRef }, now);
-  return { risk: paymentRiskOf(assessment.decision), assessment };
+  return { risk: fundingRiskOf(assessment.decision), assessment };
 }
 
 function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {

@@ -15,6 +15,7 @@ import {
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   createPayment, reservePaymentLimits, parseInstruction, payerHistory, requestHashOf, creationWalk, legsBetween, type WalkStep, limitPeriodsAt, paymentByKey, paymentById,
+  openReviewHolds, placeReviewHold,
   recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
@@ -165,7 +166,8 @@ async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepar
   const outcome = await commitPayment({ store: ctx.store, ledger: ctx.ledger, settings: ctx.settings, clock: ctx.clock }, prepared);
   switch (outcome.kind) {
     case 'committed':
-      return { payment: outcome.payment, replayed: false };
+      if (outcome.payment.state !== 'held_for_review') return { payment: outcome.payment, replayed: false };
+      return { payment: await placeReviewHold(ctx, outcome.payment.id), replayed: false };
     case 'refused':
       return refuse(ctx, principal, request, outcome.error, prepared.payment.id);
     case 'duplicate': {
@@ -217,6 +219,9 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
       }
       await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);
       if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
+      if (risk.decision === 'review' && assessment !== undefined) {
+        await openReviewHolds(tx, [{ paymentId: payment.id, decisionId: assessment.record.id }], ctx.settings.reviewTtlMs, now);
+      }
     });
   } catch (error) {
     // A concurrent retry with the same idempotency key won the insert: answer with its payment.
@@ -228,5 +233,6 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   const created = await paymentById(ctx.store, payment.id);
   if (created === undefined) throw new Error('payments invariant: payment vanished after commit');
   if (created.state === 'processing') return { payment: await settlePayment(ctx, created), replayed: false };
+  if (created.state === 'held_for_review') return { payment: await placeReviewHold(ctx, created.id), replayed: false };
   return { payment: created, replayed: false };
 }

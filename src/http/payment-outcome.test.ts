@@ -13,6 +13,7 @@ const table: Row[] = [
   ['open', null, false, true, 201], // an order
   ['pending', null, false, true, 201], // a request for money
   ['challenged', null, false, true, 202],
+  ['held_for_review', null, false, true, 202],
   ['processing', null, false, true, 202],
   ['awaiting_approval', null, false, true, 202], // a refund waiting for a checker
   ['created', null, false, true, 202],

@@ -3,7 +3,7 @@
 // routes never answer the same outcome differently (docs/payments.md "HTTP status of an outcome"):
 //   failed / rejected        → the problem named by its failure code (with the resource id), any time
 //   a retry (same key, body) → 200, whatever the state
-//   still in progress        → 202 (challenged, awaiting approval, processing at the bank …)
+//   still in progress        → 202 (challenged, held for review, awaiting approval, processing at the bank …)
 //   created by this request  → 201;  otherwise (a step-up, a resume) → 200
 import type { TSchema } from 'typebox';
 import { AnfuError, isProblemCode, type ProblemCode } from '../errors.ts';
@@ -27,7 +27,9 @@ export function outcomeResponses<T extends TSchema>(view: T): { 200: T; 201: T; 
   return { 200: view, 201: view, 202: view };
 }
 
-const inProgress = new Set(['created', 'risk_checked', 'challenged', 'authorised', 'processing', 'awaiting_approval']);
+const inProgress = new Set([
+  'created', 'risk_checked', 'challenged', 'held_for_review', 'authorised', 'processing', 'awaiting_approval',
+]);
 const refused = new Set(['failed', 'rejected']);
 
 /** The problem a failed outcome answers: its own code when registered, else `payment_state_invalid`. */

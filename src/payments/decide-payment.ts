@@ -57,11 +57,14 @@ export interface WalkStep {
   readonly detail?: { failureCode?: string; reasons?: readonly string[] };
 }
 
-/** The walk of a new payment after `created`: risk_checked, then failed (deny), challenged or processing. */
+/** The walk of a new payment after `created`: risk_checked, then failed, challenged, held for review or processing. */
 export function creationWalk(risk: Pick<PaymentRiskDecision, 'decision' | 'reasons'>): WalkStep[] {
   const assessed: WalkStep = { event: 'risk_assessed', by: 'risk', detail: { reasons: risk.reasons } };
   if (risk.decision === 'deny') return [assessed, { event: 'fail', by: 'risk', detail: { failureCode: 'payment_denied', reasons: risk.reasons } }];
   if (risk.decision === 'challenge') return [assessed, { event: 'challenge', by: 'payer', detail: { reasons: risk.reasons } }];
+  if (risk.decision === 'review') {
+    return [assessed, { event: 'hold_for_review', by: 'risk', detail: { reasons: risk.reasons } }];
+  }
   return [assessed, { event: 'process', by: 'payer' }];
 }
 

@@ -213,3 +213,17 @@ export {
 export { walletSummary, type WalletSummary, type WalletBalance, type WalletLimit } from './wallet-summary.ts';
 /** Operational reports (issue 14): per-period counts, sums and risk outcomes, read-only. */
 export { type PaymentPeriodRow, type PeriodQuery } from './store/statistics.ts';
+export {
+  openReviewHolds,
+  placeReviewHold,
+  resolveReviewHold,
+  sweepReviewHolds,
+  reviewHoldOfPayment,
+  reviewFailureCodes,
+  type ReviewHoldOutcome,
+} from './review-holds.ts';
+export {
+  type ReviewHold,
+  type ReviewHoldState,
+  type ReviewResolution,
+} from './store/review-holds.ts';

@@ -35,7 +35,7 @@ export interface BatchPayment {
   readonly payment: Payment;
   readonly instruction: StoredInstruction;
   readonly nonce: string;
-  readonly risk: { readonly decision: 'allow' | 'challenge' | 'deny'; readonly reasons: readonly string[] };
+  readonly risk: { readonly decision: 'allow' | 'challenge' | 'review' | 'deny'; readonly reasons: readonly string[] };
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
   readonly strength: LimitTier;
@@ -106,7 +106,7 @@ async function decideBatchLimits(
   return { refusals, usage };
 }
 
-/** The walk of a new payment, recorded: created → risk_checked → processing | challenged | failed. */
+/** The walk of a new payment, recorded: created → risk_checked → processing | challenged | held_for_review | failed. */
 function walkCreation(writes: BatchWrites, prepared: BatchPayment): PaymentState {
   const { payment, risk, actor } = prepared;
   const now = payment.createdAt;
@@ -129,8 +129,9 @@ function walkCreation(writes: BatchWrites, prepared: BatchPayment): PaymentState
  */
 function rowOf(prepared: BatchPayment, now: number): Payment {
   const { payment, risk } = prepared;
-  const state: PaymentState =
-    risk.decision === 'deny' ? 'failed' : risk.decision === 'challenge' ? 'challenged' : 'succeeded';
+  const state: PaymentState = risk.decision === 'deny' ? 'failed'
+    : risk.decision === 'challenge' ? 'challenged'
+      : risk.decision === 'review' ? 'held_for_review' : 'succeeded';
   const failureCode = risk.decision === 'deny' ? 'payment_denied' : null;
   return { ...payment, state, failureCode, updatedAt: state === 'succeeded' ? now : payment.updatedAt };
 }

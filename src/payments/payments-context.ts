@@ -41,6 +41,8 @@ export interface PaymentSettings {
   readonly funding: FundingLimitPolicy;
   /** A challenged top-up or withdrawal not stepped up within this fails (its limit usage given back). */
   readonly fundingChallengeTtlMs: number;
+  /** A payment held for a risk review fails unless an analyst decides within this (ANFU_REVIEW_TTL_MS). */
+  readonly reviewTtlMs: number;
   readonly cardBinding: CardBindingSettings;
 }
 
@@ -92,6 +94,7 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
       withdrawalDayMaxMinor: config.withdrawalDayMaxMinor,
     },
     fundingChallengeTtlMs: config.fundingChallengeTtlMs,
+    reviewTtlMs: config.reviewTtlMs,
     cardBinding: {
       attemptsPerDayMax: config.cardBindAttemptsPerDayMax,
       ttlMs: config.cardBindingTtlMs,

@@ -6,6 +6,7 @@
 import { enqueueOutbox } from '../events/index.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
 import type { TransferRequest } from '../ledger/index.ts';
+import type { Tx } from '../store/index.ts';
 import { legsBetween } from './decide-payment.ts';
 import { feeAccountOf, merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
@@ -15,14 +16,22 @@ import { markSubjectPaid, releaseSubject, releaseUsage } from './store/reservati
 
 const systemActor: TransitionActor = { type: 'system', id: 'payments' };
 
-async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferRequest[]> {
+/** The ledger accounts of a payment: the payer's wallet, the payee's wallet or merchant account, the fees account. */
+export async function paymentAccountsOf(
+  ctx: PaymentsContext,
+  payment: Payment,
+): Promise<{ debit: string; credit: string; fees: string | undefined }> {
   const { ledger } = ctx;
   const wallet = await walletOf(ledger, payment.payerId, payment.currency);
   const credit = payment.kind === 'order_payment' && payment.merchantId !== null
     ? await merchantAccountOf(ledger, payment.merchantId, payment.currency)
     : await walletOf(ledger, payment.payeeId, payment.currency);
   const fees = payment.fee > 0n ? await feeAccountOf(ledger, payment.currency) : undefined;
-  return legsBetween(payment, { debit: wallet.id, credit: credit.id, fees: fees?.id });
+  return { debit: wallet.id, credit: credit.id, fees: fees?.id };
+}
+
+async function legsOf(ctx: PaymentsContext, payment: Payment): Promise<TransferRequest[]> {
+  return legsBetween(payment, await paymentAccountsOf(ctx, payment));
 }
 
 /** Moves the money of a `processing` payment and records the outcome; returns the payment as it ends. */
@@ -56,14 +65,20 @@ function paidEvent(payment: Payment) {
 
 async function finishSucceeded(ctx: PaymentsContext, payment: Payment): Promise<Payment> {
   const now = ctx.clock();
-  await ctx.store.transaction(async (tx) => {
-    await markSubjectPaid(tx, payment, now);
-    if (payment.kind === 'order_payment' && payment.merchantId !== null) {
-      await enqueueOutbox(tx, { topic: 'order.paid', destination: { kind: 'merchant', merchantId: payment.merchantId }, payload: paidEvent(payment), key: `order.paid:${payment.id}`, subject: payment.orderId ?? payment.id }, now);
-    }
-    await recordTransition(tx, payment, 'settle', systemActor, now);
-  });
+  await ctx.store.transaction((tx) => recordSettlement(tx, payment, now));
   return reread(ctx, payment.id);
+}
+
+/** A `processing` payment whose money moved, recorded in `tx`: its order or request paid, the merchant told. */
+export async function recordSettlement(tx: Tx, payment: Payment, now: number): Promise<void> {
+  await markSubjectPaid(tx, payment, now);
+  if (payment.kind === 'order_payment' && payment.merchantId !== null) {
+    const destination = { kind: 'merchant' as const, merchantId: payment.merchantId };
+    const subject = payment.orderId ?? payment.id;
+    const payload = paidEvent(payment);
+    await enqueueOutbox(tx, { topic: 'order.paid', destination, payload, key: `order.paid:${payment.id}`, subject }, now);
+  }
+  await recordTransition(tx, payment, 'settle', systemActor, now);
 }
 
 async function reread(ctx: PaymentsContext, id: string): Promise<Payment> {

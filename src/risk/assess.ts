@@ -115,13 +115,18 @@ export async function recordAssessments(
   );
 }
 
-/**
- * The engine's decision as the payment flows take it. A `review` is stepped up like a challenge
- * until the hold-and-case path is wired (docs/risk.md "Review"): it is never let through unexamined.
- */
+/** The engine's decision as the payment flows take it: a `review` holds the payment's money for an analyst. */
 export function paymentRiskOf(decision: EngineDecision): PaymentRiskDecision {
-  const outcome = decision.decision === 'deny' ? 'deny' : decision.decision === 'allow' ? 'allow' : 'challenge';
-  return { decision: outcome, reasons: outcome === 'allow' ? [] : decision.reasons };
+  return { decision: decision.decision, reasons: decision.decision === 'allow' ? [] : decision.reasons };
+}
+
+/**
+ * The engine's decision as top-ups and withdrawals take it: they hold nothing for review (the money is
+ * at the bank, not in a wallet), so a `review` is stepped up like a challenge and its case is opened.
+ */
+export function fundingRiskOf(decision: EngineDecision): PaymentRiskDecision {
+  const risk = paymentRiskOf(decision);
+  return risk.decision === 'review' ? { ...risk, decision: 'challenge' } : risk;
 }
 
 /** The audit entry of a decision that did not simply allow (allowed ones are in risk_decisions). */

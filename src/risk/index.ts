@@ -49,6 +49,7 @@ export {
   assessMoneyEvent,
   recordAssessments,
   paymentRiskOf,
+  fundingRiskOf,
   decisionAuditEvent,
   assessBatch,
   type MoneyAssessment,
@@ -75,3 +76,10 @@ export {
 } from './store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
 export { loginDeciderOf, type LoginRiskDecider } from './login-decider.ts';
+export {
+  assessIdentityEvent,
+  recordIdentityDecision,
+  type IdentityAssessment,
+  type IdentityEventInput,
+  type IdentityRiskEvent,
+} from './identity-decision.ts';

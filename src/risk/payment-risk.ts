@@ -48,7 +48,8 @@ export type PaymentRiskReason =
   | 'recent_factor_change';
 
 export interface PaymentRiskDecision {
-  readonly decision: 'allow' | 'challenge' | 'deny';
+  /** `review` only from the rule set (the fixed rules never review): the payment is held for an analyst. */
+  readonly decision: 'allow' | 'challenge' | 'review' | 'deny';
   /** The legacy rules' PaymentRiskReason values, or the reasons of the running rule set. */
   readonly reasons: readonly string[];
 }

@@ -1,9 +1,11 @@
 // Risk reviews in the shared case system (src/cases): a decision of `review` opens one `risk_review`
 // case (deduplicated by the decision) with the payment, device and decision as evidence, in the same
-// transaction that stores the decision. Analysts decide `clear` (labels the decision legitimate) or
-// `confirm_fraud` (four eyes: labels it fraud and blocks the device), which feeds back-testing's
-// precision and recall. Until payments grow a held state, the reviewed payment itself is stepped up
-// (challenged), never let through unexamined (docs/risk.md "Review").
+// transaction that stores the decision. A reviewed payment is held (payments/review-holds.ts); the
+// analysts' decisions: `release_hold` (four eyes: the hold is posted, the payment succeeds; labels the
+// decision legitimate), `reject_payment` (four eyes: the hold is voided, the money back; no label),
+// `confirm_fraud` (four eyes: voided too, labelled fraud, the device blocked) and `clear` (nothing
+// held — a top-up or withdrawal review, stepped up — labelled legitimate). The money step of those
+// decisions is wired at the flows (flows/review-hold-case.ts); the labels feed back-testing.
 import { appendAudit } from '../audit/index.ts';
 import { actorIdOf, openCase, type CaseDecisionHandler, type CaseKindDefinition } from '../cases/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -16,7 +18,12 @@ export const riskReviewKind: CaseKindDefinition = {
   kind: 'risk_review',
   queue: 'risk',
   sla: { firstResponse: 4 * hour, resolution: 2 * 9 * hour, calendar: 'business' },
-  decisions: { clear: { fourEyes: false }, confirm_fraud: { fourEyes: true } },
+  decisions: {
+    clear: { fourEyes: false },
+    release_hold: { fourEyes: true },
+    reject_payment: { fourEyes: true },
+    confirm_fraud: { fourEyes: true },
+  },
 };
 
 /** Opens the review case of every assessment that decided `review` (idempotent by decision id). */
@@ -59,7 +66,9 @@ export const riskReviewHandler =
     const deviceId = caseRecord.details.deviceId;
     if (typeof decisionId !== 'string') return { ok: false, code: 'risk_decision_not_found' };
     const now = clock();
-    await labelDecision(tx, decisionId, decision === 'confirm_fraud' ? 'fraud' : 'legitimate');
+    // A rejection is not a finding: the decision stays unlabelled for back-testing.
+    const label = decision === 'confirm_fraud' ? 'fraud' : 'legitimate';
+    if (decision !== 'reject_payment') await labelDecision(tx, decisionId, label);
     if (decision === 'confirm_fraud' && typeof deviceId === 'string') {
       const note = `confirmed fraud in case ${caseRecord.id}`;
       await putListEntry(

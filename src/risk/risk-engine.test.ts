@@ -247,7 +247,7 @@ for (const kind of testStoreKinds()) {
       assert.equal(shown.json().features.amount.minor, '6000');
     });
 
-    test('a review opens a risk_review case with evidence; cleared by an analyst, labelled', async () => {
+    test('a review holds the payment and opens its case; clear is refused while the money is held', async () => {
       const base = defaultRuleSet();
       const review = {
         id: 'mid_amount',
@@ -271,7 +271,7 @@ for (const kind of testStoreKinds()) {
         alice.principal,
         signed(identity, alice, carol.customer.id, '35.00', Date.now()),
       );
-      assert.equal(reviewed.payment.state, 'challenged', 'a review is never let through unexamined');
+      assert.equal(reviewed.payment.state, 'held_for_review', 'a review is never let through unexamined');
       const [decision] = await decisionsOfSubject(t.store, reviewed.payment.id);
       assert.equal(decision?.decision, 'review');
       const listed = await t.app.inject({ url: '/v1/cases?kind=risk_review', headers: bearer(tokens.a) });
@@ -282,9 +282,9 @@ for (const kind of testStoreKinds()) {
         decision: 'clear',
         reason: 'known customer',
       });
-      assert.equal(cleared.statusCode, 200, cleared.body);
-      const [labelled] = await decisionsOfSubject(t.store, reviewed.payment.id);
-      assert.equal(labelled?.label, 'legitimate');
+      assert.deepEqual([cleared.statusCode, cleared.json().code], [409, 'review_hold_pending'], cleared.body);
+      const [unlabelled] = await decisionsOfSubject(t.store, reviewed.payment.id);
+      assert.equal(unlabelled?.label, null, 'release_hold / reject_payment decide it (flows/review-hold.test.ts)');
     });
   });
 }

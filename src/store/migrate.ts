@@ -2,6 +2,7 @@
 // API processes take turns; each migration commits with its bookkeeping row or not at all.
 import { migrations, type Migration } from './migrations/index.ts';
 import type { Store } from './port.ts';
+import { rebuildSqliteTable } from './sqlite-rebuild.ts';
 
 const migrationLockId = 7_411_001;
 
@@ -43,21 +44,38 @@ export interface MigrationReport {
   readonly current: number;
 }
 
-export async function migrate(store: Store, now: () => number = Date.now): Promise<MigrationReport> {
-  await store.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-  const applied: string[] = [];
-  for (const migration of migrations) {
-    const done = await store.transaction(async (tx) => {
+/** One migration with its bookkeeping row, in one transaction; false when it was already applied. */
+async function applyMigration(store: Store, migration: Migration, now: () => number): Promise<boolean> {
+  const rebuilds = store.dialect === 'sqlite' ? (migration.sqliteRebuilds ?? []) : [];
+  // SQLite ignores this pragma inside a transaction: a table rebuild turns foreign keys off around it.
+  if (rebuilds.length > 0) await store.run('PRAGMA foreign_keys = OFF');
+  try {
+    return await store.transaction(async (tx) => {
       if (store.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?)', [migrationLockId]);
       const row = await tx.get('SELECT id FROM schema_migrations WHERE id = ?', [migration.id]);
       if (row !== undefined) return false;
+      for (const rebuild of rebuilds) await rebuildSqliteTable(tx, rebuild);
       for (const statement of statementsOf(migration, store.dialect)) await tx.run(statement);
-      await tx.run('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)', [migration.id, migration.name, now()]);
+      const bookkeeping = 'INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)';
+      await tx.run(bookkeeping, [migration.id, migration.name, now()]);
       return true;
     });
-    if (done) applied.push(`${migration.id}-${migration.name}`);
+  } finally {
+    if (rebuilds.length > 0) await store.run('PRAGMA foreign_keys = ON');
   }
-  const last = migrations.at(-1);
+}
+
+export async function migrate(
+  store: Store,
+  now: () => number = Date.now,
+  list: readonly Migration[] = migrations,
+): Promise<MigrationReport> {
+  await store.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  const applied: string[] = [];
+  for (const migration of list) {
+    if (await applyMigration(store, migration, now)) applied.push(`${migration.id}-${migration.name}`);
+  }
+  const last = list.at(-1);
   return { applied, current: last === undefined ? 0 : last.id };
 }
 

@@ -77,7 +77,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   registerProposalExecutors(access.registry, { config, ledger, payments, clearing });
   const service = supportWiring({ store, ledger, keyring, clock, endCustomerSessions });
   const withdrawals = withdrawalOutcomeCaseKind(payments);
-  const kinds = [...caseKindRegistrations(clock), ...service.kinds, withdrawals, ...(options.caseKinds ?? [])];
+  const caseKinds = caseKindRegistrations(clock, payments);
+  const kinds = [...caseKinds, ...service.kinds, withdrawals, ...(options.caseKinds ?? [])];
   const cases = wireCases({ config, store, clock, registry: access.registry, metrics, kinds, onClose: service.stop });
   const support = service.complete(cases);
   const latency = createLatencyRecorder();

@@ -20,12 +20,22 @@ import { amlAlertKind } from '../aml/index.ts';
 import { sanctionsHitKind } from '../sanctions/index.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Store } from '../store/index.ts';
+import type { PaymentsContext } from '../payments/index.ts';
+import { riskReviewCaseKind } from '../flows/review-hold-case.ts';
 import { reconciliationCaseKind } from '../reconciliation/index.ts';
 import { clearingHoldKind } from '../clearing/index.ts';
 
-/** Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … */
-export function caseKindRegistrations(clock: () => number = Date.now): CaseKindRegistration[] {
-  const risk = { definition: riskReviewKind, handler: riskReviewHandler(clock) };
+/**
+ * Every capability's case kinds. Add yours here (one line): risk, aml, clearing, support … With the
+ * payments context, a risk review's decisions also move the money of the payment it holds.
+ */
+export function caseKindRegistrations(
+  clock: () => number = Date.now,
+  payments?: PaymentsContext,
+): CaseKindRegistration[] {
+  const risk = payments === undefined
+    ? { definition: riskReviewKind, handler: riskReviewHandler(clock) }
+    : riskReviewCaseKind(payments);
   return [risk, sanctionsHitKind, amlAlertKind, reconciliationCaseKind(), clearingHoldKind];
 }
 

@@ -1,6 +1,7 @@
 // Versioned migrations, applied in order, each in its own transaction. A migration is written once
 // in a neutral dialect; `ddl()` maps the few type names that differ between SQLite and PostgreSQL.
 // Numbers are never reused or edited once released: a change is a new migration.
+import type { TableRebuild } from '../sqlite-rebuild.ts';
 import { ledger } from './001-ledger.ts';
 import { keyring } from './002-keyring.ts';
 import { audit } from './003-audit.ts';
@@ -24,6 +25,7 @@ import { ledgerApplyFence } from './202-ledger-apply-fence.ts';
 import { cases } from './200-cases.ts';
 import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
+import { paymentsReviewHolds } from './211-payments-review-holds.ts';
 import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
 import { riskProfiles } from './216-risk-profiles.ts';
@@ -41,6 +43,11 @@ export interface Migration {
   readonly sql: string;
   /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
   readonly postgresSql?: string;
+  /**
+   * SQLite only, before `sql`: tables rebuilt through the generic procedure (store/sqlite-rebuild.ts),
+   * for the changes SQLite cannot ALTER (a CHECK constraint); PostgreSQL does the same in `postgresSql`.
+   */
+  readonly sqliteRebuilds?: readonly TableRebuild[];
 }
 
 export const migrations: readonly Migration[] = [
@@ -68,6 +75,7 @@ export const migrations: readonly Migration[] = [
   support,
   riskEngine,
   riskProfiles,
+  paymentsReviewHolds,
   sanctions,
   aml,
   sanctionsClearances,

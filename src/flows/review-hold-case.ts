@@ -1,0 +1,66 @@
+// The `risk_review` case kind as the app runs it: risk's definition and labelling handler
+// (risk/review-case.ts) plus the money of a payment held for review (payments/review-holds.ts).
+// After the checker approves a four-eyes decision, the case's money step resolves the hold —
+// release_hold posts it, reject_payment and confirm_fraud void it — and the decision handler, inside
+// the case's transaction, checks the payment ended as decided before risk labels the decision. The
+// resolution's keys make a retried execution answer with what was done; the hold's deadline sweep and
+// a case decision cannot both win (the first resolution written is the only one).
+import type { CaseDecisionHandler, CaseKindRegistration, CaseMoneyHandler, CaseRecord } from '../cases/index.ts';
+import {
+  paymentById, resolveReviewHold, reviewHoldOfPayment, type PaymentsContext, type ReviewResolution,
+} from '../payments/index.ts';
+import { riskReviewHandler, riskReviewKind } from '../risk/index.ts';
+
+const resolutionOf: Readonly<Record<string, ReviewResolution>> = {
+  release_hold: 'release',
+  reject_payment: 'reject',
+  confirm_fraud: 'fraud',
+};
+
+const paymentIdOf = (caseRecord: CaseRecord) =>
+  caseRecord.subject.type === 'payment' ? caseRecord.subject.id : undefined;
+
+function reviewHoldMoney(ctx: PaymentsContext): CaseMoneyHandler {
+  return async (caseRecord, decision) => {
+    const resolution = resolutionOf[decision];
+    const paymentId = paymentIdOf(caseRecord);
+    if (resolution === undefined || paymentId === undefined) return { ok: true };
+    const held = await reviewHoldOfPayment(ctx.store, paymentId);
+    // A review of something that holds nothing (a top-up, a withdrawal): fraud is still a finding.
+    if (held === undefined) {
+      return decision === 'confirm_fraud' ? { ok: true } : { ok: false, code: 'review_hold_not_found' };
+    }
+    const outcome = await resolveReviewHold(ctx, paymentId, resolution, 'system:cases');
+    if (!outcome.ok) return outcome;
+    return { ok: true, result: { paymentId, state: outcome.payment.state } };
+  };
+}
+
+/** Inside the case's transaction: the payment ended as the decision says, then risk labels it. */
+function reviewHoldHandler(labels: CaseDecisionHandler): CaseDecisionHandler {
+  return async (tx, caseRecord, decision, actor) => {
+    const paymentId = paymentIdOf(caseRecord);
+    const held = paymentId === undefined ? undefined : await reviewHoldOfPayment(tx, paymentId);
+    if (held !== undefined && paymentId !== undefined) {
+      const payment = await paymentById(tx, paymentId);
+      const unresolved = held.state === 'placing' || held.state === 'held';
+      if (decision === 'clear' && unresolved) return { ok: false, code: 'review_hold_pending' };
+      if (decision === 'release_hold' && payment?.state !== 'succeeded') {
+        return { ok: false, code: 'payment_state_invalid' };
+      }
+      if ((decision === 'reject_payment' || decision === 'confirm_fraud') && payment?.state !== 'failed')
+        return { ok: false, code: 'payment_state_invalid' };
+    } else if (decision === 'release_hold' || decision === 'reject_payment') {
+      return { ok: false, code: 'review_hold_not_found' };
+    }
+    return labels(tx, caseRecord, decision, actor);
+  };
+}
+
+export function riskReviewCaseKind(ctx: PaymentsContext): CaseKindRegistration {
+  return {
+    definition: riskReviewKind,
+    handler: reviewHoldHandler(riskReviewHandler(ctx.clock)),
+    money: reviewHoldMoney(ctx),
+  };
+}
