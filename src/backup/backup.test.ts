@@ -150,11 +150,17 @@ for (const profile of ['intl', 'gm'] as const) {
       assert.equal(diff.parent?.id, full.id, 'a differential is relative to the last full');
       assert.equal(inc3.parent?.id, diff.id, 'an incremental is relative to the last backup of any kind');
       assert.equal(inc3.previous?.id, diff.id);
+      assert.equal(full.format, 'anfu-backup-manifest/2');
+      assert.equal(full.rowsWritten, undefined, 'a full holds pages');
+      assert.ok(full.tracking !== undefined && inc1.tracking !== undefined);
+      assert.equal(inc1.pagesWritten, 0, 'an incremental holds changed rows, not pages');
+      // 40 transfers: 40 journal rows, 2 changed balances each at most, plus audit rows and checkpoints.
+      assert.ok((inc1.rowsWritten ?? 0) >= 40 && (inc1.rowsWritten ?? 0) < 200, `rows ${String(inc1.rowsWritten)}`);
+      assert.ok(BigInt(inc1.tracking.changeSeq) > BigInt(full.tracking.changeSeq), 'the change log moved on');
       assert.ok(
-        inc1.pagesWritten < full.pageCount / 2,
-        `incremental wrote ${inc1.pagesWritten} of ${full.pageCount} pages`,
+        (diff.rowsWritten ?? 0) > (inc2.rowsWritten ?? 0),
+        'a differential holds the changes of both incrementals since the full and its own',
       );
-      assert.ok(diff.pagesWritten >= inc2.pagesWritten, 'a differential holds at least what the last incremental held');
     });
 
     it('restoring each backup gives exactly the state it was taken at, and it verifies', async () => {
