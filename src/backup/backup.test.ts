@@ -396,3 +396,95 @@ describe('retention', () => {
     }
   });
 });
+
+describe('change tracking', () => {
+  const tableRows = (path: string, sql: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it('updates and deletes of mutable rows replay exactly; the log is pruned below each full', async () => {
+    const live = await openLive('intl');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'intl');
+      const jobs = 'SELECT id, state, detail FROM backup_jobs ORDER BY id';
+      const add = (id: string) =>
+        live.store.run(
+          "INSERT INTO backup_jobs (id, kind, state, requested_by, queued_at) VALUES (?, 'test', 'queued', 'op', 1)",
+          [id],
+        );
+      await add('bkj_a');
+      await add('bkj_b');
+      await add('bkj_c');
+      const full = await takeBackup(ctx, 'full');
+      await live.store.run("UPDATE backup_jobs SET state = 'failed', detail = 'changed' WHERE id = 'bkj_a'");
+      await live.store.run("DELETE FROM backup_jobs WHERE id = 'bkj_b'");
+      await add('bkj_d');
+      await activity(live, 7);
+      const expected = tableRows(join(live.dir, 'anfu.db'), jobs);
+      const state = await fingerprintOf(live);
+      const inc = await takeBackup(ctx, 'incremental');
+      assert.equal(inc.kind, 'incremental');
+      await live.store.run("DELETE FROM backup_jobs WHERE id = 'bkj_c'");
+      const into = join(live.dir, 'restored.db');
+      const report = await restoreBackup(ctx, { backupId: inc.id }, into, live.signer.publicKeyPem);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(report.chain, [full.id, inc.id]);
+      assert.deepEqual(report.fingerprint.found, state);
+      assert.deepEqual(tableRows(into, jobs), expected, 'a changed row, a deleted row and a new row, as they were');
+      assert.deepEqual(
+        expected.map((r) => (r as { id: string }).id),
+        ['bkj_a', 'bkj_c', 'bkj_d'],
+      );
+      const logged = (path: string, below: string) =>
+        tableRows(path, `SELECT COUNT(*) AS n FROM backup_changes WHERE seq < ${below}`)[0] as { n: number };
+      assert.ok(logged(join(live.dir, 'anfu.db'), inc.tracking?.changeSeq ?? '0').n > 0);
+      const second = await takeBackup(ctx, 'full');
+      assert.equal(logged(join(live.dir, 'anfu.db'), second.tracking?.changeSeq ?? '0').n, 0, 'pruned by the full');
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an incremental after a schema change is promoted to a full, says so, and the chain goes on', async () => {
+    const live = await openLive('gm');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'gm');
+      await activity(live, 5);
+      const full = await takeBackup(ctx, 'full');
+      await live.store.run('CREATE TABLE later_feature (id TEXT PRIMARY KEY, note TEXT NOT NULL)');
+      await live.store.run("INSERT INTO later_feature (id, note) VALUES ('x', 'before the promoted full')");
+      const promoted = await takeBackup(ctx, 'incremental');
+      assert.equal(promoted.kind, 'full');
+      assert.equal(promoted.parent, null);
+      assert.equal(promoted.previous?.id, full.id);
+      assert.equal(promoted.promoted?.requested, 'incremental');
+      assert.match(promoted.promoted?.reason ?? '', /schema changed/);
+      await live.store.run("INSERT INTO later_feature (id, note) VALUES ('y', 'tracked after it')");
+      await live.store.run("UPDATE later_feature SET note = 'edited' WHERE id = 'x'");
+      await activity(live, 5);
+      const inc = await takeBackup(ctx, 'incremental');
+      assert.equal(inc.kind, 'incremental');
+      assert.equal(inc.parent?.id, promoted.id);
+      const into = join(live.dir, 'restored.db');
+      const report = await restoreBackup(ctx, { backupId: inc.id }, into, live.signer.publicKeyPem);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(tableRows(into, 'SELECT id, note FROM later_feature ORDER BY id'), [
+        { id: 'x', note: 'edited' },
+        { id: 'y', note: 'tracked after it' },
+      ]);
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+});
