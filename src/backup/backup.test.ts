@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -481,6 +481,63 @@ describe('change tracking', () => {
         { id: 'x', note: 'edited' },
         { id: 'y', note: 'tracked after it' },
       ]);
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('unusable targets', () => {
+  it('a target folder the backup may not write is refused with backup_target_unusable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anfu-backup-perm-'));
+    try {
+      const locked = join(dir, 'locked');
+      mkdirSync(locked, { mode: 0o700 });
+      const target = join(locked, 'backups');
+      if (process.getuid?.() === 0) {
+        // root writes anywhere: the check runs as `nobody`, for whom the folder is closed.
+        const worker = fork(join(import.meta.dirname, 'testing', 'unwritable-target-worker.ts'), [], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, TARGET: target },
+          stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+          uid: 65534,
+          gid: 65534,
+        });
+        let out = '';
+        worker.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        await once(worker, 'exit');
+        assert.equal(out.trim(), 'backup_target_unusable');
+      } else {
+        chmodSync(locked, 0o500);
+        assert.throws(
+          () => directoryTarget('primary', target),
+          (e: unknown) => e instanceof BackupError && e.code === 'backup_target_unusable',
+        );
+      }
+      assert.equal(existsSync(target), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a target that fails mid-backup gives backup_target_unusable; the live database is untouched', async () => {
+    const live = await openLive('intl');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'intl');
+      await activity(live, 10);
+      await takeBackup(ctx, 'full');
+      await activity(live, 10);
+      const state = await fingerprintOf(live);
+      const bytes = readFileSync(join(live.dir, 'anfu.db'));
+      const primary = ctx.targets[0];
+      const failing = { ...primary, stagingPath: (file: string) => join(live.dir, 'unmounted', file) };
+      await assertRefused(takeBackup({ ...ctx, targets: [failing] }, 'incremental'), 'backup_target_unusable', 'ENOENT');
+      assert.deepEqual(await fingerprintOf(live), state);
+      assert.ok(readFileSync(join(live.dir, 'anfu.db')).equals(bytes), 'the live database file is unchanged');
+      assert.equal(loadCatalog(primary, kek).manifests.length, 1, 'no backup claims to exist');
     } finally {
       await live.ledger.close();
       await live.store.close();

@@ -205,7 +205,26 @@ async function takeChanges(
 
 const linkOf = (m: BackupManifest | null) => (m === null ? null : { id: m.id, manifestHash: manifestHash(m) });
 
+/** File-system failures that mean the target (or the space beside the database) cannot take a backup. */
+const unusableErrors = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'EIO']);
+
+/** A full disk, a permission or a vanished folder becomes `backup_target_unusable`, naming the file. */
+function asTargetError(error: unknown): unknown {
+  const failure = error as NodeJS.ErrnoException | null;
+  if (error instanceof BackupError || typeof failure?.code !== 'string' || !unusableErrors.has(failure.code))
+    return error;
+  return new BackupError('backup_target_unusable', `${failure.code}: cannot write ${failure.path ?? 'a backup file'}`);
+}
+
 export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<BackupManifest> {
+  try {
+    return await takeBackupOnce(ctx, kind);
+  } catch (error) {
+    throw asTargetError(error);
+  }
+}
+
+async function takeBackupOnce(ctx: BackupContext, kind: BackupKind): Promise<BackupManifest> {
   const primary = ctx.targets[0];
   primary.removeStaged();
   const catalog = loadCatalog(primary, ctx.kek);
