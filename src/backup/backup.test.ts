@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -534,7 +544,11 @@ describe('unusable targets', () => {
       const bytes = readFileSync(join(live.dir, 'anfu.db'));
       const primary = ctx.targets[0];
       const failing = { ...primary, stagingPath: (file: string) => join(live.dir, 'unmounted', file) };
-      await assertRefused(takeBackup({ ...ctx, targets: [failing] }, 'incremental'), 'backup_target_unusable', 'ENOENT');
+      await assertRefused(
+        takeBackup({ ...ctx, targets: [failing] }, 'incremental'),
+        'backup_target_unusable',
+        'ENOENT',
+      );
       assert.deepEqual(await fingerprintOf(live), state);
       assert.ok(readFileSync(join(live.dir, 'anfu.db')).equals(bytes), 'the live database file is unchanged');
       assert.equal(loadCatalog(primary, kek).manifests.length, 1, 'no backup claims to exist');
