@@ -28,6 +28,7 @@ import { aml } from './231-aml.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { clearing } from './250-clearing.ts';
 import { backupChangeLog } from './251-backup-change-log.ts';
+import { assessmentAttestations } from './252-assessment-attestations.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -69,6 +70,7 @@ export const migrations: readonly Migration[] = [
   sanctionsClearances,
   clearing,
   backupChangeLog,
+  assessmentAttestations,
   assessmentRuns,
   requestLatency,
   backupJobs,
