@@ -161,9 +161,13 @@ async function backupSubcommand(config: Config, action: string, values: Values, 
     const manifest = await takeBackup(ctx, action as BackupKind);
     await audited(config, `backup.${action}`, true, {
       backupId: manifest.id,
+      kind: manifest.kind,
       pages: manifest.pagesWritten,
+      rows: manifest.rowsWritten ?? null,
       bytes: manifest.data.bytes,
     });
+    // An incremental that had to be a full says so, on the terminal and in the output.
+    if (manifest.promoted) process.stderr.write(`taken as a full backup: ${manifest.promoted.reason}\n`);
     print(
       JSON.stringify(
         {
@@ -172,6 +176,8 @@ async function backupSubcommand(config: Config, action: string, values: Values, 
           parent: manifest.parent?.id ?? null,
           pageCount: manifest.pageCount,
           pagesWritten: manifest.pagesWritten,
+          rowsWritten: manifest.rowsWritten ?? null,
+          promoted: manifest.promoted ?? null,
           bytes: manifest.data.bytes,
           fingerprint: manifest.fingerprint,
         },
