@@ -36,6 +36,7 @@ commands:
   sanctions rescreen | rescreens      re-screen every customer and merchant now; list the runs
   aml report [--date D] | monitor | str CASE_ID   large-value report files, monitor run, suspicious-transaction report
   assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
+  assess attest CONTROL --statement TEXT --days N   attest a control no live check sees; assess attestations lists
   report ops --from D --to D [--granularity day|week] [--format json|csv]   operational report (R9.4)
 
 options (each also an environment variable, see 'anfu config'):

@@ -157,6 +157,10 @@ export const problems = {
   restore_verification_failed: { status: 422, title: 'The restored database does not verify' },
   // operations (issue 14): self-assessment, operational reports, backup jobs
   assessment_not_found: { status: 404, title: 'No such self-assessment run' },
+  attestation_invalid: {
+    status: 400,
+    title: 'The attestation names no known control, or its statement or validity is out of bounds',
+  },
   report_range_invalid: { status: 400, title: 'The report range is invalid (from before to, ISO times, ≤ 400 days)' },
   backup_job_not_found: { status: 404, title: 'No such backup job' },
 

@@ -39,6 +39,8 @@ export const permissions = {
   /** Issue 14: the self-assessment, operational reports and backup jobs. */
   'assessment.read': ['administrator', 'operations', 'auditor'],
   'assessment.verify': ['administrator', 'operations', 'auditor'],
+  /** Vouching for a control no live check sees (physical security, chapters 7–9); auditors only read it. */
+  'assessment.attest': ['administrator', 'operations'],
   'clearing.read': ['administrator', 'operations', 'auditor'],
   'clearing.operate': ['administrator', 'operations'],
   'reports.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],

@@ -4,8 +4,10 @@
 export const standard = 'JR/T 0122-2018';
 
 export const chapterTitles: Readonly<Record<string, string>> = {
+  '7': 'Functions (功能要求)',
   '8': 'Risk monitoring (风险监控)',
   '9': 'Performance (性能要求)',
+  '10.1': 'Security · physical (物理安全)',
   '10.2': 'Security · network (网络安全)',
   '10.3': 'Security · hosts and access control (主机安全)',
   '10.4': 'Security · application (应用安全)',

@@ -19,4 +19,12 @@ export { npmAudit, parseNpmAudit, cachedAdvisories } from './dependency-advisori
 export { probeListener, tryHandshake, handshakeAttempts } from './tls-probe.ts';
 export { weakSettings } from './checks-network.ts';
 export { standard, chapterTitles } from './chapters.ts';
+export {
+  attestedControls,
+  attestationStatementCharsMax,
+  listAttestations,
+  recordAttestation,
+  type Attestation,
+  type AttestationRequest,
+} from './attestations.ts';
 export { assessmentProbes, reachableHost, type ProbeParts } from './probes.ts';

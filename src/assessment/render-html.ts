@@ -8,7 +8,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => escapes[c] ?? c);
 }
 
-const colours: Record<Result, string> = { pass: '#1a7f37', warn: '#9a6700', fail: '#cf222e', unknown: '#6e7781' };
+const colours: Record<Result, string> = {
+  pass: '#1a7f37',
+  attested: '#0969da',
+  warn: '#9a6700',
+  fail: '#cf222e',
+  unknown: '#6e7781',
+  not_attested: '#8250df',
+};
 
 const style = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1f2328}
 table{border-collapse:collapse;width:100%;margin-bottom:1.5em}
@@ -16,10 +23,11 @@ th,td{border:1px solid #d0d7de;padding:.4em;vertical-align:top;text-align:left}
 th{background:#f6f8fa}.r{font-weight:700;color:#fff;padding:.1em .5em;border-radius:3px;white-space:nowrap}
 .pass{background:${colours.pass}}.warn{background:${colours.warn}}
 .fail{background:${colours.fail}}.unknown{background:${colours.unknown}}
+.attested{background:${colours.attested}}.not_attested{background:${colours.not_attested}}
 h2{margin-top:1.5em;border-bottom:1px solid #d0d7de}small{color:#59636e}`;
 
 const badge = (result: Result | null) =>
-  result === null ? '<small>—</small>' : `<span class="r ${result}">${result}</span>`;
+  result === null ? '<small>—</small>' : `<span class="r ${result}">${result.replace('_', ' ')}</span>`;
 
 function rowHtml(row: AssessmentRow): string {
   const cells = [

@@ -2,6 +2,7 @@
 // attaches the previous run's result per row, stores the run (audited) and returns it.
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
+import { attestationChecks } from './attestations.ts';
 import { chapterTitleOf, compareChapters, standard } from './chapters.ts';
 import { dependencyAdvisories, operatorsMfa, tokensNearExpiry } from './checks-access.ts';
 import { backupFreshness, openIncidents, restoreTested } from './checks-continuity.ts';
@@ -34,6 +35,7 @@ export const checks: readonly CheckDefinition[] = [
   openIncidents,
   backupFreshness,
   restoreTested,
+  ...attestationChecks,
 ];
 
 /** A check that throws reports `unknown` with the reason: it never passes by failing to look. */

@@ -15,11 +15,22 @@ export const indicators = [
 ] as const;
 export type Indicator = (typeof indicators)[number];
 
-export const results = ['pass', 'warn', 'fail', 'unknown'] as const;
+/** `attested` / `not_attested`: rows whose evidence is an operator's dated attestation, not a live check. */
+export const results = ['pass', 'warn', 'fail', 'unknown', 'attested', 'not_attested'] as const;
 export type Result = (typeof results)[number];
 
-/** How bad a result is, for the worst-of summaries (unknown counts between warn and fail). */
-export const severityOf: Record<Result, number> = { pass: 0, warn: 1, unknown: 2, fail: 3 };
+/**
+ * How bad a result is, for the worst-of summaries: unknown counts between warn and fail, and a
+ * control nobody vouches for (not attested) is as unproven as one no check could see.
+ */
+export const severityOf: Record<Result, number> = {
+  pass: 0,
+  attested: 0,
+  warn: 1,
+  unknown: 2,
+  not_attested: 2,
+  fail: 3,
+};
 
 export interface Finding {
   readonly result: Result;

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -150,11 +160,17 @@ for (const profile of ['intl', 'gm'] as const) {
       assert.equal(diff.parent?.id, full.id, 'a differential is relative to the last full');
       assert.equal(inc3.parent?.id, diff.id, 'an incremental is relative to the last backup of any kind');
       assert.equal(inc3.previous?.id, diff.id);
+      assert.equal(full.format, 'anfu-backup-manifest/2');
+      assert.equal(full.rowsWritten, undefined, 'a full holds pages');
+      assert.ok(full.tracking !== undefined && inc1.tracking !== undefined);
+      assert.equal(inc1.pagesWritten, 0, 'an incremental holds changed rows, not pages');
+      // 40 transfers: 40 journal rows, 2 changed balances each at most, plus audit rows and checkpoints.
+      assert.ok((inc1.rowsWritten ?? 0) >= 40 && (inc1.rowsWritten ?? 0) < 200, `rows ${String(inc1.rowsWritten)}`);
+      assert.ok(BigInt(inc1.tracking.changeSeq) > BigInt(full.tracking.changeSeq), 'the change log moved on');
       assert.ok(
-        inc1.pagesWritten < full.pageCount / 2,
-        `incremental wrote ${inc1.pagesWritten} of ${full.pageCount} pages`,
+        (diff.rowsWritten ?? 0) > (inc2.rowsWritten ?? 0),
+        'a differential holds the changes of both incrementals since the full and its own',
       );
-      assert.ok(diff.pagesWritten >= inc2.pagesWritten, 'a differential holds at least what the last incremental held');
     });
 
     it('restoring each backup gives exactly the state it was taken at, and it verifies', async () => {
@@ -383,6 +399,159 @@ describe('retention', () => {
       );
       const report = await restoreBackup(ctx, { latest: true }, join(live.dir, 'kept.db'), live.signer.publicKeyPem);
       assert.equal(report.ok, true, 'the kept chain still restores after pruning');
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('change tracking', () => {
+  const tableRows = (path: string, sql: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare(sql).all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it('updates and deletes of mutable rows replay exactly; the log is pruned below each full', async () => {
+    const live = await openLive('intl');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'intl');
+      const jobs = 'SELECT id, state, detail FROM backup_jobs ORDER BY id';
+      const add = (id: string) =>
+        live.store.run(
+          "INSERT INTO backup_jobs (id, kind, state, requested_by, queued_at) VALUES (?, 'test', 'queued', 'op', 1)",
+          [id],
+        );
+      await add('bkj_a');
+      await add('bkj_b');
+      await add('bkj_c');
+      const full = await takeBackup(ctx, 'full');
+      await live.store.run("UPDATE backup_jobs SET state = 'failed', detail = 'changed' WHERE id = 'bkj_a'");
+      await live.store.run("DELETE FROM backup_jobs WHERE id = 'bkj_b'");
+      await add('bkj_d');
+      await activity(live, 7);
+      const expected = tableRows(join(live.dir, 'anfu.db'), jobs);
+      const state = await fingerprintOf(live);
+      const inc = await takeBackup(ctx, 'incremental');
+      assert.equal(inc.kind, 'incremental');
+      await live.store.run("DELETE FROM backup_jobs WHERE id = 'bkj_c'");
+      const into = join(live.dir, 'restored.db');
+      const report = await restoreBackup(ctx, { backupId: inc.id }, into, live.signer.publicKeyPem);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(report.chain, [full.id, inc.id]);
+      assert.deepEqual(report.fingerprint.found, state);
+      assert.deepEqual(tableRows(into, jobs), expected, 'a changed row, a deleted row and a new row, as they were');
+      assert.deepEqual(
+        expected.map((r) => (r as { id: string }).id),
+        ['bkj_a', 'bkj_c', 'bkj_d'],
+      );
+      const logged = (path: string, below: string) =>
+        tableRows(path, `SELECT COUNT(*) AS n FROM backup_changes WHERE seq < ${below}`)[0] as { n: number };
+      assert.ok(logged(join(live.dir, 'anfu.db'), inc.tracking?.changeSeq ?? '0').n > 0);
+      const second = await takeBackup(ctx, 'full');
+      assert.equal(logged(join(live.dir, 'anfu.db'), second.tracking?.changeSeq ?? '0').n, 0, 'pruned by the full');
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an incremental after a schema change is promoted to a full, says so, and the chain goes on', async () => {
+    const live = await openLive('gm');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'gm');
+      await activity(live, 5);
+      const full = await takeBackup(ctx, 'full');
+      await live.store.run('CREATE TABLE later_feature (id TEXT PRIMARY KEY, note TEXT NOT NULL)');
+      await live.store.run("INSERT INTO later_feature (id, note) VALUES ('x', 'before the promoted full')");
+      const promoted = await takeBackup(ctx, 'incremental');
+      assert.equal(promoted.kind, 'full');
+      assert.equal(promoted.parent, null);
+      assert.equal(promoted.previous?.id, full.id);
+      assert.equal(promoted.promoted?.requested, 'incremental');
+      assert.match(promoted.promoted?.reason ?? '', /schema changed/);
+      await live.store.run("INSERT INTO later_feature (id, note) VALUES ('y', 'tracked after it')");
+      await live.store.run("UPDATE later_feature SET note = 'edited' WHERE id = 'x'");
+      await activity(live, 5);
+      const inc = await takeBackup(ctx, 'incremental');
+      assert.equal(inc.kind, 'incremental');
+      assert.equal(inc.parent?.id, promoted.id);
+      const into = join(live.dir, 'restored.db');
+      const report = await restoreBackup(ctx, { backupId: inc.id }, into, live.signer.publicKeyPem);
+      assert.deepEqual(report.problems, []);
+      assert.deepEqual(tableRows(into, 'SELECT id, note FROM later_feature ORDER BY id'), [
+        { id: 'x', note: 'edited' },
+        { id: 'y', note: 'tracked after it' },
+      ]);
+    } finally {
+      await live.ledger.close();
+      await live.store.close();
+      rmSync(live.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('unusable targets', () => {
+  it('a target folder the backup may not write is refused with backup_target_unusable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anfu-backup-perm-'));
+    try {
+      const locked = join(dir, 'locked');
+      mkdirSync(locked, { mode: 0o700 });
+      const target = join(locked, 'backups');
+      if (process.getuid?.() === 0) {
+        // root writes anywhere: the check runs as `nobody`, for whom the folder is closed.
+        const worker = fork(join(import.meta.dirname, 'testing', 'unwritable-target-worker.ts'), [], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, TARGET: target },
+          stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+          uid: 65534,
+          gid: 65534,
+        });
+        let out = '';
+        worker.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        await once(worker, 'exit');
+        assert.equal(out.trim(), 'backup_target_unusable');
+      } else {
+        chmodSync(locked, 0o500);
+        assert.throws(
+          () => directoryTarget('primary', target),
+          (e: unknown) => e instanceof BackupError && e.code === 'backup_target_unusable',
+        );
+      }
+      assert.equal(existsSync(target), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a target that fails mid-backup gives backup_target_unusable; the live database is untouched', async () => {
+    const live = await openLive('intl');
+    try {
+      const kek = new Kek(randomBytes(32), 'test');
+      const ctx = contextFor(live, kek, 'intl');
+      await activity(live, 10);
+      await takeBackup(ctx, 'full');
+      await activity(live, 10);
+      const state = await fingerprintOf(live);
+      const bytes = readFileSync(join(live.dir, 'anfu.db'));
+      const primary = ctx.targets[0];
+      const failing = { ...primary, stagingPath: (file: string) => join(live.dir, 'unmounted', file) };
+      await assertRefused(
+        takeBackup({ ...ctx, targets: [failing] }, 'incremental'),
+        'backup_target_unusable',
+        'ENOENT',
+      );
+      assert.deepEqual(await fingerprintOf(live), state);
+      assert.ok(readFileSync(join(live.dir, 'anfu.db')).equals(bytes), 'the live database file is unchanged');
+      assert.equal(loadCatalog(primary, kek).manifests.length, 1, 'no backup claims to exist');
     } finally {
       await live.ledger.close();
       await live.store.close();

@@ -44,3 +44,4 @@ export {
   type ScheduleOptions,
 } from './schedule.ts';
 export { sqliteBackupRunner, pgBackRestRunner } from './runners.ts';
+export { takeBackupInThread, type BackupThreadRequest } from './backup-thread.ts';

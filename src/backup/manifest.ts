@@ -6,6 +6,10 @@ import { cryptoProfile, type CryptoProfile, type Kek, type ProfileName } from '.
 import { BackupError } from './errors.ts';
 import { manifestMac, manifestMacValid, type WrappedArchiveKey } from './keys.ts';
 import type { LedgerFingerprint } from './fingerprint.ts';
+import type { TrackingPositions } from './change-tracking.ts';
+
+export const manifestFormats = ['anfu-backup-manifest/1', 'anfu-backup-manifest/2'] as const;
+export const manifestFormat = 'anfu-backup-manifest/2';
 
 export const backupKinds = ['full', 'incremental', 'differential'] as const;
 export type BackupKind = (typeof backupKinds)[number];
@@ -22,8 +26,12 @@ export interface ManifestLink {
   readonly manifestHash: string;
 }
 
+/**
+ * Format 1 (before change tracking): every kind holds pages. Format 2: a full holds pages and the
+ * change positions; an incremental or differential holds change records (rows) up to its positions.
+ */
 export interface BackupManifest {
-  readonly format: 'anfu-backup-manifest/1';
+  readonly format: (typeof manifestFormats)[number];
   readonly id: string;
   readonly kind: BackupKind;
   readonly store: 'sqlite';
@@ -37,7 +45,14 @@ export interface BackupManifest {
   readonly pageCount: number;
   readonly pagesWritten: number;
   readonly data: FileEntry;
-  readonly pageHashes: FileEntry;
+  /** Format 1 only: the page hashes its children diffed against. */
+  readonly pageHashes?: FileEntry | null;
+  /** Format 2: the change positions this backup covers. */
+  readonly tracking?: TrackingPositions;
+  /** Format 2 incremental or differential: the rows it holds. */
+  readonly rowsWritten?: number;
+  /** Set when an incremental or differential was asked for and a full was taken instead. */
+  readonly promoted?: { readonly requested: BackupKind; readonly reason: string } | null;
   readonly key: WrappedArchiveKey;
   readonly fingerprint: LedgerFingerprint;
   readonly mac: string;
@@ -83,6 +98,20 @@ function isLink(value: unknown): value is ManifestLink | null {
   return typeof v === 'object' && typeof v.id === 'string' && typeof v.manifestHash === 'string';
 }
 
+function isTracking(value: unknown): value is TrackingPositions {
+  const v = value as Partial<TrackingPositions> | null;
+  const seq = (s: unknown) => typeof s === 'string' && /^[0-9]{1,20}$/.test(s);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    seq(v.changeSeq) &&
+    typeof v.schemaHash === 'string' &&
+    typeof v.appendOnly === 'object' &&
+    v.appendOnly !== null &&
+    Object.values(v.appendOnly).every(seq)
+  );
+}
+
 /** Parses and authenticates a manifest's text; anything malformed or not under this KEK is refused. */
 export function parseManifest(text: string, kek: Kek): BackupManifest {
   let value: unknown;
@@ -95,7 +124,7 @@ export function parseManifest(text: string, kek: Kek): BackupManifest {
   const shapeOk =
     typeof m === 'object' &&
     m !== null &&
-    m.format === 'anfu-backup-manifest/1' &&
+    manifestFormats.includes(m.format as BackupManifest['format']) &&
     typeof m.id === 'string' &&
     /^bk_[0-9a-z_]+$/.test(m.id) &&
     backupKinds.includes(m.kind as BackupKind) &&
@@ -108,7 +137,7 @@ export function parseManifest(text: string, kek: Kek): BackupManifest {
     Number.isSafeInteger(m.pageCount) &&
     Number.isSafeInteger(m.pagesWritten) &&
     isFileEntry(m.data) &&
-    isFileEntry(m.pageHashes) &&
+    (m.format === 'anfu-backup-manifest/1' ? isFileEntry(m.pageHashes) : isTracking(m.tracking)) &&
     typeof m.key === 'object' &&
     m.key !== null &&
     typeof m.fingerprint === 'object' &&

@@ -17,7 +17,7 @@ export function pruneBackups(targets: readonly BackupTarget[], kek: Kek, keepFul
       if (manifest.createdAt >= oldestKept.createdAt) break;
       target.remove(`${manifest.id}${manifestSuffix}`);
       target.remove(manifest.data.name);
-      target.remove(manifest.pageHashes.name);
+      if (manifest.pageHashes) target.remove(manifest.pageHashes.name);
       removed.add(manifest.id);
     }
   }

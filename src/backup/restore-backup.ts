@@ -11,6 +11,7 @@ import { Ledger, type VerifyReport } from '../ledger/index.ts';
 import { openStore } from '../store/index.ts';
 import { fileHashOf, readArchive } from './archive.ts';
 import { backupAt, checkManifestChain, loadCatalog, restoreChain } from './catalog.ts';
+import { decodeRecords, dropChangeTracking, installChangeTracking, replayChanges } from './change-tracking.ts';
 import { BackupError } from './errors.ts';
 import { ledgerFingerprint, sameFingerprint, type LedgerFingerprint } from './fingerprint.ts';
 import { openArchiveKey } from './keys.ts';
@@ -24,6 +25,7 @@ export interface RestoreReport {
   readonly backupId: string;
   readonly chain: readonly string[];
   readonly pagesApplied: number;
+  readonly rowsApplied: number;
   readonly integrity: string;
   readonly fingerprint: {
     readonly expected: LedgerFingerprint;
@@ -61,8 +63,11 @@ function intactDataPath(ctx: BackupContext, manifest: BackupManifest): string {
   );
 }
 
+/** Backups that hold pages: every one of format 1, the full of format 2. */
+const holdsPages = (m: BackupManifest) => m.format === 'anfu-backup-manifest/1' || m.kind === 'full';
+
 /** Writes each backup's pages over the previous state, oldest first; returns the pages written. */
-function applyChain(ctx: BackupContext, chain: readonly BackupManifest[], path: string): number {
+function applyPages(ctx: BackupContext, chain: readonly BackupManifest[], path: string): number {
   const fd = openSync(path, 'wx', 0o600);
   let applied = 0;
   try {
@@ -105,6 +110,37 @@ function applyChain(ctx: BackupContext, chain: readonly BackupManifest[], path: 
   return applied;
 }
 
+/**
+ * Replays the change records of each incremental or differential over the restored full, oldest
+ * first, each in one transaction, with the tracking triggers off so the replay logs nothing of its own.
+ */
+function replayChain(ctx: BackupContext, members: readonly BackupManifest[], path: string): number {
+  if (members.length === 0) return 0;
+  const db = new Database(path, { fileMustExist: true });
+  let applied = 0;
+  try {
+    db.defaultSafeIntegers(true);
+    db.pragma('foreign_keys = OFF');
+    dropChangeTracking(db);
+    for (const [i, manifest] of members.entries()) {
+      const key = openArchiveKey(ctx.profile, ctx.kek, manifest.id, manifest.key);
+      const chunks = readArchive(intactDataPath(ctx, manifest), manifest.id, ctx.profile, key, manifest.data.chunks);
+      const rows = db.transaction(() => replayChanges(db, decodeRecords(chunks, manifest.id), manifest.id))();
+      if (rows !== manifest.rowsWritten)
+        throw new BackupError(
+          'backup_archive_corrupt',
+          `${manifest.id}: holds ${rows} rows, the manifest says ${String(manifest.rowsWritten)}`,
+        );
+      applied += rows;
+      ctx.progress?.('replay', i + 1, members.length);
+    }
+    installChangeTracking(db);
+  } finally {
+    db.close();
+  }
+  return applied;
+}
+
 async function verifyRestored(path: string, publicKeyPem: string | undefined) {
   const db = new Database(path, { fileMustExist: true });
   let integrity: string;
@@ -138,7 +174,8 @@ export async function restoreBackup(
   const staging = `${into}.partial`;
   rmSync(staging, { force: true });
   try {
-    const pagesApplied = applyChain(ctx, chain, staging);
+    const pagesApplied = applyPages(ctx, chain.filter(holdsPages), staging);
+    const rowsApplied = replayChain(ctx, chain.filter((m) => !holdsPages(m)), staging);
     const { integrity, found, ledgerReport, audit } = await verifyRestored(staging, publicKeyPem);
     const equal = sameFingerprint(found, target.fingerprint);
     const problems = [
@@ -154,6 +191,7 @@ export async function restoreBackup(
       backupId: target.id,
       chain: chain.map((m) => m.id),
       pagesApplied,
+      rowsApplied,
       integrity,
       fingerprint: { expected: target.fingerprint, found, equal },
       ledger: ledgerReport,

@@ -3,16 +3,25 @@
 // scratch cluster: docs/OPERATIONS.md says how to run one by hand).
 import { pgBackup, pgVerify, type PgBackRestSetup, type PgBackupKind } from './pgbackrest.ts';
 import type { BackupRunner } from './schedule.ts';
+import { takeBackupInThread, type BackupThreadRequest } from './backup-thread.ts';
 import { takeBackup, type BackupContext } from './take-backup.ts';
 import { testRestore } from './test-restore.ts';
 
+/**
+ * SQLite backups; with `thread`, each backup runs in a worker thread (the server's case) so the event
+ * loop keeps serving requests while pages are copied and sealed.
+ */
 export function sqliteBackupRunner(
   base: Omit<BackupContext, 'progress'>,
   publicKeyPem: () => Promise<string>,
+  thread?: Omit<BackupThreadRequest, 'kind' | 'suffix'>,
 ): BackupRunner {
   return {
     async backup(kind, progress) {
-      const manifest = await takeBackup({ ...base, progress }, kind);
+      const manifest =
+        thread === undefined
+          ? await takeBackup({ ...base, progress }, kind)
+          : await takeBackupInThread({ ...thread, kind, suffix: base.randomSuffix() }, progress);
       return {
         ok: true,
         backupId: manifest.id,

@@ -1,19 +1,38 @@
 /* eslint-disable security/detect-non-literal-fs-filename -- paths come from configuration and the backup's own names */
-// Takes a backup of the SQLite store: a consistent page snapshot, then the pages a backup of this
-// kind must hold (all for a full; those changed since the last backup of any kind for an
-// incremental; since the last full for a differential), compressed and sealed under a fresh archive
-// key, with the page hashes the next backup diffs against, and a manifest written last.
+// Takes a backup of the SQLite store. A full is a consistent page snapshot with the change positions
+// of that moment; an incremental (since the last backup of any kind) or a differential (since the
+// last full) holds the rows changed since its parent's positions (change-tracking.ts), read in one
+// read transaction of the live database. Each archive is compressed and sealed under a fresh archive
+// key; the manifest is written last. An incremental that cannot be written faithfully (schema
+// changed, parent of format 1, database behind) is promoted to a full, and the manifest says so.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CryptoProfile, Kek } from '../crypto/index.ts';
-import { openStore } from '../store/index.ts';
-import { openArchiveWriter, readArchive } from './archive.ts';
-import { checkManifestChain, loadCatalog, manifestSuffix } from './catalog.ts';
+import Database from 'better-sqlite3';
+import { openStore, type Param, type Queryable, type Row } from '../store/index.ts';
+import { openArchiveWriter, type ArchiveWriter } from './archive.ts';
+import { checkManifestChain, loadCatalog, manifestSuffix, type Catalog } from './catalog.ts';
+import {
+  captureChanges,
+  currentPositions,
+  encodeRecord,
+  installChangeTracking,
+  promotionReason,
+  pruneChangeLog,
+  type TrackingPositions,
+} from './change-tracking.ts';
 import { BackupError } from './errors.ts';
-import { ledgerFingerprint } from './fingerprint.ts';
-import { newArchiveKey, openArchiveKey } from './keys.ts';
-import { manifestHash, signManifest, type BackupKind, type BackupManifest, type FileEntry } from './manifest.ts';
-import { openPageFile, pageHash, pageHashBytes, snapshotDatabase } from './sqlite-pages.ts';
+import { ledgerFingerprint, type LedgerFingerprint } from './fingerprint.ts';
+import { newArchiveKey } from './keys.ts';
+import {
+  manifestFormat,
+  manifestHash,
+  signManifest,
+  type BackupKind,
+  type BackupManifest,
+  type FileEntry,
+} from './manifest.ts';
+import { openPageFile, snapshotDatabase } from './sqlite-pages.ts';
 import type { BackupTarget } from './targets.ts';
 
 export interface BackupContext {
@@ -36,21 +55,7 @@ export function backupId(at: number, suffix: string): string {
   return `bk_${stamp}_${suffix}`;
 }
 
-/** The page hashes a backup recorded: the state of every page after it. */
-export function loadPageHashes(ctx: BackupContext, manifest: BackupManifest): Buffer {
-  const path = ctx.targets[0].pathOf(manifest.pageHashes.name);
-  if (path === undefined) throw new BackupError('backup_chain_broken', `${manifest.id}: page hashes are missing`);
-  const key = openArchiveKey(ctx.profile, ctx.kek, manifest.id, manifest.key);
-  const parts = [...readArchive(path, `${manifest.id}.hashes`, ctx.profile, key, manifest.pageHashes.chunks)];
-  const hashes = Buffer.concat(parts);
-  if (hashes.length !== manifest.pageCount * pageHashBytes)
-    throw new BackupError('backup_archive_corrupt', `${manifest.id}: page hashes do not cover every page`);
-  return hashes;
-}
-
-function parentFor(ctx: BackupContext, kind: BackupKind): BackupManifest | null {
-  const catalog = loadCatalog(ctx.targets[0], ctx.kek);
-  checkManifestChain(catalog);
+function parentFor(catalog: Catalog, kind: BackupKind): BackupManifest | null {
   if (kind === 'full') return null;
   const parent =
     kind === 'incremental' ? catalog.manifests.at(-1) : catalog.manifests.filter((m) => m.kind === 'full').at(-1);
@@ -62,74 +67,64 @@ function parentFor(ctx: BackupContext, kind: BackupKind): BackupManifest | null 
   return parent;
 }
 
-interface Written {
-  data: FileEntry;
-  pageHashes: FileEntry;
-  pageSize: number;
-  pageCount: number;
-  pagesWritten: number;
+/** What one backup wrote, before its manifest. */
+interface Taken {
+  readonly full: boolean;
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly pagesWritten: number;
+  readonly rowsWritten?: number;
+  readonly data: FileEntry;
+  readonly tracking: TrackingPositions;
+  readonly fingerprint: LedgerFingerprint;
 }
 
-/** Writes the data and page-hash archives from the snapshot, keeping pages that differ from the parent's. */
-function writeArchives(
-  ctx: BackupContext,
-  id: string,
-  snapshotPath: string,
-  parentHashes: Buffer | null,
-  key: ReturnType<typeof newArchiveKey>['key'],
-): Written {
+type ArchiveKey = ReturnType<typeof newArchiveKey>['key'];
+
+/** Writes every page of the snapshot into the data archive. */
+function writePages(ctx: BackupContext, id: string, snapshotPath: string, key: ArchiveKey) {
   const primary = ctx.targets[0];
-  const names = { data: `${id}.data`, hashes: `${id}.hashes` };
+  const name = `${id}.data`;
   const pages = openPageFile(snapshotPath);
-  const data = openArchiveWriter(primary.stagingPath(names.data), id, ctx.profile, key);
-  const hashes = openArchiveWriter(primary.stagingPath(names.hashes), `${id}.hashes`, ctx.profile, key);
-  let pagesWritten = 0;
+  const data = openArchiveWriter(primary.stagingPath(name), id, ctx.profile, key);
   try {
     const header = Buffer.alloc(4);
     pages.forEachPage((pageNumber, page) => {
-      const hash = pageHash(page);
-      hashes.write(hash);
-      const offset = (pageNumber - 1) * pageHashBytes;
-      const unchanged =
-        parentHashes !== null &&
-        offset + pageHashBytes <= parentHashes.length &&
-        parentHashes.subarray(offset, offset + pageHashBytes).equals(hash);
-      if (!unchanged) {
-        header.writeUInt32BE(pageNumber);
-        data.write(Buffer.concat([header, page]));
-        pagesWritten += 1;
-      }
+      header.writeUInt32BE(pageNumber);
+      data.write(Buffer.concat([header, page]));
       if (pageNumber % 4096 === 0) ctx.progress?.('pages', pageNumber, pages.pageCount);
     });
     ctx.progress?.('pages', pages.pageCount, pages.pageCount);
     const d = data.finish();
-    const h = hashes.finish();
-    primary.commit(names.data);
-    primary.commit(names.hashes);
+    primary.commit(name);
     return {
-      data: { name: names.data, bytes: d.bytes, hash: d.hash, chunks: d.chunks },
-      pageHashes: { name: names.hashes, bytes: h.bytes, hash: h.hash, chunks: h.chunks },
+      data: { name, bytes: d.bytes, hash: d.hash, chunks: d.chunks },
       pageSize: pages.pageSize,
       pageCount: pages.pageCount,
-      pagesWritten,
+      pagesWritten: pages.pageCount,
     };
   } catch (error) {
     data.abort();
-    hashes.abort();
     throw error;
   } finally {
     pages.close();
   }
 }
 
-export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<BackupManifest> {
-  const primary = ctx.targets[0];
-  primary.removeStaged();
-  const parent = parentFor(ctx, kind);
-  const latest = loadCatalog(primary, ctx.kek).manifests.at(-1) ?? null;
-  const parentHashes = parent === null ? null : loadPageHashes(ctx, parent);
-  const createdAt = ctx.clock();
-  const id = backupId(createdAt, ctx.randomSuffix());
+function withLiveDatabase<T>(ctx: BackupContext, readonly: boolean, work: (db: Database.Database) => T): T {
+  const db = new Database(ctx.sqlitePath, { readonly, fileMustExist: true });
+  try {
+    db.defaultSafeIntegers(true);
+    db.pragma('busy_timeout = 5000');
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A full: tracking triggers on the live database first, then a page snapshot and its positions. */
+async function takeFull(ctx: BackupContext, id: string, key: ArchiveKey): Promise<Taken> {
+  withLiveDatabase(ctx, false, installChangeTracking);
   // The snapshot sits beside the database (same disk, same protection), in a folder emptied of
   // anything a killed run left.
   const snapshotDir = join(dirname(ctx.sqlitePath), '.backup-snapshot');
@@ -139,6 +134,7 @@ export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<
   try {
     ctx.progress?.('snapshot', 0, 1);
     await snapshotDatabase(ctx.sqlitePath, snapshotPath);
+    const tracking = withLiveDatabase({ ...ctx, sqlitePath: snapshotPath }, true, currentPositions);
     const snapshot = openStore({ sqlitePath: snapshotPath, databaseUrl: undefined });
     let fingerprint;
     try {
@@ -146,31 +142,126 @@ export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<
     } finally {
       await snapshot.close();
     }
-    const { key, wrapped } = newArchiveKey(ctx.profile, ctx.kek, id);
-    const written = writeArchives(ctx, id, snapshotPath, parentHashes, key);
-    const manifest = signManifest(ctx.profile, ctx.kek, {
-      format: 'anfu-backup-manifest/1',
-      id,
-      kind,
-      store: 'sqlite',
-      profile: ctx.profile.name,
-      createdAt,
-      parent: parent === null ? null : { id: parent.id, manifestHash: manifestHash(parent) },
-      previous: latest === null ? null : { id: latest.id, manifestHash: manifestHash(latest) },
-      ...written,
-      key: wrapped,
-      fingerprint,
-    });
-    const manifestFile = `${id}${manifestSuffix}`;
-    writeStaged(primary, manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-    primary.commit(manifestFile);
-    for (const other of ctx.targets.slice(1)) {
-      for (const file of [written.data.name, written.pageHashes.name, manifestFile]) other.copyFrom(primary, file);
-    }
-    return manifest;
+    return { full: true, ...writePages(ctx, id, snapshotPath, key), tracking, fingerprint };
   } finally {
     rmSync(snapshotDir, { recursive: true, force: true });
   }
+}
+
+/** Reads through one read transaction of a better-sqlite3 connection, for the fingerprint. */
+function readTransactionQueryable(db: Database.Database): Queryable {
+  const bound = (params: readonly Param[] | undefined) =>
+    (params ?? []).map((p) => (typeof p === 'boolean' ? Number(p) : p));
+  return {
+    all: <R extends Row = Row>(sql: string, params?: readonly Param[]) =>
+      Promise.resolve(db.prepare(sql).all(...bound(params)) as R[]),
+    get: <R extends Row = Row>(sql: string, params?: readonly Param[]) =>
+      Promise.resolve(db.prepare(sql).get(...bound(params)) as R | undefined),
+    run: () => Promise.reject(new Error('the backup reads only')),
+  };
+}
+
+/**
+ * An incremental or differential: in one read transaction of the live database, the changes since
+ * the parent's positions and the fingerprint of the same moment. A reason instead when it must be a full.
+ */
+async function takeChanges(
+  ctx: BackupContext,
+  id: string,
+  key: ArchiveKey,
+  parent: BackupManifest,
+): Promise<Taken | { promote: string }> {
+  const primary = ctx.targets[0];
+  const name = `${id}.data`;
+  const db = new Database(ctx.sqlitePath, { readonly: true, fileMustExist: true });
+  let writer: ArchiveWriter | undefined;
+  try {
+    db.defaultSafeIntegers(true);
+    db.pragma('busy_timeout = 5000');
+    db.exec('BEGIN');
+    const now = currentPositions(db);
+    const reason = promotionReason(parent.tracking, now);
+    if (reason !== null || parent.tracking === undefined) return { promote: reason ?? 'no positions' };
+    ctx.progress?.('changes', 0, 1);
+    const archive = openArchiveWriter(primary.stagingPath(name), id, ctx.profile, key);
+    writer = archive;
+    const rowsWritten = captureChanges(db, parent.tracking, now, (record) => archive.write(encodeRecord(record)));
+    const fingerprint = await ledgerFingerprint(readTransactionQueryable(db));
+    db.exec('COMMIT');
+    ctx.progress?.('rows', rowsWritten, rowsWritten);
+    const d = archive.finish();
+    primary.commit(name);
+    ctx.progress?.('changes', 1, 1);
+    const data = { name, bytes: d.bytes, hash: d.hash, chunks: d.chunks };
+    return { full: false, pageSize: 0, pageCount: 0, pagesWritten: 0, rowsWritten, data, tracking: now, fingerprint };
+  } catch (error) {
+    writer?.abort();
+    throw error;
+  } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.close();
+  }
+}
+
+const linkOf = (m: BackupManifest | null) => (m === null ? null : { id: m.id, manifestHash: manifestHash(m) });
+
+/** File-system failures that mean the target (or the space beside the database) cannot take a backup. */
+const unusableErrors = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'EIO']);
+
+/** A full disk, a permission or a vanished folder becomes `backup_target_unusable`, naming the file. */
+function asTargetError(error: unknown): unknown {
+  const failure = error as NodeJS.ErrnoException | null;
+  if (error instanceof BackupError || typeof failure?.code !== 'string' || !unusableErrors.has(failure.code))
+    return error;
+  return new BackupError('backup_target_unusable', `${failure.code}: cannot write ${failure.path ?? 'a backup file'}`);
+}
+
+export async function takeBackup(ctx: BackupContext, kind: BackupKind): Promise<BackupManifest> {
+  try {
+    return await takeBackupOnce(ctx, kind);
+  } catch (error) {
+    throw asTargetError(error);
+  }
+}
+
+async function takeBackupOnce(ctx: BackupContext, kind: BackupKind): Promise<BackupManifest> {
+  const primary = ctx.targets[0];
+  primary.removeStaged();
+  const catalog = loadCatalog(primary, ctx.kek);
+  checkManifestChain(catalog);
+  const parent = parentFor(catalog, kind);
+  const createdAt = ctx.clock();
+  const id = backupId(createdAt, ctx.randomSuffix());
+  const { key, wrapped } = newArchiveKey(ctx.profile, ctx.kek, id);
+  let taken = parent === null ? await takeFull(ctx, id, key) : await takeChanges(ctx, id, key, parent);
+  let promoted: BackupManifest['promoted'] = null;
+  if ('promote' in taken) {
+    promoted = { requested: kind, reason: taken.promote };
+    taken = await takeFull(ctx, id, key);
+  }
+  const { full, ...written } = taken;
+  const manifest = signManifest(ctx.profile, ctx.kek, {
+    format: manifestFormat,
+    id,
+    kind: full ? 'full' : kind,
+    store: 'sqlite',
+    profile: ctx.profile.name,
+    createdAt,
+    parent: full ? null : linkOf(parent),
+    previous: linkOf(catalog.manifests.at(-1) ?? null),
+    ...written,
+    promoted,
+    key: wrapped,
+  });
+  const manifestFile = `${id}${manifestSuffix}`;
+  writeStaged(primary, manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  primary.commit(manifestFile);
+  for (const other of ctx.targets.slice(1)) {
+    for (const file of [written.data.name, manifestFile]) other.copyFrom(primary, file);
+  }
+  // A full covers every change logged before it: the log below its position is no longer read.
+  if (full) withLiveDatabase(ctx, false, (db) => pruneChangeLog(db, written.tracking.changeSeq));
+  return manifest;
 }
 
 function writeStaged(target: BackupTarget, file: string, text: string): void {

@@ -146,6 +146,37 @@ async function publicKeyOf(config: Config, values: Values): Promise<string> {
   }
 }
 
+/** Takes a SQLite backup, audits it and prints its manifest summary. */
+async function sqliteBackup(config: Config, ctx: BackupContext, kind: BackupKind): Promise<void> {
+  const manifest = await takeBackup(ctx, kind);
+  await audited(config, `backup.${kind}`, true, {
+    backupId: manifest.id,
+    kind: manifest.kind,
+    pages: manifest.pagesWritten,
+    rows: manifest.rowsWritten ?? null,
+    bytes: manifest.data.bytes,
+  });
+  // An incremental that had to be a full says so, on the terminal and in the output.
+  if (manifest.promoted) process.stderr.write(`taken as a full backup: ${manifest.promoted.reason}\n`);
+  print(
+    JSON.stringify(
+      {
+        id: manifest.id,
+        kind: manifest.kind,
+        parent: manifest.parent?.id ?? null,
+        pageCount: manifest.pageCount,
+        pagesWritten: manifest.pagesWritten,
+        rowsWritten: manifest.rowsWritten ?? null,
+        promoted: manifest.promoted ?? null,
+        bytes: manifest.data.bytes,
+        fingerprint: manifest.fingerprint,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
 async function backupSubcommand(config: Config, action: string, values: Values, rest: string[]): Promise<number> {
   if (action === 'jobs') return backupJobsCommand(config, values.watch === true);
   if (action === 'queue') return queueBackupCommand(config, rest[0]);
@@ -158,27 +189,7 @@ async function backupSubcommand(config: Config, action: string, values: Values, 
   }
   const ctx = contextOf(config, values);
   if (backupKinds.includes(action as BackupKind)) {
-    const manifest = await takeBackup(ctx, action as BackupKind);
-    await audited(config, `backup.${action}`, true, {
-      backupId: manifest.id,
-      pages: manifest.pagesWritten,
-      bytes: manifest.data.bytes,
-    });
-    print(
-      JSON.stringify(
-        {
-          id: manifest.id,
-          kind: manifest.kind,
-          parent: manifest.parent?.id ?? null,
-          pageCount: manifest.pageCount,
-          pagesWritten: manifest.pagesWritten,
-          bytes: manifest.data.bytes,
-          fingerprint: manifest.fingerprint,
-        },
-        null,
-        2,
-      ),
-    );
+    await sqliteBackup(config, ctx, action as BackupKind);
     return 0;
   }
   if (action === 'list') {

@@ -7,7 +7,10 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   assessmentProbes,
+  attestedControls,
+  listAttestations,
   reachableHost,
+  recordAttestation,
   renderAssessmentHtml,
   runAssessment,
   type Assessment,
@@ -45,7 +48,40 @@ function assessmentText(a: Assessment): string {
   return lines.join('\n');
 }
 
+export const attestUsage = 'usage: anfu assess attest CONTROL --statement TEXT --days N | anfu assess attestations';
+
+/** `anfu assess attest CONTROL --statement TEXT --days N`: vouch for a control no live check sees. */
+async function attestCommand(config: Config, args: string[]): Promise<number> {
+  const options = { statement: { type: 'string' }, days: { type: 'string' } } as const;
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const [controlId] = positionals;
+  if (controlId === undefined || values.statement === undefined || values.days === undefined) {
+    print(`${attestUsage}
+controls: ${attestedControls.map((c) => `${c.id} (≤ ${c.validityDaysMax} d)`).join(', ')}`);
+    return 2;
+  }
+  const request = { controlId, statement: values.statement, validDays: Number(values.days) };
+  const attestation = await withStore(config, (store) =>
+    recordAttestation(store, request, { type: 'system', id: cliActor() }, Date.now()),
+  );
+  print(`${attestation.id}: ${controlId} attested until ${new Date(attestation.expiresAt).toISOString()}`);
+  return 0;
+}
+
+async function attestationsCommand(config: Config): Promise<number> {
+  const items = await withStore(config, (store) => listAttestations(store, 200));
+  for (const a of items) {
+    const until = new Date(a.expiresAt).toISOString().slice(0, 10);
+    print(`${a.controlId.padEnd(24)} by ${a.attestedBy} ${new Date(a.attestedAt).toISOString()} until ${until}`);
+    print(`  ${a.statement}`);
+  }
+  if (items.length === 0) print('no attestations recorded');
+  return 0;
+}
+
 export async function assessCommand(config: Config, args: string[]): Promise<number> {
+  if (args[0] === 'attest') return attestCommand(config, args.slice(1));
+  if (args[0] === 'attestations') return attestationsCommand(config);
   const { values } = parseArgs({
     args,
     options: { json: { type: 'boolean' }, html: { type: 'string' } },

@@ -35,6 +35,17 @@ function runnerFor(config: Config, kek: Kek, publicKeyPem: () => Promise<string>
   }
   const targets: [BackupTarget, ...BackupTarget[]] = [directoryTarget('primary', config.backupDir)];
   if (config.backupSecondDir !== undefined) targets.push(directoryTarget('second', config.backupSecondDir));
+  const { environment, dataDir, kekFile } = config;
+  // Backups run in a worker thread: the API keeps answering while pages are copied and sealed.
+  const thread = {
+    sqlitePath: config.sqlitePath,
+    kekConfig: { environment, dataDir, kekFile, kekText: config.kek?.reveal() },
+    profile: config.cryptoProfile,
+    targets: [
+      { name: 'primary', dir: config.backupDir },
+      ...(config.backupSecondDir === undefined ? [] : [{ name: 'second', dir: config.backupSecondDir }]),
+    ],
+  };
   return sqliteBackupRunner(
     {
       sqlitePath: config.sqlitePath,
@@ -45,6 +56,7 @@ function runnerFor(config: Config, kek: Kek, publicKeyPem: () => Promise<string>
       randomSuffix: () => randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(-6),
     },
     publicKeyPem,
+    thread,
   );
 }
 

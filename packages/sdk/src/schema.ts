@@ -206,6 +206,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assessments/attestations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The controls that rest on an attestation, and the attestations recorded (newest first) */
+        get: operations["getAssessmentsAttestations"];
+        put?: never;
+        /** Attest a control no live check can see (physical security, JR/T 0122 chapters 7–9) */
+        post: operations["postAssessmentsAttestations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assessments/latest": {
         parameters: {
             query?: never;
@@ -2640,7 +2658,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "sanctions_rescreen_not_found" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "attestation_invalid" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "sanctions_rescreen_not_found" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2652,7 +2670,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Problem: `validation_failed`, `malformed_json`, `invalid_cursor`, `audit_proof_parameter_invalid`, `crypto_malformed_key`, `crypto_unknown_algorithm`, `crypto_unsupported_parameter`, `keyring_unknown_purpose`, `report_range_invalid` */
+        /** @description Problem: `validation_failed`, `malformed_json`, `invalid_cursor`, `audit_proof_parameter_invalid`, `crypto_malformed_key`, `crypto_unknown_algorithm`, `crypto_unsupported_parameter`, `keyring_unknown_purpose`, `attestation_invalid`, `report_range_invalid` */
         Problem400: {
             headers: {
                 [name: string]: unknown;
@@ -2669,7 +2687,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "validation_failed" | "malformed_json" | "invalid_cursor" | "audit_proof_parameter_invalid" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_unsupported_parameter" | "keyring_unknown_purpose" | "report_range_invalid";
+                    code?: "validation_failed" | "malformed_json" | "invalid_cursor" | "audit_proof_parameter_invalid" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_unsupported_parameter" | "keyring_unknown_purpose" | "attestation_invalid" | "report_range_invalid";
                 };
             };
         };
@@ -3452,17 +3470,17 @@ export interface operations {
                             id: string;
                             summary: {
                                 /** @enum {string} */
-                                availability: "pass" | "warn" | "fail" | "unknown";
+                                availability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                                 /** @enum {string} */
-                                confidentiality: "pass" | "warn" | "fail" | "unknown";
+                                confidentiality: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                                 /** @enum {string} */
-                                integrity: "pass" | "warn" | "fail" | "unknown";
+                                integrity: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                                 /** @enum {string} */
-                                "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                                "non-repudiation": "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                                 /** @enum {string} */
-                                security: "pass" | "warn" | "fail" | "unknown";
+                                security: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                                 /** @enum {string} */
-                                traceability: "pass" | "warn" | "fail" | "unknown";
+                                traceability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             };
                         }[];
                     };
@@ -3537,25 +3555,25 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
-                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            previous: ("pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested") | null;
                             requirement: string;
                             /** @enum {string} */
-                            result: "pass" | "warn" | "fail" | "unknown";
+                            result: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         }[];
                         standard: string;
                         summary: {
                             /** @enum {string} */
-                            availability: "pass" | "warn" | "fail" | "unknown";
+                            availability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            confidentiality: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            integrity: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            security: "pass" | "warn" | "fail" | "unknown";
+                            security: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            traceability: "pass" | "warn" | "fail" | "unknown";
+                            traceability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         };
                     };
                 };
@@ -3631,25 +3649,25 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
-                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            previous: ("pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested") | null;
                             requirement: string;
                             /** @enum {string} */
-                            result: "pass" | "warn" | "fail" | "unknown";
+                            result: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         }[];
                         standard: string;
                         summary: {
                             /** @enum {string} */
-                            availability: "pass" | "warn" | "fail" | "unknown";
+                            availability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            confidentiality: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            integrity: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            security: "pass" | "warn" | "fail" | "unknown";
+                            security: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            traceability: "pass" | "warn" | "fail" | "unknown";
+                            traceability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         };
                     };
                 };
@@ -3689,6 +3707,134 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getAssessmentsAttestations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "controls": [
+                     *         {
+                     *           "id": "example",
+                     *           "chapter": "example",
+                     *           "indicator": "example",
+                     *           "requirement": "example",
+                     *           "validityDaysMax": 1
+                     *         }
+                     *       ],
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "controlId": "example",
+                     *           "statement": "example",
+                     *           "attestedBy": "example",
+                     *           "attestedAt": "example",
+                     *           "expiresAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        controls: {
+                            chapter: string;
+                            id: string;
+                            indicator: string;
+                            requirement: string;
+                            validityDaysMax: number;
+                        }[];
+                        items: {
+                            attestedAt: string;
+                            attestedBy: string;
+                            controlId: string;
+                            expiresAt: string;
+                            id: string;
+                            statement: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postAssessmentsAttestations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "controlId": "example",
+                 *       "statement": "example",
+                 *       "validDays": 1
+                 *     }
+                 */
+                "application/json": {
+                    controlId: string;
+                    /** @description what was checked, with a document reference */
+                    statement: string;
+                    validDays: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "example",
+                     *       "controlId": "example",
+                     *       "statement": "example",
+                     *       "attestedBy": "example",
+                     *       "attestedAt": "example",
+                     *       "expiresAt": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        attestedAt: string;
+                        attestedBy: string;
+                        controlId: string;
+                        expiresAt: string;
+                        id: string;
+                        statement: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
         };
@@ -3753,25 +3899,25 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             indicator: "security" | "availability" | "integrity" | "confidentiality" | "traceability" | "non-repudiation";
-                            previous: ("pass" | "warn" | "fail" | "unknown") | null;
+                            previous: ("pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested") | null;
                             requirement: string;
                             /** @enum {string} */
-                            result: "pass" | "warn" | "fail" | "unknown";
+                            result: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         }[];
                         standard: string;
                         summary: {
                             /** @enum {string} */
-                            availability: "pass" | "warn" | "fail" | "unknown";
+                            availability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            confidentiality: "pass" | "warn" | "fail" | "unknown";
+                            confidentiality: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            integrity: "pass" | "warn" | "fail" | "unknown";
+                            integrity: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            "non-repudiation": "pass" | "warn" | "fail" | "unknown";
+                            "non-repudiation": "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            security: "pass" | "warn" | "fail" | "unknown";
+                            security: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                             /** @enum {string} */
-                            traceability: "pass" | "warn" | "fail" | "unknown";
+                            traceability: "pass" | "warn" | "fail" | "unknown" | "attested" | "not_attested";
                         };
                     };
                 };

@@ -1,4 +1,4 @@
-// Test worker: starts an incremental backup and kills itself with SIGKILL once every page is staged
+// Test worker: starts an incremental backup and kills itself with SIGKILL once every row is staged
 // but before anything is committed, as a power cut or an OOM kill would.
 import { join } from 'node:path';
 import { cryptoProfile, Kek } from '../../crypto/index.ts';
@@ -15,7 +15,7 @@ await takeBackup(
     clock: Date.now,
     randomSuffix: () => 'killed',
     progress: (step, done, total) => {
-      if (step === 'pages' && done === total) process.kill(process.pid, 'SIGKILL');
+      if ((step === 'pages' || step === 'rows') && done === total) process.kill(process.pid, 'SIGKILL');
     },
   },
   'incremental',

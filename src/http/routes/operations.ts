@@ -5,7 +5,11 @@ import { Type, type Static } from 'typebox';
 import type { Permission } from '../../access/index.ts';
 import {
   assessmentProbes,
+  attestationStatementCharsMax,
+  attestedControls,
   indicators,
+  listAttestations,
+  recordAttestation,
   latestRun,
   listRuns,
   renderAssessmentHtml,
@@ -15,6 +19,7 @@ import {
   runById,
   reachableHost,
   type Assessment,
+  type Attestation,
   type Listener,
 } from '../../assessment/index.ts';
 import { AnfuError } from '../../errors.ts';
@@ -49,6 +54,37 @@ const AssessmentView = Type.Object({
 });
 const RunSummary = Type.Object({ id: Type.String(), at: Type.String(), actor: Type.String(), summary: Summary });
 const RunId = Type.Object({ runId: Id('asr') });
+const AttestationBody = Type.Object(
+  {
+    controlId: Type.String({ maxLength: 60 }),
+    statement: Type.String({
+      maxLength: attestationStatementCharsMax,
+      description: 'what was checked, with a document reference',
+    }),
+    validDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  },
+  { additionalProperties: false },
+);
+const AttestationView = Type.Object({
+  id: Type.String(),
+  controlId: Type.String(),
+  statement: Type.String(),
+  attestedBy: Type.String(),
+  attestedAt: Type.String(),
+  expiresAt: Type.String(),
+});
+const AttestedControlView = Type.Object({
+  id: Type.String(),
+  chapter: Type.String(),
+  indicator: Type.String(),
+  requirement: Type.String(),
+  validityDaysMax: Type.Integer(),
+});
+const attestationView = (a: Attestation) => ({
+  ...a,
+  attestedAt: new Date(a.attestedAt).toISOString(),
+  expiresAt: new Date(a.expiresAt).toISOString(),
+});
 const ReportQuerySchema = Type.Object(
   {
     from: Type.String({ maxLength: 40, description: 'ISO date or time (inclusive)' }),
@@ -149,6 +185,33 @@ function assessmentRoutes(context: AppContext): FastifyPluginAsync {
   };
 }
 
+function attestationRoutes(context: AppContext): FastifyPluginAsync {
+  const { store, clock } = context;
+  return async (app) => {
+    const list = {
+      response: {
+        200: Type.Object({ controls: Type.Array(AttestedControlView), items: Type.Array(AttestationView) }),
+        ...errors,
+      },
+    };
+    const listSummary = 'The controls that rest on an attestation, and the attestations recorded (newest first)';
+    app.get('/assessments/attestations', route('assessment.read', listSummary, list), async () => ({
+      controls: attestedControls.map(({ id, chapter, indicator, requirement, validityDaysMax }) => ({
+        id, chapter, indicator, requirement, validityDaysMax,
+      })),
+      items: (await listAttestations(store, 200)).map(attestationView),
+    }));
+    const post = { body: AttestationBody, response: { 201: AttestationView, ...errors } };
+    const postSummary = 'Attest a control no live check can see (physical security, JR/T 0122 chapters 7–9)';
+    app.post('/assessments/attestations', route('assessment.attest', postSummary, post), async (request, reply) => {
+      const actor = { type: 'operator' as const, id: request.principal?.id ?? 'operator' };
+      const body = request.body as Static<typeof AttestationBody>;
+      const attestation = await recordAttestation(store, body, actor, clock());
+      return reply.status(201).send(attestationView(attestation));
+    });
+  };
+}
+
 function reportRoutes(context: AppContext): FastifyPluginAsync {
   const { store, clock, reportSections: sections } = context;
   const reportOf = (request: FastifyRequest) =>
@@ -170,6 +233,7 @@ function reportRoutes(context: AppContext): FastifyPluginAsync {
 export function operationsRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(assessmentRoutes(context));
+    await app.register(attestationRoutes(context));
     await app.register(reportRoutes(context));
     await app.register(backupRoutes(context));
   };

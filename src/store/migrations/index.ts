@@ -32,6 +32,8 @@ import { riskProfiles } from './216-risk-profiles.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { sanctionsRescreens } from './217-sanctions-rescreens.ts';
 import { clearing } from './250-clearing.ts';
+import { backupChangeLog } from './251-backup-change-log.ts';
+import { assessmentAttestations } from './252-assessment-attestations.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -82,6 +84,8 @@ export const migrations: readonly Migration[] = [
   // 217 after 232: it rebuilds sanctions_screenings, which 230 creates (list order is apply order).
   sanctionsRescreens,
   clearing,
+  backupChangeLog,
+  assessmentAttestations,
   assessmentRuns,
   requestLatency,
   backupJobs,
