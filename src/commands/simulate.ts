@@ -4,7 +4,7 @@
 // production: it creates customers and money of its own.
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
-import { attackTypes, runSimulation, type SimulationReport } from '../simulate/index.ts';
+import { attackTypes, runSimulation, type SimulationApp, type SimulationReport } from '../simulate/index.ts';
 
 const usage =
   'usage: anfu simulate [--seed N] [--customers N] [--events N] [--attacks N] [--store sqlite|postgres] [--json]';
@@ -47,7 +47,12 @@ export async function simulateCommand(config: Config, args: readonly string[]): 
     return 2;
   }
   const progress = (done: number, total: number) => process.stderr.write(`\r${done}/${total} payments`);
-  const report = await runSimulation({ store, seed, customers, normalEvents, attacksPerType, progress });
+  // The in-process app is composed from test support, kept outside src/ like the benchmarks.
+  const { openSimulationApp } = (await import('../../bench/simulate-app.ts')) as {
+    openSimulationApp: (kind: 'sqlite' | 'postgres', clock: () => number) => Promise<SimulationApp>;
+  };
+  const open = (clock: () => number) => openSimulationApp(store, clock);
+  const report = await runSimulation({ open, seed, customers, normalEvents, attacksPerType, progress });
   process.stderr.write('\n');
   console.log(values.json === true ? JSON.stringify(report, null, 2) : describe(report));
   return 0;

@@ -93,7 +93,8 @@ export function buildReport(
       count(shadow, r.shadow);
     }
     const instances = new Set(rows.map((r) => r.event.instance));
-    const caught = new Set(rows.filter((r) => r.outcome === 'stopped' || r.outcome === 'challenged').map((r) => r.event.instance));
+    const caughtRows = rows.filter((r) => r.outcome === 'stopped' || r.outcome === 'challenged');
+    const caught = new Set(caughtRows.map((r) => r.event.instance));
     attacks[type] = {
       ...tally,
       instances: instances.size,
@@ -112,7 +113,10 @@ export function buildReport(
   const isAttack = (label: Label) => label !== 'normal' && label !== 'warmup';
   const flaggedOf = (o: Outcome) => o === 'stopped' || o === 'challenged';
   const otherRefusals: Record<string, number> = {};
-  for (const r of results) if (r.outcome === 'error') otherRefusals[r.code ?? 'unknown'] = (otherRefusals[r.code ?? 'unknown'] ?? 0) + 1;
+  for (const r of results) {
+    const code = r.code ?? 'unknown';
+    if (r.outcome === 'error') otherRefusals[code] = (otherRefusals[code] ?? 0) + 1;
+  }
   const rate = (x: number, of: number) => (of === 0 ? 0 : x / of);
   return {
     seed: options.seed,

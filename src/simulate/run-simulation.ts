@@ -5,64 +5,54 @@
 // default rule set (with its shadow rules); the report says per attack type what was stopped,
 // challenged or passed, the normal traffic's challenge rate, and precision and recall of the rule set
 // — as it acts, and as it would act if the shadow rules were made active.
-import { randomBytes } from 'node:crypto';
-import { walletOf } from '../payments/index.ts';
-import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../payments/testing.ts';
-import type { StoreKind } from '../store/testing.ts';
-import { createTestApp, type TestApp } from '../wiring/test-app.ts';
 import { buildReport, type Outcome, type SimulationReport } from './report.ts';
 import { planTraffic, warmupDays, type Cast, type SimEvent, type TrafficOptions } from './traffic.ts';
 
+/**
+ * The app the simulation drives (bench/simulate-app.ts builds one in-process on a throw-away store):
+ * parties with a funded wallet and a device, a signed transfer POSTed to the public API, the decisions.
+ */
+export interface SimulationApp {
+  addParty(name: string, options: { readonly now: number; readonly deviceAgeMs: number }): Promise<void>;
+  /** POST /v1/payments/transfers as `from`'s device, from address `ip`; the HTTP status and body. */
+  transfer(
+    from: string,
+    to: string,
+    amount: string,
+    ip: string,
+    now: number,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  paymentDecisions(): Promise<Array<{ subject_ref: string | null; decision: string; shadow_hits: string }>>;
+  close(): Promise<void>;
+}
+
 export interface SimulationOptions extends TrafficOptions {
-  readonly store: StoreKind;
+  /** Opens the app with the simulation's clock. */
+  readonly open: (clock: () => number) => Promise<SimulationApp>;
   /** Called every 100 events with (done, total). */
   readonly progress?: (done: number, total: number) => void;
 }
 
-const simulationStart = Date.UTC(2026, 0, 5, 0, 0, 0); // 08:00 in China
+export const simulationStart = Date.UTC(2026, 0, 5, 0, 0, 0); // 08:00 in China
 
 function partyNames(cast: Cast): string[] {
   const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
-  return [...names('n', cast.normal), ...names('m', cast.mules), ...names('d', cast.dormant), ...names('f', cast.freshDevice)];
+  const { normal, mules, dormant, freshDevice } = cast;
+  return [...names('n', normal), ...names('m', mules), ...names('d', dormant), ...names('f', freshDevice)];
 }
 
-async function castParties(t: TestApp, identity: Awaited<ReturnType<typeof createTestIdentity>>, cast: Cast) {
-  const parties = new Map<string, TestCustomer>();
-  const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Simulation bank' });
+async function castParties(app: SimulationApp, cast: Cast): Promise<void> {
   for (const name of partyNames(cast)) {
-    // Fresh-device actors: the device was enrolled minutes before the attack (on the measured day).
+    // Fresh-device actors: the device was enrolled minutes before the attacks of the measured day.
     const deviceAgeMs = name.startsWith('f') ? -(warmupDays * 86_400_000 + 110 * 60_000) : 200 * 86_400_000;
-    const who = await identity.addCustomer({ now: simulationStart, deviceAgeMs });
-    parties.set(name, who);
-    const wallet = await walletOf(t.ledger, who.customer.id, 'CNY');
-    const funded = await t.ledger.submit({
-      kind: 'single',
-      key: `sim-fund-${name}`,
-      debitAccountId: bank.id,
-      creditAccountId: wallet.id,
-      amount: 50_000_000n,
-      currency: 'CNY',
-    });
-    if (!funded.ok) throw new Error(`simulation: could not fund ${name}`);
+    await app.addParty(name, { now: simulationStart, deviceAgeMs });
   }
-  return parties;
 }
 
-async function send(t: TestApp, parties: Map<string, TestCustomer>, e: SimEvent, now: number, n: number) {
-  const from = parties.get(e.from);
-  const to = parties.get(e.to);
-  if (from === undefined || to === undefined) throw new Error(`simulation: unknown party ${e.from} or ${e.to}`);
+async function send(app: SimulationApp, e: SimEvent, now: number) {
   const amount = `${e.amountMinor / 100n}.${String(e.amountMinor % 100n).padStart(2, '0')}`;
-  const instruction = instructionFor(from, { kind: 'transfer', target: to.customer.id, amount }, now);
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/v1/payments/transfers',
-    remoteAddress: e.ip,
-    headers: { authorization: `Bearer ${from.token}`, 'idempotency-key': `sim-${n}-${randomBytes(4).toString('hex')}` },
-    payload: { instruction, signature: signInstruction('intl', from, instruction) },
-  });
-  const body = response.json() as { id?: string; state?: string; code?: string; failureCode?: string | null };
-  return outcomeOf(response.statusCode, body);
+  const response = await app.transfer(e.from, e.to, amount, e.ip, now);
+  return outcomeOf(response.status, response.body as Parameters<typeof outcomeOf>[1]);
 }
 
 function outcomeOf(
@@ -73,31 +63,27 @@ function outcomeOf(
   if (body.code === 'payment_denied' || body.failureCode === 'payment_denied')
     return { outcome: 'stopped', paymentId, code: 'payment_denied' };
   if (status === 202) return { outcome: 'challenged', paymentId, code: null };
-  if ((status === 200 || status === 201) && (body.state === 'succeeded' || body.state === 'completed')) return { outcome: 'passed', paymentId, code: null };
+  const done = body.state === 'succeeded' || body.state === 'completed';
+  if ((status === 200 || status === 201) && done) return { outcome: 'passed', paymentId, code: null };
   return { outcome: 'error', paymentId, code: body.code ?? body.failureCode ?? body.state ?? `http_${status}` };
 }
 
 /** Runs the simulation on a fresh in-process app and returns its report (the store is dropped after). */
+/** Runs the simulation on a fresh app and returns its report (the app is closed after). */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
   const plan = planTraffic(options);
   let now = simulationStart;
-  const identity = await createTestIdentity('intl');
-  const t = await createTestApp(options.store, {}, { paymentIdentity: identity, clock: () => now });
+  const app = await options.open(() => now);
   try {
-    const parties = await castParties(t, identity, plan.cast);
+    await castParties(app, plan.cast);
     const results: Array<{ event: SimEvent; outcome: Outcome; paymentId: string | null; code: string | null }> = [];
-    let n = 0;
     for (const event of plan.events) {
       now = Math.max(now, simulationStart + event.at);
-      results.push({ event, ...(await send(t, parties, event, now, n)) });
-      n += 1;
-      if (n % 100 === 0) options.progress?.(n, plan.events.length);
+      results.push({ event, ...(await send(app, event, now)) });
+      if (results.length % 100 === 0) options.progress?.(results.length, plan.events.length);
     }
-    const decisions = await t.store.all<{ subject_ref: string | null; decision: string; shadow_hits: string }>(
-      "SELECT subject_ref, decision, shadow_hits FROM risk_decisions WHERE event = 'payment'",
-    );
-    return buildReport(options, results, decisions);
+    return buildReport(options, results, await app.paymentDecisions());
   } finally {
-    await t.close();
+    await app.close();
   }
 }

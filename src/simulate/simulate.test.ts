@@ -3,6 +3,7 @@
 // normal traffic's challenge rate, and precision and recall of the rule set (with and without shadow rules).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { openSimulationApp } from '../../bench/simulate-app.ts';
 import { attackTypes, planTraffic, runSimulation } from './index.ts';
 
 test('the same seed plans the same traffic; every attack type is labelled in it', () => {
@@ -13,11 +14,12 @@ test('the same seed plans the same traffic; every attack type is labelled in it'
   const labels = new Set(a.events.map((e) => e.label));
   for (const type of attackTypes) assert.ok(labels.has(type), type);
   assert.equal(a.events.filter((e) => e.label === 'normal').length, 30);
-  for (const e of a.events) assert.ok(e.amountMinor > 0n && e.from !== e.to, JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)));
+  for (const e of a.events) assert.ok(e.amountMinor > 0n && e.from !== e.to, `${e.from} -> ${e.to} ${e.amountMinor}`);
 });
 
 test('a small seeded simulation on SQLite reports every attack type, decided through the API', async () => {
-  const report = await runSimulation({ store: 'sqlite', seed: 7, customers: 8, normalEvents: 40, attacksPerType: 1 });
+  const open = (clock: () => number) => openSimulationApp('sqlite', clock);
+  const report = await runSimulation({ open, seed: 7, customers: 8, normalEvents: 40, attacksPerType: 1 });
   if (process.env.ANFU_SIMULATE_PRINT === '1') console.error(JSON.stringify(report, null, 1));
   assert.equal(report.events.normal, 40);
   assert.ok(report.events.warmup > 50);

@@ -92,12 +92,17 @@ export function planTraffic(options: TrafficOptions): TrafficPlan {
   const normal = (i: number, d: number, label: Label): void => {
     const to = pick(friends[i] ?? ['n0']);
     const at = localMs(d, habit[i] ?? 12);
-    events.push({ at, from: `n${i}`, to, amountMinor: amount(), ip: home[i] ?? '114.114.114.114', label, instance: null });
+    const ip = home[i] ?? '114.114.114.114';
+    events.push({ at, from: `n${i}`, to, amountMinor: amount(), ip, label, instance: null });
   };
   // Warm-up: every customer pays a usual payee every few days; the dormant pay once, on day 0.
-  for (let i = 0; i < n; i += 1) for (let d = i % 4; d < warmupDays; d += 4 + Math.floor(rnd() * 4)) normal(i, d, 'warmup');
+  for (let i = 0; i < n; i += 1)
+    for (let d = i % 4; d < warmupDays; d += 4 + Math.floor(rnd() * 4)) normal(i, d, 'warmup');
   for (let j = 0; j < cast.dormant; j += 1)
-    events.push({ at: localMs(0, 11), from: `d${j}`, to: 'n0', amountMinor: 5_000n, ip: homeAddresses[0] ?? '', label: 'warmup', instance: null });
+    events.push({
+      at: localMs(0, 11), from: `d${j}`, to: 'n0', amountMinor: 5_000n, ip: '114.114.114.114', label: 'warmup',
+      instance: null,
+    });
   // The measured day: normal traffic spread over it, attacks among it.
   for (let e = 0; e < options.normalEvents; e += 1) normal(Math.floor(rnd() * n), warmupDays, 'normal');
   const start = warmupDays * day;
@@ -118,31 +123,33 @@ interface Draw {
 
 /** One instance of every attack type, starting at `t0` (x = the instance number). */
 function attacks(x: number, t0: number, draw: Draw): SimEvent[] {
-  const { rnd, pick, n } = draw;
+  const { pick, n } = draw;
   const out: SimEvent[] = [];
   const add = (label: AttackType, at: number, from: string, to: string, minor: bigint, ip: string) =>
     out.push({ at, from, to, amountMinor: minor, ip, label, instance: `${label}#${x}` });
   const mule = (m: number) => `m${6 * x + m}`;
   const foreign = pick(foreignAddresses);
   const victim = (o: number) => `n${(x * 7 + o) % n}`;
+  const home = () => pick(homeAddresses);
   // A device enrolled minutes ago empties the account to a payee never paid before, from abroad.
   add('account_takeover', t0, `f${x}`, mule(0), 480_000n, foreign);
   // Stolen credentials tested with tiny amounts, a burst within two minutes (wallet transfers: see docs).
   for (let i = 0; i < 8; i += 1) add('card_testing', t0 + i * 12_000, mule(1), victim(i + 1), BigInt(1 + i), foreign);
   // Amounts kept just under the new-payee challenge (2,000 CNY) to several new payees in a few hours.
   for (let i = 0; i < 5; i += 1)
-    add('structuring', t0 + i * 40 * minute, victim(0), victim(10 + i), 195_000n + BigInt(Math.floor(rnd() * 4_000)), pick(homeAddresses));
+    add('structuring', t0 + i * 40 * minute, victim(0), victim(10 + i), 195_000n + BigInt(i * 731), home());
   // Money received and sent on within minutes.
-  add('rapid_in_out', t0 + 5 * minute, victim(2), mule(2), 150_000n, pick(homeAddresses));
+  add('rapid_in_out', t0 + 5 * minute, victim(2), mule(2), 150_000n, home());
   add('rapid_in_out', t0 + 7 * minute, mule(2), victim(20), 148_000n, foreign);
   // Many senders to one mule within an hour.
-  for (let i = 0; i < 12; i += 1) add('fan_in', t0 + i * 4 * minute, victim(30 + i), mule(3), 30_000n + BigInt(i * 1000), pick(homeAddresses));
+  for (let i = 0; i < 12; i += 1)
+    add('fan_in', t0 + i * 4 * minute, victim(30 + i), mule(3), 30_000n + BigInt(i * 1000), home());
   // One mule to many new payees within an hour.
-  for (let i = 0; i < 12; i += 1) add('fan_out', t0 + i * 4 * minute, mule(4), victim(50 + i), 25_000n, pick(homeAddresses));
+  for (let i = 0; i < 12; i += 1) add('fan_out', t0 + i * 4 * minute, mule(4), victim(50 + i), 25_000n, home());
   // A customer quiet for 100 days sends a large sum to a new payee.
-  add('dormant_waking', t0 + 20 * minute, `d${x}`, mule(0), 490_000n, pick(homeAddresses));
+  add('dormant_waking', t0 + 20 * minute, `d${x}`, mule(0), 490_000n, home());
   // One device paying many payees over the day, small amounts.
   for (let i = 0; i < 7; i += 1)
-    add('many_payees_one_device', t0 + i * 90 * minute, mule(5), victim(70 + i), 8_000n, pick(homeAddresses));
+    add('many_payees_one_device', t0 + i * 90 * minute, mule(5), victim(70 + i), 8_000n, home());
   return out;
 }
