@@ -15,6 +15,8 @@ test('the same seed plans the same traffic; every attack type is labelled in it'
   for (const type of attackTypes) assert.ok(labels.has(type), type);
   assert.equal(a.events.filter((e) => e.label === 'normal').length, 30);
   for (const e of a.events) assert.ok(e.amountMinor > 0n && e.from !== e.to, `${e.from} -> ${e.to} ${e.amountMinor}`);
+  const few = planTraffic({ ...options, customers: 6 });
+  assert.ok(few.events.every((e) => e.from !== e.to), 'nobody pays themselves, even among few customers');
 });
 
 test('a small seeded simulation on SQLite reports every attack type, decided through the API', async () => {

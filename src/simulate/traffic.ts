@@ -125,8 +125,9 @@ interface Draw {
 function attacks(x: number, t0: number, draw: Draw): SimEvent[] {
   const { pick, n } = draw;
   const out: SimEvent[] = [];
+  // With few customers two roles may fall on one customer: nobody pays themselves.
   const add = (label: AttackType, at: number, from: string, to: string, minor: bigint, ip: string) =>
-    out.push({ at, from, to, amountMinor: minor, ip, label, instance: `${label}#${x}` });
+    from === to ? 0 : out.push({ at, from, to, amountMinor: minor, ip, label, instance: `${label}#${x}` });
   const mule = (m: number) => `m${6 * x + m}`;
   const foreign = pick(foreignAddresses);
   const victim = (o: number) => `n${(x * 7 + o) % n}`;
