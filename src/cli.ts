@@ -34,6 +34,7 @@ commands:
   cluster up|down|status    local HA cluster: etcd, 3 × PostgreSQL under Patroni, haproxy, API nodes
   sanctions load FILE… | search NAME   load OFAC SDN/ALT/ADD CSV or UN XML lists; search the lists in force
   sanctions rescreen | rescreens      re-screen every customer and merchant now; list the runs
+  simulate [--seed N] [--events N] [--attacks N] [--json]   seeded attack traffic through the API; rule report
   aml report [--date D] | monitor | str CASE_ID   large-value report files, monitor run, suspicious-transaction report
   assess [--json|--html F]  security self-assessment (six indicators, JR/T 0122 chapters); exit 1 on a failed row
   assess attest CONTROL --statement TEXT --days N   attest a control no live check sees; assess attestations lists
@@ -104,6 +105,7 @@ const commands: Record<string, Command> = {
   restore: async (_config, args) => (await import('./commands/backup.ts')).backupCommand('restore', args),
   cluster: async (_config, args) => (await import('./commands/cluster.ts')).clusterCommand(args),
   risk: async (_config, args) => (await import('./commands/risk.ts')).riskCommand(args),
+  simulate: async (config, args) => (await import('./commands/simulate.ts')).simulateCommand(config(), args),
   sanctions: async (config, args) => (await import('./commands/compliance.ts')).sanctionsCommand(config(), args),
   aml: async (config, args) => (await import('./commands/compliance.ts')).amlCommand(config(), args),
   assess: async (config, args) => (await import('./commands/operations.ts')).assessCommand(config(), args),
@@ -118,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined || command === 'help' ? 0 : 2;
   }
   const ownFlags = ['bench', 'bank-sim', 'provider-sim', 'backup', 'restore', 'cluster', 'assess', 'report', 'risk'];
-  ownFlags.push('sanctions', 'aml', 'clearing-sim', 'clearing', 'settle', 'reconcile');
+  ownFlags.push('sanctions', 'aml', 'clearing-sim', 'clearing', 'settle', 'reconcile', 'simulate');
   if (ownFlags.includes(command ?? '')) return handler(() => loadConfig(), rest, {});
   const { values, positionals } = parseArgs({ args: rest, options: flagOptions, allowPositionals: true, strict: true });
   if (values.help === true) {
