@@ -5,6 +5,7 @@
 // with audit entries, durable. Payers are many and each pays at most 19 times, below risk control's
 // velocity challenge, so every transfer takes the full path to `succeeded`.
 // Usage: anfu bench payments --store sqlite|postgres [--seconds 10] [--payers 1500] [--json]
+//   [--cpu-profile [file]] (V8 profile of the server during the timed load; see scripts/cpu-top.ts)
 import { execFile, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { walletOf } from '../src/payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, type TestCustomer } from '../src/payments/testing.ts';
 import { serve } from '../src/serve.ts';
 import { startCeiling } from './https-ceiling.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -82,6 +84,14 @@ async function prepare(env: Record<string, string>, payers: number) {
   return { identity, requests };
 }
 
+/** `--cpu-profile` alone writes payments-<time>.cpuprofile in the working directory; a value names the file. */
+function cpuProfileFile(args: readonly string[]): string | undefined {
+  const index = args.indexOf('--cpu-profile');
+  if (index === -1) return undefined;
+  const value = args[index + 1];
+  return value !== undefined && !value.startsWith('--') ? value : `payments-${Date.now()}.cpuprofile`;
+}
+
 interface LoadResult {
   total: number; durationS: number; p50: number; p99: number; max: number; errors: number; non2xx: number; error?: string;
 }
@@ -123,10 +133,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const { identity, requests } = await prepare(env, payers);
   // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
   const server = await serve(loadConfig(env), { demo: false, quiet: true, paymentIdentity: identity });
+  const profileFile = cpuProfileFile(args);
+  const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
   let load: LoadResult;
   try {
     load = await runLoad(server.url, requests, connections, seconds);
   } finally {
+    await profiler?.stop();
     await server.close();
   }
   if (load.error !== undefined) throw new Error(load.error);
@@ -138,6 +151,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ceiling: 'bare Fastify HTTPS route, one P-256 verification', ceiling_per_s: ceiling.perS, ceiling_p99_ms: ceiling.p99,
     ratio_vs_ceiling: Math.round((paymentsPerS / ceiling.perS) * 100) / 100, load_average: loadavg().map((l) => Math.round(l * 100) / 100),
   };
+  if (profileFile !== undefined) result.cpu_profile = profileFile;
   if (storeKind === 'postgres') result.pgbench_tps = await pgbenchTps(base);
   return result;
 }

@@ -55,6 +55,14 @@ export function importPublicKeyPem(pem: string, allowed: readonly AsymmetricKeyK
   return wrapPublicKey({ kind, keyObject });
 }
 
+/** A Node public KeyObject as a handle, with the kind checks of importPublicKeyPem (SM2 is never a KeyObject here). */
+export function importPublicKeyObject(keyObject: KeyObject, allowed: readonly AsymmetricKeyKind[]): PublicKey {
+  if (keyObject.type !== 'public') throw new CryptoError('crypto_malformed_key', 'not a public key');
+  const kind = nodeKind(keyObject);
+  requireKind(kind, allowed);
+  return wrapPublicKey({ kind, keyObject });
+}
+
 export function exportPrivateKeyPem(handle: PrivateKey, allowed: readonly AsymmetricKeyKind[]): string {
   const state = allowedPrivateState(handle, allowed);
   if (state.kind === 'sm2') return derToPem(encodeSm2Pkcs8(state.sm2), 'PRIVATE KEY');

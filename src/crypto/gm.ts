@@ -6,7 +6,7 @@ import { wrapSecretKey } from './key-handle.ts';
 import type { CryptoProfile, SecretKeyAlgorithm, SignatureAlgorithm } from './profile.ts';
 import {
   allowedPrivateState, allowedPublicState, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair,
-  importPrivateKeyPem, importPublicKeyPem, publicKeyOf,
+  importPrivateKeyPem, importPublicKeyObject, importPublicKeyPem, publicKeyOf,
 } from './asymmetric-keys.ts';
 import { equalBytes, hmac, openSm4, sealSm4, sealTags, sm4SealKeyBytes } from './symmetric.ts';
 import { exportSecret, importSecret, requireSecret } from './secret-keys.ts';
@@ -68,6 +68,7 @@ export const gmProfile: CryptoProfile = Object.freeze({
   },
   importPrivateKey: (pem) => importPrivateKeyPem(pem, kinds),
   importPublicKey: (pem) => importPublicKeyPem(pem, kinds),
+  importPublicKeyObject: (keyObject) => importPublicKeyObject(keyObject, kinds),
   exportPrivateKey: (privateKey) => exportPrivateKeyPem(privateKey, kinds),
   exportPublicKey: (publicKey) => exportPublicKeyPem(publicKey, kinds),
   publicKeyOf: (privateKey) => publicKeyOf(privateKey, kinds),

@@ -7,7 +7,7 @@ import { wrapSecretKey } from './key-handle.ts';
 import type { CryptoProfile, SecretKeyAlgorithm, SignatureAlgorithm } from './profile.ts';
 import {
   allowedPrivateState, allowedPublicState, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair,
-  importPrivateKeyPem, importPublicKeyPem, publicKeyOf,
+  importPrivateKeyPem, importPublicKeyObject, importPublicKeyPem, publicKeyOf,
 } from './asymmetric-keys.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, aesSealKeyBytes, equalBytes, hmac, openAesGcm, sealAesGcm, sealTags } from './symmetric.ts';
 import { importSecret, exportSecret, requireSecret } from './secret-keys.ts';
@@ -118,6 +118,7 @@ export const intlProfile: CryptoProfile = Object.freeze({
   },
   importPrivateKey: (pem) => importPrivateKeyPem(pem, kinds),
   importPublicKey: (pem) => importPublicKeyPem(pem, kinds),
+  importPublicKeyObject: (keyObject) => importPublicKeyObject(keyObject, kinds),
   exportPrivateKey: (privateKey) => exportPrivateKeyPem(privateKey, kinds),
   exportPublicKey: (publicKey) => exportPublicKeyPem(publicKey, kinds),
   publicKeyOf: (privateKey) => publicKeyOf(privateKey, kinds),

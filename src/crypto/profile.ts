@@ -1,5 +1,6 @@
 // The one interface both crypto profiles offer: intents (sign, verify, seal, open, ...) over opaque key
 // handles. A deployment picks `intl` or `gm`; callers never see which primitive runs underneath.
+import type { KeyObject } from 'node:crypto';
 import type { PrivateKey, PublicKey, SecretKey } from './key-handle.ts';
 
 export type ProfileName = 'intl' | 'gm';
@@ -48,6 +49,11 @@ export interface CryptoProfile {
 
   importPrivateKey(pem: string): PrivateKey;
   importPublicKey(pem: string): PublicKey;
+  /**
+   * A public key Node already parsed (e.g. an X509Certificate's `publicKey`), without the SPKI PEM round
+   * trip; the same kind checks as importPublicKey. The gm profile refuses: SM2 keys never become KeyObjects.
+   */
+  importPublicKeyObject(keyObject: KeyObject): PublicKey;
   /** PKCS#8 PEM, unencrypted: the caller is responsible for protecting it (the keyring wraps it). */
   exportPrivateKey(privateKey: PrivateKey): string;
   /** SPKI PEM. */

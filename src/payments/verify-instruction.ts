@@ -3,7 +3,7 @@
 // public key of the device certificate, which must be issued by the platform device CA, valid now,
 // name the device, and belong to the payer. Timestamps outside the window are stale. The nonce is
 // checked later, in the payment's own transaction (instruction_nonces' primary key).
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import * as x509 from '@peculiar/x509';
 import { cryptoProfile, type PublicKey } from '../crypto/index.ts';
@@ -91,38 +91,42 @@ interface CheckedCertificate {
 const checkedCertificates = new Map<string, CheckedCertificate>();
 const checkedCertificatesMax = 100_000;
 
-/** The certificate's key as SPKI PEM: Node's own parse for P-256; @peculiar/x509 (slower, pure JS) for SM2, which Node's KeyObject may not take. */
-function spkiPemOf(profileName: 'intl' | 'gm', certificate: X509Certificate, devicePem: string): string {
-  return profileName === 'intl' ? (certificate.publicKey.export({ type: 'spki', format: 'pem' }) as string) : publicKeyPemOf(devicePem);
-}
-
+/**
+ * The certificate's key: for intl, the KeyObject Node parsed with the certificate (exporting it as SPKI PEM
+ * and importing that again cost more than the chain check, in the payments profile of 2026-12-03); for
+ * SM2, which Node's KeyObject may not take, the SPKI from @peculiar/x509 (slower, pure JS) as PEM.
+ */
 function publicKeyOf(profileName: 'intl' | 'gm', certificate: X509Certificate, devicePem: string): PublicKey | undefined {
   try {
-    return cryptoProfile(profileName).importPublicKey(spkiPemOf(profileName, certificate, devicePem));
+    const profile = cryptoProfile(profileName);
+    return profileName === 'intl' ? profile.importPublicKeyObject(certificate.publicKey) : profile.importPublicKey(publicKeyPemOf(devicePem));
   } catch {
     return undefined;
   }
 }
 
 /** The platform device CA, parsed once per PEM text (it changes only when the CA is rotated). */
-let parsedCa: { readonly pem: string; readonly certificate: X509Certificate } | undefined;
+let parsedCa: { readonly pem: string; readonly certificate: X509Certificate; readonly publicKey: KeyObject } | undefined;
 
-function caCertificateOf(caPem: string): X509Certificate {
-  if (parsedCa?.pem !== caPem) parsedCa = { pem: caPem, certificate: new X509Certificate(caPem) };
-  return parsedCa.certificate;
+function caCertificateOf(caPem: string): { readonly certificate: X509Certificate; readonly publicKey: KeyObject } {
+  if (parsedCa?.pem !== caPem) {
+    const certificate = new X509Certificate(caPem);
+    parsedCa = { pem: caPem, certificate, publicKey: certificate.publicKey };
+  }
+  return parsedCa;
 }
 
 function checkCertificate(devicePem: string, caPem: string, deviceId: string, profileName: 'intl' | 'gm'): CheckedCertificate {
   const base = { devicePem, caPem, profile: profileName, validFromMs: 0, validToMs: 0, publicKey: undefined };
   let certificate: X509Certificate;
-  let ca: X509Certificate;
+  let ca: { readonly certificate: X509Certificate; readonly publicKey: KeyObject };
   try {
     certificate = new X509Certificate(devicePem);
     ca = caCertificateOf(caPem);
   } catch {
     return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate does not parse' } };
   }
-  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate is not issued by the platform device CA' } };
+  if (!certificate.checkIssued(ca.certificate) || !certificate.verify(ca.publicKey)) return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate is not issued by the platform device CA' } };
   if (!certificate.subject.split('\n').includes(`CN=${deviceId}`)) return { ...base, refusal: { ok: false, code: 'device_certificate_invalid', detail: 'the device certificate names another device' } };
   return { ...base, refusal: undefined, validFromMs: Date.parse(certificate.validFrom), validToMs: Date.parse(certificate.validTo), publicKey: publicKeyOf(profileName, certificate, devicePem) };
 }
