@@ -27,6 +27,7 @@ import { sanctions } from './230-sanctions.ts';
 import { aml } from './231-aml.ts';
 import { sanctionsClearances } from './232-sanctions-clearances.ts';
 import { clearing } from './250-clearing.ts';
+import { consoleLookups } from './260-console-lookups.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -67,6 +68,7 @@ export const migrations: readonly Migration[] = [
   aml,
   sanctionsClearances,
   clearing,
+  consoleLookups,
   assessmentRuns,
   requestLatency,
   backupJobs,
