@@ -208,6 +208,70 @@ async function approveInConsole(
   return { page, problems };
 }
 
+/**
+ * Interaction to next paint, watched in every page (Event Timing: 'event' entries with an
+ * interactionId). Installed by Playwright before the page's own scripts; not part of the served app.
+ */
+function watchInteractions() {
+  const box = globalThis as unknown as { anfuInteractions: number[] };
+  box.anfuInteractions = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as unknown as { duration: number; interactionId?: number }[]) {
+      if ((entry.interactionId ?? 0) > 0) box.anfuInteractions.push(entry.duration);
+    }
+  });
+  observer.observe({ type: 'event', durationThreshold: 16, buffered: true } as never);
+}
+
+/** The INP of the interactions since the last call (for under 50 interactions: the longest), reset after. */
+async function interactionToNextPaint(page: Page): Promise<{ inpMs: number; interactions: number }> {
+  return page.evaluate(() => {
+    const box = globalThis as unknown as { anfuInteractions: number[] };
+    const all = box.anfuInteractions.splice(0);
+    return { inpMs: all.length === 0 ? 0 : Math.max(...all), interactions: all.length };
+  });
+}
+
+const inpFigures: string[] = [];
+async function reportInp(page: Page, kind: string, flow: string) {
+  const { inpMs, interactions } = await interactionToNextPaint(page);
+  const line = `INP ${kind} ${flow}: ${inpMs} ms over ${interactions} interactions (Event Timing, >=16 ms kept)`;
+  inpFigures.push(line);
+  step(line);
+}
+
+/** An operator follows the customer's payment from the list to its timeline and into the audit log. */
+async function followPaymentInConsole(page: Page, paymentId: string, axeSource: string) {
+  await page.click('a[href="#/payments"]');
+  await page.click(`tr[data-payment="${paymentId}"] a`);
+  await page.waitForSelector('[data-testid=timeline-state]:text("succeeded")');
+  await page.locator('[data-ledger]').nth(1).waitFor();
+  const amounts = await page.locator('[data-testid=ledger-amount]').allTextContents();
+  assert.deepEqual(amounts, ['¥100.00', '¥0.60'], 'the principal and the merchant fee, as journalled');
+  const last = page.locator('ol.timeline li').last();
+  assert.equal(await last.getAttribute('data-to'), 'succeeded');
+  const audited = await page.locator('[data-audit-seq]').count();
+  assert.ok(audited >= 2, `the payment's creation and its transitions are audited (${audited})`);
+  assert.deepEqual(await axeFindings(page, axeSource), [], 'payment timeline: no serious or critical finding');
+  await page.click('[data-testid=follow-audit]');
+  await page.locator('[data-entry]').nth(audited - 1).waitFor();
+  assert.equal(await page.locator('[data-entry]').count(), audited, 'the audit search finds exactly its entries');
+  assert.equal(await page.inputValue('input[name=audit-target]'), paymentId);
+}
+
+/** Verifies the first entry found in the browser, signing a checkpoint first when none covers it yet. */
+async function verifyFirstEntry(page: Page): Promise<string> {
+  const first = page.locator('[data-entry]').first();
+  await first.locator('button:text-matches("验证|Verify")').click();
+  const result = first.locator('[data-testid=proof-result], [data-testid=proof-uncovered]');
+  await result.waitFor();
+  if ((await first.locator('[data-testid=proof-uncovered]').count()) > 0) {
+    await first.locator('[data-testid=proof-uncovered] button').click();
+    await first.locator('[data-testid=proof-result]').waitFor();
+  }
+  return (await first.locator('[data-testid=proof-result]').getAttribute('data-verified')) ?? '';
+}
+
 /** The SDK's fetch, carried by Playwright's request context (which accepts the development certificate). */
 function fetchThrough(api: APIRequestContext): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -343,6 +407,7 @@ for (const kind of testStoreKinds()) {
         const origin = running.url.replace(/\/$/, '');
         const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
         context.setDefaultTimeout(30_000);
+        await context.addInitScript(watchInteractions);
         const page = await context.newPage();
         const problems = await watch(page);
         const first = await page.goto(`${origin}/wallet/`);
@@ -496,6 +561,31 @@ for (const kind of testStoreKinds()) {
         await page.screenshot({ path: join(shots, `${kind}-wallet-help.png`), fullPage: true });
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]');
+
+        await reportInp(page, kind, 'wallet: register, secure, transfer, pay, complain');
+
+        step('The operator follows the payment into the audit log and verifies an entry');
+        const consolePage = checkerConsole.page;
+        await interactionToNextPaint(consolePage);
+        await followPaymentInConsole(consolePage, paymentId, axeSource);
+        assert.equal(await verifyFirstEntry(consolePage), 'true', 'the inclusion proof verifies in the browser');
+        await consolePage.screenshot({ path: join(shots, `${kind}-console-audit-verified.png`), fullPage: true });
+        assert.deepEqual(await axeFindings(consolePage, axeSource), [], 'audit search: no serious or critical finding');
+        await reportInp(consolePage, kind, 'console: payments, timeline, audit search, proof');
+        // A server (or anything between) that alters an entry it serves is caught by the browser's check.
+        await consolePage.route('**/v1/audit/entries?*', async (route) => {
+          const answer = await route.fetch();
+          const body = (await answer.json()) as { items: { details: string }[] };
+          const forge = (details: string) => details.replace(/"amount":"\d+"/, '"amount":"1"');
+          const forged = body.items.map((e) => ({ ...e, details: forge(e.details) }));
+          await route.fulfill({ response: answer, json: { ...body, items: forged } });
+        });
+        await consolePage.fill('input[name=audit-action]', 'payment.create');
+        await consolePage.click('#audit-search button[type=submit]');
+        await consolePage.waitForSelector('[data-entry] h2:text("payment.create")');
+        assert.equal(await verifyFirstEntry(consolePage), 'false', 'a forged entry does not verify');
+        await consolePage.unroute('**/v1/audit/entries?*');
+        assert.deepEqual(checkerConsole.problems, [], 'no CSP violation or script error in the console');
 
         step('Both languages render.');
         // Both languages render.
