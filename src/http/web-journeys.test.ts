@@ -225,17 +225,18 @@ function watchInteractions() {
 
 /** The INP of the interactions since the last call (for under 50 interactions: the longest), reset after. */
 async function interactionToNextPaint(page: Page): Promise<{ inpMs: number; interactions: number }> {
-  return page.evaluate(() => {
-    const box = globalThis as unknown as { anfuInteractions: number[] };
-    const all = box.anfuInteractions.splice(0);
-    return { inpMs: all.length === 0 ? 0 : Math.max(...all), interactions: all.length };
-  });
+  const all = await page.evaluate(() =>
+    (globalThis as unknown as { anfuInteractions: number[] }).anfuInteractions.splice(0),
+  );
+  // web-vitals' rule: the worst interaction, ignoring one per 50 (the 98th percentile of long sessions).
+  const sorted = [...all].sort((a, b) => b - a);
+  return { inpMs: sorted[Math.min(sorted.length - 1, Math.floor(all.length / 50))] ?? 0, interactions: all.length };
 }
 
 const inpFigures: string[] = [];
 async function reportInp(page: Page, kind: string, flow: string) {
   const { inpMs, interactions } = await interactionToNextPaint(page);
-  const line = `INP ${kind} ${flow}: ${inpMs} ms over ${interactions} interactions (Event Timing, >=16 ms kept)`;
+  const line = `INP ${kind} ${flow}: ${inpMs} ms over ${interactions} interactions of 16 ms or more`;
   inpFigures.push(line);
   step(line);
 }
@@ -270,6 +271,35 @@ async function verifyFirstEntry(page: Page): Promise<string> {
     await first.locator('[data-testid=proof-result]').waitFor();
   }
   return (await first.locator('[data-testid=proof-result]').getAttribute('data-verified')) ?? '';
+}
+
+/** Saves what a click downloads and returns its bytes. */
+async function downloaded(page: Page, selector: string): Promise<Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return readFileSync(await file.path());
+}
+
+/** The dashboards draw today's payments and complaint, and each chart exports as CSV, SVG and PNG. */
+async function readDashboards(page: Page, axeSource: string) {
+  await page.click('a[href="#/dashboards"]');
+  const today = new Date().toISOString().slice(0, 10);
+  const bar = (chart: string, series: string) =>
+    page.locator(`[data-chart=${chart}] rect[data-series="${series}"][data-period="${today}"]`);
+  await bar('volumes', 'transfer.CNY').waitFor();
+  assert.equal(await bar('volumes', 'transfer.CNY').getAttribute('data-value'), '1');
+  assert.equal(await bar('volumes', 'order_payment.CNY').getAttribute('data-value'), '1');
+  assert.equal(await bar('success', 'transfer').getAttribute('data-value'), '1', 'every final transfer succeeded');
+  assert.equal(await bar('complaints', 'merchant').getAttribute('data-value'), '1', 'the one complaint, by category');
+  assert.deepEqual(await axeFindings(page, axeSource), [], 'dashboards: no serious or critical finding');
+  const csv = (await downloaded(page, '[data-chart=volumes] [data-export=csv]')).toString('utf8');
+  assert.match(csv, /^period,series,value\n/);
+  assert.ok(csv.includes(`${today},transfer.CNY,1\n`), csv);
+  const svg = (await downloaded(page, '[data-chart=volumes] [data-export=svg]')).toString('utf8');
+  assert.match(svg, /^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.ok(svg.includes('data-series="transfer.CNY"'));
+  const png = await downloaded(page, '[data-chart=volumes] [data-export=png]');
+  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  assert.ok(png.length > 1000, `the PNG holds the drawing (${png.length} bytes)`);
 }
 
 /** The SDK's fetch, carried by Playwright's request context (which accepts the development certificate). */
@@ -423,6 +453,7 @@ for (const kind of testStoreKinds()) {
         await page.screenshot({ path: join(shots, `${kind}-wallet-home-zh.png`), fullPage: true });
         step('securing the device');
         const totp = await secureDevice(page, running, phoneA);
+        await reportInp(page, kind, 'wallet: register, turn on TOTP, certify the device');
         await page.screenshot({ path: join(shots, `${kind}-wallet-security.png`), fullPage: true });
         const noAmbientCredential =
           (await page.evaluate(async () => {
@@ -512,6 +543,8 @@ for (const kind of testStoreKinds()) {
         await checkerConsole.page.screenshot({ path: join(shots, `${kind}-console-inbox.png`), fullPage: true });
         assert.deepEqual(checkerConsole.problems, []);
 
+        await page.bringToFront();
+        await interactionToNextPaint(page); // the wallet waited in the background meanwhile
         step('The customer sees the money');
         // The customer sees the money, then transfers to another customer by phone.
         await page.click('a[href="#/"]');
@@ -542,6 +575,7 @@ for (const kind of testStoreKinds()) {
           'wallet home: no serious or critical accessibility finding',
         );
 
+        await reportInp(page, kind, 'wallet: transfer by phone');
         step('A merchant is onboarded and the customer pays its order');
         // A merchant is onboarded and creates an order; the customer pays it by its payment code.
         const order = await merchantOrder(api, origin, makerToken, '100.00');
@@ -553,6 +587,7 @@ for (const kind of testStoreKinds()) {
         const merchantAccount = await ledger.accountByCode(`merchant:${order.merchantId}:CNY`);
         assert.equal(merchantAccount === undefined ? 0n : balanceOf(merchantAccount), 9_940n, '100.00 less 0.60 fee');
 
+        await reportInp(page, kind, 'wallet: pay an order by its code');
         step('The customer files a complaint about that payment');
         const ticketId = await complainInHelp(page, paymentId, axeSource);
         const ticket = await ticketByCase(running.context.support.store, ticketId);
@@ -562,10 +597,12 @@ for (const kind of testStoreKinds()) {
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]');
 
-        await reportInp(page, kind, 'wallet: register, secure, transfer, pay, complain');
+        await reportInp(page, kind, 'wallet: file a complaint in Help');
 
         step('The operator follows the payment into the audit log and verifies an entry');
         const consolePage = checkerConsole.page;
+        // A tab in the background paints nothing: Event Timing would count the wait for it.
+        await consolePage.bringToFront();
         await interactionToNextPaint(consolePage);
         await followPaymentInConsole(consolePage, paymentId, axeSource);
         assert.equal(await verifyFirstEntry(consolePage), 'true', 'the inclusion proof verifies in the browser');
@@ -585,6 +622,10 @@ for (const kind of testStoreKinds()) {
         await consolePage.waitForSelector('[data-entry] h2:text("payment.create")');
         assert.equal(await verifyFirstEntry(consolePage), 'false', 'a forged entry does not verify');
         await consolePage.unroute('**/v1/audit/entries?*');
+        step('The operator reads the dashboards and exports a chart');
+        await readDashboards(consolePage, axeSource);
+        await consolePage.screenshot({ path: join(shots, `${kind}-console-dashboards.png`), fullPage: true });
+        await reportInp(consolePage, kind, 'console: dashboards and exports');
         assert.deepEqual(checkerConsole.problems, [], 'no CSP violation or script error in the console');
 
         step('Both languages render.');

@@ -10,6 +10,7 @@ import { formatAmount } from '../shared/money.ts';
 import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
 import { AuditSearch } from './audit.tsx';
+import { Dashboards } from './dashboards.tsx';
 import { Nav } from './nav.tsx';
 import { PaymentTimeline, Payments } from './payments.tsx';
 import { operator, splitRoute } from './session.ts';
@@ -194,6 +195,7 @@ function Console() {
   useSignal(lang);
   if (who === undefined) return <Login />;
   const { path: screen, query } = splitRoute(path);
+  if (screen === '/dashboards') return <Dashboards />;
   if (screen === '/payments') return <Payments />;
   if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;
   if (screen === '/audit') {

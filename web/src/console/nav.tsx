@@ -6,6 +6,7 @@ import { t } from './texts.ts';
 
 const links = [
   ['/', 'inbox'],
+  ['/dashboards', 'dashboards'],
   ['/payments', 'payments'],
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],

@@ -19,6 +19,11 @@ export const t = translator({
     checkLeaf: '记录内容与叶哈希一致', checkPath: '包含证明通向检查点根哈希',
     checkKey: '检查点由公布的签名密钥签署', checkSignature: '检查点签名有效',
     back: '返回',
+    dashboards: '运营看板', range: '报表区间', from: '起始日期', to: '截止日期（不含）', granularity: '粒度',
+    byDay: '按日', byWeek: '按周', show: '显示', noData: '该区间没有数据。',
+    chart_volumes: '交易量（笔数）', chart_success: '成功率', chart_decline: '拒绝率',
+    chart_latency: '请求延迟（毫秒）', chart_risk: '风险标记率与拒绝率', chart_breaks: '对账差异（未解决）',
+    chart_complaints: '投诉（按类别）',
   },
   en: {
     console: 'Operator console', login: 'Log in', logout: 'Log out', name: 'Operator name', password: 'Password', totp: 'One-time code',
@@ -37,5 +42,10 @@ export const t = translator({
     checkLeaf: 'the entry matches its leaf hash', checkPath: 'the inclusion proof leads to the checkpoint root',
     checkKey: 'the checkpoint was signed by the published key', checkSignature: 'the checkpoint signature is valid',
     back: 'Back',
+    dashboards: 'Dashboards', range: 'Report range', from: 'From', to: 'To (exclusive)', granularity: 'Granularity',
+    byDay: 'By day', byWeek: 'By week', show: 'Show', noData: 'No data in this range.',
+    chart_volumes: 'Volumes (count)', chart_success: 'Success rate', chart_decline: 'Decline rate',
+    chart_latency: 'Request latency (ms)', chart_risk: 'Risk flag and deny rates', chart_breaks: 'Reconciliation breaks (open)',
+    chart_complaints: 'Complaints (by category)',
   },
 });
