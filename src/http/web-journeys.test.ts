@@ -302,6 +302,33 @@ async function readDashboards(page: Page, axeSource: string) {
   assert.ok(png.length > 1000, `the PNG holds the drawing (${png.length} bytes)`);
 }
 
+/** The customer's wallet journal as the console shows it: newest first, signed from the account's side. */
+async function readJournal(page: Page, walletCode: string) {
+  await page.click('a[href="#/accounts"]');
+  await page.click(`a:text("${walletCode}")`);
+  await page.locator('[data-journal]').nth(2).waitFor();
+  const amounts = await page.locator('[data-testid=journal-amount]').allTextContents();
+  assert.deepEqual(amounts, ['−¥100.00', '−¥12.34', '¥1,000.00'], 'the order, the transfer, the adjustment');
+}
+
+/** A role change is proposed, never applied; one's own is refused by the server and shown as such. */
+async function proposeRoleChange(page: Page, self: string, other: string, axeSource: string): Promise<string> {
+  await page.click('a[href="#/operators"]');
+  const own = page.locator(`[data-role-change="${self}"]`);
+  await own.locator('select').selectOption('auditor');
+  await own.locator('button').click();
+  await own.locator('[role=alert][data-code=proposal_self_target]').waitFor();
+  const theirs = page.locator(`[data-role-change="${other}"]`);
+  await theirs.locator('select').selectOption('risk_analyst');
+  await theirs.locator('button').click();
+  const proposed = theirs.locator('[data-testid=role-proposed]');
+  await proposed.waitFor();
+  const role = page.locator(`[data-operator="${other}"] [data-testid=operator-role]`);
+  assert.equal(await role.textContent(), 'operations', 'nothing changes before another administrator approves');
+  assert.deepEqual(await axeFindings(page, axeSource), [], 'operators: no serious or critical finding');
+  return (await proposed.getAttribute('data-proposal')) ?? '';
+}
+
 /** The SDK's fetch, carried by Playwright's request context (which accepts the development certificate). */
 function fetchThrough(api: APIRequestContext): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -626,6 +653,16 @@ for (const kind of testStoreKinds()) {
         await readDashboards(consolePage, axeSource);
         await consolePage.screenshot({ path: join(shots, `${kind}-console-dashboards.png`), fullPage: true });
         await reportInp(consolePage, kind, 'console: dashboards and exports');
+
+        step('The operator reads the journal and proposes a role change');
+        await readJournal(consolePage, walletA.code ?? '');
+        const roleProposal = await proposeRoleChange(consolePage, checker.name, maker.name, axeSource);
+        const makerAuth = { authorization: `Bearer ${makerToken}` };
+        const held = await api.get(`/v1/proposals/${roleProposal}`, { headers: makerAuth });
+        const h = (await held.json()) as { kind: string; state: string; payload: { role: string } };
+        assert.deepEqual([h.kind, h.state, h.payload.role], ['operator.role_change', 'pending', 'risk_analyst']);
+        await consolePage.screenshot({ path: join(shots, `${kind}-console-operators.png`), fullPage: true });
+        await reportInp(consolePage, kind, 'console: journal, operators');
         assert.deepEqual(checkerConsole.problems, [], 'no CSP violation or script error in the console');
 
         step('Both languages render.');

@@ -11,7 +11,9 @@ import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
 import { AuditSearch } from './audit.tsx';
 import { Dashboards } from './dashboards.tsx';
+import { Journal } from './journal.tsx';
 import { Nav } from './nav.tsx';
+import { Operators } from './operators.tsx';
 import { PaymentTimeline, Payments } from './payments.tsx';
 import { operator, splitRoute } from './session.ts';
 import { t } from './texts.ts';
@@ -139,7 +141,9 @@ function Accounts() {
         <tbody>
           {items.map((a) => (
             <tr key={a.id}>
-              <td class="mono">{a.code ?? a.id}</td>
+              <td class="mono">
+                <a href={`#/accounts/${a.id}`}>{a.code ?? a.id}</a>
+              </td>
               <td>{a.kind}</td>
               <td>{formatAmount(a.balance, a.currency, language)}</td>
               <td>{formatAmount(a.available, a.currency, language)}</td>
@@ -196,6 +200,8 @@ function Console() {
   if (who === undefined) return <Login />;
   const { path: screen, query } = splitRoute(path);
   if (screen === '/dashboards') return <Dashboards />;
+  if (screen === '/operators') return <Operators />;
+  if (screen.startsWith('/accounts/')) return <Journal key={screen} accountId={screen.slice('/accounts/'.length)} />;
   if (screen === '/payments') return <Payments />;
   if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;
   if (screen === '/audit') {

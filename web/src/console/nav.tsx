@@ -11,6 +11,7 @@ const links = [
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],
   ['/events', 'events'],
+  ['/operators', 'operators'],
 ] as const;
 
 export function Nav() {

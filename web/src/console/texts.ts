@@ -24,6 +24,9 @@ export const t = translator({
     chart_volumes: '交易量（笔数）', chart_success: '成功率', chart_decline: '拒绝率',
     chart_latency: '请求延迟（毫秒）', chart_risk: '风险标记率与拒绝率', chart_breaks: '对账差异（未解决）',
     chart_complaints: '投诉（按类别）',
+    operators: '操作员', operator: '操作员', role: '角色', newRole: '新角色', proposeRole: '提交角色变更申请',
+    roleProposed: '已提交申请，需另一位管理员批准后生效。', tokens: 'API 令牌', noTokens: '没有 API 令牌。',
+    revoke: '吊销', revoked: '已吊销', locked: '已锁定', journal: '账户流水', counterAccount: '对方账户',
   },
   en: {
     console: 'Operator console', login: 'Log in', logout: 'Log out', name: 'Operator name', password: 'Password', totp: 'One-time code',
@@ -47,5 +50,8 @@ export const t = translator({
     chart_volumes: 'Volumes (count)', chart_success: 'Success rate', chart_decline: 'Decline rate',
     chart_latency: 'Request latency (ms)', chart_risk: 'Risk flag and deny rates', chart_breaks: 'Reconciliation breaks (open)',
     chart_complaints: 'Complaints (by category)',
+    operators: 'Operators', operator: 'Operator', role: 'Role', newRole: 'New role', proposeRole: 'Propose the role change',
+    roleProposed: 'Proposed: it takes effect once another administrator approves it.', tokens: 'API tokens', noTokens: 'No API token.',
+    revoke: 'Revoke', revoked: 'Revoked', locked: 'Locked', journal: 'Journal', counterAccount: 'Other account',
   },
 });
