@@ -329,6 +329,26 @@ async function proposeRoleChange(page: Page, self: string, other: string, axeSou
   return (await proposed.getAttribute('data-proposal')) ?? '';
 }
 
+/** The complaint's case is taken and decided in the console; a decision its kind lacks is refused. */
+async function decideComplaint(page: Page, caseId: string, axeSource: string) {
+  await page.click('a[href="#/cases"]');
+  const card = page.locator(`[data-case="${caseId}"]`);
+  await card.locator('button:text-matches("分配给我|Assign to me")').click();
+  await card.locator('[data-testid=case-status]:text("assigned")').waitFor();
+  await page.fill(`input[name="decision-${caseId}"]`, 'compensate');
+  await page.fill(`input[name="reason-${caseId}"]`, 'checked with the merchant');
+  await page.click(`[id="decide-${caseId}"] button[type=submit]`);
+  const refusal = card.locator('[role=alert]');
+  await refusal.waitFor();
+  assert.deepEqual(await axeFindings(page, axeSource), [], 'cases: no serious or critical finding');
+  const refused = (await refusal.getAttribute('data-code')) ?? '';
+  await page.fill(`input[name="decision-${caseId}"]`, 'resolved');
+  await page.click(`[id="decide-${caseId}"] button[type=submit]`);
+  await card.locator('[data-testid=case-decided][data-proposal=""]').waitFor();
+  await card.locator('[data-testid=case-status]:text("decided")').waitFor();
+  return refused;
+}
+
 /** The SDK's fetch, carried by Playwright's request context (which accepts the development certificate). */
 function fetchThrough(api: APIRequestContext): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -663,6 +683,16 @@ for (const kind of testStoreKinds()) {
         assert.deepEqual([h.kind, h.state, h.payload.role], ['operator.role_change', 'pending', 'risk_analyst']);
         await consolePage.screenshot({ path: join(shots, `${kind}-console-operators.png`), fullPage: true });
         await reportInp(consolePage, kind, 'console: journal, operators');
+
+        step('The operator decides the complaint case');
+        const refused = await decideComplaint(consolePage, ticketId, axeSource);
+        assert.equal(refused, 'case_decision_unknown', 'a decision the complaint kind lacks is refused');
+        const decided = await api.get(`/v1/cases/${ticketId}`, { headers: makerAuth });
+        type Decided = { status: string; decision: string | null; pendingProposalId: string | null };
+        const d = (await decided.json()) as Decided;
+        assert.deepEqual([d.status, d.decision, d.pendingProposalId], ['decided', 'resolved', null]);
+        await consolePage.screenshot({ path: join(shots, `${kind}-console-cases.png`), fullPage: true });
+        await reportInp(consolePage, kind, 'console: cases');
         assert.deepEqual(checkerConsole.problems, [], 'no CSP violation or script error in the console');
 
         step('Both languages render.');

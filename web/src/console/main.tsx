@@ -10,6 +10,7 @@ import { formatAmount } from '../shared/money.ts';
 import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
 import { AuditSearch } from './audit.tsx';
+import { Cases } from './cases.tsx';
 import { Dashboards } from './dashboards.tsx';
 import { Journal } from './journal.tsx';
 import { Nav } from './nav.tsx';
@@ -201,6 +202,7 @@ function Console() {
   const { path: screen, query } = splitRoute(path);
   if (screen === '/dashboards') return <Dashboards />;
   if (screen === '/operators') return <Operators />;
+  if (screen === '/cases') return <Cases />;
   if (screen.startsWith('/accounts/')) return <Journal key={screen} accountId={screen.slice('/accounts/'.length)} />;
   if (screen === '/payments') return <Payments />;
   if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;

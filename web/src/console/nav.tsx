@@ -8,6 +8,7 @@ const links = [
   ['/', 'inbox'],
   ['/dashboards', 'dashboards'],
   ['/payments', 'payments'],
+  ['/cases', 'cases'],
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],
   ['/events', 'events'],

@@ -26,6 +26,8 @@ export const t = translator({
     chart_complaints: '投诉（按类别）',
     operators: '操作员', operator: '操作员', role: '角色', newRole: '新角色', proposeRole: '提交角色变更申请',
     roleProposed: '已提交申请，需另一位管理员批准后生效。', tokens: 'API 令牌', noTokens: '没有 API 令牌。',
+    cases: '案件', noCases: '没有符合条件的案件。', decide: '提交决定', decision: '决定', reason: '理由',
+    assignMe: '分配给我', caseDecided: '已决定。', caseProposed: '四眼原则：已生成待审批申请 {id}，需另一位操作员批准。',
     revoke: '吊销', revoked: '已吊销', locked: '已锁定', journal: '账户流水', counterAccount: '对方账户',
   },
   en: {
@@ -52,6 +54,8 @@ export const t = translator({
     chart_complaints: 'Complaints (by category)',
     operators: 'Operators', operator: 'Operator', role: 'Role', newRole: 'New role', proposeRole: 'Propose the role change',
     roleProposed: 'Proposed: it takes effect once another administrator approves it.', tokens: 'API tokens', noTokens: 'No API token.',
+    cases: 'Cases', noCases: 'No case matches.', decide: 'Decide', decision: 'Decision', reason: 'Reason',
+    assignMe: 'Assign to me', caseDecided: 'Decided.', caseProposed: 'Four eyes: proposal {id} waits for another operator.',
     revoke: 'Revoke', revoked: 'Revoked', locked: 'Locked', journal: 'Journal', counterAccount: 'Other account',
   },
 });
