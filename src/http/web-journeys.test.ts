@@ -633,6 +633,13 @@ for (const kind of testStoreKinds()) {
         assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 88_766n);
         const merchantAccount = await ledger.accountByCode(`merchant:${order.merchantId}:CNY`);
         assert.equal(merchantAccount === undefined ? 0n : balanceOf(merchantAccount), 9_940n, '100.00 less 0.60 fee');
+        // The payment's receipt, from the history: what was paid and the instruction this device signed.
+        await page.click(`a[href="#/receipt/${paymentId}"]`);
+        await page.waitForSelector('[data-testid=receipt-state]:text("succeeded")');
+        assert.equal(await page.textContent('[data-testid=receipt-amount]'), '¥100.00');
+        assert.notEqual((await page.textContent('[data-testid=receipt-signed]'))?.trim(), '—', 'a signed instruction');
+        assert.deepEqual(await axeFindings(page, axeSource), [], 'receipt: no serious or critical finding');
+        await page.click('a[href="#/"]');
 
         await reportInp(page, kind, 'wallet: pay an order by its code');
         step('The customer files a complaint about that payment');
