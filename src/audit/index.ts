@@ -8,7 +8,7 @@ export { fileAuditSigner, ephemeralAuditSigner, auditKeyPath, checkpointVerifier
 export { keyringAuditSigner, adoptPlainAuditKey, AuditKeyConflictError } from './keyring-signer.ts';
 export { inclusionProof, consistencyProof, type InclusionProof, type ConsistencyProof, type ProofOutcome, type ProofFailureCode } from './proofs.ts';
 export { verifyInclusion, verifyConsistency, leafHashOfText, chainHash, nodeHash } from './merkle.ts';
-export { listEntries, listCheckpoints, type AuditEntryPage } from './list-entries.ts';
+export { listEntries, listCheckpoints, searchEntries, type AuditEntryPage, type AuditSearch } from './list-entries.ts';
 export { verifyAuditLog } from './verify-audit-log.ts';
 export { exportAudit } from './export-audit.ts';
 export { verifyAuditExport, verifyAuditExportParallel } from './verify-export.ts';

@@ -80,6 +80,28 @@ export async function readEntries(q: Queryable, afterSeq: bigint, limit: number)
   return rows.map(storedEntryFromRow);
 }
 
+/** Entries with seq > afterSeq matching every given column (target, action, actor id), in seq order. */
+export async function searchEntries(
+  q: Queryable,
+  search: { target?: string | undefined; action?: string | undefined; actorId?: string | undefined },
+  afterSeq: bigint,
+  limit: number,
+): Promise<StoredEntry[]> {
+  const where = ['seq > ?'];
+  const params: (string | bigint | number)[] = [afterSeq];
+  const columns = [['target', search.target], ['action', search.action], ['actor_id', search.actorId]] as const;
+  for (const [column, value] of columns) {
+    if (value === undefined) continue;
+    where.push(`${column} = ?`);
+    params.push(value);
+  }
+  const rows = await q.all(
+    `SELECT ${entryColumns} FROM audit_entries WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map(storedEntryFromRow);
+}
+
 /** Stored leaf hashes for several leaf-index ranges [start, end), keyed by leaf index, in one query. */
 export async function readLeaves(q: Queryable, ranges: readonly (readonly [number, number])[]): Promise<Map<number, Buffer>> {
   const out = new Map<number, Buffer>();

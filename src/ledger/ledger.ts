@@ -194,6 +194,15 @@ export class Ledger {
     return row === undefined ? undefined : transferFromRow(row);
   }
 
+  /** The journal entries that carry one reference (a payment, refund or funding id), oldest first. */
+  async transfersByReference(reference: string, limit: number): Promise<Transfer[]> {
+    const rows = await this.store.all(
+      `SELECT ${transferColumns} FROM ledger_transfers WHERE reference = ? ORDER BY seq LIMIT ?`,
+      [reference, limit],
+    );
+    return rows.map(transferFromRow);
+  }
+
   async hold(seq: bigint): Promise<Hold | undefined> {
     const row = await this.store.get(`SELECT ${holdColumns} FROM ledger_holds WHERE seq = ?`, [seq]);
     return row === undefined ? undefined : { ...workingHoldFromRow(row), resolvedSeq: resolvedSeqOf(row) };

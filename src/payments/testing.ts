@@ -8,8 +8,10 @@ import type { AccountClass, LimitTier } from './payment-limits.ts';
 import type { PayingCustomer, PaymentCustomer, PaymentDevice, PaymentIdentity } from './payment-identity.ts';
 import { canonicalJsonOf, type Instruction } from './verify-instruction.ts';
 import type { TokenVault } from '../crypto/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import { cardByToken, insertCard, type PaymentCard } from './store/funding.ts';
+import { insertPayment, type Payment } from './store/payments.ts';
+import { recordCreation, type TransitionActor } from './record-transition.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -199,3 +201,9 @@ export async function verifiedTestCard(
 
 /** Rows written as they are, for tests that need a card or a funding payment in a given state. */
 export { insertCard as seedTestCard, insertFunding as seedTestFunding } from './store/funding.ts';
+
+/** A payment row written as it is, with its creating transition and audit entry (timeline tests). */
+export async function seedTestPayment(tx: Tx, payment: Payment, actor: TransitionActor, now: number): Promise<void> {
+  await insertPayment(tx, payment);
+  await recordCreation(tx, payment, actor, now);
+}

@@ -283,7 +283,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit entries in seq order */
+        /** Audit entries in seq order, optionally only those of one target, action or actor */
         get: operations["getAuditEntries"];
         put?: never;
         post?: never;
@@ -302,6 +302,23 @@ export interface paths {
         };
         /** RFC 9162 inclusion proof of one entry in the tree of treeSize entries (default: the whole log) */
         get: operations["getAuditEntriesBySeqInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/signing-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checkpoint signing key's public half, to check checkpoint signatures (e.g. in the console) */
+        get: operations["getAuditSigningKey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1482,6 +1499,40 @@ export interface paths {
         put?: never;
         /** Onboard a merchant; the API key is shown once */
         post: operations["postMerchants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every payment, newest first, by state, kind or party (payer or payee) */
+        get: operations["getOperationsPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/payments/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment's timeline: its transitions, its journal entries and its audit entries */
+        get: operations["getOperationsPaymentsByPaymentId"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4055,9 +4106,12 @@ export interface operations {
     getAuditEntries: {
         parameters: {
             query?: {
+                action?: string;
+                actor?: string;
                 cursor?: string;
                 /** @description Page size, 1–500 (default 50) */
                 limit?: string;
+                target?: string;
             };
             header?: never;
             path?: never;
@@ -4141,6 +4195,45 @@ export interface operations {
                         rootHash: string;
                         seq: string;
                         treeSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getAuditSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "algorithm": "example",
+                     *       "keyId": "example",
+                     *       "publicKeyPem": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        algorithm: string;
+                        keyId: string;
+                        /** @description SPKI PEM of the key that signs checkpoints */
+                        publicKeyPem: string;
                     };
                 };
             };
@@ -10438,6 +10531,175 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getOperationsPayments: {
+        parameters: {
+            query?: {
+                /** @description the previous nextCursor */
+                cursor?: string;
+                kind?: "transfer" | "order_payment" | "collect_payment";
+                /** @description Page size, 1–200 (default 50) */
+                limit?: string;
+                party?: string;
+                state?: "created" | "risk_checked" | "challenged" | "held_for_review" | "authorised" | "processing" | "succeeded" | "failed" | "reversed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "kind": "example",
+                     *           "state": "example",
+                     *           "payerId": "example",
+                     *           "payeeId": "example",
+                     *           "merchantId": "example",
+                     *           "orderId": "example",
+                     *           "amount": "12.34",
+                     *           "fee": "12.34",
+                     *           "refunded": "12.34",
+                     *           "currency": "CNY",
+                     *           "failureCode": "example",
+                     *           "riskReasons": [
+                     *             "example"
+                     *           ],
+                     *           "createdAt": "example",
+                     *           "updatedAt": "example"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            amount: string;
+                            createdAt: string;
+                            currency: string;
+                            failureCode: string | null;
+                            fee: string;
+                            id: string;
+                            kind: string;
+                            merchantId: string | null;
+                            orderId: string | null;
+                            payeeId: string;
+                            payerId: string;
+                            refunded: string;
+                            riskReasons: string[];
+                            state: string;
+                            transitions?: {
+                                actorType: string;
+                                at: string;
+                                event: string;
+                                from: string | null;
+                                to: string;
+                            }[];
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getOperationsPaymentsByPaymentId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        audit: {
+                            action: string;
+                            actorId: string | null;
+                            actorType: string;
+                            chainHash: string;
+                            /** @description Canonical JSON text */
+                            details: string;
+                            device: string | null;
+                            ip: string | null;
+                            leafHash: string;
+                            outcome: string;
+                            seq: string;
+                            target: string | null;
+                            /** Format: date-time */
+                            time: string;
+                        }[] | null;
+                        ledger: {
+                            /** @description Decimal string in major units */
+                            amount: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            creditAccountId: string;
+                            currency: string;
+                            debitAccountId: string;
+                            holdId: string | null;
+                            /** @description Journal sequence number */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "single" | "hold" | "post" | "void" | "expire";
+                            reference: string | null;
+                        }[];
+                        payment: {
+                            amount: string;
+                            createdAt: string;
+                            currency: string;
+                            failureCode: string | null;
+                            fee: string;
+                            id: string;
+                            kind: string;
+                            merchantId: string | null;
+                            orderId: string | null;
+                            payeeId: string;
+                            payerId: string;
+                            refunded: string;
+                            riskReasons: string[];
+                            state: string;
+                            transitions?: {
+                                actorType: string;
+                                at: string;
+                                event: string;
+                                from: string | null;
+                                to: string;
+                            }[];
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     getOperationsWithdrawalsOutcomeUnknown: {

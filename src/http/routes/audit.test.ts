@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp } from '../../wiring/test-app.ts';
 import { testStoreKinds } from '../../store/testing.ts';
-import { appendAudit, verifyConsistency, verifyInclusion } from '../../audit/index.ts';
+import { createVerify } from 'node:crypto';
+import { appendAudit, checkpointNote, verifyConsistency, verifyInclusion } from '../../audit/index.ts';
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 
@@ -38,6 +39,35 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(await bad('/v1/audit/consistency-proof?first=x&second=20'), [400, 'audit_proof_parameter_invalid']);
       const unauthenticated = await t.app.inject({ method: 'GET', url: '/v1/audit/entries' });
       assert.equal(unauthenticated.statusCode, 401);
+      // Search: exactly the entries of one target, of one action, or of one actor.
+      type Found = { items: { seq: string; target: string; action: string; actorId: string | null }[] };
+      const found = async (query: string) =>
+        (await t.app.inject({ method: 'GET', url: `/v1/audit/entries?${query}`, headers })).json() as Found;
+      assert.deepEqual((await found('target=t12')).items.map((e) => e.target), ['t12']);
+      assert.equal((await found('action=test.event&limit=100')).items.length, 35);
+      assert.deepEqual((await found('action=test.event&target=t12&actor=nobody')).items, []);
+      const checkpointer = (await found('action=audit.checkpoint')).items;
+      assert.equal(checkpointer.length, 1);
+      assert.equal((await found(`actor=${checkpointer[0]?.actorId ?? ''}&action=audit.checkpoint`)).items.length, 1);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/v1/audit/entries?target=', headers })).statusCode, 400);
+      // The published signing key checks the checkpoint's signature over its documented note.
+      type Key = { algorithm: string; keyId: string; publicKeyPem: string };
+      const key = (await t.app.inject({ method: 'GET', url: '/v1/audit/signing-key', headers })).json() as Key;
+      type Note = { treeSize: number; rootHash: string; chainHash: string; time: string };
+      type Signed = Note & Omit<Key, 'publicKeyPem'> & { signature: string };
+      const signed = created.json() as Signed;
+      assert.equal(key.keyId, signed.keyId);
+      assert.equal(key.algorithm, 'ecdsa-p256-sha256');
+      const note = checkpointNote({
+        treeSize: signed.treeSize,
+        rootHash: hex(signed.rootHash),
+        chainHash: hex(signed.chainHash),
+        createdAt: Date.parse(signed.time),
+      });
+      const signature = Buffer.from(signed.signature, 'base64');
+      const verifies = (bytes: Buffer) => createVerify('sha256').update(bytes).verify(key.publicKeyPem, signature);
+      assert.equal(verifies(note), true);
+      assert.equal(verifies(Buffer.concat([note, Buffer.from('x')])), false);
       const last = (await t.app.inject({ method: 'GET', url: '/v1/audit/entries?cursor=35', headers })).json() as { items: { action: string }[] };
       assert.equal(last.items.some((e) => e.action === 'audit.checkpoint'), true);
     } finally {

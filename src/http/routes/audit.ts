@@ -9,7 +9,7 @@ import {
   keyringAuditSigner,
   inclusionProof,
   listCheckpoints,
-  listEntries,
+  searchEntries,
   type AuditSigner,
   type ProofOutcome,
   type StoredCheckpoint,
@@ -21,7 +21,13 @@ import { PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
 const Number_ = Type.String({ maxLength: 20, description: 'Positive decimal integer' });
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 const Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const EntryView = Type.Object({
+const SearchText = Type.String({ minLength: 1, maxLength: 200 });
+const SigningKeyView = Type.Object({
+  algorithm: Type.String(),
+  keyId: Type.String(),
+  publicKeyPem: Type.String({ description: 'SPKI PEM of the key that signs checkpoints' }),
+});
+export const EntryView = Type.Object({
   seq: Type.String(),
   time: Type.String({ format: 'date-time' }),
   actorType: Type.String(),
@@ -51,7 +57,7 @@ const errors = problemResponses(400, 401, 403, 404, 422);
 const security = operatorSecurity;
 const tags = ['audit'];
 
-const entryView = ({ record: r, leaf, chain }: StoredEntry) => ({
+export const entryView = ({ record: r, leaf, chain }: StoredEntry) => ({
   seq: String(r.seq),
   time: new Date(r.at).toISOString(),
   actorType: r.actorType,
@@ -119,18 +125,26 @@ export function auditRoutes(context: AppContext): FastifyPluginAsync {
         schema: {
           tags,
           security,
-          summary: 'Audit entries in seq order',
+          summary: 'Audit entries in seq order, optionally only those of one target, action or actor',
           querystring: Type.Object(
-            { cursor: Type.Optional(Type.String({ maxLength: 20 })), limit: Limit },
+            {
+              cursor: Type.Optional(Type.String({ maxLength: 20 })),
+              limit: Limit,
+              target: Type.Optional(SearchText),
+              action: Type.Optional(SearchText),
+              actor: Type.Optional(SearchText),
+            },
             { additionalProperties: false },
           ),
           response: { 200: Page(EntryView), ...errors },
         },
       },
       async (request) => {
-        const query = request.query as { cursor?: string; limit?: string };
+        type Query = { cursor?: string; limit?: string; target?: string; action?: string; actor?: string };
+        const query = request.query as Query;
         if (query.cursor !== undefined && !/^[0-9]{1,16}$/.test(query.cursor)) throw new AnfuError('invalid_cursor');
-        const page = await listEntries(store, {
+        const search = { target: query.target, action: query.action, actorId: query.actor };
+        const page = await searchEntries(store, search, {
           after: query.cursor === undefined ? 0n : BigInt(query.cursor),
           limit: limitOf(query.limit),
         });
@@ -161,6 +175,23 @@ export function auditRoutes(context: AppContext): FastifyPluginAsync {
           limit: limitOf(query.limit),
         });
         return { items: page.items.map(checkpointView), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/audit/signing-key',
+      {
+        ...read,
+        schema: {
+          tags,
+          security,
+          summary: "The checkpoint signing key's public half, to check checkpoint signatures (e.g. in the console)",
+          response: { 200: SigningKeyView, ...errors },
+        },
+      },
+      async () => {
+        const signer = await auditSigner();
+        return { algorithm: signer.algorithm, keyId: signer.keyId, publicKeyPem: signer.publicKeyPem };
       },
     );
 

@@ -1,12 +1,38 @@
-// Operations' view of payments that wait for a person: withdrawals whose bank outcome is unknown
-// (no final answer past ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS). Operations ask the bank out of band,
-// then propose `withdrawal.resolve` (paid → post, not paid → void), which a second operator approves.
+// Operations' view of payments: every payment (newest first) and one payment's timeline (its state
+// transitions, the journal entries that carry its id and, for a role that may read the audit log, its
+// audit entries); and withdrawals whose bank outcome is unknown (no final answer past
+// ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS): operations ask the bank out of band, then propose
+// `withdrawal.resolve` (paid → post, not paid → void), which a second operator approves.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { currencyOf, formatMajor } from '../../money/index.ts';
-import { outcomeUnknownWithdrawals, type FundingPayment } from '../../payments/index.ts';
+import { roleHolds } from '../../access/index.ts';
+import { AnfuError } from '../../errors.ts';
+import { searchEntries } from '../../audit/index.ts';
+import {
+  listPayments,
+  outcomeUnknownWithdrawals,
+  paymentById,
+  paymentStates,
+  transitionsOf,
+  type FundingPayment,
+  type PaymentKind,
+  type PaymentState,
+} from '../../payments/index.ts';
 import type { AppContext } from '../context.ts';
-import { Nullable, PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
+import { Id, Nullable, PageLimit, operatorSecurity, problemResponses } from '../schemas.ts';
+import { EntryView, entryView } from './audit.ts';
+import { TransferView, transferView } from './ledger-views.ts';
+import { PaymentPage, PaymentView, paymentView } from './payment-views.ts';
+
+/** A timeline shows at most this many journal entries and audit entries of one payment. */
+const timelineEntriesMax = 200;
+const read = { auth: 'operator' as const, permission: 'ledger.read' as const };
+const TimelineView = Type.Object({
+  payment: PaymentView,
+  ledger: Type.Array(TransferView),
+  audit: Nullable(Type.Array(EntryView, { description: 'null when the role may not read the audit log' })),
+});
 
 const OutcomeUnknownView = Type.Object({
   id: Type.String(),
@@ -38,8 +64,74 @@ function outcomeUnknownView(f: FundingPayment) {
   };
 }
 
+function operatorPaymentRoutes(context: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      '/operations/payments',
+      {
+        config: read,
+        schema: {
+          tags: ['payments'],
+          security: operatorSecurity,
+          summary: 'Every payment, newest first, by state, kind or party (payer or payee)',
+          querystring: Type.Object(
+            {
+              state: Type.Optional(Type.String({ enum: [...paymentStates] })),
+              kind: Type.Optional(Type.String({ enum: ['transfer', 'order_payment', 'collect_payment'] })),
+              party: Type.Optional(Type.String({ maxLength: 64 })),
+              cursor: Type.Optional(Id('pay', 'the previous nextCursor')),
+              limit: PageLimit(200),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: PaymentPage, ...problemResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        type Query = { state?: PaymentState; kind?: PaymentKind; party?: string; cursor?: string; limit?: string };
+        const q = request.query as Query;
+        const limit = q.limit === undefined ? 50 : Number(q.limit);
+        const filter = { state: q.state, kind: q.kind, partyId: q.party, before: q.cursor, limit };
+        const rows = await listPayments(context.store, filter);
+        const items = rows.slice(0, limit);
+        const last = items.at(-1);
+        return { items: items.map((p) => paymentView(p)), nextCursor: rows.length > limit && last ? last.id : null };
+      },
+    );
+
+    app.get(
+      '/operations/payments/:paymentId',
+      {
+        config: read,
+        schema: {
+          tags: ['payments'],
+          security: operatorSecurity,
+          summary: "A payment's timeline: its transitions, its journal entries and its audit entries",
+          params: Type.Object({ paymentId: Id('pay') }),
+          response: { 200: TimelineView, ...problemResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const id = (request.params as { paymentId: string }).paymentId;
+        const payment = await paymentById(context.store, id);
+        if (payment === undefined) throw new AnfuError('payment_not_found');
+        const mayReadAudit = request.principal !== undefined && roleHolds(request.principal.role, 'audit.read');
+        const audit = mayReadAudit
+          ? (await searchEntries(context.store, { target: id }, { limit: timelineEntriesMax })).items.map(entryView)
+          : null;
+        return {
+          payment: paymentView(payment, await transitionsOf(context.store, id)),
+          ledger: (await context.ledger.transfersByReference(id, timelineEntriesMax)).map(transferView),
+          audit,
+        };
+      },
+    );
+  };
+}
+
 export function paymentOperationsRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
+    await app.register(operatorPaymentRoutes(context));
     app.get(
       '/operations/withdrawals/outcome-unknown',
       {

@@ -1,39 +1,23 @@
 // The operator console: password + TOTP login, the maker–checker inbox (the server decides who may
-// approve what; a refusal is shown as the server gives it), ledger accounts and security events.
+// approve what; a refusal is shown as the server gives it), payments and their timelines, audit search
+// with proofs checked in the browser, ledger accounts and security events.
 // Operators can look and request; nothing here forces a state the server would refuse.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { anfu, reply, setToken, whenUnauthenticated, type Problem } from '../shared/api.ts';
+import { anfu, reply, setToken, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
-import { go, route, signal, useSignal } from '../shared/signal.ts';
+import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
+import { AuditSearch } from './audit.tsx';
+import { Cases } from './cases.tsx';
+import { Dashboards } from './dashboards.tsx';
+import { Journal } from './journal.tsx';
+import { Nav } from './nav.tsx';
+import { Operators } from './operators.tsx';
+import { PaymentTimeline, Payments } from './payments.tsx';
+import { operator, splitRoute } from './session.ts';
 import { t } from './texts.ts';
-
-const operator = signal<string | undefined>(undefined);
-
-function end() {
-  setToken(undefined);
-  operator.set(undefined);
-}
-whenUnauthenticated(end);
-
-function Nav() {
-  const current = useSignal(route);
-  const links = [['/', 'inbox'], ['/accounts', 'accounts'], ['/events', 'events']] as const;
-  return (
-    <>
-      {links.map(([path, key]) => (
-        <a key={path} href={`#${path}`} aria-current={current === path ? 'page' : undefined}>
-          {t(key)}
-        </a>
-      ))}
-      <button type="button" class="lang" onClick={() => void reply(anfu.DELETE('/v1/operator-sessions/current')).then(end)}>
-        {t('logout')}
-      </button>
-    </>
-  );
-}
 
 function Login() {
   const [name, setName] = useState('');
@@ -158,7 +142,9 @@ function Accounts() {
         <tbody>
           {items.map((a) => (
             <tr key={a.id}>
-              <td class="mono">{a.code ?? a.id}</td>
+              <td class="mono">
+                <a href={`#/accounts/${a.id}`}>{a.code ?? a.id}</a>
+              </td>
               <td>{a.kind}</td>
               <td>{formatAmount(a.balance, a.currency, language)}</td>
               <td>{formatAmount(a.available, a.currency, language)}</td>
@@ -213,6 +199,17 @@ function Console() {
   const path = useSignal(route);
   useSignal(lang);
   if (who === undefined) return <Login />;
+  const { path: screen, query } = splitRoute(path);
+  if (screen === '/dashboards') return <Dashboards />;
+  if (screen === '/operators') return <Operators />;
+  if (screen === '/cases') return <Cases />;
+  if (screen.startsWith('/accounts/')) return <Journal key={screen} accountId={screen.slice('/accounts/'.length)} />;
+  if (screen === '/payments') return <Payments />;
+  if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;
+  if (screen === '/audit') {
+    const initial = { target: query.get('target') ?? '', action: query.get('action') ?? '', actor: query.get('actor') ?? '' };
+    return <AuditSearch key={path} initial={initial} />;
+  }
   if (path === '/accounts') return <Accounts />;
   if (path === '/events') return <Events />;
   return <Inbox />;

@@ -25,8 +25,12 @@ interface PaymentRow {
   readonly amount: string;
   readonly currency: string;
   readonly direction: 'in' | 'out';
+  readonly paymentId: string | null;
   readonly createdAt: string;
 }
+
+/** The payment a history entry's receipt is about: a payment itself, or the one a refund returned. */
+const receiptOf = (p: PaymentRow): string | null => (p.id.startsWith('pay_') ? p.id : p.paymentId);
 
 export function Home() {
   const language = useSignal(lang);
@@ -91,6 +95,7 @@ export function Home() {
               <th scope="col">{t('kind')}</th>
               <th scope="col">{t('amount')}</th>
               <th scope="col">{t('state')}</th>
+              <th scope="col">{t('receipt')}</th>
             </tr>
           </thead>
           <tbody>
@@ -103,6 +108,13 @@ export function Home() {
                   {formatAmount(p.amount, p.currency, language)}
                 </td>
                 <td>{p.state}</td>
+                <td>
+                  {receiptOf(p) === null ? null : (
+                    <a href={`#/receipt/${receiptOf(p) ?? ''}`} data-testid="receipt-link">
+                      {t('receipt')}
+                    </a>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

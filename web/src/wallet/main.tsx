@@ -7,6 +7,7 @@ import { Home } from './home.tsx';
 import { Login, Register } from './login.tsx';
 import { Pay } from './pay.tsx';
 import { Security } from './security.tsx';
+import { Receipt } from './receipt.tsx';
 import { session } from './session.ts';
 import { Transfer } from './transfer.tsx';
 
@@ -15,6 +16,7 @@ function Wallet() {
   const who = useSignal(session);
   useSignal(lang);
   if (who === undefined) return path === '/register' ? <Register /> : <Login />;
+  if (path.startsWith('/receipt/')) return <Receipt key={path} paymentId={path.slice('/receipt/'.length)} />;
   switch (path) {
     case '/transfer':
       return <Transfer />;

@@ -29,7 +29,7 @@ export const t = translator({
     status_open: '待处理', status_assigned: '处理中', status_waiting: '等待您回复', status_decided: '已处理', status_closed: '已关闭',
     conversation: '沟通记录', from_customer: '您', from_operator: '客服', from_merchant: '商户', from_system: '系统通知',
     replyTo: '回复', yourMessage: '您的回复', sendMessage: '发送',
-    done: '完成', back: '返回', receipt: '回单', welcome: '您好，{name}',
+    done: '完成', back: '返回', receipt: '回单', receiptId: '支付编号', signedBy: '签名设备', welcome: '您好，{name}',
   },
   en: {
     login: 'Log in', register: 'Register', logout: 'Log out', home: 'Wallet', transfer: 'Transfer', pay: 'Pay', security: 'Security',
@@ -58,6 +58,6 @@ export const t = translator({
     status_open: 'Open', status_assigned: 'Being handled', status_waiting: 'Waiting for you', status_decided: 'Decided', status_closed: 'Closed',
     conversation: 'Conversation', from_customer: 'You', from_operator: 'Customer service', from_merchant: 'Merchant', from_system: 'Notice',
     replyTo: 'Reply', yourMessage: 'Your message', sendMessage: 'Send',
-    done: 'Done', back: 'Back', receipt: 'Receipt', welcome: 'Hello, {name}',
+    done: 'Done', back: 'Back', receipt: 'Receipt', receiptId: 'Payment id', signedBy: 'Signed by device', welcome: 'Hello, {name}',
   },
 });
