@@ -220,7 +220,8 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
       await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);
       if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
       if (risk.decision === 'review' && assessment !== undefined) {
-        await openReviewHolds(tx, [{ paymentId: payment.id, decisionId: assessment.record.id }], ctx.settings.reviewTtlMs, now);
+        const held = [{ paymentId: payment.id, decisionId: assessment.record.id }];
+        await openReviewHolds(tx, held, ctx.settings.reviewTtlMs, now);
       }
     });
   } catch (error) {

@@ -14,8 +14,8 @@ import { paymentAccountsOf, recordSettlement } from './settle-payment.ts';
 import { paymentById, type Payment } from './store/payments.ts';
 import { releaseSubject, releaseUsage } from './store/reservations.ts';
 import {
-  claimReviewResolution, finishReviewHold, insertReviewHolds, markReviewHoldPlaced, reviewHoldOf, reviewHoldsToSweep, type ReviewHold,
-  type ReviewResolution,
+  claimReviewResolution, finishReviewHold, insertReviewHolds, markReviewHoldPlaced, reviewHoldOf, reviewHoldsToSweep,
+  type ReviewHold, type ReviewResolution,
 } from './store/review-holds.ts';
 
 const systemBy = 'system:payments';
