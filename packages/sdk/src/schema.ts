@@ -6086,6 +6086,8 @@ export interface operations {
                      *       "messageKind": "example",
                      *       "count": 1,
                      *       "total": "123456",
+                     *       "grossDebit": "123456",
+                     *       "grossCredit": "123456",
                      *       "netDebit": "123456",
                      *       "state": "locked",
                      *       "valueDate": "example",
@@ -6097,10 +6099,14 @@ export interface operations {
                         count: number;
                         currency: string;
                         fileSha256: string;
+                        /** @description Minor units, decimal string */
+                        grossCredit: string;
+                        /** @description Minor units, decimal string */
+                        grossDebit: string;
                         id: string;
                         messageId: string;
                         messageKind: string;
-                        /** @description Minor units, decimal string */
+                        /** @description grossDebit − grossCredit in minor units; negative when the partner owes us */
                         netDebit: string;
                         partnerId: string;
                         signatureAlgorithm: string;
@@ -6641,6 +6647,8 @@ export interface operations {
                      *         "messageKind": "example",
                      *         "count": 1,
                      *         "total": "123456",
+                     *         "grossDebit": "123456",
+                     *         "grossCredit": "123456",
                      *         "netDebit": "123456",
                      *         "state": "locked",
                      *         "valueDate": "example",
@@ -6664,10 +6672,14 @@ export interface operations {
                             count: number;
                             currency: string;
                             fileSha256: string;
+                            /** @description Minor units, decimal string */
+                            grossCredit: string;
+                            /** @description Minor units, decimal string */
+                            grossDebit: string;
                             id: string;
                             messageId: string;
                             messageKind: string;
-                            /** @description Minor units, decimal string */
+                            /** @description grossDebit − grossCredit in minor units; negative when the partner owes us */
                             netDebit: string;
                             partnerId: string;
                             signatureAlgorithm: string;

@@ -34,6 +34,7 @@ import { sanctionsRescreens } from './217-sanctions-rescreens.ts';
 import { clearing } from './250-clearing.ts';
 import { backupChangeLog } from './251-backup-change-log.ts';
 import { assessmentAttestations } from './252-assessment-attestations.ts';
+import { clearingNetting } from './255-clearing-netting.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -86,6 +87,7 @@ export const migrations: readonly Migration[] = [
   clearing,
   backupChangeLog,
   assessmentAttestations,
+  clearingNetting,
   assessmentRuns,
   requestLatency,
   backupJobs,
