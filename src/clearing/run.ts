@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import { ClearingRefused, isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature } from './context.ts';
-import { holdCaseInput } from './hold-case.ts';
+import { holdCaseInput, holdCaseKey } from './hold-case.ts';
 import { instructionColumns, instructionOf, type Instruction } from './instructions.ts';
 import { pacs008, pain001, type OutboundTransfer } from './messages.ts';
 import { requirePartner, type Partner } from './partners.ts';
@@ -39,6 +39,8 @@ export interface RunResult {
   readonly held: readonly string[];
   /** Held instructions past the hold limit, each with its `clearing_hold` case. */
   readonly overdue: readonly { readonly instructionId: string; readonly caseId: string }[];
+  /** `clearing_hold` cases closed because their instruction went into this batch. */
+  readonly closedCases: readonly string[];
   readonly body: string | undefined;
 }
 
@@ -262,6 +264,21 @@ async function openHoldCases(
   return out;
 }
 
+/** Held instructions now batched: each closes its `clearing_hold` case, if one was opened. */
+async function closeHoldCases(
+  ctx: ClearingContext, tx: Tx, released: readonly Instruction[], batchId: string, now: number,
+): Promise<string[]> {
+  const close = ctx.holds?.close;
+  if (close === undefined) return [];
+  const closed: string[] = [];
+  for (const i of released) {
+    const reason = `instruction ${i.id} batched in ${batchId}`;
+    const c = await close(tx, { kind: 'clearing_hold', dedupeKey: holdCaseKey(i.id) }, reason, new Date(now));
+    if (c !== undefined) closed.push(c.id);
+  }
+  return closed;
+}
+
 /** Runs clearing for one partner now; an empty run (nothing due or all held) locks no batch. */
 export async function runClearing(
   ctx: ClearingContext,
@@ -295,8 +312,10 @@ export async function runClearing(
   const signature = body === undefined ? undefined : await ctx.signer.sign(body);
   const total = transfers.reduce((sum, t) => sum + t.amount, 0n);
   const overdue: { instructionId: string; caseId: string }[] = [];
+  const closedCases: string[] = [];
   await withinLedger(ctx.store, async (tx) => {
     overdue.length = 0;
+    closedCases.length = 0;
     // The cap is checked again under the transaction: a concurrent run must not double-spend liquidity.
     if ((await outstandingOf(tx, partnerId)) !== outstanding)
       throw new Error('clearing: a concurrent run changed the outstanding total; try again');
@@ -311,6 +330,8 @@ export async function runClearing(
       const credits = incoming.map((i) => i.id);
       await lockBatch(tx, { id, partner, body, signature, valueDate, transfers, total, incoming: credits, grossCredit,
         now });
+      const released = due.filter((i) => i.state === 'held' && taken.has(i.id));
+      closedCases.push(...(await closeHoldCases(ctx, tx, released, id, now)));
     }
     await appendAudit(
       tx,
@@ -329,6 +350,7 @@ export async function runClearing(
             net: body === undefined ? '0' : (total - grossCredit).toString(),
             held: hold.length,
             overdue: overdue.length,
+            closedCases,
             sha256: signature?.sha256 ?? null,
           },
         },
@@ -336,7 +358,7 @@ export async function runClearing(
       now,
     );
   });
-  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, overdue, body };
+  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, overdue, closedCases, body };
 }
 
 export type Transport = (
