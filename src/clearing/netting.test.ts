@@ -77,7 +77,9 @@ for (const kind of testStoreKinds()) {
 
     it('nets captures and returns against payouts; the cap applies to the net', async () => {
       const funding = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Top-ups' });
-      const wallet = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_n' });
+      const wallet = await ledger.openAccount({
+        kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_n',
+      });
       assert.ok((await ledger.submit({
         kind: 'single', key: 'fund-n', debitAccountId: funding.id, creditAccountId: wallet.id, amount: 100_000n,
         currency: 'CNY',
@@ -98,7 +100,9 @@ for (const kind of testStoreKinds()) {
       await incoming('card_capture', 'fnd_capture_1', 4_000n);
       await incoming('card_capture', 'fnd_capture_1', 4_000n); // recorded once
       await assert.rejects(
-        recordIncoming(store, { partnerId: partner.id, kind: 'return', reference: 'x', currency: 'USD', amount: 1n }, time),
+        recordIncoming(store, {
+          partnerId: partner.id, kind: 'return', reference: 'x', currency: 'USD', amount: 1n,
+        }, time),
         { code: 'clearing_instruction_invalid' },
       );
       const empty = await runClearing(ctx, partner.id);

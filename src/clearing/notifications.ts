@@ -2,7 +2,8 @@
 // of one of our accepted payments: recorded) or returned (a credit naming one of our end-to-end ids:
 // the money comes back from the settlement account to the wallet or merchant account it left, and
 // the payment is `returned`, and the amount is recorded as a credit for the next clearing run to
-// net). Entries we do not know wait for the end-of-day statement, where reconciliation classifies them. One transaction per file; a file for another account is refused.
+// net). Entries we do not know wait for the end-of-day statement, where reconciliation classifies them.
+// One transaction per file; a file for another account is refused.
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import type { TransferRequest } from '../ledger/index.ts';
 import { registerBankFile, sealBankFile, streamCamt, type TextSource } from './bank-files.ts';

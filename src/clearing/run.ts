@@ -7,7 +7,9 @@
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import type { Queryable, Tx } from '../store/index.ts';
-import { ClearingRefused, isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature } from './context.ts';
+import {
+  ClearingRefused, isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature,
+} from './context.ts';
 import { holdCaseInput, holdCaseKey } from './hold-case.ts';
 import { instructionColumns, instructionOf, type Instruction } from './instructions.ts';
 import { pacs008, pain001, type OutboundTransfer } from './messages.ts';
@@ -279,6 +281,22 @@ async function closeHoldCases(
   return closed;
 }
 
+/** What a run collects: outgoing instructions (pending or held) and incoming credits, each in order of age. */
+async function collectDue(q: Queryable, partnerId: string) {
+  const rows = await q.all(
+    `SELECT ${instructionColumns}, creditor_account_sealed FROM clearing_instructions WHERE partner_id = ? AND
+      state IN ('pending', 'held') ORDER BY created_at, id`,
+    [partnerId],
+  );
+  const incoming = (
+    await q.all(
+      "SELECT id, amount FROM clearing_incoming WHERE partner_id = ? AND state = 'pending' ORDER BY created_at, id",
+      [partnerId],
+    )
+  ).map((r) => ({ id: r.id as string, amount: BigInt(r.amount as bigint) }));
+  return { rows, due: rows.map(instructionOf), incoming };
+}
+
 /** Runs clearing for one partner now; an empty run (nothing due or all held) locks no batch. */
 export async function runClearing(
   ctx: ClearingContext,
@@ -287,18 +305,7 @@ export async function runClearing(
 ): Promise<RunResult> {
   const partner = await requirePartner(ctx.store, partnerId);
   const now = ctx.clock();
-  const rows = await ctx.store.all(
-    `SELECT ${instructionColumns}, creditor_account_sealed FROM clearing_instructions WHERE partner_id = ? AND
-      state IN ('pending', 'held') ORDER BY created_at, id`,
-    [partnerId],
-  );
-  const due = rows.map(instructionOf);
-  const incoming = (
-    await ctx.store.all(
-      "SELECT id, amount FROM clearing_incoming WHERE partner_id = ? AND state = 'pending' ORDER BY created_at, id",
-      [partnerId],
-    )
-  ).map((r) => ({ id: r.id as string, amount: BigInt(r.amount as bigint) }));
+  const { rows, due, incoming } = await collectDue(ctx.store, partnerId);
   const outstanding = await outstandingOf(ctx.store, partnerId);
   const { take, hold, grossCredit } = netUnderCap(due, incoming, outstanding, partner.netDebitCap);
   const taken = new Set(take);
@@ -333,32 +340,19 @@ export async function runClearing(
       const released = due.filter((i) => i.state === 'held' && taken.has(i.id));
       closedCases.push(...(await closeHoldCases(ctx, tx, released, id, now)));
     }
-    await appendAudit(
-      tx,
-      [
-        {
-          actorType: actorId.startsWith('system') ? 'system' : 'operator',
-          actorId,
-          action: 'clearing.run',
-          target: partnerId,
-          outcome: 'success',
-          details: {
-            batchId: body === undefined ? null : id,
-            count: transfers.length,
-            total: total.toString(),
-            grossCredit: body === undefined ? '0' : grossCredit.toString(),
-            net: body === undefined ? '0' : (total - grossCredit).toString(),
-            held: hold.length,
-            overdue: overdue.length,
-            closedCases,
-            sha256: signature?.sha256 ?? null,
-          },
-        },
-      ],
-      now,
-    );
+    const credit = body === undefined ? 0n : grossCredit;
+    await appendAudit(tx, [{
+      actorType: actorId.startsWith('system') ? 'system' : 'operator', actorId, action: 'clearing.run',
+      target: partnerId, outcome: 'success',
+      details: {
+        batchId: body === undefined ? null : id, count: transfers.length, total: total.toString(),
+        grossCredit: credit.toString(), net: (total - credit).toString(), held: hold.length,
+        overdue: overdue.length, closedCases, sha256: signature?.sha256 ?? null,
+      },
+    }], now);
   });
-  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, overdue, closedCases, body };
+  const batch = body === undefined ? undefined : await batchById(ctx.store, id);
+  return { batch, held: hold, overdue, closedCases, body };
 }
 
 export type Transport = (

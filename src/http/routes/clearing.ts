@@ -74,7 +74,8 @@ const BatchView = Type.Object({
   id: Type.String(), partnerId: Type.String(), currency: Type.String(), messageId: Type.String(),
   messageKind: Type.String(), count: Type.Integer(), total: Minor, grossDebit: Minor, grossCredit: Minor,
   netDebit: Type.String({
-    pattern: '^-?[0-9]{1,18}$', description: 'grossDebit − grossCredit in minor units; negative when the partner owes us',
+    pattern: '^-?[0-9]{1,18}$',
+    description: 'grossDebit − grossCredit in minor units; negative when the partner owes us',
   }),
   state: Type.String({ enum: ['locked', 'sent', 'answered'] }), valueDate: Type.String(), fileSha256: Type.String(),
   signatureAlgorithm: Type.String(),
