@@ -27,7 +27,8 @@ commands:
   provider-sim [--port N] --key ID=SECRET …   run the SMS gateway + identity provider simulator (HTTP, 127.0.0.1)
   clearing-sim --rules FILE [--port N]   run the clearing house / settlement bank simulator (ISO 20022, 127.0.0.1)
   clearing partners|add-partner|run|status|notifications|report …   clearing partners and runs (docs/banks.md)
-  settle merchants --partner ID   T+N merchant payouts;  reconcile --statement FILE --partner ID   import a camt.053
+  settle merchants --report MERCHANT_ID   a settlement report (runs are proposed via the API, two operators)
+  reconcile --statement FILE --partner ID   import and reconcile a camt.053
   prove-instruction PAYMENT_ID [DIR]   export a signed payment instruction for an offline openssl check
   backup full|incremental|differential|list|test|prune …   encrypted SQLite backups (docs/OPERATIONS.md)
   restore --into FILE [--to TIME|BACKUP_ID]   rebuild a database from backups into a new file, then verify it

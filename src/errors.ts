@@ -279,6 +279,10 @@ export const problems = {
   partner_exists: { status: 409, title: 'A clearing partner with this name and currency exists' },
   clearing_instruction_invalid: { status: 422, title: 'The transfer to a bank account is not valid' },
   clearing_posting_refused: { status: 422, title: 'The ledger refused a clearing posting; nothing was applied' },
+  clearing_four_eyes_required: {
+    status: 403,
+    title: 'Moving customer money needs a second operator: propose it through the operator API',
+  },
   bank_file_malformed: { status: 422, title: 'The bank file is not well-formed XML or CSV; nothing was imported' },
   bank_file_entities_refused: {
     status: 422,

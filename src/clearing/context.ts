@@ -99,6 +99,7 @@ export type ClearingCode =
   | 'partner_exists'
   | 'clearing_posting_refused'
   | 'clearing_instruction_invalid'
+  | 'clearing_four_eyes_required'
   | 'bank_file_unknown_batch'
   | 'bank_file_replayed'
   | 'bank_file_wrong_account'

@@ -3,7 +3,8 @@
 // opens one `clearing_hold` case (not one per run). Exact balances throughout.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { listCases, openCase } from '../cases/index.ts';
+import { systemActor } from '../access/index.ts';
+import { closeResolvedElsewhere, getCase, listCases, openCase } from '../cases/index.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
@@ -33,7 +34,13 @@ for (const kind of testStoreKinds()) {
       store = database.open();
       ledger = new Ledger({ store, clock });
       const base = (await testClearing(store, ledger, clock)).ctx;
-      ctx = { ...base, holds: { maxMs: 2 * hour, open: openCase } };
+      ctx = {
+        ...base,
+        holds: {
+          maxMs: 2 * hour, open: openCase,
+          close: (tx, subject, reason, now) => closeResolvedElsewhere(tx, subject, reason, systemActor, now),
+        },
+      };
       partner = await createPartner(store, ledger, {
         name: 'Cap Bank', role: 'settlement_bank', currency: 'CNY', bic: 'CAPBCNBJ', accountNumber: '6222000099990000',
         netDebitCap: 10_000n,
@@ -104,6 +111,11 @@ for (const kind of testStoreKinds()) {
         assert.equal(released.batch?.total, 5_000n);
         assert.deepEqual(released.held, []);
         assert.equal((await instructionById(store, b.id))?.state, 'batched');
+        // Batched: its case closed itself, with the batch named, and only that one.
+        const caseId = late.overdue[0]?.caseId as string;
+        assert.deepEqual(released.closedCases, [caseId]);
+        assert.equal((await getCase(store, caseId))?.status, 'closed');
+        assert.deepEqual(first.closedCases, [], 'A and C were never held');
         assert.equal(await balance(wallet.id), 85_500n, 'nothing moved twice');
       });
   });

@@ -49,7 +49,11 @@ export {
   httpTransport,
   markSent,
   underCap,
+  netUnderCap,
+  recordIncoming,
   type Batch,
+  type IncomingInput,
+  type NetPosition,
   type RunResult,
   type Transport,
 } from './run.ts';

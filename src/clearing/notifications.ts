@@ -1,14 +1,16 @@
 // Intraday camt.054 debit/credit notifications: the bank's word that a payment was booked (a debit
 // of one of our accepted payments: recorded) or returned (a credit naming one of our end-to-end ids:
 // the money comes back from the settlement account to the wallet or merchant account it left, and
-// the payment is `returned`). Entries we do not know wait for the end-of-day statement, where
-// reconciliation classifies them. One transaction per file; a file for another account is refused.
+// the payment is `returned`, and the amount is recorded as a credit for the next clearing run to
+// net). Entries we do not know wait for the end-of-day statement, where reconciliation classifies them.
+// One transaction per file; a file for another account is refused.
 import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import type { TransferRequest } from '../ledger/index.ts';
 import { registerBankFile, sealBankFile, streamCamt, type TextSource } from './bank-files.ts';
 import { ClearingRefused, post, withinLedger, type ClearingContext } from './context.ts';
 import { instructionColumns, instructionOf, setInstructionState } from './instructions.ts';
 import { requirePartner, type Partner } from './partners.ts';
+import { recordIncoming } from './run.ts';
 import type { CamtEntry, CamtHeader } from './camt.ts';
 
 export interface NotificationOutcome {
@@ -81,6 +83,10 @@ export async function applyNotification(
             reason: e.details.find((d) => d.returnReason !== undefined)?.returnReason ?? 'RRTN',
             returnSeq: seqs?.[0] ?? null,
           });
+          // The money the partner gave back is a credit in the next clearing run's net position.
+          await recordIncoming(tx, {
+            partnerId, kind: 'return', reference: i.id, currency: i.currency, amount: i.amount,
+          }, now);
           returned += 1;
         } else if (i?.state === 'accepted' && e.direction === 'debit') booked += 1;
         else unknown += 1;

@@ -1,13 +1,16 @@
-// A clearing run per partner (and so per currency): collect what is due (pending instructions, and
-// those the net debit cap held before), net the positions, hold what would take the partner's
-// unanswered total past its net debit cap, and lock the rest into one batch with its message
+// A clearing run per partner (and so per currency): collect what is due — outgoing: pending instructions
+// and those the net debit cap held before; incoming: card top-up captures and returns the partner owes us
+// (clearing_incoming) — net the positions (net = gross debits − gross credits), hold the outgoing that
+// would take the partner's unanswered net past its net debit cap, and lock the rest into one batch with its message
 // (pain.001 to a settlement bank, pacs.008 to a clearing house), hashed and signed, all in one
 // transaction. Sending is separate (no network inside a transaction).
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import type { Queryable, Tx } from '../store/index.ts';
-import { isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature } from './context.ts';
-import { holdCaseInput } from './hold-case.ts';
+import {
+  ClearingRefused, isoDateTime, isoDate, withinLedger, type ClearingContext, type FileSignature,
+} from './context.ts';
+import { holdCaseInput, holdCaseKey } from './hold-case.ts';
 import { instructionColumns, instructionOf, type Instruction } from './instructions.ts';
 import { pacs008, pain001, type OutboundTransfer } from './messages.ts';
 import { requirePartner, type Partner } from './partners.ts';
@@ -22,6 +25,9 @@ export interface Batch {
   readonly messageKind: string;
   readonly count: number;
   readonly total: bigint;
+  /** What leaves in this batch (= total), what the partner owes us in it, and the net (debit − credit). */
+  readonly grossDebit: bigint;
+  readonly grossCredit: bigint;
   readonly netDebit: bigint;
   readonly state: 'locked' | 'sent' | 'answered';
   readonly valueDate: string;
@@ -35,6 +41,8 @@ export interface RunResult {
   readonly held: readonly string[];
   /** Held instructions past the hold limit, each with its `clearing_hold` case. */
   readonly overdue: readonly { readonly instructionId: string; readonly caseId: string }[];
+  /** `clearing_hold` cases closed because their instruction went into this batch. */
+  readonly closedCases: readonly string[];
   readonly body: string | undefined;
 }
 
@@ -47,6 +55,8 @@ function batchOf(r: Record<string, unknown>): Batch {
     messageKind: r.message_kind as string,
     count: Number(r.count),
     total: BigInt(r.total as bigint),
+    grossDebit: BigInt(r.gross_debit as bigint),
+    grossCredit: BigInt(r.gross_credit as bigint),
     netDebit: BigInt(r.net_debit as bigint),
     state: r.state as Batch['state'],
     valueDate: r.value_date as string,
@@ -57,7 +67,8 @@ function batchOf(r: Record<string, unknown>): Batch {
 }
 
 const batchColumns =
-  'id, partner_id, currency, message_id, message_kind, count, total, net_debit, state, value_date, ' +
+  'id, partner_id, currency, message_id, message_kind, count, total, gross_debit, gross_credit, net_debit, state, ' +
+    'value_date, ' +
     'file_sha256, signature_algorithm, signature';
 
 export async function batchById(q: Queryable, id: string): Promise<Batch | undefined> {
@@ -74,31 +85,86 @@ export async function batchFile(q: Queryable, id: string): Promise<string | unde
   return (await q.get<{ body: string }>('SELECT body FROM clearing_batch_files WHERE batch_id = ?', [id]))?.body;
 }
 
-/** Sent and not yet answered: the liquidity the partner's cap already carries. */
+/**
+ * The net the partner's cap already carries: payments batched and not yet answered, less the credits
+ * batched with them in batches not yet answered.
+ */
 async function outstandingOf(q: Queryable, partnerId: string): Promise<bigint> {
   const row = await q.get<{ total: unknown }>(
     "SELECT COALESCE(SUM(amount), 0) AS total FROM clearing_instructions WHERE partner_id = ? AND state = 'batched'",
     [partnerId],
   );
-  return BigInt((row?.total ?? 0) as bigint);
+  const credit = await q.get<{ total: unknown }>(
+    `SELECT COALESCE(SUM(i.amount), 0) AS total FROM clearing_incoming i JOIN clearing_batches b ON b.id = i.batch_id
+      WHERE i.partner_id = ? AND i.state = 'batched' AND b.state <> 'answered'`,
+    [partnerId],
+  );
+  return BigInt((row?.total ?? 0) as bigint) - BigInt((credit?.total ?? 0) as bigint);
 }
 
-/** Which due instructions fit under the cap (in order of age; a large one held does not block smaller ones). */
+export interface NetPosition {
+  readonly take: string[];
+  readonly hold: string[];
+  readonly grossDebit: bigint;
+  readonly grossCredit: bigint;
+  /** grossDebit − grossCredit: negative when the partner owes us more than we send. */
+  readonly net: bigint;
+}
+
+/**
+ * Nets one run: every credit counts (it only lowers the position); the outgoing are taken in order of
+ * age while outstanding + net stays within the cap — one that would push it over is held (a large one
+ * held does not block smaller ones).
+ */
+export function netUnderCap(
+  outgoing: readonly { id: string; amount: bigint }[],
+  incoming: readonly { amount: bigint }[],
+  outstanding: bigint,
+  cap: bigint,
+): NetPosition {
+  const take: string[] = [];
+  const hold: string[] = [];
+  const grossCredit = incoming.reduce((sum, i) => sum + i.amount, 0n);
+  let grossDebit = 0n;
+  for (const i of outgoing) {
+    if (outstanding + grossDebit + i.amount - grossCredit <= cap) {
+      grossDebit += i.amount;
+      take.push(i.id);
+    } else hold.push(i.id);
+  }
+  return { take, hold, grossDebit, grossCredit, net: grossDebit - grossCredit };
+}
+
+/** Which due instructions fit under the cap with no credits to net (see netUnderCap). */
 export function underCap(
   due: readonly { id: string; amount: bigint }[],
   outstanding: bigint,
   cap: bigint,
 ): { take: string[]; hold: string[] } {
-  const take: string[] = [];
-  const hold: string[] = [];
-  let used = outstanding;
-  for (const i of due) {
-    if (used + i.amount <= cap) {
-      used += i.amount;
-      take.push(i.id);
-    } else hold.push(i.id);
-  }
+  const { take, hold } = netUnderCap(due, [], outstanding, cap);
   return { take, hold };
+}
+
+export interface IncomingInput {
+  readonly partnerId: string;
+  readonly kind: 'card_capture' | 'return';
+  /** The capture's or the returned payment's id: an item is recorded once per (partner, kind, reference). */
+  readonly reference: string;
+  readonly currency: string;
+  readonly amount: bigint;
+}
+
+/** Records money the partner owes us for the next run to net (idempotent on the reference). */
+export async function recordIncoming(q: Queryable, input: IncomingInput, now: number): Promise<void> {
+  if (input.amount <= 0n) throw new ClearingRefused('clearing_instruction_invalid', 'the amount must be positive');
+  const partner = await requirePartner(q, input.partnerId);
+  if (partner.currency !== input.currency)
+    throw new ClearingRefused('clearing_instruction_invalid', 'the item is not in the partner currency');
+  await q.run(
+    `INSERT INTO clearing_incoming (id, partner_id, kind, reference, currency, amount, state, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (partner_id, kind, reference) DO NOTHING`,
+    [newId('cic', now), input.partnerId, input.kind, input.reference, input.currency, input.amount, now, now],
+  );
 }
 
 async function transfersOf(
@@ -151,6 +217,8 @@ interface LockedBatch {
   readonly valueDate: string;
   readonly transfers: readonly OutboundTransfer[];
   readonly total: bigint;
+  readonly incoming: readonly string[];
+  readonly grossCredit: bigint;
   readonly now: number;
 }
 
@@ -158,12 +226,20 @@ interface LockedBatch {
 async function lockBatch(tx: Tx, b: LockedBatch): Promise<void> {
   const kind = b.partner.messageKind === 'pacs.008' ? 'pacs.008.001.08' : 'pain.001.001.09';
   await tx.run(
-    `INSERT INTO clearing_batches (id, partner_id, currency, message_id, message_kind, count, total, net_debit,
-      state, value_date, file_sha256, signature_algorithm, signature, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'locked', ?, ?, ?, ?, ?, ?)`,
-    [b.id, b.partner.id, b.partner.currency, b.id, kind, b.transfers.length, b.total, b.total, b.valueDate,
-      b.signature.sha256, b.signature.algorithm, b.signature.signature, b.now, b.now],
+    `INSERT INTO clearing_batches (id, partner_id, currency, message_id, message_kind, count, total, gross_debit,
+      gross_credit, net_debit, state, value_date, file_sha256, signature_algorithm, signature, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'locked', ?, ?, ?, ?, ?, ?)`,
+    [b.id, b.partner.id, b.partner.currency, b.id, kind, b.transfers.length, b.total, b.total, b.grossCredit,
+      b.total - b.grossCredit, b.valueDate, b.signature.sha256, b.signature.algorithm, b.signature.signature, b.now,
+      b.now],
   );
+  for (const id of b.incoming) {
+    const taken = await tx.run(
+      "UPDATE clearing_incoming SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+      [b.id, b.now, id],
+    );
+    if (taken !== 1) throw new Error('clearing: an incoming item changed during the run; try again');
+  }
   await tx.run('INSERT INTO clearing_batch_files (batch_id, body) VALUES (?, ?)', [b.id, b.body]);
   for (const t of b.transfers) {
     const changed = await tx.run(
@@ -190,6 +266,37 @@ async function openHoldCases(
   return out;
 }
 
+/** Held instructions now batched: each closes its `clearing_hold` case, if one was opened. */
+async function closeHoldCases(
+  ctx: ClearingContext, tx: Tx, released: readonly Instruction[], batchId: string, now: number,
+): Promise<string[]> {
+  const close = ctx.holds?.close;
+  if (close === undefined) return [];
+  const closed: string[] = [];
+  for (const i of released) {
+    const reason = `instruction ${i.id} batched in ${batchId}`;
+    const c = await close(tx, { kind: 'clearing_hold', dedupeKey: holdCaseKey(i.id) }, reason, new Date(now));
+    if (c !== undefined) closed.push(c.id);
+  }
+  return closed;
+}
+
+/** What a run collects: outgoing instructions (pending or held) and incoming credits, each in order of age. */
+async function collectDue(q: Queryable, partnerId: string) {
+  const rows = await q.all(
+    `SELECT ${instructionColumns}, creditor_account_sealed FROM clearing_instructions WHERE partner_id = ? AND
+      state IN ('pending', 'held') ORDER BY created_at, id`,
+    [partnerId],
+  );
+  const incoming = (
+    await q.all(
+      "SELECT id, amount FROM clearing_incoming WHERE partner_id = ? AND state = 'pending' ORDER BY created_at, id",
+      [partnerId],
+    )
+  ).map((r) => ({ id: r.id as string, amount: BigInt(r.amount as bigint) }));
+  return { rows, due: rows.map(instructionOf), incoming };
+}
+
 /** Runs clearing for one partner now; an empty run (nothing due or all held) locks no batch. */
 export async function runClearing(
   ctx: ClearingContext,
@@ -198,14 +305,9 @@ export async function runClearing(
 ): Promise<RunResult> {
   const partner = await requirePartner(ctx.store, partnerId);
   const now = ctx.clock();
-  const rows = await ctx.store.all(
-    `SELECT ${instructionColumns}, creditor_account_sealed FROM clearing_instructions WHERE partner_id = ? AND
-      state IN ('pending', 'held') ORDER BY created_at, id`,
-    [partnerId],
-  );
-  const due = rows.map(instructionOf);
+  const { rows, due, incoming } = await collectDue(ctx.store, partnerId);
   const outstanding = await outstandingOf(ctx.store, partnerId);
-  const { take, hold } = underCap(due, outstanding, partner.netDebitCap);
+  const { take, hold, grossCredit } = netUnderCap(due, incoming, outstanding, partner.netDebitCap);
   const taken = new Set(take);
   const transfers = await transfersOf(
     ctx,
@@ -217,8 +319,10 @@ export async function runClearing(
   const signature = body === undefined ? undefined : await ctx.signer.sign(body);
   const total = transfers.reduce((sum, t) => sum + t.amount, 0n);
   const overdue: { instructionId: string; caseId: string }[] = [];
+  const closedCases: string[] = [];
   await withinLedger(ctx.store, async (tx) => {
     overdue.length = 0;
+    closedCases.length = 0;
     // The cap is checked again under the transaction: a concurrent run must not double-spend liquidity.
     if ((await outstandingOf(tx, partnerId)) !== outstanding)
       throw new Error('clearing: a concurrent run changed the outstanding total; try again');
@@ -230,31 +334,25 @@ export async function runClearing(
       );
     overdue.push(...(await openHoldCases(ctx, tx, due.filter((i) => hold.includes(i.id)), now)));
     if (body !== undefined && signature !== undefined) {
-      await lockBatch(tx, { id, partner, body, signature, valueDate, transfers, total, now });
+      const credits = incoming.map((i) => i.id);
+      await lockBatch(tx, { id, partner, body, signature, valueDate, transfers, total, incoming: credits, grossCredit,
+        now });
+      const released = due.filter((i) => i.state === 'held' && taken.has(i.id));
+      closedCases.push(...(await closeHoldCases(ctx, tx, released, id, now)));
     }
-    await appendAudit(
-      tx,
-      [
-        {
-          actorType: actorId.startsWith('system') ? 'system' : 'operator',
-          actorId,
-          action: 'clearing.run',
-          target: partnerId,
-          outcome: 'success',
-          details: {
-            batchId: body === undefined ? null : id,
-            count: transfers.length,
-            total: total.toString(),
-            held: hold.length,
-            overdue: overdue.length,
-            sha256: signature?.sha256 ?? null,
-          },
-        },
-      ],
-      now,
-    );
+    const credit = body === undefined ? 0n : grossCredit;
+    await appendAudit(tx, [{
+      actorType: actorId.startsWith('system') ? 'system' : 'operator', actorId, action: 'clearing.run',
+      target: partnerId, outcome: 'success',
+      details: {
+        batchId: body === undefined ? null : id, count: transfers.length, total: total.toString(),
+        grossCredit: credit.toString(), net: (total - credit).toString(), held: hold.length,
+        overdue: overdue.length, closedCases, sha256: signature?.sha256 ?? null,
+      },
+    }], now);
   });
-  return { batch: body === undefined ? undefined : await batchById(ctx.store, id), held: hold, overdue, body };
+  const batch = body === undefined ? undefined : await batchById(ctx.store, id);
+  return { batch, held: hold, overdue, closedCases, body };
 }
 
 export type Transport = (

@@ -7,6 +7,7 @@ import {
   applyNotification,
   applyStatusReport,
   batchFile,
+  ClearingRefused,
   createPartner,
   httpTransport,
   isoDate,
@@ -14,7 +15,6 @@ import {
   markSent,
   requirePartner,
   runClearing,
-  settleMerchants,
   settlementReport,
   type ClearingContext,
   type PartnerRole,
@@ -36,7 +36,9 @@ export const clearingUsage = `usage:
   anfu clearing status --partner ID --file F       apply a pacs.002 received out of band
   anfu clearing notifications --partner ID --file F   apply a camt.054
   anfu clearing report --partner ID [--date D]     the daily reconciliation report
-  anfu settle merchants --partner ID [--report MERCHANT_ID --format json|csv]
+  anfu settle merchants --report MERCHANT_ID [--format json|csv]   a merchant's settlement report
+    (a settlement run pays customer money: it is proposed and approved by two operators through
+    POST /v1/clearing/settlement-runs; the command line refuses to run one)
   anfu reconcile --statement FILE --partner ID     import and reconcile a camt.053
 `;
 
@@ -99,6 +101,17 @@ async function clearingRun(ctx: ClearingContext, values: Values): Promise<unknow
   return out;
 }
 
+/**
+ * No single credential moves customer money: a merchant settlement run is a maker–checker proposal
+ * (`clearing.settle_merchants`), which the command line, holding no operator session, cannot make. Refused
+ * before the store is opened, so nothing can be paid.
+ */
+const settlementNeedsTwo = new ClearingRefused(
+  'clearing_four_eyes_required',
+  'a settlement run needs two operators: propose it with POST /v1/clearing/settlement-runs and have a second ' +
+    'operator approve it',
+);
+
 async function dispatch(ctx: ClearingContext, verb: string, values: Values): Promise<unknown> {
   switch (verb) {
     case 'clearing partners':
@@ -137,7 +150,7 @@ async function dispatch(ctx: ClearingContext, verb: string, values: Values): Pro
     case 'settle merchants':
       if (values.report !== undefined)
         return settlementReport(ctx.store, values.report, values.format === 'csv' ? 'csv' : 'json');
-      return settleMerchants(ctx, required(values, 'partner'), 'cli');
+      throw settlementNeedsTwo;
     case 'reconcile':
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the statement file
       return reconcileStatement(ctx, required(values, 'partner'), createReadStream(required(values, 'statement')));
@@ -162,6 +175,10 @@ export async function clearingCommand(
     return 2;
   }
   const verb = [command, ...positionals.slice(0, 1)].join(' ');
+  if (verb === 'settle merchants' && values.report === undefined) {
+    process.stderr.write(`anfu ${command}: ${settlementNeedsTwo.code}: ${settlementNeedsTwo.detail ?? ''}\n`);
+    return 1;
+  }
   const cfg = config();
   try {
     const result = await withLedger(cfg, async (ledger, store) => {

@@ -1,8 +1,10 @@
 // The clearing context of a deployment: the app's store, ledger and keyring; files signed with the
 // keyring's `bank-file-signing` key under the configured crypto profile (SM2 under gm); creditor
 // accounts sealed through field protection; merchants' settlement accounts from payments' protection;
-// instructions held by the net debit cap past ANFU_CLEARING_HOLD_MAX_MS open a `clearing_hold` case.
-import { openCase } from '../cases/index.ts';
+// instructions held by the net debit cap past ANFU_CLEARING_HOLD_MAX_MS open a `clearing_hold` case,
+// closed when a later run batches them.
+import { systemActor } from '../access/index.ts';
+import { closeResolvedElsewhere, openCase } from '../cases/index.ts';
 import { creditorAccountProtection, keyringFileSigner, type ClearingContext } from '../clearing/index.ts';
 import type { Config } from '../config.ts';
 import { cryptoProfile, type Keyring } from '../crypto/index.ts';
@@ -34,6 +36,10 @@ export async function clearingContextFor(parts: {
     signer: keyringFileSigner(keyring, cryptoProfile(config.cryptoProfile)),
     creditorAccounts,
     merchantAccount,
-    holds: { maxMs: config.clearingHoldMaxMs, open: openCase },
+    holds: {
+      maxMs: config.clearingHoldMaxMs,
+      open: openCase,
+      close: (tx, subject, reason, now) => closeResolvedElsewhere(tx, subject, reason, systemActor, now),
+    },
   };
 }

@@ -72,13 +72,20 @@ const CapBody = Type.Object(
 
 const BatchView = Type.Object({
   id: Type.String(), partnerId: Type.String(), currency: Type.String(), messageId: Type.String(),
-  messageKind: Type.String(), count: Type.Integer(), total: Minor, netDebit: Minor,
+  messageKind: Type.String(), count: Type.Integer(), total: Minor, grossDebit: Minor, grossCredit: Minor,
+  netDebit: Type.String({
+    pattern: '^-?[0-9]{1,18}$',
+    description: 'grossDebit − grossCredit in minor units; negative when the partner owes us',
+  }),
   state: Type.String({ enum: ['locked', 'sent', 'answered'] }), valueDate: Type.String(), fileSha256: Type.String(),
   signatureAlgorithm: Type.String(),
 });
 const batchView = (b: Batch) => {
   const { signature: _signature, ...rest } = b;
-  return { ...rest, total: b.total.toString(), netDebit: b.netDebit.toString() };
+  return {
+    ...rest, total: b.total.toString(), grossDebit: b.grossDebit.toString(), grossCredit: b.grossCredit.toString(),
+    netDebit: b.netDebit.toString(),
+  };
 };
 const RunBody = Type.Object({ partnerId: Id('ptn') }, { additionalProperties: false });
 const SettlementRunBody = Type.Object(

@@ -35,6 +35,7 @@ import { clearing } from './250-clearing.ts';
 import { backupChangeLog } from './251-backup-change-log.ts';
 import { assessmentAttestations } from './252-assessment-attestations.ts';
 import { consoleLookups } from './260-console-lookups.ts';
+import { clearingNetting } from './255-clearing-netting.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
@@ -88,6 +89,7 @@ export const migrations: readonly Migration[] = [
   backupChangeLog,
   assessmentAttestations,
   consoleLookups,
+  clearingNetting,
   assessmentRuns,
   requestLatency,
   backupJobs,
