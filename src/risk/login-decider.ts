@@ -5,7 +5,7 @@
 // Given the customer and the client address (and a store), the decision also reads the customer's
 // last location — `ip.country`, `ip.region`, `travel.*` — and comes back with `record`: identity
 // calls it in the login's transaction to store the decision (snapshot, score, rules hit), audit it
-// (`risk.decision`) and move the last location to this address.
+// (`risk.decision`) and, unless denied, move the last location to this address.
 import type { Queryable, Tx } from '../store/index.ts';
 import type { RiskEngine } from './engine.ts';
 import { loginFeatureValues } from './feature-values.ts';
@@ -53,7 +53,9 @@ export function loginDeciderOf(engine: RiskEngine, store?: Queryable): LoginRisk
     }, now);
     const record = async (tx: Tx, deviceId: string): Promise<void> => {
       await recordIdentityDecision(tx, { ...assessment, input: { ...assessment.input, deviceId } }, subject, now);
-      await recordLoginLocation(tx, subject.customerId, subject.ip, now);
+      // A refused login does not move the customer: else a stranger abroad would make the owner's next
+      // login at home look like impossible travel.
+      if (assessment.decision.decision !== 'deny') await recordLoginLocation(tx, subject.customerId, subject.ip, now);
     };
     return { ...mapped(assessment.decision), record };
   };
