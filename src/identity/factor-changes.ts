@@ -26,7 +26,7 @@ import {
   recordSessionStepUp,
   sessionStepUp,
 } from './step-up-store.ts';
-import { customerById, passkeysOf, unusedRecoveryCodes, type CustomerRow } from './store.ts';
+import { customerById, deviceById, passkeysOf, unusedRecoveryCodes, type CustomerRow } from './store.ts';
 
 const dayMs = 24 * 3600_000;
 
@@ -47,15 +47,19 @@ export async function requireFreshStepUp(
 ): Promise<CustomerRow> {
   const customer = await customerById(identity.store, principal.customerId);
   if (customer === undefined) throw new AnfuError('unauthenticated');
-  const required = await accountStrength(identity, customer);
+  const risk = await factorChangeRisk(identity, principal, customer, meta, change);
+  // A challenge asks more than the usual proof: a second factor (never the password alone), proven just now.
+  const required = Math.max(await accountStrength(identity, customer), risk === 'challenge' ? 1 : 0);
+  const usualMs = identity.config.stepUpFreshMs;
+  const freshMs = risk === 'challenge' ? Math.min(usualMs, challengeFreshMs) : usualMs;
   const proven = await sessionStepUp(identity.store, principal.sessionId);
   const now = identity.clock();
-  if (proven !== undefined && proven.strength >= required && now - proven.at <= identity.config.stepUpFreshMs)
-    return customer;
-  const stale = proven !== undefined && now - proven.at > identity.config.stepUpFreshMs;
+  if (proven !== undefined && proven.strength >= required && now - proven.at <= freshMs) return customer;
+  const stale = proven !== undefined && now - proven.at > freshMs;
   const details = {
     change,
     reason: 'step_up_required',
+    ...(risk === 'challenge' ? { risk: 'challenge' } : {}),
     required: required >= 2 ? 'strong' : 'sms',
     proven:
       proven === undefined || stale
@@ -81,6 +85,44 @@ export async function requireFreshStepUp(
     `prove a factor again (POST /v1/me/step-up) with one of: ${acceptable.join(', ')}`,
     { acceptableFactors: acceptable, requiredStrength: required >= 2 ? 'strong' : 'sms' },
   );
+}
+
+/** How long a step-up counts when the risk rules challenge a factor change. */
+const challengeFreshMs = 5 * 60_000;
+
+/**
+ * The running rule set's decision on this change (stored and audited by the port, a review opening its
+ * case); a `deny` is audited here as the refused change and thrown as `risk_denied`.
+ */
+async function factorChangeRisk(
+  identity: Identity,
+  principal: CustomerPrincipal,
+  customer: CustomerRow,
+  meta: RequestMeta,
+  change: string,
+): Promise<'allow' | 'challenge' | 'review'> {
+  if (identity.factorChangeRisk === undefined) return 'allow';
+  const device = await deviceById(identity.store, principal.deviceId);
+  const decision = await identity.factorChangeRisk({
+    customerId: customer.id, deviceId: principal.deviceId, change, ip: meta.ip,
+    customer: { createdAt: customer.createdAt, accountClass: customer.accountClass },
+    deviceCreatedAt: device?.createdAt, factorChangedAt: await factorChangedAt(identity.store, customer.id),
+  });
+  if (decision !== 'deny') return decision;
+  const now = identity.clock();
+  await identity.store.transaction((tx) =>
+    auditCustomer(
+      tx,
+      customer.id,
+      { ...meta, deviceId: principal.deviceId },
+      [{
+        action: 'customer.factor_change', target: customer.id, outcome: 'denied',
+        details: { change, reason: 'risk_denied' },
+      }],
+      now,
+    ),
+  );
+  throw new AnfuError('risk_denied', 'this change to how you sign in was refused; contact customer service');
 }
 
 /** In the change's transaction: stamps the cooling-off start; a factor just proven here raises the session step-up. */

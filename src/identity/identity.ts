@@ -27,6 +27,8 @@ export interface Identity {
   readonly loginRisk: LoginRiskDecider;
   /** Sanctions screening of an applicant before the wallet is opened (wired in; throws to refuse). */
   readonly screenApplicant?: ApplicantScreening | undefined;
+  /** The running rule set's decision on a factor change, stored and audited (wired in; none = allow). */
+  readonly factorChangeRisk?: FactorChangeRisk | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -38,8 +40,24 @@ export type ApplicantScreening = (applicant: {
   birthDate: string;
 }) => Promise<void>;
 
+/**
+ * A factor change as the risk rules see it (event `factor_change`): the port decides, stores the
+ * decision with its snapshot, score and rules hit, audits it and opens a review case; identity acts on
+ * the answer (deny refuses, challenge asks a fresh step-up, review lets the change go on).
+ */
+export type FactorChangeRisk = (change: {
+  readonly customerId: string;
+  readonly deviceId: string;
+  readonly change: string;
+  readonly ip: string | null;
+  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  readonly deviceCreatedAt: number | undefined;
+  readonly factorChangedAt: number | undefined;
+}) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;
+
 export interface OpenIdentityOptions {
   readonly screenApplicant?: ApplicantScreening | undefined;
+  readonly factorChangeRisk?: FactorChangeRisk | undefined;
   readonly store: Store;
   readonly config: Config;
   readonly clock?: () => number;
@@ -79,10 +97,11 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
   };
   const identity: Identity = {
     store, config, clock, profile,
-    loginRisk: options.loginRisk ?? decideLogin,
+    loginRisk: options.loginRisk ?? ((features, now) => decideLogin(features, now)),
     sms: options.sms ?? fileSmsSender(config.smsSinkFile, clock),
     verifiers: options.verifiers ?? developmentVerifiers,
     screenApplicant: options.screenApplicant,
+    factorChangeRisk: options.factorChangeRisk,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

@@ -263,7 +263,7 @@ async function assessLogin(
   const history = await loginHistorySummary(identity.store, customer.id, now);
   const networks = networksOf(meta.ip);
   const seen = [...history.networks].map((text) => text.split(' '));
-  const risk = identity.loginRisk(
+  const risk = await identity.loginRisk(
     {
       newDevice: known === undefined,
       newNetwork: networks !== undefined && !seen.some(([network]) => network === networks.network),
@@ -274,6 +274,10 @@ async function assessLogin(
       lockedForStrangers,
     },
     now,
+    {
+      customerId: customer.id, ip: meta.ip,
+      customer: { createdAt: customer.createdAt, accountClass: customer.accountClass },
+    },
   );
   return { fingerprint, known, networks, risk, factors: await acceptableFactors(identity, customer, known, risk) };
 }
@@ -304,6 +308,7 @@ async function persistLogin(
       });
     else await touchDevice(tx, deviceId, now);
     const { risk } = assessment;
+    await risk.record?.(tx, deviceId);
     const network =
       assessment.networks === undefined ? null : `${assessment.networks.network} ${assessment.networks.region}`;
     const audit = { ...meta, deviceId };

@@ -34,6 +34,8 @@ export interface FeatureDefinition {
 const all = riskEvents;
 const money: readonly RiskEvent[] = ['payment', 'topup', 'withdrawal'];
 const login: readonly RiskEvent[] = ['login'];
+/** Events whose client address moves the customer's last location (travel is measured between them). */
+const located: readonly RiskEvent[] = [...money, 'login'];
 
 const velocity = (subject: string, events: readonly RiskEvent[]): Record<string, FeatureDefinition> => {
   const out: Record<string, FeatureDefinition> = {};
@@ -74,9 +76,9 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   'address.country': { type: 'string', events: all, doc: 'the same as ip.country (kept for older rule sets)' },
   'ip.country': { type: 'string', events: all, doc: "ISO country of the client address; 'ZZ' when unknown or private" },
   'ip.region': { type: 'string', events: all, doc: "UN sub-region of that country ('Eastern Asia'); 'unknown'" },
-  'travel.distance_km': { type: 'count', events: money, doc: 'km from the last located event (between countries)' },
-  'travel.speed_kmh': { type: 'count', events: money, doc: 'that distance over the time since, in km/h' },
-  'travel.impossible': { type: 'bool', events: money, doc: 'over 500 km at over 1000 km/h since the last event' },
+  'travel.distance_km': { type: 'count', events: located, doc: 'km from the last located event (between countries)' },
+  'travel.speed_kmh': { type: 'count', events: located, doc: 'that distance over the time since, in km/h' },
+  'travel.impossible': { type: 'bool', events: located, doc: 'over 500 km at over 1000 km/h since the last event' },
   'hour.history': { type: 'count', events: money, doc: "money events in the customer's hour histogram" },
   'address.blocked': { type: 'bool', events: all, doc: 'the client address is in a blocked range' },
   hour: { type: 'count', events: all, doc: 'local hour of day (China Standard Time), 0–23' },

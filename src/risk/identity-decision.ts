@@ -1,5 +1,5 @@
-// Decisions where identity moves — card binding and factor change (login keeps its synchronous
-// decider, login-decider.ts) — taken by the running rule set like money's: the caller's features
+// Decisions where identity moves — login (login-decider.ts), card binding and factor change — taken
+// by the running rule set like money's: the caller's features
 // (device age, factor change, …) with the customer's age and class and the hour, every other
 // catalogue feature neutral. The decision is stored with its feature snapshot, score and rules hit,
 // audited (`risk.decision`, every outcome), and a `review` opens a `risk_review` case on the subject,
@@ -14,7 +14,7 @@ import { neutralFeatures, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
 import { insertDecisions, type DecisionRecord } from './store.ts';
 
-export type IdentityRiskEvent = 'card_binding' | 'factor_change';
+export type IdentityRiskEvent = 'login' | 'card_binding' | 'factor_change';
 
 export interface IdentityEventInput {
   readonly event: IdentityRiskEvent;

@@ -75,7 +75,7 @@ export {
   type ListName,
 } from './store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
-export { loginDeciderOf, type LoginRiskDecider } from './login-decider.ts';
+export { loginDeciderOf, type LoginRiskDecider, type LoginSubject } from './login-decider.ts';
 export {
   assessIdentityEvent,
   recordIdentityDecision,

@@ -2,6 +2,8 @@
 // failures, velocity). Rules are a table so the risk capability can grow them into versioned data
 // (R4.2); each rule that fires adds its weight and its reason. The decision says allow, challenge
 // (with the factor strength acceptable) or deny.
+import type { Tx } from '../store/index.ts';
+
 export interface LoginFeatures {
   /** The device fingerprint was never seen on a successful login of this customer. */
   readonly newDevice: boolean;
@@ -38,6 +40,12 @@ export interface LoginRiskDecision {
   readonly reasons: readonly LoginRiskReason[];
   /** 'any' second factor, or only 'strong' ones (not SMS) when the customer has enrolled one. */
   readonly factorStrength: 'any' | 'strong';
+  /**
+   * Stores the decision (snapshot, score, rules hit), audits it and moves the customer's last location,
+   * in the login's transaction, once the device is known; absent when nothing is to be stored (the
+   * fixed rules, or a decider without a store).
+   */
+  readonly record?: (tx: Tx, deviceId: string) => Promise<void>;
 }
 
 export const loginRules: readonly LoginRule[] = [

@@ -103,3 +103,11 @@ export function parseProfile(json: string): RiskProfile {
     return emptyProfile;
   }
 }
+
+/** The profile after a login from `ip` at `now`: the last location moves, the hour habit (money events) does not. */
+export function relocated(profile: RiskProfile | undefined, ip: string | null | undefined, now: number): RiskProfile {
+  const p = profile ?? emptyProfile;
+  const here = locate(ip);
+  if (here.country === unknownCountry || here.lat === undefined || here.lng === undefined) return p;
+  return { hours: p.hours, last: { country: here.country, lat: here.lat, lng: here.lng, at: now } };
+}

@@ -5,7 +5,7 @@ import type { Param, Queryable, Store, Tx } from '../store/index.ts';
 import { toNumber } from '../store/index.ts';
 import type { CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
-import { profileAfter, parseProfile, type RiskProfile } from './profile.ts';
+import { emptyProfile, profileAfter, parseProfile, relocated, type RiskProfile } from './profile.ts';
 import { localHourOf } from './login-risk.ts';
 import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
@@ -368,4 +368,26 @@ export async function listEntries(
     [list, limit],
   );
   return rows.map((r) => ({ value: r.value, effect: r.effect, note: r.note, addedAt: toNumber(r.added_at) }));
+}
+
+/** One customer's habit and last location (empty when none is stored yet). */
+export async function profileOf(q: Queryable, customerId: string): Promise<RiskProfile> {
+  const row = await q.get<{ profile: string }>('SELECT profile FROM risk_profiles WHERE customer_id = ?', [customerId]);
+  return row === undefined ? emptyProfile : parseProfile(row.profile);
+}
+
+/**
+ * A login's address becomes the customer's last location (travel is then measured from it), in the
+ * login's transaction. Read then upsert without a lock: two logins racing leave one of their two
+ * locations, both true a moment ago.
+ */
+export async function recordLoginLocation(tx: Tx, customerId: string, ip: string | null, now: number): Promise<void> {
+  const before = await profileOf(tx, customerId);
+  const after = relocated(before, ip, now);
+  if (after === before) return;
+  await tx.run(
+    `INSERT INTO risk_profiles (customer_id, profile, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (customer_id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+    [customerId, JSON.stringify(after), now],
+  );
 }

@@ -12,7 +12,8 @@ import { endCustomerSessions, openIdentity, type Identity } from '../identity/in
 import type { Ledger } from '../ledger/index.ts';
 import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
-import { loginDeciderOf, RiskEngine } from '../risk/index.ts';
+import { RiskEngine } from '../risk/index.ts';
+import { identityRiskPorts } from './identity-risk.ts';
 import { createLatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
 import { withdrawalOutcomeCaseKind } from '../flows/withdrawal-outcome-case.ts';
@@ -65,7 +66,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   risk.start();
   const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
-    store, config, clock, keyring, lazy: true, loginRisk: loginDeciderOf(risk),
+    store, config, clock, keyring, lazy: true, ...identityRiskPorts(risk, store, clock),
     screenApplicant: applicantScreeningOf(sanctions),
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),

@@ -12,7 +12,9 @@ import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
-import type { ApplicantScreening, Identity } from '../identity/index.ts';
+import type { ApplicantScreening, FactorChangeRisk, Identity } from '../identity/index.ts';
+import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
+import { identityRiskPorts, type IdentityRiskPorts } from './identity-risk.ts';
 import { applicantScreeningOf } from './sanctions-screening.ts';
 import { Ledger } from '../ledger/index.ts';
 import type { PaymentIdentity } from '../payments/index.ts';
@@ -45,6 +47,7 @@ export interface TestAppOptions {
   /** Builds the app's identity (a test's own verification sources, clock). */
   readonly identity?: (parts: {
     store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
+    loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk;
   }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
@@ -86,9 +89,14 @@ export async function createTestApp(
   const ledger = new Ledger({ store });
   const logs: string[] = [];
   // A test's own identity screens applicants through the app's sanctions context, bound once it exists.
-  const binding: { screen?: ApplicantScreening } = {};
+  // Its login and factor-change decisions likewise go to the app's risk engine once it exists.
+  const binding: { screen?: ApplicantScreening; risk?: IdentityRiskPorts } = {};
   const screenApplicant: ApplicantScreening = (applicant) => binding.screen?.(applicant) ?? Promise.resolve();
-  const parts = { store, config, keyring, screenApplicant };
+  const loginRisk: LoginRiskDecider = (features, now, subject) =>
+    binding.risk === undefined ? decideLogin(features, now) : binding.risk.loginRisk(features, now, subject);
+  const factorChangeRisk: FactorChangeRisk = (change) =>
+    binding.risk?.factorChangeRisk(change) ?? Promise.resolve('allow');
+  const parts = { store, config, keyring, screenApplicant, loginRisk, factorChangeRisk };
   const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
     config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
@@ -97,6 +105,7 @@ export async function createTestApp(
   });
   await app.ready();
   binding.screen = applicantScreeningOf(app.context.sanctions);
+  binding.risk = identityRiskPorts(app.context.risk, store, clock);
   // Each token belongs to an operator of that role, enrolled through the real enrolment path.
   const tokenFor = async (role: OperatorRole) => {
     const access = app.context.access;

@@ -1,0 +1,222 @@
+// Issue 12 item 3 where identity moves, through the public API on both stores, with a rule set
+// activated the way the risk tests do (the `risk.ruleset` executor, then the engine reloads):
+// - a factor change (recovery codes) denied: 403 `risk_denied`, audited twice (the refused change and
+//   the decision), the decision stored with its snapshot and rules hit, no codes issued;
+// - a factor change challenged: the session's earlier proof no longer counts, a fresh step-up does;
+// - a factor change sent to review: it goes on, and a `risk_review` case opens on the customer;
+// - a login from China stored as a decision with `ip.country`, then a login from Germany minutes later
+//   denied as impossible travel (`travel.impossible` read at login), no session issued;
+// - a card binding denied end to end through `POST /v1/cards`: 403 `risk_denied`, a refused binding
+//   row and audit entry, no card bound, and the issuer never asked (no one-time code sent).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withCheckDigit } from '../cards/index.ts';
+import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
+import { totpCode } from '../identity/totp.ts';
+import { decisionsOfSubject, defaultRuleSet, latestRuleSetVersion, ruleSetExecutor } from '../risk/index.ts';
+import { testStoreKinds } from '../store/testing.ts';
+import { provideCardFundingFrom } from '../wiring/card-funding.ts';
+import {
+  browserDevice,
+  createIdentityTestApp,
+  registerThroughApi,
+  residentIdNumber,
+  secureRegisteredDevice,
+  type IdentityTestApp,
+  type RegisteredCustomer,
+} from '../wiring/identity-test-app.ts';
+
+const pan = withCheckDigit('622202000000008888');
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const china = '114.114.114.114';
+const germany = '5.9.10.10';
+
+interface Customer extends RegisteredCustomer {
+  readonly totpSecret: string;
+}
+
+for (const kind of testStoreKinds()) {
+  describe(`identity decisions by the risk engine (${kind})`, () => {
+    let t: IdentityTestApp;
+    let sim: BankSimProcess;
+    let closeLink: (() => void) | undefined;
+    let who: Customer;
+
+    /** Activates the default set plus `rules` as the next version and reloads the engine. */
+    async function activate(rules: readonly object[]): Promise<void> {
+      const base = defaultRuleSet();
+      const basedOn = await latestRuleSetVersion(t.store);
+      const payload = ruleSetExecutor.parse({ document: { ...base, rules: [...base.rules, ...rules] }, basedOn });
+      const inside = ruleSetExecutor.inside;
+      assert.ok(payload !== undefined && inside !== undefined, 'the rule set compiles');
+      const proposal = { id: `prp_${basedOn}`, decidedBy: 'op_checker' } as Parameters<typeof inside>[2];
+      const result = await t.store.transaction((tx) => inside(tx, payload, proposal, t.identity.clock(), {} as never));
+      assert.equal(result.ok, true, JSON.stringify(result));
+      await t.app.context.risk.refresh();
+    }
+
+    async function decisions(event: string) {
+      const stored = (await decisionsOfSubject(t.store, who.customerId)).filter((d) => d.event === event);
+      return stored
+        .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+        .map((d) => ({ id: d.id, decision: d.decision, rules: d.hits.map((h) => h.rule), features: d.features }));
+    }
+
+    const recoveryCodes = () =>
+      t.app.inject({ method: 'POST', url: '/v1/me/recovery-codes', headers: bearer(who.accessToken) });
+
+    async function audits(action: string, outcome: string) {
+      return t.store.all<{ target: string; details: string }>(
+        'SELECT target, details FROM audit_entries WHERE action = ? AND outcome = ? ORDER BY seq',
+        [action, outcome],
+      );
+    }
+
+    before(async () => {
+      sim = await startBankSimProcess({ unknownCards: 'approve', cards: [] });
+      t = await createIdentityTestApp(kind, {
+        env: {
+          ANFU_CARD_LINK_PORT: String(sim.port), ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS: '2000',
+          ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS: String(3600_000),
+        },
+      });
+      const link = provideCardFundingFrom(t.config, t.store, t.keyring, t.identity.clock);
+      closeLink = () => link?.close();
+      const registered = await registerThroughApi(t, { idNumber: residentIdNumber('19900307') });
+      const secured = await secureRegisteredDevice(t, registered);
+      who = { ...registered, totpSecret: secured.totpSecret };
+    });
+
+    after(async () => {
+      closeLink?.();
+      await t.close();
+      await sim.stop();
+    });
+
+    test('with the default set, factor changes are allowed and each is stored as a decision', async () => {
+      const stored = await decisions('factor_change');
+      assert.ok(stored.length >= 2, 'the device certificate and the TOTP enrolment were decided');
+      assert.ok(stored.every((d) => d.decision === 'allow'));
+    });
+
+    test('a denied factor change: 403 risk_denied, audited, decision stored, no codes issued', async () => {
+      await activate([{
+        id: 'young_account_factor', on: ['factor_change'], when: 'customer.age < 30d', action: 'deny', score: 90,
+        reason: 'young_account_factor',
+      }]);
+      const before = await decisions('factor_change');
+      const response = await recoveryCodes();
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().code, 'risk_denied');
+      const codes = await t.store.get<{ n: number | string }>(
+        'SELECT COUNT(*) AS n FROM recovery_codes WHERE customer_id = ?', [who.customerId],
+      );
+      assert.equal(Number(codes?.n), 0, 'no recovery code was issued');
+      const stored = (await decisions('factor_change')).slice(before.length);
+      assert.equal(stored.length, 1);
+      assert.deepEqual([stored[0]?.decision, stored[0]?.rules], ['deny', ['young_account_factor']]);
+      assert.equal(typeof stored[0]?.features['customer.age'], 'number', 'the snapshot keeps what was decided on');
+      const refused = await audits('customer.factor_change', 'denied');
+      assert.ok(refused.some((a) => (JSON.parse(a.details) as { reason?: string }).reason === 'risk_denied'));
+      const decided = await audits('risk.decision', 'denied');
+      assert.ok(decided.some((a) => (JSON.parse(a.details) as { id?: string }).id === stored[0]?.id));
+    });
+
+    test('a challenged factor change needs a step-up proven just now; a review goes on and opens a case', async () => {
+      await activate([{
+        id: 'factor_challenge', on: ['factor_change'], when: 'customer.age < 30d', action: 'challenge', score: 40,
+        reason: 'factor_challenge',
+      }]);
+      // The proof from enrolment is 6 minutes old: fresh enough normally (10 min), not under a challenge (5 min).
+      t.advance(6 * 60_000);
+      const post = recoveryCodes;
+      const challenged = await post();
+      assert.equal(challenged.statusCode, 403, challenged.body);
+      assert.equal(challenged.json().code, 'step_up_required');
+      const stepUp = await t.app.inject({
+        method: 'POST', url: '/v1/me/step-up', headers: bearer(who.accessToken),
+        payload: { kind: 'totp', code: totpCode(who.totpSecret, t.identity.clock()) },
+      });
+      assert.equal(stepUp.statusCode, 200, stepUp.body);
+      const passed = await post();
+      assert.equal(passed.statusCode, 201, passed.body);
+      assert.deepEqual((await decisions('factor_change')).slice(-2).map((d) => d.decision), ['challenge', 'challenge']);
+
+      await activate([{
+        id: 'factor_review', on: ['factor_change'], when: 'customer.age < 30d', action: 'review', score: 60,
+        reason: 'factor_review',
+      }]);
+      const reviewed = await post();
+      assert.equal(reviewed.statusCode, 201, reviewed.body);
+      const [last] = (await decisions('factor_change')).slice(-1);
+      assert.equal(last?.decision, 'review');
+      const cases = await t.store.all<{ subject_id: string; details: string }>(
+        "SELECT subject_id, details FROM cases WHERE kind = 'risk_review' AND subject_id = ?", [who.customerId],
+      );
+      assert.equal(cases.length, 1);
+      assert.equal((JSON.parse(cases[0]?.details ?? '{}') as { decisionId?: string }).decisionId, last?.id);
+    });
+
+    test('logins are stored decisions with the client country; Germany minutes after China is denied', async () => {
+      await activate([{
+        id: 'impossible_login', on: ['login'], when: 'travel.impossible', action: 'deny', score: 100,
+        reason: 'impossible_travel',
+      }]);
+      const login = (ip: string) => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: ip,
+        payload: { phone: who.phone, password: who.password, device: browserDevice },
+      });
+      const home = await login(china);
+      assert.ok([201, 202].includes(home.statusCode), home.body);
+      t.advance(10 * 60_000);
+      const sessions = async () => Number((await t.store.get<{ n: number | string }>(
+        'SELECT COUNT(*) AS n FROM customer_sessions WHERE customer_id = ?', [who.customerId],
+      ))?.n);
+      const before = await sessions();
+      const abroad = await login(germany);
+      assert.equal(abroad.statusCode, 403, abroad.body);
+      assert.equal(abroad.json().code, 'login_denied');
+      assert.equal(await sessions(), before, 'no session was issued');
+      const [atHome, denied] = (await decisions('login')).slice(-2);
+      assert.deepEqual([atHome?.features['ip.country'], atHome?.decision === 'deny'], ['CN', false]);
+      assert.deepEqual(
+        [denied?.decision, denied?.rules.includes('impossible_login'), denied?.features['ip.country'],
+          denied?.features['travel.impossible']],
+        ['deny', true, 'DE', true],
+      );
+      const audited = await audits('risk.decision', 'denied');
+      assert.ok(audited.some((a) => (JSON.parse(a.details) as { id?: string }).id === denied?.id));
+      // The refused login did not move the customer: home again is not travel.
+      const again = await login(china);
+      assert.ok([201, 202].includes(again.statusCode), again.body);
+    });
+
+    test('a card binding denied by the rules: 403 risk_denied, audited, nothing bound, issuer not asked', async () => {
+      await activate([{
+        id: 'no_binding', on: ['card_binding'], when: 'customer.age < 30d', action: 'deny', score: 100,
+        reason: 'no_binding',
+      }]);
+      t.advance(30_000);
+      const response = await t.app.inject({
+        method: 'POST', url: '/v1/cards', headers: bearer(who.accessToken),
+        payload: {
+          pan, expiryMonth: 12, expiryYear: 2030, cvv: '737',
+          stepUp: { kind: 'totp', code: totpCode(who.totpSecret, t.identity.clock()) },
+        },
+      });
+      assert.equal(response.statusCode, 403, response.body);
+      assert.equal(response.json().code, 'risk_denied');
+      const cards = await t.app.inject({ method: 'GET', url: '/v1/cards', headers: bearer(who.accessToken) });
+      assert.deepEqual(cards.json().items, [], 'no card is bound');
+      const bindings = await t.store.all<{ state: string; failure_code: string }>(
+        'SELECT state, failure_code FROM card_bindings WHERE customer_id = ?', [who.customerId],
+      );
+      assert.deepEqual(bindings.map((b) => [b.state, b.failure_code]), [['refused', 'risk_denied']]);
+      const refused = await audits('card.bind', 'denied');
+      assert.ok(refused.some((a) => (JSON.parse(a.details) as { reason?: string }).reason === 'risk_denied'));
+      const [decided] = (await decisions('card_binding')).slice(-1);
+      assert.deepEqual([decided?.decision, decided?.rules], ['deny', ['no_binding']]);
+      assert.deepEqual((await sim.state()).otpsSent, [], 'the issuer sent no one-time code');
+    });
+  });
+}
