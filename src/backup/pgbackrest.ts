@@ -83,7 +83,7 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
   chownSync(setup.configDir, owner.uid, owner.gid);
 }
 
-async function pgbackrest(
+export async function pgbackrest(
   setup: PgBackRestSetup,
   args: readonly string[],
   timeoutMs = 600_000,
@@ -116,6 +116,8 @@ export interface PgBackupInfo {
   readonly prior: string | null;
   readonly sizeBytes: number;
   readonly repoSizeBytes: number;
+  /** Key/value notes pgBackRest keeps with the backup (Anfu's restore point and fingerprint). */
+  readonly annotation: Readonly<Record<string, string>>;
 }
 
 /** Takes a backup in every repository (pgBackRest writes one repository per run). */
@@ -134,6 +136,7 @@ interface InfoBackup {
   database?: { repo?: { key?: number } };
   timestamp: { start: number; stop: number };
   info: { size: number; repository: { delta: number } };
+  annotation?: Record<string, string>;
 }
 
 /** The backups of the primary repository, oldest first. */
@@ -148,6 +151,7 @@ export async function pgBackupList(setup: PgBackRestSetup): Promise<PgBackupInfo
     stoppedAt: b.timestamp.stop * 1000,
     sizeBytes: b.info.size,
     repoSizeBytes: b.info.repository.delta,
+    annotation: b.annotation ?? {},
   }));
 }
 
@@ -167,7 +171,8 @@ export async function pgVerify(setup: PgBackRestSetup): Promise<string[]> {
   return problems;
 }
 
-export type PgRestorePoint = { readonly label: string } | { readonly at: number };
+/** A backup (to its end, or replayed on to a named restore point made after it) or a point in time. */
+export type PgRestorePoint = { readonly label: string; readonly restorePoint?: string } | { readonly at: number };
 
 /** Restores into a new, empty data directory (never the live one), to a backup or a point in time. */
 export async function pgRestore(
@@ -190,7 +195,9 @@ export async function pgRestore(
   chownSync(intoDataDir, owner.uid, owner.gid);
   const target =
     'label' in point
-      ? ['--type=immediate', `--set=${chosen.label}`]
+      ? point.restorePoint === undefined
+        ? ['--type=immediate', `--set=${chosen.label}`]
+        : ['--type=name', `--target=${point.restorePoint}`, `--set=${chosen.label}`]
       : [
           '--type=time',
           `--target=${new Date(point.at).toISOString().replace('T', ' ').replace('Z', '+00')}`,
