@@ -1,4 +1,3 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- data directories come from operator configuration */
 // A temporary PostgreSQL server started from a data directory (a pgBackRest restore, a test cluster),
 // run as the database's OS user with Debian's binaries, and stopped again. Used by the restore test
 // (pg-restore-test.ts) and the test clusters (testing/scratch-postgres.ts).
