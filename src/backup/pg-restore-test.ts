@@ -14,7 +14,14 @@ import { openStore, type Store } from '../store/index.ts';
 import { BackupError } from './errors.ts';
 import { ledgerFingerprint, sameFingerprint, type LedgerFingerprint } from './fingerprint.ts';
 import { asDatabaseUser, freeLoopbackPort, startCluster, stopCluster } from './pg-cluster.ts';
-import { pgbackrest, pgBackupList, pgRestore, pgVerify, type PgBackRestSetup, type PgBackupInfo } from './pgbackrest.ts';
+import {
+  pgbackrest,
+  pgBackupList,
+  pgRestore,
+  pgVerify,
+  type PgBackRestSetup,
+  type PgBackupInfo,
+} from './pgbackrest.ts';
 
 export const restorePointAnnotation = 'anfu-restore-point';
 export const fingerprintAnnotation = 'anfu-fingerprint';
@@ -172,7 +179,8 @@ export async function pgRestoreTest(ctx: PgRestoreTestContext): Promise<PgRestor
         logging_collector: 'off',
       },
     }).catch((error: unknown) => {
-      throw new BackupError('backup_chain_broken', `the restored cluster did not start: ${logTail(logFile) || String(error)}`);
+      const why = logTail(logFile) || String(error);
+      throw new BackupError('backup_chain_broken', `the restored cluster did not start: ${why}`);
     });
     started = true;
     const url = `postgres://postgres@localhost:${port}/${ctx.database}?host=${encodeURIComponent(scratch)}`;

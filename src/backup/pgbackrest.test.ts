@@ -271,9 +271,13 @@ describe(
       'backup test: the newest backup, taken while payments went on, restores into a scratch cluster and verifies',
       { timeout: 600_000 },
       async () => {
-        const runner = pgBackRestRunner(setup, { store, database: 'anfu', publicKeyPem: async () => signer.publicKeyPem });
+        const publicKeyPem = async () => signer.publicKeyPem;
+        const runner = pgBackRestRunner(setup, { store, database: 'anfu', publicKeyPem });
         // Payments keep arriving while the backup and its restore point are taken.
-        const [taken] = await Promise.all([runner.backup('incremental', () => {}), activity(store, ledger, 'during', 40)]);
+        const [taken] = await Promise.all([
+          runner.backup('incremental', () => {}),
+          activity(store, ledger, 'during', 40),
+        ]);
         const scratchRoot = join(pg.root, 'scratch-ok');
         mkdirSync(scratchRoot);
         const { job, audit } = await scheduledTest(scratchRoot);

@@ -81,7 +81,10 @@ async function restoreTest(config: Config, setup: PgBackRestSetup, cli: Postgres
     publicKeyPem: await cli.publicKeyPem(),
     ...scratchRootOf(),
     ...(interactive
-      ? { progress: (step: string, done: number, total: number) => process.stderr.write(`\r${step} ${done}/${total}   `) }
+      ? {
+          progress: (step: string, done: number, total: number) =>
+            process.stderr.write(`\r${step} ${done}/${total}   `),
+        }
       : {}),
   });
   await cli.audited('backup.test', report.ok, {
@@ -94,7 +97,12 @@ async function restoreTest(config: Config, setup: PgBackRestSetup, cli: Postgres
   return report.ok ? 0 : 1;
 }
 
-export async function postgresBackup(config: Config, action: string, values: Targets, cli: PostgresCli): Promise<number> {
+export async function postgresBackup(
+  config: Config,
+  action: string,
+  values: Targets,
+  cli: PostgresCli,
+): Promise<number> {
   const setup = postgresSetup(config, values);
   if (action === 'setup') {
     writePgBackRestConfig(setup, loadKek(config));

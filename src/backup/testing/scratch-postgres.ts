@@ -64,11 +64,23 @@ export async function initScratchPostgres(port: number): Promise<ScratchPostgres
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     async start(dir = dataDir, p = port) {
-      await startCluster({ osUser: 'postgres', dataDir: dir, port: p, socketDir: root, logFile: join(root, `log-${p}.txt`) });
+      const logFile = join(root, `log-${p}.txt`);
+      await startCluster({ osUser: 'postgres', dataDir: dir, port: p, socketDir: root, logFile });
     },
     stop: (dir = dataDir) => stopCluster('postgres', dir),
     psql: (sql, p = port) =>
-      asDatabaseUser('postgres', 'psql', ['-h', root, '-p', String(p), '-U', 'postgres', '-d', 'postgres', '-XAtc', sql]),
+      asDatabaseUser('postgres', 'psql', [
+        '-h',
+        root,
+        '-p',
+        String(p),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-XAtc',
+        sql,
+      ]),
     async remove() {
       rmSync(root, { recursive: true, force: true });
     },
