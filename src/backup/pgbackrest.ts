@@ -7,7 +7,7 @@
 // Anfu keeps beside it are MAC'd with HMAC-SM3 under the KEK (docs/OPERATIONS.md says what protects what).
 import { execFile } from 'node:child_process';
 import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kek } from '../crypto/index.ts';
 import { BackupError } from './errors.ts';
@@ -49,6 +49,8 @@ function ownerIds(path: string): { uid: number; gid: number } {
 /** Writes the configuration; the cipher pass goes only into a 0600 file owned by the database user. */
 export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
   const owner = ownerIds(setup.pgDataDir);
+  // Folders made on the way must let the database user through (a recursive 0700 would lock it out).
+  mkdirSync(dirname(setup.configDir), { recursive: true, mode: 0o755 });
   mkdirSync(setup.configDir, { recursive: true, mode: 0o700 });
   const repos = setup.repoPaths.map((path, i) => {
     mkdirSync(path, { recursive: true, mode: 0o750 });
