@@ -72,6 +72,8 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
     'log-level-console=warn',
     'log-level-file=off',
     'archive-async=n',
+    // Its own lock folder: the default /tmp/pgbackrest is shared by every stanza named `anfu` on the host.
+    `lock-path=${join(setup.configDir, 'lock')}`,
     '',
     `[${setup.stanza}]`,
     `pg1-path=${setup.pgDataDir}`,
