@@ -108,6 +108,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       pages: full.value.pageCount,
       incremental_vs_full: Math.round((incremental.seconds / full.seconds) * 100) / 100,
       restore_verify_s: restore.seconds,
+      restore_steps_s: restore.value.timings,
       ceiling: 'plain copy of the database file',
       ceiling_s: ceiling.seconds,
       full_vs_ceiling: Math.round((full.seconds / Math.max(ceiling.seconds, 0.001)) * 10) / 10,

@@ -43,5 +43,6 @@ export {
   type JobResult,
   type ScheduleOptions,
 } from './schedule.ts';
-export { sqliteBackupRunner, pgBackRestRunner } from './runners.ts';
+export { sqliteBackupRunner, pgBackRestRunner, type PgLive } from './runners.ts';
+export { markPgBackup, pgRestoreTest, type PgRestoreTestReport } from './pg-restore-test.ts';
 export { takeBackupInThread, type BackupThreadRequest } from './backup-thread.ts';

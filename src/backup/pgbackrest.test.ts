@@ -2,14 +2,17 @@
 // incremental and differential backups into two encrypted repositories; a point-in-time restore and a
 // restore to a backup, each started as its own PostgreSQL, give exactly the ledger of that moment, and
 // the ledger and audit log verify; damage in a repository is reported although `pgbackrest verify`
-// itself exits 0; a time in the future or before the first backup is refused.
+// itself exits 0; a time in the future or before the first backup is refused. The restore test
+// (`anfu backup test`, scheduled) restores the newest backup into a scratch cluster of its own, verifies
+// it against the fingerprint recorded with the backup while payments went on, records the result as a
+// backup job and in the audit log, and names a damaged repository file.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendAudit, createCheckpoint, ephemeralAuditSigner, verifyAuditLog } from '../audit/index.ts';
+import { appendAudit, createCheckpoint, ephemeralAuditSigner, latestEntryOf, verifyAuditLog } from '../audit/index.ts';
 import { Kek } from '../crypto/index.ts';
 import { Ledger } from '../ledger/index.ts';
 import { migrate, openStore, type Store } from '../store/index.ts';
@@ -26,6 +29,9 @@ import {
   writePgBackRestConfig,
   type PgBackRestSetup,
 } from './pgbackrest.ts';
+import { listBackupJobs, queueBackupJob } from './jobs.ts';
+import { pgBackRestRunner } from './runners.ts';
+import { startBackupSchedule } from './schedule.ts';
 import { initScratchPostgres, postgresBinDir, type ScratchPostgres } from './testing/scratch-postgres.ts';
 
 const ready = hasTool('pgbackrest') && postgresBinDir() !== undefined && hasTool('runuser');
@@ -230,6 +236,94 @@ describe(
       writeFileSync(victim, bytes);
       const problems = await pgVerify(setup);
       assert.ok(problems.length > 0, 'the altered file is reported');
+    });
+
+    /** Queues a restore test, runs it through the schedule, and returns its job and audit entry. */
+    async function scheduledTest(scratchRoot: string) {
+      const runner = pgBackRestRunner(setup, {
+        store,
+        database: 'anfu',
+        publicKeyPem: async () => signer.publicKeyPem,
+        scratchRoot,
+      });
+      const intervals = { full: 0, incremental: 0, differential: 0, test: 0 };
+      const errors: unknown[] = [];
+      const schedule = startBackupSchedule(store, runner, {
+        intervals,
+        node: 'test-node',
+        clock: Date.now,
+        tickMs: 3_600_000,
+        onError: (e) => errors.push(e),
+      });
+      try {
+        await queueBackupJob(store, 'test', 'operator', Date.now());
+        await schedule.tick();
+      } finally {
+        await schedule.stop();
+      }
+      assert.deepEqual(errors, []);
+      const [job] = await listBackupJobs(store, 1);
+      const audit = await latestEntryOf(store, ['backup.test']);
+      return { job, audit, runner };
+    }
+
+    it(
+      'backup test: the newest backup, taken while payments went on, restores into a scratch cluster and verifies',
+      { timeout: 600_000 },
+      async () => {
+        const publicKeyPem = async () => signer.publicKeyPem;
+        const runner = pgBackRestRunner(setup, { store, database: 'anfu', publicKeyPem });
+        // Payments keep arriving while the backup and its restore point are taken.
+        const [taken] = await Promise.all([
+          runner.backup('incremental', () => {}),
+          activity(store, ledger, 'during', 40),
+        ]);
+        const scratchRoot = join(pg.root, 'scratch-ok');
+        mkdirSync(scratchRoot);
+        const { job, audit } = await scheduledTest(scratchRoot);
+        assert.equal(job?.kind, 'test');
+        assert.equal(job?.state, 'succeeded', job?.detail ?? '');
+        assert.equal(job?.backupId, taken.backupId);
+        const detail = JSON.parse(job?.detail ?? '{}') as Record<string, unknown>;
+        assert.equal(detail.restore, 'pgbackrest restore into a scratch cluster');
+        assert.equal(detail.restorePoint, `anfu-${taken.backupId}`);
+        assert.equal(detail.fingerprintEqual, true);
+        assert.equal(detail.ledgerOk, true);
+        assert.equal(detail.auditOk, true);
+        assert.deepEqual(detail.problems, []);
+        assert.equal(audit?.outcome, 'success');
+        assert.deepEqual(readdirSync(scratchRoot), [], 'the scratch data directory is removed');
+        // The restore point recorded with the backup is the fingerprint of a moment, not of now.
+        const recorded = (await pgBackupList(setup)).at(-1)?.annotation['anfu-fingerprint'] ?? '{}';
+        assert.notDeepEqual(JSON.parse(recorded), await ledgerFingerprint(store));
+      },
+    );
+
+    it('backup test: a damaged file of the newest backup fails the test, named', { timeout: 600_000 }, async () => {
+      const latest = (await pgBackupList(setup)).at(-1);
+      assert.ok(latest);
+      const files: string[] = [];
+      const walk = (dir: string) => {
+        for (const f of readdirSync(dir)) {
+          const p = join(dir, f);
+          if (statSync(p).isDirectory()) walk(p);
+          else if (statSync(p).size > 64) files.push(p);
+        }
+      };
+      walk(join(setup.repoPaths[0] ?? '', 'backup', 'anfu', latest.label, 'pg_data'));
+      const victim = files.find((f) => f.includes('/base/')) ?? files[0] ?? '';
+      const bytes = readFileSync(victim);
+      bytes[40] = (bytes[40] ?? 0) ^ 0xff;
+      writeFileSync(victim, bytes);
+      const scratchRoot = join(pg.root, 'scratch-bad');
+      mkdirSync(scratchRoot);
+      const { job, audit } = await scheduledTest(scratchRoot);
+      assert.equal(job?.state, 'failed');
+      const detail = JSON.parse(job?.detail ?? '{}') as { problems: string[] };
+      const name = victim.slice(victim.indexOf('pg_data/')).replace(/\.gz$/, '');
+      assert.ok(detail.problems.join(' ').includes(name.slice('pg_data/'.length)), `${name} in ${job?.detail ?? ''}`);
+      assert.equal(audit?.outcome, 'failure');
+      assert.deepEqual(readdirSync(scratchRoot), [], 'nothing is left behind');
     });
   },
 );

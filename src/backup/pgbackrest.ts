@@ -7,7 +7,7 @@
 // Anfu keeps beside it are MAC'd with HMAC-SM3 under the KEK (docs/OPERATIONS.md says what protects what).
 import { execFile } from 'node:child_process';
 import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kek } from '../crypto/index.ts';
 import { BackupError } from './errors.ts';
@@ -49,6 +49,8 @@ function ownerIds(path: string): { uid: number; gid: number } {
 /** Writes the configuration; the cipher pass goes only into a 0600 file owned by the database user. */
 export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
   const owner = ownerIds(setup.pgDataDir);
+  // Folders made on the way must let the database user through (a recursive 0700 would lock it out).
+  mkdirSync(dirname(setup.configDir), { recursive: true, mode: 0o755 });
   mkdirSync(setup.configDir, { recursive: true, mode: 0o700 });
   const repos = setup.repoPaths.map((path, i) => {
     mkdirSync(path, { recursive: true, mode: 0o750 });
@@ -70,6 +72,8 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
     'log-level-console=warn',
     'log-level-file=off',
     'archive-async=n',
+    // Its own lock folder: the default /tmp/pgbackrest is shared by every stanza named `anfu` on the host.
+    `lock-path=${join(setup.configDir, 'lock')}`,
     '',
     `[${setup.stanza}]`,
     `pg1-path=${setup.pgDataDir}`,
@@ -83,7 +87,7 @@ export function writePgBackRestConfig(setup: PgBackRestSetup, kek: Kek): void {
   chownSync(setup.configDir, owner.uid, owner.gid);
 }
 
-async function pgbackrest(
+export async function pgbackrest(
   setup: PgBackRestSetup,
   args: readonly string[],
   timeoutMs = 600_000,
@@ -116,6 +120,8 @@ export interface PgBackupInfo {
   readonly prior: string | null;
   readonly sizeBytes: number;
   readonly repoSizeBytes: number;
+  /** Key/value notes pgBackRest keeps with the backup (Anfu's restore point and fingerprint). */
+  readonly annotation: Readonly<Record<string, string>>;
 }
 
 /** Takes a backup in every repository (pgBackRest writes one repository per run). */
@@ -134,6 +140,7 @@ interface InfoBackup {
   database?: { repo?: { key?: number } };
   timestamp: { start: number; stop: number };
   info: { size: number; repository: { delta: number } };
+  annotation?: Record<string, string>;
 }
 
 /** The backups of the primary repository, oldest first. */
@@ -148,6 +155,7 @@ export async function pgBackupList(setup: PgBackRestSetup): Promise<PgBackupInfo
     stoppedAt: b.timestamp.stop * 1000,
     sizeBytes: b.info.size,
     repoSizeBytes: b.info.repository.delta,
+    annotation: b.annotation ?? {},
   }));
 }
 
@@ -167,7 +175,8 @@ export async function pgVerify(setup: PgBackRestSetup): Promise<string[]> {
   return problems;
 }
 
-export type PgRestorePoint = { readonly label: string } | { readonly at: number };
+/** A backup (to its end, or replayed on to a named restore point made after it) or a point in time. */
+export type PgRestorePoint = { readonly label: string; readonly restorePoint?: string } | { readonly at: number };
 
 /** Restores into a new, empty data directory (never the live one), to a backup or a point in time. */
 export async function pgRestore(
@@ -190,7 +199,9 @@ export async function pgRestore(
   chownSync(intoDataDir, owner.uid, owner.gid);
   const target =
     'label' in point
-      ? ['--type=immediate', `--set=${chosen.label}`]
+      ? point.restorePoint === undefined
+        ? ['--type=immediate', `--set=${chosen.label}`]
+        : ['--type=name', `--target=${point.restorePoint}`, `--set=${chosen.label}`]
       : [
           '--type=time',
           `--target=${new Date(point.at).toISOString().replace('T', ' ').replace('Z', '+00')}`,

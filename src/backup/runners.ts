@@ -1,7 +1,9 @@
 // The two BackupRunners the schedule drives: SQLite page archives (take-backup, test-restore) and
-// pgBackRest (full/diff/incr; its `verify` stands in for a restore test, which on PostgreSQL needs a
-// scratch cluster: docs/OPERATIONS.md says how to run one by hand).
-import { pgBackup, pgVerify, type PgBackRestSetup, type PgBackupKind } from './pgbackrest.ts';
+// pgBackRest (full/diff/incr, each followed by a restore point and fingerprint; the test restores the
+// newest into a scratch cluster and verifies it: pg-restore-test.ts).
+import type { Store } from '../store/index.ts';
+import { markPgBackup, pgRestoreTest } from './pg-restore-test.ts';
+import { pgBackup, type PgBackRestSetup, type PgBackupKind } from './pgbackrest.ts';
 import type { BackupRunner } from './schedule.ts';
 import { takeBackupInThread, type BackupThreadRequest } from './backup-thread.ts';
 import { takeBackup, type BackupContext } from './take-backup.ts';
@@ -43,22 +45,43 @@ export function sqliteBackupRunner(
 
 const pgKinds: Readonly<Record<string, PgBackupKind>> = { full: 'full', incremental: 'incr', differential: 'diff' };
 
-export function pgBackRestRunner(setup: PgBackRestSetup): BackupRunner {
+export interface PgLive {
+  readonly store: Store;
+  /** The live database's name (the restored scratch cluster holds it under the same name). */
+  readonly database: string;
+  readonly publicKeyPem: () => Promise<string>;
+  readonly scratchRoot?: string;
+}
+
+export function pgBackRestRunner(setup: PgBackRestSetup, live: PgLive): BackupRunner {
   return {
     async backup(kind, progress) {
-      progress('pgbackrest', 0, 1);
+      progress('pgbackrest', 0, 2);
       const info = await pgBackup(setup, pgKinds[kind] ?? 'incr');
-      progress('pgbackrest', 1, 1);
+      progress('restore point', 1, 2);
+      await markPgBackup(setup, live.store, info.label);
+      progress('restore point', 2, 2);
       return { ok: true, backupId: info.label, detail: { kind: info.type } };
     },
     async test(progress) {
-      progress('pgbackrest verify', 0, 1);
-      const problems = await pgVerify(setup);
-      progress('pgbackrest verify', 1, 1);
+      const report = await pgRestoreTest({
+        setup,
+        database: live.database,
+        publicKeyPem: await live.publicKeyPem(),
+        progress,
+        ...(live.scratchRoot === undefined ? {} : { scratchRoot: live.scratchRoot }),
+      });
       return {
-        ok: problems.length === 0,
-        backupId: null,
-        detail: { verify: 'pgbackrest verify', problems: problems.slice(0, 20) },
+        ok: report.ok,
+        backupId: report.backupId,
+        detail: {
+          restore: 'pgbackrest restore into a scratch cluster',
+          restorePoint: report.restorePoint,
+          fingerprintEqual: report.fingerprintEqual,
+          ledgerOk: report.ledgerOk,
+          auditOk: report.auditOk,
+          problems: report.problems.slice(0, 20),
+        },
       };
     },
   };

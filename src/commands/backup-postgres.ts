@@ -1,17 +1,21 @@
 // `anfu backup` and `anfu restore` on a PostgreSQL store: pgBackRest does the work (src/backup/pgbackrest.ts).
 // Where the database lives comes from the environment, since only the database host knows it:
 // ANFU_PG_DATA_DIR (required), ANFU_PG_SOCKET_DIR (default /var/run/postgresql), ANFU_PG_OS_USER
-// (default postgres); the port is the database URL's.
+// (default postgres), ANFU_PG_SCRATCH_DIR (where `backup test` makes its scratch data directory; default
+// the OS temporary directory); the port is the database URL's.
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { loadKek } from '../crypto/index.ts';
+import { openStore } from '../store/index.ts';
 import {
   BackupError,
   archiveCommandOf,
   createStanza,
+  markPgBackup,
   pgBackup,
   pgBackupList,
   pgRestore,
+  pgRestoreTest,
   pgVerify,
   writePgBackRestConfig,
   type PgBackRestSetup,
@@ -40,10 +44,65 @@ export function postgresSetup(config: Config, values: Targets): PgBackRestSetup 
   };
 }
 
-/** `anfu backup setup|full|incremental|differential|list|verify` on PostgreSQL. */
+/** The database name in the URL (the restored scratch cluster holds it under the same name). */
+export function databaseNameOf(url: string | undefined): string {
+  return decodeURIComponent(new URL(url ?? 'postgres://x/postgres').pathname.slice(1)) || 'postgres';
+}
+
+export function scratchRootOf(): { scratchRoot?: string } {
+  const dir = process.env.ANFU_PG_SCRATCH_DIR;
+  return dir === undefined || dir === '' ? {} : { scratchRoot: dir };
+}
+
+/** `anfu backup setup|full|incremental|differential|list|verify|test` on PostgreSQL. */
 type Targets = { dir?: string; 'second-dir'?: string };
 
-export async function postgresBackup(config: Config, action: string, values: Targets): Promise<number> {
+/** What the CLI around us provides: the audit key, and a way to record the outcome in the audit log. */
+export interface PostgresCli {
+  publicKeyPem(): Promise<string>;
+  audited(action: string, ok: boolean, details: Record<string, unknown>): Promise<void>;
+}
+
+async function backupAndMark(config: Config, setup: PgBackRestSetup, kind: PgBackupKind): Promise<unknown> {
+  const info = await pgBackup(setup, kind);
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: '' });
+  try {
+    return { ...info, fingerprint: await markPgBackup(setup, store, info.label) };
+  } finally {
+    await store.close();
+  }
+}
+
+async function restoreTest(config: Config, setup: PgBackRestSetup, cli: PostgresCli): Promise<number> {
+  const interactive = process.stderr.isTTY;
+  const report = await pgRestoreTest({
+    setup,
+    database: databaseNameOf(config.databaseUrl),
+    publicKeyPem: await cli.publicKeyPem(),
+    ...scratchRootOf(),
+    ...(interactive
+      ? {
+          progress: (step: string, done: number, total: number) =>
+            process.stderr.write(`\r${step} ${done}/${total}   `),
+        }
+      : {}),
+  });
+  await cli.audited('backup.test', report.ok, {
+    backupId: report.backupId,
+    restore: 'pgbackrest restore into a scratch cluster',
+    restorePoint: report.restorePoint,
+    problems: report.problems,
+  });
+  print(JSON.stringify(report, null, 2));
+  return report.ok ? 0 : 1;
+}
+
+export async function postgresBackup(
+  config: Config,
+  action: string,
+  values: Targets,
+  cli: PostgresCli,
+): Promise<number> {
   const setup = postgresSetup(config, values);
   if (action === 'setup') {
     writePgBackRestConfig(setup, loadKek(config));
@@ -59,7 +118,7 @@ export async function postgresBackup(config: Config, action: string, values: Tar
   }
   const kind = kinds[action];
   if (kind !== undefined) {
-    print(JSON.stringify(await pgBackup(setup, kind), null, 2));
+    print(JSON.stringify(await backupAndMark(config, setup, kind), null, 2));
     return 0;
   }
   if (action === 'list') {
@@ -68,6 +127,7 @@ export async function postgresBackup(config: Config, action: string, values: Tar
     }
     return 0;
   }
+  if (action === 'test') return restoreTest(config, setup, cli);
   if (action === 'verify') {
     const problems = await pgVerify(setup);
     print(JSON.stringify({ ok: problems.length === 0, problems }, null, 2));

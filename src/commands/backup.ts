@@ -38,7 +38,7 @@ export const backupUsage = `usage:
   anfu backup queue full|incremental|differential|test   ask the server to run one now
   anfu restore --into NEW_DB_FILE [--to ISO_TIME|MILLISECONDS|BACKUP_ID] [--dir DIR] [--public-key PEM]
   on PostgreSQL (pgBackRest; ANFU_PG_DATA_DIR names the data directory):
-  anfu backup setup|check|full|incremental|differential|list|verify [--dir DIR] [--second-dir DIR]
+  anfu backup setup|check|full|incremental|differential|list|verify|test [--dir DIR] [--second-dir DIR]
   anfu restore --into NEW_DATA_DIR [--to ISO_TIME|LABEL]
   (--data-dir DIR as for every command; DIR defaults to DATA_DIR/backups)`;
 
@@ -136,7 +136,7 @@ function printRestore(report: RestoreReport): void {
 /** The --public-key file, or the public half of the audit signing key sealed in the live database's keyring. */
 async function publicKeyOf(config: Config, values: Values): Promise<string> {
   if (values['public-key'] !== undefined) return readFileSync(values['public-key'], 'utf8');
-  if (!existsSync(config.sqlitePath)) throw new BackupError('backup_not_found', `no live database at ${config.sqlitePath} to read the audit public key from: pass --public-key`);
+  if (config.databaseUrl === undefined && !existsSync(config.sqlitePath)) throw new BackupError('backup_not_found', `no live database at ${config.sqlitePath} to read the audit public key from: pass --public-key`);
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
     const keyring = await openPlatformKeyring({ store, config, kek: loadKek(config), previousKek: loadPreviousKek(config), actor: 'cli' });
@@ -181,7 +181,10 @@ async function backupSubcommand(config: Config, action: string, values: Values, 
   if (action === 'jobs') return backupJobsCommand(config, values.watch === true);
   if (action === 'queue') return queueBackupCommand(config, rest[0]);
   if (config.databaseUrl !== undefined) {
-    const code = await postgresBackup(config, action, values);
+    const code = await postgresBackup(config, action, values, {
+      publicKeyPem: () => publicKeyOf(config, values),
+      audited: (what, ok, details) => audited(config, what, ok, details),
+    });
     if (code === 2) print(backupUsage);
     // pgBackRest runs are audited like SQLite's, so freshness shows in `anfu assess` on both stores.
     if (code === 0 && backupKinds.includes(action as BackupKind)) await audited(config, `backup.${action}`, true, {});

@@ -15,7 +15,7 @@ import type { Config } from '../config.ts';
 import { cryptoProfile, type Kek } from '../crypto/index.ts';
 import type { LatencyRecorder } from '../reports/index.ts';
 import type { Store } from '../store/index.ts';
-import { postgresSetup } from '../commands/backup-postgres.ts';
+import { databaseNameOf, postgresSetup, scratchRootOf } from '../commands/backup-postgres.ts';
 
 export const latencyFlushIntervalMs = 5_000;
 
@@ -24,13 +24,19 @@ export interface OperationsSchedules {
   stop(): Promise<void>;
 }
 
-function runnerFor(config: Config, kek: Kek, publicKeyPem: () => Promise<string>): BackupRunner | undefined {
+function runnerFor(
+  config: Config,
+  kek: Kek,
+  publicKeyPem: () => Promise<string>,
+  store: Store,
+): BackupRunner | undefined {
   if (config.databaseUrl !== undefined) {
     const dataDir = process.env.ANFU_PG_DATA_DIR;
     if (dataDir === undefined || dataDir === '') return undefined;
     const second = config.backupSecondDir;
     return pgBackRestRunner(
       postgresSetup(config, { dir: config.backupDir, ...(second === undefined ? {} : { 'second-dir': second }) }),
+      { store, database: databaseNameOf(config.databaseUrl), publicKeyPem, ...scratchRootOf() },
     );
   }
   const targets: [BackupTarget, ...BackupTarget[]] = [directoryTarget('primary', config.backupDir)];
@@ -74,7 +80,7 @@ export function startOperationsSchedules(parts: {
     latency.flush(store).catch((error: unknown) => parts.onError('latency flush', error));
   }, latencyFlushIntervalMs);
   flush.unref();
-  const runner = runnerFor(config, parts.kek, parts.auditPublicKeyPem);
+  const runner = runnerFor(config, parts.kek, parts.auditPublicKeyPem, store);
   const backups =
     runner === undefined
       ? undefined

@@ -2,19 +2,15 @@
 // Test support: a throw-away PostgreSQL 15 cluster from Debian's binaries, owned by the `postgres` OS
 // user, on a loopback port, with extra settings (WAL archiving for pgBackRest). Never the machine's own.
 import { execFile } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { asDatabaseUser, postgresBinDir, startCluster, stopCluster } from '../pg-cluster.ts';
+
+export { postgresBinDir };
 
 const run = promisify(execFile);
-
-export function postgresBinDir(): string | undefined {
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  const version = readdirSync(base).sort().at(-1);
-  return version === undefined ? undefined : join(base, version, 'bin');
-}
 
 export interface ScratchPostgres {
   readonly root: string;
@@ -28,21 +24,16 @@ export interface ScratchPostgres {
   remove(): Promise<void>;
 }
 
-async function asPostgres(bin: string, args: readonly string[]): Promise<string> {
-  const { stdout } = await run('runuser', ['-u', 'postgres', '--', bin, ...args], { timeout: 120_000 });
-  return stdout;
-}
 
 /** initdb (trust on loopback), then `settings` appended to postgresql.conf; not started yet. */
 export async function initScratchPostgres(port: number): Promise<ScratchPostgres> {
-  const bin = postgresBinDir();
-  if (bin === undefined) throw new Error('PostgreSQL binaries are not installed');
+  if (postgresBinDir() === undefined) throw new Error('PostgreSQL binaries are not installed');
   const root = mkdtempSync(join(tmpdir(), 'anfu-pg-'));
   const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
   const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
   chownSync(root, uid, gid);
   const dataDir = join(root, 'data');
-  await asPostgres(join(bin, 'initdb'), [
+  await asDatabaseUser('postgres', 'initdb', [
     '-D',
     dataDir,
     '--auth=trust',
@@ -73,24 +64,23 @@ export async function initScratchPostgres(port: number): Promise<ScratchPostgres
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     async start(dir = dataDir, p = port) {
-      await asPostgres(join(bin, 'pg_ctl'), [
-        '-D',
-        dir,
-        '-o',
-        `-p ${p} -k ${root}`,
-        '-l',
-        join(root, `log-${p}.txt`),
-        '-w',
-        '-t',
-        '120',
-        'start',
-      ]);
+      const logFile = join(root, `log-${p}.txt`);
+      await startCluster({ osUser: 'postgres', dataDir: dir, port: p, socketDir: root, logFile });
     },
-    async stop(dir = dataDir) {
-      await asPostgres(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']).catch(() => '');
-    },
+    stop: (dir = dataDir) => stopCluster('postgres', dir),
     psql: (sql, p = port) =>
-      asPostgres(join(bin, 'psql'), ['-h', root, '-p', String(p), '-U', 'postgres', '-d', 'postgres', '-XAtc', sql]),
+      asDatabaseUser('postgres', 'psql', [
+        '-h',
+        root,
+        '-p',
+        String(p),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-XAtc',
+        sql,
+      ]),
     async remove() {
       rmSync(root, { recursive: true, force: true });
     },
