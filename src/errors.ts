@@ -328,6 +328,10 @@ export const problems = {
     title: 'The list file is malformed or truncated; the lists in force are unchanged',
   },
   sanctions_rescreen_not_found: { status: 404, title: 'No such re-screening run' },
+  sanctions_lists_not_loaded: {
+    status: 409,
+    title: 'No sanctions list has been loaded yet: load the lists (anfu sanctions load), then search or re-screen',
+  },
   aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
   aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
   // customer service (src/support): complaints, claims, disputes, attachments

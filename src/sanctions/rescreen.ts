@@ -104,7 +104,8 @@ export async function requestRescreen(
   requestedBy: string,
 ): Promise<{ run: RescreenRun; created: boolean }> {
   const lists = await sanctions.lists.current();
-  if (lists === undefined) throw new AnfuError('sanctions_lists_unavailable');
+  // An operator's request in a state that cannot serve it (nothing loaded yet), not an outage.
+  if (lists === undefined) throw new AnfuError('sanctions_lists_not_loaded');
   const now = sanctions.clock();
   return sanctions.store.transaction(async (tx) => {
     const open = await openRun(tx);

@@ -108,7 +108,7 @@ function sanctionsRoutes(context: AppContext): FastifyPluginAsync {
       async (request) => {
         const body = request.body as Static<typeof SearchBody>;
         const found = await searchLists(sanctions, body.name, { birthDate: body.birthDate, country: body.country });
-        if (found === undefined) throw new AnfuError('sanctions_lists_unavailable');
+        if (found === undefined) throw new AnfuError('sanctions_lists_not_loaded');
         await recordSearch(store, operatorId(request), found.matches.length, clock());
         return { listVersions: found.listVersions, matches: found.matches.map(matchView) };
       },
