@@ -31,6 +31,8 @@ import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
 import { testKekEnv } from '../wiring/test-app.ts';
+import { withCheckDigit } from '../cards/index.ts';
+import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const built = existsSync(new URL('../../dist/web/wallet/index.html', import.meta.url));
@@ -128,14 +130,14 @@ async function answerStepUp(
   await page.click('#step-up-answer button[type=submit]');
 }
 
-async function registerInWallet(page: Page, running: Running, phone: string, name: string) {
+async function registerInWallet(page: Page, running: Running, phone: string, name: string, idNumber: string) {
   await page.click('a[href="#/register"]');
   await page.fill('input[name=phone]', phone);
   await page.click('#registration-code button[type=submit]');
   await page.waitForSelector('input[name=sms-code]');
   await page.fill('input[name=sms-code]', smsCode(running, phone));
   await page.fill('input[name=name]', name);
-  await page.fill('input[name=id-number]', residentIdNumber());
+  await page.fill('input[name=id-number]', idNumber);
   await page.fill('input[name=new-password]', `a long passphrase ${randomBytes(4).toString('hex')}`);
   await page.click('#register button[type=submit]');
   await page.waitForSelector('[data-testid=balance-CNY]');
@@ -443,6 +445,76 @@ async function complainInHelp(page: Page, paymentId: string, axeSource: string):
   return id;
 }
 
+/** The customer's card at the simulated issuer: in their own name, with the phone the bank holds. */
+const cardPan = withCheckDigit('622202000000007777');
+const cardBankPhone = '+8613900007777';
+
+/** The issuer's latest one-time code to the phone it holds. */
+async function issuerCode(sim: BankSimProcess): Promise<string> {
+  const code = (await sim.state()).otpsSent.filter((o) => o.phone === cardBankPhone).at(-1)?.code;
+  assert.ok(code !== undefined, 'the issuer sent a one-time code');
+  return code;
+}
+
+/**
+ * Binds the card in the wallet: a wrong CVV2 refused in the person's language, then the server's step-up,
+ * the issuer's one-time code (a wrong one refused first), and the card listed as verified.
+ */
+async function bindCardInWallet(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> },
+  sim: BankSimProcess,
+) {
+  await page.click('a[href="#/cards"]');
+  await page.waitForSelector('#bind-card');
+  const fillCard = async (cvv: string) => {
+    await page.fill('input[name=card-pan]', cardPan);
+    await page.fill('input[name=card-expiry]', '12/30');
+    await page.fill('input[name=card-cvv]', cvv);
+    await page.click('#bind-card button[type=submit]');
+  };
+  await fillCard('999');
+  await page.waitForSelector('#bind-card [role=alert], #step-up-answer, #step-up-send');
+  if ((await page.locator('#bind-card [role=alert]').count()) === 0) {
+    await answerStepUp(page, running, phone, totp);
+  }
+  await page.waitForSelector('[role=alert][data-code=card_security_code_invalid]');
+  const refusal = (await page.textContent('[role=alert][data-code=card_security_code_invalid] strong')) ?? '';
+  assert.match(refusal, /安全码/, 'the refusal is in Chinese and says what to check');
+  assert.equal(await page.locator('[data-card]').count(), 0, 'no card bound on a refused attempt');
+  await fillCard('737');
+  await page.waitForSelector('[data-testid=card-otp-sent], #step-up-answer, #step-up-send');
+  if ((await page.locator('[data-testid=card-otp-sent]').count()) === 0) await answerStepUp(page, running, phone, totp);
+  await page.waitForSelector('[data-testid=card-otp-sent]');
+  const right = await issuerCode(sim);
+  await page.fill('input[name=card-otp]', right === '000000' ? '111111' : '000000');
+  await page.click('#card-otp button[type=submit]');
+  await page.waitForSelector('#card-otp [role=alert][data-code=card_otp_invalid]');
+  await page.fill('input[name=card-otp]', right);
+  await page.click('#card-otp button[type=submit]');
+  await page.waitForSelector('[data-card][data-verified=true]');
+}
+
+/** Tops up (or withdraws) in the wallet, answering the step-up if the server challenges it; the state it reports. */
+async function fundInWallet(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> },
+  form: 'top-up' | 'withdraw',
+  amount: string,
+): Promise<{ state: string; id: string }> {
+  await page.fill(`input[name=${form}-amount]`, amount);
+  await page.click(`#${form} button[type=submit]`);
+  await page.waitForSelector('[data-testid=funding-state], #step-up-answer, #step-up-send');
+  if ((await page.locator('[data-testid=funding-state]').count()) === 0) await answerStepUp(page, running, phone, totp);
+  const shown = page.locator('[data-testid=funding-state]');
+  await shown.waitFor();
+  return { state: (await shown.getAttribute('data-state')) ?? '', id: (await shown.getAttribute('data-funding-id')) ?? '' };
+}
+
 for (const kind of testStoreKinds()) {
   test(
     `web: wallet and console journeys in Chromium (${kind})`,
@@ -455,9 +527,25 @@ for (const kind of testStoreKinds()) {
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
       const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-'));
       const database = await databaseFor(kind);
+      const idNumberA = residentIdNumber('19900307');
+      const sim = await startBankSimProcess({
+        cards: [
+          {
+            pan: cardPan,
+            balanceMinor: '100000000',
+            expiry: '3012',
+            holderName: '张三',
+            holderIdNumber: idNumberA,
+            cvv2: '737',
+            phone: cardBankPhone,
+          },
+        ],
+      });
       const env = {
         ...testEnv,
         ...database.env,
+        ANFU_CARD_LINK_PORT: String(sim.port),
+        ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS: '5000',
         ANFU_ENV: 'development',
         ANFU_DATA_DIR: dataDir,
         ANFU_PORT: '0',
@@ -495,7 +583,7 @@ for (const kind of testStoreKinds()) {
         step('A customer registers in the wallet');
         // A customer registers in the wallet and secures this browser.
         const phoneA = phoneNumber();
-        await registerInWallet(page, running, phoneA, '张三');
+        await registerInWallet(page, running, phoneA, '张三', idNumberA);
         assert.equal(await page.textContent('[data-testid=balance-CNY]'), '¥0.00');
         await page.screenshot({ path: join(shots, `${kind}-wallet-home-zh.png`), fullPage: true });
         step('securing the device');
@@ -702,6 +790,19 @@ for (const kind of testStoreKinds()) {
         await reportInp(consolePage, kind, 'console: cases');
         assert.deepEqual(checkerConsole.problems, [], 'no CSP violation or script error in the console');
 
+        step('The customer binds a card and tops up from it');
+        await page.bringToFront();
+        await interactionToNextPaint(page);
+        await bindCardInWallet(page, running, phoneA, totp, sim);
+        const toppedUp = await fundInWallet(page, running, phoneA, totp, 'top-up', '200.00');
+        assert.equal(toppedUp.state, 'succeeded', 'the issuer approved the top-up');
+        assert.deepEqual(await axeFindings(page, axeSource), [], 'cards: no serious or critical accessibility finding');
+        await page.screenshot({ path: join(shots, `${kind}-wallet-cards.png`), fullPage: true });
+        await page.click('a[href="#/"]');
+        await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,087.66")');
+        assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 108_766n, 'exactly 200.00 more');
+        await reportInp(page, kind, 'wallet: bind a card, top up');
+
         step('Both languages render.');
         // Both languages render.
         await page.click('button.lang:text("EN")');
@@ -727,6 +828,7 @@ for (const kind of testStoreKinds()) {
         await running.close();
         step('closed');
         await database.drop();
+        await sim.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },

@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { route, useSignal } from '../shared/signal.ts';
 import { lang } from '../shared/i18n.ts';
+import { Cards } from './cards.tsx';
 import { Help } from './help.tsx';
 import { Home } from './home.tsx';
 import { Login, Register } from './login.tsx';
@@ -22,6 +23,8 @@ function Wallet() {
       return <Transfer />;
     case '/pay':
       return <Pay />;
+    case '/cards':
+      return <Cards />;
     case '/help':
       return <Help />;
     case '/security':

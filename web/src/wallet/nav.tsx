@@ -7,6 +7,7 @@ const links = [
   ['/', 'home'],
   ['/transfer', 'transfer'],
   ['/pay', 'pay'],
+  ['/cards', 'cards'],
   ['/help', 'help'],
   ['/security', 'security'],
 ] as const;

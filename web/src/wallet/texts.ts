@@ -29,6 +29,11 @@ export const t = translator({
     status_open: '待处理', status_assigned: '处理中', status_waiting: '等待您回复', status_decided: '已处理', status_closed: '已关闭',
     conversation: '沟通记录', from_customer: '您', from_operator: '客服', from_merchant: '商户', from_system: '系统通知',
     replyTo: '回复', yourMessage: '您的回复', sendMessage: '发送',
+    cards: '银行卡', yourCards: '我的银行卡', noCards: '还没有绑定银行卡。', bindCard: '绑定银行卡', cardNumber: '卡号',
+    cardExpiry: '有效期（月/年，如 12/30）', cardCvv: '安全码（卡背面三位数）', cardOtp: '银行验证码',
+    cardOtpSent: '发卡银行已向您在银行预留的手机号发送验证码（卡 {card}），请输入。', cardVerified: '已验证', cardUnverified: '未验证',
+    card: '银行卡', top_up: '充值', withdrawal: '提现', fundingState: '状态：{state}',
+    funding_succeeded: '已完成', funding_pending: '处理中', funding_failed: '失败', funding_outcome_unknown: '结果待确认（银行未应答，系统会自动查询）',
     done: '完成', back: '返回', receipt: '回单', receiptId: '支付编号', signedBy: '签名设备', welcome: '您好，{name}',
   },
   en: {
@@ -58,6 +63,11 @@ export const t = translator({
     status_open: 'Open', status_assigned: 'Being handled', status_waiting: 'Waiting for you', status_decided: 'Decided', status_closed: 'Closed',
     conversation: 'Conversation', from_customer: 'You', from_operator: 'Customer service', from_merchant: 'Merchant', from_system: 'Notice',
     replyTo: 'Reply', yourMessage: 'Your message', sendMessage: 'Send',
+    cards: 'Cards', yourCards: 'Your cards', noCards: 'No card bound yet.', bindCard: 'Bind a card', cardNumber: 'Card number',
+    cardExpiry: 'Expiry (MM/YY, e.g. 12/30)', cardCvv: 'Security code (3 digits on the back)', cardOtp: "Bank's code",
+    cardOtpSent: 'Your bank sent a code to the phone it holds for card {card}. Enter it here.', cardVerified: 'verified', cardUnverified: 'not verified',
+    card: 'Card', top_up: 'Top up', withdrawal: 'Withdraw', fundingState: 'State: {state}',
+    funding_succeeded: 'Done', funding_pending: 'In progress', funding_failed: 'Failed', funding_outcome_unknown: 'Awaiting the bank (it did not answer; we will ask again)',
     done: 'Done', back: 'Back', receipt: 'Receipt', receiptId: 'Payment id', signedBy: 'Signed by device', welcome: 'Hello, {name}',
   },
 });
