@@ -9,6 +9,7 @@ import { Login, Register } from './login.tsx';
 import { Pay } from './pay.tsx';
 import { Security } from './security.tsx';
 import { Receipt } from './receipt.tsx';
+import { Requests } from './requests.tsx';
 import { session } from './session.ts';
 import { Transfer } from './transfer.tsx';
 
@@ -25,6 +26,8 @@ function Wallet() {
       return <Pay />;
     case '/cards':
       return <Cards />;
+    case '/requests':
+      return <Requests />;
     case '/help':
       return <Help />;
     case '/security':

@@ -8,6 +8,7 @@ const links = [
   ['/transfer', 'transfer'],
   ['/pay', 'pay'],
   ['/cards', 'cards'],
+  ['/requests', 'requests'],
   ['/help', 'help'],
   ['/security', 'security'],
 ] as const;

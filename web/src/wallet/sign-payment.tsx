@@ -27,7 +27,8 @@ export type IntentTarget =
   | { readonly kind: 'transfer' }
   | { readonly kind: 'order'; readonly orderId: string }
   | { readonly kind: 'top_up' }
-  | { readonly kind: 'withdrawal' };
+  | { readonly kind: 'withdrawal' }
+  | { readonly kind: 'collect'; readonly requestId: string };
 
 export interface Intent {
   readonly key: string;
@@ -58,6 +59,10 @@ export function sendIntent(intent: Intent): Promise<Reply<PaymentBody>> {
   if (intent.target.kind === 'top_up') return reply(anfu.POST('/v1/top-ups', { params: { header }, body: intent.body }));
   if (intent.target.kind === 'withdrawal') {
     return reply(anfu.POST('/v1/withdrawals', { params: { header }, body: intent.body }));
+  }
+  if (intent.target.kind === 'collect') {
+    const path = { id: intent.target.requestId };
+    return reply(anfu.POST('/v1/collect-requests/{id}/payments', { params: { header, path }, body: intent.body }));
   }
   const path = { orderId: intent.target.orderId };
   return reply(anfu.POST('/v1/orders/{orderId}/payments', { params: { header, path }, body: intent.body }));

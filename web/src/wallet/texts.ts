@@ -34,6 +34,11 @@ export const t = translator({
     cardOtpSent: '发卡银行已向您在银行预留的手机号发送验证码（卡 {card}），请输入。', cardVerified: '已验证', cardUnverified: '未验证',
     card: '银行卡', top_up: '充值', withdrawal: '提现', fundingState: '状态：{state}',
     funding_succeeded: '已完成', funding_pending: '处理中', funding_failed: '失败', funding_outcome_unknown: '结果待确认（银行未应答，系统会自动查询）',
+    requests: '收款', askMoney: '向他人收款', askFrom: '向谁收款', askFromName: '向 {name} 收款', askNote: '说明（可选）',
+    requestList: '收款请求', noRequests: '暂无收款请求。', requestReceived: '他人向您收款', requestMade: '您发起的收款',
+    payRequest: '付款', declineRequest: '拒绝', request_pending: '待付款', request_paid: '已付款', request_declined: '已拒绝', request_expired: '已过期',
+    notMe: '这笔不是我付的', notMeHelp: '如果这笔交易不是您本人操作，请提交申诉，我们会调查并告知结果。', fileClaim: '提交申诉',
+    claimText: '请说明情况', claimFiled: '申诉已提交，状态：{status}。',
     done: '完成', back: '返回', receipt: '回单', receiptId: '支付编号', signedBy: '签名设备', welcome: '您好，{name}',
   },
   en: {
@@ -68,6 +73,11 @@ export const t = translator({
     cardOtpSent: 'Your bank sent a code to the phone it holds for card {card}. Enter it here.', cardVerified: 'verified', cardUnverified: 'not verified',
     card: 'Card', top_up: 'Top up', withdrawal: 'Withdraw', fundingState: 'State: {state}',
     funding_succeeded: 'Done', funding_pending: 'In progress', funding_failed: 'Failed', funding_outcome_unknown: 'Awaiting the bank (it did not answer; we will ask again)',
+    requests: 'Requests', askMoney: 'Request money', askFrom: 'Request from', askFromName: 'Request from {name}', askNote: 'Note (optional)',
+    requestList: 'Requests for money', noRequests: 'No requests yet.', requestReceived: 'Asked of you', requestMade: 'You asked',
+    payRequest: 'Pay', declineRequest: 'Decline', request_pending: 'Waiting', request_paid: 'Paid', request_declined: 'Declined', request_expired: 'Expired',
+    notMe: 'I did not make this payment', notMeHelp: 'If you did not make this payment, file a claim: we investigate and tell you the outcome.', fileClaim: 'File a claim',
+    claimText: 'What happened?', claimFiled: 'Claim filed; state: {status}.',
     done: 'Done', back: 'Back', receipt: 'Receipt', receiptId: 'Payment id', signedBy: 'Signed by device', welcome: 'Hello, {name}',
   },
 });
