@@ -517,7 +517,8 @@ async function fundInWallet(
   if ((await page.locator('[data-testid=funding-state]').count()) === 0) await answerStepUp(page, running, phone, totp);
   const shown = page.locator('[data-testid=funding-state]');
   await shown.waitFor();
-  return { state: (await shown.getAttribute('data-state')) ?? '', id: (await shown.getAttribute('data-funding-id')) ?? '' };
+  const state = (await shown.getAttribute('data-state')) ?? '';
+  return { state, id: (await shown.getAttribute('data-funding-id')) ?? '' };
 }
 
 /**
@@ -567,7 +568,9 @@ async function requestMoneyInWallet(
   assert.deepEqual(await axeFindings(page, axeSource), [], 'requests: no serious or critical accessibility finding');
   await row.locator(`[id="pay-request-${requestId}"] button[type=submit]`).click();
   await page.waitForSelector('[data-testid=payment-state], #step-up-answer, #step-up-send');
-  if ((await page.locator('[data-testid=payment-state]').count()) === 0) await answerStepUp(page, running, who.phone, who.totp);
+  if ((await page.locator('[data-testid=payment-state]').count()) === 0) {
+    await answerStepUp(page, running, who.phone, who.totp);
+  }
   await page.waitForSelector(`[data-request="${requestId}"][data-state=paid]`);
 }
 
@@ -858,7 +861,8 @@ for (const kind of testStoreKinds()) {
         await page.screenshot({ path: join(shots, `${kind}-wallet-cards.png`), fullPage: true });
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,087.66")');
-        assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 108_766n, 'exactly 200.00 more');
+        const balanceA = async () => balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA);
+        assert.equal(await balanceA(), 108_766n, 'exactly 200.00 more');
         await reportInp(page, kind, 'wallet: bind a card, top up');
 
         step('The customer withdraws to the bound card');
@@ -867,7 +871,7 @@ for (const kind of testStoreKinds()) {
         assert.equal(withdrawn.state, 'succeeded', 'the issuer paid the withdrawal out');
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,037.66")');
-        assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 103_766n, 'exactly 50.00 less');
+        assert.equal(await balanceA(), 103_766n, 'exactly 50.00 less');
 
         step('Requests for money, made and paid');
         const other = { phone: phoneB, token: tokenB, customerId: customerB };
@@ -875,7 +879,7 @@ for (const kind of testStoreKinds()) {
         await page.screenshot({ path: join(shots, `${kind}-wallet-requests.png`), fullPage: true });
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,030.66")');
-        assert.equal(balanceOf((await ledger.accountByCode(walletA.code ?? '')) ?? walletA), 103_066n, 'exactly 7.00 less');
+        assert.equal(await balanceA(), 103_066n, 'exactly 7.00 less');
         const walletBNow = await ledger.accountByCode(`wallet:${customerB}:CNY`);
         assert.equal(walletBNow === undefined ? 0n : balanceOf(walletBNow), 1_934n, 'the requester got exactly 7.00');
         await reportInp(page, kind, 'wallet: withdraw, request money, pay a request');
