@@ -2,12 +2,14 @@
 import { render } from 'preact';
 import { route, useSignal } from '../shared/signal.ts';
 import { lang } from '../shared/i18n.ts';
+import { Cards } from './cards.tsx';
 import { Help } from './help.tsx';
 import { Home } from './home.tsx';
 import { Login, Register } from './login.tsx';
 import { Pay } from './pay.tsx';
 import { Security } from './security.tsx';
 import { Receipt } from './receipt.tsx';
+import { Requests } from './requests.tsx';
 import { session } from './session.ts';
 import { Transfer } from './transfer.tsx';
 
@@ -22,6 +24,10 @@ function Wallet() {
       return <Transfer />;
     case '/pay':
       return <Pay />;
+    case '/cards':
+      return <Cards />;
+    case '/requests':
+      return <Requests />;
     case '/help':
       return <Help />;
     case '/security':

@@ -7,6 +7,8 @@ const links = [
   ['/', 'home'],
   ['/transfer', 'transfer'],
   ['/pay', 'pay'],
+  ['/cards', 'cards'],
+  ['/requests', 'requests'],
   ['/help', 'help'],
   ['/security', 'security'],
 ] as const;

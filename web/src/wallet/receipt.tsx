@@ -6,7 +6,7 @@ import { anfu, reply, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
-import { Frame, ProblemBox } from '../shared/ui.tsx';
+import { Field, Form, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
 import { t } from './texts.ts';
 
@@ -21,6 +21,49 @@ interface ReceiptBody {
     readonly createdAt: string;
   };
   readonly proof: { readonly signature: string; readonly deviceId: string; readonly signedAt: string } | null;
+}
+
+interface Claim {
+  readonly id: string;
+  readonly status: string;
+  readonly resolutionDueAt: string | null;
+}
+
+/**
+ * "I did not make this payment": an unauthorised-payment claim on this payment (`POST /v1/support/claims`),
+ * then its state as the server holds it; it is also listed with the tickets in Help.
+ */
+function ClaimThis(props: { paymentId: string }) {
+  const language = useSignal(lang);
+  const [text, setText] = useState('');
+  const [claim, setClaim] = useState<Claim | undefined>(undefined);
+  const file = async () => {
+    const answer = await reply(anfu.POST('/v1/support/claims', { body: { paymentId: props.paymentId, text } }));
+    if (answer.ok) setClaim(answer.body);
+    return answer;
+  };
+  if (claim !== undefined) {
+    return (
+      <Notice>
+        <span data-testid="claim-filed" data-claim={claim.id} data-status={claim.status}>
+          {t('claimFiled', { status: t(`status_${claim.status}`) })}{' '}
+          {claim.resolutionDueAt === null
+            ? null
+            : t('dueBy', { when: new Date(claim.resolutionDueAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB') })}
+        </span>{' '}
+        <a href="#/help">{t('tickets')}</a>
+      </Notice>
+    );
+  }
+  return (
+    <section class="card" aria-labelledby="claim-title">
+      <h2 id="claim-title">{t('notMe')}</h2>
+      <p class="muted">{t('notMeHelp')}</p>
+      <Form id="claim" label={t('notMe')} submit={t('fileClaim')} action={file}>
+        <Field label={t('claimText')} name="claim-text" value={text} onInput={setText} />
+      </Form>
+    </section>
+  );
 }
 
 export function Receipt(props: { paymentId: string }) {
@@ -60,6 +103,7 @@ export function Receipt(props: { paymentId: string }) {
           </dd>
         </dl>
       )}
+      {p === undefined ? null : <ClaimThis paymentId={p.id} />}
     </Frame>
   );
 }

@@ -23,7 +23,12 @@ export interface PaymentBody {
 }
 
 /** Where a signed instruction goes: the transfer route, or an order's payment route. */
-export type IntentTarget = { readonly kind: 'transfer' } | { readonly kind: 'order'; readonly orderId: string };
+export type IntentTarget =
+  | { readonly kind: 'transfer' }
+  | { readonly kind: 'order'; readonly orderId: string }
+  | { readonly kind: 'top_up' }
+  | { readonly kind: 'withdrawal' }
+  | { readonly kind: 'collect'; readonly requestId: string };
 
 export interface Intent {
   readonly key: string;
@@ -50,6 +55,14 @@ export function sendIntent(intent: Intent): Promise<Reply<PaymentBody>> {
   const header = { 'idempotency-key': intent.key };
   if (intent.target.kind === 'transfer') {
     return reply(anfu.POST('/v1/payments/transfers', { params: { header }, body: intent.body }));
+  }
+  if (intent.target.kind === 'top_up') return reply(anfu.POST('/v1/top-ups', { params: { header }, body: intent.body }));
+  if (intent.target.kind === 'withdrawal') {
+    return reply(anfu.POST('/v1/withdrawals', { params: { header }, body: intent.body }));
+  }
+  if (intent.target.kind === 'collect') {
+    const path = { id: intent.target.requestId };
+    return reply(anfu.POST('/v1/collect-requests/{id}/payments', { params: { header, path }, body: intent.body }));
   }
   const path = { orderId: intent.target.orderId };
   return reply(anfu.POST('/v1/orders/{orderId}/payments', { params: { header, path }, body: intent.body }));
