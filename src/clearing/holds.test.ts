@@ -9,12 +9,12 @@ import { Ledger, balanceOf } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { isoDateTime } from './context.ts';
-import { instructionById, requestTransferOut, type Instruction } from './instructions.ts';
+import { instructionById } from './instructions.ts';
 import { pacs002 } from './messages.ts';
 import { createPartner, type Partner } from './partners.ts';
 import { runClearing } from './run.ts';
 import { applyStatusReport } from './status.ts';
-import { testClearing } from './testing/context.ts';
+import { fundedWithdrawals, testClearing } from './testing/context.ts';
 import type { ClearingContext } from './context.ts';
 
 const hour = 3_600_000;
@@ -54,22 +54,9 @@ for (const kind of testStoreKinds()) {
 
     it('holds what exceeds the cap, releases it when answers return, and opens one case when it waits too long',
       async () => {
-        const funding = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Top-ups' });
-        const wallet = await ledger.openAccount({
-          kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_h',
-        });
-        assert.ok((await ledger.submit({
-          kind: 'single', key: 'fund', debitAccountId: funding.id, creditAccountId: wallet.id, amount: 100_000n,
-          currency: 'CNY',
-        })).ok);
-        const out = async (amount: bigint, n: number): Promise<Instruction> => {
+        const { walletId, out } = await fundedWithdrawals(ctx, ledger, partner.id, 'cus_h', 'hold', () => {
           time += 1_000;
-          return requestTransferOut(ctx, {
-            kind: 'withdrawal', partnerId: partner.id, ownerId: 'cus_h', sourceAccountId: wallet.id, amount,
-            creditorName: `Payee ${n}`, creditorAccount: `62170000222200${n}`, creditorAgent: '102100099996',
-            key: `hold-${n}`, actorId: 'cus_h',
-          });
-        };
+        });
         const [a, b, c] = [await out(8_000n, 1), await out(5_000n, 2), await out(1_500n, 3)];
         const balance = async (id: string) => balanceOf((await ledger.account(id))!);
 
@@ -80,7 +67,7 @@ for (const kind of testStoreKinds()) {
         assert.deepEqual(first.overdue, []);
         assert.equal((await instructionById(store, b.id))?.state, 'held');
         assert.equal(await balance(partner.inTransitAccountId), 14_500n);
-        assert.equal(await balance(wallet.id), 85_500n);
+        assert.equal(await balance(walletId), 85_500n);
 
         // Still no answer: B waits; after the hold limit it opens its case, once however often the run goes.
         time += hour;
@@ -116,7 +103,7 @@ for (const kind of testStoreKinds()) {
         assert.deepEqual(released.closedCases, [caseId]);
         assert.equal((await getCase(store, caseId))?.status, 'closed');
         assert.deepEqual(first.closedCases, [], 'A and C were never held');
-        assert.equal(await balance(wallet.id), 85_500n, 'nothing moved twice');
+        assert.equal(await balance(walletId), 85_500n, 'nothing moved twice');
       });
   });
 }

@@ -9,10 +9,10 @@ import { Ledger, balanceOf } from '../ledger/index.ts';
 import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import type { ClearingContext } from './context.ts';
-import { instructionById, requestTransferOut, type Instruction } from './instructions.ts';
+import { instructionById } from './instructions.ts';
 import { createPartner, type Partner } from './partners.ts';
 import { netUnderCap, recordIncoming, runClearing } from './run.ts';
-import { testClearing } from './testing/context.ts';
+import { fundedWithdrawals, testClearing } from './testing/context.ts';
 
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
 
@@ -76,22 +76,9 @@ for (const kind of testStoreKinds()) {
     });
 
     it('nets captures and returns against payouts; the cap applies to the net', async () => {
-      const funding = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Top-ups' });
-      const wallet = await ledger.openAccount({
-        kind: 'customer_wallet', currency: 'CNY', name: 'W', ownerId: 'cus_n',
-      });
-      assert.ok((await ledger.submit({
-        kind: 'single', key: 'fund-n', debitAccountId: funding.id, creditAccountId: wallet.id, amount: 100_000n,
-        currency: 'CNY',
-      })).ok);
-      const out = async (amount: bigint, n: number): Promise<Instruction> => {
+      const { walletId, out } = await fundedWithdrawals(ctx, ledger, partner.id, 'cus_n', 'net', () => {
         time += 1_000;
-        return requestTransferOut(ctx, {
-          kind: 'withdrawal', partnerId: partner.id, ownerId: 'cus_n', sourceAccountId: wallet.id, amount,
-          creditorName: `Payee ${n}`, creditorAccount: `62170000333300${n}`, creditorAgent: '102100099996',
-          key: `net-${n}`, actorId: 'cus_n',
-        });
-      };
+      });
       const incoming = async (kind: 'card_capture' | 'return', reference: string, amount: bigint) =>
         recordIncoming(store, { partnerId: partner.id, kind, reference, currency: 'CNY', amount }, time);
       const balance = async (id: string) => balanceOf((await ledger.account(id))!);
@@ -141,7 +128,7 @@ for (const kind of testStoreKinds()) {
 
       // Netting changes what is sent and capped, not what the ledger holds: all 15,000 wait in transit.
       assert.equal(await balance(partner.inTransitAccountId), 15_000n);
-      assert.equal(await balance(wallet.id), 85_000n);
+      assert.equal(await balance(walletId), 85_000n);
       const audit = await store.all(
         "SELECT details FROM audit_entries WHERE action = 'clearing.run' ORDER BY seq", [],
       );
