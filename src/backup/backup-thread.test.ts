@@ -107,8 +107,10 @@ describe('backups in a worker thread', () => {
       manifest = await takeBackupInThread(request('thread'), (step) => steps.push(step));
     });
     assert.ok(manifest !== undefined);
+    // Inline, this database holds the loop ~150 ms on a quiet machine and longer under load; the thread
+    // must hold it less than half that (a timer tick's jitter, not the backup's work).
     assert.ok(
-      inline > 200 && threaded < inline / 2,
+      inline > 50 && threaded < inline / 2,
       `event loop held ${threaded.toFixed(0)} ms with the thread, ${inline.toFixed(0)} ms without`,
     );
     assert.ok(steps.includes('pages'), 'progress comes back from the thread');
