@@ -86,6 +86,15 @@ async function freshTotp(
   }
 }
 
+/** The problems a page shows (their codes and titles), for a failure message that says what the user saw. */
+async function alerts(page: Page): Promise<string> {
+  const shown = await page.locator('[role=alert]').evaluateAll((all) =>
+    all.map((a) => `${a.getAttribute('data-code') ?? ''}: ${a.textContent ?? ''}`),
+  );
+  const forms = await page.locator('form[id]').evaluateAll((all) => all.map((f) => f.id));
+  return `alerts [${shown.join(' | ')}], forms [${forms.join(', ')}]`;
+}
+
 /** Watches a page for CSP violations (the page's own report) and script errors. */
 async function watch(page: Page): Promise<string[]> {
   const problems: string[] = [];
@@ -516,7 +525,9 @@ async function fundInWallet(
   await page.waitForSelector('[data-testid=funding-state], #step-up-answer, #step-up-send');
   if ((await page.locator('[data-testid=funding-state]').count()) === 0) await answerStepUp(page, running, phone, totp);
   const shown = page.locator('[data-testid=funding-state]');
-  await shown.waitFor();
+  await shown.waitFor().catch(async (e: unknown) => {
+    throw new Error(`no ${form} outcome shown; the page says: ${await alerts(page)}`, { cause: e });
+  });
   const state = (await shown.getAttribute('data-state')) ?? '';
   return { state, id: (await shown.getAttribute('data-funding-id')) ?? '' };
 }
