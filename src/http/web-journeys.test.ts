@@ -15,7 +15,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { chromium, type APIRequestContext, type BrowserContext, type Page } from 'playwright-core';
 import { createAnfuClient, data } from '@anfu/sdk';
 import { loadConfig } from '../config.ts';
@@ -25,119 +24,32 @@ import { totpCodeAt } from '../access/index.ts';
 import { walletOf } from '../payments/index.ts';
 import { balanceOf } from '../ledger/index.ts';
 import { ticketByCase } from '../support/index.ts';
-import type { DevelopmentSmsSink } from '../identity/sms-sender.ts';
-import { testStoreKinds, type StoreKind } from '../store/testing.ts';
+import { testStoreKinds } from '../store/testing.ts';
 import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
 import { testKekEnv } from '../wiring/test-app.ts';
+import {
+  alerts,
+  answerStepUp,
+  axeFindings,
+  built,
+  chromiumPath,
+  databaseFor,
+  freshTotp,
+  interactionToNextPaint,
+  loginToConsole,
+  shots,
+  smsCode,
+  watch,
+  watchInteractions,
+} from './testing/browser.ts';
 import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const built = existsSync(new URL('../../dist/web/wallet/index.html', import.meta.url));
-const shots = join(process.cwd(), 'test-results', 'web');
 const started = Date.now();
 const step = (what: string) =>
   process.stderr.write(`web journey +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
-
-/** A database of its own for this run: a fresh SQLite file, or a fresh PostgreSQL database. */
-async function databaseFor(kind: StoreKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const url = process.env.ANFU_TEST_DATABASE_URL;
-  if (kind === 'sqlite' || url === undefined) return { env: {}, drop: async () => undefined };
-  const name = `anfu_web_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return {
-    env: { ANFU_DATABASE_URL: own.toString() },
-    async drop() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
-function smsCode(running: Running, phone: string): string {
-  const text = (running.context.identity.sms as DevelopmentSmsSink).latest(phone)?.text ?? '';
-  const code = /\d{6}/.exec(text)?.[0];
-  if (code === undefined) throw new Error('no SMS code reached the development sink');
-  return code;
-}
-
-/** A TOTP code not used before in this test (the server refuses a code twice), waiting for the next step if needed. */
-async function freshTotp(
-  secret: string,
-  used: Set<string>,
-  at: (secret: string, now: number) => string,
-): Promise<string> {
-  for (;;) {
-    const code = at(secret, Date.now());
-    if (!used.has(code)) {
-      used.add(code);
-      return code;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/** The problems a page shows (their codes and titles), for a failure message that says what the user saw. */
-async function alerts(page: Page): Promise<string> {
-  const shown = await page.locator('[role=alert]').evaluateAll((all) =>
-    all.map((a) => `${a.getAttribute('data-code') ?? ''}: ${a.textContent ?? ''}`),
-  );
-  const forms = await page.locator('form[id]').evaluateAll((all) => all.map((f) => f.id));
-  return `alerts [${shown.join(' | ')}], forms [${forms.join(', ')}]`;
-}
-
-/** Watches a page for CSP violations (the page's own report) and script errors. */
-async function watch(page: Page): Promise<string[]> {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return problems;
-}
-
-async function axeFindings(page: Page, axeSource: string): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
-  return result
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes})`);
-}
-
-/** Answers the step-up prompt if the server asked for one (authenticator when enrolled, else SMS). */
-async function answerStepUp(
-  page: Page,
-  running: Running,
-  phone: string,
-  totp: { secret: string; used: Set<string> } | undefined,
-) {
-  if (totp !== undefined && (await page.locator('button[data-factor=totp]').count()) > 0) {
-    await page.click('button[data-factor=totp]');
-    await page.fill('input[name=step-up-code]', await freshTotp(totp.secret, totp.used, (s, n) => totpCode(s, n)));
-  } else {
-    await page.click('button[data-factor=sms]');
-    await page.click('#step-up-send button[type=submit]');
-    await page.waitForSelector('input[name=step-up-code]');
-    await page.fill('input[name=step-up-code]', smsCode(running, phone));
-  }
-  await page.click('#step-up-answer button[type=submit]');
-}
 
 async function registerInWallet(page: Page, running: Running, phone: string, name: string, idNumber: string) {
   await page.click('a[href="#/register"]');
@@ -210,11 +122,7 @@ async function approveInConsole(
 ) {
   const page = await context.newPage();
   const problems = await watch(page);
-  await page.goto(`${origin}/console/`);
-  await page.fill('input[name=operator-name]', op.name);
-  await page.fill('input[name=operator-password]', op.password);
-  await page.fill('input[name=operator-totp]', await freshTotp(op.totpSecret, used, totpCodeAt));
-  await page.click('#operator-login button[type=submit]');
+  await loginToConsole(page, origin, op, used);
   await page.waitForSelector('[data-proposal]');
   assert.deepEqual(
     await axeFindings(page, axeSource),
@@ -222,31 +130,6 @@ async function approveInConsole(
     'console inbox: no serious or critical accessibility finding',
   );
   return { page, problems };
-}
-
-/**
- * Interaction to next paint, watched in every page (Event Timing: 'event' entries with an
- * interactionId). Installed by Playwright before the page's own scripts; not part of the served app.
- */
-function watchInteractions() {
-  const box = globalThis as unknown as { anfuInteractions: number[] };
-  box.anfuInteractions = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries() as unknown as { duration: number; interactionId?: number }[]) {
-      if ((entry.interactionId ?? 0) > 0) box.anfuInteractions.push(entry.duration);
-    }
-  });
-  observer.observe({ type: 'event', durationThreshold: 16, buffered: true } as never);
-}
-
-/** The INP of the interactions since the last call (for under 50 interactions: the longest), reset after. */
-async function interactionToNextPaint(page: Page): Promise<{ inpMs: number; interactions: number }> {
-  const all = await page.evaluate(() =>
-    (globalThis as unknown as { anfuInteractions: number[] }).anfuInteractions.splice(0),
-  );
-  // web-vitals' rule: the worst interaction, ignoring one per 50 (the 98th percentile of long sessions).
-  const sorted = [...all].sort((a, b) => b - a);
-  return { inpMs: sorted[Math.min(sorted.length - 1, Math.floor(all.length / 50))] ?? 0, interactions: all.length };
 }
 
 const inpFigures: string[] = [];

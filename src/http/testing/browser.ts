@@ -1,0 +1,157 @@
+// What the browser tests share: a store of their own, Chromium's whereabouts, the page's problems and
+// accessibility findings, TOTP and SMS codes as a person would type them, the step-up prompt, logging in
+// to the console, and interaction to next paint. Test support only (never imported by the product).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../serve.ts';
+import { totpCode } from '../../identity/totp.ts';
+import { totpCodeAt } from '../../access/index.ts';
+import type { DevelopmentSmsSink } from '../../identity/sms-sender.ts';
+import type { StoreKind } from '../../store/testing.ts';
+
+export const chromiumPath = '/usr/bin/chromium';
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed path beside this file
+export const built = existsSync(new URL('../../../dist/web/wallet/index.html', import.meta.url));
+export const shots = join(process.cwd(), 'test-results', 'web');
+export const chromiumArgs = ['--no-sandbox'];
+
+/** A database of its own for this run: a fresh SQLite file, or a fresh PostgreSQL database. */
+export async function databaseFor(kind: StoreKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env.ANFU_TEST_DATABASE_URL;
+  if (kind === 'sqlite' || url === undefined) return { env: {}, drop: async () => undefined };
+  const name = `anfu_web_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    env: { ANFU_DATABASE_URL: own.toString() },
+    async drop() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export function smsCode(running: Running, phone: string): string {
+  const text = (running.context.identity.sms as DevelopmentSmsSink).latest(phone)?.text ?? '';
+  const code = /\d{6}/.exec(text)?.[0];
+  if (code === undefined) throw new Error('no SMS code reached the development sink');
+  return code;
+}
+
+/** A TOTP code not used before in this test (the server refuses a code twice), waiting for the next step if needed. */
+export async function freshTotp(
+  secret: string,
+  used: Set<string>,
+  at: (secret: string, now: number) => string,
+): Promise<string> {
+  for (;;) {
+    const code = at(secret, Date.now());
+    if (!used.has(code)) {
+      used.add(code);
+      return code;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The problems a page shows (their codes and titles), for a failure message that says what the user saw. */
+export async function alerts(page: Page): Promise<string> {
+  const shown = await page.locator('[role=alert]').evaluateAll((all) =>
+    all.map((a) => `${a.getAttribute('data-code') ?? ''}: ${a.textContent ?? ''}`),
+  );
+  const forms = await page.locator('form[id]').evaluateAll((all) => all.map((f) => f.id));
+  return `alerts [${shown.join(' | ')}], forms [${forms.join(', ')}]`;
+}
+
+/** Watches a page for CSP violations (the page's own report) and script errors. */
+export async function watch(page: Page): Promise<string[]> {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return problems;
+}
+
+export async function axeFindings(page: Page, axeSource: string): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe;
+    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}, ${v.nodes})`);
+}
+
+/** Answers the step-up prompt if the server asked for one (authenticator when enrolled, else SMS). */
+export async function answerStepUp(
+  page: Page,
+  running: Running,
+  phone: string,
+  totp: { secret: string; used: Set<string> } | undefined,
+) {
+  if (totp !== undefined && (await page.locator('button[data-factor=totp]').count()) > 0) {
+    await page.click('button[data-factor=totp]');
+    await page.fill('input[name=step-up-code]', await freshTotp(totp.secret, totp.used, (s, n) => totpCode(s, n)));
+  } else {
+    await page.click('button[data-factor=sms]');
+    await page.click('#step-up-send button[type=submit]');
+    await page.waitForSelector('input[name=step-up-code]');
+    await page.fill('input[name=step-up-code]', smsCode(running, phone));
+  }
+  await page.click('#step-up-answer button[type=submit]');
+}
+
+/**
+ * Interaction to next paint, watched in every page (Event Timing: 'event' entries with an
+ * interactionId). Installed by Playwright before the page's own scripts; not part of the served app.
+ */
+export function watchInteractions() {
+  const box = globalThis as unknown as { anfuInteractions: number[] };
+  box.anfuInteractions = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as unknown as { duration: number; interactionId?: number }[]) {
+      if ((entry.interactionId ?? 0) > 0) box.anfuInteractions.push(entry.duration);
+    }
+  });
+  observer.observe({ type: 'event', durationThreshold: 16, buffered: true } as never);
+}
+
+/** The INP of the interactions since the last call (for under 50 interactions: the longest), reset after. */
+export async function interactionToNextPaint(page: Page): Promise<{ inpMs: number; interactions: number }> {
+  const all = await page.evaluate(() =>
+    (globalThis as unknown as { anfuInteractions: number[] }).anfuInteractions.splice(0),
+  );
+  // web-vitals' rule: the worst interaction, ignoring one per 50 (the 98th percentile of long sessions).
+  const sorted = [...all].sort((a, b) => b - a);
+  return { inpMs: sorted[Math.min(sorted.length - 1, Math.floor(all.length / 50))] ?? 0, interactions: all.length };
+}
+
+/** Logs an operator in to the console on `page` (password and a TOTP code not used before); waits for the inbox. */
+export async function loginToConsole(
+  page: Page,
+  origin: string,
+  op: { name: string; password: string; totpSecret: string },
+  used: Set<string>,
+): Promise<void> {
+  await page.goto(`${origin}/console/`);
+  await page.fill('input[name=operator-name]', op.name);
+  await page.fill('input[name=operator-password]', op.password);
+  await page.fill('input[name=operator-totp]', await freshTotp(op.totpSecret, used, totpCodeAt));
+  await page.click('#operator-login button[type=submit]');
+  await page.waitForSelector('[data-proposal], [data-testid=inbox-empty], nav a[href="#/dashboards"]');
+}
