@@ -2,8 +2,9 @@
 // waits in `challenged`, its limit usage reserved, until the customer passes a step-up with one of
 // their factors; then it goes to the bank like an unchallenged one. The wait has a deadline
 // (`fundingChallengeTtlMs`): the sweep fails what was not stepped up in time and gives its usage back.
-import { passStepUp } from './pass-step-up.ts';
+import { passStepUp, type StepUpAnswer } from './pass-step-up.ts';
 import { AnfuError } from '../errors.ts';
+import { currencyOf, formatMajor } from '../money/index.ts';
 import {
   cardById,
   fundingById,
@@ -21,12 +22,31 @@ import { payOutWithdrawal } from './withdraw-to-card.ts';
 
 const expiredDetail = { failureCode: 'payment_denied', meaning: 'the step-up was not passed in time' };
 
+/**
+ * Sends the customer an SMS code that answers this challenged top-up or withdrawal only (its id is the
+ * code's subject: a session step-up code, or another payment's, is refused by the resume).
+ */
+export async function sendFundingStepUpCode(
+  ctx: PaymentsContext,
+  principal: PayingCustomer,
+  fundingId: string,
+): Promise<{ codeId: string; expiresAt: number }> {
+  const row = await fundingById(ctx.store, fundingId);
+  if (row === undefined || row.customerId !== principal.customerId) throw new AnfuError('payment_not_found');
+  if (row.state !== 'challenged')
+    throw new AnfuError('payment_state_invalid', `the ${row.kind} is ${row.state}, not challenged`);
+  const what = row.kind === 'top_up' ? '充值' : '提现';
+  const summary = `${what} ${formatMajor(row.amount, currencyOf(row.currency))} ${row.currency}`;
+  const { customerId, deviceId } = principal;
+  return ctx.identity.sendStepUpCode({ customerId, deviceId, paymentId: row.id, summary });
+}
+
 export async function resumeChallengedFunding(
   ctx: PaymentsContext,
   funding: CardFunding,
   principal: PayingCustomer,
   fundingId: string,
-  factor: { kind: 'totp' | 'sms'; code: string },
+  factor: StepUpAnswer,
 ): Promise<FundingPayment> {
   const row = await fundingById(ctx.store, fundingId);
   if (row === undefined || row.customerId !== principal.customerId) throw new AnfuError('payment_not_found');

@@ -474,21 +474,18 @@ for (const kind of testStoreKinds()) {
         );
         const withdrawal = await inject(t, funding(t, victim, 'withdrawals', cardId, '50.00'), 202);
         assert.equal(withdrawal.state, 'challenged');
-        assert.equal(
-          (
-            await inject(
-              t,
-              {
-                method: 'POST',
-                url: `/v1/funding/${String(withdrawal.id)}/step-up`,
-                headers: bearer(victim.token),
-                payload: totp(t, victim),
-              },
-              200,
-            )
-          ).state,
-          'succeeded',
-        );
+        // By SMS: a session step-up code is not this withdrawal's; the code sent for it is.
+        const stepUp = { method: 'POST' as const, url: `/v1/funding/${String(withdrawal.id)}/step-up`, headers: bearer(victim.token) };
+        const session = await inject(t, { method: 'POST', url: '/v1/me/step-up/sms', headers: bearer(victim.token) }, 202);
+        const sessionCode = { kind: 'sms', codeId: session.codeId, code: t.smsCode(victim.phone) };
+        await unchanged(t, victim, () => refused(t, { ...stepUp, payload: sessionCode }, 401, 'code_invalid'));
+        const sent = await inject(t, { method: 'POST', url: `${stepUp.url}/sms`, headers: bearer(victim.token) }, 202);
+        assert.match(String(sent.codeId), /./);
+        const code = t.smsCode(victim.phone);
+        const done = await inject(t, { ...stepUp, payload: { kind: 'sms', codeId: sent.codeId, code } }, 200);
+        assert.equal(done.state, 'succeeded');
+        const other = { method: 'POST' as const, url: `/v1/funding/${String(topUp.id)}/step-up/sms` };
+        await refused(t, { ...other, headers: bearer(victim.token) }, 409, 'payment_state_invalid');
         assert.match(await state(t, victim), /"50\.00"/);
       });
 

@@ -5,7 +5,7 @@ import { Type, type Static } from 'typebox';
 import { AnfuError } from '../../errors.ts';
 import { bindCard } from '../../flows/bind-card.ts';
 import { confirmCardBinding } from '../../flows/confirm-card-binding.ts';
-import { resumeChallengedFunding } from '../../flows/resume-challenged-funding.ts';
+import { resumeChallengedFunding, sendFundingStepUpCode } from '../../flows/resume-challenged-funding.ts';
 import { cardFundingOf, type CardBinding, type CardFunding } from '../../payments/index.ts';
 import { paymentsContextOf, type AppContext } from '../context.ts';
 import { customerOf } from '../customer-auth.ts';
@@ -15,6 +15,15 @@ import { fundingReply } from './payment-funding.ts';
 
 const StepUp = Type.Object(
   { kind: Type.String({ enum: ['totp', 'sms'] }), code: Type.String({ pattern: '^[0-9]{6,8}$' }) },
+  { additionalProperties: false },
+);
+/** A challenged top-up's or withdrawal's answer: a TOTP code, or the SMS code sent for it (with its id). */
+const FundingStepUp = Type.Object(
+  {
+    kind: Type.String({ enum: ['totp', 'sms'] }),
+    code: Type.String({ pattern: '^[0-9]{6,8}$' }),
+    codeId: Type.Optional(Type.String({ pattern: '^suc_[0-9a-z]{26}$' })),
+  },
   { additionalProperties: false },
 );
 const CardBody = Type.Object(
@@ -112,6 +121,25 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
     );
 
     app.post(
+      '/funding/:id/step-up/sms',
+      {
+        config: { auth: 'paying-customer' },
+        schema: {
+          tags,
+          summary: 'Send an SMS code that answers this challenged top-up or withdrawal only',
+          params: Type.Object({ id: Id('fnd') }),
+          response: { 202: Type.Object({ codeId: Type.String(), expiresAt: Type.String() }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const ctx = paymentsContextOf(context);
+        const customer = await customerOf(ctx, request);
+        const sent = await sendFundingStepUpCode(ctx, customer, (request.params as { id: string }).id);
+        return reply.status(202).send({ codeId: sent.codeId, expiresAt: new Date(sent.expiresAt).toISOString() });
+      },
+    );
+
+    app.post(
       '/funding/:id/step-up',
       {
         config: { auth: 'paying-customer' },
@@ -119,13 +147,13 @@ export function cardBindingRoutes(context: AppContext): FastifyPluginAsync {
           tags,
           summary: 'Resume a challenged top-up or withdrawal with a step-up factor',
           params: Type.Object({ id: Id('fnd') }),
-          body: StepUp,
+          body: FundingStepUp,
           response: { 200: FundingView, 202: FundingView, ...errors },
         },
       },
       async (request, reply) => {
         const ctx = paymentsContextOf(context);
-        const factor = request.body as { kind: 'totp' | 'sms'; code: string };
+        const factor = request.body as { kind: 'totp' | 'sms'; code: string; codeId?: string };
         const customer = await customerOf(ctx, request);
         const resumed = await resumeChallengedFunding(
           ctx,

@@ -21,7 +21,7 @@ export function setToken(value: string | undefined): void {
   bearer = value;
 }
 
-/** Called when the server answers 401 to a request that carried the token (expired or revoked session). */
+/** Called when the server refuses the token a request carried (401 unauthenticated: expired or revoked session). */
 export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
 }
@@ -63,6 +63,9 @@ export async function reply<T>(call: Promise<{ data?: T; error?: unknown; respon
   }
   const { data, error, response } = result;
   if (response.ok) return { ok: true, status: response.status, body: data as T };
-  if (response.status === 401 && bearer !== undefined) onUnauthenticated();
-  return { ok: false, problem: problemOf(response.status, error) };
+  const problem = problemOf(response.status, error);
+  // Only a refused bearer ends the session: a wrong step-up or one-time code (401 code_invalid) is
+  // answered on the form where the person can type it again, not by logging them out.
+  if (response.status === 401 && problem.code === 'unauthenticated' && bearer !== undefined) onUnauthenticated();
+  return { ok: false, problem };
 }

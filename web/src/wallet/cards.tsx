@@ -117,8 +117,11 @@ function FundingOutcome(props: { funding: PaymentBody; onChange: (f: PaymentBody
     return (
       <StepUp<PaymentBody>
         factors={factors}
-        sendSms={sendSms}
-        answer={(a) => reply(anfu.POST('/v1/funding/{id}/step-up', { params: { path }, body: { kind: a.kind, code: a.code } }))}
+        sendSms={() => reply(anfu.POST('/v1/funding/{id}/step-up/sms', { params: { path } }))}
+        answer={(a) => {
+          const body = { kind: a.kind, code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) };
+          return reply(anfu.POST('/v1/funding/{id}/step-up', { params: { path }, body }));
+        }}
         done={props.onChange}
       />
     );
