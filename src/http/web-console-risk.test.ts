@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type APIRequestContext, type Page } from 'playwright-core';
+import { chromium, type APIRequestContext, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../config.ts';
 import { serve, type Running } from '../serve.ts';
 import { totpCodeAt } from '../access/index.ts';
@@ -23,12 +23,22 @@ import { newId } from '../ids.ts';
 import { insertDecisions, neutralFeatures, type DecisionRecord, type RiskAction } from '../risk/index.ts';
 import { loadLists } from '../sanctions/index.ts';
 import { realOfacFiles, realUnFile, requireSharedLists } from '../sanctions/testing.ts';
-import { testStoreKinds } from '../store/testing.ts';
+import { testStoreKinds, type StoreKind } from '../store/testing.ts';
 import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
 import { testKekEnv } from '../wiring/test-app.ts';
-import { alerts, axeFindings, built, chromiumPath, databaseFor, loginToConsole, shots, smsCode, watch } from './testing/browser.ts';
+import {
+  alerts,
+  axeFindings,
+  built,
+  chromiumPath,
+  databaseFor,
+  loginToConsole,
+  shots,
+  smsCode,
+  watch,
+} from './testing/browser.ts';
 
 const started = Date.now();
 const step = (what: string) =>
@@ -111,13 +121,21 @@ async function ruleSetJourney(page: Page, axeSource: string): Promise<string> {
   await checkPage(page, axeSource, 'risk');
   const editor = page.locator('#ruleset-text');
   const document = JSON.parse(await editor.inputValue()) as { rules: Array<Record<string, unknown>> };
-  const added = { id: 'console_ten', on: ['payment'], when: 'amount >= 10 CNY', action: 'review', score: 10, reason: 'console_ten' };
+  const added = {
+    id: 'console_ten',
+    on: ['payment'],
+    when: 'amount >= 10 CNY',
+    action: 'review',
+    score: 10,
+    reason: 'console_ten',
+  };
   await editor.fill(JSON.stringify({ ...document, rules: [...document.rules, added] }, null, 2));
   step('back-test the edited set');
   await page.click('#backtest button[type=submit]');
   await page.waitForSelector('[data-testid=backtest-result] tr[data-rule=console_ten]');
   // Five of the six seeded payments are for 10 CNY or more.
-  assert.equal(await page.textContent('[data-testid=backtest-result] tr[data-rule=console_ten] td:nth-child(2)'), '5');
+  const hits = '[data-testid=backtest-result] tr[data-rule=console_ten] td:nth-child(2)';
+  assert.equal(await page.textContent(hits), '5');
   step('propose it');
   await page.fill('input[name=ruleset-reason]', 'console test');
   await page.click('#ruleset-editor button[type=submit]');
@@ -128,7 +146,8 @@ async function ruleSetJourney(page: Page, axeSource: string): Promise<string> {
   const bad = { ...added, id: 'console_bad', when: 'amount >= 5 CNY; drop' };
   await editor.fill(JSON.stringify({ ...document, rules: [...document.rules, bad] }));
   await page.click('#ruleset-editor button[type=submit]');
-  await page.waitForSelector('#ruleset-editor [role=alert][data-code=risk_ruleset_invalid] li[data-code=rule_syntax]');
+  const refusal = '#ruleset-editor [role=alert][data-code=risk_ruleset_invalid]';
+  await page.waitForSelector(`${refusal} li[data-code=rule_syntax]`);
   return proposalId;
 }
 
@@ -164,6 +183,87 @@ async function amlJourney(page: Page, axeSource: string, caseId: string) {
   await checkPage(page, axeSource, 'aml');
 }
 
+/** The real server on its own store, with the published lists loaded, and a headless Chromium. */
+async function start(kind: StoreKind) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-risk-'));
+  const database = await databaseFor(kind);
+  const env = {
+    ...testEnv,
+    ...database.env,
+    ANFU_ENV: 'development',
+    ANFU_DATA_DIR: dataDir,
+    ANFU_PORT: '0',
+    ANFU_HOST: '127.0.0.1',
+    ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
+  };
+  const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
+  const loader = { type: 'operator' as const, id: 'opr_loader' };
+  await loadLists(running.context.store, { ofac: realOfacFiles, un: realUnFile }, loader, Date.now());
+  const args = ['--no-sandbox', '--headless', '--disable-gpu'];
+  const browser = await chromium.launch({ executablePath: chromiumPath, args });
+  const stop = async () => {
+    await browser.close();
+    await running.close();
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { running, browser, stop };
+}
+
+/** Registers a listed applicant (refused) once the server's index holds the loaded lists; its case. */
+async function listedApplicantCase(api: APIRequestContext, running: Running): Promise<string> {
+  // The server's index takes up the loaded lists on its next refresh (5 s).
+  let refused = await register(api, running, '李方伟', '19720918');
+  for (let n = 0; refused.status() === 201 && n < 20; n += 1) {
+    await new Promise((r) => setTimeout(r, 500));
+    refused = await register(api, running, '李方伟', '19720918');
+  }
+  assert.equal(refused.status(), 403, await refused.text());
+  const hit = await running.context.store.get<{ case_id: string }>(
+    "SELECT case_id FROM sanctions_screenings WHERE outcome = 'hit' AND case_id IS NOT NULL",
+  );
+  return hit?.case_id ?? '';
+}
+
+async function journey(kind: StoreKind, running: Running, browser: Browser, axeSource: string) {
+  const origin = running.url.replace(/\/$/, '');
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
+  context.setDefaultTimeout(30_000);
+  const api = context.request;
+  const { store, access } = running.context;
+  step('operators, a customer, decisions');
+  const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
+  const analyst = await enrolledTestOperator(deps, 'risk_analyst', Date.now());
+  const used = new Set<string>([totpCodeAt(analyst.totpSecret, Date.now())]);
+  const customer = await register(api, running, '王五', '19850101');
+  assert.equal(customer.status(), 201, await customer.text());
+  const customerId = ((await customer.json()) as { customerId: string }).customerId;
+  const seeded = await seedDecisions(running, customerId);
+
+  const page = await context.newPage();
+  const problems = await watch(page);
+  await loginToConsole(page, origin, analyst, used);
+  const proposalId = await ruleSetJourney(page, axeSource);
+  await page.waitForSelector('[data-queue=risk_review] li[data-case]');
+  step('decisions');
+  await decisionJourney(page, axeSource, customerId, seeded);
+  step('the proposal waits in the inbox');
+  await page.click('a[href="#/"]');
+  await page.waitForSelector(`[data-proposal="${proposalId}"] [data-testid=proposal-state]:text("pending")`);
+  assert.equal(await page.textContent(`[data-proposal="${proposalId}"] h2`), 'risk.ruleset');
+
+  step('AML: a listed applicant is refused and screened');
+  await amlJourney(page, axeSource, await listedApplicantCase(api, running));
+  await page.screenshot({ path: join(shots, `${kind}-console-aml-zh.png`), fullPage: true });
+  step('English');
+  await page.click('button.lang[aria-label="EN (English)"]');
+  await page.waitForSelector('h1:text("AML and sanctions")');
+  await page.click('a[href="#/risk"]');
+  await page.waitForSelector('h2:text("Decision search")');
+  await page.screenshot({ path: join(shots, `${kind}-console-risk-en.png`), fullPage: true });
+  assert.deepEqual(problems, [], 'no CSP violation or script error');
+}
+
 for (const kind of testStoreKinds()) {
   test(
     `web: console risk and AML screens in Chromium (${kind})`,
@@ -175,78 +275,19 @@ for (const kind of testStoreKinds()) {
       requireSharedLists();
       mkdirSync(shots, { recursive: true });
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-risk-'));
-      const database = await databaseFor(kind);
-      const env = {
-        ...testEnv,
-        ...database.env,
-        ANFU_ENV: 'development',
-        ANFU_DATA_DIR: dataDir,
-        ANFU_PORT: '0',
-        ANFU_HOST: '127.0.0.1',
-        ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
-      };
-      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
-      const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--headless', '--disable-gpu'] });
+      const { running, browser, stop } = await start(kind);
       try {
-        const origin = running.url.replace(/\/$/, '');
-        const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
-        context.setDefaultTimeout(30_000);
-        const api = context.request;
-        const { store, access } = running.context;
-        step('lists, operators, a customer, decisions');
-        await loadLists(store, { ofac: realOfacFiles, un: realUnFile }, { type: 'operator', id: 'opr_loader' }, Date.now());
-        const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
-        const analyst = await enrolledTestOperator(deps, 'risk_analyst', Date.now());
-        const used = new Set<string>([totpCodeAt(analyst.totpSecret, Date.now())]);
-        const customer = await register(api, running, '王五', '19850101');
-        assert.equal(customer.status(), 201, await customer.text());
-        const customerId = ((await customer.json()) as { customerId: string }).customerId;
-        const seeded = await seedDecisions(running, customerId);
-
-        const page = await context.newPage();
-        const problems = await watch(page);
-        await loginToConsole(page, origin, analyst, used);
-        const proposalId = await ruleSetJourney(page, axeSource);
-        await page.waitForSelector('[data-queue=risk_review] li[data-case]');
-        step('decisions');
-        await decisionJourney(page, axeSource, customerId, seeded);
-        step('the proposal waits in the inbox');
-        await page.click('a[href="#/"]');
-        await page.waitForSelector(`[data-proposal="${proposalId}"] [data-testid=proposal-state]:text("pending")`);
-        assert.equal(await page.textContent(`[data-proposal="${proposalId}"] h2`), 'risk.ruleset');
-
-        step('AML: a listed applicant is refused and screened');
-        // The server's index takes up the loaded lists on its next refresh (5 s).
-        let refused = await register(api, running, '李方伟', '19720918');
-        for (let n = 0; refused.status() === 201 && n < 20; n += 1) {
-          await new Promise((r) => setTimeout(r, 500));
-          refused = await register(api, running, '李方伟', '19720918');
-        }
-        assert.equal(refused.status(), 403, await refused.text());
-        const hitCase = await store.get<{ case_id: string }>(
-          "SELECT case_id FROM sanctions_screenings WHERE outcome = 'hit' AND case_id IS NOT NULL",
-        );
-        await amlJourney(page, axeSource, hitCase?.case_id ?? '');
-        await page.screenshot({ path: join(shots, `${kind}-console-aml-zh.png`), fullPage: true });
-        step('English');
-        await page.click('button.lang[aria-label="EN (English)"]');
-        await page.waitForSelector('h1:text("AML and sanctions")');
-        await page.click('a[href="#/risk"]');
-        await page.waitForSelector('h2:text("Decision search")');
-        await page.screenshot({ path: join(shots, `${kind}-console-risk-en.png`), fullPage: true });
-        assert.deepEqual(problems, [], 'no CSP violation or script error');
+        await journey(kind, running, browser, axeSource);
       } catch (error) {
         step(`failed: ${String(error).slice(0, 400)}`);
-        for (const [n, open] of browser.contexts().flatMap((c) => c.pages()).entries()) {
-          await open.screenshot({ path: join(shots, `${kind}-risk-failure-${n}.png`), fullPage: true }).catch(() => undefined);
+        const pages = browser.contexts().flatMap((c) => c.pages());
+        for (const [n, open] of pages.entries()) {
+          const path = join(shots, `${kind}-risk-failure-${n}.png`);
+          await open.screenshot({ path, fullPage: true }).catch(() => undefined);
         }
         throw error;
       } finally {
-        await browser.close();
-        await running.close();
-        await database.drop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await stop();
       }
     },
   );

@@ -212,9 +212,9 @@ function ruleSetRoutes(app: FastifyInstance, context: AppContext): void {
   );
 }
 
-/** Decisions with their snapshots, labels, indicators. */
-function decisionRoutes(app: FastifyInstance, context: AppContext): void {
-  const { store, clock } = context;
+/** Decision search: the stored decisions newest first, filtered, by keyset pages. */
+function decisionSearchRoute(app: FastifyInstance, context: AppContext): void {
+  const { store } = context;
   app.get(
     '/risk/decisions',
     {
@@ -242,7 +242,11 @@ function decisionRoutes(app: FastifyInstance, context: AppContext): void {
       return { items: items.map(decisionView), nextCursor: rows.length > limit && last ? last.id : null };
     },
   );
+}
 
+/** Decisions with their snapshots, labels, indicators. */
+function decisionRoutes(app: FastifyInstance, context: AppContext): void {
+  const { store, clock } = context;
   app.get(
     '/risk/decisions/:decisionId',
     {
@@ -308,6 +312,7 @@ function decisionRoutes(app: FastifyInstance, context: AppContext): void {
 export function riskRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     ruleSetRoutes(app, context);
+    decisionSearchRoute(app, context);
     decisionRoutes(app, context);
   };
 }
