@@ -110,6 +110,27 @@ async function seedDecisions(running: Running, customerId: string): Promise<Deci
   return records;
 }
 
+/** An AML alert's case about that customer (as the monitors open one), for the AML queue and its report. */
+async function seedAmlCase(running: Running, customerId: string): Promise<string> {
+  const now = Date.now();
+  const opened = await openCase(
+    running.context.store,
+    {
+      kind: 'aml_alert',
+      dedupeKey: `structuring:${customerId}:console-test`,
+      title: 'AML structuring: 3 movements',
+      subject: { type: 'customer', id: customerId },
+      customerId,
+      severity: 'high',
+      amount: { minor: 14_900_000n, currency: 'CNY' },
+      openedBy: 'system:aml',
+      details: { pattern: 'structuring', day: new Date(now).toISOString().slice(0, 10) },
+    },
+    now,
+  );
+  return opened.id;
+}
+
 async function checkPage(page: Page, axeSource: string, what: string) {
   assert.deepEqual(await axeFindings(page, axeSource), [], `${what}: no serious or critical accessibility finding`);
 }
@@ -166,7 +187,20 @@ async function decisionJourney(page: Page, axeSource: string, customerId: string
   await page.waitForSelector('[data-testid=decision-label]:text("fraud")');
 }
 
-async function amlJourney(page: Page, axeSource: string, caseId: string) {
+/** Opens a case's suspicious-transaction report in a queue, downloads it and returns what was saved. */
+async function reportOf(page: Page, queue: string, caseId: string): Promise<{ caseId?: string }> {
+  const row = `[data-queue=${queue}] li[data-case="${caseId}"]`;
+  await page.waitForSelector(row);
+  await page.click(`${row} button`);
+  await page.waitForSelector(`${row} [data-testid=suspicious-report], ${row} [role=alert]`);
+  assert.equal(await page.locator(`${row} [role=alert]`).count(), 0, await alerts(page));
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.click(`${row} button:text("下载")`)]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await saved.createReadStream()) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { caseId?: string };
+}
+
+async function amlJourney(page: Page, axeSource: string, cases: { hit: string; aml: string }) {
   await page.click('a[href="#/aml"]');
   await page.waitForSelector('tr[data-list]');
   await page.fill('input[name=sanctions-name]', 'Banco Nacional de Cuba');
@@ -174,12 +208,18 @@ async function amlJourney(page: Page, axeSource: string, caseId: string) {
   await page.waitForSelector('[data-testid=sanctions-result] tr[data-entry]');
   const top = await page.textContent('[data-testid=sanctions-result] tr[data-entry] td:nth-child(5)');
   assert.match(top ?? '', /^\d+\.\d%$/, 'a score is shown');
-  await page.waitForSelector('tr[data-screening]');
-  const hitCase = `[data-queue=sanctions_hit] li[data-case="${caseId}"]`;
-  await page.waitForSelector(hitCase);
-  await page.click(`${hitCase} button`);
-  await page.waitForSelector(`${hitCase} [data-testid=suspicious-report], ${hitCase} [role=alert]`);
-  assert.equal(await page.locator(`${hitCase} [role=alert]`).count(), 0, await alerts(page));
+  await page.waitForSelector(`tr[data-screening] a:text("${cases.hit}")`);
+  assert.equal((await reportOf(page, 'sanctions_hit', cases.hit)).caseId, cases.hit);
+  assert.equal((await reportOf(page, 'aml_alert', cases.aml)).caseId, cases.aml);
+  step('a re-screening is started');
+  // The server starts a new run, or answers with the open one: the list shows what it holds.
+  const runs = page.locator('li[data-rescreen]');
+  const before = await runs.count();
+  const latest = before === 0 ? '' : await runs.first().locator('[data-testid=rescreen-state]').textContent();
+  const open = before > 0 && !/done|failed/.test(latest ?? '');
+  await page.click('button:text("开始重新筛查")');
+  await runs.nth(open ? before - 1 : before).waitFor();
+  assert.equal(await page.locator('[role=alert]').count(), 0, await alerts(page));
   await checkPage(page, axeSource, 'aml');
 }
 
@@ -239,6 +279,7 @@ async function journey(kind: StoreKind, running: Running, browser: Browser, axeS
   assert.equal(customer.status(), 201, await customer.text());
   const customerId = ((await customer.json()) as { customerId: string }).customerId;
   const seeded = await seedDecisions(running, customerId);
+  const amlCase = await seedAmlCase(running, customerId);
 
   const page = await context.newPage();
   const problems = await watch(page);
@@ -253,7 +294,7 @@ async function journey(kind: StoreKind, running: Running, browser: Browser, axeS
   assert.equal(await page.textContent(`[data-proposal="${proposalId}"] h2`), 'risk.ruleset');
 
   step('AML: a listed applicant is refused and screened');
-  await amlJourney(page, axeSource, await listedApplicantCase(api, running));
+  await amlJourney(page, axeSource, { hit: await listedApplicantCase(api, running), aml: amlCase });
   await page.screenshot({ path: join(shots, `${kind}-console-aml-zh.png`), fullPage: true });
   step('English');
   await page.click('button.lang[aria-label="EN (English)"]');
