@@ -2,6 +2,7 @@
 // proposal; a refused set is shown with the server's codes and places), a back-test of the edited set
 // over a time range, decision search with a decision's snapshot and its label, and the review queue
 // (open `risk_review` cases, worked in the cases screen). The server judges everything asked here.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { anfu, reply, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
@@ -74,7 +75,10 @@ function RuleTable(props: { document: RuleSetDocument }) {
   );
 }
 
-/** The editor's text as the document the API takes; JSON syntax is the only thing checked here. */
+/**
+ * The editor's text as the document the API takes; JSON syntax is the only thing checked here (sent
+ * as typed `never`: the server, not the page, judges whether it is a rule set).
+ */
 function parsed(text: string): { document: Record<string, unknown> } | { problem: Problem } {
   try {
     const value: unknown = JSON.parse(text);
@@ -353,7 +357,7 @@ interface CaseRow {
 }
 
 /** Open cases of one kind, each linking to the cases screen where they are worked. */
-export function CaseQueue(props: { kind: string; label: string; extra?: (row: CaseRow) => preact.ComponentChildren }) {
+export function CaseQueue(props: { kind: string; label: string; extra?: (row: CaseRow) => ComponentChildren }) {
   const [items, setItems] = useState<readonly CaseRow[]>([]);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   useEffect(() => {
