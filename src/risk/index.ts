@@ -62,6 +62,8 @@ export { ruleSetExecutor, listChangeExecutor } from './ruleset-proposal.ts';
 export {
   decisionsBetween,
   decisionById,
+  searchDecisions,
+  type DecisionFilter,
   decisionsOfSubject,
   labelDecision,
   decisionCounts,

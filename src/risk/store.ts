@@ -169,6 +169,40 @@ export async function decisionsBetween(
   return rows.map(decisionOf);
 }
 
+export interface DecisionFilter {
+  readonly decision?: string;
+  readonly event?: string;
+  readonly customerId?: string;
+  readonly from?: number;
+  readonly to?: number;
+  /** The previous page's last id: ids are time-ordered (`newId('rsk', at)`), so this is a keyset. */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+/** Decisions newest first matching every given filter, at most `limit + 1` (the extra one says a page follows). */
+export async function searchDecisions(q: Queryable, f: DecisionFilter): Promise<StoredDecision[]> {
+  const where: string[] = [];
+  const params: Param[] = [];
+  const add = (clause: string, value: Param | undefined) => {
+    if (value === undefined) return;
+    where.push(clause);
+    params.push(value);
+  };
+  add('decision = ?', f.decision);
+  add('event = ?', f.event);
+  add('customer_id = ?', f.customerId);
+  add('at >= ?', f.from);
+  add('at < ?', f.to);
+  add('id < ?', f.before);
+  const clauses = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+  const rows = await q.all<DecisionRow>(`SELECT * FROM risk_decisions${clauses} ORDER BY id DESC LIMIT ?`, [
+    ...params,
+    f.limit + 1,
+  ]);
+  return rows.map(decisionOf);
+}
+
 export async function decisionById(q: Queryable, id: string): Promise<StoredDecision | undefined> {
   const row = await q.get<DecisionRow>('SELECT * FROM risk_decisions WHERE id = ?', [id]);
   return row === undefined ? undefined : decisionOf(row);

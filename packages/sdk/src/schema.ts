@@ -2035,6 +2035,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/risk/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored decisions newest first, by action, event, customer and time range [from, to) */
+        get: operations["getRiskDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/risk/decisions/{decisionId}": {
         parameters: {
             query?: never;
@@ -12871,6 +12888,99 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    getRiskDecisions: {
+        parameters: {
+            query?: {
+                /** @description the decision taken */
+                action?: "allow" | "challenge" | "review" | "deny";
+                /** @description the previous nextCursor */
+                cursor?: string;
+                customer?: string;
+                /** @description the kind of subject decided */
+                event?: "payment" | "topup" | "withdrawal" | "login" | "card_binding" | "factor_change";
+                /** @description Unix time in milliseconds */
+                from?: string;
+                /** @description Page size, 1–100 (default 50) */
+                limit?: string;
+                /** @description Unix time in milliseconds */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "event": "example",
+                     *           "subjectRef": "example",
+                     *           "customerId": "example",
+                     *           "decision": "example",
+                     *           "score": 1,
+                     *           "reasons": [
+                     *             "example"
+                     *           ],
+                     *           "hits": [
+                     *             {}
+                     *           ],
+                     *           "shadowHits": [
+                     *             {}
+                     *           ],
+                     *           "features": {},
+                     *           "version": 1,
+                     *           "label": "example",
+                     *           "at": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            at: number;
+                            customerId: string | null;
+                            decision: string;
+                            event: string;
+                            features: {
+                                [key: string]: unknown;
+                            };
+                            hits: {
+                                [key: string]: unknown;
+                            }[];
+                            id: string;
+                            label: string | null;
+                            reasons: string[];
+                            score: number;
+                            shadowHits: {
+                                [key: string]: unknown;
+                            }[];
+                            subjectRef: string | null;
+                            version: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     getRiskDecisionsByDecisionId: {
         parameters: {
             query?: never;
@@ -12893,6 +13003,7 @@ export interface operations {
                      *       "id": "example",
                      *       "event": "example",
                      *       "subjectRef": "example",
+                     *       "customerId": "example",
                      *       "decision": "example",
                      *       "score": 1,
                      *       "reasons": [
@@ -12912,6 +13023,7 @@ export interface operations {
                      */
                     "application/json": {
                         at: number;
+                        customerId: string | null;
                         decision: string;
                         event: string;
                         features: {

@@ -16,11 +16,12 @@ import {
   riskActions,
   riskEvents,
   ruleSetAt,
+  searchDecisions,
   type CompiledRuleSet,
   type StoredDecision,
 } from '../../risk/index.ts';
 import type { AppContext } from '../context.ts';
-import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
+import { Id, Nullable, operatorSecurity, PageLimit, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
 import { ProposalView, proposalView } from './access-views.ts';
 
@@ -78,6 +79,7 @@ const DecisionView = Type.Object({
   id: Type.String(),
   event: Type.String(),
   subjectRef: Type.Union([Type.String(), Type.Null()]),
+  customerId: Type.Union([Type.String(), Type.Null()]),
   decision: Type.String(),
   score: Type.Integer(),
   reasons: Type.Array(Type.String()),
@@ -88,6 +90,19 @@ const DecisionView = Type.Object({
   label: Type.Union([Type.String(), Type.Null()]),
   at: Type.Integer(),
 });
+const DecisionQuery = Type.Object(
+  {
+    action: Type.Optional(Type.String({ enum: [...riskActions], description: 'the decision taken' })),
+    event: Type.Optional(Type.String({ enum: [...riskEvents], description: 'the kind of subject decided' })),
+    customer: Type.Optional(Id('cus')),
+    from: Type.Optional(MillisText),
+    to: Type.Optional(MillisText),
+    cursor: Type.Optional(Id('rsk', 'the previous nextCursor')),
+    limit: PageLimit(100),
+  },
+  { additionalProperties: false },
+);
+const DecisionPage = Type.Object({ items: Type.Array(DecisionView), nextCursor: Nullable(Type.String()) });
 const maxDecisions = 50_000;
 
 function refusedUnlessCompiled(document: unknown): CompiledRuleSet {
@@ -197,6 +212,38 @@ function ruleSetRoutes(app: FastifyInstance, context: AppContext): void {
   );
 }
 
+/** Decision search: the stored decisions newest first, filtered, by keyset pages. */
+function decisionSearchRoute(app: FastifyInstance, context: AppContext): void {
+  const { store } = context;
+  app.get(
+    '/risk/decisions',
+    {
+      ...route('risk.read'),
+      schema: {
+        tags,
+        security,
+        summary: 'Stored decisions newest first, by action, event, customer and time range [from, to)',
+        querystring: DecisionQuery,
+        response: { 200: DecisionPage, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query as Static<typeof DecisionQuery>;
+      const from = q.from === undefined ? undefined : Number(q.from);
+      const to = q.to === undefined ? undefined : Number(q.to);
+      if (from !== undefined && to !== undefined && to <= from) {
+        throw new AnfuError('validation_failed', 'to must be after from');
+      }
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      const filter = { decision: q.action, event: q.event, customerId: q.customer, from, to, before: q.cursor, limit };
+      const rows = await searchDecisions(store, filter);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items: items.map(decisionView), nextCursor: rows.length > limit && last ? last.id : null };
+    },
+  );
+}
+
 /** Decisions with their snapshots, labels, indicators. */
 function decisionRoutes(app: FastifyInstance, context: AppContext): void {
   const { store, clock } = context;
@@ -265,6 +312,7 @@ function decisionRoutes(app: FastifyInstance, context: AppContext): void {
 export function riskRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     ruleSetRoutes(app, context);
+    decisionSearchRoute(app, context);
     decisionRoutes(app, context);
   };
 }

@@ -101,7 +101,7 @@ export function chartCsv(rows: readonly ChartRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function download(blob: Blob, name: string): void {
+export function download(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -1,6 +1,6 @@
 // The operator console: password + TOTP login, the maker–checker inbox (the server decides who may
 // approve what; a refusal is shown as the server gives it), payments and their timelines, audit search
-// with proofs checked in the browser, ledger accounts and security events.
+// with proofs checked in the browser, ledger accounts and security events, risk and AML/sanctions.
 // Operators can look and request; nothing here forces a state the server would refuse.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -9,6 +9,7 @@ import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
+import { Aml } from './aml.tsx';
 import { AuditSearch } from './audit.tsx';
 import { Cases } from './cases.tsx';
 import { Dashboards } from './dashboards.tsx';
@@ -16,6 +17,7 @@ import { Journal } from './journal.tsx';
 import { Nav } from './nav.tsx';
 import { Operators } from './operators.tsx';
 import { PaymentTimeline, Payments } from './payments.tsx';
+import { DecisionDetail, Risk } from './risk.tsx';
 import { operator, splitRoute } from './session.ts';
 import { t } from './texts.ts';
 
@@ -203,6 +205,9 @@ function Console() {
   if (screen === '/dashboards') return <Dashboards />;
   if (screen === '/operators') return <Operators />;
   if (screen === '/cases') return <Cases />;
+  if (screen === '/risk') return <Risk />;
+  if (screen.startsWith('/risk/decisions/')) return <DecisionDetail key={screen} id={screen.slice('/risk/decisions/'.length)} />;
+  if (screen === '/aml') return <Aml />;
   if (screen.startsWith('/accounts/')) return <Journal key={screen} accountId={screen.slice('/accounts/'.length)} />;
   if (screen === '/payments') return <Payments />;
   if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;

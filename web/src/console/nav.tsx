@@ -9,6 +9,8 @@ const links = [
   ['/dashboards', 'dashboards'],
   ['/payments', 'payments'],
   ['/cases', 'cases'],
+  ['/risk', 'risk'],
+  ['/aml', 'aml'],
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],
   ['/events', 'events'],

@@ -10,6 +10,8 @@ export interface Problem {
   readonly code: string;
   readonly title: string;
   readonly detail?: string;
+  /** Where the server lists several problems (e.g. a rule set's), each with its own code and place. */
+  readonly problems?: readonly { readonly code: string; readonly where: string; readonly message: string }[];
 }
 
 export type Reply<T> = { readonly ok: true; readonly status: number; readonly body: T } | { readonly ok: false; readonly problem: Problem };
@@ -43,6 +45,11 @@ export function intentKey(prefix = 'web'): string {
   return `${prefix}-${randomPart(16)}`;
 }
 
+function isListedProblem(p: unknown): p is { code: string; where: string; message: string } {
+  const o = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+  return typeof o.code === 'string' && typeof o.where === 'string' && typeof o.message === 'string';
+}
+
 function problemOf(status: number, body: unknown): Problem {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Partial<Problem>;
   return {
@@ -50,6 +57,7 @@ function problemOf(status: number, body: unknown): Problem {
     code: typeof b.code === 'string' ? b.code : 'network_error',
     title: typeof b.title === 'string' ? b.title : `HTTP ${status}`,
     ...(typeof b.detail === 'string' ? { detail: b.detail } : {}),
+    ...(Array.isArray(b.problems) ? { problems: b.problems.filter(isListedProblem).slice(0, 20) } : {}),
   };
 }
 

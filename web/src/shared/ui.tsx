@@ -42,7 +42,7 @@ export function Field(props: {
   name: string;
   value: string;
   onInput: (value: string) => void;
-  type?: 'text' | 'tel' | 'password' | 'email';
+  type?: 'text' | 'tel' | 'password' | 'email' | 'date';
   autocomplete?: string;
   inputMode?: 'numeric' | 'decimal' | 'tel' | 'text';
   required?: boolean;
@@ -73,6 +73,15 @@ export function ProblemBox(props: { problem: Problem | undefined }) {
     <div class="problem" role="alert" data-code={p.code}>
       <strong>{problemText(p.code, p.title)}</strong>
       {p.detail === undefined ? null : <p class="detail">{p.detail}</p>}
+      {p.problems === undefined ? null : (
+        <ul class="detail">
+          {p.problems.map((item, n) => (
+            <li key={n} data-code={item.code}>
+              <span class="code">{item.code}</span> {item.where}: {item.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <small class="code">{p.code}</small>
     </div>
   );
