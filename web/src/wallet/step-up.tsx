@@ -4,6 +4,7 @@
 // offering SMS and switching under the person's hand.
 import { useEffect, useState } from 'preact/hooks';
 import { anfu, reply, type Reply } from '../shared/api.ts';
+import { signal, useSignal } from '../shared/signal.ts';
 import { Field, Form, Notice } from '../shared/ui.tsx';
 import { session } from './session.ts';
 import { t } from './texts.ts';
@@ -35,21 +36,25 @@ export function enrolledFactors(): Promise<readonly string[]> {
   return known.factors;
 }
 
-/** After enrolling or removing a factor: the next prompt asks the server again. */
+const factorsChanged = signal(0);
+
+/** After enrolling or removing a factor: the prompts ask the server again. */
 export function forgetFactors(): void {
   known = undefined;
+  factorsChanged.set(factorsChanged.get() + 1);
 }
 
 /** The enrolled factors, or undefined while they load. */
 export function useFactors(): readonly string[] | undefined {
   const [factors, setFactors] = useState<readonly string[] | undefined>(undefined);
+  const version = useSignal(factorsChanged);
   useEffect(() => {
     let live = true;
     void enrolledFactors().then((f) => live && setFactors(f));
     return () => {
       live = false;
     };
-  }, []);
+  }, [version]);
   return factors;
 }
 
