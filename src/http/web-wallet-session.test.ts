@@ -37,7 +37,16 @@ const accessTokenTtlMs = 10_000;
 
 /** What the page was told about its session: each token pair, in order, and every 401 it received. */
 function sessionLog(page: Page) {
-  const log = { refreshTokens: [] as string[], accessTokens: [] as string[], renewals: 0, refused: [] as string[] };
+  const log = {
+    refreshTokens: [] as string[],
+    accessTokens: [] as string[],
+    renewals: 0,
+    renewalRequests: 0,
+    refused: [] as string[],
+  };
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/v1/customer-sessions/refresh') log.renewalRequests += 1;
+  });
   page.on('response', (response) => {
     const path = new URL(response.url()).pathname;
     if (response.status() === 401) log.refused.push(path);
@@ -162,22 +171,27 @@ async function keepSessionAlive(page: Page, running: Running, phone: string, pas
   await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,000.00")');
   const paymentId = await transferWithPasskey(page, payee, axeSource);
   assert.match(paymentId, /^pay_/);
-  // A token the server refuses (as a sleeping tab's would be) is renewed, and the request sent once more.
-  let faked = 0;
-  await page.route('**/v1/me/wallet', async (route) => {
-    if (faked++ > 0) return route.continue();
+  // Tokens the server refuses (as a sleeping tab's would be) on the two reads Home makes at once: one
+  // renewal for both, and each request sent once more.
+  const faked = new Map<string, number>();
+  const refusedReads = (url: URL) => url.pathname === '/v1/me/wallet' || url.pathname === '/v1/payments';
+  await page.route(refusedReads, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    faked.set(path, (faked.get(path) ?? 0) + 1);
+    if ((faked.get(path) ?? 0) > 1) return route.continue();
     return route.fulfill({
       status: 401,
       contentType: 'application/problem+json',
       body: JSON.stringify({ status: 401, code: 'unauthenticated', title: 'Missing or invalid credentials' }),
     });
   });
-  const before = log.renewals;
+  const before = log.renewalRequests;
   await page.click('a[href="#/"]');
   await page.waitForSelector('[data-testid=balance-CNY]:text("¥987.66")');
-  assert.equal(faked, 2, 'the refused request was sent once more');
-  assert.ok(log.renewals > before, 'after renewing the token');
-  await page.unroute('**/v1/me/wallet');
+  await page.locator('tr[data-payment]').first().waitFor(); // the history too
+  assert.deepEqual([faked.get('/v1/me/wallet'), faked.get('/v1/payments')], [2, 2], 'each refused read sent once more');
+  assert.equal(log.renewalRequests - before, 1, 'one renewal in flight for both');
+  await page.unroute(refusedReads);
   assert.equal(await storageHolds(page, [...log.refreshTokens, ...log.accessTokens]), false, 'no token in storage');
   await page.click('nav button.lang:text-matches("退出|Log out")');
   await page.waitForSelector('#login');

@@ -44,7 +44,8 @@ function keep(body: SessionBody): void {
   clearTimeout(timer);
   // The server's expiry against this clock: a skewed clock only moves the renewal, and a refused token
   // is renewed anyway. Clamped so a wild clock neither spins nor sleeps past the token.
-  const lifetimeMs = Date.parse(body.accessTokenExpiresAt) - Date.now();
+  const untilExpiryMs = Date.parse(body.accessTokenExpiresAt) - Date.now();
+  const lifetimeMs = Number.isFinite(untilExpiryMs) ? untilExpiryMs : renewAheadMs * 2;
   const delayMs = Math.min(Math.max(lifetimeMs - Math.min(renewAheadMs, lifetimeMs / 4), 1_000), 3_600_000);
   timer = setTimeout(() => void renew(), delayMs);
 }
