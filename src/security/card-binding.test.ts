@@ -475,8 +475,9 @@ for (const kind of testStoreKinds()) {
         const withdrawal = await inject(t, funding(t, victim, 'withdrawals', cardId, '50.00'), 202);
         assert.equal(withdrawal.state, 'challenged');
         // By SMS: a session step-up code is not this withdrawal's; the code sent for it is.
-        const stepUp = { method: 'POST' as const, url: `/v1/funding/${String(withdrawal.id)}/step-up`, headers: bearer(victim.token) };
-        const session = await inject(t, { method: 'POST', url: '/v1/me/step-up/sms', headers: bearer(victim.token) }, 202);
+        const headers = bearer(victim.token);
+        const stepUp = { method: 'POST' as const, url: `/v1/funding/${String(withdrawal.id)}/step-up`, headers };
+        const session = await inject(t, { method: 'POST', url: '/v1/me/step-up/sms', headers }, 202);
         const sessionCode = { kind: 'sms', codeId: session.codeId, code: t.smsCode(victim.phone) };
         await unchanged(t, victim, () => refused(t, { ...stepUp, payload: sessionCode }, 401, 'code_invalid'));
         const sent = await inject(t, { method: 'POST', url: `${stepUp.url}/sms`, headers: bearer(victim.token) }, 202);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Running } from '../../serve.ts';
 import { totpCode } from '../../identity/totp.ts';
 import { totpCodeAt } from '../../access/index.ts';
@@ -70,6 +70,49 @@ export async function alerts(page: Page): Promise<string> {
   );
   const forms = await page.locator('form[id]').evaluateAll((all) => all.map((f) => f.id));
   return `alerts [${shown.join(' | ')}], forms [${forms.join(', ')}]`;
+}
+
+/** Registers a customer in the wallet (SMS code, real-name data, a password); waits for the balance. */
+export async function registerInWallet(
+  page: Page,
+  running: Running,
+  phone: string,
+  name: string,
+  idNumber: string,
+  password = `a long passphrase ${randomBytes(4).toString('hex')}`,
+) {
+  await page.click('a[href="#/register"]');
+  await page.fill('input[name=phone]', phone);
+  await page.click('#registration-code button[type=submit]');
+  await page.waitForSelector('input[name=sms-code]');
+  await page.fill('input[name=sms-code]', smsCode(running, phone));
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=id-number]', idNumber);
+  await page.fill('input[name=new-password]', password);
+  await page.click('#register button[type=submit]');
+  await page.waitForSelector('[data-testid=balance-CNY]');
+}
+
+/**
+ * A platform authenticator for `page` (CTAP2, internal, resident keys, user verification that always
+ * succeeds, presence simulated), driven over CDP; WebAuthn needs an https origin whose host is the RP ID.
+ */
+export async function virtualAuthenticator(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const options = {
+    protocol: 'ctap2' as const,
+    transport: 'internal' as const,
+    hasResidentKey: true,
+    hasUserVerification: true,
+    isUserVerified: true,
+    automaticPresenceSimulation: true,
+  };
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options });
+  return { cdp, authenticatorId };
 }
 
 /** Watches a page for CSP violations (the page's own report) and script errors. */

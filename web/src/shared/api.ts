@@ -2,7 +2,7 @@
 // checked by the compiler against the OpenAPI document, so a changed API breaks this build), same
 // origin. Session tokens live only in this module's memory (never localStorage, sessionStorage or a
 // cookie readable by script): a reload asks the person to log in again, and a script injected later
-// finds no token in storage. Every refusal comes back as the server's problem+json, shown as it is.
+// finds no token in storage. An expired token is renewed and the refused request sent once more. Every refusal comes back as the server's problem+json, shown as it is.
 import { createAnfuClient } from '@anfu/sdk';
 
 export interface Problem {
@@ -18,6 +18,7 @@ export type Reply<T> = { readonly ok: true; readonly status: number; readonly bo
 
 let bearer: string | undefined;
 let onUnauthenticated: () => void = () => {};
+let renew: (() => Promise<boolean>) | undefined;
 
 export function setToken(value: string | undefined): void {
   bearer = value;
@@ -28,11 +29,48 @@ export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
+/**
+ * How a page renews its token (the wallet rotates its refresh token; the console has none). On a 401 to a
+ * request that carried the token, the request is sent once more after a renewal: a 401 is refused before any
+ * work, so sending it again cannot do anything twice. `renew` is expected to keep one renewal in flight.
+ */
+export function renewWith(handler: (() => Promise<boolean>) | undefined): void {
+  renew = handler;
+}
+
+/** The one answer that means "this session's token no longer works" (not a wrong code or signature). */
+async function sessionRefused(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  const body: unknown = await response.clone().json().catch(() => undefined);
+  return typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'unauthenticated';
+}
+
+async function renewingFetch(request: Request): Promise<Response> {
+  const sent = bearer;
+  const again = request.clone();
+  const first = await fetch(request);
+  if (sent === undefined || renew === undefined || !(await sessionRefused(first))) return first;
+  // Renewed meanwhile by another request (or the timer): use the new token; otherwise renew now.
+  if (bearer === sent && !(await renew())) return first;
+  if (bearer === undefined || bearer === sent) return first;
+  await first.body?.cancel();
+  const headers = new Headers(again.headers);
+  headers.set('authorization', `Bearer ${bearer}`);
+  return fetch(new Request(again, { headers }));
+}
+
 export const anfu = createAnfuClient({
   baseUrl: globalThis.location?.origin ?? 'https://localhost',
   credentials: { kind: 'bearer', token: () => bearer ?? '' },
   // A person is waiting: one retry at most, and only where the SDK deems it safe.
   retry: { attempts: 2 },
+  fetch: renewingFetch,
+});
+
+/** For calls that must not carry the session's token or renew it (the renewal itself). */
+export const anonymous = createAnfuClient({
+  baseUrl: globalThis.location?.origin ?? 'https://localhost',
+  retry: { attempts: 1 },
 });
 
 function randomPart(bytes: number): string {

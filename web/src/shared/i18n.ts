@@ -82,6 +82,9 @@ const problems: Record<Lang, Record<string, string>> = {
     attachment_too_large: '附件太大（最大 1 MiB）。',
     attachment_type_not_allowed: '附件只能是 PNG、JPEG 或 PDF。',
     attachment_type_mismatch: '附件内容与声明的类型不符。',
+    passkey_failed: '通行密钥验证未通过，请重试或改用其他验证方式。',
+    passkey_cancelled: '未使用通行密钥（已取消或此设备没有可用的通行密钥）。可重试或改用其他验证方式。',
+    passkey_not_registered: '未能添加通行密钥（已取消或浏览器不支持）。',
   },
   en: {
     network_error: 'The server cannot be reached. Check the connection and try again.',
@@ -134,6 +137,9 @@ const problems: Record<Lang, Record<string, string>> = {
     attachment_too_large: 'The attachment is too large (at most 1 MiB).',
     attachment_type_not_allowed: 'Attachments must be PNG, JPEG or PDF.',
     attachment_type_mismatch: 'The attachment content does not match its declared type.',
+    passkey_failed: 'The passkey could not be verified. Try again or use another factor.',
+    passkey_cancelled: 'No passkey was used (cancelled, or none on this device). Try again or use another factor.',
+    passkey_not_registered: 'The passkey was not added (cancelled, or this browser cannot make one).',
   },
 };
 

@@ -11,7 +11,7 @@ import { useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
 import { newIntent, sendIntent, type Intent, type PaymentBody } from './sign-payment.tsx';
-import { StepUp, type StepUpAnswer } from './step-up.tsx';
+import { StepUp, useFactors, type StepUpAnswer } from './step-up.tsx';
 import { t } from './texts.ts';
 
 interface Card {
@@ -27,14 +27,14 @@ interface Binding {
 type CardDetails = { pan: string; expiryMonth: number; expiryYear: number; cvv: string };
 type Kind = 'top_up' | 'withdrawal';
 
-function useFactors(): readonly string[] {
-  const [factors, setFactors] = useState<readonly string[]>(['sms']);
-  useEffect(() => {
-    void reply(anfu.GET('/v1/me')).then((r) => {
-      if (r.ok && r.body.factors.totp) setFactors(['totp', 'sms']);
-    });
-  }, []);
-  return factors;
+/** Card binding and funding take a code (no passkey is offered for them): the answer as they take it. */
+function codeOf(a: StepUpAnswer): { kind: 'totp' | 'sms'; code: string } {
+  return a.kind === 'passkey' ? { kind: 'totp', code: '' } : { kind: a.kind, code: a.code };
+}
+
+/** A funding step-up's answer: an SMS code goes with the id it was sent under (for this top-up or withdrawal). */
+function fundingAnswerOf(a: StepUpAnswer): { kind: 'totp' | 'sms'; code: string; codeId?: string } {
+  return a.kind === 'sms' && a.codeId !== undefined ? { ...codeOf(a), codeId: a.codeId } : codeOf(a);
 }
 
 const sendSms = () => reply(anfu.POST('/v1/me/step-up/sms'));
@@ -51,7 +51,7 @@ function BindCard(props: { onBound: () => void }) {
   // A refusal of the card itself after the step-up is shown back on the card form, where it can be fixed.
   const [refused, setRefused] = useState<Problem | undefined>(undefined);
   const bind = async (details: CardDetails, stepUp?: StepUpAnswer): Promise<Reply<unknown>> => {
-    const body = { ...details, ...(stepUp === undefined ? {} : { stepUp: { kind: stepUp.kind, code: stepUp.code } }) };
+    const body = { ...details, ...(stepUp === undefined ? {} : { stepUp: codeOf(stepUp) }) };
     const answer = await reply(anfu.POST('/v1/cards', { body }));
     if (!answer.ok && answer.problem.code === 'step_up_required' && stepUp === undefined) setAsked(details);
     else if (answer.ok && answer.status === 202) setBinding(answer.body as unknown as Binding);
@@ -118,10 +118,7 @@ function FundingOutcome(props: { funding: PaymentBody; onChange: (f: PaymentBody
       <StepUp<PaymentBody>
         factors={factors}
         sendSms={() => reply(anfu.POST('/v1/funding/{id}/step-up/sms', { params: { path } }))}
-        answer={(a) => {
-          const body = { kind: a.kind, code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) };
-          return reply(anfu.POST('/v1/funding/{id}/step-up', { params: { path }, body }));
-        }}
+        answer={(a) => reply(anfu.POST('/v1/funding/{id}/step-up', { params: { path }, body: fundingAnswerOf(a) }))}
         done={props.onChange}
       />
     );

@@ -1,17 +1,26 @@
 // Log in with phone and password; when the server asks for a second factor (a new device, a risky
-// login), answer it with the authenticator or an SMS code. Registration with an SMS code and real-name
+// login), answer it with a passkey, the authenticator or an SMS code. A session that ended by itself
+// (its renewal refused) is said so here. Registration with an SMS code and real-name
 // data (the server checks the ID number and the name).
 import { useState } from 'preact/hooks';
 import { anfu, reply } from '../shared/api.ts';
+import { useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, Notice } from '../shared/ui.tsx';
-import { begin, device, isChallenge, type LoginChallenge, type LoginReply, type SessionBody } from './session.ts';
+import { begin, device, endedBecause, isChallenge, type LoginChallenge, type LoginReply, type SessionBody } from './session.ts';
 import { StepUp } from './step-up.tsx';
 import { t } from './texts.ts';
+
+/** An SMS or authenticator answer as the login challenge takes it. */
+function codeOf(a: { code: string; codeId?: string }) {
+  return { code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) };
+}
 
 export function Login() {
   const [phone, setPhone] = useState('');
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<LoginChallenge | undefined>(undefined);
+  const ended = useSignal(endedBecause);
+  const path = challenge === undefined ? undefined : { challengeId: challenge.challengeId };
   const logIn = async () => {
     const answer: LoginReply = await reply(anfu.POST('/v1/customer-sessions', { body: { phone, password, device: await device() } }));
     if (answer.ok) {
@@ -22,7 +31,12 @@ export function Login() {
   };
   return (
     <Frame title={t('login')} nav={<a href="#/register">{t('register')}</a>}>
-      {challenge === undefined ? (
+      {ended === undefined ? null : (
+        <Notice>
+          <span data-testid="session-ended">{t('sessionEnded')}</span>
+        </Notice>
+      )}
+      {challenge === undefined || path === undefined ? (
         <Form id="login" label={t('login')} submit={t('login')} action={logIn}>
           <Field label={t('phone')} name="phone" value={phone} onInput={setPhone} type="tel" autocomplete="tel" />
           <Field label={t('password')} name="password" value={password} onInput={setPassword} type="password" autocomplete="current-password" />
@@ -30,12 +44,13 @@ export function Login() {
       ) : (
         <StepUp<SessionBody>
           factors={challenge.factors}
-          sendSms={() => reply(anfu.POST('/v1/login-challenges/{challengeId}/sms', { params: { path: { challengeId: challenge.challengeId } } }))}
+          sendSms={() => reply(anfu.POST('/v1/login-challenges/{challengeId}/sms', { params: { path } }))}
+          passkeyOptions={() => reply(anfu.POST('/v1/login-challenges/{challengeId}/passkey-options', { params: { path } }))}
           answer={(a) =>
             reply(
               anfu.POST('/v1/login-challenges/{challengeId}', {
-                params: { path: { challengeId: challenge.challengeId } },
-                body: { factor: a.kind, code: a.code, ...(a.codeId === undefined ? {} : { codeId: a.codeId }) },
+                params: { path },
+                body: a.kind === 'passkey' ? { factor: 'passkey', response: a.response } : { factor: a.kind, ...codeOf(a) },
               }),
             )
           }

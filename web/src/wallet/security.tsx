@@ -1,4 +1,4 @@
-// Security: the authenticator (TOTP) and this device's certificate, which payments need; the devices
+// Security: the authenticator (TOTP), passkeys, and this device's certificate, which payments need; the devices
 // and sessions of the account, each revocable; and the security notices the server sent. Where the
 // server wants a fresh second factor first (step_up_required) the step-up prompt appears, then the
 // action runs again.
@@ -9,7 +9,7 @@ import { deviceKeys, deviceRecord, saveCertificate } from '../shared/device-key.
 import { Field, Form, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { WalletNav } from './nav.tsx';
 import { session } from './session.ts';
-import { StepUp } from './step-up.tsx';
+import { forgetFactors, StepUp, useFactors } from './step-up.tsx';
 import { t } from './texts.ts';
 
 interface Me {
@@ -36,7 +36,8 @@ interface NoticeRow {
 }
 
 /** Runs an action; if the server wants a step-up first, shows the prompt and runs it again after. */
-function useStepUpGate(factors: readonly string[]) {
+function useStepUpGate() {
+  const factors = useFactors();
   const [pending, setPending] = useState<(() => Promise<Reply<unknown>>) | undefined>(undefined);
   const run = async <T,>(action: () => Promise<Reply<T>>): Promise<Reply<T>> => {
     const reply = await action();
@@ -48,6 +49,7 @@ function useStepUpGate(factors: readonly string[]) {
       <StepUp<{ strength: string }>
         factors={factors}
         sendSms={() => reply(anfu.POST('/v1/me/step-up/sms'))}
+        passkeyOptions={() => reply(anfu.POST('/v1/me/step-up/passkey-options'))}
         answer={(a) => reply(anfu.POST('/v1/me/step-up', { body: a }))}
         done={() => {
           const again = pending;
@@ -59,6 +61,20 @@ function useStepUpGate(factors: readonly string[]) {
   return { run, gate };
 }
 
+/** The browser makes a passkey for the server's options, and the server keeps its public key. */
+async function registerPasskey(): Promise<Reply<{ passkeyId: string }>> {
+  const options = await reply(anfu.POST('/v1/me/passkeys/options'));
+  if (!options.ok) return options;
+  let response: Record<string, unknown>;
+  try {
+    const { startRegistration } = await import('@simplewebauthn/browser');
+    response = (await startRegistration({ optionsJSON: options.body as never })) as unknown as Record<string, unknown>;
+  } catch {
+    return { ok: false, problem: { status: 0, code: 'passkey_not_registered', title: 'The passkey was not added' } };
+  }
+  return reply(anfu.POST('/v1/me/passkeys', { body: { response, label: 'wallet' } }));
+}
+
 export function Security() {
   const [me, setMe] = useState<Me | undefined>(undefined);
   const [devices, setDevices] = useState<readonly DeviceRow[]>([]);
@@ -68,8 +84,7 @@ export function Security() {
   const [totp, setTotp] = useState<{ secret: string; qrSvg: string } | undefined>(undefined);
   const [code, setCode] = useState('');
   const [version, setVersion] = useState(0);
-  const factors = me?.factors.totp === true ? ['totp', 'sms'] : ['sms'];
-  const { run, gate } = useStepUpGate(factors);
+  const { run, gate } = useStepUpGate();
   const who = session.get();
   useEffect(() => {
     void reply(anfu.GET('/v1/me')).then((r) => r.ok && setMe(r.body));
@@ -78,7 +93,10 @@ export function Security() {
     void reply(anfu.GET('/v1/me/notices')).then((r) => r.ok && setNotices(r.body.items));
     if (who !== undefined) void deviceRecord(who.customerId).then((d) => setCertified(d?.deviceId !== undefined));
   }, [version]);
-  const refresh = () => setVersion((v) => v + 1);
+  const refresh = () => {
+    forgetFactors();
+    setVersion((v) => v + 1);
+  };
   const startTotp = () =>
     run(async () => {
       const answer = await reply(anfu.POST('/v1/me/totp'));
@@ -94,6 +112,12 @@ export function Security() {
     }
     return answer;
   };
+  const addPasskey = () =>
+    run(async () => {
+      const answer = await registerPasskey();
+      if (answer.ok) refresh();
+      return answer;
+    });
   const certify = () =>
     run(async () => {
       if (who === undefined) return { ok: false as const, problem: { status: 401, code: 'unauthenticated', title: '' } };
@@ -134,6 +158,15 @@ export function Security() {
             <Field label={t('totpCode')} name="totp-code" value={code} onInput={setCode} inputMode="numeric" autocomplete="one-time-code" />
           </Form>
         )}
+      </section>
+      <section class="card" aria-labelledby="passkeys">
+        <h2 id="passkeys">{t('passkeys')}</h2>
+        <p data-testid="passkey-count" data-count={me?.factors.passkeys ?? 0}>
+          {me === undefined || me.factors.passkeys === 0 ? t('noPasskeys') : t('passkeyCount', { count: String(me.factors.passkeys) })}
+        </p>
+        <Form id="add-passkey" label={t('addPasskey')} submit={t('addPasskey')} action={addPasskey}>
+          <span />
+        </Form>
       </section>
       <section class="card" aria-labelledby="device">
         <h2 id="device">{t('device')}</h2>

@@ -2,7 +2,6 @@
 // idempotency key; a retry of the same intent (a lost answer, a double click) sends the very same body
 // and key, so the server answers with the first result instead of paying twice. A challenged payment
 // is finished with the step-up prompt.
-import { useEffect, useState } from 'preact/hooks';
 import { newInstruction, p256DeviceKey, signInstruction, type Instruction, type SignedInstruction } from '@anfu/sdk';
 import { anfu, intentKey, reply, type Reply } from '../shared/api.ts';
 import { deviceRecord } from '../shared/device-key.ts';
@@ -11,7 +10,7 @@ import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Notice } from '../shared/ui.tsx';
 import { session } from './session.ts';
-import { StepUp } from './step-up.tsx';
+import { StepUp, useFactors } from './step-up.tsx';
 import { t } from './texts.ts';
 
 export interface PaymentBody {
@@ -70,12 +69,7 @@ export function sendIntent(intent: Intent): Promise<Reply<PaymentBody>> {
 
 export function PaymentOutcome(props: { payment: PaymentBody; onChange: (p: PaymentBody) => void }) {
   const language = useSignal(lang);
-  const [factors, setFactors] = useState<readonly string[]>(['sms']);
-  useEffect(() => {
-    void reply(anfu.GET('/v1/me')).then((r) => {
-      if (r.ok && r.body.factors.totp) setFactors(['totp', 'sms']);
-    });
-  }, []);
+  const factors = useFactors();
   const p = props.payment;
   const path = { paymentId: p.id };
   if (p.state === 'challenged') {
@@ -83,6 +77,7 @@ export function PaymentOutcome(props: { payment: PaymentBody; onChange: (p: Paym
       <StepUp<PaymentBody>
         factors={factors}
         sendSms={() => reply(anfu.POST('/v1/payments/{paymentId}/step-up/sms', { params: { path } }))}
+        passkeyOptions={() => reply(anfu.POST('/v1/payments/{paymentId}/step-up/passkey-options', { params: { path } }))}
         answer={(a) => reply(anfu.POST('/v1/payments/{paymentId}/step-up', { params: { path }, body: a }))}
         done={props.onChange}
       />
