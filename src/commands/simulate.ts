@@ -64,7 +64,8 @@ function describe(r: SimulationReport): string {
   const lines = [
     `seed ${r.seed}: ${r.events.warmup} warm-up, ${r.events.normal} normal and ${r.events.attack} attack payments`,
     '',
-    'attack                    instances caught  events: stopped challenged passed   with shadow rules: caught stop/chal/pass',
+    'attack                    instances caught  events: stopped challenged passed' +
+      '   with shadow rules: caught stop/chal/pass',
   ];
   for (const type of attackTypes) {
     const a = r.attacks[type];

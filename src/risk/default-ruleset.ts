@@ -152,7 +152,11 @@ export function defaultRuleSet(
 ): RuleSetDocument {
   const login = defaultLoginRules();
   return {
-    rules: [...defaultPaymentRules(thresholds, currencies), ...defaultShadowRules(currencies, thresholds), ...login.rules],
+    rules: [
+      ...defaultPaymentRules(thresholds, currencies),
+      ...defaultShadowRules(currencies, thresholds),
+      ...login.rules,
+    ],
     typologies: [login.typology],
   };
 }

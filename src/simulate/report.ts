@@ -109,21 +109,16 @@ function ruleTallies(
   for (const r of measured) {
     const decision = r.paymentId === null ? undefined : bySubject.get(r.paymentId);
     if (decision === undefined) continue;
-    for (const hit of JSON.parse(decision.hits) as Array<{ rule: string }>) add(hit.rule, 'active', r.event.label);
-    for (const hit of JSON.parse(decision.shadow_hits) as Array<{ rule: string }>) add(hit.rule, 'shadow', r.event.label);
+    const hits = (json: string) => JSON.parse(json) as Array<{ rule: string }>;
+    for (const hit of hits(decision.hits)) add(hit.rule, 'active', r.event.label);
+    for (const hit of hits(decision.shadow_hits)) add(hit.rule, 'shadow', r.event.label);
   }
   return rules;
 }
 
-export function buildReport(
-  options: TrafficOptions,
-  results: readonly Result[],
-  decisions: readonly DecisionRow[],
-): SimulationReport {
-  const bySubject = new Map(decisions.map((d) => [d.subject_ref, d]));
-  const measured = results
-    .filter((r) => r.event.label !== 'warmup')
-    .map((r) => ({ ...r, shadow: shadowOutcome(r.outcome, bySubject.get(r.paymentId)) }));
+type Measured = Result & { readonly shadow: Outcome };
+
+function attackReports(measured: readonly Measured[]): Record<AttackType, AttackReport> {
   const attacks = {} as Record<AttackType, AttackReport>;
   for (const type of attackTypes) {
     const rows = measured.filter((r) => r.event.label === type);
@@ -151,6 +146,19 @@ export function buildReport(
       },
     };
   }
+  return attacks;
+}
+
+export function buildReport(
+  options: TrafficOptions,
+  results: readonly Result[],
+  decisions: readonly DecisionRow[],
+): SimulationReport {
+  const bySubject = new Map(decisions.map((d) => [d.subject_ref, d]));
+  const measured = results
+    .filter((r) => r.event.label !== 'warmup')
+    .map((r) => ({ ...r, shadow: shadowOutcome(r.outcome, bySubject.get(r.paymentId)) }));
+  const attacks = attackReports(measured);
   const normalRows = measured.filter((r) => r.event.label === 'normal');
   const normal = emptyTally();
   let normalShadowFlagged = 0;
