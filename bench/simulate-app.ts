@@ -45,7 +45,7 @@ export async function openSimulationApp(kind: StoreKind, clock: () => number): P
       return { status: response.statusCode, body: response.json() as Record<string, unknown> };
     },
     paymentDecisions: () =>
-      t.store.all("SELECT subject_ref, decision, shadow_hits FROM risk_decisions WHERE event = 'payment'"),
+      t.store.all("SELECT subject_ref, decision, hits, shadow_hits FROM risk_decisions WHERE event = 'payment'"),
     close: () => t.close(),
   };
 }

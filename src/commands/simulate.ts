@@ -64,7 +64,8 @@ function describe(r: SimulationReport): string {
   const lines = [
     `seed ${r.seed}: ${r.events.warmup} warm-up, ${r.events.normal} normal and ${r.events.attack} attack payments`,
     '',
-    'attack                    instances caught  events: stopped challenged passed   with shadow rules: stop/chal/pass',
+    'attack                    instances caught  events: stopped challenged passed' +
+      '   with shadow rules: caught stop/chal/pass',
   ];
   for (const type of attackTypes) {
     const a = r.attacks[type];
@@ -72,7 +73,7 @@ function describe(r: SimulationReport): string {
     lines.push(
       `${type.padEnd(26)}${`${a.instancesCaught}/${a.instances}`.padEnd(17)}${String(a.stopped).padStart(7)}` +
         `${String(a.challenged).padStart(11)}${String(a.passed).padStart(7)}` +
-        `   ${s.stopped}/${s.challenged}/${s.passed}`,
+        `   ${`${s.instancesCaught}/${a.instances}`.padEnd(7)}${s.stopped}/${s.challenged}/${s.passed}`,
     );
   }
   lines.push(
@@ -82,6 +83,15 @@ function describe(r: SimulationReport): string {
     `rule set: precision ${pct(r.ruleSet.precision)}, recall ${pct(r.ruleSet.recall)}; with shadow rules: ` +
       `precision ${pct(r.ruleSetWithShadow.precision)}, recall ${pct(r.ruleSetWithShadow.recall)}`,
     `other refusals: ${JSON.stringify(r.otherRefusals)}`,
+    '',
+    'rule (mode)                              normal  attacks hit',
+    ...Object.entries(r.rules).map(
+      ([rule, t]) =>
+        `${`${rule} (${t.mode})`.padEnd(41)}${String(t.normal).padStart(6)}  ` +
+        Object.entries(t.attacks)
+          .map(([type, n]) => `${type} ${n}`)
+          .join(', '),
+    ),
     '',
     ...r.notes.map((n) => `note: ${n}`),
   );

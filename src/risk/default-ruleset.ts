@@ -14,8 +14,8 @@ function amountLiteral(minor: bigint, code: string): string {
 }
 
 /** `amount >= X CNY or amount >= X USD …`: the same minor-unit threshold in every running currency. */
-function amountAtLeast(minor: bigint, currencies: readonly string[]): string {
-  return `(${currencies.map((code) => `amount >= ${amountLiteral(minor, code)}`).join(' or ')})`;
+function amountAtLeast(minor: bigint, currencies: readonly string[], feature = 'amount'): string {
+  return `(${currencies.map((code) => `${feature} >= ${amountLiteral(minor, code)}`).join(' or ')})`;
 }
 
 const money = ['payment', 'topup', 'withdrawal'] as const;
@@ -115,20 +115,32 @@ export function defaultLoginRules(): { rules: RuleDocument[]; typology: Typology
  * Shadow rules shipped with the default set: evaluated and recorded on every money event (shadowHits),
  * never acted on, so back-testing and `anfu simulate` measure them before an analyst makes them active.
  */
-export function defaultShadowRules(currencies: readonly string[]): RuleDocument[] {
+export function defaultShadowRules(
+  currencies: readonly string[],
+  thresholds: PaymentRiskThresholds = paymentRiskThresholds,
+): RuleDocument[] {
   const shadow = (id: string, when: string, action: RuleDocument['action'], score: number): RuleDocument => ({
     id, on: money, when, action, score, reason: id, mode: 'shadow',
   });
   const big = amountAtLeast(500_000n, currencies);
+  // Structuring: a payment to a new payee within a quarter of the new-payee challenge, after as much again
+  // moved in the day (the second of a series kept just under the threshold is seen).
+  const nearChallenge = (thresholds.newPayeeChallengeAmountMinor * 3n) / 4n;
+  const structuring = `payee.new and ${amountAtLeast(nearChallenge, currencies)} and ${amountAtLeast(
+    thresholds.newPayeeChallengeAmountMinor,
+    currencies,
+    'customer.sum_24h',
+  )}`;
   return [
     shadow('impossible_travel', 'travel.impossible', 'review', 60),
     shadow('foreign_address_new_device', "ip.country not in ['CN', 'ZZ'] and device.new", 'challenge', 30),
     shadow('unusual_hour_for_customer', `hour.deviation >= 4 and hour.history >= 20 and ${big}`, 'challenge', 20),
     shadow('card_testing', 'card.count_1h >= 5', 'deny', 80),
-    shadow('many_payees_one_device', 'device.payees_24h >= 5', 'review', 60),
-    shadow('fan_in_payee', 'payee.count_1h >= 10', 'review', 50),
+    shadow('many_payees_one_device', 'device.payees_24h >= 5 and payee.new', 'review', 60),
+    shadow('fan_in_payee', 'payee.count_1h >= 8 and payee.new', 'review', 50),
     shadow('fan_out_customer', 'customer.count_1h >= 10 and payee.new', 'review', 50),
     shadow('dormant_waking', `customer.dormant > 90d and ${big}`, 'challenge', 40),
+    shadow('structuring_below_challenge', structuring, 'review', 50),
     shadow('new_device_big_new_payee', `device.new and payee.new and ${big}`, 'review', 60),
   ];
 }
@@ -140,7 +152,11 @@ export function defaultRuleSet(
 ): RuleSetDocument {
   const login = defaultLoginRules();
   return {
-    rules: [...defaultPaymentRules(thresholds, currencies), ...defaultShadowRules(currencies), ...login.rules],
+    rules: [
+      ...defaultPaymentRules(thresholds, currencies),
+      ...defaultShadowRules(currencies, thresholds),
+      ...login.rules,
+    ],
     typologies: [login.typology],
   };
 }

@@ -19,8 +19,28 @@ export interface AttackReport extends Tally {
   /** Instances with at least one event stopped or challenged. */
   readonly instancesCaught: number;
   /** The same with the shadow rules made active. */
-  readonly withShadow: { readonly stopped: number; readonly challenged: number; readonly passed: number };
+  readonly withShadow: {
+    readonly stopped: number;
+    readonly challenged: number;
+    readonly passed: number;
+    readonly instancesCaught: number;
+  };
 }
+
+/** One rule's hits over the measured day: on normal payments and on each attack type's (active or shadow). */
+export interface RuleTally {
+  readonly mode: 'active' | 'shadow';
+  normal: number;
+  readonly attacks: Partial<Record<AttackType, number>>;
+}
+
+/** A stored payment decision as the report reads it (hits and shadow hits as stored, JSON). */
+export type DecisionRow = {
+  readonly subject_ref: string | null;
+  readonly decision: string;
+  readonly hits: string;
+  readonly shadow_hits: string;
+};
 
 export interface Scores {
   readonly precision: number | null;
@@ -35,6 +55,8 @@ export interface SimulationReport {
   readonly normal: Tally & { readonly challengeRate: number; readonly challengeRateWithShadow: number };
   readonly ruleSet: Scores;
   readonly ruleSetWithShadow: Scores;
+  /** Per rule that hit on the measured day: where it hit (what an analyst tunes). */
+  readonly rules: Readonly<Record<string, RuleTally>>;
   /** Refusals that were not risk decisions (limits, balance), by code. */
   readonly otherRefusals: Readonly<Record<string, number>>;
   readonly notes: readonly string[];
@@ -50,7 +72,7 @@ interface Result {
 const rank = { allow: 0, challenge: 1, review: 2, deny: 3 } as const;
 type Action = keyof typeof rank;
 
-function shadowOutcome(outcome: Outcome, decision: { decision: string; shadow_hits: string } | undefined): Outcome {
+function shadowOutcome(outcome: Outcome, decision: DecisionRow | undefined): Outcome {
   if (decision === undefined || outcome === 'error') return outcome;
   let best: Action = decision.decision in rank ? (decision.decision as Action) : 'allow';
   for (const hit of JSON.parse(decision.shadow_hits) as Array<{ action: string }>)
@@ -74,15 +96,29 @@ function scores(rows: ReadonlyArray<{ attack: boolean; flagged: boolean }>): Sco
   return { precision: flagged === 0 ? null : tp / flagged, recall: attacks === 0 ? null : tp / attacks };
 }
 
-export function buildReport(
-  options: TrafficOptions,
-  results: readonly Result[],
-  decisions: ReadonlyArray<{ subject_ref: string | null; decision: string; shadow_hits: string }>,
-): SimulationReport {
-  const bySubject = new Map(decisions.map((d) => [d.subject_ref, d]));
-  const measured = results
-    .filter((r) => r.event.label !== 'warmup')
-    .map((r) => ({ ...r, shadow: shadowOutcome(r.outcome, bySubject.get(r.paymentId)) }));
+function ruleTallies(
+  measured: readonly Result[],
+  bySubject: ReadonlyMap<string | null, DecisionRow>,
+): Record<string, RuleTally> {
+  const rules: Record<string, RuleTally> = {};
+  const add = (rule: string, mode: RuleTally['mode'], label: Label) => {
+    const tally = (rules[rule] ??= { mode, normal: 0, attacks: {} });
+    if (label === 'normal') tally.normal += 1;
+    else if (label !== 'warmup') tally.attacks[label] = (tally.attacks[label] ?? 0) + 1;
+  };
+  for (const r of measured) {
+    const decision = r.paymentId === null ? undefined : bySubject.get(r.paymentId);
+    if (decision === undefined) continue;
+    const hits = (json: string) => JSON.parse(json) as Array<{ rule: string }>;
+    for (const hit of hits(decision.hits)) add(hit.rule, 'active', r.event.label);
+    for (const hit of hits(decision.shadow_hits)) add(hit.rule, 'shadow', r.event.label);
+  }
+  return rules;
+}
+
+type Measured = Result & { readonly shadow: Outcome };
+
+function attackReports(measured: readonly Measured[]): Record<AttackType, AttackReport> {
   const attacks = {} as Record<AttackType, AttackReport>;
   for (const type of attackTypes) {
     const rows = measured.filter((r) => r.event.label === type);
@@ -95,13 +131,34 @@ export function buildReport(
     const instances = new Set(rows.map((r) => r.event.instance));
     const caughtRows = rows.filter((r) => r.outcome === 'stopped' || r.outcome === 'challenged');
     const caught = new Set(caughtRows.map((r) => r.event.instance));
+    const caughtWithShadow = new Set(
+      rows.filter((r) => r.shadow === 'stopped' || r.shadow === 'challenged').map((r) => r.event.instance),
+    );
     attacks[type] = {
       ...tally,
       instances: instances.size,
       instancesCaught: caught.size,
-      withShadow: { stopped: shadow.stopped, challenged: shadow.challenged, passed: shadow.passed },
+      withShadow: {
+        stopped: shadow.stopped,
+        challenged: shadow.challenged,
+        passed: shadow.passed,
+        instancesCaught: caughtWithShadow.size,
+      },
     };
   }
+  return attacks;
+}
+
+export function buildReport(
+  options: TrafficOptions,
+  results: readonly Result[],
+  decisions: readonly DecisionRow[],
+): SimulationReport {
+  const bySubject = new Map(decisions.map((d) => [d.subject_ref, d]));
+  const measured = results
+    .filter((r) => r.event.label !== 'warmup')
+    .map((r) => ({ ...r, shadow: shadowOutcome(r.outcome, bySubject.get(r.paymentId)) }));
+  const attacks = attackReports(measured);
   const normalRows = measured.filter((r) => r.event.label === 'normal');
   const normal = emptyTally();
   let normalShadowFlagged = 0;
@@ -134,6 +191,7 @@ export function buildReport(
     },
     ruleSet: scores(decided.map((r) => ({ attack: isAttack(r.event.label), flagged: flaggedOf(r.outcome) }))),
     ruleSetWithShadow: scores(decided.map((r) => ({ attack: isAttack(r.event.label), flagged: flaggedOf(r.shadow) }))),
+    rules: ruleTallies(measured, bySubject),
     otherRefusals,
     notes: [
       'Simulated data: attackers use payees they never paid and normal customers pay three usual payees, so ' +

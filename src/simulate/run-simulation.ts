@@ -5,7 +5,7 @@
 // default rule set (with its shadow rules); the report says per attack type what was stopped,
 // challenged or passed, the normal traffic's challenge rate, and precision and recall of the rule set
 // — as it acts, and as it would act if the shadow rules were made active.
-import { buildReport, type Outcome, type SimulationReport } from './report.ts';
+import { buildReport, type DecisionRow, type Outcome, type SimulationReport } from './report.ts';
 import { planTraffic, warmupDays, type Cast, type SimEvent, type TrafficOptions } from './traffic.ts';
 
 /**
@@ -22,7 +22,7 @@ export interface SimulationApp {
     ip: string,
     now: number,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  paymentDecisions(): Promise<Array<{ subject_ref: string | null; decision: string; shadow_hits: string }>>;
+  paymentDecisions(): Promise<DecisionRow[]>;
   close(): Promise<void>;
 }
 

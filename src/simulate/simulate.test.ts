@@ -21,7 +21,8 @@ test('the same seed plans the same traffic; every attack type is labelled in it'
 
 test('a small seeded simulation on SQLite reports every attack type, decided through the API', async () => {
   const open = (clock: () => number) => openSimulationApp('sqlite', clock);
-  const report = await runSimulation({ open, seed: 7, customers: 8, normalEvents: 40, attacksPerType: 1 });
+  // Twelve customers: fewer, and the fan-in's twelve payers would repeat (a known payee is not a new one).
+  const report = await runSimulation({ open, seed: 7, customers: 12, normalEvents: 40, attacksPerType: 1 });
   if (process.env.ANFU_SIMULATE_PRINT === '1') console.error(JSON.stringify(report, null, 1));
   assert.equal(report.events.normal, 40);
   assert.ok(report.events.warmup > 50);
@@ -41,4 +42,11 @@ test('a small seeded simulation on SQLite reports every attack type, decided thr
     for (const v of [s.precision, s.recall]) assert.ok(v === null || (v >= 0 && v <= 1));
   // The account takeover (a device enrolled minutes before) meets the active new-device rule.
   assert.ok(report.attacks.account_takeover.challenged + report.attacks.account_takeover.stopped >= 1);
+  // The shipped shadow rules, were they made active: every attack type stopped or challenged, normal traffic not.
+  for (const type of attackTypes) assert.equal(report.attacks[type].withShadow.instancesCaught, 1, type);
+  assert.ok(n.challengeRateWithShadow < 0.02, `normal traffic flagged ${n.challengeRateWithShadow}`);
+  // Where each rule hit, as an analyst reads it: the structuring rule on the structuring series only.
+  const structuring = report.rules.structuring_below_challenge;
+  assert.equal(structuring?.mode, 'shadow');
+  assert.ok((structuring?.attacks.structuring ?? 0) >= 1 && structuring?.normal === 0, JSON.stringify(structuring));
 });

@@ -49,7 +49,7 @@ export interface TrafficPlan {
 const day = 86_400_000;
 const minute = 60_000;
 export const warmupDays = 100;
-const homeAddresses = ['114.114.114.114', '1.2.4.8', '223.5.5.5', '180.76.76.76', '119.29.29.29', '202.96.128.86'];
+const homeAddresses = ['114.114.114.114', '1.2.4.8', '223.5.5.5', '180.76.76.76', '202.96.128.86', '61.139.2.69'];
 const foreignAddresses = ['8.8.8.8', '81.2.69.160', '193.0.6.139', '5.255.255.5'];
 
 /** mulberry32: a small seeded generator (not for secrets). */
@@ -89,9 +89,11 @@ export function planTraffic(options: TrafficOptions): TrafficPlan {
   const amount = () => BigInt(Math.max(100, Math.round(Math.exp(Math.log(12_000) + 0.9 * gauss(rnd)))));
   const localMs = (d: number, hour: number) => d * day + (hour - 8) * 3_600_000 + Math.floor(rnd() * 50) * minute;
   const events: SimEvent[] = [];
+  // A habit is an hour most payments fall in, with some an hour or two either side (no burst in one hour).
+  const hourNear = (h: number) => h + pick([-2, -1, -1, 0, 0, 0, 0, 1, 1, 2]);
   const normal = (i: number, d: number, label: Label): void => {
     const to = pick(friends[i] ?? ['n0']);
-    const at = localMs(d, habit[i] ?? 12);
+    const at = localMs(d, hourNear(habit[i] ?? 12));
     const ip = home[i] ?? '114.114.114.114';
     events.push({ at, from: `n${i}`, to, amountMinor: amount(), ip, label, instance: null });
   };
