@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { anfu, reply, type Problem } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
-import { formatAmount } from '../shared/money.ts';
+import { formatMinor } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { Nav } from './nav.tsx';
@@ -88,7 +88,7 @@ function Partners(props: { items: readonly PartnerRow[]; ran: () => void }) {
           </h3>
           <p>
             {p.role} · BIC <span class="mono">{p.bic}</span> · {t('state')}: {p.status} · {t('netDebitCap')}:{' '}
-            <span data-testid="partner-cap">{formatAmount(p.netDebitCap, p.currency, language)}</span>
+            <span data-testid="partner-cap">{formatMinor(p.netDebitCap, p.currency, language)}</span>
           </p>
           <p>
             <a href={`#/clearing/reconciliation/${p.id}`}>{t('reconciliation')}</a>
@@ -146,7 +146,7 @@ function Batches(props: { partners: readonly PartnerRow[]; version: number }) {
               </td>
               <td>{b.state}</td>
               <td>{b.count}</td>
-              <td>{formatAmount(b.netDebit, b.currency, language)}</td>
+              <td>{formatMinor(b.netDebit, b.currency, language)}</td>
               <td>{b.valueDate}</td>
             </tr>
           ))}
@@ -194,7 +194,7 @@ interface BatchDetailBody extends BatchRow {
 function BatchFacts(props: { batch: BatchDetailBody }) {
   const language = useSignal(lang);
   const b = props.batch;
-  const money = (v: string) => formatAmount(v, b.currency, language);
+  const money = (v: string) => formatMinor(v, b.currency, language);
   return (
     <dl class="facts">
       <dt>{t('state')}</dt>
@@ -255,7 +255,7 @@ export function BatchDetail(props: { id: string }) {
                 <tr key={i.id} data-instruction={i.id}>
                   <td class="mono">{i.endToEndId}</td>
                   <td>{i.kind}</td>
-                  <td>{formatAmount(i.amount, i.currency, language)}</td>
+                  <td>{formatMinor(i.amount, i.currency, language)}</td>
                   <td>{i.reasonCode === null ? i.state : `${i.state} (${i.reasonCode})`}</td>
                 </tr>
               ))}

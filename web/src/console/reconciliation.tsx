@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { anfu, reply, type Problem, type Reply } from '../shared/api.ts';
 import { lang } from '../shared/i18n.ts';
-import { formatAmount } from '../shared/money.ts';
+import { formatMinor } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Field, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
 import { Nav } from './nav.tsx';
@@ -97,7 +97,7 @@ function Upload(props: { partnerId: string; done: () => void }) {
 function ReportView(props: { report: Report; currency: string }) {
   const language = useSignal(lang);
   const r = props.report;
-  const money = (v: string) => formatAmount(v, props.currency, language);
+  const money = (v: string) => formatMinor(v, props.currency, language);
   const classes = Object.entries(r.breaksByClass);
   return (
     <>
