@@ -1,13 +1,14 @@
 // The console's operations screens in Debian's Chromium (playwright-core), against the real server
 // started by `serve` on each store, as an administrator: Clearing shows the configured partner and its
 // cap; a run started there locks the withdrawals that were due into a batch, listed and opened with its
-// hash and instructions; the partner's reconciliation report renders, and a bad bank file uploaded there
-// shows the server's own code; Backups starts a job and follows it to its end (SQLite: the server's
-// worker thread; PostgreSQL without a pgBackRest repository set up: the job stays queued, which is what
-// the server says, and the page shows exactly that); the self-assessment runs with its six indicators;
-// Keys lists the keyring with no material; an operator is created (enrolment code shown once) and a
-// token issued, shown once, then revoked. No serious or critical axe finding, no CSP violation or script
-// error, both languages. Screenshots under test-results/web/.
+// hash and instructions; the partner's reconciliation report renders, a bad bank file uploaded there
+// shows the server's own code, and the bank's pacs.002 for the batch is applied with its counts shown;
+// Backups starts a job and follows it to its end (SQLite: the server's worker thread; PostgreSQL
+// without a pgBackRest repository set up: the job stays queued, which is what the server says, and the
+// page shows exactly that); the self-assessment runs with its six indicators; Keys lists the keyring
+// with no material; an operator is created (enrolment code shown once) and a token issued, shown once,
+// then revoked. No serious or critical axe finding, no CSP violation or script error, both languages.
+// Screenshots under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { totpCodeAt } from '../access/index.ts';
-import { createPartner } from '../clearing/index.ts';
+import { createPartner, isoDateTime, pacs002 } from '../clearing/index.ts';
 import { fundedWithdrawals } from '../clearing/testing/context.ts';
 import { loadConfig } from '../config.ts';
 import { serve, type Running } from '../serve.ts';
@@ -56,6 +57,18 @@ async function partnerWithWithdrawals(running: Running): Promise<string> {
   await withdrawals.out(1_234n, 1);
   await withdrawals.out(766n, 2);
   return partner.id;
+}
+
+/** What the partner's bank would answer for the batch: every payment accepted (ACSC). */
+async function statusReportFor(running: Running, partnerId: string): Promise<string> {
+  const { store } = running.context;
+  const batch = await store.get('SELECT message_id FROM clearing_batches WHERE partner_id = ?', [partnerId]);
+  const lines = await store.all('SELECT end_to_end_id FROM clearing_instructions WHERE partner_id = ?', [partnerId]);
+  return pacs002({
+    messageId: 'WEB-PSR-1', created: isoDateTime(Date.now()), originalMessageId: String(batch?.message_id),
+    originalKind: 'pain.001.001.09', groupStatus: 'ACSC',
+    lines: lines.map((l) => ({ endToEndId: String(l.end_to_end_id), status: 'ACSC' })),
+  });
 }
 
 async function clearingScreens(page: Page, running: Running, partnerId: string, axeSource: string) {
@@ -99,6 +112,19 @@ async function reconciliationScreen(page: Page, running: Running, partnerId: str
   assert.match(code, /^bank_file_/, await alerts(page));
   const files = await running.context.store.get('SELECT COUNT(*) AS n FROM bank_files');
   assert.equal(Number(files?.n), 0, 'the refused file imported nothing');
+  // The bank's pacs.002 for the batch, accepting both payments, uploaded the same way: applied, shown.
+  await page.selectOption('#file-kind', 'pacs.002');
+  await page.setInputFiles('#bank-file-input', {
+    name: 'status.xml', mimeType: 'application/xml', buffer: Buffer.from(await statusReportFor(running, partnerId)),
+  });
+  await page.click('#bank-file button[type=submit]');
+  await page.waitForSelector('[data-testid=import-result]');
+  const shown = JSON.parse((await page.textContent('[data-testid=import-result]')) ?? '{}') as Record<string, unknown>;
+  assert.deepEqual([shown.accepted, shown.rejected, shown.pending], [2, 0, 0]);
+  const states = await running.context.store.all(
+    'SELECT DISTINCT state FROM clearing_instructions WHERE partner_id = ?', [partnerId],
+  );
+  assert.deepEqual(states.map((r) => r.state), ['accepted'], 'the server applied the report the page showed');
   await axeClean(page, axeSource, 'reconciliation');
   return code;
 }

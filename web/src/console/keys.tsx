@@ -76,6 +76,14 @@ export function Keys() {
       <h2>{t('rotations')}</h2>
       {rotations.length === 0 ? <p class="muted">{t('noRotations')}</p> : null}
       <table aria-label={t('rotations')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('when')}</th>
+            <th scope="col">{t('operation')}</th>
+            <th scope="col">{t('key')}</th>
+            <th scope="col">{t('actor')}</th>
+          </tr>
+        </thead>
         <tbody>
           {rotations.map((e, n) => (
             <tr key={n}>

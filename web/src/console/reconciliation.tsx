@@ -120,6 +120,13 @@ function ReportView(props: { report: Report; currency: string }) {
       <h2>{t('breaks')}</h2>
       {classes.length === 0 ? <p class="muted">{t('noBreaks')}</p> : null}
       <table aria-label={t('breaks')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('breakClass')}</th>
+            <th scope="col">{t('count')}</th>
+            <th scope="col">{t('amount')}</th>
+          </tr>
+        </thead>
         <tbody>
           {classes.map(([name, c]) => (
             <tr key={name} data-break-class={name}>
