@@ -158,6 +158,19 @@ async function assessmentScreen(page: Page, axeSource: string) {
   await page.waitForSelector('[data-indicator]', { timeout: 120_000 });
   assert.equal(await page.locator('[data-indicator]').count(), 6);
   assert.equal(await page.locator('[data-run]').count(), 1);
+  // The HTML report, fetched with the session and saved as a file.
+  const runId = (await page.getAttribute('[data-run]', 'data-run')) ?? '';
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-run] button')]);
+  assert.equal(download.suggestedFilename(), `assessment-${runId}.html`);
+  assert.match(readFileSync(await download.path(), 'utf8'), /<html[\s\S]*<\/html>/i);
+  // An attestation the server finds too thin is refused with its code; a real one is listed.
+  await page.fill('input[name=attest-statement]', 'checked');
+  await page.fill('input[name=attest-days]', '30');
+  await page.click('#attest button[type=submit]');
+  await page.locator('#attest [role=alert][data-code=attestation_invalid]').waitFor();
+  await page.fill('input[name=attest-statement]', 'Server room access log reviewed, ref. DOC-7');
+  await page.click('#attest button[type=submit]');
+  await page.waitForSelector('[data-attestation]:has-text("DOC-7")');
   await axeClean(page, axeSource, 'assessment');
 }
 
