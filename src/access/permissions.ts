@@ -46,6 +46,8 @@ export const permissions = {
   'reports.read': ['administrator', 'operations', 'risk_analyst', 'auditor'],
   'backups.read': ['administrator', 'operations', 'auditor'],
   'backups.run': ['administrator', 'operations'],
+  /** GET /v1/keys: which keys exist, their states and rotations (no material) — security review, audit. */
+  'keys.read': ['administrator', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -57,6 +57,7 @@ export {
   type RunResult,
   type Transport,
 } from './run.ts';
+export { listBatches, batchInstructions, type BatchFilter } from './batches.ts';
 export { applyStatusReport, parseStatusReport, type StatusOutcome } from './status.ts';
 export { applyNotification, checkStatementAccount, isReturn, type NotificationOutcome } from './notifications.ts';
 export {

@@ -46,7 +46,7 @@ export interface RunResult {
   readonly body: string | undefined;
 }
 
-function batchOf(r: Record<string, unknown>): Batch {
+export function batchOf(r: Record<string, unknown>): Batch {
   return {
     id: r.id as string,
     partnerId: r.partner_id as string,
@@ -66,7 +66,7 @@ function batchOf(r: Record<string, unknown>): Batch {
   };
 }
 
-const batchColumns =
+export const batchColumns =
   'id, partner_id, currency, message_id, message_kind, count, total, gross_debit, gross_credit, net_debit, state, ' +
     'value_date, ' +
     'file_sha256, signature_algorithm, signature';

@@ -27,6 +27,7 @@ export function cryptoProfile(name: string): CryptoProfile {
 // server and the CLI from src/wiring/platform-keyring.ts, so crypto never imports audit.
 export { Keyring, keyPurposes, requireKeyPurpose, type KeyPurpose, type KeyringOptions } from './keyring.ts';
 export { KeyringError } from './keyring-errors.ts';
+export { keyInventory, type KeyInventory, type KeyInventoryEntry } from './key-inventory.ts';
 export type { KeyEvent } from './keyring-store.ts';
 export { countReferences, retireUnused } from './keyring-rewrap.ts';
 export { Kek, loadKek, loadPreviousKek } from './kek.ts';

@@ -59,7 +59,7 @@ export function requireKeyPurpose(purpose: string): KeyPurpose {
 }
 
 /** Which profile implements a stored algorithm, so data written under one profile stays readable after a switch. */
-const profileOfAlgorithm: Readonly<Record<string, ProfileName>> = {
+export const profileOfAlgorithm: Readonly<Record<string, ProfileName>> = {
   'aes-256-gcm': 'intl',
   'hmac-sha256': 'intl',
   'ecdsa-p256-sha256': 'intl',

@@ -24,6 +24,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { accessRoutes } from './routes/access.ts';
 import { operatorTokenRoutes } from './routes/operator-tokens.ts';
 import { operatorEnrolmentRoutes } from './routes/operator-enrolment.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { securityRoutes } from './routes/security.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -132,6 +133,7 @@ async function registerRoutes(app: App, context: AppContext): Promise<void> {
     operatorTokenRoutes(context),
     operatorEnrolmentRoutes(context),
     securityRoutes(context),
+    keyRoutes(context),
     incidentRoutes(context),
     paymentRoutes(context),
     merchantRoutes(context),

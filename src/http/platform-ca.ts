@@ -105,3 +105,16 @@ export async function clientCaFor(config: Pick<Config, 'mtlsCaFile' | 'dataDir'>
   if (config.mtlsCaFile === 'platform') return (await platformCa(config.dataDir)).cert;
   return readFileSync(config.mtlsCaFile, 'utf8');
 }
+
+/** The client CA's public facts for the key inventory (never its key): undefined when mutual TLS is off. */
+export async function platformCaFacts(
+  config: Pick<Config, 'mtlsCaFile' | 'dataDir'>,
+): Promise<{ subject: string; notBefore: number; notAfter: number; platform: boolean } | undefined> {
+  const pem = await clientCaFor(config);
+  if (pem === undefined) return undefined;
+  const certificate = new x509.X509Certificate(pem);
+  return {
+    subject: certificate.subject, notBefore: certificate.notBefore.getTime(), notAfter: certificate.notAfter.getTime(),
+    platform: config.mtlsCaFile === 'platform',
+  };
+}

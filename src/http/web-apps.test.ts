@@ -132,3 +132,12 @@ test('web money: typed amounts are plain positive decimals; shown grouped, never
   assert.equal(formatAmount('-100.00', 'CNY', 'en'), '−¥100.00');
   assert.equal(formatAmount('0.01', 'USD', 'en'), 'USD 0.01');
 });
+
+test('web money: minor units (clearing, reconciliation) shown by moving the point, never by arithmetic', async () => {
+  const { formatMinor } = await import('../../web/src/shared/money.ts');
+  assert.equal(formatMinor('1000000', 'CNY', 'zh'), '¥10,000.00');
+  assert.equal(formatMinor('5', 'CNY', 'zh'), '¥0.05');
+  assert.equal(formatMinor('0', 'CNY', 'zh'), '¥0.00');
+  assert.equal(formatMinor('-2000', 'CNY', 'en'), '−¥20.00');
+  assert.equal(formatMinor('123456789012345678', 'CNY', 'en'), '¥1,234,567,890,123,456.78');
+});

@@ -549,6 +549,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clearing/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Clearing batches, newest first, by partner and state (keyset pagination: pass nextCursor as cursor) */
+        get: operations["getClearingBatches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clearing/batches/{batchId}": {
         parameters: {
             query?: never;
@@ -556,7 +573,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A clearing batch's status (locked, sent, answered) */
+        /** A clearing batch: its state (locked, sent, answered), net position, message hash and instructions */
         get: operations["getClearingBatchesByBatchId"];
         put?: never;
         post?: never;
@@ -1022,6 +1039,23 @@ export interface paths {
         put?: never;
         /** Link a security event */
         post: operations["postIncidentsByIncidentIdSecurityEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every key the platform holds (purpose, algorithm, profile, state, rotations); never key material */
+        get: operations["getKeys"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6187,6 +6221,87 @@ export interface operations {
             500: components["responses"]["Problem500"];
         };
     };
+    getClearingBatches: {
+        parameters: {
+            query?: {
+                /** @description the previous nextCursor */
+                cursor?: string;
+                /** @description Page size, 1–200 (default 50) */
+                limit?: string;
+                partnerId?: string;
+                state?: "locked" | "sent" | "answered";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "example",
+                     *           "partnerId": "example",
+                     *           "currency": "CNY",
+                     *           "messageId": "example",
+                     *           "messageKind": "example",
+                     *           "count": 1,
+                     *           "total": "123456",
+                     *           "grossDebit": "123456",
+                     *           "grossCredit": "123456",
+                     *           "netDebit": "123456",
+                     *           "state": "locked",
+                     *           "valueDate": "example",
+                     *           "fileSha256": "example",
+                     *           "signatureAlgorithm": "example"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "example"
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            count: number;
+                            currency: string;
+                            fileSha256: string;
+                            /** @description Minor units, decimal string */
+                            grossCredit: string;
+                            /** @description Minor units, decimal string */
+                            grossDebit: string;
+                            id: string;
+                            messageId: string;
+                            messageKind: string;
+                            /** @description grossDebit − grossCredit in minor units; negative when the partner owes us */
+                            netDebit: string;
+                            partnerId: string;
+                            signatureAlgorithm: string;
+                            /** @enum {string} */
+                            state: "locked" | "sent" | "answered";
+                            /** @description Minor units, decimal string */
+                            total: string;
+                            valueDate: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
     getClearingBatchesByBatchId: {
         parameters: {
             query?: never;
@@ -6204,24 +6319,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "example",
-                     *       "partnerId": "example",
-                     *       "currency": "CNY",
-                     *       "messageId": "example",
-                     *       "messageKind": "example",
-                     *       "count": 1,
-                     *       "total": "123456",
-                     *       "grossDebit": "123456",
-                     *       "grossCredit": "123456",
-                     *       "netDebit": "123456",
-                     *       "state": "locked",
-                     *       "valueDate": "example",
-                     *       "fileSha256": "example",
-                     *       "signatureAlgorithm": "example"
-                     *     }
-                     */
                     "application/json": {
                         count: number;
                         currency: string;
@@ -6242,6 +6339,20 @@ export interface operations {
                         /** @description Minor units, decimal string */
                         total: string;
                         valueDate: string;
+                    } & {
+                        instructions: {
+                            /** @description Minor units, decimal string */
+                            amount: string;
+                            currency: string;
+                            endToEndId: string;
+                            /** @description Minor units, decimal string */
+                            fee: string;
+                            id: string;
+                            kind: string;
+                            reasonCode: string | null;
+                            state: string;
+                            valueDate: string | null;
+                        }[];
                     };
                 };
             };
@@ -8929,6 +9040,88 @@ export interface operations {
             409: components["responses"]["Problem409"];
             413: components["responses"]["Problem413"];
             415: components["responses"]["Problem415"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    getKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kekId": "example",
+                     *       "keys": [
+                     *         {
+                     *           "id": "example",
+                     *           "purpose": "example",
+                     *           "version": 1,
+                     *           "kind": "seal",
+                     *           "algorithm": "example",
+                     *           "profile": "example",
+                     *           "state": "active",
+                     *           "createdAt": "example",
+                     *           "supersededAt": "example",
+                     *           "retiredAt": "example",
+                     *           "wrappedBy": "example"
+                     *         }
+                     *       ],
+                     *       "rotations": [
+                     *         {
+                     *           "operation": "example",
+                     *           "purpose": "example",
+                     *           "version": 1,
+                     *           "actor": "example",
+                     *           "at": "example",
+                     *           "detail": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        kekId: string;
+                        keys: {
+                            algorithm: string;
+                            /** @description ISO 8601 time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "seal" | "mac" | "sign" | "certificate-authority";
+                            /** @description intl or gm */
+                            profile: string;
+                            purpose: string;
+                            retiredAt: string | null;
+                            /** @enum {string} */
+                            state: "active" | "previous" | "retired";
+                            supersededAt: string | null;
+                            version: number;
+                            wrappedBy: string | null;
+                        }[];
+                        rotations: {
+                            actor: string;
+                            /** @description ISO 8601 time */
+                            at: string;
+                            detail: string | null;
+                            operation: string;
+                            purpose: string;
+                            version: number | null;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
         };

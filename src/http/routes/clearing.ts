@@ -11,21 +11,24 @@ import {
   applyNotification,
   applyStatusReport,
   batchById,
+  batchInstructions,
   boundedBytes,
   boundedText,
   isoDate,
+  listBatches,
   listPartners,
   requirePartner,
   runClearing,
   settlementReport,
   type Batch,
+  type Instruction,
   type Partner,
 } from '../../clearing/index.ts';
 import { AnfuError } from '../../errors.ts';
 import { dailyReport, reconcileStatement, type CsvColumns } from '../../reconciliation/index.ts';
 import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
-import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
+import { Id, Nullable, operatorSecurity, PageLimit, problemResponses } from '../schemas.ts';
 import { ProposalView, proposalView } from './access-views.ts';
 
 /** A status report is read whole within this bound (one batch's answer); statements are streamed. */
@@ -251,15 +254,57 @@ function runRoutes(app: FastifyInstance, context: AppContext): void {
       overdue: [...run.overdue],
     });
   });
+  batchRoutes(app, context);
+}
+
+const BatchInstructionView = Type.Object({
+  id: Type.String(), kind: Type.String(), endToEndId: Type.String(), currency: Type.String(), amount: Minor,
+  fee: Minor, state: Type.String(), reasonCode: Nullable(Type.String()), valueDate: Nullable(Type.String()),
+});
+const instructionView = (i: Instruction) => ({
+  id: i.id, kind: i.kind, endToEndId: i.endToEndId, currency: i.currency, amount: i.amount.toString(),
+  fee: i.fee.toString(), state: i.state, reasonCode: i.reasonCode, valueDate: i.valueDate,
+});
+const BatchDetailView = Type.Intersect([BatchView, Type.Object({ instructions: Type.Array(BatchInstructionView) })]);
+const BatchListQuery = Type.Object(
+  {
+    partnerId: Type.Optional(Id('ptn')),
+    state: Type.Optional(Type.String({ enum: ['locked', 'sent', 'answered'] })),
+    cursor: Type.Optional(Id('cbt', 'the previous nextCursor')),
+    limit: PageLimit(200),
+  },
+  { additionalProperties: false },
+);
+
+/** Batches newest first (keyset pages) and one batch with the instructions it carries. */
+function batchRoutes(app: FastifyInstance, context: AppContext): void {
+  const { clearing } = context;
+  const listSchema = {
+    tags, security, querystring: BatchListQuery,
+    summary: 'Clearing batches, newest first, by partner and state (keyset pagination: pass nextCursor as cursor)',
+    response: { 200: Type.Object({ items: Type.Array(BatchView), nextCursor: Nullable(Type.String()) }), ...errors },
+  };
+  app.get('/clearing/batches', { ...route('clearing.read'), schema: listSchema }, async (request) => {
+    const q = request.query as Static<typeof BatchListQuery>;
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    const rows = await listBatches(clearing.store, {
+      partnerId: q.partnerId, state: q.state as Batch['state'] | undefined, before: q.cursor, limit,
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(batchView), nextCursor: rows.length > limit && last ? last.id : null };
+  });
   const BatchParams = Type.Object({ batchId: Id('cbt') });
   const batchSchema = {
-    tags, security, params: BatchParams, summary: "A clearing batch's status (locked, sent, answered)",
-    response: { 200: BatchView, ...errors },
+    tags, security, params: BatchParams,
+    summary: "A clearing batch: its state (locked, sent, answered), net position, message hash and instructions",
+    response: { 200: BatchDetailView, ...errors },
   };
   app.get('/clearing/batches/:batchId', { ...route('clearing.read'), schema: batchSchema }, async (request) => {
     const batch = await batchById(clearing.store, (request.params as Static<typeof BatchParams>).batchId);
     if (batch === undefined) throw new AnfuError('clearing_batch_not_found');
-    return batchView(batch);
+    const instructions = await batchInstructions(clearing.store, batch.id);
+    return { ...batchView(batch), instructions: instructions.map(instructionView) };
   });
 }
 

@@ -1,6 +1,7 @@
 // The operator console: password + TOTP login, the maker–checker inbox (the server decides who may
 // approve what; a refusal is shown as the server gives it), payments and their timelines, audit search
-// with proofs checked in the browser, ledger accounts and security events, risk and AML/sanctions.
+// with proofs checked in the browser, ledger accounts and security events, risk and AML/sanctions,
+// clearing and reconciliation, backups, the self-assessment and the keys.
 // Operators can look and request; nothing here forces a state the server would refuse.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -10,14 +11,19 @@ import { formatAmount } from '../shared/money.ts';
 import { go, route, useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
 import { Aml } from './aml.tsx';
+import { Assessment } from './assessment.tsx';
 import { AuditSearch } from './audit.tsx';
+import { Backups } from './backups.tsx';
 import { Cases } from './cases.tsx';
+import { BatchDetail, Clearing } from './clearing.tsx';
 import { Dashboards } from './dashboards.tsx';
 import { Journal } from './journal.tsx';
+import { Keys } from './keys.tsx';
 import { Nav } from './nav.tsx';
 import { Operators } from './operators.tsx';
 import { PaymentTimeline, Payments } from './payments.tsx';
 import { DecisionDetail, Risk } from './risk.tsx';
+import { Reconciliation } from './reconciliation.tsx';
 import { operator, splitRoute } from './session.ts';
 import { t } from './texts.ts';
 
@@ -208,6 +214,14 @@ function Console() {
   if (screen === '/risk') return <Risk />;
   if (screen.startsWith('/risk/decisions/')) return <DecisionDetail key={screen} id={screen.slice('/risk/decisions/'.length)} />;
   if (screen === '/aml') return <Aml />;
+  if (screen === '/clearing') return <Clearing />;
+  if (screen.startsWith('/clearing/batches/')) return <BatchDetail key={screen} id={screen.slice('/clearing/batches/'.length)} />;
+  if (screen.startsWith('/clearing/reconciliation/')) {
+    return <Reconciliation key={screen} partnerId={screen.slice('/clearing/reconciliation/'.length)} />;
+  }
+  if (screen === '/backups') return <Backups />;
+  if (screen === '/assessment') return <Assessment />;
+  if (screen === '/keys') return <Keys />;
   if (screen.startsWith('/accounts/')) return <Journal key={screen} accountId={screen.slice('/accounts/'.length)} />;
   if (screen === '/payments') return <Payments />;
   if (screen.startsWith('/payments/')) return <PaymentTimeline key={screen} id={screen.slice('/payments/'.length)} />;

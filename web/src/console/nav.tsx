@@ -14,6 +14,10 @@ const links = [
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],
   ['/events', 'events'],
+  ['/clearing', 'clearing'],
+  ['/backups', 'backups'],
+  ['/assessment', 'assessment'],
+  ['/keys', 'keys'],
   ['/operators', 'operators'],
 ] as const;
 

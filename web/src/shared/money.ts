@@ -26,3 +26,17 @@ export function formatAmount(amount: string, currency: string, _lang: string): s
   const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
   return `${negative ? '−' : ''}${symbol}${grouped(whole)}.${fraction.padEnd(2, '0')}`;
 }
+
+/** Currencies whose minor unit is not a hundredth (ISO 4217); every other has two decimals. */
+const exponents: Readonly<Record<string, number>> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3 };
+
+/** An amount in minor units ("1234", clearing and reconciliation) shown as money ("¥12.34"), by moving the point. */
+export function formatMinor(minor: string, currency: string, lang: string): string {
+  const negative = minor.startsWith('-');
+  const exponent = exponents[currency] ?? 2;
+  const digitsOnly = (negative ? minor.slice(1) : minor).padStart(exponent + 1, '0');
+  const whole = digitsOnly.slice(0, digitsOnly.length - exponent);
+  const fraction = digitsOnly.slice(digitsOnly.length - exponent);
+  const text = formatAmount(exponent === 0 ? whole : `${whole}.${fraction}`, currency, lang);
+  return negative ? `−${text}` : text;
+}
