@@ -63,7 +63,6 @@ export {
   registerBankFile,
   sealBankFile,
   boundedBytes,
-  boundedText,
   streamCamt,
   asRefusal,
   type TextSource,

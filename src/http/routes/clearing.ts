@@ -12,7 +12,6 @@ import {
   applyStatusReport,
   batchById,
   boundedBytes,
-  boundedText,
   isoDate,
   listPartners,
   requirePartner,
@@ -27,9 +26,6 @@ import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { Id, operatorSecurity, problemResponses } from '../schemas.ts';
 import { ProposalView, proposalView } from './access-views.ts';
-
-/** A status report is read whole within this bound (one batch's answer); statements are streamed. */
-export const statusReportBytesMax = 16 * 1024 * 1024;
 
 const security = operatorSecurity;
 const tags = ['clearing'];
@@ -322,15 +318,15 @@ function statementRoutes(app: FastifyInstance, context: AppContext): void {
 function statusReportRoute(app: FastifyInstance, context: AppContext): void {
   const schema = {
     tags, security, params: PartnerParams, consumes: ['application/xml', 'text/xml'],
-    summary: 'Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, ' +
-      'a replay is refused',
+    summary: 'Apply a pacs.002 status report (the XML request body, streamed) received out of band; all or ' +
+      'nothing, a replay is refused; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large',
     response: { 201: StatusReportView, ...errors },
   };
   app.post('/clearing/partners/:partnerId/status-reports', { ...route('clearing.operate'), schema },
     async (request, reply) => {
       const { partnerId } = request.params as Static<typeof PartnerParams>;
-      const text = await boundedText(uploadOf(request, statusReportBytesMax), statusReportBytesMax);
-      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, text));
+      const body = uploadOf(request, context.config.statementBytesMax);
+      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, body));
     });
 }
 
