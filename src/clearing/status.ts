@@ -154,20 +154,25 @@ function statusesFor(report: ParsedStatusReport, members: readonly Instruction[]
   return statuses;
 }
 
-/** Applies a pacs.002 (a string, or an upload streamed chunk by chunk): all of it in one transaction, or nothing. */
-export async function applyStatusReport(
-  ctx: ClearingContext, partnerId: string, source: TextSource,
-): Promise<StatusOutcome> {
-  const partner = await requirePartner(ctx.store, partnerId);
+/** Reads the report, refused as soon as it names a batch this partner never received. */
+async function readPartnerReport(ctx: ClearingContext, partnerId: string, source: TextSource) {
   let found: Batch | undefined;
-  const { report, sha256 } = await readStatusReport(source, async (originalMessageId) => {
+  const read = await readStatusReport(source, async (originalMessageId) => {
     found = await batchByMessageId(ctx.store, originalMessageId);
     if (found === undefined || found.partnerId !== partnerId)
       throw new ClearingRefused('bank_file_unknown_batch', 'a pacs.002 for a batch this partner never received');
     const rows = await ctx.store.all('SELECT end_to_end_id FROM clearing_instructions WHERE batch_id = ?', [found.id]);
     return new Set(rows.map((r) => r.end_to_end_id as string));
   });
-  const batch = found as Batch;
+  return { ...read, batch: found as Batch };
+}
+
+/** Applies a pacs.002 (a string, or an upload streamed chunk by chunk): all of it in one transaction, or nothing. */
+export async function applyStatusReport(
+  ctx: ClearingContext, partnerId: string, source: TextSource,
+): Promise<StatusOutcome> {
+  const partner = await requirePartner(ctx.store, partnerId);
+  const { report, sha256, batch } = await readPartnerReport(ctx, partnerId, source);
   const now = ctx.clock();
   return withinLedger(ctx.store, async (tx, ledgerTx) => {
     const fileId = await registerBankFile(tx, {

@@ -39,6 +39,7 @@ import { clearingNetting } from './255-clearing-netting.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
+import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
 
 export interface Migration {
   readonly id: number;
@@ -93,4 +94,6 @@ export const migrations: readonly Migration[] = [
   assessmentRuns,
   requestLatency,
   backupJobs,
+  // 242 after 255: it alters clearing_incoming, which 255 creates (list order is apply order).
+  clearingIncomingReversals,
 ];
