@@ -661,7 +661,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, a replay is refused */
+        /** Apply a pacs.002 status report (the XML request body, streamed) received out of band; all or nothing, a replay is refused; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large */
         post: operations["postClearingPartnersByPartnerIdStatusReports"];
         delete?: never;
         options?: never;
