@@ -61,7 +61,13 @@ export {
   type Transport,
 } from './run.ts';
 export { applyStatusReport, parseStatusReport, type StatusOutcome } from './status.ts';
-export { applyNotification, checkStatementAccount, isReturn, type NotificationOutcome } from './notifications.ts';
+export {
+  applyNotification, checkStatementAccount, isBankCharge, isReturn, type NotificationOutcome,
+} from './notifications.ts';
+export {
+  notifiedFor, settleNotified, unstatedBy, markNotStated, markWithdrawn, withdrawLeg, transitLeg, settleLeg,
+  type NotifiedEntry,
+} from './notified-entries.ts';
 export {
   registerBankFile,
   sealBankFile,

@@ -125,6 +125,9 @@ const ImportView = Type.Object({
   balanced: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   booked: Type.Optional(Type.Integer()), returned: Type.Optional(Type.Integer()),
   unknown: Type.Optional(Type.Integer()),
+  announced: Type.Optional(Type.Integer({
+    description: 'camt.054: unknown bookings moved through in-transit for the end-of-day statement to settle',
+  })),
 });
 
 const Counted = Type.Object({ count: Type.Integer(), amount: Type.String() });
@@ -280,7 +283,7 @@ async function importStatement(context: AppContext, request: FastifyRequest) {
   if (q.kind === 'camt.054') {
     const outcome = await applyNotification(context.clearing, partnerId, body);
     return { kind: q.kind, fileId: outcome.fileId, lines: outcome.booked + outcome.returned + outcome.unknown,
-      booked: outcome.booked, returned: outcome.returned, unknown: outcome.unknown };
+      booked: outcome.booked, returned: outcome.returned, unknown: outcome.unknown, announced: outcome.announced };
   }
   const caseOpener = openCase;
   const options = csv !== undefined

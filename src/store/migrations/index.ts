@@ -40,6 +40,7 @@ import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
 import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
+import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 
 export interface Migration {
   readonly id: number;
@@ -96,4 +97,5 @@ export const migrations: readonly Migration[] = [
   backupJobs,
   // 242 after 255: it alters clearing_incoming, which 255 creates (list order is apply order).
   clearingIncomingReversals,
+  clearingNotifiedEntries,
 ];
