@@ -6636,6 +6636,8 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        /** @description camt.054: unknown bookings moved through in-transit for the end-of-day statement to settle */
+                        announced?: number;
                         balanced?: boolean | null;
                         booked?: number;
                         breaks?: number;
