@@ -106,6 +106,7 @@ for (const kind of testStoreKinds()) {
       // Reversed before the run: its credit is withdrawn, the money back at the bank settlement account.
       const reversed = await reverseTopUp(ctx, funding, t200.id, operator);
       assert.deepEqual(reversed.ok && [reversed.funding.state, reversed.clearing], ['reversed', 'withdrawn']);
+      assert.equal((await sim.state()).reversalsApplied, 1, 'the issuer got its 0400');
       const again = await reverseTopUp(ctx, funding, t200.id, operator);
       assert.deepEqual(again, { ok: false, code: 'payment_state_invalid' });
       const wallet = await walletOf(ledger, alice.customer.id, 'CNY');
@@ -122,6 +123,7 @@ for (const kind of testStoreKinds()) {
       // Reversed after it was netted: the partner is owed it back, a debit in the next run.
       const late = await reverseTopUp(ctx, funding, t300.id, operator);
       assert.deepEqual(late.ok && late.clearing, 'owed_back');
+      assert.equal((await sim.state()).reversalsApplied, 2);
       await out(10_000n, 3);
       const second = await runClearing(clearing, partner.id);
       assert.deepEqual(
