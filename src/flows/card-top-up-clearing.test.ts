@@ -5,6 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import {
+  ProposalRegistry, approveProposal, executeApprovedProposal, proposeAction, type Actor, type ApprovalsContext,
+} from '../access/index.ts';
 import { CardLink } from '../banks/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { withCheckDigit } from '../cards/index.ts';
@@ -15,18 +18,23 @@ import { TokenVault } from '../crypto/index.ts';
 import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import {
-  bankSettlementOf, fundingById, paymentSettingsOf, walletOf, type CardFunding, type PaymentsContext,
+  bankSettlementOf, fundingById, paymentSettingsOf, provideCardFunding, walletOf, type CardFunding,
+  type PaymentsContext,
 } from '../payments/index.ts';
 import { createTestIdentity, instructionFor, signInstruction, verifiedTestCard } from '../payments/testing.ts';
 import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { recordTopUpCapture, withdrawTopUpCapture } from './clear-card-top-up.ts';
-import { reverseTopUp } from './reverse-top-up.ts';
+import { reverseTopUp, topUpReversalExecutor } from './reverse-top-up.ts';
 import { captureTopUp, topUpByCard } from './top-up-by-card.ts';
 
 const pan = withCheckDigit('622202000000000001');
 const operator = { type: 'operator' as const, id: 'opr_test' };
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
+const actor = (id: string): Actor => ({
+  type: 'operator', principal: { kind: 'operator', id, name: id, role: 'operations', sessionId: `ses_${id}` },
+  ip: null, device: null,
+});
 
 for (const kind of testStoreKinds()) {
   describe(`card top-ups in clearing (${kind})`, () => {
@@ -120,9 +128,23 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([first.batch?.total, first.batch?.grossDebit, first.batch?.grossCredit, first.batch?.netDebit],
         [75_000n, 75_000n, 80_000n, -5_000n], 'the two live top-ups (500 + 300) net against 750 out');
 
-      // Reversed after it was netted: the partner is owed it back, a debit in the next run.
-      const late = await reverseTopUp(ctx, funding, t300.id, operator);
-      assert.deepEqual(late.ok && late.clearing, 'owed_back');
+      // Reversed after it was netted — under maker–checker (top_up.reverse): the partner is owed it back, a
+      // debit in the next run.
+      provideCardFunding(store, funding);
+      const registry = new ProposalRegistry();
+      registry.register(topUpReversalExecutor(ctx));
+      const approvals: ApprovalsContext = { store, registry, ttlMs: 3600_000 };
+      const proposal = { kind: 'top_up.reverse', payload: { fundingId: t300.id }, reason: 'issuer recall' };
+      const proposed = await proposeAction(approvals, actor('op_maker'), proposal, time);
+      assert.ok(proposed.ok);
+      assert.equal((await fundingById(store, t300.id))?.state, 'succeeded', 'nothing moves on one signature');
+      const self = await approveProposal(approvals, actor('op_maker'), proposed.proposal.id, clock);
+      assert.deepEqual(!self.ok && self.code, 'proposal_self_approval');
+      const approved = await approveProposal(approvals, actor('op_checker'), proposed.proposal.id, clock);
+      assert.ok(approved.ok);
+      assert.equal(approved.proposal.state, 'executed');
+      assert.deepEqual(approved.proposal.result, { fundingId: t300.id, state: 'reversed', clearing: 'owed_back' });
+      assert.equal((await executeApprovedProposal(approvals, proposed.proposal.id, clock)).state, 'executed');
       assert.equal((await sim.state()).reversalsApplied, 2);
       await out(10_000n, 3);
       const second = await runClearing(clearing, partner.id);

@@ -4,9 +4,10 @@
 // clearing credit is withdrawn — or, already netted in a batch, owed back in the next run. Re-running after
 // a crash between the steps is safe: the ledger key replays, and the issuer answers a repeated reversal
 // with 00 or 25; an unconfirmed reversal stays owed for the recovery sweep.
+import type { ProposalExecutor } from '../access/index.ts';
 import type { IncomingReversal } from '../clearing/index.ts';
 import {
-  bankSettlementOf, fundingById, recordBankAnswer, recordFundingTransition, walletOf,
+  bankSettlementOf, cardFundingOf, fundingById, recordBankAnswer, recordFundingTransition, walletOf,
   type CardFunding, type FundingPayment, type PaymentsContext, type TransitionActor,
 } from '../payments/index.ts';
 import { withdrawTopUpCapture } from './clear-card-top-up.ts';
@@ -42,4 +43,42 @@ export async function reverseTopUp(
     clearing = await withdrawTopUpCapture(tx, row, now);
   });
   return { ok: true, funding: await refetchFunding(ctx, row.id), clearing };
+}
+
+/**
+ * Maker–checker kind `top_up.reverse` `{fundingId}`: taking money back out of a customer's wallet is never
+ * one person's decision. One operator proposes (POST /v1/proposals), a second approves; the execution is
+ * `reverseTopUp` under the proposal's name, and a retried execution after it took changes nothing.
+ */
+export function topUpReversalExecutor(ctx: PaymentsContext): ProposalExecutor<{ fundingId: string }> {
+  return {
+    kind: 'top_up.reverse',
+    proposerRoles: ['administrator', 'operations'],
+    approverRoles: ['administrator', 'operations'],
+    proposerNeedsSession: true,
+    parse(payload) {
+      const p = payload as { fundingId?: unknown } | null;
+      if (typeof p !== 'object' || p === null || Object.keys(p).length !== 1) return undefined;
+      return typeof p.fundingId === 'string' && /^fnd_[0-9a-z]{26}$/.test(p.fundingId)
+        ? { fundingId: p.fundingId }
+        : undefined;
+    },
+    async check(q, payload) {
+      const row = await fundingById(q, payload.fundingId);
+      return row?.kind === 'top_up' && row.state === 'succeeded' ? undefined : 'proposal_payload_invalid';
+    },
+    async outside(payload, proposal) {
+      const row = await fundingById(ctx.store, payload.fundingId);
+      if (row?.kind === 'top_up' && row.state === 'reversed')
+        return { ok: true, result: { fundingId: row.id, state: row.state } };
+      const funding = cardFundingOf(ctx.store);
+      if (funding === undefined) return { ok: false, code: 'card_issuer_unavailable', detail: 'no card link' };
+      const reversed = await reverseTopUp(ctx, funding, payload.fundingId, {
+        type: 'operator', id: `proposal:${proposal.id}`,
+      });
+      if (!reversed.ok) return { ok: false, code: reversed.code };
+      const { funding: after, clearing } = reversed;
+      return { ok: true, result: { fundingId: after.id, state: after.state, clearing } };
+    },
+  };
 }
