@@ -48,7 +48,8 @@ export function asRefusal(error: unknown): unknown {
 
 export type TextSource = string | AsyncIterable<string | Buffer>;
 
-async function* chunksOf(source: TextSource, hash: Hash): AsyncIterable<string> {
+/** The file as text chunks (one UTF-8 decoder for the whole file), each byte hashed as it passes. */
+export async function* textChunks(source: TextSource, hash: Hash): AsyncIterable<string> {
   if (typeof source === 'string') {
     hash.update(source, 'utf8');
     for (let i = 0; i < source.length; i += 1 << 16) yield source.slice(i, i + (1 << 16));
@@ -82,7 +83,7 @@ export async function streamCamt(source: TextSource, consumer: CamtConsumer): Pr
     while (queue.length > 0) await (queue.shift() as () => Promise<void>)();
   };
   try {
-    for await (const chunk of chunksOf(source, hash)) {
+    for await (const chunk of textChunks(source, hash)) {
       reader.write(chunk);
       await drain();
     }
@@ -106,16 +107,5 @@ export async function* boundedBytes(
     seen += bytes.length;
     if (seen > bytesMax) throw new ClearingRefused('bank_file_too_large', `the file is larger than ${bytesMax} bytes`);
     yield bytes;
-  }
-}
-
-/** A small bank file (a status report) read whole within its bound, as UTF-8. */
-export async function boundedText(source: AsyncIterable<Buffer | string>, bytesMax: number): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of boundedBytes(source, bytesMax)) parts.push(chunk);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
-  } catch {
-    throw new ClearingRefused('bank_file_malformed', 'the file is not UTF-8');
   }
 }

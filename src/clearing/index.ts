@@ -21,6 +21,7 @@ export {
   createPartner,
   updatePartnerLimits,
   partnerById,
+  partnerForCardBank,
   requirePartner,
   listPartners,
   type Partner,
@@ -51,6 +52,8 @@ export {
   underCap,
   netUnderCap,
   recordIncoming,
+  reverseIncoming,
+  type IncomingReversal,
   type Batch,
   type IncomingInput,
   type NetPosition,
@@ -59,12 +62,17 @@ export {
 } from './run.ts';
 export { listBatches, batchInstructions, type BatchFilter } from './batches.ts';
 export { applyStatusReport, parseStatusReport, type StatusOutcome } from './status.ts';
-export { applyNotification, checkStatementAccount, isReturn, type NotificationOutcome } from './notifications.ts';
+export {
+  applyNotification, checkStatementAccount, isBankCharge, isReturn, type NotificationOutcome,
+} from './notifications.ts';
+export {
+  notifiedFor, settleNotified, unstatedBy, markNotStated, markWithdrawn, withdrawLeg, transitLeg, settleLeg,
+  type NotifiedEntry,
+} from './notified-entries.ts';
 export {
   registerBankFile,
   sealBankFile,
   boundedBytes,
-  boundedText,
   streamCamt,
   asRefusal,
   type TextSource,

@@ -175,6 +175,16 @@ export async function requirePartner(q: Queryable, id: string): Promise<Partner>
   return partner;
 }
 
+/**
+ * The partner that clears the card link's top-ups in a currency: the one named as the card link's bank
+ * (ANFU_CARD_LINK_BANK; configured in clearing_partners like any partner). Suspended or not: what the
+ * issuer approved is owed to us either way.
+ */
+export async function partnerForCardBank(q: Queryable, bank: string, currency: string): Promise<Partner | undefined> {
+  const row = await q.get(`SELECT ${columns} FROM clearing_partners WHERE name = ? AND currency = ?`, [bank, currency]);
+  return row === undefined ? undefined : partnerOf(row);
+}
+
 export async function listPartners(q: Queryable): Promise<Partner[]> {
   return (await q.all(`SELECT ${columns} FROM clearing_partners ORDER BY currency, name`)).map(partnerOf);
 }

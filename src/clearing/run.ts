@@ -99,7 +99,14 @@ async function outstandingOf(q: Queryable, partnerId: string): Promise<bigint> {
       WHERE i.partner_id = ? AND i.state = 'batched' AND b.state <> 'answered'`,
     [partnerId],
   );
-  return BigInt((row?.total ?? 0) as bigint) - BigInt((credit?.total ?? 0) as bigint);
+  // Credits reversed after they were netted are owed back: a debit in the batch that carries them.
+  const back = await q.get<{ total: unknown }>(
+    `SELECT COALESCE(SUM(i.amount), 0) AS total FROM clearing_incoming i
+      JOIN clearing_batches b ON b.id = i.reversal_batch_id WHERE i.partner_id = ? AND b.state <> 'answered'`,
+    [partnerId],
+  );
+  return BigInt((row?.total ?? 0) as bigint) - BigInt((credit?.total ?? 0) as bigint) +
+    BigInt((back?.total ?? 0) as bigint);
 }
 
 export interface NetPosition {
@@ -154,7 +161,10 @@ export interface IncomingInput {
   readonly amount: bigint;
 }
 
-/** Records money the partner owes us for the next run to net (idempotent on the reference). */
+/**
+ * Records money the partner owes us for the next run to net (idempotent on the reference: a replayed
+ * completion, or one recorded after its reversal, changes nothing).
+ */
 export async function recordIncoming(q: Queryable, input: IncomingInput, now: number): Promise<void> {
   if (input.amount <= 0n) throw new ClearingRefused('clearing_instruction_invalid', 'the amount must be positive');
   const partner = await requirePartner(q, input.partnerId);
@@ -165,6 +175,29 @@ export async function recordIncoming(q: Queryable, input: IncomingInput, now: nu
       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (partner_id, kind, reference) DO NOTHING`,
     [newId('cic', now), input.partnerId, input.kind, input.reference, input.currency, input.amount, now, now],
   );
+}
+
+export type IncomingReversal = 'withdrawn' | 'owed_back' | 'not_recorded';
+
+/**
+ * The credit behind `reference` is no longer owed to us (a card top-up reversed): still pending, it is
+ * withdrawn and never netted; already netted in a batch, the next run counts it as a debit (owed back).
+ * Idempotent: a second reversal changes nothing and answers as the first did.
+ */
+export async function reverseIncoming(
+  q: Queryable, input: Pick<IncomingInput, 'partnerId' | 'kind' | 'reference'>, now: number,
+): Promise<IncomingReversal> {
+  const key = [input.partnerId, input.kind, input.reference];
+  await q.run(
+    `UPDATE clearing_incoming SET reversed_at = ?, updated_at = ? WHERE partner_id = ? AND kind = ? AND reference = ?
+      AND reversed_at IS NULL`,
+    [now, now, ...key],
+  );
+  const row = await q.get<{ state: string }>(
+    'SELECT state FROM clearing_incoming WHERE partner_id = ? AND kind = ? AND reference = ?', key,
+  );
+  if (row === undefined) return 'not_recorded';
+  return row.state === 'batched' ? 'owed_back' : 'withdrawn';
 }
 
 async function transfersOf(
@@ -219,26 +252,38 @@ interface LockedBatch {
   readonly total: bigint;
   readonly incoming: readonly string[];
   readonly grossCredit: bigint;
+  /** Credits netted before and since reversed: debits of this batch. */
+  readonly owedBack: readonly { id: string; amount: bigint }[];
   readonly now: number;
 }
 
 /** The batch row, its file, and its instructions moved to `batched` (each only from pending or held). */
 async function lockBatch(tx: Tx, b: LockedBatch): Promise<void> {
+  const grossDebit = b.owedBack.reduce((sum, i) => sum + i.amount, b.total);
   const kind = b.partner.messageKind === 'pacs.008' ? 'pacs.008.001.08' : 'pain.001.001.09';
   await tx.run(
     `INSERT INTO clearing_batches (id, partner_id, currency, message_id, message_kind, count, total, gross_debit,
       gross_credit, net_debit, state, value_date, file_sha256, signature_algorithm, signature, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'locked', ?, ?, ?, ?, ?, ?)`,
-    [b.id, b.partner.id, b.partner.currency, b.id, kind, b.transfers.length, b.total, b.total, b.grossCredit,
-      b.total - b.grossCredit, b.valueDate, b.signature.sha256, b.signature.algorithm, b.signature.signature, b.now,
+    [b.id, b.partner.id, b.partner.currency, b.id, kind, b.transfers.length, b.total, grossDebit, b.grossCredit,
+      grossDebit - b.grossCredit, b.valueDate, b.signature.sha256, b.signature.algorithm, b.signature.signature, b.now,
       b.now],
   );
   for (const id of b.incoming) {
     const taken = await tx.run(
-      "UPDATE clearing_incoming SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+      `UPDATE clearing_incoming SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'
+        AND reversed_at IS NULL`,
       [b.id, b.now, id],
     );
     if (taken !== 1) throw new Error('clearing: an incoming item changed during the run; try again');
+  }
+  for (const { id } of b.owedBack) {
+    const taken = await tx.run(
+      `UPDATE clearing_incoming SET reversal_batch_id = ?, updated_at = ? WHERE id = ? AND state = 'batched'
+        AND reversed_at IS NOT NULL AND reversal_batch_id IS NULL`,
+      [b.id, b.now, id],
+    );
+    if (taken !== 1) throw new Error('clearing: a reversed credit changed during the run; try again');
   }
   await tx.run('INSERT INTO clearing_batch_files (batch_id, body) VALUES (?, ?)', [b.id, b.body]);
   for (const t of b.transfers) {
@@ -288,13 +333,13 @@ async function collectDue(q: Queryable, partnerId: string) {
       state IN ('pending', 'held') ORDER BY created_at, id`,
     [partnerId],
   );
-  const incoming = (
-    await q.all(
-      "SELECT id, amount FROM clearing_incoming WHERE partner_id = ? AND state = 'pending' ORDER BY created_at, id",
-      [partnerId],
-    )
+  const itemsOf = async (where: string) => (
+    await q.all(`SELECT id, amount FROM clearing_incoming WHERE partner_id = ? AND ${where} ORDER BY created_at, id`,
+      [partnerId])
   ).map((r) => ({ id: r.id as string, amount: BigInt(r.amount as bigint) }));
-  return { rows, due: rows.map(instructionOf), incoming };
+  const incoming = await itemsOf("state = 'pending' AND reversed_at IS NULL");
+  const owedBack = await itemsOf("state = 'batched' AND reversed_at IS NOT NULL AND reversal_batch_id IS NULL");
+  return { rows, due: rows.map(instructionOf), incoming, owedBack };
 }
 
 /** Runs clearing for one partner now; an empty run (nothing due or all held) locks no batch. */
@@ -305,9 +350,11 @@ export async function runClearing(
 ): Promise<RunResult> {
   const partner = await requirePartner(ctx.store, partnerId);
   const now = ctx.clock();
-  const { rows, due, incoming } = await collectDue(ctx.store, partnerId);
+  const { rows, due, incoming, owedBack } = await collectDue(ctx.store, partnerId);
   const outstanding = await outstandingOf(ctx.store, partnerId);
-  const { take, hold, grossCredit } = netUnderCap(due, incoming, outstanding, partner.netDebitCap);
+  // What we owe back for reversed credits comes first: it weighs on the cap like a payment already batched.
+  const back = owedBack.reduce((sum, i) => sum + i.amount, 0n);
+  const { take, hold, grossCredit } = netUnderCap(due, incoming, outstanding + back, partner.netDebitCap);
   const taken = new Set(take);
   const transfers = await transfersOf(
     ctx,
@@ -336,17 +383,19 @@ export async function runClearing(
     if (body !== undefined && signature !== undefined) {
       const credits = incoming.map((i) => i.id);
       await lockBatch(tx, { id, partner, body, signature, valueDate, transfers, total, incoming: credits, grossCredit,
-        now });
+        owedBack, now });
       const released = due.filter((i) => i.state === 'held' && taken.has(i.id));
       closedCases.push(...(await closeHoldCases(ctx, tx, released, id, now)));
     }
     const credit = body === undefined ? 0n : grossCredit;
+    const debit = body === undefined ? 0n : total + back;
     await appendAudit(tx, [{
       actorType: actorId.startsWith('system') ? 'system' : 'operator', actorId, action: 'clearing.run',
       target: partnerId, outcome: 'success',
       details: {
         batchId: body === undefined ? null : id, count: transfers.length, total: total.toString(),
-        grossCredit: credit.toString(), net: (total - credit).toString(), held: hold.length,
+        grossDebit: debit.toString(), grossCredit: credit.toString(), net: (debit - credit).toString(),
+        held: hold.length,
         overdue: overdue.length, closedCases, sha256: signature?.sha256 ?? null,
       },
     }], now);

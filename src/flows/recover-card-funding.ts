@@ -11,7 +11,7 @@ import type { ReversalResult } from '../banks/index.ts';
 import { failFunding, revealCard, storedCardRequest } from './card-exchange.ts';
 import { captureTopUp } from './top-up-by-card.ts';
 
-async function reverseStored(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment): Promise<ReversalResult | undefined> {
+export async function reverseStored(ctx: PaymentsContext, funding: CardFunding, row: FundingPayment): Promise<ReversalResult | undefined> {
   const card = await cardById(ctx.store, row.cardId);
   if (card === undefined || row.exchange.transmitted === null) return undefined;
   const revealed = await revealCard(funding, card, 'card_authorisation', 'system:card-recovery');

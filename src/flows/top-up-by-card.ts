@@ -13,6 +13,7 @@ import {
   type CardFunding, type PayingCustomer, type FundingPayment, type PaymentCard, type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf } from './card-exchange.ts';
+import { recordTopUpCapture } from './clear-card-top-up.ts';
 import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
 import type { SignedRequest } from './start-signed-payment.ts';
 
@@ -62,6 +63,8 @@ export async function captureTopUp(ctx: PaymentsContext, row: FundingPayment): P
     await recordBankAnswer(tx, row.id, { holdSeq: hold.transfer.seq }, now);
     // An approval proves nothing about who holds the card: only binding verifies it (flows/bind-card.ts).
     await recordFundingTransition(tx, row, 'settle', fundingActor, now, { responseCode: '00' });
+    // The partner owes us what the issuer approved: a credit for the next clearing run, with the completion.
+    await recordTopUpCapture(tx, row, now);
   });
   return refetchFunding(ctx, row.id);
 }

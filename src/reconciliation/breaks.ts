@@ -3,8 +3,10 @@
 // severity from its amount and a resolution deadline from its severity; age escalates it. A break is
 // corrected only by a ledger adjustment between the partner's own accounts (settlement against
 // suspense, or fees for a bank charge) proposed by one operator and approved by another (maker–
-// checker, `reconciliation.resolve_break`), never by editing a statement or a posting.
+// checker, `reconciliation.resolve_break`), never by editing a statement or a posting. A camt.054 booking no
+// statement carried is corrected by reversing its in-transit leg (clearing/notified-entries.ts).
 import { appendAudit } from '../audit/index.ts';
+import { markWithdrawn, withdrawLeg } from '../clearing/index.ts';
 import { newId } from '../ids.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
@@ -221,6 +223,18 @@ export interface PartnerAccounts {
   readonly settlementAccountId: string;
   readonly suspenseAccountId: string;
   readonly feesAccountId: string;
+  readonly inTransitAccountId: string;
+}
+
+/** A notified booking a later statement carried after all: its not-stated break closes without money. */
+export async function resolveNotifiedByStatement(
+  tx: Tx, breakId: string, fileId: string, now: number,
+): Promise<number> {
+  return tx.run(
+    "UPDATE reconciliation_breaks SET state = 'resolved', resolution = ?, resolved_at = ? WHERE id = ? AND " +
+      "class = 'notified_not_stated' AND state IN ('open', 'approved')",
+    [`stated on ${fileId}`, now, breakId],
+  );
 }
 
 /** The correcting transfer: the settlement account moves by the break's balance effect, against suspense
@@ -229,6 +243,11 @@ export function adjustmentFor(
   b: StoredBreak,
   accounts: PartnerAccounts,
 ): { debit: string; credit: string; amount: bigint } | undefined {
+  // Never stated: the notification's own leg (in-transit against suspense) is reversed; settlement never moved.
+  if (b.kind === 'notified_not_stated') {
+    const leg = withdrawLeg(accounts, b.details.direction === 'debit' ? 'debit' : 'credit');
+    return { ...leg, amount: b.amount };
+  }
   if (b.balanceEffect === 0n) return undefined;
   const other = b.kind === 'fee_variance' ? accounts.feesAccountId : accounts.suspenseAccountId;
   // The bank holds less than the ledger implies (effect < 0): credit settlement; more: debit it.
@@ -270,6 +289,8 @@ export async function resolveBreak(
         "resolved_at = ? WHERE id = ? AND state IN ('open', 'approved')",
       [seq, now, b.id],
     );
+    if (b.kind === 'notified_not_stated' && typeof b.details.notificationId === 'string')
+      await markWithdrawn(tx, b.details.notificationId, now);
     // A payment the bank never booked is closed by the adjustment: no later statement is expected to carry it.
     if (b.kind === 'missing_on_bank_side' && b.instructionId !== undefined) {
       await tx.run(

@@ -3,9 +3,13 @@
 // partner's account (matcher.ts), every difference recorded as a break with its case, and the balance
 // checked: the bank's closing balance against the settlement account's ledger balance, the difference
 // explained by the breaks still open and the payments not yet due on a statement.
-import { appendAudit } from '../audit/index.ts';
+import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import {
   checkStatementAccount,
+  markNotStated,
+  notifiedFor,
+  settleNotified,
+  unstatedBy,
   instructionColumns,
   instructionOf,
   isoDate,
@@ -21,11 +25,12 @@ import {
   type Partner,
   type TextSource,
 } from '../clearing/index.ts';
-import { balanceOf } from '../ledger/index.ts';
+import { balanceOf, type LedgerTransaction } from '../ledger/index.ts';
 import type { Tx } from '../store/index.ts';
 import { newId } from '../ids.ts';
 import {
-  openBreaks, recordBreak, resolveByStatement, type BreakCaseOpener, type NewBreak, type StoredBreak,
+  openBreaks, recordBreak, resolveByStatement, resolveNotifiedByStatement, type BreakCaseOpener, type NewBreak,
+  type StoredBreak,
 } from './breaks.ts';
 import {
   Matcher, defaultMatcherOptions, type Expectation, type Match, type MatchResult, type StatementLine,
@@ -120,6 +125,53 @@ interface ImportState {
   matcher: Matcher | undefined;
   /** Matches found and not yet written (drained after every line). */
   readonly pending: Match[];
+  /** Breaks of the camt.054 two step (a notified booking settled here, or never stated). */
+  readonly notified: StoredBreak[];
+  /** Audit events of this import's ledger postings. */
+  readonly audit: AuditEvent[];
+}
+
+interface StepTwo {
+  readonly ctx: ClearingContext;
+  readonly tx: Tx;
+  readonly ledgerTx: LedgerTransaction;
+  readonly partner: Partner;
+  readonly state: ImportState;
+  readonly opener: BreakCaseOpener | undefined;
+  readonly now: number;
+}
+
+/**
+ * A line carrying a camt.054 booking the notification moved through in-transit: settled (in-transit →
+ * settlement, once) and linked instead of matched; the money waits in suspense, so it opens a
+ * `missing_on_our_side` break with no balance effect for someone to attribute it. False: not notified.
+ */
+async function settleAnnounced(s: StepTwo, e: CamtEntry, line: StatementLine): Promise<boolean> {
+  if (line.fee) return false;
+  const n = await notifiedFor(s.tx, s.partner.id, e);
+  if (n === undefined) return false;
+  await settleNotified(s.ctx, s.tx, s.ledgerTx, s.partner, n, line.id, s.state.audit, s.now);
+  if (n.breakId !== undefined) await resolveNotifiedByStatement(s.tx, n.breakId, s.state.fileId, s.now);
+  s.state.notified.push(await recordBreak(s.tx, {
+    fileId: s.state.fileId, partnerId: s.partner.id, kind: 'missing_on_our_side', lineId: line.id,
+    instructionId: undefined, endToEndId: n.endToEndId, amount: n.amount, currency: n.currency, balanceEffect: 0n,
+    details: { notificationId: n.id, direction: n.direction, inSuspense: n.amount.toString() },
+  }, s.opener, s.now));
+  await s.tx.run("UPDATE statement_lines SET state = 'break' WHERE id = ?", [line.id]);
+  return true;
+}
+
+/** The cut-off: notified bookings of this statement's day or before that it did not carry become breaks. */
+async function breakUnstated(s: StepTwo): Promise<void> {
+  for (const n of await unstatedBy(s.tx, s.partner.id, s.state.statementDate)) {
+    const b = await recordBreak(s.tx, {
+      fileId: s.state.fileId, partnerId: s.partner.id, kind: 'notified_not_stated', lineId: undefined,
+      instructionId: undefined, endToEndId: n.endToEndId, amount: n.amount, currency: n.currency, balanceEffect: 0n,
+      details: { notificationId: n.id, direction: n.direction, bookingDate: n.bookingDate },
+    }, s.opener, s.now);
+    await markNotStated(s.tx, n.id, b.id, s.now);
+    s.state.notified.push(b);
+  }
 }
 
 /** Marks what a match or a break consumed as reconciled by this file (a payment's break closes when booked). */
@@ -217,6 +269,29 @@ async function storeLine(tx: Tx, state: ImportState, partnerId: string, e: CamtE
   return line;
 }
 
+/** The file registered (replays refused) and the matcher set up for the statement's date. */
+async function beginStatement(
+  s: StepTwo, expected: Expectations, options: ReconcileOptions, identity: string, date: string,
+): Promise<void> {
+  const { state } = s;
+  if (state.fileId !== '') throw new ClearingRefused('bank_file_unsupported', 'one statement per file');
+  state.fileId = await registerBankFile(s.tx, {
+    partnerId: s.partner.id,
+    kind: options.format === 'csv' ? 'csv' : 'camt.053',
+    identity,
+    sha256: `pending:${identity}`,
+    now: s.now,
+  });
+  state.statementDate = date;
+  state.matcher = new Matcher(expected.list, {
+    ...defaultMatcherOptions,
+    ...(options.dateToleranceDays === undefined ? {} : { dateToleranceDays: options.dateToleranceDays }),
+    statementDate: date,
+    reconciledBefore: expected.reconciledBefore,
+    onMatch: (m) => void state.pending.push(m),
+  });
+}
+
 export async function reconcileStatement(
   ctx: ClearingContext,
   partnerId: string,
@@ -225,38 +300,25 @@ export async function reconcileStatement(
 ): Promise<ReconcileOutcome> {
   const partner = await requirePartner(ctx.store, partnerId);
   const now = ctx.clock();
-  return withinLedger(ctx.store, async (tx) => {
+  return withinLedger(ctx.store, async (tx, ledgerTx) => {
     const expected = await expectationsOf(tx, partnerId, now);
     const state: ImportState = {
       fileId: '', statementDate: '', closing: undefined, lines: 0, matched: 0, matcher: undefined, pending: [],
+      notified: [], audit: [],
     };
+    const step: StepTwo = { ctx, tx, ledgerTx, partner, state, opener: options.caseOpener, now };
     const drain = async (): Promise<void> => {
       await writeMatches(tx, state, state.pending, now);
       state.pending.length = 0;
     };
-    const begin = async (identity: string, date: string): Promise<void> => {
-      if (state.fileId !== '') throw new ClearingRefused('bank_file_unsupported', 'one statement per file');
-      state.fileId = await registerBankFile(tx, {
-        partnerId,
-        kind: options.format === 'csv' ? 'csv' : 'camt.053',
-        identity,
-        sha256: `pending:${identity}`,
-        now,
-      });
-      state.statementDate = date;
-      state.matcher = new Matcher(expected.list, {
-        ...defaultMatcherOptions,
-        ...(options.dateToleranceDays === undefined ? {} : { dateToleranceDays: options.dateToleranceDays }),
-        statementDate: date,
-        reconciledBefore: expected.reconciledBefore,
-        onMatch: (m) => void state.pending.push(m),
-      });
-    };
+    const begin = (identity: string, date: string) => beginStatement(step, expected, options, identity, date);
     const entry = async (e: CamtEntry): Promise<void> => {
       if (e.currency !== partner.currency)
         throw new ClearingRefused('bank_file_wrong_account', 'a line in another currency than the account');
       if (e.status !== 'BOOK') return;
-      state.matcher?.add(await storeLine(tx, state, partnerId, e));
+      const line = await storeLine(tx, state, partnerId, e);
+      if (await settleAnnounced(step, e, line)) return;
+      state.matcher?.add(line);
       if (state.pending.length > 0) await drain();
     };
     const sha256 =
@@ -282,6 +344,8 @@ export async function reconcileStatement(
     const result = state.matcher.finish();
     await drain();
     const breaks = await writeBreaks(tx, ctx, partner, state, result, options.caseOpener);
+    await breakUnstated(step);
+    breaks.push(...state.notified);
     return finishStatement(tx, partner, state, expected, result, breaks, sha256, options.caseOpener, now);
   });
 }
@@ -332,7 +396,7 @@ async function finishStatement(
   const details = { partnerId: partner.id, lines: lineCount, matched, breaks: breaks.length, balanced: balancedOrNull };
   await appendAudit(
     tx,
-    [{ actorType: 'system', actorId: 'system:reconciliation', action: 'reconciliation.statement.import',
+    [...state.audit, { actorType: 'system', actorId: 'system:reconciliation', action: 'reconciliation.statement.import',
       target: state.fileId, outcome: 'success', details }],
     now,
   );

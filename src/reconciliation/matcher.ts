@@ -39,7 +39,9 @@ export type BreakClass =
   | 'amount_mismatch'
   | 'fee_variance'
   | 'duplicate'
-  | 'value_date_mismatch';
+  | 'value_date_mismatch'
+  /** A camt.054 booking no end-of-day statement carried by its booking day (the two step's cut-off). */
+  | 'notified_not_stated';
 
 export const breakClasses: readonly BreakClass[] = [
   'missing_on_our_side',
@@ -48,6 +50,7 @@ export const breakClasses: readonly BreakClass[] = [
   'fee_variance',
   'duplicate',
   'value_date_mismatch',
+  'notified_not_stated',
 ];
 
 export interface Match {

@@ -1,13 +1,14 @@
 // What an approved maker–checker proposal executes, registered in one place per app: manual ledger
 // adjustments, role changes and role grants (src/access), large refunds (src/payments) and resolutions
-// of withdrawals whose bank outcome is unknown (src/flows), clearing partners, caps and merchant
-// settlement runs (src/clearing). A kind registered nowhere
-// is refused at proposal time (`proposal_kind_unknown`).
+// of withdrawals whose bank outcome is unknown and card top-up reversals (src/flows), clearing partners,
+// caps and merchant settlement runs (src/clearing). A kind registered nowhere is refused at proposal time
+// (`proposal_kind_unknown`).
 import { ledgerAdjustment, operatorRoleChange, operatorRoleGrant, type ProposalRegistry } from '../access/index.ts';
 import {
   partnerCapExecutor, partnerCreateExecutor, settleMerchantsExecutor, type ClearingContext,
 } from '../clearing/index.ts';
 import type { Config } from '../config.ts';
+import { topUpReversalExecutor } from '../flows/reverse-top-up.ts';
 import { withdrawalResolutionExecutor } from '../flows/withdraw-to-card.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
@@ -26,6 +27,7 @@ export function registerProposalExecutors(
   registry.register(ledgerAdjustment(parts.ledger, parts.config.amountMaxMinor));
   registry.register(refundApprovalExecutor(parts.payments));
   registry.register(withdrawalResolutionExecutor(parts.payments));
+  registry.register(topUpReversalExecutor(parts.payments));
   registry.register(breakResolutionExecutor(parts.ledger));
   registry.register(partnerCreateExecutor(parts.ledger));
   registry.register(partnerCapExecutor(parts.ledger.store));

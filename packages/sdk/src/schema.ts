@@ -678,7 +678,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, a replay is refused */
+        /** Apply a pacs.002 status report (the XML request body, streamed) received out of band; all or nothing, a replay is refused; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large */
         post: operations["postClearingPartnersByPartnerIdStatusReports"];
         delete?: never;
         options?: never;
@@ -6781,6 +6781,8 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        /** @description camt.054: unknown bookings moved through in-transit for the end-of-day statement to settle */
+                        announced?: number;
                         balanced?: boolean | null;
                         booked?: number;
                         breaks?: number;

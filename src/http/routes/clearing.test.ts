@@ -3,6 +3,7 @@
 // reports in JSON and CSV, a role without the permission refused, and approved break corrections posted once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { isoDateTime, pacs002, requestTransferOut } from '../../clearing/index.ts';
 import { balanceOf } from '../../ledger/index.ts';
 import { merchantAccountOf, merchantProtectionFor, onboardMerchant } from '../../payments/index.ts';
@@ -273,7 +274,25 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(await states(), ['batched', 'batched'], 'nothing of the refused file applied');
       assert.deepEqual([await balance(wallet.id), await balance(settlement), await balance(inTransit)], before);
 
-      const applied = await post(good);
+      // Streamed and bounded like the statements: a valid report of exactly ANFU_STATEMENT_BYTES_MAX bytes, the
+      // first payment's status repeated ~300 times (only its last status kept), applies; one byte more is 413.
+      const repeated = Array.from({ length: 300 }, () => ({ endToEndId: w1.endToEndId, status: 'ACSC' }));
+      const large = report(messageId, [...repeated, { endToEndId: w2.endToEndId, status: 'RJCT', reason: 'AC04' }],
+        'PSR-1');
+      assert.ok(Buffer.byteLength(large) > bytesMax / 2 && Buffer.byteLength(large) < bytesMax, 'sized for the bound');
+      const padded = large + ' '.repeat(bytesMax - Buffer.byteLength(large));
+      const tooLarge = await post(`${padded} `);
+      assert.equal(tooLarge.statusCode, 413, tooLarge.body);
+      assert.equal(tooLarge.json().code, 'bank_file_too_large');
+      const chunkedTooLarge = await t.app.inject({
+        method: 'POST', url, payload: Readable.from([Buffer.from(padded), Buffer.from(' ')]),
+        headers: { ...bearer(tokens.a), 'content-type': 'application/xml' },
+      });
+      assert.equal(chunkedTooLarge.statusCode, 413, chunkedTooLarge.body);
+      assert.deepEqual(await states(), ['batched', 'batched'], 'nothing of the oversized file applied');
+      assert.deepEqual([await balance(wallet.id), await balance(settlement), await balance(inTransit)], before);
+
+      const applied = await post(padded);
       assert.equal(applied.statusCode, 201, applied.body);
       const { fileId: _fileId, ...counts } = applied.json() as Record<string, unknown>;
       assert.deepEqual(counts, { batchId: messageId, accepted: 1, rejected: 1, pending: 0 });

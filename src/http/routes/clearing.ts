@@ -13,7 +13,6 @@ import {
   batchById,
   batchInstructions,
   boundedBytes,
-  boundedText,
   isoDate,
   listBatches,
   listPartners,
@@ -30,9 +29,6 @@ import type { AppContext } from '../context.ts';
 import { actorOf } from '../operator-auth.ts';
 import { Id, Nullable, operatorSecurity, PageLimit, problemResponses } from '../schemas.ts';
 import { ProposalView, proposalView } from './access-views.ts';
-
-/** A status report is read whole within this bound (one batch's answer); statements are streamed. */
-export const statusReportBytesMax = 16 * 1024 * 1024;
 
 const security = operatorSecurity;
 const tags = ['clearing'];
@@ -132,6 +128,9 @@ const ImportView = Type.Object({
   balanced: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   booked: Type.Optional(Type.Integer()), returned: Type.Optional(Type.Integer()),
   unknown: Type.Optional(Type.Integer()),
+  announced: Type.Optional(Type.Integer({
+    description: 'camt.054: unknown bookings moved through in-transit for the end-of-day statement to settle',
+  })),
 });
 
 const Counted = Type.Object({ count: Type.Integer(), amount: Type.String() });
@@ -329,7 +328,7 @@ async function importStatement(context: AppContext, request: FastifyRequest) {
   if (q.kind === 'camt.054') {
     const outcome = await applyNotification(context.clearing, partnerId, body);
     return { kind: q.kind, fileId: outcome.fileId, lines: outcome.booked + outcome.returned + outcome.unknown,
-      booked: outcome.booked, returned: outcome.returned, unknown: outcome.unknown };
+      booked: outcome.booked, returned: outcome.returned, unknown: outcome.unknown, announced: outcome.announced };
   }
   const caseOpener = openCase;
   const options = csv !== undefined
@@ -367,15 +366,15 @@ function statementRoutes(app: FastifyInstance, context: AppContext): void {
 function statusReportRoute(app: FastifyInstance, context: AppContext): void {
   const schema = {
     tags, security, params: PartnerParams, consumes: ['application/xml', 'text/xml'],
-    summary: 'Apply a pacs.002 status report (the XML request body) received out of band; all or nothing, ' +
-      'a replay is refused',
+    summary: 'Apply a pacs.002 status report (the XML request body, streamed) received out of band; all or ' +
+      'nothing, a replay is refused; larger than ANFU_STATEMENT_BYTES_MAX: 413 bank_file_too_large',
     response: { 201: StatusReportView, ...errors },
   };
   app.post('/clearing/partners/:partnerId/status-reports', { ...route('clearing.operate'), schema },
     async (request, reply) => {
       const { partnerId } = request.params as Static<typeof PartnerParams>;
-      const text = await boundedText(uploadOf(request, statusReportBytesMax), statusReportBytesMax);
-      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, text));
+      const body = uploadOf(request, context.config.statementBytesMax);
+      return reply.status(201).send(await applyStatusReport(context.clearing, partnerId, body));
     });
 }
 

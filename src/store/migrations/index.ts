@@ -39,6 +39,8 @@ import { clearingNetting } from './255-clearing-netting.ts';
 import { assessmentRuns } from './270-assessment-runs.ts';
 import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
+import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
+import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 
 export interface Migration {
   readonly id: number;
@@ -93,4 +95,7 @@ export const migrations: readonly Migration[] = [
   assessmentRuns,
   requestLatency,
   backupJobs,
+  // 242 after 255: it alters clearing_incoming, which 255 creates (list order is apply order).
+  clearingIncomingReversals,
+  clearingNotifiedEntries,
 ];
