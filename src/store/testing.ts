@@ -72,3 +72,27 @@ export async function withTestStore(kind: StoreKind): Promise<{ store: Store; da
     },
   };
 }
+
+/** A database of its own for a served app (`serve` reads ANFU_DATABASE_URL): a fresh SQLite file, or a fresh PostgreSQL database. */
+export async function databaseFor(
+  kind: StoreKind,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env.ANFU_TEST_DATABASE_URL;
+  if (kind === 'sqlite' || url === undefined) return { env: {}, drop: async () => undefined };
+  const name = `anfu_web_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    env: { ANFU_DATABASE_URL: own.toString() },
+    async drop() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}

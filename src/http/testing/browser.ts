@@ -4,41 +4,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Running } from '../../serve.ts';
 import { totpCode } from '../../identity/totp.ts';
 import { totpCodeAt } from '../../access/index.ts';
 import type { DevelopmentSmsSink } from '../../identity/sms-sender.ts';
-import type { StoreKind } from '../../store/testing.ts';
+export { databaseFor } from '../../store/testing.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed path beside this file
 export const built = existsSync(new URL('../../../dist/web/wallet/index.html', import.meta.url));
 export const shots = join(process.cwd(), 'test-results', 'web');
 export const chromiumArgs = ['--no-sandbox'];
-
-/** A database of its own for this run: a fresh SQLite file, or a fresh PostgreSQL database. */
-export async function databaseFor(kind: StoreKind): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const url = process.env.ANFU_TEST_DATABASE_URL;
-  if (kind === 'sqlite' || url === undefined) return { env: {}, drop: async () => undefined };
-  const name = `anfu_web_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return {
-    env: { ANFU_DATABASE_URL: own.toString() },
-    async drop() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 export function smsCode(running: Running, phone: string): string {
   const text = (running.context.identity.sms as DevelopmentSmsSink).latest(phone)?.text ?? '';
