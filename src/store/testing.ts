@@ -73,7 +73,10 @@ export async function withTestStore(kind: StoreKind): Promise<{ store: Store; da
   };
 }
 
-/** A database of its own for a served app (`serve` reads ANFU_DATABASE_URL): a fresh SQLite file, or a fresh PostgreSQL database. */
+/**
+ * A database of its own for a served app (`serve` reads ANFU_DATABASE_URL): a fresh SQLite file, or a
+ * fresh PostgreSQL database.
+ */
 export async function databaseFor(
   kind: StoreKind,
 ): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
