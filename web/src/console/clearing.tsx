@@ -3,13 +3,14 @@
 // maker–checker proposal: the server's answer is shown), each partner's reconciliation report, and a
 // bank file (camt.053, CSV statement, pacs.002) uploaded as it is — the server judges it and its
 // refusal is shown as it comes. Nothing is checked here that the server checks.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { anfu, reply, type Problem } from '../shared/api.ts';
+import { useLoaded, usePaged } from '../shared/loaded.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatMinor } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Frame, Notice, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { DetailPage, Nav } from './nav.tsx';
 import { t } from './texts.ts';
 
 interface PartnerRow {
@@ -103,17 +104,10 @@ function Partners(props: { items: readonly PartnerRow[]; ran: () => void }) {
 function Batches(props: { partners: readonly PartnerRow[]; version: number }) {
   const language = useSignal(lang);
   const [partnerId, setPartnerId] = useState('');
-  const [items, setItems] = useState<readonly BatchRow[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const load = async (cursor?: string) => {
+  const { items, problem, more } = usePaged<BatchRow>((cursor) => {
     const query = { ...(partnerId === '' ? {} : { partnerId }), ...(cursor === undefined ? {} : { cursor }), limit: '20' };
-    const r = await reply(anfu.GET('/v1/clearing/batches', { params: { query } }));
-    if (!r.ok) return setProblem(r.problem);
-    setItems((old) => (cursor === undefined ? r.body.items : [...old, ...r.body.items]));
-    setNext(r.body.nextCursor);
-  };
-  useEffect(() => void load(), [partnerId, props.version]);
+    return reply(anfu.GET('/v1/clearing/batches', { params: { query } }));
+  }, [partnerId, props.version]);
   return (
     <>
       <h2>{t('batches')}</h2>
@@ -152,8 +146,8 @@ function Batches(props: { partners: readonly PartnerRow[]; version: number }) {
           ))}
         </tbody>
       </table>
-      {next === null ? null : (
-        <button type="button" onClick={() => void load(next)}>
+      {more === undefined ? null : (
+        <button type="button" onClick={more}>
           {t('more')}
         </button>
       )}
@@ -163,12 +157,10 @@ function Batches(props: { partners: readonly PartnerRow[]; version: number }) {
 
 export function Clearing() {
   useSignal(lang);
-  const [partners, setPartners] = useState<readonly PartnerRow[]>([]);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  const loaded = useLoaded(() => reply(anfu.GET('/v1/clearing/partners')), []);
+  const partners: readonly PartnerRow[] = loaded.value?.items ?? [];
+  const problem = loaded.problem;
   const [version, setVersion] = useState(0);
-  useEffect(() => {
-    void reply(anfu.GET('/v1/clearing/partners')).then((r) => (r.ok ? setPartners(r.body.items) : setProblem(r.problem)));
-  }, []);
   return (
     <Frame title={t('clearing')} nav={<Nav />}>
       <ProblemBox problem={problem} />
@@ -223,20 +215,13 @@ function BatchFacts(props: { batch: BatchDetailBody }) {
 
 export function BatchDetail(props: { id: string }) {
   const language = useSignal(lang);
-  const [batch, setBatch] = useState<BatchDetailBody | undefined>(undefined);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  useEffect(() => {
-    const path = { batchId: props.id };
-    void reply(anfu.GET('/v1/clearing/batches/{batchId}', { params: { path } })).then((r) =>
-      r.ok ? setBatch(r.body) : setProblem(r.problem),
-    );
-  }, [props.id]);
+  const path = { batchId: props.id };
+  const { value: batch, problem } = useLoaded<BatchDetailBody>(
+    () => reply(anfu.GET('/v1/clearing/batches/{batchId}', { params: { path } })),
+    [props.id],
+  );
   return (
-    <Frame title={`${t('batch')} ${props.id}`} nav={<Nav />}>
-      <p>
-        <a href="#/clearing">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={`${t('batch')} ${props.id}`} back="#/clearing" problem={problem}>
       {batch === undefined ? null : (
         <>
           <BatchFacts batch={batch} />
@@ -263,6 +248,6 @@ export function BatchDetail(props: { id: string }) {
           </table>
         </>
       )}
-    </Frame>
+    </DetailPage>
   );
 }

@@ -1,12 +1,11 @@
 // One ledger account's journal, newest first, page by page: each entry with its other side, the
 // direction as seen from this account, and the reference that ties it to a payment.
-import { useEffect, useState } from 'preact/hooks';
-import { anfu, reply, type Problem } from '../shared/api.ts';
+import { anfu, reply } from '../shared/api.ts';
+import { usePaged } from '../shared/loaded.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
-import { Frame, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { DetailPage } from './nav.tsx';
 import { t } from './texts.ts';
 
 interface Entry {
@@ -22,24 +21,13 @@ interface Entry {
 
 export function Journal(props: { accountId: string }) {
   const language = useSignal(lang);
-  const [items, setItems] = useState<readonly Entry[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const load = async (cursor: string | undefined) => {
+  const { items, problem, more } = usePaged<Entry>((cursor) => {
     const path = { accountId: props.accountId };
     const query = { limit: '50', ...(cursor === undefined ? {} : { cursor }) };
-    const r = await reply(anfu.GET('/v1/accounts/{accountId}/journal', { params: { path, query } }));
-    if (!r.ok) return setProblem(r.problem);
-    setItems((old) => (cursor === undefined ? r.body.items : [...old, ...r.body.items]));
-    setNext(r.body.nextCursor);
-  };
-  useEffect(() => void load(undefined), [props.accountId]);
+    return reply(anfu.GET('/v1/accounts/{accountId}/journal', { params: { path, query } }));
+  }, [props.accountId]);
   return (
-    <Frame title={`${t('journal')} ${props.accountId}`} nav={<Nav />}>
-      <p>
-        <a href="#/accounts">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={`${t('journal')} ${props.accountId}`} back="#/accounts" problem={problem}>
       {items.length === 0 ? <p class="muted">{t('noEntries')}</p> : null}
       <table aria-label={t('journal')}>
         <thead>
@@ -72,11 +60,11 @@ export function Journal(props: { accountId: string }) {
           })}
         </tbody>
       </table>
-      {next === null ? null : (
-        <button type="button" onClick={() => void load(next)}>
+      {more === undefined ? null : (
+        <button type="button" onClick={more}>
           {t('more')}
         </button>
       )}
-    </Frame>
+    </DetailPage>
   );
 }

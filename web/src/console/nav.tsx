@@ -1,5 +1,7 @@
 // The console's navigation: one link per screen, the current one marked for assistive technology.
-import { anfu, reply } from '../shared/api.ts';
+import type { ComponentChildren } from 'preact';
+import { anfu, reply, type Problem } from '../shared/api.ts';
+import { Frame, ProblemBox } from '../shared/ui.tsx';
 import { route, useSignal } from '../shared/signal.ts';
 import { end, splitRoute } from './session.ts';
 import { t } from './texts.ts';
@@ -39,5 +41,18 @@ export function Nav() {
         {t('logout')}
       </button>
     </>
+  );
+}
+
+/** A page that one screen opens (a batch, a payment, a decision …): its title, the way back, the refusal if any. */
+export function DetailPage(props: { title: string; back: string; problem: Problem | undefined; children: ComponentChildren }) {
+  return (
+    <Frame title={props.title} nav={<Nav />}>
+      <p>
+        <a href={props.back}>{t('back')}</a>
+      </p>
+      <ProblemBox problem={props.problem} />
+      {props.children}
+    </Frame>
   );
 }

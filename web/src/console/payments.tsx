@@ -1,13 +1,14 @@
 // Payments for operators: the list (newest first, by state) and one payment's timeline — its state
 // changes, the journal entries that carry its id, and its audit entries, each of which can be followed
 // into the audit log and verified there. Reading only: nothing here changes a payment.
-import { useEffect, useState } from 'preact/hooks';
-import { anfu, reply, type Problem } from '../shared/api.ts';
+import { useState } from 'preact/hooks';
+import { anfu, reply } from '../shared/api.ts';
+import { useLoaded, usePaged } from '../shared/loaded.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatAmount } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Frame, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { DetailPage, Nav } from './nav.tsx';
 import { t } from './texts.ts';
 
 type PaymentState = 'created' | 'risk_checked' | 'challenged' | 'authorised' | 'processing' | 'succeeded' | 'failed' | 'reversed';
@@ -30,17 +31,10 @@ const when = (iso: string) => new Date(iso).toLocaleString();
 export function Payments() {
   const language = useSignal(lang);
   const [state, setState] = useState('');
-  const [items, setItems] = useState<readonly PaymentRow[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const load = async (cursor: string | undefined) => {
+  const { items, problem, more } = usePaged<PaymentRow>((cursor) => {
     const query = { limit: '50', ...(state === '' ? {} : { state: state as PaymentState }), ...(cursor ? { cursor } : {}) };
-    const r = await reply(anfu.GET('/v1/operations/payments', { params: { query } }));
-    if (!r.ok) return setProblem(r.problem);
-    setItems((old) => (cursor === undefined ? r.body.items : [...old, ...r.body.items]));
-    setNext(r.body.nextCursor);
-  };
-  useEffect(() => void load(undefined), [state]);
+    return reply(anfu.GET('/v1/operations/payments', { params: { query } }));
+  }, [state]);
   return (
     <Frame title={t('payments')} nav={<Nav />}>
       <label for="payment-state">{t('filter')}</label>
@@ -78,8 +72,8 @@ export function Payments() {
           ))}
         </tbody>
       </table>
-      {next === null ? null : (
-        <button type="button" onClick={() => void load(next)}>
+      {more === undefined ? null : (
+        <button type="button" onClick={more}>
           {t('more')}
         </button>
       )}
@@ -151,20 +145,13 @@ function LedgerTable(props: { rows: Timeline['ledger'] }) {
 }
 
 export function PaymentTimeline(props: { id: string }) {
-  const [view, setView] = useState<Timeline | undefined>(undefined);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  useEffect(() => {
-    const path = { paymentId: props.id };
-    void reply(anfu.GET('/v1/operations/payments/{paymentId}', { params: { path } })).then((r) =>
-      r.ok ? setView(r.body) : setProblem(r.problem),
-    );
-  }, [props.id]);
+  const path = { paymentId: props.id };
+  const { value: view, problem } = useLoaded<Timeline>(
+    () => reply(anfu.GET('/v1/operations/payments/{paymentId}', { params: { path } })),
+    [props.id],
+  );
   return (
-    <Frame title={`${t('payment')} ${props.id}`} nav={<Nav />}>
-      <p>
-        <a href="#/payments">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={`${t('payment')} ${props.id}`} back="#/payments" problem={problem}>
       {view === undefined ? null : (
         <>
           <Facts p={view.payment} />
@@ -197,6 +184,6 @@ export function PaymentTimeline(props: { id: string }) {
           )}
         </>
       )}
-    </Frame>
+    </DetailPage>
   );
 }

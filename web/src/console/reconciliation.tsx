@@ -2,13 +2,14 @@
 // with a way to their cases) and a bank file uploaded to the existing import routes as it is — a
 // camt.053 or CSV statement, or a pacs.002 status report. The server parses and judges the file; what
 // it imported, or its refusal with its code, is shown as it comes.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { anfu, reply, type Problem, type Reply } from '../shared/api.ts';
+import { useLoaded } from '../shared/loaded.ts';
 import { lang } from '../shared/i18n.ts';
 import { formatMinor } from '../shared/money.ts';
 import { useSignal } from '../shared/signal.ts';
-import { Field, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { Field, Notice, ProblemBox } from '../shared/ui.tsx';
+import { DetailPage } from './nav.tsx';
 import { t } from './texts.ts';
 
 type FileKind = 'camt.053' | 'csv' | 'pacs.002';
@@ -146,29 +147,16 @@ function ReportView(props: { report: Report; currency: string }) {
 
 export function Reconciliation(props: { partnerId: string }) {
   useSignal(lang);
-  const [report, setReport] = useState<Report | undefined>(undefined);
-  const [currency, setCurrency] = useState('CNY');
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const [version, setVersion] = useState(0);
   const path = { partnerId: props.partnerId };
-  useEffect(() => {
-    void reply(anfu.GET('/v1/clearing/partners/{partnerId}/reconciliation-report', { params: { path } })).then((r) =>
-      r.ok ? setReport(r.body) : setProblem(r.problem),
-    );
-    void reply(anfu.GET('/v1/clearing/partners')).then((r) => {
-      const partner = r.ok ? r.body.items.find((p) => p.id === props.partnerId) : undefined;
-      if (partner !== undefined) setCurrency(partner.currency);
-    });
-  }, [props.partnerId, version]);
+  const read = () => reply(anfu.GET('/v1/clearing/partners/{partnerId}/reconciliation-report', { params: { path } }));
+  const { value: report, problem, reload } = useLoaded<Report>(read, [props.partnerId]);
+  const partners = useLoaded(() => reply(anfu.GET('/v1/clearing/partners')), []);
+  const currency = partners.value?.items.find((p) => p.id === props.partnerId)?.currency ?? 'CNY';
   return (
-    <Frame title={t('reconciliation')} nav={<Nav />}>
-      <p>
-        <a href="#/clearing">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={t('reconciliation')} back="#/clearing" problem={problem}>
       {report === undefined ? null : <ReportView report={report} currency={currency} />}
       <h2>{t('uploadFile')}</h2>
-      <Upload partnerId={props.partnerId} done={() => setVersion((v) => v + 1)} />
-    </Frame>
+      <Upload partnerId={props.partnerId} done={reload} />
+    </DetailPage>
   );
 }

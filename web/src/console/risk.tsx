@@ -5,10 +5,11 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { anfu, reply, type Problem } from '../shared/api.ts';
+import { useLoaded } from '../shared/loaded.ts';
 import { lang } from '../shared/i18n.ts';
 import { useSignal } from '../shared/signal.ts';
 import { Field, Form, Frame, Notice, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { DetailPage, Nav } from './nav.tsx';
 import { t } from './texts.ts';
 
 type Action = 'allow' | 'challenge' | 'review' | 'deny';
@@ -435,28 +436,17 @@ function DecisionFacts(props: { d: DecisionRow }) {
 
 export function DecisionDetail(props: { id: string }) {
   useSignal(lang);
-  const [d, setD] = useState<DecisionRow | undefined>(undefined);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const path = { decisionId: props.id };
-    void reply(anfu.GET('/v1/risk/decisions/{decisionId}', { params: { path } })).then((r) =>
-      r.ok ? setD(r.body) : setProblem(r.problem),
-    );
-  }, [props.id, version]);
+  const path = { decisionId: props.id };
+  const loaded = useLoaded<DecisionRow>(() => reply(anfu.GET('/v1/risk/decisions/{decisionId}', { params: { path } })), [props.id]);
+  const { value: d, problem, setProblem } = loaded;
   const label = async (value: 'fraud' | 'legitimate') => {
     setProblem(undefined);
-    const path = { decisionId: props.id };
     const r = await reply(anfu.POST('/v1/risk/decisions/{decisionId}/label', { params: { path }, body: { label: value } }));
     if (!r.ok) setProblem(r.problem);
-    setVersion((v) => v + 1);
+    loaded.reload();
   };
   return (
-    <Frame title={`${t('decision')} ${props.id}`} nav={<Nav />}>
-      <p>
-        <a href="#/risk">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={`${t('decision')} ${props.id}`} back="#/risk" problem={problem}>
       {d === undefined ? null : (
         <>
           <DecisionFacts d={d} />
@@ -487,6 +477,6 @@ export function DecisionDetail(props: { id: string }) {
           </table>
         </>
       )}
-    </Frame>
+    </DetailPage>
   );
 }
