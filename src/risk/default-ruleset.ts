@@ -1,6 +1,7 @@
 // The default rule set: the fixed login and payment rules the platform shipped with (login-risk.ts,
 // payment-risk.ts), written in the rule language, so a fresh store behaves exactly as before until
-// risk operators approve a set of their own. A property test holds the two equal on arbitrary features.
+// risk operators approve a set of their own — plus the block lists, which deny, and shadow rules. A
+// property test holds the two equal on arbitrary features.
 // Amount thresholds are written once per currency the platform runs (the old rules compared minor units).
 import { findCurrency } from '../money/index.ts';
 import { loginRules, loginThresholds } from './login-risk.ts';
@@ -145,6 +146,23 @@ export function defaultShadowRules(
   ];
 }
 
+/**
+ * The block lists act by default: a payment, top-up or withdrawal from a blocked device or address range,
+ * to a blocked payee, or with a blocked card is denied (lists change only by a `risk.list` proposal).
+ */
+export function defaultListRules(): RuleDocument[] {
+  return [
+    {
+      id: 'block_list',
+      on: money,
+      when: 'device.blocked or address.blocked or payee.blocked or card.blocked',
+      action: 'deny',
+      score: 100,
+      reason: 'block_list',
+    },
+  ];
+}
+
 /** The rule set a store without an approved one runs. */
 export function defaultRuleSet(
   thresholds: PaymentRiskThresholds = paymentRiskThresholds,
@@ -154,6 +172,7 @@ export function defaultRuleSet(
   return {
     rules: [
       ...defaultPaymentRules(thresholds, currencies),
+      ...defaultListRules(),
       ...defaultShadowRules(currencies, thresholds),
       ...login.rules,
     ],

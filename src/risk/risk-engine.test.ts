@@ -286,5 +286,38 @@ for (const kind of testStoreKinds()) {
       const [unlabelled] = await decisionsOfSubject(t.store, reviewed.payment.id);
       assert.equal(unlabelled?.label, null, 'release_hold / reject_payment decide it (flows/review-hold.test.ts)');
     });
+
+    test('a blocked device is denied by the default rules, nothing moves; off the list, it pays again', async () => {
+      const change = (effect: 'block' | 'remove') =>
+        post('/v1/proposals', tokens.ops, {
+          kind: 'risk.list',
+          payload: { list: 'device', value: alice.device.id, effect, note: 'reported stolen' },
+          reason: 'the customer reported the phone stolen',
+        });
+      const listed = async (effect: 'block' | 'remove') => {
+        const proposed = await change(effect);
+        assert.equal(proposed.statusCode, 201, proposed.body);
+        const approved = await post(`/v1/proposals/${proposed.json().id as string}/approve`, tokens.a, undefined);
+        assert.equal(approved.json().state, 'executed', approved.body);
+      };
+      await listed('block');
+      const wallet = async () => balanceOf(await walletOf(t.ledger, alice.customer.id, 'CNY'));
+      const before = await wallet();
+      const toBob = () => signed(identity, alice, bob.customer.id, '5.00', Date.now());
+      const denied = await transferToCustomer(ctx, alice.principal, toBob());
+      assert.deepEqual([denied.payment.state, denied.payment.failureCode], ['failed', 'payment_denied']);
+      assert.equal(await wallet(), before, 'no money moved');
+      const [decision] = await decisionsOfSubject(t.store, denied.payment.id);
+      assert.deepEqual([decision?.decision, decision?.reasons], ['deny', ['block_list']]);
+      assert.equal(decision?.features['device.blocked'], true);
+      const audit = (await t.auditRows('risk.decision')).find((row) => row.target === denied.payment.id);
+      assert.equal(audit?.outcome, 'denied');
+      assert.ok((await t.auditRows('risk.list_change')).some((row) => row.target === `device:${alice.device.id}`));
+
+      await listed('remove');
+      const paid = await transferToCustomer(ctx, alice.principal, toBob());
+      assert.equal(paid.payment.state, 'succeeded');
+      assert.equal(await wallet(), before - 500n, 'exactly 5.00 left');
+    });
   });
 }
