@@ -1,11 +1,12 @@
 // The console's incidents screens in Debian's Chromium (playwright-core), against the real server
-// started by `serve` on each store. An operator is locked out by failed logins, which the server records
-// as a brute-force security event; the events screen offers to open an incident for it; a risk analyst
-// (who may read security events and manage incidents) opens an incident in the page, links the event from the select of recent events, records a
-// notification, is refused closing it with a blank review (the server's own code shown) and closes it
-// with a real one. Each step is compared with the incident the API returns. An auditor may read
-// incidents but not open one: the page shows the server's refusal. No serious or critical axe finding,
-// no CSP violation or script error, both languages. Screenshots under test-results/web/.
+// started by `serve` on each store. An operator is locked out by failed logins, which the server
+// records as a brute-force security event; the events screen offers to open an incident for it; a
+// risk analyst (who may read security events and manage incidents) opens an incident in the page,
+// links the event from the select of recent events, records a notification, is refused closing it
+// with a blank review (the server's own code shown) and closes it with a real one. Each step is
+// compared with the incident the API returns. An auditor may read incidents but not open one: the
+// page shows the server's refusal. No serious or critical axe finding, no CSP violation or script
+// error, both languages. Screenshots under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +22,9 @@ import { skipUnless } from '../testing/required-tools.ts';
 import { testEnv } from '../wiring/identity-test-app.ts';
 import { testKekEnv } from '../wiring/test-app.ts';
 import { enrolledTestOperator, testOperatorToken, type TestOperator } from '../wiring/test-operators.ts';
-import { alerts, axeFindings, built, chromiumArgs, chromiumPath, databaseFor, loginToConsole, shots, watch } from './testing/browser.ts';
+import {
+  alerts, axeFindings, built, chromiumArgs, chromiumPath, databaseFor, loginToConsole, shots, watch,
+} from './testing/browser.ts';
 
 interface IncidentOnServer {
   readonly id: string;
@@ -42,10 +45,13 @@ async function axeClean(page: Page, axeSource: string, screen: string): Promise<
 async function bruteForceEvent(api: APIRequestContext, running: Running, victim: TestOperator): Promise<string> {
   const max = running.context.config.operatorLoginFailuresMax;
   for (let n = 0; n < max; n++) {
-    const answer = await api.post('/v1/operator-sessions', { data: { name: victim.name, password: 'wrong password', totp: '000000' } });
+    const data = { name: victim.name, password: 'wrong password', totp: '000000' };
+    const answer = await api.post('/v1/operator-sessions', { data });
     assert.equal(answer.status(), 401);
   }
-  const row = await running.context.store.get("SELECT id FROM security_events WHERE type = 'brute_force' AND subject = ?", [victim.id]);
+  const row = await running.context.store.get(
+    "SELECT id FROM security_events WHERE type = 'brute_force' AND subject = ?", [victim.id],
+  );
   assert.ok(row !== undefined, 'the server recorded the brute-force event');
   return String(row.id);
 }
@@ -60,7 +66,9 @@ async function openFromEvent(page: Page, eventId: string, axeSource: string): Pr
   assert.equal(await page.locator('[data-testid=open-with-event]').count(), 0);
 }
 
-async function openIncident(page: Page, incident: (id: string) => Promise<IncidentOnServer>): Promise<IncidentOnServer> {
+type ServerIncident = (id: string) => Promise<IncidentOnServer>;
+
+async function openIncident(page: Page, incident: ServerIncident): Promise<IncidentOnServer> {
   await page.fill('input[name=incident-title]', 'Operator account under brute force');
   await page.selectOption('#incident-classification', 'unauthorised_access');
   await page.selectOption('#incident-severity', 'high');
@@ -78,7 +86,7 @@ async function openIncident(page: Page, incident: (id: string) => Promise<Incide
   return opened;
 }
 
-async function workIncident(page: Page, id: string, eventId: string, incident: (id: string) => Promise<IncidentOnServer>) {
+async function workIncident(page: Page, id: string, eventId: string, incident: ServerIncident) {
   await page.selectOption('#link-event-id', eventId);
   await page.click('#link-event button[type=submit]');
   await page.waitForSelector(`[data-linked-event="${eventId}"]`);
@@ -87,11 +95,11 @@ async function workIncident(page: Page, id: string, eventId: string, incident: (
   await page.fill('input[name=entry-text]', 'Security officer told by phone');
   await page.click('#incident-entry button[type=submit]');
   await page.waitForSelector('[data-entry][data-kind=notification]');
-  assert.deepEqual((await incident(id)).entries.map((e) => [e.kind, e.text]), [['notification', 'Security officer told by phone']]);
+  const entries = (await incident(id)).entries.map((e) => [e.kind, e.text]);
+  assert.deepEqual(entries, [['notification', 'Security officer told by phone']]);
   // A review of blanks: the page sends what was typed (trimmed) and shows the server's refusal.
-  for (const [name, value] of [['summary', '   '], ['root-cause', 'Weak password'], ['impact', 'None'], ['lessons', 'MFA helps']]) {
-    await page.fill(`input[name=review-${name}]`, value ?? '');
-  }
+  const review = [['summary', '   '], ['root-cause', 'Weak password'], ['impact', 'None'], ['lessons', 'MFA helps']];
+  for (const [name, value] of review) await page.fill(`input[name=review-${name}]`, value ?? '');
   await page.click('#close-incident button[type=submit]');
   const refusal = page.locator('#close-incident [role=alert]');
   await refusal.waitFor();
@@ -104,8 +112,8 @@ async function workIncident(page: Page, id: string, eventId: string, incident: (
   const closed = await incident(id);
   assert.equal(closed.state, 'closed');
   assert.deepEqual(closed.review, {
-    summary: 'Password guessing against one operator', rootCause: 'Weak password', impact: 'None', lessonsLearned: 'MFA helps',
-    followUpActions: ['Review password policy', 'Alert on lockouts'],
+    summary: 'Password guessing against one operator', rootCause: 'Weak password', impact: 'None',
+    lessonsLearned: 'MFA helps', followUpActions: ['Review password policy', 'Alert on lockouts'],
   });
   assert.equal(await page.textContent('[data-testid=incident-state]'), 'closed');
   assert.equal(await page.locator('form#close-incident').count(), 0);
@@ -114,7 +122,10 @@ async function workIncident(page: Page, id: string, eventId: string, incident: (
 for (const kind of testStoreKinds()) {
   test(
     `web: console incidents screens in Chromium (${kind})`,
-    { skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'), timeout: 300_000 },
+    {
+      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      timeout: 300_000,
+    },
     async () => {
       mkdirSync(shots, { recursive: true });
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
