@@ -116,6 +116,8 @@ async function workIncident(page: Page, id: string, eventId: string, incident: S
     lessonsLearned: 'MFA helps', followUpActions: ['Review password policy', 'Alert on lockouts'],
   });
   assert.equal(await page.textContent('[data-testid=incident-state]'), 'closed');
+  const shown = await page.locator('[data-testid=incident-review] li').allTextContents();
+  assert.deepEqual(shown, ['Review password policy', 'Alert on lockouts'], 'the review shown is the one kept');
   assert.equal(await page.locator('form#close-incident').count(), 0);
 }
 

@@ -243,6 +243,41 @@ function CloseIncident(props: { id: string; done: (i: Incident) => void }) {
   );
 }
 
+interface ReviewShape {
+  readonly summary: string;
+  readonly rootCause: string;
+  readonly impact: string;
+  readonly lessonsLearned: string;
+  readonly followUpActions: readonly string[];
+}
+
+function Review(props: { review: ReviewShape }) {
+  const r = props.review;
+  return (
+    <>
+      <h2>{t('review')}</h2>
+      <dl class="facts" data-testid="incident-review">
+        <dt>{t('reviewSummary')}</dt>
+        <dd>{r.summary}</dd>
+        <dt>{t('rootCause')}</dt>
+        <dd>{r.rootCause}</dd>
+        <dt>{t('impact')}</dt>
+        <dd>{r.impact}</dd>
+        <dt>{t('lessonsLearned')}</dt>
+        <dd>{r.lessonsLearned}</dd>
+        <dt>{t('followUpActions')}</dt>
+        <dd>
+          <ul>
+            {r.followUpActions.map((action) => (
+              <li key={action}>{action}</li>
+            ))}
+          </ul>
+        </dd>
+      </dl>
+    </>
+  );
+}
+
 function Timeline(props: { incident: Incident }) {
   return (
     <>
@@ -252,9 +287,9 @@ function Timeline(props: { incident: Incident }) {
           <li key={step}>{step}</li>
         ))}
       </ol>
-      <h2>{t('timeline')}</h2>
+      <h2>{t('incidentTimeline')}</h2>
       {props.incident.entries.length === 0 ? <p class="muted">{t('noIncidentEntries')}</p> : null}
-      <ol class="timeline" aria-label={t('timeline')}>
+      <ol class="timeline" aria-label={t('incidentTimeline')}>
         {props.incident.entries.map((e) => (
           <li key={e.id} data-entry={e.id} data-kind={e.kind}>
             {when(e.recordedAt)} · {e.kind} · <span data-testid="entry-text">{e.text}</span> · <span class="mono">{e.recordedBy}</span>
@@ -269,14 +304,7 @@ function Timeline(props: { incident: Incident }) {
           </li>
         ))}
       </ul>
-      {props.incident.review === null ? null : (
-        <>
-          <h2>{t('review')}</h2>
-          <pre class="mono" data-testid="incident-review">
-            {JSON.stringify(props.incident.review, null, 2)}
-          </pre>
-        </>
-      )}
+      {props.incident.review === null ? null : <Review review={props.incident.review as ReviewShape} />}
     </>
   );
 }

@@ -71,7 +71,7 @@ export const t = translator({
     classification: '分类', scope: '影响范围', openedAt: '开立时间', openedBy: '开立人', closedBy: '关闭人',
     playbook: '处置手册', linkedEvents: '关联的安全事件', noIncidentEntries: '还没有时间线记录。', addEntry: '添加时间线记录',
     entryText: '记录内容', linkEvent: '关联安全事件', closeIncident: '以事后复盘关闭', reviewSummary: '复盘摘要',
-    rootCause: '根本原因', impact: '影响', lessonsLearned: '经验教训', followUps: '后续行动（每行一项）', review: '事后复盘',
+    rootCause: '根本原因', impact: '影响', lessonsLearned: '经验教训', followUps: '后续行动（每行一项）', review: '事后复盘', incidentTimeline: '时间线', followUpActions: '后续行动',
     revoke: '吊销', revoked: '已吊销', locked: '已锁定', journal: '账户流水', counterAccount: '对方账户',
   },
   en: {
@@ -148,6 +148,7 @@ export const t = translator({
     addEntry: 'Add a timeline entry', entryText: 'Entry', linkEvent: 'Link a security event',
     closeIncident: 'Close with the post-incident review', reviewSummary: 'Review summary', rootCause: 'Root cause',
     impact: 'Impact', lessonsLearned: 'Lessons learned', followUps: 'Follow-up actions (one a line)', review: 'Post-incident review',
+    incidentTimeline: 'Timeline', followUpActions: 'Follow-up actions',
     revoke: 'Revoke', revoked: 'Revoked', locked: 'Locked', journal: 'Journal', counterAccount: 'Other account',
   },
 });
