@@ -4,16 +4,17 @@
 // risk analyst (who may read security events and manage incidents) opens an incident in the page,
 // links the event from the select of recent events, records a notification, is refused closing it
 // with a blank review (the server's own code shown) and closes it with a real one. Each step is
-// compared with the incident the API returns. An auditor may read incidents but not open one: the
-// page shows the server's refusal. No serious or critical axe finding, no CSP violation or script
-// error, both languages. Screenshots under test-results/web/.
+// compared with the incident the API returns. An auditor may read incidents but neither link the
+// event to the open incident from its row nor open one: the page shows the server's refusals. No
+// serious or critical axe finding, no CSP violation or script error, both languages. Screenshots
+// under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type APIRequestContext, type Page } from 'playwright-core';
+import { chromium, type APIRequestContext, type Browser, type Page } from 'playwright-core';
 import { totpCodeAt } from '../access/index.ts';
 import { loadConfig } from '../config.ts';
 import { serve, type Running } from '../serve.ts';
@@ -86,7 +87,7 @@ async function openIncident(page: Page, incident: ServerIncident): Promise<Incid
   return opened;
 }
 
-async function workIncident(page: Page, id: string, eventId: string, incident: ServerIncident) {
+async function linkAndNote(page: Page, id: string, eventId: string, incident: ServerIncident) {
   await page.selectOption('#link-event-id', eventId);
   await page.click('#link-event button[type=submit]');
   await page.waitForSelector(`[data-linked-event="${eventId}"]`);
@@ -97,6 +98,9 @@ async function workIncident(page: Page, id: string, eventId: string, incident: S
   await page.waitForSelector('[data-entry][data-kind=notification]');
   const entries = (await incident(id)).entries.map((e) => [e.kind, e.text]);
   assert.deepEqual(entries, [['notification', 'Security officer told by phone']]);
+}
+
+async function closeWithReview(page: Page, id: string, incident: ServerIncident) {
   // A review of blanks: the page sends what was typed (trimmed) and shows the server's refusal.
   const review = [['summary', '   '], ['root-cause', 'Weak password'], ['impact', 'None'], ['lessons', 'MFA helps']];
   for (const [name, value] of review) await page.fill(`input[name=review-${name}]`, value ?? '');
@@ -119,6 +123,34 @@ async function workIncident(page: Page, id: string, eventId: string, incident: S
   const shown = await page.locator('[data-testid=incident-review] li').allTextContents();
   assert.deepEqual(shown, ['Review password policy', 'Alert on lockouts'], 'the review shown is the one kept');
   assert.equal(await page.locator('form#close-incident').count(), 0);
+}
+
+/**
+ * An auditor, in a browser of their own while the incident is open, comes from the event's row: linking it
+ * to the open incident and opening a new one are both refused by the server, and the page shows it.
+ */
+async function auditorRefused(browser: Browser, origin: string, auditor: { op: TestOperator; codes: Set<string> },
+  seen: { id: string; eventId: string; incident: ServerIncident; running: Running; axeSource: string }) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  const problems = await watch(page);
+  await loginToConsole(page, origin, auditor.op, auditor.codes);
+  await page.click('nav a[href="#/events"]');
+  await page.click(`tr[data-event="${seen.eventId}"] a`);
+  await page.click(`tr[data-incident="${seen.id}"] button`);
+  await page.locator('main > [role=alert][data-code=forbidden]').waitFor();
+  await page.fill('input[name=incident-title]', 'Should not open');
+  await page.fill('input[name=incident-scope]', 'None');
+  await page.click('#open-incident button[type=submit]');
+  await page.locator('#open-incident [role=alert][data-code=forbidden]').waitFor();
+  await axeClean(page, seen.axeSource, 'incidents (auditor, from an event)');
+  const count = await seen.running.context.store.get('SELECT COUNT(*) AS n FROM incidents');
+  assert.equal(Number(count?.n), 1, 'the refused incident was not opened');
+  assert.deepEqual((await seen.incident(seen.id)).securityEventIds, [seen.eventId], 'nothing else was linked');
+  await page.screenshot({ path: join(shots, 'console-incidents-auditor.png'), fullPage: true });
+  await context.close();
+  assert.deepEqual(problems, [], 'no CSP violation or script error in the auditor\'s console');
 }
 
 for (const kind of testStoreKinds()) {
@@ -165,21 +197,14 @@ for (const kind of testStoreKinds()) {
         await openFromEvent(page, eventId, axeSource);
         const { id } = await openIncident(page, incident);
         await axeClean(page, axeSource, 'incident');
-        await workIncident(page, id, eventId, incident);
+        await linkAndNote(page, id, eventId, incident);
+        const seen = { id, eventId, incident, running, axeSource };
+        await auditorRefused(browser, origin, { op: auditor, codes: auditorCodes }, seen);
+        await closeWithReview(page, id, incident);
         await axeClean(page, axeSource, 'closed incident');
         await page.screenshot({ path: join(shots, `${kind}-console-incident.png`), fullPage: true });
         await page.click('a[href="#/incidents"]');
         await page.waitForSelector(`tr[data-incident="${id}"] [data-testid=incident-state]:text("closed")`);
-        // An auditor reads incidents but may not open one: the server says so, the page shows it.
-        await loginToConsole(page, origin, auditor, auditorCodes);
-        await page.click('nav a[href="#/incidents"]');
-        await page.waitForSelector(`tr[data-incident="${id}"]`);
-        await page.fill('input[name=incident-title]', 'Should not open');
-        await page.fill('input[name=incident-scope]', 'None');
-        await page.click('#open-incident button[type=submit]');
-        await page.locator('#open-incident [role=alert][data-code=forbidden]').waitFor();
-        const count = await store.get('SELECT COUNT(*) AS n FROM incidents');
-        assert.equal(Number(count?.n), 1, 'the refused incident was not opened');
         await page.click('button.lang[aria-label^="EN"]');
         await page.click(`a[href="#/incidents/${id}"]`);
         await page.waitForSelector('h1:text("Incident: Operator account under brute force")');

@@ -98,6 +98,15 @@ export function Incidents(props: { eventId: string }) {
     const query = state === '' ? {} : { state: state as 'open' | 'closed' };
     void reply(anfu.GET('/v1/incidents', { params: { query } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
   }, [state]);
+  // Coming from a security event's row: link it to an open incident instead of opening a new one.
+  const link = async (incidentId: string) => {
+    setProblem(undefined);
+    const path = { incidentId };
+    const body = { securityEventId: props.eventId };
+    const r = await reply(anfu.POST('/v1/incidents/{incidentId}/security-events', { params: { path }, body }));
+    if (r.ok) go(`/incidents/${incidentId}`);
+    else setProblem(r.problem);
+  };
   return (
     <Frame title={t('incidents')} nav={<Nav />}>
       <OpenIncident eventId={props.eventId} />
@@ -118,6 +127,7 @@ export function Incidents(props: { eventId: string }) {
             <th scope="col">{t('severity')}</th>
             <th scope="col">{t('state')}</th>
             <th scope="col">{t('openedAt')}</th>
+            {props.eventId === '' ? null : <th scope="col">{t('linkEvent')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -130,6 +140,15 @@ export function Incidents(props: { eventId: string }) {
               <td>{i.severity}</td>
               <td data-testid="incident-state">{i.state}</td>
               <td>{when(i.openedAt)}</td>
+              {props.eventId === '' ? null : (
+                <td>
+                  {i.state === 'open' ? (
+                    <button type="button" onClick={() => void link(i.id)} aria-label={`${t('linkEventHere')}: ${i.title}`}>
+                      {t('linkEventHere')}
+                    </button>
+                  ) : null}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
