@@ -1,6 +1,6 @@
 // The operator console: password + TOTP login, the maker–checker inbox (the server decides who may
 // approve what; a refusal is shown as the server gives it), payments and their timelines, audit search
-// with proofs checked in the browser, ledger accounts and security events, risk and AML/sanctions,
+// with proofs checked in the browser, ledger accounts, security events and incidents, risk and AML/sanctions,
 // clearing and reconciliation, backups, the self-assessment and the keys.
 // Operators can look and request; nothing here forces a state the server would refuse.
 import { render } from 'preact';
@@ -17,6 +17,7 @@ import { Backups } from './backups.tsx';
 import { Cases } from './cases.tsx';
 import { BatchDetail, Clearing } from './clearing.tsx';
 import { Dashboards } from './dashboards.tsx';
+import { IncidentDetail, Incidents } from './incidents.tsx';
 import { Journal } from './journal.tsx';
 import { Keys } from './keys.tsx';
 import { Nav } from './nav.tsx';
@@ -186,14 +187,20 @@ function Events() {
             <th scope="col">{t('when')}</th>
             <th scope="col">{t('type')}</th>
             <th scope="col">{t('severity')}</th>
+            <th scope="col">{t('incident')}</th>
           </tr>
         </thead>
         <tbody>
           {items.map((e) => (
-            <tr key={e.id}>
+            <tr key={e.id} data-event={e.id}>
               <td>{e.createdAt}</td>
               <td>{e.type}</td>
               <td>{e.severity}</td>
+              <td>
+                <a href={`#/incidents?event=${encodeURIComponent(e.id)}`} aria-label={`${t('openIncidentFor')} ${e.type} ${e.id}`}>
+                  {t('openIncidentFor')}
+                </a>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -219,6 +226,8 @@ function Console() {
   if (screen.startsWith('/clearing/reconciliation/')) {
     return <Reconciliation key={screen} partnerId={screen.slice('/clearing/reconciliation/'.length)} />;
   }
+  if (screen === '/incidents') return <Incidents key={path} eventId={query.get('event') ?? ''} />;
+  if (screen.startsWith('/incidents/')) return <IncidentDetail key={screen} id={screen.slice('/incidents/'.length)} />;
   if (screen === '/backups') return <Backups />;
   if (screen === '/assessment') return <Assessment />;
   if (screen === '/keys') return <Keys />;

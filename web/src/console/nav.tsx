@@ -16,6 +16,7 @@ const links = [
   ['/audit', 'audit'],
   ['/accounts', 'accounts'],
   ['/events', 'events'],
+  ['/incidents', 'incidents'],
   ['/clearing', 'clearing'],
   ['/backups', 'backups'],
   ['/assessment', 'assessment'],
