@@ -148,7 +148,8 @@ export function defaultShadowRules(
 
 /**
  * The block lists act by default: a payment, top-up or withdrawal from a blocked device or address range,
- * to a blocked payee, or with a blocked card is denied (lists change only by a `risk.list` proposal).
+ * to a blocked payee, or with a blocked card is denied, and so is a login from a blocked address range or a
+ * card binding or factor change from a blocked device or range (lists change only by a `risk.list` proposal).
  */
 export function defaultListRules(): RuleDocument[] {
   return [
@@ -156,6 +157,14 @@ export function defaultListRules(): RuleDocument[] {
       id: 'block_list',
       on: money,
       when: 'device.blocked or address.blocked or payee.blocked or card.blocked',
+      action: 'deny',
+      score: 100,
+      reason: 'block_list',
+    },
+    {
+      id: 'block_list_identity',
+      on: ['login', 'card_binding', 'factor_change'],
+      when: 'device.blocked or address.blocked',
       action: 'deny',
       score: 100,
       reason: 'block_list',

@@ -71,6 +71,7 @@ export {
   ruleSetAt,
   listEntries,
   listNames,
+  identityListFeatures,
   insertDecisions,
   type StoredDecision,
   type DecisionRecord,

@@ -13,7 +13,7 @@ import { neutralFeatures } from './features.ts';
 import { assessIdentityEvent, recordIdentityDecision } from './identity-decision.ts';
 import { localHourOf, type LoginFeatures, type LoginRiskDecision } from './login-risk.ts';
 import { profileFeatures } from './profile.ts';
-import { profileOf, recordLoginLocation } from './store.ts';
+import { identityListFeatures, profileOf, recordLoginLocation } from './store.ts';
 
 /** Who is logging in, from where: what the stored decision is about. */
 export interface LoginSubject {
@@ -42,6 +42,8 @@ export function loginDeciderOf(engine: RiskEngine, store?: Queryable): LoginRisk
       return mapped(engine.decide('login', values));
     }
     const profile = await profileOf(store, subject.customerId);
+    // The device is not known before the login succeeds: the address range is what a list can block.
+    const listed = await identityListFeatures(store, { deviceId: null, ip: subject.ip });
     // Location and travel only: the hour habit counts money events, not logins.
     const located = Object.fromEntries(
       Object.entries(profileFeatures(profile, subject.ip, hour, now)).filter(([name]) => !name.startsWith('hour.')),
@@ -49,7 +51,7 @@ export function loginDeciderOf(engine: RiskEngine, store?: Queryable): LoginRisk
     const assessment = assessIdentityEvent(engine, {
       event: 'login', customerId: subject.customerId, deviceId: null,
       subject: { type: 'customer', id: subject.customerId }, customer: subject.customer,
-      known: { ...loginFeatureValues(features, hour), ...located },
+      known: { ...loginFeatureValues(features, hour), ...located, ...listed },
     }, now);
     const record = async (tx: Tx, deviceId: string): Promise<void> => {
       await recordIdentityDecision(tx, { ...assessment, input: { ...assessment.input, deviceId } }, subject, now);

@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import { withCheckDigit } from '../cards/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { totpCode } from '../identity/totp.ts';
-import { decisionsOfSubject, defaultRuleSet, latestRuleSetVersion, ruleSetExecutor } from '../risk/index.ts';
+import {
+  decisionsOfSubject, defaultRuleSet, latestRuleSetVersion, listChangeExecutor, ruleSetExecutor,
+} from '../risk/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { provideCardFundingFrom } from '../wiring/card-funding.ts';
 import {
@@ -217,6 +219,40 @@ for (const kind of testStoreKinds()) {
       const [decided] = (await decisions('card_binding')).slice(-1);
       assert.deepEqual([decided?.decision, decided?.rules], ['deny', ['no_binding']]);
       assert.deepEqual((await sim.state()).otpsSent, [], 'the issuer sent no one-time code');
+    });
+
+    test('block lists on identity: a blocked range cannot log in, a blocked device cannot change factors', async () => {
+      await activate([]);
+      /** A list change as an approved `risk.list` proposal executes it. */
+      async function listed(list: string, value: string, effect: 'block' | 'remove') {
+        const change = listChangeExecutor.parse({ list, value, effect, note: 'test' });
+        assert.ok(change !== undefined, 'a valid list change');
+        const proposal = { id: `prp_list_${list}_${effect}`, proposedBy: 'op_maker' } as never;
+        const done = await t.store.transaction((tx) =>
+          listChangeExecutor.inside!(tx, change, proposal, t.identity.clock(), {} as never));
+        assert.equal(done.ok, true);
+      }
+      const login = (ip: string) => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: ip,
+        payload: { phone: who.phone, password: who.password, device: browserDevice },
+      });
+      await listed('device', who.deviceId, 'block');
+      const codes = await recoveryCodes();
+      assert.deepEqual([codes.statusCode, codes.json().code], [403, 'risk_denied'], codes.body);
+      const [factor] = (await decisions('factor_change')).slice(-1);
+      assert.deepEqual([factor?.decision, factor?.rules.includes('block_list_identity')], ['deny', true]);
+      await listed('device', who.deviceId, 'remove');
+
+      await listed('address', '5.9.0.0/16', 'block');
+      const refused = await login(germany);
+      assert.deepEqual([refused.statusCode, refused.json().code], [403, 'login_denied'], refused.body);
+      const [denied] = (await decisions('login')).slice(-1);
+      const blockedBy = denied?.rules.includes('block_list_identity');
+      const seen = [denied?.decision, blockedBy, denied?.features['address.blocked']];
+      assert.deepEqual(seen, ['deny', true, true]);
+      await listed('address', '5.9.0.0/16', 'remove');
+      const home = await login(china);
+      assert.ok([201, 202].includes(home.statusCode), home.body);
     });
   });
 }
