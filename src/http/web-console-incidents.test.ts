@@ -10,21 +10,17 @@
 // under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type APIRequestContext, type Browser, type Page } from 'playwright-core';
+import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import { totpCodeAt } from '../access/index.ts';
-import { loadConfig } from '../config.ts';
-import { serve, type Running } from '../serve.ts';
+import type { Running } from '../serve.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { skipUnless } from '../testing/required-tools.ts';
-import { testEnv } from '../wiring/identity-test-app.ts';
-import { testKekEnv } from '../wiring/test-app.ts';
 import { enrolledTestOperator, testOperatorToken, type TestOperator } from '../wiring/test-operators.ts';
 import {
-  alerts, axeFindings, built, chromiumArgs, chromiumPath, databaseFor, loginToConsole, shots, watch,
+  alerts, axeFindings, built, chromiumPath, loginToConsole, shots, startBrowserRig, watch,
 } from './testing/browser.ts';
 
 interface IncidentOnServer {
@@ -163,16 +159,9 @@ for (const kind of testStoreKinds()) {
     async () => {
       mkdirSync(shots, { recursive: true });
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-console-incidents-'));
-      const database = await databaseFor(kind);
-      const env = {
-        ...testEnv, ...database.env, ANFU_ENV: 'development', ANFU_DATA_DIR: dataDir, ANFU_PORT: '0',
-        ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
-      };
-      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
-      const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, '--headless'] });
+      const rig = await startBrowserRig(kind, 'console-incidents');
+      const { running, browser, origin } = rig;
       try {
-        const origin = running.url.replace(/\/$/, '');
         const { store, access } = running.context;
         const deps = { store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
         const responder = await enrolledTestOperator(deps, 'risk_analyst', Date.now());
@@ -218,10 +207,7 @@ for (const kind of testStoreKinds()) {
             .catch(() => undefined);
         throw error;
       } finally {
-        await browser.close();
-        await running.close();
-        await database.drop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await rig.stop();
       }
     },
   );

@@ -9,14 +9,12 @@
 // critical axe-core finding, both languages rendered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type APIRequestContext, type Browser, type Page } from 'playwright-core';
-import { loadConfig } from '../config.ts';
-import { serve, type Running } from '../serve.ts';
+import type { APIRequestContext, Browser, Page } from 'playwright-core';
+import type { Running } from '../serve.ts';
 import { totpCodeAt } from '../access/index.ts';
 import { openCase } from '../cases/index.ts';
 import { newId } from '../ids.ts';
@@ -26,17 +24,16 @@ import { realOfacFiles, realUnFile, requireSharedLists } from '../sanctions/test
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
 import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
-import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
-import { testKekEnv } from '../wiring/test-app.ts';
+import { phoneNumber, residentIdNumber } from '../wiring/identity-test-app.ts';
 import {
   alerts,
   axeFindings,
   built,
   chromiumPath,
-  databaseFor,
   loginToConsole,
   shots,
   smsCode,
+  startBrowserRig,
   watch,
 } from './testing/browser.ts';
 
@@ -225,29 +222,10 @@ async function amlJourney(page: Page, axeSource: string, cases: { hit: string; a
 
 /** The real server on its own store, with the published lists loaded, and a headless Chromium. */
 async function start(kind: StoreKind) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-risk-'));
-  const database = await databaseFor(kind);
-  const env = {
-    ...testEnv,
-    ...database.env,
-    ANFU_ENV: 'development',
-    ANFU_DATA_DIR: dataDir,
-    ANFU_PORT: '0',
-    ANFU_HOST: '127.0.0.1',
-    ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
-  };
-  const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
+  const rig = await startBrowserRig(kind, 'web-risk');
   const loader = { type: 'operator' as const, id: 'opr_loader' };
-  await loadLists(running.context.store, { ofac: realOfacFiles, un: realUnFile }, loader, Date.now());
-  const args = ['--no-sandbox', '--headless', '--disable-gpu'];
-  const browser = await chromium.launch({ executablePath: chromiumPath, args });
-  const stop = async () => {
-    await browser.close();
-    await running.close();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { running, browser, stop };
+  await loadLists(rig.running.context.store, { ofac: realOfacFiles, un: realUnFile }, loader, Date.now());
+  return rig;
 }
 
 /** Registers a listed applicant (refused) once the server's index holds the loaded lists; its case. */

@@ -1,15 +1,21 @@
 // What the browser tests share: a store of their own, Chromium's whereabouts, the page's problems and
 // accessibility findings, TOTP and SMS codes as a person would type them, the step-up prompt, logging in
 // to the console, and interaction to next paint. Test support only (never imported by the product).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { BrowserContext, CDPSession, Page } from 'playwright-core';
-import type { Running } from '../../serve.ts';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { loadConfig } from '../../config.ts';
+import { serve, type Running } from '../../serve.ts';
 import { totpCode } from '../../identity/totp.ts';
 import { totpCodeAt } from '../../access/index.ts';
 import type { DevelopmentSmsSink } from '../../identity/sms-sender.ts';
-export { databaseFor } from '../../store/testing.ts';
+import { databaseFor, type StoreKind } from '../../store/testing.ts';
+import { testEnv } from '../../wiring/identity-test-app.ts';
+import { testKekEnv } from '../../wiring/test-app.ts';
+
+export { databaseFor };
 
 export const chromiumPath = '/usr/bin/chromium';
 // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed path beside this file
@@ -174,4 +180,37 @@ export async function loginToConsole(
   await page.fill('input[name=operator-totp]', await freshTotp(op.totpSecret, used, totpCodeAt));
   await page.click('#operator-login button[type=submit]');
   await page.waitForSelector('[data-proposal], [data-testid=inbox-empty], nav a[href="#/dashboards"]');
+}
+
+/** The real server (`serve`) on a store and data directory of its own, and a headless Chromium. */
+export interface BrowserRig {
+  readonly running: Running;
+  readonly browser: Browser;
+  /** https://127.0.0.1:<port> */
+  readonly origin: string;
+  /** Closes the browser and the server, drops the database and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+export async function startBrowserRig(kind: StoreKind, name: string): Promise<BrowserRig> {
+  const dataDir = mkdtempSync(join(tmpdir(), `anfu-${name}-`));
+  const database = await databaseFor(kind);
+  const env = {
+    ...testEnv, ...database.env, ANFU_ENV: 'development', ANFU_DATA_DIR: dataDir, ANFU_PORT: '0',
+    ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
+  };
+  const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
+  const args = [...chromiumArgs, '--headless', '--disable-gpu'];
+  const browser = await chromium.launch({ executablePath: chromiumPath, args });
+  return {
+    running,
+    browser,
+    origin: running.url.replace(/\/$/, ''),
+    async stop() {
+      await browser.close();
+      await running.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
