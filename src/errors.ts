@@ -327,6 +327,11 @@ export const problems = {
     status: 422,
     title: 'The list file is malformed or truncated; the lists in force are unchanged',
   },
+  // Never says why (no tipping-off): the customer is told only that outgoing money is held.
+  customer_frozen: {
+    status: 403,
+    title: 'Outgoing payments and withdrawals from this wallet are frozen pending a review',
+  },
   sanctions_rescreen_not_found: { status: 404, title: 'No such re-screening run' },
   sanctions_lists_not_loaded: {
     status: 409,

@@ -59,7 +59,7 @@ async function applyDecision(
   now: number,
 ): Promise<CaseRecord> {
   const handler = cases.handler(record.kind);
-  const result = handler === undefined ? undefined : await handler(tx, record, decision, actor);
+  const result = handler === undefined ? undefined : await handler(tx, record, decision, actor, now);
   if (result !== undefined && !result.ok) throw new HandlerRefused(result.code);
   const change = {
     status: 'decided' as const,

@@ -160,6 +160,8 @@ export type CaseDecisionHandler = (
   caseRecord: CaseRecord,
   decision: string,
   actor: CaseActor,
+  /** The decision's clock (the time the case is marked decided). */
+  now: number,
 ) => Promise<CaseHandlerResult>;
 
 /**

@@ -38,7 +38,7 @@ function reviewHoldMoney(ctx: PaymentsContext): CaseMoneyHandler {
 
 /** Inside the case's transaction: the payment ended as the decision says, then risk labels it. */
 function reviewHoldHandler(labels: CaseDecisionHandler): CaseDecisionHandler {
-  return async (tx, caseRecord, decision, actor) => {
+  return async (tx, caseRecord, decision, actor, now) => {
     const paymentId = paymentIdOf(caseRecord);
     const held = paymentId === undefined ? undefined : await reviewHoldOfPayment(tx, paymentId);
     if (held !== undefined && paymentId !== undefined) {
@@ -53,7 +53,7 @@ function reviewHoldHandler(labels: CaseDecisionHandler): CaseDecisionHandler {
     } else if (decision === 'release_hold' || decision === 'reject_payment') {
       return { ok: false, code: 'review_hold_not_found' };
     }
-    return labels(tx, caseRecord, decision, actor);
+    return labels(tx, caseRecord, decision, actor, now);
   };
 }
 

@@ -88,6 +88,9 @@ export async function startFunding(
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active')
     throw new AnfuError('forbidden', 'the customer is not active');
+  // A frozen customer may still top up (money in) but not withdraw (money out).
+  if (kind === 'withdrawal' && customer.outgoingFrozen === true)
+    return refuse(ctx, principal, request, new AnfuError('customer_frozen'));
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
   const factorChangedAt =

@@ -184,6 +184,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   if (target.payeeId === principal.customerId) throw new AnfuError('payee_is_payer');
   const customer = await ctx.identity.customer(principal.customerId);
   if (customer === undefined || customer.status !== 'active') throw new AnfuError('forbidden', 'the customer is not active');
+  if (customer.outgoingFrozen === true) return refuse(ctx, principal, request, new AnfuError('customer_frozen'));
   const paymentId = newId('pay', ctx.clock());
   const assessed = await assessRisk(ctx, principal, {
     amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,

@@ -7,6 +7,11 @@ export interface PaymentCustomer {
   readonly id: string;
   readonly accountClass: AccountClass;
   readonly status: 'active' | 'disabled';
+  /**
+   * Outgoing money held (a sanctions re-screening hit under review): the customer still receives
+   * money but neither pays nor withdraws (`customer_frozen`).
+   */
+  readonly outgoingFrozen?: boolean | undefined;
   readonly createdAt: number;
 }
 

@@ -20,7 +20,13 @@ export {
   type ScreeningVerdict,
   type ScreeningContext,
 } from './screen-party.ts';
-export { listVersions, screeningsSince, type ListVersion, type ScreeningRow } from './store.ts';
+export {
+  listVersions,
+  screeningsSince,
+  customerSanctionsFrozen,
+  type ListVersion,
+  type ScreeningRow,
+} from './store.ts';
 export { sanctionsHitKind } from './case-kind.ts';
 export {
   requestRescreen,

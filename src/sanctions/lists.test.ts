@@ -217,6 +217,7 @@ for (const kind of testStoreKinds()) {
           record,
           'false_positive',
           checker,
+          Date.parse('2026-05-01T10:00:00Z'),
         ),
       );
       const again = await screenParty(sanctions, { ...request, subject: { type: 'registration', id: 'cus_fp2' } });

@@ -5,8 +5,9 @@
 // budget is spent and saves the resume point after each page, so a run survives a restart and any
 // process continues it. A new list version starts a run by itself (the step compares the lists in
 // force with the last run's); an operator can start one too. A hit opens a `sanctions_hit` case once
-// per party and list entry whatever the number of runs (the case's dedupe key), and does not by
-// itself freeze anyone: the compliance analyst decides in the case.
+// per party and list entry whatever the number of runs (the case's dedupe key). A customer's hit also
+// freezes their outgoing money until the case is decided (screen-party.ts, once per case); a merchant's
+// freezes nothing (there is no merchant freeze): the compliance analyst decides in the case.
 import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';

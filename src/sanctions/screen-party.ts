@@ -9,9 +9,9 @@ import { newId } from '../ids.ts';
 import { openCase, type OpenCaseInput } from '../cases/index.ts';
 import type { ScreeningMatch } from './screening-index.ts';
 import type { Sanctions } from './sanctions.ts';
-import { clearedEntries, insertScreening } from './store.ts';
+import { clearedEntries, insertFreeze, insertScreening } from './store.ts';
 import { nameForm } from './normalise-name.ts';
-import type { Store } from '../store/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
 
 export type ScreeningContext = 'registration' | 'payee' | 'merchant' | 'payment' | 'manual' | 'rescreen';
 
@@ -64,7 +64,6 @@ function hitCase(request: ScreeningRequest, found: Found, top: ScreeningMatch, l
   };
 }
 
-/** The hit's case (for a hit), every match above the near-hit score, and the audit entry: one transaction. */
 /** A screened party across attempts, without keeping the name: normalised name and birth date, hashed. */
 export function nameKeyOf(name: string, birthDate: string | undefined): string {
   return createHash('sha256')
@@ -78,6 +77,33 @@ interface Found {
   readonly nameKey: string;
 }
 
+/**
+ * An existing customer hit on re-screening: where registration would refuse, the customer's outgoing
+ * money is frozen until the case is decided (payments' identity port reads the freeze). Once per
+ * case, audited `sanctions.freeze`; merchants and the other contexts freeze nothing (they refuse).
+ */
+async function freezeOnRescreen(tx: Queryable, request: ScreeningRequest, caseId: string, now: number): Promise<void> {
+  if (request.context !== 'rescreen' || request.subject.type !== 'customer') return;
+  const customerId = request.subject.id;
+  if (!(await insertFreeze(tx, { id: newId('sfz', now), caseId, customerId, now }))) return;
+  const details = { caseId, frozen: ['outgoing_payments', 'withdrawals'] };
+  await appendAudit(
+    tx,
+    [
+      {
+        actorType: 'system',
+        actorId: request.actor,
+        action: 'sanctions.freeze',
+        target: customerId,
+        outcome: 'success',
+        details,
+      },
+    ],
+    now,
+  );
+}
+
+/** The hit's case (for a hit), every match above the near-hit score, and the audit entry: one transaction. */
 async function recordMatches(
   sanctions: Sanctions,
   request: ScreeningRequest,
@@ -91,6 +117,7 @@ async function recordMatches(
   const outcome = blocking === undefined ? 'near_hit' : 'hit';
   return sanctions.store.transaction(async (tx) => {
     const opened = outcome === 'hit' ? (await openCase(tx, hitCase(request, found, top, label), now)).id : undefined;
+    if (opened !== undefined) await freezeOnRescreen(tx, request, opened, now);
     for (const match of matches) {
       await insertScreening(tx, {
         id: newId('scr', now),

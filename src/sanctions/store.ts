@@ -161,3 +161,38 @@ export async function insertClearance(
     [clearance.entryId, clearance.nameKey, clearance.caseId, clearance.clearedBy, clearance.now],
   );
 }
+
+/**
+ * Freezes the customer's outgoing money for this case, once: a case that already froze (whether the
+ * freeze is still on or was lifted) freezes nothing more. True when this call froze.
+ */
+export async function insertFreeze(
+  tx: Queryable,
+  freeze: { id: string; caseId: string; customerId: string; now: number },
+): Promise<boolean> {
+  const changed = await tx.run(
+    `INSERT INTO sanctions_freezes (id, case_id, customer_id, active, created_at) VALUES (?, ?, ?, 1, ?)
+     ON CONFLICT (case_id) DO NOTHING`,
+    [freeze.id, freeze.caseId, freeze.customerId, freeze.now],
+  );
+  return changed === 1;
+}
+
+/** Lifts the case's freeze; the number of freezes lifted (0 or 1). */
+export async function liftFreeze(tx: Queryable, caseId: string, liftedBy: string, now: number): Promise<number> {
+  return tx.run(
+    'UPDATE sanctions_freezes SET active = 0, lifted_at = ?, lifted_by = ? WHERE case_id = ? AND active = 1',
+    [now, liftedBy, caseId],
+  );
+}
+
+/** Whether a sanctions case holds the customer's outgoing money. */
+export async function customerSanctionsFrozen(q: Queryable, customerId: string): Promise<boolean> {
+  const row = await q.get('SELECT id FROM sanctions_freezes WHERE customer_id = ? AND active = 1', [customerId]);
+  return row !== undefined;
+}
+
+/** Whether the case's freeze is still on. */
+export async function freezeActive(q: Queryable, caseId: string): Promise<boolean> {
+  return (await q.get('SELECT id FROM sanctions_freezes WHERE case_id = ? AND active = 1', [caseId])) !== undefined;
+}

@@ -1,9 +1,18 @@
-// Sanctions screening wired into the app: the capability's context from configuration, and the hooks
-// that identity (registration) and merchant onboarding call, which block a hit with `sanctions_hit`.
+// Sanctions screening wired into the app: the capability's context from configuration, the hooks
+// that identity (registration) and merchant onboarding call, which block a hit with `sanctions_hit`,
+// and the freeze a re-screening hit puts on an existing customer — payments' identity port answers
+// the customer as `outgoingFrozen` (no payment or withdrawal starts; money to them still arrives).
 import type { Config } from '../config.ts';
 import { customersToScreen, type ApplicantScreening, type Identity } from '../identity/index.ts';
-import { merchantsAfter } from '../payments/index.ts';
-import { createSanctions, requireNoHit, screenParty, type PartySource, type Sanctions } from '../sanctions/index.ts';
+import { merchantsAfter, type PaymentIdentity } from '../payments/index.ts';
+import {
+  createSanctions,
+  customerSanctionsFrozen,
+  requireNoHit,
+  screenParty,
+  type PartySource,
+  type Sanctions,
+} from '../sanctions/index.ts';
 import type { Store } from '../store/index.ts';
 
 export function sanctionsFor(config: Config, store: Store, clock: () => number): Sanctions {
@@ -41,4 +50,15 @@ export function rescreenSourcesOf(identity: Identity, store: Store, clock: () =>
     },
     { type: 'merchant', page: (after, limit) => merchantsAfter(store, after, limit) },
   ];
+}
+
+export function withSanctionsFreezes(identity: PaymentIdentity, store: Store): PaymentIdentity {
+  return {
+    ...identity,
+    async customer(id) {
+      const customer = await identity.customer(id);
+      if (customer === undefined || customer.status !== 'active') return customer;
+      return (await customerSanctionsFrozen(store, id)) ? { ...customer, outgoingFrozen: true } : customer;
+    },
+  };
 }

@@ -41,6 +41,7 @@ import { requestLatency } from './271-request-latency.ts';
 import { backupJobs } from './272-backup-jobs.ts';
 import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
 import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
+import { sanctionsFreezes } from './247-sanctions-freezes.ts';
 
 export interface Migration {
   readonly id: number;
@@ -98,4 +99,5 @@ export const migrations: readonly Migration[] = [
   // 242 after 255: it alters clearing_incoming, which 255 creates (list order is apply order).
   clearingIncomingReversals,
   clearingNotifiedEntries,
+  sanctionsFreezes,
 ];
