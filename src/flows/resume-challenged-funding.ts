@@ -56,6 +56,12 @@ export async function resumeChallengedFunding(
     await failFunding(ctx, row, expiredDetail);
     throw new AnfuError('payment_state_invalid', 'the step-up was not passed in time; the request has failed');
   }
+  // A withdrawal waiting for its step-up when the customer's outgoing money was frozen fails (a top-up,
+  // money in, may still go on).
+  if (row.kind === 'withdrawal' && (await ctx.identity.customer(principal.customerId))?.outgoingFrozen === true) {
+    await failFunding(ctx, row, { failureCode: 'customer_frozen', meaning: 'outgoing money is frozen' });
+    throw new AnfuError('customer_frozen');
+  }
   const passed = await passStepUp(ctx, principal, row.id, factor, null);
   if (passed === 'step_up_exhausted')
     await failFunding(ctx, row, { failureCode: 'step_up_exhausted', meaning: 'too many wrong step-up answers' });

@@ -2,7 +2,8 @@
 // factor; then it is authorised, processed and settled like any other. Step-up attempts are bounded
 // (identity counts them): the attempt that exhausts them fails the payment, releasing its reserved
 // limits and its order or request for money. Past ANFU_CHALLENGE_TTL_MS it has expired (or expires
-// now) and the step-up is refused with `challenge_expired`.
+// now) and the step-up is refused with `challenge_expired`. A payer frozen meanwhile (`customer_frozen`)
+// fails it.
 import { AnfuError } from '../errors.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
 import {
@@ -33,6 +34,12 @@ export async function resumeChallengedPayment(
   ip: string | null = null,
 ): Promise<Payment> {
   const payment = await challengedPaymentOf(ctx, principal, paymentId);
+  // A freeze that arrived while the payment waited (a sanctions hit under review) holds it too: it fails,
+  // giving back its limits and its order or request, before any factor is checked.
+  if ((await ctx.identity.customer(principal.customerId))?.outgoingFrozen === true) {
+    await failPayment(ctx, payment, 'customer_frozen');
+    throw new AnfuError('customer_frozen', undefined, { paymentId });
+  }
   const verdict = await ctx.identity.verifyStepUp({
     customerId: principal.customerId,
     deviceId: principal.deviceId,

@@ -33,6 +33,9 @@ for (const kind of testStoreKinds()) {
     let alice: TestCustomer;
     let bob: TestCustomer;
     let carol: TestCustomer;
+    /** A listed name on a device enrolled a minute ago: its transfer waits for a step-up. */
+    let dave: TestCustomer;
+    let davesWaiting = '';
     let cardId: string;
     let analysts: [string, string];
     let keys = 0;
@@ -60,7 +63,7 @@ for (const kind of testStoreKinds()) {
     /** Alice and Carol carry a listed name; Bob does not. A full run over them. */
     const rescreen = async () => {
       const sanctions = createSanctions(t.store, t.now);
-      const parties = [alice, carol, bob].map((c) => ({
+      const parties = [alice, carol, dave, bob].map((c) => ({
         id: c.customer.id,
         name: c === bob ? '王小明' : listedName,
         birthDate: c === bob ? '1990-01-01' : listedBirth,
@@ -100,8 +103,9 @@ for (const kind of testStoreKinds()) {
         await identity.addCustomer({ now: t.now() }),
         await identity.addCustomer({ now: t.now() }),
       ];
+      dave = await identity.addCustomer({ now: t.now(), deviceAgeMs: 60_000 });
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
-      for (const [who, amount] of [[alice, 100_000n], [bob, 10_000n], [carol, 20_000n]] as const) {
+      for (const [who, amount] of [[alice, 100_000n], [bob, 10_000n], [carol, 20_000n], [dave, 30_000n]] as const) {
         const wallet = await walletOf(t.ledger, who.customer.id, 'CNY');
         const funded = await t.ledger.submit({
           kind: 'single',
@@ -148,10 +152,14 @@ for (const kind of testStoreKinds()) {
     test('the hit opens the case and freezes: no transfer or withdrawal out, money in still arrives', async () => {
       assert.equal((await transfer(alice, bob, '1.00')).statusCode, 201, 'not frozen before the re-screening');
       assert.deepEqual([await balance(alice), await balance(bob)], [99_900n, 10_100n]);
+      const waiting = await transfer(dave, bob, '3.00');
+      assert.equal(waiting.statusCode, 202, `a new device's transfer waits for a step-up: ${waiting.body}`);
+      davesWaiting = waiting.json().id as string;
       await rescreen();
       const caseId = await caseOf(alice);
       const frozenRows = (await freezes()).map((f) => [f.customer_id, Number(f.active)]);
-      assert.deepEqual(frozenRows, [[alice.customer.id, 1], [carol.customer.id, 1]].sort(), 'Bob is not frozen');
+      const listed = [[alice.customer.id, 1], [carol.customer.id, 1], [dave.customer.id, 1]];
+      assert.deepEqual(frozenRows, listed.sort(), 'Bob is not frozen');
       const audit = (await t.auditRows('sanctions.freeze')).filter((r) => r.target === alice.customer.id);
       assert.equal(audit.length, 1);
       assert.deepEqual(audit[0]?.details, { caseId, frozen: ['outgoing_payments', 'withdrawals'] });
@@ -175,6 +183,21 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([await balance(alice), await balance(bob)], [100_400n, 9_600n], 'money in still arrives');
     });
 
+    test('a payment waiting for its step-up when the freeze arrives fails at the step-up; nothing moves', async () => {
+      const paymentId = davesWaiting;
+      // The re-screening ran in the test before, after Dave's transfer was challenged.
+      assert.ok((await freezes()).some((f) => f.customer_id === dave.customer.id && Number(f.active) === 1));
+      const bobBefore = await balance(bob);
+      const stepUp = await t.app.inject({
+        method: 'POST', url: `/v1/payments/${paymentId}/step-up`, headers: bearer(dave.token),
+        payload: { kind: 'totp', code: '123456' },
+      });
+      assert.deepEqual([stepUp.statusCode, stepUp.json().code], [403, 'customer_frozen'], stepUp.body);
+      const failed = await t.app.inject({ url: `/v1/payments/${paymentId}`, headers: bearer(dave.token) });
+      assert.deepEqual([failed.json().state, failed.json().failureCode], ['failed', 'customer_frozen'], failed.body);
+      assert.deepEqual([await balance(dave), await balance(bob)], [30_000n, bobBefore], 'nothing moved');
+    });
+
     test('running the re-screening again opens no second case and no second freeze', async () => {
       const [casesBefore, freezesBefore] = [
         await t.store.all("SELECT id FROM cases WHERE kind = 'sanctions_hit' ORDER BY id"),
@@ -183,7 +206,7 @@ for (const kind of testStoreKinds()) {
       await rescreen();
       assert.deepEqual(await t.store.all("SELECT id FROM cases WHERE kind = 'sanctions_hit' ORDER BY id"), casesBefore);
       assert.deepEqual(await freezes(), freezesBefore);
-      assert.equal((await t.auditRows('sanctions.freeze')).length, 2, 'Alice and Carol, once each');
+      assert.equal((await t.auditRows('sanctions.freeze')).length, 3, 'Alice, Carol and Dave, once each');
     });
 
     test('a confirmed match keeps the freeze, audited', async () => {
@@ -237,7 +260,7 @@ for (const kind of testStoreKinds()) {
       const paid = await transfer(alice, bob, '1.00');
       assert.equal(paid.statusCode, 201, paid.body);
       assert.deepEqual([await balance(alice), await balance(bob)], [100_300n, 9_700n]);
-      assert.equal((await freezes()).filter((f) => Number(f.active) === 1).length, 1, 'Carol stays frozen');
+      assert.equal((await freezes()).filter((f) => Number(f.active) === 1).length, 2, 'Carol and Dave stay frozen');
     });
   });
 }
