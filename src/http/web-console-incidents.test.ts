@@ -10,17 +10,22 @@
 // under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import { totpCodeAt } from '../access/index.ts';
 import type { Running } from '../serve.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator, testOperatorToken, type TestOperator } from '../wiring/test-operators.ts';
 import {
-  alerts, axeFindings, built, chromiumPath, loginToConsole, shots, startBrowserRig, watch,
+  alerts,
+  axeFindings,
+  browserSkip,
+  loginToConsole,
+  shots,
+  startBrowserRig,
+  watch,
 } from './testing/browser.ts';
 
 interface IncidentOnServer {
@@ -153,7 +158,7 @@ for (const kind of testStoreKinds()) {
   test(
     `web: console incidents screens in Chromium (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      skip: browserSkip(),
       timeout: 300_000,
     },
     async () => {

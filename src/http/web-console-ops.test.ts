@@ -11,7 +11,7 @@
 // Screenshots under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -20,13 +20,11 @@ import { createPartner, isoDateTime, pacs002 } from '../clearing/index.ts';
 import { fundedWithdrawals } from '../clearing/testing/context.ts';
 import type { Running } from '../serve.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
-import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import {
   alerts,
   axeFindings,
-  built,
-  chromiumPath,
+  browserSkip,
   loginToConsole,
   shots,
   startBrowserRig,
@@ -211,7 +209,7 @@ for (const kind of testStoreKinds()) {
   test(
     `web: console operations screens in Chromium (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      skip: browserSkip(),
       timeout: 600_000,
     },
     async () => {

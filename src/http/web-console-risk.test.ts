@@ -9,7 +9,7 @@
 // critical axe-core finding, both languages rendered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,14 +22,12 @@ import { insertDecisions, neutralFeatures, type DecisionRecord, type RiskAction 
 import { loadLists } from '../sanctions/index.ts';
 import { realOfacFiles, realUnFile, requireSharedLists } from '../sanctions/testing.ts';
 import { testStoreKinds, type StoreKind } from '../store/testing.ts';
-import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import { phoneNumber, residentIdNumber } from '../wiring/identity-test-app.ts';
 import {
   alerts,
   axeFindings,
-  built,
-  chromiumPath,
+  browserSkip,
   loginToConsole,
   shots,
   smsCode,
@@ -287,7 +285,7 @@ for (const kind of testStoreKinds()) {
   test(
     `web: console risk and AML screens in Chromium (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      skip: browserSkip(),
       timeout: 300_000,
     },
     async () => {

@@ -10,38 +10,33 @@
 // Screenshots are kept under test-results/web/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { chromium, type APIRequestContext, type BrowserContext, type Page } from 'playwright-core';
+import { type APIRequestContext, type BrowserContext, type Page } from 'playwright-core';
 import { createAnfuClient, data } from '@anfu/sdk';
-import { loadConfig } from '../config.ts';
-import { serve, type Running } from '../serve.ts';
+import { type Running } from '../serve.ts';
 import { totpCode } from '../identity/totp.ts';
 import { totpCodeAt } from '../access/index.ts';
 import { walletOf } from '../payments/index.ts';
 import { balanceOf } from '../ledger/index.ts';
 import { ticketByCase } from '../support/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { skipUnless } from '../testing/required-tools.ts';
 import { enrolledTestOperator } from '../wiring/test-operators.ts';
-import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
-import { testKekEnv } from '../wiring/test-app.ts';
+import { phoneNumber, residentIdNumber } from '../wiring/identity-test-app.ts';
 import {
   alerts,
   answerStepUp,
   axeFindings,
-  built,
-  chromiumPath,
-  databaseFor,
+  browserSkip,
   freshTotp,
   interactionToNextPaint,
   loginToConsole,
+  registerByApi,
   registerInWallet,
+  sendStepUpSms,
   shots,
-  smsCode,
+  startBrowserRig,
   watch,
   watchInteractions,
 } from './testing/browser.ts';
@@ -51,29 +46,6 @@ import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-
 const started = Date.now();
 const step = (what: string) =>
   process.stderr.write(`web journey +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
-
-async function registerByApi(
-  api: APIRequestContext,
-  running: Running,
-  phone: string,
-): Promise<{ customerId: string; token: string }> {
-  const sent = await api.post('/v1/sms-codes', { data: { phone, purpose: 'registration' } });
-  assert.equal(sent.status(), 202);
-  const { codeId } = (await sent.json()) as { codeId: string };
-  const body = {
-    phone,
-    smsCodeId: codeId,
-    smsCode: smsCode(running, phone),
-    name: '李四',
-    idNumber: residentIdNumber(),
-    password: `another passphrase ${randomBytes(4).toString('hex')}`,
-    device: { installId: randomBytes(8).toString('hex') },
-  };
-  const created = await api.post('/v1/customers', { data: body });
-  assert.equal(created.status(), 201, await created.text());
-  const made = (await created.json()) as { customerId: string; session: { accessToken: string } };
-  return { customerId: made.customerId, token: made.session.accessToken };
-}
 
 /** Turns on the authenticator and certifies the device key, answering step-ups as the server asks. */
 async function secureDevice(
@@ -387,10 +359,7 @@ async function bindCardInWallet(
  * then the code sent for this very top-up or withdrawal.
  */
 async function answerBySmsAfterAWrongCode(page: Page, running: Running, phone: string) {
-  await page.click('button[data-factor=sms]');
-  await page.click('#step-up-send button[type=submit]');
-  await page.waitForSelector('input[name=step-up-code]');
-  const right = smsCode(running, phone);
+  const right = await sendStepUpSms(page, running, phone);
   await page.fill('input[name=step-up-code]', right === '000000' ? '111111' : '000000');
   await page.click('#step-up-answer button[type=submit]');
   await page.waitForSelector('#step-up-answer [role=alert][data-code=code_invalid]');
@@ -398,22 +367,22 @@ async function answerBySmsAfterAWrongCode(page: Page, running: Running, phone: s
   await page.click('#step-up-answer button[type=submit]');
 }
 
-/** Tops up (or withdraws) in the wallet, answering the step-up if the server challenges it; the state it reports. */
+/**
+ * Tops up (or withdraws) in the wallet; a challenge is answered by `answer` (a challenge is required when
+ * `challenged` says so); the state the wallet then reports.
+ */
 async function fundInWallet(
   page: Page,
-  running: Running,
-  phone: string,
-  totp: { secret: string; used: Set<string> } | 'sms after a wrong code',
   form: 'top-up' | 'withdraw',
   amount: string,
+  answer: (page: Page) => Promise<void>,
+  challenged = false,
 ): Promise<{ state: string; id: string }> {
   await page.fill(`input[name=${form}-amount]`, amount);
   await page.click(`#${form} button[type=submit]`);
   await page.waitForSelector('[data-testid=funding-state], #step-up-answer, #step-up-send');
-  if ((await page.locator('[data-testid=funding-state]').count()) === 0) {
-    if (totp === 'sms after a wrong code') await answerBySmsAfterAWrongCode(page, running, phone);
-    else await answerStepUp(page, running, phone, totp);
-  } else if (totp === 'sms after a wrong code') assert.fail(`the ${form} was expected to be challenged`);
+  if ((await page.locator('[data-testid=funding-state]').count()) === 0) await answer(page);
+  else if (challenged) assert.fail(`the ${form} was expected to be challenged`);
   const shown = page.locator('[data-testid=funding-state]');
   await shown.waitFor().catch(async (e: unknown) => {
     throw new Error(`no ${form} outcome shown; the page says: ${await alerts(page)}`, { cause: e });
@@ -479,14 +448,12 @@ for (const kind of testStoreKinds()) {
   test(
     `web: wallet and console journeys in Chromium (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      skip: browserSkip(),
       timeout: 600_000,
     },
     async () => {
       mkdirSync(shots, { recursive: true });
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-'));
-      const database = await databaseFor(kind);
       const idNumberA = residentIdNumber('19900307');
       const sim = await startBankSimProcess({
         cards: [
@@ -501,35 +468,10 @@ for (const kind of testStoreKinds()) {
           },
         ],
       });
-      const env = {
-        ...testEnv,
-        ...database.env,
-        ANFU_CARD_LINK_PORT: String(sim.port),
-        ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS: '5000',
-        ANFU_ENV: 'development',
-        ANFU_DATA_DIR: dataDir,
-        ANFU_PORT: '0',
-        ANFU_HOST: '127.0.0.1',
-        ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
-      };
-      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), {
-        demo: false,
-        quiet: process.env.WEB_TEST_LOG === undefined,
-      });
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--no-sandbox',
-          '--headless',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const cardLink = { ANFU_CARD_LINK_PORT: String(sim.port), ANFU_CARD_LINK_RESPONSE_TIMEOUT_MS: '5000' };
+      const rig = await startBrowserRig(kind, 'web', { env: cardLink });
+      const { running, browser, origin } = rig;
       try {
-        const origin = running.url.replace(/\/$/, '');
         const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
         context.setDefaultTimeout(30_000);
         await context.addInitScript(watchInteractions);
@@ -754,7 +696,7 @@ for (const kind of testStoreKinds()) {
         await page.bringToFront();
         await interactionToNextPaint(page);
         await bindCardInWallet(page, running, phoneA, totp, sim);
-        const toppedUp = await fundInWallet(page, running, phoneA, totp, 'top-up', '200.00');
+        const toppedUp = await fundInWallet(page, 'top-up', '200.00', (p) => answerStepUp(p, running, phoneA, totp));
         assert.equal(toppedUp.state, 'succeeded', 'the issuer approved the top-up');
         assert.deepEqual(await axeFindings(page, axeSource), [], 'cards: no serious or critical accessibility finding');
         await page.screenshot({ path: join(shots, `${kind}-wallet-cards.png`), fullPage: true });
@@ -766,7 +708,8 @@ for (const kind of testStoreKinds()) {
 
         step('The customer withdraws to the bound card');
         await page.click('a[href="#/cards"]');
-        const withdrawn = await fundInWallet(page, running, phoneA, 'sms after a wrong code', 'withdraw', '50.00');
+        const bySms = (p: Page) => answerBySmsAfterAWrongCode(p, running, phoneA);
+        const withdrawn = await fundInWallet(page, 'withdraw', '50.00', bySms, true);
         assert.equal(withdrawn.state, 'succeeded', 'the issuer paid the withdrawal out');
         await page.click('a[href="#/"]');
         await page.waitForSelector('[data-testid=balance-CNY]:text("¥1,037.66")');
@@ -827,13 +770,9 @@ for (const kind of testStoreKinds()) {
         throw error;
       } finally {
         step('closing');
-        await browser.close();
-        step('browser closed');
-        await running.close();
+        await rig.stop();
         step('closed');
-        await database.drop();
         await sim.stop();
-        rmSync(dataDir, { recursive: true, force: true });
       }
     },
   );

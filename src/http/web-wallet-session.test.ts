@@ -7,28 +7,22 @@
 // transfer's step-up, and answers the login challenge of a new browser holding the same passkey.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { loadConfig } from '../config.ts';
-import { serve, type Running } from '../serve.ts';
+import { type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { type Running } from '../serve.ts';
 import { walletOf } from '../payments/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
-import { skipUnless } from '../testing/required-tools.ts';
-import { phoneNumber, residentIdNumber, testEnv } from '../wiring/identity-test-app.ts';
-import { testKekEnv } from '../wiring/test-app.ts';
+import { phoneNumber, residentIdNumber } from '../wiring/identity-test-app.ts';
 import {
   alerts,
   answerStepUp,
   axeFindings,
-  built,
-  chromiumPath,
-  databaseFor,
+  browserSkip,
+  registerByApi,
   registerInWallet,
-  smsCode,
+  startBrowserRig,
   virtualAuthenticator,
   watch,
 } from './testing/browser.ts';
@@ -132,19 +126,7 @@ async function transferWithPasskey(page: Page, payeePhone: string, axeSource: st
 
 async function registerPayee(page: Page, running: Running): Promise<string> {
   const phone = phoneNumber();
-  const api = page.context().request;
-  const sent = await api.post('/v1/sms-codes', { data: { phone, purpose: 'registration' } });
-  const body = {
-    phone,
-    smsCodeId: ((await sent.json()) as { codeId: string }).codeId,
-    smsCode: smsCode(running, phone),
-    name: '李四',
-    idNumber: residentIdNumber(),
-    password: `another passphrase ${randomBytes(4).toString('hex')}`,
-    device: { installId: randomBytes(8).toString('hex') },
-  };
-  const created = await api.post('/v1/customers', { data: body });
-  assert.equal(created.status(), 201, await created.text());
+  await registerByApi(page.context().request, running, phone);
   return phone;
 }
 
@@ -253,38 +235,17 @@ for (const kind of testStoreKinds()) {
   test(
     `web: the wallet renews its session and uses a passkey (${kind})`,
     {
-      skip: skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web'),
+      skip: browserSkip(),
       timeout: 300_000,
     },
     async () => {
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      const dataDir = mkdtempSync(join(tmpdir(), 'anfu-web-session-'));
-      const database = await databaseFor(kind);
-      const env = {
-        ...testEnv,
-        ...database.env,
-        ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS: String(accessTokenTtlMs),
-        ANFU_ENV: 'development',
-        ANFU_DATA_DIR: dataDir,
-        ANFU_PORT: '0',
-        ANFU_HOST: '127.0.0.1',
-        ANFU_LOG_LEVEL: 'silent',
-      };
-      const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
+      const rig = await startBrowserRig(kind, 'web-session', {
+        env: { ANFU_CUSTOMER_ACCESS_TOKEN_TTL_MS: String(accessTokenTtlMs) },
         // WebAuthn's RP ID is "localhost" by default: the pages are opened as https://localhost:<port>.
-        args: [
-          '--no-sandbox',
-          '--headless',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--host-resolver-rules=MAP localhost 127.0.0.1',
-        ],
+        args: ['--host-resolver-rules=MAP localhost 127.0.0.1'],
       });
+      const { running, browser } = rig;
       try {
         const origin = `https://localhost:${new URL(running.url).port}`;
         const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN', baseURL: origin });
@@ -301,10 +262,7 @@ for (const kind of testStoreKinds()) {
         const second = await passkeyBrowser(browser, origin, authenticator);
         await logInWithPasskeyThenLoseIt(second.context, second.page, origin, phone, password, axeSource);
       } finally {
-        await browser.close();
-        await running.close();
-        await database.drop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await rig.stop();
       }
     },
   );

@@ -5,14 +5,18 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import {
+  chromium, type APIRequestContext, type Browser, type BrowserContext, type CDPSession, type Page,
+} from 'playwright-core';
 import { loadConfig } from '../../config.ts';
 import { serve, type Running } from '../../serve.ts';
 import { totpCode } from '../../identity/totp.ts';
 import { totpCodeAt } from '../../access/index.ts';
 import type { DevelopmentSmsSink } from '../../identity/sms-sender.ts';
 import { databaseFor, type StoreKind } from '../../store/testing.ts';
-import { testEnv } from '../../wiring/identity-test-app.ts';
+import { skipUnless } from '../../testing/required-tools.ts';
+import { residentIdNumber, testEnv } from '../../wiring/identity-test-app.ts';
 import { testKekEnv } from '../../wiring/test-app.ts';
 
 export { databaseFor };
@@ -134,12 +138,17 @@ export async function answerStepUp(
     await page.click('button[data-factor=totp]');
     await page.fill('input[name=step-up-code]', await freshTotp(totp.secret, totp.used, (s, n) => totpCode(s, n)));
   } else {
-    await page.click('button[data-factor=sms]');
-    await page.click('#step-up-send button[type=submit]');
-    await page.waitForSelector('input[name=step-up-code]');
-    await page.fill('input[name=step-up-code]', smsCode(running, phone));
+    await page.fill('input[name=step-up-code]', await sendStepUpSms(page, running, phone));
   }
   await page.click('#step-up-answer button[type=submit]');
+}
+
+/** Chooses SMS in the step-up prompt, has the code sent, and returns it as the phone received it. */
+export async function sendStepUpSms(page: Page, running: Running, phone: string): Promise<string> {
+  await page.click('button[data-factor=sms]');
+  await page.click('#step-up-send button[type=submit]');
+  await page.waitForSelector('input[name=step-up-code]');
+  return smsCode(running, phone);
 }
 
 /**
@@ -192,15 +201,31 @@ export interface BrowserRig {
   stop(): Promise<void>;
 }
 
-export async function startBrowserRig(kind: StoreKind, name: string): Promise<BrowserRig> {
+/** Chromium's switches for every suite: no sandbox (CI runs as root), headless, nothing phoning home. */
+const quietChromium = [
+  ...chromiumArgs, '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
+
+/** A browser suite's `skip`: Debian's chromium and the built web apps (a failure under ANFU_REQUIRE_TOOLS=1). */
+export function browserSkip(): false | string {
+  return skipUnless(existsSync(chromiumPath), 'Debian chromium') || skipUnless(built, 'dist/web');
+}
+
+export async function startBrowserRig(
+  kind: StoreKind,
+  name: string,
+  options: { readonly env?: Record<string, string>; readonly args?: readonly string[] } = {},
+): Promise<BrowserRig> {
   const dataDir = mkdtempSync(join(tmpdir(), `anfu-${name}-`));
   const database = await databaseFor(kind);
   const env = {
     ...testEnv, ...database.env, ANFU_ENV: 'development', ANFU_DATA_DIR: dataDir, ANFU_PORT: '0',
-    ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent',
+    ANFU_HOST: '127.0.0.1', ANFU_LOG_LEVEL: process.env.WEB_TEST_LOG ?? 'silent', ...options.env,
   };
-  const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet: true });
-  const args = [...chromiumArgs, '--headless', '--disable-gpu'];
+  const quiet = process.env.WEB_TEST_LOG === undefined;
+  const running = await serve(loadConfig({ ...env, ...testKekEnv(env) }), { demo: false, quiet });
+  const args = [...quietChromium, ...(options.args ?? [])];
   const browser = await chromium.launch({ executablePath: chromiumPath, args });
   return {
     running,
@@ -213,4 +238,28 @@ export async function startBrowserRig(kind: StoreKind, name: string): Promise<Br
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A customer registered through the API (SMS code as the phone received it): id and access token. */
+export async function registerByApi(
+  api: APIRequestContext,
+  running: Running,
+  phone: string,
+): Promise<{ customerId: string; token: string }> {
+  const sent = await api.post('/v1/sms-codes', { data: { phone, purpose: 'registration' } });
+  assert.equal(sent.status(), 202);
+  const { codeId } = (await sent.json()) as { codeId: string };
+  const body = {
+    phone,
+    smsCodeId: codeId,
+    smsCode: smsCode(running, phone),
+    name: '李四',
+    idNumber: residentIdNumber(),
+    password: `another passphrase ${randomBytes(4).toString('hex')}`,
+    device: { installId: randomBytes(8).toString('hex') },
+  };
+  const created = await api.post('/v1/customers', { data: body });
+  assert.equal(created.status(), 201, await created.text());
+  const made = (await created.json()) as { customerId: string; session: { accessToken: string } };
+  return { customerId: made.customerId, token: made.session.accessToken };
 }
