@@ -2,12 +2,13 @@
 // playbook, timeline and linked security events with forms to record an entry, link an event and close
 // it with the post-incident review. Whether the operator may do any of this is the server's answer,
 // shown as it comes.
-import { useEffect, useState } from 'preact/hooks';
-import { anfu, reply, type Problem } from '../shared/api.ts';
+import { useState } from 'preact/hooks';
+import { anfu, reply } from '../shared/api.ts';
+import { useLoaded } from '../shared/loaded.ts';
 import { go, useSignal } from '../shared/signal.ts';
 import { lang } from '../shared/i18n.ts';
 import { Field, Form, Frame, ProblemBox } from '../shared/ui.tsx';
-import { Nav } from './nav.tsx';
+import { DetailPage, Nav } from './nav.tsx';
 import { t } from './texts.ts';
 
 const classifications = ['unauthorised_access', 'fraud', 'data_breach', 'service_outage', 'integrity', 'malware', 'other'] as const;
@@ -92,12 +93,10 @@ function OpenIncident(props: { eventId: string }) {
 export function Incidents(props: { eventId: string }) {
   useSignal(lang);
   const [state, setState] = useState('');
-  const [items, setItems] = useState<readonly IncidentRow[]>([]);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  useEffect(() => {
-    const query = state === '' ? {} : { state: state as 'open' | 'closed' };
-    void reply(anfu.GET('/v1/incidents', { params: { query } })).then((r) => (r.ok ? setItems(r.body.items) : setProblem(r.problem)));
-  }, [state]);
+  const query = state === '' ? {} : { state: state as 'open' | 'closed' };
+  const loaded = useLoaded(() => reply(anfu.GET('/v1/incidents', { params: { query } })), [state]);
+  const items: readonly IncidentRow[] = loaded.value?.items ?? [];
+  const { problem, setProblem } = loaded;
   // Coming from a security event's row: link it to an open incident instead of opening a new one.
   const link = async (incidentId: string) => {
     setProblem(undefined);
@@ -207,14 +206,10 @@ function AddEntry(props: { id: string; done: (i: Incident) => void }) {
 
 /** Links a security event, chosen from the most recent ones the server lists. */
 function LinkEvent(props: { id: string; linked: readonly string[]; done: (i: Incident) => void }) {
-  const [events, setEvents] = useState<readonly EventRow[]>([]);
   const [chosen, setChosen] = useState('');
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  useEffect(() => {
-    void reply(anfu.GET('/v1/security/events', { params: { query: { limit: '100' } } })).then((r) =>
-      r.ok ? setEvents(r.body.items) : setProblem(r.problem),
-    );
-  }, []);
+  const loaded = useLoaded(() => reply(anfu.GET('/v1/security/events', { params: { query: { limit: '100' } } })), []);
+  const events: readonly EventRow[] = loaded.value?.items ?? [];
+  const { problem } = loaded;
   const choices = events.filter((e) => !props.linked.includes(e.id));
   const link = async () => {
     const body = { securityEventId: chosen === '' ? (choices[0]?.id ?? '') : chosen };
@@ -330,18 +325,12 @@ function Timeline(props: { incident: Incident }) {
 
 export function IncidentDetail(props: { id: string }) {
   useSignal(lang);
-  const [incident, setIncident] = useState<Incident | undefined>(undefined);
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  useEffect(() => {
-    const path = { incidentId: props.id };
-    void reply(anfu.GET('/v1/incidents/{incidentId}', { params: { path } })).then((r) => (r.ok ? setIncident(r.body) : setProblem(r.problem)));
-  }, [props.id]);
+  const path = { incidentId: props.id };
+  const loaded = useLoaded<Incident>(() => reply(anfu.GET('/v1/incidents/{incidentId}', { params: { path } })), [props.id]);
+  const { value: incident, problem, set: setIncident } = loaded;
+  const title = incident === undefined ? `${t('incident')} ${props.id}` : `${t('incident')}: ${incident.title}`;
   return (
-    <Frame title={incident === undefined ? `${t('incident')} ${props.id}` : `${t('incident')}: ${incident.title}`} nav={<Nav />}>
-      <p>
-        <a href="#/incidents">{t('back')}</a>
-      </p>
-      <ProblemBox problem={problem} />
+    <DetailPage title={title} back="#/incidents" problem={problem}>
       {incident === undefined ? null : (
         <section data-incident={incident.id} aria-label={incident.title}>
           <Facts incident={incident} />
@@ -355,6 +344,6 @@ export function IncidentDetail(props: { id: string }) {
           ) : null}
         </section>
       )}
-    </Frame>
+    </DetailPage>
   );
 }

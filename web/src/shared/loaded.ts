@@ -10,6 +10,8 @@ export interface Loaded<T> {
   readonly setProblem: (problem: Problem | undefined) => void;
   /** Reads again (after a change the screen made). */
   readonly reload: () => void;
+  /** Shows what a change on the screen answered (the server's new state), without reading again. */
+  readonly set: (value: T) => void;
 }
 
 export function useLoaded<T>(read: () => Promise<Reply<T>>, inputs: readonly unknown[]): Loaded<T> {
@@ -27,7 +29,7 @@ export function useLoaded<T>(read: () => Promise<Reply<T>>, inputs: readonly unk
       current = false;
     };
   }, [...inputs, round]);
-  return { value, problem, setProblem, reload: () => setRound((n) => n + 1) };
+  return { value, problem, setProblem, reload: () => setRound((n) => n + 1), set: setValue };
 }
 
 /** One page of a list the server pages by cursor. */
