@@ -202,7 +202,7 @@ function ruleSetRoutes(app: FastifyInstance, context: AppContext): void {
     },
     async (request) => {
       const body = request.body as Static<typeof BacktestBody>;
-      if (body.to <= body.from) throw new AnfuError('validation_failed', 'to must be after from');
+      refuseInvertedRange(body.from, body.to);
       const document =
         body.document ?? (body.version === undefined ? risk.ruleSet.document : await ruleSetAt(store, body.version));
       if (document === undefined) throw new AnfuError('risk_ruleset_not_found');
@@ -210,6 +210,13 @@ function ruleSetRoutes(app: FastifyInstance, context: AppContext): void {
       return { ...backtest(set, await decisionsBetween(store, body.from, body.to, maxDecisions)) };
     },
   );
+}
+
+/** A time range [from, to) whose end is not after its start is refused (either end may be open). */
+function refuseInvertedRange(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new AnfuError('validation_failed', 'to must be after from');
+  }
 }
 
 /** Decision search: the stored decisions newest first, filtered, by keyset pages. */
@@ -231,9 +238,7 @@ function decisionSearchRoute(app: FastifyInstance, context: AppContext): void {
       const q = request.query as Static<typeof DecisionQuery>;
       const from = q.from === undefined ? undefined : Number(q.from);
       const to = q.to === undefined ? undefined : Number(q.to);
-      if (from !== undefined && to !== undefined && to <= from) {
-        throw new AnfuError('validation_failed', 'to must be after from');
-      }
+      refuseInvertedRange(from, to);
       const limit = q.limit === undefined ? 50 : Number(q.limit);
       const filter = { decision: q.action, event: q.event, customerId: q.customer, from, to, before: q.cursor, limit };
       const rows = await searchDecisions(store, filter);
@@ -303,7 +308,7 @@ function decisionRoutes(app: FastifyInstance, context: AppContext): void {
     async (request) => {
       const query = request.query as { from: string; to: string };
       const [from, to] = [Number(query.from), Number(query.to)];
-      if (to <= from) throw new AnfuError('validation_failed', 'to must be after from');
+      refuseInvertedRange(from, to);
       return { ...indicatorsOf(await decisionsBetween(store, from, to, maxDecisions), from, to) };
     },
   );
