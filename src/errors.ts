@@ -78,6 +78,7 @@ export const problems = {
   hold_not_pending: { status: 409, title: 'The hold was already posted, voided or expired' },
   hold_expired: { status: 409, title: 'The hold has expired' },
   post_exceeds_hold: { status: 422, title: 'The amount to post exceeds the amount held' },
+  account_totals_overflow: { status: 422, title: "The transfer would take an account's totals past the 64-bit limit" },
   invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
 
   // audit log (src/audit): proof requests outside the log

@@ -147,6 +147,12 @@ function validAmount(amount: bigint): boolean {
   return amount > 0n && amount <= amountMax;
 }
 
+/** The accounts' totals are BIGINT columns too: a sum past them is refused, not left to fail the batch. */
+function overflows(totals: readonly bigint[], amount: bigint): boolean {
+  return totals.some((total) => total > amountMax - amount);
+}
+const totalsOverflowDetail = "the transfer would take an account's totals past the 64-bit limit";
+
 function decideOne(
   { request, requestHash }: Submitted,
   state: BatchState,
@@ -191,6 +197,10 @@ function decideMovement(
   }
   const available = debit.creditsPosted - debit.debitsPosted - debit.debitsPending;
   if (!debit.allowNegative && available < request.amount) return refused('insufficient_funds', 'the debit account lacks the available balance');
+  const totals = request.kind === 'single'
+    ? [debit.debitsPosted, credit.creditsPosted]
+    : [debit.debitsPending, credit.creditsPending];
+  if (overflows(totals, request.amount)) return refused('account_totals_overflow', totalsOverflowDetail);
   if (request.kind === 'single') {
     debit.debitsPosted += request.amount;
     credit.creditsPosted += request.amount;
@@ -236,6 +246,9 @@ function decideResolution(
   const debit = state.accounts.get(hold.debitAccountId);
   const credit = state.accounts.get(hold.creditAccountId);
   if (debit === undefined || credit === undefined) throw new Error(`ledger invariant: hold ${hold.seq} names an account that was not loaded`);
+  if (request.kind === 'post' && overflows([debit.debitsPosted, credit.creditsPosted], amount)) {
+    return refused('account_totals_overflow', totalsOverflowDetail);
+  }
   debit.debitsPending -= hold.amount;
   credit.creditsPending -= hold.amount;
   if (request.kind === 'post') {

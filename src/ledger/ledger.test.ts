@@ -134,6 +134,19 @@ const scenarios: readonly Scenario[] = [
     available: { alice: 9_000n },
   },
   {
+    name: "a sum past an account's 64-bit totals is refused, up to the limit it is applied",
+    steps: [
+      { submit: single('bank', 'bob', 2n ** 63n - 1n), expect: 'account_totals_overflow' },
+      { submit: single('bank', 'bob', 2n ** 63n - 1n - funding), expect: 'ok' },
+      { submit: single('bank', 'alice', 1n), expect: 'account_totals_overflow' },
+      { submit: hold('bank', 'bob', 1n), expect: 'ok' },
+      { submit: single('alice', 'bob', funding), expect: 'ok' },
+      { submit: post(3), expect: 'account_totals_overflow' },
+      { submit: voidHold(3), expect: 'ok' },
+    ],
+    balances: { bank: -(2n ** 63n - 1n), bob: 2n ** 63n - 1n, alice: 0n },
+  },
+  {
     name: 'an unknown hold is refused',
     steps: [{ submit: () => ({ kind: 'post', holdSeq: 9_000_000_000n }), expect: 'hold_not_found' }, { submit: () => ({ kind: 'void', holdSeq: 9_000_000_000n }), expect: 'hold_not_found' }],
     balances: { alice: funding },

@@ -84,7 +84,8 @@ export type TransferFailure =
   | 'hold_not_found'
   | 'hold_not_pending'
   | 'hold_expired'
-  | 'post_exceeds_hold';
+  | 'post_exceeds_hold'
+  | 'account_totals_overflow';
 
 export type TransferOutcome =
   | { readonly ok: true; readonly transfer: Transfer; readonly replayed: boolean }

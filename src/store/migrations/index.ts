@@ -22,6 +22,7 @@ import { storeLeases } from './170-store-leases.ts';
 import { oneLeaseTable } from './180-one-lease-table.ts';
 import { ledgerApplyFunction } from './190-ledger-apply-function.ts';
 import { ledgerApplyFence } from './202-ledger-apply-fence.ts';
+import { ledgerApplyOverflow } from './203-ledger-apply-overflow.ts';
 import { cases } from './200-cases.ts';
 import { support } from './201-support.ts';
 import { riskEngine } from './210-risk-engine.ts';
@@ -100,4 +101,5 @@ export const migrations: readonly Migration[] = [
   clearingIncomingReversals,
   clearingNotifiedEntries,
   sanctionsFreezes,
+  ledgerApplyOverflow,
 ];
