@@ -3,13 +3,14 @@
 // haproxy in front of them and of the Anfu API processes — all on loopback, data under one directory.
 import { chownSync, mkdirSync, rmSync, writeFileSync, chmodSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { haproxyConfigOf, patroniConfigOf } from './config-files.ts';
 import { installMissingTools } from './install-tools.ts';
 import { healthy, membersOf, postmasterPidOf, primariesOf, streamingFrom, type Member } from './patroni.ts';
 import { isAlive, pidOf, runningProcesses, sleep, startProcess, stopProcess, userIds } from './processes.ts';
-import { primaryUrlOf, type ApiNode, type Topology } from './topology.ts';
+import { portsOf, primaryUrlOf, type ApiNode, type Topology } from './topology.ts';
 
 const anfuBin = fileURLToPath(new URL('../../bin/anfu.js', import.meta.url));
 const startTimeoutMs = 120_000;
@@ -204,6 +205,10 @@ export async function clusterUp(topology: Topology, options: ClusterUpOptions): 
   if (runningProcesses(topology.dir).size > 0) {
     throw new Error(`a cluster already runs in ${topology.dir}: run 'anfu cluster down' first`);
   }
+  // Another cluster on these ports (a second drill run, one started by hand) would answer in place of
+  // this one's processes: refuse rather than drill against the wrong database and keys.
+  const busy = await busyPorts(portsOf(topology));
+  if (busy.length > 0) throw new Error(`ports ${busy.join(', ')} are in use: another cluster runs on this port offset`);
   if (options.install !== false) installMissingTools(say);
   removeClusterDirectory(topology);
   prepareDirectories(topology);
@@ -232,6 +237,15 @@ export async function clusterUp(topology: Topology, options: ClusterUpOptions): 
   for (const node of others) startApiNode(topology, node);
   for (const node of others) await waitForApiNode(node);
   say(`${topology.apiNodes.length} API nodes ready behind haproxy`);
+}
+
+async function busyPorts(ports: readonly number[]): Promise<number[]> {
+  const inUse = await Promise.all(ports.map((port) => new Promise<boolean>((done) => {
+    const server = createServer();
+    server.once('error', () => done(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(false)));
+  })));
+  return ports.filter((_, i) => inUse[i]);
 }
 
 /** Only a directory this module made (it has a pids/ folder) is ever deleted. */

@@ -2,7 +2,10 @@
 // routing writes only to Patroni's primary and cutting sessions of a node that stops being it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { haproxyConfigOf, patroniConfigOf, topologyOf } from './index.ts';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { clusterUp, haproxyConfigOf, patroniConfigOf, topologyOf } from './index.ts';
+import { portsOf } from './topology.ts';
 
 const topology = topologyOf({ dir: '/tmp/anfu-cluster-config-test', apiNodeCount: 3, portOffset: 7 });
 
@@ -55,4 +58,23 @@ test('a topology has 1 to 3 API nodes and ports apart from the machine PostgreSQ
     ...topology.databases.flatMap((n) => [n.postgresPort, n.restPort]), ...topology.apiNodes.map((n) => n.port)];
   assert.equal(new Set(ports).size, ports.length);
   assert.ok(!ports.includes(5432));
+});
+
+test('a cluster does not start on ports another one holds: it names them and touches nothing', async () => {
+  const dir = `/tmp/anfu-cluster-busy-test-${process.pid}`;
+  const busy = topologyOf({ dir, apiNodeCount: 1, portOffset: 333 });
+  const ports = portsOf(busy);
+  assert.equal(new Set(ports).size, ports.length, 'every process has its own port');
+  const holder = createServer();
+  await new Promise<void>((done) => holder.listen(busy.etcdClientPort, '127.0.0.1', done));
+  try {
+    await assert.rejects(clusterUp(busy, { say: () => undefined, install: false }), (error: Error) => {
+      assert.match(error.message, /are in use: another cluster/);
+      assert.ok(error.message.includes(String(busy.etcdClientPort)), error.message);
+      return true;
+    });
+    assert.equal(existsSync(dir), false, 'no directory was made');
+  } finally {
+    await new Promise((done) => holder.close(done));
+  }
 });

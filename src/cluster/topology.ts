@@ -63,6 +63,14 @@ export function topologyOf(options: TopologyOptions = {}): Topology {
   };
 }
 
+/** Every loopback port the cluster listens on. */
+export function portsOf(topology: Topology): number[] {
+  return [
+    topology.etcdClientPort, topology.etcdPeerPort, ...topology.databases.flatMap((d) => [d.postgresPort, d.restPort]),
+    topology.primaryPort, topology.replicaPort, topology.apiPort, ...topology.apiNodes.map((n) => n.port),
+  ];
+}
+
 /** The URL the API nodes use: haproxy's leader-only port, so a write never reaches a replica. */
 export function primaryUrlOf(topology: Topology): string {
   return `postgres://postgres@127.0.0.1:${topology.primaryPort}/${topology.databaseName}`;
