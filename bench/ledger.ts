@@ -14,7 +14,7 @@
 //        [--decider function|typescript|both] [--history N] [--json]
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -212,6 +212,30 @@ async function drive(ledger: Ledger, wallets: readonly string[], options: Option
   return measured;
 }
 
+/** Bytes this process has written to storage so far (WAL, checkpoints), or undefined off Linux. */
+function bytesWritten(): number | undefined {
+  try {
+    const match = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What each transfer cost the process while measuring: storage bytes written (the WAL and the checkpoints
+ * that copy it back: on SQLite a transfer dirties one leaf page of each account index once every account
+ * has a page of its own, which is what the history run measured) and CPU time of all its threads.
+ */
+function costPerTransfer(transfers: number, written: number | undefined, cpu: NodeJS.CpuUsage): Record<string, number> {
+  const after = bytesWritten();
+  const perTransfer = Math.max(1, transfers);
+  return {
+    cpu_us_per_transfer: round((cpu.user + cpu.system) / perTransfer, 1),
+    ...(written === undefined || after === undefined ? {} : { written_kib_per_transfer: round((after - written) / 1024 / perTransfer) }),
+  };
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -253,9 +277,12 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
     const historyLoadS = (performance.now() - loadStarted) / 1_000;
     await drive(ledger, wallets, options, options.warmupSeconds, 'warmup');
     measuring = true;
-    const started = performance.now();
+    // On PostgreSQL the server process writes, not this one: only SQLite's bytes are counted.
+    const written = options.store === 'sqlite' ? bytesWritten() : undefined;
+    const [cpuBefore, started] = [process.cpuUsage(), performance.now()];
     const measured = await drive(ledger, wallets, options, options.seconds, 'bench');
     const elapsedS = (performance.now() - started) / 1_000;
+    const cost = costPerTransfer(measured.transfers, written, process.cpuUsage(cpuBefore));
     measuring = false;
     await ledger.close();
     // The raw history rows have no audit digest, so verify is run on the empty store only.
@@ -280,6 +307,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
       max_ms: round(sorted.at(-1) ?? 0),
       batches: batchSizes.length,
       batch_size_avg: round(batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length), 1),
+      ...cost,
       ...(history > 0 ? { history_rows: history, history_load_s: round(historyLoadS) } : {}),
       verify_ok: verified,
       machine: { cpus: cpus.length, model: cpus[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()}` },

@@ -101,11 +101,12 @@ interface RiskSubject {
   readonly customer: { readonly createdAt: number; readonly accountClass: string };
   readonly ip: string | null;
   readonly paymentId: string;
+  /** From the device read that verified the instruction (a second read cost a query per payment). */
+  readonly deviceEnrolledAt: number;
 }
 
 async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subject: RiskSubject): Promise<Assessed> {
   const now = ctx.clock();
-  const device = await ctx.identity.device(principal.deviceId);
   const since = now - ctx.settings.velocityWindowMs;
   const history = await payerHistory(ctx.store, principal.customerId, subject.payeeId, since);
   const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
@@ -113,7 +114,7 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subje
     sinceFactorChangeMs: factorChangedAt === undefined ? undefined : now - factorChangedAt,
     amountMinor: subject.amount,
     recentPaymentCount: history.recentPaymentCount,
-    deviceAgeMs: device === undefined ? 0 : now - device.createdAt,
+    deviceAgeMs: now - subject.deviceEnrolledAt,
     newPayee: !history.paidBefore,
   };
   if (ctx.riskEngine === undefined) return { risk: decidePayment(features, ctx.settings.risk) };
@@ -188,7 +189,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   const paymentId = newId('pay', ctx.clock());
   const assessed = await assessRisk(ctx, principal, {
     amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,
-    ip: request.origin?.ip ?? null,
+    ip: request.origin?.ip ?? null, deviceEnrolledAt: verified.deviceEnrolledAt,
   });
   // Order and request payments decide here (their own transaction); transfers decide in the batch.
   const assessment = assessed.input === undefined || ctx.riskEngine === undefined || target.claim === undefined

@@ -33,6 +33,8 @@ export interface VerifiedInstruction {
   readonly signature: Buffer;
   readonly deviceCertificatePem: string;
   readonly caCertificatePem: string;
+  /** When the signing device was enrolled (the device read for the check, kept so risk need not read it again). */
+  readonly deviceEnrolledAt: number;
 }
 
 export type InstructionRefusal = 'instruction_invalid' | 'instruction_stale' | 'signature_invalid' | 'device_revoked' | 'device_certificate_invalid' | 'certificate_expired';
@@ -169,5 +171,6 @@ export function verifyInstruction(body: unknown, signatureBase64: string, contex
     valid = false;
   }
   if (!valid) return { ok: false, code: 'signature_invalid', detail: 'the signature does not verify over the canonical instruction' };
-  return { ok: true, verified: { instruction, canonicalJson, signature, deviceCertificatePem: device.certificatePem, caCertificatePem: context.caCertificatePem } };
+  const verified = { instruction, canonicalJson, signature, deviceCertificatePem: device.certificatePem, caCertificatePem: context.caCertificatePem };
+  return { ok: true, verified: { ...verified, deviceEnrolledAt: device.createdAt } };
 }

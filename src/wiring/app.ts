@@ -22,8 +22,9 @@ import { registerProposalExecutors } from './proposal-executors.ts';
 import { operationsReportSections as reportSections } from './report-sections.ts';
 import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
-import { applicantScreeningOf, sanctionsFor, withSanctionsFreezes } from './sanctions-screening.ts';
-import { supportWiring, withSupportFreezes } from './support.ts';
+import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
+import { withPaymentFreezes } from './payment-freezes.ts';
+import { supportWiring } from './support.ts';
 import { clearingContextFor } from './clearing.ts';
 import type { CaseKindRegistration } from '../cases/index.ts';
 
@@ -71,10 +72,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));
-  const paymentIdentity = withSanctionsFreezes(
-    withSupportFreezes(options.paymentIdentity ?? identityForPayments(identity), store),
-    store,
-  );
+  const paymentIdentity = withPaymentFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
   const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });

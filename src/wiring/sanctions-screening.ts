@@ -1,13 +1,12 @@
 // Sanctions screening wired into the app: the capability's context from configuration, the hooks
 // that identity (registration) and merchant onboarding call, which block a hit with `sanctions_hit`,
-// and the freeze a re-screening hit puts on an existing customer — payments' identity port answers
-// the customer as `outgoingFrozen` (no payment or withdrawal starts; money to them still arrives).
+// and the freeze a re-screening hit puts on an existing customer, which payments' identity port answers
+// (payment-freezes.ts).
 import type { Config } from '../config.ts';
 import { customersToScreen, type ApplicantScreening, type Identity } from '../identity/index.ts';
-import { merchantsAfter, type PaymentIdentity } from '../payments/index.ts';
+import { merchantsAfter } from '../payments/index.ts';
 import {
   createSanctions,
-  customerSanctionsFrozen,
   requireNoHit,
   screenParty,
   type PartySource,
@@ -50,15 +49,4 @@ export function rescreenSourcesOf(identity: Identity, store: Store, clock: () =>
     },
     { type: 'merchant', page: (after, limit) => merchantsAfter(store, after, limit) },
   ];
-}
-
-export function withSanctionsFreezes(identity: PaymentIdentity, store: Store): PaymentIdentity {
-  return {
-    ...identity,
-    async customer(id) {
-      const customer = await identity.customer(id);
-      if (customer === undefined || customer.status !== 'active') return customer;
-      return (await customerSanctionsFrozen(store, id)) ? { ...customer, outgoingFrozen: true } : customer;
-    },
-  };
 }

@@ -1,19 +1,15 @@
-// Customer service in one app: its context (store, ledger, keyring, cases), its case kinds, and the
-// freeze an unauthorised-payment claim puts on payments — payments' identity port answers a frozen
-// customer as disabled (no outgoing payment starts) and a frozen device as revoked (its signature
-// authorises nothing) until the claim is decided. The claim also ends the customer's sessions, through
-// identity's door (`endCustomerSessions`), given here to the support context.
+// Customer service in one app: its context (store, ledger, keyring, cases) and its case kinds. The
+// freeze an unauthorised-payment claim puts on payments is answered by payments' identity port
+// (payment-freezes.ts). The claim also ends the customer's sessions, through identity's door
+// (`endCustomerSessions`), given here to the support context.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { CaseKindRegistration, CasesContext } from '../cases/index.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import type { PaymentIdentity } from '../payments/index.ts';
 import { acquireLease, type Store } from '../store/index.ts';
 import {
-  customerFrozen,
   defaultSupportSettings,
-  deviceFrozen,
   recoverMerchantDebts,
   supportCaseKinds,
   type SupportContext,
@@ -58,21 +54,5 @@ export function supportWiring(parts: {
       return support;
     },
     stop: () => clearInterval(timer),
-  };
-}
-
-export function withSupportFreezes(identity: PaymentIdentity, store: Store): PaymentIdentity {
-  return {
-    ...identity,
-    async customer(id) {
-      const customer = await identity.customer(id);
-      if (customer === undefined || customer.status !== 'active') return customer;
-      return (await customerFrozen(store, id)) ? { ...customer, status: 'disabled' } : customer;
-    },
-    async device(id) {
-      const device = await identity.device(id);
-      if (device === undefined || device.status !== 'active') return device;
-      return (await deviceFrozen(store, id)) ? { ...device, status: 'revoked' } : device;
-    },
   };
 }
