@@ -7,7 +7,7 @@
 import { newId } from '../ids.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
-import { neutralFeatures, nonNeutral, type Value } from './features.ts';
+import { neutralRecord, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
 import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
@@ -33,14 +33,13 @@ export interface MoneyAssessmentInput {
 
 function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: StoredRows, now: number): MoneyAssessment {
   const { event } = input;
-  const features: Record<string, Value> = {
-    ...neutralFeatures(event.event, event.amount.currency),
-    ...moneyFeatureValues(event, rows, now),
-    'customer.age': Math.max(0, now - input.customer.createdAt),
-    'customer.class': input.customer.accountClass,
-    hour: localHourOf(now),
-    ...input.known,
-  };
+  // One record, filled in place in the order the spread it replaces had (neutral, stored, known).
+  const features = neutralRecord(event.event, event.amount.currency);
+  moneyFeatureValues(event, rows, now, features);
+  features['customer.age'] = Math.max(0, now - input.customer.createdAt);
+  features['customer.class'] = input.customer.accountClass;
+  features.hour = localHourOf(now);
+  Object.assign(features, input.known);
   const decision = engine.decide(event.event, features, input.signals ?? []);
   const record: DecisionRecord = {
     id: newId('rsk', now),

@@ -28,6 +28,7 @@ export function rolled(row: CounterRow | undefined, now: number, windowMs: numbe
 
 /** The sliding estimate of the count and sum over the last window at `now`. */
 export function estimate(row: CounterRow | undefined, now: number, windowMs: number): { count: number; sum: bigint } {
+  if (row === undefined) return { count: 0, sum: 0n };
   const r = rolled(row, now, windowMs);
   const weightPpm = BigInt(Math.max(0, Math.min(1_000_000, Math.floor((1 - (now - r.bucket) / windowMs) * 1_000_000))));
   return {

@@ -4,7 +4,7 @@
 // ids unique, typologies over known rules, no two rules with the same condition and different actions —
 // and returns it ready to run, or a RuleSetProblem list; it never throws. decide() is pure: deny wins,
 // then review, then challenge; shadow rules are evaluated and reported but never change the outcome.
-import { MissingFeature, test } from './evaluate.ts';
+import { compileTest, MissingFeature, type Predicate } from './evaluate.ts';
 import { riskEvents, type FeatureValues, type RiskEvent } from './features.ts';
 import { costOf, parseRule, RuleError, type Node } from './language.ts';
 
@@ -43,12 +43,19 @@ export interface CompiledRule extends RuleDocument {
   readonly mode: 'active' | 'shadow';
   readonly ast: Node;
   readonly cost: number;
+  /** The AST compiled once at load (evaluate.ts compileTest): what decide() runs. */
+  readonly holds: Predicate;
+}
+
+/** A typology with its weights as a list, read per decision without Object.entries. */
+export interface CompiledTypology extends TypologyDocument {
+  readonly weightList: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface CompiledRuleSet {
   readonly document: RuleSetDocument;
   readonly rulesByEvent: ReadonlyMap<RiskEvent, readonly CompiledRule[]>;
-  readonly typologiesByEvent: ReadonlyMap<RiskEvent, readonly TypologyDocument[]>;
+  readonly typologiesByEvent: ReadonlyMap<RiskEvent, readonly CompiledTypology[]>;
 }
 
 export interface RuleSetProblem {
@@ -104,7 +111,7 @@ function typologyShapeProblem(typology: unknown): string | undefined {
 function compileRule(rule: RuleDocument, problems: RuleSetProblem[]): CompiledRule | undefined {
   try {
     const ast = parseRule(rule.when, rule.on);
-    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast) };
+    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast), holds: compileTest(ast) };
   } catch (error) {
     if (!(error instanceof RuleError)) throw error;
     problems.push({ code: error.code, where: `rule ${rule.id}`, message: error.message });
@@ -215,7 +222,8 @@ export function compileRuleSet(document: unknown): Compiled {
   checkTypologies(shaped.typologies, byId, problems);
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, 50) };
   const rulesByEvent = new Map<RiskEvent, CompiledRule[]>();
-  const typologiesByEvent = new Map<RiskEvent, TypologyDocument[]>();
+  const typologiesByEvent = new Map<RiskEvent, CompiledTypology[]>();
+  const typologies = shaped.typologies.map((t) => ({ ...t, weightList: Object.entries(t.weights) }));
   for (const event of riskEvents) {
     rulesByEvent.set(
       event,
@@ -223,7 +231,7 @@ export function compileRuleSet(document: unknown): Compiled {
     );
     typologiesByEvent.set(
       event,
-      shaped.typologies.filter((typology) => typology.on.includes(event)),
+      typologies.filter((typology) => typology.on.includes(event)),
     );
   }
   return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent } };
@@ -276,13 +284,13 @@ function raise(tally: Tally, action: RiskAction, reason: string | undefined): vo
 }
 
 function runTypologies(
-  typologies: readonly TypologyDocument[],
+  typologies: readonly CompiledTypology[],
   hitIds: ReadonlySet<string>,
   tally: Tally,
 ): TypologyResult[] {
   return typologies.map((typology) => {
     let score = 0;
-    for (const [ruleId, weight] of Object.entries(typology.weights)) if (hitIds.has(ruleId)) score += weight;
+    for (const [ruleId, weight] of typology.weightList) if (hitIds.has(ruleId)) score += weight;
     const outcome =
       score >= typology.block && typology.block > 0
         ? 'block'
@@ -314,7 +322,7 @@ export function decide(
   for (const rule of set.rulesByEvent.get(event) ?? []) {
     let hit: boolean;
     try {
-      hit = test(rule.ast, merged);
+      hit = rule.holds(merged);
     } catch (error) {
       if (!(error instanceof MissingFeature)) throw error;
       errors.push(rule.id);
