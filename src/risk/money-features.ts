@@ -119,7 +119,7 @@ export function moneyFeatureValues(
   const keys = eventKeysOf(e);
   for (const [subject, key] of keys.subjects) {
     for (const f of velocityFeatures.get(subject) ?? []) {
-      const value = key === undefined ? { count: 0, sum: 0n } : estimate(rows.counters.get(key + f.suffix), now, f.windowMs);
+      const value = estimate(key === undefined ? undefined : rows.counters.get(key + f.suffix), now, f.windowMs);
       out[f.count] = value.count;
       out[f.sum] = { minor: value.sum, currency };
     }
