@@ -9,7 +9,7 @@ import type { Queryable, Store, Tx } from '../store/index.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
 import { neutralRecord, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
-import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
+import { countInto, moneyFeatureValues, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
 import { profileAfter } from './profile.ts';
 import { openReviewCases } from './review-case.ts';
@@ -86,9 +86,7 @@ export async function assessBatch(
     const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now);
     const { customerId, ip } = input.event;
     profiles.set(customerId, profileAfter(profiles.get(customerId), ip, localHourOf(now), now));
-    const fresh = new Set(seenKeysToMark(input.event).filter((key) => !seen.has(key)));
-    for (const [key, row] of countedRows([input.event], counters, fresh, now)) counters.set(key, row);
-    for (const key of fresh) seen.add(key);
+    countInto(counters, seen, input.event, now);
     return assessment;
   });
 }

@@ -39,5 +39,6 @@ export function estimate(row: CounterRow | undefined, now: number, windowMs: num
 
 export function added(row: CounterRow | undefined, now: number, windowMs: number, amount: bigint): CounterRow {
   const r = rolled(row, now, windowMs);
-  return { ...r, count: r.count + 1n, sum: r.sum + amount, lastAt: now };
+  const { bucket, prevCount, prevSum } = r;
+  return { bucket, count: r.count + 1n, sum: r.sum + amount, prevCount, prevSum, lastAt: now };
 }

@@ -165,6 +165,26 @@ export function countedRows(
   return out;
 }
 
+/**
+ * Counts one event into a batch's working copy, in place: the same rows as countedRows([e]) with the
+ * keys `seen` does not hold as newly seen, and those keys then marked seen. Made for assessBatch, which
+ * counts every event of the batch before deciding the next one.
+ */
+export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
+  const keys = eventKeysOf(e);
+  for (const [subject, key] of keys.subjects) {
+    if (key === undefined) continue;
+    for (const f of velocityFeatures.get(subject) ?? []) {
+      const counter = key + f.suffix;
+      counters.set(counter, added(counters.get(counter), now, f.windowMs, e.amount.minor));
+    }
+  }
+  const pair = keys.seen.devicePayee;
+  if (pair !== undefined && !seen.has(pair))
+    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0n));
+  for (const key of Object.values(keys.seen)) if (key !== undefined) seen.add(key);
+}
+
 export function seenKeysToMark(e: MoneyEvent): string[] {
   return defined(Object.values(eventKeysOf(e).seen));
 }
