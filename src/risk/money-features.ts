@@ -101,6 +101,8 @@ export function keysOf(e: MoneyEvent): { counters: string[]; seen: string[]; lis
 
 // Module-level, not closures inside the hot function: each closure made per call costs an allocation
 // (and, under the tsx loader, a __name call).
+const isZeroAmount = (value: Value | undefined, currency: string): boolean =>
+  typeof value === 'object' && 'minor' in value && value.minor === 0n && value.currency === currency;
 const isNew = (rows: StoredRows, key: string | undefined): boolean => key !== undefined && !rows.seen.has(key);
 const effectOf = (rows: StoredRows, key: string | undefined): 'block' | 'allow' | undefined =>
   key === undefined ? undefined : rows.lists.get(key);
@@ -121,7 +123,9 @@ export function moneyFeatureValues(
     for (const f of velocityFeatures.get(subject) ?? []) {
       const value = estimate(key === undefined ? undefined : rows.counters.get(key + f.suffix), now, f.windowMs);
       out[f.count] = value.count;
-      out[f.sum] = { minor: value.sum, currency };
+      // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
+      // neutralRecord): one object less, and the snapshot sees it neutral by identity.
+      if (value.sum !== 0n || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: value.sum, currency };
     }
   }
   const seen = keys.seen;
