@@ -4,7 +4,7 @@
 // ids unique, typologies over known rules, no two rules with the same condition and different actions —
 // and returns it ready to run, or a RuleSetProblem list; it never throws. decide() is pure: deny wins,
 // then review, then challenge; shadow rules are evaluated and reported but never change the outcome.
-import { compileTest, MissingFeature, type Predicate } from './evaluate.ts';
+import { compileSlots, FeatureSlots, MissingFeature, type SlotPredicate } from './evaluate.ts';
 import { riskEvents, type FeatureValues, type RiskEvent } from './features.ts';
 import { costOf, parseRule, RuleError, type Node } from './language.ts';
 
@@ -43,8 +43,8 @@ export interface CompiledRule extends RuleDocument {
   readonly mode: 'active' | 'shadow';
   readonly ast: Node;
   readonly cost: number;
-  /** The AST compiled once at load (evaluate.ts compileTest): what decide() runs. */
-  readonly holds: Predicate;
+  /** The AST compiled once at load over the set's feature slots (evaluate.ts): what decide() runs. */
+  readonly holds: SlotPredicate;
 }
 
 /** A typology with its weights as a list, read per decision without Object.entries. */
@@ -56,6 +56,9 @@ export interface CompiledRuleSet {
   readonly document: RuleSetDocument;
   readonly rulesByEvent: ReadonlyMap<RiskEvent, readonly CompiledRule[]>;
   readonly typologiesByEvent: ReadonlyMap<RiskEvent, readonly CompiledTypology[]>;
+  /** The features the rules read, numbered, and per event the slots its rules read. */
+  readonly slots: FeatureSlots;
+  readonly slotsByEvent: ReadonlyMap<RiskEvent, readonly number[]>;
 }
 
 export interface RuleSetProblem {
@@ -108,10 +111,10 @@ function typologyShapeProblem(typology: unknown): string | undefined {
   return undefined;
 }
 
-function compileRule(rule: RuleDocument, problems: RuleSetProblem[]): CompiledRule | undefined {
+function compileRule(rule: RuleDocument, slots: FeatureSlots, problems: RuleSetProblem[]): CompiledRule | undefined {
   try {
     const ast = parseRule(rule.when, rule.on);
-    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast), holds: compileTest(ast) };
+    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast), holds: compileSlots(ast, slots) };
   } catch (error) {
     if (!(error instanceof RuleError)) throw error;
     problems.push({ code: error.code, where: `rule ${rule.id}`, message: error.message });
@@ -211,10 +214,11 @@ export function compileRuleSet(document: unknown): Compiled {
   const shaped = shapeOf(document, problems);
   if (shaped === undefined) return { ok: false, problems };
   const byId = new Map<string, CompiledRule>();
+  const slots = new FeatureSlots();
   for (const rule of shaped.rules) {
     if (byId.has(rule.id))
       problems.push({ code: 'ruleset_conflict', where: `rule ${rule.id}`, message: 'duplicate id' });
-    const compiled = compileRule(rule, problems);
+    const compiled = compileRule(rule, slots, problems);
     if (compiled !== undefined) byId.set(rule.id, compiled);
   }
   const compiled = [...byId.values()];
@@ -234,7 +238,34 @@ export function compileRuleSet(document: unknown): Compiled {
       typologies.filter((typology) => typology.on.includes(event)),
     );
   }
-  return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent } };
+  const slotsByEvent = slotsOf(rulesByEvent, slots);
+  return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent, slots, slotsByEvent } };
+}
+
+/** Per event, the slots its rules read (each once). */
+function slotsOf(rulesByEvent: ReadonlyMap<RiskEvent, readonly CompiledRule[]>, slots: FeatureSlots) {
+  const out = new Map<RiskEvent, number[]>();
+  for (const [event, rules] of rulesByEvent) {
+    const names = new Set(rules.flatMap((rule) => featuresOf(rule.ast)));
+    out.set(event, [...names].map((name) => slots.slotOf(name)).sort((a, b) => a - b));
+  }
+  return out;
+}
+
+function featuresOf(node: Node): string[] {
+  switch (node.k) {
+    case 'and':
+    case 'or':
+    case 'cmp':
+    case 'in':
+      return [...featuresOf(node.l), ...featuresOf(node.r)];
+    case 'not':
+      return featuresOf(node.e);
+    case 'lit':
+      return [];
+    case 'feat':
+      return [node.name];
+  }
 }
 
 /**
@@ -319,10 +350,11 @@ export function decide(
   const errors: string[] = [];
   const tally: Tally = { decision: 'allow', score: 0, reasons: [], strong: false };
   let ruleScore = 0;
+  const values = set.slots.read(merged, set.slotsByEvent.get(event) ?? []);
   for (const rule of set.rulesByEvent.get(event) ?? []) {
     let hit: boolean;
     try {
-      hit = rule.holds(merged);
+      hit = rule.holds(values);
     } catch (error) {
       if (!(error instanceof MissingFeature)) throw error;
       errors.push(rule.id);
