@@ -20,6 +20,8 @@ export interface MoneyAssessment {
   readonly decision: EngineDecision;
   readonly record: DecisionRecord;
   readonly event: MoneyEvent;
+  /** The rows assessBatch read inside the caller's transaction, before the batch counted anything. */
+  readonly readInTransaction?: StoredRows;
 }
 
 export interface MoneyAssessmentInput {
@@ -83,7 +85,10 @@ export async function assessBatch(
   const profiles = new Map(stored.profiles);
   return inputs.map((input) => {
     if (input === undefined) return undefined;
-    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now);
+    const assessment = {
+      ...assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now),
+      readInTransaction: stored,
+    };
     const { customerId, ip } = input.event;
     profiles.set(customerId, profileAfter(profiles.get(customerId), ip, localHourOf(now), now));
     countInto(counters, seen, input.event, now);
@@ -104,11 +109,13 @@ export async function recordAssessments(
     assessments.map((a) => a.record),
   );
   await openReviewCases(tx, assessments, now);
+  const read = assessments[0]?.readInTransaction;
   await recordMoneyEvents(
     tx,
     dialect,
     assessments.map((a) => a.event),
     now,
+    assessments.every((a) => a.readInTransaction === read) ? read : undefined,
   );
 }
 
