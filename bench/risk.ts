@@ -3,7 +3,8 @@
 // throughput in the same run, same store, same process: signed transfers through the real flow
 // (verify, limits, group commit, ledger, audit) with the fixed rules of risk/payment-risk.ts (the
 // ceiling: what payments cost before the engine) against the engine with the full rule set (stored
-// features read, decision and counters written in the batch). Rounds alternate to share the load.
+// features read, decision and counters written in the batch). Rounds alternate to share the load; the
+// process CPU time per payment of each round is reported too (cpu_ratio: the best of each, fixed / engine).
 // Usage: anfu bench risk [--store sqlite|postgres] [--payments 1500] [--rounds 2] [--json]
 import { loadavg } from 'node:os';
 import { loadConfig } from '../src/config.ts';
@@ -133,7 +134,7 @@ async function throughput(
   ctx: PaymentsContext,
   payments: number,
   concurrency: number,
-): Promise<{ perS: number; outcomes: Record<string, number> }> {
+): Promise<{ perS: number; cpuUsPerPayment: number; outcomes: Record<string, number> }> {
   const requests = Array.from({ length: payments }, (_, i) => {
     const payer = f.payers[i % f.payers.length] as TestCustomer;
     const instruction = instructionFor(payer, {
@@ -153,6 +154,7 @@ async function throughput(
   const outcomes: Record<string, number> = {};
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
@@ -165,7 +167,12 @@ async function throughput(
       }
     }),
   );
-  return { perS: Math.round(payments / ((performance.now() - started) / 1000)), outcomes };
+  const used = process.cpuUsage(cpu);
+  return {
+    perS: Math.round(payments / ((performance.now() - started) / 1000)),
+    cpuUsPerPayment: Math.round((used.user + used.system) / payments),
+    outcomes,
+  };
 }
 
 export async function run(args: string[]): Promise<unknown> {
@@ -182,11 +189,15 @@ export async function run(args: string[]): Promise<unknown> {
     const withEngine: PaymentsContext = { ...f.ctx, riskEngine: engine };
     const fixed: number[] = [];
     const full: number[] = [];
+    const cpu = { fixed: [] as number[], full: [] as number[] };
     let outcomes: Record<string, number> = {};
     for (let round = 0; round < rounds; round++) {
-      fixed.push((await throughput(f, f.ctx, payments, 64)).perS);
+      const ceilingRound = await throughput(f, f.ctx, payments, 64);
+      fixed.push(ceilingRound.perS);
+      cpu.fixed.push(ceilingRound.cpuUsPerPayment);
       const measured = await throughput(f, withEngine, payments, 64);
       full.push(measured.perS);
+      cpu.full.push(measured.cpuUsPerPayment);
       outcomes = measured.outcomes;
     }
     const ceiling = Math.max(...fixed);
@@ -200,6 +211,9 @@ export async function run(args: string[]): Promise<unknown> {
       ceiling_per_s: ceiling,
       ratio: Math.round((measured / ceiling) * 1000) / 1000,
       rounds: { fixed, full },
+      // Process CPU time per payment (all threads): steadier than payments/s on a shared, loaded machine.
+      cpu_us_per_payment: cpu,
+      cpu_ratio: Math.round((Math.min(...cpu.fixed) / Math.min(...cpu.full)) * 1000) / 1000,
       outcomes_full_rule_set: outcomes,
       payments_per_round: payments,
       ruleset_version: engine.version,

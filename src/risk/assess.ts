@@ -7,9 +7,9 @@
 import { newId } from '../ids.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
-import { neutralFeatures, nonNeutral, type Value } from './features.ts';
+import { neutralRecord, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
-import { countedRows, moneyFeatureValues, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
+import { countInto, moneyFeatureValues, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { PaymentRiskDecision } from './payment-risk.ts';
 import { profileAfter } from './profile.ts';
 import { openReviewCases } from './review-case.ts';
@@ -20,6 +20,8 @@ export interface MoneyAssessment {
   readonly decision: EngineDecision;
   readonly record: DecisionRecord;
   readonly event: MoneyEvent;
+  /** The rows assessBatch read inside the caller's transaction, before the batch counted anything. */
+  readonly readInTransaction?: StoredRows;
 }
 
 export interface MoneyAssessmentInput {
@@ -33,14 +35,13 @@ export interface MoneyAssessmentInput {
 
 function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: StoredRows, now: number): MoneyAssessment {
   const { event } = input;
-  const features: Record<string, Value> = {
-    ...neutralFeatures(event.event, event.amount.currency),
-    ...moneyFeatureValues(event, rows, now),
-    'customer.age': Math.max(0, now - input.customer.createdAt),
-    'customer.class': input.customer.accountClass,
-    hour: localHourOf(now),
-    ...input.known,
-  };
+  // One record, filled in place in the order the spread it replaces had (neutral, stored, known).
+  const features = neutralRecord(event.event, event.amount.currency);
+  moneyFeatureValues(event, rows, now, features);
+  features['customer.age'] = Math.max(0, now - input.customer.createdAt);
+  features['customer.class'] = input.customer.accountClass;
+  features.hour = localHourOf(now);
+  Object.assign(features, input.known);
   const decision = engine.decide(event.event, features, input.signals ?? []);
   const record: DecisionRecord = {
     id: newId('rsk', now),
@@ -84,12 +85,13 @@ export async function assessBatch(
   const profiles = new Map(stored.profiles);
   return inputs.map((input) => {
     if (input === undefined) return undefined;
-    const assessment = assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now);
+    const assessment = {
+      ...assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now),
+      readInTransaction: stored,
+    };
     const { customerId, ip } = input.event;
     profiles.set(customerId, profileAfter(profiles.get(customerId), ip, localHourOf(now), now));
-    const fresh = new Set(seenKeysToMark(input.event).filter((key) => !seen.has(key)));
-    for (const [key, row] of countedRows([input.event], counters, fresh, now)) counters.set(key, row);
-    for (const key of fresh) seen.add(key);
+    countInto(counters, seen, input.event, now);
     return assessment;
   });
 }
@@ -107,11 +109,13 @@ export async function recordAssessments(
     assessments.map((a) => a.record),
   );
   await openReviewCases(tx, assessments, now);
+  const read = assessments[0]?.readInTransaction;
   await recordMoneyEvents(
     tx,
     dialect,
     assessments.map((a) => a.event),
     now,
+    assessments.every((a) => a.readInTransaction === read) ? read : undefined,
   );
 }
 

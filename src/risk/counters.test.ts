@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { added, estimate, type CounterRow } from './counters.ts';
+import { countedRows, countInto, seenKeysToMark } from './money-features.ts';
 
 const windowMs = 60_000;
 
@@ -44,4 +45,32 @@ test('at the start of a bucket the previous bucket counts whole; a bucket later 
   assert.deepEqual(estimate(row, 90_000, windowMs), { count: 1, sum: 6n });
   assert.deepEqual(estimate(row, 120_000, windowMs), { count: 0, sum: 0n });
   assert.deepEqual(estimate(undefined, 120_000, windowMs), { count: 0, sum: 0n });
+});
+
+test('property: countInto counts a batch as countedRows does, event by event, first-seen pairs included', () => {
+  const event = fc.record({
+    event: fc.constant('payment' as const),
+    customerId: fc.constantFrom('cus_a', 'cus_b'),
+    deviceId: fc.constantFrom('dev_a', 'dev_b'),
+    ip: fc.constantFrom(null, '203.0.113.9', '198.51.100.7'),
+    payeeId: fc.constantFrom(null, 'cus_c', 'cus_d'),
+    cardRef: fc.constantFrom(null, 'card_1'),
+    amount: fc.record({ minor: fc.bigInt({ min: 1n, max: 10_000n }), currency: fc.constant('CNY') }),
+  });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(event, fc.integer({ min: 0, max: 3 * windowMs })), { maxLength: 20 }), (raw) => {
+      const inPlace = { counters: new Map<string, CounterRow>(), seen: new Set<string>() };
+      const byMaps = { counters: new Map<string, CounterRow>(), seen: new Set<string>() };
+      let now = 1_700_000_000_000;
+      for (const [e, gap] of raw) {
+        now += gap;
+        countInto(inPlace.counters, inPlace.seen, e, now);
+        const fresh = new Set(seenKeysToMark(e).filter((key) => !byMaps.seen.has(key)));
+        for (const [key, row] of countedRows([e], byMaps.counters, fresh, now)) byMaps.counters.set(key, row);
+        for (const key of fresh) byMaps.seen.add(key);
+      }
+      assert.deepEqual(inPlace, byMaps);
+    }),
+    { numRuns: 300 },
+  );
 });

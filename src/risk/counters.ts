@@ -28,6 +28,7 @@ export function rolled(row: CounterRow | undefined, now: number, windowMs: numbe
 
 /** The sliding estimate of the count and sum over the last window at `now`. */
 export function estimate(row: CounterRow | undefined, now: number, windowMs: number): { count: number; sum: bigint } {
+  if (row === undefined) return { count: 0, sum: 0n };
   const r = rolled(row, now, windowMs);
   const weightPpm = BigInt(Math.max(0, Math.min(1_000_000, Math.floor((1 - (now - r.bucket) / windowMs) * 1_000_000))));
   return {
@@ -38,5 +39,6 @@ export function estimate(row: CounterRow | undefined, now: number, windowMs: num
 
 export function added(row: CounterRow | undefined, now: number, windowMs: number, amount: bigint): CounterRow {
   const r = rolled(row, now, windowMs);
-  return { ...r, count: r.count + 1n, sum: r.sum + amount, lastAt: now };
+  const { bucket, prevCount, prevSum } = r;
+  return { bucket, count: r.count + 1n, sum: r.sum + amount, prevCount, prevSum, lastAt: now };
 }

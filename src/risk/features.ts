@@ -127,23 +127,41 @@ export function neutralFeatures(event: RiskEvent, currency: string): Readonly<Re
 }
 
 const neutralCache = new Map<string, Readonly<Record<string, Value>>>();
+const templateCache = new Map<string, Record<string, Value>>();
+
+/**
+ * A fresh, writable record of every catalogue feature of the event at its neutral value: the start of
+ * an event's feature record. Copied from a template that is never frozen nor handed out, because V8
+ * copies an unfrozen object of this size about a hundred times faster than a frozen one.
+ */
+export function neutralRecord(event: RiskEvent, currency: string): Record<string, Value> {
+  return { ...neutralTemplate(event, currency) };
+}
+
+function neutralTemplate(event: RiskEvent, currency: string): Readonly<Record<string, Value>> {
+  const key = `${event}:${currency}`;
+  let template = templateCache.get(key);
+  if (template === undefined) {
+    template = { ...neutralFeatures(event, currency) };
+    if (templateCache.size < 1000) templateCache.set(key, template);
+  }
+  return template;
+}
 
 /** The features that differ from their neutral value: what a decision's snapshot needs to store. */
 export function nonNeutral(features: FeatureValues, event: RiskEvent, currency: string): Record<string, Value> {
-  const neutral = neutralFeatures(event, currency);
+  const neutral = neutralTemplate(event, currency);
   const out: Record<string, Value> = {};
-  for (const [name, value] of Object.entries(features)) {
-    const base = neutral[name];
-    const same =
-      base === value ||
-      (typeof base === 'object' &&
-        typeof value === 'object' &&
-        'minor' in base &&
-        'minor' in value &&
-        base.minor === value.minor &&
-        base.currency === value.currency) ||
-      (base instanceof Set && value instanceof Set && base.size === 0 && value.size === 0);
-    if (!same) out[name] = value;
+  for (const name of Object.keys(features)) {
+    const value = features[name] as Value;
+    if (!isNeutral(value, neutral[name])) out[name] = value;
   }
   return out;
+}
+
+function isNeutral(value: Value, base: Value | undefined): boolean {
+  if (base === value) return true;
+  if (typeof base !== 'object' || typeof value !== 'object') return false;
+  if ('minor' in base && 'minor' in value) return base.minor === value.minor && base.currency === value.currency;
+  return base instanceof Set && value instanceof Set && base.size === 0 && value.size === 0;
 }

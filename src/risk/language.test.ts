@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { test as holds } from './evaluate.ts';
+import { compileTest, MissingFeature, test as holds } from './evaluate.ts';
 import { costOf, languageBounds, parseRule, RuleError, tokenize, type RuleErrorCode } from './language.ts';
 import type { FeatureValues } from './features.ts';
 
@@ -164,6 +164,64 @@ test('property: a parsed rule is within the bounds and evaluates to a boolean qu
       assert.equal(typeof holds(rule, base), 'boolean');
     }),
     { numRuns: 1000 },
+  );
+});
+
+/** What a rule answers over features: a boolean, or the feature it found missing. */
+function answerOf(run: () => boolean): boolean | string {
+  try {
+    return run();
+  } catch (error) {
+    assert.ok(error instanceof MissingFeature);
+    return `missing ${error.feature}`;
+  }
+}
+
+test('property: a compiled rule answers exactly as the interpreter, missing features and currencies included', () => {
+  const atom = fc.constantFrom(
+    'device.new', 'payee.new', 'amount > 5000 CNY', 'amount <= 6000 CNY', 'amount == 6000 CNY', 'amount != 1 USD',
+    'device.age < 1d', 'device.age >= 3600s', "address.country in ['CN', 'HK']", "address.country != 'US'",
+    'payer.recent_payments >= 3', 'payer.recent_payments == 2', 'factor.changed_ago < 3650d', 'device.new == false',
+    'card.count_1h > 2', 'customer.sum_24h >= 10 CNY', 'hour < 6',
+  );
+  const grammar = fc.letrec((tie) => ({
+    expr: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      atom,
+      fc
+        .tuple(tie('expr'), fc.constantFrom('and', 'or'), tie('expr'))
+        .map(([a, op, b]) => `(${String(a)} ${op} ${String(b)})`),
+      tie('expr').map((a) => `not ${String(a)}`),
+    ),
+  }));
+  const features = fc.record(
+    {
+      amount: fc.record({ minor: fc.bigInt({ min: 0n, max: 10_000_000n }), currency: fc.constantFrom('CNY', 'USD') }),
+      'device.age': fc.oneof(fc.nat(), fc.constant(Number.POSITIVE_INFINITY)),
+      'device.new': fc.boolean(),
+      'payee.new': fc.boolean(),
+      'address.country': fc.constantFrom('CN', 'HK', 'US', ''),
+      'payer.recent_payments': fc.nat(5),
+      'factor.changed_ago': fc.oneof(fc.nat(), fc.constant(Number.POSITIVE_INFINITY)),
+      'card.count_1h': fc.nat(5),
+      'customer.sum_24h': fc.record({ minor: fc.bigInt({ min: 0n, max: 5000n }), currency: fc.constantFrom('CNY') }),
+      hour: fc.nat(23),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(grammar.expr, features, (source, values) => {
+      let rule;
+      try {
+        rule = parseRule(source, ['payment']);
+      } catch (error) {
+        assert.ok(error instanceof RuleError && error.code === 'rule_too_complex');
+        return;
+      }
+      const compiled = compileTest(rule);
+      assert.deepEqual(answerOf(() => compiled(values)), answerOf(() => holds(rule, values)), source);
+    }),
+    { numRuns: 2000 },
   );
 });
 

@@ -26,86 +26,123 @@ export interface StoredRows {
 }
 
 type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';
+type SeenKeys = Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined>;
+type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region', string | undefined>;
 
-function subjectsOf(e: MoneyEvent): Array<[Subject, string | undefined]> {
+interface EventKeys {
+  readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
+  readonly seen: SeenKeys;
+  readonly lists: ListKeys;
+}
+
+// An event's keys are read four times per batch (the feature read, its features, its counting, its
+// marks): they are made once per event object (the address parsed once), never changed after.
+const keysCache = new WeakMap<MoneyEvent, EventKeys>();
+
+function eventKeysOf(e: MoneyEvent): EventKeys {
+  const cached = keysCache.get(e);
+  if (cached !== undefined) return cached;
   const cur = e.amount.currency;
-  const net = networksOf(e.ip ?? null)?.network;
-  return [
-    ['customer', `cu:${e.customerId}:${cur}`],
-    ['device', `dv:${e.deviceId}:${cur}`],
-    ['address', net === undefined ? undefined : `ad:${net}:${cur}`],
-    ['payee', e.payeeId == null ? undefined : `pe:${e.payeeId}:${cur}`],
-    ['card', e.cardRef == null ? undefined : `ca:${e.cardRef}:${cur}`],
-  ];
-}
-
-function seenKeysOf(
-  e: MoneyEvent,
-): Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined> {
   const nets = networksOf(e.ip ?? null);
-  return {
-    device: `dv:${e.customerId}:${e.deviceId}`,
-    address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
-    region: nets === undefined ? undefined : `rg:${e.customerId}:${nets.region}`,
-    payee: e.payeeId == null ? undefined : `pe:${e.customerId}:${e.payeeId}`,
-    card: e.cardRef == null ? undefined : `ca:${e.customerId}:${e.cardRef}`,
-    devicePayee: e.payeeId == null ? undefined : `dp:${e.deviceId}:${e.payeeId}`,
+  const keys: EventKeys = {
+    subjects: [
+      ['customer', `cu:${e.customerId}:${cur}`],
+      ['device', `dv:${e.deviceId}:${cur}`],
+      ['address', nets === undefined ? undefined : `ad:${nets.network}:${cur}`],
+      ['payee', e.payeeId == null ? undefined : `pe:${e.payeeId}:${cur}`],
+      ['card', e.cardRef == null ? undefined : `ca:${e.cardRef}:${cur}`],
+    ],
+    seen: {
+      device: `dv:${e.customerId}:${e.deviceId}`,
+      address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
+      region: nets === undefined ? undefined : `rg:${e.customerId}:${nets.region}`,
+      payee: e.payeeId == null ? undefined : `pe:${e.customerId}:${e.payeeId}`,
+      card: e.cardRef == null ? undefined : `ca:${e.customerId}:${e.cardRef}`,
+      devicePayee: e.payeeId == null ? undefined : `dp:${e.deviceId}:${e.payeeId}`,
+    },
+    lists: {
+      device: `device:${e.deviceId}`,
+      payee: e.payeeId == null ? undefined : `payee:${e.payeeId}`,
+      card: e.cardRef == null ? undefined : `card:${e.cardRef}`,
+      network: nets === undefined ? undefined : `address:${nets.network}`,
+      region: nets === undefined ? undefined : `address:${nets.region}`,
+    },
   };
-}
-
-function listKeysOf(e: MoneyEvent): Record<'device' | 'payee' | 'card' | 'network' | 'region', string | undefined> {
-  const nets = networksOf(e.ip ?? null);
-  return {
-    device: `device:${e.deviceId}`,
-    payee: e.payeeId == null ? undefined : `payee:${e.payeeId}`,
-    card: e.cardRef == null ? undefined : `card:${e.cardRef}`,
-    network: nets === undefined ? undefined : `address:${nets.network}`,
-    region: nets === undefined ? undefined : `address:${nets.region}`,
-  };
+  keysCache.set(e, keys);
+  return keys;
 }
 
 const devicePayeesKey = (e: MoneyEvent): string => `dpn:${e.deviceId}|24h`;
 const defined = (keys: ReadonlyArray<string | undefined>): string[] => keys.filter((k): k is string => k !== undefined);
 
+/** Per subject and window: the two feature names, the counter key suffix and the window length. */
+const velocityFeatures = new Map(
+  (['customer', 'device', 'address', 'payee', 'card'] as const).map((subject) => [
+    subject,
+    windowNames.map((w) => ({
+      count: `${subject}.count_${w}`,
+      sum: `${subject}.sum_${w}`,
+      suffix: `|${w}`,
+      windowMs: windows[w],
+    })),
+  ]),
+);
+
 /** Every key the features of this event read. */
 export function keysOf(e: MoneyEvent): { counters: string[]; seen: string[]; lists: string[] } {
-  const counters = subjectsOf(e).flatMap(([, key]) => (key === undefined ? [] : windowNames.map((w) => `${key}|${w}`)));
+  const keys = eventKeysOf(e);
+  const counters = keys.subjects.flatMap(([, key]) => (key === undefined ? [] : windowNames.map((w) => `${key}|${w}`)));
   return {
     counters: [...counters, devicePayeesKey(e)],
-    seen: defined(Object.values(seenKeysOf(e))),
-    lists: defined(Object.values(listKeysOf(e))),
+    seen: defined(Object.values(keys.seen)),
+    lists: defined(Object.values(keys.lists)),
   };
 }
 
-/** The stored features of the event, typed, before the event is counted. */
-export function moneyFeatureValues(e: MoneyEvent, rows: StoredRows, now: number): Record<string, Value> {
-  const out: Record<string, Value> = {};
-  for (const [subject, key] of subjectsOf(e)) {
-    for (const w of windowNames) {
-      const value =
-        key === undefined ? { count: 0, sum: 0n } : estimate(rows.counters.get(`${key}|${w}`), now, windows[w]);
-      out[`${subject}.count_${w}`] = value.count;
-      out[`${subject}.sum_${w}`] = { minor: value.sum, currency: e.amount.currency };
+// Module-level, not closures inside the hot function: each closure made per call costs an allocation
+// (and, under the tsx loader, a __name call).
+const isZeroAmount = (value: Value | undefined, currency: string): boolean =>
+  typeof value === 'object' && 'minor' in value && value.minor === 0n && value.currency === currency;
+const isNew = (rows: StoredRows, key: string | undefined): boolean => key !== undefined && !rows.seen.has(key);
+const effectOf = (rows: StoredRows, key: string | undefined): 'block' | 'allow' | undefined =>
+  key === undefined ? undefined : rows.lists.get(key);
+
+/**
+ * The stored features of the event, typed, before the event is counted: written into `out` (the
+ * event's feature record, so the caller copies nothing) and returned.
+ */
+export function moneyFeatureValues(
+  e: MoneyEvent,
+  rows: StoredRows,
+  now: number,
+  out: Record<string, Value> = {},
+): Record<string, Value> {
+  const { currency } = e.amount;
+  const keys = eventKeysOf(e);
+  for (const [subject, key] of keys.subjects) {
+    for (const f of velocityFeatures.get(subject) ?? []) {
+      const value = estimate(key === undefined ? undefined : rows.counters.get(key + f.suffix), now, f.windowMs);
+      out[f.count] = value.count;
+      // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
+      // neutralRecord): one object less, and the snapshot sees it neutral by identity.
+      if (value.sum !== 0n || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: value.sum, currency };
     }
   }
-  const seen = seenKeysOf(e);
-  const isNew = (key: string | undefined): boolean => key !== undefined && !rows.seen.has(key);
-  out['device.new'] = isNew(seen.device);
-  out['address.new'] = isNew(seen.address);
-  out['address.region_new'] = isNew(seen.region);
-  out['card.new'] = isNew(seen.card);
+  const seen = keys.seen;
+  out['device.new'] = isNew(rows, seen.device);
+  out['address.new'] = isNew(rows, seen.address);
+  out['address.region_new'] = isNew(rows, seen.region);
+  out['card.new'] = isNew(rows, seen.card);
   out['device.payees_24h'] = estimate(rows.counters.get(devicePayeesKey(e)), now, windows['24h']).count;
-  const last = rows.counters.get(`cu:${e.customerId}:${e.amount.currency}|30d`)?.lastAt;
+  const last = rows.counters.get(`cu:${e.customerId}:${currency}|30d`)?.lastAt;
   out['customer.dormant'] = last === undefined || last === 0 ? Number.POSITIVE_INFINITY : now - last;
-  const lists = listKeysOf(e);
-  const effect = (key: string | undefined): 'block' | 'allow' | undefined =>
-    key === undefined ? undefined : rows.lists.get(key);
-  out['device.blocked'] = effect(lists.device) === 'block';
-  out['device.allowed'] = effect(lists.device) === 'allow';
-  out['payee.blocked'] = effect(lists.payee) === 'block';
-  out['card.blocked'] = effect(lists.card) === 'block';
-  out['address.blocked'] = effect(lists.network) === 'block' || effect(lists.region) === 'block';
-  return { ...out, ...profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now) };
+  const lists = keys.lists;
+  out['device.blocked'] = effectOf(rows, lists.device) === 'block';
+  out['device.allowed'] = effectOf(rows, lists.device) === 'allow';
+  out['payee.blocked'] = effectOf(rows, lists.payee) === 'block';
+  out['card.blocked'] = effectOf(rows, lists.card) === 'block';
+  out['address.blocked'] = effectOf(rows, lists.network) === 'block' || effectOf(rows, lists.region) === 'block';
+  return Object.assign(out, profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now));
 }
 
 /** The counter rows and first-seen keys after counting the events in order (pure; `rows` are the locked rows). */
@@ -118,18 +155,40 @@ export function countedRows(
   const out = new Map<string, CounterRow>();
   const current = (key: string): CounterRow | undefined => out.get(key) ?? rows.get(key);
   for (const e of events) {
-    for (const [, key] of subjectsOf(e)) {
+    for (const [subject, key] of eventKeysOf(e).subjects) {
       if (key === undefined) continue;
-      for (const w of windowNames)
-        out.set(`${key}|${w}`, added(current(`${key}|${w}`), now, windows[w], e.amount.minor));
+      for (const f of velocityFeatures.get(subject) ?? []) {
+        const counter = key + f.suffix;
+        out.set(counter, added(current(counter), now, f.windowMs, e.amount.minor));
+      }
     }
-    const pair = seenKeysOf(e).devicePayee;
+    const pair = eventKeysOf(e).seen.devicePayee;
     if (pair !== undefined && newlySeen.has(pair))
       out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0n));
   }
   return out;
 }
 
+/**
+ * Counts one event into a batch's working copy, in place: the same rows as countedRows([e]) with the
+ * keys `seen` does not hold as newly seen, and those keys then marked seen. Made for assessBatch, which
+ * counts every event of the batch before deciding the next one.
+ */
+export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
+  const keys = eventKeysOf(e);
+  for (const [subject, key] of keys.subjects) {
+    if (key === undefined) continue;
+    for (const f of velocityFeatures.get(subject) ?? []) {
+      const counter = key + f.suffix;
+      counters.set(counter, added(counters.get(counter), now, f.windowMs, e.amount.minor));
+    }
+  }
+  const pair = keys.seen.devicePayee;
+  if (pair !== undefined && !seen.has(pair))
+    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0n));
+  for (const key of Object.values(keys.seen)) if (key !== undefined) seen.add(key);
+}
+
 export function seenKeysToMark(e: MoneyEvent): string[] {
-  return defined(Object.values(seenKeysOf(e)));
+  return defined(Object.values(eventKeysOf(e).seen));
 }

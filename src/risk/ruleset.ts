@@ -4,7 +4,7 @@
 // ids unique, typologies over known rules, no two rules with the same condition and different actions —
 // and returns it ready to run, or a RuleSetProblem list; it never throws. decide() is pure: deny wins,
 // then review, then challenge; shadow rules are evaluated and reported but never change the outcome.
-import { MissingFeature, test } from './evaluate.ts';
+import { compileSlots, FeatureSlots, MissingFeature, type SlotPredicate } from './evaluate.ts';
 import { riskEvents, type FeatureValues, type RiskEvent } from './features.ts';
 import { costOf, parseRule, RuleError, type Node } from './language.ts';
 
@@ -43,12 +43,22 @@ export interface CompiledRule extends RuleDocument {
   readonly mode: 'active' | 'shadow';
   readonly ast: Node;
   readonly cost: number;
+  /** The AST compiled once at load over the set's feature slots (evaluate.ts): what decide() runs. */
+  readonly holds: SlotPredicate;
+}
+
+/** A typology with its weights as a list, read per decision without Object.entries. */
+export interface CompiledTypology extends TypologyDocument {
+  readonly weightList: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface CompiledRuleSet {
   readonly document: RuleSetDocument;
   readonly rulesByEvent: ReadonlyMap<RiskEvent, readonly CompiledRule[]>;
-  readonly typologiesByEvent: ReadonlyMap<RiskEvent, readonly TypologyDocument[]>;
+  readonly typologiesByEvent: ReadonlyMap<RiskEvent, readonly CompiledTypology[]>;
+  /** The features the rules read, numbered, and per event the slots its rules read. */
+  readonly slots: FeatureSlots;
+  readonly slotsByEvent: ReadonlyMap<RiskEvent, readonly number[]>;
 }
 
 export interface RuleSetProblem {
@@ -101,10 +111,10 @@ function typologyShapeProblem(typology: unknown): string | undefined {
   return undefined;
 }
 
-function compileRule(rule: RuleDocument, problems: RuleSetProblem[]): CompiledRule | undefined {
+function compileRule(rule: RuleDocument, slots: FeatureSlots, problems: RuleSetProblem[]): CompiledRule | undefined {
   try {
     const ast = parseRule(rule.when, rule.on);
-    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast) };
+    return { ...rule, mode: rule.mode ?? 'active', ast, cost: costOf(ast), holds: compileSlots(ast, slots) };
   } catch (error) {
     if (!(error instanceof RuleError)) throw error;
     problems.push({ code: error.code, where: `rule ${rule.id}`, message: error.message });
@@ -204,10 +214,11 @@ export function compileRuleSet(document: unknown): Compiled {
   const shaped = shapeOf(document, problems);
   if (shaped === undefined) return { ok: false, problems };
   const byId = new Map<string, CompiledRule>();
+  const slots = new FeatureSlots();
   for (const rule of shaped.rules) {
     if (byId.has(rule.id))
       problems.push({ code: 'ruleset_conflict', where: `rule ${rule.id}`, message: 'duplicate id' });
-    const compiled = compileRule(rule, problems);
+    const compiled = compileRule(rule, slots, problems);
     if (compiled !== undefined) byId.set(rule.id, compiled);
   }
   const compiled = [...byId.values()];
@@ -215,7 +226,8 @@ export function compileRuleSet(document: unknown): Compiled {
   checkTypologies(shaped.typologies, byId, problems);
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, 50) };
   const rulesByEvent = new Map<RiskEvent, CompiledRule[]>();
-  const typologiesByEvent = new Map<RiskEvent, TypologyDocument[]>();
+  const typologiesByEvent = new Map<RiskEvent, CompiledTypology[]>();
+  const typologies = shaped.typologies.map((t) => ({ ...t, weightList: Object.entries(t.weights) }));
   for (const event of riskEvents) {
     rulesByEvent.set(
       event,
@@ -223,10 +235,37 @@ export function compileRuleSet(document: unknown): Compiled {
     );
     typologiesByEvent.set(
       event,
-      shaped.typologies.filter((typology) => typology.on.includes(event)),
+      typologies.filter((typology) => typology.on.includes(event)),
     );
   }
-  return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent } };
+  const slotsByEvent = slotsOf(rulesByEvent, slots);
+  return { ok: true, set: { document: shaped, rulesByEvent, typologiesByEvent, slots, slotsByEvent } };
+}
+
+/** Per event, the slots its rules read (each once). */
+function slotsOf(rulesByEvent: ReadonlyMap<RiskEvent, readonly CompiledRule[]>, slots: FeatureSlots) {
+  const out = new Map<RiskEvent, number[]>();
+  for (const [event, rules] of rulesByEvent) {
+    const names = new Set(rules.flatMap((rule) => featuresOf(rule.ast)));
+    out.set(event, [...names].map((name) => slots.slotOf(name)).sort((a, b) => a - b));
+  }
+  return out;
+}
+
+function featuresOf(node: Node): string[] {
+  switch (node.k) {
+    case 'and':
+    case 'or':
+    case 'cmp':
+    case 'in':
+      return [...featuresOf(node.l), ...featuresOf(node.r)];
+    case 'not':
+      return featuresOf(node.e);
+    case 'lit':
+      return [];
+    case 'feat':
+      return [node.name];
+  }
 }
 
 /**
@@ -276,13 +315,13 @@ function raise(tally: Tally, action: RiskAction, reason: string | undefined): vo
 }
 
 function runTypologies(
-  typologies: readonly TypologyDocument[],
+  typologies: readonly CompiledTypology[],
   hitIds: ReadonlySet<string>,
   tally: Tally,
 ): TypologyResult[] {
   return typologies.map((typology) => {
     let score = 0;
-    for (const [ruleId, weight] of Object.entries(typology.weights)) if (hitIds.has(ruleId)) score += weight;
+    for (const [ruleId, weight] of typology.weightList) if (hitIds.has(ruleId)) score += weight;
     const outcome =
       score >= typology.block && typology.block > 0
         ? 'block'
@@ -311,10 +350,11 @@ export function decide(
   const errors: string[] = [];
   const tally: Tally = { decision: 'allow', score: 0, reasons: [], strong: false };
   let ruleScore = 0;
+  const values = set.slots.read(merged, set.slotsByEvent.get(event) ?? []);
   for (const rule of set.rulesByEvent.get(event) ?? []) {
     let hit: boolean;
     try {
-      hit = test(rule.ast, merged);
+      hit = rule.holds(values);
     } catch (error) {
       if (!(error instanceof MissingFeature)) throw error;
       errors.push(rule.id);

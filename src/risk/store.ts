@@ -310,19 +310,22 @@ async function markSeen(tx: Tx, events: readonly MoneyEvent[], now: number): Pro
 }
 
 /**
- * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
- * keys, locks and advances the counters (one row per subject). Three statements whatever the number of events.
+ * The counter rows of these subjects as this transaction sees them. On SQLite a transaction holds the
+ * write lock from BEGIN IMMEDIATE, so rows the batch already read in it (`read`) are still current and
+ * are not read again; on PostgreSQL they are read again with FOR UPDATE (the batch's read took no lock).
  */
-export async function recordMoneyEvents(
+async function lockedCounters(
   tx: Tx,
   dialect: Store['dialect'],
-  events: readonly MoneyEvent[],
-  now: number,
-): Promise<void> {
-  if (events.length === 0) return;
-  const newlySeen = await markSeen(tx, events, now);
-  const subjects = [...new Set(events.flatMap((e) => keysOf(e).counters.map(subjectOfKey)))].sort();
+  subjects: readonly string[],
+  read: StoredRows | undefined,
+): Promise<Map<string, CounterRow>> {
   const locked = new Map<string, CounterRow>();
+  if (dialect === 'sqlite' && read !== undefined) {
+    const wanted = new Set(subjects);
+    for (const [key, row] of read.counters) if (wanted.has(subjectOfKey(key))) locked.set(key, row);
+    return locked;
+  }
   for (const chunk of chunksOf(subjects)) {
     const lock = dialect === 'postgres' ? ' ORDER BY key FOR UPDATE' : '';
     const rows = await tx.all<{ key: string; windows: string }>(
@@ -331,6 +334,25 @@ export async function recordMoneyEvents(
     );
     for (const r of rows) unpack(r.key, r.windows, locked);
   }
+  return locked;
+}
+
+/**
+ * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
+ * keys, locks and advances the counters (one row per subject). Three statements whatever the number of
+ * events (two on SQLite when `read` holds the rows the batch read in this transaction).
+ */
+export async function recordMoneyEvents(
+  tx: Tx,
+  dialect: Store['dialect'],
+  events: readonly MoneyEvent[],
+  now: number,
+  read?: StoredRows,
+): Promise<void> {
+  if (events.length === 0) return;
+  const newlySeen = await markSeen(tx, events, now);
+  const subjects = [...new Set(events.flatMap((e) => keysOf(e).counters.map(subjectOfKey)))].sort();
+  const locked = await lockedCounters(tx, dialect, subjects, read);
   const bySubject = new Map<string, Array<[string, CounterRow]>>();
   for (const [key, row] of locked)
     bySubject.set(subjectOfKey(key), [...(bySubject.get(subjectOfKey(key)) ?? []), [key, row]]);
@@ -346,14 +368,28 @@ export async function recordMoneyEvents(
       chunk.flatMap(([subject, rows]): Param[] => [subject, pack(rows)]),
     );
   }
-  await recordProfiles(tx, dialect, events, now);
+  await recordProfiles(tx, dialect, events, now, read);
 }
 
-/** Advances the customers' habits (hour histogram, last location): one locked read and one upsert. */
-async function recordProfiles(tx: Tx, dialect: Store['dialect'], events: readonly MoneyEvent[], now: number) {
+/**
+ * Advances the customers' habits (hour histogram, last location): one locked read and one upsert (the
+ * read skipped on SQLite when the batch read the profiles in this transaction, as for the counters).
+ */
+async function recordProfiles(
+  tx: Tx,
+  dialect: Store['dialect'],
+  events: readonly MoneyEvent[],
+  now: number,
+  read: StoredRows | undefined,
+) {
   const customers = [...new Set(events.map((e) => e.customerId))].sort();
   const profiles = new Map<string, RiskProfile>();
-  for (const chunk of chunksOf(customers)) {
+  if (dialect === 'sqlite' && read !== undefined)
+    for (const id of customers) {
+      const profile = read.profiles.get(id);
+      if (profile !== undefined) profiles.set(id, profile);
+    }
+  for (const chunk of dialect === 'sqlite' && read !== undefined ? [] : chunksOf(customers)) {
     const lock = dialect === 'postgres' ? ' ORDER BY customer_id FOR UPDATE' : '';
     const rows = await tx.all<{ customer_id: string; profile: string }>(
       `SELECT customer_id, profile FROM risk_profiles WHERE customer_id IN (${marks(chunk.length)})${lock}`,
