@@ -1,7 +1,7 @@
 // The default rule set: the fixed login and payment rules the platform shipped with (login-risk.ts,
-// payment-risk.ts), written in the rule language, so a fresh store behaves exactly as before until
-// risk operators approve a set of their own — plus the block lists, which deny, and shadow rules. A
-// property test holds the two equal on arbitrary features.
+// payment-risk.ts), written in the rule language — a property test holds the two equal on arbitrary
+// values of the features they read — plus the block lists, which deny, and pattern rules over the
+// features the fixed rules never had: some act by default (`activeByDefault`), the others are shadow.
 // Amount thresholds are written once per currency the platform runs (the old rules compared minor units).
 import { findCurrency } from '../money/index.ts';
 import { loginRules, loginThresholds } from './login-risk.ts';
@@ -113,15 +113,31 @@ export function defaultLoginRules(): { rules: RuleDocument[]; typology: Typology
 }
 
 /**
- * Shadow rules shipped with the default set: evaluated and recorded on every money event (shadowHits),
- * never acted on, so back-testing and `anfu simulate` measure them before an analyst makes them active.
+ * The pattern rules that act by default (issue 12: every attack type of `anfu simulate` stopped or
+ * challenged, normal traffic challenged < 2 %). Each needs something ordinary use does not do: a device
+ * never used by the customer from an address abroad; a fifth new payee from one device in a day; an
+ * eighth new payer of one payee in an hour; a tenth payment in an hour to new payees; the second payment
+ * in a day kept just under the new-payee challenge. The velocity and fan rules act on new payees only.
  */
-export function defaultShadowRules(
+const activeByDefault: ReadonlySet<string> = new Set([
+  'foreign_address_new_device',
+  'many_payees_one_device',
+  'fan_in_payee',
+  'fan_out_customer',
+  'structuring_below_challenge',
+]);
+
+/**
+ * Pattern rules shipped with the default set. Those in `activeByDefault` act; the others are shadow rules:
+ * evaluated and recorded on every money event (shadowHits), never acted on, so back-testing and
+ * `anfu simulate` measure them before an analyst makes them active.
+ */
+export function defaultPatternRules(
   currencies: readonly string[],
   thresholds: PaymentRiskThresholds = paymentRiskThresholds,
 ): RuleDocument[] {
   const shadow = (id: string, when: string, action: RuleDocument['action'], score: number): RuleDocument => ({
-    id, on: money, when, action, score, reason: id, mode: 'shadow',
+    id, on: money, when, action, score, reason: id, mode: activeByDefault.has(id) ? 'active' : 'shadow',
   });
   const big = amountAtLeast(500_000n, currencies);
   // Structuring: a payment to a new payee within a quarter of the new-payee challenge, after as much again
@@ -182,7 +198,7 @@ export function defaultRuleSet(
     rules: [
       ...defaultPaymentRules(thresholds, currencies),
       ...defaultListRules(),
-      ...defaultShadowRules(currencies, thresholds),
+      ...defaultPatternRules(currencies, thresholds),
       ...login.rules,
     ],
     typologies: [login.typology],
