@@ -50,7 +50,8 @@ export type FactorChangeRisk = (change: {
   readonly deviceId: string;
   readonly change: string;
   readonly ip: string | null;
-  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  /** `idNumberHash`: hex of the ID-number blind index (what the risk `id` list holds). */
+  readonly customer: { readonly createdAt: number; readonly accountClass: string; readonly idNumberHash: string };
   readonly deviceCreatedAt: number | undefined;
   readonly factorChangedAt: number | undefined;
 }) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;

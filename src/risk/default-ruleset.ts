@@ -164,15 +164,16 @@ export function defaultPatternRules(
 
 /**
  * The block lists act by default: a payment, top-up or withdrawal from a blocked device or address range,
- * to a blocked payee, or with a blocked card is denied, and so is a login from a blocked address range or a
- * card binding or factor change from a blocked device or range (lists change only by a `risk.list` proposal).
+ * to a blocked payee, with a blocked card or by a customer whose ID-number hash is blocked is denied, and so
+ * is a login from a blocked address range or a card binding or factor change from a blocked device or range,
+ * or by a blocked ID number (lists change only by a `risk.list` proposal).
  */
 export function defaultListRules(): RuleDocument[] {
   return [
     {
       id: 'block_list',
       on: money,
-      when: 'device.blocked or address.blocked or payee.blocked or card.blocked',
+      when: 'device.blocked or address.blocked or payee.blocked or card.blocked or id.blocked',
       action: 'deny',
       score: 100,
       reason: 'block_list',
@@ -180,12 +181,43 @@ export function defaultListRules(): RuleDocument[] {
     {
       id: 'block_list_identity',
       on: ['login', 'card_binding', 'factor_change'],
-      when: 'device.blocked or address.blocked',
+      when: 'device.blocked or address.blocked or id.blocked',
       action: 'deny',
       score: 100,
       reason: 'block_list',
     },
   ];
+}
+
+/**
+ * Identity velocity (identity-store.ts counts every login, card binding and factor change per customer,
+ * device and /24): a third card binding attempt by one customer within an hour (cards tried one after
+ * another) goes to an analyst; the binding itself goes on, the case decides.
+ */
+export function defaultIdentityRules(): RuleDocument[] {
+  return [{
+    id: 'card_binding_velocity',
+    on: ['card_binding'],
+    when: 'customer.count_1h >= 2',
+    action: 'review',
+    score: 60,
+    reason: 'card_binding_velocity',
+  }];
+}
+
+const moneyAllowed = 'device.allowed or address.allowed or id.allowed or payee.allowed or card.allowed';
+const identityAllowed = 'device.allowed or address.allowed or id.allowed';
+
+/**
+ * Allow-list entries let their subject pass: every rule that does not deny by itself (challenge, review,
+ * and the login typology's signals) does not hit when the device, the address range, the ID-number hash,
+ * the payee or the card is allow-listed. Deny rules still act — the block lists, the extreme amount and
+ * velocity — and so do signals (a sanctions hit denies whatever the rules say).
+ */
+function unlessAllowed(rule: RuleDocument): RuleDocument {
+  if (rule.action === 'deny') return rule;
+  const money = rule.on.every((event) => event === 'payment' || event === 'topup' || event === 'withdrawal');
+  return { ...rule, when: `(${rule.when}) and not (${money ? moneyAllowed : identityAllowed})` };
 }
 
 /** The rule set a store without an approved one runs. */
@@ -196,10 +228,11 @@ export function defaultRuleSet(
   const login = defaultLoginRules();
   return {
     rules: [
-      ...defaultPaymentRules(thresholds, currencies),
+      ...defaultPaymentRules(thresholds, currencies).map(unlessAllowed),
       ...defaultListRules(),
-      ...defaultPatternRules(currencies, thresholds),
-      ...login.rules,
+      ...defaultPatternRules(currencies, thresholds).map(unlessAllowed),
+      ...defaultIdentityRules().map(unlessAllowed),
+      ...login.rules.map(unlessAllowed),
     ],
     typologies: [login.typology],
   };

@@ -13,6 +13,8 @@ export interface MoneyEvent {
   readonly ip?: string | null | undefined;
   readonly payeeId?: string | null | undefined;
   readonly cardRef?: string | null | undefined;
+  /** Hex of the customer's ID-number blind index (the `id` list), when known. */
+  readonly idHash?: string | null | undefined;
   readonly amount: AmountValue;
 }
 
@@ -53,10 +55,13 @@ function seenKeysOf(
   };
 }
 
-function listKeysOf(e: MoneyEvent): Record<'device' | 'payee' | 'card' | 'network' | 'region', string | undefined> {
+function listKeysOf(
+  e: MoneyEvent,
+): Record<'device' | 'payee' | 'card' | 'network' | 'region' | 'id', string | undefined> {
   const nets = networksOf(e.ip ?? null);
   return {
     device: `device:${e.deviceId}`,
+    id: e.idHash == null ? undefined : `id:${e.idHash}`,
     payee: e.payeeId == null ? undefined : `payee:${e.payeeId}`,
     card: e.cardRef == null ? undefined : `card:${e.cardRef}`,
     network: nets === undefined ? undefined : `address:${nets.network}`,
@@ -105,6 +110,11 @@ export function moneyFeatureValues(e: MoneyEvent, rows: StoredRows, now: number)
   out['payee.blocked'] = effect(lists.payee) === 'block';
   out['card.blocked'] = effect(lists.card) === 'block';
   out['address.blocked'] = effect(lists.network) === 'block' || effect(lists.region) === 'block';
+  out['id.blocked'] = effect(lists.id) === 'block';
+  out['payee.allowed'] = effect(lists.payee) === 'allow';
+  out['card.allowed'] = effect(lists.card) === 'allow';
+  out['address.allowed'] = effect(lists.network) === 'allow' || effect(lists.region) === 'allow';
+  out['id.allowed'] = effect(lists.id) === 'allow';
   return { ...out, ...profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now) };
 }
 
