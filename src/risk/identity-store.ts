@@ -105,3 +105,13 @@ export async function countIdentityEvent(tx: Tx, s: IdentitySubjects, now: numbe
     params,
   );
 }
+
+/** Whether the `id` block list holds one of these ID-number hashes (registration: every live key's index). */
+export async function idNumberBlocked(q: Queryable, hashes: readonly string[]): Promise<boolean> {
+  if (hashes.length === 0) return false;
+  const row = await q.get(
+    `SELECT value FROM risk_lists WHERE list = 'id' AND effect = 'block' AND value IN (${marks(hashes.length)})`,
+    hashes,
+  );
+  return row !== undefined;
+}

@@ -300,7 +300,7 @@ for (const kind of testStoreKinds()) {
       assert.ok(Number(denied?.features['customer.count_1h']) >= 2, 'logins are counted per customer too');
     });
 
-    test('a blocked ID-number hash denies a login; an allow-listed range passes the login rules', async () => {
+    test('a blocked ID-number hash denies a login and a registration; an allowed range passes', async () => {
       await activate([]);
       const row = await t.store.get<{ h: Buffer }>('SELECT id_number_index AS h FROM customers WHERE id = ?', [
         who.customerId,
@@ -323,6 +323,15 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([refused.statusCode, refused.json().code], [403, 'login_denied'], refused.body);
       const [blocked] = (await decisions('login')).slice(-1);
       assert.deepEqual([blocked?.rules.includes('block_list_identity'), blocked?.features['id.blocked']], [true, true]);
+      // Registration reads the same list: the blocked number opens no wallet — refused `risk_denied` before
+      // anything is created (before even the one-wallet-per-class check would answer).
+      const again = await registerThroughApi(t, { idNumber: who.idNumber }).then(
+        () => 'registered',
+        (error: unknown) => String(error),
+      );
+      assert.match(again, /register 403 .*risk_denied/);
+      const registrations = await audits('customer.register', 'denied');
+      assert.ok(registrations.some((a) => (JSON.parse(a.details) as { reason?: string }).reason === 'risk_denied'));
       await listed('id', idHash, 'remove');
 
       t.advance(2 * 3600_000);

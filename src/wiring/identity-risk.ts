@@ -2,9 +2,10 @@
 // (the engine's login decision, read with the customer's last location and stored in the login's
 // transaction) and the factor-change decision (TOTP, passkey, device certificate, recovery codes),
 // stored with its snapshot, score and rules hit, audited, a review opening a risk_review case.
-import type { FactorChangeRisk } from '../identity/index.ts';
+import type { FactorChangeRisk, IdNumberBlocked } from '../identity/index.ts';
 import {
-  assessIdentityEvent, identityStoredFeatures, loginDeciderOf, recordIdentityDecision, type LoginRiskDecider,
+  assessIdentityEvent, identityStoredFeatures, idNumberBlocked, loginDeciderOf, recordIdentityDecision,
+  type LoginRiskDecider,
   type RiskEngine,
 } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
@@ -12,6 +13,7 @@ import type { Store } from '../store/index.ts';
 export interface IdentityRiskPorts {
   readonly loginRisk: LoginRiskDecider;
   readonly factorChangeRisk: FactorChangeRisk;
+  readonly idNumberBlocked: IdNumberBlocked;
 }
 
 export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () => number): IdentityRiskPorts {
@@ -37,5 +39,6 @@ export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () =>
     await store.transaction((tx) => recordIdentityDecision(tx, assessment, { ip: change.ip }, now));
     return assessment.decision.decision;
   };
-  return { loginRisk: loginDeciderOf(engine, store), factorChangeRisk };
+  const blocked: IdNumberBlocked = (hashes) => idNumberBlocked(store, hashes);
+  return { loginRisk: loginDeciderOf(engine, store), factorChangeRisk, idNumberBlocked: blocked };
 }
