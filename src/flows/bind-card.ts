@@ -27,7 +27,7 @@ import {
   type PaymentsContext,
 } from '../payments/index.ts';
 import type { VerificationResults } from '../banks/index.ts';
-import { assessIdentityEvent, identityListFeatures, recordIdentityDecision, type RiskAction } from '../risk/index.ts';
+import { assessIdentityEvent, identityStoredFeatures, recordIdentityDecision, type RiskAction } from '../risk/index.ts';
 
 const dayMs = 86_400_000;
 
@@ -118,15 +118,20 @@ async function bindingRisk(ctx: PaymentsContext, principal: PayingCustomer, ip: 
   if (customer === undefined) throw new AnfuError('forbidden', 'the customer is not active');
   const device = await ctx.identity.device(principal.deviceId);
   const factorChangedAt = await ctx.identity.recentFactorChangeAt(principal.customerId);
-  const listed = await identityListFeatures(ctx.store, { deviceId: principal.deviceId, ip });
+  const counted = {
+    event: 'card_binding', customerId: principal.customerId, deviceId: principal.deviceId,
+    deviceKey: principal.deviceId, ip, idHash: customer.idNumberHash,
+  } as const;
+  const stored = await identityStoredFeatures(ctx.store, counted, now);
   const assessment = assessIdentityEvent(ctx.riskEngine, {
     event: 'card_binding', customerId: principal.customerId, deviceId: principal.deviceId,
     subject: { type: 'customer', id: principal.customerId }, customer,
     known: {
       'device.age': device === undefined ? 0 : Math.max(0, now - device.createdAt),
       ...(factorChangedAt === undefined ? {} : { 'factor.changed_ago': Math.max(0, now - factorChangedAt) }),
-      ...listed,
+      ...stored,
     },
+    counted,
   }, now);
   await ctx.store.transaction((tx) => recordIdentityDecision(tx, assessment, { ip }, now));
   return assessment.decision.decision;

@@ -105,7 +105,8 @@ export async function startFunding(
   const id = newId('fnd', now);
   const event = {
     event: kind === 'withdrawal' ? ('withdrawal' as const) : ('topup' as const), customerId: principal.customerId,
-    deviceId: principal.deviceId, cardRef: card.id, amount: { minor: amount, currency: verified.instruction.currency },
+    deviceId: principal.deviceId, cardRef: card.id, idHash: customer.idNumberHash,
+    amount: { minor: amount, currency: verified.instruction.currency },
   };
   const { risk, assessment } = await fundingRisk(ctx, { event, features, customer, subjectRef: id }, now);
   const row: FundingPayment = {

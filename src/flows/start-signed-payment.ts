@@ -98,7 +98,11 @@ interface RiskSubject {
   readonly amount: bigint;
   readonly currency: string;
   readonly payeeId: string;
-  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  readonly customer: {
+    readonly createdAt: number;
+    readonly accountClass: string;
+    readonly idNumberHash?: string | undefined;
+  };
   readonly ip: string | null;
   readonly paymentId: string;
   /** From the device read that verified the instruction (a second read cost a query per payment). */
@@ -120,7 +124,7 @@ async function assessRisk(ctx: PaymentsContext, principal: PayingCustomer, subje
   if (ctx.riskEngine === undefined) return { risk: decidePayment(features, ctx.settings.risk) };
   const event = {
     event: 'payment' as const, customerId: principal.customerId, deviceId: principal.deviceId,
-    ip: subject.ip, payeeId: subject.payeeId,
+    ip: subject.ip, payeeId: subject.payeeId, idHash: subject.customer.idNumberHash,
     amount: { minor: subject.amount, currency: subject.currency },
   };
   const known = paymentFeatureValues(features, subject.currency);

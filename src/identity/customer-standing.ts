@@ -9,10 +9,15 @@ export interface CustomerStanding {
   readonly accountClass: AccountClass;
   readonly status: 'active' | 'disabled';
   readonly openedAt: number;
+  /** Hex of the ID-number blind index: keyed, so it names the person without revealing the number. */
+  readonly idNumberHash: string;
 }
 
 export async function customerStanding(identity: Identity, customerId: string): Promise<CustomerStanding | undefined> {
   const customer = await customerById(identity.store, customerId);
   if (customer === undefined) return undefined;
-  return { customerId: customer.id, accountClass: customer.accountClass, status: customer.status, openedAt: customer.createdAt };
+  return {
+    customerId: customer.id, accountClass: customer.accountClass, status: customer.status, openedAt: customer.createdAt,
+    idNumberHash: customer.idNumberIndex.toString('hex'),
+  };
 }

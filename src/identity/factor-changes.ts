@@ -105,7 +105,10 @@ async function factorChangeRisk(
   const device = await deviceById(identity.store, principal.deviceId);
   const decision = await identity.factorChangeRisk({
     customerId: customer.id, deviceId: principal.deviceId, change, ip: meta.ip,
-    customer: { createdAt: customer.createdAt, accountClass: customer.accountClass },
+    customer: {
+      createdAt: customer.createdAt, accountClass: customer.accountClass,
+      idNumberHash: customer.idNumberIndex.toString('hex'),
+    },
     deviceCreatedAt: device?.createdAt, factorChangedAt: await factorChangedAt(identity.store, customer.id),
   });
   if (decision !== 'deny') return decision;

@@ -29,6 +29,8 @@ export interface Identity {
   readonly screenApplicant?: ApplicantScreening | undefined;
   /** The running rule set's decision on a factor change, stored and audited (wired in; none = allow). */
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
+  /** Whether risk's block list holds one of these ID-number blind indexes (hex; wired in; none = no). */
+  readonly idNumberBlocked?: IdNumberBlocked | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -50,14 +52,19 @@ export type FactorChangeRisk = (change: {
   readonly deviceId: string;
   readonly change: string;
   readonly ip: string | null;
-  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  /** `idNumberHash`: hex of the ID-number blind index (what the risk `id` list holds). */
+  readonly customer: { readonly createdAt: number; readonly accountClass: string; readonly idNumberHash: string };
   readonly deviceCreatedAt: number | undefined;
   readonly factorChangedAt: number | undefined;
 }) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;
 
+/** Risk's `id` block list asked at registration, with the number's blind index under every live key. */
+export type IdNumberBlocked = (idNumberHashes: readonly string[]) => Promise<boolean>;
+
 export interface OpenIdentityOptions {
   readonly screenApplicant?: ApplicantScreening | undefined;
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
+  readonly idNumberBlocked?: IdNumberBlocked | undefined;
   readonly store: Store;
   readonly config: Config;
   readonly clock?: () => number;
@@ -102,6 +109,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     verifiers: options.verifiers ?? developmentVerifiers,
     screenApplicant: options.screenApplicant,
     factorChangeRisk: options.factorChangeRisk,
+    idNumberBlocked: options.idNumberBlocked,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

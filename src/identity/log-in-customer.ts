@@ -275,8 +275,11 @@ async function assessLogin(
     },
     now,
     {
-      customerId: customer.id, ip: meta.ip,
-      customer: { createdAt: customer.createdAt, accountClass: customer.accountClass },
+      customerId: customer.id, ip: meta.ip, deviceKey: fingerprint.toString('hex'),
+      customer: {
+        createdAt: customer.createdAt, accountClass: customer.accountClass,
+        idNumberHash: customer.idNumberIndex.toString('hex'),
+      },
     },
   );
   return { fingerprint, known, networks, risk, factors: await acceptableFactors(identity, customer, known, risk) };

@@ -92,6 +92,16 @@ async function screenApplicant(identity: Identity, applicant: { customerId: stri
   }
 }
 
+/** Risk's block list by ID-number hash (when wired): a listed number opens no wallet, audited like refusals. */
+async function refuseBlockedIdNumber(identity: Identity, indexes: readonly Buffer[], meta: RequestMeta, now: number) {
+  if (identity.idNumberBlocked === undefined) return;
+  if (!(await identity.idNumberBlocked(indexes.map((index) => index.toString('hex'))))) return;
+  const details = { reason: 'risk_denied' };
+  const denied = { action: 'customer.register', target: null, outcome: 'denied' as const, details };
+  await identity.store.transaction((tx) => auditCustomer(tx, null, meta, [denied], now));
+  throw new AnfuError('risk_denied', 'this registration was refused; contact customer service');
+}
+
 export async function registerCustomer(identity: Identity, input: RegistrationInput, meta: RequestMeta): Promise<Registered> {
   const now = identity.clock();
   const valid = validateRegistration(input, now);
@@ -117,6 +127,7 @@ export async function registerCustomer(identity: Identity, input: RegistrationIn
   const sealed = await identity.protection.protectCustomer(customerId, { phone: valid.phone, name: valid.name, idNumber: valid.idNumber });
   const byPhone = await identity.protection.lookupCustomer('phone', valid.phone);
   const byIdNumber = await identity.protection.lookupCustomer('idNumber', valid.idNumber);
+  await refuseBlockedIdNumber(identity, byIdNumber.params, meta, now);
   const passwordHash = await hashPassword(valid.password, identity.argon2);
   const outcome = await identity.store.transaction(async (tx) => {
     if ((await customerWhere(tx, byPhone)) !== undefined) return 'phone_already_registered' as const;

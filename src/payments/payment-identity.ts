@@ -13,6 +13,8 @@ export interface PaymentCustomer {
    */
   readonly outgoingFrozen?: boolean | undefined;
   readonly createdAt: number;
+  /** Hex of the ID-number blind index (risk's `id` list); absent from stand-ins that have none. */
+  readonly idNumberHash?: string | undefined;
 }
 
 export interface PaymentDevice {

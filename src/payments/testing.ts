@@ -94,6 +94,8 @@ export async function createTestIdentity(profileName: 'intl' | 'gm' = 'intl'): P
         accountClass: options.accountClass ?? 'III',
         status: 'active',
         createdAt: at - 365 * 86_400_000,
+        // Stands in for the keyed blind index of the ID number (risk's `id` list).
+        idNumberHash: randomBytes(32).toString('hex'),
       };
       const keys = profile.generateSigningKeyPair();
       const deviceId = newId('dev', at);

@@ -1,7 +1,7 @@
 // The default rule set: the fixed login and payment rules the platform shipped with (login-risk.ts,
-// payment-risk.ts), written in the rule language, so a fresh store behaves exactly as before until
-// risk operators approve a set of their own — plus the block lists, which deny, and shadow rules. A
-// property test holds the two equal on arbitrary features.
+// payment-risk.ts), written in the rule language — a property test holds the two equal on arbitrary
+// values of the features they read — plus the block lists, which deny, and pattern rules over the
+// features the fixed rules never had: some act by default (`activeByDefault`), the others are shadow.
 // Amount thresholds are written once per currency the platform runs (the old rules compared minor units).
 import { findCurrency } from '../money/index.ts';
 import { loginRules, loginThresholds } from './login-risk.ts';
@@ -113,15 +113,31 @@ export function defaultLoginRules(): { rules: RuleDocument[]; typology: Typology
 }
 
 /**
- * Shadow rules shipped with the default set: evaluated and recorded on every money event (shadowHits),
- * never acted on, so back-testing and `anfu simulate` measure them before an analyst makes them active.
+ * The pattern rules that act by default (issue 12: every attack type of `anfu simulate` stopped or
+ * challenged, normal traffic challenged < 2 %). Each needs something ordinary use does not do: a device
+ * never used by the customer from an address abroad; a fifth new payee from one device in a day; an
+ * eighth new payer of one payee in an hour; a tenth payment in an hour to new payees; the second payment
+ * in a day kept just under the new-payee challenge. The velocity and fan rules act on new payees only.
  */
-export function defaultShadowRules(
+const activeByDefault: ReadonlySet<string> = new Set([
+  'foreign_address_new_device',
+  'many_payees_one_device',
+  'fan_in_payee',
+  'fan_out_customer',
+  'structuring_below_challenge',
+]);
+
+/**
+ * Pattern rules shipped with the default set. Those in `activeByDefault` act; the others are shadow rules:
+ * evaluated and recorded on every money event (shadowHits), never acted on, so back-testing and
+ * `anfu simulate` measure them before an analyst makes them active.
+ */
+export function defaultPatternRules(
   currencies: readonly string[],
   thresholds: PaymentRiskThresholds = paymentRiskThresholds,
 ): RuleDocument[] {
   const shadow = (id: string, when: string, action: RuleDocument['action'], score: number): RuleDocument => ({
-    id, on: money, when, action, score, reason: id, mode: 'shadow',
+    id, on: money, when, action, score, reason: id, mode: activeByDefault.has(id) ? 'active' : 'shadow',
   });
   const big = amountAtLeast(500_000n, currencies);
   // Structuring: a payment to a new payee within a quarter of the new-payee challenge, after as much again
@@ -148,15 +164,16 @@ export function defaultShadowRules(
 
 /**
  * The block lists act by default: a payment, top-up or withdrawal from a blocked device or address range,
- * to a blocked payee, or with a blocked card is denied, and so is a login from a blocked address range or a
- * card binding or factor change from a blocked device or range (lists change only by a `risk.list` proposal).
+ * to a blocked payee, with a blocked card or by a customer whose ID-number hash is blocked is denied, and so
+ * is a login from a blocked address range or a card binding or factor change from a blocked device or range,
+ * or by a blocked ID number (lists change only by a `risk.list` proposal).
  */
 export function defaultListRules(): RuleDocument[] {
   return [
     {
       id: 'block_list',
       on: money,
-      when: 'device.blocked or address.blocked or payee.blocked or card.blocked',
+      when: 'device.blocked or address.blocked or payee.blocked or card.blocked or id.blocked',
       action: 'deny',
       score: 100,
       reason: 'block_list',
@@ -164,12 +181,43 @@ export function defaultListRules(): RuleDocument[] {
     {
       id: 'block_list_identity',
       on: ['login', 'card_binding', 'factor_change'],
-      when: 'device.blocked or address.blocked',
+      when: 'device.blocked or address.blocked or id.blocked',
       action: 'deny',
       score: 100,
       reason: 'block_list',
     },
   ];
+}
+
+/**
+ * Identity velocity (identity-store.ts counts every login, card binding and factor change per customer,
+ * device and /24): a third card binding attempt by one customer within an hour (cards tried one after
+ * another) goes to an analyst; the binding itself goes on, the case decides.
+ */
+export function defaultIdentityRules(): RuleDocument[] {
+  return [{
+    id: 'card_binding_velocity',
+    on: ['card_binding'],
+    when: 'customer.count_1h >= 2',
+    action: 'review',
+    score: 60,
+    reason: 'card_binding_velocity',
+  }];
+}
+
+const moneyAllowed = 'device.allowed or address.allowed or id.allowed or payee.allowed or card.allowed';
+const identityAllowed = 'device.allowed or address.allowed or id.allowed';
+
+/**
+ * Allow-list entries let their subject pass: every rule that does not deny by itself (challenge, review,
+ * and the login typology's signals) does not hit when the device, the address range, the ID-number hash,
+ * the payee or the card is allow-listed. Deny rules still act — the block lists, the extreme amount and
+ * velocity — and so do signals (a sanctions hit denies whatever the rules say).
+ */
+function unlessAllowed(rule: RuleDocument): RuleDocument {
+  if (rule.action === 'deny') return rule;
+  const money = rule.on.every((event) => event === 'payment' || event === 'topup' || event === 'withdrawal');
+  return { ...rule, when: `(${rule.when}) and not (${money ? moneyAllowed : identityAllowed})` };
 }
 
 /** The rule set a store without an approved one runs. */
@@ -180,10 +228,11 @@ export function defaultRuleSet(
   const login = defaultLoginRules();
   return {
     rules: [
-      ...defaultPaymentRules(thresholds, currencies),
+      ...defaultPaymentRules(thresholds, currencies).map(unlessAllowed),
       ...defaultListRules(),
-      ...defaultShadowRules(currencies, thresholds),
-      ...login.rules,
+      ...defaultPatternRules(currencies, thresholds).map(unlessAllowed),
+      ...defaultIdentityRules().map(unlessAllowed),
+      ...login.rules.map(unlessAllowed),
     ],
     typologies: [login.typology],
   };

@@ -37,13 +37,18 @@ const login: readonly RiskEvent[] = ['login'];
 /** Events whose client address moves the customer's last location (travel is measured between them). */
 const located: readonly RiskEvent[] = [...money, 'login'];
 
-const velocity = (subject: string, events: readonly RiskEvent[]): Record<string, FeatureDefinition> => {
+/** Identity events count too (counts only: they move no amount), each kind on its own (identity-store.ts). */
+const velocity = (
+  subject: string,
+  events: readonly RiskEvent[],
+  counted = events,
+): Record<string, FeatureDefinition> => {
   const out: Record<string, FeatureDefinition> = {};
   for (const window of ['1m', '1h', '24h', '30d']) {
     out[`${subject}.count_${window}`] = {
       type: 'count',
-      events,
-      doc: `events of this ${subject} in the last ${window}`,
+      events: counted,
+      doc: `events of this ${subject} in the last ${window} (on login, card binding, factor change: of that kind)`,
     };
     out[`${subject}.sum_${window}`] = { type: 'amount', events, doc: `amount moved by this ${subject} in ${window}` };
   }
@@ -58,9 +63,9 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   'card.new': { type: 'bool', events: money, doc: 'first event with this card fingerprint for the customer' },
   'card.blocked': { type: 'bool', events: [...money, 'card_binding'], doc: 'the card fingerprint is blocked' },
   'device.payees_24h': { type: 'count', events: money, doc: 'distinct payees paid from this device' },
-  ...velocity('customer', money),
-  ...velocity('device', money),
-  ...velocity('address', money),
+  ...velocity('customer', money, all),
+  ...velocity('device', money, all),
+  ...velocity('address', money, all),
   ...velocity('payee', money),
   ...velocity('card', money),
   'customer.age': { type: 'duration', events: all, doc: 'time since the customer registered' },
@@ -71,6 +76,10 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   'device.new': { type: 'bool', events: all, doc: 'first event of this customer from this device' },
   'device.blocked': { type: 'bool', events: all, doc: 'the device is blocked' },
   'device.allowed': { type: 'bool', events: all, doc: 'the device is allow-listed' },
+  'address.allowed': { type: 'bool', events: all, doc: 'the client address is in an allow-listed range' },
+  'id.allowed': { type: 'bool', events: all, doc: 'the hash of the ID number is allow-listed' },
+  'payee.allowed': { type: 'bool', events: money, doc: 'the payee is allow-listed' },
+  'card.allowed': { type: 'bool', events: money, doc: 'the card fingerprint is allow-listed' },
   'address.new': { type: 'bool', events: all, doc: 'the /24 (/48) network is new for the customer' },
   'address.region_new': { type: 'bool', events: all, doc: 'the /16 (/32) network is new for the customer' },
   'address.country': { type: 'string', events: all, doc: 'the same as ip.country (kept for older rule sets)' },

@@ -1,16 +1,18 @@
 // Decisions where identity moves — login (login-decider.ts), card binding and factor change — taken
-// by the running rule set like money's: the caller's features
-// (device age, factor change, …) with the customer's age and class and the hour, every other
-// catalogue feature neutral. The decision is stored with its feature snapshot, score and rules hit,
-// audited (`risk.decision`, every outcome), and a `review` opens a `risk_review` case on the subject,
-// all in the caller's transaction. What the caller does with the outcome is its own: `deny` refuses
-// with its code, `challenge` asks a step-up, `review` lets the case decide afterwards.
+// by the running rule set like money's: the caller's features (device age, factor change, the lists and
+// velocity of identity-store.ts, …) with the customer's age and class and the hour, every other
+// catalogue feature neutral. The decision is stored with its feature snapshot, score and rules hit, the
+// event counted (velocity), audited (`risk.decision`, every outcome), and a `review` opens a
+// `risk_review` case on the subject, all in the caller's transaction. What the caller does with the
+// outcome is its own: `deny` refuses with its code, `challenge` asks a step-up, `review` lets the case
+// decide afterwards.
 import { appendAudit } from '../audit/index.ts';
 import { openCase } from '../cases/index.ts';
 import { newId } from '../ids.ts';
 import type { Tx } from '../store/index.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
 import { neutralFeatures, nonNeutral, type Value } from './features.ts';
+import { countIdentityEvent, type IdentitySubjects } from './identity-store.ts';
 import { localHourOf } from './login-risk.ts';
 import { insertDecisions, type DecisionRecord } from './store.ts';
 
@@ -25,6 +27,8 @@ export interface IdentityEventInput {
   readonly customer: { readonly createdAt: number; readonly accountClass: string };
   /** Features the caller knows (`device.age`, `factor.changed_ago`, …), by catalogue name. */
   readonly known: Readonly<Record<string, Value>>;
+  /** The subjects whose velocity counters this event advances when its decision is stored. */
+  readonly counted?: IdentitySubjects | undefined;
 }
 
 export interface IdentityAssessment {
@@ -65,6 +69,7 @@ export async function recordIdentityDecision(
 ): Promise<void> {
   const { decision, record, input } = assessment;
   await insertDecisions(tx, [record]);
+  if (input.counted !== undefined) await countIdentityEvent(tx, input.counted, now);
   const details = {
     event: input.event, decision: decision.decision, id: record.id, score: decision.score,
     reasons: decision.reasons, rules: decision.hits.map((h) => h.rule), version: record.version,

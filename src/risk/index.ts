@@ -71,12 +71,12 @@ export {
   ruleSetAt,
   listEntries,
   listNames,
-  identityListFeatures,
   insertDecisions,
   type StoredDecision,
   type DecisionRecord,
   type ListName,
 } from './store.ts';
+export { identityStoredFeatures, idNumberBlocked, type IdentitySubjects } from './identity-store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
 export { loginDeciderOf, type LoginRiskDecider, type LoginSubject } from './login-decider.ts';
 export {

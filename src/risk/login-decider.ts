@@ -13,13 +13,21 @@ import { neutralFeatures } from './features.ts';
 import { assessIdentityEvent, recordIdentityDecision } from './identity-decision.ts';
 import { localHourOf, type LoginFeatures, type LoginRiskDecision } from './login-risk.ts';
 import { profileFeatures } from './profile.ts';
-import { identityListFeatures, profileOf, recordLoginLocation } from './store.ts';
+import { identityStoredFeatures } from './identity-store.ts';
+import { profileOf, recordLoginLocation } from './store.ts';
 
 /** Who is logging in, from where: what the stored decision is about. */
 export interface LoginSubject {
   readonly customerId: string;
   readonly ip: string | null;
-  readonly customer: { readonly createdAt: number; readonly accountClass: string };
+  readonly customer: {
+    readonly createdAt: number;
+    readonly accountClass: string;
+    /** Hex of the ID-number blind index (the `id` list). */
+    readonly idNumberHash?: string | undefined;
+  };
+  /** The device fingerprint (hex): what `device.count_*` counts logins by, across accounts. */
+  readonly deviceKey?: string | undefined;
 }
 
 export type LoginRiskDecider = (
@@ -42,8 +50,13 @@ export function loginDeciderOf(engine: RiskEngine, store?: Queryable): LoginRisk
       return mapped(engine.decide('login', values));
     }
     const profile = await profileOf(store, subject.customerId);
-    // The device is not known before the login succeeds: the address range is what a list can block.
-    const listed = await identityListFeatures(store, { deviceId: null, ip: subject.ip });
+    // The device is not known before the login succeeds: the address range and the ID number are what a
+    // list can block; logins are counted per customer, device fingerprint and /24.
+    const counted = {
+      event: 'login', customerId: subject.customerId, deviceId: null, deviceKey: subject.deviceKey ?? null,
+      ip: subject.ip, idHash: subject.customer.idNumberHash,
+    } as const;
+    const stored = await identityStoredFeatures(store, counted, now);
     // Location and travel only: the hour habit counts money events, not logins.
     const located = Object.fromEntries(
       Object.entries(profileFeatures(profile, subject.ip, hour, now)).filter(([name]) => !name.startsWith('hour.')),
@@ -51,7 +64,7 @@ export function loginDeciderOf(engine: RiskEngine, store?: Queryable): LoginRisk
     const assessment = assessIdentityEvent(engine, {
       event: 'login', customerId: subject.customerId, deviceId: null,
       subject: { type: 'customer', id: subject.customerId }, customer: subject.customer,
-      known: { ...loginFeatureValues(features, hour), ...located, ...listed },
+      known: { ...loginFeatureValues(features, hour), ...located, ...stored }, counted,
     }, now);
     const record = async (tx: Tx, deviceId: string): Promise<void> => {
       await recordIdentityDecision(tx, { ...assessment, input: { ...assessment.input, deviceId } }, subject, now);

@@ -13,6 +13,8 @@ export interface MoneyEvent {
   readonly ip?: string | null | undefined;
   readonly payeeId?: string | null | undefined;
   readonly cardRef?: string | null | undefined;
+  /** Hex of the customer's ID-number blind index (the `id` list), when known. */
+  readonly idHash?: string | null | undefined;
   readonly amount: AmountValue;
 }
 
@@ -27,7 +29,7 @@ export interface StoredRows {
 
 type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';
 type SeenKeys = Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined>;
-type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region', string | undefined>;
+type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region' | 'id', string | undefined>;
 
 interface EventKeys {
   readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
@@ -62,6 +64,7 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
     },
     lists: {
       device: `device:${e.deviceId}`,
+      id: e.idHash == null ? undefined : `id:${e.idHash}`,
       payee: e.payeeId == null ? undefined : `payee:${e.payeeId}`,
       card: e.cardRef == null ? undefined : `card:${e.cardRef}`,
       network: nets === undefined ? undefined : `address:${nets.network}`,
@@ -142,6 +145,11 @@ export function moneyFeatureValues(
   out['payee.blocked'] = effectOf(rows, lists.payee) === 'block';
   out['card.blocked'] = effectOf(rows, lists.card) === 'block';
   out['address.blocked'] = effectOf(rows, lists.network) === 'block' || effectOf(rows, lists.region) === 'block';
+  out['id.blocked'] = effectOf(rows, lists.id) === 'block';
+  out['payee.allowed'] = effectOf(rows, lists.payee) === 'allow';
+  out['card.allowed'] = effectOf(rows, lists.card) === 'allow';
+  out['address.allowed'] = effectOf(rows, lists.network) === 'allow' || effectOf(rows, lists.region) === 'allow';
+  out['id.allowed'] = effectOf(rows, lists.id) === 'allow';
   return Object.assign(out, profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now));
 }
 

@@ -319,5 +319,54 @@ for (const kind of testStoreKinds()) {
       assert.equal(paid.payment.state, 'succeeded');
       assert.equal(await wallet(), before - 500n, 'exactly 5.00 left');
     });
+
+    test('an ID-number block denies the customer; an allow entry passes a challenge, never a block', async () => {
+      const listed = async (list: string, value: string, effect: 'block' | 'allow' | 'remove') => {
+        const proposed = await post('/v1/proposals', tokens.ops, {
+          kind: 'risk.list', payload: { list, value, effect, note: 'test' }, reason: 'issue 12 lists',
+        });
+        assert.equal(proposed.statusCode, 201, proposed.body);
+        const approved = await post(`/v1/proposals/${proposed.json().id as string}/approve`, tokens.a, undefined);
+        assert.equal(approved.json().state, 'executed', approved.body);
+      };
+      const idHash = alice.customer.idNumberHash ?? assert.fail('the test customer has an ID-number hash');
+      const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Test bank 2' });
+      const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
+      const funded = await t.ledger.submit({
+        kind: 'single', key: 'fund-alice-lists', debitAccountId: bank.id, creditAccountId: wallet.id,
+        amount: 1_000_000n, currency: 'CNY',
+      });
+      assert.ok(funded.ok);
+      const dave = await identity.addCustomer();
+      const pay = (to: TestCustomer, amount: string) =>
+        transferToCustomer(ctx, alice.principal, signed(identity, alice, to.customer.id, amount, Date.now()));
+      const decided = async (paymentId: string) => (await decisionsOfSubject(t.store, paymentId))[0];
+
+      await listed('id', idHash, 'block');
+      const denied = await pay(bob, '1.00');
+      assert.deepEqual([denied.payment.state, denied.payment.failureCode], ['failed', 'payment_denied']);
+      const blocked = await decided(denied.payment.id);
+      assert.deepEqual([blocked?.reasons, blocked?.features['id.blocked']], [['block_list'], true]);
+      await listed('id', idHash, 'remove');
+
+      // 2 500 CNY to a payee never paid: the default set challenges it (new_payee_large_amount)...
+      const challenged = await pay(dave, '2500.00');
+      assert.equal(challenged.payment.state, 'challenged');
+      assert.deepEqual((await decided(challenged.payment.id))?.reasons, ['new_payee_large_amount']);
+      // ...unless the payee is allow-listed: the same payment passes, its decision says why.
+      await listed('payee', dave.customer.id, 'allow');
+      const passed = await pay(dave, '2500.00');
+      assert.equal(passed.payment.state, 'succeeded');
+      const allowed = await decided(passed.payment.id);
+      assert.deepEqual([allowed?.decision, allowed?.features['payee.allowed']], ['allow', true]);
+      // An allow entry never lifts a block: the device allowed, the ID number blocked, denied.
+      await listed('device', alice.device.id, 'allow');
+      await listed('id', idHash, 'block');
+      const still = await pay(dave, '1.00');
+      assert.deepEqual([still.payment.state, still.payment.failureCode], ['failed', 'payment_denied']);
+      await listed('id', idHash, 'remove');
+      await listed('device', alice.device.id, 'remove');
+      await listed('payee', dave.customer.id, 'remove');
+    });
   });
 }

@@ -9,6 +9,7 @@ import { decideLogin, localHourOf, type LoginFeatures } from './login-risk.ts';
 import { decidePayment, paymentRiskThresholds, type PaymentFeatures } from './payment-risk.ts';
 import { compileRuleSet, decide, type CompiledRuleSet, type RuleSetDocument } from './ruleset.ts';
 import { loginFeatureValues, paymentFeatureValues } from './feature-values.ts';
+import { neutralFeatures } from './features.ts';
 
 function compiled(document: unknown): CompiledRuleSet {
   const result = compileRuleSet(document);
@@ -32,7 +33,9 @@ test('property: the default set decides payments exactly as decidePayment', () =
   fc.assert(
     fc.property(features, fc.constantFrom('CNY', 'USD'), (f: PaymentFeatures, currency) => {
       const expected = decidePayment(f);
-      const actual = decide(defaults, 'payment', paymentFeatureValues(f, currency));
+      // As the engine decides: every feature the caller did not load at its neutral value (no list entry).
+      const values = { ...neutralFeatures('payment', currency), ...paymentFeatureValues(f, currency) };
+      const actual = decide(defaults, 'payment', values);
       assert.equal(actual.decision, expected.decision);
       assert.deepEqual(actual.reasons, expected.reasons);
     }),
@@ -52,7 +55,8 @@ test('property: the default set decides logins exactly as decideLogin', () => {
   fc.assert(
     fc.property(features, fc.integer({ min: 0, max: 2 * 86_400_000 }), (f: LoginFeatures, now) => {
       const expected = decideLogin(f, now);
-      const actual = decide(defaults, 'login', loginFeatureValues(f, localHourOf(now)));
+      const values = { ...neutralFeatures('login', 'CNY'), ...loginFeatureValues(f, localHourOf(now)) };
+      const actual = decide(defaults, 'login', values);
       assert.deepEqual(
         [actual.decision, actual.score, actual.reasons, actual.factorStrength],
         [expected.decision, expected.score, expected.reasons, expected.factorStrength],

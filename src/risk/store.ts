@@ -6,7 +6,7 @@ import { toNumber } from '../store/index.ts';
 import type { CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
 import { emptyProfile, profileAfter, parseProfile, relocated, type RiskProfile } from './profile.ts';
-import { localHourOf, networksOf } from './login-risk.ts';
+import { localHourOf } from './login-risk.ts';
 import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
 
@@ -236,7 +236,7 @@ export async function decisionCounts(
 type Packed = Record<string, [number, string, string, string, string, number]>;
 const subjectOfKey = (key: string): string => key.slice(0, key.lastIndexOf('|'));
 
-function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
+export function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
   for (const [w, v] of Object.entries(JSON.parse(json) as Packed)) {
     into.set(`${subject}|${w}`, {
       bucket: v[0],
@@ -249,7 +249,7 @@ function unpack(subject: string, json: string, into: Map<string, CounterRow>): v
   }
 }
 
-function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
+export function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
   const out: Packed = {};
   for (const [key, r] of rows) {
     out[key.slice(key.lastIndexOf('|') + 1)] = [
@@ -410,34 +410,6 @@ async function recordProfiles(
 
 export type ListName = 'device' | 'address' | 'id' | 'payee' | 'card';
 export const listNames: readonly ListName[] = ['device', 'address', 'id', 'payee', 'card'];
-
-/**
- * The block lists where identity moves (login, card binding, factor change): `device.blocked` and
- * `address.blocked` (the client's /24 or /16, as money events read them), in one statement.
- */
-export async function identityListFeatures(
-  q: Queryable,
-  who: { readonly deviceId: string | null; readonly ip: string | null },
-): Promise<Record<string, Value>> {
-  const nets = networksOf(who.ip);
-  const device = who.deviceId === null ? undefined : `device:${who.deviceId}`;
-  const addresses = nets === undefined ? [] : [`address:${nets.network}`, `address:${nets.region}`];
-  const keys = [...(device === undefined ? [] : [device]), ...addresses];
-  if (keys.length === 0) return { 'device.blocked': false, 'address.blocked': false };
-  const blocked = new Set(
-    (
-      await q.all<{ key: string }>(
-        `SELECT list || ':' || value AS key FROM risk_lists
-          WHERE effect = 'block' AND list || ':' || value IN (${marks(keys.length)})`,
-        keys,
-      )
-    ).map((r) => r.key),
-  );
-  return {
-    'device.blocked': device !== undefined && blocked.has(device),
-    'address.blocked': addresses.some((k) => blocked.has(k)),
-  };
-}
 
 export async function putListEntry(
   tx: Tx,

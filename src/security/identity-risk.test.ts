@@ -254,5 +254,96 @@ for (const kind of testStoreKinds()) {
       const home = await login(china);
       assert.ok([201, 202].includes(home.statusCode), home.body);
     });
+
+    test('identity velocity: bindings per customer (default review), logins per device fingerprint', async () => {
+      await activate([]);
+      const bind = (last: string) => {
+        t.advance(31_000);
+        return t.app.inject({
+          method: 'POST', url: '/v1/cards', headers: bearer(who.accessToken),
+          payload: {
+            pan: withCheckDigit(`62220200000${last}`), expiryMonth: 12, expiryYear: 2030, cvv: '737',
+            stepUp: { kind: 'totp', code: totpCode(who.totpSecret, t.identity.clock()) },
+          },
+        });
+      };
+      // Three attempts within minutes (after the refused one above): by the third, two are counted before it.
+      const before = (await decisions('card_binding')).length;
+      for (const last of ['0001111', '0002222', '0003333']) {
+        // The issuer may decline the made-up card afterwards: the risk decision came first either way.
+        const bound = await bind(last);
+        assert.ok(bound.statusCode < 500, bound.body);
+      }
+      const decided = (await decisions('card_binding')).slice(before);
+      const counts = decided.map((d) => Number(d.features['customer.count_1h'] ?? 0));
+      assert.ok(counts.every((n, i) => i === 0 || n >= (counts[i - 1] ?? 0)), `counted in order: ${counts}`);
+      assert.ok((counts[2] ?? 0) >= 2, `the third attempt sees the ones before it: ${counts}`);
+      for (const d of decided) {
+        const velocity = Number(d.features['customer.count_1h'] ?? 0) >= 2;
+        assert.deepEqual([d.decision, d.rules], velocity ? ['review', ['card_binding_velocity']] : ['allow', []]);
+      }
+
+      await activate([{
+        id: 'device_login_burst', on: ['login'], when: 'device.count_1h >= 2', action: 'deny', score: 100,
+        reason: 'device_login_burst',
+      }]);
+      const device = { ...browserDevice, installId: 'install-velocity' };
+      const login = () => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: china,
+        payload: { phone: who.phone, password: who.password, device },
+      });
+      for (let i = 0; i < 2; i += 1) assert.ok([201, 202].includes((await login()).statusCode));
+      const burst = await login();
+      assert.deepEqual([burst.statusCode, burst.json().code], [403, 'login_denied'], burst.body);
+      const [denied] = (await decisions('login')).slice(-1);
+      assert.deepEqual([denied?.rules.includes('device_login_burst'), denied?.features['device.count_1h']], [true, 2]);
+      assert.ok(Number(denied?.features['customer.count_1h']) >= 2, 'logins are counted per customer too');
+    });
+
+    test('a blocked ID-number hash denies a login and a registration; an allowed range passes', async () => {
+      await activate([]);
+      const row = await t.store.get<{ h: Buffer }>('SELECT id_number_index AS h FROM customers WHERE id = ?', [
+        who.customerId,
+      ]);
+      const idHash = Buffer.from(row?.h ?? Buffer.alloc(0)).toString('hex');
+      async function listed(list: string, value: string, effect: 'block' | 'allow' | 'remove') {
+        const change = listChangeExecutor.parse({ list, value, effect, note: 'test' });
+        assert.ok(change !== undefined, 'a valid list change');
+        const proposal = { id: `prp_list2_${list}_${effect}`, proposedBy: 'op_maker' } as never;
+        const done = await t.store.transaction((tx) =>
+          listChangeExecutor.inside!(tx, change, proposal, t.identity.clock(), {} as never));
+        assert.equal(done.ok, true);
+      }
+      const login = (device: object) => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: germany,
+        payload: { phone: who.phone, password: who.password, device },
+      });
+      await listed('id', idHash, 'block');
+      const refused = await login(browserDevice);
+      assert.deepEqual([refused.statusCode, refused.json().code], [403, 'login_denied'], refused.body);
+      const [blocked] = (await decisions('login')).slice(-1);
+      assert.deepEqual([blocked?.rules.includes('block_list_identity'), blocked?.features['id.blocked']], [true, true]);
+      // Registration reads the same list: the blocked number opens no wallet — refused `risk_denied` before
+      // anything is created (before even the one-wallet-per-class check would answer).
+      const again = await registerThroughApi(t, { idNumber: who.idNumber }).then(
+        () => 'registered',
+        (error: unknown) => String(error),
+      );
+      assert.match(again, /register 403 .*risk_denied/);
+      const registrations = await audits('customer.register', 'denied');
+      assert.ok(registrations.some((a) => (JSON.parse(a.details) as { reason?: string }).reason === 'risk_denied'));
+      await listed('id', idHash, 'remove');
+
+      t.advance(2 * 3600_000);
+      const stranger = { ...browserDevice, installId: 'install-abroad' };
+      const challenged = await login(stranger);
+      assert.equal(challenged.statusCode, 202, challenged.body);
+      await listed('address', '5.9.0.0/16', 'allow');
+      const passed = await login({ ...stranger, installId: 'install-abroad-2' });
+      assert.equal(passed.statusCode, 201, passed.body);
+      const [allowed] = (await decisions('login')).slice(-1);
+      assert.deepEqual([allowed?.decision, allowed?.rules, allowed?.features['address.allowed']], ['allow', [], true]);
+      await listed('address', '5.9.0.0/16', 'remove');
+    });
   });
 }

@@ -37,6 +37,7 @@ export function identityForPayments(identity: Identity): PaymentIdentity {
             accountClass: standing.accountClass,
             status: standing.status,
             createdAt: standing.openedAt,
+            idNumberHash: standing.idNumberHash,
           };
     },
     async device(id) {

@@ -2,9 +2,10 @@
 // (the engine's login decision, read with the customer's last location and stored in the login's
 // transaction) and the factor-change decision (TOTP, passkey, device certificate, recovery codes),
 // stored with its snapshot, score and rules hit, audited, a review opening a risk_review case.
-import type { FactorChangeRisk } from '../identity/index.ts';
+import type { FactorChangeRisk, IdNumberBlocked } from '../identity/index.ts';
 import {
-  assessIdentityEvent, identityListFeatures, loginDeciderOf, recordIdentityDecision, type LoginRiskDecider,
+  assessIdentityEvent, identityStoredFeatures, idNumberBlocked, loginDeciderOf, recordIdentityDecision,
+  type LoginRiskDecider,
   type RiskEngine,
 } from '../risk/index.ts';
 import type { Store } from '../store/index.ts';
@@ -12,12 +13,17 @@ import type { Store } from '../store/index.ts';
 export interface IdentityRiskPorts {
   readonly loginRisk: LoginRiskDecider;
   readonly factorChangeRisk: FactorChangeRisk;
+  readonly idNumberBlocked: IdNumberBlocked;
 }
 
 export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () => number): IdentityRiskPorts {
   const factorChangeRisk: FactorChangeRisk = async (change) => {
     const now = clock();
-    const listed = await identityListFeatures(store, { deviceId: change.deviceId ?? null, ip: change.ip });
+    const counted = {
+      event: 'factor_change', customerId: change.customerId, deviceId: change.deviceId, deviceKey: change.deviceId,
+      ip: change.ip, idHash: change.customer.idNumberHash,
+    } as const;
+    const stored = await identityStoredFeatures(store, counted, now);
     const assessment = assessIdentityEvent(engine, {
       event: 'factor_change', customerId: change.customerId, deviceId: change.deviceId,
       subject: { type: 'customer', id: change.customerId }, customer: change.customer,
@@ -26,11 +32,13 @@ export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () =>
         ...(change.factorChangedAt === undefined
           ? {}
           : { 'factor.changed_ago': Math.max(0, now - change.factorChangedAt) }),
-        ...listed,
+        ...stored,
       },
+      counted,
     }, now);
     await store.transaction((tx) => recordIdentityDecision(tx, assessment, { ip: change.ip }, now));
     return assessment.decision.decision;
   };
-  return { loginRisk: loginDeciderOf(engine, store), factorChangeRisk };
+  const blocked: IdNumberBlocked = (hashes) => idNumberBlocked(store, hashes);
+  return { loginRisk: loginDeciderOf(engine, store), factorChangeRisk, idNumberBlocked: blocked };
 }

@@ -12,7 +12,7 @@ import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
-import type { ApplicantScreening, FactorChangeRisk, Identity } from '../identity/index.ts';
+import type { ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity } from '../identity/index.ts';
 import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
 import { identityRiskPorts, type IdentityRiskPorts } from './identity-risk.ts';
 import { applicantScreeningOf } from './sanctions-screening.ts';
@@ -47,7 +47,7 @@ export interface TestAppOptions {
   /** Builds the app's identity (a test's own verification sources, clock). */
   readonly identity?: (parts: {
     store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
-    loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk;
+    loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk; idNumberBlocked: IdNumberBlocked;
   }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
@@ -96,7 +96,8 @@ export async function createTestApp(
     binding.risk === undefined ? decideLogin(features, now) : binding.risk.loginRisk(features, now, subject);
   const factorChangeRisk: FactorChangeRisk = (change) =>
     binding.risk?.factorChangeRisk(change) ?? Promise.resolve('allow');
-  const parts = { store, config, keyring, screenApplicant, loginRisk, factorChangeRisk };
+  const idNumberBlocked: IdNumberBlocked = (hashes) => binding.risk?.idNumberBlocked(hashes) ?? Promise.resolve(false);
+  const parts = { store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked };
   const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
     config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
