@@ -23,7 +23,6 @@ export {
 export {
   listVersions,
   screeningsSince,
-  customerSanctionsFrozen,
   type ListVersion,
   type ScreeningRow,
 } from './store.ts';

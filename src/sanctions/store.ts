@@ -186,12 +186,6 @@ export async function liftFreeze(tx: Queryable, caseId: string, liftedBy: string
   );
 }
 
-/** Whether a sanctions case holds the customer's outgoing money. */
-export async function customerSanctionsFrozen(q: Queryable, customerId: string): Promise<boolean> {
-  const row = await q.get('SELECT id FROM sanctions_freezes WHERE customer_id = ? AND active = 1', [customerId]);
-  return row !== undefined;
-}
-
 /** Whether the case's freeze is still on. */
 export async function freezeActive(q: Queryable, caseId: string): Promise<boolean> {
   return (await q.get('SELECT id FROM sanctions_freezes WHERE case_id = ? AND active = 1', [caseId])) !== undefined;
