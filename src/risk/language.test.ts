@@ -5,6 +5,16 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileTest, MissingFeature, test as holds } from './evaluate.ts';
 import { costOf, languageBounds, parseRule, RuleError, tokenize, type RuleErrorCode } from './language.ts';
+
+/** A generated rule, parsed; undefined when it is refused as too complex (the only refusal allowed). */
+function parsedUnlessTooComplex(source: string): ReturnType<typeof parseRule> | undefined {
+  try {
+    return parseRule(source, ['payment']);
+  } catch (error) {
+    assert.ok(error instanceof RuleError && error.code === 'rule_too_complex');
+    return undefined;
+  }
+}
 import type { FeatureValues } from './features.ts';
 
 const day = 86_400_000;
@@ -153,13 +163,8 @@ test('property: a parsed rule is within the bounds and evaluates to a boolean qu
   }));
   fc.assert(
     fc.property(grammar.expr, (source) => {
-      let rule;
-      try {
-        rule = parseRule(source, ['payment']);
-      } catch (error) {
-        assert.ok(error instanceof RuleError && error.code === 'rule_too_complex');
-        return;
-      }
+      const rule = parsedUnlessTooComplex(source);
+      if (rule === undefined) return;
       assert.ok(costOf(rule) <= languageBounds.maxNodes);
       assert.equal(typeof holds(rule, base), 'boolean');
     }),
@@ -211,13 +216,8 @@ test('property: a compiled rule answers exactly as the interpreter, missing feat
   );
   fc.assert(
     fc.property(grammar.expr, features, (source, values) => {
-      let rule;
-      try {
-        rule = parseRule(source, ['payment']);
-      } catch (error) {
-        assert.ok(error instanceof RuleError && error.code === 'rule_too_complex');
-        return;
-      }
+      const rule = parsedUnlessTooComplex(source);
+      if (rule === undefined) return;
       const compiled = compileTest(rule);
       assert.deepEqual(answerOf(() => compiled(values)), answerOf(() => holds(rule, values)), source);
     }),
