@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileTest, MissingFeature, test as holds } from './evaluate.ts';
 import { costOf, languageBounds, parseRule, RuleError, tokenize, type RuleErrorCode } from './language.ts';
+import type { FeatureValues } from './features.ts';
 
 /** A generated rule, parsed; undefined when it is refused as too complex (the only refusal allowed). */
 function parsedUnlessTooComplex(source: string): ReturnType<typeof parseRule> | undefined {
@@ -15,7 +16,6 @@ function parsedUnlessTooComplex(source: string): ReturnType<typeof parseRule> | 
     return undefined;
   }
 }
-import type { FeatureValues } from './features.ts';
 
 const day = 86_400_000;
 const base: FeatureValues = {
