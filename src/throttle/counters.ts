@@ -53,11 +53,19 @@ export async function sweepCounters(q: Queryable, now: number, limit = 1000): Pr
 
 /**
  * One hit counted in its own transaction, for a request rate limit: on PostgreSQL without waiting for
- * the commit to reach the disk (a lost count after a crash is acceptable; a slower request is not).
+ * the commit to reach the disk (a lost count after a crash is acceptable; a slower request is not),
+ * in one round trip: the statement is its own transaction and sets `synchronous_commit` for it alone
+ * (set_config's third argument: local to the transaction), which PostgreSQL reads when it commits.
  */
 export async function countRequest(store: Store, key: string, windowMs: number, now: number): Promise<WindowCount> {
-  return store.transaction(async (tx) => {
-    if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
-    return countHit(tx, key, windowMs, now);
-  });
+  if (store.dialect !== 'postgres') return store.transaction((tx) => countHit(tx, key, windowMs, now));
+  const start = windowStartOf(now, windowMs);
+  const row = await store.get<{ hits: unknown }>(
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)
+     INSERT INTO rate_counters (bucket, window_start, hits, expires_at)
+     SELECT ?, ?, 1, ? FROM relaxed
+     ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_counters.hits + excluded.hits RETURNING hits`,
+    [key, start, start + windowMs],
+  );
+  return { hits: toNumber(row?.hits ?? 1), resetAt: start + windowMs };
 }
