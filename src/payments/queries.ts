@@ -1,7 +1,7 @@
 // The read side of payments: what other capabilities, flows and routes may read about payments,
 // fundings, cards, bindings and refunds. Each query writes nothing (door.test.ts checks the store
 // statements behind them); the table operations that write stay inside payments, behind use cases.
-import { readTogether, type Queryable } from '../store/index.ts';
+import { askTogether, type Queryable } from '../store/index.ts';
 import * as bindings from './card-binding-store.ts';
 import * as funding from './store/funding.ts';
 import * as payments from './store/payments.ts';
@@ -16,7 +16,7 @@ export function paymentById(q: Queryable, id: string): Promise<Payment | undefin
 
 /** The payer's payment under their idempotency key, if any (asked together with others on PostgreSQL). */
 export const paymentByKey: (q: Queryable, payerId: string, key: string) => Promise<Payment | undefined> = (() => {
-  const read = readTogether<readonly [string, string], Payment | undefined>({
+  const read = askTogether<readonly [string, string], Payment | undefined>({
     identity: ([payerId, key]) => `${payerId}\u0000${key}`,
     one: (q, [payerId, key]) => payments.paymentByKey(q, payerId, key),
     many: (store, pairs) => payments.paymentsByKeys(store, pairs),
@@ -43,7 +43,7 @@ export function recentPaymentCount(q: Queryable, payerId: string, since: number)
   return payments.recentPaymentCount(q, payerId, since);
 }
 
-const payerHistoryTogether = readTogether<payments.HistoryAsk, { recentPaymentCount: number; paidBefore: boolean }>({
+const payerHistoryTogether = askTogether<payments.HistoryAsk, { recentPaymentCount: number; paidBefore: boolean }>({
   identity: (ask) => `${ask.payerId}\u0000${ask.payeeId}\u0000${ask.since}`,
   one: (q, ask) => payments.payerHistory(q, ask.payerId, ask.payeeId, ask.since),
   many: (store, asks) => payments.payerHistories(store, asks),

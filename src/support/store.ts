@@ -2,7 +2,7 @@
 // cases; the UNIQUE keys here are what make a second claim or dispute on one payment impossible even
 // when two requests race.
 import { newId } from '../ids.ts';
-import { readTogether, toNumber, type Queryable, type Row } from '../store/index.ts';
+import { askTogether, toNumber, type Queryable, type Row } from '../store/index.ts';
 
 export const ticketCategories = [
   'payment_problem',
@@ -279,7 +279,7 @@ export interface CustomerFreezes {
  * reads sanctions' table as well as support's; sanctions still writes and lifts its own freezes.
  */
 /** A customer's active freezes: a claim under review (support) and a sanctions re-screening hit. */
-export const customerFreezes: (q: Queryable, customerId: string) => Promise<CustomerFreezes> = readTogether<string, CustomerFreezes>({
+export const customerFreezes: (q: Queryable, customerId: string) => Promise<CustomerFreezes> = askTogether<string, CustomerFreezes>({
   identity: (customerId) => customerId,
   async one(q, customerId) {
     const row = await q.get<{ claim: unknown; sanctions: unknown }>(
@@ -308,7 +308,7 @@ export const customerFreezes: (q: Queryable, customerId: string) => Promise<Cust
 });
 
 /** Whether a claim under review froze the device. */
-export const deviceFrozen: (q: Queryable, deviceId: string) => Promise<boolean> = readTogether<string, boolean>({
+export const deviceFrozen: (q: Queryable, deviceId: string) => Promise<boolean> = askTogether<string, boolean>({
   identity: (deviceId) => deviceId,
   async one(q, deviceId) {
     return (await q.get('SELECT id FROM support_freezes WHERE device_id = ? AND active = 1', [deviceId])) !== undefined;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readTogether, type PostgresStore, type Queryable } from './index.ts';
+import { askTogether, type PostgresStore, type Queryable } from './index.ts';
 import { createTestDatabase, testStoreKinds } from './testing.ts';
 import { customerFreezes, deviceFrozen } from '../support/index.ts';
 import { payerHistory, paymentByKey } from '../payments/index.ts';
@@ -13,7 +13,7 @@ import { payerHistory, paymentByKey } from '../payments/index.ts';
 function countingRead(failOn?: string) {
   const statements: string[][] = [];
   const singles: string[] = [];
-  const read = readTogether<string, string>({
+  const read = askTogether<string, string>({
     identity: (key) => key,
     async one(_q, key) { singles.push(key); return `v:${key}`; },
     async many(_store, keys) {

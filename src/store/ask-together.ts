@@ -1,11 +1,12 @@
-// Reads asked for at the same time share one round trip on PostgreSQL (issue 11: a payment made ~10
-// sequential round trips before its batch, each a socket write and a pool checkout on the busy event
-// loop). A read made on the PostgreSQL store itself (never inside a transaction, which must see its
-// own writes) joins the next query of its kind: the lookups of one turn of the event loop go out as
-// one statement over all their keys, at most `inFlightMax` such statements at a time; lookups that
-// arrive while those are out wait for the next. With nothing in flight a lookup leaves on the next
-// turn (setImmediate), so a lone request waits for nothing. SQLite answers in-process: its reads
-// stay one statement per key, as does every read inside a transaction.
+// Statements asked for at the same time share one round trip on PostgreSQL (issue 11: a payment made
+// ~10 sequential round trips before its batch, each a socket write and a pool checkout on the busy
+// event loop). An ask made on the PostgreSQL store itself (never inside a transaction, which must see
+// its own writes) joins the next statement of its kind: the asks of one turn of the event loop go out
+// as one statement over all their keys, at most `inFlightMax` such statements at a time; asks that
+// arrive while those are out wait for the next. With nothing in flight an ask leaves on the next turn
+// (setImmediate), so a lone request waits for nothing. Asks with the same identity share one answer
+// (a read); a count gives each ask its own identity and answers each in order. SQLite answers
+// in-process: there each ask stays its own statement, as does every ask inside a transaction.
 import type { PostgresStore, Queryable } from './port.ts';
 
 export interface TogetherOptions {
@@ -15,11 +16,11 @@ export interface TogetherOptions {
   readonly inFlightMax?: number;
 }
 
-/** One read on one key, and the same read over many keys (PostgreSQL), answering in the keys' order. */
-export interface KeyedRead<K, V> {
+/** One ask on one key, and the same over many keys (PostgreSQL), answering in the keys' order. */
+export interface KeyedAsk<K, V> {
   one(q: Queryable, key: K): Promise<V>;
   many(store: PostgresStore, keys: readonly K[]): Promise<readonly V[]>;
-  /** Equal keys share one answer (a tuple key needs its own identity string). */
+  /** Asks with equal identities share one answer (a tuple key needs its own identity string). */
   identity(key: K): string;
 }
 
@@ -39,7 +40,7 @@ class Batcher<K, V> {
   private scheduled = false;
   private inFlight = 0;
 
-  constructor(private readonly store: PostgresStore, private readonly read: KeyedRead<K, V>, private readonly keysMax: number, private readonly inFlightMax: number) {}
+  constructor(private readonly store: PostgresStore, private readonly read: KeyedAsk<K, V>, private readonly keysMax: number, private readonly inFlightMax: number) {}
 
   ask(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
@@ -88,7 +89,7 @@ class Batcher<K, V> {
     const groups = [...batch.values()];
     try {
       const values = await this.read.many(this.store, groups.map((waiters) => (waiters[0] as Waiting<K, V>).key));
-      if (values.length !== groups.length) throw new Error(`read together: ${values.length} answers for ${groups.length} keys`);
+      if (values.length !== groups.length) throw new Error(`ask together: ${values.length} answers for ${groups.length} keys`);
       groups.forEach((waiters, i) => { for (const waiter of waiters) waiter.resolve(values[i] as V); });
     } catch (error) {
       for (const waiters of groups) for (const waiter of waiters) waiter.reject(error);
@@ -96,8 +97,8 @@ class Batcher<K, V> {
   }
 }
 
-/** The read as a function of (queryable, key): joined with others on a PostgreSQL store, one statement elsewhere. */
-export function readTogether<K, V>(read: KeyedRead<K, V>, options: TogetherOptions = {}): (q: Queryable, key: K) => Promise<V> {
+/** The ask as a function of (queryable, key): joined with others on a PostgreSQL store, one statement elsewhere. */
+export function askTogether<K, V>(read: KeyedAsk<K, V>, options: TogetherOptions = {}): (q: Queryable, key: K) => Promise<V> {
   const batchers = new WeakMap<PostgresStore, Batcher<K, V>>();
   const keysMax = options.keysMax ?? 256;
   const inFlightMax = options.inFlightMax ?? 2;
