@@ -32,7 +32,8 @@ interface Waiting<K, V> {
 
 function isPostgresStore(q: Queryable): q is PostgresStore {
   const candidate = q as Partial<PostgresStore>;
-  return candidate.dialect === 'postgres' && typeof candidate.transaction === 'function' && candidate.pool !== undefined;
+  return candidate.dialect === 'postgres' && typeof candidate.transaction === 'function'
+    && candidate.pool !== undefined;
 }
 
 class Batcher<K, V> {
@@ -40,7 +41,12 @@ class Batcher<K, V> {
   private scheduled = false;
   private inFlight = 0;
 
-  constructor(private readonly store: PostgresStore, private readonly read: KeyedAsk<K, V>, private readonly keysMax: number, private readonly inFlightMax: number) {}
+  constructor(
+    private readonly store: PostgresStore,
+    private readonly read: KeyedAsk<K, V>,
+    private readonly keysMax: number,
+    private readonly inFlightMax: number,
+  ) {}
 
   ask(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
@@ -89,7 +95,9 @@ class Batcher<K, V> {
     const groups = [...batch.values()];
     try {
       const values = await this.read.many(this.store, groups.map((waiters) => (waiters[0] as Waiting<K, V>).key));
-      if (values.length !== groups.length) throw new Error(`ask together: ${values.length} answers for ${groups.length} keys`);
+      if (values.length !== groups.length) {
+        throw new Error(`ask together: ${values.length} answers for ${groups.length} keys`);
+      }
       groups.forEach((waiters, i) => { for (const waiter of waiters) waiter.resolve(values[i] as V); });
     } catch (error) {
       for (const waiters of groups) for (const waiter of waiters) waiter.reject(error);
@@ -97,8 +105,11 @@ class Batcher<K, V> {
   }
 }
 
-/** The ask as a function of (queryable, key): joined with others on a PostgreSQL store, one statement elsewhere. */
-export function askTogether<K, V>(read: KeyedAsk<K, V>, options: TogetherOptions = {}): (q: Queryable, key: K) => Promise<V> {
+/** The ask as a function of (queryable, key): joined with others on a PostgreSQL store, alone elsewhere. */
+export function askTogether<K, V>(
+  read: KeyedAsk<K, V>,
+  options: TogetherOptions = {},
+): (q: Queryable, key: K) => Promise<V> {
   const batchers = new WeakMap<PostgresStore, Batcher<K, V>>();
   const keysMax = options.keysMax ?? 256;
   const inFlightMax = options.inFlightMax ?? 2;

@@ -279,7 +279,8 @@ export interface CustomerFreezes {
  * reads sanctions' table as well as support's; sanctions still writes and lifts its own freezes.
  */
 /** A customer's active freezes: a claim under review (support) and a sanctions re-screening hit. */
-export const customerFreezes: (q: Queryable, customerId: string) => Promise<CustomerFreezes> = askTogether<string, CustomerFreezes>({
+export const customerFreezes: (q: Queryable, customerId: string) => Promise<CustomerFreezes> =
+  askTogether<string, CustomerFreezes>({
   identity: (customerId) => customerId,
   async one(q, customerId) {
     const row = await q.get<{ claim: unknown; sanctions: unknown }>(
@@ -303,7 +304,10 @@ export const customerFreezes: (q: Queryable, customerId: string) => Promise<Cust
     );
     const kinds = new Map<string, Set<string>>();
     for (const row of rows) kinds.set(row.customer_id, (kinds.get(row.customer_id) ?? new Set()).add(row.kind));
-    return customerIds.map((id) => ({ claim: kinds.get(id)?.has('claim') === true, sanctions: kinds.get(id)?.has('sanctions') === true }));
+    return customerIds.map((id) => {
+      const found = kinds.get(id);
+      return { claim: found?.has('claim') === true, sanctions: found?.has('sanctions') === true };
+    });
   },
 });
 

@@ -107,5 +107,6 @@ export async function countRequest(store: Store, key: string, windowMs: number, 
   const windowStart = windowStartOf(now, windowMs);
   const resetAt = windowStart + windowMs;
   if (store.dialect !== 'postgres') return store.transaction((tx) => countHit(tx, key, windowMs, now));
-  return { hits: await countTogether(store, { bucket: key, windowStart, expiresAt: resetAt, sequence: hitSequence++ }), resetAt };
+  const hit = { bucket: key, windowStart, expiresAt: resetAt, sequence: hitSequence++ };
+  return { hits: await countTogether(store, hit), resetAt };
 }

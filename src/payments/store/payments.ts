@@ -82,13 +82,21 @@ export async function paymentByKey(q: Queryable, payerId: string, key: string): 
 }
 
 /** paymentByKey over many (payer, key) pairs in one statement (PostgreSQL), in the pairs' order. */
-export async function paymentsByKeys(store: PostgresStore, pairs: readonly (readonly [string, string])[]): Promise<(Payment | undefined)[]> {
+export async function paymentsByKeys(
+  store: PostgresStore,
+  pairs: readonly (readonly [string, string])[],
+): Promise<(Payment | undefined)[]> {
   const rows = await store.all(
     `SELECT ${paymentColumns} FROM payments
-     WHERE (payer_id, idempotency_key) IN (SELECT k->>0, k->>1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS k)`,
+     WHERE (payer_id, idempotency_key) IN
+       (SELECT k->>0, k->>1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS k)`,
     [JSON.stringify(pairs)],
   );
-  const found = new Map(rows.map((row) => { const p = paymentFromRow(row); return [`${p.payerId}\u0000${p.idempotencyKey}`, p] as const; }));
+  const found = new Map<string, Payment>();
+  for (const row of rows) {
+    const payment = paymentFromRow(row);
+    found.set(`${payment.payerId}\u0000${payment.idempotencyKey}`, payment);
+  }
   return pairs.map(([payerId, key]) => found.get(`${payerId}\u0000${key}`));
 }
 
@@ -180,18 +188,24 @@ export interface HistoryAsk {
   readonly since: number;
 }
 
+type PayerHistory = { recentPaymentCount: number; paidBefore: boolean };
+
 /** payerHistory for many asks in one statement (PostgreSQL), in the asks' order. */
-export async function payerHistories(store: PostgresStore, asks: readonly HistoryAsk[]): Promise<{ recentPaymentCount: number; paidBefore: boolean }[]> {
+export async function payerHistories(store: PostgresStore, asks: readonly HistoryAsk[]): Promise<PayerHistory[]> {
   const rows = await store.all<{ i: unknown; n: unknown; paid: unknown }>(
-    `SELECT k.i, (SELECT COUNT(*) FROM payments WHERE payer_id = k.a->>0 AND created_at >= CAST(k.a->>2 AS BIGINT)) AS n,
-            (SELECT COUNT(*) FROM (SELECT 1 FROM payments WHERE payer_id = k.a->>0 AND payee_id = k.a->>1 AND state = 'succeeded' LIMIT 1) AS p) AS paid
+    `SELECT k.i,
+            (SELECT COUNT(*) FROM payments
+             WHERE payer_id = k.a->>0 AND created_at >= CAST(k.a->>2 AS BIGINT)) AS n,
+            (SELECT COUNT(*) FROM (SELECT 1 FROM payments
+             WHERE payer_id = k.a->>0 AND payee_id = k.a->>1 AND state = 'succeeded' LIMIT 1) AS p) AS paid
      FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS k(a, i)`,
     [JSON.stringify(asks.map((ask) => [ask.payerId, ask.payeeId, String(ask.since)]))],
   );
   const byIndex = new Map(rows.map((row) => [toNumber(row.i), row]));
   return asks.map((_, i) => {
     const row = byIndex.get(i + 1);
-    return { recentPaymentCount: row === undefined ? 0 : toNumber(row.n), paidBefore: row !== undefined && toNumber(row.paid) > 0 };
+    if (row === undefined) return { recentPaymentCount: 0, paidBefore: false };
+    return { recentPaymentCount: toNumber(row.n), paidBefore: toNumber(row.paid) > 0 };
   });
 }
 
