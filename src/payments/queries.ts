@@ -1,7 +1,7 @@
 // The read side of payments: what other capabilities, flows and routes may read about payments,
 // fundings, cards, bindings and refunds. Each query writes nothing (door.test.ts checks the store
 // statements behind them); the table operations that write stay inside payments, behind use cases.
-import type { Queryable } from '../store/index.ts';
+import { askTogether, type Queryable } from '../store/index.ts';
 import * as bindings from './card-binding-store.ts';
 import * as funding from './store/funding.ts';
 import * as payments from './store/payments.ts';
@@ -14,10 +14,15 @@ export function paymentById(q: Queryable, id: string): Promise<Payment | undefin
   return payments.paymentById(q, id);
 }
 
-/** The payer's payment under their idempotency key, if any. */
-export function paymentByKey(q: Queryable, payerId: string, key: string): Promise<Payment | undefined> {
-  return payments.paymentByKey(q, payerId, key);
-}
+/** The payer's payment under their idempotency key, if any (asked together with others on PostgreSQL). */
+export const paymentByKey: (q: Queryable, payerId: string, key: string) => Promise<Payment | undefined> = (() => {
+  const read = askTogether<readonly [string, string], Payment | undefined>({
+    identity: ([payerId, key]) => `${payerId}\u0000${key}`,
+    one: (q, [payerId, key]) => payments.paymentByKey(q, payerId, key),
+    many: (store, pairs) => payments.paymentsByKeys(store, pairs),
+  });
+  return (q: Queryable, payerId: string, key: string) => read(q, [payerId, key]);
+})();
 
 /** The payment's state walk, oldest first. */
 export function transitionsOf(q: Queryable, paymentId: string): Promise<payments.PaymentTransition[]> {
@@ -38,14 +43,20 @@ export function recentPaymentCount(q: Queryable, payerId: string, since: number)
   return payments.recentPaymentCount(q, payerId, since);
 }
 
-/** The payer's recent count and whether they paid this payee before (risk features). */
+const payerHistoryTogether = askTogether<payments.HistoryAsk, { recentPaymentCount: number; paidBefore: boolean }>({
+  identity: (ask) => `${ask.payerId}\u0000${ask.payeeId}\u0000${ask.since}`,
+  one: (q, ask) => payments.payerHistory(q, ask.payerId, ask.payeeId, ask.since),
+  many: (store, asks) => payments.payerHistories(store, asks),
+});
+
+/** The payer's recent count and whether they paid this payee before (risk features; asked together on PostgreSQL). */
 export function payerHistory(
   q: Queryable,
   payerId: string,
   payeeId: string,
   since: number,
 ): Promise<{ recentPaymentCount: number; paidBefore: boolean }> {
-  return payments.payerHistory(q, payerId, payeeId, since);
+  return payerHistoryTogether(q, { payerId, payeeId, since });
 }
 
 export function cardById(q: Queryable, id: string): Promise<funding.PaymentCard | undefined> {

@@ -18,6 +18,7 @@ export {
   CommitOutcomeUnknown, StoreNotDurable, isConnectionFailure, isStoreUnavailable, retriedAcrossFailover,
   type FailoverRetryOptions,
 } from './failover.ts';
+export { askTogether, type KeyedAsk, type TogetherOptions } from './ask-together.ts';
 export { fenceReplays, replayFenceCall, replayFenceSql } from './replay-fence.ts';
 
 export interface OpenStoreOptions {

@@ -2,7 +2,7 @@
 // cases; the UNIQUE keys here are what make a second claim or dispute on one payment impossible even
 // when two requests race.
 import { newId } from '../ids.ts';
-import { toNumber, type Queryable, type Row } from '../store/index.ts';
+import { askTogether, toNumber, type Queryable, type Row } from '../store/index.ts';
 
 export const ticketCategories = [
   'payment_problem',
@@ -278,21 +278,55 @@ export interface CustomerFreezes {
  * payee of every payment, two reads each were a measurable share of the payment path (issue 11). It
  * reads sanctions' table as well as support's; sanctions still writes and lifts its own freezes.
  */
-export async function customerFreezes(q: Queryable, customerId: string): Promise<CustomerFreezes> {
-  const row = await q.get<{ claim: unknown; sanctions: unknown }>(
-    `SELECT
-       CASE WHEN EXISTS (SELECT 1 FROM support_freezes WHERE customer_id = ? AND active = 1)
-         THEN 1 ELSE 0 END AS claim,
-       CASE WHEN EXISTS (SELECT 1 FROM sanctions_freezes WHERE customer_id = ? AND active = 1)
-         THEN 1 ELSE 0 END AS sanctions`,
-    [customerId, customerId],
-  );
-  return { claim: Number(row?.claim) === 1, sanctions: Number(row?.sanctions) === 1 };
-}
+/** A customer's active freezes: a claim under review (support) and a sanctions re-screening hit. */
+export const customerFreezes: (q: Queryable, customerId: string) => Promise<CustomerFreezes> =
+  askTogether<string, CustomerFreezes>({
+  identity: (customerId) => customerId,
+  async one(q, customerId) {
+    const row = await q.get<{ claim: unknown; sanctions: unknown }>(
+      `SELECT
+         CASE WHEN EXISTS (SELECT 1 FROM support_freezes WHERE customer_id = ? AND active = 1)
+           THEN 1 ELSE 0 END AS claim,
+         CASE WHEN EXISTS (SELECT 1 FROM sanctions_freezes WHERE customer_id = ? AND active = 1)
+           THEN 1 ELSE 0 END AS sanctions`,
+      [customerId, customerId],
+    );
+    return { claim: Number(row?.claim) === 1, sanctions: Number(row?.sanctions) === 1 };
+  },
+  async many(store, customerIds) {
+    const rows = await store.all<{ customer_id: string; kind: string }>(
+      `SELECT DISTINCT customer_id, 'claim' AS kind FROM support_freezes
+         WHERE active = 1 AND customer_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))
+       UNION ALL
+       SELECT DISTINCT customer_id, 'sanctions' AS kind FROM sanctions_freezes
+         WHERE active = 1 AND customer_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+      [JSON.stringify(customerIds), JSON.stringify(customerIds)],
+    );
+    const kinds = new Map<string, Set<string>>();
+    for (const row of rows) kinds.set(row.customer_id, (kinds.get(row.customer_id) ?? new Set()).add(row.kind));
+    return customerIds.map((id) => {
+      const found = kinds.get(id);
+      return { claim: found?.has('claim') === true, sanctions: found?.has('sanctions') === true };
+    });
+  },
+});
 
-export async function deviceFrozen(q: Queryable, deviceId: string): Promise<boolean> {
-  return (await q.get('SELECT id FROM support_freezes WHERE device_id = ? AND active = 1', [deviceId])) !== undefined;
-}
+/** Whether a claim under review froze the device. */
+export const deviceFrozen: (q: Queryable, deviceId: string) => Promise<boolean> = askTogether<string, boolean>({
+  identity: (deviceId) => deviceId,
+  async one(q, deviceId) {
+    return (await q.get('SELECT id FROM support_freezes WHERE device_id = ? AND active = 1', [deviceId])) !== undefined;
+  },
+  async many(store, deviceIds) {
+    const rows = await store.all<{ device_id: string }>(
+      `SELECT DISTINCT device_id FROM support_freezes
+         WHERE active = 1 AND device_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+      [JSON.stringify(deviceIds)],
+    );
+    const frozen = new Set(rows.map((row) => row.device_id));
+    return deviceIds.map((id) => frozen.has(id));
+  },
+});
 
 export interface Payout {
   readonly amount: bigint;

@@ -3,7 +3,7 @@
 // one UPSERT that returns the new count; the window is `now` rounded down to `windowMs`. Expired rows
 // are swept in small batches.
 import type { Queryable, Store } from '../store/index.ts';
-import { toNumber } from '../store/index.ts';
+import { askTogether, toNumber } from '../store/index.ts';
 
 export interface WindowCount {
   readonly hits: number;
@@ -51,13 +51,62 @@ export async function sweepCounters(q: Queryable, now: number, limit = 1000): Pr
   );
 }
 
+interface RequestHit {
+  readonly bucket: string;
+  readonly windowStart: number;
+  readonly expiresAt: number;
+  /** Makes every hit its own ask: hits are counted, never shared. */
+  readonly sequence: number;
+}
+
+let hitSequence = 0;
+
 /**
- * One hit counted in its own transaction, for a request rate limit: on PostgreSQL without waiting for
- * the commit to reach the disk (a lost count after a crash is acceptable; a slower request is not).
+ * Hits on request counters counted together on PostgreSQL: one statement adds each window's hits
+ * and returns its total; the hits of one window are answered in the order they were asked (the last
+ * one sees the total, each earlier one the total less the hits after it), as one statement each
+ * would have. The statement is its own transaction and does not wait for the disk (set_config's
+ * third argument: local to the transaction, read by PostgreSQL when it commits).
+ */
+const countTogether = askTogether<RequestHit, number>({
+  identity: (hit) => String(hit.sequence),
+  async one(q, hit) {
+    return (await countHit(q, hit.bucket, hit.expiresAt - hit.windowStart, hit.windowStart)).hits;
+  },
+  async many(store, hits) {
+    const rows = await store.all<{ bucket: string; window_start: unknown; hits: unknown }>(
+      `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+            asked AS (SELECT a->>0 AS bucket, CAST(a->>1 AS BIGINT) AS window_start, CAST(a->>2 AS BIGINT) AS expires_at
+                      FROM jsonb_array_elements(CAST(? AS jsonb)) AS a)
+       INSERT INTO rate_counters (bucket, window_start, hits, expires_at)
+       SELECT bucket, window_start, COUNT(*), MAX(expires_at) FROM asked, relaxed GROUP BY bucket, window_start
+       ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_counters.hits + excluded.hits
+       RETURNING bucket, window_start, hits`,
+      [JSON.stringify(hits.map((hit) => [hit.bucket, String(hit.windowStart), String(hit.expiresAt)]))],
+    );
+    const totals = new Map(rows.map((row) => [`${row.bucket}\u0000${toNumber(row.window_start)}`, toNumber(row.hits)]));
+    const after = new Map<string, number>();
+    const counts: number[] = new Array<number>(hits.length);
+    for (let i = hits.length - 1; i >= 0; i--) {
+      const hit = hits[i] as RequestHit;
+      const window = `${hit.bucket}\u0000${hit.windowStart}`;
+      const later = after.get(window) ?? 0;
+      counts[i] = (totals.get(window) ?? later + 1) - later;
+      after.set(window, later + 1);
+    }
+    return counts;
+  },
+});
+
+/**
+ * One hit counted for a request rate limit, in its own transaction: on SQLite one UPSERT; on
+ * PostgreSQL together with the other requests' hits of the moment (a lost count after a crash is
+ * acceptable; a slower request is not).
  */
 export async function countRequest(store: Store, key: string, windowMs: number, now: number): Promise<WindowCount> {
-  return store.transaction(async (tx) => {
-    if (store.dialect === 'postgres') await tx.run('SET LOCAL synchronous_commit TO OFF', []);
-    return countHit(tx, key, windowMs, now);
-  });
+  const windowStart = windowStartOf(now, windowMs);
+  const resetAt = windowStart + windowMs;
+  if (store.dialect !== 'postgres') return store.transaction((tx) => countHit(tx, key, windowMs, now));
+  const hit = { bucket: key, windowStart, expiresAt: resetAt, sequence: hitSequence++ };
+  return { hits: await countTogether(store, hit), resetAt };
 }

@@ -1,6 +1,6 @@
 // Payments' SQL: payments and their transitions, instructions and nonces, limit usage counters,
 // orders, refunds and collect requests. Written once for both stores.
-import { toBigInt, toNumber, type Queryable, type Row, type Tx } from '../../store/index.ts';
+import { toBigInt, toNumber, type PostgresStore, type Queryable, type Row, type Tx } from '../../store/index.ts';
 import type { PaymentState } from '../payment-states.ts';
 
 export type PaymentKind = 'transfer' | 'order_payment' | 'collect_payment';
@@ -79,6 +79,25 @@ export async function paymentById(q: Queryable, id: string): Promise<Payment | u
 export async function paymentByKey(q: Queryable, payerId: string, key: string): Promise<Payment | undefined> {
   const row = await q.get(`SELECT ${paymentColumns} FROM payments WHERE payer_id = ? AND idempotency_key = ?`, [payerId, key]);
   return row === undefined ? undefined : paymentFromRow(row);
+}
+
+/** paymentByKey over many (payer, key) pairs in one statement (PostgreSQL), in the pairs' order. */
+export async function paymentsByKeys(
+  store: PostgresStore,
+  pairs: readonly (readonly [string, string])[],
+): Promise<(Payment | undefined)[]> {
+  const rows = await store.all(
+    `SELECT ${paymentColumns} FROM payments
+     WHERE (payer_id, idempotency_key) IN
+       (SELECT k->>0, k->>1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS k)`,
+    [JSON.stringify(pairs)],
+  );
+  const found = new Map<string, Payment>();
+  for (const row of rows) {
+    const payment = paymentFromRow(row);
+    found.set(`${payment.payerId}\u0000${payment.idempotencyKey}`, payment);
+  }
+  return pairs.map(([payerId, key]) => found.get(`${payerId}\u0000${key}`));
 }
 
 /** Conditional state change: 0 rows means another process moved the payment first. */
@@ -161,6 +180,33 @@ export async function payerHistory(q: Queryable, payerId: string, payeeId: strin
     [payerId, since, payerId, payeeId],
   );
   return { recentPaymentCount: row === undefined ? 0 : toNumber(row.n), paidBefore: row !== undefined && toNumber(row.paid) > 0 };
+}
+
+export interface HistoryAsk {
+  readonly payerId: string;
+  readonly payeeId: string;
+  readonly since: number;
+}
+
+type PayerHistory = { recentPaymentCount: number; paidBefore: boolean };
+
+/** payerHistory for many asks in one statement (PostgreSQL), in the asks' order. */
+export async function payerHistories(store: PostgresStore, asks: readonly HistoryAsk[]): Promise<PayerHistory[]> {
+  const rows = await store.all<{ i: unknown; n: unknown; paid: unknown }>(
+    `SELECT k.i,
+            (SELECT COUNT(*) FROM payments
+             WHERE payer_id = k.a->>0 AND created_at >= CAST(k.a->>2 AS BIGINT)) AS n,
+            (SELECT COUNT(*) FROM (SELECT 1 FROM payments
+             WHERE payer_id = k.a->>0 AND payee_id = k.a->>1 AND state = 'succeeded' LIMIT 1) AS p) AS paid
+     FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS k(a, i)`,
+    [JSON.stringify(asks.map((ask) => [ask.payerId, ask.payeeId, String(ask.since)]))],
+  );
+  const byIndex = new Map(rows.map((row) => [toNumber(row.i), row]));
+  return asks.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    if (row === undefined) return { recentPaymentCount: 0, paidBefore: false };
+    return { recentPaymentCount: toNumber(row.n), paidBefore: toNumber(row.paid) > 0 };
+  });
 }
 
 export interface PaymentFilter {
