@@ -168,6 +168,8 @@ for (const kind of testStoreKinds()) {
       const reported = await ratingOf(mainland.customerId, analyst);
       assert.deepEqual([reported.level, reported.score, reported.cause], ['high', 70, 'aml_case_decided']);
       assert.deepEqual(points(reported.factors), { account_class: 10, reported_aml_cases: 50, account_age_days: 10 });
+      const str = await call('GET', `/v1/aml/cases/${caseId}/suspicious-report`, analyst);
+      assert.deepEqual([str.json().customerRiskRating.level, str.json().customerRiskRating.score], ['high', 70]);
       assert.deepEqual(reported.history.map((h) => [h.level, h.cause]), [
         ['high', 'aml_case_decided'], ['medium', 'aml_case_opened'], ['low', 'registration'],
       ]);
