@@ -339,6 +339,7 @@ export const problems = {
     title: 'No sanctions list has been loaded yet: load the lists (anfu sanctions load), then search or re-screen',
   },
   aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
+  aml_rating_not_found: { status: 404, title: 'The customer has no money-laundering risk rating (no such customer)' },
   aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
   // customer service (src/support): complaints, claims, disputes, attachments
   payment_not_owned: { status: 403, title: 'The payment is not one of yours' },

@@ -1,11 +1,14 @@
 // The suspicious-transaction report (可疑交易报告) exported from an AML or sanctions case: who, which
 // movements, what pattern or list entry raised it, what the analysts wrote and decided, and when —
 // the elements an analyst files with the China Anti-Money Laundering Monitoring and Analysis Center.
-// Names are not written (the filing officer adds the identity from the sealed customer record).
+// Names are not written (the filing officer adds the identity from the sealed customer record). The
+// customer's money-laundering risk rating in force at export is included with its factors.
 import { appendAudit } from '../audit/index.ts';
 import { caseEvidenceOf, caseNotesOf, caseTimeline, getCase } from '../cases/index.ts';
 import { AnfuError } from '../errors.ts';
 import type { Store } from '../store/index.ts';
+import { storedRating } from './customer-rating-store.ts';
+import type { RatingFactor, RiskLevel } from './customer-risk-rating.ts';
 import { cstTime } from './report-day.ts';
 import { movementsByIds } from './settled-money.ts';
 
@@ -16,6 +19,12 @@ export interface SuspiciousReport {
   readonly openedAt: string;
   readonly subject: { readonly type: string; readonly id: string };
   readonly customerId: string | null;
+  readonly customerRiskRating: {
+    readonly level: RiskLevel;
+    readonly score: number;
+    readonly factors: readonly RatingFactor[];
+    readonly ratedAt: string;
+  } | null;
   readonly characteristics: Record<string, unknown>;
   readonly decision: string | null;
   readonly decidedBy: string | null;
@@ -43,6 +52,7 @@ export async function exportSuspiciousReport(
     store,
     evidence.filter((e) => e.type === 'payment').map((e) => e.ref),
   );
+  const rating = found.customerId === null ? undefined : await storedRating(store, found.customerId);
   const report: SuspiciousReport = {
     reportKind: 'suspicious_transaction',
     caseId,
@@ -50,6 +60,10 @@ export async function exportSuspiciousReport(
     openedAt: cstTime(found.createdAt),
     subject: found.subject,
     customerId: found.customerId,
+    customerRiskRating:
+      rating === undefined
+        ? null
+        : { level: rating.level, score: rating.score, factors: rating.factors, ratedAt: cstTime(rating.ratedAt) },
     characteristics: found.details,
     decision: found.decision,
     decidedBy: found.decidedBy,

@@ -9,6 +9,7 @@ import { detectPatterns, dormancyCandidates, dormantWake, type PatternHit } from
 import { dayOf } from './report-day.ts';
 import { customerSince, lastActivityBefore, settledMovements } from './settled-money.ts';
 import type { MonitorSettings } from './thresholds.ts';
+import { rateCustomer } from './rate-customer.ts';
 
 export interface MonitorRun {
   readonly windowStart: number;
@@ -95,6 +96,8 @@ async function raise(store: Store, hit: PatternHit, day: string, now: number): P
       ],
       now,
     );
+    // A new alert is a new fact about the customer: re-rated in the alert's transaction.
+    if (hit.customerId.startsWith('cus_')) await rateCustomer(tx, hit.customerId, 'aml_case_opened', now);
     return opened.id;
   });
 }

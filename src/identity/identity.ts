@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { cryptoProfile, type CryptoProfile, type Keyring } from '../crypto/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import { accessTokenCodec, type AccessTokenCodec } from './access-token.ts';
 import { openDeviceCa, type DeviceCa } from './device-ca.ts';
 import { developmentVerifiers, type IdentityVerifier } from './identity-verification.ts';
@@ -31,6 +31,8 @@ export interface Identity {
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   /** Whether risk's block list holds one of these ID-number blind indexes (hex; wired in; none = no). */
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
+  /** AML's first money-laundering risk rating of a new customer, in the registration's transaction (wired in). */
+  readonly rateRegistered?: RegistrationRating | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -61,7 +63,17 @@ export type FactorChangeRisk = (change: {
 /** Risk's `id` block list asked at registration, with the number's blind index under every live key. */
 export type IdNumberBlocked = (idNumberHashes: readonly string[]) => Promise<boolean>;
 
+/**
+ * Rates a customer just registered, inside the registration's transaction. It is given the ID number to
+ * read where the ID was issued from its shape; it must not keep the number.
+ */
+export type RegistrationRating = (
+  tx: Tx,
+  registered: { readonly customerId: string; readonly idNumber: string; readonly now: number },
+) => Promise<void>;
+
 export interface OpenIdentityOptions {
+  readonly rateRegistered?: RegistrationRating | undefined;
   readonly screenApplicant?: ApplicantScreening | undefined;
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
@@ -110,6 +122,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     screenApplicant: options.screenApplicant,
     factorChangeRisk: options.factorChangeRisk,
     idNumberBlocked: options.idNumberBlocked,
+    rateRegistered: options.rateRegistered,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

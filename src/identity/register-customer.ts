@@ -134,6 +134,7 @@ export async function registerCustomer(identity: Identity, input: RegistrationIn
     if ((await customerWhere(tx, { sql: `${byIdNumber.sql} AND account_class = ?`, params: [...byIdNumber.params, accountClass] })) !== undefined) return 'identity_already_registered' as const;
     await insertCustomer(tx, { id: customerId, sealed, accountClass, passwordHash, now });
     for (const source of sources) await insertVerification(tx, { id: newId('ver', now), customerId, source: source.source, reference: source.reference, now });
+    await identity.rateRegistered?.(tx, { customerId, idNumber: valid.idNumber, now });
     const deviceId = newId('dev', now);
     await insertDevice(tx, { id: deviceId, customerId, fingerprintHash: deviceFingerprint(identity.profile, input.device, meta.userAgent), label: deviceLabel(meta.userAgent, input.device), now });
     const networks = networksOf(meta.ip);

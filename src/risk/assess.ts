@@ -40,6 +40,7 @@ function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: Sto
   moneyFeatureValues(event, rows, now, features);
   features['customer.age'] = Math.max(0, now - input.customer.createdAt);
   features['customer.class'] = input.customer.accountClass;
+  features['customer.ml_risk'] = rows.mlRisk?.get(event.customerId) ?? '';
   features.hour = localHourOf(now);
   Object.assign(features, input.known);
   const decision = engine.decide(event.event, features, input.signals ?? []);
@@ -86,7 +87,7 @@ export async function assessBatch(
   return inputs.map((input) => {
     if (input === undefined) return undefined;
     const assessment = {
-      ...assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles }, now),
+      ...assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles, mlRisk: stored.mlRisk }, now),
       readInTransaction: stored,
     };
     const { customerId, ip } = input.event;

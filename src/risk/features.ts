@@ -70,6 +70,11 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   ...velocity('card', money),
   'customer.age': { type: 'duration', events: all, doc: 'time since the customer registered' },
   'customer.class': { type: 'string', events: all, doc: "the account class: 'I', 'II' or 'III'" },
+  'customer.ml_risk': {
+    type: 'string',
+    events: money,
+    doc: "the customer's money-laundering risk level in force: 'low', 'medium', 'high' ('' when never rated)",
+  },
   'customer.dormant': { type: 'duration', events: all, doc: 'time since the previous event of the customer' },
   'id.blocked': { type: 'bool', events: all, doc: 'the hash of the ID number is blocked' },
   'device.age': { type: 'duration', events: all, doc: 'time since the device was enrolled' },

@@ -25,6 +25,8 @@ export interface StoredRows {
   readonly lists: ReadonlyMap<string, 'block' | 'allow'>;
   /** customer id → habit (hour histogram, last location); absent = no history */
   readonly profiles: ReadonlyMap<string, RiskProfile>;
+  /** customer id → money-laundering risk level in force (AML's rating); absent = never rated */
+  readonly mlRisk?: ReadonlyMap<string, string>;
 }
 
 type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';

@@ -277,18 +277,22 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
      UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
        WHERE list || ':' || value IN (${marks(lists.length || 1)})
      UNION ALL SELECT 'p' AS t, customer_id AS key, profile AS v FROM risk_profiles
+       WHERE customer_id IN (${marks(customers.length)})
+     UNION ALL SELECT 'm' AS t, customer_id AS key, level AS v FROM aml_customer_ratings
        WHERE customer_id IN (${marks(customers.length)})`,
-    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists), ...customers],
+    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists), ...customers, ...customers],
   );
   const result = {
     counters: new Map<string, CounterRow>(),
     seen: new Set<string>(),
     lists: new Map<string, 'block' | 'allow'>(),
     profiles: new Map<string, RiskProfile>(),
+    mlRisk: new Map<string, string>(),
   };
   for (const r of rows) {
     if (r.t === 'c') unpack(r.key, r.v, result.counters);
     else if (r.t === 'p') result.profiles.set(r.key, parseProfile(r.v));
+    else if (r.t === 'm') result.mlRisk.set(r.key, r.v);
     else if (r.t === 's') result.seen.add(r.key);
     else if (r.t === 'block' || r.t === 'allow') result.lists.set(r.key, r.t);
   }

@@ -23,6 +23,7 @@ import { operationsReportSections as reportSections } from './report-sections.ts
 import { riskObserver } from './risk-metrics.ts';
 import { caseKindRegistrations, wireCases } from './cases.ts';
 import { applicantScreeningOf, sanctionsFor } from './sanctions-screening.ts';
+import { registrationRating } from './aml-rating.ts';
 import { withPaymentFreezes } from './payment-freezes.ts';
 import { supportWiring } from './support.ts';
 import { clearingContextFor } from './clearing.ts';
@@ -68,7 +69,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const sanctions = sanctionsFor(config, store, clock);
   const identity = options.identity ?? (await openIdentity({
     store, config, clock, keyring, lazy: true, ...identityRiskPorts(risk, store, clock),
-    screenApplicant: applicantScreeningOf(sanctions),
+    screenApplicant: applicantScreeningOf(sanctions), rateRegistered: registrationRating,
     ...(providers.sms === undefined ? {} : { sms: providers.sms }),
     ...(providers.verifiers === undefined ? {} : { verifiers: providers.verifiers }),
   }));

@@ -1,12 +1,14 @@
 // AML's background work in `serve`, each under its own lease so a cluster does it once: the
 // suspicious-pattern monitors every 15 minutes, and yesterday's large-value report (China Standard
-// Time) as soon as the day has ended — produced once, recorded in aml_reports.
+// Time) as soon as the day has ended — produced once, recorded in aml_reports; and the daily re-rating
+// of customers' money-laundering risk (every customer rated more than a day ago, a batch an hour).
 import { join } from 'node:path';
 import {
   defaultMonitorSettings,
   pbocLargeValueThresholds,
   previousDay,
   produceLargeValueReport,
+  rerateDueCustomers,
   runMonitors,
 } from '../aml/index.ts';
 import type { Config } from '../config.ts';
@@ -17,7 +19,10 @@ import { rescreenSourcesOf } from './sanctions-screening.ts';
 
 export const amlMonitorIntervalMs = 15 * 60_000;
 export const amlReportCheckIntervalMs = 10 * 60_000;
-export const complianceLeases = ['aml:monitor', 'aml:report'] as const;
+export const amlRatingIntervalMs = 60 * 60_000;
+/** Customers re-rated per run of the daily re-rating (the next run takes the rest). */
+export const amlRatingBatchMax = 2_000;
+export const complianceLeases = ['aml:monitor', 'aml:report', 'aml:rating'] as const;
 /** Re-screening (a new list version, or an operator's request) advances this often, under its own lease. */
 export const rescreenIntervalMs = 15_000;
 
@@ -46,12 +51,16 @@ export function startComplianceSchedule(
       previousDay(clock()),
     ),
   );
+  const rating = leased('aml:rating', amlRatingIntervalMs, () =>
+    rerateDueCustomers(store, clock(), { budget: amlRatingBatchMax }),
+  );
   const sources = rescreenSourcesOf(context.identity, store, clock);
   const rescreen = () => rescreenStep(context.sanctions, sources, { auto: true, budgetMs: 5_000 });
   const timers = [
     setInterval(() => rescreen().catch(onError), rescreenIntervalMs),
     setInterval(() => monitor().catch(onError), amlMonitorIntervalMs),
     setInterval(() => report().catch(onError), amlReportCheckIntervalMs),
+    setInterval(() => rating().catch(onError), amlRatingIntervalMs),
   ];
   for (const timer of timers) timer.unref();
   return { stop: () => timers.forEach((timer) => clearInterval(timer)) };

@@ -120,6 +120,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aml/customers/{customerId}/risk-rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's money-laundering risk rating: level, score, factors, override, history */
+        get: operations["getAmlCustomersByCustomerIdRiskRating"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/aml/customers/{customerId}/risk-rating/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose an override of the rating (maker); a second operator approves aml.rating_override */
+        post: operations["postAmlCustomersByCustomerIdRiskRatingOverrides"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/aml/large-value-reports": {
         parameters: {
             query?: never;
@@ -2777,7 +2811,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "account_totals_overflow" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "attestation_invalid" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "clearing_four_eyes_required" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "customer_frozen" | "sanctions_rescreen_not_found" | "sanctions_lists_not_loaded" | "aml_report_date_invalid" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "account_totals_overflow" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "attestation_invalid" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "clearing_four_eyes_required" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "customer_frozen" | "sanctions_rescreen_not_found" | "sanctions_lists_not_loaded" | "aml_report_date_invalid" | "aml_rating_not_found" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2852,7 +2886,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `clearing_batch_not_found`, `break_not_found`, `case_not_found`, `sanctions_rescreen_not_found`, `dispute_not_found`, `attachment_not_found` */
+        /** @description Problem: `not_found`, `operator_not_found`, `proposal_not_found`, `token_not_found`, `security_event_not_found`, `incident_not_found`, `account_not_found`, `hold_not_found`, `audit_entry_not_found`, `card_token_not_found`, `backup_not_found`, `assessment_not_found`, `backup_job_not_found`, `webhook_endpoint_not_found`, `webhook_delivery_not_found`, `payment_not_found`, `payee_not_found`, `merchant_not_found`, `order_not_found`, `refund_not_found`, `collect_request_not_found`, `card_not_found`, `card_binding_not_found`, `risk_ruleset_not_found`, `risk_decision_not_found`, `partner_not_found`, `clearing_batch_not_found`, `break_not_found`, `case_not_found`, `sanctions_rescreen_not_found`, `aml_rating_not_found`, `dispute_not_found`, `attachment_not_found` */
         Problem404: {
             headers: {
                 [name: string]: unknown;
@@ -2869,7 +2903,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "clearing_batch_not_found" | "break_not_found" | "case_not_found" | "sanctions_rescreen_not_found" | "dispute_not_found" | "attachment_not_found";
+                    code?: "not_found" | "operator_not_found" | "proposal_not_found" | "token_not_found" | "security_event_not_found" | "incident_not_found" | "account_not_found" | "hold_not_found" | "audit_entry_not_found" | "card_token_not_found" | "backup_not_found" | "assessment_not_found" | "backup_job_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "payment_not_found" | "payee_not_found" | "merchant_not_found" | "order_not_found" | "refund_not_found" | "collect_request_not_found" | "card_not_found" | "card_binding_not_found" | "risk_ruleset_not_found" | "risk_decision_not_found" | "partner_not_found" | "clearing_batch_not_found" | "break_not_found" | "case_not_found" | "sanctions_rescreen_not_found" | "aml_rating_not_found" | "dispute_not_found" | "attachment_not_found";
                 };
             };
         };
@@ -3443,6 +3477,152 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getAmlCustomersByCustomerIdRiskRating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "example",
+                     *       "level": "low",
+                     *       "computedLevel": "low",
+                     *       "score": 1,
+                     *       "factors": [
+                     *         {
+                     *           "factor": "example",
+                     *           "value": "example",
+                     *           "points": 1
+                     *         }
+                     *       ],
+                     *       "idRegion": "example",
+                     *       "cause": "example",
+                     *       "override": {
+                     *         "level": "low",
+                     *         "proposalId": "example",
+                     *         "reason": "Two cups of tea"
+                     *       },
+                     *       "ratedAt": "example",
+                     *       "history": [
+                     *         {
+                     *           "level": "low",
+                     *           "computedLevel": "low",
+                     *           "score": 1,
+                     *           "cause": "example",
+                     *           "ratedAt": "example"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        cause: string;
+                        computedLevel: "low" | "medium" | "high";
+                        customerId: string;
+                        factors: {
+                            factor: string;
+                            points: number;
+                            value: string;
+                        }[];
+                        history: {
+                            cause: string;
+                            computedLevel: "low" | "medium" | "high";
+                            level: "low" | "medium" | "high";
+                            ratedAt: string;
+                            score: number;
+                        }[];
+                        idRegion: string;
+                        level: "low" | "medium" | "high";
+                        override: {
+                            level: "low" | "medium" | "high";
+                            proposalId: string;
+                            reason: string;
+                        } | null;
+                        ratedAt: string;
+                        score: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postAmlCustomersByCustomerIdRiskRatingOverrides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "level": "low",
+                 *       "reason": "Two cups of tea"
+                 *     }
+                 */
+                "application/json": {
+                    level: ("low" | "medium" | "high") | null;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     postAmlLargeValueReports: {

@@ -29,6 +29,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { operatorSecurity as security, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
+import { amlRatingRoutes } from './aml-ratings.ts';
 
 const errors = problemResponses(400, 401, 403, 404, 422, 503);
 const Loose = Type.Record(Type.String(), Type.Unknown());
@@ -262,11 +263,12 @@ function amlRoutes(context: AppContext): FastifyPluginAsync {
   };
 }
 
-/** The compliance routes: sanctions lists, searches and screenings; AML reports and monitor runs. */
+/** The compliance routes: sanctions lists, searches and screenings; AML reports, monitor runs, risk ratings. */
 export function complianceRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(sanctionsRoutes(context));
     await app.register(rescreenRoutes(context));
     await app.register(amlRoutes(context));
+    await app.register(amlRatingRoutes(context));
   };
 }
