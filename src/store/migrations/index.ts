@@ -43,6 +43,7 @@ import { backupJobs } from './272-backup-jobs.ts';
 import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
 import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 import { sanctionsFreezes } from './247-sanctions-freezes.ts';
+import { fundingReviewHolds } from './208-funding-review-holds.ts';
 
 export interface Migration {
   readonly id: number;
@@ -102,4 +103,6 @@ export const migrations: readonly Migration[] = [
   clearingNotifiedEntries,
   sanctionsFreezes,
   ledgerApplyOverflow,
+  // 208 last: stores already past 272 apply it after everything released (list order is apply order).
+  fundingReviewHolds,
 ];
