@@ -50,8 +50,7 @@ for (const kind of testStoreKinds()) {
     let tokens: { a: string; b: string };
     let ctx: PaymentsContext;
     let identity: TestIdentity;
-    let offsetMs = 0;
-    const clock = () => Date.now() + offsetMs;
+    const clock = () => Date.now();
     const post = (url: string, token: string, payload?: unknown) => {
       const body = payload === undefined ? {} : { payload: payload as Record<string, unknown> };
       return t.app.inject({ method: 'POST', url, headers: bearer(token), ...body });
@@ -125,7 +124,8 @@ for (const kind of testStoreKinds()) {
       tokens = { a: await t.login(a), b: await t.login(b) };
       identity = await createTestIdentity('intl');
       const risk = t.app.context.risk;
-      ctx = { store: t.store, ledger: t.ledger, identity, settings: paymentSettingsOf(t.config), clock, riskEngine: risk };
+      const settings = paymentSettingsOf(t.config);
+      ctx = { store: t.store, ledger: t.ledger, identity, settings, clock, riskEngine: risk };
       const terminalId = `T${kind.slice(0, 3).toUpperCase()}REVW`;
       link = new CardLink({
         port: sim.port, terminalId, merchantId: 'ANFUTOPUP000001', responseTimeoutMs: 2_000, reversalRetryDelayMs: 10,
@@ -135,7 +135,8 @@ for (const kind of testStoreKinds()) {
       // What serve() does at start-up: the cases' money step finds the card link by the store.
       provideCardFunding(t.store, funding);
       const base = defaultRuleSet();
-      const proposed = await post('/v1/risk/rulesets', tokens.a, { document: { ...base, rules: [...base.rules, ...reviewRules] } });
+      const document = { ...base, rules: [...base.rules, ...reviewRules] };
+      const proposed = await post('/v1/risk/rulesets', tokens.a, { document });
       assert.equal(proposed.statusCode, 201, proposed.body);
       assert.equal((await post(`/v1/proposals/${proposed.json().id}/approve`, tokens.b)).json().state, 'executed');
       await risk.refresh();
@@ -220,7 +221,7 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(await walk(held.id), ['created', 'risk_checked', 'held_for_review', 'processing', 'succeeded']);
     });
 
-    test('confirm_fraud on a top-up: failed, nothing sent, the decision labelled fraud, the device blocked', async () => {
+    test('confirm_fraud on a top-up: failed, nothing sent, labelled fraud, the device blocked', async () => {
       const [carol, card] = await customer(0n);
       const before = await sent();
       const held = await start('top_up', carol, card, '400.00');
@@ -255,7 +256,8 @@ for (const kind of testStoreKinds()) {
         (await fundingReviewOf(t.store, withdrawal.id))?.expiresAt ?? 0,
         (await fundingReviewOf(t.store, topUp.id))?.expiresAt ?? 0,
       );
-      await sweepFundingReviews({ ...ctx, clock: () => due - reviewTtlMs + 1_000 }, funding, { stuckAfterMs, limit: 100 });
+      const early = { ...ctx, clock: () => due - reviewTtlMs + 1_000 };
+      await sweepFundingReviews(early, funding, { stuckAfterMs, limit: 100 });
       assert.equal((await fundingById(t.store, withdrawal.id))?.state, 'held_for_review', 'not yet due');
       assert.ok((await sweepFundingReviews({ ...ctx, clock: () => due }, funding, { stuckAfterMs, limit: 100 })) >= 2);
       for (const id of [withdrawal.id, topUp.id]) {
