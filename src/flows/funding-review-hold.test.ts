@@ -13,6 +13,7 @@ import { CardLink } from '../banks/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { withCheckDigit } from '../cards/index.ts';
 import { TokenVault } from '../crypto/index.ts';
+import { AnfuError } from '../errors.ts';
 import { availableOf, balanceOf, type Account } from '../ledger/index.ts';
 import {
   bankSettlementOf, fundingById, fundingReviewOf, fundingTransitionsOf, paymentSettingsOf, provideCardFunding,
@@ -26,6 +27,7 @@ import { testStoreKinds } from '../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 import { resolveFundingReview, sweepFundingReviews } from './hold-funding-for-review.ts';
 import { stuckAfterMs } from './payment-sweeps.ts';
+import { resumeChallengedFunding } from './resume-challenged-funding.ts';
 import { topUpByCard } from './top-up-by-card.ts';
 import { withdrawToCard } from './withdraw-to-card.ts';
 
@@ -75,18 +77,18 @@ for (const kind of testStoreKinds()) {
       const card = { pan, expiryMonth: 12, expiryYear: 2035, bank: 'SIMBANK' };
       return [who, await verifiedTestCard(t.store, funding.vault, who.customer.id, card)];
     };
+    const request = (what: 'top_up' | 'withdrawal', who: TestCustomer, card: PaymentCard, amount: string) => {
+      const instruction = instructionFor(who, { kind: what, target: card.id, amount }, clock());
+      const signature = signInstruction(identity.profile, who, instruction);
+      return { instruction, signature, idempotencyKey: `frh-${keys++}` };
+    };
+    const send = (what: 'top_up' | 'withdrawal', who: TestCustomer, signed: ReturnType<typeof request>) =>
+      what === 'top_up'
+        ? topUpByCard(ctx, funding, who.principal, signed)
+        : withdrawToCard(ctx, funding, who.principal, signed);
     const start = async (
       what: 'top_up' | 'withdrawal', who: TestCustomer, card: PaymentCard, amount: string,
-    ): Promise<FundingPayment> => {
-      const instruction = instructionFor(who, { kind: what, target: card.id, amount }, clock());
-      const request = {
-        instruction, signature: signInstruction(identity.profile, who, instruction), idempotencyKey: `frh-${keys++}`,
-      };
-      const started = what === 'top_up'
-        ? await topUpByCard(ctx, funding, who.principal, request)
-        : await withdrawToCard(ctx, funding, who.principal, request);
-      return started.funding;
-    };
+    ): Promise<FundingPayment> => (await send(what, who, request(what, who, card, amount))).funding;
     const sent = async () => {
       const state = await sim.state();
       return { authorisations: state.received['0100'] ?? 0, payouts: state.received['0200'] ?? 0 };
@@ -153,9 +155,18 @@ for (const kind of testStoreKinds()) {
       const small = await start('withdrawal', alice, card, '10.00');
       assert.equal(small.state, 'succeeded', 'under the rule: not reviewed');
       assert.deepEqual(await sent(), { ...before, payouts: before.payouts + 1 });
-      const held = await start('withdrawal', alice, card, '150.00');
+      const signed = request('withdrawal', alice, card, '150.00');
+      const held = (await send('withdrawal', alice, signed)).funding;
       assert.equal(held.state, 'held_for_review');
       assert.deepEqual(await money(alice), [49_000n, 34_000n, 15_000n], 'balance, available, held');
+      const retried = await send('withdrawal', alice, signed);
+      const answered = [retried.replayed, retried.funding.id, retried.funding.state];
+      assert.deepEqual(answered, [true, held.id, 'held_for_review'], 'a retry answers, holds nothing more');
+      // The customer cannot step the review away: only a challenged top-up or withdrawal resumes.
+      const bypass = resumeChallengedFunding(ctx, funding, alice.principal, held.id, { kind: 'totp', code: '000000' });
+      const refusedAs = (code: string) => (error: unknown) => error instanceof AnfuError && error.code === code;
+      await assert.rejects(bypass, refusedAs('payment_state_invalid'));
+      assert.equal((await fundingById(t.store, held.id))?.state, 'held_for_review');
       assert.equal((await bank()).creditsPending, 15_000n);
       assert.deepEqual(await sent(), { ...before, payouts: before.payouts + 1 }, 'nothing sent to the bank');
       assert.deepEqual(await walk(held.id), ['created', 'risk_checked', 'held_for_review']);
