@@ -215,6 +215,32 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(await sent(), before);
     });
 
+    test('no release while the customer is frozen or the card is gone: refused, nothing written or sent', async () => {
+      const [frank, card] = await customer(50_000n);
+      const before = await sent();
+      const held = await start('withdrawal', frank, card, '200.00');
+      const frozenIdentity = {
+        ...identity,
+        customer: async (id: string) => {
+          const found = await identity.customer(id);
+          return found === undefined ? undefined : { ...found, outgoingFrozen: true };
+        },
+      };
+      const frozenCtx = { ...ctx, identity: frozenIdentity };
+      const frozen = await resolveFundingReview(frozenCtx, funding, held.id, 'release', 'op_a');
+      assert.deepEqual(frozen, { ok: false, code: 'customer_frozen' });
+      await t.store.run("UPDATE payment_cards SET status = 'removed' WHERE id = ?", [card.id]);
+      const removed = await resolveFundingReview(ctx, funding, held.id, 'release', 'op_a');
+      assert.deepEqual(removed, { ok: false, code: 'card_unverified' });
+      const review = await fundingReviewOf(t.store, held.id);
+      assert.deepEqual([review?.state, review?.resolution], ['held', null], 'nothing claimed, still rejectable');
+      assert.deepEqual(await money(frank), [50_000n, 30_000n, 20_000n]);
+      const rejected = await resolveFundingReview(ctx, funding, held.id, 'reject', 'op_a');
+      assert.deepEqual([rejected.ok, rejected.ok && rejected.funding.state], [true, 'failed']);
+      assert.deepEqual(await money(frank), [50_000n, 50_000n, 0n]);
+      assert.deepEqual(await sent(), before, 'nothing reached the bank');
+    });
+
     test('a reviewed top-up sends nothing and holds nothing; release authorises it once', async () => {
       const [bob, card] = await customer(0n);
       const before = await sent();
