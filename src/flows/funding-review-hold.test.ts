@@ -241,6 +241,35 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual(await sent(), before, 'nothing reached the bank');
     });
 
+    test('releases raced against each other and the deadline: one payout, one post', async () => {
+      const [gina, card] = await customer(50_000n);
+      const before = await sent();
+      const held = await start('withdrawal', gina, card, '250.00');
+      const due = (await fundingReviewOf(t.store, held.id))?.expiresAt ?? 0;
+      const late = { ...ctx, clock: () => due };
+      const outcomes = await Promise.all([
+        resolveFundingReview(ctx, funding, held.id, 'release', 'op_a'),
+        resolveFundingReview(ctx, funding, held.id, 'release', 'op_b'),
+        resolveFundingReview(late, funding, held.id, 'expire', 'system:payments'),
+        sweepFundingReviews(late, funding, { stuckAfterMs, limit: 100 }),
+      ]);
+      const [first, second] = outcomes;
+      const won = first.ok ? 'release' : 'expire';
+      assert.equal(second.ok, first.ok, 'both releases answer alike');
+      const ended = await fundingById(t.store, held.id);
+      const after = await sent();
+      if (won === 'release') {
+        assert.equal(ended?.state, 'succeeded');
+        assert.equal(after.payouts - before.payouts, 1, 'paid out once');
+        assert.deepEqual(await legs(held.id), [`${held.id}:hold`, `${held.id}:post`]);
+        assert.deepEqual(await money(gina), [25_000n, 25_000n, 0n]);
+      } else {
+        assert.deepEqual([ended?.state, ended?.failureCode], ['failed', 'payment_review_expired']);
+        assert.equal(after.payouts, before.payouts, 'nothing sent');
+        assert.deepEqual(await money(gina), [50_000n, 50_000n, 0n]);
+      }
+    });
+
     test('a reviewed top-up sends nothing and holds nothing; release authorises it once', async () => {
       const [bob, card] = await customer(0n);
       const before = await sent();

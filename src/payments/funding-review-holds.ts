@@ -3,9 +3,10 @@
 // records the decision, the deadline, the withdrawal's ledger hold once placed and the resolution —
 // claimed before anything moves. The ledger and the bank are spoken to by the flow
 // (flows/hold-funding-for-review.ts); each step here is one transaction.
+import { AnfuError } from '../errors.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
-import { recordFundingTransition } from './record-funding-transition.ts';
+import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
 import type { TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
 import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
@@ -65,6 +66,23 @@ export function claimFundingReview(
   return ctx.store.transaction((tx) => claimFundingReviewResolution(tx, fundingId, resolution, by, now));
 }
 
+/**
+ * The transition, or false when a concurrent resolver moved the row first (its conditional UPDATE
+ * found another state; no statement failed, so the transaction goes on).
+ */
+async function movedOn(
+  tx: Tx, funding: FundingPayment, event: 'release' | 'fail', actor: TransitionActor, now: number,
+  detail: FundingDetail,
+): Promise<boolean> {
+  try {
+    await recordFundingTransition(tx, funding, event, actor, now, detail);
+    return true;
+  } catch (error) {
+    if (error instanceof AnfuError && error.code === 'payment_state_invalid') return false;
+    throw error;
+  }
+}
+
 export function reviewActorOf(by: string): TransitionActor {
   return by.startsWith('system:') ? { type: 'system', id: by.slice('system:'.length) } : { type: 'operator', id: by };
 }
@@ -78,11 +96,9 @@ export async function releaseFundingReview(ctx: PaymentsContext, row: FundingRev
   const now = ctx.clock();
   return ctx.store.transaction(async (tx) => {
     const funding = await fundingById(tx, row.fundingId);
-    const moved = funding?.state === 'held_for_review';
-    if (moved) {
-      const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
-      await recordFundingTransition(tx, funding, 'release', actor, now, { reasons: [row.resolution ?? 'release'] });
-    }
+    const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
+    const detail = { reasons: [row.resolution ?? 'release'] };
+    const moved = funding?.state === 'held_for_review' && (await movedOn(tx, funding, 'release', actor, now, detail));
     await finishFundingReviewHold(tx, row.fundingId, 'released', row.holdSeq, now);
     return moved;
   });
@@ -95,10 +111,9 @@ export async function rejectFundingReview(
   const now = ctx.clock();
   await ctx.store.transaction(async (tx) => {
     const funding = await fundingById(tx, row.fundingId);
-    if (funding?.state === 'held_for_review') {
-      const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
-      const detail = { failureCode, reasons: [row.resolution ?? 'reject'] };
-      await recordFundingTransition(tx, funding, 'fail', actor, now, detail);
+    const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
+    const detail = { failureCode, reasons: [row.resolution ?? 'reject'] };
+    if (funding?.state === 'held_for_review' && (await movedOn(tx, funding, 'fail', actor, now, detail))) {
       await releaseFundingLimits(tx, funding);
     }
     await finishFundingReviewHold(tx, row.fundingId, 'rejected', holdSeq, now);
