@@ -165,7 +165,7 @@ export interface Config {
   readonly withdrawalTransactionMaxMinor: bigint;
   readonly withdrawalDayMaxMinor: bigint;
   readonly fundingChallengeTtlMs: number;
-  /** A payment held for a risk review fails (its hold voided) unless an analyst decides within this. */
+  /** A payment, top-up or withdrawal held for a risk review fails (its hold voided) unless decided within this. */
   readonly reviewTtlMs: number;
   /** Card binding (docs/banks.md "Account verification"). */
   readonly cardBindAttemptsPerDayMax: number;
@@ -915,7 +915,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   [
     'ANFU_REVIEW_TTL_MS',
     '86400000',
-    'a payment held for a risk review fails (its hold voided, the money back) unless an analyst decides within this',
+    'a payment, top-up or withdrawal held for a risk review fails (its hold voided, nothing sent to the bank) ' +
+      'unless an analyst decides within this',
   ],
   [
     'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX',

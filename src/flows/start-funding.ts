@@ -2,13 +2,14 @@
 // customer payment (device certificate, freshness, signature), then ONE transaction claims the nonce,
 // records the funding payment with its instruction, checks and reserves its limits (funding limits,
 // and R6.2 for withdrawals) and walks it created → risk_checked → processing, challenged (a step-up
-// resumes it: resume-challenged-funding.ts) or failed when risk control denies, each step audited.
+// resumes it: resume-challenged-funding.ts), held_for_review (an analyst releases it:
+// hold-funding-for-review.ts) or failed when risk control denies, each step audited.
 // Only a card its issuer verified at binding moves money. The bank is spoken to after commit; the
 // STAN (from the database) and fields 7/12 of the request to come are stored with the row.
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
-  assessMoneyEvent, decidePayment, paymentFeatureValues, fundingRiskOf, recordAssessments,
+  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
   type MoneyAssessment, type MoneyEvent, type PaymentFeatures, type PaymentRiskDecision,
 } from '../risk/index.ts';
 import {
@@ -20,6 +21,7 @@ import {
   createFunding,
   recordFundingTransition,
   reserveFundingLimits,
+  holdFundingForReview,
   type CardFunding,
   type PayingCustomer,
   type FundingKind,
@@ -154,10 +156,16 @@ export async function startFunding(
         return;
       }
       await reserveFundingLimits(ctx, tx, row, { accountClass: customer.accountClass, strength: principal.strength });
-      // A challenge waits for a step-up with one of the customer's factors, like a payment's.
+      // A challenge waits for a step-up with one of the customer's factors, like a payment's; a review
+      // waits for an analyst (flows/hold-funding-for-review.ts), nothing sent to the bank meanwhile.
       if (risk.decision === 'challenge')
         await recordFundingTransition(tx, { ...row, state }, 'challenge', actor, now, { reasons: risk.reasons });
-      else await recordFundingTransition(tx, { ...row, state }, 'process', actor, now);
+      else if (risk.decision === 'review') {
+        const decisionId = assessment?.record.id;
+        if (decisionId === undefined) throw new Error('payments invariant: a funding review without a decision');
+        const review = { decisionId, reasons: risk.reasons, ttlMs: ctx.settings.reviewTtlMs };
+        await holdFundingForReview(tx, { ...row, state }, review, now);
+      } else await recordFundingTransition(tx, { ...row, state }, 'process', actor, now);
     });
   } catch (error) {
     // A concurrent retry under the same key won the insert: answer with its payment.
@@ -184,7 +192,7 @@ async function fundingRisk(
   const known = paymentFeatureValues(input.features, input.event.amount.currency);
   const { event, customer, subjectRef } = input;
   const assessment = await assessMoneyEvent(ctx.riskEngine, ctx.store, { event, known, customer, subjectRef }, now);
-  return { risk: fundingRiskOf(assessment.decision), assessment };
+  return { risk: paymentRiskOf(assessment.decision), assessment };
 }
 
 function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {

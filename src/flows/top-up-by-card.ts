@@ -6,7 +6,8 @@
 // card link has reversed (0400/0401); failed with `card_issuer_unavailable`, and an unconfirmed
 // reversal is remembered (`reversal_owed`) for the recovery sweep. The STAN (from the database) and
 // fields 7/12 are stored when the payment is created, before anything is sent, and a retry under the
-// same idempotency key never reaches the bank again.
+// same idempotency key never reaches the bank again. A top-up risk control sends to review is not
+// authorised until an analyst releases it (flows/hold-funding-for-review.ts).
 import { currencyOf } from '../money/index.ts';
 import {
   bankSettlementOf, nextCardStan, recordBankAnswer, recordFundingTransition, walletOf,

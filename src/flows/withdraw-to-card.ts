@@ -28,7 +28,9 @@ import {
   type PaymentsContext,
 } from '../payments/index.ts';
 import type { PayoutResult } from '../banks/index.ts';
+import type { TransferRequest } from '../ledger/index.ts';
 import { failFunding, fundingActor, revealCard, sentAtOf, storedCardRequest } from './card-exchange.ts';
+import { placeWithdrawalReviewHold } from './hold-funding-for-review.ts';
 import { refetchFunding, startFunding, type StartedFunding } from './start-funding.ts';
 import type { SignedRequest } from './start-signed-payment.ts';
 
@@ -40,8 +42,32 @@ export async function withdrawToCard(
   request: SignedRequest,
 ): Promise<StartedFunding> {
   const started = await startFunding(ctx, funding, principal, request, 'withdrawal');
-  if (started.replayed || started.funding.state !== 'processing') return started;
+  if (started.replayed) return started;
+  // Held for review: the amount is held in the ledger, nothing goes to the bank until an analyst releases it.
+  if (started.funding.state === 'held_for_review')
+    return { ...started, funding: await placeWithdrawalReviewHold(ctx, started.funding.id) };
+  if (started.funding.state !== 'processing') return started;
   return { ...started, funding: await payOutWithdrawal(ctx, funding, started.funding, started.card) };
+}
+
+/**
+ * The withdrawal's one ledger hold, wallet → partner bank settlement, key `<withdrawal>:hold`, no
+ * timeout: only the bank's answer (or an operator's decision on it) ends it. A withdrawal held for
+ * review places it before the review; its payout asks again under the same key and gets the same hold.
+ */
+export async function withdrawalHoldOf(ctx: PaymentsContext, row: FundingPayment): Promise<TransferRequest> {
+  const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
+  const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
+  return {
+    kind: 'hold',
+    key: `${row.id}:hold`,
+    debitAccountId: wallet.id,
+    creditAccountId: bank.id,
+    amount: row.amount,
+    currency: row.currency,
+    timeoutMs: null,
+    reference: row.id,
+  };
 }
 
 /** A withdrawal in `processing` (at once, or after its step-up): hold the amount, then pay it out. */
@@ -51,19 +77,7 @@ export async function payOutWithdrawal(
   row: FundingPayment,
   card: PaymentCard,
 ): Promise<FundingPayment> {
-  const wallet = await walletOf(ctx.ledger, row.customerId, row.currency);
-  const bank = await bankSettlementOf(ctx.ledger, row.bank, row.currency);
-  // No timeout: only the bank's answer (or an operator's decision on it) ends this hold.
-  const hold = await ctx.ledger.submit({
-    kind: 'hold',
-    key: `${row.id}:hold`,
-    debitAccountId: wallet.id,
-    creditAccountId: bank.id,
-    amount: row.amount,
-    currency: row.currency,
-    timeoutMs: null,
-    reference: row.id,
-  });
+  const hold = await ctx.ledger.submit(await withdrawalHoldOf(ctx, row));
   if (!hold.ok) return failFunding(ctx, row, { failureCode: hold.code });
   await recordBankAnswer(ctx.store, row.id, { holdSeq: hold.transfer.seq }, ctx.clock());
   const revealed = await revealCard(funding, card, 'card_payout', row.customerId);

@@ -227,3 +227,13 @@ export {
   type ReviewHoldState,
   type ReviewResolution,
 } from './store/review-holds.ts';
+export {
+  holdFundingForReview,
+  fundingReviewOf,
+  fundingReviewsToSweep,
+  recordFundingReviewHold,
+  claimFundingReview,
+  releaseFundingReview,
+  rejectFundingReview,
+  type FundingReviewHold,
+} from './funding-review-holds.ts';

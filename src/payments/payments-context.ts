@@ -41,7 +41,7 @@ export interface PaymentSettings {
   readonly funding: FundingLimitPolicy;
   /** A challenged top-up or withdrawal not stepped up within this fails (its limit usage given back). */
   readonly fundingChallengeTtlMs: number;
-  /** A payment held for a risk review fails unless an analyst decides within this (ANFU_REVIEW_TTL_MS). */
+  /** A payment, top-up or withdrawal held for a risk review fails unless decided within this (ANFU_REVIEW_TTL_MS). */
   readonly reviewTtlMs: number;
   readonly cardBinding: CardBindingSettings;
 }

@@ -120,18 +120,12 @@ export async function recordAssessments(
   );
 }
 
-/** The engine's decision as the payment flows take it: a `review` holds the payment's money for an analyst. */
+/**
+ * The engine's decision as the payment flows take it: a `review` holds the payment (its money under a
+ * ledger hold; a top-up or withdrawal before it reaches the bank) for an analyst.
+ */
 export function paymentRiskOf(decision: EngineDecision): PaymentRiskDecision {
   return { decision: decision.decision, reasons: decision.decision === 'allow' ? [] : decision.reasons };
-}
-
-/**
- * The engine's decision as top-ups and withdrawals take it: they hold nothing for review (the money is
- * at the bank, not in a wallet), so a `review` is stepped up like a challenge and its case is opened.
- */
-export function fundingRiskOf(decision: EngineDecision): PaymentRiskDecision {
-  const risk = paymentRiskOf(decision);
-  return risk.decision === 'review' ? { ...risk, decision: 'challenge' } : risk;
 }
 
 /** The audit entry of a decision that did not simply allow (allowed ones are in risk_decisions). */

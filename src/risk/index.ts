@@ -49,7 +49,6 @@ export {
   assessMoneyEvent,
   recordAssessments,
   paymentRiskOf,
-  fundingRiskOf,
   decisionAuditEvent,
   assessBatch,
   type MoneyAssessment,

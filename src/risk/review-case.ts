@@ -1,10 +1,11 @@
 // Risk reviews in the shared case system (src/cases): a decision of `review` opens one `risk_review`
 // case (deduplicated by the decision) with the payment, device and decision as evidence, in the same
-// transaction that stores the decision. A reviewed payment is held (payments/review-holds.ts); the
-// analysts' decisions: `release_hold` (four eyes: the hold is posted, the payment succeeds; labels the
+// transaction that stores the decision. A reviewed payment is held (payments/review-holds.ts), and so
+// is a reviewed top-up or withdrawal, before it reaches the bank (flows/hold-funding-for-review.ts); the
+// analysts' decisions: `release_hold` (four eyes: the hold is posted or the request sent on; labels the
 // decision legitimate), `reject_payment` (four eyes: the hold is voided, the money back; no label),
 // `confirm_fraud` (four eyes: voided too, labelled fraud, the device blocked) and `clear` (nothing
-// held — a top-up or withdrawal review, stepped up — labelled legitimate). The money step of those
+// held — a login, card binding or factor change review — labelled legitimate). The money step of those
 // decisions is wired at the flows (flows/review-hold-case.ts); the labels feed back-testing.
 import { appendAudit } from '../audit/index.ts';
 import { actorIdOf, openCase, type CaseDecisionHandler, type CaseKindDefinition } from '../cases/index.ts';

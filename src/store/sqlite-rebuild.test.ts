@@ -1,7 +1,8 @@
 // The SQLite table rebuild of a migration (store/sqlite-rebuild.ts): a CHECK constraint changed with
 // the rows, indexes, triggers and foreign keys kept; a rebuild that would break a foreign key rolls
 // the whole migration back; foreign keys are on again either way. The payments rebuild (211) runs
-// in every test database; here it is also checked on a payments row written before it.
+// in every test database; here it is also checked on a payments row written before it, and the
+// funding_payments rebuild (208) on a top-up written before it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -125,5 +126,34 @@ test('sqlite: payments written before migration 211 survive its rebuild and may 
       "SELECT name FROM sqlite_master WHERE tbl_name = 'payments' AND type = 'index' AND sql IS NOT NULL",
     );
     assert.equal(indexes.length, 7);
+  });
+});
+
+test('sqlite: top-ups written before migration 208 survive its rebuild and may be held for review', async () => {
+  await withSqlite(async (store) => {
+    const before208 = migrations.filter((m) => m.id !== 208);
+    await migrate(store, () => 1, before208);
+    await store.run(
+      `INSERT INTO payment_cards (id, customer_id, card_token, masked_pan, bank, created_at)
+       VALUES ('card_1', 'c1', 'tok', '622202******0001', 'SIMBANK', 1)`,
+    );
+    await store.run(
+      `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key,
+        request_hash, bank, bank_stan, created_at, updated_at)
+       VALUES ('fnd_1', 'top_up', 'succeeded', 'c1', 'card_1', 100, 'CNY', 'k', 'h', 'SIMBANK', '000001', 1, 1)`,
+    );
+    const indexesOf = async () =>
+      (await store.all<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE tbl_name = 'funding_payments' AND type = 'index' AND sql IS NOT NULL",
+      )).map((r) => r.name).sort();
+    const indexes = await indexesOf();
+    assert.ok(indexes.length >= 2, indexes.join());
+    await migrate(store, () => 2);
+    const stored = await store.get<{ state: string }>("SELECT state FROM funding_payments WHERE id = 'fnd_1'");
+    assert.equal(stored?.state, 'succeeded');
+    await store.run("UPDATE funding_payments SET state = 'held_for_review' WHERE id = 'fnd_1'");
+    await assert.rejects(store.run("UPDATE funding_payments SET state = 'nonsense' WHERE id = 'fnd_1'"), /CHECK/);
+    assert.deepEqual(await indexesOf(), indexes, 'the indexes are back');
+    assert.equal(await foreignKeysOn(store), 1n);
   });
 });

@@ -44,6 +44,7 @@ import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts'
 import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 import { sanctionsFreezes } from './247-sanctions-freezes.ts';
 import { amlCustomerRatings } from './212-aml-customer-ratings.ts';
+import { fundingReviewHolds } from './208-funding-review-holds.ts';
 
 export interface Migration {
   readonly id: number;
@@ -104,4 +105,6 @@ export const migrations: readonly Migration[] = [
   sanctionsFreezes,
   ledgerApplyOverflow,
   amlCustomerRatings,
+  // 208 after 212: stores already past 272 apply them after everything released (list order is apply order).
+  fundingReviewHolds,
 ];
