@@ -43,6 +43,7 @@ import { backupJobs } from './272-backup-jobs.ts';
 import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
 import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 import { sanctionsFreezes } from './247-sanctions-freezes.ts';
+import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 
 export interface Migration {
   readonly id: number;
@@ -102,4 +103,5 @@ export const migrations: readonly Migration[] = [
   clearingNotifiedEntries,
   sanctionsFreezes,
   ledgerApplyOverflow,
+  sanctionsMerchantFreezes,
 ];
