@@ -78,7 +78,8 @@ for (const kind of testStoreKinds()) {
       const account = await merchantAccountOf(ledger, merchant.id, 'CNY');
       if (credited > 0n) {
         const sale = { kind: 'single' as const, key: `sale-${merchant.id}`, debitAccountId: bankId };
-        assert.ok((await ledger.submit({ ...sale, creditAccountId: account.id, amount: credited, currency: 'CNY' })).ok);
+        const credit = { ...sale, creditAccountId: account.id, amount: credited, currency: 'CNY' };
+        assert.ok((await ledger.submit(credit)).ok);
       }
       if (frozen) {
         const verdict = await screenParty(sanctions, {

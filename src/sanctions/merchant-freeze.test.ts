@@ -78,10 +78,14 @@ for (const kind of testStoreKinds()) {
       t.app.inject({ method: 'POST', url, headers: bearer(token), ...(payload === undefined ? {} : { payload }) });
     const rescreen = async () => {
       const sanctions = createSanctions(t.store, t.now);
-      const merchants: PartySource = { type: 'merchant', page: (afterId, limit) => merchantsAfter(t.store, afterId, limit) };
+      const merchants: PartySource = {
+        type: 'merchant',
+        page: (afterId, limit) => merchantsAfter(t.store, afterId, limit),
+      };
       await requestRescreen(sanctions, 'opr_analyst');
       let step = await rescreenStep(sanctions, [merchants], { pageSize: 10 });
-      for (let i = 0; i < 10 && step.run?.state === 'running'; i += 1) step = await rescreenStep(sanctions, [merchants]);
+      for (let i = 0; i < 10 && step.run?.state === 'running'; i += 1)
+        step = await rescreenStep(sanctions, [merchants]);
       assert.equal(step.run?.state, 'done');
     };
     const caseOf = async (m: TestMerchant) => {
@@ -110,7 +114,9 @@ for (const kind of testStoreKinds()) {
       alice = await identity.addCustomer({ now: t.now() });
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
       const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
-      const funding = { kind: 'single' as const, key: `fund-${kind}`, debitAccountId: bank.id, creditAccountId: wallet.id };
+      const funding = {
+        kind: 'single' as const, key: `fund-${kind}`, debitAccountId: bank.id, creditAccountId: wallet.id,
+      };
       assert.ok((await t.ledger.submit({ ...funding, amount: 500_000n, currency: 'CNY' })).ok);
       // Onboarded while no list was loaded (development and test let that through unscreened).
       const admin = await t.apiToken('administrator');
@@ -127,7 +133,8 @@ for (const kind of testStoreKinds()) {
       const open = await order(listed, '20.00');
       assert.equal(open.statusCode, 201, open.body);
       openOrderOfListed = open.json().id as string;
-      await loadLists(t.store, { ofac: realOfacFiles, un: realUnFile }, { type: 'operator', id: 'opr_loader' }, t.now());
+      const loader = { type: 'operator' as const, id: 'opr_loader' };
+      await loadLists(t.store, { ofac: realOfacFiles, un: realUnFile }, loader, t.now());
       partner = await createPartner(
         t.store, t.ledger,
         {
