@@ -36,6 +36,8 @@ for (const kind of testStoreKinds()) {
     let partner: Partner;
     let openOrderOfListed = '';
     let paidAtListed = '';
+    /** A refund at the listed merchant that waits for its approval when the freeze comes. */
+    let refundWaiting = '';
     let keys = 0;
 
     const merchantBalance = async (m: TestMerchant) => balanceOf(await merchantAccountOf(t.ledger, m.id, 'CNY'));
@@ -110,7 +112,8 @@ for (const kind of testStoreKinds()) {
     before(async () => {
       requireSharedLists();
       const identity = await createTestIdentity('intl');
-      t = await createAccessTestApp(kind, {}, { paymentIdentity: identity });
+      // Refunds above 10.00 wait for an operator's approval.
+      t = await createAccessTestApp(kind, { ANFU_REFUND_APPROVAL_MINOR: '1000' }, { paymentIdentity: identity });
       alice = await identity.addCustomer({ now: t.now() });
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
       const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
@@ -130,6 +133,11 @@ for (const kind of testStoreKinds()) {
         assert.equal(paid.statusCode, 201, paid.body);
         if (m === listed) paidAtListed = paid.json().id as string;
       }
+      const waiting = await merchantPost(listed, `/v1/merchant/payments/${paidAtListed}/refunds`, {
+        amount: '20.00', reason: 'broken teapot',
+      });
+      assert.deepEqual([waiting.statusCode, waiting.json().state], [202, 'awaiting_approval'], waiting.body);
+      refundWaiting = waiting.json().id as string;
       const open = await order(listed, '20.00');
       assert.equal(open.statusCode, 201, open.body);
       openOrderOfListed = open.json().id as string;
@@ -167,15 +175,32 @@ for (const kind of testStoreKinds()) {
 
       const newOrder = await order(listed, '5.00');
       assert.deepEqual([newOrder.statusCode, newOrder.json().code], [403, 'merchant_frozen'], newOrder.body);
-      const refund = await merchantPost(listed, `/v1/merchant/payments/${paidAtListed}/refunds`, {
+      const refused = await merchantPost(listed, `/v1/merchant/payments/${paidAtListed}/refunds`, {
         amount: '10.00', reason: 'returned goods',
       });
-      assert.deepEqual([refund.statusCode, refund.json().code], [403, 'merchant_frozen'], refund.body);
-      const denied = [...(await t.auditRows('order.create')), ...(await t.auditRows('refund.request'))];
+      assert.deepEqual([refused.statusCode, refused.json().code], [403, 'merchant_frozen'], refused.body);
+      const requests = [...(await t.auditRows('order.create')), ...(await t.auditRows('refund.request'))];
+      const denied = requests.filter((r) => r.outcome === 'denied');
       assert.deepEqual(denied.map((r) => [r.actor_id, r.outcome, r.details.code]), [
         [listed.id, 'denied', 'merchant_frozen'],
         [listed.id, 'denied', 'merchant_frozen'],
       ]);
+      assert.deepEqual([await aliceBalance(), await merchantBalance(listed), await merchantBalance(clean)], before);
+
+      // The refund that waited for approval fails when approved: its money stays frozen.
+      const [row] = await t.store.all<{ proposal_id: string }>('SELECT proposal_id FROM refunds WHERE id = ?', [
+        refundWaiting,
+      ]);
+      const approved = await operator(
+        await t.login(await t.operator('operations')),
+        `/v1/proposals/${row?.proposal_id ?? ''}/approve`,
+      );
+      assert.equal(approved.json().state, 'failed', approved.body);
+      const [refund] = await t.store.all<{ state: string; failure_code: string }>(
+        'SELECT state, failure_code FROM refunds WHERE id = ?',
+        [refundWaiting],
+      );
+      assert.deepEqual([refund?.state, refund?.failure_code], ['failed', 'merchant_frozen']);
       assert.deepEqual([await aliceBalance(), await merchantBalance(listed), await merchantBalance(clean)], before);
       const elsewhere = await order(clean, '1.00');
       assert.equal((await pay(elsewhere.json().id as string, '1.00')).statusCode, 201, 'other merchants are paid');
