@@ -29,6 +29,10 @@ for (const kind of testStoreKinds()) {
   describe(`a re-screening hit freezes a merchant on ${kind}`, () => {
     let t: AccessTestApp;
     let alice: TestCustomer;
+    /** On a device enrolled a minute ago: her order payment waits for a step-up when the freeze comes. */
+    let dana: TestCustomer;
+    let danasWaiting = '';
+    let danasOrder = '';
     /** Listed (OFAC): Cuba's national bank, twice (two registrations); and a tea house nobody lists. */
     let listed: TestMerchant;
     let listedToo: TestMerchant;
@@ -57,12 +61,12 @@ for (const kind of testStoreKinds()) {
       merchantPost(m, '/v1/merchant/orders', {
         merchantReference: `R-${keys}`, amount, currency: 'CNY', description: 'tea', expiresInSeconds: 86_400,
       });
-    const pay = (orderId: string, amount: string) => {
-      const instruction = instructionFor(alice, { kind: 'order_payment', target: orderId, amount }, t.now());
+    const pay = (orderId: string, amount: string, who: TestCustomer = alice) => {
+      const instruction = instructionFor(who, { kind: 'order_payment', target: orderId, amount }, t.now());
       return t.app.inject({
         method: 'POST', url: `/v1/orders/${orderId}/payments`,
-        headers: { ...bearer(alice.token), 'idempotency-key': `pay-${kind}-${keys++}-key` },
-        payload: { instruction, signature: signInstruction('intl', alice, instruction) },
+        headers: { ...bearer(who.token), 'idempotency-key': `pay-${kind}-${keys++}-key` },
+        payload: { instruction, signature: signInstruction('intl', who, instruction) },
       });
     };
     const onboard = async (token: string, name: string, registration: string): Promise<TestMerchant> => {
@@ -115,12 +119,15 @@ for (const kind of testStoreKinds()) {
       // Refunds above 10.00 wait for an operator's approval.
       t = await createAccessTestApp(kind, { ANFU_REFUND_APPROVAL_MINOR: '1000' }, { paymentIdentity: identity });
       alice = await identity.addCustomer({ now: t.now() });
+      dana = await identity.addCustomer({ now: t.now(), deviceAgeMs: 60_000 });
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bank' });
-      const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
-      const funding = {
-        kind: 'single' as const, key: `fund-${kind}`, debitAccountId: bank.id, creditAccountId: wallet.id,
-      };
-      assert.ok((await t.ledger.submit({ ...funding, amount: 500_000n, currency: 'CNY' })).ok);
+      for (const who of [alice, dana]) {
+        const wallet = await walletOf(t.ledger, who.customer.id, 'CNY');
+        const funding = {
+          kind: 'single' as const, key: `fund-${who.customer.id}`, debitAccountId: bank.id, creditAccountId: wallet.id,
+        };
+        assert.ok((await t.ledger.submit({ ...funding, amount: 500_000n, currency: 'CNY' })).ok);
+      }
       // Onboarded while no list was loaded (development and test let that through unscreened).
       const admin = await t.apiToken('administrator');
       listed = await onboard(admin, 'Banco Nacional de Cuba', '91310000MA1K00001Y');
@@ -138,6 +145,10 @@ for (const kind of testStoreKinds()) {
       });
       assert.deepEqual([waiting.statusCode, waiting.json().state], [202, 'awaiting_approval'], waiting.body);
       refundWaiting = waiting.json().id as string;
+      danasOrder = (await order(listed, '3.00')).json().id as string;
+      const challenged = await pay(danasOrder, '3.00', dana);
+      assert.equal(challenged.statusCode, 202, `a new device's payment waits for a step-up: ${challenged.body}`);
+      danasWaiting = challenged.json().id as string;
       const open = await order(listed, '20.00');
       assert.equal(open.statusCode, 201, open.body);
       openOrderOfListed = open.json().id as string;
@@ -202,6 +213,20 @@ for (const kind of testStoreKinds()) {
       );
       assert.deepEqual([refund?.state, refund?.failure_code], ['failed', 'merchant_frozen']);
       assert.deepEqual([await aliceBalance(), await merchantBalance(listed), await merchantBalance(clean)], before);
+      // Dana's payment, challenged before the freeze, fails at its step-up and gives the order back.
+      const stepUp = await t.app.inject({
+        method: 'POST', url: `/v1/payments/${danasWaiting}/step-up`, headers: bearer(dana.token),
+        payload: { kind: 'totp', code: '123456' },
+      });
+      assert.deepEqual([stepUp.statusCode, stepUp.json().code], [403, 'merchant_frozen'], stepUp.body);
+      const failed = await t.app.inject({ url: `/v1/payments/${danasWaiting}`, headers: bearer(dana.token) });
+      assert.deepEqual([failed.json().state, failed.json().failureCode], ['failed', 'merchant_frozen'], failed.body);
+      const [danasOrderRow] = await t.store.all<{ state: string }>('SELECT state FROM checkout_orders WHERE id = ?', [
+        danasOrder,
+      ]);
+      assert.equal(danasOrderRow?.state, 'open', 'the order is given back');
+      const danasWallet = balanceOf(await walletOf(t.ledger, dana.customer.id, 'CNY'));
+      assert.deepEqual([danasWallet, await merchantBalance(listed)], [500_000n, 9_940n], 'nothing moved');
       const elsewhere = await order(clean, '1.00');
       assert.equal((await pay(elsewhere.json().id as string, '1.00')).statusCode, 201, 'other merchants are paid');
       assert.equal(await merchantBalance(clean), 4_970n + 100n - 1n);
