@@ -333,6 +333,11 @@ export const problems = {
     status: 403,
     title: 'Outgoing payments and withdrawals from this wallet are frozen pending a review',
   },
+  // Said to the merchant (its orders and refunds) and to a paying customer alike; never why.
+  merchant_frozen: {
+    status: 403,
+    title: 'This merchant is frozen pending a review: no order, payment to it, refund or payout is made',
+  },
   sanctions_rescreen_not_found: { status: 404, title: 'No such re-screening run' },
   sanctions_lists_not_loaded: {
     status: 409,

@@ -1,9 +1,13 @@
 // Merchant settlement, T+N: each merchant's balance in the partner's currency, less what arrived in the
 // last N days (not yet settled funds) and less the partner's payout fee, is paid to the merchant's
 // bank account (sealed at onboarding, revealed only to write the message). Each payout is a clearing
-// instruction like a withdrawal, and leaves a settlement report (JSON and CSV) per merchant.
+// instruction like a withdrawal, and leaves a settlement report (JSON and CSV) per merchant. A merchant
+// frozen by a sanctions hit is not paid: its payout is held (`skipped: 'sanctions_freeze'`, audited
+// `clearing.settlement_held`) and the money stays in its merchant account until the case is decided.
+import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
-import type { Queryable } from '../store/index.ts';
+import { frozenMerchants } from '../sanctions/index.ts';
+import type { Queryable, Tx } from '../store/index.ts';
 import { ClearingRefused, isoDate, withinLedger, type ClearingContext } from './context.ts';
 import {
   instructionById, prepareTransferOut, writeTransferOut, type Instruction, type PreparedTransferOut,
@@ -16,7 +20,8 @@ export interface SettlementOutcome {
   readonly gross: bigint;
   readonly fee: bigint;
   readonly net: bigint;
-  readonly skipped?: 'nothing_due' | 'no_bank_account';
+  /** Why nothing was paid: nothing settled is due, no bank account, or a sanctions freeze holds the payout. */
+  readonly skipped?: 'nothing_due' | 'no_bank_account' | 'sanctions_freeze';
 }
 
 const day = 86_400_000;
@@ -56,7 +61,7 @@ interface Due {
 /** What one merchant is due, checked and sealed (reads only). */
 async function dueOf(
   ctx: ClearingContext, partner: Partner, a: { id: string; owner_id: string; name: string }, cutoff: number,
-  actorId: string,
+  actorId: string, frozen: boolean,
 ): Promise<Due> {
   const { balance, recent, payments } = await eligibleOf(ctx.store, a.id, cutoff);
   const gross = balance - recent;
@@ -64,6 +69,7 @@ async function dueOf(
   const net = gross - fee;
   const base = { merchantId: a.owner_id, instruction: undefined, gross, fee, net };
   if (net <= 0n) return { outcome: { ...base, skipped: 'nothing_due' }, payments };
+  if (frozen) return { outcome: { ...base, skipped: 'sanctions_freeze' }, payments };
   const bankAccount = await ctx.merchantAccount(a.owner_id);
   if (bankAccount === undefined) return { outcome: { ...base, skipped: 'no_bank_account' }, payments };
   const prepared = await prepareTransferOut(ctx, {
@@ -76,9 +82,35 @@ async function dueOf(
 }
 
 /**
+ * A payout due to a frozen merchant is held, audited once per run and merchant. The freezes are read
+ * again in the run's transaction: a merchant frozen after its payout was prepared is held too.
+ */
+async function holdFrozen(
+  tx: Tx, dues: readonly Due[], partner: Partner, actorId: string, now: number,
+): Promise<Set<string>> {
+  const frozen = await frozenMerchants(tx);
+  const held = new Set<string>();
+  for (const d of dues) {
+    const o = d.outcome;
+    if (o.skipped !== 'sanctions_freeze' && (d.prepared === undefined || !frozen.has(o.merchantId))) continue;
+    held.add(o.merchantId);
+    const details = {
+      partnerId: partner.id, currency: partner.currency, gross: o.gross.toString(), reason: 'sanctions_freeze',
+    };
+    const actorType = actorId.startsWith('system:') ? ('system' as const) : ('operator' as const);
+    await appendAudit(
+      tx,
+      [{ actorType, actorId, action: 'clearing.settlement_held', target: o.merchantId, outcome: 'denied', details }],
+      now,
+    );
+  }
+  return held;
+}
+
+/**
  * Pays out every merchant with settled funds in the partner's currency; idempotent per merchant and day.
  * All payouts of a run, their reservations and reports are written in one transaction: a refusal for any
- * merchant leaves none paid.
+ * merchant leaves none paid. A frozen merchant's payout is held (holdFrozen) while the others are paid.
  */
 export async function settleMerchants(
   ctx: ClearingContext,
@@ -93,11 +125,13 @@ export async function settleMerchants(
       "a.kind = 'merchant' AND a.currency = ? ORDER BY a.id",
     [partner.currency],
   );
+  const frozen = await frozenMerchants(ctx.store);
   const dues: Due[] = [];
-  for (const a of accounts) dues.push(await dueOf(ctx, partner, a, cutoff, actorId));
-  await withinLedger(ctx.store, async (tx, ledgerTx) => {
+  for (const a of accounts) dues.push(await dueOf(ctx, partner, a, cutoff, actorId, frozen.has(a.owner_id)));
+  const held = await withinLedger(ctx.store, async (tx, ledgerTx) => {
+    const heldInRun = await holdFrozen(tx, dues, partner, actorId, now);
     for (const d of dues) {
-      if (d.prepared === undefined) continue;
+      if (d.prepared === undefined || heldInRun.has(d.outcome.merchantId)) continue;
       await writeTransferOut(ctx, tx, ledgerTx, d.prepared, now);
       const o = d.outcome;
       await tx.run(
@@ -107,9 +141,14 @@ export async function settleMerchants(
           now],
       );
     }
+    return heldInRun;
   });
   const out: SettlementOutcome[] = [];
   for (const d of dues) {
+    if (held.has(d.outcome.merchantId)) {
+      out.push({ ...d.outcome, instruction: undefined, skipped: 'sanctions_freeze' });
+      continue;
+    }
     const written = d.prepared === undefined ? undefined : await instructionById(ctx.store, d.prepared.id);
     out.push({ ...d.outcome, instruction: written ?? d.outcome.instruction });
   }

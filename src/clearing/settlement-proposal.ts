@@ -38,6 +38,10 @@ export function settleMerchantsExecutor(ctx: ClearingContext): ProposalExecutor<
             instructions: paid.map((o) => o.instruction?.id),
             net: paid.reduce((sum, o) => sum + o.net, 0n).toString(),
             skipped: outcomes.length - paid.length,
+            // Held by a sanctions freeze: the money stays in the merchant's account until the case is decided.
+            held: outcomes
+              .filter((o) => o.skipped === 'sanctions_freeze')
+              .map((o) => ({ merchantId: o.merchantId, gross: o.gross.toString(), reason: 'sanctions_freeze' })),
           },
         };
       } catch (error) {

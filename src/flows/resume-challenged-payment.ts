@@ -3,8 +3,9 @@
 // (identity counts them): the attempt that exhausts them fails the payment, releasing its reserved
 // limits and its order or request for money. Past ANFU_CHALLENGE_TTL_MS it has expired (or expires
 // now) and the step-up is refused with `challenge_expired`. A payer frozen meanwhile (`customer_frozen`)
-// fails it.
+// or a payee merchant frozen meanwhile (`merchant_frozen`) fails it.
 import { AnfuError } from '../errors.ts';
+import { merchantFrozen } from '../sanctions/index.ts';
 import { formatMajor, currencyOf } from '../money/index.ts';
 import {
   failPayment, paymentById, recordTransition, refuseLapsedChallenge, settlePayment,
@@ -39,6 +40,11 @@ export async function resumeChallengedPayment(
   if ((await ctx.identity.customer(principal.customerId))?.outgoingFrozen === true) {
     await failPayment(ctx, payment, 'customer_frozen');
     throw new AnfuError('customer_frozen', undefined, { paymentId });
+  }
+  // The same for a payee merchant frozen meanwhile: no money reaches it.
+  if (payment.merchantId !== null && (await merchantFrozen(ctx.store, payment.merchantId))) {
+    await failPayment(ctx, payment, 'merchant_frozen');
+    throw new AnfuError('merchant_frozen', undefined, { paymentId });
   }
   const verdict = await ctx.identity.verifyStepUp({
     customerId: principal.customerId,

@@ -5,13 +5,15 @@
 // top-up or withdrawal on to the bank, reject_payment and confirm_fraud void it — and the decision
 // handler, inside the case's transaction, checks it ended as decided before risk labels the decision.
 // The resolution's keys make a retried execution answer with what was done; the deadline sweep and a
-// case decision cannot both win (the first resolution written is the only one).
+// case decision cannot both win (the first resolution written is the only one). A payment's release
+// towards a merchant frozen by a sanctions hit is refused (`merchant_frozen`).
 import type { CaseDecisionHandler, CaseKindRegistration, CaseMoneyHandler, CaseRecord } from '../cases/index.ts';
 import {
   cardFundingOf, fundingById, fundingReviewOf, paymentById, resolveReviewHold, reviewHoldOfPayment,
   type PaymentsContext, type ReviewResolution,
 } from '../payments/index.ts';
 import { riskReviewHandler, riskReviewKind } from '../risk/index.ts';
+import { merchantFrozen } from '../sanctions/index.ts';
 import type { Tx } from '../store/index.ts';
 import { resolveFundingReview } from './hold-funding-for-review.ts';
 
@@ -47,6 +49,11 @@ function reviewHoldMoney(ctx: PaymentsContext): CaseMoneyHandler {
     if (held === undefined) {
       return decision === 'confirm_fraud' ? { ok: true } : { ok: false, code: 'review_hold_not_found' };
     }
+    // A payee merchant frozen by a sanctions hit since the hold was placed receives nothing: the release
+    // is refused (the hold waits for a reject or its deadline, which voids it).
+    const merchantId = (await paymentById(ctx.store, paymentId))?.merchantId ?? null;
+    if (resolution === 'release' && merchantId !== null && (await merchantFrozen(ctx.store, merchantId)))
+      return { ok: false, code: 'merchant_frozen' };
     const outcome = await resolveReviewHold(ctx, paymentId, resolution, 'system:cases');
     if (!outcome.ok) return outcome;
     return { ok: true, result: { paymentId, state: outcome.payment.state } };

@@ -5,12 +5,15 @@
 // void it (fraud labels the decision and blocks the device) — while a hold nobody decides in
 // ANFU_REVIEW_TTL_MS is voided by the payments.review-holds sweep and can then no longer be released.
 // A fast-check property runs random sequences of held payments and resolutions and checks every
-// balance exactly. The crash test of the sweep is review-hold-crash.test.ts.
+// balance exactly. A release towards a merchant frozen by a sanctions hit since is refused. The crash
+// test of the sweep is review-hold-crash.test.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { availableOf, balanceOf } from '../ledger/index.ts';
+import { openCase } from '../cases/index.ts';
 import {
+  createCheckoutOrder, merchantAccountOf, merchantProtectionFor, onboardMerchant,
   paymentById, paymentSettingsOf, resolveReviewHold, reviewHoldOfPayment, sweepReviewHolds, transitionsOf, walletOf,
   type Payment, type PaymentsContext,
 } from '../payments/index.ts';
@@ -18,9 +21,11 @@ import {
   createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
 } from '../payments/testing.ts';
 import { decisionById, defaultRuleSet, listEntries } from '../risk/index.ts';
+import { insertMerchantFreeze } from '../sanctions/store.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 import { stuckAfterMs } from './payment-sweeps.ts';
+import { payOrder } from './pay-order.ts';
 import { transferToCustomer } from './transfer-to-customer.ts';
 
 const reviewTtlMs = 3_600_000;
@@ -201,6 +206,42 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([balanceOf(await wallet(alice)), balanceOf(await wallet(bob))], [50_000n, 0n]);
       const detail = await t.app.inject({ url: `/v1/cases/${await caseOf(held.id)}`, headers: bearer(tokens.a) });
       assert.notEqual(detail.json().status, 'decided', 'the case stays open for another decision');
+    });
+
+    test('a release to a merchant frozen since the hold is refused (merchant_frozen); reject voids it', async () => {
+      const alice = await customer(50_000n);
+      const shop = {
+        name: 'Tea House', businessRegistration: '91310000MA1FL0000X', contactEmail: 'ops@tea.example',
+        settlementAccount: '6217000099998888',
+      };
+      const protection = await merchantProtectionFor(t.app.context.keyring);
+      const { merchant } = await onboardMerchant(t.store, protection, shop, 'opr_test', 60, clock());
+      const order = await createCheckoutOrder(t.store, {
+        merchantId: merchant.id, merchantReference: 'rh-frozen', amount: 20_000n, currency: 'CNY', description: 'tea',
+        ttlMs: 3_600_000,
+      }, clock());
+      const instruction = instructionFor(alice, { kind: 'order_payment', target: order.id, amount: '200.00' }, clock());
+      const signature = signInstruction(identity.profile, alice, instruction);
+      const request = { instruction, signature, idempotencyKey: `rh-${keys++}` };
+      const held = (await payOrder(ctx, alice.principal, order.id, request)).payment;
+      assert.equal(held.state, 'held_for_review');
+      // The merchant is frozen as a sanctions hit freezes it (its case's freeze row).
+      const hit = await openCase(t.store, {
+        kind: 'sanctions_hit', dedupeKey: `hit-${merchant.id}`, title: 'hit',
+        subject: { type: 'merchant', id: merchant.id }, severity: 'critical', openedBy: 'system:test',
+      }, clock());
+      const freeze = { id: `smf-${merchant.id}`, caseId: hit.id, merchantId: merchant.id, now: clock() };
+      assert.ok(await t.store.transaction((tx) => insertMerchantFreeze(tx, freeze)));
+      const caseId = await caseOf(held.id);
+      const release = await decide(caseId, 'release_hold');
+      assert.equal(release.json().state, 'failed', release.body);
+      assert.equal((await paymentById(t.store, held.id))?.state, 'held_for_review', 'still held');
+      const shopAccount = await merchantAccountOf(t.ledger, merchant.id, 'CNY');
+      assert.deepEqual([balanceOf(shopAccount), balanceOf(await wallet(alice))], [0n, 50_000n], 'nothing posted');
+      const rejected = await decide(caseId, 'reject_payment');
+      assert.equal(rejected.json().state, 'executed', rejected.body);
+      const after = [availableOf(await wallet(alice)), (await paymentById(t.store, held.id))?.state];
+      assert.deepEqual(after, [50_000n, 'failed'], 'the money is back with the payer');
     });
 
     test('property: any sequence of held payments and resolutions leaves exact balances', async () => {

@@ -2,10 +2,12 @@
 // payment code (shown as a QR code). One order is paid at most once (a conditional claim). The
 // merchant's reference is its idempotency key: repeating it with the same amount, currency and
 // description returns the existing order; with anything else it is refused (order_reference_conflict).
+// A merchant frozen by a sanctions hit opens no order (`merchant_frozen`).
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { refuseIfMerchantFrozen } from './merchant-freeze.ts';
 import { toBigInt, toNumber, type Queryable, type Row, type Store, type Tx } from '../store/index.ts';
 
 export type OrderState = 'open' | 'paying' | 'paid' | 'expired';
@@ -59,6 +61,7 @@ export async function openCheckoutOrder(
   input: OrderInput,
   now: number,
 ): Promise<{ order: CheckoutOrder; replayed: boolean }> {
+  await refuseIfMerchantFrozen(store, input.merchantId, { action: 'order.create', target: null, now });
   const id = newId('ord', now);
   const paymentCode = `AF${randomBytes(10).toString('hex').toUpperCase()}`;
   const inserted = await store.run(

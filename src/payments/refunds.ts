@@ -4,7 +4,8 @@
 // refunds would exceed the approval threshold (cumulative: splitting a refund does not avoid it),
 // waits for maker–checker approval: the 'payment.refund' proposal is opened in the refund's own
 // transaction. A failed, rejected or unapproved-in-time refund gives its reservation back. The
-// payment's refunded amount, and its move to `reversed`, come from executed refunds only.
+// payment's refunded amount, and its move to `reversed`, come from executed refunds only. A merchant
+// frozen by a sanctions hit refunds nothing (`merchant_frozen`; docs/sanctions.md "Merchants" says why).
 import { createHash } from 'node:crypto';
 import { findProposal, openProposalWithin, type OperatorRole, type ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
@@ -13,6 +14,8 @@ import { enqueueOutbox } from '../events/index.ts';
 import { newId } from '../ids.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import type { Tx } from '../store/index.ts';
+import { merchantFrozen } from '../sanctions/index.ts';
+import { refuseIfMerchantFrozen } from './merchant-freeze.ts';
 import { merchantAccountOf, walletOf } from './payment-accounts.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordTransition } from './record-transition.ts';
@@ -75,6 +78,7 @@ export async function requestRefund(ctx: PaymentsContext, merchantId: string, pa
   if (payment === undefined || payment.merchantId !== merchantId) throw new AnfuError('payment_not_found');
   if (payment.state !== 'succeeded') throw new AnfuError('payment_state_invalid', `a ${payment.state} payment cannot be refunded`);
   const now = ctx.clock();
+  await refuseIfMerchantFrozen(ctx.store, merchantId, { action: 'refund.request', target: paymentId, now });
   const draft = {
     id: newId('rfd', now), paymentId, merchantId, amount: request.amount, currency: payment.currency, state: 'processing' as RefundState,
     reason: request.reason, idempotencyKey: request.idempotencyKey, requestHash: hash, proposalId: null, createdAt: now,
@@ -109,6 +113,15 @@ async function recordExecuted(ctx: PaymentsContext, tx: Tx, refund: Refund, now:
   }, now);
 }
 
+/**
+ * A refund approved or left processing while a sanctions case froze its merchant fails (`merchant_frozen`,
+ * its reservation given back) — unless its money already moved before a crash, which the ledger keeps.
+ */
+async function frozenBeforeMoving(ctx: PaymentsContext, refund: Refund): Promise<boolean> {
+  if (!(await merchantFrozen(ctx.store, refund.merchantId))) return false;
+  return (await ctx.ledger.transfersByReference(refund.id, 1)).length === 0;
+}
+
 /** Moves a refund's money and records the outcome; idempotent (the ledger key is the refund id). */
 export async function executeRefund(ctx: PaymentsContext, refundId: string): Promise<Refund> {
   const refund = await refundById(ctx.store, refundId);
@@ -118,7 +131,9 @@ export async function executeRefund(ctx: PaymentsContext, refundId: string): Pro
   if (payment === undefined) throw new Error('payments invariant: refund without payment');
   const merchant = await merchantAccountOf(ctx.ledger, refund.merchantId, refund.currency);
   const wallet = await walletOf(ctx.ledger, payment.payerId, refund.currency);
-  const outcome = await ctx.ledger.submit({ kind: 'single', key: `${refund.id}:refund`, debitAccountId: merchant.id, creditAccountId: wallet.id, amount: refund.amount, currency: refund.currency, reference: refund.id });
+  const outcome = (await frozenBeforeMoving(ctx, refund))
+    ? ({ ok: false, code: 'merchant_frozen' } as const)
+    : await ctx.ledger.submit({ kind: 'single', key: `${refund.id}:refund`, debitAccountId: merchant.id, creditAccountId: wallet.id, amount: refund.amount, currency: refund.currency, reference: refund.id });
   const now = ctx.clock();
   // Lock order as in the reservation: refund row, payment row, then the audit head last. Appending the
   // audit entry before touching the payment row deadlocked against a concurrent reservation on PostgreSQL.

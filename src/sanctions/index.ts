@@ -21,6 +21,8 @@ export {
   type ScreeningContext,
 } from './screen-party.ts';
 export {
+  frozenMerchants,
+  merchantFrozen,
   listVersions,
   screeningsSince,
   type ListVersion,

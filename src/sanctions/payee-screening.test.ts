@@ -1,6 +1,6 @@
 // A merchant onboarded before a list named it is screened again when a customer pays its order: the
-// payment is refused with `sanctions_hit`, no money moves, and one `sanctions_hit` case is opened for
-// the merchant (both stores).
+// payment is refused with `sanctions_hit`, no money moves, one `sanctions_hit` case is opened for the
+// merchant and the merchant is frozen: the next payment is refused with `merchant_frozen` (both stores).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -105,6 +105,25 @@ for (const kind of testStoreKinds()) {
       );
       const payments = await t.store.all('SELECT id FROM payments WHERE payer_id = ?', [alice.customer.id]);
       assert.deepEqual(payments, [], 'no payment was created');
+
+      // An existing merchant hit at payment is frozen, as on re-screening: the next attempt is refused
+      // with `merchant_frozen` before it is screened again.
+      const frozen = await t.store.all<{ case_id: string; active: unknown }>(
+        'SELECT case_id, active FROM sanctions_merchant_freezes WHERE merchant_id = ?',
+        [merchantId],
+      );
+      assert.deepEqual(frozen.map((f) => [f.case_id, Number(f.active)]), [[rows[0]?.case_id, 1]]);
+      const screenings = "SELECT id FROM sanctions_screenings WHERE context = 'payment'";
+      const screenedBefore = (await t.store.all(screenings)).length;
+      const again = instructionFor(alice, { kind: 'order_payment', target: order.id, amount: '100.00' });
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: `/v1/orders/${order.id}/payments`,
+        headers: { authorization: `Bearer ${alice.token}`, 'idempotency-key': 'pay-bnc-2' },
+        payload: { instruction: again, signature: signInstruction('intl', alice, again) },
+      });
+      assert.deepEqual([refused.statusCode, refused.json().code], [403, 'merchant_frozen'], refused.body);
+      assert.equal((await t.store.all(screenings)).length, screenedBefore, 'not screened again');
     } finally {
       await t.close();
     }

@@ -9,7 +9,7 @@ import { newId } from '../ids.ts';
 import { openCase, type OpenCaseInput } from '../cases/index.ts';
 import type { ScreeningMatch } from './screening-index.ts';
 import type { Sanctions } from './sanctions.ts';
-import { clearedEntries, insertFreeze, insertScreening } from './store.ts';
+import { clearedEntries, insertFreeze, insertMerchantFreeze, insertScreening } from './store.ts';
 import { nameForm } from './normalise-name.ts';
 import type { Queryable, Store } from '../store/index.ts';
 
@@ -77,30 +77,33 @@ interface Found {
   readonly nameKey: string;
 }
 
+/** What a freeze stops, as audited: a customer's outgoing money; a merchant's orders and money out. */
+const customerFrozen = ['outgoing_payments', 'withdrawals'];
+const merchantFrozenScope = ['orders', 'order_payments', 'refunds', 'settlement_payouts'];
+
 /**
- * An existing customer hit on re-screening: where registration would refuse, the customer's outgoing
- * money is frozen until the case is decided (payments' identity port reads the freeze). Once per
- * case, audited `sanctions.freeze`; merchants and the other contexts freeze nothing (they refuse).
+ * An existing party hit: where registration or onboarding would refuse, the party is frozen until the
+ * case is decided. A customer hit on re-screening loses outgoing money (payments' identity port reads
+ * it); a merchant hit on re-screening or by the payee screening at payment is frozen whole — no order,
+ * payment to it, refund or settlement payout (merchantFrozen). Once per case, audited `sanctions.freeze`.
  */
-async function freezeOnRescreen(tx: Queryable, request: ScreeningRequest, caseId: string, now: number): Promise<void> {
-  if (request.context !== 'rescreen' || request.subject.type !== 'customer') return;
-  const customerId = request.subject.id;
-  if (!(await insertFreeze(tx, { id: newId('sfz', now), caseId, customerId, now }))) return;
-  const details = { caseId, frozen: ['outgoing_payments', 'withdrawals'] };
-  await appendAudit(
-    tx,
-    [
-      {
-        actorType: 'system',
-        actorId: request.actor,
-        action: 'sanctions.freeze',
-        target: customerId,
-        outcome: 'success',
-        details,
-      },
-    ],
-    now,
-  );
+async function freezeExistingParty(
+  tx: Queryable,
+  request: ScreeningRequest,
+  caseId: string,
+  now: number,
+): Promise<void> {
+  const { type, id } = request.subject;
+  const customer = request.context === 'rescreen' && type === 'customer';
+  const merchant = (request.context === 'rescreen' || request.context === 'payment') && type === 'merchant';
+  if (!customer && !merchant) return;
+  const froze = customer
+    ? await insertFreeze(tx, { id: newId('sfz', now), caseId, customerId: id, now })
+    : await insertMerchantFreeze(tx, { id: newId('smf', now), caseId, merchantId: id, now });
+  if (!froze) return;
+  const details = { caseId, frozen: customer ? customerFrozen : merchantFrozenScope };
+  const event = { actorType: 'system' as const, actorId: request.actor, action: 'sanctions.freeze', target: id };
+  await appendAudit(tx, [{ ...event, outcome: 'success', details }], now);
 }
 
 /** The hit's case (for a hit), every match above the near-hit score, and the audit entry: one transaction. */
@@ -117,7 +120,7 @@ async function recordMatches(
   const outcome = blocking === undefined ? 'near_hit' : 'hit';
   return sanctions.store.transaction(async (tx) => {
     const opened = outcome === 'hit' ? (await openCase(tx, hitCase(request, found, top, label), now)).id : undefined;
-    if (opened !== undefined) await freezeOnRescreen(tx, request, opened, now);
+    if (opened !== undefined) await freezeExistingParty(tx, request, opened, now);
     for (const match of matches) {
       await insertScreening(tx, {
         id: newId('scr', now),

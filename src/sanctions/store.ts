@@ -190,3 +190,54 @@ export async function liftFreeze(tx: Queryable, caseId: string, liftedBy: string
 export async function freezeActive(q: Queryable, caseId: string): Promise<boolean> {
   return (await q.get('SELECT id FROM sanctions_freezes WHERE case_id = ? AND active = 1', [caseId])) !== undefined;
 }
+
+/**
+ * Freezes the merchant for this case, once, as insertFreeze does for a customer. True when this call
+ * froze.
+ */
+export async function insertMerchantFreeze(
+  tx: Queryable,
+  freeze: { id: string; caseId: string; merchantId: string; now: number },
+): Promise<boolean> {
+  const changed = await tx.run(
+    `INSERT INTO sanctions_merchant_freezes (id, case_id, merchant_id, active, created_at) VALUES (?, ?, ?, 1, ?)
+     ON CONFLICT (case_id) DO NOTHING`,
+    [freeze.id, freeze.caseId, freeze.merchantId, freeze.now],
+  );
+  return changed === 1;
+}
+
+/** Lifts the case's merchant freeze; the number lifted (0 or 1). */
+export async function liftMerchantFreeze(
+  tx: Queryable,
+  caseId: string,
+  liftedBy: string,
+  now: number,
+): Promise<number> {
+  return tx.run(
+    'UPDATE sanctions_merchant_freezes SET active = 0, lifted_at = ?, lifted_by = ? WHERE case_id = ? AND active = 1',
+    [now, liftedBy, caseId],
+  );
+}
+
+/** Whether the case's merchant freeze is still on. */
+export async function merchantFreezeActive(q: Queryable, caseId: string): Promise<boolean> {
+  const row = await q.get('SELECT id FROM sanctions_merchant_freezes WHERE case_id = ? AND active = 1', [caseId]);
+  return row !== undefined;
+}
+
+/** Whether any case still freezes the merchant (payments, refunds and settlement ask before money moves). */
+export async function merchantFrozen(q: Queryable, merchantId: string): Promise<boolean> {
+  const row = await q.get('SELECT id FROM sanctions_merchant_freezes WHERE merchant_id = ? AND active = 1 LIMIT 1', [
+    merchantId,
+  ]);
+  return row !== undefined;
+}
+
+/** Every merchant a case still freezes (one read for a settlement run). */
+export async function frozenMerchants(q: Queryable): Promise<Set<string>> {
+  const rows = await q.all<{ merchant_id: string }>(
+    'SELECT DISTINCT merchant_id FROM sanctions_merchant_freezes WHERE active = 1',
+  );
+  return new Set(rows.map((r) => r.merchant_id));
+}

@@ -4,10 +4,12 @@
 // - a dispute refund: the merchant's balance → the customer's wallet, all-or-nothing; what the
 //   merchant's balance cannot cover is fronted from the compensation reserve and recorded as the
 //   merchant's debt (the ledger never lets a merchant account go negative), which the recovery sweep
-//   takes back from the merchant's later balance.
+//   takes back from the merchant's later balance. A merchant frozen by a sanctions hit pays none of it:
+//   the reserve fronts the whole refund, and nothing is recovered while the freeze lasts.
 import type { CaseMoneyHandler, CaseRecord } from '../cases/index.ts';
 import { availableOf, type Account, type Ledger } from '../ledger/index.ts';
 import { merchantAccountOf, walletOf } from '../payments/index.ts';
+import { merchantFrozen } from '../sanctions/index.ts';
 import type { SupportContext } from './context.ts';
 import { addRecovered, disputeByCase, insertDebt, markPaid, openDebts, planPayout } from './store.ts';
 
@@ -65,7 +67,8 @@ async function refundFromMerchant(ctx: SupportContext, record: CaseRecord, key: 
   const merchant = await merchantAccountOf(ctx.ledger, dispute.merchantId, currency);
   const wallet = await walletOf(ctx.ledger, dispute.customerId, currency);
   const reserve = await compensationAccountOf(ctx.ledger, currency);
-  const available = availableOf(merchant);
+  // A merchant frozen by a sanctions hit pays nothing out: the reserve fronts it all, owed by the merchant.
+  const available = (await merchantFrozen(ctx.store, dispute.merchantId)) ? 0n : availableOf(merchant);
   const refundKey = `${key}:refund`;
   // The split is decided once: a retried execution repeats the same legs with the same keys.
   const planned = await ctx.store.transaction((tx) =>
@@ -119,6 +122,8 @@ export function supportMoney(ctx: () => SupportContext): CaseMoneyHandler {
 export async function recoverMerchantDebts(ctx: SupportContext): Promise<{ recovered: bigint }> {
   let recovered = 0n;
   for (const debt of await openDebts(ctx.store, 200)) {
+    // Nothing is taken from a frozen merchant's account; the debt waits for its case to be decided.
+    if (await merchantFrozen(ctx.store, debt.merchantId)) continue;
     const merchant = await merchantAccountOf(ctx.ledger, debt.merchantId, debt.currency);
     const due = debt.owed - debt.recovered;
     const available = availableOf(merchant);

@@ -45,6 +45,7 @@ import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 import { sanctionsFreezes } from './247-sanctions-freezes.ts';
 import { amlCustomerRatings } from './212-aml-customer-ratings.ts';
 import { fundingReviewHolds } from './208-funding-review-holds.ts';
+import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 
 export interface Migration {
   readonly id: number;
@@ -105,6 +106,7 @@ export const migrations: readonly Migration[] = [
   sanctionsFreezes,
   ledgerApplyOverflow,
   amlCustomerRatings,
-  // 208 after 212: stores already past 272 apply them after everything released (list order is apply order).
+  // 208 and 204 after 212: stores already past 272 apply them after everything released (list order is apply order).
   fundingReviewHolds,
+  sanctionsMerchantFreezes,
 ];
