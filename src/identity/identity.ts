@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { cryptoProfile, type CryptoProfile, type Keyring } from '../crypto/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import { accessTokenCodec, type AccessTokenCodec } from './access-token.ts';
 import { openDeviceCa, type DeviceCa } from './device-ca.ts';
 import { developmentVerifiers, type IdentityVerifier } from './identity-verification.ts';
@@ -31,6 +31,8 @@ export interface Identity {
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   /** Whether risk's block list holds one of these ID-number blind indexes (hex; wired in; none = no). */
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
+  /** Counts a failed login for the risk rules, in the failure's transaction (wired in; none = not counted). */
+  readonly loginFailureRisk?: LoginFailureRisk | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -58,11 +60,29 @@ export type FactorChangeRisk = (change: {
   readonly factorChangedAt: number | undefined;
 }) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;
 
+/**
+ * A failed login as the risk rules count it (`customer.failed_logins_1h`, `device.failed_logins_1h`, …):
+ * a wrong password (or an unknown or disabled account) or a wrong answer to a login challenge, called in
+ * the transaction that records the failure, so every API process counts into the same rows.
+ */
+export type LoginFailureRisk = (
+  tx: Tx,
+  failure: {
+    /** Null when the phone number is no customer's. */
+    readonly customerId: string | null;
+    /** The device fingerprint (hex): the same browser is one device across accounts. */
+    readonly deviceKey: string | null;
+    readonly ip: string | null;
+  },
+  now: number,
+) => Promise<void>;
+
 /** Risk's `id` block list asked at registration, with the number's blind index under every live key. */
 export type IdNumberBlocked = (idNumberHashes: readonly string[]) => Promise<boolean>;
 
 export interface OpenIdentityOptions {
   readonly screenApplicant?: ApplicantScreening | undefined;
+  readonly loginFailureRisk?: LoginFailureRisk | undefined;
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
   readonly store: Store;
@@ -110,6 +130,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     screenApplicant: options.screenApplicant,
     factorChangeRisk: options.factorChangeRisk,
     idNumberBlocked: options.idNumberBlocked,
+    loginFailureRisk: options.loginFailureRisk,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

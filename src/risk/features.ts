@@ -55,6 +55,16 @@ const velocity = (
   return out;
 };
 
+const identity: readonly RiskEvent[] = ['login', 'card_binding', 'factor_change'];
+
+/** Failed logins (a wrong password or login challenge answer) per subject, in each window (identity-store.ts). */
+const failedLogins = (subject: string, events: readonly RiskEvent[]): Record<string, FeatureDefinition> =>
+  Object.fromEntries(['1m', '1h', '24h', '30d'].map((window) => [`${subject}.failed_logins_${window}`, {
+    type: 'count',
+    events,
+    doc: `failed logins (wrong password or challenge answer) of this ${subject} in the last ${window}`,
+  } satisfies FeatureDefinition]));
+
 export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   amount: { type: 'amount', events: money, doc: 'the amount of this payment, top-up or withdrawal' },
   'payer.recent_payments': { type: 'count', events: money, doc: 'payments of the payer in the velocity window' },
@@ -68,6 +78,12 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   ...velocity('address', money, all),
   ...velocity('payee', money),
   ...velocity('card', money),
+  ...failedLogins('customer', identity),
+  ...failedLogins('address', identity),
+  // At login the device is its fingerprint (the same browser across accounts); elsewhere its id.
+  ...failedLogins('device', login),
+  'device.customers_30d': { type: 'count', events: login, doc: 'distinct customers logged in on this device in 30 d' },
+  'address.customers_30d': { type: 'count', events: login, doc: 'distinct customers logged in from this /24 in 30 d' },
   'customer.age': { type: 'duration', events: all, doc: 'time since the customer registered' },
   'customer.class': { type: 'string', events: all, doc: "the account class: 'I', 'II' or 'III'" },
   'customer.dormant': { type: 'duration', events: all, doc: 'time since the previous event of the customer' },

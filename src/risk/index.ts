@@ -76,7 +76,13 @@ export {
   type DecisionRecord,
   type ListName,
 } from './store.ts';
-export { identityStoredFeatures, idNumberBlocked, type IdentitySubjects } from './identity-store.ts';
+export {
+  countLoginFailure,
+  identityStoredFeatures,
+  idNumberBlocked,
+  type IdentitySubjects,
+  type LoginFailure,
+} from './identity-store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
 export { loginDeciderOf, type LoginRiskDecider, type LoginSubject } from './login-decider.ts';
 export {

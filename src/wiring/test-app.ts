@@ -12,7 +12,9 @@ import { enrolledTestOperator, testOperatorToken } from './test-operators.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
-import type { ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity } from '../identity/index.ts';
+import type {
+  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity, LoginFailureRisk,
+} from '../identity/index.ts';
 import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
 import { identityRiskPorts, type IdentityRiskPorts } from './identity-risk.ts';
 import { applicantScreeningOf } from './sanctions-screening.ts';
@@ -48,6 +50,7 @@ export interface TestAppOptions {
   readonly identity?: (parts: {
     store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
     loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk; idNumberBlocked: IdNumberBlocked;
+    loginFailureRisk: LoginFailureRisk;
   }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
@@ -97,7 +100,11 @@ export async function createTestApp(
   const factorChangeRisk: FactorChangeRisk = (change) =>
     binding.risk?.factorChangeRisk(change) ?? Promise.resolve('allow');
   const idNumberBlocked: IdNumberBlocked = (hashes) => binding.risk?.idNumberBlocked(hashes) ?? Promise.resolve(false);
-  const parts = { store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked };
+  const loginFailureRisk: LoginFailureRisk = (tx, failure, now) =>
+    binding.risk?.loginFailureRisk(tx, failure, now) ?? Promise.resolve();
+  const parts = {
+    store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked, loginFailureRisk,
+  };
   const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
     config, store, ledger, keyring, logStream: logSink(logs), paymentIdentity: options.paymentIdentity, clock,
