@@ -91,7 +91,8 @@ export async function completeLoginChallenge(identity: Identity, challengeId: st
       await countChallengeAttempt(tx, challenge.id);
       const device = await deviceById(tx, challenge.deviceId);
       const deviceKey = device?.fingerprintHash.toString('hex') ?? null;
-      await identity.loginFailureRisk?.(tx, { customerId: customer.id, deviceKey, ip: meta.ip }, now);
+      const failed = { attempt: 'login', customerId: customer.id, deviceKey, ip: meta.ip } as const;
+      await identity.failedAttemptRisk?.(tx, failed, now);
       await insertLoginHistory(tx, { customerId: customer.id, deviceId: challenge.deviceId, ip: meta.ip, network: null, outcome: 'failure', at: now });
       await auditCustomer(tx, customer.id, audit, [{ action: 'customer.login.step_up', target: challenge.id, outcome: 'failure', details: { factor: answer.factor } }], now);
       return undefined;

@@ -31,8 +31,8 @@ export interface Identity {
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   /** Whether risk's block list holds one of these ID-number blind indexes (hex; wired in; none = no). */
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
-  /** Counts a failed login for the risk rules, in the failure's transaction (wired in; none = not counted). */
-  readonly loginFailureRisk?: LoginFailureRisk | undefined;
+  /** Counts a failed login or step-up for the risk rules, in the failure's tx (wired in; none = not counted). */
+  readonly failedAttemptRisk?: FailedAttemptRisk | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -61,13 +61,15 @@ export type FactorChangeRisk = (change: {
 }) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;
 
 /**
- * A failed login as the risk rules count it (`customer.failed_logins_1h`, `device.failed_logins_1h`, …):
- * a wrong password (or an unknown or disabled account) or a wrong answer to a login challenge, called in
- * the transaction that records the failure, so every API process counts into the same rows.
+ * A failed attempt as the risk rules count it, called in the transaction that records the failure, so
+ * every API process counts into the same rows: `login` — a wrong password (or an unknown or disabled
+ * account) or a wrong answer to a login challenge (`customer.failed_logins_1h`, `device.failed_logins_1h`,
+ * …); `step_up` — a signed-in customer's wrong second factor (`customer.failed_step_ups_1h`, …).
  */
-export type LoginFailureRisk = (
+export type FailedAttemptRisk = (
   tx: Tx,
   failure: {
+    readonly attempt: 'login' | 'step_up';
     /** Null when the phone number is no customer's. */
     readonly customerId: string | null;
     /** The device fingerprint (hex): the same browser is one device across accounts. */
@@ -82,7 +84,7 @@ export type IdNumberBlocked = (idNumberHashes: readonly string[]) => Promise<boo
 
 export interface OpenIdentityOptions {
   readonly screenApplicant?: ApplicantScreening | undefined;
-  readonly loginFailureRisk?: LoginFailureRisk | undefined;
+  readonly failedAttemptRisk?: FailedAttemptRisk | undefined;
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
   readonly store: Store;
@@ -130,7 +132,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     screenApplicant: options.screenApplicant,
     factorChangeRisk: options.factorChangeRisk,
     idNumberBlocked: options.idNumberBlocked,
-    loginFailureRisk: options.loginFailureRisk,
+    failedAttemptRisk: options.failedAttemptRisk,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

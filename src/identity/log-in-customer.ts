@@ -158,9 +158,9 @@ async function recordFailure(
   const { config } = identity;
   await identity.store.transaction(async (tx) => {
     const { phone, addressLocked } = await throttleFailure(identity, tx, subjects, states, now);
-    await identity.loginFailureRisk?.(
+    await identity.failedAttemptRisk?.(
       tx,
-      { customerId: customer?.id ?? null, deviceKey: subjects.fingerprintHex, ip: meta.ip },
+      { attempt: 'login', customerId: customer?.id ?? null, deviceKey: subjects.fingerprintHex, ip: meta.ip },
       now,
     );
     if (customer !== undefined)

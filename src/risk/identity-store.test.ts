@@ -10,7 +10,7 @@ import type { Store } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { estimate, windows } from './counters.ts';
 import {
-  countIdentityEvent, countLoginFailure, identityStoredFeatures, type IdentitySubjects,
+  countIdentityEvent, countFailedAttempt, identityStoredFeatures, type IdentitySubjects,
 } from './identity-store.ts';
 import type { MoneyEvent } from './money-features.ts';
 import { loadStoredRows, profileOf, recordMoneyEvents } from './store.ts';
@@ -41,7 +41,7 @@ for (const kind of testStoreKinds()) {
     });
 
     const fail = (customerId: string | null, ip: string | null, at: number, deviceKey: string | null = browser) =>
-      store.transaction((tx) => countLoginFailure(tx, { customerId, deviceKey, ip }, at));
+      store.transaction((tx) => countFailedAttempt(tx, { attempt: 'login', customerId, deviceKey, ip }, at));
 
     test('failed logins per customer, device fingerprint and /24, exact at the bucket edges', async () => {
       await fail('cus_f1', '203.0.113.7', t0 + 1_000);
@@ -76,6 +76,26 @@ for (const kind of testStoreKinds()) {
         [change['customer.failed_logins_1h'], change['address.failed_logins_1h'], change['device.failed_logins_1h']],
         [3, 3, undefined],
       );
+    });
+
+    test('failed step-ups per customer and /24, apart from failed logins, read on every identity event', async () => {
+      const at = t0 + 30 * day + 10_000;
+      for (const ip of ['203.0.113.20', '203.0.113.21', null])
+        await store.transaction((tx) =>
+          countFailedAttempt(tx, { attempt: 'step_up', customerId: 'cus_s1', deviceKey: browser, ip }, at));
+      for (const event of ['login', 'card_binding', 'factor_change'] as const) {
+        const f = await identityStoredFeatures(
+          store,
+          { event, customerId: 'cus_s1', deviceId: null, deviceKey: browser, ip: '203.0.113.99' },
+          t0 + 30 * day + 3_600_000,
+        );
+        assert.deepEqual(
+          [f['customer.failed_step_ups_1h'], f['address.failed_step_ups_1h'], f['customer.failed_step_ups_1m'],
+            f['customer.failed_logins_1h'], f['device.failed_logins_1h'] ?? 0],
+          [3, 2, 0, 0, 0],
+          event,
+        );
+      }
     });
 
     test('distinct customers per device fingerprint and /24 in 30 days: each customer once per bucket', async () => {
@@ -124,8 +144,9 @@ for (const kind of testStoreKinds()) {
         Array.from({ length: rounds }, (_, i) => () =>
           (i % 2 === 0 ? store : other).transaction(async (tx) => {
             await recordMoneyEvents(tx, kind, [payment(i)], now);
-            const failure = { customerId: 'cus_race', deviceKey: 'cc'.repeat(32), ip: '203.0.113.77' };
-            await countLoginFailure(tx, failure, now);
+            const deviceKey = 'cc'.repeat(32);
+            const failure = { attempt: 'login', customerId: 'cus_race', deviceKey, ip: '203.0.113.77' } as const;
+            await countFailedAttempt(tx, failure, now);
             await countIdentityEvent(tx, login(`cus_r${i % 3}`, '203.0.113.77', 'cc'.repeat(32)), now);
           }),
         ),
@@ -156,6 +177,7 @@ for (const kind of testStoreKinds()) {
           event: 'payment', customerId: 'cus_wait', deviceId, ip: null, payeeId: null,
           amount: { minor: 250n, currency: 'CNY' },
         });
+        const waitFailure = { attempt: 'login', customerId: 'cus_wait', deviceKey: null, ip: null } as const;
         let release = () => {};
         const held = new Promise<void>((resolve) => (release = resolve));
         let firstPid = 0;
@@ -164,7 +186,7 @@ for (const kind of testStoreKinds()) {
         // The first process creates the rows and keeps its transaction open…
         const first = store.transaction(async (tx) => {
           await recordMoneyEvents(tx, 'postgres', [event('dev_a')], now);
-          await countLoginFailure(tx, { customerId: 'cus_wait', deviceKey: null, ip: null }, now);
+          await countFailedAttempt(tx, waitFailure, now);
           firstPid = Number((await tx.get<{ pid: unknown }>('SELECT pg_backend_pid() AS pid'))?.pid);
           ready();
           await held;
@@ -173,7 +195,7 @@ for (const kind of testStoreKinds()) {
         // …the second counts the same subjects and must wait for it, not write over it.
         const second = other.transaction(async (tx) => {
           await recordMoneyEvents(tx, 'postgres', [event('dev_b')], now + 1);
-          await countLoginFailure(tx, { customerId: 'cus_wait', deviceKey: null, ip: null }, now + 1);
+          await countFailedAttempt(tx, waitFailure, now + 1);
         });
         let waited = false;
         for (let i = 0; i < 500 && !waited; i += 1) {

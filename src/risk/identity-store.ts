@@ -28,12 +28,13 @@ type Counted = 'customer' | 'device' | 'address';
 /** A counter row an identity event reads: the feature names it fills (`<subject>.<kind>_<window>`), its windows. */
 interface CounterRead {
   readonly subject: Counted;
-  readonly kind: 'count' | 'failed_logins' | 'customers';
+  readonly kind: 'count' | 'failed_logins' | 'failed_step_ups' | 'customers';
   readonly key: string;
   readonly windows: readonly WindowName[];
 }
 
 const loginFailed = 'login_failed';
+const stepUpFailed = 'step_up_failed';
 /** Distinct customers per device fingerprint or /24 are counted in the 30-day window only. */
 const customersWindow: WindowName = '30d';
 
@@ -49,6 +50,7 @@ function counterReads(s: IdentitySubjects): CounterRead[] {
   const out: CounterRead[] = [
     { subject: 'customer', kind: 'count', key: `cu:${s.customerId}:${s.event}`, windows: all },
     { subject: 'customer', kind: 'failed_logins', key: `cu:${s.customerId}:${loginFailed}`, windows: all },
+    { subject: 'customer', kind: 'failed_step_ups', key: `cu:${s.customerId}:${stepUpFailed}`, windows: all },
   ];
   if (s.deviceKey !== null)
     out.push({ subject: 'device', kind: 'count', key: `dv:${s.deviceKey}:${s.event}`, windows: all });
@@ -59,6 +61,7 @@ function counterReads(s: IdentitySubjects): CounterRead[] {
   if (network !== undefined) {
     out.push({ subject: 'address', kind: 'count', key: `ad:${network}:${s.event}`, windows: all });
     out.push({ subject: 'address', kind: 'failed_logins', key: `ad:${network}:${loginFailed}`, windows: all });
+    out.push({ subject: 'address', kind: 'failed_step_ups', key: `ad:${network}:${stepUpFailed}`, windows: all });
     if (s.event === 'login')
       out.push({ subject: 'address', kind: 'customers', key: `ad:${network}:customers`, windows: [customersWindow] });
   }
@@ -187,22 +190,30 @@ export async function countIdentityEvent(tx: Tx, s: IdentitySubjects, now: numbe
   await advanceCounters(tx, increments, now);
 }
 
-/** A failed login: a wrong password, or a wrong answer to a login challenge (code, passkey, signature). */
-export interface LoginFailure {
+/**
+ * A failed attempt: `login` — a wrong password, or a wrong answer to a login challenge (code, passkey,
+ * signature); `step_up` — a wrong second factor of a signed-in customer (a factor change's, a payment's).
+ */
+export interface FailedAttempt {
+  readonly attempt: 'login' | 'step_up';
   /** Null when the phone number is no customer's. */
   readonly customerId: string | null;
-  /** The device fingerprint (hex), what logins count devices by. */
+  /** The device fingerprint (hex), what logins count devices by; step-ups count no device. */
   readonly deviceKey: string | null;
   readonly ip: string | null;
 }
 
-/** Counts a failed login on the customer, the device fingerprint and the /24 (`*.failed_logins_*`), in `tx`. */
-export async function countLoginFailure(tx: Tx, f: LoginFailure, now: number): Promise<void> {
+/**
+ * Counts a failed attempt in `tx`: a login on the customer, the device fingerprint and the /24
+ * (`*.failed_logins_*`), a step-up on the customer and the /24 (`*.failed_step_ups_*`).
+ */
+export async function countFailedAttempt(tx: Tx, f: FailedAttempt, now: number): Promise<void> {
   const network = networksOf(f.ip)?.network;
+  const kind = f.attempt === 'login' ? loginFailed : stepUpFailed;
   const keys = [
-    ...(f.customerId === null ? [] : [`cu:${f.customerId}:${loginFailed}`]),
-    ...(f.deviceKey === null ? [] : [`dv:${f.deviceKey}:${loginFailed}`]),
-    ...(network === undefined ? [] : [`ad:${network}:${loginFailed}`]),
+    ...(f.customerId === null ? [] : [`cu:${f.customerId}:${kind}`]),
+    ...(f.deviceKey === null || f.attempt !== 'login' ? [] : [`dv:${f.deviceKey}:${kind}`]),
+    ...(network === undefined ? [] : [`ad:${network}:${kind}`]),
   ];
   await advanceCounters(tx, new Map(keys.map((key) => [key, windowNames])), now);
 }

@@ -77,11 +77,11 @@ export {
   type ListName,
 } from './store.ts';
 export {
-  countLoginFailure,
+  countFailedAttempt,
   identityStoredFeatures,
   idNumberBlocked,
   type IdentitySubjects,
-  type LoginFailure,
+  type FailedAttempt,
 } from './identity-store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
 export { loginDeciderOf, type LoginRiskDecider, type LoginSubject } from './login-decider.ts';

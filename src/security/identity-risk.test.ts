@@ -160,6 +160,26 @@ for (const kind of testStoreKinds()) {
       assert.equal((JSON.parse(cases[0]?.details ?? '{}') as { decisionId?: string }).decisionId, last?.id);
     });
 
+    test('wrong step-up answers count as the customer\'s failed step-ups, read by the next factor change', async () => {
+      await activate([]);
+      const stepUp = (code: string) => t.app.inject({
+        method: 'POST', url: '/v1/me/step-up', headers: bearer(who.accessToken), remoteAddress: china,
+        payload: { kind: 'totp', code },
+      });
+      const right = totpCode(who.totpSecret, t.identity.clock());
+      for (const wrong of [1, 2]) {
+        const refused = await stepUp(String((Number(right) + wrong) % 1_000_000).padStart(6, '0'));
+        assert.deepEqual([refused.statusCode, refused.json().code], [401, 'code_invalid'], refused.body);
+      }
+      const changed = await recoveryCodes();
+      assert.ok(changed.statusCode < 500, changed.body);
+      const [decided] = (await decisions('factor_change')).slice(-1);
+      assert.deepEqual(
+        [decided?.features['customer.failed_step_ups_1h'], decided?.features['customer.failed_logins_1h']],
+        [2, 0],
+      );
+    });
+
     test('logins are stored decisions with the client country; Germany minutes after China is denied', async () => {
       await activate([{
         id: 'impossible_login', on: ['login'], when: 'travel.impossible', action: 'deny', score: 100,

@@ -3,9 +3,9 @@
 // transaction) and the factor-change decision (TOTP, passkey, device certificate, recovery codes),
 // stored with its snapshot, score and rules hit, audited, a review opening a risk_review case — and the
 // failed-login count (`*.failed_logins_*`), written in the transaction of identity's failure path.
-import type { FactorChangeRisk, IdNumberBlocked, LoginFailureRisk } from '../identity/index.ts';
+import type { FactorChangeRisk, IdNumberBlocked, FailedAttemptRisk } from '../identity/index.ts';
 import {
-  assessIdentityEvent, countLoginFailure, identityStoredFeatures, idNumberBlocked, loginDeciderOf,
+  assessIdentityEvent, countFailedAttempt, identityStoredFeatures, idNumberBlocked, loginDeciderOf,
   recordIdentityDecision,
   type LoginRiskDecider,
   type RiskEngine,
@@ -16,7 +16,7 @@ export interface IdentityRiskPorts {
   readonly loginRisk: LoginRiskDecider;
   readonly factorChangeRisk: FactorChangeRisk;
   readonly idNumberBlocked: IdNumberBlocked;
-  readonly loginFailureRisk: LoginFailureRisk;
+  readonly failedAttemptRisk: FailedAttemptRisk;
 }
 
 export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () => number): IdentityRiskPorts {
@@ -45,6 +45,6 @@ export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () =>
   const blocked: IdNumberBlocked = (hashes) => idNumberBlocked(store, hashes);
   return {
     loginRisk: loginDeciderOf(engine, store), factorChangeRisk, idNumberBlocked: blocked,
-    loginFailureRisk: countLoginFailure,
+    failedAttemptRisk: countFailedAttempt,
   };
 }

@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
 import type {
-  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity, LoginFailureRisk,
+  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity, FailedAttemptRisk,
 } from '../identity/index.ts';
 import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
 import { identityRiskPorts, type IdentityRiskPorts } from './identity-risk.ts';
@@ -50,7 +50,7 @@ export interface TestAppOptions {
   readonly identity?: (parts: {
     store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
     loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk; idNumberBlocked: IdNumberBlocked;
-    loginFailureRisk: LoginFailureRisk;
+    failedAttemptRisk: FailedAttemptRisk;
   }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
@@ -100,10 +100,10 @@ export async function createTestApp(
   const factorChangeRisk: FactorChangeRisk = (change) =>
     binding.risk?.factorChangeRisk(change) ?? Promise.resolve('allow');
   const idNumberBlocked: IdNumberBlocked = (hashes) => binding.risk?.idNumberBlocked(hashes) ?? Promise.resolve(false);
-  const loginFailureRisk: LoginFailureRisk = (tx, failure, now) =>
-    binding.risk?.loginFailureRisk(tx, failure, now) ?? Promise.resolve();
+  const failedAttemptRisk: FailedAttemptRisk = (tx, failure, now) =>
+    binding.risk?.failedAttemptRisk(tx, failure, now) ?? Promise.resolve();
   const parts = {
-    store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked, loginFailureRisk,
+    store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked, failedAttemptRisk,
   };
   const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
