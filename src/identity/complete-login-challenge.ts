@@ -15,7 +15,10 @@ import { checkPasskeyAssertion } from './passkeys.ts';
 import { spendRecoveryCode } from './recovery-codes.ts';
 import { createSession, type FactorClass, type IssuedSession } from './sessions.ts';
 import { checkSmsCode, issueSmsCode, type SentSmsCode } from './sms-codes.ts';
-import { challengeById, consumeChallenge, countChallengeAttempt, customerById, insertLoginHistory, type ChallengeRow, type CustomerRow } from './store.ts';
+import {
+  challengeById, consumeChallenge, countChallengeAttempt, customerById, deviceById, insertLoginHistory,
+  type ChallengeRow, type CustomerRow,
+} from './store.ts';
 
 export const loginChallengeAttemptsMax = 5;
 
@@ -86,6 +89,10 @@ export async function completeLoginChallenge(identity: Identity, challengeId: st
     const holds = await answerHolds(identity, tx, challenge, customer, answer, pre, now);
     if (!holds || (await consumeChallenge(tx, challenge.id, now)) !== 1) {
       await countChallengeAttempt(tx, challenge.id);
+      const device = await deviceById(tx, challenge.deviceId);
+      const deviceKey = device?.fingerprintHash.toString('hex') ?? null;
+      const failed = { attempt: 'login', customerId: customer.id, deviceKey, ip: meta.ip } as const;
+      await identity.failedAttemptRisk?.(tx, failed, now);
       await insertLoginHistory(tx, { customerId: customer.id, deviceId: challenge.deviceId, ip: meta.ip, network: null, outcome: 'failure', at: now });
       await auditCustomer(tx, customer.id, audit, [{ action: 'customer.login.step_up', target: challenge.id, outcome: 'failure', details: { factor: answer.factor } }], now);
       return undefined;

@@ -214,6 +214,8 @@ export async function stepUpSession(
       ))
     ) {
       await countHit(tx, bucket, dayMs, now);
+      const failed = { attempt: 'step_up', customerId: customer.id, deviceKey: null, ip: meta.ip } as const;
+      await identity.failedAttemptRisk?.(tx, failed, now);
       await line('failure');
       return 'failed' as const;
     }

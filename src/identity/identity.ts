@@ -33,6 +33,8 @@ export interface Identity {
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
   /** AML's first money-laundering risk rating of a new customer, in the registration's transaction (wired in). */
   readonly rateRegistered?: RegistrationRating | undefined;
+  /** Counts a failed login or step-up for the risk rules, in the failure's tx (wired in; none = not counted). */
+  readonly failedAttemptRisk?: FailedAttemptRisk | undefined;
   /** Loads the token key and device CA through the keyring (once); `protection`, `tokens` and `ca` need it. */
   ready(): Promise<void>;
 }
@@ -60,6 +62,25 @@ export type FactorChangeRisk = (change: {
   readonly factorChangedAt: number | undefined;
 }) => Promise<'allow' | 'challenge' | 'review' | 'deny'>;
 
+/**
+ * A failed attempt as the risk rules count it, called in the transaction that records the failure, so
+ * every API process counts into the same rows: `login` — a wrong password (or an unknown or disabled
+ * account) or a wrong answer to a login challenge (`customer.failed_logins_1h`, `device.failed_logins_1h`,
+ * …); `step_up` — a signed-in customer's wrong second factor (`customer.failed_step_ups_1h`, …).
+ */
+export type FailedAttemptRisk = (
+  tx: Tx,
+  failure: {
+    readonly attempt: 'login' | 'step_up';
+    /** Null when the phone number is no customer's. */
+    readonly customerId: string | null;
+    /** The device fingerprint (hex): the same browser is one device across accounts. */
+    readonly deviceKey: string | null;
+    readonly ip: string | null;
+  },
+  now: number,
+) => Promise<void>;
+
 /** Risk's `id` block list asked at registration, with the number's blind index under every live key. */
 export type IdNumberBlocked = (idNumberHashes: readonly string[]) => Promise<boolean>;
 
@@ -75,6 +96,7 @@ export type RegistrationRating = (
 export interface OpenIdentityOptions {
   readonly rateRegistered?: RegistrationRating | undefined;
   readonly screenApplicant?: ApplicantScreening | undefined;
+  readonly failedAttemptRisk?: FailedAttemptRisk | undefined;
   readonly factorChangeRisk?: FactorChangeRisk | undefined;
   readonly idNumberBlocked?: IdNumberBlocked | undefined;
   readonly store: Store;
@@ -123,6 +145,7 @@ export async function openIdentity(options: OpenIdentityOptions): Promise<Identi
     factorChangeRisk: options.factorChangeRisk,
     idNumberBlocked: options.idNumberBlocked,
     rateRegistered: options.rateRegistered,
+    failedAttemptRisk: options.failedAttemptRisk,
     argon2: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
     get protection() {
       return need().protection;

@@ -67,6 +67,8 @@ interface Subjects {
   /** The lock that strangers' failures build on this phone number (read to ask known devices for a second factor). */
   readonly strangers: string;
   readonly phoneIndexHex: string;
+  /** The device fingerprint (hex): what risk counts failed logins of a device by. */
+  readonly fingerprintHex: string;
 }
 
 /** The minutes within which failures against distinct phone numbers from one address count as stuffing. */
@@ -88,9 +90,11 @@ async function subjectsOf(
       : (await devicesOf(identity.store, customer.id)).find(
           (d) => d.status === 'active' && d.fingerprintHash.equals(fingerprint),
         );
+  const fingerprintHex = fingerprint.toString('hex');
   if (known !== undefined)
-    return { phone: `${strangers}:device:${known.id}`, address: undefined, strangers, phoneIndexHex };
-  return { phone: strangers, address: meta.ip === null ? undefined : `ip:${meta.ip}`, strangers, phoneIndexHex };
+    return { phone: `${strangers}:device:${known.id}`, address: undefined, strangers, phoneIndexHex, fingerprintHex };
+  const address = meta.ip === null ? undefined : `ip:${meta.ip}`;
+  return { phone: strangers, address, strangers, phoneIndexHex, fingerprintHex };
 }
 
 async function refuseIfThrottled(
@@ -118,6 +122,31 @@ async function refuseIfThrottled(
   throw new AnfuError('login_throttled', undefined, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
 }
 
+/** The failure in the phone number's (or known device's) throttle and, for unknown devices, the address's. */
+async function throttleFailure(
+  identity: Identity,
+  tx: Tx,
+  subjects: Subjects,
+  states: Map<string, ThrottleState>,
+  now: number,
+): Promise<{ phone: ReturnType<typeof afterFailure>; addressLocked: boolean }> {
+  const { config } = identity;
+  const phone = afterFailure(
+    states.get(subjects.phone),
+    now,
+    phoneThrottlePolicy(config.customerLoginFailuresMax, config.customerLockoutMs),
+  );
+  await saveThrottleState(tx, subjects.phone, phone);
+  if (subjects.address === undefined) return { phone, addressLocked: false };
+  const address = afterFailure(
+    states.get(subjects.address),
+    now,
+    addressThrottlePolicy(config.loginIpFailuresMax, config.customerLockoutMs),
+  );
+  await saveThrottleState(tx, subjects.address, address);
+  return { phone, addressLocked: address.locked };
+}
+
 async function recordFailure(
   identity: Identity,
   customer: CustomerRow | undefined,
@@ -128,22 +157,12 @@ async function recordFailure(
 ): Promise<void> {
   const { config } = identity;
   await identity.store.transaction(async (tx) => {
-    const phone = afterFailure(
-      states.get(subjects.phone),
+    const { phone, addressLocked } = await throttleFailure(identity, tx, subjects, states, now);
+    await identity.failedAttemptRisk?.(
+      tx,
+      { attempt: 'login', customerId: customer?.id ?? null, deviceKey: subjects.fingerprintHex, ip: meta.ip },
       now,
-      phoneThrottlePolicy(config.customerLoginFailuresMax, config.customerLockoutMs),
     );
-    await saveThrottleState(tx, subjects.phone, phone);
-    let addressLocked = false;
-    if (subjects.address !== undefined) {
-      const address = afterFailure(
-        states.get(subjects.address),
-        now,
-        addressThrottlePolicy(config.loginIpFailuresMax, config.customerLockoutMs),
-      );
-      await saveThrottleState(tx, subjects.address, address);
-      addressLocked = address.locked;
-    }
     if (customer !== undefined)
       await insertLoginHistory(tx, {
         customerId: customer.id,

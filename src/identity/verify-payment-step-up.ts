@@ -85,6 +85,8 @@ async function decideAttempt(tx: Tx, attempt: Attempt): Promise<PaymentStepUpVer
     return { outcome: 'passed' };
   }
   const failures = { payment: attempts, day: (await countHit(tx, buckets.day, dayMs, now)).hits };
+  const failed = { attempt: 'step_up', customerId: customer.id, deviceKey: null, ip: attempt.audit.ip } as const;
+  await identity.failedAttemptRisk?.(tx, failed, now);
   await line('failure', { reason: 'factor_invalid', failures: failures.payment, failuresToday: failures.day });
   const payment = config.paymentStepUpFailuresMax - failures.payment;
   const day = config.stepUpFailuresPerDayMax - failures.day;

@@ -191,18 +191,30 @@ export function defaultListRules(): RuleDocument[] {
 
 /**
  * Identity velocity (identity-store.ts counts every login, card binding and factor change per customer,
- * device and /24): a third card binding attempt by one customer within an hour (cards tried one after
- * another) goes to an analyst; the binding itself goes on, the case decides.
+ * device and /24, the failed logins of each, and the distinct customers logged in per device fingerprint
+ * and /24). A third card binding attempt by one customer within an hour (cards tried one after another)
+ * goes to an analyst; the binding itself goes on, the case decides. A correct password after a burst of
+ * failed logins from one browser (ten: as many as lock one phone number) or one /24 (fifty: addresses are
+ * shared behind carrier NAT) asks a second factor; after thirty from one browser it is refused (several
+ * numbers tried from it: a credential list, and this password one of its hits). A sixth account logging in
+ * on one browser for the first time goes to review (a strong factor and a case: an account farm or a mule's
+ * phone); a family's shared computer stays below.
  */
 export function defaultIdentityRules(): RuleDocument[] {
-  return [{
-    id: 'card_binding_velocity',
-    on: ['card_binding'],
-    when: 'customer.count_1h >= 2',
-    action: 'review',
-    score: 60,
-    reason: 'card_binding_velocity',
-  }];
+  const rule = (id: string, on: RuleDocument['on'], when: string, action: RuleDocument['action'], score: number) =>
+    ({ id, on, when, action, score, reason: id }) satisfies RuleDocument;
+  return [
+    rule('card_binding_velocity', ['card_binding'], 'customer.count_1h >= 2', 'review', 60),
+    rule(
+      'failed_logins_burst',
+      ['login'],
+      'device.failed_logins_1h >= 10 or address.failed_logins_1h >= 50',
+      'challenge',
+      30,
+    ),
+    rule('failed_logins_extreme', ['login'], 'device.failed_logins_1h >= 30', 'deny', 100),
+    rule('many_customers_one_device', ['login'], 'device.customers_30d >= 5 and device.new', 'review', 60),
+  ];
 }
 
 const moneyAllowed = 'device.allowed or address.allowed or id.allowed or payee.allowed or card.allowed';

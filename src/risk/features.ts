@@ -55,6 +55,19 @@ const velocity = (
   return out;
 };
 
+const identity: readonly RiskEvent[] = ['login', 'card_binding', 'factor_change'];
+
+/**
+ * Failed attempts per subject in each window (identity-store.ts): logins (a wrong password or login
+ * challenge answer) and step-ups (a signed-in customer's wrong second factor: factor change, payment).
+ */
+const failed = (subject: string, events: readonly RiskEvent[], kind = 'logins'): Record<string, FeatureDefinition> =>
+  Object.fromEntries(['1m', '1h', '24h', '30d'].map((window) => [`${subject}.failed_${kind}_${window}`, {
+    type: 'count',
+    events,
+    doc: `failed ${kind === 'logins' ? 'logins' : 'step-ups'} of this ${subject} in the last ${window}`,
+  } satisfies FeatureDefinition]));
+
 export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   amount: { type: 'amount', events: money, doc: 'the amount of this payment, top-up or withdrawal' },
   'payer.recent_payments': { type: 'count', events: money, doc: 'payments of the payer in the velocity window' },
@@ -68,6 +81,14 @@ export const featureCatalogue: Readonly<Record<string, FeatureDefinition>> = {
   ...velocity('address', money, all),
   ...velocity('payee', money),
   ...velocity('card', money),
+  ...failed('customer', identity),
+  ...failed('address', identity),
+  // At login the device is its fingerprint (the same browser across accounts); elsewhere its id.
+  ...failed('device', login),
+  ...failed('customer', identity, 'step_ups'),
+  ...failed('address', identity, 'step_ups'),
+  'device.customers_30d': { type: 'count', events: login, doc: 'distinct customers logged in on this device in 30 d' },
+  'address.customers_30d': { type: 'count', events: login, doc: 'distinct customers logged in from this /24 in 30 d' },
   'customer.age': { type: 'duration', events: all, doc: 'time since the customer registered' },
   'customer.class': { type: 'string', events: all, doc: "the account class: 'I', 'II' or 'III'" },
   'customer.ml_risk': {

@@ -1,10 +1,12 @@
 // The stored features where identity moves (login, card binding, factor change), as money's are kept:
 // the block and allow entries of the device, the client's address range and the customer's ID-number
-// hash, and the velocity of the event's kind — how many logins (or bindings, or factor changes) the
-// customer, the device and the client's /24 had in each window — read in one statement; the event is
-// counted in the transaction that stores its decision, whatever the outcome (refused attempts count).
+// hash, the velocity of the event's kind — how many logins (or bindings, or factor changes) the
+// customer, the device and the client's /24 had in each window — the failed logins of each (a wrong
+// password or login challenge answer, counted by identity's failure path), and at login the distinct
+// customers seen on the device fingerprint and the /24 in 30 days; all read in one statement. The event
+// is counted in the transaction that stores its decision, whatever the outcome (refused attempts count).
 import type { Param, Queryable, Tx } from '../store/index.ts';
-import { added, estimate, windowNames, windows, type CounterRow } from './counters.ts';
+import { added, estimate, windowNames, windows, type CounterRow, type WindowName } from './counters.ts';
 import type { Value } from './features.ts';
 import { networksOf } from './login-risk.ts';
 import { pack, unpack } from './store.ts';
@@ -23,12 +25,67 @@ export interface IdentitySubjects {
 
 type Counted = 'customer' | 'device' | 'address';
 
-/** One counter row per subject and event kind (`cu:<customer>:login`): money's keys end in a currency. */
-function counterKeys(s: IdentitySubjects): Array<[Counted, string]> {
+/** A counter row an identity event reads: the feature names it fills (`<subject>.<kind>_<window>`), its windows. */
+interface CounterRead {
+  readonly subject: Counted;
+  readonly kind: 'count' | 'failed_logins' | 'failed_step_ups' | 'customers';
+  readonly key: string;
+  readonly windows: readonly WindowName[];
+}
+
+const loginFailed = 'login_failed';
+const stepUpFailed = 'step_up_failed';
+/** Distinct customers per device fingerprint or /24 are counted in the 30-day window only. */
+const customersWindow: WindowName = '30d';
+
+/**
+ * The rows an identity event reads: its own kind's velocity (`cu:<customer>:login`; money's keys end in a
+ * currency), the failed logins of the customer and the address (and at login of the device fingerprint:
+ * on other events the device is keyed by its id, which no failed login knows), and at login the distinct
+ * customers of the device fingerprint and of the /24.
+ */
+function counterReads(s: IdentitySubjects): CounterRead[] {
   const network = networksOf(s.ip)?.network;
-  const out: Array<[Counted, string]> = [['customer', `cu:${s.customerId}:${s.event}`]];
-  if (s.deviceKey !== null) out.push(['device', `dv:${s.deviceKey}:${s.event}`]);
-  if (network !== undefined) out.push(['address', `ad:${network}:${s.event}`]);
+  const all = windowNames;
+  const out: CounterRead[] = [
+    { subject: 'customer', kind: 'count', key: `cu:${s.customerId}:${s.event}`, windows: all },
+    { subject: 'customer', kind: 'failed_logins', key: `cu:${s.customerId}:${loginFailed}`, windows: all },
+    { subject: 'customer', kind: 'failed_step_ups', key: `cu:${s.customerId}:${stepUpFailed}`, windows: all },
+  ];
+  if (s.deviceKey !== null)
+    out.push({ subject: 'device', kind: 'count', key: `dv:${s.deviceKey}:${s.event}`, windows: all });
+  if (s.deviceKey !== null && s.event === 'login') {
+    out.push({ subject: 'device', kind: 'failed_logins', key: `dv:${s.deviceKey}:${loginFailed}`, windows: all });
+    out.push({ subject: 'device', kind: 'customers', key: `dv:${s.deviceKey}:customers`, windows: [customersWindow] });
+  }
+  if (network !== undefined) {
+    out.push({ subject: 'address', kind: 'count', key: `ad:${network}:${s.event}`, windows: all });
+    out.push({ subject: 'address', kind: 'failed_logins', key: `ad:${network}:${loginFailed}`, windows: all });
+    out.push({ subject: 'address', kind: 'failed_step_ups', key: `ad:${network}:${stepUpFailed}`, windows: all });
+    if (s.event === 'login')
+      out.push({ subject: 'address', kind: 'customers', key: `ad:${network}:customers`, windows: [customersWindow] });
+  }
+  return out;
+}
+
+/** The rows counting this event (its own kind's velocity): one per subject. */
+function counterKeys(s: IdentitySubjects): string[] {
+  return counterReads(s).filter((r) => r.kind === 'count').map((r) => r.key);
+}
+
+/**
+ * The first-seen marks of a login's customer on its device fingerprint and /24, one per 30-day bucket (so
+ * the distinct-customers counter of each bucket counts each customer once), with the counter each feeds.
+ */
+function customerMarks(s: IdentitySubjects, now: number): Array<{ mark: string; counter: string }> {
+  if (s.event !== 'login') return [];
+  const bucket = Math.floor(now / windows[customersWindow]);
+  const network = networksOf(s.ip)?.network;
+  const out: Array<{ mark: string; counter: string }> = [];
+  if (s.deviceKey !== null)
+    out.push({ mark: `lc:${s.deviceKey}:${bucket}:${s.customerId}`, counter: `dv:${s.deviceKey}:customers` });
+  if (network !== undefined)
+    out.push({ mark: `la:${network}:${bucket}:${s.customerId}`, counter: `ad:${network}:customers` });
   return out;
 }
 
@@ -44,22 +101,23 @@ function listKeys(s: IdentitySubjects): { device?: string; addresses: string[]; 
 const marks = (n: number): string => Array(n).fill('?').join(', ');
 
 /**
- * The event's list and velocity features (`device.blocked`, `address.allowed`, `id.blocked`,
- * `customer.count_1h`, `device.count_24h`, …) in one statement; counts exclude this event.
+ * The event's list and stored features (`device.blocked`, `address.allowed`, `id.blocked`,
+ * `customer.count_1h`, `device.failed_logins_1h`, `device.customers_30d`, …) in one statement; counts
+ * exclude this event.
  */
 export async function identityStoredFeatures(
   q: Queryable,
   s: IdentitySubjects,
   now: number,
 ): Promise<Record<string, Value>> {
-  const counters = counterKeys(s);
+  const counters = counterReads(s);
   const lists = listKeys(s);
   const listed = [lists.device, ...lists.addresses, lists.id].filter((k): k is string => k !== undefined);
   const rows = await q.all<{ t: string; key: string; v: string }>(
     `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
      UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
        WHERE list || ':' || value IN (${marks(listed.length || 1)})`,
-    [...counters.map(([, key]) => key), ...(listed.length === 0 ? [''] : listed)],
+    [...counters.map((c) => c.key), ...(listed.length === 0 ? [''] : listed)],
   );
   const windowRows = new Map<string, CounterRow>();
   const effects = new Map<string, string>();
@@ -68,9 +126,9 @@ export async function identityStoredFeatures(
     else effects.set(r.key, r.t);
   }
   const out: Record<string, Value> = {};
-  for (const [subject, key] of counters)
-    for (const w of windowNames)
-      out[`${subject}.count_${w}`] = estimate(windowRows.get(`${key}|${w}`), now, windows[w]).count;
+  for (const c of counters)
+    for (const w of c.windows)
+      out[`${c.subject}.${c.kind}_${w}`] = estimate(windowRows.get(`${c.key}|${w}`), now, windows[w]).count;
   const is = (key: string | undefined, effect: string): boolean => key !== undefined && effects.get(key) === effect;
   out['device.blocked'] = is(lists.device, 'block');
   out['device.allowed'] = is(lists.device, 'allow');
@@ -82,12 +140,14 @@ export async function identityStoredFeatures(
 }
 
 /**
- * Counts the event in `tx`: one upsert that creates or locks the subjects' rows and returns them (on
- * PostgreSQL the conflicting update takes the row lock, so two processes never lose an increment), and
- * one that writes them advanced. Keys in sorted order, so concurrent events lock in the same order.
+ * Adds one to the given windows of each counter row in `tx`: one upsert that creates or locks the rows
+ * and returns them (on PostgreSQL the conflicting update takes the row lock, and a row another process is
+ * creating is waited for and then locked, so no increment is ever lost), and one that writes them
+ * advanced. Keys in sorted order, so concurrent events lock in the same order.
  */
-export async function countIdentityEvent(tx: Tx, s: IdentitySubjects, now: number): Promise<void> {
-  const keys = counterKeys(s).map(([, key]) => key).sort();
+async function advanceCounters(tx: Tx, increments: ReadonlyMap<string, readonly WindowName[]>, now: number) {
+  const keys = [...increments.keys()].sort();
+  if (keys.length === 0) return;
   const locked = await tx.all<{ key: string; windows: string }>(
     `INSERT INTO risk_counters (key, windows) VALUES ${keys.map(() => "(?, '{}')").join(', ')}
      ON CONFLICT (key) DO UPDATE SET windows = risk_counters.windows RETURNING key, windows`,
@@ -95,15 +155,67 @@ export async function countIdentityEvent(tx: Tx, s: IdentitySubjects, now: numbe
   );
   const rows = new Map<string, CounterRow>();
   for (const r of locked) unpack(r.key, r.windows, rows);
-  const params = keys.flatMap((key): Param[] => [
-    key,
-    pack(windowNames.map((w) => [`${key}|${w}`, added(rows.get(`${key}|${w}`), now, windows[w], 0n)])),
-  ]);
+  const params = keys.flatMap((key): Param[] => {
+    const advanced = new Set(increments.get(key));
+    const kept = windowNames.filter((w) => advanced.has(w) || rows.has(`${key}|${w}`));
+    return [key, pack(kept.map((w) => {
+      const row = rows.get(`${key}|${w}`);
+      return [`${key}|${w}`, advanced.has(w) ? added(row, now, windows[w], 0n) : (row as CounterRow)];
+    }))];
+  });
   await tx.run(
     `INSERT INTO risk_counters (key, windows) VALUES ${keys.map(() => '(?, ?)').join(', ')}
      ON CONFLICT (key) DO UPDATE SET windows = excluded.windows`,
     params,
   );
+}
+
+/**
+ * Counts the event in `tx` (its kind's velocity of the customer, device and /24) and, at login, marks
+ * the customer on the device fingerprint and the /24: a mark new in this 30-day bucket adds one to their
+ * distinct-customers counters (`ON CONFLICT DO NOTHING RETURNING`: of two processes, one gets the mark).
+ */
+export async function countIdentityEvent(tx: Tx, s: IdentitySubjects, now: number): Promise<void> {
+  const increments = new Map<string, readonly WindowName[]>(counterKeys(s).map((key) => [key, windowNames]));
+  const pending = customerMarks(s, now);
+  if (pending.length > 0) {
+    const marked = await tx.all<{ key: string }>(
+      `INSERT INTO risk_seen (key, first_at) VALUES ${pending.map(() => '(?, ?)').join(', ')}
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      pending.flatMap((p) => [p.mark, now]),
+    );
+    const fresh = new Set(marked.map((r) => r.key));
+    for (const p of pending) if (fresh.has(p.mark)) increments.set(p.counter, [customersWindow]);
+  }
+  await advanceCounters(tx, increments, now);
+}
+
+/**
+ * A failed attempt: `login` — a wrong password, or a wrong answer to a login challenge (code, passkey,
+ * signature); `step_up` — a wrong second factor of a signed-in customer (a factor change's, a payment's).
+ */
+export interface FailedAttempt {
+  readonly attempt: 'login' | 'step_up';
+  /** Null when the phone number is no customer's. */
+  readonly customerId: string | null;
+  /** The device fingerprint (hex), what logins count devices by; step-ups count no device. */
+  readonly deviceKey: string | null;
+  readonly ip: string | null;
+}
+
+/**
+ * Counts a failed attempt in `tx`: a login on the customer, the device fingerprint and the /24
+ * (`*.failed_logins_*`), a step-up on the customer and the /24 (`*.failed_step_ups_*`).
+ */
+export async function countFailedAttempt(tx: Tx, f: FailedAttempt, now: number): Promise<void> {
+  const network = networksOf(f.ip)?.network;
+  const kind = f.attempt === 'login' ? loginFailed : stepUpFailed;
+  const keys = [
+    ...(f.customerId === null ? [] : [`cu:${f.customerId}:${kind}`]),
+    ...(f.deviceKey === null || f.attempt !== 'login' ? [] : [`dv:${f.deviceKey}:${kind}`]),
+    ...(network === undefined ? [] : [`ad:${network}:${kind}`]),
+  ];
+  await advanceCounters(tx, new Map(keys.map((key) => [key, windowNames])), now);
 }
 
 /** Whether the `id` block list holds one of these ID-number hashes (registration: every live key's index). */

@@ -75,7 +75,13 @@ export {
   type DecisionRecord,
   type ListName,
 } from './store.ts';
-export { identityStoredFeatures, idNumberBlocked, type IdentitySubjects } from './identity-store.ts';
+export {
+  countFailedAttempt,
+  identityStoredFeatures,
+  idNumberBlocked,
+  type IdentitySubjects,
+  type FailedAttempt,
+} from './identity-store.ts';
 export { riskReviewKind, riskReviewHandler } from './review-case.ts';
 export { loginDeciderOf, type LoginRiskDecider, type LoginSubject } from './login-decider.ts';
 export {

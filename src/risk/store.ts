@@ -316,7 +316,10 @@ async function markSeen(tx: Tx, events: readonly MoneyEvent[], now: number): Pro
 /**
  * The counter rows of these subjects as this transaction sees them. On SQLite a transaction holds the
  * write lock from BEGIN IMMEDIATE, so rows the batch already read in it (`read`) are still current and
- * are not read again; on PostgreSQL they are read again with FOR UPDATE (the batch's read took no lock).
+ * are not read again. On PostgreSQL (the batch's read took no lock) one upsert creates the missing rows
+ * empty and locks every row: a row another process is creating is waited for and then locked with its
+ * committed counts, where `SELECT … FOR UPDATE` would lock nothing and two first writers would each
+ * write one increment over the other's.
  */
 async function lockedCounters(
   tx: Tx,
@@ -331,9 +334,11 @@ async function lockedCounters(
     return locked;
   }
   for (const chunk of chunksOf(subjects)) {
-    const lock = dialect === 'postgres' ? ' ORDER BY key FOR UPDATE' : '';
     const rows = await tx.all<{ key: string; windows: string }>(
-      `SELECT key, windows FROM risk_counters WHERE key IN (${marks(chunk.length)})${lock}`,
+      dialect === 'postgres'
+        ? `INSERT INTO risk_counters (key, windows) VALUES ${chunk.map(() => "(?, '{}')").join(', ')}
+           ON CONFLICT (key) DO UPDATE SET windows = risk_counters.windows RETURNING key, windows`
+        : `SELECT key, windows FROM risk_counters WHERE key IN (${marks(chunk.length)})`,
       chunk,
     );
     for (const r of rows) unpack(r.key, r.windows, locked);
@@ -393,11 +398,15 @@ async function recordProfiles(
       const profile = read.profiles.get(id);
       if (profile !== undefined) profiles.set(id, profile);
     }
+  // On PostgreSQL created empty or locked in one upsert, as the counters are (lockedCounters).
   for (const chunk of dialect === 'sqlite' && read !== undefined ? [] : chunksOf(customers)) {
-    const lock = dialect === 'postgres' ? ' ORDER BY customer_id FOR UPDATE' : '';
+    const empty = chunk.map(() => "(?, '{}', ?)").join(', ');
     const rows = await tx.all<{ customer_id: string; profile: string }>(
-      `SELECT customer_id, profile FROM risk_profiles WHERE customer_id IN (${marks(chunk.length)})${lock}`,
-      chunk,
+      dialect === 'postgres'
+        ? `INSERT INTO risk_profiles (customer_id, profile, updated_at) VALUES ${empty}
+           ON CONFLICT (customer_id) DO UPDATE SET profile = risk_profiles.profile RETURNING customer_id, profile`
+        : `SELECT customer_id, profile FROM risk_profiles WHERE customer_id IN (${marks(chunk.length)})`,
+      dialect === 'postgres' ? chunk.flatMap((id): Param[] => [id, now]) : chunk,
     );
     for (const r of rows) profiles.set(r.customer_id, parseProfile(r.profile));
   }

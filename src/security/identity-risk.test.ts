@@ -21,6 +21,7 @@ import { provideCardFundingFrom } from '../wiring/card-funding.ts';
 import {
   browserDevice,
   createIdentityTestApp,
+  phoneNumber,
   registerThroughApi,
   residentIdNumber,
   secureRegisteredDevice,
@@ -157,6 +158,26 @@ for (const kind of testStoreKinds()) {
       );
       assert.equal(cases.length, 1);
       assert.equal((JSON.parse(cases[0]?.details ?? '{}') as { decisionId?: string }).decisionId, last?.id);
+    });
+
+    test('wrong step-up answers count as the customer\'s failed step-ups, read by the next factor change', async () => {
+      await activate([]);
+      const stepUp = (code: string) => t.app.inject({
+        method: 'POST', url: '/v1/me/step-up', headers: bearer(who.accessToken), remoteAddress: china,
+        payload: { kind: 'totp', code },
+      });
+      const right = totpCode(who.totpSecret, t.identity.clock());
+      for (const wrong of [1, 2]) {
+        const refused = await stepUp(String((Number(right) + wrong) % 1_000_000).padStart(6, '0'));
+        assert.deepEqual([refused.statusCode, refused.json().code], [401, 'code_invalid'], refused.body);
+      }
+      const changed = await recoveryCodes();
+      assert.ok(changed.statusCode < 500, changed.body);
+      const [decided] = (await decisions('factor_change')).slice(-1);
+      assert.deepEqual(
+        [decided?.features['customer.failed_step_ups_1h'], decided?.features['customer.failed_logins_1h']],
+        [2, 0],
+      );
     });
 
     test('logins are stored decisions with the client country; Germany minutes after China is denied', async () => {
@@ -344,6 +365,97 @@ for (const kind of testStoreKinds()) {
       const [allowed] = (await decisions('login')).slice(-1);
       assert.deepEqual([allowed?.decision, allowed?.rules, allowed?.features['address.allowed']], ['allow', [], true]);
       await listed('address', '5.9.0.0/16', 'remove');
+    });
+
+    test('failed logins counted per browser, /24 and customer: a burst challenges, past thirty denies', async () => {
+      await activate([]);
+      t.advance(2 * 3600_000);
+      const device = { ...browserDevice, installId: 'install-failures' };
+      const attempt = (phone: string, password: string, ip: string) => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: ip, payload: { phone, password, device },
+      });
+      // Numbers no customer holds, one each from its own address (no throttle or stuffing lock binds): the
+      // browser and the /24 fail ten times.
+      const failures = async (n: number, from: number) => {
+        for (let i = 0; i < n; i += 1) {
+          const failed = await attempt(phoneNumber(), 'not-the-password-1', `223.5.5.${from + i}`);
+          assert.deepEqual([failed.statusCode, failed.json().code], [401, 'login_failed'], failed.body);
+        }
+      };
+      await failures(9, 10);
+      const ninth = await attempt(who.phone, who.password, '223.5.5.200');
+      assert.equal(ninth.statusCode, 202, ninth.body);
+      const [below] = (await decisions('login')).slice(-1);
+      assert.deepEqual(
+        [below?.features['device.failed_logins_1h'], below?.rules.includes('failed_logins_burst')],
+        [9, false],
+      );
+      await failures(1, 19);
+      const challenged = await attempt(who.phone, who.password, '223.5.5.200');
+      assert.equal(challenged.statusCode, 202, challenged.body);
+      const [burst] = (await decisions('login')).slice(-1);
+      assert.deepEqual(
+        [burst?.features['device.failed_logins_1h'], burst?.features['address.failed_logins_1h'],
+          burst?.features['customer.failed_logins_1h'], burst?.rules.includes('failed_logins_burst')],
+        [10, 10, 0, true],
+      );
+      // A wrong answer to the challenge and a wrong password are the customer's failures (and the browser's).
+      const code = totpCode(who.totpSecret, t.identity.clock());
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      const answered = await t.app.inject({
+        method: 'POST', url: `/v1/login-challenges/${String(challenged.json().challengeId)}`,
+        remoteAddress: '223.5.5.200', payload: { factor: 'totp', code: wrong },
+      });
+      assert.ok(answered.statusCode >= 400 && answered.statusCode < 500, answered.body);
+      const mistyped = await attempt(who.phone, 'not-the-password-2', '223.5.5.201');
+      assert.equal(mistyped.statusCode, 401, mistyped.body);
+      await failures(17, 30);
+      const atBound = await attempt(who.phone, who.password, '223.5.5.200');
+      assert.equal(atBound.statusCode, 202, atBound.body);
+      const [before] = (await decisions('login')).slice(-1);
+      assert.deepEqual(
+        [before?.features['device.failed_logins_1h'], before?.features['customer.failed_logins_1h'], before?.decision],
+        [29, 2, 'challenge'],
+      );
+      await failures(1, 50);
+      const refused = await attempt(who.phone, who.password, '223.5.5.200');
+      assert.deepEqual([refused.statusCode, refused.json().code], [403, 'login_denied'], refused.body);
+      const [denied] = (await decisions('login')).slice(-1);
+      assert.deepEqual(
+        [denied?.features['device.failed_logins_1h'], denied?.rules.includes('failed_logins_extreme')],
+        [30, true],
+      );
+    });
+
+    test('distinct customers per browser: a sixth account logging in on one browser goes to review', async () => {
+      await activate([]);
+      const device = { ...browserDevice, installId: 'install-farm' };
+      const farm = 'many_customers_one_device';
+      const login = (phone: string, password: string) => t.app.inject({
+        method: 'POST', url: '/v1/customer-sessions', remoteAddress: china, payload: { phone, password, device },
+      });
+      for (let i = 1; i <= 5; i += 1) {
+        const other = await registerThroughApi(t, { idNumber: residentIdNumber(`1990030${i}`) });
+        const response = await login(other.phone, other.password);
+        assert.equal(response.statusCode, 202, response.body);
+        const [decided] = (await decisionsOfSubject(t.store, other.customerId)).filter((d) => d.event === 'login');
+        assert.deepEqual(
+          [decided?.features['device.customers_30d'], decided?.hits.some((h) => h.rule === farm)],
+          [i - 1, false],
+        );
+      }
+      const sixth = await login(who.phone, who.password);
+      assert.equal(sixth.statusCode, 202, sixth.body);
+      const [reviewed] = (await decisions('login')).slice(-1);
+      assert.deepEqual(
+        [reviewed?.decision, reviewed?.features['device.customers_30d'], reviewed?.rules.includes(farm)],
+        ['review', 5, true],
+      );
+      const cases = await t.store.all<{ id: string }>(
+        "SELECT id FROM cases WHERE kind = 'risk_review' AND customer_id = ?",
+        [who.customerId],
+      );
+      assert.ok(cases.length > 0, 'a risk_review case opened on the customer');
     });
   });
 }

@@ -1,10 +1,12 @@
 // The risk engine where identity moves, wired here so identity only sees two ports: the login decider
 // (the engine's login decision, read with the customer's last location and stored in the login's
 // transaction) and the factor-change decision (TOTP, passkey, device certificate, recovery codes),
-// stored with its snapshot, score and rules hit, audited, a review opening a risk_review case.
-import type { FactorChangeRisk, IdNumberBlocked } from '../identity/index.ts';
+// stored with its snapshot, score and rules hit, audited, a review opening a risk_review case — and the
+// failed-login count (`*.failed_logins_*`), written in the transaction of identity's failure path.
+import type { FactorChangeRisk, IdNumberBlocked, FailedAttemptRisk } from '../identity/index.ts';
 import {
-  assessIdentityEvent, identityStoredFeatures, idNumberBlocked, loginDeciderOf, recordIdentityDecision,
+  assessIdentityEvent, countFailedAttempt, identityStoredFeatures, idNumberBlocked, loginDeciderOf,
+  recordIdentityDecision,
   type LoginRiskDecider,
   type RiskEngine,
 } from '../risk/index.ts';
@@ -14,6 +16,7 @@ export interface IdentityRiskPorts {
   readonly loginRisk: LoginRiskDecider;
   readonly factorChangeRisk: FactorChangeRisk;
   readonly idNumberBlocked: IdNumberBlocked;
+  readonly failedAttemptRisk: FailedAttemptRisk;
 }
 
 export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () => number): IdentityRiskPorts {
@@ -40,5 +43,8 @@ export function identityRiskPorts(engine: RiskEngine, store: Store, clock: () =>
     return assessment.decision.decision;
   };
   const blocked: IdNumberBlocked = (hashes) => idNumberBlocked(store, hashes);
-  return { loginRisk: loginDeciderOf(engine, store), factorChangeRisk, idNumberBlocked: blocked };
+  return {
+    loginRisk: loginDeciderOf(engine, store), factorChangeRisk, idNumberBlocked: blocked,
+    failedAttemptRisk: countFailedAttempt,
+  };
 }

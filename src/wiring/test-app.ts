@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { loadKek, type Keyring } from '../crypto/index.ts';
 import type { App } from '../http/app.ts';
 import type {
-  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity, RegistrationRating,
+  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, Identity, FailedAttemptRisk, RegistrationRating,
 } from '../identity/index.ts';
 import { decideLogin, type LoginRiskDecider } from '../risk/index.ts';
 import { identityRiskPorts, type IdentityRiskPorts } from './identity-risk.ts';
@@ -52,6 +52,7 @@ export interface TestAppOptions {
     store: Store; config: Config; keyring: Keyring; screenApplicant: ApplicantScreening;
     loginRisk: LoginRiskDecider; factorChangeRisk: FactorChangeRisk; idNumberBlocked: IdNumberBlocked;
     rateRegistered: RegistrationRating;
+    failedAttemptRisk: FailedAttemptRisk;
   }) => Promise<Identity>;
   /** Prefix of the data directory's name. */
   readonly dataDirPrefix?: string;
@@ -102,8 +103,11 @@ export async function createTestApp(
     binding.risk?.factorChangeRisk(change) ?? Promise.resolve('allow');
   const idNumberBlocked: IdNumberBlocked = (hashes) => binding.risk?.idNumberBlocked(hashes) ?? Promise.resolve(false);
   const rateRegistered = registrationRating;
+  const failedAttemptRisk: FailedAttemptRisk = (tx, failure, now) =>
+    binding.risk?.failedAttemptRisk(tx, failure, now) ?? Promise.resolve();
   const parts = {
     store, config, keyring, screenApplicant, loginRisk, factorChangeRisk, idNumberBlocked, rateRegistered,
+    failedAttemptRisk,
   };
   const identity = options.identity === undefined ? undefined : await options.identity(parts);
   const app = await composeApp({
