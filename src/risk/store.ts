@@ -330,11 +330,11 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
  */
 async function markSeen(
   tx: Tx,
-  events: readonly MoneyEvent[],
+  keys: readonly string[],
   now: number,
   read: StoredRows | undefined,
 ): Promise<Set<string>> {
-  const seen = rowKeysOfAll(events).seen.filter((key) => read?.seen.has(key) !== true);
+  const seen = keys.filter((key) => read?.seen.has(key) !== true);
   const newlySeen = new Set<string>();
   for (const chunk of chunksOf(seen)) {
     const rows = await tx.all<{ key: string }>(
@@ -388,8 +388,9 @@ export async function recordMoneyEvents(
   read?: StoredRows,
 ): Promise<void> {
   if (events.length === 0) return;
-  const newlySeen = await markSeen(tx, events, now, read);
-  const subjects = rowKeysOfAll(events).counters.sort();
+  const keys = rowKeysOfAll(events);
+  const newlySeen = await markSeen(tx, keys.seen, now, read);
+  const subjects = keys.counters.sort();
   const locked = await lockedCounters(tx, dialect, subjects, read);
   // Every window of a subject, the counted ones replacing the locked ones in place (the row keeps its
   // windows' order: locked first, then any new window).
