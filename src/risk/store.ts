@@ -47,7 +47,8 @@ export async function insertRuleSet(
 
 function valueJson(v: Value): string {
   if (typeof v === 'object') {
-    return 'minor' in v ? `{"minor":"${v.minor}","currency":${JSON.stringify(v.currency)}}` : `{"set":${JSON.stringify([...v])}}`;
+    if ('minor' in v) return `{"minor":"${v.minor}","currency":${JSON.stringify(v.currency)}}`;
+    return `{"set":${JSON.stringify([...v])}}`;
   }
   return typeof v === 'number' && !Number.isFinite(v) ? '{"never":true}' : JSON.stringify(v);
 }
