@@ -5,7 +5,9 @@
 // ceiling: what payments cost before the engine) against the engine with the full rule set (stored
 // features read, decision and counters written in the batch). Rounds alternate to share the load; the
 // process CPU time per payment of each round is reported too (cpu_ratio: the best of each, fixed / engine).
-// Usage: anfu bench risk [--store sqlite|postgres] [--payments 1500] [--rounds 2] [--json]
+// `--statements` (SQLite) adds, per payment of each kind of round, the time and rows of every statement the
+// batches ran (bench/statement-timing.ts) and the garbage collection time.
+// Usage: anfu bench risk [--store sqlite|postgres] [--payments 1500] [--rounds 2] [--statements] [--json]
 import { loadavg } from 'node:os';
 import { loadConfig } from '../src/config.ts';
 import { Ledger } from '../src/ledger/index.ts';
@@ -23,6 +25,7 @@ import {
 import { neutralFeatures } from '../src/risk/index.ts';
 import { createTestDatabase, type StoreKind } from '../src/store/testing.ts';
 import { insertRuleSetForBench } from './risk-support.ts';
+import { newStatementTimes, perPayment, timedStore, type StatementTimes } from './statement-timing.ts';
 
 function option(args: readonly string[], name: string): string | undefined {
   const index = args.indexOf(`--${name}`);
@@ -96,9 +99,10 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(kind: StoreKind, payers: number): Promise<Fixture> {
+async function fixture(kind: StoreKind, payers: number, timing?: () => StatementTimes): Promise<Fixture> {
   const database = await createTestDatabase(kind);
-  const store = database.open();
+  const opened = database.open();
+  const store = timing === undefined ? opened : timedStore(opened, timing);
   const ledger = new Ledger({ store });
   const identity = await createTestIdentity();
   const config = loadConfig({ ANFU_ENV: 'test' });
@@ -180,8 +184,11 @@ export async function run(args: string[]): Promise<unknown> {
   const payments = Number(option(args, 'payments') ?? '1500');
   const rounds = Number(option(args, 'rounds') ?? '2');
   const evaluation = evaluationBench(20_000);
+  const times = { setup: newStatementTimes(), fixed: newStatementTimes(), full: newStatementTimes() };
+  let timing: StatementTimes = times.setup;
   // Payers pay at most 19 times each across all rounds (below the velocity challenge of the fixed rules).
-  const f = await fixture(kind, Math.ceil((payments * rounds * 2) / 18));
+  const payers = Math.ceil((payments * rounds * 2) / 18);
+  const f = await fixture(kind, payers, args.includes('--statements') ? () => timing : undefined);
   try {
     const engine = new RiskEngine({ store: f.ctx.store });
     await insertRuleSetForBench(f.ctx.store, benchRuleSet());
@@ -192,9 +199,11 @@ export async function run(args: string[]): Promise<unknown> {
     const cpu = { fixed: [] as number[], full: [] as number[] };
     let outcomes: Record<string, number> = {};
     for (let round = 0; round < rounds; round++) {
+      timing = times.fixed;
       const ceilingRound = await throughput(f, f.ctx, payments, 64);
       fixed.push(ceilingRound.perS);
       cpu.fixed.push(ceilingRound.cpuUsPerPayment);
+      timing = times.full;
       const measured = await throughput(f, withEngine, payments, 64);
       full.push(measured.perS);
       cpu.full.push(measured.cpuUsPerPayment);
@@ -218,6 +227,14 @@ export async function run(args: string[]): Promise<unknown> {
       payments_per_round: payments,
       ruleset_version: engine.version,
       load_average: loadavg().map((l) => Math.round(l * 100) / 100),
+      ...(args.includes('--statements')
+        ? {
+            statements_per_payment: {
+              fixed: perPayment(times.fixed, payments * rounds),
+              full: perPayment(times.full, payments * rounds),
+            },
+          }
+        : {}),
     };
   } finally {
     await f.close();

@@ -37,6 +37,14 @@ interface EventKeys {
   readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
   readonly seen: SeenKeys;
   readonly lists: ListKeys;
+  /** The stored rows the features read: counter rows (one per subject, every window in it), marks, lists. */
+  readonly rows: RowKeys;
+}
+
+export interface RowKeys {
+  readonly counters: readonly string[];
+  readonly seen: readonly string[];
+  readonly lists: readonly string[];
 }
 
 // An event's keys are read four times per batch (the feature read, its features, its counting, its
@@ -48,14 +56,15 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
   if (cached !== undefined) return cached;
   const cur = e.amount.currency;
   const nets = networksOf(e.ip ?? null);
-  const keys: EventKeys = {
-    subjects: [
+  const subjects: EventKeys['subjects'] = [
       ['customer', `cu:${e.customerId}:${cur}`],
       ['device', `dv:${e.deviceId}:${cur}`],
       ['address', nets === undefined ? undefined : `ad:${nets.network}:${cur}`],
       ['payee', e.payeeId == null ? undefined : `pe:${e.payeeId}:${cur}`],
       ['card', e.cardRef == null ? undefined : `ca:${e.cardRef}:${cur}`],
-    ],
+  ];
+  const keys: Omit<EventKeys, 'rows'> = {
+    subjects,
     seen: {
       device: `dv:${e.customerId}:${e.deviceId}`,
       address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
@@ -73,10 +82,17 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
       region: nets === undefined ? undefined : `address:${nets.region}`,
     },
   };
-  keysCache.set(e, keys);
-  return keys;
+  const rows: RowKeys = {
+    counters: [...defined(subjects.map(([, key]) => key)), devicePayeesSubject(e)],
+    seen: defined(Object.values(keys.seen)),
+    lists: defined(Object.values(keys.lists)),
+  };
+  const made = { ...keys, rows };
+  keysCache.set(e, made);
+  return made;
 }
 
+const devicePayeesSubject = (e: MoneyEvent): string => `dpn:${e.deviceId}`;
 const devicePayeesKey = (e: MoneyEvent): string => `dpn:${e.deviceId}|24h`;
 const defined = (keys: ReadonlyArray<string | undefined>): string[] => keys.filter((k): k is string => k !== undefined);
 
@@ -93,15 +109,9 @@ const velocityFeatures = new Map(
   ]),
 );
 
-/** Every key the features of this event read. */
-export function keysOf(e: MoneyEvent): { counters: string[]; seen: string[]; lists: string[] } {
-  const keys = eventKeysOf(e);
-  const counters = keys.subjects.flatMap(([, key]) => (key === undefined ? [] : windowNames.map((w) => `${key}|${w}`)));
-  return {
-    counters: [...counters, devicePayeesKey(e)],
-    seen: defined(Object.values(keys.seen)),
-    lists: defined(Object.values(keys.lists)),
-  };
+/** Every stored row the features of this event read (made once per event: read, counted and marked). */
+export function rowKeysOf(e: MoneyEvent): RowKeys {
+  return eventKeysOf(e).rows;
 }
 
 // Module-level, not closures inside the hot function: each closure made per call costs an allocation
@@ -199,6 +209,6 @@ export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, 
   for (const key of Object.values(keys.seen)) if (key !== undefined) seen.add(key);
 }
 
-export function seenKeysToMark(e: MoneyEvent): string[] {
-  return defined(Object.values(eventKeysOf(e).seen));
+export function seenKeysToMark(e: MoneyEvent): readonly string[] {
+  return eventKeysOf(e).rows.seen;
 }

@@ -7,7 +7,7 @@ import type { CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
 import { emptyProfile, profileAfter, parseProfile, relocated, type RiskProfile } from './profile.ts';
 import { localHourOf } from './login-risk.ts';
-import { countedRows, keysOf, seenKeysToMark, type MoneyEvent, type StoredRows } from './money-features.ts';
+import { countedRows, rowKeysOf, type MoneyEvent, type StoredRows } from './money-features.ts';
 import type { RiskAction, RiskDecision, RuleHit } from './ruleset.ts';
 
 const rowsPerStatement = 400;
@@ -45,16 +45,27 @@ export async function insertRuleSet(
 
 // ---- decisions and their snapshots
 
-/** A feature value as JSON: amounts keep their currency and exact minor units, never-happened stays never. */
-export function encodeFeatures(features: FeatureValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(features)) {
-    if (typeof v === 'object' && 'minor' in v) out[name] = { minor: v.minor.toString(), currency: v.currency };
-    else if (v instanceof Set) out[name] = { set: [...v] };
-    else if (typeof v === 'number' && !Number.isFinite(v)) out[name] = { never: true };
-    else out[name] = v;
+function valueJson(v: Value): string {
+  if (typeof v === 'object') {
+    if ('minor' in v) return `{"minor":"${v.minor}","currency":${JSON.stringify(v.currency)}}`;
+    return `{"set":${JSON.stringify([...v])}}`;
   }
-  return out;
+  return typeof v === 'number' && !Number.isFinite(v) ? '{"never":true}' : JSON.stringify(v);
+}
+
+/**
+ * Feature values as the JSON of a snapshot, in one pass (no intermediate object): amounts keep their
+ * currency and exact minor units (`{"minor":"100","currency":"CNY"}`), sets are `{"set":[…]}`,
+ * never-happened stays `{"never":true}`.
+ */
+export function featuresJson(features: Readonly<Record<string, Value>>): string {
+  let out = '';
+  for (const name of Object.keys(features)) {
+    const value = features[name];
+    // As JSON.stringify of an object would: a key without a value is left out.
+    if (value !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${valueJson(value)}`;
+  }
+  return `{${out}}`;
 }
 
 export function decodeFeatures(json: Record<string, unknown>): Record<string, Value> {
@@ -96,7 +107,7 @@ export async function insertDecisions(tx: Tx, records: readonly DecisionRecord[]
         JSON.stringify(r.decision.reasons),
         JSON.stringify(r.decision.hits),
         JSON.stringify(r.decision.shadowHits),
-        JSON.stringify(encodeFeatures(r.features)),
+        featuresJson(r.features),
         r.version,
         r.at,
       ]),
@@ -264,23 +275,41 @@ export function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
   return JSON.stringify(out);
 }
 
-/** Reads every row the events' features need in one statement. */
+/** The distinct keys of the events' rows, in first-use order. */
+function rowKeysOfAll(events: readonly MoneyEvent[]): { counters: string[]; seen: string[]; lists: string[] } {
+  const counters = new Set<string>();
+  const seen = new Set<string>();
+  const lists = new Set<string>();
+  for (const e of events) {
+    const keys = rowKeysOf(e);
+    for (const key of keys.counters) counters.add(key);
+    for (const key of keys.seen) seen.add(key);
+    for (const key of keys.lists) lists.add(key);
+  }
+  return { counters: [...counters], seen: [...seen], lists: [...lists] };
+}
+
+/** A list key (`device:…`, `address:…`) as its primary key columns: the list name never holds a colon. */
+const listPairOf = (key: string): [string, string] => [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+
+/**
+ * Reads every row the events' features need in one statement. Each part is a primary key lookup: the
+ * lists by (list, value) pairs, so a long block list is probed, not scanned.
+ */
 export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]): Promise<StoredRows> {
-  const keys = events.map(keysOf);
-  const counters = [...new Set(keys.flatMap((k) => k.counters.map(subjectOfKey)))];
-  const seen = [...new Set(keys.flatMap((k) => k.seen))];
-  const lists = [...new Set(keys.flatMap((k) => k.lists))];
+  const { counters, seen, lists } = rowKeysOfAll(events);
   const customers = [...new Set(events.map((e) => e.customerId))];
+  const pairs = lists.length === 0 ? [['', '']] : lists.map(listPairOf);
   const rows = await q.all<{ t: string; key: string; v: string }>(
     `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
      UNION ALL SELECT 's' AS t, key, '' AS v FROM risk_seen WHERE key IN (${marks(seen.length)})
      UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
-       WHERE list || ':' || value IN (${marks(lists.length || 1)})
+       WHERE (list, value) IN (VALUES ${tuples(pairs.length, 2)})
      UNION ALL SELECT 'p' AS t, customer_id AS key, profile AS v FROM risk_profiles
        WHERE customer_id IN (${marks(customers.length)})
      UNION ALL SELECT 'm' AS t, customer_id AS key, level AS v FROM aml_customer_ratings
        WHERE customer_id IN (${marks(customers.length)})`,
-    [...counters, ...seen, ...(lists.length === 0 ? [''] : lists), ...customers, ...customers],
+    [...counters, ...seen, ...pairs.flat(), ...customers, ...customers],
   );
   const result = {
     counters: new Map<string, CounterRow>(),
@@ -299,8 +328,18 @@ export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]
   return result;
 }
 
-async function markSeen(tx: Tx, events: readonly MoneyEvent[], now: number): Promise<Set<string>> {
-  const seen = [...new Set(events.flatMap(seenKeysToMark))];
+/**
+ * Inserts the first-seen marks that are new and returns them. A mark is never deleted, so one the
+ * batch's read (`read`) found is still there and is not written again: a returning customer's batch
+ * writes no mark at all instead of one conflicting insert per key.
+ */
+async function markSeen(
+  tx: Tx,
+  keys: readonly string[],
+  now: number,
+  read: StoredRows | undefined,
+): Promise<Set<string>> {
+  const seen = keys.filter((key) => read?.seen.has(key) !== true);
   const newlySeen = new Set<string>();
   for (const chunk of chunksOf(seen)) {
     const rows = await tx.all<{ key: string }>(
@@ -359,22 +398,26 @@ export async function recordMoneyEvents(
   read?: StoredRows,
 ): Promise<void> {
   if (events.length === 0) return;
-  const newlySeen = await markSeen(tx, events, now);
-  const subjects = [...new Set(events.flatMap((e) => keysOf(e).counters.map(subjectOfKey)))].sort();
+  const keys = rowKeysOfAll(events);
+  const newlySeen = await markSeen(tx, keys.seen, now, read);
+  const subjects = keys.counters.sort();
   const locked = await lockedCounters(tx, dialect, subjects, read);
-  const bySubject = new Map<string, Array<[string, CounterRow]>>();
-  for (const [key, row] of locked)
-    bySubject.set(subjectOfKey(key), [...(bySubject.get(subjectOfKey(key)) ?? []), [key, row]]);
-  for (const [key, row] of countedRows(events, locked, newlySeen, now)) {
-    const rows = (bySubject.get(subjectOfKey(key)) ?? []).filter(([k]) => k !== key);
-    bySubject.set(subjectOfKey(key), [...rows, [key, row]]);
-  }
+  // Every window of a subject, the counted ones replacing the locked ones in place (the row keeps its
+  // windows' order: locked first, then any new window).
+  const bySubject = new Map<string, Map<string, CounterRow>>();
+  const windowsOf = (subject: string): Map<string, CounterRow> => {
+    let rows = bySubject.get(subject);
+    if (rows === undefined) bySubject.set(subject, (rows = new Map()));
+    return rows;
+  };
+  for (const [key, row] of locked) windowsOf(subjectOfKey(key)).set(key, row);
+  for (const [key, row] of countedRows(events, locked, newlySeen, now)) windowsOf(subjectOfKey(key)).set(key, row);
   const updated = [...bySubject.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const chunk of chunksOf(updated)) {
     await tx.run(
       `INSERT INTO risk_counters (key, windows) VALUES ${tuples(chunk.length, 2)}
        ON CONFLICT (key) DO UPDATE SET windows = excluded.windows`,
-      chunk.flatMap(([subject, rows]): Param[] => [subject, pack(rows)]),
+      chunk.flatMap(([subject, rows]): Param[] => [subject, pack([...rows])]),
     );
   }
   await recordProfiles(tx, dialect, events, now, read);

@@ -14,6 +14,8 @@ export interface SqliteOptions {
   readonly backgroundCheckpoint?: boolean;
 }
 
+const preparedStatementsMax = 2000;
+
 export function openSqlite(options: SqliteOptions): SqliteStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
@@ -31,11 +33,15 @@ export function openSqlite(options: SqliteOptions): SqliteStore {
   const checkpointer = options.backgroundCheckpoint === true && options.path !== ':memory:' ? startBackgroundCheckpointer(options.path) : undefined;
   if (checkpointer !== undefined) db.pragma(`wal_autocheckpoint = ${safetyNetCheckpointPages}`);
 
+  // Multi-row statements (a payment batch's inserts, the risk engine's feature read) have one text per
+  // batch size, so a server meets new texts for as long as it runs: the cache is bounded, the oldest
+  // prepared statement leaving first (preparing one again costs microseconds).
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let statement = statements.get(sql);
     if (statement === undefined) {
       statement = db.prepare(sql);
+      if (statements.size >= preparedStatementsMax) statements.delete(statements.keys().next().value as string);
       statements.set(sql, statement);
     }
     return statement;
