@@ -3,7 +3,8 @@
 // bank account (sealed at onboarding, revealed only to write the message). Each payout is a clearing
 // instruction like a withdrawal, and leaves a settlement report (JSON and CSV) per merchant.
 import { newId } from '../ids.ts';
-import type { Queryable } from '../store/index.ts';
+import { accountSideSource } from '../ledger/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
 import { ClearingRefused, isoDate, withinLedger, type ClearingContext } from './context.ts';
 import {
   instructionById, prepareTransferOut, writeTransferOut, type Instruction, type PreparedTransferOut,
@@ -22,22 +23,21 @@ export interface SettlementOutcome {
 const day = 86_400_000;
 
 async function eligibleOf(
-  q: Queryable,
+  store: Store,
   accountId: string,
   cutoff: number,
 ): Promise<{ balance: bigint; recent: bigint; payments: number }> {
-  const account = await q.get<{ credits_posted: unknown; debits_posted: unknown; debits_pending: unknown }>(
+  const account = await store.get<{ credits_posted: unknown; debits_posted: unknown; debits_pending: unknown }>(
     'SELECT credits_posted, debits_posted, debits_pending FROM ledger_accounts WHERE id = ?',
     [accountId],
   );
-  const recent = await q.get<{ total: unknown }>(
-    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_transfers WHERE credit_account_id = ? AND " +
-      "created_at > ? AND kind IN ('single', 'post')",
+  const credits = accountSideSource(store.dialect, 'credit');
+  const recent = await store.get<{ total: unknown }>(
+    `SELECT COALESCE(SUM(amount), 0) AS total FROM ${credits} l WHERE created_at > ? AND kind IN ('single', 'post')`,
     [accountId, cutoff],
   );
-  const count = await q.get<{ n: unknown }>(
-    "SELECT COUNT(*) AS n FROM ledger_transfers WHERE credit_account_id = ? AND created_at <= ? AND kind " +
-      "IN ('single', 'post')",
+  const count = await store.get<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM ${credits} l WHERE created_at <= ? AND kind IN ('single', 'post')`,
     [accountId, cutoff],
   );
   const balance =

@@ -43,6 +43,7 @@ import { backupJobs } from './272-backup-jobs.ts';
 import { clearingIncomingReversals } from './242-clearing-incoming-reversals.ts';
 import { clearingNotifiedEntries } from './243-clearing-notified-entries.ts';
 import { sanctionsFreezes } from './247-sanctions-freezes.ts';
+import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
 
 export interface Migration {
   readonly id: number;
@@ -51,6 +52,8 @@ export interface Migration {
   readonly sql: string;
   /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
   readonly postgresSql?: string;
+  /** SQLite only (an index shape PostgreSQL does not need), after `sql`; separated the same way, not ddl()-mapped. */
+  readonly sqliteSql?: string;
   /**
    * SQLite only, before `sql`: tables rebuilt through the generic procedure (store/sqlite-rebuild.ts),
    * for the changes SQLite cannot ALTER (a CHECK constraint); PostgreSQL does the same in `postgresSql`.
@@ -102,4 +105,5 @@ export const migrations: readonly Migration[] = [
   clearingNotifiedEntries,
   sanctionsFreezes,
   ledgerApplyOverflow,
+  ledgerJournalBuckets,
 ];
