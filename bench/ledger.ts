@@ -11,7 +11,7 @@
 // set to match, and the audit digest of those rows is absent, so verify is reported for the empty run
 // only), and prints the ratios of throughput and p99.
 // Usage: node --import tsx bench/ledger.ts --store sqlite|postgres [--seconds 10] [--concurrency N]
-//        [--decider function|typescript|both] [--history N] [--json]
+//        [--decider function|typescript|both] [--history N] [--cpu-profile prefix] [--json]
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { newId } from '../src/ids.ts';
 import { accountSideSource, Ledger } from '../src/ledger/index.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -41,6 +42,8 @@ interface Options {
   readonly deciders: readonly ('function' | 'typescript')[];
   /** Journal rows pre-loaded for the second measurement; 0 = one measurement on an empty store. */
   readonly history: number;
+  /** `--cpu-profile <prefix>`: V8 profiles of each timed load, <prefix>-empty / -history.cpuprofile. */
+  readonly cpuProfile: string | undefined;
 }
 
 function parseArgs(args: readonly string[]): Options {
@@ -68,6 +71,7 @@ function parseArgs(args: readonly string[]): Options {
     pgbench: !args.includes('--no-pgbench'),
     deciders: deciderArg(value('decider') ?? 'function'),
     history: value('history') === undefined ? 0 : Math.floor(positive('history', 1)),
+    cpuProfile: value('cpu-profile'),
   };
 }
 
@@ -306,7 +310,10 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
     // On PostgreSQL the server process writes, not this one: only SQLite's bytes are counted.
     const written = options.store === 'sqlite' ? bytesWritten() : undefined;
     const [cpuBefore, started] = [process.cpuUsage(), performance.now()];
+    const profiler = options.cpuProfile === undefined ? undefined : await startCpuProfile(
+      `${options.cpuProfile}-${history > 0 ? 'history' : 'empty'}.cpuprofile`);
     const measured = await drive(ledger, wallets, options, options.seconds, 'bench');
+    await profiler?.stop();
     const elapsedS = (performance.now() - started) / 1_000;
     const cost = costPerTransfer(measured.transfers, written, process.cpuUsage(cpuBefore));
     measuring = false;
