@@ -11,7 +11,7 @@
 // set to match, and the audit digest of those rows is absent, so verify is reported for the empty run
 // only), and prints the ratios of throughput and p99.
 // Usage: node --import tsx bench/ledger.ts --store sqlite|postgres [--seconds 10] [--concurrency N]
-//        [--decider function|typescript|both] [--history N] [--json]
+//        [--decider function|typescript|both] [--history N] [--cpu-profile prefix] [--json]
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +21,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { newId } from '../src/ids.ts';
-import { Ledger } from '../src/ledger/index.ts';
+import { accountSideSource, Ledger } from '../src/ledger/index.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -41,6 +42,8 @@ interface Options {
   readonly deciders: readonly ('function' | 'typescript')[];
   /** Journal rows pre-loaded for the second measurement; 0 = one measurement on an empty store. */
   readonly history: number;
+  /** `--cpu-profile <prefix>`: V8 profiles of each timed load, <prefix>-empty / -history.cpuprofile. */
+  readonly cpuProfile: string | undefined;
 }
 
 function parseArgs(args: readonly string[]): Options {
@@ -68,6 +71,7 @@ function parseArgs(args: readonly string[]): Options {
     pgbench: !args.includes('--no-pgbench'),
     deciders: deciderArg(value('decider') ?? 'function'),
     history: value('history') === undefined ? 0 : Math.floor(positive('history', 1)),
+    cpuProfile: value('cpu-profile'),
   };
 }
 
@@ -236,6 +240,32 @@ function costPerTransfer(transfers: number, written: number | undefined, cpu: No
   };
 }
 
+/**
+ * What reading one account costs after the run (issue 11 item 5 for statements): a busy wallet's newest
+ * statement page of 50; a fresh account's whole statement (no entries: on SQLite every bucket is probed,
+ * in pages cut by the probe budget); and the whole-history credit sums merchant settlement runs.
+ */
+async function readingCosts(ledger: Ledger, store: Store, wallet: string): Promise<Record<string, number>> {
+  const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+    const started = performance.now();
+    const result = await work();
+    return [result, round(performance.now() - started)];
+  };
+  const [, pageMs] = await timed(() => ledger.journal(wallet, { limit: 50 }));
+  const fresh = await ledger.openAccount({ kind: 'customer_wallet', currency: 'CNY', name: 'bench reader' });
+  const [pages, emptyWalkMs] = await timed(async () => {
+    let cursor: string | undefined;
+    for (let n = 1; ; n++) {
+      const page = await ledger.journal(fresh.id, { limit: 50, cursor });
+      if (page.nextCursor === null) return n;
+      cursor = page.nextCursor;
+    }
+  });
+  const credits = accountSideSource(store.dialect, 'credit');
+  const [, sumMs] = await timed(() => store.get(`SELECT COALESCE(SUM(amount), 0) AS s FROM ${credits} l`, [wallet]));
+  return { statement_page_ms: pageMs, empty_statement_ms: emptyWalkMs, empty_statement_pages: pages, credit_sum_ms: sumMs };
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -280,10 +310,14 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
     // On PostgreSQL the server process writes, not this one: only SQLite's bytes are counted.
     const written = options.store === 'sqlite' ? bytesWritten() : undefined;
     const [cpuBefore, started] = [process.cpuUsage(), performance.now()];
+    const profiler = options.cpuProfile === undefined ? undefined : await startCpuProfile(
+      `${options.cpuProfile}-${history > 0 ? 'history' : 'empty'}.cpuprofile`);
     const measured = await drive(ledger, wallets, options, options.seconds, 'bench');
+    await profiler?.stop();
     const elapsedS = (performance.now() - started) / 1_000;
     const cost = costPerTransfer(measured.transfers, written, process.cpuUsage(cpuBefore));
     measuring = false;
+    const reading = await readingCosts(ledger, database.store, wallets[0] ?? '');
     await ledger.close();
     // The raw history rows have no audit digest, so verify is run on the empty store only.
     const verified = history === 0 ? (await ledger.verify()).ok : 'not run (history loaded by SQL)';
@@ -308,6 +342,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
       batches: batchSizes.length,
       batch_size_avg: round(batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length), 1),
       ...cost,
+      ...reading,
       ...(history > 0 ? { history_rows: history, history_load_s: round(historyLoadS) } : {}),
       verify_ok: verified,
       machine: { cpus: cpus.length, model: cpus[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), platform: `${os.platform()} ${os.release()}` },

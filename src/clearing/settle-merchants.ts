@@ -6,8 +6,9 @@
 // `clearing.settlement_held`) and the money stays in its merchant account until the case is decided.
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
+import { accountSideSource } from '../ledger/index.ts';
 import { frozenMerchants } from '../sanctions/index.ts';
-import type { Queryable, Tx } from '../store/index.ts';
+import type { Queryable, Store, Tx } from '../store/index.ts';
 import { ClearingRefused, isoDate, withinLedger, type ClearingContext } from './context.ts';
 import {
   instructionById, prepareTransferOut, writeTransferOut, type Instruction, type PreparedTransferOut,
@@ -27,22 +28,21 @@ export interface SettlementOutcome {
 const day = 86_400_000;
 
 async function eligibleOf(
-  q: Queryable,
+  store: Store,
   accountId: string,
   cutoff: number,
 ): Promise<{ balance: bigint; recent: bigint; payments: number }> {
-  const account = await q.get<{ credits_posted: unknown; debits_posted: unknown; debits_pending: unknown }>(
+  const account = await store.get<{ credits_posted: unknown; debits_posted: unknown; debits_pending: unknown }>(
     'SELECT credits_posted, debits_posted, debits_pending FROM ledger_accounts WHERE id = ?',
     [accountId],
   );
-  const recent = await q.get<{ total: unknown }>(
-    "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_transfers WHERE credit_account_id = ? AND " +
-      "created_at > ? AND kind IN ('single', 'post')",
+  const credits = accountSideSource(store.dialect, 'credit');
+  const recent = await store.get<{ total: unknown }>(
+    `SELECT COALESCE(SUM(amount), 0) AS total FROM ${credits} l WHERE created_at > ? AND kind IN ('single', 'post')`,
     [accountId, cutoff],
   );
-  const count = await q.get<{ n: unknown }>(
-    "SELECT COUNT(*) AS n FROM ledger_transfers WHERE credit_account_id = ? AND created_at <= ? AND kind " +
-      "IN ('single', 'post')",
+  const count = await store.get<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM ${credits} l WHERE created_at <= ? AND kind IN ('single', 'post')`,
     [accountId, cutoff],
   );
   const balance =

@@ -15,6 +15,7 @@ import { accountColumns, accountFromRow, holdColumns, resolvedSeqOf, transferCol
 import type { Account, AccountKind, Hold, LinkedOutcome, Transfer, TransferOutcome, TransferRequest } from './types.ts';
 import { verifyLedger, type VerifyReport } from './verify.ts';
 import { decodeCursor, encodeCursor, type Page } from './cursor.ts';
+import { accountEntriesPage } from './account-entries.ts';
 
 export interface LedgerOptions {
   readonly store: Store;
@@ -208,21 +209,18 @@ export class Ledger {
     return row === undefined ? undefined : { ...workingHoldFromRow(row), resolvedSeq: resolvedSeqOf(row) };
   }
 
-  /** The journal of one account, newest first. */
+  /**
+   * The journal of one account, newest first. On SQLite a page may come back short (even empty) with a
+   * cursor when its bucket probes ran out before it filled (account-entries.ts); following the cursors
+   * still walks every entry once.
+   */
   async journal(accountId: string, options: { cursor?: string | undefined; limit: number }): Promise<Page<Transfer>> {
     const before = options.cursor === undefined ? seqMax : BigInt(decodeCursor(options.cursor, /^[0-9]{1,19}$/));
-    const limit = options.limit + 1;
-    const rows = await this.store.all(
-      `SELECT * FROM (
-         SELECT * FROM (SELECT ${transferColumns} FROM ledger_transfers WHERE debit_account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) d
-         UNION ALL
-         SELECT * FROM (SELECT ${transferColumns} FROM ledger_transfers WHERE credit_account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) c
-       ) j ORDER BY seq DESC LIMIT ?`,
-      [accountId, before, limit, accountId, before, limit, limit],
-    );
+    const { rows, continueBefore } = await accountEntriesPage(this.store, accountId, before, options.limit + 1);
     const items = rows.slice(0, options.limit).map(transferFromRow);
     const last = items.at(-1);
-    return { items, nextCursor: rows.length > options.limit && last !== undefined ? encodeCursor(String(last.seq)) : null };
+    if (rows.length > options.limit && last !== undefined) return { items, nextCursor: encodeCursor(String(last.seq)) };
+    return { items, nextCursor: continueBefore === undefined ? null : encodeCursor(String(continueBefore)) };
   }
 
   /** Releases holds whose time has passed. Returns how many were expired. */

@@ -31,9 +31,8 @@ export function ddl(sql: string, dialect: Store['dialect']): string {
 }
 
 function statementsOf(migration: Migration, dialect: Store['dialect']): string[] {
-  const postgresOnly =
-    dialect === 'postgres' && migration.postgresSql !== undefined ? `\n--;\n${migration.postgresSql}` : '';
-  return (ddl(migration.sql, dialect) + postgresOnly)
+  const only = dialect === 'postgres' ? migration.postgresSql : migration.sqliteSql;
+  return (ddl(migration.sql, dialect) + (only === undefined ? '' : `\n--;\n${only}`))
     .split(/\n--;\n/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

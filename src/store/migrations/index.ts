@@ -46,6 +46,7 @@ import { sanctionsFreezes } from './247-sanctions-freezes.ts';
 import { amlCustomerRatings } from './212-aml-customer-ratings.ts';
 import { fundingReviewHolds } from './208-funding-review-holds.ts';
 import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
+import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
 
 export interface Migration {
   readonly id: number;
@@ -54,6 +55,8 @@ export interface Migration {
   readonly sql: string;
   /** PostgreSQL only (server-side functions), after `sql`; statements separated the same way, not mapped by ddl(). */
   readonly postgresSql?: string;
+  /** SQLite only (an index shape PostgreSQL does not need), after `sql`; separated the same way, not ddl()-mapped. */
+  readonly sqliteSql?: string;
   /**
    * SQLite only, before `sql`: tables rebuilt through the generic procedure (store/sqlite-rebuild.ts),
    * for the changes SQLite cannot ALTER (a CHECK constraint); PostgreSQL does the same in `postgresSql`.
@@ -106,7 +109,9 @@ export const migrations: readonly Migration[] = [
   sanctionsFreezes,
   ledgerApplyOverflow,
   amlCustomerRatings,
-  // 208 and 204 after 212: stores already past 272 apply them after everything released (list order is apply order).
+  // 208, 204 and 214 after 212: stores already past 272 apply them after everything released
+  // (list order is apply order).
   fundingReviewHolds,
   sanctionsMerchantFreezes,
+  ledgerJournalBuckets,
 ];
