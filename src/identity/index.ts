@@ -1,6 +1,8 @@
 // Customer identity and authentication: the only door other folders use (R3, R6.2).
 export { openIdentity, type Identity, type OpenIdentityOptions, type RequestMeta } from './identity.ts';
-export type { ApplicantScreening, FactorChangeRisk, IdNumberBlocked, FailedAttemptRisk, RegistrationRating } from './identity.ts';
+export type {
+  ApplicantScreening, FactorChangeRisk, IdNumberBlocked, FailedAttemptRisk, RegistrationRating,
+} from './identity.ts';
 export { registerCustomer, type RegistrationInput, type Registered } from './register-customer.ts';
 export { requestSmsCode, type SentSmsCode } from './sms-codes.ts';
 export { logInCustomer, type LoginResult } from './log-in-customer.ts';
