@@ -208,6 +208,32 @@ for (const kind of testStoreKinds()) {
       assert.notEqual(detail.json().status, 'decided', 'the case stays open for another decision');
     });
 
+    test('releases raced against each other and the deadline: one ending, the money moved once', async () => {
+      const [alice, bob] = [await customer(50_000n), await customer(0n)];
+      const held = await pay(alice, bob, '150.00');
+      const due = (await reviewHoldOfPayment(t.store, held.id))?.expiresAt ?? 0;
+      const late = { ...ctx, clock: () => due };
+      const [first, second, expiry] = await Promise.all([
+        resolveReviewHold(ctx, held.id, 'release', 'op_a'),
+        resolveReviewHold(ctx, held.id, 'release', 'op_b'),
+        resolveReviewHold(late, held.id, 'expire', 'system:payments'),
+        sweepReviewHolds(late, { stuckAfterMs, limit: 100 }),
+      ]);
+      assert.equal(second.ok, first.ok, 'both releases answer alike');
+      assert.notEqual(expiry.ok, first.ok, 'the release and the expiry cannot both win');
+      const payment = await paymentById(t.store, held.id);
+      const walk = (await transitionsOf(t.store, held.id)).map((step) => step.toState);
+      assert.equal(walk.filter((to) => to === 'succeeded' || to === 'failed').length, 1, 'one ending');
+      if (first.ok) {
+        assert.equal(payment?.state, 'succeeded');
+        assert.deepEqual([balanceOf(await wallet(alice)), balanceOf(await wallet(bob))], [35_000n, 15_000n]);
+      } else {
+        assert.deepEqual([payment?.state, payment?.failureCode], ['failed', 'payment_review_expired']);
+        assert.deepEqual([balanceOf(await wallet(alice)), balanceOf(await wallet(bob))], [50_000n, 0n]);
+      }
+      assert.equal(availableOf(await wallet(alice)), balanceOf(await wallet(alice)), 'nothing left held');
+    });
+
     test('a release to a merchant frozen since the hold is refused (merchant_frozen); reject voids it', async () => {
       const alice = await customer(50_000n);
       const shop = {

@@ -3,11 +3,10 @@
 // records the decision, the deadline, the withdrawal's ledger hold once placed and the resolution —
 // claimed before anything moves. The ledger and the bank are spoken to by the flow
 // (flows/hold-funding-for-review.ts); each step here is one transaction.
-import { AnfuError } from '../errors.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
-import type { TransitionActor } from './record-transition.ts';
+import { unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
 import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
 import {
@@ -74,13 +73,11 @@ async function movedOn(
   tx: Tx, funding: FundingPayment, event: 'release' | 'fail', actor: TransitionActor, now: number,
   detail: FundingDetail,
 ): Promise<boolean> {
-  try {
+  const moved = await unlessMovedOn(async () => {
     await recordFundingTransition(tx, funding, event, actor, now, detail);
     return true;
-  } catch (error) {
-    if (error instanceof AnfuError && error.code === 'payment_state_invalid') return false;
-    throw error;
-  }
+  });
+  return moved === true;
 }
 
 export function reviewActorOf(by: string): TransitionActor {

@@ -27,6 +27,21 @@ export async function recordTransition(tx: Tx, payment: Pick<Payment, 'id' | 'ki
 
 type TransitionDetail = { failureCode?: string; reasons?: readonly string[] };
 
+/**
+ * Runs a transition; undefined when a concurrent writer moved the payment (or funding) first — its
+ * conditional UPDATE found another state, and no statement failed, so the transaction goes on. For
+ * resolvers that may race (two releases, a release and the deadline sweep): the loser answers with
+ * what the winner did instead of failing.
+ */
+export async function unlessMovedOn<T>(transition: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await transition();
+  } catch (error) {
+    if (error instanceof AnfuError && error.code === 'payment_state_invalid') return undefined;
+    throw error;
+  }
+}
+
 /** The audit entry of one transition (also written by the batched payment path, flows/commit-payments.ts). */
 export function transitionAuditEvent(payment: Pick<Payment, 'id' | 'kind' | 'amount' | 'currency'> & { state: PaymentState }, to: PaymentState, event: PaymentEvent, actor: TransitionActor, detail?: TransitionDetail): AuditEvent {
   return {

@@ -9,7 +9,7 @@
 import type { TransferRequest } from '../ledger/index.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
-import { recordTransition, type TransitionActor } from './record-transition.ts';
+import { recordTransition, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { paymentAccountsOf, recordSettlement } from './settle-payment.ts';
 import { paymentById, type Payment } from './store/payments.ts';
 import { releaseSubject, releaseUsage } from './store/reservations.ts';
@@ -76,14 +76,17 @@ async function finish(
   const actor = actorOf(row.resolvedBy ?? systemBy);
   await ctx.store.transaction(async (tx) => {
     const payment = await paymentById(tx, row.paymentId);
+    // A resolver that lost a race (two releases, a release and the sweep) finds the payment moved on.
     if (payment?.state === 'held_for_review' && ending.succeeded) {
       const reasons = [row.resolution ?? 'release'];
-      const state = await recordTransition(tx, payment, 'release', actor, now, { reasons });
-      await recordSettlement(tx, { ...payment, state }, now);
+      const state = await unlessMovedOn(() => recordTransition(tx, payment, 'release', actor, now, { reasons }));
+      if (state !== undefined) await recordSettlement(tx, { ...payment, state }, now);
     } else if (payment?.state === 'held_for_review' && !ending.succeeded) {
-      await recordTransition(tx, payment, 'fail', actor, now, { failureCode: ending.failureCode });
-      await releaseUsage(tx, payment);
-      await releaseSubject(tx, payment);
+      const detail = { failureCode: ending.failureCode };
+      if ((await unlessMovedOn(() => recordTransition(tx, payment, 'fail', actor, now, detail))) !== undefined) {
+        await releaseUsage(tx, payment);
+        await releaseSubject(tx, payment);
+      }
     }
     await finishReviewHold(tx, row.paymentId, ending.succeeded ? 'released' : 'rejected', holdSeq, now);
   });
