@@ -93,7 +93,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An account's journal, newest first */
+        /**
+         * An account's journal, newest first
+         * @description Follow `nextCursor` until it is null. A page may hold fewer entries than `limit`, even none, while `nextCursor` is set: on SQLite each page probes a bounded stretch of the journal, so an account with no entries across a very long stretch of history (tens of millions of transfers) is walked over several pages.
+         */
         get: operations["getAccountsByAccountIdJournal"];
         put?: never;
         post?: never;

@@ -15,6 +15,10 @@ import { actorOf } from '../operator-auth.ts';
 import { AccountView, HoldView, JournalPage, AccountPage, TransferView, VerifyView, accountView, holdView, transferView, verifyView } from './ledger-views.ts';
 
 const AccountId = Id('acc', 'Account id');
+/** On SQLite an account's entries are found bucket by bucket (docs/ARCHITECTURE.md, migration 214). */
+const journalPaging = 'Follow `nextCursor` until it is null. A page may hold fewer entries than `limit`, even none, '
+  + 'while `nextCursor` is set: on SQLite each page probes a bounded stretch of the journal, so an account with '
+  + 'no entries across a very long stretch of history (tens of millions of transfers) is walked over several pages.';
 const Seq = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'Journal sequence number' });
 const Reference = Type.Optional(Type.String({ minLength: 1, maxLength: 140 }));
 const Limit = PageLimit(200);
@@ -110,7 +114,7 @@ export function ledgerRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get('/accounts/:accountId/journal', {
       ...route('ledger.read'),
-      schema: { tags, security, summary: "An account's journal, newest first", params: Type.Object({ accountId: AccountId }), querystring: Type.Object({ cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: JournalPage, ...errors } },
+      schema: { tags, security, summary: "An account's journal, newest first", description: journalPaging, params: Type.Object({ accountId: AccountId }), querystring: Type.Object({ cursor: Cursor, limit: Limit }, { additionalProperties: false }), response: { 200: JournalPage, ...errors } },
     }, async (request) => {
       const { accountId } = request.params as { accountId: string };
       const query = request.query as { cursor?: string; limit?: string };
