@@ -29,6 +29,10 @@ export async function payOrder(ctx: PaymentsContext, principal: PayingCustomer, 
   await ctx.screenPayee?.({ id: merchant.id, name: merchant.name });
   return startSignedPayment(ctx, principal, request, verified, {
     kind: 'order_payment', payeeId: merchant.id, merchantId: merchant.id, subjectId: order.id, fee: feeOf(amount, merchant.feeBps),
-    claim: (tx, paymentId, at) => claimOrder(tx, order.id, paymentId, at),
+    // Checked again where the order is claimed: a freeze committed since the check above stops it here.
+    claim: async (tx, paymentId, at) => {
+      if (await merchantFrozen(tx, merchant.id)) throw new AnfuError('merchant_frozen');
+      await claimOrder(tx, order.id, paymentId, at);
+    },
   });
 }

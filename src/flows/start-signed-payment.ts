@@ -56,7 +56,8 @@ export async function refuse(ctx: PaymentsContext, principal: PayingCustomer, re
 
 /** The refusals met inside a payment's transaction that are audited after it rolls back. */
 export function isRecordedRefusal(error: unknown): error is AnfuError {
-  return error instanceof AnfuError && (error.code === 'instruction_replayed' || error.code === 'limit_exceeded');
+  return error instanceof AnfuError
+    && (error.code === 'instruction_replayed' || error.code === 'limit_exceeded' || error.code === 'merchant_frozen');
 }
 
 /** Verifies the instruction against the session's device; audits and throws the refusal as a problem. */
