@@ -6,7 +6,7 @@
 import type { Queryable, Tx } from '../store/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
-import { unlessMovedOn, type TransitionActor } from './record-transition.ts';
+import { reviewActorOf, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
 import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
 import {
@@ -78,10 +78,6 @@ async function movedOn(
     return true;
   });
   return moved === true;
-}
-
-export function reviewActorOf(by: string): TransitionActor {
-  return by.startsWith('system:') ? { type: 'system', id: by.slice('system:'.length) } : { type: 'operator', id: by };
 }
 
 /**

@@ -27,6 +27,11 @@ export async function recordTransition(tx: Tx, payment: Pick<Payment, 'id' | 'ki
 
 type TransitionDetail = { failureCode?: string; reasons?: readonly string[] };
 
+/** Who resolved a review (`system:<name>` or an operator id), as a transition's actor. */
+export function reviewActorOf(by: string): TransitionActor {
+  return by.startsWith('system:') ? { type: 'system', id: by.slice('system:'.length) } : { type: 'operator', id: by };
+}
+
 /**
  * Runs a transition; undefined when a concurrent writer moved the payment (or funding) first — its
  * conditional UPDATE found another state, and no statement failed, so the transaction goes on. For

@@ -9,7 +9,7 @@
 import type { TransferRequest } from '../ledger/index.ts';
 import type { Queryable, Tx } from '../store/index.ts';
 import type { PaymentsContext } from './payments-context.ts';
-import { recordTransition, unlessMovedOn, type TransitionActor } from './record-transition.ts';
+import { recordTransition, reviewActorOf, unlessMovedOn } from './record-transition.ts';
 import { paymentAccountsOf, recordSettlement } from './settle-payment.ts';
 import { paymentById, type Payment } from './store/payments.ts';
 import { releaseSubject, releaseUsage } from './store/reservations.ts';
@@ -43,10 +43,6 @@ export type ReviewHoldOutcome =
   | { readonly ok: true; readonly payment: Payment }
   | { readonly ok: false; readonly code: 'review_hold_not_found' | 'review_hold_resolved' };
 
-function actorOf(by: string): TransitionActor {
-  return by.startsWith('system:') ? { type: 'system', id: by.slice('system:'.length) } : { type: 'operator', id: by };
-}
-
 const postsTheHold = (resolution: ReviewResolution) => resolution === 'release';
 
 async function holdRequestOf(ctx: PaymentsContext, payment: Payment): Promise<TransferRequest> {
@@ -73,7 +69,7 @@ async function finish(
   holdSeq: bigint | null,
 ): Promise<Payment> {
   const now = ctx.clock();
-  const actor = actorOf(row.resolvedBy ?? systemBy);
+  const actor = reviewActorOf(row.resolvedBy ?? systemBy);
   await ctx.store.transaction(async (tx) => {
     const payment = await paymentById(tx, row.paymentId);
     // A resolver that lost a race (two releases, a release and the sweep) finds the payment moved on.
