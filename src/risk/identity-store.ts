@@ -9,7 +9,7 @@ import type { Param, Queryable, Tx } from '../store/index.ts';
 import { added, estimate, windowNames, windows, type CounterRow, type WindowName } from './counters.ts';
 import type { Value } from './features.ts';
 import { networksOf } from './login-risk.ts';
-import { pack, unpack } from './store.ts';
+import { listEntriesPart, pack, unpack } from './store.ts';
 
 export interface IdentitySubjects {
   readonly event: 'login' | 'card_binding' | 'factor_change';
@@ -112,12 +112,12 @@ export async function identityStoredFeatures(
 ): Promise<Record<string, Value>> {
   const counters = counterReads(s);
   const lists = listKeys(s);
-  const listed = [lists.device, ...lists.addresses, lists.id].filter((k): k is string => k !== undefined);
+  const keys = [lists.device, ...lists.addresses, lists.id].filter((k): k is string => k !== undefined);
+  const listed = listEntriesPart(keys);
   const rows = await q.all<{ t: string; key: string; v: string }>(
     `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
-     UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
-       WHERE list || ':' || value IN (${marks(listed.length || 1)})`,
-    [...counters.map((c) => c.key), ...(listed.length === 0 ? [''] : listed)],
+     UNION ALL ${listed.sql}`,
+    [...counters.map((c) => c.key), ...listed.params],
   );
   const windowRows = new Map<string, CounterRow>();
   const effects = new Map<string, string>();

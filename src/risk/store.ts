@@ -293,23 +293,36 @@ function rowKeysOfAll(events: readonly MoneyEvent[]): { counters: string[]; seen
 const listPairOf = (key: string): [string, string] => [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
 
 /**
+ * The part of a feature read that finds list keys' entries (`t` = block | allow, `key` = the list key),
+ * probed by the primary key (list, value) — the money and the identity reads share it, so a long block
+ * list is never scanned per event.
+ */
+export function listEntriesPart(keys: readonly string[]): { sql: string; params: string[] } {
+  const pairs = keys.length === 0 ? [['', '']] : keys.map(listPairOf);
+  return {
+    sql: `SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
+       WHERE (list, value) IN (VALUES ${tuples(pairs.length, 2)})`,
+    params: pairs.flat(),
+  };
+}
+
+/**
  * Reads every row the events' features need in one statement. Each part is a primary key lookup: the
  * lists by (list, value) pairs, so a long block list is probed, not scanned.
  */
 export async function loadStoredRows(q: Queryable, events: readonly MoneyEvent[]): Promise<StoredRows> {
   const { counters, seen, lists } = rowKeysOfAll(events);
   const customers = [...new Set(events.map((e) => e.customerId))];
-  const pairs = lists.length === 0 ? [['', '']] : lists.map(listPairOf);
+  const listed = listEntriesPart(lists);
   const rows = await q.all<{ t: string; key: string; v: string }>(
     `SELECT 'c' AS t, key, windows AS v FROM risk_counters WHERE key IN (${marks(counters.length)})
      UNION ALL SELECT 's' AS t, key, '' AS v FROM risk_seen WHERE key IN (${marks(seen.length)})
-     UNION ALL SELECT effect AS t, list || ':' || value AS key, '' AS v FROM risk_lists
-       WHERE (list, value) IN (VALUES ${tuples(pairs.length, 2)})
+     UNION ALL ${listed.sql}
      UNION ALL SELECT 'p' AS t, customer_id AS key, profile AS v FROM risk_profiles
        WHERE customer_id IN (${marks(customers.length)})
      UNION ALL SELECT 'm' AS t, customer_id AS key, level AS v FROM aml_customer_ratings
        WHERE customer_id IN (${marks(customers.length)})`,
-    [...counters, ...seen, ...pairs.flat(), ...customers, ...customers],
+    [...counters, ...seen, ...listed.params, ...customers, ...customers],
   );
   const result = {
     counters: new Map<string, CounterRow>(),
