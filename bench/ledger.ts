@@ -23,6 +23,7 @@ import pg from 'pg';
 import { newId } from '../src/ids.ts';
 import { accountSideSource, Ledger } from '../src/ledger/index.ts';
 import { startCpuProfile } from './cpu-profile.ts';
+import { markPostgresCost, postgresCostSince } from './postgres-cost.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -98,7 +99,10 @@ async function freshDatabase(options: Options): Promise<Database> {
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   await withClient(url, (client) => client.query(`CREATE SCHEMA ${schema}`));
   // Two batches in flight plus the set-up's queries: a small pool, as one API process would have.
-  const store = openStore({ databaseUrl: url, sqlitePath: '', schema, poolSize: 8 });
+  // Named, so bench/postgres-cost.ts can find this run's own backends among the server's.
+  const named = new URL(url);
+  named.searchParams.set('application_name', schema);
+  const store = openStore({ databaseUrl: named.toString(), sqlitePath: '', schema, poolSize: 8 });
   await migrate(store);
   return { store, url, drop: () => withClient(url, (client) => client.query(`DROP SCHEMA ${schema} CASCADE`)).then(() => undefined) };
 }
@@ -309,6 +313,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
     measuring = true;
     // On PostgreSQL the server process writes, not this one: only SQLite's bytes are counted.
     const written = options.store === 'sqlite' ? bytesWritten() : undefined;
+    const serverBefore = database.store.dialect === 'postgres' ? await markPostgresCost(database.store) : undefined;
     const [cpuBefore, started] = [process.cpuUsage(), performance.now()];
     const profiler = options.cpuProfile === undefined ? undefined : await startCpuProfile(
       `${options.cpuProfile}-${history > 0 ? 'history' : 'empty'}.cpuprofile`);
@@ -316,6 +321,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
     await profiler?.stop();
     const elapsedS = (performance.now() - started) / 1_000;
     const cost = costPerTransfer(measured.transfers, written, process.cpuUsage(cpuBefore));
+    const serverCost = serverBefore === undefined ? {} : await postgresCostSince(database.store, serverBefore, measured.transfers);
     measuring = false;
     const reading = await readingCosts(ledger, database.store, wallets[0] ?? '');
     await ledger.close();
@@ -342,6 +348,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
       batches: batchSizes.length,
       batch_size_avg: round(batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length), 1),
       ...cost,
+      ...serverCost,
       ...reading,
       ...(history > 0 ? { history_rows: history, history_load_s: round(historyLoadS) } : {}),
       verify_ok: verified,
@@ -365,6 +372,10 @@ function withHistoryRatios(loaded: Record<string, unknown>, empty: Record<string
     ...loaded,
     throughput_ratio_vs_empty: round(Number(loaded.transfers_per_s) / Number(empty.transfers_per_s)),
     p99_ratio_vs_empty: round(Number(loaded.p99_ms) / Number(empty.p99_ms)),
+    cpu_ratio_vs_empty: round(Number(loaded.cpu_us_per_transfer) / Number(empty.cpu_us_per_transfer)),
+    ...(loaded.server_cpu_us_per_op === undefined
+      ? {}
+      : { server_cpu_ratio_vs_empty: round(Number(loaded.server_cpu_us_per_op) / Number(empty.server_cpu_us_per_op)) }),
   };
 }
 
