@@ -39,16 +39,25 @@ export async function markPostgresCost(store: Store): Promise<PostgresCostMark> 
 }
 
 /** The bench's backends' CPU µs, and the whole server's WAL KiB, per operation since `before`. */
-export async function postgresCostSince(store: Store, before: PostgresCostMark, operations: number): Promise<Record<string, number>> {
+export async function postgresCostSince(
+  store: Store,
+  before: PostgresCostMark,
+  operations: number,
+): Promise<Record<string, number>> {
   const after = await markPostgresCost(store);
-  const wal = await store.get<{ bytes: string | number | bigint }>('SELECT pg_wal_lsn_diff(?::pg_lsn, ?::pg_lsn) AS bytes', [after.walLsn, before.walLsn]);
+  const wal = await store.get<{ bytes: string | number | bigint }>(
+    'SELECT pg_wal_lsn_diff(?::pg_lsn, ?::pg_lsn) AS bytes',
+    [after.walLsn, before.walLsn],
+  );
   let spent = 0;
   // A backend the pool opened during the run counts from zero (its start-up is a few ticks).
   for (const [pid, ticks] of after.ticks) spent += ticks - (before.ticks.get(pid) ?? 0);
   const per = Math.max(1, operations);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
-    ...(after.ticks.size === 0 ? {} : { server_cpu_us_per_op: round((spent * 1_000_000) / ticksPerSecond / per) }),
+    ...(after.ticks.size === 0
+      ? {}
+      : { server_cpu_us_per_op: round((spent * 1_000_000) / ticksPerSecond / per) }),
     server_wal_kib_per_op: round(Number(wal?.bytes ?? 0) / 1024 / per),
   };
 }
