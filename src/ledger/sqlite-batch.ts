@@ -170,7 +170,9 @@ export function connectionBatchApplier(db: Database.Database): ConnectionBatchAp
 }
 
 /** What the writer thread of a threaded store runs (sqlite-threaded.ts loads this module there). */
-export function writerProcedures(db: Database.Database): Record<string, (batch: readonly Unit[], now: number) => Verdict[][]> {
+type BatchProcedure = (batch: readonly Unit[], now: number) => Verdict[][];
+
+export function writerProcedures(db: Database.Database): Record<string, BatchProcedure> {
   const applier = connectionBatchApplier(db);
   return { 'ledger.commit': applier.commitNow, 'ledger.within': applier.within };
 }

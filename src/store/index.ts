@@ -5,7 +5,8 @@ import { openSqliteWithWriterThread } from './sqlite-threaded.ts';
 import type { Store } from './port.ts';
 
 export type {
-  Store, SqliteStore, InlineSqliteStore, ThreadedSqliteStore, SqliteWriterThread, PostgresStore, Tx, Queryable, Param, Row,
+  Store, SqliteStore, InlineSqliteStore, ThreadedSqliteStore, SqliteWriterThread, PostgresStore,
+  Tx, Queryable, Param, Row,
 } from './port.ts';
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';

@@ -1,4 +1,4 @@
-/* eslint-disable security/detect-non-literal-fs-filename -- paths come from operator configuration, never from a request */
+/* eslint-disable security/detect-non-literal-fs-filename -- paths come from operator configuration */
 // One better-sqlite3 connection as the store uses it: WAL, synchronous=FULL, bigints, a bounded cache
 // of prepared statements. Both SQLite stores open theirs here (the inline store one, the store with a
 // writer thread one per thread), so the two connections of one file are configured alike.

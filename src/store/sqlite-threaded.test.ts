@@ -20,7 +20,7 @@ async function withThreaded(run: (store: ThreadedSqliteStore, path: string) => P
   const store = openSqliteWithWriterThread({ path });
   store.writerThread.load(procedures);
   try {
-    await store.run('CREATE TABLE kinds (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, n TEXT, f INTEGER)');
+    await store.run('CREATE TABLE kinds (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, n TEXT, f INT)');
     await store.run('CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL, UNIQUE (value))');
     await store.run('INSERT INTO counter (id, value) VALUES (1, 0)');
     await run(store, path);
@@ -55,11 +55,14 @@ test('every parameter and column type round-trips, read here, in the writer and 
       assertKinds(returned, 'UPDATE … RETURNING');
     });
     for (const row of await store.all('SELECT * FROM kinds ORDER BY id')) assertKinds(row, 'store.all on this thread');
-    assertKinds(await store.get('SELECT * FROM kinds WHERE i = ? AND b = ? AND f = ?', [big, bytes, true]), 'params bind alike');
-    assert.deepEqual(await store.writerThread.call('test.echo', [big, bytes, null, 'x']), [big, new Uint8Array(bytes), null, 'x']);
+    const bound = await store.get('SELECT * FROM kinds WHERE i = ? AND b = ? AND f = ?', [big, bytes, true]);
+    assertKinds(bound, 'params bind alike');
+    const echoed = await store.writerThread.call('test.echo', [big, bytes, null, 'x']);
+    assert.deepEqual(echoed, [big, new Uint8Array(bytes), null, 'x']);
     const inline = openSqlite({ path });
     try {
-      assert.deepEqual(await inline.all('SELECT * FROM kinds ORDER BY id'), await store.all('SELECT * FROM kinds ORDER BY id'));
+      const all = 'SELECT * FROM kinds ORDER BY id';
+      assert.deepEqual(await inline.all(all), await store.all(all));
     } finally {
       await inline.close();
     }
@@ -79,7 +82,7 @@ test('a transaction that throws writes nothing, and the caller gets its own erro
     );
     assert.equal((await store.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM kinds'))?.n, 0n);
     assert.equal((await store.get<{ value: bigint }>('SELECT value FROM counter'))?.value, 0n);
-    assert.equal(await store.writerThread.call('test.inTransaction', []), false, 'the writer is out of the transaction');
+    assert.equal(await store.writerThread.call('test.inTransaction', []), false, 'the writer left the transaction');
   });
 });
 
@@ -105,7 +108,8 @@ test('errors from the writer keep the class and code callers test for', async ()
     assert.equal(anfu.status, 409);
     assert.equal(anfu.detail, 'an account with this code already exists');
     assert.deepEqual(anfu.extra, { code: 'W1' });
-    await assert.rejects(store.writerThread.call('test.invariant', []), /^Error: ledger invariant: a touched account was not loaded$/m);
+    const invariant = /^Error: ledger invariant: a touched account was not loaded$/m;
+    await assert.rejects(store.writerThread.call('test.invariant', []), invariant);
     await assert.rejects(store.writerThread.call('test.none', []), /no procedure test\.none/);
   });
 });
@@ -151,14 +155,17 @@ test('a read outside a transaction sees what is committed, without waiting for a
 });
 
 // A hang is the failure this guards against: the test's timeout turns it into a failure.
-test('a writer thread that dies fails every waiting call and every later one; close still ends', { timeout: 30_000 }, async () => {
+test('a writer thread that dies fails every waiting and later call; close ends', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'anfu-threaded-'));
   const store = openSqliteWithWriterThread({ path: join(dir, 'a.db') });
   try {
     await store.run('CREATE TABLE t (x INTEGER)');
     store.writerThread.load(procedures);
     const dying = store.writerThread.call('test.exit', []);
-    const waiting = [store.run('INSERT INTO t VALUES (1)'), store.transaction((tx) => tx.run('INSERT INTO t VALUES (2)'))];
+    const waiting = [
+      store.run('INSERT INTO t VALUES (1)'),
+      store.transaction((tx) => tx.run('INSERT INTO t VALUES (2)')),
+    ];
     const failures = await Promise.allSettled([dying, ...waiting]);
     for (const failure of failures) {
       assert.equal(failure.status, 'rejected');

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { AnfuError, type ProblemCode } from '../errors.ts';
-import type { Param, Row, ThreadedSqliteStore, Tx } from './port.ts';
+import type { Param, Row, SqliteWriterThread, ThreadedSqliteStore, Tx } from './port.ts';
 import { bind, exclusiveQueue, openConnection, statementCache } from './sqlite-connection.ts';
 import { safetyNetCheckpointPages, startBackgroundCheckpointer } from './sqlite-checkpointer.ts';
 import type { SerialisedError, WriterReply, WriterRequest } from './sqlite-writer-protocol.ts';
@@ -17,8 +17,11 @@ type Outbound = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<
 /** The error a caller sees in the writer thread's place: the same class and code it would inline. */
 function rebuilt(error: SerialisedError): Error {
   let made: Error;
-  if (error.name === 'SqliteError') made = new Database.SqliteError(error.message, error.code ?? 'SQLITE_ERROR');
-  else if (error.name === 'AnfuError') made = new AnfuError(error.code as ProblemCode, error.detail, error.extra as Record<string, unknown>);
+  const { code, detail, extra } = error;
+  if (error.name === 'SqliteError') made = new Database.SqliteError(error.message, code ?? 'SQLITE_ERROR');
+  else if (error.name === 'AnfuError') {
+    made = new AnfuError(code as ProblemCode, detail, extra as Record<string, unknown> | undefined);
+  }
   else {
     made = new Error(error.message);
     made.name = error.name;
@@ -89,16 +92,9 @@ function startWriter(path: string, autocheckpointPages: number | undefined): Wri
   };
 }
 
-export function openSqliteWithWriterThread(options: SqliteOptions): ThreadedSqliteStore {
-  if (options.path === ':memory:') throw new Error('a writer thread needs a database file: two connections cannot share :memory:');
-  const background = options.backgroundCheckpoint === true;
-  const reader = openConnection(options.path, { queryOnly: true });
-  const writer = startWriter(options.path, background ? safetyNetCheckpointPages : undefined);
-  const checkpointer = background ? startBackgroundCheckpointer(options.path) : undefined;
-  const prepare = statementCache(reader);
-  const exclusive = exclusiveQueue();
-
-  const onWriter: Tx = {
+/** The writer's side of the port: every statement a message, rows restored on arrival. */
+function writerQueryable(writer: WriterChannel): Tx {
+  return {
     all: async <R extends Row>(sql: string, params?: readonly Param[]) =>
       (await writer.send<R[]>({ op: 'all', sql, params: bind(params) })).map(restoreRow),
     get: async <R extends Row>(sql: string, params?: readonly Param[]) => {
@@ -107,8 +103,12 @@ export function openSqliteWithWriterThread(options: SqliteOptions): ThreadedSqli
     },
     run: (sql, params) => writer.send<number>({ op: 'run', sql, params: bind(params) }),
   };
-  /** A read this thread may answer: read-only, no PRAGMA (those set or read per-connection state). */
-  const readHere = (sql: string): Database.Statement | undefined => {
+}
+
+/** A statement this thread may answer: read-only, no PRAGMA (those set or read per-connection state). */
+function readerOf(reader: Database.Database): (sql: string) => Database.Statement | undefined {
+  const prepare = statementCache(reader);
+  return (sql) => {
     if (/^\s*pragma\b/i.test(sql)) return undefined;
     try {
       const statement = prepare(sql);
@@ -118,31 +118,48 @@ export function openSqliteWithWriterThread(options: SqliteOptions): ThreadedSqli
       return undefined;
     }
   };
+}
+
+function writerThreadOf(writer: WriterChannel): SqliteWriterThread {
   const loads = new Set<string>();
+  return {
+    load(moduleUrl) {
+      if (loads.has(moduleUrl)) return;
+      loads.add(moduleUrl);
+      // A failed load shows on every call of its procedures ("no procedure …"); its cause is warned here.
+      writer.send({ op: 'load', moduleUrl }).catch((error: unknown) => {
+        process.emitWarning(`the SQLite writer thread could not load ${moduleUrl}: ${String(error)}`);
+      });
+    },
+    call: (procedure, args) => writer.send({ op: 'call', procedure, args }),
+  };
+}
+
+export function openSqliteWithWriterThread(options: SqliteOptions): ThreadedSqliteStore {
+  if (options.path === ':memory:') throw new Error('a writer thread needs a database file, not :memory:');
+  const background = options.backgroundCheckpoint === true;
+  const reader = openConnection(options.path, { queryOnly: true });
+  const writer = startWriter(options.path, background ? safetyNetCheckpointPages : undefined);
+  const checkpointer = background ? startBackgroundCheckpointer(options.path) : undefined;
+  const readHere = readerOf(reader);
+  const onWriter = writerQueryable(writer);
+  const exclusive = exclusiveQueue();
 
   return {
     dialect: 'sqlite',
     writer: 'worker',
     description: `sqlite:${options.path}`,
     exclusive,
-    writerThread: {
-      load(moduleUrl) {
-        if (loads.has(moduleUrl)) return;
-        loads.add(moduleUrl);
-        // A failed load shows on every call of its procedures ("no procedure ..."), with its own cause logged here.
-        writer.send({ op: 'load', moduleUrl }).catch((error: unknown) => {
-          process.emitWarning(`the SQLite writer thread could not load ${moduleUrl}: ${String(error)}`);
-        });
-      },
-      call: (procedure, args) => writer.send({ op: 'call', procedure, args }),
-    },
+    writerThread: writerThreadOf(writer),
     all: async <R extends Row>(sql: string, params?: readonly Param[]) => {
       const statement = readHere(sql);
-      return statement === undefined ? exclusive(() => onWriter.all<R>(sql, params)) : (statement.all(...bind(params)) as R[]);
+      if (statement === undefined) return exclusive(() => onWriter.all<R>(sql, params));
+      return statement.all(...bind(params)) as R[];
     },
     get: async <R extends Row>(sql: string, params?: readonly Param[]) => {
       const statement = readHere(sql);
-      return statement === undefined ? exclusive(() => onWriter.get<R>(sql, params)) : (statement.get(...bind(params)) as R | undefined);
+      if (statement === undefined) return exclusive(() => onWriter.get<R>(sql, params));
+      return statement.get(...bind(params)) as R | undefined;
     },
     run: (sql, params) => exclusive(() => onWriter.run(sql, params)),
     transaction: (work) =>

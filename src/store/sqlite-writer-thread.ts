@@ -8,6 +8,7 @@ import { openConnection, runStatement, statementCache } from './sqlite-connectio
 import type { SerialisedError, WriterReply, WriterRequest } from './sqlite-writer-protocol.ts';
 
 type Procedure = (...args: never[]) => unknown;
+type ProcedureModule = { writerProcedures?: (db: Database.Database) => Record<string, Procedure> };
 
 const { path, autocheckpointPages } = workerData as { path: string; autocheckpointPages: number | undefined };
 const db = openConnection(path, { autocheckpointPages });
@@ -29,7 +30,7 @@ function serialised(error: unknown): SerialisedError {
 }
 
 async function load(moduleUrl: string): Promise<void> {
-  const module = (await import(moduleUrl)) as { writerProcedures?: (db: Database.Database) => Record<string, Procedure> };
+  const module = (await import(moduleUrl)) as ProcedureModule;
   if (typeof module.writerProcedures !== 'function') throw new Error(`${moduleUrl} exports no writerProcedures`);
   for (const [name, procedure] of Object.entries(module.writerProcedures(db))) procedures.set(name, procedure);
 }

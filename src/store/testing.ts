@@ -51,7 +51,8 @@ export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase>
     schema,
     open: (poolSize?: number) =>
       openStore({
-        databaseUrl: url, sqlitePath, schema, sqliteWriter: testSqliteWriter(), ...(poolSize === undefined ? {} : { poolSize }),
+        databaseUrl: url, sqlitePath, schema, sqliteWriter: testSqliteWriter(),
+        ...(poolSize === undefined ? {} : { poolSize }),
       }),
     async drop() {
       if (url !== undefined && schema !== undefined) {
