@@ -62,7 +62,9 @@ function parseArgs(args: readonly string[]): Options {
   const store = value('store') ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'postgres') throw new Error('--store must be sqlite or postgres');
   const sqliteWriter = value('sqlite-writer') ?? 'inline';
-  if (sqliteWriter !== 'inline' && sqliteWriter !== 'worker') throw new Error('--sqlite-writer must be inline or worker');
+  if (sqliteWriter !== 'inline' && sqliteWriter !== 'worker') {
+    throw new Error('--sqlite-writer must be inline or worker');
+  }
   return {
     sqliteWriter,
     store,
@@ -95,7 +97,8 @@ interface Database {
 async function freshDatabase(options: Options): Promise<Database> {
   if (options.store === 'sqlite') {
     const dir = mkdtempSync(join(os.tmpdir(), 'anfu-bench-'));
-    const store = openStore({ sqlitePath: join(dir, 'anfu.db'), backgroundCheckpoint: true, sqliteWriter: options.sqliteWriter });
+    const { sqliteWriter } = options;
+    const store = openStore({ sqlitePath: join(dir, 'anfu.db'), backgroundCheckpoint: true, sqliteWriter });
     await migrate(store);
     return { store, url: undefined, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
