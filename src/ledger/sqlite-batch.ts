@@ -169,9 +169,9 @@ export function connectionBatchApplier(db: Database.Database): ConnectionBatchAp
   return { commitNow, within };
 }
 
-/** What the writer thread of a threaded store runs (sqlite-threaded.ts loads this module there). */
 type BatchProcedure = (batch: readonly Unit[], now: number) => Verdict[][];
 
+/** What the writer thread of a threaded store runs (sqlite-threaded.ts loads this module there). */
 export function writerProcedures(db: Database.Database): Record<string, BatchProcedure> {
   const applier = connectionBatchApplier(db);
   return { 'ledger.commit': applier.commitNow, 'ledger.within': applier.within };
