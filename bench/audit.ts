@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { migrate, openStore, type SqliteStore } from '../src/store/index.ts';
+import { migrate, openStore, type InlineSqliteStore } from '../src/store/index.ts';
 import {
   appendAudit, consistencyProof, createCheckpoint, ephemeralAuditSigner, exportAudit, inclusionProof, sqliteAuditAppender, verifyAuditExportParallel, type AuditEvent,
 } from '../src/audit/index.ts';
@@ -38,7 +38,7 @@ async function timings(runs: number, call: (i: number) => Promise<unknown>): Pro
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const entries = option(args, 'entries', 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'anfu-bench-audit-'));
-  const store = openStore({ sqlitePath: join(dir, 'anfu.db') }) as SqliteStore;
+  const store = openStore({ sqlitePath: join(dir, 'anfu.db'), sqliteWriter: 'inline' }) as InlineSqliteStore;
   try {
     await migrate(store);
     const signer = ephemeralAuditSigner('intl');

@@ -12,6 +12,7 @@
 // only), and prints the ratios of throughput and p99.
 // Usage: node --import tsx bench/ledger.ts --store sqlite|postgres [--seconds 10] [--concurrency N]
 //        [--decider function|typescript|both] [--history N] [--cpu-profile prefix] [--json]
+//        [--sqlite-writer inline|worker] (SQLite: commits on the event loop, or on a writer thread)
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +46,7 @@ interface Options {
   readonly history: number;
   /** `--cpu-profile <prefix>`: V8 profiles of each timed load, <prefix>-empty / -history.cpuprofile. */
   readonly cpuProfile: string | undefined;
+  readonly sqliteWriter: 'inline' | 'worker';
 }
 
 function parseArgs(args: readonly string[]): Options {
@@ -60,7 +62,12 @@ function parseArgs(args: readonly string[]): Options {
   };
   const store = value('store') ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'postgres') throw new Error('--store must be sqlite or postgres');
+  const sqliteWriter = value('sqlite-writer') ?? 'inline';
+  if (sqliteWriter !== 'inline' && sqliteWriter !== 'worker') {
+    throw new Error('--sqlite-writer must be inline or worker');
+  }
   return {
+    sqliteWriter,
     store,
     seconds: positive('seconds', 10),
     warmupSeconds: positive('warmup', 1),
@@ -91,7 +98,8 @@ interface Database {
 async function freshDatabase(options: Options): Promise<Database> {
   if (options.store === 'sqlite') {
     const dir = mkdtempSync(join(os.tmpdir(), 'anfu-bench-'));
-    const store = openStore({ sqlitePath: join(dir, 'anfu.db'), backgroundCheckpoint: true });
+    const { sqliteWriter } = options;
+    const store = openStore({ sqlitePath: join(dir, 'anfu.db'), backgroundCheckpoint: true, sqliteWriter });
     await migrate(store);
     return { store, url: undefined, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
@@ -333,7 +341,7 @@ async function measure(options: Options, decider: 'function' | 'typescript', his
       benchmark: 'ledger',
       store: options.store,
       durable: true,
-      ...(options.store === 'postgres' ? { decider } : {}),
+      ...(options.store === 'postgres' ? { decider } : { sqlite_writer: options.sqliteWriter }),
       concurrency: options.concurrency,
       ...(options.batchMax === undefined ? {} : { transfer_batch_max: options.batchMax }),
       ...(options.batchesInFlight === undefined ? {} : { batches_in_flight_max: options.batchesInFlight }),

@@ -6,6 +6,7 @@
 // velocity challenge, so every transfer takes the full path to `succeeded`.
 // Usage: anfu bench payments --store sqlite|postgres [--seconds 10] [--payers 1500] [--json]
 //   [--cpu-profile [file]] (V8 profile of the server during the timed load; see scripts/cpu-top.ts)
+//   [--sqlite-writer inline|worker] (ANFU_SQLITE_WRITER of the server: commits on the event loop or a thread)
 import { execFile, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { createTestIdentity, instructionFor, signInstruction, type TestCustomer 
 import { serve } from '../src/serve.ts';
 import { startCeiling } from './https-ceiling.ts';
 import { startCpuProfile } from './cpu-profile.ts';
+import { mainThreadCpuUs } from './thread-cpu.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 
 const run$ = promisify(execFile);
@@ -57,7 +59,8 @@ async function pgbenchTps(base: string): Promise<number> {
 /** Customers with devices, funded wallets, and every transfer request signed in advance. */
 async function prepare(env: Record<string, string>, payers: number) {
   const config = loadConfig(env);
-  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const { databaseUrl, sqlitePath, sqliteWriter } = config;
+  const store = openStore({ databaseUrl, sqlitePath, sqliteWriter });
   await migrate(store);
   const ledger = new Ledger({ store });
   const identity = await createTestIdentity('intl');
@@ -124,11 +127,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seconds = Number(option(args, 'seconds') ?? 10);
   const payers = Number(option(args, 'payers') ?? 1500);
   const connections = 64;
+  const sqliteWriter = option(args, 'sqlite-writer') ?? 'inline';
+  if (sqliteWriter !== 'inline' && sqliteWriter !== 'worker') {
+    throw new Error('--sqlite-writer must be inline or worker');
+  }
   const base = process.env.ANFU_BENCH_DATABASE_URL ?? defaultPostgresUrl;
   const databaseUrl = storeKind === 'postgres' ? await freshPostgres(base, 'anfu_bench_payments') : undefined;
   const env: Record<string, string> = {
     ANFU_ENV: 'development', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-bench-payments-')), ANFU_PORT: '0', ANFU_LOG_LEVEL: 'warn',
-    ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32', ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
+    ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32',
+    ANFU_SQLITE_WRITER: sqliteWriter, ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
   };
   const { identity, requests } = await prepare(env, payers);
   // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
@@ -138,11 +146,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   let load: LoadResult;
   // CPU of this process (the server; the load generator is another): per payment, it moves less with the
   // neighbours' load than payments/s does.
-  const cpuBefore = process.cpuUsage();
+  const [cpuBefore, loopBefore] = [process.cpuUsage(), mainThreadCpuUs()];
+  const utilizationBefore = performance.eventLoopUtilization();
   let cpu: NodeJS.CpuUsage | undefined;
+  let loopCpuUs: number | undefined;
+  let utilization: number | undefined;
   try {
     load = await runLoad(server.url, requests, connections, seconds);
     cpu = process.cpuUsage(cpuBefore);
+    const loopAfter = mainThreadCpuUs();
+    loopCpuUs = loopBefore === undefined || loopAfter === undefined ? undefined : loopAfter - loopBefore;
+    utilization = performance.eventLoopUtilization(utilizationBefore).utilization;
   } finally {
     await profiler?.stop();
     await server.close();
@@ -151,11 +165,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const ceiling = await measureCeiling(connections, seconds);
   const paymentsPerS = Math.round(load.total / load.durationS);
   const result: Record<string, unknown> = {
-    store: storeKind, connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
+    store: storeKind, ...(storeKind === 'sqlite' ? { sqlite_writer: sqliteWriter } : {}),
+    connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
     errors: load.errors + load.non2xx, requests: load.total, presigned: requests.length, seconds: load.durationS,
     ceiling: 'bare Fastify HTTPS route, one P-256 verification', ceiling_per_s: ceiling.perS, ceiling_p99_ms: ceiling.p99,
     ratio_vs_ceiling: Math.round((paymentsPerS / ceiling.perS) * 100) / 100,
-    server_cpu_us_per_payment: Math.round((cpu.user + cpu.system) / Math.max(1, load.total)), load_average: loadavg().map((l) => Math.round(l * 100) / 100),
+    server_cpu_us_per_payment: Math.round((cpu.user + cpu.system) / Math.max(1, load.total)),
+    ...(loopCpuUs === undefined ? {} : { event_loop_cpu_us_per_payment: Math.round(loopCpuUs / Math.max(1, load.total)) }),
+    event_loop_utilization: Math.round((utilization ?? 0) * 100) / 100,
+    load_average: loadavg().map((l) => Math.round(l * 100) / 100),
   };
   if (profileFile !== undefined) result.cpu_profile = profileFile;
   if (storeKind === 'postgres') result.pgbench_tps = await pgbenchTps(base);

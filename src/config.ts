@@ -32,6 +32,8 @@ export interface Config {
   /** A postgres:// URL selects PostgreSQL; undefined means the embedded SQLite file. */
   readonly databaseUrl: string | undefined;
   readonly sqlitePath: string;
+  /** SQLite: write on the event loop's connection ('inline') or on a writer thread's own ('worker'). */
+  readonly sqliteWriter: 'inline' | 'worker';
   readonly databasePoolSize: number;
   /** PostgreSQL: how long a ledger batch keeps trying while the database fails over. */
   readonly databaseFailoverWaitMs: number;
@@ -465,6 +467,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     port: integer(reader, 'ANFU_PORT', 8443, 0, 65535),
     databaseUrl: databaseUrlOf(reader),
     sqlitePath: resolve(dataDir, 'anfu.db'),
+    sqliteWriter: oneOf(reader, 'ANFU_SQLITE_WRITER', ['inline', 'worker'], 'inline'),
     databasePoolSize: integer(reader, 'ANFU_DATABASE_POOL_SIZE', 16, 1, 500),
     databaseFailoverWaitMs: integer(reader, 'ANFU_DATABASE_FAILOVER_WAIT_MS', 40_000, 0, 300_000),
     databaseRequireSyncStandby: flag(reader, 'ANFU_DATABASE_REQUIRE_SYNC_STANDBY'),
@@ -633,6 +636,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ['ANFU_HOST', '127.0.0.1', 'address to listen on'],
   ['ANFU_PORT', '8443', 'port to listen on (HTTPS)'],
   ['ANFU_DATABASE_URL', '(unset)', 'a postgres:// URL switches to PostgreSQL; unset = embedded SQLite'],
+  [
+    'ANFU_SQLITE_WRITER',
+    'inline',
+    'SQLite: inline (writes on the event loop) or worker (writes and commits on a thread of their own)',
+  ],
   ['ANFU_DATABASE_POOL_SIZE', '16', 'PostgreSQL connections per process'],
   ['ANFU_DATABASE_FAILOVER_WAIT_MS', '40000', 'PostgreSQL: how long a ledger batch keeps retrying during a failover'],
   ['ANFU_DATABASE_REQUIRE_SYNC_STANDBY', 'false', 'PostgreSQL: refuse writes and /ready without a synchronous standby'],

@@ -72,7 +72,10 @@ export async function serve(config: Config, options: { demo: boolean; quiet?: bo
   const say = options.quiet === true ? () => undefined : (options.say ?? ((line: string) => process.stdout.write(`${line}\n`)));
   // The KEK is checked before anything opens: a missing or weak one stops start-up (outside development).
   const kek = loadKek(config);
-  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true });
+  const store = openStore({
+    databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, poolSize: config.databasePoolSize, backgroundCheckpoint: true,
+    sqliteWriter: config.sqliteWriter,
+  });
   const migrations = await migrate(store);
   // The one keyring of this process: every capability seals and indexes through it; key events are audited.
   // During a KEK rotation (docs/OPERATIONS.md) the previous KEK is named too, for the keys it still wraps.

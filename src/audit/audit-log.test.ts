@@ -66,6 +66,8 @@ for (const kind of testStoreKinds()) {
     try {
       await appendMany(store, 5);
       if (store.dialect === 'sqlite') {
+        assert.equal(store.writer, 'inline', 'this test drives the inline connection');
+        if (store.writer !== 'inline') return;
         const append = sqliteAuditAppender(store.db);
         assert.throws(() => append([event(6)], 2000), /inside the transaction/);
         const seqs = await store.exclusive(() => store.db.transaction(() => append([event(6), event(7)], 2000)).immediate());

@@ -185,7 +185,7 @@ export class Ledger {
         ? await applyByFunctionIn(transaction.client, batch, now, auditSink)
         : await applyBatchIn(transaction.client, batch, now, auditSink);
     }
-    else if (this.sqlite !== undefined) verdicts = this.sqlite.within(batch, now);
+    else if (this.sqlite !== undefined) verdicts = await this.sqlite.within(batch, now);
     else throw new Error('ledger invariant: a SQLite transaction given to a PostgreSQL ledger');
     return verdicts.map(linkedOutcomeOf);
   }

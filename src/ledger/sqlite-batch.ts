@@ -7,7 +7,7 @@
 // Journal rows and account updates go in multi-row statements, which costs a fraction of one
 // statement per row.
 import type Database from 'better-sqlite3';
-import type { Row, SqliteStore } from '../store/index.ts';
+import type { InlineSqliteStore, Row, SqliteStore, ThreadedSqliteStore } from '../store/index.ts';
 import { decideBatch, keysOf, type NewTransfer, type StoredTransfer, type Unit, type Verdict, type WorkingAccount, type WorkingHold } from './decide.ts';
 import { sqliteAuditAppender } from '../audit/index.ts';
 import { postingsEvent } from './journal-digest.ts';
@@ -94,12 +94,18 @@ function holdAndTransferLoader(db: Database.Database) {
 export interface SqliteBatchApplier {
   /** The committer's batch: its own BEGIN IMMEDIATE transaction, one fsync. */
   readonly commit: (batch: readonly Unit[], now: number) => Promise<Verdict[][]>;
-  /** Inside a transaction the caller holds on this connection (a savepoint within it); commits with the caller's. */
+  /** Inside a transaction the caller holds on this store (a savepoint within it); commits with the caller's. */
+  readonly within: (batch: readonly Unit[], now: number) => Promise<Verdict[][]>;
+}
+
+/** The applier on one connection, synchronous: the caller serialises (`exclusive`, or its transaction). */
+export interface ConnectionBatchApplier {
+  /** Opens, applies and commits a batch; no transaction may be open on the connection. */
+  readonly commitNow: (batch: readonly Unit[], now: number) => Verdict[][];
   readonly within: (batch: readonly Unit[], now: number) => Verdict[][];
 }
 
-export function sqliteBatchApplier(store: SqliteStore): SqliteBatchApplier {
-  const { db } = store;
+export function connectionBatchApplier(db: Database.Database): ConnectionBatchApplier {
   const selectAccount = db.prepare(`SELECT ${accountColumns} FROM ledger_accounts WHERE id = ?`);
   const loadHoldsAndTransfers = holdAndTransferLoader(db);
   const resolveHold = db.prepare(`UPDATE ledger_holds SET state = ?, resolved_seq = ? WHERE seq = ? AND state = 'pending'`);
@@ -148,18 +154,46 @@ export function sqliteBatchApplier(store: SqliteStore): SqliteBatchApplier {
     return applyLocked(batch, now).verdicts;
   };
 
-  const commit = (batch: readonly Unit[], now: number): Promise<Verdict[][]> =>
-    store.exclusive(() => {
-      try {
-        const { verdicts, accounts } = applyLocked.immediate(batch, now);
-        // Committed: these rows are now what the database holds.
-        for (const [id, account] of accounts) committed.set(id, account);
-        seen = { dataVersion: dataVersion.get() as bigint, totalChanges: totalChanges.get() as bigint };
-        return verdicts;
-      } catch (error) {
-        committed.clear();
-        throw error;
-      }
-    });
-  return { commit, within };
+  const commitNow = (batch: readonly Unit[], now: number): Verdict[][] => {
+    try {
+      const { verdicts, accounts } = applyLocked.immediate(batch, now);
+      // Committed: these rows are now what the database holds.
+      for (const [id, account] of accounts) committed.set(id, account);
+      seen = { dataVersion: dataVersion.get() as bigint, totalChanges: totalChanges.get() as bigint };
+      return verdicts;
+    } catch (error) {
+      committed.clear();
+      throw error;
+    }
+  };
+  return { commitNow, within };
+}
+
+type BatchProcedure = (batch: readonly Unit[], now: number) => Verdict[][];
+
+/** What the writer thread of a threaded store runs (sqlite-threaded.ts loads this module there). */
+export function writerProcedures(db: Database.Database): Record<string, BatchProcedure> {
+  const applier = connectionBatchApplier(db);
+  return { 'ledger.commit': applier.commitNow, 'ledger.within': applier.within };
+}
+
+function inlineBatchApplier(store: InlineSqliteStore): SqliteBatchApplier {
+  const applier = connectionBatchApplier(store.db);
+  return {
+    commit: (batch, now) => store.exclusive(() => applier.commitNow(batch, now)),
+    within: async (batch, now) => applier.within(batch, now),
+  };
+}
+
+/** The same applier in the writer thread: a batch and its verdicts cross as structured clones. */
+function threadedBatchApplier(store: ThreadedSqliteStore): SqliteBatchApplier {
+  store.writerThread.load(import.meta.url);
+  return {
+    commit: (batch, now) => store.exclusive(() => store.writerThread.call<Verdict[][]>('ledger.commit', [batch, now])),
+    within: (batch, now) => store.writerThread.call<Verdict[][]>('ledger.within', [batch, now]),
+  };
+}
+
+export function sqliteBatchApplier(store: SqliteStore): SqliteBatchApplier {
+  return store.writer === 'inline' ? inlineBatchApplier(store) : threadedBatchApplier(store);
 }

@@ -1,9 +1,13 @@
 // The store's door: open the configured database, run migrations, and the port's types.
 import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
+import { openSqliteWithWriterThread } from './sqlite-threaded.ts';
 import type { Store } from './port.ts';
 
-export type { Store, SqliteStore, PostgresStore, Tx, Queryable, Param, Row } from './port.ts';
+export type {
+  Store, SqliteStore, InlineSqliteStore, ThreadedSqliteStore, SqliteWriterThread, PostgresStore,
+  Tx, Queryable, Param, Row,
+} from './port.ts';
 export { toBool, toBigInt, toNumber } from './port.ts';
 export { migrate, pendingMigrations, type MigrationReport } from './migrate.ts';
 export {
@@ -21,6 +25,8 @@ export {
 export { askTogether, type KeyedAsk, type TogetherOptions } from './ask-together.ts';
 export { fenceReplays, replayFenceCall, replayFenceSql } from './replay-fence.ts';
 
+export type SqliteWriter = 'inline' | 'worker';
+
 export interface OpenStoreOptions {
   /** A postgres:// URL selects PostgreSQL; otherwise the SQLite file at `sqlitePath`. */
   readonly databaseUrl?: string | undefined;
@@ -29,6 +35,8 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** SQLite only: checkpoint the WAL from a worker thread (long-running servers, benchmarks). */
   readonly backgroundCheckpoint?: boolean;
+  /** SQLite only: write on the event loop's connection (inline, the default) or on a writer thread's. */
+  readonly sqliteWriter?: SqliteWriter | undefined;
 }
 
 export function openStore(options: OpenStoreOptions): Store {
@@ -39,5 +47,6 @@ export function openStore(options: OpenStoreOptions): Store {
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     });
   }
-  return openSqlite({ path: options.sqlitePath, backgroundCheckpoint: options.backgroundCheckpoint === true });
+  const sqlite = { path: options.sqlitePath, backgroundCheckpoint: options.backgroundCheckpoint === true };
+  return options.sqliteWriter === 'worker' ? openSqliteWithWriterThread(sqlite) : openSqlite(sqlite);
 }

@@ -24,13 +24,39 @@ interface StoreBase extends Queryable {
   readonly description: string;
 }
 
-export interface SqliteStore extends StoreBase {
+interface SqliteStoreBase extends StoreBase {
   readonly dialect: 'sqlite';
-  /** The connection, for hot paths that run synchronously (the ledger committer). */
-  readonly db: BetterSqlite3.Database;
-  /** Serialises transactions on the single connection; hot paths take it too. */
+  /** Serialises transactions on the single writing connection; hot paths take it too. */
   exclusive<T>(work: () => T | Promise<T>): Promise<T>;
 }
+
+/** One connection on the event loop: every statement and every commit's fsync runs there. */
+export interface InlineSqliteStore extends SqliteStoreBase {
+  readonly writer: 'inline';
+  /** The connection, for hot paths that run synchronously (the ledger committer). */
+  readonly db: BetterSqlite3.Database;
+}
+
+/**
+ * Writes (and reads inside transactions) on a second connection in a worker thread; reads outside a
+ * transaction on this thread's connection. Hot paths run there as procedures a module installs.
+ */
+export interface ThreadedSqliteStore extends SqliteStoreBase {
+  readonly writer: 'worker';
+  readonly writerThread: SqliteWriterThread;
+}
+
+export interface SqliteWriterThread {
+  /**
+   * Imports a module (a file URL) into the writer thread once; its `writerProcedures(db)` export
+   * returns the procedures `call` can name, which run synchronously on the writer's connection.
+   */
+  load(moduleUrl: string): void;
+  /** Runs a procedure; the caller holds `exclusive` or is inside a transaction of this store. */
+  call<T>(procedure: string, args: readonly unknown[]): Promise<T>;
+}
+
+export type SqliteStore = InlineSqliteStore | ThreadedSqliteStore;
 
 export interface PostgresStore extends StoreBase {
   readonly dialect: 'postgres';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { postgresSkip } from '../testing/required-tools.ts';
-import { migrate, openStore, type Store } from './index.ts';
+import { migrate, openStore, type SqliteWriter, type Store } from './index.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -22,6 +22,14 @@ export interface TestDatabase {
   readonly schema: string | undefined;
   open(poolSize?: number): Store;
   drop(): Promise<void>;
+}
+
+/**
+ * Which SQLite store the tests open: the inline one, or the one with a writer thread when
+ * ANFU_TEST_SQLITE_WRITER=worker (CI runs the ledger and payment tests once that way).
+ */
+export function testSqliteWriter(): SqliteWriter {
+  return process.env.ANFU_TEST_SQLITE_WRITER === 'worker' ? 'worker' : 'inline';
 }
 
 /** Creates an empty, migrated database of the given kind. */
@@ -42,7 +50,10 @@ export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase>
     sqlitePath,
     schema,
     open: (poolSize?: number) =>
-      openStore({ databaseUrl: url, sqlitePath, schema, ...(poolSize === undefined ? {} : { poolSize }) }),
+      openStore({
+        databaseUrl: url, sqlitePath, schema, sqliteWriter: testSqliteWriter(),
+        ...(poolSize === undefined ? {} : { poolSize }),
+      }),
     async drop() {
       if (url !== undefined && schema !== undefined) {
         const client = new pg.Client({ connectionString: url });

@@ -8,6 +8,7 @@ import { loadConfig } from '../../config.ts';
 import { paymentSweeps } from '../payment-sweeps.ts';
 import { Ledger } from '../../ledger/index.ts';
 import { openStore, underLease, type Store } from '../../store/index.ts';
+import { testSqliteWriter } from '../../store/testing.ts';
 import { CardLink } from '../../banks/index.ts';
 import { Kek, TokenVault } from '../../crypto/index.ts';
 import { testKeyring } from '../../crypto/testing.ts';
@@ -75,6 +76,7 @@ const store = openStore({
   sqlitePath: config.sqlitePath,
   schema: config.schema,
   poolSize: 2,
+  sqliteWriter: testSqliteWriter(),
 });
 const ledger = new Ledger({ store });
 const identity = {} as PaymentIdentity;

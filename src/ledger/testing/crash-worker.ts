@@ -3,6 +3,7 @@
 // durable commit. The parent kills it with SIGKILL at an arbitrary moment.
 // Run with: node --import tsx src/ledger/testing/crash-worker.ts (forked, config in ANFU_CRASH_CONFIG).
 import { openStore } from '../../store/index.ts';
+import { testSqliteWriter } from '../../store/testing.ts';
 import { Ledger } from '../ledger.ts';
 import { pick, seededRandom } from './fixtures.ts';
 
@@ -21,7 +22,9 @@ export interface CrashWorkerConfig {
 const raw = process.env.ANFU_CRASH_CONFIG;
 if (raw === undefined) throw new Error('crash-worker: run me with ANFU_CRASH_CONFIG');
 const config = JSON.parse(raw) as CrashWorkerConfig;
-const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, schema: config.schema, poolSize: 4 });
+const store = openStore({
+  databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, schema: config.schema, poolSize: 4, sqliteWriter: testSqliteWriter(),
+});
 const ledger = new Ledger({ store });
 const random = seededRandom(process.pid);
 
