@@ -1,7 +1,7 @@
 // The stored features of a money event (payment, top-up, withdrawal): which counter, first-seen and
 // list rows it reads, the typed feature values made of them, and the rows it updates once it is
 // decided. Keys are plain strings so one query reads them all (features-store.ts). Pure.
-import { estimate, windowNames, windows, added, type CounterRow } from './counters.ts';
+import { added, countable, estimateCount, estimateSum, windowNames, windows, type CounterRow } from './counters.ts';
 import type { AmountValue, RiskEvent, Value } from './features.ts';
 import { localHourOf, networksOf } from './login-risk.ts';
 import { profileFeatures, type RiskProfile } from './profile.ts';
@@ -136,11 +136,12 @@ export function moneyFeatureValues(
   const keys = eventKeysOf(e);
   for (const [subject, key] of keys.subjects) {
     for (const f of velocityFeatures.get(subject) ?? []) {
-      const value = estimate(key === undefined ? undefined : rows.counters.get(key + f.suffix), now, f.windowMs);
-      out[f.count] = value.count;
+      const row = key === undefined ? undefined : rows.counters.get(key + f.suffix);
+      out[f.count] = estimateCount(row, now, f.windowMs);
+      const sum = estimateSum(row, now, f.windowMs);
       // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
       // neutralRecord): one object less, and the snapshot sees it neutral by identity.
-      if (value.sum !== 0n || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: value.sum, currency };
+      if (sum !== 0 || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: BigInt(sum), currency };
     }
   }
   const seen = keys.seen;
@@ -148,7 +149,7 @@ export function moneyFeatureValues(
   out['address.new'] = isNew(rows, seen.address);
   out['address.region_new'] = isNew(rows, seen.region);
   out['card.new'] = isNew(rows, seen.card);
-  out['device.payees_24h'] = estimate(rows.counters.get(devicePayeesKey(e)), now, windows['24h']).count;
+  out['device.payees_24h'] = estimateCount(rows.counters.get(devicePayeesKey(e)), now, windows['24h']);
   const last = rows.counters.get(`cu:${e.customerId}:${currency}|30d`)?.lastAt;
   out['customer.dormant'] = last === undefined || last === 0 ? Number.POSITIVE_INFINITY : now - last;
   const lists = keys.lists;
@@ -179,12 +180,12 @@ export function countedRows(
       if (key === undefined) continue;
       for (const f of velocityFeatures.get(subject) ?? []) {
         const counter = key + f.suffix;
-        out.set(counter, added(current(counter), now, f.windowMs, e.amount.minor));
+        out.set(counter, added(current(counter), now, f.windowMs, countable(e.amount.minor)));
       }
     }
     const pair = eventKeysOf(e).seen.devicePayee;
     if (pair !== undefined && newlySeen.has(pair))
-      out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0n));
+      out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0));
   }
   return out;
 }
@@ -196,16 +197,17 @@ export function countedRows(
  */
 export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
   const keys = eventKeysOf(e);
+  const amount = countable(e.amount.minor);
   for (const [subject, key] of keys.subjects) {
     if (key === undefined) continue;
     for (const f of velocityFeatures.get(subject) ?? []) {
       const counter = key + f.suffix;
-      counters.set(counter, added(counters.get(counter), now, f.windowMs, e.amount.minor));
+      counters.set(counter, added(counters.get(counter), now, f.windowMs, amount));
     }
   }
   const pair = keys.seen.devicePayee;
   if (pair !== undefined && !seen.has(pair))
-    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0n));
+    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0));
   for (const key of Object.values(keys.seen)) if (key !== undefined) seen.add(key);
 }
 

@@ -3,7 +3,7 @@
 // batch whatever its size, so the payment group commit pays the same few statements for 1 or 1000.
 import type { Param, Queryable, Store, Tx } from '../store/index.ts';
 import { toNumber } from '../store/index.ts';
-import type { CounterRow } from './counters.ts';
+import { countable, type CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
 import { emptyProfile, profileAfter, parseProfile, relocated, type RiskProfile } from './profile.ts';
 import { localHourOf } from './login-risk.ts';
@@ -243,36 +243,36 @@ export async function decisionCounts(
 
 // ---- stored features: counters, first-seen marks, lists
 
-// A counter row holds every window of one subject as JSON, so an event touches one row per subject.
-type Packed = Record<string, [number, string, string, string, string, number]>;
+// A counter row holds every window of one subject as JSON, so an event touches one row per subject:
+// `{"1h":[bucket, count, sum, prevCount, prevSum, lastAt], …}`. Counts and sums were written as decimal
+// strings (bigints) before 2026-12-05 and are numbers since; both are read (a reader of either kind
+// reads the other's rows: BigInt() takes a number).
+type Packed = Record<string, [number, string | number, string | number, string | number, string | number, number]>;
 const subjectOfKey = (key: string): string => key.slice(0, key.lastIndexOf('|'));
 
 export function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
-  for (const [w, v] of Object.entries(JSON.parse(json) as Packed)) {
+  const packed = JSON.parse(json) as Packed;
+  for (const w in packed) {
+    const v = packed[w] as Packed[string];
     into.set(`${subject}|${w}`, {
       bucket: v[0],
-      count: BigInt(v[1]),
-      sum: BigInt(v[2]),
-      prevCount: BigInt(v[3]),
-      prevSum: BigInt(v[4]),
+      count: countable(v[1]),
+      sum: countable(v[2]),
+      prevCount: countable(v[3]),
+      prevSum: countable(v[4]),
       lastAt: v[5],
     });
   }
 }
 
+/** The JSON of a subject's windows, in the rows' order (keys `subject|window`). */
 export function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
-  const out: Packed = {};
+  let out = '';
   for (const [key, r] of rows) {
-    out[key.slice(key.lastIndexOf('|') + 1)] = [
-      r.bucket,
-      `${r.count}`,
-      `${r.sum}`,
-      `${r.prevCount}`,
-      `${r.prevSum}`,
-      r.lastAt,
-    ];
+    const window = JSON.stringify(key.slice(key.lastIndexOf('|') + 1));
+    out += `${out === '' ? '' : ','}${window}:[${r.bucket},${r.count},${r.sum},${r.prevCount},${r.prevSum},${r.lastAt}]`;
   }
-  return JSON.stringify(out);
+  return `{${out}}`;
 }
 
 /** The distinct keys of the events' rows, in first-use order. */
