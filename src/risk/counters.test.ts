@@ -91,16 +91,17 @@ test('a sum that would pass 2^53 − 1 minor units stays at that bound, and stil
   assert.equal(countable(4200), 4200);
 });
 
+const event = fc.record({
+  event: fc.constant('payment' as const),
+  customerId: fc.constantFrom('cus_a', 'cus_b'),
+  deviceId: fc.constantFrom('dev_a', 'dev_b'),
+  ip: fc.constantFrom(null, '203.0.113.9', '198.51.100.7'),
+  payeeId: fc.constantFrom(null, 'cus_c', 'cus_d'),
+  cardRef: fc.constantFrom(null, 'card_1'),
+  amount: fc.record({ minor: fc.bigInt({ min: 1n, max: 10_000n }), currency: fc.constant('CNY') }),
+});
+
 test('property: countInto counts a batch as countedRows does, event by event, first-seen pairs included', () => {
-  const event = fc.record({
-    event: fc.constant('payment' as const),
-    customerId: fc.constantFrom('cus_a', 'cus_b'),
-    deviceId: fc.constantFrom('dev_a', 'dev_b'),
-    ip: fc.constantFrom(null, '203.0.113.9', '198.51.100.7'),
-    payeeId: fc.constantFrom(null, 'cus_c', 'cus_d'),
-    cardRef: fc.constantFrom(null, 'card_1'),
-    amount: fc.record({ minor: fc.bigInt({ min: 1n, max: 10_000n }), currency: fc.constant('CNY') }),
-  });
   fc.assert(
     fc.property(fc.array(fc.tuple(event, fc.integer({ min: 0, max: 3 * windowMs })), { maxLength: 20 }), (raw) => {
       const inPlace = { counters: new Map<string, CounterRow>(), seen: new Set<string>() };
@@ -114,6 +115,26 @@ test('property: countInto counts a batch as countedRows does, event by event, fi
         for (const key of fresh) byMaps.seen.add(key);
       }
       assert.deepEqual(inPlace, byMaps);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+// The batch's stored counting (recordMoneyEvents: countedRows over the batch, the pairs its marks found new)
+// must leave the rows its decisions saw counted in (countInto, event by event): a device paying the same
+// new payee twice in one batch adds one payee to `device.payees_24h`, not two.
+test('property: a whole batch counted at once gives the rows its events were decided against', () => {
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 20 }), fc.array(event, { maxLength: 20 }), (before, batch) => {
+      const now = 1_700_000_000_000;
+      const read = { counters: new Map<string, CounterRow>(), seen: new Set<string>() };
+      for (const e of before) countInto(read.counters, read.seen, e, now - windowMs);
+      const working = { counters: new Map(read.counters), seen: new Set(read.seen) };
+      for (const e of batch) countInto(working.counters, working.seen, e, now);
+      const newlySeen = new Set(batch.flatMap((e) => seenKeysToMark(e)).filter((key) => !read.seen.has(key)));
+      const stored = new Map(read.counters);
+      for (const [key, row] of countedRows(batch, read.counters, newlySeen, now)) stored.set(key, row);
+      assert.deepEqual(stored, working.counters);
     }),
     { numRuns: 300 },
   );

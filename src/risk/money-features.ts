@@ -33,8 +33,19 @@ type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';
 type SeenKeys = Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined>;
 type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region' | 'id', string | undefined>;
 
+/** One window of one subject of an event: its two feature names, its counter row key, its length. */
+interface WindowSlot {
+  readonly count: string;
+  readonly sum: string;
+  /** `subject|window`, or undefined when the event has no such subject (no address, no card). */
+  readonly key: string | undefined;
+  readonly windowMs: number;
+}
+
 interface EventKeys {
   readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
+  /** Every window of every subject, in subject then window order (made once: read, counted, written). */
+  readonly windows: readonly WindowSlot[];
   readonly seen: SeenKeys;
   readonly lists: ListKeys;
   /** The stored rows the features read: counter rows (one per subject, every window in it), marks, lists. */
@@ -65,6 +76,14 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
   ];
   const keys: Omit<EventKeys, 'rows'> = {
     subjects,
+    windows: subjects.flatMap(([subject, key]) =>
+      (velocityFeatures.get(subject) ?? []).map((f) => ({
+        count: f.count,
+        sum: f.sum,
+        key: key === undefined ? undefined : key + f.suffix,
+        windowMs: f.windowMs,
+      })),
+    ),
     seen: {
       device: `dv:${e.customerId}:${e.deviceId}`,
       address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
@@ -134,15 +153,13 @@ export function moneyFeatureValues(
 ): Record<string, Value> {
   const { currency } = e.amount;
   const keys = eventKeysOf(e);
-  for (const [subject, key] of keys.subjects) {
-    for (const f of velocityFeatures.get(subject) ?? []) {
-      const row = key === undefined ? undefined : rows.counters.get(key + f.suffix);
-      out[f.count] = estimateCount(row, now, f.windowMs);
-      const sum = estimateSum(row, now, f.windowMs);
-      // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
-      // neutralRecord): one object less, and the snapshot sees it neutral by identity.
-      if (sum !== 0 || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: BigInt(sum), currency };
-    }
+  for (const w of keys.windows) {
+    const row = w.key === undefined ? undefined : rows.counters.get(w.key);
+    out[w.count] = estimateCount(row, now, w.windowMs);
+    const sum = estimateSum(row, now, w.windowMs);
+    // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
+    // neutralRecord): one object less, and the snapshot sees it neutral by identity.
+    if (sum !== 0 || !isZeroAmount(out[w.sum], currency)) out[w.sum] = { minor: BigInt(sum), currency };
   }
   const seen = keys.seen;
   out['device.new'] = isNew(rows, seen.device);
@@ -166,7 +183,10 @@ export function moneyFeatureValues(
   return Object.assign(out, profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now));
 }
 
-/** The counter rows and first-seen keys after counting the events in order (pure; `rows` are the locked rows). */
+/**
+ * The counter rows after counting the events in order (pure; `rows` are the locked rows, `newlySeen` the
+ * device–payee pairs the batch marked first): the rows the batch's decisions were made against (countInto).
+ */
 export function countedRows(
   events: readonly MoneyEvent[],
   rows: ReadonlyMap<string, CounterRow>,
@@ -175,17 +195,18 @@ export function countedRows(
 ): Map<string, CounterRow> {
   const out = new Map<string, CounterRow>();
   const current = (key: string): CounterRow | undefined => out.get(key) ?? rows.get(key);
+  // A pair newly seen counts once, on the first of the batch's events that has it (as countInto does).
+  const pairsCounted = new Set<string>();
   for (const e of events) {
-    for (const [subject, key] of eventKeysOf(e).subjects) {
-      if (key === undefined) continue;
-      for (const f of velocityFeatures.get(subject) ?? []) {
-        const counter = key + f.suffix;
-        out.set(counter, added(current(counter), now, f.windowMs, countable(e.amount.minor)));
-      }
-    }
-    const pair = eventKeysOf(e).seen.devicePayee;
-    if (pair !== undefined && newlySeen.has(pair))
+    const keys = eventKeysOf(e);
+    const amount = countable(e.amount.minor);
+    for (const w of keys.windows)
+      if (w.key !== undefined) out.set(w.key, added(current(w.key), now, w.windowMs, amount));
+    const pair = keys.seen.devicePayee;
+    if (pair !== undefined && newlySeen.has(pair) && !pairsCounted.has(pair)) {
+      pairsCounted.add(pair);
       out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0));
+    }
   }
   return out;
 }
@@ -198,13 +219,8 @@ export function countedRows(
 export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
   const keys = eventKeysOf(e);
   const amount = countable(e.amount.minor);
-  for (const [subject, key] of keys.subjects) {
-    if (key === undefined) continue;
-    for (const f of velocityFeatures.get(subject) ?? []) {
-      const counter = key + f.suffix;
-      counters.set(counter, added(counters.get(counter), now, f.windowMs, amount));
-    }
-  }
+  for (const w of keys.windows)
+    if (w.key !== undefined) counters.set(w.key, added(counters.get(w.key), now, w.windowMs, amount));
   const pair = keys.seen.devicePayee;
   if (pair !== undefined && !seen.has(pair))
     counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0));
