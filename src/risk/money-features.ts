@@ -33,19 +33,10 @@ type Subject = 'customer' | 'device' | 'address' | 'payee' | 'card';
 type SeenKeys = Record<'device' | 'address' | 'region' | 'payee' | 'card' | 'devicePayee', string | undefined>;
 type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region' | 'id', string | undefined>;
 
-/** One window of one subject of an event: its two feature names, its counter row key, its length. */
-interface WindowSlot {
-  readonly count: string;
-  readonly sum: string;
-  /** `subject|window`, or undefined when the event has no such subject (no address, no card). */
-  readonly key: string | undefined;
-  readonly windowMs: number;
-}
-
 interface EventKeys {
   readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
-  /** Every window of every subject, in subject then window order (made once: read, counted, written). */
-  readonly windows: readonly WindowSlot[];
+  /** The counter row key of each of windowSlots (undefined: no such subject, e.g. no address), made once. */
+  readonly windowKeys: ReadonlyArray<string | undefined>;
   readonly seen: SeenKeys;
   readonly lists: ListKeys;
   /** The stored rows the features read: counter rows (one per subject, every window in it), marks, lists. */
@@ -76,14 +67,10 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
   ];
   const keys: Omit<EventKeys, 'rows'> = {
     subjects,
-    windows: subjects.flatMap(([subject, key]) =>
-      (velocityFeatures.get(subject) ?? []).map((f) => ({
-        count: f.count,
-        sum: f.sum,
-        key: key === undefined ? undefined : key + f.suffix,
-        windowMs: f.windowMs,
-      })),
-    ),
+    windowKeys: windowSlots.map((slot) => {
+      const key = subjects[slot.subject]?.[1];
+      return key === undefined ? undefined : key + slot.suffix;
+    }),
     seen: {
       device: `dv:${e.customerId}:${e.deviceId}`,
       address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
@@ -115,18 +102,18 @@ const devicePayeesSubject = (e: MoneyEvent): string => `dpn:${e.deviceId}`;
 const devicePayeesKey = (e: MoneyEvent): string => `dpn:${e.deviceId}|24h`;
 const defined = (keys: ReadonlyArray<string | undefined>): string[] => keys.filter((k): k is string => k !== undefined);
 
-/** Per subject and window: the two feature names, the counter key suffix and the window length. */
-const velocityFeatures = new Map(
-  (['customer', 'device', 'address', 'payee', 'card'] as const).map((subject) => [
-    subject,
-    windowNames.map((w) => ({
-      count: `${subject}.count_${w}`,
-      sum: `${subject}.sum_${w}`,
-      suffix: `|${w}`,
-      windowMs: windows[w],
-    })),
-  ]),
+/** Every window of every subject, in the order of an event's `subjects`: feature names, key suffix, length. */
+const windowSlots = (['customer', 'device', 'address', 'payee', 'card'] as const).flatMap((subject, index) =>
+  windowNames.map((w) => ({
+    subject: index,
+    count: `${subject}.count_${w}`,
+    sum: `${subject}.sum_${w}`,
+    suffix: `|${w}`,
+    windowMs: windows[w],
+  })),
 );
+
+const windowMsOf = (slot: number): number => (windowSlots[slot] as (typeof windowSlots)[number]).windowMs;
 
 /** Every stored row the features of this event read (made once per event: read, counted and marked). */
 export function rowKeysOf(e: MoneyEvent): RowKeys {
@@ -153,8 +140,10 @@ export function moneyFeatureValues(
 ): Record<string, Value> {
   const { currency } = e.amount;
   const keys = eventKeysOf(e);
-  for (const w of keys.windows) {
-    const row = w.key === undefined ? undefined : rows.counters.get(w.key);
+  for (let i = 0; i < windowSlots.length; i++) {
+    const w = windowSlots[i] as (typeof windowSlots)[number];
+    const key = keys.windowKeys[i];
+    const row = key === undefined ? undefined : rows.counters.get(key);
     out[w.count] = estimateCount(row, now, w.windowMs);
     const sum = estimateSum(row, now, w.windowMs);
     // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
@@ -200,8 +189,10 @@ export function countedRows(
   for (const e of events) {
     const keys = eventKeysOf(e);
     const amount = countable(e.amount.minor);
-    for (const w of keys.windows)
-      if (w.key !== undefined) out.set(w.key, added(current(w.key), now, w.windowMs, amount));
+    for (let i = 0; i < keys.windowKeys.length; i++) {
+      const key = keys.windowKeys[i];
+      if (key !== undefined) out.set(key, added(current(key), now, windowMsOf(i), amount));
+    }
     const pair = keys.seen.devicePayee;
     if (pair !== undefined && newlySeen.has(pair) && !pairsCounted.has(pair)) {
       pairsCounted.add(pair);
@@ -219,8 +210,10 @@ export function countedRows(
 export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
   const keys = eventKeysOf(e);
   const amount = countable(e.amount.minor);
-  for (const w of keys.windows)
-    if (w.key !== undefined) counters.set(w.key, added(counters.get(w.key), now, w.windowMs, amount));
+  for (let i = 0; i < keys.windowKeys.length; i++) {
+    const key = keys.windowKeys[i];
+    if (key !== undefined) counters.set(key, added(counters.get(key), now, windowMsOf(i), amount));
+  }
   const pair = keys.seen.devicePayee;
   if (pair !== undefined && !seen.has(pair))
     counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0));

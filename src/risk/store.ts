@@ -45,12 +45,31 @@ export async function insertRuleSet(
 
 // ---- decisions and their snapshots
 
-function valueJson(v: Value): string {
-  if (typeof v === 'object') {
-    if ('minor' in v) return `{"minor":"${v.minor}","currency":${JSON.stringify(v.currency)}}`;
-    return `{"set":${JSON.stringify([...v])}}`;
+// The JSON of a feature name and of a currency, kept (a snapshot writes the same few dozen names each time).
+const namesJson = new Map<string, string>();
+const currenciesJson = new Map<string, string>();
+function jsonOf(cache: Map<string, string>, text: string): string {
+  let json = cache.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (cache.size < 10_000) cache.set(text, json);
   }
-  return typeof v === 'number' && !Number.isFinite(v) ? '{"never":true}' : JSON.stringify(v);
+  return json;
+}
+
+function valueJson(v: Value): string {
+  switch (typeof v) {
+    case 'object':
+      if ('minor' in v) return `{"minor":"${v.minor}","currency":${jsonOf(currenciesJson, v.currency)}}`;
+      return `{"set":${JSON.stringify([...v])}}`;
+    // A finite number's JSON is its string; Infinity (never happened) is stored as {"never":true}.
+    case 'number':
+      return Number.isFinite(v) ? `${v}` : '{"never":true}';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return JSON.stringify(v);
+  }
 }
 
 /**
@@ -60,10 +79,11 @@ function valueJson(v: Value): string {
  */
 export function featuresJson(features: Readonly<Record<string, Value>>): string {
   let out = '';
-  for (const name of Object.keys(features)) {
+  for (const name in features) {
+    if (!Object.hasOwn(features, name)) continue;
     const value = features[name];
     // As JSON.stringify of an object would: a key without a value is left out.
-    if (value !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${valueJson(value)}`;
+    if (value !== undefined) out += `${out === '' ? '' : ','}${jsonOf(namesJson, name)}:${valueJson(value)}`;
   }
   return `{${out}}`;
 }
