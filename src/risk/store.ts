@@ -421,7 +421,8 @@ async function lockedCounters(
 /**
  * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
  * keys, locks and advances the counters (one row per subject). Three statements whatever the number of
- * events (two on SQLite when `read` holds the rows the batch read in this transaction).
+ * events (two on SQLite when `read` holds the rows the batch read in this transaction). On SQLite, when
+ * `counted` holds the batch's rows already counted from `read` (assessBatch), they are written as they are.
  */
 export async function recordMoneyEvents(
   tx: Tx,
@@ -429,12 +430,14 @@ export async function recordMoneyEvents(
   events: readonly MoneyEvent[],
   now: number,
   read?: StoredRows,
+  counted?: ReadonlyMap<string, CounterRow>,
 ): Promise<void> {
   if (events.length === 0) return;
   const keys = rowKeysOfAll(events);
   const newlySeen = await markSeen(tx, keys.seen, now, read);
   const subjects = keys.counters.sort();
-  const locked = await lockedCounters(tx, dialect, subjects, read);
+  const reuse = dialect === 'sqlite' && read !== undefined && counted !== undefined;
+  const locked = await lockedCounters(tx, dialect, subjects, reuse ? { ...read, counters: counted } : read);
   // Every window of a subject, the counted ones replacing the locked ones in place (the row keeps its
   // windows' order: locked first, then any new window).
   const bySubject = new Map<string, Map<string, CounterRow>>();
@@ -444,7 +447,8 @@ export async function recordMoneyEvents(
     return rows;
   };
   for (const [key, row] of locked) windowsOf(subjectOfKey(key)).set(key, row);
-  for (const [key, row] of countedRows(events, locked, newlySeen, now)) windowsOf(subjectOfKey(key)).set(key, row);
+  if (!reuse)
+    for (const [key, row] of countedRows(events, locked, newlySeen, now)) windowsOf(subjectOfKey(key)).set(key, row);
   const updated = [...bySubject.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const chunk of chunksOf(updated)) {
     await tx.run(
