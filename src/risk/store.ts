@@ -290,7 +290,8 @@ export function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
   let out = '';
   for (const [key, r] of rows) {
     const window = JSON.stringify(key.slice(key.lastIndexOf('|') + 1));
-    out += `${out === '' ? '' : ','}${window}:[${r.bucket},${r.count},${r.sum},${r.prevCount},${r.prevSum},${r.lastAt}]`;
+    const values = `${r.bucket},${r.count},${r.sum},${r.prevCount},${r.prevSum},${r.lastAt}`;
+    out += `${out === '' ? '' : ','}${window}:[${values}]`;
   }
   return `{${out}}`;
 }
