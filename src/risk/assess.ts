@@ -6,6 +6,7 @@
 // hot path adds one read per payment and a constant number of statements per batch.
 import { newId } from '../ids.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
+import type { CounterRow } from './counters.ts';
 import type { EngineDecision, RiskEngine } from './engine.ts';
 import { neutralRecord, nonNeutral, type Value } from './features.ts';
 import { localHourOf } from './login-risk.ts';
@@ -22,6 +23,15 @@ export interface MoneyAssessment {
   readonly event: MoneyEvent;
   /** The rows assessBatch read inside the caller's transaction, before the batch counted anything. */
   readonly readInTransaction?: StoredRows;
+  /** The batch's working counters once every one of its events was counted (assessBatch), with them. */
+  readonly countedInTransaction?: CountedBatch;
+}
+
+/** The counter rows after a whole batch, as its decisions counted them event by event (countInto). */
+export interface CountedBatch {
+  readonly counters: ReadonlyMap<string, CounterRow>;
+  readonly events: readonly MoneyEvent[];
+  readonly now: number;
 }
 
 export interface MoneyAssessmentInput {
@@ -84,11 +94,13 @@ export async function assessBatch(
   const counters = new Map(stored.counters);
   const seen = new Set(stored.seen);
   const profiles = new Map(stored.profiles);
+  const counted: CountedBatch = { counters, events, now };
   return inputs.map((input) => {
     if (input === undefined) return undefined;
-    const assessment = {
+    const assessment: MoneyAssessment = {
       ...assessmentOf(engine, input, { counters, seen, lists: stored.lists, profiles, mlRisk: stored.mlRisk }, now),
       readInTransaction: stored,
+      countedInTransaction: counted,
     };
     const { customerId, ip } = input.event;
     profiles.set(customerId, profileAfter(profiles.get(customerId), ip, localHourOf(now), now));
@@ -111,13 +123,31 @@ export async function recordAssessments(
   );
   await openReviewCases(tx, assessments, now);
   const read = assessments[0]?.readInTransaction;
+  const events = assessments.map((a) => a.event);
   await recordMoneyEvents(
     tx,
     dialect,
-    assessments.map((a) => a.event),
+    events,
     now,
     assessments.every((a) => a.readInTransaction === read) ? read : undefined,
+    wholeBatchCounted(assessments, events, now),
   );
+}
+
+/**
+ * The batch's working counters when these are all its events, in its order, recorded at the time they
+ * were decided: then they are the rows counting the events gives (counters.test.ts), not counted twice.
+ */
+function wholeBatchCounted(
+  assessments: readonly MoneyAssessment[],
+  events: readonly MoneyEvent[],
+  now: number,
+): ReadonlyMap<string, CounterRow> | undefined {
+  const counted = assessments[0]?.countedInTransaction;
+  if (counted === undefined || counted.now !== now || counted.events.length !== events.length) return undefined;
+  for (let i = 0; i < events.length; i++)
+    if (counted.events[i] !== events[i] || assessments[i]?.countedInTransaction !== counted) return undefined;
+  return counted.counters;
 }
 
 /**

@@ -187,9 +187,9 @@ function neutralTemplate(event: RiskEvent, currency: string): Readonly<Record<st
 export function nonNeutral(features: FeatureValues, event: RiskEvent, currency: string): Record<string, Value> {
   const neutral = neutralTemplate(event, currency);
   const out: Record<string, Value> = {};
-  for (const name of Object.keys(features)) {
+  for (const name in features) {
     const value = features[name] as Value;
-    if (!isNeutral(value, neutral[name])) out[name] = value;
+    if (Object.hasOwn(features, name) && !isNeutral(value, neutral[name])) out[name] = value;
   }
   return out;
 }

@@ -212,7 +212,7 @@ for (const kind of testStoreKinds()) {
         const rows = await loadStoredRows(store, [event('dev_a')]);
         const at = now + 2;
         const customer = estimate(rows.counters.get('cu:cus_wait:CNY|24h'), at, windows['24h']);
-        assert.deepEqual(customer, { count: 2, sum: 500n });
+        assert.deepEqual(customer, { count: 2, sum: 500 });
         assert.equal(estimate(rows.counters.get('cu:cus_wait:CNY|1m'), at, windows['1m']).count, 2);
         assert.equal((await profileOf(store, 'cus_wait')).hours.reduce((a, b) => a + b, 0), 2);
         const f = await identityStoredFeatures(store, login('cus_wait', null, null), at);

@@ -6,7 +6,7 @@
 // customers seen on the device fingerprint and the /24 in 30 days; all read in one statement. The event
 // is counted in the transaction that stores its decision, whatever the outcome (refused attempts count).
 import type { Param, Queryable, Tx } from '../store/index.ts';
-import { added, estimate, windowNames, windows, type CounterRow, type WindowName } from './counters.ts';
+import { added, estimateCount, windowNames, windows, type CounterRow, type WindowName } from './counters.ts';
 import type { Value } from './features.ts';
 import { networksOf } from './login-risk.ts';
 import { listEntriesPart, pack, unpack } from './store.ts';
@@ -128,7 +128,7 @@ export async function identityStoredFeatures(
   const out: Record<string, Value> = {};
   for (const c of counters)
     for (const w of c.windows)
-      out[`${c.subject}.${c.kind}_${w}`] = estimate(windowRows.get(`${c.key}|${w}`), now, windows[w]).count;
+      out[`${c.subject}.${c.kind}_${w}`] = estimateCount(windowRows.get(`${c.key}|${w}`), now, windows[w]);
   const is = (key: string | undefined, effect: string): boolean => key !== undefined && effects.get(key) === effect;
   out['device.blocked'] = is(lists.device, 'block');
   out['device.allowed'] = is(lists.device, 'allow');
@@ -160,7 +160,7 @@ async function advanceCounters(tx: Tx, increments: ReadonlyMap<string, readonly 
     const kept = windowNames.filter((w) => advanced.has(w) || rows.has(`${key}|${w}`));
     return [key, pack(kept.map((w) => {
       const row = rows.get(`${key}|${w}`);
-      return [`${key}|${w}`, advanced.has(w) ? added(row, now, windows[w], 0n) : (row as CounterRow)];
+      return [`${key}|${w}`, advanced.has(w) ? added(row, now, windows[w], 0) : (row as CounterRow)];
     }))];
   });
   await tx.run(

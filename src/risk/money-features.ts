@@ -1,7 +1,7 @@
 // The stored features of a money event (payment, top-up, withdrawal): which counter, first-seen and
 // list rows it reads, the typed feature values made of them, and the rows it updates once it is
 // decided. Keys are plain strings so one query reads them all (features-store.ts). Pure.
-import { estimate, windowNames, windows, added, type CounterRow } from './counters.ts';
+import { added, countable, estimateCount, estimateSum, windowNames, windows, type CounterRow } from './counters.ts';
 import type { AmountValue, RiskEvent, Value } from './features.ts';
 import { localHourOf, networksOf } from './login-risk.ts';
 import { profileFeatures, type RiskProfile } from './profile.ts';
@@ -35,6 +35,8 @@ type ListKeys = Record<'device' | 'payee' | 'card' | 'network' | 'region' | 'id'
 
 interface EventKeys {
   readonly subjects: ReadonlyArray<readonly [Subject, string | undefined]>;
+  /** The counter row key of each of windowSlots (undefined: no such subject, e.g. no address), made once. */
+  readonly windowKeys: ReadonlyArray<string | undefined>;
   readonly seen: SeenKeys;
   readonly lists: ListKeys;
   /** The stored rows the features read: counter rows (one per subject, every window in it), marks, lists. */
@@ -65,6 +67,10 @@ function eventKeysOf(e: MoneyEvent): EventKeys {
   ];
   const keys: Omit<EventKeys, 'rows'> = {
     subjects,
+    windowKeys: windowSlots.map((slot) => {
+      const key = subjects[slot.subject]?.[1];
+      return key === undefined ? undefined : key + slot.suffix;
+    }),
     seen: {
       device: `dv:${e.customerId}:${e.deviceId}`,
       address: nets === undefined ? undefined : `ad:${e.customerId}:${nets.network}`,
@@ -96,18 +102,18 @@ const devicePayeesSubject = (e: MoneyEvent): string => `dpn:${e.deviceId}`;
 const devicePayeesKey = (e: MoneyEvent): string => `dpn:${e.deviceId}|24h`;
 const defined = (keys: ReadonlyArray<string | undefined>): string[] => keys.filter((k): k is string => k !== undefined);
 
-/** Per subject and window: the two feature names, the counter key suffix and the window length. */
-const velocityFeatures = new Map(
-  (['customer', 'device', 'address', 'payee', 'card'] as const).map((subject) => [
-    subject,
-    windowNames.map((w) => ({
-      count: `${subject}.count_${w}`,
-      sum: `${subject}.sum_${w}`,
-      suffix: `|${w}`,
-      windowMs: windows[w],
-    })),
-  ]),
+/** Every window of every subject, in the order of an event's `subjects`: feature names, key suffix, length. */
+const windowSlots = (['customer', 'device', 'address', 'payee', 'card'] as const).flatMap((subject, index) =>
+  windowNames.map((w) => ({
+    subject: index,
+    count: `${subject}.count_${w}`,
+    sum: `${subject}.sum_${w}`,
+    suffix: `|${w}`,
+    windowMs: windows[w],
+  })),
 );
+
+const windowMsOf = (slot: number): number => (windowSlots[slot] as (typeof windowSlots)[number]).windowMs;
 
 /** Every stored row the features of this event read (made once per event: read, counted and marked). */
 export function rowKeysOf(e: MoneyEvent): RowKeys {
@@ -134,21 +140,22 @@ export function moneyFeatureValues(
 ): Record<string, Value> {
   const { currency } = e.amount;
   const keys = eventKeysOf(e);
-  for (const [subject, key] of keys.subjects) {
-    for (const f of velocityFeatures.get(subject) ?? []) {
-      const value = estimate(key === undefined ? undefined : rows.counters.get(key + f.suffix), now, f.windowMs);
-      out[f.count] = value.count;
-      // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
-      // neutralRecord): one object less, and the snapshot sees it neutral by identity.
-      if (value.sum !== 0n || !isZeroAmount(out[f.sum], currency)) out[f.sum] = { minor: value.sum, currency };
-    }
+  for (let i = 0; i < windowSlots.length; i++) {
+    const w = windowSlots[i] as (typeof windowSlots)[number];
+    const key = keys.windowKeys[i];
+    const row = key === undefined ? undefined : rows.counters.get(key);
+    out[w.count] = estimateCount(row, now, w.windowMs);
+    const sum = estimateSum(row, now, w.windowMs);
+    // A zero sum keeps the record's own zero amount of this currency (the neutral one, when `out` is a
+    // neutralRecord): one object less, and the snapshot sees it neutral by identity.
+    if (sum !== 0 || !isZeroAmount(out[w.sum], currency)) out[w.sum] = { minor: BigInt(sum), currency };
   }
   const seen = keys.seen;
   out['device.new'] = isNew(rows, seen.device);
   out['address.new'] = isNew(rows, seen.address);
   out['address.region_new'] = isNew(rows, seen.region);
   out['card.new'] = isNew(rows, seen.card);
-  out['device.payees_24h'] = estimate(rows.counters.get(devicePayeesKey(e)), now, windows['24h']).count;
+  out['device.payees_24h'] = estimateCount(rows.counters.get(devicePayeesKey(e)), now, windows['24h']);
   const last = rows.counters.get(`cu:${e.customerId}:${currency}|30d`)?.lastAt;
   out['customer.dormant'] = last === undefined || last === 0 ? Number.POSITIVE_INFINITY : now - last;
   const lists = keys.lists;
@@ -165,7 +172,10 @@ export function moneyFeatureValues(
   return Object.assign(out, profileFeatures(rows.profiles.get(e.customerId), e.ip, localHourOf(now), now));
 }
 
-/** The counter rows and first-seen keys after counting the events in order (pure; `rows` are the locked rows). */
+/**
+ * The counter rows after counting the events in order (pure; `rows` are the locked rows, `newlySeen` the
+ * device–payee pairs the batch marked first): the rows the batch's decisions were made against (countInto).
+ */
 export function countedRows(
   events: readonly MoneyEvent[],
   rows: ReadonlyMap<string, CounterRow>,
@@ -174,17 +184,20 @@ export function countedRows(
 ): Map<string, CounterRow> {
   const out = new Map<string, CounterRow>();
   const current = (key: string): CounterRow | undefined => out.get(key) ?? rows.get(key);
+  // A pair newly seen counts once, on the first of the batch's events that has it (as countInto does).
+  const pairsCounted = new Set<string>();
   for (const e of events) {
-    for (const [subject, key] of eventKeysOf(e).subjects) {
-      if (key === undefined) continue;
-      for (const f of velocityFeatures.get(subject) ?? []) {
-        const counter = key + f.suffix;
-        out.set(counter, added(current(counter), now, f.windowMs, e.amount.minor));
-      }
+    const keys = eventKeysOf(e);
+    const amount = countable(e.amount.minor);
+    for (let i = 0; i < keys.windowKeys.length; i++) {
+      const key = keys.windowKeys[i];
+      if (key !== undefined) out.set(key, added(current(key), now, windowMsOf(i), amount));
     }
-    const pair = eventKeysOf(e).seen.devicePayee;
-    if (pair !== undefined && newlySeen.has(pair))
-      out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0n));
+    const pair = keys.seen.devicePayee;
+    if (pair !== undefined && newlySeen.has(pair) && !pairsCounted.has(pair)) {
+      pairsCounted.add(pair);
+      out.set(devicePayeesKey(e), added(current(devicePayeesKey(e)), now, windows['24h'], 0));
+    }
   }
   return out;
 }
@@ -196,16 +209,14 @@ export function countedRows(
  */
 export function countInto(counters: Map<string, CounterRow>, seen: Set<string>, e: MoneyEvent, now: number): void {
   const keys = eventKeysOf(e);
-  for (const [subject, key] of keys.subjects) {
-    if (key === undefined) continue;
-    for (const f of velocityFeatures.get(subject) ?? []) {
-      const counter = key + f.suffix;
-      counters.set(counter, added(counters.get(counter), now, f.windowMs, e.amount.minor));
-    }
+  const amount = countable(e.amount.minor);
+  for (let i = 0; i < keys.windowKeys.length; i++) {
+    const key = keys.windowKeys[i];
+    if (key !== undefined) counters.set(key, added(counters.get(key), now, windowMsOf(i), amount));
   }
   const pair = keys.seen.devicePayee;
   if (pair !== undefined && !seen.has(pair))
-    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0n));
+    counters.set(devicePayeesKey(e), added(counters.get(devicePayeesKey(e)), now, windows['24h'], 0));
   for (const key of Object.values(keys.seen)) if (key !== undefined) seen.add(key);
 }
 

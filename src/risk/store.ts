@@ -3,7 +3,7 @@
 // batch whatever its size, so the payment group commit pays the same few statements for 1 or 1000.
 import type { Param, Queryable, Store, Tx } from '../store/index.ts';
 import { toNumber } from '../store/index.ts';
-import type { CounterRow } from './counters.ts';
+import { countable, type CounterRow } from './counters.ts';
 import { neutralFeatures, riskEvents, type FeatureValues, type RiskEvent, type Value } from './features.ts';
 import { emptyProfile, profileAfter, parseProfile, relocated, type RiskProfile } from './profile.ts';
 import { localHourOf } from './login-risk.ts';
@@ -45,12 +45,31 @@ export async function insertRuleSet(
 
 // ---- decisions and their snapshots
 
-function valueJson(v: Value): string {
-  if (typeof v === 'object') {
-    if ('minor' in v) return `{"minor":"${v.minor}","currency":${JSON.stringify(v.currency)}}`;
-    return `{"set":${JSON.stringify([...v])}}`;
+// The JSON of a feature name and of a currency, kept (a snapshot writes the same few dozen names each time).
+const namesJson = new Map<string, string>();
+const currenciesJson = new Map<string, string>();
+function jsonOf(cache: Map<string, string>, text: string): string {
+  let json = cache.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (cache.size < 10_000) cache.set(text, json);
   }
-  return typeof v === 'number' && !Number.isFinite(v) ? '{"never":true}' : JSON.stringify(v);
+  return json;
+}
+
+function valueJson(v: Value): string {
+  switch (typeof v) {
+    case 'object':
+      if ('minor' in v) return `{"minor":"${v.minor}","currency":${jsonOf(currenciesJson, v.currency)}}`;
+      return `{"set":${JSON.stringify([...v])}}`;
+    // A finite number's JSON is its string; Infinity (never happened) is stored as {"never":true}.
+    case 'number':
+      return Number.isFinite(v) ? `${v}` : '{"never":true}';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return JSON.stringify(v);
+  }
 }
 
 /**
@@ -60,10 +79,11 @@ function valueJson(v: Value): string {
  */
 export function featuresJson(features: Readonly<Record<string, Value>>): string {
   let out = '';
-  for (const name of Object.keys(features)) {
+  for (const name in features) {
+    if (!Object.hasOwn(features, name)) continue;
     const value = features[name];
     // As JSON.stringify of an object would: a key without a value is left out.
-    if (value !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${valueJson(value)}`;
+    if (value !== undefined) out += `${out === '' ? '' : ','}${jsonOf(namesJson, name)}:${valueJson(value)}`;
   }
   return `{${out}}`;
 }
@@ -243,36 +263,37 @@ export async function decisionCounts(
 
 // ---- stored features: counters, first-seen marks, lists
 
-// A counter row holds every window of one subject as JSON, so an event touches one row per subject.
-type Packed = Record<string, [number, string, string, string, string, number]>;
+// A counter row holds every window of one subject as JSON, so an event touches one row per subject:
+// `{"1h":[bucket, count, sum, prevCount, prevSum, lastAt], …}`. Counts and sums were written as decimal
+// strings (bigints) before 2026-12-05 and are numbers since; both are read (a reader of either kind
+// reads the other's rows: BigInt() takes a number).
+type Packed = Record<string, [number, string | number, string | number, string | number, string | number, number]>;
 const subjectOfKey = (key: string): string => key.slice(0, key.lastIndexOf('|'));
 
 export function unpack(subject: string, json: string, into: Map<string, CounterRow>): void {
-  for (const [w, v] of Object.entries(JSON.parse(json) as Packed)) {
+  const packed = JSON.parse(json) as Packed;
+  for (const w in packed) {
+    const v = packed[w] as Packed[string];
     into.set(`${subject}|${w}`, {
       bucket: v[0],
-      count: BigInt(v[1]),
-      sum: BigInt(v[2]),
-      prevCount: BigInt(v[3]),
-      prevSum: BigInt(v[4]),
+      count: countable(v[1]),
+      sum: countable(v[2]),
+      prevCount: countable(v[3]),
+      prevSum: countable(v[4]),
       lastAt: v[5],
     });
   }
 }
 
+/** The JSON of a subject's windows, in the rows' order (keys `subject|window`). */
 export function pack(rows: ReadonlyArray<[string, CounterRow]>): string {
-  const out: Packed = {};
+  let out = '';
   for (const [key, r] of rows) {
-    out[key.slice(key.lastIndexOf('|') + 1)] = [
-      r.bucket,
-      `${r.count}`,
-      `${r.sum}`,
-      `${r.prevCount}`,
-      `${r.prevSum}`,
-      r.lastAt,
-    ];
+    const window = JSON.stringify(key.slice(key.lastIndexOf('|') + 1));
+    const values = `${r.bucket},${r.count},${r.sum},${r.prevCount},${r.prevSum},${r.lastAt}`;
+    out += `${out === '' ? '' : ','}${window}:[${values}]`;
   }
-  return JSON.stringify(out);
+  return `{${out}}`;
 }
 
 /** The distinct keys of the events' rows, in first-use order. */
@@ -401,7 +422,8 @@ async function lockedCounters(
 /**
  * Counts the decided events inside the caller's transaction (the payment batch): marks first-seen
  * keys, locks and advances the counters (one row per subject). Three statements whatever the number of
- * events (two on SQLite when `read` holds the rows the batch read in this transaction).
+ * events (two on SQLite when `read` holds the rows the batch read in this transaction). On SQLite, when
+ * `counted` holds the batch's rows already counted from `read` (assessBatch), they are written as they are.
  */
 export async function recordMoneyEvents(
   tx: Tx,
@@ -409,12 +431,14 @@ export async function recordMoneyEvents(
   events: readonly MoneyEvent[],
   now: number,
   read?: StoredRows,
+  counted?: ReadonlyMap<string, CounterRow>,
 ): Promise<void> {
   if (events.length === 0) return;
   const keys = rowKeysOfAll(events);
   const newlySeen = await markSeen(tx, keys.seen, now, read);
   const subjects = keys.counters.sort();
-  const locked = await lockedCounters(tx, dialect, subjects, read);
+  const reuse = dialect === 'sqlite' && read !== undefined && counted !== undefined;
+  const locked = await lockedCounters(tx, dialect, subjects, reuse ? { ...read, counters: counted } : read);
   // Every window of a subject, the counted ones replacing the locked ones in place (the row keeps its
   // windows' order: locked first, then any new window).
   const bySubject = new Map<string, Map<string, CounterRow>>();
@@ -424,7 +448,8 @@ export async function recordMoneyEvents(
     return rows;
   };
   for (const [key, row] of locked) windowsOf(subjectOfKey(key)).set(key, row);
-  for (const [key, row] of countedRows(events, locked, newlySeen, now)) windowsOf(subjectOfKey(key)).set(key, row);
+  if (!reuse)
+    for (const [key, row] of countedRows(events, locked, newlySeen, now)) windowsOf(subjectOfKey(key)).set(key, row);
   const updated = [...bySubject.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   for (const chunk of chunksOf(updated)) {
     await tx.run(
