@@ -197,6 +197,50 @@ for (const kind of testStoreKinds()) {
       assert.equal(sanctions.counts.clear, 1);
     });
 
+    test('a clear party is searched once per list index; a hit is searched and recorded every time', async () => {
+      const sanctions = createSanctions(store, clock);
+      const lists = await sanctions.lists.current();
+      assert.ok(lists !== undefined);
+      const search = lists.index.search.bind(lists.index);
+      let searches = 0;
+      lists.index.search = (...args) => {
+        searches += 1;
+        return search(...args);
+      };
+      const screen = (name: string, id: string, birthDate?: string) =>
+        screenParty(sanctions, {
+          context: 'payment',
+          subject: { type: 'merchant', id },
+          name,
+          birthDate,
+          actor: 'system:payments',
+        });
+      for (let i = 0; i < 3; i++) assert.equal((await screen('Suzhou Silk Road Foods', 'mch_memo')).outcome, 'clear');
+      assert.equal(searches, 1, 'searched once, then answered from the memo');
+      assert.equal(sanctions.counts.clear, 3, 'every clear screening is still counted');
+      assert.equal((await screen('Suzhou Silk Road Foods', 'mch_memo', '1980-01-01')).outcome, 'clear');
+      assert.equal(searches, 2, 'other tie-breakers are another search');
+      const before = (await screeningsSince(store, 0, 500)).filter((r) => r.subjectId === 'mch_hit').length;
+      for (let i = 0; i < 2; i++) assert.equal((await screen('Banco Nacional de Cuba', 'mch_hit')).outcome, 'hit');
+      assert.equal(searches, 4, 'a hit is never remembered');
+      const recorded = (await screeningsSince(store, 0, 500)).filter((r) => r.subjectId === 'mch_hit').length;
+      assert.ok(recorded >= before + 2, 'each hit screening is recorded');
+      // Another index (another process, or the next list version) starts with an empty memo.
+      const fresh = createSanctions(store, clock);
+      const other = await fresh.lists.current();
+      assert.ok(other !== undefined && other.index !== lists.index);
+      const otherSearch = other.index.search.bind(other.index);
+      let otherSearches = 0;
+      other.index.search = (...args) => {
+        otherSearches += 1;
+        return otherSearch(...args);
+      };
+      const subject = { type: 'merchant', id: 'mch_memo' };
+      const request = { context: 'payment', subject, actor: 'system:payments' } as const;
+      assert.equal((await screenParty(fresh, { ...request, name: 'Suzhou Silk Road Foods' })).outcome, 'clear');
+      assert.equal(otherSearches, 1);
+    });
+
     test('a hit decided a false positive lets the same party through as a near hit', async () => {
       const sanctions = createSanctions(store, clock);
       const request = {

@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { openCase, type OpenCaseInput } from '../cases/index.ts';
+import { clearKey, clearMemoOf } from './clear-memo.ts';
 import type { ScreeningMatch } from './screening-index.ts';
 import type { Sanctions } from './sanctions.ts';
 import { clearedEntries, insertFreeze, insertMerchantFreeze, insertScreening } from './store.ts';
@@ -170,9 +171,12 @@ export async function screenParty(sanctions: Sanctions, request: ScreeningReques
   }
   const { blockScore, nearHitScore } = sanctions.settings;
   const facts = { birthDate: request.birthDate, country: request.country };
-  const matches = lists.index.search(request.name, facts, nearHitScore, matchesKept);
+  const memo = clearMemoOf(lists.index);
+  const key = clearKey(request.name, facts, nearHitScore);
+  const matches = memo.has(key) ? [] : lists.index.search(request.name, facts, nearHitScore, matchesKept);
   const top = matches[0];
   if (top === undefined) {
+    memo.add(key);
     sanctions.counts.clear += 1;
     return { outcome: 'clear', matches, listVersions: lists.label };
   }
