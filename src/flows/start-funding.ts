@@ -195,7 +195,8 @@ async function fundingRisk(
   return { risk: paymentRiskOf(assessment.decision), assessment };
 }
 
-function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
+/** Fields 7 and 12 of a request about to be sent, as a funding row keeps them. */
+export function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
   const sent = funding.link.stamp();
   return { transmitted: sent.transmissionDateTime, localTime: sent.localTime };
 }

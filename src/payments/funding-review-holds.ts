@@ -8,7 +8,8 @@ import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
 import { reviewActorOf, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
-import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
+import { fundingById, recordExchange, restampExchange, type FundingPayment } from './store/funding.ts';
+import { nextStan } from './store/stans.ts';
 import {
   claimFundingReviewResolution, finishFundingReviewHold, fundingReviewHoldOf, fundingReviewHoldsToSweep,
   insertFundingReviewHold, markFundingReviewHoldPlaced, type FundingReviewHold,
@@ -84,14 +85,21 @@ async function movedOn(
  * The release, one transaction: the top-up or withdrawal goes `held_for_review → processing` and the
  * review row `released`. True only for the call that moved it — that caller, and no other, sends the
  * request to the bank (a withdrawal left `processing` by a crash is paid by the status sweep's repeat).
+ * The mover also gives the request its identity now (docs/payments.md "Held for review"): a fresh STAN
+ * and `sentAt` (fields 7 and 12 of the release), stored before anything is sent, so the bank never sees
+ * the creation's stale field 7 or a STAN the day's sequence may have handed out again, and every later
+ * repeat, status query or reversal names what was actually sent.
  */
-export async function releaseFundingReview(ctx: PaymentsContext, row: FundingReviewHold): Promise<boolean> {
+export async function releaseFundingReview(
+  ctx: PaymentsContext, row: FundingReviewHold, sentAt: { transmitted: string; localTime: string },
+): Promise<boolean> {
   const now = ctx.clock();
   return ctx.store.transaction(async (tx) => {
     const funding = await fundingById(tx, row.fundingId);
     const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
     const detail = { reasons: [row.resolution ?? 'release'] };
     const moved = funding?.state === 'held_for_review' && (await movedOn(tx, funding, 'release', actor, now, detail));
+    if (moved) await restampExchange(tx, row.fundingId, { stan: await nextStan(tx, now), ...sentAt }, now);
     await finishFundingReviewHold(tx, row.fundingId, 'released', row.holdSeq, now);
     return moved;
   });
