@@ -219,7 +219,8 @@ const amlTunedMonitors: readonly AmlTunedMonitor[] = ['structuring', 'rapid_in_o
 
 /** What is wrong with one level's factors (`/level/monitor` paths), or nothing. */
 function amlLevelProblems(level: string, entry: unknown): string[] {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [`/${level} is not an object of monitors`];
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    return [`/${level} is not an object of monitors`];
   const factors = entry as Record<string, unknown>;
   const problems = Object.keys(factors)
     .filter((key) => !(amlTunedMonitors as readonly string[]).includes(key))

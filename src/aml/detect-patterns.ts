@@ -77,7 +77,8 @@ function structuring(inCurrency: readonly SettledMovement[], s: MonitorSettings,
   for (const [payer, list] of groupBy(near, (m) => customerSide(m.payerId, m.payerType))) {
     const countMin = thresholdsFor(s, levels.get(payer)).structuringCountMin;
     if (list.length >= countMin) {
-      const details = { count: list.length, line: s.structuringLine.toString(), countMin, riskLevel: levelLabel(levels, payer) };
+      const line = s.structuringLine.toString();
+      const details = { count: list.length, line, countMin, riskLevel: levelLabel(levels, payer) };
       hits.push(hit('structuring', payer, list, s, details));
     }
   }
@@ -96,7 +97,8 @@ function rapidInOut(inCurrency: readonly SettledMovement[], s: MonitorSettings, 
     const inMin = thresholdsFor(s, levels.get(customer)).rapidInMin;
     if (inTotal >= inMin && outTotal * 100n >= inTotal * BigInt(s.rapidOutPercent)) {
       const details = {
-        in: inTotal.toString(), out: outTotal.toString(), inMin: inMin.toString(), riskLevel: levelLabel(levels, customer),
+        in: inTotal.toString(), out: outTotal.toString(), inMin: inMin.toString(),
+        riskLevel: levelLabel(levels, customer),
       };
       hits.push(hit('rapid_in_out', customer, [...ins, ...outs], s, details));
     }

@@ -29,11 +29,14 @@ const move = (payer: string, payee: string, amount: bigint, at = 1_000 + sequenc
     payeeType: 'natural_person', amount, currency: 'CNY', at, deviceId: null, crossBorder: false,
   };
 };
-const levels = (level: RiskLevel | undefined) => new Map<string, RiskLevel>(level === undefined ? [] : [['cus_x', level]]);
+const levels = (level: RiskLevel | undefined) =>
+  new Map<string, RiskLevel>(level === undefined ? [] : [['cus_x', level]]);
 const patternsOf = (movements: SettledMovement[], level: RiskLevel | undefined) =>
-  detectPatterns(movements, defaultMonitorSettings, levels(level)).filter((h) => h.subjectId === 'cus_x').map((h) => h.pattern);
+  detectPatterns(movements, defaultMonitorSettings, levels(level))
+    .filter((h) => h.subjectId === 'cus_x')
+    .map((h) => h.pattern);
 
-test('thresholds per level: low and unrated as configured, medium 75 %, high 50 % (counts rounded up, at least 2)', () => {
+test('thresholds per level: low and unrated plain, medium 75 %, high 50 % (counts rounded up, at least 2)', () => {
   const base = { structuringCountMin: 3, rapidInMin: yuan(10_000), fanCounterpartiesMin: 10 };
   assert.deepEqual(thresholdsFor(defaultMonitorSettings, undefined), base);
   assert.deepEqual(thresholdsFor(defaultMonitorSettings, 'low'), base);
@@ -47,7 +50,9 @@ test('thresholds per level: low and unrated as configured, medium 75 %, high 50 
     medium: { structuring: 100, rapid_in_out: 100, fan: 100 }, high: { structuring: 1, rapid_in_out: 1, fan: 1 },
   });
   assert.deepEqual(thresholdsFor(harsh, 'medium'), base);
-  assert.deepEqual(thresholdsFor(harsh, 'high'), { structuringCountMin: 2, rapidInMin: yuan(100), fanCounterpartiesMin: 2 });
+  assert.deepEqual(thresholdsFor(harsh, 'high'), {
+    structuringCountMin: 2, rapidInMin: yuan(100), fanCounterpartiesMin: 2,
+  });
 });
 
 test('each tuned monitor at its level threshold N and N − 1', () => {
@@ -58,7 +63,8 @@ test('each tuned monitor at its level threshold N and N − 1', () => {
   assert.deepEqual(patternsOf(nearLine(3), 'low'), ['structuring']);
   const passThrough = (inYuan: number) => [move('cus_a', 'cus_x', yuan(inYuan)), move('cus_x', 'cus_b', yuan(inYuan))];
   assert.deepEqual(patternsOf(passThrough(5_000), 'high'), ['rapid_in_out']);
-  assert.deepEqual(patternsOf([move('cus_a', 'cus_x', yuan(5_000) - 1n), move('cus_x', 'cus_b', yuan(5_000))], 'high'), []);
+  const justUnder = [move('cus_a', 'cus_x', yuan(5_000) - 1n), move('cus_x', 'cus_b', yuan(5_000))];
+  assert.deepEqual(patternsOf(justUnder, 'high'), []);
   assert.deepEqual(patternsOf(passThrough(7_500), 'medium'), ['rapid_in_out']);
   assert.deepEqual(patternsOf(passThrough(7_499), 'medium'), []);
   assert.deepEqual(patternsOf(passThrough(9_999), 'low'), []);
@@ -73,11 +79,14 @@ test('each tuned monitor at its level threshold N and N − 1', () => {
   assert.deepEqual(patternsOf(fanIn(5), 'high'), ['fan_in']);
   assert.deepEqual(patternsOf(fanIn(4), 'high'), []);
   const [hit] = detectPatterns(passThrough(5_000), defaultMonitorSettings, levels('high'));
-  assert.deepEqual([hit?.details.riskLevel, hit?.details.inMin], ['high', '500000'], 'the case shows the level and threshold');
+  const shown = [hit?.details.riskLevel, hit?.details.inMin];
+  assert.deepEqual(shown, ['high', '500000'], 'the case shows the level and the threshold');
 });
 
 test('ANFU_AML_MONITOR_LEVEL_FACTORS: read whole, refused whole when malformed', () => {
-  const table = { medium: { structuring: 90, rapid_in_out: 80, fan: 70 }, high: { structuring: 60, rapid_in_out: 40, fan: 30 } };
+  const table = {
+    medium: { structuring: 90, rapid_in_out: 80, fan: 70 }, high: { structuring: 60, rapid_in_out: 40, fan: 30 },
+  };
   assert.deepEqual(loadConfig({ ANFU_AML_MONITOR_LEVEL_FACTORS: JSON.stringify(table) }).amlMonitorLevelFactors, table);
   assert.equal(loadConfig({}).amlMonitorLevelFactors, undefined, 'unset: the defaults');
   const refused = (value: string) => {
@@ -113,7 +122,9 @@ for (const kind of testStoreKinds()) {
   describe(`the monitors watch a customer at its risk level (${kind})`, () => {
     let t: IdentityTestApp;
     // High-risk customers at 60 % of the rapid in-and-out amount: CNY 6,000 instead of 10,000.
-    const factors = { medium: { structuring: 75, rapid_in_out: 80, fan: 75 }, high: { structuring: 50, rapid_in_out: 60, fan: 50 } };
+    const factors = {
+      medium: { structuring: 75, rapid_in_out: 80, fan: 75 }, high: { structuring: 50, rapid_in_out: 60, fan: 50 },
+    };
     before(async () => {
       t = await createIdentityTestApp(kind, { env: { ANFU_AML_MONITOR_LEVEL_FACTORS: JSON.stringify(factors) } });
     });
@@ -124,7 +135,8 @@ for (const kind of testStoreKinds()) {
       const parts = { store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
       const operator = await enrolledTestOperator(parts, role, t.identity.clock());
       t.advance(30_000);
-      const payload = { name: operator.name, password: operator.password, totp: totpCodeAt(operator.totpSecret, t.identity.clock()) };
+      const totp = totpCodeAt(operator.totpSecret, t.identity.clock());
+      const payload = { name: operator.name, password: operator.password, totp };
       const response = await t.app.inject({ method: 'POST', url: '/v1/operator-sessions', payload });
       assert.equal(response.statusCode, 201, response.body);
       return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
@@ -142,7 +154,9 @@ for (const kind of testStoreKinds()) {
     const passThrough = async (customerId: string) => {
       const at = t.identity.clock();
       await t.store.transaction(async (tx) => {
-        await insertSettledPayment(tx, { payer: `cus_src${customerId.slice(-6)}`, payee: customerId, amount: yuan(7_000), at });
+        await insertSettledPayment(tx, {
+          payer: `cus_src${customerId.slice(-6)}`, payee: customerId, amount: yuan(7_000), at,
+        });
         await insertSettledPayment(tx, {
           payer: customerId, payee: `cus_dst${customerId.slice(-6)}`, amount: yuan(6_900), at: at + 60_000,
         });
@@ -155,12 +169,13 @@ for (const kind of testStoreKinds()) {
       return (proposed.json() as { id: string }).id;
     };
 
-    test('the same activity opens a case for the high-risk customer only; an approved override changes the next run', async () => {
+    test('one activity opens a case for the high-risk one only; an approved override changes next run', async () => {
       const maker = await login('risk_analyst');
       const checker = await login('administrator');
       const low = await registerThroughApi(t);
       const high = await registerThroughApi(t);
-      const approvedHigh = await call('POST', `/v1/proposals/${await overrideToHigh(high.customerId, maker)}/approve`, checker);
+      const highProposal = await overrideToHigh(high.customerId, maker);
+      const approvedHigh = await call('POST', `/v1/proposals/${highProposal}/approve`, checker);
       assert.equal(approvedHigh.json().state, 'executed', approvedHigh.body);
       assert.deepEqual([await levelOf(low.customerId, maker), await levelOf(high.customerId, maker)], ['low', 'high']);
       t.advance(60_000);

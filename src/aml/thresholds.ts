@@ -74,7 +74,8 @@ const scaledCount = (count: number, percent: number) => Math.max(2, Math.ceil((c
 
 /** Pure: the thresholds for a customer of `level` (undefined: never rated, as low). */
 export function thresholdsFor(s: MonitorSettings, level: 'low' | 'medium' | 'high' | undefined): CustomerThresholds {
-  const base = { structuringCountMin: s.structuringCountMin, rapidInMin: s.rapidInMin, fanCounterpartiesMin: s.fanCounterpartiesMin };
+  const { structuringCountMin, rapidInMin, fanCounterpartiesMin } = s;
+  const base = { structuringCountMin, rapidInMin, fanCounterpartiesMin };
   if (level === undefined || level === 'low') return base;
   const f = s.levelFactorsPercent[level];
   return {
@@ -102,5 +103,6 @@ export const defaultMonitorSettings: MonitorSettings = {
 
 /** The default monitors with a deployment's level factors (ANFU_AML_MONITOR_LEVEL_FACTORS), or the defaults. */
 export function monitorSettingsWith(levelFactorsPercent: LevelFactorsPercent | undefined): MonitorSettings {
-  return levelFactorsPercent === undefined ? defaultMonitorSettings : { ...defaultMonitorSettings, levelFactorsPercent };
+  if (levelFactorsPercent === undefined) return defaultMonitorSettings;
+  return { ...defaultMonitorSettings, levelFactorsPercent };
 }

@@ -96,7 +96,8 @@ for (const kind of testStoreKinds()) {
     };
     const signed = (what: 'top_up' | 'withdrawal', who: TestCustomer, card: PaymentCard, amount: string) => {
       const instruction = instructionFor(who, { kind: what, target: card.id, amount }, at);
-      return { instruction, signature: signInstruction(identity.profile, who, instruction), idempotencyKey: `rst-${keys++}` };
+      const signature = signInstruction(identity.profile, who, instruction);
+      return { instruction, signature, idempotencyKey: `rst-${keys++}` };
     };
     /** [balance, available] of the customer's wallet and the bank settlement account's balance. */
     const money = async (who: TestCustomer): Promise<[bigint, bigint, bigint]> => {
@@ -141,7 +142,7 @@ for (const kind of testStoreKinds()) {
       await sim.stop();
     });
 
-    test('a top-up released 40 minutes on is authorised with a fresh STAN and the release time; a retry sends nothing', async () => {
+    test('a top-up released 40 minutes on has a fresh STAN and the release time; a retry sends nothing', async () => {
       at = Date.now() - heldForMs;
       const [alice, card] = await customer(10_000n);
       const created = link.stamp().transmissionDateTime;
@@ -178,12 +179,13 @@ for (const kind of testStoreKinds()) {
       assert.deepEqual([state.received['0100'], state.approvals], [1, 1], 'the bank approved it, once');
     });
 
-    test('a withdrawal released 40 minutes on is paid with the release stamp; its status query after a lost answer is the same request', async () => {
+    test('a withdrawal released 40 minutes on is paid with its release stamp; its status query the same', async () => {
       await sim.putRules({ ...simRules, drops: [{ mti: '0200', times: 1 }], dropStage: 'response' });
       at = Date.now() - heldForMs;
       const [bob, card] = await customer(50_000n);
       const created = link.stamp().transmissionDateTime;
-      const held = (await withdrawToCard(ctx, funding, bob.principal, signed('withdrawal', bob, card, '150.00'))).funding;
+      const request = signed('withdrawal', bob, card, '150.00');
+      const held = (await withdrawToCard(ctx, funding, bob.principal, request)).funding;
       assert.equal(held.state, 'held_for_review');
       const usedBefore = await stansUsed();
       const [, , bankBefore] = await money(bob);
@@ -202,7 +204,8 @@ for (const kind of testStoreKinds()) {
       at += 10 * 60_000;
       assert.equal(await pollWithdrawals(ctx, funding, { limit: 10 }), 1);
       const [query] = sent.filter((s) => s.kind === 'payout_status');
-      assert.deepEqual(query, { kind: 'payout_status', stan: payout.stan, transmitted: payout.transmitted }, 'the same request');
+      const same = { kind: 'payout_status', stan: payout.stan, transmitted: payout.transmitted };
+      assert.deepEqual(query, same, 'the same request');
       const paid = await fundingById(t.store, held.id);
       assert.equal(paid?.state, 'succeeded');
       const simAfter = await sim.state();

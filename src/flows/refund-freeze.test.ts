@@ -75,7 +75,8 @@ for (const kind of testStoreKinds()) {
       const bank = await t.ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Test bank' });
       const wallet = await walletOf(t.ledger, alice.customer.id, 'CNY');
       const funding = { kind: 'single' as const, key: `fund-${alice.customer.id}`, currency: 'CNY' };
-      assert.ok((await t.ledger.submit({ ...funding, debitAccountId: bank.id, creditAccountId: wallet.id, amount: 50_000n })).ok);
+      const accounts = { debitAccountId: bank.id, creditAccountId: wallet.id };
+      assert.ok((await t.ledger.submit({ ...funding, ...accounts, amount: 50_000n })).ok);
       orders += 1;
       const shop = {
         name: `Harbour Traders ${orders}`, businessRegistration: `91310000MA1FZ000${orders}X`,
@@ -89,7 +90,8 @@ for (const kind of testStoreKinds()) {
       }, clock());
       const instruction = instructionFor(alice, { kind: 'order_payment', target: order.id, amount: '200.00' }, clock());
       const signature = signInstruction(identity.profile, alice, instruction);
-      const paid = await payOrder(ctx, alice.principal, order.id, { instruction, signature, idempotencyKey: `rf-${orders}` });
+      const request = { instruction, signature, idempotencyKey: `rf-${orders}` };
+      const paid = await payOrder(ctx, alice.principal, order.id, request);
       assert.equal(paid.payment.state, 'succeeded');
       const balances = async () => [
         balanceOf(await walletOf(t.ledger, alice.customer.id, 'CNY')),
@@ -100,7 +102,9 @@ for (const kind of testStoreKinds()) {
     };
 
     const assertRefusedUntouched = async (
-      refundId: string, paid: Awaited<ReturnType<typeof paidOrder>>, refund: { state: string; failureCode: string | null },
+      refundId: string,
+      paid: Awaited<ReturnType<typeof paidOrder>>,
+      refund: { state: string; failureCode: string | null },
     ) => {
       assert.deepEqual([refund.state, refund.failureCode], ['failed', 'merchant_frozen']);
       const executed = (await t.auditRows('refund.execute')).filter((r) => r.target === refundId);
@@ -121,10 +125,10 @@ for (const kind of testStoreKinds()) {
       const { refund } = await requestRefund(freezing, paid.merchantId, paid.paymentId, request);
       await assertRefusedUntouched(refund.id, paid, refund);
       const requested = (await t.auditRows('refund.request')).filter((r) => r.target === refund.id);
-      assert.deepEqual(requested.map((r) => r.outcome), ['success'], 'the request itself was accepted before the freeze');
+      assert.deepEqual(requested.map((r) => r.outcome), ['success'], 'the request was accepted before the freeze');
     });
 
-    test('a freeze committed after the approval was given fails the approved refund before its money moves', async () => {
+    test('a freeze committed after the approval fails the approved refund before its money moves', async () => {
       const paid = await paidOrder();
       const request = { amount: 15_000n, reason: 'whole crate lost', idempotencyKey: 'refund-awaiting' };
       const { refund: waiting } = await requestRefund(ctx, paid.merchantId, paid.paymentId, request);

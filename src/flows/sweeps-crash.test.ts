@@ -190,7 +190,7 @@ for (const kind of testStoreKinds()) {
   );
 
   test(
-    `${kind}: refunds sweep killed after the refund's transfer, before its transaction commits, completes once on restart`,
+    `${kind}: refunds sweep killed after the refund's transfer, before its commit, completes once on restart`,
     { timeout: 120_000 },
     async () => {
       const s = await setUp(kind);

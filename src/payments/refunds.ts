@@ -149,15 +149,19 @@ export async function executeRefund(ctx: PaymentsContext, refundId: string): Pro
     // Claimed as succeeded; a refusal below turns it to failed before the transaction commits.
     if (!(await moveRefund(tx, refund.id, ['processing', 'awaiting_approval'], 'succeeded', null, now))) return;
     const audit: AuditEvent[] = [];
-    const [moved] = (await frozenBeforeMoving(ctx, tx, refund)) ? [] : await ctx.ledger.applyWithin(ledgerTx, [[transfer]], audit);
+    const frozen = await frozenBeforeMoving(ctx, tx, refund);
+    const [moved] = frozen ? [] : await ctx.ledger.applyWithin(ledgerTx, [[transfer]], audit);
     const outcome: RefundOutcome = moved === undefined ? { ok: false, code: 'merchant_frozen' } : moved;
     if (outcome.ok) await recordExecuted(ctx, tx, refund, now);
     else {
       await moveRefund(tx, refund.id, ['succeeded'], 'failed', outcome.code, now);
       await releaseRefund(tx, refund.paymentId, refund.amount, now);
     }
-    const details = { paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }) };
-    audit.push({ actorType: 'system', actorId: 'payments', action: 'refund.execute', target: refund.id, outcome: outcome.ok ? 'success' : 'failure', details });
+    const details = {
+      paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }),
+    };
+    const entry = { actorType: 'system' as const, actorId: 'payments', action: 'refund.execute', target: refund.id };
+    audit.push({ ...entry, outcome: outcome.ok ? 'success' : 'failure', details });
     await appendAudit(tx, audit, now);
   });
   const after = await refundById(ctx.store, refund.id);
