@@ -2,8 +2,9 @@
 // a request of that moment: a fresh STAN (field 11) and the release's fields 7 and 12 — not the ones
 // stamped when it was created, which the bank would refuse as stale (the simulator runs with a 5-minute
 // `transmissionWindowMs`) and whose STAN the day's sequence may have handed out again. A retry of the
-// send (a status query after a lost answer, a second release) keeps that identity. Balances exact.
-// On both stores, against `anfu bank-sim` as a process, with the clock moved 40 minutes on.
+// send (a status query after a lost answer, a second release) keeps that identity. A challenged top-up
+// stepped up minutes later is stamped at its step-up the same way. Balances exact. On both stores,
+// against `anfu bank-sim` as a process, with the clock moved on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CardLink, type BankSimRules } from '../banks/index.ts';
@@ -22,6 +23,7 @@ import { defaultRuleSet } from '../risk/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 import { resolveFundingReview } from './hold-funding-for-review.ts';
+import { resumeChallengedFunding } from './resume-challenged-funding.ts';
 import { topUpByCard } from './top-up-by-card.ts';
 import { pollWithdrawals, withdrawToCard } from './withdraw-to-card.ts';
 
@@ -177,6 +179,33 @@ for (const kind of testStoreKinds()) {
       assert.equal((await fundingById(t.store, held.id))?.exchange.stan, authorised?.stan, 'its identity is kept');
       const state = await sim.state();
       assert.deepEqual([state.received['0100'], state.approvals], [1, 1], 'the bank approved it, once');
+    });
+
+    test('a challenged top-up stepped up 10 minutes on goes out with a fresh STAN and the step-up time', async () => {
+      at = Date.now() - 10 * 60_000;
+      const carol = await identity.addCustomer({ now: at, deviceAgeMs: 60_000 });
+      const owned = await verifiedTestCard(t.store, funding.vault, carol.customer.id, {
+        pan: withCheckDigit(`62220231${String(pans++).padStart(10, '0')}`), expiryMonth: 12, expiryYear: 2035,
+        bank: 'SIMBANK',
+      });
+      const created = link.stamp().transmissionDateTime;
+      const topUp = signed('top_up', carol, owned, '50.00');
+      const started = (await topUpByCard(ctx, funding, carol.principal, topUp)).funding;
+      assert.equal(started.state, 'challenged', 'a device enrolled a minute ago is stepped up');
+      const usedBefore = await stansUsed();
+      const [balance, , bankBefore] = await money(carol);
+
+      at = Date.now();
+      const steppedUp = link.stamp();
+      const answer = { kind: 'totp' as const, code: identity.stepUpCode };
+      const done = await resumeChallengedFunding(ctx, funding, carol.principal, started.id, answer);
+      assert.equal(done.state, 'succeeded', 'the bank took it as fresh');
+      const [authorised] = sent.filter((x) => x.kind === 'authorise').slice(-1);
+      assert.equal(authorised?.transmitted, steppedUp.transmissionDateTime);
+      assert.notEqual(authorised?.transmitted, created);
+      assert.ok(authorised?.stan !== undefined && !usedBefore.has(authorised.stan), 'a STAN never used before');
+      assert.equal((await fundingById(t.store, started.id))?.exchange.stan, authorised?.stan);
+      assert.deepEqual(await money(carol), [balance + 5_000n, balance + 5_000n, bankBefore - 5_000n]);
     });
 
     test('a withdrawal released 40 minutes on is paid with its release stamp; its status query the same', async () => {

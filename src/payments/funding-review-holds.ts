@@ -8,8 +8,8 @@ import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
 import { reviewActorOf, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
-import { fundingById, recordExchange, restampExchange, type FundingPayment } from './store/funding.ts';
-import { nextStan } from './store/stans.ts';
+import { stampForSending } from './bank-exchanges.ts';
+import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
 import {
   claimFundingReviewResolution, finishFundingReviewHold, fundingReviewHoldOf, fundingReviewHoldsToSweep,
   insertFundingReviewHold, markFundingReviewHoldPlaced, type FundingReviewHold,
@@ -85,10 +85,8 @@ async function movedOn(
  * The release, one transaction: the top-up or withdrawal goes `held_for_review → processing` and the
  * review row `released`. True only for the call that moved it — that caller, and no other, sends the
  * request to the bank (a withdrawal left `processing` by a crash is paid by the status sweep's repeat).
- * The mover also gives the request its identity now (docs/payments.md "Held for review"): a fresh STAN
- * and `sentAt` (fields 7 and 12 of the release), stored before anything is sent, so the bank never sees
- * the creation's stale field 7 or a STAN the day's sequence may have handed out again, and every later
- * repeat, status query or reversal names what was actually sent.
+ * The mover also gives the request its identity now (stampForSending: a fresh STAN, the release's
+ * fields 7 and 12), so the bank sees a request of the release, not of the creation.
  */
 export async function releaseFundingReview(
   ctx: PaymentsContext, row: FundingReviewHold, sentAt: { transmitted: string; localTime: string },
@@ -99,7 +97,7 @@ export async function releaseFundingReview(
     const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
     const detail = { reasons: [row.resolution ?? 'release'] };
     const moved = funding?.state === 'held_for_review' && (await movedOn(tx, funding, 'release', actor, now, detail));
-    if (moved) await restampExchange(tx, row.fundingId, { stan: await nextStan(tx, now), ...sentAt }, now);
+    if (moved) await stampForSending(tx, row.fundingId, sentAt, now);
     await finishFundingReviewHold(tx, row.fundingId, 'released', row.holdSeq, now);
     return moved;
   });
