@@ -106,10 +106,23 @@ for (const kind of testStoreKinds()) {
       const wallet = await walletOf(t.ledger, who.customer.id, 'CNY');
       return [balanceOf(wallet), availableOf(wallet), balanceOf(await bankSettlementOf(t.ledger, 'SIMBANK', 'CNY'))];
     };
-    /** Every STAN the platform stored or sent so far. */
+    /**
+     * Every STAN the platform stored or sent so far, with the day (field 7's MMDD) it belongs to: STANs
+     * are unique per UTC day (card_stans), as a bank's duplicate check is; a held request released after
+     * midnight may carry a number yesterday's sequence used too, on another day.
+     */
     const stansUsed = async () => {
-      const rows = await t.store.all<{ bank_stan: string }>('SELECT bank_stan FROM funding_payments');
-      return new Set([...rows.map((r) => r.bank_stan), ...sent.map((s) => s.stan)]);
+      const rows = await t.store.all<{ bank_stan: string; bank_transmitted: string | null }>(
+        'SELECT bank_stan, bank_transmitted FROM funding_payments',
+      );
+      const used = new Set([
+        ...rows.map((r) => `${r.bank_stan}@${(r.bank_transmitted ?? '').slice(0, 4)}`),
+        ...sent.map((x) => `${x.stan ?? ''}@${(x.transmitted ?? '').slice(0, 4)}`),
+      ]);
+      return {
+        has: (stan: string | undefined, transmitted: string | undefined) =>
+          stan === undefined || used.has(`${stan}@${(transmitted ?? '').slice(0, 4)}`),
+      };
     };
 
     before(async () => {
@@ -163,7 +176,7 @@ for (const kind of testStoreKinds()) {
       const [authorised] = authorisations;
       assert.equal(authorised?.transmitted, released.transmissionDateTime, 'field 7 is the release time');
       assert.notEqual(authorised?.transmitted, created);
-      assert.ok(authorised?.stan !== undefined && !usedBefore.has(authorised.stan), 'a STAN never used before');
+      assert.ok(!usedBefore.has(authorised?.stan, authorised?.transmitted), 'a STAN not used before that day');
       const row = await fundingById(t.store, held.id);
       assert.deepEqual(
         [row?.exchange.stan, row?.exchange.transmitted, row?.exchange.localTime, row?.exchange.responseCode],
@@ -203,7 +216,7 @@ for (const kind of testStoreKinds()) {
       const [authorised] = sent.filter((x) => x.kind === 'authorise').slice(-1);
       assert.equal(authorised?.transmitted, steppedUp.transmissionDateTime);
       assert.notEqual(authorised?.transmitted, created);
-      assert.ok(authorised?.stan !== undefined && !usedBefore.has(authorised.stan), 'a STAN never used before');
+      assert.ok(!usedBefore.has(authorised?.stan, authorised?.transmitted), 'a STAN not used before that day');
       assert.equal((await fundingById(t.store, started.id))?.exchange.stan, authorised?.stan);
       assert.deepEqual(await money(carol), [balance + 5_000n, balance + 5_000n, bankBefore - 5_000n]);
     });
@@ -228,7 +241,7 @@ for (const kind of testStoreKinds()) {
       const [payout] = sent.filter((s) => s.kind === 'payout');
       assert.equal(payout?.transmitted, released.transmissionDateTime, 'field 7 is the release time');
       assert.notEqual(payout?.transmitted, created);
-      assert.ok(payout?.stan !== undefined && !usedBefore.has(payout.stan), 'a STAN never used before');
+      assert.ok(!usedBefore.has(payout?.stan, payout?.transmitted), 'a STAN not used before that day');
 
       at += 10 * 60_000;
       assert.equal(await pollWithdrawals(ctx, funding, { limit: 10 }), 1);
