@@ -7,6 +7,7 @@
 // approves it — changes what the next run opens.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { totpCodeAt, type OperatorRole } from '../access/index.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { testStoreKinds } from '../store/testing.ts';
@@ -81,6 +82,35 @@ test('each tuned monitor at its level threshold N and N − 1', () => {
   const [hit] = detectPatterns(passThrough(5_000), defaultMonitorSettings, levels('high'));
   const shown = [hit?.details.riskLevel, hit?.details.inMin];
   assert.deepEqual(shown, ['high', '500000'], 'the case shows the level and the threshold');
+});
+
+test('property: a riskier customer is never watched less closely (any activity, any valid factors)', () => {
+  const percent = fc.integer({ min: 1, max: 100 });
+  const factorPair = fc.tuple(percent, percent).map(([a, b]) => ({ medium: Math.max(a, b), high: Math.min(a, b) }));
+  const movement = fc.record({
+    incoming: fc.boolean(),
+    counterparty: fc.integer({ min: 0, max: 12 }),
+    yuan: fc.integer({ min: 1, max: 60_000 }),
+  });
+  fc.assert(
+    fc.property(fc.array(movement, { maxLength: 30 }), factorPair, factorPair, factorPair, (list, st, rapid, fan) => {
+      const settings = monitorSettingsWith({
+        medium: { structuring: st.medium, rapid_in_out: rapid.medium, fan: fan.medium },
+        high: { structuring: st.high, rapid_in_out: rapid.high, fan: fan.high },
+      });
+      const movements = list.map((m, i) =>
+        m.incoming
+          ? move(`cus_c${m.counterparty}`, 'cus_x', yuan(m.yuan), 1_000 + i)
+          : move('cus_x', `cus_c${m.counterparty}`, yuan(m.yuan), 1_000 + i));
+      const at = (level: RiskLevel) =>
+        new Set(detectPatterns(movements, settings, levels(level)).filter((h) => h.subjectId === 'cus_x')
+          .map((h) => h.pattern));
+      const [low, medium, high] = [at('low'), at('medium'), at('high')];
+      for (const pattern of low) assert.ok(medium.has(pattern), `${pattern}: low but not medium`);
+      for (const pattern of medium) assert.ok(high.has(pattern), `${pattern}: medium but not high`);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('ANFU_AML_MONITOR_LEVEL_FACTORS: read whole, refused whole when malformed', () => {
