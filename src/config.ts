@@ -169,6 +169,8 @@ export interface Config {
   readonly fundingChallengeTtlMs: number;
   /** A payment, top-up or withdrawal held for a risk review fails (its hold voided) unless decided within this. */
   readonly reviewTtlMs: number;
+  /** The AML monitors' thresholds per customer risk level, in percent (undefined: AML's defaults). */
+  readonly amlMonitorLevelFactors: AmlLevelFactorsSetting | undefined;
   /** Card binding (docs/banks.md "Account verification"). */
   readonly cardBindAttemptsPerDayMax: number;
   readonly cardBindingTtlMs: number;
@@ -210,6 +212,62 @@ export interface CasesCalendarSetting {
 interface Reader {
   problems: string[];
   get(name: string): string | undefined;
+}
+
+/** The shape of src/aml's LevelFactorsPercent, read here so the configuration imports no capability. */
+export type AmlLevelFactorsSetting = Readonly<Record<'medium' | 'high', Readonly<Record<AmlTunedMonitor, number>>>>;
+type AmlTunedMonitor = 'structuring' | 'rapid_in_out' | 'fan';
+const amlTunedMonitors: readonly AmlTunedMonitor[] = ['structuring', 'rapid_in_out', 'fan'];
+
+/** What is wrong with one level's factors (`/level/monitor` paths), or nothing. */
+function amlLevelProblems(level: string, entry: unknown): string[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    return [`/${level} is not an object of monitors`];
+  const factors = entry as Record<string, unknown>;
+  const problems = Object.keys(factors)
+    .filter((key) => !(amlTunedMonitors as readonly string[]).includes(key))
+    .map((key) => `/${level}/${key} is not a tuned monitor (${amlTunedMonitors.join(', ')})`);
+  for (const monitor of amlTunedMonitors) {
+    const percent = factors[monitor];
+    if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 1 || percent > 100)
+      problems.push(`/${level}/${monitor} must be a whole percentage from 1 to 100`);
+  }
+  return problems;
+}
+
+/**
+ * ANFU_AML_MONITOR_LEVEL_FACTORS (JSON): for `medium` and `high`, the percentage of each tuned monitor's
+ * threshold a customer of that level is watched at (1..100: thresholds only go down), high never above
+ * medium. Unset: AML's defaults. A malformed table is refused whole, naming each problem.
+ */
+function amlLevelFactors(reader: Reader): AmlLevelFactorsSetting | undefined {
+  const name = 'ANFU_AML_MONITOR_LEVEL_FACTORS';
+  const text = reader.get(name);
+  if (text === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    reader.problems.push(`${name} is not JSON`);
+    return undefined;
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    reader.problems.push(`${name} must be an object with the levels medium and high`);
+    return undefined;
+  }
+  const given = document as Record<string, unknown>;
+  const problems = [
+    ...Object.keys(given).filter((k) => k !== 'medium' && k !== 'high').map((k) => `/${k} is not a tunable level`),
+    ...amlLevelProblems('medium', given.medium),
+    ...amlLevelProblems('high', given.high),
+  ];
+  const table = given as AmlLevelFactorsSetting;
+  if (problems.length === 0) {
+    for (const monitor of amlTunedMonitors)
+      if (table.high[monitor] > table.medium[monitor]) problems.push(`/high/${monitor} is above /medium/${monitor}`);
+  }
+  for (const problem of problems) reader.problems.push(`${name}: ${problem}`);
+  return problems.length === 0 ? { medium: { ...table.medium }, high: { ...table.high } } : undefined;
 }
 
 function integer(reader: Reader, name: string, fallback: number, min: number, max: number): number {
@@ -602,6 +660,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     withdrawalDayMaxMinor: minorUnits(reader, 'ANFU_WITHDRAWAL_DAY_MAX_MINOR', 20_000_000n),
     fundingChallengeTtlMs: integer(reader, 'ANFU_FUNDING_CHALLENGE_TTL_MS', 15 * 60_000, 60_000, 24 * 3600_000),
     reviewTtlMs: integer(reader, 'ANFU_REVIEW_TTL_MS', 24 * 3600_000, 60_000, 30 * 24 * 3600_000),
+    amlMonitorLevelFactors: amlLevelFactors(reader),
     cardBindAttemptsPerDayMax: integer(reader, 'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX', 5, 1, 100),
     cardBindingTtlMs: integer(reader, 'ANFU_CARD_BINDING_TTL_MS', 5 * 60_000, 60_000, 30 * 60_000),
     cardBindOtpAttemptsMax: integer(reader, 'ANFU_CARD_BIND_OTP_ATTEMPTS_MAX', 3, 1, 10),
@@ -925,6 +984,12 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     '86400000',
     'a payment, top-up or withdrawal held for a risk review fails (its hold voided, nothing sent to the bank) ' +
       'unless an analyst decides within this',
+  ],
+  [
+    'ANFU_AML_MONITOR_LEVEL_FACTORS',
+    '',
+    'AML monitors per customer risk level, JSON {"medium": {...}, "high": {...}}, each of structuring, ' +
+      'rapid_in_out, fan a percentage 1..100 of its threshold; unset: medium 75, high 50 (docs/aml.md)',
   ],
   [
     'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX',

@@ -41,6 +41,22 @@ interface RatingRow {
   rated_at: number | bigint;
 }
 
+const levelsChunkMax = 500;
+
+/** The level in force (an override included) of each of `customerIds` that has been rated. */
+export async function levelsInForce(q: Queryable, customerIds: readonly string[]): Promise<Map<string, RiskLevel>> {
+  const levels = new Map<string, RiskLevel>();
+  for (let i = 0; i < customerIds.length; i += levelsChunkMax) {
+    const chunk = customerIds.slice(i, i + levelsChunkMax);
+    const rows = await q.all<{ customer_id: string; level: RiskLevel }>(
+      `SELECT customer_id, level FROM aml_customer_ratings WHERE customer_id IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    for (const row of rows) levels.set(row.customer_id, row.level);
+  }
+  return levels;
+}
+
 export async function storedRating(q: Queryable, customerId: string): Promise<StoredRating | undefined> {
   const row = await q.get<RatingRow & Record<string, unknown>>(
     'SELECT * FROM aml_customer_ratings WHERE customer_id = ?',

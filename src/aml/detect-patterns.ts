@@ -5,8 +5,14 @@
 //   fan_in / fan_out   many distinct senders to one customer / payees from one customer;
 //   device_payees      many distinct payees paid from one device;
 //   dormant_wake       a long-silent customer suddenly moving a large amount.
+// A customer's money-laundering risk level (rate-customer.ts) tunes the structuring count, the rapid
+// in-and-out amount and the fan counts (thresholdsFor): a high-risk customer is flagged sooner.
+import type { RiskLevel } from './customer-risk-rating.ts';
 import type { SettledMovement } from './settled-money.ts';
-import type { MonitorSettings } from './thresholds.ts';
+import { thresholdsFor, type MonitorSettings } from './thresholds.ts';
+
+/** The level in force of each rated customer (absent: never rated, watched as low). */
+export type CustomerLevels = ReadonlyMap<string, RiskLevel>;
 
 export type Pattern = 'structuring' | 'rapid_in_out' | 'fan_in' | 'fan_out' | 'device_payees' | 'dormant_wake';
 
@@ -61,19 +67,25 @@ function hit(
   };
 }
 
-function structuring(inCurrency: readonly SettledMovement[], s: MonitorSettings): PatternHit[] {
+/** The customer's level, as a hit's details show it. */
+const levelLabel = (levels: CustomerLevels, id: string) => levels.get(id) ?? 'unrated';
+
+function structuring(inCurrency: readonly SettledMovement[], s: MonitorSettings, levels: CustomerLevels): PatternHit[] {
   const floor = (s.structuringLine * BigInt(100 - s.structuringBandPercent)) / 100n;
   const near = inCurrency.filter((m) => m.amount >= floor && m.amount < s.structuringLine);
   const hits: PatternHit[] = [];
   for (const [payer, list] of groupBy(near, (m) => customerSide(m.payerId, m.payerType))) {
-    if (list.length >= s.structuringCountMin) {
-      hits.push(hit('structuring', payer, list, s, { count: list.length, line: s.structuringLine.toString() }));
+    const countMin = thresholdsFor(s, levels.get(payer)).structuringCountMin;
+    if (list.length >= countMin) {
+      const line = s.structuringLine.toString();
+      const details = { count: list.length, line, countMin, riskLevel: levelLabel(levels, payer) };
+      hits.push(hit('structuring', payer, list, s, details));
     }
   }
   return hits;
 }
 
-function rapidInOut(inCurrency: readonly SettledMovement[], s: MonitorSettings): PatternHit[] {
+function rapidInOut(inCurrency: readonly SettledMovement[], s: MonitorSettings, levels: CustomerLevels): PatternHit[] {
   const hits: PatternHit[] = [];
   const received = groupBy(inCurrency, (m) => customerSide(m.payeeId, m.payeeType));
   const sent = groupBy(inCurrency, (m) => customerSide(m.payerId, m.payerType));
@@ -82,26 +94,31 @@ function rapidInOut(inCurrency: readonly SettledMovement[], s: MonitorSettings):
     const outs = (sent.get(customer) ?? []).filter((m) => m.at >= firstIn);
     const inTotal = sum(ins);
     const outTotal = sum(outs);
-    if (inTotal >= s.rapidInMin && outTotal * 100n >= inTotal * BigInt(s.rapidOutPercent)) {
-      hits.push(
-        hit('rapid_in_out', customer, [...ins, ...outs], s, { in: inTotal.toString(), out: outTotal.toString() }),
-      );
+    const inMin = thresholdsFor(s, levels.get(customer)).rapidInMin;
+    if (inTotal >= inMin && outTotal * 100n >= inTotal * BigInt(s.rapidOutPercent)) {
+      const details = {
+        in: inTotal.toString(), out: outTotal.toString(), inMin: inMin.toString(),
+        riskLevel: levelLabel(levels, customer),
+      };
+      hits.push(hit('rapid_in_out', customer, [...ins, ...outs], s, details));
     }
   }
   return hits;
 }
 
-function fans(movements: readonly SettledMovement[], s: MonitorSettings): PatternHit[] {
+function fans(movements: readonly SettledMovement[], s: MonitorSettings, levels: CustomerLevels): PatternHit[] {
   const hits: PatternHit[] = [];
   const wallets = movements.filter((m) => m.payerType !== 'bank_card' && m.payeeType !== 'bank_card');
-  for (const [payee, list] of groupBy(wallets, (m) => customerSide(m.payeeId, m.payeeType))) {
-    const senders = new Set(list.map((m) => m.payerId)).size;
-    if (senders >= s.fanCounterpartiesMin) hits.push(hit('fan_in', payee, list, s, { counterparties: senders }));
-  }
-  for (const [payer, list] of groupBy(wallets, (m) => customerSide(m.payerId, m.payerType))) {
-    const payees = new Set(list.map((m) => m.payeeId)).size;
-    if (payees >= s.fanCounterpartiesMin) hits.push(hit('fan_out', payer, list, s, { counterparties: payees }));
-  }
+  const fan = (pattern: 'fan_in' | 'fan_out', customer: string, list: SettledMovement[], counterparties: number) => {
+    const counterpartiesMin = thresholdsFor(s, levels.get(customer)).fanCounterpartiesMin;
+    if (counterparties < counterpartiesMin) return;
+    const details = { counterparties, counterpartiesMin, riskLevel: levelLabel(levels, customer) };
+    hits.push(hit(pattern, customer, list, s, details));
+  };
+  for (const [payee, list] of groupBy(wallets, (m) => customerSide(m.payeeId, m.payeeType)))
+    fan('fan_in', payee, list, new Set(list.map((m) => m.payerId)).size);
+  for (const [payer, list] of groupBy(wallets, (m) => customerSide(m.payerId, m.payerType)))
+    fan('fan_out', payer, list, new Set(list.map((m) => m.payeeId)).size);
   for (const [device, list] of groupBy(wallets, (m) => m.deviceId ?? undefined)) {
     const payees = new Set(list.map((m) => m.payeeId)).size;
     const payers = new Set(list.map((m) => m.payerId)).size;
@@ -112,10 +129,24 @@ function fans(movements: readonly SettledMovement[], s: MonitorSettings): Patter
   return hits;
 }
 
-/** Every pattern but dormancy, over the window's movements (oldest first). */
-export function detectPatterns(movements: readonly SettledMovement[], s: MonitorSettings): PatternHit[] {
+/** Every pattern but dormancy, over the window's movements (oldest first), each customer at its level's thresholds. */
+export function detectPatterns(
+  movements: readonly SettledMovement[], s: MonitorSettings, levels: CustomerLevels = new Map(),
+): PatternHit[] {
   const inCurrency = movements.filter((m) => m.currency === s.currency);
-  return [...structuring(inCurrency, s), ...rapidInOut(inCurrency, s), ...fans(inCurrency, s)];
+  return [...structuring(inCurrency, s, levels), ...rapidInOut(inCurrency, s, levels), ...fans(inCurrency, s, levels)];
+}
+
+/** The customers whose level the window's patterns need (payers and payees that are people). */
+export function customersIn(movements: readonly SettledMovement[]): string[] {
+  const ids = new Set<string>();
+  for (const m of movements) {
+    const payer = customerSide(m.payerId, m.payerType);
+    const payee = customerSide(m.payeeId, m.payeeType);
+    if (payer !== undefined) ids.add(payer);
+    if (payee !== undefined) ids.add(payee);
+  }
+  return [...ids];
 }
 
 /** Customers moving at least the wake amount in the window: the dormancy candidates, with their movements. */

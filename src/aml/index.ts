@@ -5,7 +5,11 @@
 export {
   pbocLargeValueThresholds,
   defaultMonitorSettings,
+  defaultLevelFactorsPercent,
+  monitorSettingsWith,
+  thresholdsFor,
   ruleArticle,
+  type LevelFactorsPercent,
   type ThresholdTable,
   type LargeValueRule,
   type MonitorSettings,

@@ -5,7 +5,8 @@ import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import { openCase } from '../cases/index.ts';
 import type { Store } from '../store/index.ts';
-import { detectPatterns, dormancyCandidates, dormantWake, type PatternHit } from './detect-patterns.ts';
+import { levelsInForce } from './customer-rating-store.ts';
+import { customersIn, detectPatterns, dormancyCandidates, dormantWake, type PatternHit } from './detect-patterns.ts';
 import { dayOf } from './report-day.ts';
 import { customerSince, lastActivityBefore, settledMovements } from './settled-money.ts';
 import type { MonitorSettings } from './thresholds.ts';
@@ -105,8 +106,10 @@ async function raise(store: Store, hit: PatternHit, day: string, now: number): P
 export async function runMonitors(store: Store, settings: MonitorSettings, now: number): Promise<MonitorRun> {
   const windowStart = now - settings.windowMs;
   const movements = await settledMovements(store, windowStart, now);
+  // Each customer's level in force now (an override included): the thresholds it is watched at.
+  const levels = await levelsInForce(store, customersIn(movements));
   const hits = [
-    ...detectPatterns(movements, settings),
+    ...detectPatterns(movements, settings, levels),
     ...(await dormantHits(store, movements, settings, windowStart)),
   ];
   const day = dayOf(now);

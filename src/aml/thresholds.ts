@@ -27,6 +27,19 @@ export const ruleArticle: Readonly<Record<LargeValueRule, string>> = {
   natural_cross_border_transfer: 'PBOC 2016-3 art.5(4)',
 };
 
+/** The monitors a customer's money-laundering risk level tunes (docs/aml.md "Suspicious-pattern monitors"). */
+export const levelTunedMonitors = ['structuring', 'rapid_in_out', 'fan'] as const;
+export type LevelTunedMonitor = (typeof levelTunedMonitors)[number];
+
+/** Per level, the percentage of each tuned threshold that applies to the customer (100: unchanged). */
+export type LevelFactorsPercent = Readonly<Record<'medium' | 'high', Readonly<Record<LevelTunedMonitor, number>>>>;
+
+/** Medium-risk customers are watched at 75 % of each threshold, high-risk ones at 50 %; low and unrated at 100 %. */
+export const defaultLevelFactorsPercent: LevelFactorsPercent = {
+  medium: { structuring: 75, rapid_in_out: 75, fan: 75 },
+  high: { structuring: 50, rapid_in_out: 50, fan: 50 },
+};
+
 /** Suspicious-pattern monitor settings (amounts in CNY fen unless the currency says otherwise). */
 export interface MonitorSettings {
   readonly currency: string;
@@ -45,7 +58,33 @@ export interface MonitorSettings {
   /** Many payees from one device within the window. */
   readonly devicePayeesMin: number;
   readonly windowMs: number;
+  /** The customer's risk level scales the structuring count, the rapid in-and-out amount and the fan counts. */
+  readonly levelFactorsPercent: LevelFactorsPercent;
 }
+
+/** The thresholds a monitor applies to one customer, tuned by its money-laundering risk level. */
+export interface CustomerThresholds {
+  readonly structuringCountMin: number;
+  readonly rapidInMin: bigint;
+  readonly fanCounterpartiesMin: number;
+}
+
+/** A count scaled down, rounded up, never below 2 (one payment or counterparty is no pattern). */
+const scaledCount = (count: number, percent: number) => Math.max(2, Math.ceil((count * percent) / 100));
+
+/** Pure: the thresholds for a customer of `level` (undefined: never rated, as low). */
+export function thresholdsFor(s: MonitorSettings, level: 'low' | 'medium' | 'high' | undefined): CustomerThresholds {
+  const { structuringCountMin, rapidInMin, fanCounterpartiesMin } = s;
+  const base = { structuringCountMin, rapidInMin, fanCounterpartiesMin };
+  if (level === undefined || level === 'low') return base;
+  const f = s.levelFactorsPercent[level];
+  return {
+    structuringCountMin: Math.min(base.structuringCountMin, scaledCount(base.structuringCountMin, f.structuring)),
+    rapidInMin: (base.rapidInMin * BigInt(f.rapid_in_out)) / 100n,
+    fanCounterpartiesMin: Math.min(base.fanCounterpartiesMin, scaledCount(base.fanCounterpartiesMin, f.fan)),
+  };
+}
+
 
 export const defaultMonitorSettings: MonitorSettings = {
   currency: 'CNY',
@@ -59,4 +98,11 @@ export const defaultMonitorSettings: MonitorSettings = {
   dormantWakeAmountMin: 1_000_000n,
   devicePayeesMin: 5,
   windowMs: 24 * 3600 * 1000,
+  levelFactorsPercent: defaultLevelFactorsPercent,
 };
+
+/** The default monitors with a deployment's level factors (ANFU_AML_MONITOR_LEVEL_FACTORS), or the defaults. */
+export function monitorSettingsWith(levelFactorsPercent: LevelFactorsPercent | undefined): MonitorSettings {
+  if (levelFactorsPercent === undefined) return defaultMonitorSettings;
+  return { ...defaultMonitorSettings, levelFactorsPercent };
+}

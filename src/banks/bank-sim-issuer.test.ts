@@ -83,6 +83,33 @@ describe('issuer decisions', () => {
   });
 });
 
+describe('a stale transmission time (transmissionWindowMs)', () => {
+  const windowed = parseBankSimRules({ ...rules, transmissionWindowMs: 300_000 });
+  it('30 for an original whose field 7 is outside the window, its repeat answered the same; in the window, 00', () => {
+    const i = issuer(windowed);
+    const late = request(rich, 1_000n, { transmissionDateTime: '0615102459' });
+    assert.equal(code(i.handle(cardRequestMessage(late), now)), '30');
+    assert.equal(code(i.handle({ ...cardRequestMessage(late), mti: '0101' }, now)), '30');
+    assert.equal(held(i, rich), '0', 'a stale request holds nothing');
+    const sentAt = (transmissionDateTime: string) =>
+      cardRequestMessage(request(rich, 1_000n, { transmissionDateTime }));
+    assert.equal(code(i.handle(sentAt('0615102500'), now)), '00');
+    assert.equal(code(i.handle(sentAt('0615103500'), now)), '00');
+    assert.equal(code(i.handle(sentAt('0615103501'), now)), '30');
+  });
+  it('across a new year: 31 December 23:59 is one minute before 1 January 00:00', () => {
+    const newYear = Date.UTC(2027, 0, 1, 0, 0, 0);
+    const i = issuer(windowed);
+    const lastMinute = cardRequestMessage(request(rich, 1_000n, { transmissionDateTime: '1231235900' }));
+    assert.equal(code(i.handle(lastMinute, newYear)), '00');
+  });
+  it('a repeat of an original never seen is not checked (a status query names the time it was first sent)', () => {
+    const payout = { mti: '0200' as const, processingCode: processingCodes.payoutCredit };
+    const old = request(rich, 1_000n, { ...payout, transmissionDateTime: '0614103000' });
+    assert.equal(code(issuer(windowed).handle({ ...cardRequestMessage(old), mti: '0201' }, now)), '00');
+  });
+});
+
 describe('duplicates and reversals', () => {
   it('the same request twice gets the same answer and one hold', () => {
     const i = issuer();

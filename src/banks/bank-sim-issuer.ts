@@ -120,7 +120,9 @@ export class Issuer {
       effect: undefined,
     };
     this.#remember(key, outcome);
-    if (kind === '0400') outcome.response = this.#reverse(request);
+    if (received.mti === kind && kind !== '0400' && this.#stale(request.fields[7] as string, nowMs))
+      outcome.response = responseMessage(request, '30', {});
+    else if (kind === '0400') outcome.response = this.#reverse(request);
     else if (isAccountVerification(request))
       outcome.response = this.#verifier.handle(request, this.#rules, nowMs, () => this.#nextRrn(nowMs));
     else this.#decide(request, outcome, nowMs);
@@ -133,6 +135,17 @@ export class Issuer {
     if (seen.fingerprint !== fingerprint) return responseMessage(request, '94', {});
     if (seen.effect?.state === 'pending') this.#settlePayout(seen, nowMs);
     return seen.response;
+  }
+
+  /** Field 7 (MMDDhhmmss, UTC, no year) further than `transmissionWindowMs` from now, the nearest year assumed. */
+  #stale(transmitted: string, nowMs: number): boolean {
+    const windowMs = this.#rules.transmissionWindowMs;
+    if (windowMs === undefined) return false;
+    const [month, day, hour, minute, second] = (transmitted.match(/[0-9]{2}/g) ?? []).map(Number);
+    const year = new Date(nowMs).getUTCFullYear();
+    const at = (y: number) => Date.UTC(y, (month ?? 1) - 1, day, hour, minute, second);
+    const distanceMs = Math.min(...[year - 1, year, year + 1].map((y) => Math.abs(at(y) - nowMs)));
+    return distanceMs > windowMs;
   }
 
   #remember(key: string, outcome: Outcome): void {

@@ -48,6 +48,11 @@ export const bankSimRulesSchema = Type.Object(
     issuerUnavailable: Type.Optional(Type.Boolean()),
     /** Largest single transaction for every card, minor units (61 above it). */
     amountLimitMinor: Type.Optional(digits(12)),
+    /**
+     * An original request (0100, 0200; not a repeat or a reversal) whose field 7 is further than this from
+     * the bank's clock is stale: answered 30 and remembered (its repeats meet the same answer). Off when absent.
+     */
+    transmissionWindowMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
     /** A payout answers 09 (in progress) until this long after it was first seen, then 00. */
     payoutSettleMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
   },

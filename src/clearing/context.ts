@@ -6,7 +6,7 @@ import { AnfuError } from '../errors.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ProtectedTable, type CryptoProfile, type Keyring, type PrivateKey } from '../crypto/index.ts';
 import type { Ledger, LedgerTransaction, TransferRequest } from '../ledger/index.ts';
-import { queryableOf, retriedTransaction, type Store, type Tx } from '../store/index.ts';
+import type { Store, Tx } from '../store/index.ts';
 import type { HoldLimits } from './hold-case.ts';
 
 export interface FileSignature {
@@ -66,14 +66,8 @@ export interface ClearingContext {
   readonly holds?: HoldLimits | undefined;
 }
 
-/** One transaction for rows and ledger postings together (the pattern of src/flows/commit-payments.ts). */
-export async function withinLedger<T>(
-  store: Store,
-  work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>,
-): Promise<T> {
-  if (store.dialect === 'sqlite') return store.transaction((tx) => work(tx, { dialect: 'sqlite' }));
-  return retriedTransaction(store, (client) => work(queryableOf(client), { dialect: 'postgres', client }));
-}
+/** One transaction for rows and ledger postings together (the ledger's door has it). */
+export { withinLedger } from '../ledger/index.ts';
 
 /** Posts linked units inside the transaction; any refusal aborts the whole file or run. */
 export async function post(

@@ -8,7 +8,7 @@
 // The payment tables are written by payments' batch use cases (payments/payment-batch.ts); this file
 // owns the batch, its transaction and failover retry, the risk engine's decisions and the ledger step.
 import { appendAudit } from '../audit/index.ts';
-import { Committer, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
+import { Committer, withinLedger, type Ledger, type LedgerTransaction, type TransferRequest } from '../ledger/index.ts';
 import {
   createBatchPayments, failBatchPayment, newBatchWrites, openReviewHolds, settleBatchPayment, writeBatchTransitions,
   type BatchOutcome, type BatchPayment, type BatchWrites, type Payment, type PaymentSettings,
@@ -18,7 +18,7 @@ import {
   type PaymentRiskDecision, type RiskEngine,
 } from '../risk/index.ts';
 import {
-  StoreNotDurable, fenceReplays, isStoreUnavailable, queryableOf, retriedAcrossFailover, retriedTransaction, type Store,
+  StoreNotDurable, fenceReplays, isStoreUnavailable, retriedAcrossFailover, type Store,
   type Tx,
 } from '../store/index.ts';
 
@@ -115,12 +115,6 @@ async function writeBatch(tx: Tx, ledgerTx: LedgerTransaction, deps: Deps, queue
   return outcomes;
 }
 
-async function inTransaction<T>(store: Store, work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>): Promise<T> {
-  if (store.dialect === 'sqlite') return store.transaction((tx) => work(tx, { dialect: 'sqlite' }));
-  // A deadlock or serialisation failure between concurrent batches: the batch is tried again whole.
-  return retriedTransaction(store, (client) => work(queryableOf(client), { dialect: 'postgres', client }));
-}
-
 /**
  * On PostgreSQL a batch rides out a failover as the ledger's do (same wait, same durability refusal):
  * while the store is unavailable — including a COMMIT whose answer was lost — the whole batch runs
@@ -153,7 +147,7 @@ export function commitPayment(deps: Deps & { readonly clock: () => number }, pre
     const postgres = deps.store.dialect === 'postgres';
     committer = new Committer<PreparedPayment, CommitOutcome>({
       // Outcomes come back in batch order; one payment the database refuses is retried alone (the committer's fallback).
-      apply: (batch, now) => failoverAware(deps, () => inTransaction(deps.store, (tx, ledgerTx) => (
+      apply: (batch, now) => failoverAware(deps, () => withinLedger(deps.store, (tx, ledgerTx) => (
         writeBatch(tx, ledgerTx, deps, batch, now)))),
       // A store that cannot take writes fails every payment alone too: no one-by-one retry.
       isBatchWideFailure: isStoreUnavailable,

@@ -13,7 +13,7 @@ import {
   releaseFundingReview, reviewFailureCodes,
   type CardFunding, type FundingPayment, type FundingReviewHold, type PaymentsContext, type ReviewResolution,
 } from '../payments/index.ts';
-import { refetchFunding } from './start-funding.ts';
+import { refetchFunding, stampOf } from './start-funding.ts';
 import { authoriseTopUp } from './top-up-by-card.ts';
 import { payOutWithdrawal, withdrawalHoldOf } from './withdraw-to-card.ts';
 
@@ -85,7 +85,8 @@ async function finishResolution(
     await recordFundingReviewHold(ctx, row.fundingId, holdSeq);
   }
   if (resolution === 'release') {
-    const moved = await releaseFundingReview(ctx, { ...row, holdSeq });
+    // Fields 7 and 12 of the send about to happen, not of the request's creation (reviews take minutes or days).
+    const moved = await releaseFundingReview(ctx, { ...row, holdSeq }, stampOf(link));
     return moved ? send(ctx, link, row.fundingId) : refetchFunding(ctx, row.fundingId);
   }
   if (holdSeq !== null) {

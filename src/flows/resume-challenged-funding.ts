@@ -10,13 +10,14 @@ import {
   fundingById,
   fundingInState,
   recordFundingTransition,
+  stampForSending,
   type CardFunding,
   type PayingCustomer,
   type FundingPayment,
   type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding } from './card-exchange.ts';
-import { refetchFunding } from './start-funding.ts';
+import { refetchFunding, stampOf } from './start-funding.ts';
 import { authoriseTopUp } from './top-up-by-card.ts';
 import { payOutWithdrawal } from './withdraw-to-card.ts';
 
@@ -71,9 +72,12 @@ export async function resumeChallengedFunding(
     throw new AnfuError('card_unverified');
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();
+  // Stamped now, not at creation: a step-up may come minutes later (fundingChallengeTtlMs).
+  const sentAt = stampOf(funding);
   await ctx.store.transaction(async (tx) => {
     const authorised = await recordFundingTransition(tx, row, 'step_up_passed', actor, now, { reasons: [factor.kind] });
     await recordFundingTransition(tx, { ...row, state: authorised }, 'process', actor, now);
+    await stampForSending(tx, row.id, sentAt, now);
   });
   const processing = await refetchFunding(ctx, row.id);
   return row.kind === 'top_up'

@@ -5,7 +5,8 @@
 // resumes it: resume-challenged-funding.ts), held_for_review (an analyst releases it:
 // hold-funding-for-review.ts) or failed when risk control denies, each step audited.
 // Only a card its issuer verified at binding moves money. The bank is spoken to after commit; the
-// STAN (from the database) and fields 7/12 of the request to come are stored with the row.
+// STAN (from the database) and fields 7/12 of the request to come are stored with the row (and stamped
+// anew when a challenged or held one goes on later).
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
@@ -195,7 +196,8 @@ async function fundingRisk(
   return { risk: paymentRiskOf(assessment.decision), assessment };
 }
 
-function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
+/** Fields 7 and 12 of a request about to be sent, as a funding row keeps them. */
+export function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
   const sent = funding.link.stamp();
   return { transmitted: sent.transmissionDateTime, localTime: sent.localTime };
 }

@@ -92,7 +92,7 @@ function failingMoney(ctx: PaymentsContext): PaymentsContext {
   const crash = () => Promise.reject(new Error('simulated crash before the money moved'));
   const ledger = new Proxy(ctx.ledger, {
     get(target, property) {
-      if (property === 'submit' || property === 'submitLinked') return crash;
+      if (property === 'submit' || property === 'submitLinked' || property === 'applyWithin') return crash;
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
@@ -190,7 +190,7 @@ for (const kind of testStoreKinds()) {
   );
 
   test(
-    `${kind}: refunds sweep killed after the refund's transfer completes once on restart`,
+    `${kind}: refunds sweep killed after the refund's transfer, before its commit, completes once on restart`,
     { timeout: 120_000 },
     async () => {
       const s = await setUp(kind);
@@ -213,6 +213,8 @@ for (const kind of testStoreKinds()) {
           'processing',
           'killed before the outcome was recorded',
         );
+        // The transfer is applied in the refund's own transaction: the kill took it back with the state.
+        assert.deepEqual(await transfersOf(s, refundId), []);
         await restartSweep(s, 'payments.refunds', 120_000);
         assert.equal((await refundById(s.store, refundId))?.state, 'succeeded');
         assert.deepEqual(await transfersOf(s, refundId), [`${refundId}:refund`]);

@@ -5,8 +5,9 @@
 // nothing to wait for). Decline: failed with `card_declined` and the response code. No answer: the
 // card link has reversed (0400/0401); failed with `card_issuer_unavailable`, and an unconfirmed
 // reversal is remembered (`reversal_owed`) for the recovery sweep. The STAN (from the database) and
-// fields 7/12 are stored when the payment is created, before anything is sent, and a retry under the
-// same idempotency key never reaches the bank again. A top-up risk control sends to review is not
+// fields 7/12 are stored when the payment is created — anew when a challenged or held one goes on
+// (stampForSending) — before anything is sent, and a retry under the same idempotency key never
+// reaches the bank again. A top-up risk control sends to review is not
 // authorised until an analyst releases it (flows/hold-funding-for-review.ts).
 import { currencyOf } from '../money/index.ts';
 import {

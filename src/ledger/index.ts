@@ -5,3 +5,4 @@ export { accountKinds, balanceOf, availableOf, type Account, type AccountKind, t
 export { type VerifyReport, type CurrencyTotal } from './verify.ts';
 export { type Page } from './cursor.ts';
 export { accountSideSource } from './account-entries.ts';
+export { withinLedger } from './within-ledger.ts';

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyOf } from '../money/index.ts';
-import { isStoreUnavailable, type Store } from '../store/index.ts';
+import { isStoreUnavailable, type Queryable, type Store, type Tx } from '../store/index.ts';
+import { withinLedger } from './within-ledger.ts';
 import { Committer } from './committer.ts';
 import { toTransfer, type Unit, type Verdict } from './decide.ts';
 import type pg from 'pg';
@@ -190,14 +191,22 @@ export class Ledger {
     return verdicts.map(linkedOutcomeOf);
   }
 
+  /** One transaction of the ledger's store for the caller's rows and its postings (applyWithin) together. */
+  transaction<T>(work: (tx: Tx, ledgerTx: LedgerTransaction) => Promise<T>): Promise<T> {
+    return withinLedger(this.store, work);
+  }
+
   async transfer(seq: bigint): Promise<Transfer | undefined> {
     const row = await this.store.get(`SELECT ${transferColumns} FROM ledger_transfers WHERE seq = ?`, [seq]);
     return row === undefined ? undefined : transferFromRow(row);
   }
 
-  /** The journal entries that carry one reference (a payment, refund or funding id), oldest first. */
-  async transfersByReference(reference: string, limit: number): Promise<Transfer[]> {
-    const rows = await this.store.all(
+  /**
+   * The journal entries that carry one reference (a payment, refund or funding id), oldest first; read
+   * through `q` when given (a caller's open transaction: on SQLite the store would wait for it to end).
+   */
+  async transfersByReference(reference: string, limit: number, q: Queryable = this.store): Promise<Transfer[]> {
+    const rows = await q.all(
       `SELECT ${transferColumns} FROM ledger_transfers WHERE reference = ? ORDER BY seq LIMIT ?`,
       [reference, limit],
     );

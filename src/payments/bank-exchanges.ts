@@ -7,6 +7,7 @@ import type { Queryable, Tx } from '../store/index.ts';
 import {
   markOutcomeUnknown,
   recordExchange,
+  restampExchange,
   scheduleStatusQuery,
   type BankExchange,
   type FundingPayment,
@@ -19,6 +20,18 @@ export type BankAnswer = Partial<Omit<BankExchange, 'stan'>> & { reversalOwed?: 
 /** The day's next system trace audit number (field 11): unique per UTC day across processes and restarts. */
 export function nextCardStan(q: Queryable, now: number): Promise<string> {
   return nextStan(q, now);
+}
+
+/**
+ * In the transaction that sends a waiting top-up or withdrawal on (a review's release, a passed step-up):
+ * a fresh STAN and `sentAt` (fields 7 and 12 of that moment) replace those stored at creation, which were
+ * never sent — a bank refuses a field 7 minutes old, and the day's STAN sequence may have handed the old
+ * one out again. Stored before anything is sent: every repeat, status query or reversal names this.
+ */
+export async function stampForSending(
+  tx: Tx, fundingId: string, sentAt: { transmitted: string; localTime: string }, now: number,
+): Promise<void> {
+  await restampExchange(tx, fundingId, { stan: await nextStan(tx, now), ...sentAt }, now);
 }
 
 /** Keeps what the bank answered (or the hold placed) with the funding payment; never touches its state. */

@@ -8,6 +8,7 @@ import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
 import { reviewActorOf, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
+import { stampForSending } from './bank-exchanges.ts';
 import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
 import {
   claimFundingReviewResolution, finishFundingReviewHold, fundingReviewHoldOf, fundingReviewHoldsToSweep,
@@ -84,14 +85,19 @@ async function movedOn(
  * The release, one transaction: the top-up or withdrawal goes `held_for_review → processing` and the
  * review row `released`. True only for the call that moved it — that caller, and no other, sends the
  * request to the bank (a withdrawal left `processing` by a crash is paid by the status sweep's repeat).
+ * The mover also gives the request its identity now (stampForSending: a fresh STAN, the release's
+ * fields 7 and 12), so the bank sees a request of the release, not of the creation.
  */
-export async function releaseFundingReview(ctx: PaymentsContext, row: FundingReviewHold): Promise<boolean> {
+export async function releaseFundingReview(
+  ctx: PaymentsContext, row: FundingReviewHold, sentAt: { transmitted: string; localTime: string },
+): Promise<boolean> {
   const now = ctx.clock();
   return ctx.store.transaction(async (tx) => {
     const funding = await fundingById(tx, row.fundingId);
     const actor = reviewActorOf(row.resolvedBy ?? 'system:payments');
     const detail = { reasons: [row.resolution ?? 'release'] };
     const moved = funding?.state === 'held_for_review' && (await movedOn(tx, funding, 'release', actor, now, detail));
+    if (moved) await stampForSending(tx, row.fundingId, sentAt, now);
     await finishFundingReviewHold(tx, row.fundingId, 'released', row.holdSeq, now);
     return moved;
   });

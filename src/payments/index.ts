@@ -163,6 +163,7 @@ export {
 export {
   nextCardStan,
   recordBankAnswer,
+  stampForSending,
   nextStatusQueryAt,
   scheduleWithdrawalStatusQuery,
   declareOutcomeUnknown,

@@ -8,7 +8,7 @@
 // frozen by a sanctions hit refunds nothing (`merchant_frozen`; docs/sanctions.md "Merchants" says why).
 import { createHash } from 'node:crypto';
 import { findProposal, openProposalWithin, type OperatorRole, type ProposalExecutor } from '../access/index.ts';
-import { appendAudit } from '../audit/index.ts';
+import { appendAudit, type AuditEvent } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
 import { enqueueOutbox } from '../events/index.ts';
 import { newId } from '../ids.ts';
@@ -115,14 +115,23 @@ async function recordExecuted(ctx: PaymentsContext, tx: Tx, refund: Refund, now:
 
 /**
  * A refund approved or left processing while a sanctions case froze its merchant fails (`merchant_frozen`,
- * its reservation given back) — unless its money already moved before a crash, which the ledger keeps.
+ * its reservation given back) — unless its money already moved before a crash, which the ledger keeps
+ * (a refund executed before its money moved in the refund's own transaction). Read inside that
+ * transaction: a freeze committed after any earlier check is seen here, before any money moves.
  */
-async function frozenBeforeMoving(ctx: PaymentsContext, refund: Refund): Promise<boolean> {
-  if (!(await merchantFrozen(ctx.store, refund.merchantId))) return false;
-  return (await ctx.ledger.transfersByReference(refund.id, 1)).length === 0;
+async function frozenBeforeMoving(ctx: PaymentsContext, tx: Tx, refund: Refund): Promise<boolean> {
+  if (!(await merchantFrozen(tx, refund.merchantId))) return false;
+  return (await ctx.ledger.transfersByReference(refund.id, 1, tx)).length === 0;
 }
 
-/** Moves a refund's money and records the outcome; idempotent (the ledger key is the refund id). */
+type RefundOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string };
+
+/**
+ * Moves a refund's money and records the outcome in ONE transaction: the refund row is claimed first
+ * (as in the reservation: refund row, accounts, payment row, then the audit head last), the merchant's
+ * freeze read, the transfer applied (ledger key <refund>:refund) and the state, totals and audit
+ * written — a freeze cannot land between the check and the money. Idempotent on the refund's state.
+ */
 export async function executeRefund(ctx: PaymentsContext, refundId: string): Promise<Refund> {
   const refund = await refundById(ctx.store, refundId);
   if (refund === undefined) throw new AnfuError('refund_not_found');
@@ -131,17 +140,29 @@ export async function executeRefund(ctx: PaymentsContext, refundId: string): Pro
   if (payment === undefined) throw new Error('payments invariant: refund without payment');
   const merchant = await merchantAccountOf(ctx.ledger, refund.merchantId, refund.currency);
   const wallet = await walletOf(ctx.ledger, payment.payerId, refund.currency);
-  const outcome = (await frozenBeforeMoving(ctx, refund))
-    ? ({ ok: false, code: 'merchant_frozen' } as const)
-    : await ctx.ledger.submit({ kind: 'single', key: `${refund.id}:refund`, debitAccountId: merchant.id, creditAccountId: wallet.id, amount: refund.amount, currency: refund.currency, reference: refund.id });
+  const transfer = {
+    kind: 'single' as const, key: `${refund.id}:refund`, debitAccountId: merchant.id, creditAccountId: wallet.id,
+    amount: refund.amount, currency: refund.currency, reference: refund.id,
+  };
   const now = ctx.clock();
-  // Lock order as in the reservation: refund row, payment row, then the audit head last. Appending the
-  // audit entry before touching the payment row deadlocked against a concurrent reservation on PostgreSQL.
-  await ctx.store.transaction(async (tx) => {
-    if (!(await moveRefund(tx, refund.id, ['processing', 'awaiting_approval'], outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.code, now))) return;
+  await ctx.ledger.transaction(async (tx, ledgerTx) => {
+    // Claimed as succeeded; a refusal below turns it to failed before the transaction commits.
+    if (!(await moveRefund(tx, refund.id, ['processing', 'awaiting_approval'], 'succeeded', null, now))) return;
+    const audit: AuditEvent[] = [];
+    const frozen = await frozenBeforeMoving(ctx, tx, refund);
+    const [moved] = frozen ? [] : await ctx.ledger.applyWithin(ledgerTx, [[transfer]], audit);
+    const outcome: RefundOutcome = moved === undefined ? { ok: false, code: 'merchant_frozen' } : moved;
     if (outcome.ok) await recordExecuted(ctx, tx, refund, now);
-    else await releaseRefund(tx, refund.paymentId, refund.amount, now);
-    await appendAudit(tx, [{ actorType: 'system', actorId: 'payments', action: 'refund.execute', target: refund.id, outcome: outcome.ok ? 'success' : 'failure', details: { paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }) } }], now);
+    else {
+      await moveRefund(tx, refund.id, ['succeeded'], 'failed', outcome.code, now);
+      await releaseRefund(tx, refund.paymentId, refund.amount, now);
+    }
+    const details = {
+      paymentId: refund.paymentId, amount: refund.amount.toString(), ...(outcome.ok ? {} : { failureCode: outcome.code }),
+    };
+    const entry = { actorType: 'system' as const, actorId: 'payments', action: 'refund.execute', target: refund.id };
+    audit.push({ ...entry, outcome: outcome.ok ? 'success' : 'failure', details });
+    await appendAudit(tx, audit, now);
   });
   const after = await refundById(ctx.store, refund.id);
   if (after === undefined) throw new Error('payments invariant: refund vanished');

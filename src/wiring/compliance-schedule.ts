@@ -4,7 +4,7 @@
 // of customers' money-laundering risk (every customer rated more than a day ago, a batch an hour).
 import { join } from 'node:path';
 import {
-  defaultMonitorSettings,
+  monitorSettingsWith,
   pbocLargeValueThresholds,
   previousDay,
   produceLargeValueReport,
@@ -36,7 +36,7 @@ export function startComplianceSchedule(
 ) {
   const { store, clock } = context;
   const monitor = leased('aml:monitor', amlMonitorIntervalMs, () =>
-    runMonitors(store, defaultMonitorSettings, clock()),
+    runMonitors(store, monitorSettingsWith(config.amlMonitorLevelFactors), clock()),
   );
   const report = leased('aml:report', amlReportCheckIntervalMs, () =>
     produceLargeValueReport(

@@ -83,7 +83,8 @@ const identity = {} as PaymentIdentity;
 const clock = () => Date.now() + config.clockOffsetMs;
 const ctx: PaymentsContext = {
   store: config.killAfter === 'transaction' ? dyingAfter<Store>(store, ['transaction']) : store,
-  ledger: config.killAfter === 'ledger' ? dyingAfter(ledger, ['submit', 'submitLinked']) : ledger,
+  // applyWithin returns inside the caller's transaction (a refund's): dying there leaves nothing committed.
+  ledger: config.killAfter === 'ledger' ? dyingAfter(ledger, ['submit', 'submitLinked', 'applyWithin']) : ledger,
   identity,
   settings: paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' })),
   clock,

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { Type, type Static, type TSchema } from 'typebox';
 import {
-  defaultMonitorSettings,
+  monitorSettingsWith,
   exportSuspiciousReport,
   pbocLargeValueThresholds,
   produceLargeValueReport,
@@ -249,7 +249,7 @@ function amlRoutes(context: AppContext): FastifyPluginAsync {
 
     const monitorSummary = 'Run the suspicious-pattern monitors over the last window now';
     app.post('/aml/monitor-runs', { ...route('aml.report'), ...schema(monitorSummary, MonitorResult) }, async () => {
-      const run = await runMonitors(store, defaultMonitorSettings, clock());
+      const run = await runMonitors(store, monitorSettingsWith(context.config.amlMonitorLevelFactors), clock());
       return { movements: run.movements, hits: run.hits, opened: [...run.opened] };
     });
 

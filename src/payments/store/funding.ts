@@ -118,6 +118,19 @@ export async function fundingWithReversalOwed(q: Queryable, limit: number): Prom
   return (await q.all(`SELECT ${fundingColumns} FROM funding_payments WHERE reversal_owed = 1 ORDER BY updated_at LIMIT ?`, [limit])).map(fundingFromRow);
 }
 
+/**
+ * The identity of the request about to be sent (fields 11, 7 and 12), replacing one taken earlier that
+ * was never sent (a review's release: the bank would see a stale field 7 and a STAN of another day).
+ */
+export async function restampExchange(
+  tx: Tx, id: string, e: Pick<BankExchange, 'stan'> & { transmitted: string; localTime: string }, now: number,
+): Promise<void> {
+  await tx.run(
+    'UPDATE funding_payments SET bank_stan = ?, bank_transmitted = ?, bank_local_time = ?, updated_at = ? WHERE id = ?',
+    [e.stan, e.transmitted, e.localTime, now, id],
+  );
+}
+
 /** Records what the bank answered (any subset); never touches the state. */
 export async function recordExchange(q: Queryable, id: string, e: Partial<Omit<BankExchange, 'stan'>> & { reversalOwed?: boolean; holdSeq?: bigint }, now: number): Promise<void> {
   await q.run(
