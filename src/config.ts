@@ -127,6 +127,8 @@ export interface Config {
   readonly webhookAllowPrivateTargets: boolean;
   /** Payments (src/payments): signed-instruction freshness, R6.2 limits (minor units), refunds, merchant requests. */
   readonly instructionWindowMs: number;
+  /** Worker threads that check instruction signatures and device certificates; 0 checks them on the event loop. */
+  readonly verifyWorkers: number;
   readonly limitClassOneLifetimeMinor: bigint;
   readonly limitClassTwoYearMinor: bigint;
   readonly limitClassThreeYearMinor: bigint;
@@ -565,6 +567,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     webhookConcurrencyMax: integer(reader, 'ANFU_WEBHOOK_CONCURRENCY_MAX', 16, 1, 1000),
     webhookAllowPrivateTargets: flag(reader, 'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     instructionWindowMs: integer(reader, 'ANFU_INSTRUCTION_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
+    verifyWorkers: integer(reader, 'ANFU_VERIFY_WORKERS', 0, 0, 16),
     limitClassOneLifetimeMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', 100_000n),
     limitClassTwoYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_II_YEAR_MINOR', 10_000_000n),
     limitClassThreeYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_III_YEAR_MINOR', 20_000_000n),

@@ -1,0 +1,135 @@
+// A small pool of worker threads for the CPU-heavy part of a signed instruction's check (certificate
+// chain and parsing, signature), so the event loop keeps serving while they run. Checks that queue up
+// while every worker is busy travel together, one message per batch. A worker that dies or stalls
+// fails its pending checks with `signature_check_unavailable` (503: the service, not the customer's
+// signature) and is replaced on the next check; nothing waits forever.
+import { Worker } from 'node:worker_threads';
+import { AnfuError } from '../errors.ts';
+import type { SignatureCheck, SignatureCheckRequest } from './verify-instruction.ts';
+
+export interface SignatureChecks {
+  check(request: SignatureCheckRequest): Promise<SignatureCheck>;
+  /** Ends the workers; checks still pending or asked later fail with `signature_check_unavailable`. */
+  close(): Promise<void>;
+}
+
+export interface SignatureCheckPoolOptions {
+  readonly workers: number;
+  /** Checks sent in one message at most. */
+  readonly checksPerMessageMax?: number;
+  /** A batch not answered by then is failed and its worker replaced. */
+  readonly batchTimeoutMs?: number;
+  /** The worker module (tests give one that crashes or stalls). */
+  readonly workerEntry?: URL;
+  /** Called with every worker started (tests end one to see it replaced). */
+  readonly onWorkerStart?: (worker: Worker) => void;
+}
+
+interface Pending {
+  readonly request: SignatureCheckRequest;
+  readonly resolve: (check: SignatureCheck) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  /** The one batch in flight on this worker, if any. */
+  batch: { readonly id: number; readonly checks: readonly Pending[]; readonly timer: NodeJS.Timeout } | undefined;
+}
+
+const defaultEntry = new URL('./signature-check-entry.mjs', import.meta.url);
+
+function unavailable(detail: string): AnfuError {
+  return new AnfuError('signature_check_unavailable', detail);
+}
+
+export function createSignatureCheckPool(options: SignatureCheckPoolOptions): SignatureChecks {
+  const checksPerMessageMax = options.checksPerMessageMax ?? 64;
+  const batchTimeoutMs = options.batchTimeoutMs ?? 10_000;
+  const slots: Slot[] = Array.from({ length: options.workers }, () => ({ worker: undefined, batch: undefined }));
+  const queue: Pending[] = [];
+  let nextBatchId = 1;
+  let dispatchScheduled = false;
+  let closed = false;
+
+  /** Fails the slot's batch and forgets its worker; a new one starts when there is work again. */
+  function fail(slot: Slot, worker: Worker, detail: string): Promise<unknown> {
+    if (slot.worker !== worker) return Promise.resolve();
+    slot.worker = undefined;
+    const batch = slot.batch;
+    slot.batch = undefined;
+    if (batch !== undefined) {
+      clearTimeout(batch.timer);
+      for (const pending of batch.checks) pending.reject(unavailable(detail));
+    }
+    const ended = worker.terminate();
+    if (!closed) dispatch();
+    return ended;
+  }
+
+  function start(slot: Slot): Worker {
+    const worker = new Worker(options.workerEntry ?? defaultEntry);
+    slot.worker = worker;
+    worker.unref();
+    worker.on('message', (message: { readonly id: number; readonly results: readonly SignatureCheck[] }) => {
+      const batch = slot.batch;
+      if (slot.worker !== worker || batch === undefined || batch.id !== message.id) return;
+      slot.batch = undefined;
+      clearTimeout(batch.timer);
+      worker.unref();
+      batch.checks.forEach((pending, i) => {
+        const result = message.results[i];
+        if (result === undefined) pending.reject(unavailable('the signature check worker gave no answer'));
+        else pending.resolve(result);
+      });
+      dispatch();
+    });
+    worker.on('error', () => void fail(slot, worker, 'the signature check worker failed'));
+    worker.on('exit', () => void fail(slot, worker, 'the signature check worker stopped'));
+    options.onWorkerStart?.(worker);
+    return worker;
+  }
+
+  function send(slot: Slot, checks: readonly Pending[]): void {
+    const worker = slot.worker ?? start(slot);
+    const id = nextBatchId++;
+    const timer = setTimeout(() => void fail(slot, worker, `no answer within ${batchTimeoutMs} ms`), batchTimeoutMs);
+    timer.unref();
+    slot.batch = { id, checks, timer };
+    // Referenced while it owes answers, so a process waiting only on a check does not exit under it.
+    worker.ref();
+    worker.postMessage({ id, requests: checks.map((pending) => pending.request) });
+  }
+
+  /** Shares the queue among the idle workers, at most checksPerMessageMax to each. */
+  function dispatch(): void {
+    const idle = slots.filter((slot) => slot.batch === undefined);
+    idle.forEach((slot, i) => {
+      if (queue.length === 0) return;
+      const share = Math.min(checksPerMessageMax, Math.ceil(queue.length / (idle.length - i)));
+      send(slot, queue.splice(0, share));
+    });
+  }
+
+  for (const slot of slots) start(slot);
+  return {
+    check(request) {
+      if (closed) return Promise.reject(unavailable('the signature check pool is closed'));
+      return new Promise<SignatureCheck>((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        // Checks arriving in the same turn of the event loop go out together.
+        if (dispatchScheduled) return;
+        dispatchScheduled = true;
+        setImmediate(() => {
+          dispatchScheduled = false;
+          dispatch();
+        });
+      });
+    },
+    async close() {
+      closed = true;
+      for (const pending of queue.splice(0)) pending.reject(unavailable('the signature check pool is closed'));
+      await Promise.all(slots.map((slot) => (slot.worker === undefined ? undefined : fail(slot, slot.worker, 'the signature check pool is closed'))));
+    },
+  };
+}
