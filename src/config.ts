@@ -830,6 +830,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     '300000',
     'payments: a signed instruction whose timestamp is further than this from the server clock is stale',
   ],
+  [
+    'ANFU_VERIFY_WORKERS',
+    '0',
+    'payments: worker threads that check instruction signatures and device certificates; 0 = on the event loop',
+  ],
   ['ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', '100000', 'R6.2: class I balance payments since opening (1,000 CNY)'],
   ['ANFU_LIMIT_CLASS_II_YEAR_MINOR', '10000000', 'R6.2: class II balance payments per year (100,000 CNY)'],
   ['ANFU_LIMIT_CLASS_III_YEAR_MINOR', '20000000', 'R6.2: class III balance payments per year (200,000 CNY)'],

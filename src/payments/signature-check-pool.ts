@@ -70,7 +70,6 @@ export function createSignatureCheckPool(options: SignatureCheckPoolOptions): Si
   function start(slot: Slot): Worker {
     const worker = new Worker(options.workerEntry ?? defaultEntry);
     slot.worker = worker;
-    worker.unref();
     worker.on('message', (message: { readonly id: number; readonly results: readonly SignatureCheck[] }) => {
       const batch = slot.batch;
       if (slot.worker !== worker || batch === undefined || batch.id !== message.id) return;
@@ -86,6 +85,8 @@ export function createSignatureCheckPool(options: SignatureCheckPoolOptions): Si
     });
     worker.on('error', () => void fail(slot, worker, 'the signature check worker failed'));
     worker.on('exit', () => void fail(slot, worker, 'the signature check worker stopped'));
+    // After the listeners (a 'message' listener refs the port again): an idle worker keeps no process alive.
+    worker.unref();
     options.onWorkerStart?.(worker);
     return worker;
   }
