@@ -186,7 +186,7 @@ export const problems = {
   signature_invalid: { status: 401, title: 'The instruction signature does not verify' },
   signature_check_unavailable: {
     status: 503,
-    title: 'The signature could not be checked now (a server fault, not the signature); nothing was paid: retry with the same key',
+    title: 'The signature could not be checked now (a server fault, not the signature); retry with the same key',
   },
   certificate_expired: { status: 401, title: 'The device certificate has expired or is not yet valid' },
   payment_not_found: { status: 404, title: 'No such payment' },

@@ -189,7 +189,10 @@ for (const kind of testStoreKinds()) {
       try {
         const identity = await createTestIdentity('intl');
         const config = loadConfig({ ANFU_ENV: 'test', ANFU_REFUND_APPROVAL_MINOR: String(threshold) });
-        const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now, signatureChecks: testSignatureChecks() };
+        const ctx: PaymentsContext = {
+          store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now,
+          signatureChecks: testSignatureChecks(),
+        };
         const registry = new ProposalRegistry();
         registry.register(refundApprovalExecutor(ctx));
         const approvals: ApprovalsContext = { store, registry, ttlMs: config.proposalTtlMs };

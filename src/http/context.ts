@@ -7,7 +7,9 @@ import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext, type SignatureChecks } from '../payments/index.ts';
+import {
+  paymentSettingsOf, type PaymentIdentity, type PaymentsContext, type SignatureChecks,
+} from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder, ReportSection } from '../reports/index.ts';
@@ -54,5 +56,6 @@ export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
   const screenPayee = payeeScreeningOf(context.sanctions);
   const settings = paymentSettingsOf(context.config);
-  return { store, ledger, identity, settings, clock, riskEngine: context.risk, screenPayee, signatureChecks: context.signatureChecks };
+  const { risk: riskEngine, signatureChecks } = context;
+  return { store, ledger, identity, settings, clock, riskEngine, screenPayee, signatureChecks };
 }

@@ -39,7 +39,9 @@ export {
   type SignatureCheck,
   type SignatureCheckRequest,
 } from './verify-instruction.ts';
-export { createSignatureCheckPool, type SignatureChecks, type SignatureCheckPoolOptions } from './signature-check-pool.ts';
+export {
+  createSignatureCheckPool, type SignatureChecks, type SignatureCheckPoolOptions,
+} from './signature-check-pool.ts';
 export {
   type PaymentIdentity,
   type PaymentCustomer,

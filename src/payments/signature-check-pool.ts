@@ -37,6 +37,12 @@ interface Slot {
   batch: { readonly id: number; readonly checks: readonly Pending[]; readonly timer: NodeJS.Timeout } | undefined;
 }
 
+/** A worker's answer to one batch: the checks' outcomes in the order they were sent. */
+interface Answer {
+  readonly id: number;
+  readonly results: readonly SignatureCheck[];
+}
+
 const defaultEntry = new URL('./signature-check-entry.mjs', import.meta.url);
 
 function unavailable(detail: string): AnfuError {
@@ -44,57 +50,94 @@ function unavailable(detail: string): AnfuError {
 }
 
 export function createSignatureCheckPool(options: SignatureCheckPoolOptions): SignatureChecks {
-  const checksPerMessageMax = options.checksPerMessageMax ?? 64;
-  const batchTimeoutMs = options.batchTimeoutMs ?? 10_000;
-  const slots: Slot[] = Array.from({ length: options.workers }, () => ({ worker: undefined, batch: undefined }));
-  const queue: Pending[] = [];
-  let nextBatchId = 1;
-  let dispatchScheduled = false;
-  let closed = false;
+  return new SignatureCheckPool(options);
+}
+
+class SignatureCheckPool implements SignatureChecks {
+  private readonly checksPerMessageMax: number;
+  private readonly batchTimeoutMs: number;
+  private readonly slots: Slot[];
+  private readonly queue: Pending[] = [];
+  private nextBatchId = 1;
+  private dispatchScheduled = false;
+  private closed = false;
+
+  constructor(private readonly options: SignatureCheckPoolOptions) {
+    this.checksPerMessageMax = options.checksPerMessageMax ?? 64;
+    this.batchTimeoutMs = options.batchTimeoutMs ?? 10_000;
+    this.slots = Array.from({ length: options.workers }, () => ({ worker: undefined, batch: undefined }));
+    for (const slot of this.slots) this.start(slot);
+  }
+
+  check(request: SignatureCheckRequest): Promise<SignatureCheck> {
+    if (this.closed) return Promise.reject(unavailable('the signature check pool is closed'));
+    return new Promise<SignatureCheck>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      // Checks arriving in the same turn of the event loop go out together.
+      if (this.dispatchScheduled) return;
+      this.dispatchScheduled = true;
+      setImmediate(() => {
+        this.dispatchScheduled = false;
+        this.dispatch();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(unavailable('the signature check pool is closed'));
+    await Promise.all(this.slots.map((slot) => {
+      const worker = slot.worker;
+      return worker === undefined ? undefined : this.fail(slot, worker, 'closed');
+    }));
+  }
 
   /** Fails the slot's batch and forgets its worker; a new one starts when there is work again. */
-  function fail(slot: Slot, worker: Worker, detail: string): Promise<unknown> {
+  private fail(slot: Slot, worker: Worker, detail: string): Promise<unknown> {
     if (slot.worker !== worker) return Promise.resolve();
     slot.worker = undefined;
     const batch = slot.batch;
     slot.batch = undefined;
     if (batch !== undefined) {
       clearTimeout(batch.timer);
-      for (const pending of batch.checks) pending.reject(unavailable(detail));
+      for (const pending of batch.checks) pending.reject(unavailable(`the signature check worker: ${detail}`));
     }
     const ended = worker.terminate();
-    if (!closed) dispatch();
+    if (!this.closed) this.dispatch();
     return ended;
   }
 
-  function start(slot: Slot): Worker {
-    const worker = new Worker(options.workerEntry ?? defaultEntry);
+  private start(slot: Slot): Worker {
+    const worker = new Worker(this.options.workerEntry ?? defaultEntry);
     slot.worker = worker;
-    worker.on('message', (message: { readonly id: number; readonly results: readonly SignatureCheck[] }) => {
-      const batch = slot.batch;
-      if (slot.worker !== worker || batch === undefined || batch.id !== message.id) return;
-      slot.batch = undefined;
-      clearTimeout(batch.timer);
-      worker.unref();
-      batch.checks.forEach((pending, i) => {
-        const result = message.results[i];
-        if (result === undefined) pending.reject(unavailable('the signature check worker gave no answer'));
-        else pending.resolve(result);
-      });
-      dispatch();
-    });
-    worker.on('error', () => void fail(slot, worker, 'the signature check worker failed'));
-    worker.on('exit', () => void fail(slot, worker, 'the signature check worker stopped'));
+    worker.on('message', (message: Answer) => this.answer(slot, worker, message));
+    worker.on('error', () => void this.fail(slot, worker, 'failed'));
+    worker.on('exit', () => void this.fail(slot, worker, 'stopped'));
     // After the listeners (a 'message' listener refs the port again): an idle worker keeps no process alive.
     worker.unref();
-    options.onWorkerStart?.(worker);
+    this.options.onWorkerStart?.(worker);
     return worker;
   }
 
-  function send(slot: Slot, checks: readonly Pending[]): void {
-    const worker = slot.worker ?? start(slot);
-    const id = nextBatchId++;
-    const timer = setTimeout(() => void fail(slot, worker, `no answer within ${batchTimeoutMs} ms`), batchTimeoutMs);
+  private answer(slot: Slot, worker: Worker, message: Answer): void {
+    const batch = slot.batch;
+    if (slot.worker !== worker || batch === undefined || batch.id !== message.id) return;
+    slot.batch = undefined;
+    clearTimeout(batch.timer);
+    worker.unref();
+    batch.checks.forEach((pending, i) => {
+      const result = message.results[i];
+      if (result === undefined) pending.reject(unavailable('the signature check worker gave no answer'));
+      else pending.resolve(result);
+    });
+    this.dispatch();
+  }
+
+  private send(slot: Slot, checks: readonly Pending[]): void {
+    const worker = slot.worker ?? this.start(slot);
+    const id = this.nextBatchId++;
+    const timeoutMs = this.batchTimeoutMs;
+    const timer = setTimeout(() => void this.fail(slot, worker, `no answer within ${timeoutMs} ms`), timeoutMs);
     timer.unref();
     slot.batch = { id, checks, timer };
     // Referenced while it owes answers, so a process waiting only on a check does not exit under it.
@@ -103,34 +146,13 @@ export function createSignatureCheckPool(options: SignatureCheckPoolOptions): Si
   }
 
   /** Shares the queue among the idle workers, at most checksPerMessageMax to each. */
-  function dispatch(): void {
-    const idle = slots.filter((slot) => slot.batch === undefined);
+  private dispatch(): void {
+    const idle = this.slots.filter((slot) => slot.batch === undefined);
     idle.forEach((slot, i) => {
-      if (queue.length === 0) return;
-      const share = Math.min(checksPerMessageMax, Math.ceil(queue.length / (idle.length - i)));
-      send(slot, queue.splice(0, share));
+      if (this.queue.length === 0) return;
+      const evenShare = Math.ceil(this.queue.length / (idle.length - i));
+      const share = Math.min(this.checksPerMessageMax, evenShare);
+      this.send(slot, this.queue.splice(0, share));
     });
   }
-
-  for (const slot of slots) start(slot);
-  return {
-    check(request) {
-      if (closed) return Promise.reject(unavailable('the signature check pool is closed'));
-      return new Promise<SignatureCheck>((resolve, reject) => {
-        queue.push({ request, resolve, reject });
-        // Checks arriving in the same turn of the event loop go out together.
-        if (dispatchScheduled) return;
-        dispatchScheduled = true;
-        setImmediate(() => {
-          dispatchScheduled = false;
-          dispatch();
-        });
-      });
-    },
-    async close() {
-      closed = true;
-      for (const pending of queue.splice(0)) pending.reject(unavailable('the signature check pool is closed'));
-      await Promise.all(slots.map((slot) => (slot.worker === undefined ? undefined : fail(slot, slot.worker, 'the signature check pool is closed'))));
-    },
-  };
 }

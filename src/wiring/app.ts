@@ -75,7 +75,8 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   }));
   const paymentIdentity = withPaymentFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
-  const signatureChecks = config.verifyWorkers > 0 ? createSignatureCheckPool({ workers: config.verifyWorkers }) : undefined;
+  const workers = config.verifyWorkers;
+  const signatureChecks = workers > 0 ? createSignatureCheckPool({ workers }) : undefined;
   const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk, signatureChecks };
   const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });
   registerProposalExecutors(access.registry, { config, ledger, payments, clearing });
