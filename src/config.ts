@@ -567,7 +567,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     webhookConcurrencyMax: integer(reader, 'ANFU_WEBHOOK_CONCURRENCY_MAX', 16, 1, 1000),
     webhookAllowPrivateTargets: flag(reader, 'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     instructionWindowMs: integer(reader, 'ANFU_INSTRUCTION_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
-    verifyWorkers: integer(reader, 'ANFU_VERIFY_WORKERS', 0, 0, 16),
+    // SM2 verification is BigInt code of ours, ~10 ms of CPU a payment: two threads paid in the payments bench
+    // (docs/benchmarks.md, 2026-12-04); P-256 verification is OpenSSL's and did not show a gain, so intl stays inline.
+    verifyWorkers: integer(reader, 'ANFU_VERIFY_WORKERS', reader.get('ANFU_CRYPTO_PROFILE') === 'gm' ? 2 : 0, 0, 16),
     limitClassOneLifetimeMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', 100_000n),
     limitClassTwoYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_II_YEAR_MINOR', 10_000_000n),
     limitClassThreeYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_III_YEAR_MINOR', 20_000_000n),
@@ -832,7 +834,7 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ],
   [
     'ANFU_VERIFY_WORKERS',
-    '0',
+    '0 (intl), 2 (gm)',
     'payments: worker threads that check instruction signatures and device certificates; 0 = on the event loop',
   ],
   ['ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', '100000', 'R6.2: class I balance payments since opening (1,000 CNY)'],
