@@ -5,7 +5,7 @@
 // with audit entries, durable. Payers are many and each pays at most 19 times, below risk control's
 // velocity challenge, so every transfer takes the full path to `succeeded`.
 // Usage: anfu bench payments --store sqlite|postgres [--seconds 10] [--payers 1500] [--json]
-//   [--verify-workers N] (ANFU_VERIFY_WORKERS of the server; default: that variable, else 0)
+//   [--verify-workers N] (ANFU_VERIFY_WORKERS of the server; default: that variable, else the profile's default)
 //   [--profile intl|gm] (the crypto profile of the server and of the devices' signatures; default intl)
 //   [--cpu-profile [file]] (V8 profile of the server during the timed load; see scripts/cpu-top.ts)
 import { execFile, fork } from 'node:child_process';
@@ -128,13 +128,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const connections = 64;
   const profile = option(args, 'profile') ?? 'intl';
   if (profile !== 'intl' && profile !== 'gm') throw new Error('--profile must be intl or gm');
-  const verifyWorkers = option(args, 'verify-workers') ?? process.env.ANFU_VERIFY_WORKERS ?? '0';
+  const verifyWorkers = option(args, 'verify-workers') ?? process.env.ANFU_VERIFY_WORKERS;
   const base = process.env.ANFU_BENCH_DATABASE_URL ?? defaultPostgresUrl;
   const databaseUrl = storeKind === 'postgres' ? await freshPostgres(base, 'anfu_bench_payments') : undefined;
   const env: Record<string, string> = {
     ANFU_ENV: 'development', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-bench-payments-')), ANFU_PORT: '0', ANFU_LOG_LEVEL: 'warn',
     ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32', ANFU_CRYPTO_PROFILE: profile,
-    ANFU_VERIFY_WORKERS: verifyWorkers, ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
+    ...(verifyWorkers === undefined ? {} : { ANFU_VERIFY_WORKERS: verifyWorkers }),
+    ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
   };
   const { identity, requests } = await prepare(env, payers, profile);
   // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
@@ -157,7 +158,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const ceiling = await measureCeiling(connections, seconds);
   const paymentsPerS = Math.round(load.total / load.durationS);
   const result: Record<string, unknown> = {
-    store: storeKind, profile, verify_workers: Number(verifyWorkers), connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
+    store: storeKind, profile, verify_workers: loadConfig(env).verifyWorkers,
+    connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
     errors: load.errors + load.non2xx, requests: load.total, presigned: requests.length, seconds: load.durationS,
     ceiling: 'bare Fastify HTTPS route, one P-256 verification', ceiling_per_s: ceiling.perS, ceiling_p99_ms: ceiling.p99,
     ratio_vs_ceiling: Math.round((paymentsPerS / ceiling.perS) * 100) / 100,
