@@ -5,7 +5,7 @@
 // signature) and is replaced on the next check; nothing waits forever.
 import { Worker } from 'node:worker_threads';
 import { AnfuError } from '../errors.ts';
-import type { SignatureCheck, SignatureCheckRequest } from './verify-instruction.ts';
+import { checkInstructionSignature, type SignatureCheck, type SignatureCheckRequest } from './verify-instruction.ts';
 
 export interface SignatureChecks {
   check(request: SignatureCheckRequest): Promise<SignatureCheck>;
@@ -33,15 +33,14 @@ interface Pending {
 
 interface Slot {
   worker: Worker | undefined;
+  /** The worker has loaded its module and said so: until then checks run on this thread. */
+  ready: boolean;
   /** The one batch in flight on this worker, if any. */
   batch: { readonly id: number; readonly checks: readonly Pending[]; readonly timer: NodeJS.Timeout } | undefined;
 }
 
-/** A worker's answer to one batch: the checks' outcomes in the order they were sent. */
-interface Answer {
-  readonly id: number;
-  readonly results: readonly SignatureCheck[];
-}
+/** A worker's answer to one batch (the checks' outcomes in the order they were sent), or that it is ready. */
+type Answer = { readonly id: number; readonly results: readonly SignatureCheck[] } | { readonly ready: true };
 
 const defaultEntry = new URL('./signature-check-entry.mjs', import.meta.url);
 
@@ -65,7 +64,7 @@ class SignatureCheckPool implements SignatureChecks {
   constructor(private readonly options: SignatureCheckPoolOptions) {
     this.checksPerMessageMax = options.checksPerMessageMax ?? 64;
     this.batchTimeoutMs = options.batchTimeoutMs ?? 10_000;
-    this.slots = Array.from({ length: options.workers }, () => ({ worker: undefined, batch: undefined }));
+    this.slots = Array.from({ length: options.workers }, () => ({ worker: undefined, ready: false, batch: undefined }));
     for (const slot of this.slots) this.start(slot);
   }
 
@@ -96,6 +95,7 @@ class SignatureCheckPool implements SignatureChecks {
   private fail(slot: Slot, worker: Worker, detail: string): Promise<unknown> {
     if (slot.worker !== worker) return Promise.resolve();
     slot.worker = undefined;
+    slot.ready = false;
     const batch = slot.batch;
     slot.batch = undefined;
     if (batch !== undefined) {
@@ -120,8 +120,14 @@ class SignatureCheckPool implements SignatureChecks {
   }
 
   private answer(slot: Slot, worker: Worker, message: Answer): void {
+    if (slot.worker !== worker) return;
+    if ('ready' in message) {
+      slot.ready = true;
+      this.dispatch();
+      return;
+    }
     const batch = slot.batch;
-    if (slot.worker !== worker || batch === undefined || batch.id !== message.id) return;
+    if (batch === undefined || batch.id !== message.id) return;
     slot.batch = undefined;
     clearTimeout(batch.timer);
     worker.unref();
@@ -133,8 +139,7 @@ class SignatureCheckPool implements SignatureChecks {
     this.dispatch();
   }
 
-  private send(slot: Slot, checks: readonly Pending[]): void {
-    const worker = slot.worker ?? this.start(slot);
+  private send(slot: Slot, worker: Worker, checks: readonly Pending[]): void {
     const id = this.nextBatchId++;
     const timeoutMs = this.batchTimeoutMs;
     const timer = setTimeout(() => void this.fail(slot, worker, `no answer within ${timeoutMs} ms`), timeoutMs);
@@ -145,14 +150,31 @@ class SignatureCheckPool implements SignatureChecks {
     worker.postMessage({ id, requests: checks.map((pending) => pending.request) });
   }
 
-  /** Shares the queue among the idle workers, at most checksPerMessageMax to each. */
+  private checkHere(pending: Pending): void {
+    try {
+      pending.resolve(checkInstructionSignature(pending.request));
+    } catch {
+      pending.reject(unavailable('the signature check failed on the event loop'));
+    }
+  }
+
+  /**
+   * Shares the queue among the idle ready workers, at most checksPerMessageMax to each. While no worker is
+   * ready (starting, or replacing one that failed) the checks run here, as with no pool, instead of waiting.
+   */
   private dispatch(): void {
-    const idle = this.slots.filter((slot) => slot.batch === undefined);
+    if (this.queue.length === 0 || this.closed) return;
+    for (const slot of this.slots) if (slot.worker === undefined) this.start(slot);
+    const ready = this.slots.filter((slot) => slot.ready);
+    if (ready.length === 0) {
+      for (const pending of this.queue.splice(0)) this.checkHere(pending);
+      return;
+    }
+    const idle = ready.filter((slot) => slot.batch === undefined);
     idle.forEach((slot, i) => {
-      if (this.queue.length === 0) return;
       const evenShare = Math.ceil(this.queue.length / (idle.length - i));
       const share = Math.min(this.checksPerMessageMax, evenShare);
-      this.send(slot, this.queue.splice(0, share));
+      if (share > 0 && slot.worker !== undefined) this.send(slot, slot.worker, this.queue.splice(0, share));
     });
   }
 }

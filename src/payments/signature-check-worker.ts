@@ -6,3 +6,5 @@ import { checkInstructionSignature, type SignatureCheckRequest } from './verify-
 parentPort?.on('message', (batch: { readonly id: number; readonly requests: readonly SignatureCheckRequest[] }) => {
   parentPort?.postMessage({ id: batch.id, results: batch.requests.map(checkInstructionSignature) });
 });
+// Loading this module (tsx, the crypto modules) takes a while: the pool checks on its own thread until then.
+parentPort?.postMessage({ ready: true });
