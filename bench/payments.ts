@@ -140,6 +140,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const { identity, requests } = await prepare(env, payers, profile);
   // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
   const server = await serve(loadConfig(env), { demo: false, quiet: true, paymentIdentity: identity });
+  // The signature-check workers load once per server start: not part of what a payment costs.
+  await server.context.signatureChecks?.ready();
   const profileFile = cpuProfileFile(args);
   const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
   let load: LoadResult;

@@ -94,17 +94,10 @@ function pool(options: Parameters<typeof createSignatureCheckPool>[0]): Signatur
 
 /** A pool whose workers have all said they are ready (before that, checks run on this thread). */
 async function readyPool(options: Parameters<typeof createSignatureCheckPool>[0]): Promise<SignatureChecks> {
-  const readies: Promise<unknown>[] = [];
-  const created = pool({
-    ...options,
-    onWorkerStart: (worker) => {
-      readies.push(new Promise((resolve) => worker.once('message', resolve)));
-      options.onWorkerStart?.(worker);
-    },
-  });
+  const created = pool(options);
   // Idle workers keep no process alive: something must, while the test waits for them.
   const keepAlive = setInterval(() => undefined, 1000);
-  await Promise.all(readies);
+  await created.ready();
   clearInterval(keepAlive);
   return created;
 }

@@ -9,6 +9,8 @@ import { checkInstructionSignature, type SignatureCheck, type SignatureCheckRequ
 
 export interface SignatureChecks {
   check(request: SignatureCheckRequest): Promise<SignatureCheck>;
+  /** Resolves when every worker has loaded (checks do not wait for this; a benchmark's timing may). */
+  ready(): Promise<void>;
   /** Ends the workers; checks still pending or asked later fail with `signature_check_unavailable`. */
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ class SignatureCheckPool implements SignatureChecks {
   private nextBatchId = 1;
   private dispatchScheduled = false;
   private closed = false;
+  private readyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: SignatureCheckPoolOptions) {
     this.checksPerMessageMax = options.checksPerMessageMax ?? 64;
@@ -80,6 +83,11 @@ class SignatureCheckPool implements SignatureChecks {
         this.dispatch();
       });
     });
+  }
+
+  ready(): Promise<void> {
+    if (this.slots.every((slot) => slot.ready)) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
@@ -123,6 +131,7 @@ class SignatureCheckPool implements SignatureChecks {
     if (slot.worker !== worker) return;
     if ('ready' in message) {
       slot.ready = true;
+      if (this.slots.every((each) => each.ready)) for (const resolve of this.readyWaiters.splice(0)) resolve();
       this.dispatch();
       return;
     }
