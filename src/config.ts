@@ -568,7 +568,7 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     webhookAllowPrivateTargets: flag(reader, 'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     instructionWindowMs: integer(reader, 'ANFU_INSTRUCTION_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
     // SM2 verification is BigInt code of ours, ~7 ms more CPU a payment: two threads paid in the payments bench
-    // (docs/benchmarks.md, 2026-12-04); P-256 verification is OpenSSL's and did not show a gain, so intl stays inline.
+    // (docs/benchmarks.md, 2026-12-04); for intl (OpenSSL's P-256) only p99 fell, so intl stays inline.
     verifyWorkers: integer(reader, 'ANFU_VERIFY_WORKERS', reader.get('ANFU_CRYPTO_PROFILE') === 'gm' ? 2 : 0, 0, 16),
     limitClassOneLifetimeMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', 100_000n),
     limitClassTwoYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_II_YEAR_MINOR', 10_000_000n),
