@@ -5,6 +5,8 @@
 // with audit entries, durable. Payers are many and each pays at most 19 times, below risk control's
 // velocity challenge, so every transfer takes the full path to `succeeded`.
 // Usage: anfu bench payments --store sqlite|postgres [--seconds 10] [--payers 1500] [--json]
+//   [--verify-workers N] (ANFU_VERIFY_WORKERS of the server; default: that variable, else the profile's default)
+//   [--profile intl|gm] (the crypto profile of the server and of the devices' signatures; default intl)
 //   [--cpu-profile [file]] (V8 profile of the server during the timed load; see scripts/cpu-top.ts)
 //   [--sqlite-writer inline|worker] (ANFU_SQLITE_WRITER of the server: commits on the event loop or a thread)
 import { execFile, fork } from 'node:child_process';
@@ -57,13 +59,13 @@ async function pgbenchTps(base: string): Promise<number> {
 }
 
 /** Customers with devices, funded wallets, and every transfer request signed in advance. */
-async function prepare(env: Record<string, string>, payers: number) {
+async function prepare(env: Record<string, string>, payers: number, profile: 'intl' | 'gm') {
   const config = loadConfig(env);
   const { databaseUrl, sqlitePath, sqliteWriter } = config;
   const store = openStore({ databaseUrl, sqlitePath, sqliteWriter });
   await migrate(store);
   const ledger = new Ledger({ store });
-  const identity = await createTestIdentity('intl');
+  const identity = await createTestIdentity(profile);
   const customers: TestCustomer[] = [];
   for (let i = 0; i < payers; i += 1) customers.push(await identity.addCustomer());
   const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Bench bank', code: 'bank_settlement:BENCH:CNY' });
@@ -81,7 +83,7 @@ async function prepare(env: Record<string, string>, payers: number) {
     customers.forEach((payer, i) => {
       const payee = customers[(i + 1) % customers.length] ?? payer;
       const instruction = instructionFor(payer, { kind: 'transfer', target: payee.customer.id, amount: '0.01' });
-      requests.push({ path: '/v1/payments/transfers', headers: { authorization: `Bearer ${payer.token}`, 'idempotency-key': `bench-${round}-${i}`, 'content-type': 'application/json' }, body: JSON.stringify({ instruction, signature: signInstruction('intl', payer, instruction) }) });
+      requests.push({ path: '/v1/payments/transfers', headers: { authorization: `Bearer ${payer.token}`, 'idempotency-key': `bench-${round}-${i}`, 'content-type': 'application/json' }, body: JSON.stringify({ instruction, signature: signInstruction(profile, payer, instruction) }) });
     });
   }
   return { identity, requests };
@@ -131,16 +133,22 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   if (sqliteWriter !== 'inline' && sqliteWriter !== 'worker') {
     throw new Error('--sqlite-writer must be inline or worker');
   }
+  const profile = option(args, 'profile') ?? 'intl';
+  if (profile !== 'intl' && profile !== 'gm') throw new Error('--profile must be intl or gm');
+  const verifyWorkers = option(args, 'verify-workers') ?? process.env.ANFU_VERIFY_WORKERS;
   const base = process.env.ANFU_BENCH_DATABASE_URL ?? defaultPostgresUrl;
   const databaseUrl = storeKind === 'postgres' ? await freshPostgres(base, 'anfu_bench_payments') : undefined;
   const env: Record<string, string> = {
     ANFU_ENV: 'development', ANFU_DATA_DIR: mkdtempSync(join(tmpdir(), 'anfu-bench-payments-')), ANFU_PORT: '0', ANFU_LOG_LEVEL: 'warn',
-    ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32',
-    ANFU_SQLITE_WRITER: sqliteWriter, ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
+    ANFU_RATE_LIMIT_PER_MINUTE: '10000000', ANFU_DATABASE_POOL_SIZE: '32', ANFU_CRYPTO_PROFILE: profile,
+    ANFU_SQLITE_WRITER: sqliteWriter, ...(verifyWorkers === undefined ? {} : { ANFU_VERIFY_WORKERS: verifyWorkers }),
+    ...(databaseUrl === undefined ? {} : { ANFU_DATABASE_URL: databaseUrl }),
   };
-  const { identity, requests } = await prepare(env, payers);
+  const { identity, requests } = await prepare(env, payers, profile);
   // Pre-made customers with pre-signed instructions: the bench measures payments, not sign-up.
   const server = await serve(loadConfig(env), { demo: false, quiet: true, paymentIdentity: identity });
+  // The signature-check workers load once per server start: not part of what a payment costs.
+  await server.context.signatureChecks?.ready();
   const profileFile = cpuProfileFile(args);
   const profiler = profileFile === undefined ? undefined : await startCpuProfile(profileFile);
   let load: LoadResult;
@@ -166,6 +174,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const paymentsPerS = Math.round(load.total / load.durationS);
   const result: Record<string, unknown> = {
     store: storeKind, ...(storeKind === 'sqlite' ? { sqlite_writer: sqliteWriter } : {}),
+    profile, verify_workers: loadConfig(env).verifyWorkers,
     connections, payments_per_s: paymentsPerS, p50_ms: load.p50, p99_ms: load.p99, max_ms: load.max,
     errors: load.errors + load.non2xx, requests: load.total, presigned: requests.length, seconds: load.durationS,
     ceiling: 'bare Fastify HTTPS route, one P-256 verification', ceiling_per_s: ceiling.perS, ceiling_p99_ms: ceiling.p99,

@@ -129,6 +129,8 @@ export interface Config {
   readonly webhookAllowPrivateTargets: boolean;
   /** Payments (src/payments): signed-instruction freshness, R6.2 limits (minor units), refunds, merchant requests. */
   readonly instructionWindowMs: number;
+  /** Worker threads that check instruction signatures and device certificates; 0 checks them on the event loop. */
+  readonly verifyWorkers: number;
   readonly limitClassOneLifetimeMinor: bigint;
   readonly limitClassTwoYearMinor: bigint;
   readonly limitClassThreeYearMinor: bigint;
@@ -626,6 +628,9 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     webhookConcurrencyMax: integer(reader, 'ANFU_WEBHOOK_CONCURRENCY_MAX', 16, 1, 1000),
     webhookAllowPrivateTargets: flag(reader, 'ANFU_WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     instructionWindowMs: integer(reader, 'ANFU_INSTRUCTION_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
+    // SM2 verification is BigInt code of ours, ~7 ms more CPU a payment: two threads paid in the payments bench
+    // (docs/benchmarks.md, 2026-12-04); for intl (OpenSSL's P-256) only p99 fell, so intl stays inline.
+    verifyWorkers: integer(reader, 'ANFU_VERIFY_WORKERS', reader.get('ANFU_CRYPTO_PROFILE') === 'gm' ? 2 : 0, 0, 16),
     limitClassOneLifetimeMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', 100_000n),
     limitClassTwoYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_II_YEAR_MINOR', 10_000_000n),
     limitClassThreeYearMinor: minorUnits(reader, 'ANFU_LIMIT_CLASS_III_YEAR_MINOR', 20_000_000n),
@@ -893,6 +898,11 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'ANFU_INSTRUCTION_WINDOW_MS',
     '300000',
     'payments: a signed instruction whose timestamp is further than this from the server clock is stale',
+  ],
+  [
+    'ANFU_VERIFY_WORKERS',
+    '0 (intl), 2 (gm)',
+    'payments: worker threads that check instruction signatures and device certificates; 0 = on the event loop',
   ],
   ['ANFU_LIMIT_CLASS_I_LIFETIME_MINOR', '100000', 'R6.2: class I balance payments since opening (1,000 CNY)'],
   ['ANFU_LIMIT_CLASS_II_YEAR_MINOR', '10000000', 'R6.2: class II balance payments per year (100,000 CNY)'],

@@ -184,6 +184,10 @@ export const problems = {
   instruction_stale: { status: 401, title: 'The instruction timestamp is outside the allowed window' },
   instruction_replayed: { status: 409, title: 'This instruction nonce was already used' },
   signature_invalid: { status: 401, title: 'The instruction signature does not verify' },
+  signature_check_unavailable: {
+    status: 503,
+    title: 'The signature could not be checked now (a server fault, not the signature); retry with the same key',
+  },
   certificate_expired: { status: 401, title: 'The device certificate has expired or is not yet valid' },
   payment_not_found: { status: 404, title: 'No such payment' },
   payment_state_invalid: { status: 409, title: 'The payment cannot make this transition from its current state' },

@@ -8,7 +8,9 @@ import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { paymentSettingsOf, transitionsOf, walletOf, type PaymentsContext } from '../payments/index.ts';
-import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
+import {
+  createTestIdentity, testSignatureChecks, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
+} from '../payments/testing.ts';
 import { transferToCustomer } from './transfer-to-customer.ts';
 import type { StartedPayment } from './start-signed-payment.ts';
 
@@ -19,7 +21,10 @@ async function setUp(kind: 'sqlite' | 'postgres') {
   const identity = await createTestIdentity('intl');
   // Day limit with a certificate: 10.00 CNY, so a breach is easy to provoke inside one batch.
   const config = loadConfig({ ANFU_ENV: 'test', ANFU_LIMIT_DAY_CERTIFICATE_MINOR: '1000' });
-  const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
+  const ctx: PaymentsContext = {
+    store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now,
+    signatureChecks: testSignatureChecks(),
+  };
   const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Test bank' });
   const fund = async (who: TestCustomer, minor: bigint) => {
     const wallet = await walletOf(ledger, who.customer.id, 'CNY');

@@ -42,6 +42,7 @@ import {
 } from '../payments/index.ts';
 import {
   createTestIdentity,
+  testSignatureChecks,
   instructionFor,
   signInstruction,
   verifiedTestCard,
@@ -107,6 +108,7 @@ for (const kind of testStoreKinds()) {
         identity,
         settings: paymentSettingsOf(loadConfig({ ANFU_ENV: 'test' })),
         clock: Date.now,
+        signatureChecks: testSignatureChecks(),
       };
       const funding: CardFunding = {
         link,
@@ -187,7 +189,10 @@ for (const kind of testStoreKinds()) {
       try {
         const identity = await createTestIdentity('intl');
         const config = loadConfig({ ANFU_ENV: 'test', ANFU_REFUND_APPROVAL_MINOR: String(threshold) });
-        const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
+        const ctx: PaymentsContext = {
+          store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now,
+          signatureChecks: testSignatureChecks(),
+        };
         const registry = new ProposalRegistry();
         registry.register(refundApprovalExecutor(ctx));
         const approvals: ApprovalsContext = { store, registry, ttlMs: config.proposalTtlMs };

@@ -41,6 +41,7 @@ import {
 } from '../payments/index.ts';
 import {
   createTestIdentity,
+  testSignatureChecks,
   instructionFor,
   signInstruction,
   type TestCustomer,
@@ -59,7 +60,10 @@ async function setUp(kind: 'sqlite' | 'postgres', overrides: Record<string, stri
   const config = loadConfig({ ANFU_ENV: 'test', ...overrides });
   let offset = 0;
   const clock = () => Date.now() + offset;
-  const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock };
+  const ctx: PaymentsContext = {
+    store, ledger, identity, settings: paymentSettingsOf(config), clock,
+    signatureChecks: testSignatureChecks(),
+  };
   const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Test bank' });
   let funded = 0;
   const fund = async (who: TestCustomer, minor: bigint) => {

@@ -16,7 +16,9 @@ import {
   createCheckoutOrder, exportInstructionProof, requestRefund, merchantProtectionWith, onboardMerchant, paymentSettingsOf, transitionsOf, walletOf, merchantAccountOf, feeAccountOf,
   type PaymentsContext,
 } from '../payments/index.ts';
-import { createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity } from '../payments/testing.ts';
+import {
+  createTestIdentity, testSignatureChecks, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
+} from '../payments/testing.ts';
 import { payOrder } from './pay-order.ts';
 import { lookUpPayee, transferToCustomer } from './transfer-to-customer.ts';
 import { resumeChallengedPayment } from './resume-challenged-payment.ts';
@@ -27,7 +29,10 @@ async function setUp(kind: 'sqlite' | 'postgres', profile: 'intl' | 'gm' = 'intl
   const ledger = new Ledger({ store });
   const identity = await createTestIdentity(profile);
   const config = loadConfig({ ANFU_ENV: 'test', ANFU_CRYPTO_PROFILE: profile });
-  const ctx: PaymentsContext = { store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now };
+  const ctx: PaymentsContext = {
+    store, ledger, identity, settings: paymentSettingsOf(config), clock: Date.now,
+    signatureChecks: testSignatureChecks(),
+  };
   const bank = await ledger.openAccount({ kind: 'bank_settlement', currency: 'CNY', name: 'Test bank' });
   let funding = 0;
   const fund = async (who: TestCustomer, minor: bigint) => {

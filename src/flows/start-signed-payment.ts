@@ -16,7 +16,7 @@ import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
   createPayment, reservePaymentLimits, parseInstruction, payerHistory, requestHashOf, creationWalk, legsBetween, type WalkStep, limitPeriodsAt, paymentByKey, paymentById,
   openReviewHolds, placeReviewHold,
-  recordTransition, settlePayment, verifyInstruction, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  recordTransition, settlePayment, verifyInstructionWith, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -66,7 +66,7 @@ export async function verifiedInstruction(ctx: PaymentsContext, principal: Payin
   if (parsed !== undefined && (parsed.payer !== principal.customerId || parsed.device !== principal.deviceId)) return refuse(ctx, principal, request, new AnfuError('instruction_mismatch', 'the instruction is not from this session’s customer and device'));
   const now = ctx.clock();
   const device = await ctx.identity.device(principal.deviceId);
-  const check = verifyInstruction(request.instruction, request.signature, {
+  const check = await verifyInstructionWith(ctx.signatureChecks, request.instruction, request.signature, {
     profile: ctx.settings.profile, timestampWindowMs: ctx.settings.instructionWindowMs, now, device, caCertificatePem: await ctx.identity.deviceCaCertificatePem(),
   });
   if (!check.ok) return refuse(ctx, principal, request, new AnfuError(check.code, check.detail));

@@ -109,6 +109,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.addHook('onError', (request, _reply, error) => auditMalformedOperatorRequest(access, request, error));
   app.addHook('onClose', async () => access.close());
   app.addHook('onClose', async () => context.cases.close());
+  app.addHook('onClose', async () => context.signatureChecks?.close());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     context.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });

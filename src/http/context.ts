@@ -7,7 +7,9 @@ import type { Config } from '../config.ts';
 import type { Keyring } from '../crypto/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { paymentSettingsOf, type PaymentIdentity, type PaymentsContext } from '../payments/index.ts';
+import {
+  paymentSettingsOf, type PaymentIdentity, type PaymentsContext, type SignatureChecks,
+} from '../payments/index.ts';
 import type { Providers } from '../providers/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
 import type { LatencyRecorder, ReportSection } from '../reports/index.ts';
@@ -45,6 +47,8 @@ export interface AppContext {
   readonly latency: LatencyRecorder;
   /** The operational report's sections, capability-owned ones plugged in at wiring (src/wiring/report-sections.ts). */
   readonly reportSections: readonly ReportSection[];
+  /** The signature-check worker pool (ANFU_VERIFY_WORKERS > 0), ended when the app closes. */
+  readonly signatureChecks?: SignatureChecks | undefined;
 }
 
 /** What every payments use case is given, from the app's context. */
@@ -52,5 +56,6 @@ export function paymentsContextOf(context: AppContext): PaymentsContext {
   const { store, ledger, paymentIdentity: identity, clock } = context;
   const screenPayee = payeeScreeningOf(context.sanctions);
   const settings = paymentSettingsOf(context.config);
-  return { store, ledger, identity, settings, clock, riskEngine: context.risk, screenPayee };
+  const { risk: riskEngine, signatureChecks } = context;
+  return { store, ledger, identity, settings, clock, riskEngine, screenPayee, signatureChecks };
 }

@@ -24,6 +24,9 @@ export {
 export { feeOf, basisPointsPerUnit } from './merchant-fees.ts';
 export {
   verifyInstruction,
+  verifyInstructionWith,
+  checkInstructionSignature,
+  prepareInstructionCheck,
   parseInstruction,
   canonicalJsonOf,
   publicKeyPemOf,
@@ -33,7 +36,12 @@ export {
   type VerifiedInstruction,
   type InstructionCheck,
   type InstructionRefusal,
+  type SignatureCheck,
+  type SignatureCheckRequest,
 } from './verify-instruction.ts';
+export {
+  createSignatureCheckPool, type SignatureChecks, type SignatureCheckPoolOptions,
+} from './signature-check-pool.ts';
 export {
   type PaymentIdentity,
   type PaymentCustomer,

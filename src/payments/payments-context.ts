@@ -7,6 +7,7 @@ import { paymentRiskThresholds, type PaymentRiskThresholds, type RiskEngine } fr
 import type { PaymentIdentity } from './payment-identity.ts';
 import type { LimitPolicy } from './payment-limits.ts';
 import type { FundingLimitPolicy } from './funding-limits.ts';
+import type { SignatureChecks } from './signature-check-pool.ts';
 
 /** Bounds of card binding (docs/banks.md "Account verification"). */
 export interface CardBindingSettings {
@@ -56,6 +57,8 @@ export interface PaymentsContext {
   readonly riskEngine?: RiskEngine | undefined;
   /** Sanctions screening of a merchant payee at payment (wired in; throws `sanctions_hit` to refuse). */
   readonly screenPayee?: ((payee: { readonly id: string; readonly name: string }) => Promise<void>) | undefined;
+  /** Worker threads for signature and certificate checks (ANFU_VERIFY_WORKERS); without them, the event loop checks. */
+  readonly signatureChecks?: SignatureChecks | undefined;
 }
 
 export function paymentSettingsOf(config: Config): PaymentSettings {

@@ -12,6 +12,7 @@ import type { Store, Tx } from '../store/index.ts';
 import { cardByToken, insertCard, type PaymentCard } from './store/funding.ts';
 import { insertPayment, type Payment } from './store/payments.ts';
 import { recordCreation, type TransitionActor } from './record-transition.ts';
+import { createSignatureCheckPool, type SignatureChecks } from './signature-check-pool.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -208,4 +209,17 @@ export { insertCard as seedTestCard, insertFunding as seedTestFunding } from './
 export async function seedTestPayment(tx: Tx, payment: Payment, actor: TransitionActor, now: number): Promise<void> {
   await insertPayment(tx, payment);
   await recordCreation(tx, payment, actor, now);
+}
+
+let testPool: SignatureChecks | undefined;
+
+/**
+ * The signature-check pool when the tests run with ANFU_TEST_VERIFY_WORKERS > 0 (one pool for the test
+ * process; idle workers do not keep it alive), otherwise undefined: the check runs inline as by default.
+ */
+export function testSignatureChecks(): SignatureChecks | undefined {
+  const workers = Number(process.env.ANFU_TEST_VERIFY_WORKERS ?? '0');
+  if (!(workers > 0)) return undefined;
+  testPool ??= createSignatureCheckPool({ workers });
+  return testPool;
 }

@@ -78,7 +78,7 @@ interface CheckedCertificate {
   readonly caPem: string;
   readonly profile: 'intl' | 'gm';
   /** Chain or subject refusal (not time-dependent), or undefined when the certificate is good. */
-  readonly refusal: InstructionCheck | undefined;
+  readonly refusal: Refused | undefined;
   readonly validFromMs: number;
   readonly validToMs: number;
   readonly publicKey: PublicKey | undefined;
@@ -150,27 +150,111 @@ export interface InstructionContext {
   readonly caCertificatePem: string;
 }
 
-/** Verifies shape, device, certificate, freshness and signature; the nonce is the caller's (transactional) check. */
-export function verifyInstruction(body: unknown, signatureBase64: string, context: InstructionContext): InstructionCheck {
-  const instruction = parseInstruction(body);
-  if (instruction === undefined) return { ok: false, code: 'instruction_invalid', detail: 'the instruction does not have the documented shape' };
-  const { device, now } = context;
-  if (device === undefined || device.id !== instruction.device || device.customerId !== instruction.payer) return { ok: false, code: 'device_certificate_invalid', detail: 'no enrolled device of the payer has this id' };
-  if (device.status !== 'active') return { ok: false, code: 'device_revoked', detail: 'the device is revoked' };
-  if (device.certificatePem === null) return { ok: false, code: 'device_certificate_invalid', detail: 'the device holds no certificate' };
-  const certificate = checkedCertificateOf(device.certificatePem, context.caCertificatePem, device.id, context.profile);
+type Refused = Extract<InstructionCheck, { readonly ok: false }>;
+
+/**
+ * The CPU-heavy part of the check (certificate, validity, freshness, signature): plain data in and out,
+ * nothing from the store, so it can run on a worker thread (signature-check-pool.ts) as well as here.
+ */
+export interface SignatureCheckRequest {
+  readonly instruction: Instruction;
+  readonly signatureBase64: string;
+  readonly deviceId: string;
+  readonly deviceCertificatePem: string;
+  readonly caCertificatePem: string;
+  readonly profile: 'intl' | 'gm';
+  readonly timestampWindowMs: number;
+  readonly now: number;
+}
+
+export type SignatureCheck = { readonly ok: true; readonly canonicalJson: string } | Refused;
+
+/** Certificate (chain, subject, validity), freshness, then the signature over the canonical instruction. */
+export function checkInstructionSignature(request: SignatureCheckRequest): SignatureCheck {
+  const { instruction, now, timestampWindowMs } = request;
+  const { deviceCertificatePem, caCertificatePem, deviceId, profile } = request;
+  const certificate = checkedCertificateOf(deviceCertificatePem, caCertificatePem, deviceId, profile);
   if (certificate.refusal !== undefined) return certificate.refusal;
-  if (now < certificate.validFromMs || now > certificate.validToMs) return { ok: false, code: 'certificate_expired', detail: 'the device certificate is outside its validity period' };
-  if (Math.abs(now - instruction.timestamp) > context.timestampWindowMs) return { ok: false, code: 'instruction_stale', detail: `the timestamp is more than ${context.timestampWindowMs} ms from the server clock` };
-  const signature = /^[A-Za-z0-9+/]{16,400}={0,2}$/.test(signatureBase64) ? Buffer.from(signatureBase64, 'base64') : Buffer.alloc(0);
+  if (now < certificate.validFromMs || now > certificate.validToMs) {
+    return { ok: false, code: 'certificate_expired', detail: 'the device certificate is outside its validity period' };
+  }
+  if (Math.abs(now - instruction.timestamp) > timestampWindowMs) {
+    return { ok: false, code: 'instruction_stale', detail: `the timestamp is more than ${timestampWindowMs} ms from the server clock` };
+  }
+  const signature = signatureBytesOf(request.signatureBase64);
   const canonicalJson = canonicalJsonOf(instruction);
   let valid = false;
   try {
-    valid = signature.length > 0 && certificate.publicKey !== undefined && cryptoProfile(context.profile).verify(certificate.publicKey, Buffer.from(canonicalJson, 'utf8'), signature);
+    const key = certificate.publicKey;
+    valid = signature.length > 0 && key !== undefined && cryptoProfile(profile).verify(key, Buffer.from(canonicalJson, 'utf8'), signature);
   } catch {
     valid = false;
   }
-  if (!valid) return { ok: false, code: 'signature_invalid', detail: 'the signature does not verify over the canonical instruction' };
-  const verified = { instruction, canonicalJson, signature, deviceCertificatePem: device.certificatePem, caCertificatePem: context.caCertificatePem };
-  return { ok: true, verified: { ...verified, deviceEnrolledAt: device.createdAt } };
+  if (!valid) {
+    return { ok: false, code: 'signature_invalid', detail: 'the signature does not verify over the canonical instruction' };
+  }
+  return { ok: true, canonicalJson };
+}
+
+function signatureBytesOf(signatureBase64: string): Buffer {
+  const wellFormed = /^[A-Za-z0-9+/]{16,400}={0,2}$/.test(signatureBase64);
+  return wellFormed ? Buffer.from(signatureBase64, 'base64') : Buffer.alloc(0);
+}
+
+/** What the main thread checks before the signature: shape, and the device read from the store (status, payer). */
+export type PreparedCheck =
+  | { readonly ok: true; readonly request: SignatureCheckRequest; readonly deviceEnrolledAt: number }
+  | Refused;
+
+export function prepareInstructionCheck(body: unknown, signatureBase64: string, context: InstructionContext): PreparedCheck {
+  const instruction = parseInstruction(body);
+  if (instruction === undefined) {
+    return { ok: false, code: 'instruction_invalid', detail: 'the instruction does not have the documented shape' };
+  }
+  const { device } = context;
+  if (device === undefined || device.id !== instruction.device || device.customerId !== instruction.payer) {
+    return { ok: false, code: 'device_certificate_invalid', detail: 'no enrolled device of the payer has this id' };
+  }
+  if (device.status !== 'active') return { ok: false, code: 'device_revoked', detail: 'the device is revoked' };
+  if (device.certificatePem === null) {
+    return { ok: false, code: 'device_certificate_invalid', detail: 'the device holds no certificate' };
+  }
+  const request = {
+    instruction, signatureBase64, deviceId: device.id, deviceCertificatePem: device.certificatePem,
+    caCertificatePem: context.caCertificatePem, profile: context.profile, timestampWindowMs: context.timestampWindowMs,
+    now: context.now,
+  };
+  return { ok: true, request, deviceEnrolledAt: device.createdAt };
+}
+
+/** The verdict from the prepared check and the signature check's outcome (wherever that ran). */
+export function instructionCheckOf(
+  prepared: Extract<PreparedCheck, { ok: true }>, check: SignatureCheck,
+): InstructionCheck {
+  if (!check.ok) return check;
+  const { request } = prepared;
+  const verified = {
+    instruction: request.instruction, canonicalJson: check.canonicalJson,
+    signature: signatureBytesOf(request.signatureBase64),
+    deviceCertificatePem: request.deviceCertificatePem, caCertificatePem: request.caCertificatePem,
+  };
+  return { ok: true, verified: { ...verified, deviceEnrolledAt: prepared.deviceEnrolledAt } };
+}
+
+/** Verifies shape, device, certificate, freshness and signature; the nonce is the caller's (transactional) check. */
+export function verifyInstruction(
+  body: unknown, signatureBase64: string, context: InstructionContext,
+): InstructionCheck {
+  const prepared = prepareInstructionCheck(body, signatureBase64, context);
+  return prepared.ok ? instructionCheckOf(prepared, checkInstructionSignature(prepared.request)) : prepared;
+}
+
+/** Checks the signature where `checks` runs it (a worker pool), or on this thread without one: the same verdicts. */
+export async function verifyInstructionWith(
+  checks: { check(request: SignatureCheckRequest): Promise<SignatureCheck> } | undefined,
+  body: unknown, signatureBase64: string, context: InstructionContext,
+): Promise<InstructionCheck> {
+  if (checks === undefined) return verifyInstruction(body, signatureBase64, context);
+  const prepared = prepareInstructionCheck(body, signatureBase64, context);
+  return prepared.ok ? instructionCheckOf(prepared, await checks.check(prepared.request)) : prepared;
 }

@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from '../http/metrics.ts';
 import type { TlsMaterial } from '../http/tls.ts';
 import { endCustomerSessions, openIdentity, type Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
+import { createSignatureCheckPool, paymentSettingsOf, type PaymentIdentity } from '../payments/index.ts';
 import { providersFor, type Providers } from '../providers/index.ts';
 import { RiskEngine } from '../risk/index.ts';
 import { identityRiskPorts } from './identity-risk.ts';
@@ -75,7 +75,9 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   }));
   const paymentIdentity = withPaymentFreezes(options.paymentIdentity ?? identityForPayments(identity), store);
   metrics.countSecurityEventsFrom(() => access.securityEventCounts());
-  const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk };
+  const workers = config.verifyWorkers;
+  const signatureChecks = workers > 0 ? createSignatureCheckPool({ workers }) : undefined;
+  const payments = { store, ledger, identity: paymentIdentity, settings, clock, riskEngine: risk, signatureChecks };
   const clearing = await clearingContextFor({ store, ledger, keyring, config, clock });
   registerProposalExecutors(access.registry, { config, ledger, payments, clearing });
   const service = supportWiring({ store, ledger, keyring, clock, endCustomerSessions });
@@ -86,7 +88,7 @@ export async function createAppContext(options: ComposeAppOptions): Promise<AppC
   const support = service.complete(cases);
   const latency = createLatencyRecorder();
   const parts = { config, store, ledger, metrics, clock, keyring, access, identity, paymentIdentity, providers };
-  return { ...parts, cases, risk, latency, sanctions, support, reportSections, clearing };
+  return { ...parts, cases, risk, latency, sanctions, support, reportSections, clearing, signatureChecks };
 }
 
 /** The app: its capabilities composed, then the HTTP edge over them. */

@@ -85,8 +85,11 @@ export async function createTestApp(
   const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix ?? 'anfu-app-'));
   // Request-rate limits are generous unless a test sets its own: tests send many requests from one address.
   const limits = { ANFU_RATE_LIMIT_PER_MINUTE: '1000000', ANFU_CUSTOMER_RATE_LIMIT_PER_MINUTE: '1000000' };
+  // ANFU_TEST_VERIFY_WORKERS runs the app's signature checks on a worker pool (the suite with it on and off).
+  const verifyWorkers = process.env.ANFU_TEST_VERIFY_WORKERS;
+  const pool = verifyWorkers === undefined ? {} : { ANFU_VERIFY_WORKERS: verifyWorkers };
   const config = loadConfig({
-    ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: dataDir, ...limits, ...testKekEnv(env), ...env,
+    ANFU_ENV: 'test', ANFU_LOG_LEVEL: 'info', ANFU_DATA_DIR: dataDir, ...limits, ...pool, ...testKekEnv(env), ...env,
   });
   const clock = options.clock ?? Date.now;
   const keyringClock = options.clockedKeyring === true ? { clock } : {};
