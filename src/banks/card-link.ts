@@ -214,8 +214,15 @@ export class CardLink {
 
   /** Fields 7 and 12 for a request about to be sent: stored by the caller first, then passed as `sentAt`. */
   stamp(): SentAt {
+    const { at: _at, ...sent } = this.stampWithMoment();
+    return sent;
+  }
+
+  /** `stamp()` with the moment it stamps: a STAN drawn for that send takes its UTC day from that moment. */
+  stampWithMoment(): SentAt & { readonly at: number } {
     const at = this.#clock();
-    return { transmissionDateTime: transmissionDateTime(at), localTime: localTime(at, this.#options.utcOffsetMinutes) };
+    const local = localTime(at, this.#options.utcOffsetMinutes);
+    return { at: at.getTime(), transmissionDateTime: transmissionDateTime(at), localTime: local };
   }
 
   async authorise(input: AuthoriseRequest): Promise<AuthorisationResult> {

@@ -13,7 +13,7 @@ import {
   releaseFundingReview, reviewFailureCodes,
   type CardFunding, type FundingPayment, type FundingReviewHold, type PaymentsContext, type ReviewResolution,
 } from '../payments/index.ts';
-import { refetchFunding, stampOf } from './start-funding.ts';
+import { refetchFunding, sendingStampOf } from './start-funding.ts';
 import { authoriseTopUp } from './top-up-by-card.ts';
 import { payOutWithdrawal, withdrawalHoldOf } from './withdraw-to-card.ts';
 
@@ -86,7 +86,7 @@ async function finishResolution(
   }
   if (resolution === 'release') {
     // Fields 7 and 12 of the send about to happen, not of the request's creation (reviews take minutes or days).
-    const moved = await releaseFundingReview(ctx, { ...row, holdSeq }, stampOf(link));
+    const moved = await releaseFundingReview(ctx, { ...row, holdSeq }, sendingStampOf(link));
     return moved ? send(ctx, link, row.fundingId) : refetchFunding(ctx, row.fundingId);
   }
   if (holdSeq !== null) {

@@ -17,7 +17,7 @@ import {
   type PaymentsContext,
 } from '../payments/index.ts';
 import { failFunding } from './card-exchange.ts';
-import { refetchFunding, stampOf } from './start-funding.ts';
+import { refetchFunding, sendingStampOf } from './start-funding.ts';
 import { authoriseTopUp } from './top-up-by-card.ts';
 import { payOutWithdrawal } from './withdraw-to-card.ts';
 
@@ -73,7 +73,7 @@ export async function resumeChallengedFunding(
   const actor = { type: 'customer' as const, id: principal.customerId, device: principal.deviceId };
   const now = ctx.clock();
   // Stamped now, not at creation: a step-up may come minutes later (fundingChallengeTtlMs).
-  const sentAt = stampOf(funding);
+  const sentAt = sendingStampOf(funding);
   await ctx.store.transaction(async (tx) => {
     const authorised = await recordFundingTransition(tx, row, 'step_up_passed', actor, now, { reasons: [factor.kind] });
     await recordFundingTransition(tx, { ...row, state: authorised }, 'process', actor, now);

@@ -30,6 +30,7 @@ import {
   type PaymentCard,
   type PaymentsContext,
   type TransitionActor,
+  type SendingStamp,
 } from '../payments/index.ts';
 import {
   amountOf,
@@ -198,8 +199,15 @@ async function fundingRisk(
 
 /** Fields 7 and 12 of a request about to be sent, as a funding row keeps them. */
 export function stampOf(funding: CardFunding): { transmitted: string; localTime: string } {
-  const sent = funding.link.stamp();
-  return { transmitted: sent.transmissionDateTime, localTime: sent.localTime };
+  const { at: _at, ...fields } = sendingStampOf(funding);
+  return fields;
+}
+
+/** Fields 7 and 12 of a send about to happen, and the moment they stamp (its STAN's UTC day). */
+export function sendingStampOf(funding: CardFunding): SendingStamp {
+  // A stand-in link without the moment: this process's clock, the one it stamps with too.
+  const sent = funding.link.stampWithMoment?.() ?? { ...funding.link.stamp(), at: Date.now() };
+  return { transmitted: sent.transmissionDateTime, localTime: sent.localTime, at: sent.at };
 }
 
 export async function refetchFunding(ctx: PaymentsContext, id: string): Promise<FundingPayment> {

@@ -28,10 +28,18 @@ export function nextCardStan(q: Queryable, now: number): Promise<string> {
  * never sent — a bank refuses a field 7 minutes old, and the day's STAN sequence may have handed the old
  * one out again. Stored before anything is sent: every repeat, status query or reversal names this.
  */
-export async function stampForSending(
-  tx: Tx, fundingId: string, sentAt: { transmitted: string; localTime: string }, now: number,
-): Promise<void> {
-  await restampExchange(tx, fundingId, { stan: await nextStan(tx, now), ...sentAt }, now);
+export async function stampForSending(tx: Tx, fundingId: string, sentAt: SendingStamp, now: number): Promise<void> {
+  // The STAN's day is the day of field 7's moment: the bank tells requests apart by STAN and field 7, so
+  // the two come from one clock (a day's sequence drawn on another clock could repeat a STAN sent that second).
+  const { at, ...fields } = sentAt;
+  await restampExchange(tx, fundingId, { stan: await nextStan(tx, at), ...fields }, now);
+}
+
+/** Fields 7 and 12 of a send about to happen, and the moment (ms) they stamp. */
+export interface SendingStamp {
+  readonly transmitted: string;
+  readonly localTime: string;
+  readonly at: number;
 }
 
 /** Keeps what the bank answered (or the hold placed) with the funding payment; never touches its state. */

@@ -8,7 +8,7 @@ import type { PaymentsContext } from './payments-context.ts';
 import { recordFundingTransition, type FundingDetail } from './record-funding-transition.ts';
 import { reviewActorOf, unlessMovedOn, type TransitionActor } from './record-transition.ts';
 import { releaseFundingLimits } from './reserve-funding-limits.ts';
-import { stampForSending } from './bank-exchanges.ts';
+import { stampForSending, type SendingStamp } from './bank-exchanges.ts';
 import { fundingById, recordExchange, type FundingPayment } from './store/funding.ts';
 import {
   claimFundingReviewResolution, finishFundingReviewHold, fundingReviewHoldOf, fundingReviewHoldsToSweep,
@@ -89,7 +89,7 @@ async function movedOn(
  * fields 7 and 12), so the bank sees a request of the release, not of the creation.
  */
 export async function releaseFundingReview(
-  ctx: PaymentsContext, row: FundingReviewHold, sentAt: { transmitted: string; localTime: string },
+  ctx: PaymentsContext, row: FundingReviewHold, sentAt: SendingStamp,
 ): Promise<boolean> {
   const now = ctx.clock();
   return ctx.store.transaction(async (tx) => {

@@ -176,6 +176,7 @@ export {
   scheduleWithdrawalStatusQuery,
   declareOutcomeUnknown,
   type BankAnswer,
+  type SendingStamp,
 } from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
 export { createPayment, reservePaymentLimits } from './create-payment.ts';
