@@ -47,6 +47,7 @@ interface Sent {
 function recording(link: CardLink, sent: Sent[]): CardLinkPort {
   return {
     stamp: () => link.stamp(),
+    stampWithMoment: () => link.stampWithMoment(),
     authorise: (input) => {
       sent.push({ kind: 'authorise', stan: input.stan, transmitted: input.sentAt?.transmissionDateTime });
       return link.authorise(input);

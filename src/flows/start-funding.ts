@@ -205,8 +205,7 @@ export function stampOf(funding: CardFunding): { transmitted: string; localTime:
 
 /** Fields 7 and 12 of a send about to happen, and the moment they stamp (its STAN's UTC day). */
 export function sendingStampOf(funding: CardFunding): SendingStamp {
-  // A stand-in link without the moment: this process's clock, the one it stamps with too.
-  const sent = funding.link.stampWithMoment?.() ?? { ...funding.link.stamp(), at: Date.now() };
+  const sent = funding.link.stampWithMoment();
   return { transmitted: sent.transmissionDateTime, localTime: sent.localTime, at: sent.at };
 }
 

@@ -46,6 +46,7 @@ function stillProcessingLink(): CardLinkPort {
     }) as CardRequest;
   return {
     stamp: () => ({ transmissionDateTime: '1202120000', localTime: '200000' }),
+    stampWithMoment: () => ({ transmissionDateTime: '1202120000', localTime: '200000', at: Date.UTC(2026, 11, 2, 12) }),
     authorise: () => Promise.reject(new Error('not used')),
     reverse: () => Promise.reject(new Error('not used')),
     payout: async (input) => pending(request(input.stan, input.sentAt)),

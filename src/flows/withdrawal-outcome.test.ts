@@ -31,6 +31,7 @@ function stillProcessingLink(sent: string[]): CardLinkPort {
   });
   return {
     stamp: () => ({ transmissionDateTime: '1202120000', localTime: '200000' }),
+    stampWithMoment: () => ({ transmissionDateTime: '1202120000', localTime: '200000', at: Date.UTC(2026, 11, 2, 12) }),
     authorise: () => Promise.reject(new Error('not used')),
     reverse: () => Promise.reject(new Error('not used')),
     payout: async (input) => { sent.push(`0200 ${input.stan ?? ''} ${input.sentAt?.transmissionDateTime ?? 'none'}`); return pending(request(input.stan, input.sentAt)); },

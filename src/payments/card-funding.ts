@@ -22,7 +22,7 @@ export interface CardLinkPort {
   /** Fields 7 and 12 for a request about to be sent; STANs come from the database (store/stans.ts). */
   stamp(): SentAt;
   /** `stamp()` with its moment (ms), for the STAN of a send drawn from that moment's UTC day. */
-  stampWithMoment?(): SentAt & { readonly at: number };
+  stampWithMoment(): SentAt & { readonly at: number };
   authorise(input: AuthoriseRequest): Promise<AuthorisationResult>;
   reverse(original: CardRequest, stan?: string): Promise<ReversalResult>;
   payout(input: PayoutRequest): Promise<PayoutResult>;

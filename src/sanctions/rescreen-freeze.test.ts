@@ -122,6 +122,9 @@ for (const kind of testStoreKinds()) {
       const funding: CardFunding = {
         link: {
           stamp: () => ({ transmissionDateTime: '0101000000', localTime: '000000' }),
+          stampWithMoment: () => ({
+            transmissionDateTime: '0101000000', localTime: '000000', at: Date.UTC(2026, 0, 1),
+          }),
           authorise: never,
           reverse: never,
           payout: async (input) => {
