@@ -8,10 +8,12 @@ import { AnfuError } from '../errors.ts';
 import { openCase } from '../cases/index.ts';
 import { balanceOf } from '../ledger/index.ts';
 import {
-  createCheckoutOrder, merchantAccountOf, merchantProtectionFor, onboardMerchant, orderById, paymentSettingsOf,
+  merchantAccountOf, orderById, paymentSettingsOf,
   walletOf, type PaymentsContext,
 } from '../payments/index.ts';
-import { createTestIdentity, instructionFor, signInstruction, type TestIdentity } from '../payments/testing.ts';
+import {
+  createTestIdentity, instructionFor, signInstruction, testMerchantOrder, type TestIdentity,
+} from '../payments/testing.ts';
 import { insertMerchantFreeze } from '../sanctions/store.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
@@ -43,15 +45,11 @@ for (const kind of testStoreKinds()) {
       });
       assert.ok(funded.ok);
       const shop = {
-        name: 'Harbour Traders', businessRegistration: '91310000MA1FZ0000X', contactEmail: 'ops@harbour.example',
-        settlementAccount: '6217000099997777',
+        name: 'Harbour Traders', registration: '91310000MA1FZ0000X', settlementAccount: '6217000099997777',
       };
-      const protection = await merchantProtectionFor(t.app.context.keyring);
-      const { merchant } = await onboardMerchant(t.store, protection, shop, 'opr_test', 60, clock());
-      const order = await createCheckoutOrder(t.store, {
-        merchantId: merchant.id, merchantReference: 'frozen-on-the-way', amount: 20_000n, currency: 'CNY',
-        description: 'crates', ttlMs: 3_600_000,
-      }, clock());
+      const sale = { reference: 'frozen-on-the-way', amount: 20_000n, description: 'crates' };
+      const keyring = t.app.context.keyring;
+      const { merchant, order } = await testMerchantOrder(t.store, keyring, shop, sale, clock());
       const instruction = instructionFor(alice, { kind: 'order_payment', target: order.id, amount: '200.00' }, clock());
       const signature = signInstruction(identity.profile, alice, instruction);
       const request = { instruction, signature, idempotencyKey: 'pof-1' };

@@ -13,12 +13,13 @@ import fc from 'fast-check';
 import { availableOf, balanceOf } from '../ledger/index.ts';
 import { openCase } from '../cases/index.ts';
 import {
-  createCheckoutOrder, merchantAccountOf, merchantProtectionFor, onboardMerchant,
+  merchantAccountOf,
   paymentById, paymentSettingsOf, resolveReviewHold, reviewHoldOfPayment, sweepReviewHolds, transitionsOf, walletOf,
   type Payment, type PaymentsContext,
 } from '../payments/index.ts';
 import {
   createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
+  testMerchantOrder,
 } from '../payments/testing.ts';
 import { decisionById, defaultRuleSet, listEntries } from '../risk/index.ts';
 import { insertMerchantFreeze } from '../sanctions/store.ts';
@@ -236,16 +237,9 @@ for (const kind of testStoreKinds()) {
 
     test('a release to a merchant frozen since the hold is refused (merchant_frozen); reject voids it', async () => {
       const alice = await customer(50_000n);
-      const shop = {
-        name: 'Tea House', businessRegistration: '91310000MA1FL0000X', contactEmail: 'ops@tea.example',
-        settlementAccount: '6217000099998888',
-      };
-      const protection = await merchantProtectionFor(t.app.context.keyring);
-      const { merchant } = await onboardMerchant(t.store, protection, shop, 'opr_test', 60, clock());
-      const order = await createCheckoutOrder(t.store, {
-        merchantId: merchant.id, merchantReference: 'rh-frozen', amount: 20_000n, currency: 'CNY', description: 'tea',
-        ttlMs: 3_600_000,
-      }, clock());
+      const shop = { name: 'Tea House', registration: '91310000MA1FL0000X', settlementAccount: '6217000099998888' };
+      const sale = { reference: 'rh-frozen', amount: 20_000n, description: 'tea' };
+      const { merchant, order } = await testMerchantOrder(t.store, t.app.context.keyring, shop, sale, clock());
       const instruction = instructionFor(alice, { kind: 'order_payment', target: order.id, amount: '200.00' }, clock());
       const signature = signInstruction(identity.profile, alice, instruction);
       const request = { instruction, signature, idempotencyKey: `rh-${keys++}` };

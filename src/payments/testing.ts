@@ -13,6 +13,10 @@ import { cardByToken, insertCard, type PaymentCard } from './store/funding.ts';
 import { insertPayment, type Payment } from './store/payments.ts';
 import { recordCreation, type TransitionActor } from './record-transition.ts';
 import { createSignatureCheckPool, type SignatureChecks } from './signature-check-pool.ts';
+import type { Keyring } from '../crypto/index.ts';
+import { createCheckoutOrder, type CheckoutOrder } from './checkout-orders.ts';
+import { merchantProtectionFor } from './merchant-protection.ts';
+import { onboardMerchant, type Merchant } from './onboard-merchant.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -222,4 +226,25 @@ export function testSignatureChecks(): SignatureChecks | undefined {
   if (!(workers > 0)) return undefined;
   testPool ??= createSignatureCheckPool({ workers });
   return testPool;
+}
+
+/** A merchant onboarded (by `opr_test`, 0.6 % fee) with one open checkout order for `amount` (tests). */
+export async function testMerchantOrder(
+  store: Store,
+  keyring: Keyring,
+  shop: { readonly name: string; readonly registration: string; readonly settlementAccount: string },
+  order: { readonly reference: string; readonly amount: bigint; readonly description: string },
+  now: number,
+): Promise<{ merchant: Merchant; order: CheckoutOrder }> {
+  const protection = await merchantProtectionFor(keyring);
+  const input = {
+    name: shop.name, businessRegistration: shop.registration, settlementAccount: shop.settlementAccount,
+    contactEmail: `ops@${shop.name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
+  };
+  const { merchant } = await onboardMerchant(store, protection, input, 'opr_test', 60, now);
+  const created = await createCheckoutOrder(store, {
+    merchantId: merchant.id, merchantReference: order.reference, amount: order.amount, currency: 'CNY',
+    description: order.description, ttlMs: 3_600_000,
+  }, now);
+  return { merchant, order: created };
 }
