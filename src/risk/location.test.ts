@@ -9,7 +9,7 @@ import { testStoreKinds, withTestStore } from '../store/testing.ts';
 import type { Store } from '../store/index.ts';
 import { assessMoneyEvent, recordAssessments, type MoneyAssessmentInput } from './assess.ts';
 import { RiskEngine } from './engine.ts';
-import { distanceKm, isNonPublicAddress, locate } from './geo.ts';
+import { distanceKm, isNonPublicAddress, locate, lookUp } from './geo.ts';
 import { emptyProfile, hourDeviation, profileAfter, profileFeatures } from './profile.ts';
 
 const hour = 3_600_000;
@@ -26,6 +26,21 @@ test('public addresses are placed by the offline database; private ones are unkn
     assert.deepEqual(locate(ip), { country: 'ZZ', region: 'unknown' }, ip);
   }
   assert.deepEqual(locate(null), { country: 'ZZ', region: 'unknown' });
+});
+
+test('property: a kept place is the database\'s answer, asked again or after 5,000 other addresses', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const address = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+  fc.assert(
+    fc.property(fc.array(address, { minLength: 1, maxLength: 50 }), (ips) => {
+      for (const ip of [...ips, ...ips]) assert.deepEqual(locate(ip), lookUp(ip), ip);
+    }),
+    { numRuns: 100 },
+  );
+  const first = locate('114.114.114.114');
+  for (let i = 0; i < 5000; i++) locate(`8.${i >> 8}.${i & 255}.1`);
+  assert.deepEqual(locate('114.114.114.114'), first);
+  assert.equal(locate('8.0.1.1').country, 'US');
 });
 
 test('property: every RFC 1918 address is non-public and reads unknown', () => {
