@@ -206,6 +206,9 @@ async function throughput(
       instruction,
       signature: signInstruction(f.identity.profile, payer, instruction),
       idempotencyKey: `bench-${keys++}`,
+      // Each payer pays from its own public address in China, as a request through the HTTP edge carries
+      // one: the engine places it, counts it and keeps it as the payer's last location.
+      origin: { ip: `36.${(index >> 8) & 255}.${index & 255}.10`, url: paying === 'orders' ? '/v1/orders' : '/v1/payments' },
     };
     return () =>
       paying === 'orders'
