@@ -137,6 +137,9 @@ export interface Config {
   readonly limitDayCertificateMinor: bigint;
   readonly limitDayTwoFactorsMinor: bigint;
   readonly limitDayWeakMinor: bigint;
+  /** R4.4: the share of the day limits a payer rated medium / high may use (percent). */
+  readonly limitDayMediumRiskPercent: number;
+  readonly limitDayHighRiskPercent: number;
   readonly refundApprovalMinor: bigint;
   readonly merchantRequestWindowMs: number;
   readonly merchantFeeBpsDefault: number;
@@ -637,6 +640,8 @@ export function loadConfig(env: Source = process.env, flags: Source = {}): Confi
     limitDayCertificateMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_CERTIFICATE_MINOR', 5_000_000n),
     limitDayTwoFactorsMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_TWO_FACTORS_MINOR', 500_000n),
     limitDayWeakMinor: minorUnits(reader, 'ANFU_LIMIT_DAY_WEAK_MINOR', 100_000n),
+    limitDayMediumRiskPercent: integer(reader, 'ANFU_LIMIT_DAY_MEDIUM_RISK_PERCENT', 100, 1, 100),
+    limitDayHighRiskPercent: integer(reader, 'ANFU_LIMIT_DAY_HIGH_RISK_PERCENT', 50, 1, 100),
     refundApprovalMinor: minorUnits(reader, 'ANFU_REFUND_APPROVAL_MINOR', 1_000_000n),
     merchantRequestWindowMs: integer(reader, 'ANFU_MERCHANT_REQUEST_WINDOW_MS', 5 * 60_000, 1000, 3600_000),
     merchantFeeBpsDefault: integer(reader, 'ANFU_MERCHANT_FEE_BPS_DEFAULT', 60, 0, 10_000),
@@ -914,6 +919,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   ],
   ['ANFU_LIMIT_DAY_TWO_FACTORS_MINOR', '500000', 'R6.2: per day with two factors without a certificate (5,000 CNY)'],
   ['ANFU_LIMIT_DAY_WEAK_MINOR', '100000', 'R6.2: per day with fewer than two factors (1,000 CNY)'],
+  ['ANFU_LIMIT_DAY_MEDIUM_RISK_PERCENT', '100', 'R4.4: percent of the day limits a payer rated medium risk may use'],
+  ['ANFU_LIMIT_DAY_HIGH_RISK_PERCENT', '50', 'R4.4: percent of the day limits a payer rated high risk may use'],
   ['ANFU_REFUND_APPROVAL_MINOR', '1000000', 'refunds above this need maker–checker approval (10,000 CNY)'],
   [
     'ANFU_MERCHANT_REQUEST_WINDOW_MS',

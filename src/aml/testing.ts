@@ -1,5 +1,6 @@
 // Test support: settled payments and card funding written straight into their tables, as the
-// payment flows leave them, so AML's reading of them can be tested with exact amounts and times.
+// payment flows leave them, so AML's reading of them can be tested with exact amounts and times; and a
+// customer's rating row as AML stores it, for the readers of the level in force (risk rules, limits).
 import type { Queryable } from '../store/index.ts';
 
 let sequence = 0;
@@ -69,4 +70,13 @@ export async function insertSettledFunding(
     [id, f.kind, f.customer, card, f.amount, id, f.at - 1000, f.at],
   );
   return id;
+}
+
+/** A rating row as AML stores it (the rating itself is tested in customer-rating.test.ts). */
+export async function insertRating(q: Queryable, customerId: string, level: string, at: number): Promise<void> {
+  await q.run(
+    `INSERT INTO aml_customer_ratings (customer_id, level, computed_level, score, factors, id_region, cause, rated_at)
+     VALUES (?, ?, ?, 0, '[]', 'mainland', 'registration', ?)`,
+    [customerId, level, level, at],
+  );
 }

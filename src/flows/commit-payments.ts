@@ -81,7 +81,8 @@ async function assessed(tx: Tx, batch: readonly PreparedPayment[], now: number):
     const assessment = assessments[index];
     if (assessment === undefined) return prepared;
     const risk = paymentRiskOf(assessment.decision);
-    return { ...prepared, risk, assessment, payment: { ...prepared.payment, riskReasons: risk.reasons } };
+    const riskLevel = assessment.customerLevel;
+    return { ...prepared, risk, assessment, riskLevel, payment: { ...prepared.payment, riskReasons: risk.reasons } };
   });
 }
 

@@ -74,6 +74,21 @@ test('funding limits: each at N and N+1', () => {
   assert.throws(() => decide('top_up', 0n));
 });
 
+test('R4.4: a high-risk customer withdraws within half of the R6.2 day limit; top-ups are not cut', () => {
+  const weak = (kind: 'top_up' | 'withdrawal', amountMinor: bigint, riskLevel: string, r62: bigint) =>
+    decideFundingLimits(
+      { kind, amountMinor, accountClass: 'III', strength: 'weak', riskLevel, usage: usage(0n, r62) },
+      policy,
+      defaultLimitPolicy,
+    );
+  // A weak session's day limit is 1,000.00 CNY: 500.00 for a high-risk customer.
+  assert.equal(limitOf(weak('withdrawal', 20_000n, 'high', 30_000n)), 'ok');
+  assert.equal(limitOf(weak('withdrawal', 20_000n, 'high', 30_001n)), 'day');
+  assert.equal(limitOf(weak('withdrawal', 20_000n, 'low', 80_000n)), 'ok');
+  assert.equal(limitOf(weak('withdrawal', 20_000n, 'medium', 80_001n)), 'day');
+  assert.equal(limitOf(weak('top_up', 30_000n, 'high', 90_000n)), 'ok');
+});
+
 interface Model {
   balance: bigint;
   topUpDay: bigint;

@@ -5,7 +5,7 @@
 import { AnfuError } from '../errors.ts';
 import type { Tx } from '../store/index.ts';
 import { limitRefusalOf, usagePeriodsOf } from './decide-payment.ts';
-import type { AccountClass, LimitPolicy, LimitTier } from './payment-limits.ts';
+import type { LimitHolder, LimitPolicy } from './payment-limits.ts';
 import { recordCreation, type TransitionActor } from './record-transition.ts';
 import {
   addUsage,
@@ -37,7 +37,7 @@ export async function createPayment(
 export async function reservePaymentLimits(
   tx: Tx,
   payment: Payment,
-  who: { accountClass: AccountClass; strength: LimitTier },
+  who: LimitHolder,
   policy: LimitPolicy,
 ): Promise<void> {
   const periods = usagePeriodsOf(payment);
@@ -46,7 +46,7 @@ export async function reservePaymentLimits(
     await lockUsage(tx, payment.payerId, periods[1]),
     await lockUsage(tx, payment.payerId, periods[2]),
   ];
-  const refusal = limitRefusalOf({ payment, accountClass: who.accountClass, strength: who.strength, used }, policy);
+  const refusal = limitRefusalOf({ ...who, payment, used }, policy);
   if (refusal !== undefined) throw refusal;
   for (const period of periods) await addUsage(tx, payment.payerId, period, payment.amount);
 }

@@ -9,7 +9,7 @@ import type { TransferRequest } from '../ledger/index.ts';
 import { currencyOf, formatMajor } from '../money/index.ts';
 import type { PaymentRiskDecision } from '../risk/index.ts';
 import { canonicalJsonOf } from './verify-instruction.ts';
-import { decideLimits, type AccountClass, type LimitTier, type LimitPolicy, type LimitUsage } from './payment-limits.ts';
+import { decideLimits, type LimitHolder, type LimitPolicy, type LimitUsage } from './payment-limits.ts';
 import type { PaymentEvent } from './payment-states.ts';
 import type { Payment } from './store/payments.ts';
 
@@ -32,10 +32,8 @@ export function usagePeriodsOf(payment: Pick<Payment, 'limitYear' | 'limitDay' |
   return [`life${suffix}`, `year:${payment.limitYear}${suffix}`, `day:${payment.limitDay}${suffix}`];
 }
 
-export interface LimitInput {
+export interface LimitInput extends LimitHolder {
   readonly payment: Pick<Payment, 'amount' | 'currency'>;
-  readonly accountClass: AccountClass;
-  readonly strength: LimitTier;
   /** The payer's usage on the payment's three counters, in usagePeriodsOf order. */
   readonly used: readonly [bigint, bigint, bigint];
 }
@@ -44,7 +42,8 @@ export interface LimitInput {
 export function limitRefusalOf(input: LimitInput, policy: LimitPolicy): AnfuError | undefined {
   const [lifetimeMinor, yearMinor, dayMinor] = input.used;
   const usage: LimitUsage = { lifetimeMinor, yearMinor, dayMinor };
-  const decision = decideLimits({ amountMinor: input.payment.amount, accountClass: input.accountClass, strength: input.strength, usage }, policy);
+  const { accountClass, strength, riskLevel } = input;
+  const decision = decideLimits({ amountMinor: input.payment.amount, accountClass, strength, riskLevel, usage }, policy);
   if (decision.ok) return undefined;
   const remaining = formatMajor(decision.remainingMinor, currencyOf(input.payment.currency));
   return new AnfuError('limit_exceeded', `the ${decision.limit} limit allows ${remaining} more`, { limit: decision.limit, remaining, currency: input.payment.currency });

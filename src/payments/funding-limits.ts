@@ -5,8 +5,7 @@
 import {
   decideLimits,
   limitPeriodsAt,
-  type AccountClass,
-  type LimitTier,
+  type LimitHolder,
   type LimitName,
   type LimitPolicy,
 } from './payment-limits.ts';
@@ -43,11 +42,9 @@ export function fundingPeriodsOf(
   };
 }
 
-export interface FundingLimitInput {
+export interface FundingLimitInput extends LimitHolder {
   readonly kind: FundingKindName;
   readonly amountMinor: bigint;
-  readonly accountClass: AccountClass;
-  readonly strength: LimitTier;
   /** Used in the periods of `fundingPeriodsOf`, in that order: R6.2 lifetime, year, day (withdrawals), then the funding day. */
   readonly usage: {
     readonly lifetimeMinor: bigint;
@@ -84,6 +81,7 @@ export function decideFundingLimits(
       amountMinor: input.amountMinor,
       accountClass: input.accountClass,
       strength: input.strength,
+      riskLevel: input.riskLevel,
       usage: { lifetimeMinor, yearMinor, dayMinor },
     },
     payments,

@@ -39,6 +39,8 @@ export interface BatchPayment {
   readonly actor: TransitionActor;
   readonly accountClass: AccountClass;
   readonly strength: LimitTier;
+  /** The payer's AML risk level in force as the engine read it for this payment (it cuts the day limit). */
+  readonly riskLevel?: string | undefined;
 }
 
 export type BatchOutcome =
@@ -96,10 +98,10 @@ async function decideBatchLimits(
   }
   const usage = keys.size === 0 ? new Map<string, bigint>() : await lockUsageRows(tx, [...keys.values()]);
   const refusals = new Map<number, BatchOutcome>();
-  for (const { index, prepared: { payment, accountClass, strength } } of created) {
+  for (const { index, prepared: { payment, accountClass, strength, riskLevel } } of created) {
     const keysOfPayment = usagePeriodsOf(payment).map((period) => usageKeyOf(payment.payerId, period));
     const used = keysOfPayment.map((key) => usage.get(key) ?? 0n) as [bigint, bigint, bigint];
-    const refusal = limitRefusalOf({ payment, accountClass, strength, used }, policy);
+    const refusal = limitRefusalOf({ payment, accountClass, strength, riskLevel, used }, policy);
     if (refusal !== undefined) refusals.set(index, { kind: 'refused', error: refusal });
     else for (const key of keysOfPayment) usage.set(key, (usage.get(key) ?? 0n) + payment.amount);
   }

@@ -56,6 +56,48 @@ test('property: allowed exactly when every applicable limit holds; remaining nev
   }));
 });
 
+test('R4.4: a high-risk payer may use half of each day limit, a medium or low or unrated one all of it', () => {
+  const cases: ReadonlyArray<readonly [string | undefined, LimitTier, bigint]> = [
+    ['high', 'certificate', 2_500_000n],
+    ['high', 'two_factors', 250_000n],
+    ['high', 'weak', 50_000n],
+    ['medium', 'weak', 100_000n],
+    ['low', 'weak', 100_000n],
+    ['', 'weak', 100_000n],
+    [undefined, 'weak', 100_000n],
+  ];
+  for (const [riskLevel, strength, limit] of cases) {
+    const input = { accountClass: 'III' as const, strength, riskLevel, usage: none };
+    assert.deepEqual(decideLimits({ ...input, amountMinor: limit }, policy), { ok: true }, `${riskLevel} ${strength} at N`);
+    assert.deepEqual(
+      decideLimits({ ...input, amountMinor: limit + 1n }, policy),
+      { ok: false, code: 'limit_exceeded', limit: 'day', limitMinor: limit, remainingMinor: limit },
+      `${riskLevel} ${strength} at N+1`,
+    );
+  }
+});
+
+test('property: the day limit of a rated payer is the strength\'s limit times its level\'s percent, rounded down', () => {
+  const levels = fc.constantFrom('low', 'medium', 'high', '', 'unknown');
+  const strengths = fc.constantFrom<LimitTier>('certificate', 'two_factors', 'weak');
+  const percent = fc.integer({ min: 1, max: 100 });
+  const minor = fc.bigInt({ min: 0n, max: 6_000_000n });
+  fc.assert(fc.property(levels, strengths, percent, percent, fc.bigInt({ min: 1n, max: 6_000_000n }), minor, (riskLevel, strength, medium, high, amountMinor, dayMinor) => {
+    const rated = { ...policy, dayPercentByLevel: { medium, high } };
+    const usage = { lifetimeMinor: 0n, yearMinor: 0n, dayMinor };
+    const decision = decideLimits({ amountMinor, accountClass: 'III', strength, riskLevel, usage }, rated);
+    const byStrength = strength === 'certificate' ? policy.dayCertificateMinor : strength === 'two_factors' ? policy.dayTwoFactorsMinor : policy.dayWeakMinor;
+    const share = riskLevel === 'medium' ? medium : riskLevel === 'high' ? high : 100;
+    const dayLimit = (byStrength * BigInt(share)) / 100n;
+    const classOk = amountMinor <= policy.classThreeYearMinor;
+    assert.equal(decision.ok, classOk && dayMinor + amountMinor <= dayLimit);
+    if (!decision.ok && decision.limit === 'day') {
+      assert.equal(decision.limitMinor, dayLimit);
+      assert.equal(decision.remainingMinor, dayMinor >= dayLimit ? 0n : dayLimit - dayMinor);
+    }
+  }));
+});
+
 test('limit periods are Beijing days and years', () => {
   const newYearBeijing = Date.UTC(2026, 11, 31, 16, 0, 0); // 2027-01-01 00:00 +08:00
   assert.equal(limitPeriodsAt(newYearBeijing).year, 2027n);

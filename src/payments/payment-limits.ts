@@ -16,6 +16,11 @@ export interface LimitPolicy {
   readonly dayCertificateMinor: bigint;
   readonly dayTwoFactorsMinor: bigint;
   readonly dayWeakMinor: bigint;
+  /**
+   * R4.4: the customer's AML risk rating feeds limits. The percentage of the day limit a payer rated
+   * `medium` or `high` (the level in force, an approved override included) may use; low or unrated: 100.
+   */
+  readonly dayPercentByLevel: Readonly<Record<'medium' | 'high', number>>;
 }
 
 /** The PBOC figures in CNY fen; the certificate day limit is the institution's own (config). */
@@ -26,6 +31,7 @@ export const defaultLimitPolicy: LimitPolicy = {
   dayCertificateMinor: 5_000_000n,
   dayTwoFactorsMinor: 500_000n,
   dayWeakMinor: 100_000n,
+  dayPercentByLevel: { medium: 100, high: 50 },
 };
 
 export interface LimitUsage {
@@ -36,6 +42,14 @@ export interface LimitUsage {
 }
 
 export type LimitName = 'class_lifetime' | 'class_year' | 'day';
+
+/** Whose limits: the payer's account class, the session's strength, and the payer's AML risk level in force. */
+export interface LimitHolder {
+  readonly accountClass: AccountClass;
+  readonly strength: LimitTier;
+  /** As the risk engine read it for this payment ('' or undefined: unrated, or no engine). */
+  readonly riskLevel?: string | undefined;
+}
 
 export type LimitDecision =
   | { readonly ok: true }
@@ -52,7 +66,14 @@ function classLimit(accountClass: AccountClass, policy: LimitPolicy): { limit: L
   }
 }
 
-function dayLimit(strength: LimitTier, policy: LimitPolicy): bigint {
+/** The day limit of a session's strength, cut to the payer's risk level's share (rounded down to a minor unit). */
+function dayLimit(strength: LimitTier, riskLevel: string | undefined, policy: LimitPolicy): bigint {
+  const byStrength = dayLimitOfStrength(strength, policy);
+  const percent = riskLevel === 'medium' || riskLevel === 'high' ? policy.dayPercentByLevel[riskLevel] : 100;
+  return (byStrength * BigInt(percent)) / 100n;
+}
+
+function dayLimitOfStrength(strength: LimitTier, policy: LimitPolicy): bigint {
   switch (strength) {
     case 'certificate':
       return policy.dayCertificateMinor;
@@ -68,14 +89,14 @@ function remaining(limitMinor: bigint, used: bigint): bigint {
 }
 
 /** May a balance payment of `amountMinor` go ahead? The class limit is checked first, then the day limit. */
-export function decideLimits(input: { amountMinor: bigint; accountClass: AccountClass; strength: LimitTier; usage: LimitUsage }, policy: LimitPolicy): LimitDecision {
+export function decideLimits(input: LimitHolder & { amountMinor: bigint; usage: LimitUsage }, policy: LimitPolicy): LimitDecision {
   if (input.amountMinor <= 0n) throw new Error('limit decider: amount must be positive');
   const byClass = classLimit(input.accountClass, policy);
   const classUsed = byClass.used(input.usage);
   if (classUsed + input.amountMinor > byClass.limitMinor) {
     return { ok: false, code: 'limit_exceeded', limit: byClass.limit, limitMinor: byClass.limitMinor, remainingMinor: remaining(byClass.limitMinor, classUsed) };
   }
-  const dayMinor = dayLimit(input.strength, policy);
+  const dayMinor = dayLimit(input.strength, input.riskLevel, policy);
   if (input.usage.dayMinor + input.amountMinor > dayMinor) {
     return { ok: false, code: 'limit_exceeded', limit: 'day', limitMinor: dayMinor, remainingMinor: remaining(dayMinor, input.usage.dayMinor) };
   }

@@ -74,6 +74,7 @@ export function paymentSettingsOf(config: Config): PaymentSettings {
       dayCertificateMinor: config.limitDayCertificateMinor,
       dayTwoFactorsMinor: config.limitDayTwoFactorsMinor,
       dayWeakMinor: config.limitDayWeakMinor,
+      dayPercentByLevel: { medium: config.limitDayMediumRiskPercent, high: config.limitDayHighRiskPercent },
     },
     risk: {
       ...paymentRiskThresholds,

@@ -8,7 +8,7 @@ import { currencyOf, formatMajor } from '../money/index.ts';
 import type { Tx } from '../store/index.ts';
 import { clearUsageReserved, markUsageReserved } from './card-binding-store.ts';
 import { decideFundingLimits, fundingPeriodsOf } from './funding-limits.ts';
-import type { AccountClass, LimitTier } from './payment-limits.ts';
+import type { LimitHolder } from './payment-limits.ts';
 import type { PaymentsContext } from './payments-context.ts';
 import type { FundingPayment } from './store/funding.ts';
 import { addUsage, lockUsage } from './store/payments.ts';
@@ -25,7 +25,7 @@ export async function reserveFundingLimits(
   ctx: PaymentsContext,
   tx: Tx,
   row: Funding,
-  who: { accountClass: AccountClass; strength: LimitTier },
+  who: LimitHolder,
 ): Promise<void> {
   const periods = periodsOf(row);
   const used: bigint[] = [];
@@ -39,6 +39,7 @@ export async function reserveFundingLimits(
       amountMinor: row.amount,
       accountClass: who.accountClass,
       strength: who.strength,
+      riskLevel: who.riskLevel,
       usage: { lifetimeMinor, yearMinor, dayMinor, fundingDayMinor },
     },
     ctx.settings.funding,

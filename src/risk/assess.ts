@@ -25,6 +25,8 @@ export interface MoneyAssessment {
   readonly readInTransaction?: StoredRows;
   /** The batch's working counters once every one of its events was counted (assessBatch), with them. */
   readonly countedInTransaction?: CountedBatch;
+  /** The customer's AML risk level in force as read for this event ('' unrated): it also cuts day limits. */
+  readonly customerLevel: string;
 }
 
 /** The counter rows after a whole batch, as its decisions counted them event by event (countInto). */
@@ -50,7 +52,8 @@ function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: Sto
   moneyFeatureValues(event, rows, now, features);
   features['customer.age'] = Math.max(0, now - input.customer.createdAt);
   features['customer.class'] = input.customer.accountClass;
-  features['customer.ml_risk'] = rows.mlRisk?.get(event.customerId) ?? '';
+  const customerLevel = rows.mlRisk?.get(event.customerId) ?? '';
+  features['customer.ml_risk'] = customerLevel;
   features.hour = localHourOf(now);
   Object.assign(features, input.known);
   const decision = engine.decide(event.event, features, input.signals ?? []);
@@ -64,7 +67,7 @@ function assessmentOf(engine: RiskEngine, input: MoneyAssessmentInput, rows: Sto
     version: decision.version,
     at: now,
   };
-  return { decision, record, event };
+  return { decision, record, event, customerLevel };
 }
 
 /** One event assessed on its own: its stored features read in one statement (outside any batch). */

@@ -5,6 +5,7 @@
 // denied transfer moves no money, its decision and audit entry name the rule.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { insertRating } from '../aml/testing.ts';
 import { transferToCustomer } from '../flows/transfer-to-customer.ts';
 import { balanceOf } from '../ledger/index.ts';
 import { paymentSettingsOf, walletOf } from '../payments/index.ts';
@@ -40,15 +41,6 @@ async function activate(tx: Queryable & Parameters<typeof insertRuleSet>[0], at:
   await insertRuleSet(tx, { version: 1, document, proposalId: null, approvedBy: null }, at);
 }
 
-/** A rating row as AML stores it (src/aml); the rating itself is tested in src/aml/customer-rating.test.ts. */
-async function rated(q: Queryable, customerId: string, level: string, at: number) {
-  await q.run(
-    `INSERT INTO aml_customer_ratings (customer_id, level, computed_level, score, factors, id_region, cause, rated_at)
-     VALUES (?, ?, ?, 0, '[]', 'mainland', 'registration', ?)`,
-    [customerId, level, level, at],
-  );
-}
-
 for (const kind of testStoreKinds()) {
   describe(`customer.ml_risk in a rule (${kind})`, () => {
     let store: Store;
@@ -59,8 +51,8 @@ for (const kind of testStoreKinds()) {
       ({ store, release } = await withTestStore(kind));
       await store.transaction(async (tx) => {
         await activate(tx, at);
-        await rated(tx, 'cus_high', 'high', at);
-        await rated(tx, 'cus_low', 'low', at);
+        await insertRating(tx, 'cus_high', 'high', at);
+        await insertRating(tx, 'cus_low', 'low', at);
       });
       engine = new RiskEngine({ store });
       await engine.refresh();
@@ -103,7 +95,7 @@ for (const kind of testStoreKinds()) {
       const [payer, payee] = [await identity.addCustomer(), await identity.addCustomer()];
       await t.store.transaction(async (tx) => {
         await activate(tx, Date.now());
-        await rated(tx, payer.customer.id, 'high', Date.now());
+        await insertRating(tx, payer.customer.id, 'high', Date.now());
       });
       await engine.refresh();
       const settings = paymentSettingsOf(t.config);
