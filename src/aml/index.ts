@@ -33,6 +33,7 @@ export { exportSuspiciousReport, type SuspiciousReport } from './export-suspicio
 export {
   defaultRatingSettings,
   idRegionOf,
+  levelInForce,
   rateFacts,
   riskLevels,
   type CustomerRating,

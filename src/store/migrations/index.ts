@@ -47,6 +47,7 @@ import { amlCustomerRatings } from './212-aml-customer-ratings.ts';
 import { fundingReviewHolds } from './208-funding-review-holds.ts';
 import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
+import { amlOverrideAgainst } from './273-aml-override-against.ts';
 
 export interface Migration {
   readonly id: number;
@@ -114,4 +115,5 @@ export const migrations: readonly Migration[] = [
   fundingReviewHolds,
   sanctionsMerchantFreezes,
   ledgerJournalBuckets,
+  amlOverrideAgainst,
 ];
