@@ -930,7 +930,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   [
     'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS',
     '86400000',
-    'a withdrawal whose bank outcome is unknown this long is listed for operations to resolve',
+    'a withdrawal whose bank outcome is still unknown this long after its request was sent (a reviewed one: after its '
+      + 'release) is listed for operations to resolve',
   ],
   ['ANFU_CARD_LINK_HOST', '127.0.0.1', 'card link (ISO 8583) host of the card-issuing bank or `anfu bank-sim`'],
   [

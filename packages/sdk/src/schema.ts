@@ -3516,6 +3516,7 @@ export interface operations {
                      *       "cause": "example",
                      *       "override": {
                      *         "level": "low",
+                     *         "approvedAgainst": "low",
                      *         "proposalId": "example",
                      *         "reason": "Two cups of tea"
                      *       },
@@ -3550,6 +3551,7 @@ export interface operations {
                         idRegion: string;
                         level: "low" | "medium" | "high";
                         override: {
+                            approvedAgainst: "low" | "medium" | "high";
                             level: "low" | "medium" | "high";
                             proposalId: string;
                             reason: string;

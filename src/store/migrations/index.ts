@@ -48,6 +48,7 @@ import { fundingReviewHolds } from './208-funding-review-holds.ts';
 import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
 import { amlOverrideAgainst } from './273-aml-override-against.ts';
+import { fundingSentAt } from './274-funding-sent-at.ts';
 
 export interface Migration {
   readonly id: number;
@@ -116,4 +117,5 @@ export const migrations: readonly Migration[] = [
   sanctionsMerchantFreezes,
   ledgerJournalBuckets,
   amlOverrideAgainst,
+  fundingSentAt,
 ];
