@@ -5,15 +5,15 @@
 // only by a second operator (the maker's own approval refused, nothing changed, audited).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { totpCodeAt, type OperatorRole } from '../access/index.ts';
+import type { OperatorRole } from '../access/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import {
   createIdentityTestApp,
+  operatorSession,
   registerThroughApi,
   residentIdNumber,
   type IdentityTestApp,
 } from '../wiring/identity-test-app.ts';
-import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import {
   defaultRatingSettings,
   idRegionOf,
@@ -118,23 +118,7 @@ for (const kind of testStoreKinds()) {
     before(async () => (t = await createIdentityTestApp(kind)));
     after(() => t.close());
 
-    const login = async (role: OperatorRole) => {
-      const access = t.app.context.access;
-      const parts = { store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
-      const operator = await enrolledTestOperator(parts, role, t.identity.clock());
-      t.advance(30_000); // a fresh TOTP step for each login
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/v1/operator-sessions',
-        payload: {
-          name: operator.name,
-          password: operator.password,
-          totp: totpCodeAt(operator.totpSecret, t.identity.clock()),
-        },
-      });
-      assert.equal(response.statusCode, 201, response.body);
-      return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
-    };
+    const login = (role: OperatorRole) => operatorSession(t, role);
     const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
       t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
     const ratingOf = async (customerId: string, headers: Record<string, string>) => {

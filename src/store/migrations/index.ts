@@ -49,6 +49,7 @@ import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
 import { amlOverrideAgainst } from './273-aml-override-against.ts';
 import { fundingSentAt } from './274-funding-sent-at.ts';
+import { amlLevelFactors } from './275-aml-level-factors.ts';
 
 export interface Migration {
   readonly id: number;
@@ -118,4 +119,5 @@ export const migrations: readonly Migration[] = [
   ledgerJournalBuckets,
   amlOverrideAgainst,
   fundingSentAt,
+  amlLevelFactors,
 ];
