@@ -4,7 +4,7 @@
 // transaction that executes the proposal. Every monitor run reads the version in force (one row), so every
 // process uses it from its next run without restart; with none stored, ANFU_AML_MONITOR_LEVEL_FACTORS (or
 // AML's defaults) is the start value. A table is checked by the one check the variable uses (config.ts).
-import type { ProposalExecutor } from '../access/index.ts';
+import { versionedPayload, type ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import { checkAmlLevelFactors } from '../config.ts';
 import type { Queryable } from '../store/index.ts';
@@ -56,11 +56,10 @@ export interface LevelFactorsProposal {
 }
 
 export function parseLevelFactorsProposal(payload: unknown): LevelFactorsProposal | undefined {
-  const p = payload as { factors?: unknown; basedOn?: unknown } | null;
-  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0)
-    return undefined;
-  const checked = checkAmlLevelFactors(p.factors);
-  return checked.ok ? { factors: checked.factors, basedOn: p.basedOn as number } : undefined;
+  const p = versionedPayload(payload, 'factors');
+  if (p === undefined) return undefined;
+  const checked = checkAmlLevelFactors(p.value);
+  return checked.ok ? { factors: checked.factors, basedOn: p.basedOn } : undefined;
 }
 
 /** The executor, given the start value so the audit entry names what the table replaced. */

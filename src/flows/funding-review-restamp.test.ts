@@ -15,7 +15,8 @@ import { withCheckDigit } from '../cards/index.ts';
 import { TokenVault } from '../crypto/index.ts';
 import { availableOf, balanceOf } from '../ledger/index.ts';
 import {
-  bankSettlementOf, fundingById, outcomeUnknownWithdrawals, paymentSettingsOf, walletOf, type CardFunding, type CardLinkPort, type PaymentCard,
+  bankSettlementOf, fundingById, outcomeUnknownWithdrawals, paymentSettingsOf, walletOf, type CardFunding,
+  type CardLinkPort, type PaymentCard,
   type PaymentsContext,
 } from '../payments/index.ts';
 import {
