@@ -224,6 +224,10 @@ export type AmlLevelFactorsSetting = Readonly<Record<'medium' | 'high', Readonly
 type AmlTunedMonitor = 'structuring' | 'rapid_in_out' | 'fan';
 const amlTunedMonitors: readonly AmlTunedMonitor[] = ['structuring', 'rapid_in_out', 'fan'];
 
+export type AmlLevelFactorsCheck =
+  | { readonly ok: true; readonly factors: AmlLevelFactorsSetting }
+  | { readonly ok: false; readonly problems: string[] };
+
 /** What is wrong with one level's factors (`/level/monitor` paths), or nothing. */
 function amlLevelProblems(level: string, entry: unknown): string[] {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
@@ -241,25 +245,14 @@ function amlLevelProblems(level: string, entry: unknown): string[] {
 }
 
 /**
- * ANFU_AML_MONITOR_LEVEL_FACTORS (JSON): for `medium` and `high`, the percentage of each tuned monitor's
- * threshold a customer of that level is watched at (1..100: thresholds only go down), high never above
- * medium. Unset: AML's defaults. A malformed table is refused whole, naming each problem.
+ * An AML level-factors table (ANFU_AML_MONITOR_LEVEL_FACTORS, or one proposed at run time under maker–checker,
+ * src/aml/level-factors.ts): for `medium` and `high`, the percentage of each tuned monitor's threshold a
+ * customer of that level is watched at (1..100: thresholds only go down), high never above medium. A
+ * malformed table is refused whole, with one problem per `/level/monitor` path.
  */
-function amlLevelFactors(reader: Reader): AmlLevelFactorsSetting | undefined {
-  const name = 'ANFU_AML_MONITOR_LEVEL_FACTORS';
-  const text = reader.get(name);
-  if (text === undefined) return undefined;
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    reader.problems.push(`${name} is not JSON`);
-    return undefined;
-  }
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    reader.problems.push(`${name} must be an object with the levels medium and high`);
-    return undefined;
-  }
+export function checkAmlLevelFactors(document: unknown): AmlLevelFactorsCheck {
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    return { ok: false, problems: ['must be an object with the levels medium and high'] };
   const given = document as Record<string, unknown>;
   const problems = [
     ...Object.keys(given).filter((k) => k !== 'medium' && k !== 'high').map((k) => `/${k} is not a tunable level`),
@@ -271,8 +264,27 @@ function amlLevelFactors(reader: Reader): AmlLevelFactorsSetting | undefined {
     for (const monitor of amlTunedMonitors)
       if (table.high[monitor] > table.medium[monitor]) problems.push(`/high/${monitor} is above /medium/${monitor}`);
   }
-  for (const problem of problems) reader.problems.push(`${name}: ${problem}`);
-  return problems.length === 0 ? { medium: { ...table.medium }, high: { ...table.high } } : undefined;
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, factors: { medium: { ...table.medium }, high: { ...table.high } } };
+}
+
+/** ANFU_AML_MONITOR_LEVEL_FACTORS (JSON, checkAmlLevelFactors): the start value. Unset: AML's defaults. */
+function amlLevelFactors(reader: Reader): AmlLevelFactorsSetting | undefined {
+  const name = 'ANFU_AML_MONITOR_LEVEL_FACTORS';
+  const text = reader.get(name);
+  if (text === undefined) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    reader.problems.push(`${name} is not JSON`);
+    return undefined;
+  }
+  const checked = checkAmlLevelFactors(document);
+  if (checked.ok) return checked.factors;
+  for (const problem of checked.problems)
+    reader.problems.push(problem.startsWith('/') ? `${name}: ${problem}` : `${name} ${problem}`);
+  return undefined;
 }
 
 function integer(reader: Reader, name: string, fallback: number, min: number, max: number): number {
@@ -937,7 +949,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
   [
     'ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS',
     '86400000',
-    'a withdrawal whose bank outcome is unknown this long is listed for operations to resolve',
+    'a withdrawal whose bank outcome is still unknown this long after its request was sent (a reviewed one: ' +
+      'after its release) is listed for operations to resolve',
   ],
   ['ANFU_CARD_LINK_HOST', '127.0.0.1', 'card link (ISO 8583) host of the card-issuing bank or `anfu bank-sim`'],
   [
@@ -1006,7 +1019,8 @@ export const settings: ReadonlyArray<readonly [string, string, string]> = [
     'ANFU_AML_MONITOR_LEVEL_FACTORS',
     '',
     'AML monitors per customer risk level, JSON {"medium": {...}, "high": {...}}, each of structuring, ' +
-      'rapid_in_out, fan a percentage 1..100 of its threshold; unset: medium 75, high 50 (docs/aml.md)',
+      'rapid_in_out, fan a percentage 1..100 of its threshold; unset: medium 75, high 50. The start value: ' +
+      'operators change it at run time under four eyes (docs/aml.md)',
   ],
   [
     'ANFU_CARD_BIND_ATTEMPTS_PER_DAY_MAX',

@@ -349,6 +349,14 @@ export const problems = {
   },
   aml_report_date_invalid: { status: 422, title: 'The report date must be a past or current day as YYYY-MM-DD' },
   aml_rating_not_found: { status: 404, title: 'The customer has no money-laundering risk rating (no such customer)' },
+  aml_level_factors_invalid: {
+    status: 422,
+    title: 'The AML level factors are malformed (see problems); the factors in force are unchanged',
+  },
+  aml_level_factors_stale: {
+    status: 409,
+    title: 'The AML level factors were written from a version that is no longer the one in force',
+  },
   aml_case_not_reportable: { status: 422, title: 'The case is not an AML or sanctions case, or it does not exist' },
   // customer service (src/support): complaints, claims, disputes, attachments
   payment_not_owned: { status: 403, title: 'The payment is not one of yours' },

@@ -36,6 +36,18 @@ export interface ProposalExecutor<P = unknown> {
   ): Promise<'proposal_conflict_of_interest' | undefined>;
 }
 
+/**
+ * The payload of a proposal that replaces a whole versioned setting (a rule set, the AML level factors):
+ * the new value under `key` and `basedOn`, the version it was written from, so an execution on top of
+ * another version is refused as stale. Undefined when `basedOn` is not a version number.
+ */
+export function versionedPayload(payload: unknown, key: string): { value: unknown; basedOn: number } | undefined {
+  const p = payload as Record<string, unknown> | null;
+  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0)
+    return undefined;
+  return { value: p[key], basedOn: p.basedOn as number };
+}
+
 export class ProposalRegistry {
   readonly #executors = new Map<string, ProposalExecutor>();
 

@@ -18,7 +18,7 @@ export { listOperatorViews, type OperatorView } from './list-operators.ts';
 export { createOperatorAccess, type OperatorAccess } from './operator-access.ts';
 export { ledgerAdjustment } from './adjust-ledger.ts';
 export { operatorRoleChange } from './change-operator-role.ts';
-export { proposeAction, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, openProposalWithin, ProposalRegistry, type ApprovalsContext, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
+export { proposeAction, versionedPayload, approveProposal, rejectProposal, executeApprovedProposal, sweepProposals, openProposalWithin, ProposalRegistry, type ApprovalsContext, type ProposalExecutor, type ProposalOutcome, type ProposalRefusal, type ExecutionResult } from './approvals.ts';
 export type { ProposalRow as Proposal, ProposalState } from './store.ts';
 export { proposalById as findProposal, listProposals, operatorByName as findOperatorByName } from './store.ts';
 export { raiseSecurityEvent, reportAuditVerificationFailure, listSecurityEvents, securityEventTypes, severities, type SecurityEvent, type SecurityEventInput, type SecurityEventType, type Severity } from './security-events.ts';

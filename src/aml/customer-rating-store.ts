@@ -23,7 +23,13 @@ export interface StoredRating {
   readonly factorsJson: string;
   readonly idRegion: IdRegion;
   readonly cause: string;
-  readonly override: { readonly level: RiskLevel; readonly proposalId: string; readonly reason: string } | null;
+  /** An approved override, with the computed level it was approved against (customer-risk-rating.ts levelInForce). */
+  readonly override: {
+    readonly level: RiskLevel;
+    readonly against: RiskLevel;
+    readonly proposalId: string;
+    readonly reason: string;
+  } | null;
   readonly ratedAt: number;
 }
 
@@ -36,6 +42,7 @@ interface RatingRow {
   id_region: IdRegion;
   cause: string;
   override_level: RiskLevel | null;
+  override_against: RiskLevel | null;
   override_proposal: string | null;
   override_reason: string | null;
   rated_at: number | bigint;
@@ -63,10 +70,18 @@ export async function storedRating(q: Queryable, customerId: string): Promise<St
     [customerId],
   );
   if (row === undefined) return undefined;
+  // Migration 273 filled it in for every override stored before it; each one since is stored with it.
+  if (row.override_level !== null && row.override_against === null)
+    throw new Error(`aml invariant: the override of ${customerId} has no level it was approved against`);
   const override =
-    row.override_level === null
+    row.override_level === null || row.override_against === null
       ? null
-      : { level: row.override_level, proposalId: row.override_proposal ?? '', reason: row.override_reason ?? '' };
+      : {
+          level: row.override_level,
+          against: row.override_against,
+          proposalId: row.override_proposal ?? '',
+          reason: row.override_reason ?? '',
+        };
   return {
     customerId: row.customer_id,
     level: row.level,
@@ -96,10 +111,12 @@ export async function upsertRating(
 ): Promise<void> {
   await tx.run(
     `INSERT INTO aml_customer_ratings (customer_id, level, computed_level, score, factors, id_region, cause,
-       override_level, override_proposal, override_reason, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       override_level, override_against, override_proposal, override_reason, rated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (customer_id) DO UPDATE SET level = excluded.level, computed_level = excluded.computed_level,
        score = excluded.score, factors = excluded.factors, id_region = excluded.id_region, cause = excluded.cause,
-       override_level = excluded.override_level, override_proposal = excluded.override_proposal,
+       override_level = excluded.override_level, override_against = excluded.override_against,
+       override_proposal = excluded.override_proposal,
        override_reason = excluded.override_reason, rated_at = excluded.rated_at`,
     [
       r.customerId,
@@ -110,6 +127,7 @@ export async function upsertRating(
       r.idRegion,
       r.cause,
       r.override?.level ?? null,
+      r.override?.against ?? null,
       r.override?.proposalId ?? null,
       r.override?.reason ?? null,
       r.ratedAt,
@@ -253,21 +271,23 @@ export async function customersDueForRating(q: Queryable, ratedBefore: number, l
   return rows.map((r) => r.id);
 }
 
-/** Sets (or removes, with null) the operator's override on the stored rating; false when none is stored. */
+/** Sets (or removes, with null) the operator's override and the level in force; false when none is stored. */
 export async function setRatingOverride(
   tx: Tx,
   customerId: string,
-  override: StoredRating['override'],
+  change: { readonly override: StoredRating['override']; readonly level: RiskLevel },
   now: number,
 ): Promise<boolean> {
+  const { override, level } = change;
   const changed = await tx.run(
-    `UPDATE aml_customer_ratings SET override_level = ?, override_proposal = ?, override_reason = ?,
-       level = COALESCE(?, computed_level), cause = 'override', rated_at = ? WHERE customer_id = ?`,
+    `UPDATE aml_customer_ratings SET override_level = ?, override_against = ?, override_proposal = ?,
+       override_reason = ?, level = ?, cause = 'override', rated_at = ? WHERE customer_id = ?`,
     [
       override?.level ?? null,
+      override?.against ?? null,
       override?.proposalId ?? null,
       override?.reason ?? null,
-      override?.level ?? null,
+      level,
       now,
       customerId,
     ],

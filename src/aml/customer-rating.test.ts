@@ -5,16 +5,23 @@
 // only by a second operator (the maker's own approval refused, nothing changed, audited).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { totpCodeAt, type OperatorRole } from '../access/index.ts';
+import type { OperatorRole } from '../access/index.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import {
   createIdentityTestApp,
+  operatorSession,
   registerThroughApi,
   residentIdNumber,
   type IdentityTestApp,
 } from '../wiring/identity-test-app.ts';
-import { enrolledTestOperator } from '../wiring/test-operators.ts';
-import { defaultRatingSettings, idRegionOf, rateFacts, rerateDueCustomers, type CustomerRiskFacts } from './index.ts';
+import {
+  defaultRatingSettings,
+  idRegionOf,
+  levelInForce,
+  rateFacts,
+  rerateDueCustomers,
+  type CustomerRiskFacts,
+} from './index.ts';
 import { insertSettledPayment } from './testing.ts';
 
 const dayMs = 86_400_000;
@@ -72,6 +79,28 @@ test('constructed customers rate exactly: each factor its weight, levels at the 
   ]);
 });
 
+test('an override in force: a raised one is a floor, a lowered one a ceiling until the evidence rates higher', () => {
+  type L = 'low' | 'medium' | 'high';
+  const cases: Array<[computed: L, override: L, against: L, level: L, holds: boolean]> = [
+    ['low', 'high', 'low', 'high', true],
+    ['medium', 'high', 'low', 'high', true],
+    ['high', 'medium', 'low', 'high', true], // raised to medium, computed above it: the higher counts
+    ['low', 'medium', 'medium', 'medium', true], // confirmed at medium: a floor too
+    ['medium', 'low', 'medium', 'low', true],
+    ['high', 'low', 'medium', 'high', false], // new evidence above what it was approved against
+    ['medium', 'low', 'high', 'low', true], // the evidence fell: still lowered, never raised
+    ['high', 'low', 'high', 'low', true],
+    ['low', 'medium', 'high', 'low', true], // a lowering override never raises
+  ];
+  for (const [computed, level, against, inForce, holds] of cases) {
+    const result = levelInForce(computed, { level, against });
+    const label = `${computed} under ${level} approved against ${against}`;
+    assert.deepEqual([result.level, result.overrideHolds], [inForce, holds], label);
+    assert.equal(result.overrideEnded, holds ? undefined : 'computed_above_approved', label);
+  }
+  assert.deepEqual(levelInForce('medium', null), { level: 'medium', overrideHolds: false });
+});
+
 test('where an ID was issued, from the number', () => {
   assert.equal(idRegionOf('11010119900307001X'), 'mainland');
   assert.equal(idRegionOf('810101199003070012'), 'hk_mo_tw');
@@ -89,23 +118,7 @@ for (const kind of testStoreKinds()) {
     before(async () => (t = await createIdentityTestApp(kind)));
     after(() => t.close());
 
-    const login = async (role: OperatorRole) => {
-      const access = t.app.context.access;
-      const parts = { store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
-      const operator = await enrolledTestOperator(parts, role, t.identity.clock());
-      t.advance(30_000); // a fresh TOTP step for each login
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/v1/operator-sessions',
-        payload: {
-          name: operator.name,
-          password: operator.password,
-          totp: totpCodeAt(operator.totpSecret, t.identity.clock()),
-        },
-      });
-      assert.equal(response.statusCode, 201, response.body);
-      return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
-    };
+    const login = (role: OperatorRole) => operatorSession(t, role);
     const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
       t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
     const ratingOf = async (customerId: string, headers: Record<string, string>) => {
@@ -192,7 +205,32 @@ for (const kind of testStoreKinds()) {
       assert.equal(missing.json().code, 'aml_rating_not_found');
     });
 
-    test('an override needs a second operator; a new fact ends it', async () => {
+    const approveOverride = async (customerId: string, level: string | null, maker: Record<string, string>) => {
+      const url = `/v1/aml/customers/${customerId}/risk-rating/overrides`;
+      const proposed = await call('POST', url, maker, { level, reason: 'reviewed by compliance' });
+      assert.equal(proposed.statusCode, 201, proposed.body);
+      const proposalId = (proposed.json() as { id: string }).id;
+      const approved = await call('POST', `/v1/proposals/${proposalId}/approve`, await login('administrator'));
+      assert.equal(approved.json().state, 'executed', approved.body);
+      return proposalId;
+    };
+    /** Three payments just under the cash line: the next monitor run opens a structuring case. */
+    const structure = async (customerId: string) => {
+      const now = t.identity.clock();
+      await t.store.transaction(async (tx) => {
+        for (let i = 0; i < 3; i += 1) {
+          const payment = { payer: customerId, payee: `cus_s${i}`, amount: 4_900_000n, at: now - 60_000 * (i + 1) };
+          await insertSettledPayment(tx, payment);
+        }
+      });
+      const run = await call('POST', '/v1/aml/monitor-runs', await login('risk_analyst'));
+      const opened = (run.json() as { opened: Array<{ subjectId: string; caseId: string }> }).opened;
+      const caseId = opened.find((o) => o.subjectId === customerId)?.caseId;
+      assert.ok(caseId !== undefined, run.body);
+      return caseId;
+    };
+
+    test('an override needs a second operator; one that raised the level outlives re-ratings', async () => {
       const maker = await login('risk_analyst');
       const customer = await registerThroughApi(t, { idNumber: residentIdNumber('19850101', '810101') });
       assert.equal((await ratingOf(customer.customerId, maker)).level, 'medium');
@@ -212,19 +250,69 @@ for (const kind of testStoreKinds()) {
       const overridden = await ratingOf(customer.customerId, maker);
       const { level, computedLevel, override } = overridden;
       assert.deepEqual([level, computedLevel, override?.level], ['high', 'medium', 'high']);
+      assert.equal((override as { approvedAgainst?: string } | null)?.approvedAgainst, 'medium');
       const [entry] = await auditOf('aml.rating_override', customer.customerId);
       assert.deepEqual([entry?.from, entry?.to, entry?.proposal], ['medium', 'high', proposalId]);
       assert.notEqual(entry?.proposedBy, entry?.approvedBy);
-      // The same facts keep the override; a month later the computed level falls to low and the override ends.
+      // The same facts keep it; a month later the computed level falls to low and the override still holds.
       await rerateDueCustomers(t.store, t.identity.clock() + dayMs + 1);
       assert.equal((await ratingOf(customer.customerId, maker)).level, 'high');
       t.advance(31 * dayMs);
       await rerateDueCustomers(t.store, t.identity.clock());
       const reader = { authorization: `Bearer ${await t.tokenFor('risk_analyst')}` }; // the session has ended
-      const ended = await ratingOf(customer.customerId, reader);
-      assert.deepEqual([ended.level, ended.override], ['low', null]);
+      const kept = await ratingOf(customer.customerId, reader);
+      assert.deepEqual([kept.level, kept.computedLevel, kept.override?.level], ['high', 'low', 'high']);
+      const daily = (await auditOf('aml.customer_rating', customer.customerId)).at(-1);
+      assert.deepEqual([daily?.from, daily?.to, daily?.computedLevel, daily?.cause, daily?.overrideKept],
+        ['high', 'high', 'low', 'daily', true]);
+      // Withdrawn under four eyes: the computed level is in force again.
+      await approveOverride(customer.customerId, null, reader);
+      const withdrawn = await ratingOf(customer.customerId, reader);
+      assert.deepEqual([withdrawn.level, withdrawn.override], ['low', null]);
       const bad = await call('POST', url, reader, { level: 'severe', reason: 'x' });
       assert.equal(bad.statusCode, 400);
+    });
+
+    test('a monitor\'s new case never lowers a raised override', async () => {
+      const analyst = await login('risk_analyst');
+      const customer = await registerThroughApi(t);
+      assert.equal((await ratingOf(customer.customerId, analyst)).level, 'low');
+      await approveOverride(customer.customerId, 'high', analyst);
+      await structure(customer.customerId);
+      // Computed 40 (an open AML case): medium, above what the override was approved against, below it.
+      const rated = await ratingOf(customer.customerId, analyst);
+      assert.deepEqual([rated.level, rated.computedLevel, rated.score, rated.cause, rated.override?.level],
+        ['high', 'medium', 40, 'aml_case_opened', 'high']);
+      const entry = (await auditOf('aml.customer_rating', customer.customerId)).at(-1);
+      assert.deepEqual([entry?.from, entry?.to, entry?.computedLevel, entry?.overrideKept, entry?.overrideEnded],
+        ['high', 'high', 'medium', true, undefined]);
+    });
+
+    test('an override that lowered the level yields to new evidence rating higher', async () => {
+      const analyst = await login('risk_analyst');
+      const customer = await registerThroughApi(t, { idNumber: residentIdNumber('19870101', '810101') });
+      assert.equal((await ratingOf(customer.customerId, analyst)).level, 'medium');
+      const overrideId = await approveOverride(customer.customerId, 'low', analyst);
+      // A structuring case: computed 45, still medium (what the override was approved against): it holds.
+      const caseId = await structure(customer.customerId);
+      const held = await ratingOf(customer.customerId, analyst);
+      assert.deepEqual([held.level, held.computedLevel, held.score, held.override?.level],
+        ['low', 'medium', 45, 'low']);
+      // Reported under four eyes: computed 75, high, above medium: the override ends, audited with why.
+      const decision = { decision: 'report_suspicious', reason: 'structuring' };
+      const decided = await call('POST', `/v1/cases/${caseId}/decisions`, analyst, decision);
+      assert.equal(decided.statusCode, 200, decided.body);
+      const proposalId = (decided.json() as { proposalId: string }).proposalId;
+      const approved = await call('POST', `/v1/proposals/${proposalId}/approve`, await login('risk_analyst'));
+      assert.equal(approved.json().state, 'executed', approved.body);
+      const ended = await ratingOf(customer.customerId, analyst);
+      assert.deepEqual([ended.level, ended.computedLevel, ended.override], ['high', 'high', null]);
+      const entry = (await auditOf('aml.customer_rating', customer.customerId)).at(-1);
+      assert.deepEqual(
+        [entry?.from, entry?.to, entry?.cause, entry?.overrideEnded, entry?.overrideEndedReason, entry?.override],
+        ['low', 'high', 'aml_case_decided', true, 'computed_above_approved',
+          { level: 'low', approvedAgainst: 'medium', proposal: overrideId }],
+      );
     });
   });
 }

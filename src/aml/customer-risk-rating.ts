@@ -115,6 +115,39 @@ export function levelOf(score: number, s: RatingSettings): RiskLevel {
   return score >= s.thresholds.medium ? 'medium' : 'low';
 }
 
+/** An operator's approved override (rating-override.ts) and the computed level it was approved against. */
+export interface LevelOverride {
+  readonly level: RiskLevel;
+  readonly against: RiskLevel;
+}
+
+/** The level in force after a rating, whether the override still holds, and why it ended when it did not. */
+export interface LevelInForce {
+  readonly level: RiskLevel;
+  readonly overrideHolds: boolean;
+  readonly overrideEnded?: 'computed_above_approved';
+}
+
+const rankOf = (level: RiskLevel) => riskLevels.indexOf(level);
+const higher = (a: RiskLevel, b: RiskLevel) => (rankOf(a) >= rankOf(b) ? a : b);
+const lower = (a: RiskLevel, b: RiskLevel) => (rankOf(a) <= rankOf(b) ? a : b);
+
+/**
+ * Pure: the level in force given the computed one and an override. An override that raised (or kept) the
+ * level is a floor no re-rating lowers — a suspicion an analyst recorded is not undone by a quiet month —
+ * and the computed level counts when it is higher. One that lowered it is a ceiling on the evidence the
+ * analyst reviewed: it holds while the computed level is at most the one it was approved against and ends
+ * on new evidence that rates higher.
+ */
+export function levelInForce(computed: RiskLevel, override: LevelOverride | null): LevelInForce {
+  if (override === null) return { level: computed, overrideHolds: false };
+  if (rankOf(override.level) >= rankOf(override.against))
+    return { level: higher(override.level, computed), overrideHolds: true };
+  if (rankOf(computed) > rankOf(override.against))
+    return { level: computed, overrideHolds: false, overrideEnded: 'computed_above_approved' };
+  return { level: lower(override.level, computed), overrideHolds: true };
+}
+
 /** Pure: the rating of a customer from their facts. */
 export function rateFacts(f: CustomerRiskFacts, s: RatingSettings = defaultRatingSettings): CustomerRating {
   const w = s.weights;

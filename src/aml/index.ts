@@ -33,6 +33,7 @@ export { exportSuspiciousReport, type SuspiciousReport } from './export-suspicio
 export {
   defaultRatingSettings,
   idRegionOf,
+  levelInForce,
   rateFacts,
   riskLevels,
   type CustomerRating,
@@ -53,3 +54,10 @@ export {
   type StoredRating,
 } from './rate-customer.ts';
 export { ratingOverrideExecutor, parseRatingOverride, type RatingOverride } from './rating-override.ts';
+export {
+  levelFactorsExecutor,
+  levelFactorsInForce,
+  monitorSettingsIn,
+  type LevelFactorsInForce,
+  type LevelFactorsProposal,
+} from './level-factors.ts';

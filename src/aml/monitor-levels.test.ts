@@ -8,13 +8,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { totpCodeAt, type OperatorRole } from '../access/index.ts';
+import type { OperatorRole } from '../access/index.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import {
-  createIdentityTestApp, registerThroughApi, type IdentityTestApp,
+  createIdentityTestApp, operatorSession, registerThroughApi, type IdentityTestApp,
 } from '../wiring/identity-test-app.ts';
-import { enrolledTestOperator } from '../wiring/test-operators.ts';
 import type { RiskLevel } from './customer-risk-rating.ts';
 import { detectPatterns } from './detect-patterns.ts';
 import type { SettledMovement } from './settled-money.ts';
@@ -160,17 +159,7 @@ for (const kind of testStoreKinds()) {
     });
     after(() => t.close());
 
-    const login = async (role: OperatorRole) => {
-      const access = t.app.context.access;
-      const parts = { store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
-      const operator = await enrolledTestOperator(parts, role, t.identity.clock());
-      t.advance(30_000);
-      const totp = totpCodeAt(operator.totpSecret, t.identity.clock());
-      const payload = { name: operator.name, password: operator.password, totp };
-      const response = await t.app.inject({ method: 'POST', url: '/v1/operator-sessions', payload });
-      assert.equal(response.statusCode, 201, response.body);
-      return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
-    };
+    const login = (role: OperatorRole) => operatorSession(t, role);
     const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
       t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
     const levelOf = async (customerId: string, headers: Record<string, string>) =>

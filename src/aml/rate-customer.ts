@@ -2,12 +2,15 @@
 // with the pure rateFacts, and store the rating with its factors, the history row when it changed and
 // an audit entry when the level changed — in the caller's transaction (registration, an AML case decided
 // or opened) or in one of its own (the daily re-rating). An operator's override (a four-eyes proposal,
-// rating-override.ts) holds until the computed level changes: a new fact ends it.
+// rating-override.ts) is weighed against the new computed level by the pure levelInForce: one that raised
+// the level is never lowered by a re-rating; one that lowered it ends when the evidence rates higher than
+// what it was approved against (audited with the reason).
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
 import type { Queryable, Store, Tx } from '../store/index.ts';
 import {
   defaultRatingSettings,
+  levelInForce,
   rateFacts,
   type CustomerRating,
   type CustomerRiskFacts,
@@ -42,16 +45,6 @@ export interface RatingResult {
   readonly changed: boolean;
 }
 
-function effectiveLevel(previous: StoredRating | undefined, computed: CustomerRating): {
-  level: RiskLevel;
-  override: StoredRating['override'];
-} {
-  const override = previous?.override ?? null;
-  // An override answers the facts it was made on: when they change the level, it ends.
-  if (override === null || previous?.computedLevel !== computed.level) return { level: computed.level, override: null };
-  return { level: override.level, override };
-}
-
 /** Rates one customer inside `tx`; undefined when there is no such customer. */
 export async function rateCustomer(
   tx: Tx,
@@ -66,7 +59,10 @@ export async function rateCustomer(
   const facts = await loadRatingFacts(tx, customerId, { idRegion, now, settings, decidingCase: options.decidingCase });
   if (facts === undefined) return undefined;
   const computed = rateFacts(facts, settings);
-  const { level, override } = effectiveLevel(previous, computed);
+  const before = previous?.override ?? null;
+  const inForce = levelInForce(computed.level, before);
+  const { level } = inForce;
+  const override = inForce.overrideHolds ? before : null;
   const factors = JSON.stringify(computed.factors);
   // The history keeps changes of level or score (the account's age in days alone is not one).
   const changed = previous === undefined || previous.level !== level || previous.score !== computed.score;
@@ -76,10 +72,12 @@ export async function rateCustomer(
     const history = { id: newId('rtg', now), customerId, level, computed, factorsJson: factors, cause, now };
     await insertRatingHistory(tx, history);
   }
-  const overrideEnded = previous !== undefined && previous.override !== null && override === null;
-  if (previous === undefined || previous.level !== level || overrideEnded) {
+  // Audited when the level in force changes, and when the computed one does under an override (kept or ended).
+  const computedMoved = previous !== undefined && previous.computedLevel !== computed.level;
+  if (previous === undefined || previous.level !== level || (before !== null && computedMoved)) {
     const from = previous === undefined ? null : previous.level;
-    await auditRating(tx, customerId, { from, to: level, computed, cause, overrideEnded }, now);
+    const overrideOutcome = before === null ? undefined : { override: before, ended: inForce.overrideEnded };
+    await auditRating(tx, customerId, { from, to: level, computed, cause, overrideOutcome }, now);
   }
   return { customerId, level, computed, changed };
 }
@@ -87,16 +85,30 @@ export async function rateCustomer(
 async function auditRating(
   tx: Tx,
   customerId: string,
-  r: { from: RiskLevel | null; to: RiskLevel; computed: CustomerRating; cause: RatingCause; overrideEnded: boolean },
+  r: {
+    from: RiskLevel | null;
+    to: RiskLevel;
+    computed: CustomerRating;
+    cause: RatingCause;
+    overrideOutcome: { override: NonNullable<StoredRating['override']>; ended: string | undefined } | undefined;
+  },
   now: number,
 ): Promise<void> {
+  const o = r.overrideOutcome;
+  const override =
+    o === undefined
+      ? {}
+      : {
+          override: { level: o.override.level, approvedAgainst: o.override.against, proposal: o.override.proposalId },
+          ...(o.ended === undefined ? { overrideKept: true } : { overrideEnded: true, overrideEndedReason: o.ended }),
+        };
   const details = {
     from: r.from,
     to: r.to,
     score: r.computed.score,
     computedLevel: r.computed.level,
     cause: r.cause,
-    ...(r.overrideEnded ? { overrideEnded: true } : {}),
+    ...override,
   };
   const entry = { actorType: 'system' as const, actorId: 'aml', action: 'aml.customer_rating', target: customerId };
   await appendAudit(tx, [{ ...entry, outcome: 'success', details }], now);

@@ -1,11 +1,13 @@
 // An operator's override of a customer's risk rating is a maker–checker proposal (`aml.rating_override`):
 // a compliance analyst proposes a level (or null to end an override) with the reason, a second operator
 // approves, and the level is set in the transaction that executes the proposal, audited with both names.
-// The override holds until the computed level changes (rate-customer.ts): a new fact ends it.
+// It is stored with the computed level it was approved against: an override that raised the level stays
+// until a second operator ends it (null under four eyes; there is no expiry), one that lowered it ends when
+// a re-rating computes higher than that (customer-risk-rating.ts levelInForce).
 import type { ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import { newId } from '../ids.ts';
-import { riskLevels, type RiskLevel } from './customer-risk-rating.ts';
+import { levelInForce, riskLevels, type RiskLevel } from './customer-risk-rating.ts';
 import { insertRatingHistory, setRatingOverride, storedRating } from './customer-rating-store.ts';
 
 export interface RatingOverride {
@@ -39,9 +41,10 @@ export const ratingOverrideExecutor: ProposalExecutor<RatingOverride> = {
     const before = await storedRating(tx, payload.customerId);
     if (before === undefined) return { ok: false, code: 'aml_rating_not_found' };
     const { level: wanted, reason } = payload;
-    const override = wanted === null ? null : { level: wanted, proposalId: proposal.id, reason };
-    await setRatingOverride(tx, payload.customerId, override, now);
-    const level = payload.level ?? before.computedLevel;
+    const against = before.computedLevel;
+    const override = wanted === null ? null : { level: wanted, against, proposalId: proposal.id, reason };
+    const { level } = levelInForce(against, override);
+    await setRatingOverride(tx, payload.customerId, { override, level }, now);
     const computed = { level: before.computedLevel, score: before.score, factors: before.factors };
     const history = { customerId: payload.customerId, level, computed, factorsJson: before.factorsJson };
     await insertRatingHistory(tx, { id: newId('rtg', now), ...history, cause: 'override', now });
@@ -51,7 +54,7 @@ export const ratingOverrideExecutor: ProposalExecutor<RatingOverride> = {
       approvedBy: proposal.decidedBy,
       from: before.level,
       to: level,
-      computedLevel: before.computedLevel,
+      computedLevel: against,
       overrideEnded: payload.level === null,
     };
     const entry = { actorType: 'system' as const, actorId: 'aml', action: 'aml.rating_override' };

@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  monitorSettingsWith,
+  monitorSettingsIn,
   exportSuspiciousReport,
   pbocLargeValueThresholds,
   previousDay,
@@ -159,7 +159,8 @@ export async function amlCommand(config: Config, args: readonly string[]): Promi
       return 0;
     }
     if (action === 'monitor') {
-      console.log(jsonOf(await runMonitors(store, monitorSettingsWith(config.amlMonitorLevelFactors), now), 2));
+      const settings = await monitorSettingsIn(store, config.amlMonitorLevelFactors);
+      console.log(jsonOf(await runMonitors(store, settings, now), 2));
       return 0;
     }
     if (action === 'str' && caseId !== undefined) {

@@ -3,17 +3,20 @@
 // stamped when it was created, which the bank would refuse as stale (the simulator runs with a 5-minute
 // `transmissionWindowMs`) and whose STAN the day's sequence may have handed out again. A retry of the
 // send (a status query after a lost answer, a second release) keeps that identity. A challenged top-up
-// stepped up minutes later is stamped at its step-up the same way. Balances exact. On both stores,
-// against `anfu bank-sim` as a process, with the clock moved on.
+// stepped up minutes later is stamped at its step-up the same way, and a withdrawal released after a
+// 2-hour review that the bank never finishes is listed "outcome unknown" only the timeout after its
+// release (the send), not at once. Balances exact. On both stores, against `anfu bank-sim` as a process,
+// with the clock moved on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CardLink, type BankSimRules } from '../banks/index.ts';
+import { CardLink, type BankSimRules, type CardRequest, type PayoutResult } from '../banks/index.ts';
 import { startBankSimProcess, type BankSimProcess } from '../banks/testing/bank-sim-process.ts';
 import { withCheckDigit } from '../cards/index.ts';
 import { TokenVault } from '../crypto/index.ts';
 import { availableOf, balanceOf } from '../ledger/index.ts';
 import {
-  bankSettlementOf, fundingById, paymentSettingsOf, walletOf, type CardFunding, type CardLinkPort, type PaymentCard,
+  bankSettlementOf, fundingById, outcomeUnknownWithdrawals, paymentSettingsOf, walletOf, type CardFunding,
+  type CardLinkPort, type PaymentCard,
   type PaymentsContext,
 } from '../payments/index.ts';
 import {
@@ -66,6 +69,21 @@ function recording(link: CardLink, sent: Sent[]): CardLinkPort {
     },
     verifyAccount: (input) => link.verifyAccount(input),
     confirmOneTimeCode: (input) => link.confirmOneTimeCode(input),
+  };
+}
+
+/** A link whose payout and status answer "in progress" for ever (its stamps are the real link's clock). */
+function neverFinishing(link: CardLink): CardLinkPort {
+  const inProgress = async (reference: CardRequest): Promise<PayoutResult> => ({ outcome: 'processing', reference });
+  return {
+    stamp: () => link.stamp(),
+    stampWithMoment: () => link.stampWithMoment(),
+    authorise: () => Promise.reject(new Error('not used')),
+    payout: (input) => inProgress({ stan: input.stan } as CardRequest),
+    payoutStatus: inProgress,
+    reverse: () => Promise.reject(new Error('not used')),
+    verifyAccount: () => Promise.reject(new Error('not used')),
+    confirmOneTimeCode: () => Promise.reject(new Error('not used')),
   };
 }
 
@@ -259,6 +277,39 @@ for (const kind of testStoreKinds()) {
       );
       assert.deepEqual(await money(bob), [35_000n, 35_000n, bankBefore + 15_000n]);
       await sim.putRules(simRules);
+    });
+
+    test('a withdrawal held 2 hours is outcome-unknown only past the timeout counted from its release', async () => {
+      // The bank never gives a final answer ("in progress"); the timeout shortened to an hour.
+      const silent: CardFunding = { ...funding, link: neverFinishing(link) };
+      const hourly = { ...ctx, settings: { ...ctx.settings, withdrawalOutcomeUnknownAfterMs: 3600_000 } };
+      at = Date.now() - 2 * 3600_000;
+      const [dave, card] = await customer(50_000n);
+      const request = signed('withdrawal', dave, card, '120.00');
+      const held = (await withdrawToCard(hourly, silent, dave.principal, request)).funding;
+      assert.equal(held.state, 'held_for_review');
+      const [, , bankBefore] = await money(dave);
+      at = Date.now();
+      const released = at;
+      const outcome = await resolveFundingReview(hourly, silent, held.id, 'release', 'opr_test');
+      assert.deepEqual([outcome.ok, outcome.ok && outcome.funding.state], [true, 'processing']);
+      assert.equal((await fundingById(t.store, held.id))?.sentAt, released, 'sent at the release');
+      const listed = async () => (await outcomeUnknownWithdrawals(t.store, 50)).some((w) => w.id === held.id);
+      for (const after of [10_000, 3600_000 - 30_000]) {
+        at = released + after;
+        await pollWithdrawals(hourly, silent, { limit: 50 });
+        assert.equal(await listed(), false, `not listed ${after} ms after the release`);
+      }
+      at = released + 3600_000 + 5 * 60_000;
+      await pollWithdrawals(hourly, silent, { limit: 50 });
+      assert.equal(await listed(), true, 'listed past the hour');
+      const row = await fundingById(t.store, held.id);
+      assert.deepEqual([row?.state, row?.outcomeUnknownAt], ['processing', at], 'listed, nothing decided');
+      const cases = await t.store.all<{ id: string }>(
+        "SELECT id FROM cases WHERE kind = 'withdrawal_outcome_unknown' AND dedupe_key = ?", [held.id],
+      );
+      assert.equal(cases.length, 1, 'one case for operations');
+      assert.deepEqual(await money(dave), [50_000n, 38_000n, bankBefore], 'still held, nothing paid');
     });
   });
 }

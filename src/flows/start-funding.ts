@@ -139,6 +139,8 @@ export async function startFunding(
     statusAttempts: 0,
     nextStatusAt: null,
     outcomeUnknownAt: null,
+    // Restamped, with this moment, when a review's release or a step-up sends it later.
+    sentAt: now,
     createdAt: now,
     updatedAt: now,
   };

@@ -4,7 +4,8 @@
 // stored before it is sent). Completed (00): the hold is posted. Refused: the hold is voided and the
 // payment fails (`payout_failed` with the response code). In progress (09) or unanswered: it stays
 // `processing` — no timer decides what the bank did — and `pollWithdrawals` asks again (0201, same
-// STAN and field 7) with back-off. Past ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS the withdrawal is
+// STAN and field 7) with back-off. Past ANFU_WITHDRAWAL_OUTCOME_UNKNOWN_AFTER_MS after the request was
+// sent (`sentAt`: the creation, or a review's release or step-up that restamped it) the withdrawal is
 // listed for operations ("outcome unknown") and a `withdrawal_outcome_unknown` case is opened (one per
 // withdrawal); the queries go on, and operations resolve it under maker–checker — the case's four-eyes
 // decisions or a `withdrawal.resolve` proposal, one logic: paid → the hold is posted; not paid → voided.
@@ -217,7 +218,8 @@ export async function pollWithdrawals(
     }
     const now = ctx.clock();
     await scheduleWithdrawalStatusQuery(ctx.store, row.id, row.statusAttempts + 1, now);
-    if (row.createdAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now)
+    // Counted from the send, not the creation: a review or a step-up may have kept it from the bank for hours.
+    if (row.sentAt + ctx.settings.withdrawalOutcomeUnknownAfterMs <= now)
       await listOutcomeUnknown(ctx, row, 'no final answer from the bank');
   }
   return finished;

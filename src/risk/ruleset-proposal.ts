@@ -4,7 +4,7 @@
 // does not compile is refused at proposal; a proposal written from a version that is no longer the
 // latest is refused at execution, so two concurrent edits never silently overwrite each other.
 // Block and allow list entries (`risk.list`) follow the same four eyes.
-import type { ProposalExecutor } from '../access/index.ts';
+import { versionedPayload, type ProposalExecutor } from '../access/index.ts';
 import { appendAudit } from '../audit/index.ts';
 import { compileRuleSet, type RuleSetDocument } from './ruleset.ts';
 import {
@@ -22,11 +22,10 @@ export interface RuleSetProposal {
 }
 
 export function parseRuleSetProposal(payload: unknown): RuleSetProposal | undefined {
-  const p = payload as { document?: unknown; basedOn?: unknown } | null;
-  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0)
-    return undefined;
-  const compiled = compileRuleSet(p.document);
-  return compiled.ok ? { document: compiled.set.document, basedOn: p.basedOn as number } : undefined;
+  const p = versionedPayload(payload, 'document');
+  if (p === undefined) return undefined;
+  const compiled = compileRuleSet(p.value);
+  return compiled.ok ? { document: compiled.set.document, basedOn: p.basedOn } : undefined;
 }
 
 export const ruleSetExecutor: ProposalExecutor<RuleSetProposal> = {

@@ -4,7 +4,7 @@
 // of customers' money-laundering risk (every customer rated more than a day ago, a batch an hour).
 import { join } from 'node:path';
 import {
-  monitorSettingsWith,
+  monitorSettingsIn,
   pbocLargeValueThresholds,
   previousDay,
   produceLargeValueReport,
@@ -35,8 +35,9 @@ export function startComplianceSchedule(
   onError: (e: unknown) => void,
 ) {
   const { store, clock } = context;
-  const monitor = leased('aml:monitor', amlMonitorIntervalMs, () =>
-    runMonitors(store, monitorSettingsWith(config.amlMonitorLevelFactors), clock()),
+  // The level factors in force are read at each run: one approved in any process counts from the next.
+  const monitor = leased('aml:monitor', amlMonitorIntervalMs, async () =>
+    runMonitors(store, await monitorSettingsIn(store, config.amlMonitorLevelFactors), clock()),
   );
   const report = leased('aml:report', amlReportCheckIntervalMs, () =>
     produceLargeValueReport(

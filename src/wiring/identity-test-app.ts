@@ -5,8 +5,10 @@ import {
   openIdentity, residentIdCheckCharacter as checkCharacter, totpCode, type DevelopmentSmsSink, type Identity,
   type IdentityVerifier,
 } from '../identity/index.ts';
+import { totpCodeAt, type OperatorRole } from '../access/index.ts';
 import type { StoreKind } from '../store/testing.ts';
 import { createTestApp, type TestApp } from './test-app.ts';
+import { enrolledTestOperator } from './test-operators.ts';
 
 export const testEnv = { ANFU_ARGON2_MEMORY_KIB: '1024', ANFU_ARGON2_TIME_COST: '1', ANFU_SMS_RESEND_INTERVAL_MS: '0' };
 
@@ -49,6 +51,22 @@ export async function createIdentityTestApp(kind: StoreKind, options: { env?: Re
     },
     close: () => base.close(),
   };
+}
+
+/**
+ * A new operator of `role` logged in as a person (password + TOTP, the session approvals require), on a
+ * fresh TOTP step: the headers to call the operator API with.
+ */
+export async function operatorSession(t: IdentityTestApp, role: OperatorRole): Promise<Record<string, string>> {
+  const access = t.app.context.access;
+  const parts = { store: t.store, totpSecrets: access.totpSecrets, policy: access.enrolmentPolicy };
+  const operator = await enrolledTestOperator(parts, role, t.identity.clock());
+  t.advance(30_000);
+  const totp = totpCodeAt(operator.totpSecret, t.identity.clock());
+  const payload = { name: operator.name, password: operator.password, totp };
+  const response = await t.app.inject({ method: 'POST', url: '/v1/operator-sessions', payload });
+  if (response.statusCode !== 201) throw new Error(`operator login refused: ${response.body}`);
+  return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
 }
 
 let sequence = 0;

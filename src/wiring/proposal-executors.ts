@@ -1,8 +1,8 @@
 // What an approved maker–checker proposal executes, registered in one place per app: manual ledger
 // adjustments, role changes and role grants (src/access), large refunds (src/payments) and resolutions
 // of withdrawals whose bank outcome is unknown and card top-up reversals (src/flows), clearing partners,
-// caps and merchant settlement runs (src/clearing), customer risk rating overrides (src/aml). A kind
-// registered nowhere is refused at proposal time (`proposal_kind_unknown`).
+// caps and merchant settlement runs (src/clearing), customer risk rating overrides and the monitors' level
+// factors (src/aml). A kind registered nowhere is refused at proposal time (`proposal_kind_unknown`).
 import { ledgerAdjustment, operatorRoleChange, operatorRoleGrant, type ProposalRegistry } from '../access/index.ts';
 import {
   partnerCapExecutor, partnerCreateExecutor, settleMerchantsExecutor, type ClearingContext,
@@ -14,7 +14,7 @@ import type { Ledger } from '../ledger/index.ts';
 import { refundApprovalExecutor, type PaymentsContext } from '../payments/index.ts';
 import { breakResolutionExecutor } from '../reconciliation/index.ts';
 import { listChangeExecutor, ruleSetExecutor } from '../risk/index.ts';
-import { ratingOverrideExecutor } from '../aml/index.ts';
+import { levelFactorsExecutor, ratingOverrideExecutor } from '../aml/index.ts';
 
 export function registerProposalExecutors(
   registry: ProposalRegistry,
@@ -36,4 +36,5 @@ export function registerProposalExecutors(
   registry.register(ruleSetExecutor);
   registry.register(listChangeExecutor);
   registry.register(ratingOverrideExecutor);
+  registry.register(levelFactorsExecutor(parts.config.amlMonitorLevelFactors));
 }

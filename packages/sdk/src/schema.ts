@@ -174,6 +174,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aml/monitor-level-factors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AML monitors' level factors in force (read by every monitor run) */
+        get: operations["getAmlMonitorLevelFactors"];
+        put?: never;
+        /** Propose new level factors (maker); a second operator approves aml.monitor_level_factors */
+        post: operations["postAmlMonitorLevelFactors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/aml/monitor-runs": {
         parameters: {
             query?: never;
@@ -2814,7 +2832,7 @@ export interface components {
         /** @description RFC 9457 problem details; `code` is stable and registered in src/errors.ts */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "account_totals_overflow" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "attestation_invalid" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "signature_check_unavailable" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "clearing_four_eyes_required" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "customer_frozen" | "merchant_frozen" | "sanctions_rescreen_not_found" | "sanctions_lists_not_loaded" | "aml_report_date_invalid" | "aml_rating_not_found" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
+            code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "body_too_large" | "not_found" | "method_not_allowed" | "rate_limited" | "internal_error" | "not_ready" | "web_not_built" | "store_unavailable" | "unauthenticated" | "forbidden" | "operator_login_failed" | "mfa_required" | "operator_exists" | "administrator_exists" | "operator_not_found" | "proposal_not_found" | "proposal_not_pending" | "proposal_expired" | "proposal_self_approval" | "proposal_self_target" | "proposal_related_approval" | "enrolment_code_invalid" | "enrolment_totp_invalid" | "operator_enrolled" | "operator_not_active" | "token_not_found" | "adjustment_required" | "proposal_kind_unknown" | "proposal_payload_invalid" | "security_event_not_found" | "incident_not_found" | "incident_closed" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "account_not_found" | "account_exists" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "idempotency_conflict" | "hold_not_found" | "hold_not_pending" | "hold_expired" | "post_exceeds_hold" | "account_totals_overflow" | "invalid_cursor" | "audit_entry_not_found" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "audit_proof_parameter_invalid" | "crypto_decrypt_failed" | "crypto_malformed_key" | "crypto_unknown_algorithm" | "crypto_key_mismatch" | "crypto_unsupported_parameter" | "keyring_kek_missing" | "keyring_kek_weak" | "keyring_kek_mismatch" | "keyring_kek_rotation_done" | "keyring_unknown_purpose" | "keyring_key_not_found" | "keyring_key_retired" | "keyring_key_in_use" | "card_number_invalid" | "card_token_not_found" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "provider_signature_invalid" | "identity_verification_unavailable" | "identity_already_registered" | "phone_already_registered" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "login_failed" | "login_throttled" | "login_denied" | "challenge_invalid" | "factor_not_acceptable" | "code_invalid" | "sms_throttled" | "totp_already_enrolled" | "totp_not_enrolled" | "passkey_failed" | "device_key_invalid" | "device_certificate_invalid" | "device_revoked" | "step_up_required" | "refresh_token_invalid" | "step_up_exhausted" | "payee_lookup_throttled" | "collect_request_throttled" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "backup_target_unusable" | "backup_not_found" | "restore_verification_failed" | "assessment_not_found" | "attestation_invalid" | "report_range_invalid" | "backup_job_not_found" | "client_certificate_required" | "webhook_url_refused" | "webhook_endpoint_not_found" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_found" | "webhook_delivery_not_dead" | "instruction_invalid" | "instruction_stale" | "instruction_replayed" | "signature_invalid" | "signature_check_unavailable" | "certificate_expired" | "payment_not_found" | "payment_state_invalid" | "payment_denied" | "payment_rejected_in_review" | "payment_review_expired" | "risk_denied" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "limit_exceeded" | "payee_not_found" | "payee_is_payer" | "instruction_mismatch" | "merchant_not_found" | "merchant_signature_invalid" | "order_not_found" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "refund_exceeds_payment" | "refund_not_found" | "collect_request_not_found" | "collect_request_not_pending" | "card_not_found" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_binding_not_found" | "card_bound_elsewhere" | "card_bind_attempts_exceeded" | "card_declined" | "card_issuer_unavailable" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "risk_ruleset_stale" | "risk_ruleset_not_found" | "risk_decision_not_found" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "partner_not_found" | "clearing_batch_not_found" | "partner_exists" | "clearing_instruction_invalid" | "clearing_posting_refused" | "clearing_four_eyes_required" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_too_large" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_replayed" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "break_not_found" | "break_resolved" | "proposal_conflict_of_interest" | "case_not_found" | "case_closed" | "case_already_decided" | "case_decision_unknown" | "case_decision_pending" | "case_kind_unknown" | "case_status_invalid" | "case_not_decided" | "sanctions_hit" | "sanctions_lists_unavailable" | "sanctions_list_invalid" | "customer_frozen" | "merchant_frozen" | "sanctions_rescreen_not_found" | "sanctions_lists_not_loaded" | "aml_report_date_invalid" | "aml_rating_not_found" | "aml_level_factors_invalid" | "aml_level_factors_stale" | "aml_case_not_reportable" | "payment_not_owned" | "claim_exists" | "dispute_exists" | "dispute_not_disputable" | "dispute_not_found" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch" | "attachment_not_found" | "satisfaction_recorded";
             detail?: string;
             instance?: string;
             status: number;
@@ -2910,7 +2928,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `review_hold_not_found`, `review_hold_pending`, `review_hold_resolved`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `order_reference_conflict`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `partner_exists`, `bank_file_replayed`, `break_resolved`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided`, `sanctions_lists_not_loaded`, `claim_exists`, `dispute_exists`, `dispute_deadline_passed`, `dispute_not_awaiting_response`, `satisfaction_recorded` */
+        /** @description Problem: `operator_exists`, `administrator_exists`, `proposal_not_pending`, `proposal_expired`, `operator_enrolled`, `operator_not_active`, `incident_closed`, `account_exists`, `idempotency_conflict`, `hold_not_pending`, `hold_expired`, `keyring_key_in_use`, `identity_already_registered`, `phone_already_registered`, `totp_already_enrolled`, `totp_not_enrolled`, `webhook_endpoint_limit`, `webhook_endpoint_disabled`, `webhook_delivery_not_dead`, `instruction_replayed`, `payment_state_invalid`, `review_hold_not_found`, `review_hold_pending`, `review_hold_resolved`, `order_expired`, `challenge_expired`, `order_already_paid`, `order_exists`, `order_reference_conflict`, `collect_request_not_pending`, `card_bound_elsewhere`, `risk_ruleset_stale`, `partner_exists`, `bank_file_replayed`, `break_resolved`, `case_closed`, `case_already_decided`, `case_decision_pending`, `case_status_invalid`, `case_not_decided`, `sanctions_lists_not_loaded`, `aml_level_factors_stale`, `claim_exists`, `dispute_exists`, `dispute_deadline_passed`, `dispute_not_awaiting_response`, `satisfaction_recorded` */
         Problem409: {
             headers: {
                 [name: string]: unknown;
@@ -2927,7 +2945,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "partner_exists" | "bank_file_replayed" | "break_resolved" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided" | "sanctions_lists_not_loaded" | "claim_exists" | "dispute_exists" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "satisfaction_recorded";
+                    code?: "operator_exists" | "administrator_exists" | "proposal_not_pending" | "proposal_expired" | "operator_enrolled" | "operator_not_active" | "incident_closed" | "account_exists" | "idempotency_conflict" | "hold_not_pending" | "hold_expired" | "keyring_key_in_use" | "identity_already_registered" | "phone_already_registered" | "totp_already_enrolled" | "totp_not_enrolled" | "webhook_endpoint_limit" | "webhook_endpoint_disabled" | "webhook_delivery_not_dead" | "instruction_replayed" | "payment_state_invalid" | "review_hold_not_found" | "review_hold_pending" | "review_hold_resolved" | "order_expired" | "challenge_expired" | "order_already_paid" | "order_exists" | "order_reference_conflict" | "collect_request_not_pending" | "card_bound_elsewhere" | "risk_ruleset_stale" | "partner_exists" | "bank_file_replayed" | "break_resolved" | "case_closed" | "case_already_decided" | "case_decision_pending" | "case_status_invalid" | "case_not_decided" | "sanctions_lists_not_loaded" | "aml_level_factors_stale" | "claim_exists" | "dispute_exists" | "dispute_deadline_passed" | "dispute_not_awaiting_response" | "satisfaction_recorded";
                 };
             };
         };
@@ -2973,7 +2991,7 @@ export interface components {
                 };
             };
         };
-        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `account_totals_overflow`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `clearing_instruction_invalid`, `clearing_posting_refused`, `bank_file_malformed`, `bank_file_entities_refused`, `bank_file_schema_invalid`, `bank_file_unsupported`, `bank_file_wrong_account`, `bank_file_unknown_batch`, `bank_file_amount_precision`, `case_decision_unknown`, `case_kind_unknown`, `sanctions_list_invalid`, `aml_report_date_invalid`, `aml_case_not_reportable`, `dispute_not_disputable`, `attachment_too_large`, `attachment_type_not_allowed`, `attachment_type_mismatch` */
+        /** @description Problem: `enrolment_totp_invalid`, `proposal_kind_unknown`, `proposal_payload_invalid`, `invalid_amount`, `amount_too_large`, `unknown_currency`, `currency_not_enabled`, `currency_mismatch`, `same_account`, `funding_source_invalid`, `linked_transfer_failed`, `insufficient_funds`, `account_closed`, `post_exceeds_hold`, `account_totals_overflow`, `audit_tree_size_invalid`, `audit_consistency_range_invalid`, `crypto_decrypt_failed`, `crypto_key_mismatch`, `keyring_key_not_found`, `keyring_key_retired`, `card_number_invalid`, `phone_number_invalid`, `id_number_invalid`, `name_invalid`, `customer_underage`, `identity_not_verified`, `identity_mismatch`, `verification_source_unknown`, `verification_failed`, `password_rejected`, `factor_not_acceptable`, `device_key_invalid`, `note_invalid`, `backup_archive_corrupt`, `backup_manifest_invalid`, `backup_chain_broken`, `restore_verification_failed`, `webhook_url_refused`, `instruction_invalid`, `limit_exceeded`, `payee_is_payer`, `instruction_mismatch`, `refund_exceeds_payment`, `card_unverified`, `card_holder_mismatch`, `card_security_code_invalid`, `card_otp_invalid`, `card_otp_attempts_exhausted`, `card_declined`, `payout_failed`, `payout_not_paid`, `risk_ruleset_invalid`, `rule_syntax`, `rule_unknown_feature`, `rule_type`, `rule_too_complex`, `ruleset_shape`, `ruleset_conflict`, `clearing_instruction_invalid`, `clearing_posting_refused`, `bank_file_malformed`, `bank_file_entities_refused`, `bank_file_schema_invalid`, `bank_file_unsupported`, `bank_file_wrong_account`, `bank_file_unknown_batch`, `bank_file_amount_precision`, `case_decision_unknown`, `case_kind_unknown`, `sanctions_list_invalid`, `aml_report_date_invalid`, `aml_level_factors_invalid`, `aml_case_not_reportable`, `dispute_not_disputable`, `attachment_too_large`, `attachment_type_not_allowed`, `attachment_type_mismatch` */
         Problem422: {
             headers: {
                 [name: string]: unknown;
@@ -2990,7 +3008,7 @@ export interface components {
                  */
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "account_totals_overflow" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "case_decision_unknown" | "case_kind_unknown" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_case_not_reportable" | "dispute_not_disputable" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch";
+                    code?: "enrolment_totp_invalid" | "proposal_kind_unknown" | "proposal_payload_invalid" | "invalid_amount" | "amount_too_large" | "unknown_currency" | "currency_not_enabled" | "currency_mismatch" | "same_account" | "funding_source_invalid" | "linked_transfer_failed" | "insufficient_funds" | "account_closed" | "post_exceeds_hold" | "account_totals_overflow" | "audit_tree_size_invalid" | "audit_consistency_range_invalid" | "crypto_decrypt_failed" | "crypto_key_mismatch" | "keyring_key_not_found" | "keyring_key_retired" | "card_number_invalid" | "phone_number_invalid" | "id_number_invalid" | "name_invalid" | "customer_underage" | "identity_not_verified" | "identity_mismatch" | "verification_source_unknown" | "verification_failed" | "password_rejected" | "factor_not_acceptable" | "device_key_invalid" | "note_invalid" | "backup_archive_corrupt" | "backup_manifest_invalid" | "backup_chain_broken" | "restore_verification_failed" | "webhook_url_refused" | "instruction_invalid" | "limit_exceeded" | "payee_is_payer" | "instruction_mismatch" | "refund_exceeds_payment" | "card_unverified" | "card_holder_mismatch" | "card_security_code_invalid" | "card_otp_invalid" | "card_otp_attempts_exhausted" | "card_declined" | "payout_failed" | "payout_not_paid" | "risk_ruleset_invalid" | "rule_syntax" | "rule_unknown_feature" | "rule_type" | "rule_too_complex" | "ruleset_shape" | "ruleset_conflict" | "clearing_instruction_invalid" | "clearing_posting_refused" | "bank_file_malformed" | "bank_file_entities_refused" | "bank_file_schema_invalid" | "bank_file_unsupported" | "bank_file_wrong_account" | "bank_file_unknown_batch" | "bank_file_amount_precision" | "case_decision_unknown" | "case_kind_unknown" | "sanctions_list_invalid" | "aml_report_date_invalid" | "aml_level_factors_invalid" | "aml_case_not_reportable" | "dispute_not_disputable" | "attachment_too_large" | "attachment_type_not_allowed" | "attachment_type_mismatch";
                 };
             };
         };
@@ -3516,6 +3534,7 @@ export interface operations {
                      *       "cause": "example",
                      *       "override": {
                      *         "level": "low",
+                     *         "approvedAgainst": "low",
                      *         "proposalId": "example",
                      *         "reason": "Two cups of tea"
                      *       },
@@ -3550,6 +3569,7 @@ export interface operations {
                         idRegion: string;
                         level: "low" | "medium" | "high";
                         override: {
+                            approvedAgainst: "low" | "medium" | "high";
                             level: "low" | "medium" | "high";
                             proposalId: string;
                             reason: string;
@@ -3680,6 +3700,132 @@ export interface operations {
             429: components["responses"]["Problem429"];
             500: components["responses"]["Problem500"];
             503: components["responses"]["Problem503"];
+        };
+    };
+    getAmlMonitorLevelFactors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "source": "default",
+                     *       "factors": {
+                     *         "medium": {
+                     *           "structuring": 1,
+                     *           "rapid_in_out": 1,
+                     *           "fan": 1
+                     *         },
+                     *         "high": {
+                     *           "structuring": 1,
+                     *           "rapid_in_out": 1,
+                     *           "fan": 1
+                     *         }
+                     *       },
+                     *       "approval": {
+                     *         "proposalId": "example",
+                     *         "approvedBy": "example",
+                     *         "approvedAt": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        approval: {
+                            approvedAt: string;
+                            approvedBy: string;
+                            proposalId: string;
+                        } | null;
+                        factors: {
+                            high: {
+                                fan: number;
+                                rapid_in_out: number;
+                                structuring: number;
+                            };
+                            medium: {
+                                fan: number;
+                                rapid_in_out: number;
+                                structuring: number;
+                            };
+                        };
+                        source: "default" | "configuration" | "approved";
+                        /** @description 0: the start value (ANFU_AML_MONITOR_LEVEL_FACTORS or the defaults) */
+                        version: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
+        };
+    };
+    postAmlMonitorLevelFactors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the version written from (default: in force) */
+                    basedOn?: number;
+                    /** @description the whole table, as ANFU_AML_MONITOR_LEVEL_FACTORS takes it */
+                    factors: unknown;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approverRoles: string[];
+                        /** @description ISO 8601 time */
+                        createdAt: string;
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        executedAt: string | null;
+                        /** @description ISO 8601 time */
+                        expiresAt: string;
+                        id: string;
+                        kind: string;
+                        payload: unknown;
+                        proposedBy: string;
+                        reason: string | null;
+                        result: unknown;
+                        state: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            500: components["responses"]["Problem500"];
         };
     };
     postAmlMonitorRuns: {

@@ -22,7 +22,14 @@ const RatingView = Type.Object({
   factors: Type.Array(Type.Object({ factor: Type.String(), value: Type.String(), points: Type.Integer() })),
   idRegion: Type.String(),
   cause: Type.String(),
-  override: Nullable(Type.Object({ level: Level, proposalId: Type.String(), reason: Type.String() })),
+  override: Nullable(
+    Type.Object({
+      level: Level,
+      approvedAgainst: Level,
+      proposalId: Type.String(),
+      reason: Type.String(),
+    }),
+  ),
   ratedAt: Type.String(),
   history: Type.Array(
     Type.Object({
@@ -42,7 +49,12 @@ const historyMax = 50;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function ratingView(r: StoredRating, history: Awaited<ReturnType<typeof ratingHistory>>) {
-  const { customerId, level, computedLevel, score, factors, idRegion, cause, override } = r;
+  const { customerId, level, computedLevel, score, factors, idRegion, cause } = r;
+  const override =
+    r.override === null
+      ? null
+      : { level: r.override.level, approvedAgainst: r.override.against, proposalId: r.override.proposalId,
+          reason: r.override.reason };
   return {
     ...{ customerId, level, computedLevel, score, factors: [...factors], idRegion, cause, override },
     ratedAt: iso(r.ratedAt),

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { Type, type Static, type TSchema } from 'typebox';
 import {
-  monitorSettingsWith,
+  monitorSettingsIn,
   exportSuspiciousReport,
   pbocLargeValueThresholds,
   produceLargeValueReport,
@@ -29,6 +29,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { operatorSecurity as security, problemResponses } from '../schemas.ts';
 import { actorOf } from '../operator-auth.ts';
+import { amlLevelFactorRoutes } from './aml-level-factors.ts';
 import { amlRatingRoutes } from './aml-ratings.ts';
 
 const errors = problemResponses(400, 401, 403, 404, 422, 503);
@@ -249,7 +250,8 @@ function amlRoutes(context: AppContext): FastifyPluginAsync {
 
     const monitorSummary = 'Run the suspicious-pattern monitors over the last window now';
     app.post('/aml/monitor-runs', { ...route('aml.report'), ...schema(monitorSummary, MonitorResult) }, async () => {
-      const run = await runMonitors(store, monitorSettingsWith(context.config.amlMonitorLevelFactors), clock());
+      const settings = await monitorSettingsIn(store, context.config.amlMonitorLevelFactors);
+      const run = await runMonitors(store, settings, clock());
       return { movements: run.movements, hits: run.hits, opened: [...run.opened] };
     });
 
@@ -263,12 +265,16 @@ function amlRoutes(context: AppContext): FastifyPluginAsync {
   };
 }
 
-/** The compliance routes: sanctions lists, searches and screenings; AML reports, monitor runs, risk ratings. */
+/**
+ * The compliance routes: sanctions lists, searches and screenings; AML reports, monitor runs, level factors,
+ * risk ratings.
+ */
 export function complianceRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     await app.register(sanctionsRoutes(context));
     await app.register(rescreenRoutes(context));
     await app.register(amlRoutes(context));
     await app.register(amlRatingRoutes(context));
+    await app.register(amlLevelFactorRoutes(context));
   };
 }

@@ -52,6 +52,7 @@ for (const kind of testStoreKinds()) {
         statusAttempts: 0,
         nextStatusAt: null,
         outcomeUnknownAt: null,
+        sentAt: now,
         createdAt: now,
         updatedAt: now,
       });

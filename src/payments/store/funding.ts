@@ -46,6 +46,11 @@ export interface FundingPayment {
   readonly nextStatusAt: number | null;
   /** Withdrawals: when the payout was listed for operations as "outcome unknown" (null: not listed). */
   readonly outcomeUnknownAt: number | null;
+  /**
+   * When the request in `exchange` was stamped to go to the bank (the platform's clock): the creation, or
+   * the review's release or passed step-up that restamped it. A withdrawal's "outcome unknown" age counts from here.
+   */
+  readonly sentAt: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -75,7 +80,7 @@ export async function cardsOf(q: Queryable, customerId: string): Promise<Payment
   return (await q.all("SELECT * FROM payment_cards WHERE customer_id = ? AND status = 'active' ORDER BY id", [customerId])).map(cardFromRow);
 }
 
-const fundingColumns = 'id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, failure_code, response_code, bank, bank_stan, bank_transmitted, bank_local_time, authorisation_code, retrieval_reference, reversal_owed, hold_seq, status_attempts, next_status_at, outcome_unknown_at, created_at, updated_at';
+const fundingColumns = 'id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, failure_code, response_code, bank, bank_stan, bank_transmitted, bank_local_time, authorisation_code, retrieval_reference, reversal_owed, hold_seq, status_attempts, next_status_at, outcome_unknown_at, sent_at, created_at, updated_at';
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
 
@@ -87,15 +92,15 @@ function fundingFromRow(r: Row): FundingPayment {
     exchange: { stan: r.bank_stan as string, transmitted: text(r.bank_transmitted), localTime: text(r.bank_local_time), authorisationCode: text(r.authorisation_code), retrievalReference: text(r.retrieval_reference), responseCode: text(r.response_code) },
     reversalOwed: toNumber(r.reversal_owed) === 1, holdSeq: r.hold_seq === null || r.hold_seq === undefined ? null : toBigInt(r.hold_seq),
     statusAttempts: toNumber(r.status_attempts), nextStatusAt: numberOrNull(r.next_status_at), outcomeUnknownAt: numberOrNull(r.outcome_unknown_at),
-    createdAt: toNumber(r.created_at), updatedAt: toNumber(r.updated_at),
+    sentAt: toNumber(r.sent_at), createdAt: toNumber(r.created_at), updatedAt: toNumber(r.updated_at),
   };
 }
 
 export async function insertFunding(tx: Tx, f: FundingPayment): Promise<void> {
   await tx.run(
-    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, bank, bank_stan, bank_transmitted, bank_local_time, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [f.id, f.kind, f.state, f.customerId, f.cardId, f.amount, f.currency, f.idempotencyKey, f.requestHash, f.bank, f.exchange.stan, f.exchange.transmitted, f.exchange.localTime, f.createdAt, f.updatedAt],
+    `INSERT INTO funding_payments (id, kind, state, customer_id, card_id, amount, currency, idempotency_key, request_hash, bank, bank_stan, bank_transmitted, bank_local_time, sent_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [f.id, f.kind, f.state, f.customerId, f.cardId, f.amount, f.currency, f.idempotencyKey, f.requestHash, f.bank, f.exchange.stan, f.exchange.transmitted, f.exchange.localTime, f.sentAt, f.createdAt, f.updatedAt],
   );
 }
 
@@ -120,14 +125,16 @@ export async function fundingWithReversalOwed(q: Queryable, limit: number): Prom
 
 /**
  * The identity of the request about to be sent (fields 11, 7 and 12), replacing one taken earlier that
- * was never sent (a review's release: the bank would see a stale field 7 and a STAN of another day).
+ * was never sent (a review's release: the bank would see a stale field 7 and a STAN of another day);
+ * `now`, the moment it is stamped, becomes its `sentAt`.
  */
 export async function restampExchange(
   tx: Tx, id: string, e: Pick<BankExchange, 'stan'> & { transmitted: string; localTime: string }, now: number,
 ): Promise<void> {
   await tx.run(
-    'UPDATE funding_payments SET bank_stan = ?, bank_transmitted = ?, bank_local_time = ?, updated_at = ? WHERE id = ?',
-    [e.stan, e.transmitted, e.localTime, now, id],
+    `UPDATE funding_payments SET bank_stan = ?, bank_transmitted = ?, bank_local_time = ?, sent_at = ?, updated_at = ?
+     WHERE id = ?`,
+    [e.stan, e.transmitted, e.localTime, now, now, id],
   );
 }
 

@@ -47,6 +47,9 @@ import { amlCustomerRatings } from './212-aml-customer-ratings.ts';
 import { fundingReviewHolds } from './208-funding-review-holds.ts';
 import { sanctionsMerchantFreezes } from './204-sanctions-merchant-freezes.ts';
 import { ledgerJournalBuckets } from './214-ledger-journal-buckets.ts';
+import { amlOverrideAgainst } from './273-aml-override-against.ts';
+import { fundingSentAt } from './274-funding-sent-at.ts';
+import { amlLevelFactors } from './275-aml-level-factors.ts';
 
 export interface Migration {
   readonly id: number;
@@ -114,4 +117,7 @@ export const migrations: readonly Migration[] = [
   fundingReviewHolds,
   sanctionsMerchantFreezes,
   ledgerJournalBuckets,
+  amlOverrideAgainst,
+  fundingSentAt,
+  amlLevelFactors,
 ];
