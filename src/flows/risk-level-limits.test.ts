@@ -40,7 +40,9 @@ for (const kind of testStoreKinds()) {
       for (const who of [high, low]) {
         const wallet = await walletOf(t.ledger, who.customer.id, 'CNY');
         const funding = { kind: 'single' as const, key: `fund-${who.customer.id}`, debitAccountId: bank.id };
-        assert.ok((await t.ledger.submit({ ...funding, creditAccountId: wallet.id, amount: 300_000n, currency: 'CNY' })).ok);
+        const amount = { amount: 300_000n, currency: 'CNY' };
+        const funded = await t.ledger.submit({ ...funding, creditAccountId: wallet.id, ...amount });
+        assert.ok(funded.ok);
       }
       const balance = async (who: typeof high) => balanceOf(await walletOf(t.ledger, who.customer.id, 'CNY'));
       let keys = 0;
@@ -66,13 +68,16 @@ for (const kind of testStoreKinds()) {
       assert.equal(await balance(high), 250_000n);
       const refusals = await t.auditRows('payment.limit_refused');
       assert.equal(refusals.filter((r) => r.actor_id === high.customer.id).length, 1, JSON.stringify(refusals));
-      assert.equal((await transfer(low, '600.00')).payment.state, 'succeeded', 'a low-risk payer keeps the whole limit');
+      const lowPaid = await transfer(low, '600.00');
+      assert.equal(lowPaid.payment.state, 'succeeded', 'a low-risk payer keeps the whole limit');
 
       // The one-by-one path (an order payment, its own transaction), for another high-risk payer's day.
       const rerate = (level: string) =>
         t.store.run('UPDATE aml_customer_ratings SET level = ? WHERE customer_id = ?', [level, low.customer.id]);
       await rerate('high');
-      const shop = { name: 'Level Tea House', registration: '91310000MA1K00002X', settlementAccount: '6222020200112233447' };
+      const shop = {
+        name: 'Level Tea House', registration: '91310000MA1K00002X', settlementAccount: '6222020200112233447',
+      };
       const { order: small } = await testMerchantOrder(t.store, t.app.context.keyring, shop,
         { reference: 'lvl-1', amount: 1n, description: 'tea' }, Date.now());
       const pay = (orderId: string, amount: string) => {

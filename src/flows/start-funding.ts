@@ -159,7 +159,8 @@ export async function startFunding(
         });
         return;
       }
-      const who = { accountClass: customer.accountClass, strength: principal.strength, riskLevel: assessment?.customerLevel };
+      const { accountClass } = customer;
+      const who = { accountClass, strength: principal.strength, riskLevel: assessment?.customerLevel };
       await reserveFundingLimits(ctx, tx, row, who);
       // A challenge waits for a step-up with one of the customer's factors, like a payment's; a review
       // waits for an analyst (flows/hold-funding-for-review.ts), nothing sent to the bank meanwhile.

@@ -220,7 +220,8 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
       const state = await recordTransition(tx, payment, assessed.event, riskActor, now, assessed.detail);
       // A denied payment reserves nothing; any other reserves its limits and claims its subject first.
       if (risk.decision !== 'deny') {
-        const who = { accountClass: customer.accountClass, strength: principal.strength, riskLevel: assessment?.customerLevel };
+        const { accountClass } = customer;
+        const who = { accountClass, strength: principal.strength, riskLevel: assessment?.customerLevel };
         await reservePaymentLimits(tx, payment, who, ctx.settings.limits);
         await target.claim?.(tx, payment.id, now);
       }
