@@ -1,10 +1,12 @@
 // The write path of signed payments as ONE group commit: payments that arrive while a batch is being
 // written wait and go together in the next database transaction, which for each of them claims the
-// nonce, checks and reserves the limits under lock, stores the payment, its instruction and its
-// transitions, moves the money through the ledger (same transaction: ledger.applyWithin), and appends
-// every audit entry once, last. One fsync serves the whole batch; every caller's promise settles only
-// after that durable commit. Nothing in a batch throws for an expected refusal (a replayed nonce, a
-// taken idempotency key, a limit): those are values, so one payment never aborts its neighbours.
+// nonce, checks and reserves the limits under lock, claims the order or request for money it pays,
+// stores the payment, its instruction and its transitions, moves the money through the ledger (same
+// transaction: ledger.applyWithin) — a settled payment's order or request marked paid, `order.paid`
+// queued in the outbox —, and appends every audit entry once, last. One fsync serves the whole batch;
+// every caller's promise settles only after that durable commit. Nothing in a batch throws for an
+// expected refusal (a replayed nonce, a taken idempotency key, a limit, an order already paid): those
+// are values, so one payment never aborts its neighbours.
 // The payment tables are written by payments' batch use cases (payments/payment-batch.ts); this file
 // owns the batch, its transaction and failover retry, the risk engine's decisions and the ledger step.
 import { appendAudit } from '../audit/index.ts';
@@ -48,7 +50,7 @@ async function settle(
     const result = results[k];
     const payment = (outcomes[index] as { payment: Payment }).payment;
     if (result === undefined) throw new Error('ledger invariant: a unit got no outcome');
-    if (result.ok) settleBatchPayment(writes, payment, now);
+    if (result.ok) await settleBatchPayment(tx, writes, payment, now);
     else {
       const failed = await failBatchPayment(tx, writes, payment, result.code, now);
       outcomes[index] = { kind: 'committed', payment: failed };

@@ -1,22 +1,16 @@
 // The common path of every customer payment: verify the signed instruction, load what the deciders
 // need, decide risk (pure), then in ONE transaction claim the nonce, lock and check the limits
 // (pure decider over locked counters), create the payment with its instruction, and walk it through
-// created → risk_checked → processing | challenged | failed, each step audited. Transfers go through
-// the payments group commit (commit-payments.ts): creation, money and audit of many payments in one
-// transaction. Payments that claim an order or a request for money keep the per-payment transaction
-// and move money after commit (settle-payment.ts).
+// created → risk_checked → processing | challenged | failed, each step audited. Every payment goes
+// through the payments group commit (commit-payments.ts): creation, the claim of the order or request
+// for money it pays, money and audit of many payments in one transaction.
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyRefusal, parseMajor } from '../money/index.ts';
-import {
-  assessMoneyEvent, decidePayment, paymentFeatureValues, paymentRiskOf, recordAssessments,
-  type MoneyAssessmentInput, type PaymentRiskDecision,
-} from '../risk/index.ts';
+import { decidePayment, paymentFeatureValues, type MoneyAssessmentInput, type PaymentRiskDecision } from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
-  createPayment, reservePaymentLimits, parseInstruction, payerHistory, requestHashOf, creationWalk, legsBetween, type WalkStep, limitPeriodsAt, paymentByKey, paymentById,
-  openReviewHolds, placeReviewHold,
-  recordTransition, settlePayment, verifyInstructionWith, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  parseInstruction, payerHistory, requestHashOf, legsBetween, limitPeriodsAt, paymentByKey, placeReviewHold, verifyInstructionWith, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -38,7 +32,7 @@ export interface PaymentTarget {
   /** The order (order_payment) or the request for money (collect_payment) being paid. */
   readonly subjectId: string | null;
   readonly fee: bigint;
-  /** Inside the creating transaction: claims the order or request; throws when it is no longer payable. */
+  /** Inside the batch's transaction: claims the order or request; throws when it is no longer payable. */
   claim?(tx: Tx, paymentId: string, now: number): Promise<void>;
 }
 
@@ -141,8 +135,6 @@ function storedInstructionOf(ctx: PaymentsContext, verified: VerifiedInstruction
 }
 
 /** Ledger account ids by code: an account's id never changes once opened, so each is looked up (or opened) once. */
-const riskActor: TransitionActor = { type: 'system', id: 'risk' };
-
 const accountIdsByLedger = new WeakMap<Ledger, Map<string, string>>();
 const cachedAccountIdsMax = 1_000_000;
 
@@ -175,6 +167,8 @@ async function startBatched(ctx: PaymentsContext, request: SignedRequest, prepar
       if (outcome.payment.state !== 'held_for_review') return { payment: outcome.payment, replayed: false };
       return { payment: await placeReviewHold(ctx, outcome.payment.id), replayed: false };
     case 'refused':
+      // A claim refused (an order already paid, say) is answered, not audited, as before the batch took it.
+      if (!isRecordedRefusal(outcome.error)) throw outcome.error;
       return refuse(ctx, principal, request, outcome.error, prepared.payment.id);
     case 'duplicate': {
       const replay = await replayOf(ctx, principal, request);
@@ -196,11 +190,7 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
     amount, currency: verified.instruction.currency, payeeId: target.payeeId, customer, paymentId,
     ip: request.origin?.ip ?? null, deviceEnrolledAt: verified.deviceEnrolledAt,
   });
-  // Order and request payments decide here (their own transaction); transfers decide in the batch.
-  const assessment = assessed.input === undefined || ctx.riskEngine === undefined || target.claim === undefined
-    ? undefined
-    : await assessMoneyEvent(ctx.riskEngine, ctx.store, assessed.input, ctx.clock());
-  const risk = assessment === undefined ? assessed.risk : paymentRiskOf(assessment.decision);
+  const risk = assessed.risk;
   const now = ctx.clock();
   const periods = limitPeriodsAt(now);
   const payment: Payment = {
@@ -211,37 +201,9 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   const actor: TransitionActor = {
     type: 'customer', id: principal.customerId, device: principal.deviceId, ip: request.origin?.ip ?? null,
   };
-  if (target.claim === undefined) return startBatched(ctx, request, { payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput: ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input }, actor, accountClass: customer.accountClass, strength: principal.strength, legs: await legsOf(ctx, payment) }, principal);
-  try {
-    await ctx.store.transaction(async (tx) => {
-      const proof = { ...storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce };
-      await createPayment(tx, payment, proof, actor, now);
-      const [assessed, last] = creationWalk(risk) as [WalkStep, WalkStep];
-      const state = await recordTransition(tx, payment, assessed.event, riskActor, now, assessed.detail);
-      // A denied payment reserves nothing; any other reserves its limits and claims its subject first.
-      if (risk.decision !== 'deny') {
-        const { accountClass } = customer;
-        const who = { accountClass, strength: principal.strength, riskLevel: assessment?.customerLevel };
-        await reservePaymentLimits(tx, payment, who, ctx.settings.limits);
-        await target.claim?.(tx, payment.id, now);
-      }
-      await recordTransition(tx, { ...payment, state }, last.event, last.by === 'risk' ? riskActor : actor, now, last.detail);
-      if (assessment !== undefined) await recordAssessments(tx, ctx.store.dialect, [assessment], now);
-      if (risk.decision === 'review' && assessment !== undefined) {
-        const held = [{ paymentId: payment.id, decisionId: assessment.record.id }];
-        await openReviewHolds(tx, held, ctx.settings.reviewTtlMs, now);
-      }
-    });
-  } catch (error) {
-    // A concurrent retry with the same idempotency key won the insert: answer with its payment.
-    const replay = await replayOf(ctx, principal, request).catch(() => undefined);
-    if (replay !== undefined) return replay;
-    if (isRecordedRefusal(error)) return refuse(ctx, principal, request, error, payment.id);
-    throw error;
-  }
-  const created = await paymentById(ctx.store, payment.id);
-  if (created === undefined) throw new Error('payments invariant: payment vanished after commit');
-  if (created.state === 'processing') return { payment: await settlePayment(ctx, created), replayed: false };
-  if (created.state === 'held_for_review') return { payment: await placeReviewHold(ctx, created.id), replayed: false };
-  return { payment: created, replayed: false };
+  const riskInput = ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input };
+  return startBatched(ctx, request, {
+    payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput, actor,
+    accountClass: customer.accountClass, strength: principal.strength, claim: target.claim, legs: await legsOf(ctx, payment),
+  }, principal);
 }

@@ -1,8 +1,8 @@
-// What both write paths of a customer payment decide, once and pure (no clock, no database): the
+// What the write path of a customer payment decides, once and pure (no clock, no database): the
 // request hash that tells a retry from a new request, the limit usage counters a payment counts
 // against, the limit refusal, the walk of a new payment through the state machine, and its ledger
-// legs. The batched path (flows/commit-payments.ts) and the one-by-one path (order and request
-// payments, flows/start-signed-payment.ts) both call these; table tests sit beside (decide-payment.test.ts).
+// legs. The batch (flows/commit-payments.ts, payment-batch.ts) and the settling of a payment resumed
+// after a challenge (settle-payment.ts) call these; table tests sit beside (decide-payment.test.ts).
 import { createHash } from 'node:crypto';
 import { AnfuError } from '../errors.ts';
 import type { TransferRequest } from '../ledger/index.ts';

@@ -179,7 +179,6 @@ export {
   type SendingStamp,
 } from './bank-exchanges.ts';
 export { failPayment, settlePayment, settleStuckPayments } from './settle-payment.ts';
-export { createPayment, reservePaymentLimits } from './create-payment.ts';
 export {
   createBatchPayments,
   settleBatchPayment,
@@ -194,10 +193,8 @@ export {
   requestHashOf,
   usagePeriodsOf,
   limitRefusalOf,
-  creationWalk,
   legsBetween,
   limitCurrency,
-  type WalkStep,
   type LimitInput,
 } from './decide-payment.ts';
 export {

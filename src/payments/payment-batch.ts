@@ -12,6 +12,7 @@ import { creationWalk, limitRefusalOf, usagePeriodsOf } from './decide-payment.t
 import type { AccountClass, LimitPolicy, LimitTier } from './payment-limits.ts';
 import { nextState, type PaymentEvent, type PaymentState } from './payment-states.ts';
 import { creationAuditEvent, transitionAuditEvent, type TransitionActor } from './record-transition.ts';
+import { recordSubjectPaid } from './settle-payment.ts';
 import {
   addUsage,
   claimNonces,
@@ -28,6 +29,7 @@ import {
   type TransitionRow,
   type UsageKey,
 } from './store/payments.ts';
+import { releaseSubject } from './store/reservations.ts';
 
 /** A payment ready for the batch: every field decided before it, the risk decision included. */
 export interface BatchPayment {
@@ -41,6 +43,11 @@ export interface BatchPayment {
   readonly strength: LimitTier;
   /** The payer's AML risk level in force as the engine read it for this payment (it cuts the day limit). */
   readonly riskLevel?: string | undefined;
+  /**
+   * Claims the order or request for money the payment pays (pending → paying) in the batch's
+   * transaction; throws the refusal (an AnfuError) when it is no longer payable.
+   */
+  readonly claim?: ((tx: Tx, paymentId: string, now: number) => Promise<void>) | undefined;
 }
 
 export type BatchOutcome =
@@ -82,13 +89,16 @@ function step(
 
 /**
  * Locks the usage counters of the payers at once and decides each payment's limits in arrival order
- * against running totals (two payments of one payer in one batch see each other). Returns the
- * refusals by index and the counters' new values.
+ * against running totals (two payments of one payer in one batch see each other); a payment within its
+ * limits then claims its order or request, so of two payments for one order the first to arrive wins.
+ * A refused payment (limit or claim) counts no usage. Returns the refusals by index and the counters'
+ * new values.
  */
-async function decideBatchLimits(
+async function reserveBatchPayments(
   tx: Tx,
   created: ReadonlyArray<{ index: number; prepared: BatchPayment }>,
   policy: LimitPolicy,
+  now: number,
 ): Promise<{ refusals: Map<number, BatchOutcome>; usage: Map<string, bigint> }> {
   const keys = new Map<string, UsageKey>();
   for (const { prepared: { payment } } of created) {
@@ -98,14 +108,27 @@ async function decideBatchLimits(
   }
   const usage = keys.size === 0 ? new Map<string, bigint>() : await lockUsageRows(tx, [...keys.values()]);
   const refusals = new Map<number, BatchOutcome>();
-  for (const { index, prepared: { payment, accountClass, strength, riskLevel } } of created) {
+  for (const { index, prepared } of created) {
+    const { payment, accountClass, strength, riskLevel } = prepared;
     const keysOfPayment = usagePeriodsOf(payment).map((period) => usageKeyOf(payment.payerId, period));
     const used = keysOfPayment.map((key) => usage.get(key) ?? 0n) as [bigint, bigint, bigint];
-    const refusal = limitRefusalOf({ payment, accountClass, strength, riskLevel, used }, policy);
+    const refusal = limitRefusalOf({ payment, accountClass, strength, riskLevel, used }, policy)
+      ?? await claimRefusalOf(tx, prepared, now);
     if (refusal !== undefined) refusals.set(index, { kind: 'refused', error: refusal });
     else for (const key of keysOfPayment) usage.set(key, (usage.get(key) ?? 0n) + payment.amount);
   }
   return { refusals, usage };
+}
+
+/** The payment's claim on its order or request, as a value: the refusal, or undefined once claimed. */
+async function claimRefusalOf(tx: Tx, prepared: BatchPayment, now: number): Promise<AnfuError | undefined> {
+  try {
+    await prepared.claim?.(tx, prepared.payment.id, now);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AnfuError) return error;
+    throw error;
+  }
 }
 
 /** The walk of a new payment, recorded: created → risk_checked → processing | challenged | held_for_review | failed. */
@@ -165,9 +188,9 @@ export async function createBatchPayments(
   for (const c of fresh) if (!claimed.has(c.stored.id)) outcomes[c.index] = replayed();
   const claiming = fresh.filter((c) => claimed.has(c.stored.id));
   const deciding = claiming.filter((c) => c.prepared.risk.decision !== 'deny');
-  const { refusals, usage } = await decideBatchLimits(tx, deciding, policy);
+  const { refusals, usage } = await reserveBatchPayments(tx, deciding, policy, now);
   for (const [index, refusal] of refusals) outcomes[index] = refusal;
-  // A replayed nonce or a refused limit leaves nothing behind: its rows go as if never written
+  // A replayed nonce, a refused limit or claim leaves nothing behind: its rows go as if never written
   // (the nonce of a refused payment stays usable, as when a whole transaction rolls back).
   const undone = fresh.filter((c) => !claimed.has(c.stored.id) || refusals.has(c.index)).map((c) => c.stored.id);
   if (undone.length > 0) await deleteUncommittedPayments(tx, undone);
@@ -183,12 +206,16 @@ export async function createBatchPayments(
   return outcomes;
 }
 
-/** The ledger applied the payment's legs: processing → succeeded (the row already says so). */
-export function settleBatchPayment(writes: BatchWrites, payment: Payment, now: number): void {
+/**
+ * The ledger applied the payment's legs: processing → succeeded (the row already says so), its order
+ * or request paid and the merchant told (recordSubjectPaid, as a payment settled alone).
+ */
+export async function settleBatchPayment(tx: Tx, writes: BatchWrites, payment: Payment, now: number): Promise<void> {
+  await recordSubjectPaid(tx, payment, now);
   step(writes, payment, 'processing', 'settle', systemActor, now);
 }
 
-/** The ledger refused the legs (insufficient funds, say): the payment fails and gives its usage back. */
+/** The ledger refused the legs (insufficient funds, say): the payment fails, giving its usage and its order back. */
 export async function failBatchPayment(
   tx: Tx,
   writes: BatchWrites,
@@ -200,6 +227,7 @@ export async function failBatchPayment(
   if ((await updatePaymentState(tx, payment.id, 'succeeded', 'failed', failureCode, now)) !== 1)
     throw new Error('payments invariant: a refused payment row is missing');
   for (const period of usagePeriodsOf(payment)) await addUsage(tx, payment.payerId, period, -payment.amount);
+  await releaseSubject(tx, payment);
   return { ...payment, state: 'failed', failureCode, updatedAt: now };
 }
 

@@ -1,6 +1,7 @@
-// The money step of an order or request-for-money payment, outside any database transaction: the
-// principal (payer → payee) and the merchant fee (merchant → platform fees) go to the ledger as ONE
-// linked submit — both legs or neither — under derived keys (<payment>:principal, <payment>:fee).
+// The money step of a payment that did not settle in its batch (one resumed after a challenge, one a
+// crash left `processing`), outside any database transaction: the principal (payer → payee) and the
+// merchant fee (merchant → platform fees) go to the ledger as ONE linked submit — both legs or
+// neither — under derived keys (<payment>:principal, <payment>:fee), the batch's keys too.
 // A crash before the outcome is recorded leaves the payment `processing`; `settleStuckPayments`
 // re-runs this step, and the keys make the ledger answer with what it already did.
 import { enqueueOutbox } from '../events/index.ts';
@@ -71,6 +72,12 @@ async function finishSucceeded(ctx: PaymentsContext, payment: Payment): Promise<
 
 /** A `processing` payment whose money moved, recorded in `tx`: its order or request paid, the merchant told. */
 export async function recordSettlement(tx: Tx, payment: Payment, now: number): Promise<void> {
+  await recordSubjectPaid(tx, payment, now);
+  await recordTransition(tx, payment, 'settle', systemActor, now);
+}
+
+/** The order or request a payment whose money moved paid, marked paid; an order's merchant told (`order.paid`). */
+export async function recordSubjectPaid(tx: Tx, payment: Payment, now: number): Promise<void> {
   await markSubjectPaid(tx, payment, now);
   if (payment.kind === 'order_payment' && payment.merchantId !== null) {
     const destination = { kind: 'merchant' as const, merchantId: payment.merchantId };
@@ -78,7 +85,6 @@ export async function recordSettlement(tx: Tx, payment: Payment, now: number): P
     const payload = paidEvent(payment);
     await enqueueOutbox(tx, { topic: 'order.paid', destination, payload, key: `order.paid:${payment.id}`, subject }, now);
   }
-  await recordTransition(tx, payment, 'settle', systemActor, now);
 }
 
 async function reread(ctx: PaymentsContext, id: string): Promise<Payment> {

@@ -134,13 +134,6 @@ export interface StoredInstruction {
   readonly receivedAt: number;
 }
 
-export async function insertInstruction(tx: Tx, i: StoredInstruction): Promise<void> {
-  await tx.run(
-    'INSERT INTO payment_instructions (payment_id, canonical_json, signature, profile, device_id, device_certificate_pem, ca_certificate_pem, signed_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [i.paymentId, i.canonicalJson, i.signature, i.profile, i.deviceId, i.deviceCertificatePem, i.caCertificatePem, i.signedAt, i.receivedAt],
-  );
-}
-
 export async function instructionOf(q: Queryable, paymentId: string): Promise<StoredInstruction | undefined> {
   const r = await q.get('SELECT * FROM payment_instructions WHERE payment_id = ?', [paymentId]);
   if (r === undefined) return undefined;
