@@ -30,6 +30,7 @@ import { passLeaseMs, underLease } from '../store/index.ts';
 import { createTestDatabase, testStoreKinds, type TestDatabase } from '../store/testing.ts';
 import { payOrder } from './pay-order.ts';
 import { paymentSweeps } from './payment-sweeps.ts';
+import { resumeChallengedPayment } from './resume-challenged-payment.ts';
 
 const workerPath = '../../flows/testing/sweep-crash-worker.ts';
 
@@ -164,10 +165,15 @@ for (const kind of testStoreKinds()) {
     async () => {
       const s = await setUp(kind);
       try {
-        const alice = await s.identity.addCustomer();
+        // An order payment commits with its money in its batch (a crash there takes both back); one
+        // is left `processing` by a crash between its passed step-up and its money.
+        const alice = await s.identity.addCustomer({ deviceAgeMs: 1000 });
         await s.fund(alice, 50_000n);
-        const { order } = await orderPaidBy(s, alice, 'S-1', failingMoney(s.ctx));
-        const stuck = (await orderById(s.store, order.id, Date.now()))?.paymentId ?? '';
+        const { order, paid } = await orderPaidBy(s, alice, 'S-1', s.ctx);
+        const stuck = paid?.payment.id ?? '';
+        assert.equal(paid?.payment.state, 'challenged');
+        const factor = { kind: 'totp' as const, code: s.identity.stepUpCode };
+        await resumeChallengedPayment(failingMoney(s.ctx), alice.principal, stuck, factor).catch(() => undefined);
         assert.equal((await paymentById(s.store, stuck))?.state, 'processing');
         await crashDuring(s.database, { sweep: 'payments.settle-stuck', killAfter: 'ledger', clockOffsetMs: 120_000 });
         assert.equal(
