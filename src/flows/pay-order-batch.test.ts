@@ -249,9 +249,12 @@ for (const kind of testStoreKinds()) {
           for (const [k, wanted] of orders.entries()) {
             const claimers = results.flatMap((r, i) => (operations[i]!.order === k && typeof r === 'object' ? [r] : []));
             const named = operations.some((o) => o.order === k);
-            // Every payment for the order passed its first check: exactly one claimed it, the rest were refused.
-            assert.equal(claimers.length, named ? 1 : 0);
-            const paid = claimers.find((r) => r.payment.state === 'succeeded');
+            // Every payment for the order passed its first check: the first to reach a batch claimed it;
+            // another only once that one failed (not covered) and gave the order back, in a later batch.
+            assert.ok(named ? claimers.length >= 1 : claimers.length === 0);
+            const succeeded = claimers.filter((r) => r.payment.state === 'succeeded');
+            assert.ok(succeeded.length <= 1, 'an order is paid once');
+            const paid = succeeded[0];
             const now = await orderById(ctx.store, wanted.id, Date.now());
             assert.deepEqual([now?.state, now?.paymentId], paid === undefined ? ['open', null] : ['paid', paid.payment.id]);
           }
