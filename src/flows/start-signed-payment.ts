@@ -7,10 +7,13 @@
 import { AnfuError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { currencyRefusal, parseMajor } from '../money/index.ts';
-import { decidePayment, paymentFeatureValues, type MoneyAssessmentInput, type PaymentRiskDecision } from '../risk/index.ts';
+import {
+  decidePayment, paymentFeatureValues, type MoneyAssessmentInput, type PaymentRiskDecision,
+} from '../risk/index.ts';
 import type { Account, Ledger, TransferRequest } from '../ledger/index.ts';
 import {
-  parseInstruction, payerHistory, requestHashOf, legsBetween, limitPeriodsAt, paymentByKey, placeReviewHold, verifyInstructionWith, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
+  parseInstruction, payerHistory, requestHashOf, legsBetween, limitPeriodsAt, paymentByKey, placeReviewHold,
+  verifyInstructionWith, walletOf, walletCode, merchantAccountOf, merchantAccountCode, feeAccountOf, feeAccountCode,
   type PayingCustomer, type Payment, type PaymentKind, type PaymentsContext, type StoredInstruction, type TransitionActor, type VerifiedInstruction,
 } from '../payments/index.ts';
 import type { Tx } from '../store/index.ts';
@@ -201,9 +204,12 @@ export async function startSignedPayment(ctx: PaymentsContext, principal: Paying
   const actor: TransitionActor = {
     type: 'customer', id: principal.customerId, device: principal.deviceId, ip: request.origin?.ip ?? null,
   };
-  const riskInput = ctx.riskEngine === undefined || assessed.input === undefined ? undefined : { engine: ctx.riskEngine, input: assessed.input };
+  const riskInput = ctx.riskEngine === undefined || assessed.input === undefined
+    ? undefined
+    : { engine: ctx.riskEngine, input: assessed.input };
+  const instruction = storedInstructionOf(ctx, verified, payment);
   return startBatched(ctx, request, {
-    payment, instruction: storedInstructionOf(ctx, verified, payment), nonce: verified.instruction.nonce, risk, riskInput, actor,
-    accountClass: customer.accountClass, strength: principal.strength, claim: target.claim, legs: await legsOf(ctx, payment),
+    payment, instruction, nonce: verified.instruction.nonce, risk, riskInput, actor, accountClass: customer.accountClass,
+    strength: principal.strength, claim: target.claim, legs: await legsOf(ctx, payment),
   }, principal);
 }
