@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config.ts';
-import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { paymentSettingsOf, transitionsOf, walletOf, type PaymentsContext } from '../payments/index.ts';
 import {
   createTestIdentity, testSignatureChecks, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
 } from '../payments/testing.ts';
+import { outcomeOf } from './testing/outcome-of.ts';
 import { transferToCustomer } from './transfer-to-customer.ts';
 import type { StartedPayment } from './start-signed-payment.ts';
 
@@ -40,15 +40,6 @@ function signedTransfer(identity: TestIdentity, payer: TestCustomer, payee: Test
   return { instruction, signature: signInstruction(identity.profile, payer, instruction), idempotencyKey: key };
 }
 
-async function settled(promise: Promise<StartedPayment>): Promise<StartedPayment | string> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (error instanceof AnfuError) return error.code;
-    throw error;
-  }
-}
-
 for (const kind of testStoreKinds()) {
   test(`${kind}: payments started together commit together, each with its own outcome`, async () => {
     const { store, identity, ctx, fund, balance, close } = await setUp(kind);
@@ -59,16 +50,16 @@ for (const kind of testStoreKinds()) {
       await fund(erin, 5_000n);
       const first = signedTransfer(identity, alice, bob, '4.00', 'batch-key-0001');
       const results = await Promise.all([
-        settled(transferToCustomer(ctx, alice.principal, first)),
+        outcomeOf(transferToCustomer(ctx, alice.principal, first)),
         // The same nonce under another key: whichever comes second is a replay.
-        settled(transferToCustomer(ctx, alice.principal, { ...first, idempotencyKey: 'batch-key-0002' })),
+        outcomeOf(transferToCustomer(ctx, alice.principal, { ...first, idempotencyKey: 'batch-key-0002' })),
         // The same key with another instruction: whichever comes second is a conflict.
-        settled(transferToCustomer(ctx, alice.principal, signedTransfer(identity, alice, dave, '5.00', 'batch-key-0003'))),
-        settled(transferToCustomer(ctx, alice.principal, signedTransfer(identity, alice, dave, '5.00', 'batch-key-0003'))),
+        outcomeOf(transferToCustomer(ctx, alice.principal, signedTransfer(identity, alice, dave, '5.00', 'batch-key-0003'))),
+        outcomeOf(transferToCustomer(ctx, alice.principal, signedTransfer(identity, alice, dave, '5.00', 'batch-key-0003'))),
         // 11.00 is over the 10.00 day limit on its own.
-        settled(transferToCustomer(ctx, erin.principal, signedTransfer(identity, erin, bob, '11.00', 'batch-key-0004'))),
+        outcomeOf(transferToCustomer(ctx, erin.principal, signedTransfer(identity, erin, bob, '11.00', 'batch-key-0004'))),
         // Carol holds 1.00: the ledger refuses 3.00 and the payment fails, giving its usage back.
-        settled(transferToCustomer(ctx, carol.principal, signedTransfer(identity, carol, bob, '3.00', 'batch-key-0005'))),
+        outcomeOf(transferToCustomer(ctx, carol.principal, signedTransfer(identity, carol, bob, '3.00', 'batch-key-0005'))),
       ]);
       const succeeded = (r: StartedPayment | string): r is StartedPayment => typeof r === 'object' && r.payment.state === 'succeeded' && !r.replayed;
       const [nonceA, nonceB, keyA, keyB, breached, unfunded] = results;

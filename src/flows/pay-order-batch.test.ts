@@ -6,9 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { openCase } from '../cases/index.ts';
 import { loadConfig } from '../config.ts';
-import { AnfuError } from '../errors.ts';
 import { Ledger, balanceOf } from '../ledger/index.ts';
 import {
   createCheckoutOrder, feeAccountOf, feeOf, merchantAccountOf, merchantProtectionWith, onboardMerchant, orderById,
@@ -18,9 +16,10 @@ import {
   createTestIdentity, instructionFor, signInstruction, type TestCustomer, type TestIdentity,
 } from '../payments/testing.ts';
 import { testKeyring } from '../crypto/testing.ts';
-import { insertMerchantFreeze } from '../sanctions/store.ts';
+import { freezeMerchantAsHit } from '../sanctions/testing.ts';
 import { createTestDatabase, testStoreKinds } from '../store/testing.ts';
 import { payOrder } from './pay-order.ts';
+import { outcomeOf } from './testing/outcome-of.ts';
 import type { StartedPayment } from './start-signed-payment.ts';
 import { transferToCustomer } from './transfer-to-customer.ts';
 
@@ -57,15 +56,6 @@ function recording(ledger: Ledger, batched: Set<string>): Ledger {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-async function outcomeOf(promise: Promise<StartedPayment>): Promise<StartedPayment | string> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (error instanceof AnfuError) return error.code;
-    throw error;
-  }
 }
 
 for (const kind of testStoreKinds()) {
@@ -183,14 +173,7 @@ for (const kind of testStoreKinds()) {
       // The freeze commits after the payment's first check, while the transfer waits at the meeting.
       const freezing: PaymentsContext = {
         ...together,
-        screenPayee: async () => {
-          const hit = await openCase(ctx.store, {
-            kind: 'sanctions_hit', dedupeKey: `hit-${merchant.id}`, title: 'hit',
-            subject: { type: 'merchant', id: merchant.id }, severity: 'critical', openedBy: 'system:test',
-          }, Date.now());
-          const freeze = { id: `smf-${merchant.id}`, caseId: hit.id, merchantId: merchant.id, now: Date.now() };
-          assert.ok(await ctx.store.transaction((tx) => insertMerchantFreeze(tx, freeze)));
-        },
+        screenPayee: () => freezeMerchantAsHit(ctx.store, merchant.id, Date.now()),
       };
       const [frozen, moved] = await Promise.all([
         pay(freezing, alice, sale.id, 20_000n), transfer(together, carol, dave, 3_000n),

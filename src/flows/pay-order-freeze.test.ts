@@ -5,7 +5,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnfuError } from '../errors.ts';
-import { openCase } from '../cases/index.ts';
 import { balanceOf } from '../ledger/index.ts';
 import {
   merchantAccountOf, orderById, paymentSettingsOf,
@@ -14,7 +13,7 @@ import {
 import {
   createTestIdentity, instructionFor, signInstruction, testMerchantOrder, type TestIdentity,
 } from '../payments/testing.ts';
-import { insertMerchantFreeze } from '../sanctions/store.ts';
+import { freezeMerchantAsHit } from '../sanctions/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 import { payOrder } from './pay-order.ts';
@@ -57,14 +56,7 @@ for (const kind of testStoreKinds()) {
       // a re-screening's freeze committing there is the race this closes.
       const freezeOnTheWay: PaymentsContext = {
         ...ctx,
-        screenPayee: async () => {
-          const hit = await openCase(t.store, {
-            kind: 'sanctions_hit', dedupeKey: `hit-${merchant.id}`, title: 'hit',
-            subject: { type: 'merchant', id: merchant.id }, severity: 'critical', openedBy: 'system:test',
-          }, clock());
-          const freeze = { id: `smf-${merchant.id}`, caseId: hit.id, merchantId: merchant.id, now: clock() };
-          assert.ok(await t.store.transaction((tx) => insertMerchantFreeze(tx, freeze)));
-        },
+        screenPayee: () => freezeMerchantAsHit(t.store, merchant.id, clock()),
       };
       await assert.rejects(
         payOrder(freezeOnTheWay, alice.principal, order.id, request),

@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { availableOf, balanceOf } from '../ledger/index.ts';
-import { openCase } from '../cases/index.ts';
 import {
   merchantAccountOf,
   paymentById, paymentSettingsOf, resolveReviewHold, reviewHoldOfPayment, sweepReviewHolds, transitionsOf, walletOf,
@@ -22,7 +21,7 @@ import {
   testMerchantOrder,
 } from '../payments/testing.ts';
 import { decisionById, defaultRuleSet, listEntries } from '../risk/index.ts';
-import { insertMerchantFreeze } from '../sanctions/store.ts';
+import { freezeMerchantAsHit } from '../sanctions/testing.ts';
 import { testStoreKinds } from '../store/testing.ts';
 import { bearer, createAccessTestApp, type AccessTestApp } from '../wiring/access-test-app.ts';
 import { stuckAfterMs } from './payment-sweeps.ts';
@@ -246,12 +245,7 @@ for (const kind of testStoreKinds()) {
       const held = (await payOrder(ctx, alice.principal, order.id, request)).payment;
       assert.equal(held.state, 'held_for_review');
       // The merchant is frozen as a sanctions hit freezes it (its case's freeze row).
-      const hit = await openCase(t.store, {
-        kind: 'sanctions_hit', dedupeKey: `hit-${merchant.id}`, title: 'hit',
-        subject: { type: 'merchant', id: merchant.id }, severity: 'critical', openedBy: 'system:test',
-      }, clock());
-      const freeze = { id: `smf-${merchant.id}`, caseId: hit.id, merchantId: merchant.id, now: clock() };
-      assert.ok(await t.store.transaction((tx) => insertMerchantFreeze(tx, freeze)));
+      await freezeMerchantAsHit(t.store, merchant.id, clock());
       const caseId = await caseOf(held.id);
       const release = await decide(caseId, 'release_hold');
       assert.equal(release.json().state, 'failed', release.body);
