@@ -1,9 +1,10 @@
 // The payments' part of the group commit of signed payments (flows/commit-payments.ts owns the batch,
 // its transaction, the ledger and the risk engine): in the batch's transaction, each new payment is
 // inserted by (payer, idempotency key) — a taken key is a duplicate —, its nonce claimed, its limits
-// decided under one lock of the payers' usage counters in arrival order, its instruction stored and
-// its creation walked through the state machine; after the ledger's answer a payment settles or fails
-// (giving its usage back). Transitions and audit entries are collected and written once per batch.
+// decided under one lock of the payers' usage counters and its order or request for money claimed, in
+// arrival order, its instruction stored and its creation walked through the state machine; after the
+// ledger's answer a payment settles (its order or request paid) or fails (giving its usage and its order
+// or request back). Transitions and audit entries are collected and written once per batch.
 // Nothing here throws for an expected refusal: those are values, so one payment never aborts the rest.
 import type { AuditEvent } from '../audit/index.ts';
 import { AnfuError } from '../errors.ts';
