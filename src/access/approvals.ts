@@ -38,14 +38,20 @@ export interface ProposalExecutor<P = unknown> {
 
 /**
  * The payload of a proposal that replaces a whole versioned setting (a rule set, the AML level factors):
- * the new value under `key` and `basedOn`, the version it was written from, so an execution on top of
- * another version is refused as stale. Undefined when `basedOn` is not a version number.
+ * the new value under `key`, as `check` accepts it, and `basedOn`, the version it was written from, so an
+ * execution on top of another version is refused as stale. Undefined when `basedOn` is not a version
+ * number or `check` refuses the value.
  */
-export function versionedPayload(payload: unknown, key: string): { value: unknown; basedOn: number } | undefined {
+export function versionedPayload<T>(
+  payload: unknown,
+  key: string,
+  check: (value: unknown) => T | undefined,
+): { value: T; basedOn: number } | undefined {
   const p = payload as Record<string, unknown> | null;
   if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.basedOn) || (p.basedOn as number) < 0)
     return undefined;
-  return { value: p[key], basedOn: p.basedOn as number };
+  const value = check(p[key]);
+  return value === undefined ? undefined : { value, basedOn: p.basedOn as number };
 }
 
 export class ProposalRegistry {

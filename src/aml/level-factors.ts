@@ -56,10 +56,11 @@ export interface LevelFactorsProposal {
 }
 
 export function parseLevelFactorsProposal(payload: unknown): LevelFactorsProposal | undefined {
-  const p = versionedPayload(payload, 'factors');
-  if (p === undefined) return undefined;
-  const checked = checkAmlLevelFactors(p.value);
-  return checked.ok ? { factors: checked.factors, basedOn: p.basedOn } : undefined;
+  const p = versionedPayload(payload, 'factors', (value) => {
+    const checked = checkAmlLevelFactors(value);
+    return checked.ok ? checked.factors : undefined;
+  });
+  return p === undefined ? undefined : { factors: p.value, basedOn: p.basedOn };
 }
 
 /** The executor, given the start value so the audit entry names what the table replaced. */

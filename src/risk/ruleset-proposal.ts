@@ -22,10 +22,11 @@ export interface RuleSetProposal {
 }
 
 export function parseRuleSetProposal(payload: unknown): RuleSetProposal | undefined {
-  const p = versionedPayload(payload, 'document');
-  if (p === undefined) return undefined;
-  const compiled = compileRuleSet(p.value);
-  return compiled.ok ? { document: compiled.set.document, basedOn: p.basedOn } : undefined;
+  const p = versionedPayload(payload, 'document', (value) => {
+    const compiled = compileRuleSet(value);
+    return compiled.ok ? compiled.set.document : undefined;
+  });
+  return p === undefined ? undefined : { document: p.value, basedOn: p.basedOn };
 }
 
 export const ruleSetExecutor: ProposalExecutor<RuleSetProposal> = {
